@@ -1,0 +1,200 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Physical CPUs and the VMX virtual CPUs that run on them.
+ *
+ * A pCPU is an actor's execution context: it runs host code (charged to it in picoseconds)
+ * or, with a vCPU loaded, guest code in VMX non-root mode. Guest code runs as ordinary C calls
+ * through the vCPU's instruction-level entry points (compute, MMIO, port I/O, MSRs, HLT,
+ * VMCALL); whatever the VMCS controls say traps becomes a VM exit: the exit's hardware cost,
+ * the hypervisor's handler (a callback, like the VMCS host RIP), and a VM entry that may
+ * inject an event and run the guest's handler for it.
+ */
+#ifndef PTSIM_CPU_H
+#define PTSIM_CPU_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "models/cpu/vmx.h"
+#include "sim/simtime.h"
+
+struct lapic;
+struct mem;
+struct pcie_fabric;
+struct pcpu;
+struct vcpu;
+struct ept;
+
+/* ---- pCPU ---- */
+
+struct pcpu_cfg {
+	unsigned id;
+	uint32_t apic_id;
+	struct sim_clock clock;
+};
+
+/* Time buckets, picoseconds. */
+struct pcpu_time {
+	uint64_t guest_ps; /* VMX non-root */
+	uint64_t exit_ps;  /* VM exit and entry transitions (hardware) */
+	uint64_t host_ps;  /* host code: exit handlers, host interrupt handlers, host work */
+	uint64_t idle_ps;  /* halted in the host with nothing to run */
+};
+
+/* The host's interrupt dispatcher (its IDT): handles `vector` on this pCPU in host mode. */
+typedef void (*pcpu_host_irq_fn)(void *ctx, struct pcpu *p, uint8_t vector);
+
+int pcpu_create(const struct pcpu_cfg *cfg, struct lapic *lapic, struct pcpu **out);
+void pcpu_destroy(struct pcpu *p);
+void pcpu_set_host_irq(struct pcpu *p, pcpu_host_irq_fn fn, void *ctx);
+unsigned pcpu_id(const struct pcpu *p);
+struct lapic *pcpu_lapic(const struct pcpu *p);
+const struct sim_clock *pcpu_clock(const struct pcpu *p);
+const struct pcpu_time *pcpu_time(const struct pcpu *p);
+struct vcpu *pcpu_current_vcpu(const struct pcpu *p);
+/* The pCPU the calling actor runs on (set with pcpu_bind). */
+struct pcpu *pcpu_self(void);
+/* Make the calling actor this pCPU's thread. */
+void pcpu_bind(struct pcpu *p);
+/* The pCPU's wake-up: a physical interrupt arrived (the LAPIC's notify hook). */
+void pcpu_kick(struct pcpu *p);
+
+/* Host code: charge time (accumulated, slept at the next sync), and sync. */
+void pcpu_charge_ps(struct pcpu *p, uint64_t ps);
+void pcpu_charge_cycles(struct pcpu *p, uint64_t cycles);
+/* Count time that has already passed on this pCPU as host work (a spin-wait). */
+void pcpu_account_host(struct pcpu *p, uint64_t ps);
+/* Sleep off the charged time; returns the (new) current time. */
+uint64_t pcpu_sync(struct pcpu *p);
+/* The time the host code has reached (now + charged, not yet slept). */
+uint64_t pcpu_now(const struct pcpu *p);
+/* Service pending physical interrupts in host mode (ack, dispatch to the host IDT). */
+void pcpu_service_irqs(struct pcpu *p);
+/* Halt in the host until a physical interrupt arrives (or a kick), then service it. */
+void pcpu_idle(struct pcpu *p);
+/* The same, giving up at deadline_ps. */
+void pcpu_idle_until(struct pcpu *p, uint64_t deadline_ps);
+/* A trace track for this pCPU (0 when tracing is off). */
+int pcpu_track(const struct pcpu *p);
+void pcpu_set_track(struct pcpu *p, int track);
+
+/* ---- EPT: guest-physical to host-physical, with ranges that trap ---- */
+
+#define EPT_R 1u
+#define EPT_W 2u
+
+int ept_create(struct ept **out);
+void ept_destroy(struct ept *e);
+/* Map [gpa, gpa+size) to hpa with rights; overlapping older maps are replaced. */
+int ept_map(struct ept *e, uint64_t gpa, uint64_t size, uint64_t hpa, unsigned rights);
+/* Remove any mapping in [gpa, gpa+size): accesses there exit with an EPT violation. */
+int ept_unmap(struct ept *e, uint64_t gpa, uint64_t size);
+/* Translate; false if unmapped or the access lacks rights. */
+bool ept_translate(const struct ept *e, uint64_t gpa, bool write, uint64_t *hpa);
+
+/* ---- vCPU ---- */
+
+struct vmx_exit {
+	uint32_t reason;
+	uint64_t qual;
+	uint64_t gpa;   /* EPT violation */
+	unsigned size;  /* access size */
+	bool write;
+	uint64_t data;  /* value written, or the handler's result for a read */
+	uint32_t msr;
+	uint16_t port;
+	uint8_t vector; /* external interrupt: acknowledged on exit */
+	uint64_t nr;    /* VMCALL number (RAX) */
+	uint64_t args[4];
+};
+
+/* VMCS controls the hypervisor sets. */
+struct vmx_controls {
+	bool ext_int_exiting;     /* pin-based: physical interrupts exit */
+	bool hlt_exiting;
+	bool intr_window_exiting; /* exit as soon as the guest can take an interrupt */
+	bool msr_trap_x2apic;     /* MSR bitmap: x2APIC MSRs (0x800-0x8ff) exit */
+	bool msr_trap_eoi;        /* ... including the EOI MSR */
+};
+
+/* The hypervisor's side of the vCPU: the VM-exit handler and the pre-entry hook. */
+struct vcpu_hv_ops {
+	void (*handle_exit)(void *ctx, struct vcpu *v, struct vmx_exit *e);
+	/* Before every VM entry (after host interrupts are serviced): inject or request a
+	 * window, the way KVM's inject_pending_event does. */
+	void (*pre_entry)(void *ctx, struct vcpu *v);
+};
+
+/* The guest's interrupt descriptor table: the handler the CPU runs for a vector. */
+typedef void (*vcpu_guest_idt_fn)(void *ctx, uint8_t vector);
+
+struct vcpu_cfg {
+	unsigned id;
+	char name[32];
+	uint64_t exit_cycles;  /* hardware VM exit */
+	uint64_t entry_cycles; /* hardware VM entry */
+	uint64_t mmio_issue_cycles; /* CPU cost to issue an uncached store */
+};
+
+struct vcpu_stats {
+	uint64_t exits[EXIT_REASON_MAX + 1];
+	uint64_t exits_total;
+	uint64_t injections;
+	uint64_t guest_interrupts; /* vectors delivered to the guest's IDT */
+	uint64_t mmio_reads, mmio_writes, mmio_read_ps;
+	uint64_t hlts;
+};
+
+int vcpu_create(const struct vcpu_cfg *cfg, struct mem *mem, struct pcie_fabric *fab,
+		struct vcpu **out);
+void vcpu_destroy(struct vcpu *v);
+void vcpu_set_hv(struct vcpu *v, const struct vcpu_hv_ops *ops, void *ctx);
+void vcpu_set_guest_idt(struct vcpu *v, vcpu_guest_idt_fn fn, void *ctx);
+struct vmx_controls *vcpu_controls(struct vcpu *v);
+struct ept *vcpu_ept(struct vcpu *v);
+void vcpu_set_ept(struct vcpu *v, struct ept *e);
+struct pcpu *vcpu_pcpu(const struct vcpu *v);
+const char *vcpu_name(const struct vcpu *v);
+unsigned vcpu_id(const struct vcpu *v);
+const struct vcpu_stats *vcpu_stats(const struct vcpu *v);
+/* Opaque pointer for the guest kernel (its per-CPU data) and for the hypervisor. */
+void vcpu_set_guest_data(struct vcpu *v, void *data);
+void *vcpu_guest_data(const struct vcpu *v);
+void vcpu_set_hv_data(struct vcpu *v, void *data);
+void *vcpu_hv_data(const struct vcpu *v);
+
+/* Load the vCPU on a pCPU and enter the guest: from here the calling actor runs guest code.
+ * Performs the first VM entry (pre-entry hook, injection). */
+void vcpu_launch(struct vcpu *v, struct pcpu *p);
+/* Ask for an event (interrupt) to be injected at the next VM entry. */
+void vcpu_inject(struct vcpu *v, uint8_t vector);
+bool vcpu_guest_if(const struct vcpu *v);
+bool vcpu_in_guest(const struct vcpu *v);
+
+/* ---- what guest code does (called by the guest HAL backend, in guest mode) ---- */
+
+/* Run `cycles` of guest instructions; interrupts are taken as they arrive. */
+void vcpu_compute(struct vcpu *v, uint64_t cycles);
+uint64_t vcpu_mmio_read(struct vcpu *v, uint64_t gpa, unsigned size);
+void vcpu_mmio_write(struct vcpu *v, uint64_t gpa, unsigned size, uint64_t val);
+uint32_t vcpu_pio_in(struct vcpu *v, uint16_t port, unsigned size);
+void vcpu_pio_out(struct vcpu *v, uint16_t port, unsigned size, uint32_t val);
+uint64_t vcpu_rdmsr(struct vcpu *v, uint32_t msr);
+void vcpu_wrmsr(struct vcpu *v, uint32_t msr, uint64_t val);
+/* STI; HLT: halt until an interrupt (the usual idle). */
+void vcpu_safe_halt(struct vcpu *v);
+void vcpu_cli(struct vcpu *v);
+void vcpu_sti(struct vcpu *v);
+uint64_t vcpu_vmcall(struct vcpu *v, uint64_t nr, uint64_t a0, uint64_t a1);
+/* A guest-physical RAM range as a host pointer (the CPU's cached access); NULL if not RAM. */
+void *vcpu_gpa_ptr(struct vcpu *v, uint64_t gpa, uint64_t len);
+/* Time-stamp counter in cycles. */
+uint64_t vcpu_rdtsc(struct vcpu *v);
+
+/* ---- what the hypervisor does with a vCPU (host mode, inside its exit handler) ---- */
+
+/* Block the vCPU's thread in the host until `runnable(ctx)` is true, servicing host
+ * interrupts meanwhile (the pCPU idles). */
+void vcpu_block(struct vcpu *v, bool (*runnable)(void *ctx), void *ctx);
+
+#endif

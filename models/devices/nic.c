@@ -1,0 +1,510 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ptnic: registers as data (sim/regs), MSI-X per PCI 3.0 §6.8.2 (entries reset masked; a
+ * message raised while masked sets its PBA bit and goes when unmasked), and a receive engine.
+ *
+ * The engine is one actor. For each frame it reads the descriptor at RDH, writes the frame to
+ * the descriptor's buffer and writes the descriptor back (DD, EOP, length) -- three DMAs whose
+ * timing and translation are computed when the frame is taken, and whose data lands in memory
+ * when they complete. Completion sets ICR.RXT0; an enabled cause raises MSI-X vector 0 no
+ * sooner than ITR allows, auto-masking the cause (EIAM) until the driver re-enables it.
+ */
+#include "models/devices/nic.h"
+#include "models/devices/nic_regs.h"
+#include "models/pcie/pcie.h"
+#include "models/pcie/pcie_regs.h"
+#include "sim/engine.h"
+#include "sim/regs.h"
+#include "sim/trace.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define REG_SPACE 0x4100
+#define MAX_PENDING_IRQS 16
+#define NEVER UINT64_MAX
+
+struct inflight {
+	bool used;
+	uint64_t t_done;
+	struct pcie_dma data, wb;
+	uint8_t buf[PTNIC_RX_BUF_SIZE];
+	uint8_t desc[PTNIC_RXD_SIZE];
+	bool data_ok;
+	struct nic_frame f;
+};
+
+struct nic {
+	struct nic_cfg cfg;
+	struct pcie_fabric *fab;
+	struct pcie_fn *fn;
+	struct regs r;
+	struct regs msix;
+	uint32_t pba;
+	uint64_t reset_done_at;
+	const struct nic_wire_ops *wire;
+	void *wire_ctx;
+	/* the next frame on the wire, read ahead */
+	bool have_frame;
+	struct nic_frame frame;
+	uint8_t frame_data[PTNIC_RX_BUF_SIZE];
+	struct inflight *fl;
+	struct pcie_irq pend[MAX_PENDING_IRQS];
+	unsigned npend;
+	uint64_t itr_next;
+	bool irq_check;
+	struct sim_event *wake;
+	int track;
+	struct nic_stats st;
+};
+
+static uint32_t rd(const struct nic *n, uint32_t off)
+{
+	return (uint32_t)regs_get(&n->r, off, 4);
+}
+
+static void wr(struct nic *n, uint32_t off, uint32_t v)
+{
+	regs_set(&n->r, off, 4, v);
+}
+
+static void define_regs(struct nic *n)
+{
+	struct regs *r = &n->r;
+
+	regs_define(r, PTNIC_CTRL, 4, PTNIC_CTRL_SLU, 0xffffffffu, 0, 0);
+	regs_define(r, PTNIC_STATUS, 4, PTNIC_STATUS_LU, 0, 0, 0);
+	regs_define(r, PTNIC_ICR, 4, 0, 0, 0, 0);
+	regs_define(r, PTNIC_ITR, 4, 0, 0xffff, 0, 0);
+	regs_define(r, PTNIC_ICS, 4, 0, 0, 0, 0xffffffffu);
+	regs_define(r, PTNIC_IMS, 4, 0, 0, 0, 0);
+	regs_define(r, PTNIC_IMC, 4, 0, 0, 0, 0xffffffffu);
+	regs_define(r, PTNIC_EIAM, 4, PTNIC_INT_RXT0, 0xffffffffu, 0, 0);
+	regs_define(r, PTNIC_RCTL, 4, 0, 0xffffffffu, 0, 0);
+	regs_define(r, PTNIC_RDBAL, 4, 0, 0xfffffff0u, 0, 0);
+	regs_define(r, PTNIC_RDBAH, 4, 0, 0xffffffffu, 0, 0);
+	regs_define(r, PTNIC_RDLEN, 4, 0, 0x000fff80u, 0, 0);
+	regs_define(r, PTNIC_RDH, 4, 0, 0xffff, 0, 0);
+	regs_define(r, PTNIC_RDT, 4, 0, 0xffff, 0, 0);
+	regs_define(r, PTNIC_MPC, 4, 0, 0, 0, 0);
+	regs_define(r, PTNIC_GPRC, 4, 0, 0, 0, 0);
+	regs_define(r, PTNIC_GORC, 4, 0, 0, 0, 0);
+	for (unsigned i = 0; i < PTNIC_MSIX_VECTORS; i++) {
+		uint32_t e = i * PCI_MSIX_ENTRY_SIZE;
+
+		regs_define(&n->msix, e + PCI_MSIX_ENTRY_LOWER_ADDR, 4, 0, 0xfffffffcu, 0, 0);
+		regs_define(&n->msix, e + PCI_MSIX_ENTRY_UPPER_ADDR, 4, 0, 0xffffffffu, 0, 0);
+		regs_define(&n->msix, e + PCI_MSIX_ENTRY_DATA, 4, 0, 0xffffffffu, 0, 0);
+		regs_define(&n->msix, e + PCI_MSIX_ENTRY_VECTOR_CTRL, 4, PCI_MSIX_ENTRY_CTRL_MASKBIT,
+			    PCI_MSIX_ENTRY_CTRL_MASKBIT, 0, 0);
+	}
+}
+
+static void device_reset(struct nic *n)
+{
+	regs_reset(&n->r);
+	regs_reset(&n->msix);
+	n->pba = 0;
+	n->itr_next = 0;
+	n->st.resets++;
+}
+
+/* ---- interrupts ---- */
+
+static unsigned msix_cap(const struct nic *n)
+{
+	return pcie_fn_cap_offset(n->fn, PCI_CAP_ID_MSIX);
+}
+
+static bool msix_enabled(const struct nic *n, bool *fn_masked)
+{
+	uint16_t ctl = (uint16_t)pcie_fn_cfg_get(n->fn, msix_cap(n) + PCI_MSIX_FLAGS, 2);
+
+	*fn_masked = ctl & PCI_MSIX_FLAGS_MASKALL;
+	return ctl & PCI_MSIX_FLAGS_ENABLE;
+}
+
+/* Send MSI-X vector 0 now if a cause is pending and enabled (called by the engine actor). */
+static void eval_irq(struct nic *n, uint64_t now)
+{
+	uint32_t cause = rd(n, PTNIC_ICR) & rd(n, PTNIC_IMS);
+	bool fn_masked;
+
+	if (!cause)
+		return;
+	if (now < n->itr_next)
+		return; /* throttled: the engine wakes at itr_next */
+	if (!msix_enabled(n, &fn_masked)) {
+		n->st.irqs_blocked++; /* INTx is not modelled: the cause stays in ICR */
+		return;
+	}
+	uint32_t ctrl = (uint32_t)regs_get(&n->msix, PCI_MSIX_ENTRY_VECTOR_CTRL, 4);
+	if (fn_masked || (ctrl & PCI_MSIX_ENTRY_CTRL_MASKBIT)) {
+		if (!(n->pba & 1))
+			n->st.irqs_pended++;
+		n->pba |= 1;
+		return;
+	}
+	n->pba &= ~1u;
+	uint64_t addr = regs_get(&n->msix, PCI_MSIX_ENTRY_LOWER_ADDR, 4) |
+			regs_get(&n->msix, PCI_MSIX_ENTRY_UPPER_ADDR, 4) << 32;
+	uint32_t data = (uint32_t)regs_get(&n->msix, PCI_MSIX_ENTRY_DATA, 4);
+	struct pcie_irq irq;
+
+	/* The message carries the cause away: auto-clear it, auto-mask it (EIAM). */
+	wr(n, PTNIC_ICR, rd(n, PTNIC_ICR) & ~cause);
+	wr(n, PTNIC_IMS, rd(n, PTNIC_IMS) & ~(cause & rd(n, PTNIC_EIAM)));
+	n->itr_next = now + (uint64_t)(rd(n, PTNIC_ITR) & 0xffff) * 256 * 1000;
+	if (pcie_msi_send(n->fn, addr, data, now, &irq) == 0 && n->npend < MAX_PENDING_IRQS) {
+		n->pend[n->npend++] = irq;
+		n->st.irqs_sent++;
+		if (trace_on())
+			trace_flow(sim_trace, n->track, "interrupt", n->st.irqs_sent, now, 's');
+	} else {
+		n->st.irqs_blocked++;
+	}
+}
+
+/* ---- receive ---- */
+
+static bool fetch_frame(struct nic *n)
+{
+	if (n->have_frame)
+		return true;
+	if (!n->wire || !n->wire->next(n->wire_ctx, &n->frame, n->frame_data, sizeof(n->frame_data)))
+		return false;
+	if (n->frame.len > PTNIC_RX_BUF_SIZE)
+		n->frame.len = PTNIC_RX_BUF_SIZE; /* no jumbo frames: truncated, as a long frame */
+	n->have_frame = true;
+	return true;
+}
+
+static void drop(struct nic *n, uint64_t *counter)
+{
+	(*counter)++;
+	if (n->wire->dropped)
+		n->wire->dropped(n->wire_ctx, &n->frame);
+}
+
+static void take_frame(struct nic *n, uint64_t now)
+{
+	uint32_t rdlen = rd(n, PTNIC_RDLEN), ndesc = rdlen / PTNIC_RXD_SIZE;
+	uint32_t rdh = rd(n, PTNIC_RDH), rdt = rd(n, PTNIC_RDT);
+	uint64_t rdba = rd(n, PTNIC_RDBAL) | (uint64_t)rd(n, PTNIC_RDBAH) << 32;
+	struct inflight *s = NULL;
+	struct pcie_dma dread = {0};
+	uint8_t desc[PTNIC_RXD_SIZE];
+	uint64_t buf;
+
+	n->have_frame = false;
+	if (!(rd(n, PTNIC_RCTL) & PTNIC_RCTL_EN) || !ndesc || now < n->reset_done_at) {
+		drop(n, &n->st.rx_disabled);
+		return;
+	}
+	if (rdh >= ndesc || rdh == rdt) {
+		/* The ring is full: the frame is lost (MPC). */
+		wr(n, PTNIC_MPC, rd(n, PTNIC_MPC) + 1);
+		drop(n, &n->st.rx_missed);
+		return;
+	}
+	for (unsigned i = 0; i < n->cfg.max_inflight; i++)
+		if (!n->fl[i].used) {
+			s = &n->fl[i];
+			break;
+		}
+	if (!s) {
+		wr(n, PTNIC_MPC, rd(n, PTNIC_MPC) + 1);
+		drop(n, &n->st.rx_missed);
+		return;
+	}
+
+	/* 1. Descriptor fetch. */
+	dread.addr = rdba + (uint64_t)rdh * PTNIC_RXD_SIZE;
+	dread.len = PTNIC_RXD_SIZE;
+	dread.t_issue = now;
+	pcie_dma_submit(n->fn, &dread);
+	n->st.desc_reads++;
+	if (dread.status != PCIE_DMA_OK) {
+		drop(n, &n->st.rx_dma_errors);
+		return;
+	}
+	pcie_dma_read_data(n->fn, &dread, desc);
+	memcpy(&buf, desc + PTNIC_RXD_ADDR, 8);
+
+	/* 2. Frame data, then 3. write-back: posted writes, issued back to back. */
+	memset(s, 0, offsetof(struct inflight, buf));
+	s->used = true;
+	s->f = n->frame;
+	memcpy(s->buf, n->frame_data, n->frame.len);
+	s->data.addr = buf;
+	s->data.len = n->frame.len;
+	s->data.write = true;
+	s->data.t_issue = dread.t_done;
+	pcie_dma_submit(n->fn, &s->data);
+	memcpy(s->desc, desc, sizeof(desc));
+	s->desc[PTNIC_RXD_LENGTH] = (uint8_t)n->frame.len;
+	s->desc[PTNIC_RXD_LENGTH + 1] = (uint8_t)(n->frame.len >> 8);
+	s->desc[PTNIC_RXD_STATUS] = PTNIC_RXD_STAT_DD | PTNIC_RXD_STAT_EOP;
+	s->wb.addr = dread.addr;
+	s->wb.len = PTNIC_RXD_SIZE;
+	s->wb.write = true;
+	s->wb.t_issue = dread.t_done;
+	pcie_dma_submit(n->fn, &s->wb);
+	s->data_ok = s->data.status == PCIE_DMA_OK;
+	if (!s->data_ok)
+		n->st.rx_dma_errors++;
+	s->t_done = s->data.t_done > s->wb.t_done ? s->data.t_done : s->wb.t_done;
+	wr(n, PTNIC_RDH, (rdh + 1) % ndesc);
+	if (trace_on())
+		trace_span(sim_trace, n->track, "dma", "rx frame DMA", now, s->t_done, NULL);
+}
+
+static void complete(struct nic *n, struct inflight *s)
+{
+	pcie_dma_write_data(n->fn, &s->data, s->buf);
+	pcie_dma_write_data(n->fn, &s->wb, s->desc);
+	s->used = false;
+	n->st.rx_frames++;
+	n->st.rx_bytes += s->f.len;
+	wr(n, PTNIC_GPRC, rd(n, PTNIC_GPRC) + 1);
+	wr(n, PTNIC_GORC, rd(n, PTNIC_GORC) + s->f.len);
+	wr(n, PTNIC_ICR, rd(n, PTNIC_ICR) | PTNIC_INT_RXT0);
+}
+
+static void engine(void *arg)
+{
+	struct nic *n = arg;
+
+	for (;;) {
+		uint64_t now = sim_now(), next = NEVER;
+
+		/* Due work, oldest first. */
+		for (;;) {
+			struct inflight *first = NULL;
+
+			for (unsigned i = 0; i < n->cfg.max_inflight; i++)
+				if (n->fl[i].used && n->fl[i].t_done <= now &&
+				    (!first || n->fl[i].t_done < first->t_done))
+					first = &n->fl[i];
+			if (!first)
+				break;
+			complete(n, first);
+		}
+		for (unsigned i = 0; i < n->npend;) {
+			if (n->pend[i].t_deliver <= now) {
+				struct pcie_irq irq = n->pend[i];
+
+				memmove(&n->pend[i], &n->pend[i + 1],
+					(n->npend - i - 1) * sizeof(irq));
+				n->npend--;
+				pcie_irq_commit(&irq);
+				if (trace_on())
+					trace_flow(sim_trace, n->track, "interrupt",
+						   n->st.irqs_sent - n->npend, now, 't');
+			} else {
+				i++;
+			}
+		}
+		while (fetch_frame(n) && n->frame.t_ps <= now)
+			take_frame(n, now);
+		n->irq_check = false;
+		eval_irq(n, now);
+
+		/* When is the next thing due? */
+		if (n->have_frame)
+			next = n->frame.t_ps;
+		for (unsigned i = 0; i < n->cfg.max_inflight; i++)
+			if (n->fl[i].used && n->fl[i].t_done < next)
+				next = n->fl[i].t_done;
+		for (unsigned i = 0; i < n->npend; i++)
+			if (n->pend[i].t_deliver < next)
+				next = n->pend[i].t_deliver;
+		if ((rd(n, PTNIC_ICR) & rd(n, PTNIC_IMS)) && n->itr_next > now && n->itr_next < next)
+			next = n->itr_next;
+		sim_set_wait_label("nic: next frame, DMA completion or interrupt");
+		if (next == NEVER)
+			sim_event_wait(n->wake);
+		else
+			sim_event_wait_until(n->wake, next);
+	}
+}
+
+/* ---- register access from the CPU ---- */
+
+static void kick(struct nic *n)
+{
+	n->irq_check = true;
+	sim_event_signal(n->wake);
+}
+
+static uint64_t mmio_read(void *ctx, int bar, uint64_t off, unsigned size)
+{
+	struct nic *n = ctx;
+	uint64_t v;
+
+	if (bar != 0)
+		return ~0ull;
+	if (off >= PTNIC_MSIX_TABLE && off < PTNIC_MSIX_TABLE + PTNIC_MSIX_VECTORS * 16u)
+		return regs_read(&n->msix, (uint32_t)(off - PTNIC_MSIX_TABLE), size);
+	if (off == PTNIC_MSIX_PBA)
+		return n->pba;
+	if (off + size > REG_SPACE)
+		return 0;
+	if (off == PTNIC_CTRL && sim_now() < n->reset_done_at)
+		return rd(n, PTNIC_CTRL) | PTNIC_CTRL_RST;
+	if (off == PTNIC_IMS)
+		return rd(n, PTNIC_IMS);
+	v = regs_read(&n->r, (uint32_t)off, size);
+	if (off == PTNIC_ICR)
+		wr(n, PTNIC_ICR, 0); /* read to clear */
+	return v;
+}
+
+static void mmio_write(void *ctx, int bar, uint64_t off, unsigned size, uint64_t val)
+{
+	struct nic *n = ctx;
+	uint32_t v = (uint32_t)val;
+
+	if (bar != 0)
+		return;
+	if (off >= PTNIC_MSIX_TABLE && off < PTNIC_MSIX_TABLE + PTNIC_MSIX_VECTORS * 16u) {
+		regs_write(&n->msix, (uint32_t)(off - PTNIC_MSIX_TABLE), size, val);
+		if (n->pba)
+			kick(n); /* an unmask may release a pending message */
+		return;
+	}
+	if (off + size > REG_SPACE)
+		return;
+	switch (off) {
+	case PTNIC_CTRL:
+		if (v & PTNIC_CTRL_RST) {
+			device_reset(n);
+			n->reset_done_at = sim_now() + n->cfg.reset_ps;
+			return;
+		}
+		break;
+	case PTNIC_ICS:
+		wr(n, PTNIC_ICR, rd(n, PTNIC_ICR) | v);
+		kick(n);
+		return;
+	case PTNIC_IMS:
+		wr(n, PTNIC_IMS, rd(n, PTNIC_IMS) | v);
+		kick(n); /* causes already pending fire as soon as they are enabled */
+		return;
+	case PTNIC_IMC:
+		wr(n, PTNIC_IMS, rd(n, PTNIC_IMS) & ~v);
+		return;
+	default:
+		break;
+	}
+	regs_write(&n->r, (uint32_t)off, size, val);
+	if (off == PTNIC_ITR)
+		kick(n);
+}
+
+static void cfg_written(void *ctx, uint32_t off, unsigned size)
+{
+	struct nic *n = ctx;
+	unsigned cap = msix_cap(n);
+
+	/* Enabling MSI-X or clearing its function mask can release a pending message. */
+	if (cap && off <= cap + PCI_MSIX_FLAGS + 1 && off + size > cap + PCI_MSIX_FLAGS)
+		kick(n);
+}
+
+static void flr(void *ctx)
+{
+	struct nic *n = ctx;
+
+	device_reset(n);
+	for (unsigned i = 0; i < n->cfg.max_inflight; i++)
+		n->fl[i].used = false; /* in-flight DMA is abandoned */
+	n->npend = 0;
+}
+
+static const struct pcie_fn_ops nic_ops = {
+	.mmio_read = mmio_read,
+	.mmio_write = mmio_write,
+	.cfg_written = cfg_written,
+	.flr = flr,
+};
+
+int nic_create(const struct nic_cfg *cfg, struct pcie_fabric *fab, struct nic **out)
+{
+	struct nic *n;
+	int rc;
+
+	if (!cfg->max_inflight)
+		return -EINVAL;
+	n = calloc(1, sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	n->cfg = *cfg;
+	n->fab = fab;
+	n->fl = calloc(cfg->max_inflight, sizeof(*n->fl));
+	rc = n->fl ? regs_init(&n->r, REG_SPACE) : -ENOMEM;
+	if (!rc)
+		rc = regs_init(&n->msix, PTNIC_MSIX_VECTORS * PCI_MSIX_ENTRY_SIZE);
+	if (!rc)
+		rc = sim_event_create(&n->wake);
+	if (!rc)
+		rc = pcie_fn_create(fab, cfg->name, PCIE_FN_ENDPOINT, &n->fn);
+	if (rc) {
+		nic_destroy(n);
+		return rc;
+	}
+	define_regs(n);
+	/* The silicon: IDs, BAR0, PM, PCIe endpoint with FLR, MSI-X in BAR0. */
+	pcie_fn_set_ids(n->fn, PTNIC_VENDOR_ID, PTNIC_DEVICE_ID, PTNIC_CLASS, PTNIC_VENDOR_ID,
+			0x0001);
+	pcie_fn_add_bar(n->fn, 0, PTNIC_BAR0_SIZE, true, false);
+	pcie_fn_add_cap_pm(n->fn);
+	pcie_fn_add_cap_exp(n->fn, PCI_EXP_TYPE_ENDPOINT, true);
+	pcie_fn_add_cap_msix(n->fn, PTNIC_MSIX_VECTORS, 0, PTNIC_MSIX_TABLE, 0, PTNIC_MSIX_PBA);
+	pcie_fn_set_ops(n->fn, &nic_ops, n);
+	*out = n;
+	return 0;
+}
+
+void nic_destroy(struct nic *n)
+{
+	if (!n)
+		return;
+	regs_free(&n->r);
+	regs_free(&n->msix);
+	sim_event_destroy(n->wake);
+	free(n->fl);
+	free(n);
+}
+
+struct pcie_fn *nic_fn(const struct nic *n)
+{
+	return n->fn;
+}
+
+void nic_set_wire(struct nic *n, const struct nic_wire_ops *ops, void *ctx)
+{
+	n->wire = ops;
+	n->wire_ctx = ctx;
+}
+
+void nic_wire_kick(struct nic *n)
+{
+	sim_event_signal(n->wake);
+}
+
+int nic_start(struct nic *n)
+{
+	char name[48];
+
+	n->track = trace_track(sim_trace, "machine", n->cfg.name);
+	snprintf(name, sizeof(name), "%s.engine", n->cfg.name);
+	return sim_actor_start(name, engine, n, SIM_ACTOR_DAEMON);
+}
+
+const struct nic_stats *nic_stats(const struct nic *n)
+{
+	return &n->st;
+}

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ptnic, the endpoint model: a PCIe function (config space with BAR0, PM, PCIe and MSI-X
+ * capabilities), its registers, and a DMA engine actor that receives frames from the wire
+ * into the descriptor ring by DMA and raises MSI-X, all through the fabric (so through the
+ * IOMMU and interrupt remapping).
+ */
+#ifndef PTSIM_NIC_H
+#define PTSIM_NIC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct nic;
+struct pcie_fabric;
+struct pcie_fn;
+
+/* What arrives on the wire: frames with the time their last bit arrived. */
+struct nic_frame {
+	uint64_t t_ps;
+	uint32_t len;
+};
+struct nic_wire_ops {
+	/* Next frame: fill *f and up to `cap` bytes of data; false when no more. */
+	bool (*next)(void *ctx, struct nic_frame *f, uint8_t *data, size_t cap);
+	/* Told when a frame is dropped (no descriptor, receive off, DMA error). */
+	void (*dropped)(void *ctx, const struct nic_frame *f);
+};
+
+struct nic_cfg {
+	char name[32];
+	uint64_t reset_ps;     /* CTRL.RST to ready */
+	unsigned max_inflight; /* frames whose DMA may be in flight at once */
+};
+
+struct nic_stats {
+	uint64_t rx_frames, rx_bytes, rx_missed, rx_disabled, rx_dma_errors;
+	uint64_t desc_reads, irqs_sent, irqs_pended, irqs_blocked, resets;
+};
+
+int nic_create(const struct nic_cfg *cfg, struct pcie_fabric *fab, struct nic **out);
+void nic_destroy(struct nic *n);
+struct pcie_fn *nic_fn(const struct nic *n);
+void nic_set_wire(struct nic *n, const struct nic_wire_ops *ops, void *ctx);
+/* The wire has news (traffic started): the engine should ask for frames again. */
+void nic_wire_kick(struct nic *n);
+/* Start the DMA engine actor. */
+int nic_start(struct nic *n);
+const struct nic_stats *nic_stats(const struct nic *n);
+
+#endif

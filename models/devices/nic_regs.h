@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ptnic register interface: the device side of its datasheet. ptnic is a simple, fictional
+ * Ethernet receive engine in the style of Intel's e1000 family (8254x SDM §13, §3.2): a ring
+ * of 16-byte legacy receive descriptors, head/tail registers, interrupt cause/mask registers
+ * with auto-masking, an interrupt throttle, and MSI-X.
+ * Vendor 0x7074 is not assigned in pci.ids; it marks the device as ptsim's own.
+ */
+#ifndef PTSIM_NIC_REGS_H
+#define PTSIM_NIC_REGS_H
+
+#define PTNIC_VENDOR_ID 0x7074
+#define PTNIC_DEVICE_ID 0x0001
+#define PTNIC_CLASS     0x02000001 /* Ethernet controller, revision 1 */
+
+#define PTNIC_BAR0_SIZE    0x20000 /* 128 KiB */
+#define PTNIC_MSIX_TABLE   0x10000 /* its own page, so it can trap while registers do not */
+#define PTNIC_MSIX_PBA     0x18000
+#define PTNIC_MSIX_VECTORS 4
+
+#define PTNIC_CTRL   0x0000
+#define  PTNIC_CTRL_SLU 0x00000040
+#define  PTNIC_CTRL_RST 0x04000000
+#define PTNIC_STATUS 0x0008
+#define  PTNIC_STATUS_LU 0x00000002
+#define PTNIC_ICR    0x00c0 /* cause, read to clear */
+#define PTNIC_ITR    0x00c4 /* minimum interval between interrupts, 256 ns units */
+#define PTNIC_ICS    0x00c8 /* write: set causes */
+#define PTNIC_IMS    0x00d0 /* write 1: enable causes; read: enabled causes */
+#define PTNIC_IMC    0x00d8 /* write 1: disable causes */
+#define PTNIC_EIAM   0x00e0 /* causes masked automatically when their MSI-X message goes */
+#define  PTNIC_INT_RXT0 0x00000080 /* receive descriptor written back */
+#define PTNIC_RCTL   0x0100
+#define  PTNIC_RCTL_EN 0x00000002
+#define PTNIC_RDBAL  0x2800
+#define PTNIC_RDBAH  0x2804
+#define PTNIC_RDLEN  0x2808
+#define PTNIC_RDH    0x2810
+#define PTNIC_RDT    0x2818
+#define PTNIC_MPC    0x4010 /* missed packets (no descriptor) */
+#define PTNIC_GPRC   0x4074 /* good packets received */
+#define PTNIC_GORC   0x4088 /* good octets received, low 32 bits */
+
+/* Legacy receive descriptor, 16 bytes (8254x SDM §3.2.3). */
+#define PTNIC_RXD_SIZE      16
+#define PTNIC_RXD_ADDR      0
+#define PTNIC_RXD_LENGTH    8
+#define PTNIC_RXD_STATUS    12
+#define  PTNIC_RXD_STAT_DD  0x01
+#define  PTNIC_RXD_STAT_EOP 0x02
+#define PTNIC_RX_BUF_SIZE   2048
+
+#endif

@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ptnic guest driver. Written against hal.h only, in the shape of Linux's e1000 receive path:
+ * probe enables the function, resets it, builds a descriptor ring of DMA-mapped buffers, sets
+ * up one MSI-X vector; the interrupt handler cleans completed descriptors (up to a budget),
+ * passes frames up the stack, returns the buffers by moving the tail, and re-enables the
+ * auto-masked interrupt cause.
+ */
+#include "hal.h"
+#include "ptnic_regs.h"
+
+#include <string.h>
+
+struct ptnic_rx_desc {
+	__le64 addr;
+	__le16 length;
+	__le16 csum;
+	u8 status;
+	u8 errors;
+	__le16 special;
+};
+_Static_assert(sizeof(struct ptnic_rx_desc) == 16, "legacy receive descriptor is 16 bytes");
+
+struct ptnic {
+	struct pci_dev *pdev;
+	struct net_device *ndev;
+	void __iomem *hw;
+	struct ptnic_rx_desc *ring;
+	dma_addr_t ring_dma;
+	unsigned int count, next_to_clean;
+	void **buf;
+	dma_addr_t *buf_dma;
+	int irq;
+	unsigned int budget;
+	u64 desc_cycles;
+	u64 irqs, irqs_no_work, frames;
+};
+
+static irqreturn_t ptnic_intr(int irq, void *data)
+{
+	struct ptnic *nic = data;
+	unsigned int done = 0;
+
+	(void)irq;
+	nic->irqs++;
+	while (done < nic->budget) {
+		unsigned int i = nic->next_to_clean;
+		struct ptnic_rx_desc *d = &nic->ring[i];
+
+		if (!(READ_ONCE(d->status) & RXD_STAT_DD))
+			break;
+		dma_rmb(); /* read the rest of the descriptor after DD */
+		cpu_cycles(nic->desc_cycles);
+		netif_receive_frame(nic->ndev, nic->buf[i], le16_to_cpu(d->length));
+		d->status = 0;
+		nic->next_to_clean = (i + 1) % nic->count;
+		done++;
+	}
+	nic->frames += done;
+	if (done) {
+		wmb();
+		/* Hand the cleaned buffers back: hardware owns [RDH, RDT). */
+		writel((nic->next_to_clean + nic->count - 1) % nic->count, nic->hw + REG_RDT);
+	} else {
+		nic->irqs_no_work++;
+	}
+	writel(INT_RXT0, nic->hw + REG_IMS); /* the cause was auto-masked by the interrupt */
+	return IRQ_HANDLED;
+}
+
+static int ptnic_reset(struct ptnic *nic)
+{
+	writel(CTRL_RST, nic->hw + REG_CTRL);
+	for (int i = 0; i < 1000; i++) {
+		udelay(10);
+		if (!(readl(nic->hw + REG_CTRL) & CTRL_RST))
+			return 0;
+	}
+	return -ETIMEDOUT;
+}
+
+static int ptnic_setup_rx(struct ptnic *nic)
+{
+	struct device *dev = &nic->pdev->dev;
+
+	nic->ring = dma_alloc_coherent(dev, nic->count * sizeof(*nic->ring), &nic->ring_dma,
+				       GFP_KERNEL);
+	nic->buf = kzalloc(nic->count * sizeof(*nic->buf), GFP_KERNEL);
+	nic->buf_dma = kzalloc(nic->count * sizeof(*nic->buf_dma), GFP_KERNEL);
+	if (!nic->ring || !nic->buf || !nic->buf_dma)
+		return -ENOMEM;
+	for (unsigned int i = 0; i < nic->count; i++) {
+		nic->buf[i] = kmalloc(RX_BUF_SIZE, GFP_KERNEL);
+		if (!nic->buf[i])
+			return -ENOMEM;
+		nic->buf_dma[i] = dma_map_single(dev, nic->buf[i], RX_BUF_SIZE, DMA_FROM_DEVICE);
+		if (dma_mapping_error(dev, nic->buf_dma[i]))
+			return -ENOMEM;
+		nic->ring[i].addr = cpu_to_le64(nic->buf_dma[i]);
+	}
+	writel((u32)nic->ring_dma, nic->hw + REG_RDBAL);
+	writel((u32)(nic->ring_dma >> 32), nic->hw + REG_RDBAH);
+	writel(nic->count * (u32)sizeof(*nic->ring), nic->hw + REG_RDLEN);
+	writel(0, nic->hw + REG_RDH);
+	writel(nic->count - 1, nic->hw + REG_RDT);
+	return 0;
+}
+
+static int ptnic_probe(struct pci_dev *pdev, const struct pci_device_id *id)
+{
+	struct net_device *ndev;
+	struct ptnic *nic;
+	int err;
+
+	(void)id;
+	err = pci_enable_device(pdev);
+	if (err)
+		return err;
+	if (dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(64)))
+		return -EIO;
+	pci_set_master(pdev);
+
+	ndev = alloc_netdev_priv(sizeof(*nic), "eth0");
+	if (!ndev)
+		return -ENOMEM;
+	nic = netdev_priv(ndev);
+	nic->pdev = pdev;
+	nic->ndev = ndev;
+	nic->count = (unsigned int)module_param_u64("ptnic", "ring_size", 256);
+	nic->budget = (unsigned int)module_param_u64("ptnic", "budget", 64);
+	nic->desc_cycles = module_param_u64("ptnic", "desc_cycles", 200);
+	pci_set_drvdata(pdev, nic);
+
+	nic->hw = pci_iomap(pdev, 0, 0);
+	if (!nic->hw)
+		return -ENODEV;
+	err = ptnic_reset(nic);
+	if (err) {
+		dev_err(&pdev->dev, "reset did not complete");
+		return err;
+	}
+	if (!(readl(nic->hw + REG_STATUS) & STATUS_LU))
+		dev_warn(&pdev->dev, "link is down");
+
+	err = ptnic_setup_rx(nic);
+	if (err)
+		return err;
+	writel((u32)module_param_u64("ptnic", "itr", 0), nic->hw + REG_ITR);
+
+	err = pci_alloc_irq_vectors(pdev, 1, 1, PCI_IRQ_MSIX);
+	if (err < 0)
+		return err;
+	nic->irq = pci_irq_vector(pdev, 0);
+	err = request_irq((unsigned int)nic->irq, ptnic_intr, 0, "ptnic-rx", nic);
+	if (err)
+		return err;
+
+	writel(INT_RXT0, nic->hw + REG_IMS);
+	writel(RCTL_EN, nic->hw + REG_RCTL);
+	dev_info(&pdev->dev, "ptnic: %u receive descriptors, MSI-X vector %d", nic->count,
+		 nic->irq);
+	return register_netdev(ndev);
+}
+
+static void ptnic_remove(struct pci_dev *pdev)
+{
+	struct ptnic *nic = pci_get_drvdata(pdev);
+
+	writel(0, nic->hw + REG_RCTL);
+	writel(~0u, nic->hw + REG_IMC);
+	free_irq((unsigned int)nic->irq, nic);
+	pci_free_irq_vectors(pdev);
+	pci_clear_master(pdev);
+}
+
+static const struct pci_device_id ptnic_ids[] = {
+	{PCI_DEVICE(PTNIC_VENDOR, PTNIC_DEVICE)},
+	{0},
+};
+
+struct pci_driver ptnic_driver = {
+	.name = "ptnic",
+	.id_table = ptnic_ids,
+	.probe = ptnic_probe,
+	.remove = ptnic_remove,
+};

@@ -1,0 +1,237 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The guest driver HAL: what a guest device driver may use, with the names and signatures of
+ * Linux's driver API so that a driver reads like a real one. Drivers include this file and
+ * the C library only. The simulator backend (models/guest/hal_sim.c) turns each call into
+ * what the vCPU really does: an MMIO access (mapped, or trapping), a config-space access
+ * (trapping), memory, a wait in simulated time.
+ */
+#ifndef PTSIM_HAL_H
+#define PTSIM_HAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef uint8_t u8;
+typedef uint16_t u16;
+typedef uint32_t u32;
+typedef uint64_t u64;
+typedef int64_t s64;
+typedef u16 __le16;
+typedef u32 __le32;
+typedef u64 __le64;
+typedef u64 dma_addr_t;
+typedef u64 resource_size_t;
+typedef unsigned int gfp_t;
+
+#define __iomem
+#define GFP_KERNEL 0u
+#define GFP_ATOMIC 1u
+
+/* x86 is little-endian: the conversions are identities, kept for the reader. */
+#define cpu_to_le16(x) ((u16)(x))
+#define cpu_to_le32(x) ((u32)(x))
+#define cpu_to_le64(x) ((u64)(x))
+#define le16_to_cpu(x) ((u16)(x))
+#define le32_to_cpu(x) ((u32)(x))
+#define le64_to_cpu(x) ((u64)(x))
+
+#define READ_ONCE(x)     (*(const volatile __typeof__(x) *)&(x))
+#define WRITE_ONCE(x, v) (*(volatile __typeof__(x) *)&(x) = (v))
+/* Ordering is program order in the model; barriers are compiler barriers. */
+#define barrier() __asm__ __volatile__("" ::: "memory")
+#define mb()      barrier()
+#define rmb()     barrier()
+#define wmb()     barrier()
+#define dma_rmb() barrier()
+#define dma_wmb() barrier()
+
+#define BIT(n)         (1ul << (n))
+#define DMA_BIT_MASK(n) (((n) == 64) ? ~0ull : ((1ull << (n)) - 1))
+#define ARRAY_SIZE(a)  (sizeof(a) / sizeof((a)[0]))
+
+#define EINVAL 22
+#define ENOMEM 12
+#define ENODEV 19
+#define EIO    5
+#define ENOSPC 28
+#define ETIMEDOUT 110
+
+/* ---- devices ---- */
+
+struct device {
+	const char *name;
+	void *hal; /* backend's */
+};
+
+#define IORESOURCE_MEM    0x00000200ul
+#define IORESOURCE_IO     0x00000100ul
+#define IORESOURCE_MEM_64 0x00100000ul
+
+struct resource {
+	resource_size_t start, end;
+	unsigned long flags;
+};
+
+#define PCI_NUM_RESOURCES 6
+
+struct pci_dev {
+	struct device dev;
+	u16 vendor, device;
+	u16 subsystem_vendor, subsystem_device;
+	u32 class;  /* class code << 8 | prog-if (24 bits) */
+	u8 revision;
+	u8 devfn;
+	u8 msix_cap;
+	u8 pcie_cap;
+	struct resource resource[PCI_NUM_RESOURCES];
+	unsigned int irq;
+	void *driver_data;
+};
+
+struct pci_device_id {
+	u16 vendor, device;
+	unsigned long driver_data;
+};
+#define PCI_DEVICE(v, d) .vendor = (v), .device = (d)
+
+struct pci_driver {
+	const char *name;
+	const struct pci_device_id *id_table; /* ends with a zero entry */
+	int (*probe)(struct pci_dev *pdev, const struct pci_device_id *id);
+	void (*remove)(struct pci_dev *pdev);
+};
+
+int pci_register_driver(struct pci_driver *drv);
+int pci_enable_device(struct pci_dev *pdev);
+void pci_disable_device(struct pci_dev *pdev);
+void pci_set_master(struct pci_dev *pdev);
+void pci_clear_master(struct pci_dev *pdev);
+int pci_read_config_byte(const struct pci_dev *pdev, int where, u8 *val);
+int pci_read_config_word(const struct pci_dev *pdev, int where, u16 *val);
+int pci_read_config_dword(const struct pci_dev *pdev, int where, u32 *val);
+int pci_write_config_byte(const struct pci_dev *pdev, int where, u8 val);
+int pci_write_config_word(const struct pci_dev *pdev, int where, u16 val);
+int pci_write_config_dword(const struct pci_dev *pdev, int where, u32 val);
+int pci_find_capability(struct pci_dev *pdev, int cap);
+void __iomem *pci_iomap(struct pci_dev *pdev, int bar, unsigned long maxlen);
+void pci_iounmap(struct pci_dev *pdev, void __iomem *addr);
+static inline void pci_set_drvdata(struct pci_dev *pdev, void *data)
+{
+	pdev->driver_data = data;
+}
+static inline void *pci_get_drvdata(struct pci_dev *pdev)
+{
+	return pdev->driver_data;
+}
+static inline resource_size_t pci_resource_start(const struct pci_dev *pdev, int bar)
+{
+	return pdev->resource[bar].start;
+}
+static inline resource_size_t pci_resource_len(const struct pci_dev *pdev, int bar)
+{
+	const struct resource *r = &pdev->resource[bar];
+
+	return r->end > r->start ? r->end - r->start + 1 : 0;
+}
+
+/* ---- MMIO ---- */
+
+u8 readb(const volatile void __iomem *addr);
+u16 readw(const volatile void __iomem *addr);
+u32 readl(const volatile void __iomem *addr);
+u64 readq(const volatile void __iomem *addr);
+void writeb(u8 val, volatile void __iomem *addr);
+void writew(u16 val, volatile void __iomem *addr);
+void writel(u32 val, volatile void __iomem *addr);
+void writeq(u64 val, volatile void __iomem *addr);
+
+/* ---- DMA ---- */
+
+enum dma_data_direction {
+	DMA_BIDIRECTIONAL = 0,
+	DMA_TO_DEVICE = 1,
+	DMA_FROM_DEVICE = 2,
+	DMA_NONE = 3,
+};
+#define DMA_MAPPING_ERROR (~(dma_addr_t)0)
+
+int dma_set_mask_and_coherent(struct device *dev, u64 mask);
+void *dma_alloc_coherent(struct device *dev, size_t size, dma_addr_t *handle, gfp_t gfp);
+void dma_free_coherent(struct device *dev, size_t size, void *cpu_addr, dma_addr_t handle);
+dma_addr_t dma_map_single(struct device *dev, void *ptr, size_t size,
+			  enum dma_data_direction dir);
+void dma_unmap_single(struct device *dev, dma_addr_t addr, size_t size,
+		      enum dma_data_direction dir);
+static inline int dma_mapping_error(struct device *dev, dma_addr_t addr)
+{
+	(void)dev;
+	return addr == DMA_MAPPING_ERROR;
+}
+
+/* ---- interrupts ---- */
+
+typedef int irqreturn_t;
+#define IRQ_NONE    0
+#define IRQ_HANDLED 1
+typedef irqreturn_t (*irq_handler_t)(int irq, void *dev_id);
+
+#define PCI_IRQ_MSI  2u
+#define PCI_IRQ_MSIX 4u
+
+int pci_alloc_irq_vectors(struct pci_dev *pdev, unsigned int min_vecs, unsigned int max_vecs,
+			  unsigned int flags);
+void pci_free_irq_vectors(struct pci_dev *pdev);
+int pci_irq_vector(struct pci_dev *pdev, unsigned int nr);
+int request_irq(unsigned int irq, irq_handler_t handler, unsigned long flags, const char *name,
+		void *dev);
+void free_irq(unsigned int irq, void *dev);
+void local_irq_disable(void);
+void local_irq_enable(void);
+
+/* ---- memory ---- */
+
+void *kmalloc(size_t size, gfp_t gfp);
+void *kzalloc(size_t size, gfp_t gfp);
+void kfree(const void *ptr);
+
+/* ---- time and CPU ---- */
+
+void udelay(unsigned long usecs);
+void ndelay(unsigned long nsecs);
+void mdelay(unsigned long msecs);
+void cpu_relax(void);
+u64 get_cycles(void);
+/* The CPU time of the instructions a piece of driver code stands for, in cycles: the model's
+ * way of saying "this loop body costs this much". */
+void cpu_cycles(u64 cycles);
+
+/* A driver's tunable, set from the VM's configuration (Linux: module_param). */
+u64 module_param_u64(const char *module, const char *name, u64 def);
+
+/* ---- logging ---- */
+
+int printk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+#define dev_info(dev, fmt, ...)  printk("%s: " fmt, (dev)->name, ##__VA_ARGS__)
+#define dev_warn(dev, fmt, ...)  printk("%s: warning: " fmt, (dev)->name, ##__VA_ARGS__)
+#define dev_err(dev, fmt, ...)   printk("%s: error: " fmt, (dev)->name, ##__VA_ARGS__)
+
+/* ---- networking: a received frame goes up the stack (Linux: napi_gro_receive) ---- */
+
+struct net_device;
+struct net_device *alloc_netdev_priv(size_t priv_size, const char *name);
+void *netdev_priv(const struct net_device *ndev);
+int register_netdev(struct net_device *ndev);
+void netif_receive_frame(struct net_device *ndev, const void *data, unsigned int len);
+
+/* PCI config registers a driver uses (include/uapi/linux/pci_regs.h). */
+#define PCI_VENDOR_ID       0x00
+#define PCI_DEVICE_ID       0x02
+#define PCI_COMMAND         0x04
+#define  PCI_COMMAND_MEMORY 0x0002
+#define  PCI_COMMAND_MASTER 0x0004
+#define PCI_CAP_ID_MSIX     0x11
+#define PCI_CAP_ID_EXP      0x10
+
+#endif

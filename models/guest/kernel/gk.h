@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The guest kernel: the pieces of an OS that a passthrough driver relies on. It boots from
+ * the hypervisor's boot parameters, enables its x2APIC, enumerates its PCI bus through config
+ * space (which traps), binds drivers, offers the DMA API, MSI-X and an IDT, and hands received
+ * frames to whoever listens (the workload's application). It runs on its vCPUs in guest mode.
+ */
+#ifndef PTSIM_GK_H
+#define PTSIM_GK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct gk;
+struct vcpu;
+struct pci_driver;
+
+/* Guest kernel costs, in cycles (what its code paths execute). */
+struct gk_costs {
+	uint64_t irq_entry;  /* interrupt entry: IDT, irq_enter, dispatch */
+	uint64_t irq_exit;   /* irq_exit, softirq check, IRET */
+	uint64_t net_rx;     /* the network stack's work per received frame */
+};
+
+enum gk_idle { GK_IDLE_HALT, GK_IDLE_POLL };
+
+struct gk_param {
+	const char *module, *name;
+	uint64_t value;
+};
+
+struct gk_cfg {
+	char name[32];
+	struct gk_costs costs;
+	bool pci_conf_io;       /* config space through ports 0xCF8/0xCFC instead of ECAM */
+	const struct gk_param *params; /* module parameters */
+	unsigned nparams;
+};
+
+struct gk_stats {
+	uint64_t irqs, spurious_irqs, eois;
+	uint64_t cfg_reads, cfg_writes;
+	uint64_t frames_rx, bytes_rx;
+	uint64_t dma_maps, dma_unmaps, coherent_bytes;
+	uint64_t pages_used;
+	uint64_t boot_done_ps;
+	uint64_t printks;
+};
+
+int gk_create(const struct gk_cfg *cfg, struct gk **out);
+void gk_destroy(struct gk *g);
+/* A driver built into this kernel. */
+int gk_register_builtin(struct gk *g, struct pci_driver *drv);
+/* What runs once the kernel is up (the role of /sbin/init), on vCPU 0. */
+void gk_set_init(struct gk *g, void (*init)(void *ctx, struct gk *g), void *ctx);
+/* The hypervisor's entry point for each vCPU (vm_cfg.guest_entry). */
+void gk_entry(void *ctx, struct vcpu *v);
+
+/* For the application: where received frames go (its socket), CPU work, idling. */
+void gk_net_set_rx(struct gk *g, void (*rx)(void *ctx, const void *data, unsigned len),
+		   void *ctx);
+void gk_compute(struct gk *g, uint64_t cycles);
+void gk_halt(struct gk *g);
+/* Guest time, in picoseconds (from the TSC). */
+uint64_t gk_now_ps(struct gk *g);
+const struct gk_stats *gk_stats(const struct gk *g);
+const char *gk_name(const struct gk *g);
+
+#endif

@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: MIT */
+/* Inside the guest kernel (models/guest/kernel and the HAL backend) only. */
+#ifndef PTSIM_GK_INTERNAL_H
+#define PTSIM_GK_INTERNAL_H
+
+#include "models/guest/kernel/gk.h"
+#include "models/guest/hal.h"
+#include "models/host/bootparam.h"
+
+#define GK_MAX_DEVS    32
+#define GK_MAX_DRIVERS 8
+#define GK_MAX_CPUS    16
+#define GK_FIRST_VECTOR 0x30
+#define GK_LAST_VECTOR  0xdf
+
+struct gk_irq {
+	irq_handler_t fn;
+	void *dev;
+	const char *name;
+	uint64_t count;
+};
+
+struct gk_dev {
+	struct pci_dev pdev;
+	char name[16];
+	struct gk *g;
+	struct pci_driver *drv;
+	unsigned nvec;
+	int vec[32];                /* guest vectors of its MSI-X entries */
+	volatile u8 *msix_table;    /* ioremapped */
+};
+
+struct gk_ram {
+	uint64_t gpa, size;
+	uint8_t *ptr; /* the kernel's direct map of it */
+	uint64_t next; /* bump allocator cursor (bytes from gpa) */
+};
+
+struct gk_free_block {
+	uint64_t gpa, size;
+};
+
+struct net_device {
+	char name[16];
+	struct gk *g;
+	void *priv;
+};
+
+struct gk {
+	struct gk_cfg cfg;
+	struct gk_param params[32];
+	struct vcpu *cpus[GK_MAX_CPUS];
+	unsigned ncpus;
+	struct bootparam bp;
+	struct gk_ram ram[BP_MAX_RAM];
+	unsigned nram;
+	struct gk_free_block *freelist;
+	size_t nfree, cap_free;
+	struct gk_dev devs[GK_MAX_DEVS];
+	unsigned ndevs;
+	struct pci_driver *drivers[GK_MAX_DRIVERS];
+	unsigned ndrivers;
+	struct gk_irq irqs[256];
+	unsigned next_vector;
+	struct net_device netdevs[4];
+	unsigned nnetdevs;
+	void (*rx)(void *ctx, const void *data, unsigned len);
+	void *rx_ctx;
+	void (*init)(void *ctx, struct gk *g);
+	void *init_ctx;
+	struct gk_stats st;
+};
+
+/* The vCPU the calling code runs on, and its kernel. */
+struct vcpu *gk__cpu(void);
+struct gk *gk__self(void);
+
+/* mm.c */
+int gk__mm_init(struct gk *g, struct vcpu *v);
+void *gk__alloc(struct gk *g, size_t size, size_t align, uint64_t *gpa);
+void gk__free(struct gk *g, const void *ptr, size_t size);
+uint64_t gk__virt_to_phys(struct gk *g, const void *ptr);
+
+/* pci.c */
+uint32_t gk__cfg_read(struct gk *g, uint8_t devfn, uint32_t off, unsigned size);
+void gk__cfg_write(struct gk *g, uint8_t devfn, uint32_t off, unsigned size, uint32_t val);
+int gk__pci_scan(struct gk *g);
+void gk__pci_bind(struct gk *g);
+struct gk_dev *gk__dev(struct pci_dev *pdev);
+
+/* irq.c */
+void gk__idt(void *ctx, uint8_t vector);
+int gk__lapic_init(struct gk *g, struct vcpu *v);
+void gk__eoi(struct gk *g);
+int gk__alloc_vector(struct gk *g);
+
+/* MMIO cookies: ioremap returns tagged guest-physical addresses. */
+#define GK_IOMEM_TAG (1ull << 62)
+static inline uint64_t gk__iomem_gpa(const volatile void *p)
+{
+	return (uint64_t)(uintptr_t)p & ~GK_IOMEM_TAG;
+}
+static inline void __iomem *gk__iomem(uint64_t gpa)
+{
+	return (void __iomem *)(uintptr_t)(gpa | GK_IOMEM_TAG);
+}
+
+#endif

@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Guest PCI: the bus is scanned through config space (ECAM, or ports 0xCF8/0xCFC), each
+ * function's BARs are read and sized the way Linux's __pci_read_base does (decoding off, write
+ * all-ones, read back, restore), capabilities found, and drivers bound by ID. Every config
+ * access traps to the hypervisor.
+ */
+#include "models/guest/kernel/gk_internal.h"
+#include "models/cpu/cpu.h"
+#include "models/pcie/pcie_regs.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+uint32_t gk__cfg_read(struct gk *g, uint8_t devfn, uint32_t off, unsigned size)
+{
+	struct vcpu *v = gk__cpu();
+
+	g->st.cfg_reads++;
+	if (g->cfg.pci_conf_io) {
+		vcpu_pio_out(v, 0xcf8, 4, 0x80000000u | ((uint32_t)devfn << 8) | (off & 0xfc));
+		return vcpu_pio_in(v, (uint16_t)(0xcfc + (off & 3)), size);
+	}
+	return (uint32_t)vcpu_mmio_read(v, g->bp.ecam_base + ((uint64_t)devfn << 12) + off, size);
+}
+
+void gk__cfg_write(struct gk *g, uint8_t devfn, uint32_t off, unsigned size, uint32_t val)
+{
+	struct vcpu *v = gk__cpu();
+
+	g->st.cfg_writes++;
+	if (g->cfg.pci_conf_io) {
+		vcpu_pio_out(v, 0xcf8, 4, 0x80000000u | ((uint32_t)devfn << 8) | (off & 0xfc));
+		vcpu_pio_out(v, (uint16_t)(0xcfc + (off & 3)), size, val);
+		return;
+	}
+	vcpu_mmio_write(v, g->bp.ecam_base + ((uint64_t)devfn << 12) + off, size, val);
+}
+
+static unsigned find_cap(struct gk *g, uint8_t devfn, uint8_t id)
+{
+	unsigned off, guard = 0;
+
+	if (!(gk__cfg_read(g, devfn, PCI_STATUS, 2) & PCI_STATUS_CAP_LIST))
+		return 0;
+	off = gk__cfg_read(g, devfn, PCI_CAPABILITY_LIST, 1) & ~3u;
+	while (off && guard++ < 48) {
+		if (gk__cfg_read(g, devfn, off, 1) == id)
+			return off;
+		off = gk__cfg_read(g, devfn, off + PCI_CAP_LIST_NEXT, 1) & ~3u;
+	}
+	return 0;
+}
+
+static void read_bases(struct gk *g, struct gk_dev *d)
+{
+	uint8_t devfn = d->pdev.devfn;
+	uint16_t cmd = (uint16_t)gk__cfg_read(g, devfn, PCI_COMMAND, 2);
+
+	gk__cfg_write(g, devfn, PCI_COMMAND, 2, cmd & ~(PCI_COMMAND_MEMORY | PCI_COMMAND_IO));
+	for (int b = 0; b < 6; b++) {
+		uint32_t off = PCI_BASE_ADDRESS_0 + 4u * (unsigned)b;
+		uint32_t lo = gk__cfg_read(g, devfn, off, 4), sz, hi = 0, szhi = 0xffffffffu;
+		struct resource *r = &d->pdev.resource[b];
+		uint64_t base, mask;
+
+		gk__cfg_write(g, devfn, off, 4, 0xffffffffu);
+		sz = gk__cfg_read(g, devfn, off, 4);
+		gk__cfg_write(g, devfn, off, 4, lo);
+		if (!sz || (lo & PCI_BASE_ADDRESS_SPACE_IO))
+			continue;
+		if (lo & PCI_BASE_ADDRESS_MEM_TYPE_64) {
+			hi = gk__cfg_read(g, devfn, off + 4, 4);
+			gk__cfg_write(g, devfn, off + 4, 4, 0xffffffffu);
+			szhi = gk__cfg_read(g, devfn, off + 4, 4);
+			gk__cfg_write(g, devfn, off + 4, 4, hi);
+		}
+		base = ((uint64_t)hi << 32) | (lo & 0xfffffff0u);
+		mask = ((uint64_t)szhi << 32) | (sz & 0xfffffff0u);
+		r->start = base;
+		r->end = base + (~mask + 1) - 1;
+		r->flags = IORESOURCE_MEM | ((lo & PCI_BASE_ADDRESS_MEM_TYPE_64) ? IORESOURCE_MEM_64 : 0);
+		if (lo & PCI_BASE_ADDRESS_MEM_TYPE_64)
+			b++;
+	}
+	gk__cfg_write(g, devfn, PCI_COMMAND, 2, cmd);
+}
+
+int gk__pci_scan(struct gk *g)
+{
+	for (unsigned slot = 0; slot < 32; slot++) {
+		for (unsigned fn = 0; fn < 8; fn++) {
+			uint8_t devfn = (uint8_t)PCI_DEVFN(slot, fn);
+			uint32_t id = gk__cfg_read(g, devfn, PCI_VENDOR_ID, 4);
+			struct gk_dev *d;
+			uint8_t hdr;
+
+			if ((id & 0xffff) == 0xffff) {
+				if (fn == 0)
+					break;
+				continue;
+			}
+			if (g->ndevs == GK_MAX_DEVS)
+				return -ENOSPC;
+			d = &g->devs[g->ndevs++];
+			memset(d, 0, sizeof(*d));
+			d->g = g;
+			d->pdev.vendor = (uint16_t)id;
+			d->pdev.device = (uint16_t)(id >> 16);
+			d->pdev.devfn = devfn;
+			uint32_t cr = gk__cfg_read(g, devfn, PCI_CLASS_REVISION, 4);
+			d->pdev.class = cr >> 8;
+			d->pdev.revision = (uint8_t)cr;
+			hdr = (uint8_t)gk__cfg_read(g, devfn, PCI_HEADER_TYPE, 1);
+			snprintf(d->name, sizeof(d->name), "0000:00:%02x.%u", slot, fn);
+			d->pdev.dev.name = d->name;
+			d->pdev.dev.hal = d;
+			if ((hdr & 0x7f) == PCI_HEADER_TYPE_NORMAL) {
+				uint32_t ss = gk__cfg_read(g, devfn, PCI_SUBSYSTEM_VENDOR_ID, 4);
+
+				d->pdev.subsystem_vendor = (uint16_t)ss;
+				d->pdev.subsystem_device = (uint16_t)(ss >> 16);
+				read_bases(g, d);
+			}
+			d->pdev.msix_cap = (uint8_t)find_cap(g, devfn, PCI_CAP_ID_MSIX);
+			d->pdev.pcie_cap = (uint8_t)find_cap(g, devfn, PCI_CAP_ID_EXP);
+			if (fn == 0 && !(hdr & PCI_HEADER_TYPE_MFD))
+				break;
+		}
+	}
+	return 0;
+}
+
+void gk__pci_bind(struct gk *g)
+{
+	for (unsigned i = 0; i < g->ndevs; i++) {
+		struct gk_dev *d = &g->devs[i];
+
+		for (unsigned k = 0; k < g->ndrivers && !d->drv; k++) {
+			struct pci_driver *drv = g->drivers[k];
+
+			for (const struct pci_device_id *id = drv->id_table; id->vendor; id++) {
+				if (id->vendor != d->pdev.vendor || id->device != d->pdev.device)
+					continue;
+				if (drv->probe(&d->pdev, id) == 0)
+					d->drv = drv;
+				else
+					printk("%s: probe of %s failed", drv->name, d->pdev.dev.name);
+				break;
+			}
+		}
+	}
+}
+
+struct gk_dev *gk__dev(struct pci_dev *pdev)
+{
+	return pdev->dev.hal;
+}

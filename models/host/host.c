@@ -1,0 +1,435 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Host kernel core and HAL backend. Accesses are timed on the calling pCPU: an MMIO read
+ * waits for its completion, a posted write for its issue; memory accesses cost a cached
+ * access; polling loops advance simulated time, never the host machine's.
+ */
+#include "models/host/host.h"
+#include "models/apic/lapic.h"
+#include "models/cpu/cpu.h"
+#include "models/mem/mem.h"
+#include "models/pcie/pcie.h"
+#include "sim/engine.h"
+#include "sim/trace.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PAGE 4096ull
+#define HOST_MAX_CPUS 256
+#define FIRST_DEVICE_VECTOR 0x30
+#define LAST_DEVICE_VECTOR 0xef
+
+struct free_range {
+	uint64_t base, npages;
+};
+
+struct irq_slot {
+	host_irq_handler fn;
+	void *ctx;
+};
+
+struct host {
+	struct host_cfg cfg;
+	struct host_machine m;
+	struct free_range *free;
+	size_t nfree, cap_free;
+	struct irq_slot (*idt)[256]; /* per pCPU */
+	struct host_stats st;
+	struct sim_event *spin_ev;
+};
+
+static int free_add(struct host *h, uint64_t base, uint64_t npages)
+{
+	if (h->nfree == h->cap_free) {
+		size_t nc = h->cap_free ? h->cap_free * 2 : 16;
+		struct free_range *n = realloc(h->free, nc * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		h->free = n;
+		h->cap_free = nc;
+	}
+	/* keep sorted by base, merge neighbours */
+	size_t i = 0;
+	while (i < h->nfree && h->free[i].base < base)
+		i++;
+	memmove(&h->free[i + 1], &h->free[i], (h->nfree - i) * sizeof(*h->free));
+	h->free[i].base = base;
+	h->free[i].npages = npages;
+	h->nfree++;
+	if (i + 1 < h->nfree && h->free[i].base + h->free[i].npages * PAGE == h->free[i + 1].base) {
+		h->free[i].npages += h->free[i + 1].npages;
+		memmove(&h->free[i + 1], &h->free[i + 2], (h->nfree - i - 2) * sizeof(*h->free));
+		h->nfree--;
+	}
+	if (i > 0 && h->free[i - 1].base + h->free[i - 1].npages * PAGE == h->free[i].base) {
+		h->free[i - 1].npages += h->free[i].npages;
+		memmove(&h->free[i], &h->free[i + 1], (h->nfree - i - 1) * sizeof(*h->free));
+		h->nfree--;
+	}
+	return 0;
+}
+
+int host_create(const struct host_cfg *cfg, const struct host_machine *m, struct host **out)
+{
+	struct host *h;
+	int rc;
+
+	if (!m->npcpus || m->npcpus > HOST_MAX_CPUS)
+		return -EINVAL;
+	h = calloc(1, sizeof(*h));
+	if (!h)
+		return -ENOMEM;
+	h->cfg = *cfg;
+	h->m = *m;
+	h->idt = calloc(m->npcpus, sizeof(*h->idt));
+	rc = h->idt ? sim_event_create(&h->spin_ev) : -ENOMEM;
+	if (rc)
+		goto fail;
+	/* The page allocator gets all RAM above 1 MiB that firmware does not own (E820). */
+	for (unsigned i = 0; i < mem_nranges(m->mem); i++) {
+		uint64_t base, size, p;
+
+		mem_range(m->mem, i, &base, &size);
+		for (p = base < (1ull << 20) ? (1ull << 20) : base; p < base + size;) {
+			uint64_t start = p;
+
+			while (p < base + size && mem_owner(m->mem, p) == MEM_OWNER_NONE)
+				p += PAGE;
+			if (p > start) {
+				rc = free_add(h, start, (p - start) / PAGE);
+				if (rc)
+					goto fail;
+			}
+			while (p < base + size && mem_owner(m->mem, p) != MEM_OWNER_NONE)
+				p += PAGE;
+		}
+	}
+	for (unsigned c = 0; c < m->npcpus; c++)
+		pcpu_set_host_irq(m->pcpus[c], host_dispatch_irq, h);
+	*out = h;
+	return 0;
+fail:
+	host_destroy(h);
+	return rc;
+}
+
+void host_destroy(struct host *h)
+{
+	if (!h)
+		return;
+	sim_event_destroy(h->spin_ev);
+	free(h->free);
+	free(h->idt);
+	free(h);
+}
+
+const struct host_machine *host_machine(const struct host *h)
+{
+	return &h->m;
+}
+
+const struct host_costs *host_costs(const struct host *h)
+{
+	return &h->cfg.costs;
+}
+
+const struct host_stats *host_stats(const struct host *h)
+{
+	return &h->st;
+}
+
+struct pcpu *hh_this_cpu(struct host *h)
+{
+	struct pcpu *p = pcpu_self();
+
+	return p ? p : h->m.pcpus[0];
+}
+
+unsigned hh_cpu_apic_id(struct host *h, unsigned cpu)
+{
+	return cpu < h->m.npcpus ? lapic_id(pcpu_lapic(h->m.pcpus[cpu])) : 0;
+}
+
+/* ---- registers ---- */
+
+static uint64_t mmio_read(struct host *h, uint64_t pa, unsigned size)
+{
+	struct pcpu *p = hh_this_cpu(h);
+	uint64_t v = 0, t = pcpu_sync(p);
+
+	h->st.mmio_reads++;
+	pcpu_charge_ps(p, pcie_cpu_read(h->m.fab, pa, size, t, &v));
+	return v;
+}
+
+static void mmio_write(struct host *h, uint64_t pa, unsigned size, uint64_t v)
+{
+	struct pcpu *p = hh_this_cpu(h);
+	uint64_t t = pcpu_sync(p);
+
+	h->st.mmio_writes++;
+	pcpu_charge_ps(p, pcie_cpu_write(h->m.fab, pa, size, v, t));
+}
+
+uint32_t hh_readl(struct host *h, uint64_t pa)
+{
+	return (uint32_t)mmio_read(h, pa, 4);
+}
+
+uint64_t hh_readq(struct host *h, uint64_t pa)
+{
+	return mmio_read(h, pa, 8);
+}
+
+void hh_writel(struct host *h, uint64_t pa, uint32_t v)
+{
+	mmio_write(h, pa, 4, v);
+}
+
+void hh_writeq(struct host *h, uint64_t pa, uint64_t v)
+{
+	mmio_write(h, pa, 8, v);
+}
+
+static uint64_t ecam(const struct host *h, uint16_t bdf, uint32_t off)
+{
+	return h->m.ecam_base + ((uint64_t)bdf << 12) + off;
+}
+
+uint32_t hh_cfg_read(struct host *h, uint16_t bdf, uint32_t off, unsigned size)
+{
+	h->st.cfg_reads++;
+	return (uint32_t)mmio_read(h, ecam(h, bdf, off), size);
+}
+
+void hh_cfg_write(struct host *h, uint16_t bdf, uint32_t off, unsigned size, uint32_t v)
+{
+	h->st.cfg_writes++;
+	mmio_write(h, ecam(h, bdf, off), size, v);
+}
+
+/* ---- memory ---- */
+
+static void mem_cost(struct host *h)
+{
+	pcpu_charge_cycles(hh_this_cpu(h), h->cfg.costs.mem_access_cycles);
+}
+
+uint64_t hh_mem_read64(struct host *h, uint64_t pa)
+{
+	mem_cost(h);
+	return mem_read64(h->m.mem, pa);
+}
+
+uint32_t hh_mem_read32(struct host *h, uint64_t pa)
+{
+	mem_cost(h);
+	return mem_read32(h->m.mem, pa);
+}
+
+void hh_mem_write64(struct host *h, uint64_t pa, uint64_t v)
+{
+	mem_cost(h);
+	mem_write64(h->m.mem, pa, v);
+}
+
+void hh_mem_write32(struct host *h, uint64_t pa, uint32_t v)
+{
+	mem_cost(h);
+	mem_write32(h->m.mem, pa, v);
+}
+
+static void spin_wake(void *ctx)
+{
+	sim_event_signal(ctx);
+}
+
+bool hh_spin_mem32(struct host *h, uint64_t pa, uint32_t want, uint64_t timeout_ns)
+{
+	struct pcpu *p = hh_this_cpu(h);
+	uint64_t t0 = pcpu_sync(p), deadline = t0 + timeout_ns * 1000;
+	int w;
+	bool ok;
+
+	h->st.spins++;
+	if (mem_read32(h->m.mem, pa) == want)
+		return true;
+	w = mem_watch(h->m.mem, pa, 4, spin_wake, h->spin_ev);
+	if (w < 0) {
+		/* No watch slot: poll. */
+		while (mem_read32(h->m.mem, pa) != want && sim_now() < deadline) {
+			pcpu_charge_ps(p, h->cfg.costs.poll_ns * 1000);
+			pcpu_sync(p);
+		}
+		return mem_read32(h->m.mem, pa) == want;
+	}
+	sim_set_wait_label("host spin on memory");
+	while ((ok = mem_read32(h->m.mem, pa) == want) == false && sim_now() < deadline)
+		sim_event_wait_until(h->spin_ev, deadline);
+	mem_unwatch(h->m.mem, w);
+	/* The CPU spun all along; the last poll sees the write a little after it lands. */
+	pcpu_account_host(p, sim_now() - t0);
+	h->st.spin_ps += sim_now() - t0;
+	mem_cost(h);
+	return ok;
+}
+
+int hh_alloc_pages(struct host *h, uint64_t npages, unsigned owner, uint64_t *pa)
+{
+	for (size_t i = 0; i < h->nfree; i++) {
+		struct free_range *f = &h->free[i];
+
+		if (f->npages < npages)
+			continue;
+		*pa = f->base;
+		f->base += npages * PAGE;
+		f->npages -= npages;
+		if (!f->npages) {
+			memmove(f, f + 1, (h->nfree - i - 1) * sizeof(*f));
+			h->nfree--;
+		}
+		mem_set_owner(h->m.mem, *pa, npages * PAGE, owner);
+		/* Small allocations are zeroed by the kernel; big ones (guest RAM) are fresh
+		 * anonymous memory, zero already and not touched here. */
+		if (npages <= 16) {
+			void *ptr = mem_ptr(h->m.mem, *pa, npages * PAGE);
+
+			if (ptr)
+				memset(ptr, 0, npages * PAGE);
+			pcpu_charge_cycles(hh_this_cpu(h), npages * h->cfg.costs.page_zero_cycles);
+		}
+		h->st.pages_allocated += npages;
+		h->st.pages_in_use += npages;
+		if (h->st.pages_in_use > h->st.pages_in_use_peak)
+			h->st.pages_in_use_peak = h->st.pages_in_use;
+		return 0;
+	}
+	return -ENOMEM;
+}
+
+void hh_free_pages(struct host *h, uint64_t pa, uint64_t npages)
+{
+	mem_set_owner(h->m.mem, pa, npages * PAGE, MEM_OWNER_NONE);
+	free_add(h, pa, npages);
+	h->st.pages_in_use -= npages;
+}
+
+uint64_t hh_free_page_count(const struct host *h)
+{
+	uint64_t n = 0;
+
+	for (size_t i = 0; i < h->nfree; i++)
+		n += h->free[i].npages;
+	return n;
+}
+
+/* ---- time ---- */
+
+uint64_t hh_now(struct host *h)
+{
+	return pcpu_now(hh_this_cpu(h));
+}
+
+void hh_ndelay(struct host *h, uint64_t ns)
+{
+	struct pcpu *p = hh_this_cpu(h);
+
+	pcpu_charge_ps(p, ns * 1000);
+	pcpu_sync(p);
+}
+
+void hh_udelay(struct host *h, uint64_t us)
+{
+	hh_ndelay(h, us * 1000);
+}
+
+void hh_cpu_work(struct host *h, uint64_t cycles)
+{
+	pcpu_charge_cycles(hh_this_cpu(h), cycles);
+}
+
+/* ---- interrupts ---- */
+
+int host_irq_alloc(struct host *h, unsigned cpu, host_irq_handler fn, void *ctx,
+		   uint8_t *vector)
+{
+	if (cpu >= h->m.npcpus)
+		return -EINVAL;
+	for (unsigned v = FIRST_DEVICE_VECTOR; v <= LAST_DEVICE_VECTOR; v++) {
+		if (h->idt[cpu][v].fn)
+			continue;
+		h->idt[cpu][v].fn = fn;
+		h->idt[cpu][v].ctx = ctx;
+		*vector = (uint8_t)v;
+		return 0;
+	}
+	return -ENOSPC;
+}
+
+void host_irq_free(struct host *h, unsigned cpu, uint8_t vector)
+{
+	if (cpu < h->m.npcpus)
+		memset(&h->idt[cpu][vector], 0, sizeof(h->idt[cpu][vector]));
+}
+
+void hh_send_ipi(struct host *h, unsigned cpu, uint8_t vector)
+{
+	struct pcpu *p = hh_this_cpu(h);
+
+	if (cpu >= h->m.npcpus)
+		return;
+	pcpu_charge_cycles(p, h->cfg.costs.eoi_cycles); /* one x2APIC MSR write */
+	lapic_write_icr(pcpu_lapic(p), ((uint64_t)hh_cpu_apic_id(h, cpu) << 32) | vector);
+}
+
+void host_dispatch_irq(void *ctx, struct pcpu *p, uint8_t vector)
+{
+	struct host *h = ctx;
+	unsigned cpu = pcpu_id(p);
+	const struct irq_slot *s = cpu < h->m.npcpus ? &h->idt[cpu][vector] : NULL;
+
+	pcpu_charge_cycles(p, h->cfg.costs.irq_entry_cycles);
+	if (s && s->fn) {
+		h->st.irqs++;
+		s->fn(s->ctx, p, vector);
+	} else {
+		h->st.spurious_irqs++;
+	}
+	/* x86 Linux EOIs the local APIC for an edge-triggered MSI vector (an x2APIC MSR write
+	 * in the host: no exit, a few cycles). */
+	pcpu_charge_cycles(p, h->cfg.costs.eoi_cycles);
+	lapic_eoi(pcpu_lapic(p));
+}
+
+void host_log(struct host *h, const char *fmt, ...)
+{
+	char buf[256];
+	va_list ap;
+
+	(void)h;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (trace_on()) {
+		char args[320];
+		char esc[300];
+		size_t j = 0;
+
+		for (const char *s = buf; *s && j + 2 < sizeof(esc); s++) {
+			if (*s == '"' || *s == '\\')
+				esc[j++] = '\\';
+			esc[j++] = *s;
+		}
+		esc[j] = 0;
+		snprintf(args, sizeof(args), "\"msg\":\"%s\"", esc);
+		struct pcpu *p = pcpu_self();
+
+		trace_instant(sim_trace, p ? pcpu_track(p) : 0, "host", "host log", sim_now(),
+			      args);
+	}
+}

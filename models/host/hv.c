@@ -1,0 +1,627 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The hypervisor. VM-exit handling follows KVM's vmx_handle_exit dispatch; the emulated LAPIC
+ * is KVM's in-kernel one (arch/x86/kvm/lapic.c) in spirit: IRR/ISR per vCPU, injection of the
+ * highest deliverable vector on entry when the guest can take it, an interrupt window
+ * requested when it cannot (inject_pending_event). A vCPU that executes HLT blocks its thread
+ * until its LAPIC has something deliverable (kvm_vcpu_block).
+ */
+#include "models/host/hv.h"
+#include "models/host/bootparam.h"
+#include "models/host/host.h"
+#include "models/apic/lapic.h"
+#include "models/apic/lapic_regs.h"
+#include "models/mem/mem.h"
+#include "sim/engine.h"
+#include "sim/trace.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PAGE 4096ull
+#define MAX_VCPUS 16
+#define MAX_TRAPS 32
+#define MAX_VMS 8
+#define KVM_ENOSYS 1000
+
+struct hv_vcpu {
+	struct vm *vm;
+	struct vcpu *v;
+	struct lapic *vlapic;
+	struct pcpu *p;
+	bool x2apic;
+	bool halted;
+	struct sim_event *never; /* a vCPU whose guest returned waits here */
+};
+
+struct trap {
+	uint64_t gpa, size;
+	const struct hv_trap_ops *ops;
+	void *ctx;
+};
+
+struct vpci_slot {
+	const struct hv_vpci_ops *ops;
+	void *ctx;
+};
+
+struct vm {
+	struct hv *hv;
+	struct vm_cfg cfg;
+	uint64_t ram_hpa;
+	unsigned nranges;
+	uint64_t rgpa[2], rhpa[2], rsize[2];
+	struct ept *ept;
+	struct hv_vcpu vc[MAX_VCPUS];
+	struct trap traps[MAX_TRAPS];
+	unsigned ntraps;
+	struct vpci_slot vpci[256];
+	uint64_t mmio_next;
+	uint32_t cf8; /* config mechanism #1 address latch */
+	struct vm_stats st;
+};
+
+struct hv {
+	struct host *h;
+	struct hv_cfg cfg;
+	uint8_t kick_vector[256];
+	struct vm *vms[MAX_VMS];
+	unsigned nvms;
+};
+
+static void charge(struct vm *vm, uint64_t cycles)
+{
+	hh_cpu_work(vm->hv->h, cycles);
+}
+
+/* ---- kicks: get a vCPU to look at its LAPIC ---- */
+
+static void kick_irq(void *ctx, struct pcpu *p, uint8_t vector)
+{
+	/* KVM's reschedule IPI: its only job was to cause the exit (or the wake-up). */
+	(void)ctx;
+	(void)p;
+	(void)vector;
+}
+
+static void vlapic_notify(void *ctx)
+{
+	struct hv_vcpu *hc = ctx;
+	struct pcpu *self = pcpu_self();
+
+	if (hc->halted || !vcpu_in_guest(hc->v)) {
+		pcpu_kick(hc->p); /* wakes the blocked vCPU thread (or is harmless) */
+		return;
+	}
+	if (self != hc->p) {
+		/* Running in guest mode elsewhere: an IPI forces the exit that lets us inject. */
+		hc->vm->st.ipis_sent++;
+		hh_send_ipi(hc->vm->hv->h, pcpu_id(hc->p), hc->vm->hv->kick_vector[pcpu_id(hc->p)]);
+	}
+}
+
+int hv_create(struct host *h, const struct hv_cfg *cfg, struct hv **out)
+{
+	struct hv *hv = calloc(1, sizeof(*hv));
+	const struct host_machine *m = host_machine(h);
+	int rc;
+
+	if (!hv)
+		return -ENOMEM;
+	hv->h = h;
+	hv->cfg = *cfg;
+	for (unsigned c = 0; c < m->npcpus; c++) {
+		rc = host_irq_alloc(h, c, kick_irq, hv, &hv->kick_vector[c]);
+		if (rc) {
+			free(hv);
+			return rc;
+		}
+	}
+	*out = hv;
+	return 0;
+}
+
+void hv_destroy(struct hv *hv)
+{
+	if (!hv)
+		return;
+	for (unsigned i = 0; i < hv->nvms; i++) {
+		struct vm *vm = hv->vms[i];
+
+		for (unsigned c = 0; c < vm->cfg.nvcpus; c++) {
+			vcpu_destroy(vm->vc[c].v);
+			lapic_destroy(vm->vc[c].vlapic);
+			sim_event_destroy(vm->vc[c].never);
+		}
+		ept_destroy(vm->ept);
+		free(vm);
+	}
+	free(hv);
+}
+
+struct host *hv_host(const struct hv *hv)
+{
+	return hv->h;
+}
+
+const struct hv_costs *hv_costs(const struct hv *hv)
+{
+	return &hv->cfg.costs;
+}
+
+/* ---- virtual PCI bus: config space traps ---- */
+
+static uint32_t vpci_read(struct vm *vm, uint8_t bus, uint8_t devfn, uint32_t off, unsigned size)
+{
+	const struct vpci_slot *s = &vm->vpci[devfn];
+
+	vm->st.cfg_reads++;
+	if (bus != 0 || !s->ops)
+		return size == 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
+	return s->ops->cfg_read(s->ctx, off, size);
+}
+
+static void vpci_write(struct vm *vm, uint8_t bus, uint8_t devfn, uint32_t off, unsigned size,
+		       uint32_t val)
+{
+	const struct vpci_slot *s = &vm->vpci[devfn];
+
+	vm->st.cfg_writes++;
+	if (bus == 0 && s->ops)
+		s->ops->cfg_write(s->ctx, off, size, val);
+}
+
+static uint64_t ecam_read(void *ctx, uint64_t off, unsigned size)
+{
+	return vpci_read(ctx, (uint8_t)(off >> 20), (uint8_t)(off >> 12), (uint32_t)(off & 0xfff),
+			 size);
+}
+
+static void ecam_write(void *ctx, uint64_t off, unsigned size, uint64_t val)
+{
+	vpci_write(ctx, (uint8_t)(off >> 20), (uint8_t)(off >> 12), (uint32_t)(off & 0xfff), size,
+		   (uint32_t)val);
+}
+
+/* Config space is QEMU's: every access is a round trip to user space. */
+static const struct hv_trap_ops ecam_ops = {.read = ecam_read, .write = ecam_write, .user = true};
+
+/* The virtual host bridge at 00:00.0 (Q35's DRAM controller IDs). */
+static uint32_t hostbridge_read(void *ctx, uint32_t off, unsigned size)
+{
+	uint32_t dw;
+
+	(void)ctx;
+	switch (off & ~3u) {
+	case 0x00:
+		dw = 0x29c08086;
+		break;
+	case 0x08:
+		dw = 0x06000000;
+		break;
+	default:
+		dw = 0;
+	}
+	return (dw >> (8 * (off & 3))) & (size == 4 ? 0xffffffffu : (1u << (8 * size)) - 1);
+}
+
+static void hostbridge_write(void *ctx, uint32_t off, unsigned size, uint32_t val)
+{
+	(void)ctx;
+	(void)off;
+	(void)size;
+	(void)val;
+}
+
+static const struct hv_vpci_ops hostbridge_ops = {hostbridge_read, hostbridge_write};
+
+/* ---- exits ---- */
+
+static struct trap *find_trap(struct vm *vm, uint64_t gpa)
+{
+	for (unsigned i = 0; i < vm->ntraps; i++)
+		if (gpa >= vm->traps[i].gpa && gpa - vm->traps[i].gpa < vm->traps[i].size)
+			return &vm->traps[i];
+	return NULL;
+}
+
+static bool vcpu_runnable(void *ctx)
+{
+	struct hv_vcpu *hc = ctx;
+
+	return lapic_deliverable(hc->vlapic) >= 0;
+}
+
+static struct hv_vcpu *vcpu_by_apic(struct vm *vm, uint32_t apic_id)
+{
+	return apic_id < vm->cfg.nvcpus ? &vm->vc[apic_id] : NULL;
+}
+
+static void apic_msr(struct vm *vm, struct hv_vcpu *hc, struct vmx_exit *e)
+{
+	uint32_t off = (e->msr - APIC_BASE_MSR) << 4;
+
+	vm->st.apic_msr_accesses++;
+	charge(vm, vm->hv->cfg.costs.apic_msr);
+	if (!e->write) {
+		e->data = off == APIC_ID ? vcpu_id(hc->v) : lapic_reg_read(hc->vlapic, off);
+		return;
+	}
+	switch (off) {
+	case APIC_EOI:
+		vm->st.eois++;
+		lapic_eoi(hc->vlapic);
+		break;
+	case APIC_ICR: {
+		struct hv_vcpu *t = vcpu_by_apic(vm, (uint32_t)(e->data >> 32));
+
+		if (t)
+			lapic_accept(t->vlapic, (uint8_t)e->data, false);
+		break;
+	}
+	case APIC_SELF_IPI:
+		lapic_accept(hc->vlapic, (uint8_t)e->data, false);
+		break;
+	default:
+		lapic_reg_write(hc->vlapic, off, (uint32_t)e->data);
+	}
+}
+
+static void handle_exit(void *ctx, struct vcpu *v, struct vmx_exit *e)
+{
+	struct hv_vcpu *hc = ctx;
+	struct vm *vm = hc->vm;
+	const struct hv_costs *c = &vm->hv->cfg.costs;
+
+	switch (e->reason) {
+	case EXIT_REASON_EXTERNAL_INTERRUPT:
+		/* handle_external_interrupt_irqoff: run the host's handler for the vector. */
+		charge(vm, c->ext_int);
+		host_dispatch_irq(vm->hv->h, hc->p, e->vector);
+		break;
+	case EXIT_REASON_INTERRUPT_WINDOW:
+		charge(vm, c->intr_window);
+		vcpu_controls(v)->intr_window_exiting = false;
+		break;
+	case EXIT_REASON_HLT:
+		charge(vm, c->hlt);
+		if (!vcpu_runnable(hc)) {
+			uint64_t t0 = pcpu_sync(hc->p);
+
+			hc->halted = true;
+			vm->st.halts++;
+			vcpu_block(v, vcpu_runnable, hc);
+			hc->halted = false;
+			vm->st.wakeups++;
+			vm->st.halted_ps += sim_now() - t0;
+			charge(vm, c->wakeup);
+		}
+		break;
+	case EXIT_REASON_EPT_VIOLATION: {
+		struct trap *t = find_trap(vm, e->gpa);
+
+		if (!t) {
+			vm->st.unhandled_mmio++;
+			charge(vm, c->kernel_mmio);
+			e->data = ~0ull;
+			break;
+		}
+		charge(vm, t->ops->user ? c->user_exit : c->kernel_mmio);
+		if (e->write)
+			t->ops->write(t->ctx, e->gpa - t->gpa, e->size, e->data);
+		else
+			e->data = t->ops->read(t->ctx, e->gpa - t->gpa, e->size);
+		break;
+	}
+	case EXIT_REASON_IO_INSTRUCTION:
+		charge(vm, c->user_exit);
+		/* PCI configuration mechanism #1 (PCI 3.0 §3.2.2.3.2). */
+		if (e->port == 0xcf8 && e->size == 4) {
+			if (e->write)
+				vm->cf8 = (uint32_t)e->data;
+			else
+				e->data = vm->cf8;
+		} else if (e->port >= 0xcfc && e->port <= 0xcff && (vm->cf8 & 0x80000000u)) {
+			uint8_t bus = (uint8_t)(vm->cf8 >> 16), devfn = (uint8_t)(vm->cf8 >> 8);
+			uint32_t off = (vm->cf8 & 0xfc) | (e->port & 3u);
+
+			if (e->write)
+				vpci_write(vm, bus, devfn, off, e->size, (uint32_t)e->data);
+			else
+				e->data = vpci_read(vm, bus, devfn, off, e->size);
+		} else {
+			vm->st.unhandled_io++;
+			e->data = 0xffffffffu;
+		}
+		break;
+	case EXIT_REASON_MSR_READ:
+	case EXIT_REASON_MSR_WRITE:
+		if (e->msr >= APIC_BASE_MSR && e->msr <= APIC_BASE_MSR + 0xff) {
+			apic_msr(vm, hc, e);
+		} else if (e->msr == MSR_IA32_APICBASE) {
+			charge(vm, c->apic_msr);
+			if (e->write)
+				hc->x2apic = e->data & (1u << 10);
+			else
+				e->data = APIC_DEFAULT_PHYS_BASE | (1u << 11) |
+					  (hc->x2apic ? 1u << 10 : 0) |
+					  (vcpu_id(v) == 0 ? 1u << 8 : 0);
+		} else {
+			charge(vm, c->apic_msr);
+			e->data = 0;
+		}
+		break;
+	case EXIT_REASON_VMCALL:
+		charge(vm, c->vmcall);
+		e->data = (uint64_t)-KVM_ENOSYS;
+		break;
+	default:
+		charge(vm, c->kernel_mmio);
+		break;
+	}
+}
+
+/* Before entry: inject the highest deliverable vector if the guest can take it, or ask for
+ * an exit as soon as it can (KVM's inject_pending_event + enable_irq_window). */
+static void pre_entry(void *ctx, struct vcpu *v)
+{
+	struct hv_vcpu *hc = ctx;
+	struct vm *vm = hc->vm;
+	struct vmx_controls *ctl = vcpu_controls(v);
+
+	if (lapic_deliverable(hc->vlapic) < 0) {
+		ctl->intr_window_exiting = false;
+		return;
+	}
+	if (!vcpu_guest_if(v)) {
+		ctl->intr_window_exiting = true;
+		return;
+	}
+	ctl->intr_window_exiting = false;
+	charge(vm, vm->hv->cfg.costs.inject);
+	vcpu_inject(v, (uint8_t)lapic_ack(hc->vlapic));
+	vm->st.injections++;
+}
+
+static const struct vcpu_hv_ops vmx_ops = {handle_exit, pre_entry};
+
+/* ---- VMs ---- */
+
+static int write_bootparam(struct vm *vm)
+{
+	struct host *h = vm->hv->h;
+	uint64_t bp = vm->ram_hpa + BOOTPARAM_GPA;
+	const uint64_t w[] = {BOOTPARAM_MAGIC, vm->nranges,
+			      vm->rgpa[0], vm->rgpa[1], 0, 0,
+			      vm->rsize[0], vm->rsize[1], 0, 0,
+			      GUEST_ECAM_BASE, GUEST_ECAM_SIZE >> 20,
+			      GUEST_MMIO_BASE, GUEST_MMIO_SIZE,
+			      vm->cfg.nvcpus, 1ull << 20};
+
+	for (unsigned i = 0; i < sizeof(w) / sizeof(w[0]); i++)
+		hh_mem_write64(h, bp + 8 * i, w[i]);
+	return 0;
+}
+
+int hv_vm_create(struct hv *hv, const struct vm_cfg *cfg, struct vm **out)
+{
+	struct host *h = hv->h;
+	struct vm *vm;
+	uint64_t pages = cfg->ram_bytes / PAGE;
+	int rc;
+
+	if (!cfg->nvcpus || cfg->nvcpus > MAX_VCPUS || hv->nvms == MAX_VMS ||
+	    cfg->ram_bytes < (4ull << 20) || cfg->ram_bytes % PAGE)
+		return -EINVAL;
+	vm = calloc(1, sizeof(*vm));
+	if (!vm)
+		return -ENOMEM;
+	vm->hv = hv;
+	vm->cfg = *cfg;
+	vm->mmio_next = GUEST_MMIO_BASE;
+	/* Guest RAM: one contiguous host allocation (as hugetlbfs-backed guests get). */
+	rc = hh_alloc_pages(h, pages, MEM_OWNER_VM(cfg->id), &vm->ram_hpa);
+	if (rc)
+		goto fail;
+	rc = ept_create(&vm->ept);
+	if (rc)
+		goto fail;
+	vm->rgpa[0] = 0;
+	vm->rhpa[0] = vm->ram_hpa;
+	vm->rsize[0] = cfg->ram_bytes < GUEST_LOW_RAM_TOP ? cfg->ram_bytes : GUEST_LOW_RAM_TOP;
+	vm->nranges = 1;
+	if (cfg->ram_bytes > GUEST_LOW_RAM_TOP) {
+		vm->rgpa[1] = GUEST_HIGH_RAM;
+		vm->rhpa[1] = vm->ram_hpa + GUEST_LOW_RAM_TOP;
+		vm->rsize[1] = cfg->ram_bytes - GUEST_LOW_RAM_TOP;
+		vm->nranges = 2;
+	}
+	for (unsigned i = 0; i < vm->nranges; i++) {
+		rc = ept_map(vm->ept, vm->rgpa[i], vm->rsize[i], vm->rhpa[i], EPT_R | EPT_W);
+		if (rc)
+			goto fail;
+	}
+	for (unsigned i = 0; i < cfg->nvcpus; i++) {
+		struct hv_vcpu *hc = &vm->vc[i];
+		struct vcpu_cfg vc = cfg->vcpu;
+		struct lapic_hooks lh = {.notify = vlapic_notify, .ctx = hc};
+		const struct host_machine *m = host_machine(h);
+
+		if (cfg->pcpu[i] >= m->npcpus) {
+			rc = -EINVAL;
+			goto fail;
+		}
+		vc.id = i;
+		snprintf(vc.name, sizeof(vc.name), "%.20s.vcpu%u", cfg->name, i);
+		hc->vm = vm;
+		hc->p = m->pcpus[cfg->pcpu[i]];
+		rc = vcpu_create(&vc, m->mem, m->fab, &hc->v);
+		if (!rc)
+			rc = lapic_create(i, &hc->vlapic);
+		if (!rc)
+			rc = sim_event_create(&hc->never);
+		if (rc)
+			goto fail;
+		lapic_set_hooks(hc->vlapic, &lh);
+		vcpu_set_hv(hc->v, &vmx_ops, hc);
+		vcpu_set_hv_data(hc->v, hc);
+		vcpu_set_ept(hc->v, vm->ept);
+	}
+	rc = vm_add_trap(vm, GUEST_ECAM_BASE, GUEST_ECAM_SIZE, &ecam_ops, vm);
+	if (!rc)
+		rc = vm_add_vpci(vm, 0, &hostbridge_ops, vm);
+	if (!rc)
+		rc = write_bootparam(vm);
+	if (rc)
+		goto fail;
+	hv->vms[hv->nvms++] = vm;
+	*out = vm;
+	return 0;
+fail:
+	for (unsigned i = 0; i < cfg->nvcpus && i < MAX_VCPUS; i++) {
+		vcpu_destroy(vm->vc[i].v);
+		lapic_destroy(vm->vc[i].vlapic);
+		sim_event_destroy(vm->vc[i].never);
+	}
+	ept_destroy(vm->ept);
+	free(vm);
+	return rc;
+}
+
+static void vcpu_thread(void *arg)
+{
+	struct hv_vcpu *hc = arg;
+
+	pcpu_bind(hc->p);
+	vcpu_launch(hc->v, hc->p);
+	hc->vm->cfg.guest_entry(hc->vm->cfg.guest_ctx, hc->v);
+	/* The guest's entry returned: the vCPU sits in cli; hlt for good. */
+	sim_set_wait_label("guest stopped");
+	sim_event_wait(hc->never);
+}
+
+int hv_vm_start(struct vm *vm)
+{
+	for (unsigned i = 0; i < vm->cfg.nvcpus; i++) {
+		int rc = sim_actor_start(vcpu_name(vm->vc[i].v), vcpu_thread, &vm->vc[i],
+					 SIM_ACTOR_DAEMON);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+const struct vm_cfg *vm_config(const struct vm *vm)
+{
+	return &vm->cfg;
+}
+
+struct hv *vm_hv(const struct vm *vm)
+{
+	return vm->hv;
+}
+
+struct vcpu *vm_vcpu(const struct vm *vm, unsigned i)
+{
+	return i < vm->cfg.nvcpus ? vm->vc[i].v : NULL;
+}
+
+unsigned vm_nvcpus(const struct vm *vm)
+{
+	return vm->cfg.nvcpus;
+}
+
+const struct vm_stats *vm_stats(const struct vm *vm)
+{
+	return &vm->st;
+}
+
+uint64_t vm_ram_hpa(const struct vm *vm)
+{
+	return vm->ram_hpa;
+}
+
+uint64_t vm_ram_bytes(const struct vm *vm)
+{
+	return vm->cfg.ram_bytes;
+}
+
+unsigned vm_ram_ranges(const struct vm *vm, uint64_t *gpa, uint64_t *hpa, uint64_t *size,
+		       unsigned max)
+{
+	for (unsigned i = 0; i < vm->nranges && i < max; i++) {
+		gpa[i] = vm->rgpa[i];
+		hpa[i] = vm->rhpa[i];
+		size[i] = vm->rsize[i];
+	}
+	return vm->nranges;
+}
+
+struct ept *vm_ept(const struct vm *vm)
+{
+	return vm->ept;
+}
+
+int vm_alloc_mmio(struct vm *vm, uint64_t size, uint64_t *gpa)
+{
+	uint64_t a = (vm->mmio_next + size - 1) & ~(size - 1);
+
+	if (a + size > GUEST_MMIO_BASE + GUEST_MMIO_SIZE)
+		return -ENOSPC;
+	*gpa = a;
+	vm->mmio_next = a + size;
+	return 0;
+}
+
+int vm_add_trap(struct vm *vm, uint64_t gpa, uint64_t size, const struct hv_trap_ops *ops,
+		void *ctx)
+{
+	if (vm->ntraps == MAX_TRAPS)
+		return -ENOSPC;
+	vm->traps[vm->ntraps].gpa = gpa;
+	vm->traps[vm->ntraps].size = size;
+	vm->traps[vm->ntraps].ops = ops;
+	vm->traps[vm->ntraps].ctx = ctx;
+	vm->ntraps++;
+	return ept_unmap(vm->ept, gpa, size);
+}
+
+void vm_del_trap(struct vm *vm, uint64_t gpa)
+{
+	for (unsigned i = 0; i < vm->ntraps; i++) {
+		if (vm->traps[i].gpa == gpa) {
+			memmove(&vm->traps[i], &vm->traps[i + 1],
+				(vm->ntraps - i - 1) * sizeof(vm->traps[0]));
+			vm->ntraps--;
+			return;
+		}
+	}
+}
+
+int vm_add_vpci(struct vm *vm, uint8_t devfn, const struct hv_vpci_ops *ops, void *ctx)
+{
+	if (vm->vpci[devfn].ops)
+		return -EEXIST;
+	vm->vpci[devfn].ops = ops;
+	vm->vpci[devfn].ctx = ctx;
+	return 0;
+}
+
+void vm_inject_msi(struct vm *vm, uint64_t addr, uint32_t data)
+{
+	struct hv_vcpu *hc = vcpu_by_apic(vm, (uint32_t)((addr >> 12) & 0xff));
+
+	vm->st.msi_injected++;
+	if (!hc)
+		return;
+	lapic_accept(hc->vlapic, (uint8_t)data, data & (1u << 15));
+}
+
+unsigned vm_dest_pcpu(const struct vm *vm, uint64_t msi_addr)
+{
+	uint32_t dest = (uint32_t)((msi_addr >> 12) & 0xff);
+
+	return pcpu_id(vm->vc[dest < vm->cfg.nvcpus ? dest : 0].p);
+}

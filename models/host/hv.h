@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The hypervisor (in the manner of KVM with a user-space VMM): VMs with guest RAM backed by
+ * host pages and mapped by EPT, vCPU threads pinned to pCPUs, VM-exit handlers, an emulated
+ * local APIC per vCPU, interrupt injection, a virtual PCI bus whose config space and MSI-X
+ * tables trap, and the virtual firmware that hands the guest its boot parameters.
+ */
+#ifndef PTSIM_HV_H
+#define PTSIM_HV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "models/cpu/cpu.h"
+
+struct host;
+struct hv;
+struct vm;
+
+enum hv_irq_mode {
+	HV_IRQ_EMULATED,        /* emulated LAPIC: external-interrupt exit, injection, EOI exit */
+	HV_IRQ_EOI_PASSTHROUGH, /* x2APIC EOI not intercepted */
+	HV_IRQ_ELI,             /* exitless: shadow IDT, direct EOI */
+	HV_IRQ_CPU_POSTED,      /* APICv with CPU-posted interrupts */
+	HV_IRQ_VTD_POSTED,      /* VT-d posted interrupts */
+};
+
+/* Handler work per exit, in cycles, beyond the hardware exit and entry. */
+struct hv_costs {
+	uint64_t ext_int;       /* KVM's external-interrupt exit path */
+	uint64_t intr_window;
+	uint64_t hlt;           /* HLT exit handling, before blocking */
+	uint64_t wakeup;        /* waking and rescheduling a blocked vCPU thread */
+	uint64_t apic_msr;      /* an emulated x2APIC register access (in-kernel LAPIC) */
+	uint64_t inject;        /* preparing an event injection */
+	uint64_t irqfd;         /* host MSI handler to guest interrupt (vfio -> irqfd -> LAPIC) */
+	uint64_t user_exit;     /* an exit served by the user-space VMM (config space, PIO) */
+	uint64_t kernel_mmio;   /* an MMIO exit served in the kernel */
+	uint64_t vmcall;
+};
+
+struct hv_cfg {
+	struct hv_costs costs;
+};
+
+/* A guest-physical range whose accesses trap to a handler (read returns the value). */
+struct hv_trap_ops {
+	uint64_t (*read)(void *ctx, uint64_t off, unsigned size);
+	void (*write)(void *ctx, uint64_t off, unsigned size, uint64_t val);
+	bool user; /* served by the user-space VMM (costs a user-space round trip) */
+};
+
+/* A function on the VM's virtual PCI bus (bus 0). */
+struct hv_vpci_ops {
+	uint32_t (*cfg_read)(void *ctx, uint32_t off, unsigned size);
+	void (*cfg_write)(void *ctx, uint32_t off, unsigned size, uint32_t val);
+};
+
+struct vm_cfg {
+	unsigned id;
+	char name[32];
+	unsigned nvcpus;
+	unsigned pcpu[16];  /* pinning: vCPU i runs on pCPU pcpu[i] */
+	uint64_t ram_bytes;
+	enum hv_irq_mode irq_mode;
+	struct vcpu_cfg vcpu; /* template: exit/entry costs */
+	/* The guest kernel's entry, run on each vCPU in guest mode. */
+	void (*guest_entry)(void *ctx, struct vcpu *v);
+	void *guest_ctx;
+};
+
+struct vm_stats {
+	uint64_t injections, msi_injected, ipis_sent, wakeups, unhandled_mmio, unhandled_io;
+	uint64_t cfg_reads, cfg_writes, apic_msr_accesses, eois;
+	uint64_t halts, halted_ps;
+};
+
+int hv_create(struct host *h, const struct hv_cfg *cfg, struct hv **out);
+void hv_destroy(struct hv *hv);
+struct host *hv_host(const struct hv *hv);
+const struct hv_costs *hv_costs(const struct hv *hv);
+
+int hv_vm_create(struct hv *hv, const struct vm_cfg *cfg, struct vm **out);
+/* Start one thread (actor) per vCPU. */
+int hv_vm_start(struct vm *vm);
+
+const struct vm_cfg *vm_config(const struct vm *vm);
+struct hv *vm_hv(const struct vm *vm);
+struct vcpu *vm_vcpu(const struct vm *vm, unsigned i);
+unsigned vm_nvcpus(const struct vm *vm);
+const struct vm_stats *vm_stats(const struct vm *vm);
+/* Guest RAM: its host-physical base (one contiguous allocation) and size. */
+uint64_t vm_ram_hpa(const struct vm *vm);
+uint64_t vm_ram_bytes(const struct vm *vm);
+/* Walk the guest RAM ranges: GPA, HPA, size. Returns the number of ranges. */
+unsigned vm_ram_ranges(const struct vm *vm, uint64_t *gpa, uint64_t *hpa, uint64_t *size,
+		       unsigned max);
+struct ept *vm_ept(const struct vm *vm);
+/* Allocate guest-physical MMIO space for a BAR (naturally aligned). */
+int vm_alloc_mmio(struct vm *vm, uint64_t size, uint64_t *gpa);
+
+int vm_add_trap(struct vm *vm, uint64_t gpa, uint64_t size, const struct hv_trap_ops *ops,
+		void *ctx);
+void vm_del_trap(struct vm *vm, uint64_t gpa);
+int vm_add_vpci(struct vm *vm, uint8_t devfn, const struct hv_vpci_ops *ops, void *ctx);
+
+/* Deliver a guest MSI (guest address/data) to the VM: the in-kernel irqfd path. */
+void vm_inject_msi(struct vm *vm, uint64_t addr, uint32_t data);
+/* The pCPU a guest MSI destination (guest APIC ID) runs on. */
+unsigned vm_dest_pcpu(const struct vm *vm, uint64_t msi_addr);
+
+#endif

@@ -1,0 +1,503 @@
+/* SPDX-License-Identifier: MIT */
+#include "models/host/vfio.h"
+#include "models/host/host.h"
+#include "models/host/hpci.h"
+#include "models/host/hv.h"
+#include "models/host/vtd_drv.h"
+#include "models/iommu/vtd_regs.h"
+#include "models/mem/mem.h"
+#include "models/pcie/pcie_regs.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PAGE 4096ull
+
+struct vfio_vec {
+	struct vfio_dev *d;
+	unsigned idx;
+	uint32_t addr_lo, addr_hi, data, ctrl; /* the guest's entry */
+	bool active;                           /* host side set up */
+	unsigned cpu;
+	uint8_t host_vector;
+	uint32_t irte;
+};
+
+struct vbar {
+	uint64_t size, hpa, gpa;
+	bool is64, mapped;
+	uint32_t flags;
+	bool sizing_lo, sizing_hi; /* the guest wrote all-ones to probe the size */
+};
+
+struct vfio_dev {
+	struct vm *vm;
+	struct host *h;
+	struct vtd_drv *iommu;
+	struct vtd_domain *dom;
+	struct vfio_cfg cfg;
+	struct hpci_dev pdev;
+	struct vbar bar[6];
+	unsigned msix_cap, msix_bar, nvec;
+	uint32_t table_off, pba_off;
+	uint16_t msix_ctl; /* guest view: enable, function mask */
+	struct vfio_vec *vec;
+	uint64_t trap_gpa[2], trap_size[2];
+	unsigned ntraps;
+	struct vfio_stats st;
+};
+
+static uint32_t size_mask(unsigned size)
+{
+	return size == 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
+}
+
+/* ---- MSI-X: the guest's table becomes host vectors and IRTEs ---- */
+
+static uint64_t phys_table(const struct vfio_dev *d, unsigned idx, unsigned field)
+{
+	return d->bar[d->msix_bar].hpa + d->table_off + idx * PCI_MSIX_ENTRY_SIZE + field;
+}
+
+static void vec_irq(void *ctx, struct pcpu *p, uint8_t vector)
+{
+	struct vfio_vec *v = ctx;
+	struct vfio_dev *d = v->d;
+
+	(void)p;
+	(void)vector;
+	d->st.irqs++;
+	/* vfio_msihandler -> eventfd -> irqfd -> kvm_set_msi, all in the host kernel. */
+	hh_cpu_work(d->h, hv_costs(vm_hv(d->vm))->irqfd);
+	vm_inject_msi(d->vm, v->addr_lo | (uint64_t)v->addr_hi << 32, v->data);
+}
+
+static int vec_enable(struct vfio_dev *d, struct vfio_vec *v)
+{
+	uint64_t addr;
+	uint32_t data;
+	int rc;
+
+	if (!v->active) {
+		v->cpu = vm_dest_pcpu(d->vm, v->addr_lo);
+		rc = host_irq_alloc(d->h, v->cpu, vec_irq, v, &v->host_vector);
+		if (rc)
+			return rc;
+		if (vtd_drv_ir_enabled(d->iommu)) {
+			rc = vtd_irte_alloc(d->iommu, &v->irte);
+			if (!rc)
+				rc = vtd_irte_set_remapped(d->iommu, v->irte,
+							   hh_cpu_apic_id(d->h, v->cpu),
+							   v->host_vector, d->pdev.bdf);
+			if (rc)
+				return rc;
+			vtd_irte_msi(v->irte, &addr, &data);
+		} else {
+			addr = MSI_ADDR_BASE | (hh_cpu_apic_id(d->h, v->cpu) << 12);
+			data = v->host_vector;
+		}
+		hh_writel(d->h, phys_table(d, v->idx, PCI_MSIX_ENTRY_LOWER_ADDR), (uint32_t)addr);
+		hh_writel(d->h, phys_table(d, v->idx, PCI_MSIX_ENTRY_UPPER_ADDR),
+			  (uint32_t)(addr >> 32));
+		hh_writel(d->h, phys_table(d, v->idx, PCI_MSIX_ENTRY_DATA), data);
+		v->active = true;
+		d->st.vectors_enabled++;
+	}
+	hh_writel(d->h, phys_table(d, v->idx, PCI_MSIX_ENTRY_VECTOR_CTRL), 0);
+	return 0;
+}
+
+static void vec_mask(struct vfio_dev *d, struct vfio_vec *v)
+{
+	if (v->active)
+		hh_writel(d->h, phys_table(d, v->idx, PCI_MSIX_ENTRY_VECTOR_CTRL),
+			  PCI_MSIX_ENTRY_CTRL_MASKBIT);
+}
+
+static void vec_update(struct vfio_dev *d, struct vfio_vec *v)
+{
+	bool on = (d->msix_ctl & PCI_MSIX_FLAGS_ENABLE) && !(d->msix_ctl & PCI_MSIX_FLAGS_MASKALL) &&
+		  !(v->ctrl & PCI_MSIX_ENTRY_CTRL_MASKBIT);
+
+	if (on)
+		vec_enable(d, v);
+	else
+		vec_mask(d, v);
+}
+
+static uint64_t msix_trap_read(void *ctx, uint64_t off, unsigned size)
+{
+	struct vfio_dev *d = ctx;
+	uint64_t bar_off = off + (d->trap_gpa[0] - d->bar[d->msix_bar].gpa);
+
+	d->st.msix_reads++;
+	if (bar_off >= d->table_off && bar_off < d->table_off + d->nvec * 16u) {
+		unsigned idx = (unsigned)((bar_off - d->table_off) / 16);
+		unsigned field = (unsigned)((bar_off - d->table_off) % 16);
+		const struct vfio_vec *v = &d->vec[idx];
+		const uint32_t f[4] = {v->addr_lo, v->addr_hi, v->data, v->ctrl};
+
+		return f[field / 4] >> (8 * (field % 4)) & size_mask(size);
+	}
+	/* Anything else in the trapped page comes from the device. */
+	return size == 8 ? hh_readq(d->h, d->bar[d->msix_bar].hpa + bar_off)
+			 : hh_readl(d->h, d->bar[d->msix_bar].hpa + bar_off) & size_mask(size);
+}
+
+static void msix_trap_write(void *ctx, uint64_t off, unsigned size, uint64_t val)
+{
+	struct vfio_dev *d = ctx;
+	uint64_t bar_off = off + (d->trap_gpa[0] - d->bar[d->msix_bar].gpa);
+
+	d->st.msix_writes++;
+	if (bar_off >= d->table_off && bar_off < d->table_off + d->nvec * 16u && size == 4) {
+		unsigned idx = (unsigned)((bar_off - d->table_off) / 16);
+		unsigned field = (unsigned)((bar_off - d->table_off) % 16);
+		struct vfio_vec *v = &d->vec[idx];
+
+		switch (field) {
+		case PCI_MSIX_ENTRY_LOWER_ADDR:
+			v->addr_lo = (uint32_t)val;
+			break;
+		case PCI_MSIX_ENTRY_UPPER_ADDR:
+			v->addr_hi = (uint32_t)val;
+			break;
+		case PCI_MSIX_ENTRY_DATA:
+			v->data = (uint32_t)val;
+			break;
+		case PCI_MSIX_ENTRY_VECTOR_CTRL:
+			v->ctrl = (uint32_t)val & PCI_MSIX_ENTRY_CTRL_MASKBIT;
+			vec_update(d, v);
+			break;
+		}
+		return;
+	}
+	if (bar_off >= d->pba_off && bar_off < d->pba_off + 8)
+		return; /* the PBA is read-only */
+	if (size == 8)
+		hh_writeq(d->h, d->bar[d->msix_bar].hpa + bar_off, val);
+	else
+		hh_writel(d->h, d->bar[d->msix_bar].hpa + bar_off, (uint32_t)val);
+}
+
+/* QEMU emulates the MSI-X table: a user-space round trip per access. */
+static const struct hv_trap_ops msix_trap_ops = {msix_trap_read, msix_trap_write, true};
+
+/* ---- BAR mapping ---- */
+
+static void bar_unmap(struct vfio_dev *d, int b)
+{
+	struct vbar *vb = &d->bar[b];
+
+	if (!vb->mapped)
+		return;
+	ept_unmap(vm_ept(d->vm), vb->gpa, vb->size);
+	if ((unsigned)b == d->msix_bar && d->msix_cap)
+		for (unsigned i = 0; i < d->ntraps; i++)
+			vm_del_trap(d->vm, d->trap_gpa[i]);
+	vb->mapped = false;
+}
+
+static int bar_map(struct vfio_dev *d, int b)
+{
+	struct vbar *vb = &d->bar[b];
+	int rc;
+
+	if (!vb->size || !vb->gpa)
+		return 0;
+	rc = ept_map(vm_ept(d->vm), vb->gpa, vb->size, vb->hpa, EPT_R | EPT_W);
+	if (rc)
+		return rc;
+	if ((unsigned)b == d->msix_bar && d->msix_cap) {
+		/* The table's pages, and the PBA's if elsewhere, trap (EPT holes). */
+		uint64_t t0 = d->table_off & ~(PAGE - 1);
+		uint64_t t1 = (d->table_off + d->nvec * 16u + PAGE - 1) & ~(PAGE - 1);
+		uint64_t p0 = d->pba_off & ~(PAGE - 1);
+
+		d->ntraps = 0;
+		d->trap_gpa[0] = vb->gpa + t0;
+		d->trap_size[0] = t1 - t0;
+		d->ntraps = 1;
+		if (p0 < t0 || p0 >= t1) {
+			d->trap_gpa[1] = vb->gpa + p0;
+			d->trap_size[1] = PAGE;
+			d->ntraps = 2;
+		}
+		for (unsigned i = 0; i < d->ntraps; i++) {
+			rc = vm_add_trap(d->vm, d->trap_gpa[i], d->trap_size[i], &msix_trap_ops, d);
+			if (rc)
+				return rc;
+		}
+	}
+	vb->mapped = true;
+	return 0;
+}
+
+/* ---- config space virtualization ---- */
+
+static uint32_t vbar_read(const struct vfio_dev *d, unsigned dword)
+{
+	/* dword 0..5 are BAR0..BAR5; the upper half of a 64-bit BAR follows its lower half. */
+	if (dword > 0 && d->bar[dword - 1].is64) {
+		const struct vbar *vb = &d->bar[dword - 1];
+
+		return vb->sizing_hi ? (uint32_t)(~(vb->size - 1) >> 32) : (uint32_t)(vb->gpa >> 32);
+	}
+	const struct vbar *vb = &d->bar[dword];
+	if (!vb->size)
+		return 0;
+	return (vb->sizing_lo ? (uint32_t)~(vb->size - 1) : (uint32_t)vb->gpa) | vb->flags;
+}
+
+static void vbar_write(struct vfio_dev *d, unsigned dword, uint32_t val)
+{
+	struct vbar *vb;
+	uint64_t ngpa;
+
+	if (dword > 0 && d->bar[dword - 1].is64) {
+		vb = &d->bar[dword - 1];
+		vb->sizing_hi = val == 0xffffffffu;
+		if (vb->sizing_hi)
+			return;
+		ngpa = (vb->gpa & 0xffffffffull) | ((uint64_t)val << 32);
+	} else {
+		vb = &d->bar[dword];
+		if (!vb->size)
+			return;
+		vb->sizing_lo = (val & 0xfffffff0u) == 0xfffffff0u;
+		if (vb->sizing_lo)
+			return;
+		ngpa = (vb->gpa & ~0xffffffffull) | (val & ~(uint32_t)(vb->size - 1) & 0xfffffff0u);
+	}
+	if (ngpa == vb->gpa)
+		return;
+	/* The guest moved the BAR: move the EPT mapping with it. */
+	int b = (int)(vb - d->bar);
+	bar_unmap(d, b);
+	vb->gpa = ngpa;
+	d->st.bar_remaps++;
+	bar_map(d, b);
+}
+
+static uint32_t cfg_read(void *ctx, uint32_t off, unsigned size)
+{
+	struct vfio_dev *d = ctx;
+	uint32_t dw;
+
+	d->st.cfg_reads++;
+	if (off >= PCI_BASE_ADDRESS_0 && off < PCI_BASE_ADDRESS_0 + 24) {
+		dw = vbar_read(d, (off - PCI_BASE_ADDRESS_0) / 4);
+	} else if ((off & ~3u) == PCI_ROM_ADDRESS) {
+		dw = 0; /* no option ROM offered */
+	} else if ((off & ~3u) == PCI_INTERRUPT_LINE) {
+		dw = 0; /* no INTx offered: MSI-X only */
+	} else if (d->msix_cap && (off & ~3u) == d->msix_cap) {
+		uint32_t phys = hh_cfg_read(d->h, d->pdev.bdf, d->msix_cap, 4);
+
+		dw = (phys & 0x07ffffffu) | ((uint32_t)d->msix_ctl << 16);
+	} else {
+		dw = hh_cfg_read(d->h, d->pdev.bdf, off & ~3u, 4);
+	}
+	return (dw >> (8 * (off & 3))) & size_mask(size);
+}
+
+static void cfg_write(void *ctx, uint32_t off, unsigned size, uint32_t val)
+{
+	struct vfio_dev *d = ctx;
+	unsigned exp = d->pdev.cap_exp;
+
+	d->st.cfg_writes++;
+	if (off >= PCI_BASE_ADDRESS_0 && off < PCI_BASE_ADDRESS_0 + 24) {
+		if (size == 4)
+			vbar_write(d, (off - PCI_BASE_ADDRESS_0) / 4, val);
+		return;
+	}
+	if ((off & ~3u) == PCI_ROM_ADDRESS || (off & ~3u) == PCI_INTERRUPT_LINE)
+		return;
+	if (d->msix_cap && off >= d->msix_cap + PCI_MSIX_FLAGS && off < d->msix_cap + 4) {
+		uint16_t ctl = d->msix_ctl;
+
+		if (off == d->msix_cap + PCI_MSIX_FLAGS && size >= 2)
+			ctl = (uint16_t)val;
+		else if (off == d->msix_cap + PCI_MSIX_FLAGS + 1)
+			ctl = (uint16_t)((ctl & 0xff) | (val & 0xff) << 8);
+		d->msix_ctl = ctl & (PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL);
+		/* Physical: enabled when the guest enables it, masked while any vector is
+		 * still being set up; the per-vector masks do the rest. */
+		hh_cfg_write(d->h, d->pdev.bdf, d->msix_cap + PCI_MSIX_FLAGS, 2, d->msix_ctl);
+		for (unsigned i = 0; i < d->nvec; i++)
+			vec_update(d, &d->vec[i]);
+		return;
+	}
+	if (exp && off <= exp + PCI_EXP_DEVCTL + 1 && off + size > exp + PCI_EXP_DEVCTL + 1)
+		val &= ~((uint32_t)PCI_EXP_DEVCTL_BCR_FLR << (8 * (exp + PCI_EXP_DEVCTL - off)));
+	hh_cfg_write(d->h, d->pdev.bdf, off, size, val);
+}
+
+static const struct hv_vpci_ops vpci_ops = {cfg_read, cfg_write};
+
+/* ---- assignment ---- */
+
+static int reset_function(struct vfio_dev *d)
+{
+	uint16_t bdf = d->pdev.bdf;
+	unsigned exp = d->pdev.cap_exp;
+	uint32_t saved[6];
+	uint16_t cmd;
+
+	if (!exp || !(hh_cfg_read(d->h, bdf, exp + PCI_EXP_DEVCAP, 4) & PCI_EXP_DEVCAP_FLR))
+		return 0; /* no FLR: assigned as is (a real VFIO would try other resets) */
+	/* pci_save_state / FLR / pci_restore_state */
+	cmd = (uint16_t)hh_cfg_read(d->h, bdf, PCI_COMMAND, 2);
+	for (unsigned i = 0; i < 6; i++)
+		saved[i] = hh_cfg_read(d->h, bdf, PCI_BASE_ADDRESS_0 + 4 * i, 4);
+	hh_cfg_write(d->h, bdf, exp + PCI_EXP_DEVCTL, 2,
+		     hh_cfg_read(d->h, bdf, exp + PCI_EXP_DEVCTL, 2) | PCI_EXP_DEVCTL_BCR_FLR);
+	hh_udelay(d->h, d->cfg.flr_wait_us);
+	for (unsigned i = 0; i < 6; i++)
+		hh_cfg_write(d->h, bdf, PCI_BASE_ADDRESS_0 + 4 * i, 4, saved[i]);
+	hh_cfg_write(d->h, bdf, PCI_COMMAND, 2, cmd & ~PCI_COMMAND_MASTER);
+	d->st.resets++;
+	return 0;
+}
+
+static int map_guest_memory(struct vfio_dev *d)
+{
+	uint64_t gpa[4], hpa[4], size[4];
+	unsigned n = vm_ram_ranges(d->vm, gpa, hpa, size, 4);
+	int rc;
+
+	switch (d->cfg.strategy) {
+	case DMA_NONE:
+		return 0;
+	case DMA_DIRECT_MAP:
+		for (unsigned i = 0; i < n; i++) {
+			rc = vtd_domain_map(d->dom, gpa[i], hpa[i], size[i],
+					    VTD_PROT_READ | VTD_PROT_WRITE);
+			if (rc)
+				return rc;
+			d->st.pinned_pages += size[i] / PAGE;
+		}
+		return 0;
+	default:
+		return -ENOTSUP;
+	}
+}
+
+int vfio_assign(struct vm *vm, struct vtd_drv *iommu, struct hpci *pci,
+		const struct vfio_cfg *cfg, struct vfio_dev **out)
+{
+	struct host *h = hv_host(vm_hv(vm));
+	struct hpci_dev *pd = hpci_find_bdf(pci, cfg->host_bdf);
+	struct vfio_dev *d;
+	int rc;
+
+	if (!pd || pd->bridge)
+		return -ENODEV;
+	if (cfg->strategy == DMA_NONE && !(vtd_drv_ecap(iommu) & ECAP_PT))
+		return -ENOTSUP;
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return -ENOMEM;
+	d->vm = vm;
+	d->h = h;
+	d->iommu = iommu;
+	d->cfg = *cfg;
+	d->pdev = *pd;
+
+	rc = reset_function(d);
+	if (rc)
+		goto fail;
+	if (cfg->strategy == DMA_NONE) {
+		rc = vtd_attach_passthrough(iommu, pd->bdf);
+	} else {
+		rc = vtd_domain_alloc(iommu, &d->dom);
+		if (!rc)
+			rc = map_guest_memory(d);
+		if (!rc)
+			rc = vtd_attach(d->dom, pd->bdf);
+	}
+	if (rc)
+		goto fail;
+
+	/* MSI-X geometry. */
+	d->msix_cap = pd->cap_msix;
+	if (d->msix_cap) {
+		uint16_t ctl = (uint16_t)hh_cfg_read(h, pd->bdf, d->msix_cap + PCI_MSIX_FLAGS, 2);
+		uint32_t t = hh_cfg_read(h, pd->bdf, d->msix_cap + PCI_MSIX_TABLE, 4);
+		uint32_t p = hh_cfg_read(h, pd->bdf, d->msix_cap + PCI_MSIX_PBA, 4);
+
+		d->nvec = (ctl & PCI_MSIX_FLAGS_QSIZE) + 1;
+		d->msix_bar = t & PCI_MSIX_TABLE_BIR;
+		d->table_off = t & PCI_MSIX_TABLE_OFFSET;
+		d->pba_off = p & PCI_MSIX_TABLE_OFFSET;
+		d->vec = calloc(d->nvec, sizeof(*d->vec));
+		if (!d->vec) {
+			rc = -ENOMEM;
+			goto fail;
+		}
+		for (unsigned i = 0; i < d->nvec; i++) {
+			d->vec[i].d = d;
+			d->vec[i].idx = i;
+			d->vec[i].ctrl = PCI_MSIX_ENTRY_CTRL_MASKBIT;
+		}
+	}
+
+	/* BARs: the virtual firmware places them in the guest's MMIO window. */
+	for (int b = 0; b < 6; b++) {
+		const struct hpci_bar *hb = &pd->bar[b];
+
+		if (!hb->size || hb->io)
+			continue;
+		d->bar[b].size = hb->size < PAGE ? PAGE : hb->size;
+		d->bar[b].hpa = hb->base;
+		d->bar[b].is64 = hb->is64;
+		d->bar[b].flags = (hb->is64 ? PCI_BASE_ADDRESS_MEM_TYPE_64 : 0) |
+				  (hb->prefetch ? PCI_BASE_ADDRESS_MEM_PREFETCH : 0);
+		rc = vm_alloc_mmio(vm, d->bar[b].size, &d->bar[b].gpa);
+		if (!rc)
+			rc = bar_map(d, b);
+		if (rc)
+			goto fail;
+		if (hb->is64)
+			b++;
+	}
+	/* Memory decoding on the physical function; bus mastering is the guest's to enable. */
+	hh_cfg_write(h, pd->bdf, PCI_COMMAND, 2,
+		     (hh_cfg_read(h, pd->bdf, PCI_COMMAND, 2) | PCI_COMMAND_MEMORY) &
+			     ~PCI_COMMAND_MASTER);
+	rc = vm_add_vpci(vm, cfg->guest_devfn, &vpci_ops, d);
+	if (rc)
+		goto fail;
+	host_log(h, "vfio: %04x assigned to %s at 00:%02x.%d (%u MSI-X vectors)", pd->bdf,
+		 vm_config(vm)->name, cfg->guest_devfn >> 3, cfg->guest_devfn & 7, d->nvec);
+	*out = d;
+	return 0;
+fail:
+	vfio_destroy(d);
+	return rc;
+}
+
+void vfio_destroy(struct vfio_dev *d)
+{
+	if (!d)
+		return;
+	free(d->vec);
+	free(d);
+}
+
+const struct vfio_stats *vfio_stats(const struct vfio_dev *d)
+{
+	return &d->st;
+}
+
+uint16_t vfio_domain_id(const struct vfio_dev *d)
+{
+	return d->dom ? vtd_domain_id(d->dom) : 0;
+}
+
+uint64_t vfio_guest_bar(const struct vfio_dev *d, int bar)
+{
+	return bar >= 0 && bar < 6 ? d->bar[bar].gpa : 0;
+}

@@ -1,0 +1,189 @@
+/* SPDX-License-Identifier: MIT */
+#include "models/iommu/iotlb.h"
+#include "sim/rng.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+struct entry {
+	uint64_t vpn;      /* iova >> page_shift */
+	uint64_t hpa_page; /* host page base */
+	uint64_t stamp;    /* LRU: last use; FIFO: insertion */
+	uint16_t did;
+	uint8_t shift;
+	uint8_t perm;
+	bool valid;
+};
+
+struct iotlb {
+	struct iotlb_cfg cfg;
+	unsigned sets;
+	struct entry *e; /* sets x ways */
+	uint64_t clock;
+	struct sim_rng *rng;
+	struct iotlb_stats st;
+};
+
+static const unsigned shifts[] = {12, 21, 30};
+
+int iotlb_create(const struct iotlb_cfg *cfg, struct sim_rng *rng, struct iotlb **out)
+{
+	struct iotlb *t;
+
+	if (!cfg->entries || !cfg->ways || cfg->entries % cfg->ways)
+		return -EINVAL;
+	if (cfg->repl == IOTLB_RANDOM && !rng)
+		return -EINVAL;
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	t->cfg = *cfg;
+	t->sets = cfg->entries / cfg->ways;
+	t->e = calloc(cfg->entries, sizeof(*t->e));
+	if (!t->e) {
+		free(t);
+		return -ENOMEM;
+	}
+	t->rng = rng;
+	*out = t;
+	return 0;
+}
+
+void iotlb_destroy(struct iotlb *t)
+{
+	if (!t)
+		return;
+	free(t->e);
+	free(t);
+}
+
+/* Set index: low bits of the page number mixed with the domain, so that two domains using
+ * the same IOVAs do not always collide. */
+static unsigned set_of(const struct iotlb *t, uint16_t did, uint64_t vpn)
+{
+	return (unsigned)((vpn ^ ((uint64_t)did * 0x9e37u)) % t->sets);
+}
+
+bool iotlb_lookup(struct iotlb *t, uint16_t did, uint64_t iova, struct iotlb_hit *hit)
+{
+	t->st.lookups++;
+	for (unsigned s = 0; s < 3; s++) {
+		uint64_t vpn = iova >> shifts[s];
+		struct entry *set = &t->e[(size_t)set_of(t, did, vpn) * t->cfg.ways];
+
+		for (unsigned w = 0; w < t->cfg.ways; w++) {
+			struct entry *e = &set[w];
+
+			if (!e->valid || e->did != did || e->shift != shifts[s] || e->vpn != vpn)
+				continue;
+			if (t->cfg.repl == IOTLB_LRU)
+				e->stamp = ++t->clock;
+			hit->hpa = e->hpa_page + (iova & ((1ull << e->shift) - 1));
+			hit->page_shift = e->shift;
+			hit->perm = e->perm;
+			t->st.hits++;
+			return true;
+		}
+	}
+	t->st.misses++;
+	return false;
+}
+
+void iotlb_insert(struct iotlb *t, uint16_t did, uint64_t iova, unsigned page_shift,
+		  uint64_t hpa_page, unsigned perm)
+{
+	uint64_t vpn = iova >> page_shift;
+	struct entry *set = &t->e[(size_t)set_of(t, did, vpn) * t->cfg.ways];
+	struct entry *victim = NULL;
+
+	for (unsigned w = 0; w < t->cfg.ways; w++) {
+		struct entry *e = &set[w];
+
+		if (e->valid && e->did == did && e->shift == page_shift && e->vpn == vpn) {
+			victim = e; /* refresh in place */
+			break;
+		}
+		if (!e->valid && !victim)
+			victim = e;
+	}
+	if (!victim) {
+		if (t->cfg.repl == IOTLB_RANDOM) {
+			victim = &set[sim_rng_below(t->rng, t->cfg.ways)];
+		} else {
+			victim = &set[0];
+			for (unsigned w = 1; w < t->cfg.ways; w++)
+				if (set[w].stamp < victim->stamp)
+					victim = &set[w];
+		}
+		t->st.evictions++;
+	}
+	victim->valid = true;
+	victim->did = did;
+	victim->vpn = vpn;
+	victim->shift = (uint8_t)page_shift;
+	victim->hpa_page = hpa_page & ~((1ull << page_shift) - 1);
+	victim->perm = (uint8_t)perm;
+	victim->stamp = ++t->clock;
+	t->st.inserts++;
+}
+
+void iotlb_flush_all(struct iotlb *t)
+{
+	t->st.invalidations++;
+	for (unsigned i = 0; i < t->cfg.entries; i++) {
+		if (t->e[i].valid)
+			t->st.inval_entries++;
+		t->e[i].valid = false;
+	}
+}
+
+void iotlb_flush_domain(struct iotlb *t, uint16_t did)
+{
+	t->st.invalidations++;
+	for (unsigned i = 0; i < t->cfg.entries; i++) {
+		if (t->e[i].valid && t->e[i].did == did) {
+			t->e[i].valid = false;
+			t->st.inval_entries++;
+		}
+	}
+}
+
+void iotlb_flush_range(struct iotlb *t, uint16_t did, uint64_t addr, unsigned am)
+{
+	uint64_t size = 1ull << (12 + am);
+	uint64_t lo = addr & ~(size - 1), hi = lo + size;
+
+	t->st.invalidations++;
+	for (unsigned i = 0; i < t->cfg.entries; i++) {
+		struct entry *e = &t->e[i];
+		uint64_t elo, ehi;
+
+		if (!e->valid || e->did != did)
+			continue;
+		elo = e->vpn << e->shift;
+		ehi = elo + (1ull << e->shift);
+		if (elo < hi && lo < ehi) {
+			e->valid = false;
+			t->st.inval_entries++;
+		}
+	}
+}
+
+unsigned iotlb_valid_entries(const struct iotlb *t)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < t->cfg.entries; i++)
+		n += t->e[i].valid;
+	return n;
+}
+
+const struct iotlb_stats *iotlb_stats(const struct iotlb *t)
+{
+	return &t->st;
+}
+
+const struct iotlb_cfg *iotlb_config(const struct iotlb *t)
+{
+	return &t->cfg;
+}

@@ -1,0 +1,172 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * PCI/PCIe configuration space layout: PCI Local Bus 3.0 ch. 6 (headers), PCI Express Base
+ * Specification 5.0 ch. 7 (capabilities). Names follow Linux's include/uapi/linux/pci_regs.h.
+ */
+#ifndef PTSIM_PCIE_REGS_H
+#define PTSIM_PCIE_REGS_H
+
+#define PCI_CFG_SPACE_SIZE     256
+#define PCI_CFG_SPACE_EXP_SIZE 4096
+
+/* Common header, PCI 3.0 §6.1 */
+#define PCI_VENDOR_ID     0x00
+#define PCI_DEVICE_ID     0x02
+#define PCI_COMMAND       0x04
+#define  PCI_COMMAND_IO           0x0001
+#define  PCI_COMMAND_MEMORY       0x0002
+#define  PCI_COMMAND_MASTER       0x0004
+#define  PCI_COMMAND_PARITY       0x0040
+#define  PCI_COMMAND_SERR         0x0100
+#define  PCI_COMMAND_INTX_DISABLE 0x0400
+#define PCI_STATUS        0x06
+#define  PCI_STATUS_INTERRUPT 0x0008
+#define  PCI_STATUS_CAP_LIST  0x0010
+#define PCI_CLASS_REVISION 0x08
+#define PCI_REVISION_ID   0x08
+#define PCI_CLASS_PROG    0x09
+#define PCI_CLASS_DEVICE  0x0a
+#define PCI_CACHE_LINE_SIZE 0x0c
+#define PCI_LATENCY_TIMER 0x0d
+#define PCI_HEADER_TYPE   0x0e
+#define  PCI_HEADER_TYPE_NORMAL 0x00
+#define  PCI_HEADER_TYPE_BRIDGE 0x01
+#define  PCI_HEADER_TYPE_MFD    0x80
+#define PCI_BIST          0x0f
+
+/* Type 0 header */
+#define PCI_BASE_ADDRESS_0 0x10
+#define  PCI_BASE_ADDRESS_SPACE_IO     0x01
+#define  PCI_BASE_ADDRESS_MEM_TYPE_64  0x04
+#define  PCI_BASE_ADDRESS_MEM_PREFETCH 0x08
+#define  PCI_BASE_ADDRESS_MEM_MASK     (~0x0fULL)
+#define  PCI_BASE_ADDRESS_IO_MASK      (~0x03ULL)
+#define PCI_SUBSYSTEM_VENDOR_ID 0x2c
+#define PCI_SUBSYSTEM_ID        0x2e
+#define PCI_ROM_ADDRESS         0x30
+#define PCI_CAPABILITY_LIST     0x34
+#define PCI_INTERRUPT_LINE      0x3c
+#define PCI_INTERRUPT_PIN       0x3d
+
+/* Type 1 header (bridges), PCI-to-PCI Bridge 1.2 §3.2 */
+#define PCI_PRIMARY_BUS     0x18
+#define PCI_SECONDARY_BUS   0x19
+#define PCI_SUBORDINATE_BUS 0x1a
+#define PCI_IO_BASE         0x1c
+#define PCI_IO_LIMIT        0x1d
+#define PCI_SEC_STATUS      0x1e
+#define PCI_MEMORY_BASE     0x20
+#define PCI_MEMORY_LIMIT    0x22
+#define PCI_PREF_MEMORY_BASE  0x24
+#define PCI_PREF_MEMORY_LIMIT 0x26
+#define PCI_PREF_BASE_UPPER32  0x28
+#define PCI_PREF_LIMIT_UPPER32 0x2c
+#define PCI_BRIDGE_CONTROL  0x3e
+
+/* Capability IDs */
+#define PCI_CAP_ID_PM    0x01
+#define PCI_CAP_ID_MSI   0x05
+#define PCI_CAP_ID_VNDR  0x09
+#define PCI_CAP_ID_EXP   0x10
+#define PCI_CAP_ID_MSIX  0x11
+#define PCI_CAP_LIST_NEXT 1
+
+/* Power management, PCI PM 1.2 ch. 3 */
+#define PCI_PM_PMC   2
+#define PCI_PM_CTRL  4
+#define  PCI_PM_CTRL_STATE_MASK 0x0003
+#define PCI_PM_SIZEOF 8
+
+/* MSI-X, PCI 3.0 §6.8.2 */
+#define PCI_MSIX_FLAGS       2
+#define  PCI_MSIX_FLAGS_QSIZE  0x07ff
+#define  PCI_MSIX_FLAGS_MASKALL 0x4000
+#define  PCI_MSIX_FLAGS_ENABLE 0x8000
+#define PCI_MSIX_TABLE       4
+#define  PCI_MSIX_TABLE_BIR    0x7
+#define  PCI_MSIX_TABLE_OFFSET (~0x7u)
+#define PCI_MSIX_PBA         8
+#define PCI_CAP_MSIX_SIZEOF  12
+#define PCI_MSIX_ENTRY_SIZE       16
+#define PCI_MSIX_ENTRY_LOWER_ADDR 0
+#define PCI_MSIX_ENTRY_UPPER_ADDR 4
+#define PCI_MSIX_ENTRY_DATA       8
+#define PCI_MSIX_ENTRY_VECTOR_CTRL 12
+#define  PCI_MSIX_ENTRY_CTRL_MASKBIT 0x1
+
+/* PCI Express capability, PCIe 5.0 §7.5.3 */
+#define PCI_EXP_FLAGS      2
+#define  PCI_EXP_FLAGS_VERS  0x000f
+#define  PCI_EXP_FLAGS_TYPE  0x00f0
+#define  PCI_EXP_TYPE_ENDPOINT    0x0
+#define  PCI_EXP_TYPE_LEG_END     0x1
+#define  PCI_EXP_TYPE_ROOT_PORT   0x4
+#define  PCI_EXP_TYPE_UPSTREAM    0x5
+#define  PCI_EXP_TYPE_DOWNSTREAM  0x6
+#define  PCI_EXP_TYPE_PCI_BRIDGE  0x7
+#define  PCI_EXP_TYPE_RC_END      0x9
+#define  PCI_EXP_FLAGS_SLOT  0x0100
+#define PCI_EXP_DEVCAP     4
+#define  PCI_EXP_DEVCAP_PAYLOAD 0x00000007
+#define  PCI_EXP_DEVCAP_FLR     0x10000000
+#define PCI_EXP_DEVCTL     8
+#define  PCI_EXP_DEVCTL_PAYLOAD 0x00e0
+#define  PCI_EXP_DEVCTL_READRQ  0x7000
+#define  PCI_EXP_DEVCTL_BCR_FLR 0x8000
+#define PCI_EXP_DEVSTA     10
+#define  PCI_EXP_DEVSTA_TRPND 0x0020
+#define PCI_EXP_LNKCAP     12
+#define  PCI_EXP_LNKCAP_SLS  0x0000000f
+#define  PCI_EXP_LNKCAP_MLW  0x000003f0
+#define PCI_EXP_LNKCTL     16
+#define PCI_EXP_LNKSTA     18
+#define  PCI_EXP_LNKSTA_CLS  0x000f
+#define  PCI_EXP_LNKSTA_NLW  0x03f0
+#define  PCI_EXP_LNKSTA_DLLLA 0x2000
+#define PCI_EXP_SLTCAP     20
+#define PCI_EXP_SLTCTL     24
+#define PCI_EXP_SLTSTA     26
+#define PCI_EXP_RTCTL      28
+#define PCI_EXP_RTCAP      30
+#define PCI_EXP_RTSTA      32
+#define PCI_EXP_DEVCAP2    36
+#define PCI_EXP_DEVCTL2    40
+#define PCI_EXP_LNKCAP2    44
+#define PCI_EXP_LNKCTL2    48
+#define PCI_EXP_LNKSTA2    50
+#define PCI_CAP_EXP_ENDPOINT_SIZEOF_V2 52
+#define PCI_CAP_EXP_RC_SIZEOF_V2       60 /* room for the slot and root registers */
+
+/* Extended capabilities, PCIe 5.0 §7.6 */
+#define PCI_EXT_CAP_ID(h)   ((h) & 0xffff)
+#define PCI_EXT_CAP_VER(h)  (((h) >> 16) & 0xf)
+#define PCI_EXT_CAP_NEXT(h) (((h) >> 20) & 0xffc)
+#define PCI_EXT_CAP_ID_ERR   0x0001
+#define PCI_EXT_CAP_ID_ACS   0x000d
+#define PCI_EXT_CAP_ID_ARI   0x000e
+#define PCI_EXT_CAP_ID_ATS   0x000f
+#define PCI_EXT_CAP_ID_SRIOV 0x0010
+#define PCI_EXT_CAP_ID_PRI   0x0013
+#define PCI_EXT_CAP_ID_PASID 0x001b
+
+/* ACS, PCIe 5.0 §7.7.8 */
+#define PCI_ACS_CAP  0x04
+#define PCI_ACS_CTRL 0x06
+#define  PCI_ACS_SV 0x0001
+#define  PCI_ACS_TB 0x0002
+#define  PCI_ACS_RR 0x0004
+#define  PCI_ACS_CR 0x0008
+#define  PCI_ACS_UF 0x0010
+#define  PCI_ACS_EC 0x0020
+#define  PCI_ACS_DT 0x0040
+
+/* Requester/completer ID: bus[15:8] device[7:3] function[2:0]. */
+#define PCI_DEVFN(slot, func) ((((slot) & 0x1f) << 3) | ((func) & 0x07))
+#define PCI_SLOT(devfn)       (((devfn) >> 3) & 0x1f)
+#define PCI_FUNC(devfn)       ((devfn) & 0x07)
+#define PCI_RID(bus, devfn)   ((uint16_t)(((bus) << 8) | (devfn)))
+
+/* ECAM, PCIe 5.0 §7.2.2: bus[27:20] device[19:15] function[14:12] offset[11:0]. */
+#define PCI_ECAM_OFFSET(bus, devfn, reg) (((uint64_t)(bus) << 20) | ((uint64_t)(devfn) << 12) | (reg))
+
+#endif

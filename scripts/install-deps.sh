@@ -1,0 +1,36 @@
+#!/bin/sh
+# Install what ptsim needs on Debian 12, only what is missing.
+# Called by `make run`, `make test` and `make bench`; safe to run again.
+set -eu
+
+# Build and run: compiler (C, and C++ for the one SimGrid platform file), CMake, pkg-config,
+# SimGrid, libyaml, GSL, cmocka.
+PKGS="gcc g++ make cmake pkg-config libsimgrid-dev libyaml-dev libgsl-dev libcmocka-dev"
+# Test-time tools: python3 for the result-comparison scripts in analysis/.
+PKGS="$PKGS python3"
+
+missing=""
+for p in $PKGS; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+		missing="$missing $p"
+	fi
+done
+[ -z "$missing" ] && exit 0
+
+echo "ptsim: installing missing packages:$missing"
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+	if command -v sudo >/dev/null 2>&1; then
+		SUDO="sudo"
+	else
+		echo "ptsim: need root or sudo to install:$missing" >&2
+		exit 1
+	fi
+fi
+export DEBIAN_FRONTEND=noninteractive
+# shellcheck disable=SC2086
+if ! $SUDO apt-get install -y --no-install-recommends $missing; then
+	$SUDO apt-get update
+	# shellcheck disable=SC2086
+	$SUDO apt-get install -y --no-install-recommends $missing
+fi

@@ -1,0 +1,254 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ptsim command line. Exit status: 0 success, 1 simulation or report failure, 2 usage or
+ * configuration error (DESIGN.md, "Interfaces").
+ */
+#include "sim/app/machine.h"
+#include "sim/app/scenario.h"
+#include "sim/config.h"
+#include "sim/results.h"
+#include "sim/trace.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define EXIT_FAIL  1
+#define EXIT_USAGE 2
+#define MAX_SETS   256
+
+static const char usage_main[] =
+	"usage: ptsim COMMAND [ARGS]\n"
+	"\n"
+	"Commands:\n"
+	"  run CONFIG     simulate a scenario, print a summary, write results\n"
+	"  check CONFIG   validate a scenario and report every error with file:line:column\n"
+	"  help           this text\n"
+	"\n"
+	"Run 'ptsim COMMAND --help' for a command's options.\n"
+	"Exit status: 0 success, 1 simulation failure, 2 usage or configuration error.\n";
+
+static const char usage_run[] =
+	"usage: ptsim run CONFIG [options]\n"
+	"\n"
+	"Simulate the scenario in CONFIG (YAML) and print a summary of what was measured.\n"
+	"\n"
+	"  --set KEY=VALUE   override a config value; KEY is a dotted path with list indexes,\n"
+	"                    e.g. --set vms.0.interrupt_mode=emulated (repeatable)\n"
+	"  --seed N          random seed (default: the config's 'seed')\n"
+	"  --json FILE       write the results as JSON\n"
+	"  --csv FILE        write the results as one CSV row with a header\n"
+	"  --trace FILE      write a Chrome trace-event JSON (open it in ui.perfetto.dev)\n"
+	"  --quiet           do not print the summary\n"
+	"  -h, --help        this text\n";
+
+static const char usage_check[] =
+	"usage: ptsim check CONFIG [--set KEY=VALUE ...]\n"
+	"       ptsim check --schema\n"
+	"\n"
+	"Validate CONFIG and report every error with file:line:column; exit 2 if any.\n"
+	"--schema prints every configuration key with its type, range and meaning.\n";
+
+static int usage_error(const char *usage, const char *fmt, const char *arg)
+{
+	fprintf(stderr, "ptsim: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\n\n%s", usage);
+	return EXIT_USAGE;
+}
+
+struct args {
+	const char *config;
+	const char *sets[MAX_SETS];
+	size_t nsets;
+	const char *json, *csv, *trace;
+	uint64_t seed;
+	bool have_seed, quiet, schema;
+};
+
+static int parse_u64(const char *s, uint64_t *out)
+{
+	char *end;
+
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 0);
+	if (errno || !*s || *end || *s == '-')
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int parse_args(int argc, char **argv, const char *usage, struct args *a, bool run)
+{
+	for (int i = 0; i < argc; i++) {
+		const char *s = argv[i];
+		const char *val = NULL;
+
+		if (!strcmp(s, "-h") || !strcmp(s, "--help")) {
+			fputs(usage, stdout);
+			exit(0);
+		}
+#define OPT(name)                                                                          \
+	(!strcmp(s, name) ? (i + 1 < argc ? (val = argv[++i], 1)                           \
+					  : (usage_error(usage, "%s needs a value", name), \
+					     exit(EXIT_USAGE), 0))                         \
+			  : (!strncmp(s, name "=", strlen(name) + 1) ? (val = s + strlen(name) + 1, 1) \
+								     : 0))
+		if (OPT("--set")) {
+			if (a->nsets == MAX_SETS)
+				return usage_error(usage, "too many --set options (%s)", "256 at most");
+			a->sets[a->nsets++] = val;
+		} else if (run && OPT("--seed")) {
+			if (parse_u64(val, &a->seed))
+				return usage_error(usage, "--seed wants a non-negative integer, not '%s'",
+						   val);
+			a->have_seed = true;
+		} else if (run && OPT("--json")) {
+			a->json = val;
+		} else if (run && OPT("--csv")) {
+			a->csv = val;
+		} else if (run && OPT("--trace")) {
+			a->trace = val;
+		} else if (run && !strcmp(s, "--quiet")) {
+			a->quiet = true;
+		} else if (!run && !strcmp(s, "--schema")) {
+			a->schema = true;
+		} else if (s[0] == '-') {
+			return usage_error(usage, "unknown option '%s'", s);
+		} else if (!a->config) {
+			a->config = s;
+		} else {
+			return usage_error(usage, "unexpected argument '%s'", s);
+		}
+#undef OPT
+	}
+	if (!a->config && !a->schema)
+		return usage_error(usage, "%s", "a CONFIG file is required");
+	return 0;
+}
+
+static int load(const struct args *a, struct cfg_ctx *ctx, struct scenario *sc)
+{
+	if (scenario_load(ctx, a->config, a->sets, a->nsets, sc)) {
+		size_t n = cfg_error_count(ctx);
+
+		for (size_t i = 0; i < n; i++)
+			fprintf(stderr, "%s\n", cfg_error_text(ctx, i));
+		fprintf(stderr, "ptsim: %zu error%s in %s\n", n, n == 1 ? "" : "s", a->config);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+static void emit_line(void *arg, const char *line)
+{
+	fprintf(arg, "%s\n", line);
+}
+
+static int cmd_check(int argc, char **argv)
+{
+	struct args a = {0};
+	struct cfg_ctx *ctx;
+	struct scenario sc;
+	int rc;
+
+	rc = parse_args(argc, argv, usage_check, &a, false);
+	if (rc)
+		return rc;
+	if (a.schema) {
+		cfg_schema_describe(&scenario_schema, 0, emit_line, stdout);
+		return 0;
+	}
+	if (cfg_ctx_create(&ctx))
+		return EXIT_FAIL;
+	rc = load(&a, ctx, &sc);
+	if (!rc)
+		printf("%s: ok (scenario '%s', %zu VM%s, workload %s)\n", a.config, sc.name, sc.nvms,
+		       sc.nvms == 1 ? "" : "s", sc_wl_kind_names[sc.workload.kind]);
+	cfg_ctx_destroy(ctx);
+	return rc;
+}
+
+static int write_out(const char *path, int (*fn)(const struct results *, FILE *),
+		     const struct results *r)
+{
+	int rc = results_write_file(path, fn, r);
+
+	if (rc) {
+		fprintf(stderr, "ptsim: cannot write %s: %s\n", path, strerror(-rc));
+		return EXIT_FAIL;
+	}
+	return 0;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	struct args a = {0};
+	struct cfg_ctx *ctx;
+	struct scenario sc;
+	struct results *res;
+	struct run_opts o = {0};
+	char err[2048];
+	int rc;
+
+	rc = parse_args(argc, argv, usage_run, &a, true);
+	if (rc)
+		return rc;
+	if (cfg_ctx_create(&ctx) || results_create(&res))
+		return EXIT_FAIL;
+	rc = load(&a, ctx, &sc);
+	if (rc)
+		return rc;
+	o.config_path = a.config;
+	o.seed = a.have_seed ? a.seed : sc.seed;
+	o.trace_path = a.trace;
+	o.progress = isatty(STDERR_FILENO);
+	if (a.trace) {
+		rc = trace_open(a.trace, &sim_trace);
+		if (rc) {
+			fprintf(stderr, "ptsim: cannot write %s: %s\n", a.trace, strerror(-rc));
+			return EXIT_FAIL;
+		}
+	}
+	rc = machine_run(&sc, &o, res, err, sizeof(err));
+	if (rc) {
+		trace_close(sim_trace, false);
+		fprintf(stderr, "ptsim: %s: %s\n", a.config, err);
+		return EXIT_FAIL;
+	}
+	if (a.trace && trace_close(sim_trace, true)) {
+		fprintf(stderr, "ptsim: cannot write %s\n", a.trace);
+		return EXIT_FAIL;
+	}
+	sim_trace = NULL;
+	if (!a.quiet)
+		machine_print_summary(&sc, res, stdout);
+	if (a.json && (rc = write_out(a.json, results_write_json, res)))
+		return rc;
+	if (a.csv && (rc = write_out(a.csv, NULL, res)))
+		return rc;
+	fflush(stdout);
+	/* SimGrid's actors still hold the machine; the process ends here. */
+	_exit(0);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2)
+		return usage_error(usage_main, "%s", "a command is required");
+	if (!strcmp(argv[1], "run"))
+		return cmd_run(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "check"))
+		return cmd_check(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		fputs(usage_main, stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("ptsim %s\n", PTSIM_VERSION);
+		return 0;
+	}
+	return usage_error(usage_main, "unknown command '%s'", argv[1]);
+}

@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A scenario: the machine, the host software's costs, the VMs and the workload, as read from
+ * YAML (see configs/README.md for every key). The schema tables in schema.c bind YAML to these
+ * structs with positions for every error; machine.c builds the simulated machine from them.
+ */
+#ifndef PTSIM_SCENARIO_H
+#define PTSIM_SCENARIO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct cfg_ctx;
+struct cfg_node;
+
+enum sc_node_type { SC_ROOT_PORT, SC_PTNIC };
+enum sc_repl { SC_REPL_LRU, SC_REPL_FIFO, SC_REPL_RANDOM };
+enum sc_irq_mode { SC_IRQ_EMULATED, SC_IRQ_EOI_PASSTHROUGH, SC_IRQ_ELI, SC_IRQ_CPU_POSTED,
+		   SC_IRQ_VTD_POSTED };
+enum sc_strategy { SC_DMA_NONE, SC_DMA_DIRECT_MAP, SC_DMA_SINGLE_USE, SC_DMA_SHARED,
+		   SC_DMA_PERSISTENT, SC_DMA_ON_DEMAND };
+enum sc_inval { SC_INVAL_STRICT, SC_INVAL_DEFERRED };
+enum sc_viommu { SC_VIOMMU_NONE, SC_VIOMMU_SHADOW, SC_VIOMMU_NESTED };
+enum sc_wl_kind { SC_WL_STREAM_RX, SC_WL_STREAM_TX, SC_WL_RR, SC_WL_NVME, SC_WL_DMA_BENCH };
+enum sc_arrival { SC_ARRIVAL_CONSTANT, SC_ARRIVAL_POISSON };
+enum sc_idle { SC_IDLE_HALT, SC_IDLE_BUSY };
+enum sc_pciconf { SC_PCICONF_ECAM, SC_PCICONF_IO };
+
+struct sc_link {
+	uint32_t gen, width, mps, mrrs, rcb;
+	uint64_t latency_ps;
+};
+
+struct sc_node {
+	const char *name;
+	int type;
+	uint32_t slot, function;
+	struct sc_link link;
+	struct sc_node *below;
+	size_t nbelow;
+	/* ptnic */
+	uint32_t max_inflight;
+	uint64_t reset_ps;
+};
+
+struct sc_cpu {
+	uint32_t pcpus;
+	uint32_t freq_mhz;
+	uint64_t vmexit_cycles, vmentry_cycles, mmio_write_cycles;
+};
+
+struct sc_memory {
+	uint64_t size_mib, firmware_mib;
+	uint64_t latency_ps, llc_latency_ps;
+	double bandwidth_gbps;
+};
+
+struct sc_pcie {
+	uint64_t root_complex_ps, config_access_ps, device_mmio_ps;
+	struct sc_node *devices;
+	size_t ndevices;
+};
+
+struct sc_iotlb {
+	uint32_t entries, ways;
+	int replacement;
+};
+
+struct sc_iommu {
+	bool enabled;
+	struct sc_iotlb iotlb;
+	bool superpages;
+	uint32_t context_cache_entries, interrupt_cache_entries, fault_records;
+	uint64_t iotlb_hit_ps, context_hit_ps, walk_step_ps, command_ps, descriptor_ps;
+	uint64_t register_access_ps, interrupt_remap_ps;
+	bool walk_in_llc, queued_invalidation, interrupt_remapping, posted_interrupts;
+	uint32_t address_width;
+};
+
+struct sc_machine {
+	struct sc_cpu cpu;
+	struct sc_memory memory;
+	struct sc_pcie pcie;
+	struct sc_iommu iommu;
+};
+
+struct sc_host {
+	uint64_t mem_access_cycles, irq_entry_cycles, eoi_cycles, page_zero_cycles;
+	uint64_t poll_ps, flr_wait_us;
+	uint32_t irte_entries;
+};
+
+struct sc_hv {
+	uint64_t ext_int, intr_window, hlt, wakeup, apic_msr, inject, irqfd, user_exit,
+		kernel_mmio, vmcall;
+};
+
+struct sc_dma {
+	int strategy;
+	uint64_t quota_pages;
+	int replacement;
+	uint32_t batch;
+	bool prefetch;
+	int invalidation;
+};
+
+struct sc_ptnic_params {
+	uint32_t ring_size, budget, itr;
+	uint64_t desc_cycles;
+};
+
+struct sc_guest {
+	uint64_t irq_entry_cycles, irq_exit_cycles, net_rx_cycles;
+	int pci_config;
+	struct sc_ptnic_params ptnic;
+};
+
+struct sc_vm {
+	const char *name;
+	uint32_t vcpus;
+	uint32_t *pcpus;
+	size_t npcpus;
+	uint64_t memory_mib;
+	int interrupt_mode;
+	struct sc_dma dma;
+	int viommu;
+	const char **devices;
+	size_t ndevices;
+	struct sc_guest guest;
+};
+
+struct sc_workload {
+	int kind;
+	const char *device;
+	uint64_t frames;
+	uint32_t frame_bytes;
+	double rate_gbps, line_gbps;
+	int arrival;
+	uint64_t app_cycles;
+	int guest_idle;
+	uint64_t start_delay_ps;
+};
+
+struct sc_run {
+	double max_sim_ms;
+};
+
+struct scenario {
+	const char *name, *description;
+	uint64_t seed;
+	struct sc_machine machine;
+	struct sc_host host;
+	struct sc_hv hypervisor;
+	struct sc_vm *vms;
+	size_t nvms;
+	struct sc_workload workload;
+	struct sc_run run;
+};
+
+extern const struct cfg_schema scenario_schema;
+extern const char *const sc_irq_mode_names[];
+extern const char *const sc_strategy_names[];
+extern const char *const sc_wl_kind_names[];
+
+/* Load, override and bind a scenario, then check what spans sections (device names, pinning).
+ * Returns 0, or the number of errors (all recorded in ctx). */
+int scenario_load(struct cfg_ctx *ctx, const char *path, const char *const *sets, size_t nsets,
+		  struct scenario *out);
+
+/* Find a topology node by name (depth-first), or NULL. */
+const struct sc_node *scenario_find_node(const struct scenario *s, const char *name,
+					 const struct sc_node **parent);
+
+#endif

@@ -1,0 +1,775 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The scenario schema: every key, its type, range, default and meaning. Defaults are taken
+ * from published measurements or specifications where one exists; configs/default.yaml names
+ * the source next to each value. configs/README.md is generated from these tables
+ * (`ptsim check --schema`).
+ */
+#include "sim/app/scenario.h"
+#include "sim/config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define NS(x) ((uint64_t)((x) * 1000.0))
+
+static const char *const node_types[] = {"root_port", "ptnic", NULL};
+static const char *const repl_names[] = {"lru", "fifo", "random", NULL};
+const char *const sc_irq_mode_names[] = {"emulated", "eoi_passthrough", "eli", "cpu_posted",
+					 "vtd_posted", NULL};
+const char *const sc_strategy_names[] = {"none",	"direct_map", "single_use",
+					 "shared",	"persistent", "on_demand", NULL};
+static const char *const inval_names[] = {"strict", "deferred", NULL};
+static const char *const viommu_names[] = {"none", "shadow", "nested", NULL};
+const char *const sc_wl_kind_names[] = {"stream_rx", "stream_tx", "rr", "nvme", "dma_bench",
+					NULL};
+static const char *const arrival_names[] = {"constant", "poisson", NULL};
+static const char *const idle_names[] = {"halt", "busy", NULL};
+static const char *const pciconf_names[] = {"ecam", "io", NULL};
+
+/* ---- machine.pcie.devices (a tree) ---- */
+
+static void link_defaults(void *p)
+{
+	struct sc_link *l = p;
+
+	l->gen = 3;
+	l->width = 8;
+	l->mps = 256;
+	l->mrrs = 512;
+	l->rcb = 64;
+	l->latency_ps = NS(70);
+}
+
+static void link_check(void *p, const struct cfg_scope *s)
+{
+	const struct sc_link *l = p;
+
+	if (l->width != 1 && l->width != 2 && l->width != 4 && l->width != 8 && l->width != 12 &&
+	    l->width != 16 && l->width != 32)
+		cfg_scope_error(s, "width", "'width' is %u; a link has 1, 2, 4, 8, 12, 16 or 32 lanes",
+				l->width);
+	if (l->rcb != 64 && l->rcb != 128)
+		cfg_scope_error(s, "rcb", "'rcb' is %u; the read completion boundary is 64 or 128",
+				l->rcb);
+	if (l->mps < l->rcb)
+		cfg_scope_error(s, "mps", "'mps' (%u) is smaller than 'rcb' (%u)", l->mps, l->rcb);
+}
+
+static const struct cfg_field link_fields[] = {
+	CFG_FIELD("gen", CFG_F_U32, struct sc_link, gen, 1, 6, 0, "PCIe generation (1-6)"),
+	CFG_FIELD("width", CFG_F_U32, struct sc_link, width, 1, 32, 0, "lanes"),
+	CFG_FIELD("mps", CFG_F_U32, struct sc_link, mps, 128, 4096, CFG_POW2,
+		  "max payload size, bytes"),
+	CFG_FIELD("mrrs", CFG_F_U32, struct sc_link, mrrs, 128, 4096, CFG_POW2,
+		  "max read request size, bytes"),
+	CFG_FIELD("rcb", CFG_F_U32, struct sc_link, rcb, 64, 128, CFG_POW2,
+		  "read completion boundary, bytes"),
+	CFG_FIELD("latency_ns", CFG_F_NS, struct sc_link, latency_ps, 0, 1e6, 0,
+		  "one-way PHY + data-link latency of the hop"),
+	CFG_END,
+};
+static const struct cfg_schema link_schema = {"link", sizeof(struct sc_link), link_fields,
+					      link_defaults, link_check};
+
+static const struct cfg_schema node_schema;
+
+static void node_defaults(void *p)
+{
+	struct sc_node *n = p;
+
+	link_defaults(&n->link);
+	n->max_inflight = 32;
+	n->reset_ps = NS(1000);
+}
+
+static void node_check(void *p, const struct cfg_scope *s)
+{
+	const struct sc_node *n = p;
+
+	if (n->type == SC_PTNIC && n->nbelow)
+		cfg_scope_error(s, "below", "an endpoint ('%s') has nothing below it", n->name);
+	if (n->type == SC_PTNIC && cfg_scope_has(s, "link"))
+		cfg_scope_error(s, "link",
+				"the link belongs to the port above '%s'; set it there", n->name);
+	if (n->function > 7)
+		cfg_scope_error(s, "function", "'function' is %u; functions are 0-7", n->function);
+}
+
+static const struct cfg_field node_fields[] = {
+	CFG_FIELD("name", CFG_F_STR, struct sc_node, name, 0, 0, CFG_REQUIRED,
+		  "unique name of the function"),
+	CFG_ENUMF("type", struct sc_node, type, node_types, "what it is"),
+	CFG_FIELD("slot", CFG_F_U32, struct sc_node, slot, 0, 31, 0,
+		  "PCI device number on its bus (below a port: 0)"),
+	CFG_FIELD("function", CFG_F_U32, struct sc_node, function, 0, 7, 0, "PCI function number"),
+	CFG_SUB("link", struct sc_node, link, link_schema,
+		"a port's link to what is below it"),
+	CFG_LISTF("below", struct sc_node, below, nbelow, node_schema, 0, 32,
+		  "what sits on the port's secondary bus"),
+	CFG_FIELD("max_inflight", CFG_F_U32, struct sc_node, max_inflight, 1, 1024, 0,
+		  "ptnic: frames whose DMA may be in flight at once"),
+	CFG_FIELD("reset_ns", CFG_F_NS, struct sc_node, reset_ps, 0, 1e9, 0,
+		  "ptnic: time from CTRL.RST to ready"),
+	CFG_END,
+};
+static const struct cfg_schema node_schema = {"pcie device", sizeof(struct sc_node), node_fields,
+					      node_defaults, node_check};
+
+/* ---- machine ---- */
+
+static void cpu_defaults(void *p)
+{
+	struct sc_cpu *c = p;
+
+	c->pcpus = 2;
+	c->freq_mhz = 2600;
+	c->vmexit_cycles = 650;
+	c->vmentry_cycles = 650;
+	c->mmio_write_cycles = 50;
+}
+
+static const struct cfg_field cpu_fields[] = {
+	CFG_FIELD("pcpus", CFG_F_U32, struct sc_cpu, pcpus, 1, 256, 0, "physical CPUs"),
+	CFG_FIELD("freq_mhz", CFG_F_U32, struct sc_cpu, freq_mhz, 100, 10000, 0, "core clock"),
+	CFG_FIELD("vmexit_cycles", CFG_F_U64, struct sc_cpu, vmexit_cycles, 0, 1e7, 0,
+		  "hardware cost of a VM exit"),
+	CFG_FIELD("vmentry_cycles", CFG_F_U64, struct sc_cpu, vmentry_cycles, 0, 1e7, 0,
+		  "hardware cost of a VM entry"),
+	CFG_FIELD("mmio_write_cycles", CFG_F_U64, struct sc_cpu, mmio_write_cycles, 0, 1e6, 0,
+		  "CPU time to issue an uncached store"),
+	CFG_END,
+};
+static const struct cfg_schema cpu_schema = {"cpu", sizeof(struct sc_cpu), cpu_fields,
+					     cpu_defaults, NULL};
+
+static void memory_defaults(void *p)
+{
+	struct sc_memory *m = p;
+
+	m->size_mib = 8192;
+	m->firmware_mib = 1;
+	m->latency_ps = NS(80);
+	m->llc_latency_ps = NS(20);
+	m->bandwidth_gbps = 20;
+}
+
+static const struct cfg_field memory_fields[] = {
+	CFG_FIELD("size_mib", CFG_F_U64, struct sc_memory, size_mib, 64, 1 << 22, 0,
+		  "host RAM, MiB"),
+	CFG_FIELD("firmware_mib", CFG_F_U64, struct sc_memory, firmware_mib, 0, 1024, 0,
+		  "RAM reserved by firmware at the top of low memory, MiB"),
+	CFG_FIELD("latency_ns", CFG_F_NS, struct sc_memory, latency_ps, 0, 1e5, 0,
+		  "DRAM access latency"),
+	CFG_FIELD("llc_latency_ns", CFG_F_NS, struct sc_memory, llc_latency_ps, 0, 1e5, 0,
+		  "last-level cache hit latency"),
+	CFG_FIELD("bandwidth_gbps", CFG_F_DOUBLE, struct sc_memory, bandwidth_gbps, 0.1, 10000, 0,
+		  "memory bandwidth per access stream, GB/s"),
+	CFG_END,
+};
+static const struct cfg_schema memory_schema = {"memory", sizeof(struct sc_memory),
+						memory_fields, memory_defaults, NULL};
+
+static void pcie_defaults(void *p)
+{
+	struct sc_pcie *c = p;
+
+	c->root_complex_ps = NS(150);
+	c->config_access_ps = NS(100);
+	c->device_mmio_ps = NS(150);
+}
+
+static const struct cfg_field pcie_fields[] = {
+	CFG_FIELD("root_complex_ns", CFG_F_NS, struct sc_pcie, root_complex_ps, 0, 1e6, 0,
+		  "one pass through the root complex"),
+	CFG_FIELD("config_access_ns", CFG_F_NS, struct sc_pcie, config_access_ps, 0, 1e6, 0,
+		  "a function's config-space response time"),
+	CFG_FIELD("device_mmio_ns", CFG_F_NS, struct sc_pcie, device_mmio_ps, 0, 1e6, 0,
+		  "a device's response time to an MMIO read"),
+	CFG_LISTF("devices", struct sc_pcie, devices, ndevices, node_schema, 0, 64,
+		  "the root bus: root ports with what is below them"),
+	CFG_END,
+};
+static const struct cfg_schema pcie_schema = {"pcie", sizeof(struct sc_pcie), pcie_fields,
+					      pcie_defaults, NULL};
+
+static void iotlb_defaults(void *p)
+{
+	struct sc_iotlb *t = p;
+
+	t->entries = 64;
+	t->ways = 4;
+	t->replacement = SC_REPL_LRU;
+}
+
+static void iotlb_check(void *p, const struct cfg_scope *s)
+{
+	const struct sc_iotlb *t = p;
+
+	if (t->ways > t->entries || t->entries % t->ways)
+		cfg_scope_error(s, "ways", "'ways' (%u) must divide 'entries' (%u)", t->ways,
+				t->entries);
+}
+
+static const struct cfg_field iotlb_fields[] = {
+	CFG_FIELD("entries", CFG_F_U32, struct sc_iotlb, entries, 1, 65536, 0, "IOTLB entries"),
+	CFG_FIELD("ways", CFG_F_U32, struct sc_iotlb, ways, 1, 65536, 0,
+		  "associativity (ways == entries: fully associative)"),
+	CFG_ENUMF("replacement", struct sc_iotlb, replacement, repl_names, "replacement policy"),
+	CFG_END,
+};
+static const struct cfg_schema iotlb_schema = {"iotlb", sizeof(struct sc_iotlb), iotlb_fields,
+					       iotlb_defaults, iotlb_check};
+
+static void iommu_defaults(void *p)
+{
+	struct sc_iommu *m = p;
+
+	m->enabled = true;
+	iotlb_defaults(&m->iotlb);
+	m->superpages = false;
+	m->context_cache_entries = 16;
+	m->interrupt_cache_entries = 64;
+	m->fault_records = 8;
+	m->iotlb_hit_ps = NS(5);
+	m->context_hit_ps = NS(2);
+	m->walk_step_ps = NS(5);
+	m->command_ps = NS(200);
+	m->descriptor_ps = NS(100);
+	m->register_access_ps = NS(300);
+	m->interrupt_remap_ps = NS(10);
+	m->queued_invalidation = true;
+	m->interrupt_remapping = true;
+	m->posted_interrupts = true;
+	m->address_width = 48;
+}
+
+static const struct cfg_field iommu_fields[] = {
+	CFG_FIELD("enabled", CFG_F_BOOL, struct sc_iommu, enabled, 0, 0, 0,
+		  "the platform has a VT-d unit (and its DMAR table lists it)"),
+	CFG_SUB("iotlb", struct sc_iommu, iotlb, iotlb_schema, "the IOTLB"),
+	CFG_FIELD("superpages", CFG_F_BOOL, struct sc_iommu, superpages, 0, 0, 0,
+		  "2 MiB and 1 GiB second-level pages (CAP.SLLPS)"),
+	CFG_FIELD("context_cache_entries", CFG_F_U32, struct sc_iommu, context_cache_entries, 1,
+		  65536, 0, "context-cache entries"),
+	CFG_FIELD("interrupt_cache_entries", CFG_F_U32, struct sc_iommu, interrupt_cache_entries, 1,
+		  65536, 0, "interrupt entry cache entries"),
+	CFG_FIELD("fault_records", CFG_F_U32, struct sc_iommu, fault_records, 1, 256, 0,
+		  "fault recording registers (CAP.NFR)"),
+	CFG_FIELD("address_width", CFG_F_U32, struct sc_iommu, address_width, 39, 57, 0,
+		  "widest supported table (39, 48 or 57 bits: 3, 4 or 5 levels)"),
+	CFG_FIELD("iotlb_hit_ns", CFG_F_NS, struct sc_iommu, iotlb_hit_ps, 0, 1e5, 0,
+		  "translation time on an IOTLB hit"),
+	CFG_FIELD("context_hit_ns", CFG_F_NS, struct sc_iommu, context_hit_ps, 0, 1e5, 0,
+		  "context-cache hit"),
+	CFG_FIELD("walk_step_ns", CFG_F_NS, struct sc_iommu, walk_step_ps, 0, 1e5, 0,
+		  "walker time per paging-structure read, beyond the memory access"),
+	CFG_FIELD("walk_in_llc", CFG_F_BOOL, struct sc_iommu, walk_in_llc, 0, 0, 0,
+		  "paging-structure reads hit the last-level cache"),
+	CFG_FIELD("command_ns", CFG_F_NS, struct sc_iommu, command_ps, 0, 1e8, 0,
+		  "a GCMD / register invalidation command's completion time"),
+	CFG_FIELD("descriptor_ns", CFG_F_NS, struct sc_iommu, descriptor_ps, 0, 1e8, 0,
+		  "fetching and executing one invalidation descriptor"),
+	CFG_FIELD("register_access_ns", CFG_F_NS, struct sc_iommu, register_access_ps, 0, 1e6, 0,
+		  "CPU round trip to a VT-d register"),
+	CFG_FIELD("interrupt_remap_ns", CFG_F_NS, struct sc_iommu, interrupt_remap_ps, 0, 1e6, 0,
+		  "interrupt remapping on an interrupt-entry-cache hit"),
+	CFG_FIELD("queued_invalidation", CFG_F_BOOL, struct sc_iommu, queued_invalidation, 0, 0, 0,
+		  "ECAP.QI"),
+	CFG_FIELD("interrupt_remapping", CFG_F_BOOL, struct sc_iommu, interrupt_remapping, 0, 0, 0,
+		  "ECAP.IR"),
+	CFG_FIELD("posted_interrupts", CFG_F_BOOL, struct sc_iommu, posted_interrupts, 0, 0, 0,
+		  "CAP.PI"),
+	CFG_END,
+};
+static const struct cfg_schema iommu_schema = {"iommu", sizeof(struct sc_iommu), iommu_fields,
+					       iommu_defaults, NULL};
+
+static const struct cfg_field machine_fields[] = {
+	CFG_SUB("cpu", struct sc_machine, cpu, cpu_schema, "processors"),
+	CFG_SUB("memory", struct sc_machine, memory, memory_schema, "host memory"),
+	CFG_SUB("pcie", struct sc_machine, pcie, pcie_schema, "the PCIe fabric"),
+	CFG_SUB("iommu", struct sc_machine, iommu, iommu_schema, "the VT-d unit"),
+	CFG_END,
+};
+static const struct cfg_schema machine_schema = {"machine", sizeof(struct sc_machine),
+						 machine_fields, NULL, NULL};
+
+/* ---- host and hypervisor software costs ---- */
+
+static void host_defaults(void *p)
+{
+	struct sc_host *h = p;
+
+	h->mem_access_cycles = 4;
+	h->irq_entry_cycles = 150;
+	h->eoi_cycles = 30;
+	h->page_zero_cycles = 500;
+	h->poll_ps = NS(100);
+	h->flr_wait_us = 100000;
+	h->irte_entries = 256;
+}
+
+static const struct cfg_field host_fields[] = {
+	CFG_FIELD("mem_access_cycles", CFG_F_U64, struct sc_host, mem_access_cycles, 0, 1e6, 0,
+		  "a cached load/store to a kernel structure"),
+	CFG_FIELD("irq_entry_cycles", CFG_F_U64, struct sc_host, irq_entry_cycles, 0, 1e6, 0,
+		  "host interrupt entry and exit"),
+	CFG_FIELD("eoi_cycles", CFG_F_U64, struct sc_host, eoi_cycles, 0, 1e6, 0,
+		  "an x2APIC EOI (MSR write) in the host"),
+	CFG_FIELD("page_zero_cycles", CFG_F_U64, struct sc_host, page_zero_cycles, 0, 1e7, 0,
+		  "clearing a 4 KiB page"),
+	CFG_FIELD("poll_ns", CFG_F_NS, struct sc_host, poll_ps, 0, 1e9, 0,
+		  "delay between polls of a status register"),
+	CFG_FIELD("flr_wait_us", CFG_F_U64, struct sc_host, flr_wait_us, 0, 1e7, 0,
+		  "wait after a function-level reset (PCIe: 100 ms)"),
+	CFG_FIELD("irte_entries", CFG_F_U32, struct sc_host, irte_entries, 2, 65536, CFG_POW2,
+		  "interrupt-remapping table size"),
+	CFG_END,
+};
+static const struct cfg_schema host_schema = {"host", sizeof(struct sc_host), host_fields,
+					      host_defaults, NULL};
+
+static void hv_defaults(void *p)
+{
+	struct sc_hv *h = p;
+
+	h->ext_int = 150;
+	h->intr_window = 100;
+	h->hlt = 300;
+	h->wakeup = 1500;
+	h->apic_msr = 256;
+	h->inject = 90;
+	h->irqfd = 250;
+	h->user_exit = 5432;
+	h->kernel_mmio = 1265;
+	h->vmcall = 137;
+}
+
+static const struct cfg_field hv_fields[] = {
+	CFG_FIELD("external_interrupt_cycles", CFG_F_U64, struct sc_hv, ext_int, 0, 1e7, 0,
+		  "external-interrupt exit handling"),
+	CFG_FIELD("interrupt_window_cycles", CFG_F_U64, struct sc_hv, intr_window, 0, 1e7, 0,
+		  "interrupt-window exit handling"),
+	CFG_FIELD("hlt_cycles", CFG_F_U64, struct sc_hv, hlt, 0, 1e7, 0,
+		  "HLT exit handling before the vCPU blocks"),
+	CFG_FIELD("wakeup_cycles", CFG_F_U64, struct sc_hv, wakeup, 0, 1e7, 0,
+		  "waking a blocked vCPU thread and switching to it"),
+	CFG_FIELD("apic_msr_cycles", CFG_F_U64, struct sc_hv, apic_msr, 0, 1e7, 0,
+		  "emulating one x2APIC MSR access (EOI, TPR...)"),
+	CFG_FIELD("inject_cycles", CFG_F_U64, struct sc_hv, inject, 0, 1e7, 0,
+		  "preparing an event injection"),
+	CFG_FIELD("irqfd_cycles", CFG_F_U64, struct sc_hv, irqfd, 0, 1e7, 0,
+		  "host MSI handler to guest interrupt (vfio, irqfd, LAPIC)"),
+	CFG_FIELD("user_exit_cycles", CFG_F_U64, struct sc_hv, user_exit, 0, 1e8, 0,
+		  "an exit served by the user-space VMM (config space, MSI-X table, PIO)"),
+	CFG_FIELD("kernel_mmio_cycles", CFG_F_U64, struct sc_hv, kernel_mmio, 0, 1e8, 0,
+		  "an MMIO exit served in the kernel"),
+	CFG_FIELD("vmcall_cycles", CFG_F_U64, struct sc_hv, vmcall, 0, 1e7, 0, "a hypercall"),
+	CFG_END,
+};
+static const struct cfg_schema hv_schema = {"hypervisor", sizeof(struct sc_hv), hv_fields,
+					    hv_defaults, NULL};
+
+/* ---- vms ---- */
+
+static void dma_defaults(void *p)
+{
+	struct sc_dma *d = p;
+
+	d->strategy = SC_DMA_DIRECT_MAP;
+	d->quota_pages = 4096;
+	d->replacement = SC_REPL_LRU;
+	d->batch = 1;
+	d->invalidation = SC_INVAL_STRICT;
+}
+
+static const struct cfg_field dma_fields[] = {
+	CFG_ENUMF("strategy", struct sc_dma, strategy, sc_strategy_names,
+		  "how the VM's DMA is mapped in the IOMMU"),
+	CFG_FIELD("quota_pages", CFG_F_U64, struct sc_dma, quota_pages, 1, 1ull << 40, 0,
+		  "on_demand: pages the map cache may keep mapped"),
+	CFG_ENUMF("replacement", struct sc_dma, replacement, repl_names,
+		  "on_demand: which mapping the cache drops"),
+	CFG_FIELD("batch", CFG_F_U32, struct sc_dma, batch, 1, 65536, 0,
+		  "mappings set up or torn down per operation"),
+	CFG_FIELD("prefetch", CFG_F_BOOL, struct sc_dma, prefetch, 0, 0, 0,
+		  "on_demand: map ahead of use"),
+	CFG_ENUMF("invalidation", struct sc_dma, invalidation, inval_names,
+		  "IOTLB invalidation after unmapping"),
+	CFG_END,
+};
+static const struct cfg_schema dma_schema = {"dma", sizeof(struct sc_dma), dma_fields,
+					     dma_defaults, NULL};
+
+static void ptnic_params_defaults(void *p)
+{
+	struct sc_ptnic_params *n = p;
+
+	n->ring_size = 256;
+	n->budget = 64;
+	n->itr = 0;
+	n->desc_cycles = 100;
+}
+
+static const struct cfg_field ptnic_params_fields[] = {
+	CFG_FIELD("ring_size", CFG_F_U32, struct sc_ptnic_params, ring_size, 8, 4096, CFG_POW2,
+		  "receive descriptors"),
+	CFG_FIELD("budget", CFG_F_U32, struct sc_ptnic_params, budget, 1, 65536, 0,
+		  "descriptors cleaned per interrupt at most"),
+	CFG_FIELD("itr", CFG_F_U32, struct sc_ptnic_params, itr, 0, 65535, 0,
+		  "interrupt throttle: minimum gap, in 256 ns units (0: off)"),
+	CFG_FIELD("desc_cycles", CFG_F_U64, struct sc_ptnic_params, desc_cycles, 0, 1e7, 0,
+		  "driver work per received descriptor"),
+	CFG_END,
+};
+static const struct cfg_schema ptnic_params_schema = {"ptnic", sizeof(struct sc_ptnic_params),
+						      ptnic_params_fields, ptnic_params_defaults,
+						      NULL};
+
+static void guest_defaults(void *p)
+{
+	struct sc_guest *g = p;
+
+	g->irq_entry_cycles = 300;
+	g->irq_exit_cycles = 200;
+	g->net_rx_cycles = 1500;
+	g->pci_config = SC_PCICONF_ECAM;
+	ptnic_params_defaults(&g->ptnic);
+}
+
+static const struct cfg_field guest_fields[] = {
+	CFG_FIELD("irq_entry_cycles", CFG_F_U64, struct sc_guest, irq_entry_cycles, 0, 1e7, 0,
+		  "guest interrupt entry (IDT to handler)"),
+	CFG_FIELD("irq_exit_cycles", CFG_F_U64, struct sc_guest, irq_exit_cycles, 0, 1e7, 0,
+		  "guest interrupt exit (to IRET)"),
+	CFG_FIELD("net_rx_cycles", CFG_F_U64, struct sc_guest, net_rx_cycles, 0, 1e8, 0,
+		  "network stack work per received frame"),
+	CFG_ENUMF("pci_config", struct sc_guest, pci_config, pciconf_names,
+		  "config space access: ECAM (MMIO) or ports 0xCF8/0xCFC"),
+	CFG_SUB("ptnic", struct sc_guest, ptnic, ptnic_params_schema,
+		"ptnic driver parameters"),
+	CFG_END,
+};
+static const struct cfg_schema guest_schema = {"guest", sizeof(struct sc_guest), guest_fields,
+					       guest_defaults, NULL};
+
+static void vm_defaults(void *p)
+{
+	struct sc_vm *v = p;
+
+	v->vcpus = 1;
+	v->memory_mib = 1024;
+	v->interrupt_mode = SC_IRQ_EMULATED;
+	dma_defaults(&v->dma);
+	v->viommu = SC_VIOMMU_NONE;
+	guest_defaults(&v->guest);
+}
+
+static void vm_check(void *p, const struct cfg_scope *s)
+{
+	const struct sc_vm *v = p;
+
+	if (v->npcpus && v->npcpus != v->vcpus)
+		cfg_scope_error(s, "pcpus", "'pcpus' lists %zu pCPUs for %u vCPUs", v->npcpus,
+				v->vcpus);
+	if (v->interrupt_mode != SC_IRQ_EMULATED)
+		cfg_scope_error(s, "interrupt_mode",
+				"interrupt_mode '%s' is not implemented yet (only 'emulated')",
+				sc_irq_mode_names[v->interrupt_mode]);
+	if (v->dma.strategy != SC_DMA_DIRECT_MAP && v->dma.strategy != SC_DMA_NONE) {
+		const struct cfg_node *dma = cfg_map_get(s->map, "dma");
+		const struct cfg_node *st = cfg_map_get(dma, "strategy");
+
+		cfg_error(s->ctx, st ? st : dma,
+			  "dma.strategy '%s' is not implemented yet (direct_map and none are)",
+			  sc_strategy_names[v->dma.strategy]);
+	}
+	if (v->viommu != SC_VIOMMU_NONE)
+		cfg_scope_error(s, "viommu", "viommu '%s' is not implemented yet",
+				viommu_names[v->viommu]);
+}
+
+static const struct cfg_field vm_fields[] = {
+	CFG_FIELD("name", CFG_F_STR, struct sc_vm, name, 0, 0, CFG_REQUIRED, "the VM's name"),
+	CFG_FIELD("vcpus", CFG_F_U32, struct sc_vm, vcpus, 1, 16, 0, "virtual CPUs"),
+	CFG_SLIST("pcpus", CFG_F_U32LIST, struct sc_vm, pcpus, npcpus, 0, 255,
+		  "pCPU each vCPU is pinned to (default: 1, 2, ...)"),
+	CFG_FIELD("memory_mib", CFG_F_U64, struct sc_vm, memory_mib, 16, 1 << 20, 0,
+		  "guest RAM, MiB"),
+	CFG_ENUMF("interrupt_mode", struct sc_vm, interrupt_mode, sc_irq_mode_names,
+		  "how device interrupts reach the guest"),
+	CFG_SUB("dma", struct sc_vm, dma, dma_schema, "DMA protection strategy"),
+	CFG_ENUMF("viommu", struct sc_vm, viommu, viommu_names, "a virtual IOMMU for the guest"),
+	CFG_SLIST("devices", CFG_F_STRLIST, struct sc_vm, devices, ndevices, 0, 0,
+		  "functions assigned to the VM, by name"),
+	CFG_SUB("guest", struct sc_vm, guest, guest_schema, "the guest kernel and drivers"),
+	CFG_END,
+};
+static const struct cfg_schema vm_schema = {"vm", sizeof(struct sc_vm), vm_fields, vm_defaults,
+					    vm_check};
+
+/* ---- workload, run ---- */
+
+static void wl_defaults(void *p)
+{
+	struct sc_workload *w = p;
+
+	w->kind = SC_WL_STREAM_RX;
+	w->frames = 10000;
+	w->frame_bytes = 1500;
+	w->rate_gbps = 1.0;
+	w->line_gbps = 10.0;
+	w->arrival = SC_ARRIVAL_CONSTANT;
+	w->guest_idle = SC_IDLE_BUSY;
+	w->start_delay_ps = NS(10000);
+}
+
+static void wl_check(void *p, const struct cfg_scope *s)
+{
+	const struct sc_workload *w = p;
+
+	if (w->kind != SC_WL_STREAM_RX)
+		cfg_scope_error(s, "kind", "workload kind '%s' is not implemented yet",
+				sc_wl_kind_names[w->kind]);
+	if (w->rate_gbps > w->line_gbps)
+		cfg_scope_error(s, "rate_gbps", "'rate_gbps' (%g) is above the line rate (%g)",
+				w->rate_gbps, w->line_gbps);
+	if (!w->device)
+		cfg_scope_error(s, NULL, "'workload.device' is required: the NIC that receives");
+}
+
+static const struct cfg_field wl_fields[] = {
+	CFG_ENUMF("kind", struct sc_workload, kind, sc_wl_kind_names, "what runs"),
+	CFG_FIELD("device", CFG_F_STR, struct sc_workload, device, 0, 0, 0,
+		  "the NIC the traffic goes through"),
+	CFG_FIELD("frames", CFG_F_U64, struct sc_workload, frames, 1, 1e9, 0, "frames to send"),
+	CFG_FIELD("frame_bytes", CFG_F_U32, struct sc_workload, frame_bytes, 64, 2048, 0,
+		  "Ethernet frame size, header to FCS"),
+	CFG_FIELD("rate_gbps", CFG_F_DOUBLE, struct sc_workload, rate_gbps, 1e-6, 1000, 0,
+		  "offered load on the wire"),
+	CFG_FIELD("line_gbps", CFG_F_DOUBLE, struct sc_workload, line_gbps, 0.01, 1000, 0,
+		  "the port's line rate"),
+	CFG_ENUMF("arrival", struct sc_workload, arrival, arrival_names,
+		  "frame arrivals: evenly spaced or Poisson"),
+	CFG_FIELD("app_cycles", CFG_F_U64, struct sc_workload, app_cycles, 0, 1e9, 0,
+		  "application work per frame in the guest"),
+	CFG_ENUMF("guest_idle", struct sc_workload, guest_idle, idle_names,
+		  "between frames the guest halts, or keeps its vCPU busy with other work"),
+	CFG_FIELD("start_delay_ns", CFG_F_NS, struct sc_workload, start_delay_ps, 0, 1e12, 0,
+		  "from the application's start to the first frame"),
+	CFG_END,
+};
+static const struct cfg_schema wl_schema = {"workload", sizeof(struct sc_workload), wl_fields,
+					    wl_defaults, wl_check};
+
+static void run_defaults(void *p)
+{
+	struct sc_run *r = p;
+
+	r->max_sim_ms = 60000;
+}
+
+static const struct cfg_field run_fields[] = {
+	CFG_FIELD("max_sim_ms", CFG_F_DOUBLE, struct sc_run, max_sim_ms, 0.001, 1e7, 0,
+		  "give up (exit 1) if the workload is not done by this simulated time"),
+	CFG_END,
+};
+static const struct cfg_schema run_schema = {"run", sizeof(struct sc_run), run_fields,
+					     run_defaults, NULL};
+
+/* ---- top level ---- */
+
+static void scenario_defaults(void *p)
+{
+	struct scenario *s = p;
+
+	s->name = "unnamed";
+	s->description = "";
+	s->seed = 1;
+}
+
+static const struct cfg_field scenario_fields[] = {
+	CFG_FIELD("name", CFG_F_STR, struct scenario, name, 0, 0, 0, "scenario name"),
+	CFG_FIELD("description", CFG_F_STR, struct scenario, description, 0, 0, 0,
+		  "what it shows"),
+	CFG_FIELD("seed", CFG_F_U64, struct scenario, seed, 0, 0, 0,
+		  "random seed (--seed overrides)"),
+	CFG_SUB("machine", struct scenario, machine, machine_schema, "the hardware"),
+	CFG_SUB("host", struct scenario, host, host_schema, "host kernel costs"),
+	CFG_SUB("hypervisor", struct scenario, hypervisor, hv_schema, "VM-exit handler costs"),
+	CFG_LISTF("vms", struct scenario, vms, nvms, vm_schema, 1, 8, "the virtual machines"),
+	CFG_SUB("workload", struct scenario, workload, wl_schema, "what runs"),
+	CFG_SUB("run", struct scenario, run, run_schema, "run control"),
+	CFG_END,
+};
+const struct cfg_schema scenario_schema = {"scenario", sizeof(struct scenario), scenario_fields,
+					   scenario_defaults, NULL};
+
+/* ---- checks across sections ---- */
+
+static const struct sc_node *find_in(const struct sc_node *n, size_t count, const char *name,
+				     const struct sc_node *parent, const struct sc_node **out_parent)
+{
+	for (size_t i = 0; i < count; i++) {
+		if (n[i].name && !strcmp(n[i].name, name)) {
+			if (out_parent)
+				*out_parent = parent;
+			return &n[i];
+		}
+		const struct sc_node *r = find_in(n[i].below, n[i].nbelow, name, &n[i], out_parent);
+		if (r)
+			return r;
+	}
+	return NULL;
+}
+
+const struct sc_node *scenario_find_node(const struct scenario *s, const char *name,
+					 const struct sc_node **parent)
+{
+	return find_in(s->machine.pcie.devices, s->machine.pcie.ndevices, name, NULL, parent);
+}
+
+struct walk {
+	struct cfg_ctx *ctx;
+	const struct cfg_node *root;
+	const struct scenario *s;
+};
+
+static void check_nodes(struct walk *w, const struct sc_node *n, size_t count, const char *path,
+			const struct sc_node *parent)
+{
+	for (size_t i = 0; i < count; i++) {
+		char p[256];
+
+		snprintf(p, sizeof(p), "%s.%zu", path, i);
+		if (n[i].name) {
+			const struct sc_node *first = scenario_find_node(w->s, n[i].name, NULL);
+
+			if (first != &n[i])
+				cfg_error_path(w->ctx, w->root, p,
+					       "duplicate device name '%s'", n[i].name);
+		}
+		for (size_t k = 0; k < i; k++)
+			if (n[k].slot == n[i].slot && n[k].function == n[i].function)
+				cfg_error_path(w->ctx, w->root, p,
+					       "'%s' and '%s' are both at device %u function %u",
+					       n[k].name, n[i].name, n[i].slot, n[i].function);
+		if (!parent && n[i].type != SC_ROOT_PORT)
+			cfg_error_path(w->ctx, w->root, p,
+				       "'%s' is a %s on the root bus; put it below a root port",
+				       n[i].name, node_types[n[i].type]);
+		if (parent && n[i].type == SC_ROOT_PORT)
+			cfg_error_path(w->ctx, w->root, p, "a root port ('%s') sits on the root bus",
+				       n[i].name);
+		if (parent && n[i].slot != 0)
+			cfg_error_path(w->ctx, w->root, p,
+				       "'%s' is at device %u below port '%s': below a PCIe port "
+				       "only device 0 exists",
+				       n[i].name, n[i].slot, parent->name);
+		if (!parent && n[i].slot == 0)
+			cfg_error_path(w->ctx, w->root, p,
+				       "device 0 on the root bus is the host bridge; pick another "
+				       "slot for '%s'",
+				       n[i].name);
+		char below[300];
+		snprintf(below, sizeof(below), "%s.below", p);
+		check_nodes(w, n[i].below, n[i].nbelow, below, &n[i]);
+	}
+}
+
+int scenario_load(struct cfg_ctx *ctx, const char *path, const char *const *sets, size_t nsets,
+		  struct scenario *out)
+{
+	struct cfg_node *root = cfg_load_file(ctx, path);
+	struct walk w = {ctx, NULL, out};
+	uint64_t vm_mib = 0;
+
+	if (!root)
+		return (int)cfg_error_count(ctx);
+	for (size_t i = 0; i < nsets; i++)
+		cfg_override(ctx, &root, sets[i]);
+	if (cfg_error_count(ctx))
+		return (int)cfg_error_count(ctx);
+	cfg_bind(ctx, &scenario_schema, root, out);
+	if (cfg_error_count(ctx))
+		return (int)cfg_error_count(ctx);
+
+	w.root = root;
+	check_nodes(&w, out->machine.pcie.devices, out->machine.pcie.ndevices,
+		    "machine.pcie.devices", NULL);
+	for (size_t v = 0; v < out->nvms; v++) {
+		const struct sc_vm *vm = &out->vms[v];
+		char p[128];
+
+		vm_mib += vm->memory_mib;
+		for (size_t k = 0; k < v; k++)
+			if (!strcmp(out->vms[k].name, vm->name)) {
+				snprintf(p, sizeof(p), "vms.%zu.name", v);
+				cfg_error_path(ctx, root, p, "duplicate VM name '%s'", vm->name);
+			}
+		for (size_t c = 0; c < vm->npcpus; c++) {
+			if (vm->pcpus[c] >= out->machine.cpu.pcpus) {
+				snprintf(p, sizeof(p), "vms.%zu.pcpus.%zu", v, c);
+				cfg_error_path(ctx, root, p,
+					       "pCPU %u does not exist (machine.cpu.pcpus is %u)",
+					       vm->pcpus[c], out->machine.cpu.pcpus);
+			}
+		}
+		if (!vm->npcpus && vm->vcpus + 1 > out->machine.cpu.pcpus) {
+			snprintf(p, sizeof(p), "vms.%zu.vcpus", v);
+			cfg_error_path(ctx, root, p,
+				       "%u vCPUs pinned from pCPU 1 need %u pCPUs; the machine has "
+				       "%u (or list 'pcpus')",
+				       vm->vcpus, vm->vcpus + 1, out->machine.cpu.pcpus);
+		}
+		for (size_t d = 0; d < vm->ndevices; d++) {
+			const struct sc_node *n = scenario_find_node(out, vm->devices[d], NULL);
+
+			snprintf(p, sizeof(p), "vms.%zu.devices.%zu", v, d);
+			if (!n) {
+				cfg_error_path(ctx, root, p, "no device named '%s' in machine.pcie",
+					       vm->devices[d]);
+				continue;
+			}
+			if (n->type == SC_ROOT_PORT)
+				cfg_error_path(ctx, root, p, "'%s' is a root port; ports are not "
+					       "assignable", vm->devices[d]);
+			for (size_t k = 0; k < out->nvms; k++)
+				for (size_t e = 0; e < out->vms[k].ndevices; e++)
+					if ((k < v || (k == v && e < d)) &&
+					    !strcmp(out->vms[k].devices[e], vm->devices[d]))
+						cfg_error_path(ctx, root, p,
+							       "'%s' is already assigned to '%s'",
+							       vm->devices[d], out->vms[k].name);
+		}
+		if (!out->machine.iommu.enabled && vm->ndevices && vm->dma.strategy != SC_DMA_NONE) {
+			snprintf(p, sizeof(p), "vms.%zu.dma.strategy", v);
+			cfg_error_path(ctx, root, p,
+				       "the machine has no IOMMU (machine.iommu.enabled: false): "
+				       "only strategy 'none' can assign devices");
+		}
+	}
+	if (vm_mib + 256 > out->machine.memory.size_mib)
+		cfg_error_path(ctx, root, "machine.memory.size_mib",
+			       "the VMs need %llu MiB and the host at least 256 MiB more; the machine "
+			       "has %llu MiB",
+			       (unsigned long long)vm_mib,
+			       (unsigned long long)out->machine.memory.size_mib);
+	if (out->workload.device) {
+		const struct sc_node *n = scenario_find_node(out, out->workload.device, NULL);
+		bool assigned = false;
+
+		for (size_t k = 0; k < out->nvms; k++)
+			for (size_t e = 0; e < out->vms[k].ndevices; e++)
+				if (!strcmp(out->vms[k].devices[e], out->workload.device))
+					assigned = true;
+		if (!n || n->type != SC_PTNIC)
+			cfg_error_path(ctx, root, "workload.device", "'%s' is not a NIC in machine.pcie",
+				       out->workload.device);
+		else if (!assigned)
+			cfg_error_path(ctx, root, "workload.device",
+				       "'%s' is not assigned to any VM", out->workload.device);
+	}
+	return (int)cfg_error_count(ctx);
+}

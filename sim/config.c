@@ -1,0 +1,1152 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * YAML -> node tree (libyaml event API) -> typed structs by schema.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <yaml.h>
+
+#define MAX_INCLUDE_DEPTH 8
+#define MAX_NEST_DEPTH 64
+
+struct arena_block {
+	struct arena_block *next;
+	size_t used, cap;
+	max_align_t data[];
+};
+
+struct anchor {
+	const char *name;
+	struct cfg_node *node;
+};
+
+struct cfg_ctx {
+	struct arena_block *arena;
+	char **errs;
+	size_t n_errs, cap_errs;
+	/* anchors of the document being parsed */
+	struct anchor *anchors;
+	size_t n_anchors, cap_anchors;
+	int include_depth;
+};
+
+/* ---- arena ---- */
+
+void *cfg_alloc(struct cfg_ctx *ctx, size_t size)
+{
+	struct arena_block *b = ctx->arena;
+	size_t need = (size + sizeof(max_align_t) - 1) / sizeof(max_align_t) * sizeof(max_align_t);
+
+	if (!need)
+		need = sizeof(max_align_t);
+	if (!b || b->cap - b->used < need) {
+		size_t cap = need > 65536 ? need : 65536;
+
+		b = malloc(sizeof(*b) + cap);
+		if (!b) {
+			fprintf(stderr, "ptsim: out of memory reading configuration\n");
+			exit(1);
+		}
+		b->next = ctx->arena;
+		b->used = 0;
+		b->cap = cap;
+		ctx->arena = b;
+	}
+	void *p = (char *)b->data + b->used;
+	b->used += need;
+	memset(p, 0, need);
+	return p;
+}
+
+const char *cfg_strdup(struct cfg_ctx *ctx, const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *d = cfg_alloc(ctx, n);
+
+	memcpy(d, s, n);
+	return d;
+}
+
+int cfg_ctx_create(struct cfg_ctx **out)
+{
+	struct cfg_ctx *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return -ENOMEM;
+	*out = c;
+	return 0;
+}
+
+void cfg_ctx_destroy(struct cfg_ctx *ctx)
+{
+	if (!ctx)
+		return;
+	while (ctx->arena) {
+		struct arena_block *n = ctx->arena->next;
+
+		free(ctx->arena);
+		ctx->arena = n;
+	}
+	for (size_t i = 0; i < ctx->n_errs; i++)
+		free(ctx->errs[i]);
+	free(ctx->errs);
+	free(ctx->anchors);
+	free(ctx);
+}
+
+/* ---- diagnostics ---- */
+
+static void add_error(struct cfg_ctx *ctx, const struct cfg_mark *m, const char *fmt, va_list ap)
+{
+	char msg[1024], *full;
+	int n;
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (m && m->file)
+		n = asprintf(&full, "%s:%u:%u: error: %s", m->file, m->line, m->col, msg);
+	else
+		n = asprintf(&full, "error: %s", msg);
+	if (n < 0)
+		return;
+	if (ctx->n_errs == ctx->cap_errs) {
+		size_t nc = ctx->cap_errs ? ctx->cap_errs * 2 : 16;
+		char **ne = realloc(ctx->errs, nc * sizeof(*ne));
+
+		if (!ne) {
+			free(full);
+			return;
+		}
+		ctx->errs = ne;
+		ctx->cap_errs = nc;
+	}
+	ctx->errs[ctx->n_errs++] = full;
+}
+
+void cfg_error(struct cfg_ctx *ctx, const struct cfg_node *at, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	add_error(ctx, at ? &at->mark : NULL, fmt, ap);
+	va_end(ap);
+}
+
+void cfg_error_mark(struct cfg_ctx *ctx, const struct cfg_mark *at, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	add_error(ctx, at, fmt, ap);
+	va_end(ap);
+}
+
+void cfg_error_path(struct cfg_ctx *ctx, const struct cfg_node *root, const char *path,
+		    const char *fmt, ...)
+{
+	const struct cfg_node *n = cfg_node_at(root, path);
+	va_list ap;
+
+	va_start(ap, fmt);
+	add_error(ctx, n ? &n->mark : (root ? &root->mark : NULL), fmt, ap);
+	va_end(ap);
+}
+
+size_t cfg_error_count(const struct cfg_ctx *ctx)
+{
+	return ctx->n_errs;
+}
+
+const char *cfg_error_text(const struct cfg_ctx *ctx, size_t i)
+{
+	return i < ctx->n_errs ? ctx->errs[i] : NULL;
+}
+
+/* ---- tree building ---- */
+
+static struct cfg_node *new_node(struct cfg_ctx *ctx, enum cfg_kind k, const struct cfg_mark *m)
+{
+	struct cfg_node *n = cfg_alloc(ctx, sizeof(*n));
+
+	n->kind = k;
+	n->mark = *m;
+	return n;
+}
+
+/* Growable child arrays live in the arena; grow by doubling and copying. */
+static void node_append(struct cfg_ctx *ctx, struct cfg_node *n, size_t *cap, const char *key,
+			const struct cfg_mark *km, struct cfg_node *child)
+{
+	if (n->n == *cap) {
+		size_t nc = *cap ? *cap * 2 : 4;
+		struct cfg_node **ni = cfg_alloc(ctx, nc * sizeof(*ni));
+
+		if (n->n)
+			memcpy(ni, n->items, n->n * sizeof(*ni));
+		n->items = ni;
+		if (n->kind == CFG_MAP) {
+			const char **nk = cfg_alloc(ctx, nc * sizeof(*nk));
+			struct cfg_mark *nm = cfg_alloc(ctx, nc * sizeof(*nm));
+			bool *nu = cfg_alloc(ctx, nc * sizeof(*nu));
+
+			if (n->n) {
+				memcpy(nk, n->keys, n->n * sizeof(*nk));
+				memcpy(nm, n->key_marks, n->n * sizeof(*nm));
+				memcpy(nu, n->used, n->n * sizeof(*nu));
+			}
+			n->keys = nk;
+			n->key_marks = nm;
+			n->used = nu;
+		}
+		*cap = nc;
+	}
+	n->items[n->n] = child;
+	if (n->kind == CFG_MAP) {
+		n->keys[n->n] = key;
+		n->key_marks[n->n] = *km;
+		n->used[n->n] = false;
+	}
+	n->n++;
+}
+
+struct parse {
+	struct cfg_ctx *ctx;
+	yaml_parser_t p;
+	const char *file; /* arena copy */
+	const char *dir;  /* directory of the file, for includes */
+	bool failed;
+};
+
+static struct cfg_mark mark_of(const struct parse *ps, yaml_mark_t m)
+{
+	struct cfg_mark r = {ps->file, (unsigned)m.line + 1, (unsigned)m.column + 1};
+
+	return r;
+}
+
+static bool next_event(struct parse *ps, yaml_event_t *ev)
+{
+	if (!yaml_parser_parse(&ps->p, ev)) {
+		struct cfg_mark m = mark_of(ps, ps->p.problem_mark);
+
+		cfg_error_mark(ps->ctx, &m, "YAML syntax: %s%s%s",
+			       ps->p.problem ? ps->p.problem : "parse error",
+			       ps->p.context ? " " : "", ps->p.context ? ps->p.context : "");
+		ps->failed = true;
+		return false;
+	}
+	return true;
+}
+
+static void remember_anchor(struct parse *ps, const yaml_char_t *anchor, struct cfg_node *n)
+{
+	struct cfg_ctx *ctx = ps->ctx;
+
+	if (!anchor)
+		return;
+	if (ctx->n_anchors == ctx->cap_anchors) {
+		size_t nc = ctx->cap_anchors ? ctx->cap_anchors * 2 : 8;
+		struct anchor *na = realloc(ctx->anchors, nc * sizeof(*na));
+
+		if (!na)
+			return;
+		ctx->anchors = na;
+		ctx->cap_anchors = nc;
+	}
+	ctx->anchors[ctx->n_anchors].name = cfg_strdup(ctx, (const char *)anchor);
+	ctx->anchors[ctx->n_anchors].node = n;
+	ctx->n_anchors++;
+}
+
+static struct cfg_node *find_anchor(struct cfg_ctx *ctx, const char *name)
+{
+	for (size_t i = ctx->n_anchors; i-- > 0;)
+		if (!strcmp(ctx->anchors[i].name, name))
+			return ctx->anchors[i].node;
+	return NULL;
+}
+
+static struct cfg_node *load_path(struct cfg_ctx *ctx, const char *path, const struct cfg_mark *from);
+
+static bool is_null_text(const char *t)
+{
+	return !*t || !strcmp(t, "~") || !strcmp(t, "null") || !strcmp(t, "Null") ||
+	       !strcmp(t, "NULL");
+}
+
+static struct cfg_node *parse_node(struct parse *ps, yaml_event_t *ev, int depth);
+
+static struct cfg_node *parse_scalar(struct parse *ps, yaml_event_t *ev)
+{
+	struct cfg_mark m = mark_of(ps, ev->start_mark);
+	const char *text = (const char *)ev->data.scalar.value;
+	const char *tag = (const char *)ev->data.scalar.tag;
+	struct cfg_node *n;
+
+	if (tag && !strcmp(tag, "!include")) {
+		char path[4096];
+
+		if (text[0] == '/' || !ps->dir)
+			snprintf(path, sizeof(path), "%s", text);
+		else
+			snprintf(path, sizeof(path), "%s/%s", ps->dir, text);
+		n = load_path(ps->ctx, path, &m);
+		if (!n)
+			ps->failed = true;
+		return n;
+	}
+	if (tag && strcmp(tag, "!") && strncmp(tag, "tag:yaml.org,2002:", 18)) {
+		cfg_error_mark(ps->ctx, &m, "unknown tag '%s' (only !include is understood)", tag);
+		ps->failed = true;
+	}
+	n = new_node(ps->ctx, CFG_SCALAR, &m);
+	n->text = cfg_strdup(ps->ctx, text);
+	n->quoted = ev->data.scalar.style == YAML_SINGLE_QUOTED_SCALAR_STYLE ||
+		    ev->data.scalar.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE ||
+		    ev->data.scalar.style == YAML_LITERAL_SCALAR_STYLE ||
+		    ev->data.scalar.style == YAML_FOLDED_SCALAR_STYLE;
+	n->null = !n->quoted && is_null_text(n->text);
+	remember_anchor(ps, ev->data.scalar.anchor, n);
+	return n;
+}
+
+static struct cfg_node *parse_seq(struct parse *ps, yaml_event_t *start, int depth)
+{
+	struct cfg_mark m = mark_of(ps, start->start_mark);
+	struct cfg_node *n = new_node(ps->ctx, CFG_SEQ, &m);
+	size_t cap = 0;
+	yaml_event_t ev;
+
+	remember_anchor(ps, start->data.sequence_start.anchor, n);
+	for (;;) {
+		if (!next_event(ps, &ev))
+			return NULL;
+		if (ev.type == YAML_SEQUENCE_END_EVENT) {
+			yaml_event_delete(&ev);
+			return n;
+		}
+		struct cfg_node *c = parse_node(ps, &ev, depth + 1);
+		yaml_event_delete(&ev);
+		if (!c)
+			return NULL;
+		node_append(ps->ctx, n, &cap, NULL, NULL, c);
+	}
+}
+
+static struct cfg_node *parse_map(struct parse *ps, yaml_event_t *start, int depth)
+{
+	struct cfg_mark m = mark_of(ps, start->start_mark);
+	struct cfg_node *n = new_node(ps->ctx, CFG_MAP, &m);
+	size_t cap = 0;
+	yaml_event_t ev;
+
+	remember_anchor(ps, start->data.mapping_start.anchor, n);
+	for (;;) {
+		if (!next_event(ps, &ev))
+			return NULL;
+		if (ev.type == YAML_MAPPING_END_EVENT) {
+			yaml_event_delete(&ev);
+			return n;
+		}
+		if (ev.type != YAML_SCALAR_EVENT) {
+			struct cfg_mark km = mark_of(ps, ev.start_mark);
+
+			cfg_error_mark(ps->ctx, &km, "a mapping key must be a plain name");
+			yaml_event_delete(&ev);
+			ps->failed = true;
+			return NULL;
+		}
+		struct cfg_mark km = mark_of(ps, ev.start_mark);
+		const char *key = cfg_strdup(ps->ctx, (const char *)ev.data.scalar.value);
+		yaml_event_delete(&ev);
+
+		for (size_t i = 0; i < n->n; i++) {
+			if (!strcmp(n->keys[i], key)) {
+				cfg_error_mark(ps->ctx, &km,
+					       "duplicate key '%s' (first given at line %u)", key,
+					       n->key_marks[i].line);
+				ps->failed = true;
+			}
+		}
+		if (!next_event(ps, &ev))
+			return NULL;
+		struct cfg_node *v = parse_node(ps, &ev, depth + 1);
+		yaml_event_delete(&ev);
+		if (!v)
+			return NULL;
+		node_append(ps->ctx, n, &cap, key, &km, v);
+	}
+}
+
+static struct cfg_node *parse_node(struct parse *ps, yaml_event_t *ev, int depth)
+{
+	struct cfg_mark m = mark_of(ps, ev->start_mark);
+
+	if (depth > MAX_NEST_DEPTH) {
+		cfg_error_mark(ps->ctx, &m, "nesting deeper than %d levels", MAX_NEST_DEPTH);
+		ps->failed = true;
+		return NULL;
+	}
+	switch (ev->type) {
+	case YAML_SCALAR_EVENT:
+		return parse_scalar(ps, ev);
+	case YAML_SEQUENCE_START_EVENT:
+		return parse_seq(ps, ev, depth);
+	case YAML_MAPPING_START_EVENT:
+		return parse_map(ps, ev, depth);
+	case YAML_ALIAS_EVENT: {
+		struct cfg_node *a = find_anchor(ps->ctx, (const char *)ev->data.alias.anchor);
+
+		if (!a) {
+			cfg_error_mark(ps->ctx, &m, "unknown alias '*%s'",
+				       (const char *)ev->data.alias.anchor);
+			ps->failed = true;
+		}
+		return a;
+	}
+	default:
+		cfg_error_mark(ps->ctx, &m, "unexpected YAML structure");
+		ps->failed = true;
+		return NULL;
+	}
+}
+
+static struct cfg_node *parse_stream(struct cfg_ctx *ctx, struct parse *ps)
+{
+	yaml_event_t ev;
+	struct cfg_node *root = NULL;
+	size_t saved_anchors = ctx->n_anchors;
+
+	ps->ctx = ctx;
+	while (!ps->failed) {
+		if (!next_event(ps, &ev))
+			break;
+		yaml_event_type_t t = ev.type;
+
+		if (t == YAML_STREAM_START_EVENT || t == YAML_DOCUMENT_START_EVENT ||
+		    t == YAML_DOCUMENT_END_EVENT) {
+			yaml_event_delete(&ev);
+			continue;
+		}
+		if (t == YAML_STREAM_END_EVENT) {
+			yaml_event_delete(&ev);
+			break;
+		}
+		if (root) {
+			struct cfg_mark m = mark_of(ps, ev.start_mark);
+
+			cfg_error_mark(ctx, &m, "more than one YAML document in a file");
+			yaml_event_delete(&ev);
+			ps->failed = true;
+			break;
+		}
+		root = parse_node(ps, &ev, 0);
+		yaml_event_delete(&ev);
+		if (!root)
+			ps->failed = true;
+	}
+	ctx->n_anchors = saved_anchors; /* anchors do not cross files */
+	if (ps->failed)
+		return NULL;
+	if (!root) {
+		struct cfg_mark m = {ps->file, 1, 1};
+
+		cfg_error_mark(ctx, &m, "the file is empty");
+		return NULL;
+	}
+	return root;
+}
+
+static const char *dir_of(struct cfg_ctx *ctx, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *d;
+
+	if (!slash)
+		return ".";
+	d = cfg_alloc(ctx, (size_t)(slash - path) + 1);
+	memcpy(d, path, (size_t)(slash - path));
+	return d;
+}
+
+static struct cfg_node *load_path(struct cfg_ctx *ctx, const char *path, const struct cfg_mark *from)
+{
+	struct parse ps = {0};
+	struct cfg_node *root;
+	FILE *f;
+
+	if (ctx->include_depth >= MAX_INCLUDE_DEPTH) {
+		cfg_error_mark(ctx, from, "includes nested deeper than %d (a loop?)",
+			       MAX_INCLUDE_DEPTH);
+		return NULL;
+	}
+	f = fopen(path, "rb");
+	if (!f) {
+		cfg_error_mark(ctx, from, "cannot open '%s': %s", path, strerror(errno));
+		return NULL;
+	}
+	ps.file = cfg_strdup(ctx, path);
+	ps.dir = dir_of(ctx, path);
+	if (!yaml_parser_initialize(&ps.p)) {
+		fclose(f);
+		cfg_error_mark(ctx, from, "cannot initialise the YAML parser");
+		return NULL;
+	}
+	yaml_parser_set_input_file(&ps.p, f);
+	ctx->include_depth++;
+	root = parse_stream(ctx, &ps);
+	ctx->include_depth--;
+	yaml_parser_delete(&ps.p);
+	fclose(f);
+	return root;
+}
+
+struct cfg_node *cfg_load_file(struct cfg_ctx *ctx, const char *path)
+{
+	return load_path(ctx, path, NULL);
+}
+
+struct cfg_node *cfg_load_string(struct cfg_ctx *ctx, const char *name, const char *text)
+{
+	struct parse ps = {0};
+	struct cfg_node *root;
+
+	ps.file = cfg_strdup(ctx, name);
+	ps.dir = NULL;
+	if (!yaml_parser_initialize(&ps.p))
+		return NULL;
+	yaml_parser_set_input_string(&ps.p, (const unsigned char *)text, strlen(text));
+	root = parse_stream(ctx, &ps);
+	yaml_parser_delete(&ps.p);
+	return root;
+}
+
+/* ---- lookup ---- */
+
+const struct cfg_node *cfg_map_get(const struct cfg_node *map, const char *key)
+{
+	if (!map || map->kind != CFG_MAP)
+		return NULL;
+	for (size_t i = 0; i < map->n; i++)
+		if (!strcmp(map->keys[i], key))
+			return map->items[i];
+	return NULL;
+}
+
+static bool parse_index(const char *s, size_t len, size_t *out)
+{
+	size_t v = 0;
+
+	if (!len)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		if (!isdigit((unsigned char)s[i]))
+			return false;
+		v = v * 10 + (size_t)(s[i] - '0');
+		if (v > 1000000)
+			return false;
+	}
+	*out = v;
+	return true;
+}
+
+const struct cfg_node *cfg_node_at(const struct cfg_node *root, const char *path)
+{
+	const struct cfg_node *n = root;
+	const char *p = path;
+
+	while (n && *p) {
+		const char *dot = strchr(p, '.');
+		size_t len = dot ? (size_t)(dot - p) : strlen(p);
+		char seg[256];
+
+		if (len >= sizeof(seg))
+			return NULL;
+		memcpy(seg, p, len);
+		seg[len] = 0;
+		if (n->kind == CFG_MAP) {
+			n = cfg_map_get(n, seg);
+		} else if (n->kind == CFG_SEQ) {
+			size_t i;
+
+			if (!parse_index(seg, len, &i) || i >= n->n)
+				return NULL;
+			n = n->items[i];
+		} else {
+			return NULL;
+		}
+		p += len;
+		if (*p == '.')
+			p++;
+	}
+	return n;
+}
+
+/* ---- overrides ---- */
+
+int cfg_override(struct cfg_ctx *ctx, struct cfg_node **root, const char *assignment)
+{
+	const char *eq = strchr(assignment, '=');
+	struct cfg_mark m;
+	char *file;
+	struct cfg_node *n, *val;
+	const char *p;
+
+	if (asprintf(&file, "--set %s", assignment) < 0)
+		return -1;
+	m.file = cfg_strdup(ctx, file);
+	free(file);
+	m.line = 1;
+	m.col = 1;
+	if (!eq || eq == assignment) {
+		cfg_error_mark(ctx, &m, "expected --set key.path=value");
+		return -1;
+	}
+	if (!*root) {
+		*root = new_node(ctx, CFG_MAP, &m);
+	}
+
+	/* The value is read as a YAML scalar: plain text, or a quoted string. */
+	struct cfg_mark vm = m;
+	vm.col = (unsigned)(eq - assignment) + 2;
+	val = new_node(ctx, CFG_SCALAR, &vm);
+	{
+		const char *v = eq + 1;
+		size_t vl = strlen(v);
+
+		if (vl >= 2 && ((v[0] == '"' && v[vl - 1] == '"') ||
+				(v[0] == '\'' && v[vl - 1] == '\''))) {
+			char *t = cfg_alloc(ctx, vl - 1);
+
+			memcpy(t, v + 1, vl - 2);
+			val->text = t;
+			val->quoted = true;
+		} else {
+			val->text = cfg_strdup(ctx, v);
+			val->null = is_null_text(val->text);
+		}
+	}
+
+	n = *root;
+	p = assignment;
+	for (;;) {
+		const char *dot = memchr(p, '.', (size_t)(eq - p));
+		size_t len = dot ? (size_t)(dot - p) : (size_t)(eq - p);
+		bool last = !dot;
+		char *seg;
+		struct cfg_mark sm = m;
+
+		sm.col = (unsigned)(p - assignment) + 1;
+		if (!len) {
+			cfg_error_mark(ctx, &sm, "empty path segment");
+			return -1;
+		}
+		seg = cfg_alloc(ctx, len + 1);
+		memcpy(seg, p, len);
+
+		if (n->kind == CFG_SEQ) {
+			size_t i;
+
+			if (!parse_index(seg, len, &i)) {
+				cfg_error_mark(ctx, &sm, "'%s' is a list: expected an index, got '%s'",
+					       n == *root ? "(root)" : "path", seg);
+				return -1;
+			}
+			if (i >= n->n) {
+				cfg_error_mark(ctx, &sm,
+					       "index %zu is out of range: the list at %s:%u:%u has %zu "
+					       "item%s",
+					       i, n->mark.file, n->mark.line, n->mark.col, n->n,
+					       n->n == 1 ? "" : "s");
+				return -1;
+			}
+			if (last) {
+				n->items[i] = val;
+				return 0;
+			}
+			n = n->items[i];
+		} else if (n->kind == CFG_MAP) {
+			size_t i;
+
+			for (i = 0; i < n->n; i++)
+				if (!strcmp(n->keys[i], seg))
+					break;
+			if (i == n->n) {
+				/* Not in the file: add it, the binder judges whether it exists. */
+				size_t cap = n->n; /* force a grow */
+				struct cfg_node *child = last ? val : new_node(ctx, CFG_MAP, &sm);
+
+				node_append(ctx, n, &cap, seg, &sm, child);
+				if (last)
+					return 0;
+				n = child;
+			} else if (last) {
+				n->items[i] = val;
+				return 0;
+			} else {
+				if (n->items[i]->kind == CFG_SCALAR && n->items[i]->null)
+					n->items[i] = new_node(ctx, CFG_MAP, &sm);
+				n = n->items[i];
+			}
+		} else {
+			cfg_error_mark(ctx, &sm, "'%s' goes below a plain value", seg);
+			return -1;
+		}
+		p += len + 1;
+	}
+}
+
+/* ---- binding ---- */
+
+void cfg_scope_error(const struct cfg_scope *s, const char *key, const char *fmt, ...)
+{
+	const struct cfg_node *at = key ? cfg_map_get(s->map, key) : NULL;
+	const struct cfg_mark *m = NULL;
+	va_list ap;
+
+	if (at) {
+		m = &at->mark;
+	} else if (s->map) {
+		m = &s->map->mark;
+	}
+	va_start(ap, fmt);
+	add_error(s->ctx, m, fmt, ap);
+	va_end(ap);
+}
+
+bool cfg_scope_has(const struct cfg_scope *s, const char *key)
+{
+	return cfg_map_get(s->map, key) != NULL;
+}
+
+static unsigned edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	unsigned row[64], prev, tmp;
+
+	if (la >= 63 || lb >= 63)
+		return 99;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = (unsigned)j;
+	for (size_t i = 1; i <= la; i++) {
+		prev = row[0];
+		row[0] = (unsigned)i;
+		for (size_t j = 1; j <= lb; j++) {
+			tmp = row[j];
+			unsigned c = prev + (a[i - 1] != b[j - 1]);
+			unsigned d = row[j] + 1, e = row[j - 1] + 1;
+
+			row[j] = c < d ? (c < e ? c : e) : (d < e ? d : e);
+			prev = tmp;
+		}
+	}
+	return row[lb];
+}
+
+static const char *kind_name(const struct cfg_node *n)
+{
+	if (n->kind == CFG_MAP)
+		return "a mapping";
+	if (n->kind == CFG_SEQ)
+		return "a list";
+	if (n->null)
+		return "nothing";
+	return n->quoted ? "a string" : "a plain value";
+}
+
+static bool parse_u64(const char *s, uint64_t *out)
+{
+	char buf[64];
+	size_t j = 0;
+	int base = 10;
+	char *end;
+
+	/* Underscores separate digits, as YAML 1.1 allows: 1_000_000. */
+	for (const char *p = s; *p; p++) {
+		if (*p == '_')
+			continue;
+		if (j + 1 >= sizeof(buf))
+			return false;
+		buf[j++] = *p;
+	}
+	buf[j] = 0;
+	if (!j || buf[0] == '-' || buf[0] == '+' || isspace((unsigned char)buf[0]))
+		return false;
+	if (buf[0] == '0' && (buf[1] == 'x' || buf[1] == 'X'))
+		base = 16;
+	errno = 0;
+	unsigned long long v = strtoull(buf, &end, base);
+	if (errno || *end)
+		return false;
+	*out = v;
+	return true;
+}
+
+static bool parse_double(const char *s, double *out)
+{
+	char *end;
+
+	if (!*s || isspace((unsigned char)*s))
+		return false;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (errno || *end || !isfinite(v))
+		return false;
+	*out = v;
+	return true;
+}
+
+static bool is_pow2(uint64_t v)
+{
+	return v && !(v & (v - 1));
+}
+
+struct binder {
+	struct cfg_ctx *ctx;
+	size_t errs_before;
+};
+
+static void bind_struct(struct binder *b, const struct cfg_schema *s, const struct cfg_node *map,
+			void *obj, const char *path);
+
+static bool check_range(struct binder *b, const struct cfg_field *f, const struct cfg_node *v,
+			double x)
+{
+	if (f->min == 0 && f->max == 0)
+		return true;
+	if (x < f->min || x > f->max) {
+		cfg_error(b->ctx, v, "'%s' is %s, outside the allowed range %g..%g", f->key,
+			  v->text, f->min, f->max);
+		return false;
+	}
+	return true;
+}
+
+static void bind_scalar(struct binder *b, const struct cfg_field *f, const struct cfg_node *v,
+			void *obj)
+{
+	char *dst = (char *)obj + f->off;
+
+	if (v->kind != CFG_SCALAR || v->null) {
+		cfg_error(b->ctx, v, "'%s' expects %s, got %s", f->key,
+			  f->type == CFG_F_BOOL	  ? "true or false"
+			  : f->type == CFG_F_STR  ? "a string"
+			  : f->type == CFG_F_ENUM ? "one of its names"
+						  : "a number",
+			  kind_name(v));
+		return;
+	}
+	switch (f->type) {
+	case CFG_F_BOOL: {
+		static const char *const t[] = {"true", "yes", "on", "True", "TRUE", NULL};
+		static const char *const fa[] = {"false", "no", "off", "False", "FALSE", NULL};
+		bool val = false, ok = false;
+
+		for (int i = 0; t[i]; i++)
+			if (!strcmp(v->text, t[i]))
+				val = ok = true;
+		for (int i = 0; fa[i]; i++)
+			if (!strcmp(v->text, fa[i]))
+				ok = true;
+		if (!ok || v->quoted) {
+			cfg_error(b->ctx, v, "'%s' expects true or false, got '%s'", f->key,
+				  v->text);
+			return;
+		}
+		*(bool *)dst = val;
+		return;
+	}
+	case CFG_F_U32:
+	case CFG_F_U64: {
+		uint64_t x;
+
+		if (v->quoted || !parse_u64(v->text, &x)) {
+			cfg_error(b->ctx, v, "'%s' expects a non-negative integer, got '%s'", f->key,
+				  v->text);
+			return;
+		}
+		if (f->type == CFG_F_U32 && x > UINT32_MAX) {
+			cfg_error(b->ctx, v, "'%s' is %s, too large (at most %u)", f->key, v->text,
+				  UINT32_MAX);
+			return;
+		}
+		if (!check_range(b, f, v, (double)x))
+			return;
+		if ((f->flags & CFG_POW2) && !is_pow2(x)) {
+			cfg_error(b->ctx, v, "'%s' is %s, which is not a power of two", f->key,
+				  v->text);
+			return;
+		}
+		if (f->type == CFG_F_U32)
+			*(uint32_t *)dst = (uint32_t)x;
+		else
+			*(uint64_t *)dst = x;
+		return;
+	}
+	case CFG_F_DOUBLE:
+	case CFG_F_NS: {
+		double x;
+
+		if (v->quoted || !parse_double(v->text, &x)) {
+			cfg_error(b->ctx, v, "'%s' expects a number, got '%s'", f->key, v->text);
+			return;
+		}
+		if (f->type == CFG_F_NS && x < 0) {
+			cfg_error(b->ctx, v, "'%s' is a time in ns and cannot be negative", f->key);
+			return;
+		}
+		if (!check_range(b, f, v, x))
+			return;
+		if (f->type == CFG_F_NS)
+			*(uint64_t *)dst = (uint64_t)llround(x * 1000.0);
+		else
+			*(double *)dst = x;
+		return;
+	}
+	case CFG_F_STR:
+		*(const char **)dst = v->text; /* arena-owned */
+		return;
+	case CFG_F_ENUM: {
+		char choices[512];
+		size_t n = 0;
+
+		for (int i = 0; f->names[i]; i++) {
+			if (!strcmp(v->text, f->names[i])) {
+				*(int *)dst = i;
+				return;
+			}
+			n += (size_t)snprintf(choices + n, n < sizeof(choices) ? sizeof(choices) - n : 0,
+					      "%s%s", i ? ", " : "", f->names[i]);
+		}
+		cfg_error(b->ctx, v, "'%s' is '%s'; expected one of: %s", f->key, v->text, choices);
+		return;
+	}
+	default:
+		return;
+	}
+}
+
+static void bind_field(struct binder *b, const struct cfg_field *f, const struct cfg_node *v,
+		       void *obj, const char *path)
+{
+	char sub[512];
+
+	snprintf(sub, sizeof(sub), "%s%s%s", path, *path ? "." : "", f->key);
+	if (f->type == CFG_F_STRUCT) {
+		if (v->kind == CFG_SCALAR && v->null) {
+			bind_struct(b, f->sub, NULL, (char *)obj + f->off, sub);
+			return;
+		}
+		if (v->kind != CFG_MAP) {
+			cfg_error(b->ctx, v, "'%s' expects a mapping of keys, got %s", f->key,
+				  kind_name(v));
+			return;
+		}
+		bind_struct(b, f->sub, v, (char *)obj + f->off, sub);
+		return;
+	}
+	if (f->type == CFG_F_LIST) {
+		size_t count = 0;
+		void *arr = NULL;
+
+		if (!(v->kind == CFG_SCALAR && v->null)) {
+			if (v->kind != CFG_SEQ) {
+				cfg_error(b->ctx, v, "'%s' expects a list, got %s", f->key,
+					  kind_name(v));
+				return;
+			}
+			count = v->n;
+		}
+		if ((f->min || f->max) && (count < f->min || count > f->max)) {
+			cfg_error(b->ctx, v, "'%s' has %zu item%s; between %g and %g are allowed",
+				  f->key, count, count == 1 ? "" : "s", f->min, f->max);
+			return;
+		}
+		if (count) {
+			arr = cfg_alloc(b->ctx, count * f->sub->size);
+			for (size_t i = 0; i < count; i++) {
+				char ipath[600];
+				const struct cfg_node *it = v->items[i];
+				void *el = (char *)arr + i * f->sub->size;
+
+				snprintf(ipath, sizeof(ipath), "%s.%zu", sub, i);
+				if (it->kind != CFG_MAP) {
+					cfg_error(b->ctx, it, "each item of '%s' must be a mapping, got %s",
+						  f->key, kind_name(it));
+					if (f->sub->defaults)
+						f->sub->defaults(el);
+					continue;
+				}
+				bind_struct(b, f->sub, it, el, ipath);
+			}
+		}
+		*(void **)((char *)obj + f->off) = arr;
+		*(size_t *)((char *)obj + f->count_off) = count;
+		return;
+	}
+	if (f->type == CFG_F_STRLIST || f->type == CFG_F_U32LIST) {
+		size_t count = 0;
+
+		if (!(v->kind == CFG_SCALAR && v->null)) {
+			if (v->kind != CFG_SEQ) {
+				cfg_error(b->ctx, v, "'%s' expects a list, got %s", f->key,
+					  kind_name(v));
+				return;
+			}
+			count = v->n;
+		}
+		void *arr = count ? cfg_alloc(b->ctx, count * (f->type == CFG_F_STRLIST
+								      ? sizeof(const char *)
+								      : sizeof(uint32_t)))
+				  : NULL;
+		for (size_t i = 0; i < count; i++) {
+			const struct cfg_node *it = v->items[i];
+			struct cfg_field ef = *f;
+
+			ef.type = f->type == CFG_F_STRLIST ? CFG_F_STR : CFG_F_U32;
+			ef.off = f->type == CFG_F_STRLIST ? i * sizeof(const char *)
+							  : i * sizeof(uint32_t);
+			bind_scalar(b, &ef, it, arr);
+		}
+		*(void **)((char *)obj + f->off) = arr;
+		*(size_t *)((char *)obj + f->count_off) = count;
+		return;
+	}
+	bind_scalar(b, f, v, obj);
+}
+
+static void bind_struct(struct binder *b, const struct cfg_schema *s, const struct cfg_node *map,
+			void *obj, const char *path)
+{
+	struct cfg_scope scope = {b->ctx, map, path};
+
+	memset(obj, 0, s->size);
+	if (s->defaults)
+		s->defaults(obj);
+
+	for (const struct cfg_field *f = s->fields; f->key; f++) {
+		const struct cfg_node *v = cfg_map_get(map, f->key);
+
+		if (!v) {
+			if (f->flags & CFG_REQUIRED)
+				cfg_error(b->ctx, map, "'%s%s%s' is required", path, *path ? "." : "",
+					  f->key);
+			else if (f->type == CFG_F_STRUCT) {
+				char sub[512];
+
+				snprintf(sub, sizeof(sub), "%s%s%s", path, *path ? "." : "", f->key);
+				bind_struct(b, f->sub, NULL, (char *)obj + f->off, sub);
+			}
+			continue;
+		}
+		bind_field(b, f, v, obj, path);
+	}
+	/* Every key must be known. */
+	if (map) {
+		for (size_t i = 0; i < map->n; i++) {
+			const struct cfg_field *f;
+			const char *best = NULL;
+			unsigned bestd = 3;
+
+			for (f = s->fields; f->key; f++) {
+				if (!strcmp(f->key, map->keys[i]))
+					break;
+				unsigned d = edit_distance(f->key, map->keys[i]);
+				if (d < bestd) {
+					bestd = d;
+					best = f->key;
+				}
+			}
+			if (f->key) {
+				map->used[i] = true;
+				continue;
+			}
+			if (best)
+				cfg_error_mark(b->ctx, &map->key_marks[i],
+					       "unknown key '%s' in %s (did you mean '%s'?)",
+					       map->keys[i], *path ? path : "the top level", best);
+			else
+				cfg_error_mark(b->ctx, &map->key_marks[i], "unknown key '%s' in %s",
+					       map->keys[i], *path ? path : "the top level");
+		}
+	}
+	if (s->check)
+		s->check(obj, &scope);
+}
+
+size_t cfg_bind(struct cfg_ctx *ctx, const struct cfg_schema *schema, const struct cfg_node *map,
+		void *obj)
+{
+	struct binder b = {ctx, ctx->n_errs};
+
+	if (map && map->kind != CFG_MAP) {
+		cfg_error(ctx, map, "expected a mapping of keys at the top, got %s", kind_name(map));
+		map = NULL;
+	}
+	bind_struct(&b, schema, map, obj, "");
+	return ctx->n_errs - b.errs_before;
+}
+
+/* ---- description ---- */
+
+static const char *type_name(const struct cfg_field *f)
+{
+	switch (f->type) {
+	case CFG_F_BOOL:
+		return "bool";
+	case CFG_F_U32:
+	case CFG_F_U64:
+		return "integer";
+	case CFG_F_DOUBLE:
+		return "number";
+	case CFG_F_NS:
+		return "ns";
+	case CFG_F_STR:
+		return "string";
+	case CFG_F_ENUM:
+		return "enum";
+	case CFG_F_STRUCT:
+		return "mapping";
+	case CFG_F_LIST:
+		return "list";
+	case CFG_F_STRLIST:
+		return "list of strings";
+	case CFG_F_U32LIST:
+		return "list of integers";
+	}
+	return "?";
+}
+
+void cfg_schema_describe(const struct cfg_schema *schema, int indent,
+			 void (*emit)(void *, const char *), void *arg)
+{
+	char line[1024];
+
+	for (const struct cfg_field *f = schema->fields; f->key; f++) {
+		size_t n = (size_t)snprintf(line, sizeof(line), "%*s%s: %s", indent, "", f->key,
+					    type_name(f));
+		if (f->type == CFG_F_ENUM) {
+			n += (size_t)snprintf(line + n, sizeof(line) - n, " (");
+			for (int i = 0; f->names[i] && n < sizeof(line); i++)
+				n += (size_t)snprintf(line + n, sizeof(line) - n, "%s%s",
+						      i ? "|" : "", f->names[i]);
+			n += (size_t)snprintf(line + n, sizeof(line) - n, ")");
+		} else if ((f->min || f->max) && f->type != CFG_F_STRUCT && n < sizeof(line)) {
+			n += (size_t)snprintf(line + n, sizeof(line) - n, " [%g..%g]", f->min,
+					      f->max);
+		}
+		if (f->doc && n < sizeof(line))
+			snprintf(line + n, sizeof(line) - n, "  # %s", f->doc);
+		emit(arg, line);
+		if (f->type == CFG_F_STRUCT || f->type == CFG_F_LIST)
+			cfg_schema_describe(f->sub, indent + 2, emit, arg);
+	}
+}

@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Configuration: YAML files (the only code that includes libyaml) read into a tree of nodes
+ * that remember file:line:column, overridden by `--set a.b.0.c=value`, then bound to typed C
+ * structs by schema tables. Unknown keys, wrong types and out-of-range values are errors with
+ * their position; binding goes on after an error so that `ptsim check` reports every one.
+ */
+#ifndef PTSIM_SIM_CONFIG_H
+#define PTSIM_SIM_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct cfg_ctx;
+
+enum cfg_kind { CFG_MAP, CFG_SEQ, CFG_SCALAR };
+
+struct cfg_mark {
+	const char *file;
+	unsigned line, col; /* 1-based */
+};
+
+struct cfg_node {
+	enum cfg_kind kind;
+	struct cfg_mark mark;
+	/* scalar */
+	const char *text;
+	bool quoted; /* written in quotes: a string, never a number */
+	bool null;   /* empty, ~ or null */
+	/* map and sequence */
+	size_t n;
+	struct cfg_node **items;    /* seq items, or map values */
+	const char **keys;          /* map keys */
+	struct cfg_mark *key_marks; /* map key positions */
+	bool *used;                 /* map: key consumed by the binder */
+};
+
+/* ---- documents and diagnostics ---- */
+
+int cfg_ctx_create(struct cfg_ctx **out);
+void cfg_ctx_destroy(struct cfg_ctx *ctx);
+
+/* Load a YAML file as the root document. Errors go to the context; returns NULL on failure. */
+struct cfg_node *cfg_load_file(struct cfg_ctx *ctx, const char *path);
+/* Parse YAML text (tests, inline configs); `name` stands for the file name in messages. */
+struct cfg_node *cfg_load_string(struct cfg_ctx *ctx, const char *name, const char *text);
+
+/* Apply `path=value` (dots and list indexes) to the tree. 0, or -1 with an error recorded. */
+int cfg_override(struct cfg_ctx *ctx, struct cfg_node **root, const char *assignment);
+
+/* Record an error at a node (NULL: no position). */
+void cfg_error(struct cfg_ctx *ctx, const struct cfg_node *at, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void cfg_error_mark(struct cfg_ctx *ctx, const struct cfg_mark *at, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Record an error at the node found by a dotted path from root (or at root if absent). */
+void cfg_error_path(struct cfg_ctx *ctx, const struct cfg_node *root, const char *path,
+		    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+size_t cfg_error_count(const struct cfg_ctx *ctx);
+/* The i-th message, formatted "file:line:col: error: message". */
+const char *cfg_error_text(const struct cfg_ctx *ctx, size_t i);
+
+/* Node lookup by dotted path ("vms.0.dma"); NULL if absent. */
+const struct cfg_node *cfg_node_at(const struct cfg_node *root, const char *path);
+const struct cfg_node *cfg_map_get(const struct cfg_node *map, const char *key);
+
+/* Memory that lives as long as the context (bound lists and strings). */
+void *cfg_alloc(struct cfg_ctx *ctx, size_t size);
+const char *cfg_strdup(struct cfg_ctx *ctx, const char *s);
+
+/* ---- schema binding ---- */
+
+enum cfg_ftype {
+	CFG_F_BOOL,   /* bool */
+	CFG_F_U32,    /* uint32_t */
+	CFG_F_U64,    /* uint64_t */
+	CFG_F_DOUBLE, /* double */
+	CFG_F_NS,     /* a time written in ns (may be fractional), stored as uint64_t ps */
+	CFG_F_STR,    /* const char * (context-owned) */
+	CFG_F_ENUM,   /* int, index into names[] */
+	CFG_F_STRUCT, /* nested struct described by sub */
+	CFG_F_LIST,   /* pointer to an array of sub structs, count (size_t) at count_off */
+	CFG_F_STRLIST, /* const char ** array, count (size_t) at count_off */
+	CFG_F_U32LIST, /* uint32_t * array, count (size_t) at count_off; min/max bound items */
+};
+
+#define CFG_REQUIRED 0x1u /* must be present */
+#define CFG_POW2     0x2u /* integer must be a power of two */
+
+struct cfg_field {
+	const char *key;
+	enum cfg_ftype type;
+	size_t off;
+	size_t count_off;
+	double min, max; /* inclusive; both 0 means no bound */
+	const char *const *names;
+	const struct cfg_schema *sub;
+	unsigned flags;
+	const char *doc;
+};
+
+/* Checks after a struct is bound; report with cfg_scope_error. */
+struct cfg_scope {
+	struct cfg_ctx *ctx;
+	const struct cfg_node *map; /* may be NULL when the struct was not in the file */
+	const char *path;           /* dotted path of this struct */
+};
+void cfg_scope_error(const struct cfg_scope *s, const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Whether `key` was written in this struct's map (as opposed to defaulted). */
+bool cfg_scope_has(const struct cfg_scope *s, const char *key);
+
+struct cfg_schema {
+	const char *name;
+	size_t size;
+	const struct cfg_field *fields; /* terminated by a field with key NULL */
+	void (*defaults)(void *obj);
+	void (*check)(void *obj, const struct cfg_scope *scope);
+};
+
+/* Fill obj with defaults, then the values from `map` (may be NULL). Errors accumulate in the
+ * context; returns the number of errors added. */
+size_t cfg_bind(struct cfg_ctx *ctx, const struct cfg_schema *schema, const struct cfg_node *map,
+		void *obj);
+
+/* Field helpers for schema tables. */
+#define CFG_FIELD(k, t, type_, member, lo, hi, fl, d)                                              \
+	{                                                                                          \
+		.key = (k), .type = (t), .off = offsetof(type_, member), .min = (lo), .max = (hi), \
+		.flags = (fl), .doc = (d)                                                          \
+	}
+#define CFG_ENUMF(k, type_, member, names_, d)                                                     \
+	{                                                                                          \
+		.key = (k), .type = CFG_F_ENUM, .off = offsetof(type_, member), .names = (names_), \
+		.doc = (d)                                                                         \
+	}
+#define CFG_SUB(k, type_, member, schema_, d)                                                      \
+	{                                                                                          \
+		.key = (k), .type = CFG_F_STRUCT, .off = offsetof(type_, member),                  \
+		.sub = &(schema_), .doc = (d)                                                      \
+	}
+#define CFG_LISTF(k, type_, member, count_member, schema_, lo, hi, d)                             \
+	{                                                                                          \
+		.key = (k), .type = CFG_F_LIST, .off = offsetof(type_, member),                    \
+		.count_off = offsetof(type_, count_member), .sub = &(schema_), .min = (lo),        \
+		.max = (hi), .doc = (d)                                                            \
+	}
+#define CFG_SLIST(k, t, type_, member, count_member, lo, hi, d)                                 \
+	{                                                                                          \
+		.key = (k), .type = (t), .off = offsetof(type_, member),                           \
+		.count_off = offsetof(type_, count_member), .min = (lo), .max = (hi), .doc = (d)   \
+	}
+#define CFG_END {.key = NULL}
+
+/* Write the schema as commented YAML keys (for `ptsim check --schema`). */
+struct cfg_out;
+void cfg_schema_describe(const struct cfg_schema *schema, int indent, void (*emit)(void *, const char *),
+			 void *arg);
+
+#endif

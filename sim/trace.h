@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Chrome trace-event JSON (opens in Perfetto and chrome://tracing): spans on named tracks,
+ * instants, and flow arrows that tie an interrupt's steps together. Off unless --trace is
+ * given: every call is a cheap test of `sim_trace` when off.
+ */
+#ifndef PTSIM_SIM_TRACE_H
+#define PTSIM_SIM_TRACE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct trace;
+
+/* The run's trace, or NULL when tracing is off. */
+extern struct trace *sim_trace;
+
+int trace_open(const char *path, struct trace **out);
+/* Finish the file and rename it into place (commit) or remove it (!commit). */
+int trace_close(struct trace *t, bool commit);
+
+/* A track ("vcpu0", "nic0 dma") in a process group ("vm0", "machine"); returns its id. */
+int trace_track(struct trace *t, const char *group, const char *name);
+
+/* A complete span [start, end) on a track. args: NULL or a JSON object body ("\"k\":1"). */
+void trace_span(struct trace *t, int track, const char *cat, const char *name, uint64_t start_ps,
+		uint64_t end_ps, const char *args);
+void trace_instant(struct trace *t, int track, const char *cat, const char *name, uint64_t ts_ps,
+		   const char *args);
+/* Flow arrows: start on one track, steps and end on others, sharing `id`. */
+void trace_flow(struct trace *t, int track, const char *name, uint64_t id, uint64_t ts_ps,
+		char phase /* 's', 't' or 'f' */);
+void trace_counter(struct trace *t, const char *group, const char *name, uint64_t ts_ps,
+		   double value);
+
+static inline bool trace_on(void)
+{
+	return sim_trace != 0;
+}
+
+#endif

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * stream_rx: a stream of frames arrives at a NIC assigned to a VM; an application in the
+ * guest receives them. The wire side generates frames (constant or Poisson arrivals at a
+ * given rate on a given line rate) carrying a sequence number and their arrival time; the
+ * guest side records each frame's latency from arrival to the application, and the run ends
+ * when every frame is either received or dropped.
+ */
+#ifndef PTSIM_WL_STREAM_RX_H
+#define PTSIM_WL_STREAM_RX_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sim/stats.h"
+
+struct nic;
+struct gk;
+struct wl_stream_rx;
+
+enum wl_arrival { WL_ARRIVAL_CONSTANT, WL_ARRIVAL_POISSON };
+enum wl_guest_idle { WL_IDLE_HALT, WL_IDLE_BUSY };
+
+struct wl_stream_rx_cfg {
+	uint64_t frames;
+	uint32_t frame_bytes; /* Ethernet frame, header to FCS */
+	double rate_gbps;     /* offered load on the wire (frames + preamble + gap) */
+	double line_gbps;     /* the port's line rate: a frame takes frame time on the wire */
+	enum wl_arrival arrival;
+	uint64_t app_cycles;  /* the application's work per frame */
+	enum wl_guest_idle guest_idle; /* between frames the guest halts, or runs other work */
+	uint64_t start_delay_ps; /* from the application's start to the first frame */
+};
+
+struct wl_stream_rx_result {
+	bool started, done;
+	uint64_t t_start_ps;       /* the application was ready */
+	uint64_t t_first_ps;       /* first frame's first bit on the wire */
+	uint64_t t_end_ps;         /* last frame received or dropped */
+	uint64_t sent, received, dropped, rx_bytes, out_of_order;
+	struct sim_samples latency_ps; /* wire arrival (last bit) to the application */
+};
+
+int wl_stream_rx_create(const struct wl_stream_rx_cfg *cfg, uint64_t seed,
+			struct wl_stream_rx **out);
+void wl_stream_rx_destroy(struct wl_stream_rx *w);
+/* Wire it to the NIC's port and the guest kernel; on_start runs when the application is
+ * ready (before the first frame), on_done when the last frame is accounted for. */
+void wl_stream_rx_bind(struct wl_stream_rx *w, struct nic *nic, struct gk *g,
+		       void (*on_start)(void *ctx), void (*on_done)(void *ctx), void *ctx);
+struct wl_stream_rx_result *wl_stream_rx_result(struct wl_stream_rx *w);
+
+#endif
