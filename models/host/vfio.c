@@ -497,6 +497,16 @@ uint16_t vfio_domain_id(const struct vfio_dev *d)
 	return d->dom ? vtd_domain_id(d->dom) : 0;
 }
 
+struct vtd_domain *vfio_domain(const struct vfio_dev *d)
+{
+	return d->dom;
+}
+
+uint16_t vfio_host_bdf(const struct vfio_dev *d)
+{
+	return d->pdev.bdf;
+}
+
 uint64_t vfio_guest_bar(const struct vfio_dev *d, int bar)
 {
 	return bar >= 0 && bar < 6 ? d->bar[bar].gpa : 0;

@@ -44,6 +44,8 @@ int vfio_assign(struct vm *vm, struct vtd_drv *iommu, struct hpci *pci,
 void vfio_destroy(struct vfio_dev *d);
 const struct vfio_stats *vfio_stats(const struct vfio_dev *d);
 uint16_t vfio_domain_id(const struct vfio_dev *d);
+struct vtd_domain *vfio_domain(const struct vfio_dev *d);
+uint16_t vfio_host_bdf(const struct vfio_dev *d);
 uint64_t vfio_guest_bar(const struct vfio_dev *d, int bar);
 
 #endif

@@ -105,6 +105,9 @@ struct machine {
 	struct counters setup;
 	uint64_t outside_vm_writes;
 	struct timespec wall0;
+	void (*guest_entry)(void *ctx, struct vcpu *v);
+	void *guest_entry_ctx;
+	bool progress_shown;
 };
 
 static void fail(struct machine *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -503,8 +506,8 @@ static int boot_vm(struct machine *m, unsigned v)
 	vc.vcpu.exit_cycles = m->sc->machine.cpu.vmexit_cycles;
 	vc.vcpu.entry_cycles = m->sc->machine.cpu.vmentry_cycles;
 	vc.vcpu.mmio_issue_cycles = m->sc->machine.cpu.mmio_write_cycles;
-	vc.guest_entry = gk_entry;
-	vc.guest_ctx = m->gk[v];
+	vc.guest_entry = m->guest_entry ? m->guest_entry : gk_entry;
+	vc.guest_ctx = m->guest_entry ? m->guest_entry_ctx : m->gk[v];
 	rc = hv_vm_create(m->hv, &vc, &m->vm[v]);
 	if (rc)
 		return rc;
@@ -667,7 +670,11 @@ static void controller(void *arg)
 			until = sim_now() + SIM_PS_PER_MS < deadline ? sim_now() + SIM_PS_PER_MS
 								      : deadline;
 		pcpu_idle_until(m->pcpu[0], until);
-		if (m->opts.progress && m->wl) {
+		struct timespec now_w;
+
+		clock_gettime(CLOCK_MONOTONIC, &now_w);
+		if (m->opts.progress && m->wl && now_w.tv_sec - m->wall0.tv_sec >= 2) {
+			m->progress_shown = true;
 			const struct wl_stream_rx_result *r = wl_stream_rx_result(m->wl);
 
 			fprintf(stderr, "\rptsim: t=%.3f ms  frames %llu/%llu received, %llu dropped   ",
@@ -675,8 +682,8 @@ static void controller(void *arg)
 				(unsigned long long)sc->workload.frames, (unsigned long long)r->dropped);
 		}
 	}
-	if (m->opts.progress)
-		fprintf(stderr, "\r%80s\r", "");
+	if (m->progress_shown)
+		fprintf(stderr, "\r%100s\r", "");
 	if (!m->done) {
 		const struct wl_stream_rx_result *r = m->wl ? wl_stream_rx_result(m->wl) : NULL;
 
@@ -803,45 +810,135 @@ static void fill_results(struct machine *m, struct results *r)
 			m->gk[0] ? gk_stats(m->gk[0])->cfg_reads + gk_stats(m->gk[0])->cfg_writes : 0);
 }
 
-int machine_run(const struct scenario *sc, const struct run_opts *opts, struct results *res,
-		char *err, size_t errlen)
+int machine_create(const struct scenario *sc, const struct run_opts *opts, struct machine **out)
 {
 	struct machine *m = calloc(1, sizeof(*m));
 	int rc;
 
-	if (!m) {
-		snprintf(err, errlen, "out of memory");
-		return 1;
-	}
+	if (!m)
+		return -ENOMEM;
 	m->sc = sc;
 	m->opts = *opts;
 	clock_gettime(CLOCK_MONOTONIC, &m->wall0);
 	rc = sim_engine_init();
-	if (rc) {
-		snprintf(err, errlen, "the simulation engine did not start (%s)", strerror(-rc));
+	if (rc && rc != -EALREADY) {
 		free(m);
-		return 1;
+		return rc;
 	}
 	rc = build_hardware(m);
 	if (rc) {
-		snprintf(err, errlen, "building the machine failed: %s", strerror(-rc));
-		free(m);
-		return 1;
+		free(m); /* nothing has run: no actor holds it */
+		return rc;
 	}
-	sim_actor_start("controller", controller, m, 0);
-	rc = sim_engine_run();
-	if (rc == -EDEADLK) {
+	*out = m;
+	return 0;
+}
+
+int machine_start(struct machine *m)
+{
+	return sim_actor_start("controller", controller, m, 0);
+}
+
+int machine_finish(struct machine *m, int engine_rc, struct results *res, char *err,
+		   size_t errlen)
+{
+	/* The machine is never freed: SimGrid still owns actor stacks that point into it, and
+	 * the process ends after a run. */
+	if (engine_rc == -EDEADLK) {
 		snprintf(err, errlen, "%s", sim_deadlock_report());
-		return 1; /* the machine stays: actors may still reference it */
+		return 1;
 	}
 	if (m->status) {
 		snprintf(err, errlen, "%s", m->err);
 		return 1;
 	}
+	if (!m->wl) {
+		snprintf(err, errlen, "no workload ran");
+		return 1;
+	}
 	fill_results(m, res);
-	/* Leave the machine in place: SimGrid still owns actor stacks that point into it,
-	 * and the process ends right after. */
 	return 0;
+}
+
+int machine_run(const struct scenario *sc, const struct run_opts *opts, struct results *res,
+		char *err, size_t errlen)
+{
+	struct machine *m;
+	int rc = machine_create(sc, opts, &m);
+
+	if (rc) {
+		snprintf(err, errlen, "building the machine failed: %s", strerror(-rc));
+		return 1;
+	}
+	machine_start(m);
+	return machine_finish(m, sim_engine_run(), res, err, errlen);
+}
+
+void machine_set_guest_entry(struct machine *m, void (*entry)(void *ctx, struct vcpu *v),
+			     void *ctx)
+{
+	m->guest_entry = entry;
+	m->guest_entry_ctx = ctx;
+}
+
+void machine_end(struct machine *m)
+{
+	on_done(m);
+}
+
+struct mem *machine_mem(const struct machine *m)
+{
+	return m->mem;
+}
+
+struct pcie_fabric *machine_fabric(const struct machine *m)
+{
+	return m->fab;
+}
+
+struct vtd *machine_vtd(const struct machine *m)
+{
+	return m->vtd;
+}
+
+struct nic *machine_nic(const struct machine *m, unsigned i)
+{
+	return i < m->nnics ? m->nic[i] : NULL;
+}
+
+struct pcpu *machine_pcpu(const struct machine *m, unsigned i)
+{
+	return i < m->npcpus ? m->pcpu[i] : NULL;
+}
+
+struct host *machine_host(const struct machine *m)
+{
+	return m->host;
+}
+
+struct vtd_drv *machine_iommu(const struct machine *m)
+{
+	return m->iommu;
+}
+
+struct vm *machine_vm(const struct machine *m, unsigned i)
+{
+	return i < 8 ? m->vm[i] : NULL;
+}
+
+struct gk *machine_gk(const struct machine *m, unsigned i)
+{
+	return i < 8 ? m->gk[i] : NULL;
+}
+
+struct vfio_dev *machine_vfio(const struct machine *m, unsigned i)
+{
+	return i < m->nvfio ? m->vfio[i] : NULL;
+}
+
+struct hpci *machine_pci(struct machine *m)
+{
+	return &m->pci;
 }
 
 /* ---- summary ---- */

@@ -26,6 +26,37 @@ struct run_opts {
 int machine_run(const struct scenario *sc, const struct run_opts *opts, struct results *res,
 		char *err, size_t errlen);
 
+/*
+ * The same in steps, for tests and benchmarks that add actors of their own:
+ * machine_create brings up the engine (once per process) and builds the hardware;
+ * machine_start starts the controller actor (host boot, VMs, workload); the caller runs the
+ * engine (sim_engine_run) and hands its return code to machine_finish.
+ */
+int machine_create(const struct scenario *sc, const struct run_opts *opts, struct machine **out);
+int machine_start(struct machine *m);
+int machine_finish(struct machine *m, int engine_rc, struct results *res, char *err,
+		   size_t errlen);
+
+/* Tests: run this instead of the guest kernel on every vCPU of every VM. */
+struct vcpu;
+void machine_set_guest_entry(struct machine *m, void (*entry)(void *ctx, struct vcpu *v),
+			     void *ctx);
+/* Tests: end the run as if the workload were done (from any actor). */
+void machine_end(struct machine *m);
+
+/* What tests look at. */
+struct mem *machine_mem(const struct machine *m);
+struct pcie_fabric *machine_fabric(const struct machine *m);
+struct vtd *machine_vtd(const struct machine *m);
+struct nic *machine_nic(const struct machine *m, unsigned i);
+struct pcpu *machine_pcpu(const struct machine *m, unsigned i);
+struct host *machine_host(const struct machine *m);
+struct vtd_drv *machine_iommu(const struct machine *m);
+struct vm *machine_vm(const struct machine *m, unsigned i);
+struct gk *machine_gk(const struct machine *m, unsigned i);
+struct vfio_dev *machine_vfio(const struct machine *m, unsigned i);
+struct hpci *machine_pci(struct machine *m);
+
 /* The summary table a person reads after `ptsim run`. */
 void machine_print_summary(const struct scenario *sc, const struct results *res, FILE *f);
 
