@@ -1125,14 +1125,62 @@ static const char *type_name(const struct cfg_field *f)
 	return "?";
 }
 
-void cfg_schema_describe(const struct cfg_schema *schema, int indent,
-			 void (*emit)(void *, const char *), void *arg)
+static void fmt_num(char *buf, size_t len, double v)
 {
-	char line[1024];
+	if (v == (double)(long long)v && v < 1e15 && v > -1e15)
+		snprintf(buf, len, "%lld", (long long)v);
+	else
+		snprintf(buf, len, "%g", v);
+}
 
+static void fmt_default(const struct cfg_field *f, const void *obj, char *buf, size_t len)
+{
+	const char *p = (const char *)obj + f->off;
+
+	buf[0] = 0;
+	switch (f->type) {
+	case CFG_F_BOOL:
+		snprintf(buf, len, "%s", *(const bool *)p ? "true" : "false");
+		break;
+	case CFG_F_U32:
+		snprintf(buf, len, "%u", *(const uint32_t *)p);
+		break;
+	case CFG_F_U64:
+		snprintf(buf, len, "%llu", (unsigned long long)*(const uint64_t *)p);
+		break;
+	case CFG_F_DOUBLE:
+		fmt_num(buf, len, *(const double *)p);
+		break;
+	case CFG_F_NS:
+		fmt_num(buf, len, (double)*(const uint64_t *)p / 1000.0);
+		break;
+	case CFG_F_STR:
+		if (*(const char *const *)p)
+			snprintf(buf, len, "\"%s\"", *(const char *const *)p);
+		break;
+	case CFG_F_ENUM:
+		snprintf(buf, len, "%s", f->names[*(const int *)p]);
+		break;
+	default:
+		break;
+	}
+}
+
+static void describe(const struct cfg_schema *schema, int indent,
+		     void (*emit)(void *, const char *), void *arg, const struct cfg_schema **stack,
+		     int depth)
+{
+	char line[1024], lo[32], hi[32], def[128];
+	void *obj = calloc(1, schema->size);
+
+	if (!obj)
+		return;
+	if (schema->defaults)
+		schema->defaults(obj);
 	for (const struct cfg_field *f = schema->fields; f->key; f++) {
 		size_t n = (size_t)snprintf(line, sizeof(line), "%*s%s: %s", indent, "", f->key,
 					    type_name(f));
+
 		if (f->type == CFG_F_ENUM) {
 			n += (size_t)snprintf(line + n, sizeof(line) - n, " (");
 			for (int i = 0; f->names[i] && n < sizeof(line); i++)
@@ -1140,13 +1188,42 @@ void cfg_schema_describe(const struct cfg_schema *schema, int indent,
 						      i ? "|" : "", f->names[i]);
 			n += (size_t)snprintf(line + n, sizeof(line) - n, ")");
 		} else if ((f->min || f->max) && f->type != CFG_F_STRUCT && n < sizeof(line)) {
-			n += (size_t)snprintf(line + n, sizeof(line) - n, " [%g..%g]", f->min,
-					      f->max);
+			fmt_num(lo, sizeof(lo), f->min);
+			fmt_num(hi, sizeof(hi), f->max);
+			n += (size_t)snprintf(line + n, sizeof(line) - n, " [%s..%s]", lo, hi);
 		}
+		if (f->flags & CFG_REQUIRED && n < sizeof(line))
+			n += (size_t)snprintf(line + n, sizeof(line) - n, " required");
+		if (f->flags & CFG_POW2 && n < sizeof(line))
+			n += (size_t)snprintf(line + n, sizeof(line) - n, " power of two");
+		fmt_default(f, obj, def, sizeof(def));
+		if (def[0] && n < sizeof(line))
+			n += (size_t)snprintf(line + n, sizeof(line) - n, " = %s", def);
 		if (f->doc && n < sizeof(line))
 			snprintf(line + n, sizeof(line) - n, "  # %s", f->doc);
 		emit(arg, line);
-		if (f->type == CFG_F_STRUCT || f->type == CFG_F_LIST)
-			cfg_schema_describe(f->sub, indent + 2, emit, arg);
+		if (f->type == CFG_F_STRUCT || f->type == CFG_F_LIST) {
+			bool seen = false;
+
+			for (int i = 0; i < depth; i++)
+				seen |= stack[i] == f->sub;
+			if (seen || depth >= 16) {
+				snprintf(line, sizeof(line), "%*s(the same keys as %s, nested)",
+					 indent + 2, "", f->sub->name);
+				emit(arg, line);
+				continue;
+			}
+			stack[depth] = f->sub;
+			describe(f->sub, indent + 2, emit, arg, stack, depth + 1);
+		}
 	}
+	free(obj);
+}
+
+void cfg_schema_describe(const struct cfg_schema *schema, int indent,
+			 void (*emit)(void *, const char *), void *arg)
+{
+	const struct cfg_schema *stack[17] = {schema};
+
+	describe(schema, indent, emit, arg, stack, 1);
 }

@@ -20,9 +20,7 @@ struct wl_stream_rx {
 	struct sim_rng *rng;
 	struct nic *nic;
 	struct gk *g;
-	void (*on_start)(void *ctx);
-	void (*on_done)(void *ctx);
-	void *ctx;
+	struct wl_hooks hooks;
 	double next_start_ps; /* first bit of the next frame */
 	uint64_t next_seq;
 	struct wl_stream_rx_result r;
@@ -70,8 +68,19 @@ static void check_done(struct wl_stream_rx *w)
 		return;
 	w->r.done = true;
 	w->r.t_end_ps = sim_now();
-	if (w->on_done)
-		w->on_done(w->ctx);
+	if (w->hooks.on_done)
+		w->hooks.on_done(w->hooks.ctx);
+}
+
+void wl_stream_rx_give_up(struct wl_stream_rx *w)
+{
+	if (w->r.done)
+		return;
+	w->r.lost = w->r.sent - w->r.received - w->r.dropped;
+	w->r.done = true;
+	w->r.t_end_ps = sim_now();
+	if (w->hooks.on_done)
+		w->hooks.on_done(w->hooks.ctx);
 }
 
 /* ---- the wire ---- */
@@ -95,6 +104,7 @@ static bool wire_next(void *ctx, struct nic_frame *f, uint8_t *data, size_t cap)
 	/* The last bit arrives one frame time (at line rate, without the gap) after the first. */
 	ts = start + (uint64_t)llround((w->cfg.frame_bytes + 8) * 8.0 * 1000.0 / w->cfg.line_gbps);
 	f->t_ps = ts;
+	w->r.t_last_ps = ts;
 	f->len = w->cfg.frame_bytes;
 	memset(data, 0, cap < f->len ? cap : f->len);
 	if (cap >= HDR_LEN + 16) {
@@ -107,6 +117,8 @@ static bool wire_next(void *ctx, struct nic_frame *f, uint8_t *data, size_t cap)
 	}
 	w->next_seq++;
 	w->r.sent++;
+	if (w->r.sent == w->cfg.frames && w->hooks.on_sent)
+		w->hooks.on_sent(w->hooks.ctx);
 	if (w->cfg.arrival == WL_ARRIVAL_POISSON)
 		w->next_start_ps += fmax(wire_ps(w, w->cfg.line_gbps),
 					 sim_rng_exponential(w->rng, gap));
@@ -155,8 +167,8 @@ static void app_init(void *ctx, struct gk *g)
 	w->r.started = true;
 	w->r.t_start_ps = sim_now();
 	w->next_start_ps = (double)(w->r.t_start_ps + w->cfg.start_delay_ps);
-	if (w->on_start)
-		w->on_start(w->ctx);
+	if (w->hooks.on_start)
+		w->hooks.on_start(w->hooks.ctx);
 	nic_wire_kick(w->nic);
 	if (w->cfg.guest_idle == WL_IDLE_BUSY) {
 		/* Other work keeps the vCPU in guest mode; interrupts preempt it. */
@@ -167,13 +179,11 @@ static void app_init(void *ctx, struct gk *g)
 }
 
 void wl_stream_rx_bind(struct wl_stream_rx *w, struct nic *nic, struct gk *g,
-		       void (*on_start)(void *ctx), void (*on_done)(void *ctx), void *ctx)
+		       const struct wl_hooks *hooks)
 {
 	w->nic = nic;
 	w->g = g;
-	w->on_start = on_start;
-	w->on_done = on_done;
-	w->ctx = ctx;
+	w->hooks = *hooks;
 	nic_set_wire(nic, &wire_ops, w);
 	gk_set_init(g, app_init, w);
 }

@@ -36,18 +36,29 @@ struct wl_stream_rx_result {
 	bool started, done;
 	uint64_t t_start_ps;       /* the application was ready */
 	uint64_t t_first_ps;       /* first frame's first bit on the wire */
-	uint64_t t_end_ps;         /* last frame received or dropped */
+	uint64_t t_end_ps;         /* last frame received or dropped, or the drain ran out */
+	uint64_t t_last_ps;        /* last frame's last bit on the wire */
 	uint64_t sent, received, dropped, rx_bytes, out_of_order;
+	uint64_t lost;             /* sent, but neither received nor dropped when the drain ran out */
 	struct sim_samples latency_ps; /* wire arrival (last bit) to the application */
 };
 
 int wl_stream_rx_create(const struct wl_stream_rx_cfg *cfg, uint64_t seed,
 			struct wl_stream_rx **out);
 void wl_stream_rx_destroy(struct wl_stream_rx *w);
-/* Wire it to the NIC's port and the guest kernel; on_start runs when the application is
- * ready (before the first frame), on_done when the last frame is accounted for. */
+struct wl_hooks {
+	void (*on_start)(void *ctx); /* the application is ready (before the first frame) */
+	void (*on_sent)(void *ctx);  /* the last frame has gone on the wire */
+	void (*on_done)(void *ctx);  /* every frame is accounted for (or the drain ran out) */
+	void *ctx;
+};
+
+/* Wire it to the NIC's port and the guest kernel. */
 void wl_stream_rx_bind(struct wl_stream_rx *w, struct nic *nic, struct gk *g,
-		       void (*on_start)(void *ctx), void (*on_done)(void *ctx), void *ctx);
+		       const struct wl_hooks *hooks);
 struct wl_stream_rx_result *wl_stream_rx_result(struct wl_stream_rx *w);
+/* Every frame has been sent; the guest has had until `now` to account for them: give up on
+ * the rest (counted lost) and end. */
+void wl_stream_rx_give_up(struct wl_stream_rx *w);
 
 #endif

@@ -279,20 +279,29 @@ bool hh_spin_mem32(struct host *h, uint64_t pa, uint32_t want, uint64_t timeout_
 	return ok;
 }
 
-int hh_alloc_pages(struct host *h, uint64_t npages, unsigned owner, uint64_t *pa)
+int hh_alloc_pages_aligned(struct host *h, uint64_t npages, uint64_t align, unsigned owner,
+			   uint64_t *pa)
 {
+	if (align < PAGE || (align & (align - 1)))
+		return -EINVAL;
 	for (size_t i = 0; i < h->nfree; i++) {
 		struct free_range *f = &h->free[i];
+		uint64_t start = (f->base + align - 1) & ~(align - 1);
+		uint64_t end = f->base + f->npages * PAGE;
 
-		if (f->npages < npages)
+		if (start + npages * PAGE > end)
 			continue;
-		*pa = f->base;
-		f->base += npages * PAGE;
-		f->npages -= npages;
-		if (!f->npages) {
-			memmove(f, f + 1, (h->nfree - i - 1) * sizeof(*f));
-			h->nfree--;
-		}
+		*pa = start;
+		/* Cut [start, start + size) out of the range; what is left on either side stays. */
+		uint64_t base = f->base, head = (start - base) / PAGE;
+		uint64_t tail_base = start + npages * PAGE, tail = (end - tail_base) / PAGE;
+
+		memmove(f, f + 1, (h->nfree - i - 1) * sizeof(*f));
+		h->nfree--;
+		if (head)
+			free_add(h, base, head);
+		if (tail)
+			free_add(h, tail_base, tail);
 		mem_set_owner(h->m.mem, *pa, npages * PAGE, owner);
 		/* Small allocations are zeroed by the kernel; big ones (guest RAM) are fresh
 		 * anonymous memory, zero already and not touched here. */
@@ -310,6 +319,11 @@ int hh_alloc_pages(struct host *h, uint64_t npages, unsigned owner, uint64_t *pa
 		return 0;
 	}
 	return -ENOMEM;
+}
+
+int hh_alloc_pages(struct host *h, uint64_t npages, unsigned owner, uint64_t *pa)
+{
+	return hh_alloc_pages_aligned(h, npages, PAGE, owner, pa);
 }
 
 void hh_free_pages(struct host *h, uint64_t pa, uint64_t npages)

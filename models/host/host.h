@@ -72,6 +72,9 @@ void hh_mem_write32(struct host *h, uint64_t pa, uint32_t v);
 bool hh_spin_mem32(struct host *h, uint64_t pa, uint32_t want, uint64_t timeout_ns);
 /* Physically contiguous, zeroed pages owned by `owner` (MEM_OWNER_*). */
 int hh_alloc_pages(struct host *h, uint64_t npages, unsigned owner, uint64_t *pa);
+/* The same, starting at a multiple of `align` bytes (a power of two >= 4 KiB). */
+int hh_alloc_pages_aligned(struct host *h, uint64_t npages, uint64_t align, unsigned owner,
+			   uint64_t *pa);
 void hh_free_pages(struct host *h, uint64_t pa, uint64_t npages);
 uint64_t hh_free_page_count(const struct host *h);
 

@@ -421,8 +421,15 @@ int hv_vm_create(struct hv *hv, const struct vm_cfg *cfg, struct vm **out)
 	vm->hv = hv;
 	vm->cfg = *cfg;
 	vm->mmio_next = GUEST_MMIO_BASE;
-	/* Guest RAM: one contiguous host allocation (as hugetlbfs-backed guests get). */
-	rc = hh_alloc_pages(h, pages, MEM_OWNER_VM(cfg->id), &vm->ram_hpa);
+	/* Guest RAM: one contiguous host allocation in huge pages (as hugetlbfs-backed guests
+	 * get): 1 GiB-aligned when it is that big and such a place exists, else 2 MiB. */
+	rc = -ENOMEM;
+	if (cfg->ram_bytes >= (1ull << 30))
+		rc = hh_alloc_pages_aligned(h, pages, 1ull << 30, MEM_OWNER_VM(cfg->id),
+					    &vm->ram_hpa);
+	if (rc)
+		rc = hh_alloc_pages_aligned(h, pages, 2ull << 20, MEM_OWNER_VM(cfg->id),
+					    &vm->ram_hpa);
 	if (rc)
 		goto fail;
 	rc = ept_create(&vm->ept);

@@ -454,6 +454,13 @@ static void on_start(void *ctx)
 	snapshot(m, &m->c0);
 }
 
+static void on_sent(void *ctx)
+{
+	struct machine *m = ctx;
+
+	pcpu_kick(m->pcpu[0]); /* the controller starts the drain clock */
+}
+
 static void on_done(void *ctx)
 {
 	struct machine *m = ctx;
@@ -655,7 +662,8 @@ static void controller(void *arg)
 			fail(m, "workload: %s", rc ? strerror(-rc) : "device not assigned");
 			return;
 		}
-		wl_stream_rx_bind(m->wl, m->nic[i], m->gk[vm], on_start, on_done, m);
+		struct wl_hooks wh = {on_start, on_sent, on_done, m};
+		wl_stream_rx_bind(m->wl, m->nic[i], m->gk[vm], &wh);
 	}
 	m->t_setup_done = pcpu_sync(m->pcpu[0]);
 	snapshot(m, &m->setup);
@@ -665,10 +673,22 @@ static void controller(void *arg)
 	/* pCPU 0 idles (serving host interrupts) until the workload is done. */
 	while (!m->done && sim_now() < deadline) {
 		uint64_t until = deadline;
+		const struct wl_stream_rx_result *wr = m->wl ? wl_stream_rx_result(m->wl) : NULL;
 
-		if (m->opts.progress)
-			until = sim_now() + SIM_PS_PER_MS < deadline ? sim_now() + SIM_PS_PER_MS
-								      : deadline;
+		/* Every frame is out: the guest has the drain time to account for them. */
+		if (wr && wr->sent == sc->workload.frames) {
+			uint64_t drain = wr->t_last_ps + sc->workload.drain_ps;
+
+			if (sim_now() >= drain) {
+				wl_stream_rx_give_up(m->wl);
+				break;
+			}
+			if (drain < until)
+				until = drain;
+		}
+
+		if (m->opts.progress && sim_now() + SIM_PS_PER_MS < until)
+			until = sim_now() + SIM_PS_PER_MS;
 		pcpu_idle_until(m->pcpu[0], until);
 		struct timespec now_w;
 
@@ -796,6 +816,7 @@ static void fill_results(struct machine *m, struct results *r)
 	results_set_u64(r, "workload.frames_sent", w->sent);
 	results_set_u64(r, "workload.frames_received", w->received);
 	results_set_u64(r, "workload.frames_dropped", w->dropped);
+	results_set_u64(r, "workload.frames_lost", w->lost);
 	results_set_u64(r, "workload.bytes_received", w->rx_bytes);
 
 	results_set_u64(r, "vm.injections", c.injections);
@@ -976,10 +997,11 @@ void machine_print_summary(const struct scenario *sc, const struct results *r, F
 		sc_irq_mode_names[vm->interrupt_mode], sc_strategy_names[vm->dma.strategy]);
 
 	fprintf(f, "\n%-34s %14s\n", "Workload", "");
-	fprintf(f, "  %-32s %14llu of %llu (%llu dropped)\n", "frames received",
-		(unsigned long long)get_u(r, "workload.frames_received"),
+	fprintf(f, "  %-32s %14llu of %llu (%llu dropped by the NIC, %llu lost)\n",
+		"frames received", (unsigned long long)get_u(r, "workload.frames_received"),
 		(unsigned long long)get_u(r, "workload.frames_sent"),
-		(unsigned long long)get_u(r, "workload.frames_dropped"));
+		(unsigned long long)get_u(r, "workload.frames_dropped"),
+		(unsigned long long)get_u(r, "workload.frames_lost"));
 	fprintf(f, "  %-32s %14.3f Gb/s\n", "throughput", get_d(r, "throughput_gbps"));
 	fprintf(f, "  %-32s %14.0f frames/s\n", "rate", get_d(r, "ops_per_s"));
 	fprintf(f, "  %-32s %10.0f / %.0f / %.0f ns (mean / p50 / p99)\n",

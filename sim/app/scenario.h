@@ -140,6 +140,7 @@ struct sc_workload {
 	uint64_t app_cycles;
 	int guest_idle;
 	uint64_t start_delay_ps;
+	uint64_t drain_ps;
 };
 
 struct sc_run {

@@ -523,6 +523,7 @@ static void wl_defaults(void *p)
 	w->arrival = SC_ARRIVAL_CONSTANT;
 	w->guest_idle = SC_IDLE_BUSY;
 	w->start_delay_ps = NS(10000);
+	w->drain_ps = NS(10000000);
 }
 
 static void wl_check(void *p, const struct cfg_scope *s)
@@ -558,6 +559,9 @@ static const struct cfg_field wl_fields[] = {
 		  "between frames the guest halts, or keeps its vCPU busy with other work"),
 	CFG_FIELD("start_delay_ns", CFG_F_NS, struct sc_workload, start_delay_ps, 0, 1e12, 0,
 		  "from the application's start to the first frame"),
+	CFG_FIELD("drain_ns", CFG_F_NS, struct sc_workload, drain_ps, 1, 1e13, 0,
+		  "after the last frame, how long the guest has to account for every frame; "
+		  "what it has not by then is reported lost"),
 	CFG_END,
 };
 static const struct cfg_schema wl_schema = {"workload", sizeof(struct sc_workload), wl_fields,
