@@ -222,6 +222,9 @@ struct parse {
 	yaml_parser_t p;
 	const char *file; /* arena copy */
 	const char *dir;  /* directory of the file, for includes */
+	FILE *in;	  /* the input: a file, or text (to locate encoding errors) */
+	const char *text;
+	size_t len;
 	bool failed;
 };
 
@@ -232,10 +235,34 @@ static struct cfg_mark mark_of(const struct parse *ps, yaml_mark_t m)
 	return r;
 }
 
+/* libyaml reports an encoding error as a byte offset only: count lines and characters to it. */
+static struct cfg_mark offset_mark(const struct parse *ps, size_t off)
+{
+	struct cfg_mark m = {ps->file, 1, 1};
+
+	if (ps->in && fseek(ps->in, 0, SEEK_SET))
+		return m;
+	for (size_t i = 0; i < off; i++) {
+		int c = ps->in ? getc(ps->in) : i < ps->len ? (unsigned char)ps->text[i] : EOF;
+
+		if (c == EOF)
+			break;
+		if (c == '\n') {
+			m.line++;
+			m.col = 1;
+		} else if ((c & 0xc0) != 0x80) {
+			m.col++;
+		}
+	}
+	return m;
+}
+
 static bool next_event(struct parse *ps, yaml_event_t *ev)
 {
 	if (!yaml_parser_parse(&ps->p, ev)) {
-		struct cfg_mark m = mark_of(ps, ps->p.problem_mark);
+		struct cfg_mark m = ps->p.error == YAML_READER_ERROR
+					? offset_mark(ps, ps->p.problem_offset)
+					: mark_of(ps, ps->p.problem_mark);
 
 		cfg_error_mark(ps->ctx, &m, "YAML syntax: %s%s%s",
 			       ps->p.problem ? ps->p.problem : "parse error",
@@ -246,31 +273,39 @@ static bool next_event(struct parse *ps, yaml_event_t *ev)
 	return true;
 }
 
-static void remember_anchor(struct parse *ps, const yaml_char_t *anchor, struct cfg_node *n)
+/* A map or list is remembered with a NULL node until it is complete, so that an alias inside
+ * it (a cycle) can be refused. Returns the anchor's index, or -1. */
+static long remember_anchor(struct parse *ps, const yaml_char_t *anchor, struct cfg_node *n)
 {
 	struct cfg_ctx *ctx = ps->ctx;
 
 	if (!anchor)
-		return;
+		return -1;
 	if (ctx->n_anchors == ctx->cap_anchors) {
 		size_t nc = ctx->cap_anchors ? ctx->cap_anchors * 2 : 8;
 		struct anchor *na = realloc(ctx->anchors, nc * sizeof(*na));
 
 		if (!na)
-			return;
+			return -1;
 		ctx->anchors = na;
 		ctx->cap_anchors = nc;
 	}
 	ctx->anchors[ctx->n_anchors].name = cfg_strdup(ctx, (const char *)anchor);
 	ctx->anchors[ctx->n_anchors].node = n;
-	ctx->n_anchors++;
+	return (long)ctx->n_anchors++;
 }
 
-static struct cfg_node *find_anchor(struct cfg_ctx *ctx, const char *name)
+static void complete_anchor(struct parse *ps, long i, struct cfg_node *n)
+{
+	if (i >= 0)
+		ps->ctx->anchors[i].node = n;
+}
+
+static struct anchor *find_anchor(struct cfg_ctx *ctx, const char *name)
 {
 	for (size_t i = ctx->n_anchors; i-- > 0;)
 		if (!strcmp(ctx->anchors[i].name, name))
-			return ctx->anchors[i].node;
+			return &ctx->anchors[i];
 	return NULL;
 }
 
@@ -324,13 +359,14 @@ static struct cfg_node *parse_seq(struct parse *ps, yaml_event_t *start, int dep
 	struct cfg_node *n = new_node(ps->ctx, CFG_SEQ, &m);
 	size_t cap = 0;
 	yaml_event_t ev;
+	long anchor = remember_anchor(ps, start->data.sequence_start.anchor, NULL);
 
-	remember_anchor(ps, start->data.sequence_start.anchor, n);
 	for (;;) {
 		if (!next_event(ps, &ev))
 			return NULL;
 		if (ev.type == YAML_SEQUENCE_END_EVENT) {
 			yaml_event_delete(&ev);
+			complete_anchor(ps, anchor, n);
 			return n;
 		}
 		struct cfg_node *c = parse_node(ps, &ev, depth + 1);
@@ -347,13 +383,14 @@ static struct cfg_node *parse_map(struct parse *ps, yaml_event_t *start, int dep
 	struct cfg_node *n = new_node(ps->ctx, CFG_MAP, &m);
 	size_t cap = 0;
 	yaml_event_t ev;
+	long anchor = remember_anchor(ps, start->data.mapping_start.anchor, NULL);
 
-	remember_anchor(ps, start->data.mapping_start.anchor, n);
 	for (;;) {
 		if (!next_event(ps, &ev))
 			return NULL;
 		if (ev.type == YAML_MAPPING_END_EVENT) {
 			yaml_event_delete(&ev);
+			complete_anchor(ps, anchor, n);
 			return n;
 		}
 		if (ev.type != YAML_SCALAR_EVENT) {
@@ -403,14 +440,18 @@ static struct cfg_node *parse_node(struct parse *ps, yaml_event_t *ev, int depth
 	case YAML_MAPPING_START_EVENT:
 		return parse_map(ps, ev, depth);
 	case YAML_ALIAS_EVENT: {
-		struct cfg_node *a = find_anchor(ps->ctx, (const char *)ev->data.alias.anchor);
+		struct anchor *a = find_anchor(ps->ctx, (const char *)ev->data.alias.anchor);
 
 		if (!a) {
 			cfg_error_mark(ps->ctx, &m, "unknown alias '*%s'",
 				       (const char *)ev->data.alias.anchor);
 			ps->failed = true;
+		} else if (!a->node) {
+			cfg_error_mark(ps->ctx, &m, "alias '*%s' refers to a node that contains it",
+				       (const char *)ev->data.alias.anchor);
+			ps->failed = true;
 		}
-		return a;
+		return a ? a->node : NULL;
 	}
 	default:
 		cfg_error_mark(ps->ctx, &m, "unexpected YAML structure");
@@ -501,6 +542,7 @@ static struct cfg_node *load_path(struct cfg_ctx *ctx, const char *path, const s
 		return NULL;
 	}
 	yaml_parser_set_input_file(&ps.p, f);
+	ps.in = f;
 	ctx->include_depth++;
 	root = parse_stream(ctx, &ps);
 	ctx->include_depth--;
@@ -524,6 +566,8 @@ struct cfg_node *cfg_load_string(struct cfg_ctx *ctx, const char *name, const ch
 	if (!yaml_parser_initialize(&ps.p))
 		return NULL;
 	yaml_parser_set_input_string(&ps.p, (const unsigned char *)text, strlen(text));
+	ps.text = text;
+	ps.len = strlen(text);
 	root = parse_stream(ctx, &ps);
 	yaml_parser_delete(&ps.p);
 	return root;
@@ -592,6 +636,22 @@ const struct cfg_node *cfg_node_at(const struct cfg_node *root, const char *path
 
 /* ---- overrides ---- */
 
+/* A private copy of a map or list on an override's path: a node reached through an alias is
+ * shared with the anchor, and the override must change only the place it names. */
+static struct cfg_node *own_copy(struct cfg_ctx *ctx, const struct cfg_node *n)
+{
+	struct cfg_node *c;
+	size_t cap = 0;
+
+	if (n->kind == CFG_SCALAR)
+		return (struct cfg_node *)n;
+	c = new_node(ctx, n->kind, &n->mark);
+	for (size_t i = 0; i < n->n; i++)
+		node_append(ctx, c, &cap, n->kind == CFG_MAP ? n->keys[i] : NULL,
+			    n->kind == CFG_MAP ? &n->key_marks[i] : NULL, n->items[i]);
+	return c;
+}
+
 int cfg_override(struct cfg_ctx *ctx, struct cfg_node **root, const char *assignment)
 {
 	const char *eq = strchr(assignment, '=');
@@ -656,8 +716,10 @@ int cfg_override(struct cfg_ctx *ctx, struct cfg_node **root, const char *assign
 			size_t i;
 
 			if (!parse_index(seg, len, &i)) {
-				cfg_error_mark(ctx, &sm, "'%s' is a list: expected an index, got '%s'",
-					       n == *root ? "(root)" : "path", seg);
+				cfg_error_mark(ctx, &sm,
+					       "'%.*s' is a list: expected an index, got '%s'",
+					       n == *root ? 6 : (int)(p - assignment - 1),
+					       n == *root ? "(root)" : assignment, seg);
 				return -1;
 			}
 			if (i >= n->n) {
@@ -672,7 +734,7 @@ int cfg_override(struct cfg_ctx *ctx, struct cfg_node **root, const char *assign
 				n->items[i] = val;
 				return 0;
 			}
-			n = n->items[i];
+			n = n->items[i] = own_copy(ctx, n->items[i]);
 		} else if (n->kind == CFG_MAP) {
 			size_t i;
 
@@ -694,7 +756,7 @@ int cfg_override(struct cfg_ctx *ctx, struct cfg_node **root, const char *assign
 			} else {
 				if (n->items[i]->kind == CFG_SCALAR && n->items[i]->null)
 					n->items[i] = new_node(ctx, CFG_MAP, &sm);
-				n = n->items[i];
+				n = n->items[i] = own_copy(ctx, n->items[i]);
 			}
 		} else {
 			cfg_error_mark(ctx, &sm, "'%s' goes below a plain value", seg);
@@ -1036,7 +1098,11 @@ static void bind_struct(struct binder *b, const struct cfg_schema *s, const stru
 		const struct cfg_node *v = cfg_map_get(map, f->key);
 
 		if (!v) {
-			if (f->flags & CFG_REQUIRED)
+			if (f->type == CFG_F_LIST && f->min > 0)
+				cfg_error(b->ctx, map, "'%s%s%s' is required: at least %g item%s",
+					  path, *path ? "." : "", f->key, f->min,
+					  f->min == 1 ? "" : "s");
+			else if (f->flags & CFG_REQUIRED)
 				cfg_error(b->ctx, map, "'%s%s%s' is required", path, *path ? "." : "",
 					  f->key);
 			else if (f->type == CFG_F_STRUCT) {
@@ -1088,8 +1154,9 @@ size_t cfg_bind(struct cfg_ctx *ctx, const struct cfg_schema *schema, const stru
 	struct binder b = {ctx, ctx->n_errs};
 
 	if (map && map->kind != CFG_MAP) {
+		/* Nothing below can be right: one error, not one per missing key. */
 		cfg_error(ctx, map, "expected a mapping of keys at the top, got %s", kind_name(map));
-		map = NULL;
+		return ctx->n_errs - b.errs_before;
 	}
 	bind_struct(&b, schema, map, obj, "");
 	return ctx->n_errs - b.errs_before;

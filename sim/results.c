@@ -2,6 +2,7 @@
 #include "results.h"
 
 #include <errno.h>
+#include <locale.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,8 +43,23 @@ void results_destroy(struct results *r)
 	free(r);
 }
 
+/* True if one key is a dotted prefix of the other ("a" and "a.b"): JSON cannot hold both. */
+static bool nests(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+
+	if (la == lb)
+		return false;
+	if (la > lb)
+		return nests(b, a);
+	return !strncmp(a, b, la) && b[la] == '.';
+}
+
 static struct rentry *slot(struct results *r, const char *key)
 {
+	for (size_t i = 0; i < r->n; i++)
+		if (nests(r->e[i].key, key))
+			return NULL;
 	for (size_t i = 0; i < r->n; i++) {
 		if (!strcmp(r->e[i].key, key)) {
 			free(r->e[i].s);
@@ -74,7 +90,7 @@ int results_set_u64(struct results *r, const char *key, uint64_t v)
 	struct rentry *e = slot(r, key);
 
 	if (!e)
-		return -ENOMEM;
+		return -EINVAL;
 	e->type = RES_U64;
 	e->u = v;
 	return 0;
@@ -85,7 +101,7 @@ int results_set_double(struct results *r, const char *key, double v)
 	struct rentry *e = slot(r, key);
 
 	if (!e)
-		return -ENOMEM;
+		return -EINVAL;
 	e->type = RES_DOUBLE;
 	e->d = v;
 	return 0;
@@ -96,7 +112,7 @@ int results_set_str(struct results *r, const char *key, const char *v)
 	struct rentry *e = slot(r, key);
 
 	if (!e)
-		return -ENOMEM;
+		return -EINVAL;
 	e->type = RES_STR;
 	e->s = strdup(v ? v : "");
 	return e->s ? 0 : -ENOMEM;
@@ -165,6 +181,14 @@ static void fmt_double(double d, char *buf, size_t len)
 	}
 	/* Enough digits to be exact for the figures we produce, stable across runs. */
 	snprintf(buf, len, "%.10g", d);
+	/* %g writes LC_NUMERIC's decimal point; results always use '.'. */
+	const char *dp = localeconv()->decimal_point;
+	char *at = strcmp(dp, ".") ? strstr(buf, dp) : NULL;
+
+	if (at) {
+		*at = '.';
+		memmove(at + 1, at + strlen(dp), strlen(at + strlen(dp)) + 1);
+	}
 	if (!strpbrk(buf, ".eEn") && strlen(buf) + 2 < len)
 		strcat(buf, ".0");
 }
@@ -314,6 +338,10 @@ int results_write_csv(const struct results *r, FILE *f, bool header)
 	for (size_t i = 0; i < r->n; i++) {
 		if (i)
 			fputc(',', f);
+		if (r->e[i].type == RES_STR) { /* whole, not cut to buf */
+			csv_field(f, r->e[i].s);
+			continue;
+		}
 		results_format_value(r, i, buf, sizeof(buf));
 		csv_field(f, buf);
 	}

@@ -20,7 +20,7 @@ int results_create(struct results **out);
 void results_destroy(struct results *r);
 
 /* Set (or replace) a value. Keys are dotted paths; a key may not be both a value and a
- * prefix of others. */
+ * prefix of others (-EINVAL). */
 int results_set_u64(struct results *r, const char *key, uint64_t v);
 int results_set_double(struct results *r, const char *key, double v);
 int results_set_str(struct results *r, const char *key, const char *v);

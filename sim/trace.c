@@ -8,6 +8,22 @@
 #include <unistd.h>
 
 struct trace *sim_trace;
+static uint64_t flow_seq, flow_current;
+
+uint64_t trace_new_flow(void)
+{
+	return ++flow_seq;
+}
+
+void trace_set_current_flow(uint64_t id)
+{
+	flow_current = id;
+}
+
+uint64_t trace_current_flow(void)
+{
+	return flow_current;
+}
 
 struct track {
 	char group[48];

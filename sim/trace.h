@@ -38,4 +38,10 @@ static inline bool trace_on(void)
 	return sim_trace != 0;
 }
 
+/* Flow ids tie one interrupt's steps together across models: the device takes a new id, sets
+ * it as current while it delivers, and whoever receives the delivery notes it. */
+uint64_t trace_new_flow(void);
+void trace_set_current_flow(uint64_t id);
+uint64_t trace_current_flow(void);
+
 #endif

@@ -74,6 +74,9 @@ void pcpu_service_irqs(struct pcpu *p);
 void pcpu_idle(struct pcpu *p);
 /* The same, giving up at deadline_ps. */
 void pcpu_idle_until(struct pcpu *p, uint64_t deadline_ps);
+/* Trace: the interrupt flow that last reached this pCPU's LAPIC (0: none), taken once. */
+void pcpu_note_flow(struct pcpu *p, uint64_t flow);
+uint64_t pcpu_take_flow(struct pcpu *p);
 /* A trace track for this pCPU (0 when tracing is off). */
 int pcpu_track(const struct pcpu *p);
 void pcpu_set_track(struct pcpu *p, int track);

@@ -20,6 +20,7 @@ struct pcpu {
 	uint64_t host_irqs;
 	struct pcpu_time tm;
 	int track;
+	uint64_t flow;
 };
 
 void pcpu__charge(struct pcpu *p, uint64_t ps, enum pcpu_bucket b);

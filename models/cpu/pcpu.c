@@ -186,6 +186,19 @@ void pcpu_idle(struct pcpu *p)
 	pcpu_idle_until(p, UINT64_MAX);
 }
 
+void pcpu_note_flow(struct pcpu *p, uint64_t flow)
+{
+	p->flow = flow;
+}
+
+uint64_t pcpu_take_flow(struct pcpu *p)
+{
+	uint64_t f = p->flow;
+
+	p->flow = 0;
+	return f;
+}
+
 int pcpu_track(const struct pcpu *p)
 {
 	return p->track;

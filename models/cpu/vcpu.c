@@ -241,6 +241,12 @@ static void guest_poll(struct vcpu *v)
 			v->st.injections++;
 			v->st.guest_interrupts++;
 			v->guest_if = false; /* interrupt gate */
+			if (trace_on()) {
+				uint64_t flow = pcpu_take_flow(p);
+
+				if (flow)
+					trace_flow(sim_trace, p->track, "interrupt", flow, t0, 'f');
+			}
 			if (v->idt)
 				v->idt(v->idt_ctx, vec);
 			v->guest_if = true; /* IRET */

@@ -52,6 +52,7 @@ struct nic {
 	uint8_t frame_data[PTNIC_RX_BUF_SIZE];
 	struct inflight *fl;
 	struct pcie_irq pend[MAX_PENDING_IRQS];
+	uint64_t pend_flow[MAX_PENDING_IRQS];
 	unsigned npend;
 	uint64_t itr_next;
 	bool irq_check;
@@ -158,10 +159,14 @@ static void eval_irq(struct nic *n, uint64_t now)
 	wr(n, PTNIC_IMS, rd(n, PTNIC_IMS) & ~(cause & rd(n, PTNIC_EIAM)));
 	n->itr_next = now + (uint64_t)(rd(n, PTNIC_ITR) & 0xffff) * 256 * 1000;
 	if (pcie_msi_send(n->fn, addr, data, now, &irq) == 0 && n->npend < MAX_PENDING_IRQS) {
+		n->pend_flow[n->npend] = 0;
+		if (trace_on()) {
+			n->pend_flow[n->npend] = trace_new_flow();
+			trace_instant(sim_trace, n->track, "irq", "MSI-X write", now, NULL);
+			trace_flow(sim_trace, n->track, "interrupt", n->pend_flow[n->npend], now, 's');
+		}
 		n->pend[n->npend++] = irq;
 		n->st.irqs_sent++;
-		if (trace_on())
-			trace_flow(sim_trace, n->track, "interrupt", n->st.irqs_sent, now, 's');
 	} else {
 		n->st.irqs_blocked++;
 	}
@@ -295,14 +300,16 @@ static void engine(void *arg)
 		for (unsigned i = 0; i < n->npend;) {
 			if (n->pend[i].t_deliver <= now) {
 				struct pcie_irq irq = n->pend[i];
+				uint64_t flow = n->pend_flow[i];
 
 				memmove(&n->pend[i], &n->pend[i + 1],
 					(n->npend - i - 1) * sizeof(irq));
+				memmove(&n->pend_flow[i], &n->pend_flow[i + 1],
+					(n->npend - i - 1) * sizeof(flow));
 				n->npend--;
+				trace_set_current_flow(flow);
 				pcie_irq_commit(&irq);
-				if (trace_on())
-					trace_flow(sim_trace, n->track, "interrupt",
-						   n->st.irqs_sent - n->npend, now, 't');
+				trace_set_current_flow(0);
 			} else {
 				i++;
 			}

@@ -107,8 +107,10 @@ int vtd_create(const struct vtd_cfg *cfg, struct mem *mem, struct vtd **out)
 	struct vtd *v;
 	int rc;
 
-	if (!cfg->nfr || cfg->nfr > 256 || !cfg->ctx_entries || !cfg->iec_entries ||
-	    !(cfg->sagaw & 0x0e) || cfg->mgaw < 39 || cfg->mgaw > 57)
+	/* The fault records must end before the IOTLB registers (FRO and IRO are fixed here). */
+	if (!cfg->nfr || PTSIM_VTD_FRO * 16u + 16u * cfg->nfr > PTSIM_VTD_IRO * 16u ||
+	    !cfg->ctx_entries || !cfg->iec_entries || !(cfg->sagaw & 0x0e) || cfg->mgaw < 39 ||
+	    cfg->mgaw > 57)
 		return -EINVAL;
 	v = calloc(1, sizeof(*v));
 	if (!v)
@@ -326,8 +328,9 @@ static void update_ppf(struct vtd *v)
 		regs_clear_bits(&v->r, DMAR_FSTS_REG, 4, DMA_FSTS_PPF);
 }
 
-/* §7.3.1 primary fault logging: one record per fault in the FRCD ring at FRI; if that slot is
- * still full the fault is lost and PFO is set. */
+/* §7.3.1 primary fault logging: one record per fault in the FRCD ring at the internal index; if
+ * that slot is still full the fault is lost and PFO is set. FSTS.FRI names the record that set
+ * PPF, and only setting PPF is an interrupt condition (§11.4.9 FSTS.FRI, FECTL.IP). */
 void vtd__record_fault(struct vtd *v, uint16_t sid, uint64_t fi, uint8_t reason, bool is_read,
 		       bool fpd, uint64_t t)
 {
@@ -346,27 +349,22 @@ void vtd__record_fault(struct vtd *v, uint16_t sid, uint64_t fi, uint8_t reason,
 		v->st.fault_overflows++;
 		return;
 	}
-	fri = (fsts >> DMA_FSTS_FRI_SHIFT) & 0xff;
-	if (fri >= v->cfg.nfr)
-		fri = 0;
+	fri = v->frcd_next;
 	if (regs_get(&v->r, frcd_off(fri) + 8, 8) & DMA_FRCD_HI_F) {
 		regs_set_bits(&v->r, DMAR_FSTS_REG, 4, DMA_FSTS_PFO);
 		v->st.fault_overflows++;
-		vtd__raise_event(v, DMAR_FECTL_REG, DMAR_FEDATA_REG, DMAR_FEADDR_REG, t);
 		return;
 	}
 	regs_set(&v->r, frcd_off(fri), 8, fi & DMA_FRCD_LO_FI_MASK);
 	regs_set(&v->r, frcd_off(fri) + 8, 8,
 		 DMA_FRCD_HI_F | (is_read ? DMA_FRCD_HI_T : 0) |
 			 ((uint64_t)reason << DMA_FRCD_HI_FR_SHIFT) | sid);
-	fri = (fri + 1) % v->cfg.nfr;
-	fsts = (uint32_t)regs_get(&v->r, DMAR_FSTS_REG, 4);
-	fsts = (fsts & ~(0xffu << DMA_FSTS_FRI_SHIFT)) | (fri << DMA_FSTS_FRI_SHIFT);
+	v->frcd_next = (fri + 1) % v->cfg.nfr;
+	if (fsts & DMA_FSTS_PPF)
+		return;
+	fsts = (fsts & ~(0xffu << DMA_FSTS_FRI_SHIFT)) | (fri << DMA_FSTS_FRI_SHIFT) | DMA_FSTS_PPF;
 	regs_set(&v->r, DMAR_FSTS_REG, 4, fsts);
-	bool was_pending = fsts & DMA_FSTS_PPF;
-	update_ppf(v);
-	if (!was_pending)
-		vtd__raise_event(v, DMAR_FECTL_REG, DMAR_FEDATA_REG, DMAR_FEADDR_REG, t);
+	vtd__raise_event(v, DMAR_FECTL_REG, DMAR_FEDATA_REG, DMAR_FEADDR_REG, t);
 }
 
 /* ---- register interface ---- */

@@ -46,6 +46,7 @@ struct vtd {
 	/* latched state */
 	uint64_t rta;  /* RTADDR as latched by SRTP */
 	uint64_t irta; /* IRTA as latched by SIRTP */
+	unsigned frcd_next; /* internal fault recording index (§7.3.1), not FSTS.FRI */
 	struct vtd_pending pending[VTD_MAX_PENDING];
 	unsigned npending;
 	/* caches */

@@ -10,8 +10,10 @@
  */
 #include "models/pcie/pcie_internal.h"
 #include "models/mem/mem.h"
+#include "sim/trace.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #define PAGE_4K 4096ull
@@ -119,6 +121,17 @@ int pcie_dma_submit(struct pcie_fn *fn, struct pcie_dma *d)
 		if (fab->hooks.translate)
 			fab->hooks.translate(fab->hooks.ctx, sid, a, clen, d->write, xs, &x);
 		xlate_free = xs + x.lat_ps;
+		if (trace_on() && fab->hooks.translate) {
+			char args[96];
+
+			if (!fab->track)
+				fab->track = trace_track(sim_trace, "machine", "root complex + IOMMU");
+			snprintf(args, sizeof(args), "\"iova\":\"0x%llx\",\"sid\":\"%04x\",\"ok\":%s",
+				 (unsigned long long)a, sid, x.ok ? "true" : "false");
+			trace_span(sim_trace, fab->track, "iommu", d->write ? "translate (write)"
+									 : "translate (read)",
+				   xs, xs + x.lat_ps, args);
+		}
 
 		if (d->nseg < PCIE_DMA_MAX_SEGS) {
 			d->seg[d->nseg].hpa = x.hpa;

@@ -53,6 +53,7 @@ struct pcie_fabric {
 	size_t nranges;
 	struct pcie_rc_hooks hooks;
 	struct pcie_stats st;
+	int track; /* trace track of the root complex (0: not yet made) */
 };
 
 /* link.c */

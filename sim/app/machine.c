@@ -158,11 +158,22 @@ static void rc_translate(void *ctx, uint16_t sid, uint64_t iova, uint32_t len, b
 		m->outside_vm_writes += len;
 }
 
+static void note_flow(struct machine *m, uint32_t dest, uint64_t t)
+{
+	uint64_t flow = trace_current_flow();
+
+	if (flow && dest < m->npcpus) {
+		trace_flow(sim_trace, pcpu_track(m->pcpu[dest]), "interrupt", flow, t, 't');
+		pcpu_note_flow(m->pcpu[dest], flow);
+	}
+}
+
 static void deliver(void *ctx, uint32_t dest, uint8_t vector, bool level, uint64_t t)
 {
 	struct machine *m = ctx;
 
-	(void)t;
+	if (trace_on())
+		note_flow(m, dest, t);
 	apic_bus_deliver(m->bus, dest, vector, level);
 }
 
@@ -170,6 +181,8 @@ static void compat_commit(void *ctx, const struct pcie_irq *irq)
 {
 	struct machine *m = ctx;
 
+	if (trace_on())
+		note_flow(m, (uint32_t)irq->w[1], irq->t_deliver);
 	apic_bus_deliver(m->bus, (uint32_t)irq->w[1], (uint8_t)irq->w[2], false);
 }
 

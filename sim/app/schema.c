@@ -254,8 +254,8 @@ static const struct cfg_field iommu_fields[] = {
 		  65536, 0, "context-cache entries"),
 	CFG_FIELD("interrupt_cache_entries", CFG_F_U32, struct sc_iommu, interrupt_cache_entries, 1,
 		  65536, 0, "interrupt entry cache entries"),
-	CFG_FIELD("fault_records", CFG_F_U32, struct sc_iommu, fault_records, 1, 256, 0,
-		  "fault recording registers (CAP.NFR)"),
+	CFG_FIELD("fault_records", CFG_F_U32, struct sc_iommu, fault_records, 1, 16, 0,
+		  "fault recording registers (CAP.NFR; 16 fit below the IOTLB registers)"),
 	CFG_FIELD("address_width", CFG_F_U32, struct sc_iommu, address_width, 39, 57, 0,
 		  "widest supported table (39, 48 or 57 bits: 3, 4 or 5 levels)"),
 	CFG_FIELD("iotlb_hit_ns", CFG_F_NS, struct sc_iommu, iotlb_hit_ps, 0, 1e5, 0,
@@ -664,8 +664,9 @@ static void check_nodes(struct walk *w, const struct sc_node *n, size_t count, c
 				       "'%s' is a %s on the root bus; put it below a root port",
 				       n[i].name, node_types[n[i].type]);
 		if (parent && n[i].type == SC_ROOT_PORT)
-			cfg_error_path(w->ctx, w->root, p, "a root port ('%s') sits on the root bus",
-				       n[i].name);
+			cfg_error_path(w->ctx, w->root, p,
+				       "root port '%s' is below '%s'; root ports sit on the root bus",
+				       n[i].name, parent->name);
 		if (parent && n[i].slot != 0)
 			cfg_error_path(w->ctx, w->root, p,
 				       "'%s' is at device %u below port '%s': below a PCIe port "
@@ -691,9 +692,11 @@ int scenario_load(struct cfg_ctx *ctx, const char *path, const char *const *sets
 
 	if (!root)
 		return (int)cfg_error_count(ctx);
+	/* A bad --set is reported, and the file is still checked: every error at once (unless
+	 * the file is not even a mapping, which the --set error has said already). */
 	for (size_t i = 0; i < nsets; i++)
 		cfg_override(ctx, &root, sets[i]);
-	if (cfg_error_count(ctx))
+	if (cfg_error_count(ctx) && root->kind != CFG_MAP)
 		return (int)cfg_error_count(ctx);
 	cfg_bind(ctx, &scenario_schema, root, out);
 	if (cfg_error_count(ctx))
