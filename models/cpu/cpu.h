@@ -74,6 +74,8 @@ void pcpu_service_irqs(struct pcpu *p);
 void pcpu_idle(struct pcpu *p);
 /* The same, giving up at deadline_ps. */
 void pcpu_idle_until(struct pcpu *p, uint64_t deadline_ps);
+/* Spin (busy: host time) until an interrupt or deadline_ps, then service interrupts. */
+void pcpu_poll_until(struct pcpu *p, uint64_t deadline_ps);
 /* Trace: the interrupt flow that last reached this pCPU's LAPIC (0: none), taken once. */
 void pcpu_note_flow(struct pcpu *p, uint64_t flow);
 uint64_t pcpu_take_flow(struct pcpu *p);
@@ -99,6 +101,7 @@ bool ept_translate(const struct ept *e, uint64_t gpa, bool write, uint64_t *hpa)
 
 struct vmx_exit {
 	uint32_t reason;
+	bool irq; /* the exit is part of an interrupt's delivery or completion */
 	uint64_t qual;
 	uint64_t gpa;   /* EPT violation */
 	unsigned size;  /* access size */
@@ -111,13 +114,26 @@ struct vmx_exit {
 	uint64_t args[4];
 };
 
-/* VMCS controls the hypervisor sets. */
+/* VMCS controls the hypervisor sets (Intel SDM vol. 3C ch. 24-25, 29). */
 struct vmx_controls {
 	bool ext_int_exiting;     /* pin-based: physical interrupts exit */
 	bool hlt_exiting;
 	bool intr_window_exiting; /* exit as soon as the guest can take an interrupt */
 	bool msr_trap_x2apic;     /* MSR bitmap: x2APIC MSRs (0x800-0x8ff) exit */
 	bool msr_trap_eoi;        /* ... including the EOI MSR */
+	bool apic_access;         /* virtualize APIC accesses: the xAPIC page traps (§29.4) */
+	/* APICv (§29) */
+	bool apic_reg_virt;       /* APIC-register virtualization, x2APIC mode virtualization */
+	bool virt_intr_delivery;  /* virtual-interrupt delivery from the virtual-APIC page */
+	uint32_t eoi_exit_bitmap[8]; /* vectors whose virtualized EOI exits (§29.1.2) */
+	bool posted_intr;         /* process posted interrupts (§29.6) */
+	uint8_t pi_nv;            /* their notification vector */
+	uint64_t pi_desc;         /* host-physical address of the posted-interrupt descriptor */
+	/* ELI-style exitless delivery: with external-interrupt exiting off, physical interrupts
+	 * go through a shadow IDT: vectors mapped to a guest vector are delivered to the guest,
+	 * the rest are not present and exit as #NP (Gordon et al., ASPLOS'12). */
+	bool shadow_idt;
+	int16_t shadow_idt_map[256]; /* physical vector -> guest vector, -1 not present */
 };
 
 /* The hypervisor's side of the vCPU: the VM-exit handler and the pre-entry hook. */
@@ -142,6 +158,11 @@ struct vcpu_cfg {
 struct vcpu_stats {
 	uint64_t exits[EXIT_REASON_MAX + 1];
 	uint64_t exits_total;
+	uint64_t exits_irq;        /* taken to deliver or complete an interrupt */
+	uint64_t virtual_deliveries; /* APICv: virtual interrupts delivered without an exit */
+	uint64_t posted_processed;   /* notification vectors processed in guest mode */
+	uint64_t shadow_deliveries;  /* ELI: physical interrupts delivered straight to the guest */
+	uint64_t eoi_virtualized;
 	uint64_t injections;
 	uint64_t guest_interrupts; /* vectors delivered to the guest's IDT */
 	uint64_t mmio_reads, mmio_writes, mmio_read_ps;
@@ -153,6 +174,8 @@ int vcpu_create(const struct vcpu_cfg *cfg, struct mem *mem, struct pcie_fabric 
 void vcpu_destroy(struct vcpu *v);
 void vcpu_set_hv(struct vcpu *v, const struct vcpu_hv_ops *ops, void *ctx);
 void vcpu_set_guest_idt(struct vcpu *v, vcpu_guest_idt_fn fn, void *ctx);
+/* The virtual-APIC page APICv works on (shared with the hypervisor's APIC emulation). */
+void vcpu_set_vapic(struct vcpu *v, struct lapic *vapic);
 struct vmx_controls *vcpu_controls(struct vcpu *v);
 struct ept *vcpu_ept(struct vcpu *v);
 void vcpu_set_ept(struct vcpu *v, struct ept *e);
@@ -171,6 +194,9 @@ void *vcpu_hv_data(const struct vcpu *v);
 void vcpu_launch(struct vcpu *v, struct pcpu *p);
 /* Ask for an event (interrupt) to be injected at the next VM entry. */
 void vcpu_inject(struct vcpu *v, uint8_t vector);
+/* Posted-interrupt processing: move PIR into the virtual-APIC page's IRR if ON is set
+ * (hardware on a notification; KVM's sync_pir_to_irr before entry). True if anything moved. */
+bool vcpu_pi_sync(struct vcpu *v);
 bool vcpu_guest_if(const struct vcpu *v);
 bool vcpu_in_guest(const struct vcpu *v);
 
@@ -196,6 +222,9 @@ uint64_t vcpu_rdtsc(struct vcpu *v);
 
 /* ---- what the hypervisor does with a vCPU (host mode, inside its exit handler) ---- */
 
+/* Halt polling: spin in the host for up to poll_ps (the pCPU stays busy, servicing host
+ * interrupts) until `runnable(ctx)`. True if it became runnable. */
+bool vcpu_poll(struct vcpu *v, bool (*runnable)(void *ctx), void *ctx, uint64_t poll_ps);
 /* Block the vCPU's thread in the host until `runnable(ctx)` is true, servicing host
  * interrupts meanwhile (the pCPU idles). */
 void vcpu_block(struct vcpu *v, bool (*runnable)(void *ctx), void *ctx);

@@ -181,6 +181,24 @@ void pcpu_idle_until(struct pcpu *p, uint64_t deadline_ps)
 	pcpu_service_irqs(p);
 }
 
+void pcpu_poll_until(struct pcpu *p, uint64_t deadline_ps)
+{
+	uint64_t t0;
+
+	pcpu_sync(p);
+	if (p->lapic && lapic_deliverable(p->lapic) >= 0) {
+		pcpu_service_irqs(p);
+		return;
+	}
+	t0 = sim_now();
+	sim_set_wait_label("halt polling");
+	sim_event_wait_until(p->wake, deadline_ps);
+	p->tm.host_ps += sim_now() - t0;
+	if (trace_on() && sim_now() > t0)
+		trace_span(sim_trace, p->track, "host", "halt poll", t0, sim_now(), NULL);
+	pcpu_service_irqs(p);
+}
+
 void pcpu_idle(struct pcpu *p)
 {
 	pcpu_idle_until(p, UINT64_MAX);

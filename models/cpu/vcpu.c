@@ -32,6 +32,7 @@ struct vcpu {
 	void *hv_ctx;
 	vcpu_guest_idt_fn idt;
 	void *idt_ctx;
+	struct lapic *vapic; /* the virtual-APIC page (APICv) */
 	bool in_guest;
 	bool guest_if;
 	int inject; /* vector to inject at the next entry, or -1 */
@@ -79,6 +80,8 @@ int vcpu_create(const struct vcpu_cfg *cfg, struct mem *mem, struct pcie_fabric 
 	v->ctl.hlt_exiting = true;
 	v->ctl.msr_trap_x2apic = true;
 	v->ctl.msr_trap_eoi = true;
+	for (int i = 0; i < 256; i++)
+		v->ctl.shadow_idt_map[i] = -1;
 	*out = v;
 	return 0;
 }
@@ -98,6 +101,11 @@ void vcpu_set_guest_idt(struct vcpu *v, vcpu_guest_idt_fn fn, void *ctx)
 {
 	v->idt = fn;
 	v->idt_ctx = ctx;
+}
+
+void vcpu_set_vapic(struct vcpu *v, struct lapic *vapic)
+{
+	v->vapic = vapic;
 }
 
 struct vmx_controls *vcpu_controls(struct vcpu *v)
@@ -193,6 +201,8 @@ static void vm_exit(struct vcpu *v, struct vmx_exit *e)
 
 	v->in_guest = false;
 	v->st.exits_total++;
+	if (e->irq)
+		v->st.exits_irq++;
 	if (e->reason <= EXIT_REASON_MAX)
 		v->st.exits[e->reason]++;
 	pcpu__charge(p, sim_cycles_to_ps(&p->cfg.clock, v->cfg.exit_cycles), PCPU_EXIT);
@@ -208,11 +218,99 @@ static void vm_exit(struct vcpu *v, struct vmx_exit *e)
 	}
 }
 
-static void exit_simple(struct vcpu *v, uint32_t reason)
+static void exit_simple(struct vcpu *v, uint32_t reason, bool irq)
 {
-	struct vmx_exit e = {.reason = reason};
+	struct vmx_exit e = {.reason = reason, .irq = irq};
 
 	vm_exit(v, &e);
+}
+
+/* Run the guest's handler for `vec` through its IDT: interrupt gate (IF clear), IRET. */
+static void deliver_to_guest(struct vcpu *v, uint8_t vec)
+{
+	struct pcpu *p = v->p;
+	uint64_t t0 = sim_now();
+
+	v->st.guest_interrupts++;
+	v->guest_if = false;
+	if (trace_on()) {
+		uint64_t flow = pcpu_take_flow(p);
+
+		if (flow)
+			trace_flow(sim_trace, p->track, "interrupt", flow, t0, 'f');
+	}
+	if (v->idt)
+		v->idt(v->idt_ctx, vec);
+	v->guest_if = true;
+	if (trace_on())
+		trace_span(sim_trace, p->track, "guest", "guest irq handler", t0, sim_now(), NULL);
+}
+
+bool vcpu_pi_sync(struct vcpu *v)
+{
+	uint64_t pd = v->ctl.pi_desc, ctl;
+	bool moved = false;
+
+	if (!v->ctl.posted_intr || !v->vapic)
+		return false;
+	ctl = mem_read64(v->mem, pd + PI_DESC_CTL);
+	if (!(ctl & PI_DESC_ON))
+		return false;
+	/* SDM §29.6: clear ON, OR the PIR into the virtual IRR, clear the PIR (atomically). */
+	mem_write64(v->mem, pd + PI_DESC_CTL, ctl & ~PI_DESC_ON);
+	for (unsigned w = 0; w < 4; w++) {
+		uint64_t pir = mem_read64(v->mem, pd + 8ull * w);
+
+		if (!pir)
+			continue;
+		mem_write64(v->mem, pd + 8ull * w, 0);
+		for (unsigned b = 0; b < 64; b++)
+			if (pir & (1ull << b)) {
+				lapic_accept(v->vapic, (uint8_t)(w * 64 + b), false);
+				moved = true;
+			}
+	}
+	return moved;
+}
+
+/* A physical interrupt is pending at this pCPU's LAPIC while the guest runs (§25.2, §29.6,
+ * and ELI's shadow IDT). Returns false if it must wait (the guest has interrupts off). */
+static bool take_physical(struct vcpu *v, int vec)
+{
+	struct pcpu *p = v->p;
+
+	if (!v->ctl.ext_int_exiting) {
+		if (!v->guest_if)
+			return false; /* recognized by the guest's IF, like bare metal */
+		lapic_ack(p->lapic);
+		if (v->ctl.shadow_idt && v->ctl.shadow_idt_map[vec] >= 0) {
+			v->st.shadow_deliveries++;
+			deliver_to_guest(v, (uint8_t)v->ctl.shadow_idt_map[vec]);
+		} else {
+			/* Not present in the shadow IDT: #NP, an exception exit. */
+			struct vmx_exit e = {.reason = EXIT_REASON_EXCEPTION_NMI, .irq = true};
+
+			e.vector = (uint8_t)vec;
+			e.qual = 11; /* #NP */
+			vm_exit(v, &e);
+		}
+		return true;
+	}
+	if (v->ctl.posted_intr && vec == v->ctl.pi_nv) {
+		/* Posted-interrupt processing: the notification is acknowledged and EOIed by the
+		 * processor, the PIR moves into the virtual-APIC page, no exit (§29.6). */
+		lapic_ack(p->lapic);
+		lapic_eoi(p->lapic);
+		v->st.posted_processed++;
+		vcpu_pi_sync(v);
+		return true;
+	}
+	/* Acknowledge interrupt on exit: the vector travels in the exit information. */
+	struct vmx_exit e = {.reason = EXIT_REASON_EXTERNAL_INTERRUPT, .irq = true};
+
+	e.vector = (uint8_t)lapic_ack(p->lapic);
+	vm_exit(v, &e);
+	return true;
 }
 
 /* Guest instruction boundary: take what is pending, in the architectural order. */
@@ -221,38 +319,27 @@ static void guest_poll(struct vcpu *v)
 	struct pcpu *p = v->p;
 
 	for (;;) {
-		if (v->ctl.ext_int_exiting && p->lapic && lapic_deliverable(p->lapic) >= 0) {
-			/* Acknowledge interrupt on exit: the vector travels in the exit info. */
-			struct vmx_exit e = {.reason = EXIT_REASON_EXTERNAL_INTERRUPT};
+		int vec = p->lapic ? lapic_deliverable(p->lapic) : -1;
 
-			e.vector = (uint8_t)lapic_ack(p->lapic);
-			vm_exit(v, &e);
+		if (vec >= 0 && take_physical(v, vec))
 			continue;
-		}
 		if (v->guest_if && v->ctl.intr_window_exiting) {
-			exit_simple(v, EXIT_REASON_INTERRUPT_WINDOW);
+			exit_simple(v, EXIT_REASON_INTERRUPT_WINDOW, true);
 			continue;
 		}
 		if (v->guest_if && v->inject >= 0) {
-			uint8_t vec = (uint8_t)v->inject;
-			uint64_t t0 = sim_now();
+			uint8_t iv = (uint8_t)v->inject;
 
 			v->inject = -1;
 			v->st.injections++;
-			v->st.guest_interrupts++;
-			v->guest_if = false; /* interrupt gate */
-			if (trace_on()) {
-				uint64_t flow = pcpu_take_flow(p);
-
-				if (flow)
-					trace_flow(sim_trace, p->track, "interrupt", flow, t0, 'f');
-			}
-			if (v->idt)
-				v->idt(v->idt_ctx, vec);
-			v->guest_if = true; /* IRET */
-			if (trace_on())
-				trace_span(sim_trace, p->track, "guest", "guest irq handler", t0,
-					   sim_now(), NULL);
+			deliver_to_guest(v, iv);
+			continue;
+		}
+		if (v->guest_if && v->ctl.virt_intr_delivery && v->vapic &&
+		    lapic_deliverable(v->vapic) >= 0) {
+			/* Virtual-interrupt delivery (§29.2.2): RVI > PPR, no exit. */
+			v->st.virtual_deliveries++;
+			deliver_to_guest(v, (uint8_t)lapic_ack(v->vapic));
 			continue;
 		}
 		return;
@@ -300,11 +387,67 @@ void vcpu_compute(struct vcpu *v, uint64_t cycles)
 	}
 }
 
+/* EOI virtualization (§29.1.2): the virtual ISR's highest bit clears; if the EOI-exit
+ * bitmap has that vector, an EOI-induced exit follows. */
+static void virtual_eoi(struct vcpu *v)
+{
+	int vec = lapic_highest_isr(v->vapic);
+
+	v->st.eoi_virtualized++;
+	lapic_eoi(v->vapic);
+	if (vec >= 0 && (v->ctl.eoi_exit_bitmap[vec / 32] & (1u << (vec % 32)))) {
+		struct vmx_exit e = {.reason = EXIT_REASON_EOI_INDUCED, .irq = true};
+
+		e.vector = (uint8_t)vec;
+		e.qual = (uint64_t)vec;
+		vm_exit(v, &e);
+	}
+}
+
+/* A guest write to an APIC register with APIC-register virtualization (§29.4.3, §29.5):
+ * EOI and TPR are virtualized; the rest lands in the virtual-APIC page and exits trap-like
+ * (APIC write) for the hypervisor to act on. */
+static void virtual_apic_write(struct vcpu *v, uint32_t off, uint64_t val)
+{
+	if (off == APIC_EOI) {
+		virtual_eoi(v);
+		return;
+	}
+	if (off == APIC_TASKPRI) {
+		lapic_reg_write(v->vapic, off, (uint32_t)val);
+		return;
+	}
+	struct vmx_exit e = {.reason = EXIT_REASON_APIC_WRITE, .write = true, .data = val};
+
+	e.qual = off;
+	e.irq = off == APIC_ICR || off == APIC_SELF_IPI;
+	vm_exit(v, &e);
+}
+
+static bool apic_page(const struct vcpu *v, uint64_t gpa)
+{
+	return v->ctl.apic_access && gpa >= APIC_DEFAULT_PHYS_BASE &&
+	       gpa < APIC_DEFAULT_PHYS_BASE + 0x1000;
+}
+
 uint64_t vcpu_mmio_read(struct vcpu *v, uint64_t gpa, unsigned size)
 {
 	uint64_t hpa, val = 0;
 
-	if (!v->ept || !ept_translate(v->ept, gpa, false, &hpa)) {
+	if (apic_page(v, gpa)) {
+		uint32_t off = (uint32_t)(gpa - APIC_DEFAULT_PHYS_BASE);
+
+		if (v->ctl.apic_reg_virt && v->vapic) {
+			val = lapic_reg_read(v->vapic, off); /* virtualized read, no exit */
+		} else {
+			struct vmx_exit e = {.reason = EXIT_REASON_APIC_ACCESS, .size = size};
+
+			e.qual = off;
+			e.gpa = gpa;
+			vm_exit(v, &e);
+			val = e.data;
+		}
+	} else if (!v->ept || !ept_translate(v->ept, gpa, false, &hpa)) {
 		struct vmx_exit e = {.reason = EXIT_REASON_EPT_VIOLATION, .gpa = gpa, .size = size};
 
 		e.qual = 0x1; /* data read */
@@ -327,7 +470,24 @@ void vcpu_mmio_write(struct vcpu *v, uint64_t gpa, unsigned size, uint64_t val)
 {
 	uint64_t hpa;
 
-	if (!v->ept || !ept_translate(v->ept, gpa, true, &hpa)) {
+	if (apic_page(v, gpa)) {
+		uint32_t off = (uint32_t)(gpa - APIC_DEFAULT_PHYS_BASE);
+
+		if (v->ctl.apic_reg_virt && v->vapic) {
+			virtual_apic_write(v, off, val);
+		} else {
+			/* APIC-access exit (fault-like): the hypervisor emulates the write. */
+			struct vmx_exit e = {.reason = EXIT_REASON_APIC_ACCESS,
+					     .size = size,
+					     .write = true,
+					     .data = val};
+
+			e.qual = off | (1u << 12); /* access type: linear write */
+			e.gpa = gpa;
+			e.irq = off == APIC_EOI;
+			vm_exit(v, &e);
+		}
+	} else if (!v->ept || !ept_translate(v->ept, gpa, true, &hpa)) {
 		struct vmx_exit e = {.reason = EXIT_REASON_EPT_VIOLATION,
 				     .gpa = gpa,
 				     .size = size,
@@ -369,9 +529,14 @@ void vcpu_pio_out(struct vcpu *v, uint16_t port, unsigned size, uint32_t val)
 	guest_poll(v);
 }
 
+static bool x2apic_msr(uint32_t msr)
+{
+	return msr >= APIC_BASE_MSR && msr <= APIC_BASE_MSR + 0xff;
+}
+
 static bool msr_traps(const struct vcpu *v, uint32_t msr)
 {
-	if (msr >= APIC_BASE_MSR && msr <= APIC_BASE_MSR + 0xff) {
+	if (x2apic_msr(msr)) {
 		if (msr == X2APIC_EOI_MSR)
 			return v->ctl.msr_trap_eoi;
 		return v->ctl.msr_trap_x2apic;
@@ -383,12 +548,15 @@ uint64_t vcpu_rdmsr(struct vcpu *v, uint32_t msr)
 {
 	struct vmx_exit e = {.reason = EXIT_REASON_MSR_READ, .msr = msr};
 	uint64_t val = 0;
+	uint32_t off = (msr - APIC_BASE_MSR) << 4;
 
 	if (msr_traps(v, msr)) {
 		vm_exit(v, &e);
 		val = e.data;
-	} else if (msr >= APIC_BASE_MSR && msr <= APIC_BASE_MSR + 0xff && v->p->lapic) {
-		val = lapic_reg_read(v->p->lapic, (msr - APIC_BASE_MSR) << 4);
+	} else if (x2apic_msr(msr) && v->ctl.apic_reg_virt && v->vapic) {
+		val = lapic_reg_read(v->vapic, off); /* virtualized x2APIC read */
+	} else if (x2apic_msr(msr) && v->p->lapic) {
+		val = lapic_reg_read(v->p->lapic, off); /* passed through: the real LAPIC */
 	}
 	guest_poll(v);
 	return val;
@@ -396,16 +564,24 @@ uint64_t vcpu_rdmsr(struct vcpu *v, uint32_t msr)
 
 void vcpu_wrmsr(struct vcpu *v, uint32_t msr, uint64_t val)
 {
+	uint32_t off = (msr - APIC_BASE_MSR) << 4;
+
 	if (msr_traps(v, msr)) {
 		struct vmx_exit e = {.reason = EXIT_REASON_MSR_WRITE,
 				     .msr = msr,
 				     .write = true,
 				     .data = val};
 
+		e.irq = msr == X2APIC_EOI_MSR || msr == X2APIC_ICR_MSR;
 		vm_exit(v, &e);
-	} else if (msr >= APIC_BASE_MSR && msr <= APIC_BASE_MSR + 0xff && v->p->lapic) {
-		/* Not intercepted: the write reaches the physical LAPIC. */
-		lapic_reg_write(v->p->lapic, (msr - APIC_BASE_MSR) << 4, (uint32_t)val);
+	} else if (x2apic_msr(msr) && v->ctl.apic_reg_virt && v->vapic) {
+		virtual_apic_write(v, off, val);
+	} else if (x2apic_msr(msr) && v->p->lapic) {
+		/* Not intercepted and not virtualized: the write reaches the physical LAPIC. */
+		if (msr == X2APIC_ICR_MSR)
+			lapic_write_icr(v->p->lapic, val);
+		else
+			lapic_reg_write(v->p->lapic, off, (uint32_t)val);
 	}
 	guest_poll(v);
 }
@@ -417,7 +593,7 @@ void vcpu_safe_halt(struct vcpu *v)
 	v->st.hlts++;
 	v->guest_if = true; /* STI: its one-instruction shadow keeps HLT atomic with it */
 	if (v->ctl.hlt_exiting) {
-		exit_simple(v, EXIT_REASON_HLT);
+		exit_simple(v, EXIT_REASON_HLT, false);
 	} else if (!(p->lapic && lapic_deliverable(p->lapic) >= 0) && v->inject < 0) {
 		/* HLT in guest mode: the pCPU halts until an interrupt. */
 		uint64_t t0 = sim_now();
@@ -464,6 +640,15 @@ void *vcpu_gpa_ptr(struct vcpu *v, uint64_t gpa, uint64_t len)
 uint64_t vcpu_rdtsc(struct vcpu *v)
 {
 	return sim_ps_to_cycles(&v->p->cfg.clock, sim_now());
+}
+
+bool vcpu_poll(struct vcpu *v, bool (*runnable)(void *ctx), void *ctx, uint64_t poll_ps)
+{
+	uint64_t poll_end = pcpu_sync(v->p) + poll_ps;
+
+	while (!runnable(ctx) && sim_now() < poll_end)
+		pcpu_poll_until(v->p, poll_end);
+	return runnable(ctx);
 }
 
 void vcpu_block(struct vcpu *v, bool (*runnable)(void *ctx), void *ctx)

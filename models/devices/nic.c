@@ -58,6 +58,8 @@ struct nic {
 	bool irq_check;
 	struct sim_event *wake;
 	int track;
+	void (*msi_probe)(void *ctx, unsigned entry, uint64_t t_ps);
+	void *msi_probe_ctx;
 	struct nic_stats st;
 };
 
@@ -167,6 +169,8 @@ static void eval_irq(struct nic *n, uint64_t now)
 		}
 		n->pend[n->npend++] = irq;
 		n->st.irqs_sent++;
+		if (n->msi_probe)
+			n->msi_probe(n->msi_probe_ctx, 0, now);
 	} else {
 		n->st.irqs_blocked++;
 	}
@@ -495,6 +499,13 @@ void nic_set_wire(struct nic *n, const struct nic_wire_ops *ops, void *ctx)
 {
 	n->wire = ops;
 	n->wire_ctx = ctx;
+}
+
+void nic_set_msi_probe(struct nic *n, void (*fn)(void *ctx, unsigned entry, uint64_t t_ps),
+		       void *ctx)
+{
+	n->msi_probe = fn;
+	n->msi_probe_ctx = ctx;
 }
 
 void nic_wire_kick(struct nic *n)

@@ -43,6 +43,9 @@ int nic_create(const struct nic_cfg *cfg, struct pcie_fabric *fab, struct nic **
 void nic_destroy(struct nic *n);
 struct pcie_fn *nic_fn(const struct nic *n);
 void nic_set_wire(struct nic *n, const struct nic_wire_ops *ops, void *ctx);
+/* Measurement: called with the MSI-X entry and time of every interrupt message sent. */
+void nic_set_msi_probe(struct nic *n, void (*fn)(void *ctx, unsigned entry, uint64_t t_ps),
+		       void *ctx);
 /* The wire has news (traffic started): the engine should ask for frames again. */
 void nic_wire_kick(struct nic *n);
 /* Start the DMA engine actor. */

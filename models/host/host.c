@@ -40,6 +40,7 @@ struct host {
 	struct irq_slot (*idt)[256]; /* per pCPU */
 	struct host_stats st;
 	struct sim_event *spin_ev;
+	bool defer_eoi;
 };
 
 static int free_add(struct host *h, uint64_t base, uint64_t npages)
@@ -385,6 +386,24 @@ int host_irq_alloc(struct host *h, unsigned cpu, host_irq_handler fn, void *ctx,
 	return -ENOSPC;
 }
 
+int host_irq_set_system(struct host *h, uint8_t vector, host_irq_handler fn, void *ctx)
+{
+	if (vector <= LAST_DEVICE_VECTOR)
+		return -EINVAL;
+	for (unsigned c = 0; c < h->m.npcpus; c++) {
+		if (h->idt[c][vector].fn)
+			return -EBUSY;
+		h->idt[c][vector].fn = fn;
+		h->idt[c][vector].ctx = ctx;
+	}
+	return 0;
+}
+
+void host_irq_defer_eoi(struct host *h)
+{
+	h->defer_eoi = true;
+}
+
 void host_irq_free(struct host *h, unsigned cpu, uint8_t vector)
 {
 	if (cpu < h->m.npcpus)
@@ -408,6 +427,7 @@ void host_dispatch_irq(void *ctx, struct pcpu *p, uint8_t vector)
 	const struct irq_slot *s = cpu < h->m.npcpus ? &h->idt[cpu][vector] : NULL;
 
 	pcpu_charge_cycles(p, h->cfg.costs.irq_entry_cycles);
+	h->defer_eoi = false;
 	if (s && s->fn) {
 		h->st.irqs++;
 		s->fn(s->ctx, p, vector);
@@ -415,7 +435,12 @@ void host_dispatch_irq(void *ctx, struct pcpu *p, uint8_t vector)
 		h->st.spurious_irqs++;
 	}
 	/* x86 Linux EOIs the local APIC for an edge-triggered MSI vector (an x2APIC MSR write
-	 * in the host: no exit, a few cycles). */
+	 * in the host: no exit, a few cycles) -- unless the handler left it to the guest. */
+	if (h->defer_eoi) {
+		h->st.deferred_eois++;
+		h->defer_eoi = false;
+		return;
+	}
 	pcpu_charge_cycles(p, h->cfg.costs.eoi_cycles);
 	lapic_eoi(pcpu_lapic(p));
 }

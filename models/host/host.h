@@ -95,13 +95,22 @@ unsigned hh_cpu_apic_id(struct host *h, unsigned cpu);
 int host_irq_alloc(struct host *h, unsigned cpu, host_irq_handler fn, void *ctx,
 		   uint8_t *vector);
 void host_irq_free(struct host *h, unsigned cpu, uint8_t vector);
+/* A system vector (Linux's arch/x86/include/asm/irq_vectors.h) on every pCPU. */
+#define HOST_POSTED_INTR_VECTOR        0xf2
+#define HOST_POSTED_INTR_WAKEUP_VECTOR 0xf1
+#define HOST_RESCHEDULE_VECTOR         0xfd
+#define HOST_LOCAL_TIMER_VECTOR        0xec
+int host_irq_set_system(struct host *h, uint8_t vector, host_irq_handler fn, void *ctx);
+/* From inside a handler: leave the vector in service at the LAPIC (someone else -- the guest,
+ * with EOI passed through -- will EOI it). */
+void host_irq_defer_eoi(struct host *h);
 /* Send an IPI from the calling pCPU to pCPU `cpu` (x2APIC ICR write). */
 void hh_send_ipi(struct host *h, unsigned cpu, uint8_t vector);
 /* The host's interrupt dispatcher (installed on every pCPU). */
 void host_dispatch_irq(void *ctx, struct pcpu *p, uint8_t vector);
 
 struct host_stats {
-	uint64_t irqs, spurious_irqs, mmio_reads, mmio_writes, cfg_reads, cfg_writes;
+	uint64_t irqs, spurious_irqs, deferred_eois, mmio_reads, mmio_writes, cfg_reads, cfg_writes;
 	uint64_t pages_allocated, pages_in_use, pages_in_use_peak;
 	uint64_t spins, spin_ps;
 };

@@ -20,71 +20,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PAGE 4096ull
-#define MAX_VCPUS 16
-#define MAX_TRAPS 32
-#define MAX_VMS 8
-#define KVM_ENOSYS 1000
+#include "models/host/hv_internal.h"
 
-struct hv_vcpu {
-	struct vm *vm;
-	struct vcpu *v;
-	struct lapic *vlapic;
-	struct pcpu *p;
-	bool x2apic;
-	bool halted;
-	struct sim_event *never; /* a vCPU whose guest returned waits here */
-};
-
-struct trap {
-	uint64_t gpa, size;
-	const struct hv_trap_ops *ops;
-	void *ctx;
-};
-
-struct vpci_slot {
-	const struct hv_vpci_ops *ops;
-	void *ctx;
-};
-
-struct vm {
-	struct hv *hv;
-	struct vm_cfg cfg;
-	uint64_t ram_hpa;
-	unsigned nranges;
-	uint64_t rgpa[2], rhpa[2], rsize[2];
-	struct ept *ept;
-	struct hv_vcpu vc[MAX_VCPUS];
-	struct trap traps[MAX_TRAPS];
-	unsigned ntraps;
-	struct vpci_slot vpci[256];
-	uint64_t mmio_next;
-	uint32_t cf8; /* config mechanism #1 address latch */
-	struct vm_stats st;
-};
-
-struct hv {
-	struct host *h;
-	struct hv_cfg cfg;
-	uint8_t kick_vector[256];
-	struct vm *vms[MAX_VMS];
-	unsigned nvms;
-};
-
-static void charge(struct vm *vm, uint64_t cycles)
-{
-	hh_cpu_work(vm->hv->h, cycles);
-}
+#define charge hv__charge
 
 /* ---- kicks: get a vCPU to look at its LAPIC ---- */
-
-static void kick_irq(void *ctx, struct pcpu *p, uint8_t vector)
-{
-	/* KVM's reschedule IPI: its only job was to cause the exit (or the wake-up). */
-	(void)ctx;
-	(void)p;
-	(void)vector;
-}
 
 static void vlapic_notify(void *ctx)
 {
@@ -98,7 +38,7 @@ static void vlapic_notify(void *ctx)
 	if (self != hc->p) {
 		/* Running in guest mode elsewhere: an IPI forces the exit that lets us inject. */
 		hc->vm->st.ipis_sent++;
-		hh_send_ipi(hc->vm->hv->h, pcpu_id(hc->p), hc->vm->hv->kick_vector[pcpu_id(hc->p)]);
+		hh_send_ipi(hc->vm->hv->h, pcpu_id(hc->p), HOST_RESCHEDULE_VECTOR);
 	}
 }
 
@@ -112,12 +52,11 @@ int hv_create(struct host *h, const struct hv_cfg *cfg, struct hv **out)
 		return -ENOMEM;
 	hv->h = h;
 	hv->cfg = *cfg;
-	for (unsigned c = 0; c < m->npcpus; c++) {
-		rc = host_irq_alloc(h, c, kick_irq, hv, &hv->kick_vector[c]);
-		if (rc) {
-			free(hv);
-			return rc;
-		}
+	(void)m;
+	rc = hv__irq_init(hv);
+	if (rc) {
+		free(hv);
+		return rc;
 	}
 	*out = hv;
 	return 0;
@@ -227,14 +166,7 @@ static struct trap *find_trap(struct vm *vm, uint64_t gpa)
 	return NULL;
 }
 
-static bool vcpu_runnable(void *ctx)
-{
-	struct hv_vcpu *hc = ctx;
-
-	return lapic_deliverable(hc->vlapic) >= 0;
-}
-
-static struct hv_vcpu *vcpu_by_apic(struct vm *vm, uint32_t apic_id)
+struct hv_vcpu *hv__vcpu_by_apic(struct vm *vm, uint32_t apic_id)
 {
 	return apic_id < vm->cfg.nvcpus ? &vm->vc[apic_id] : NULL;
 }
@@ -249,24 +181,22 @@ static void apic_msr(struct vm *vm, struct hv_vcpu *hc, struct vmx_exit *e)
 		e->data = off == APIC_ID ? vcpu_id(hc->v) : lapic_reg_read(hc->vlapic, off);
 		return;
 	}
-	switch (off) {
-	case APIC_EOI:
-		vm->st.eois++;
-		lapic_eoi(hc->vlapic);
-		break;
-	case APIC_ICR: {
-		struct hv_vcpu *t = vcpu_by_apic(vm, (uint32_t)(e->data >> 32));
+	hv__apic_write(vm, hc, off, e->data);
+}
 
-		if (t)
-			lapic_accept(t->vlapic, (uint8_t)e->data, false);
-		break;
+/* An xAPIC access to the APIC-access page without register virtualization: emulate it. */
+static void apic_access(struct vm *vm, struct hv_vcpu *hc, struct vmx_exit *e)
+{
+	uint32_t off = (uint32_t)(e->qual & 0xfff);
+
+	vm->st.apic_accesses++;
+	charge(vm, vm->hv->cfg.costs.apic_access);
+	if (!e->write) {
+		e->data = off == APIC_ID ? (uint64_t)vcpu_id(hc->v) << 24
+					 : lapic_reg_read(hc->vlapic, off);
+		return;
 	}
-	case APIC_SELF_IPI:
-		lapic_accept(hc->vlapic, (uint8_t)e->data, false);
-		break;
-	default:
-		lapic_reg_write(hc->vlapic, off, (uint32_t)e->data);
-	}
+	hv__apic_write(vm, hc, off, e->data);
 }
 
 static void handle_exit(void *ctx, struct vcpu *v, struct vmx_exit *e)
@@ -287,17 +217,41 @@ static void handle_exit(void *ctx, struct vcpu *v, struct vmx_exit *e)
 		break;
 	case EXIT_REASON_HLT:
 		charge(vm, c->hlt);
-		if (!vcpu_runnable(hc)) {
+		if (!hv__runnable(hc)) {
 			uint64_t t0 = pcpu_sync(hc->p);
 
 			hc->halted = true;
 			vm->st.halts++;
-			vcpu_block(v, vcpu_runnable, hc);
+			if (vm->cfg.halt_poll_ps && vcpu_poll(v, hv__runnable, hc, vm->cfg.halt_poll_ps)) {
+				vm->st.polls_won++;
+			} else {
+				hv__pre_block(hc);
+				vcpu_block(v, hv__runnable, hc);
+				hv__post_block(hc);
+				vm->st.wakeups++;
+				charge(vm, c->wakeup);
+			}
 			hc->halted = false;
-			vm->st.wakeups++;
 			vm->st.halted_ps += sim_now() - t0;
-			charge(vm, c->wakeup);
 		}
+		break;
+	case EXIT_REASON_EXCEPTION_NMI:
+		/* ELI: a vector not in the shadow IDT (#NP): it was the host's interrupt. */
+		charge(vm, c->exception);
+		if (e->qual == 11)
+			host_dispatch_irq(vm->hv->h, hc->p, e->vector);
+		break;
+	case EXIT_REASON_APIC_ACCESS:
+		apic_access(vm, hc, e);
+		break;
+	case EXIT_REASON_APIC_WRITE:
+		charge(vm, c->apic_write);
+		hv__apic_write(vm, hc, (uint32_t)e->qual, e->data);
+		break;
+	case EXIT_REASON_EOI_INDUCED:
+		/* A level-triggered vector's EOI: the I/O APIC must hear of it. */
+		charge(vm, c->eoi_induced);
+		vm->st.eois++;
 		break;
 	case EXIT_REASON_EPT_VIOLATION: {
 		struct trap *t = find_trap(vm, e->gpa);
@@ -363,26 +317,10 @@ static void handle_exit(void *ctx, struct vcpu *v, struct vmx_exit *e)
 	}
 }
 
-/* Before entry: inject the highest deliverable vector if the guest can take it, or ask for
- * an exit as soon as it can (KVM's inject_pending_event + enable_irq_window). */
 static void pre_entry(void *ctx, struct vcpu *v)
 {
-	struct hv_vcpu *hc = ctx;
-	struct vm *vm = hc->vm;
-	struct vmx_controls *ctl = vcpu_controls(v);
-
-	if (lapic_deliverable(hc->vlapic) < 0) {
-		ctl->intr_window_exiting = false;
-		return;
-	}
-	if (!vcpu_guest_if(v)) {
-		ctl->intr_window_exiting = true;
-		return;
-	}
-	ctl->intr_window_exiting = false;
-	charge(vm, vm->hv->cfg.costs.inject);
-	vcpu_inject(v, (uint8_t)lapic_ack(hc->vlapic));
-	vm->st.injections++;
+	(void)v;
+	hv__pre_entry(ctx);
 }
 
 static const struct vcpu_hv_ops vmx_ops = {handle_exit, pre_entry};
@@ -475,6 +413,10 @@ int hv_vm_create(struct hv *hv, const struct vm_cfg *cfg, struct vm **out)
 		vcpu_set_hv(hc->v, &vmx_ops, hc);
 		vcpu_set_hv_data(hc->v, hc);
 		vcpu_set_ept(hc->v, vm->ept);
+		/* x2APIC from the start: the guest kernel enables it through IA32_APIC_BASE. */
+		rc = hv__vcpu_irq_setup(vm, hc);
+		if (rc)
+			goto fail;
 	}
 	rc = vm_add_trap(vm, GUEST_ECAM_BASE, GUEST_ECAM_SIZE, &ecam_ops, vm);
 	if (!rc)
@@ -618,12 +560,11 @@ int vm_add_vpci(struct vm *vm, uint8_t devfn, const struct hv_vpci_ops *ops, voi
 
 void vm_inject_msi(struct vm *vm, uint64_t addr, uint32_t data)
 {
-	struct hv_vcpu *hc = vcpu_by_apic(vm, (uint32_t)((addr >> 12) & 0xff));
+	struct hv_vcpu *hc = hv__vcpu_by_apic(vm, (uint32_t)((addr >> 12) & 0xff));
 
 	vm->st.msi_injected++;
-	if (!hc)
-		return;
-	lapic_accept(hc->vlapic, (uint8_t)data, data & (1u << 15));
+	if (hc)
+		hv__deliver(vm, hc, (uint8_t)data, data & (1u << 15));
 }
 
 unsigned vm_dest_pcpu(const struct vm *vm, uint64_t msi_addr)

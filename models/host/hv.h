@@ -37,6 +37,12 @@ struct hv_costs {
 	uint64_t user_exit;     /* an exit served by the user-space VMM (config space, PIO) */
 	uint64_t kernel_mmio;   /* an MMIO exit served in the kernel */
 	uint64_t vmcall;
+	uint64_t apic_access;   /* an xAPIC access exit: decode and emulate */
+	uint64_t apic_write;    /* APICv: a trap-like APIC-write exit */
+	uint64_t eoi_induced;   /* APICv: an EOI-induced exit */
+	uint64_t exception;     /* ELI: a #NP exit for a vector not in the shadow IDT */
+	uint64_t pi_wakeup;     /* the posted-interrupt wakeup handler */
+	uint64_t post;          /* posting an interrupt into a descriptor from software */
 };
 
 struct hv_cfg {
@@ -63,6 +69,8 @@ struct vm_cfg {
 	unsigned pcpu[16];  /* pinning: vCPU i runs on pCPU pcpu[i] */
 	uint64_t ram_bytes;
 	enum hv_irq_mode irq_mode;
+	int host_irq_pcpu;  /* pCPU that takes assigned devices' host vectors; -1: the vCPU's */
+	uint64_t halt_poll_ps; /* KVM halt polling window before a halted vCPU blocks */
 	struct vcpu_cfg vcpu; /* template: exit/entry costs */
 	/* The guest kernel's entry, run on each vCPU in guest mode. */
 	void (*guest_entry)(void *ctx, struct vcpu *v);
@@ -71,8 +79,9 @@ struct vm_cfg {
 
 struct vm_stats {
 	uint64_t injections, msi_injected, ipis_sent, wakeups, unhandled_mmio, unhandled_io;
-	uint64_t cfg_reads, cfg_writes, apic_msr_accesses, eois;
-	uint64_t halts, halted_ps;
+	uint64_t cfg_reads, cfg_writes, apic_msr_accesses, apic_accesses, eois;
+	uint64_t halts, halted_ps, polls_won; /* halts that polling caught in time */
+	uint64_t posted, notifications_sent, pi_wakeups, reflected;
 };
 
 int hv_create(struct host *h, const struct hv_cfg *cfg, struct hv **out);
@@ -104,9 +113,22 @@ int vm_add_trap(struct vm *vm, uint64_t gpa, uint64_t size, const struct hv_trap
 void vm_del_trap(struct vm *vm, uint64_t gpa);
 int vm_add_vpci(struct vm *vm, uint8_t devfn, const struct hv_vpci_ops *ops, void *ctx);
 
-/* Deliver a guest MSI (guest address/data) to the VM: the in-kernel irqfd path. */
+/* Deliver a guest MSI (guest address/data) to the VM: the in-kernel irqfd path, by the VM's
+ * interrupt mode (inject into the emulated LAPIC, or post into the vCPU's descriptor). */
 void vm_inject_msi(struct vm *vm, uint64_t addr, uint32_t data);
+/* An assigned device's host vector fired on pCPU p (from vfio's handler): deliver the guest
+ * MSI it stands for, by the VM's interrupt mode. */
+void vm_assigned_irq(struct vm *vm, struct pcpu *p, uint8_t host_vector, uint64_t guest_addr,
+		     uint32_t guest_data);
 /* The pCPU a guest MSI destination (guest APIC ID) runs on. */
 unsigned vm_dest_pcpu(const struct vm *vm, uint64_t msi_addr);
+/* The pCPU whose LAPIC takes an assigned device's host vector for this guest MSI. */
+unsigned vm_host_irq_pcpu(const struct vm *vm, uint64_t msi_addr);
+/* ELI: route a host vector straight to a guest vector through the vCPU's shadow IDT. */
+void vm_shadow_idt_map(struct vm *vm, uint64_t msi_addr, uint8_t host_vector,
+		       uint8_t guest_vector);
+/* Posted modes: the host-physical address of the destination vCPU's descriptor. */
+uint64_t vm_pi_desc(const struct vm *vm, uint64_t msi_addr);
+enum hv_irq_mode vm_irq_mode(const struct vm *vm);
 
 #endif

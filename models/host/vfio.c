@@ -19,6 +19,7 @@ struct vfio_vec {
 	unsigned idx;
 	uint32_t addr_lo, addr_hi, data, ctrl; /* the guest's entry */
 	bool active;                           /* host side set up */
+	bool posted;                           /* through a posted IRTE, no host vector */
 	unsigned cpu;
 	uint8_t host_vector;
 	uint32_t irte;
@@ -65,37 +66,56 @@ static void vec_irq(void *ctx, struct pcpu *p, uint8_t vector)
 	struct vfio_vec *v = ctx;
 	struct vfio_dev *d = v->d;
 
-	(void)p;
-	(void)vector;
 	d->st.irqs++;
 	/* vfio_msihandler -> eventfd -> irqfd -> kvm_set_msi, all in the host kernel. */
 	hh_cpu_work(d->h, hv_costs(vm_hv(d->vm))->irqfd);
-	vm_inject_msi(d->vm, v->addr_lo | (uint64_t)v->addr_hi << 32, v->data);
+	vm_assigned_irq(d->vm, p, vector, v->addr_lo | (uint64_t)v->addr_hi << 32, v->data);
 }
 
 static int vec_enable(struct vfio_dev *d, struct vfio_vec *v)
 {
+	uint64_t gaddr = v->addr_lo | (uint64_t)v->addr_hi << 32;
+	enum hv_irq_mode mode = vm_irq_mode(d->vm);
 	uint64_t addr;
 	uint32_t data;
 	int rc;
 
 	if (!v->active) {
-		v->cpu = vm_dest_pcpu(d->vm, v->addr_lo);
-		rc = host_irq_alloc(d->h, v->cpu, vec_irq, v, &v->host_vector);
-		if (rc)
-			return rc;
-		if (vtd_drv_ir_enabled(d->iommu)) {
+		if (mode == HV_IRQ_VTD_POSTED) {
+			/* VT-d posting: the IRTE points at the destination vCPU's descriptor and
+			 * carries the guest's own vector; no host vector at all. */
+			if (!vtd_drv_posting(d->iommu))
+				return -ENOTSUP;
 			rc = vtd_irte_alloc(d->iommu, &v->irte);
 			if (!rc)
-				rc = vtd_irte_set_remapped(d->iommu, v->irte,
-							   hh_cpu_apic_id(d->h, v->cpu),
-							   v->host_vector, d->pdev.bdf);
+				rc = vtd_irte_set_posted(d->iommu, v->irte, vm_pi_desc(d->vm, gaddr),
+							 (uint8_t)v->data, d->pdev.bdf, false);
 			if (rc)
 				return rc;
 			vtd_irte_msi(v->irte, &addr, &data);
+			v->posted = true;
 		} else {
-			addr = MSI_ADDR_BASE | (hh_cpu_apic_id(d->h, v->cpu) << 12);
-			data = v->host_vector;
+			/* ELI needs the vector on the vCPU's own pCPU (its shadow IDT takes it). */
+			v->cpu = mode == HV_IRQ_ELI ? vm_dest_pcpu(d->vm, gaddr)
+						    : vm_host_irq_pcpu(d->vm, gaddr);
+			rc = host_irq_alloc(d->h, v->cpu, vec_irq, v, &v->host_vector);
+			if (rc)
+				return rc;
+			if (mode == HV_IRQ_ELI)
+				vm_shadow_idt_map(d->vm, gaddr, v->host_vector, (uint8_t)v->data);
+			if (vtd_drv_ir_enabled(d->iommu)) {
+				rc = vtd_irte_alloc(d->iommu, &v->irte);
+				if (!rc)
+					rc = vtd_irte_set_remapped(d->iommu, v->irte,
+								   hh_cpu_apic_id(d->h, v->cpu),
+								   v->host_vector, d->pdev.bdf);
+				if (rc)
+					return rc;
+				vtd_irte_msi(v->irte, &addr, &data);
+			} else {
+				addr = MSI_ADDR_BASE | (hh_cpu_apic_id(d->h, v->cpu) << 12);
+				data = v->host_vector;
+			}
 		}
 		hh_writel(d->h, phys_table(d, v->idx, PCI_MSIX_ENTRY_LOWER_ADDR), (uint32_t)addr);
 		hh_writel(d->h, phys_table(d, v->idx, PCI_MSIX_ENTRY_UPPER_ADDR),

@@ -643,6 +643,27 @@ int vtd_irte_set_remapped(struct vtd_drv *d, uint32_t index, uint32_t apic_id, u
 	return flush_iec(d, false, index);
 }
 
+int vtd_irte_set_posted(struct vtd_drv *d, uint32_t index, uint64_t pi_desc, uint8_t vector,
+			uint16_t sid, bool urgent)
+{
+	uint64_t lo, hi;
+
+	if (!d->ir || index >= d->cfg.irt_entries || !(d->cap & CAP_PI) || (pi_desc & 63))
+		return -EINVAL;
+	/* PDA: bits 31:6 of the descriptor address in IRTE bits 63:38, bits 63:32 in 127:96. */
+	lo = IRTE_P | IRTE_IM | ((uint64_t)vector << IRTE_V_SHIFT) | (urgent ? IRTE_URG : 0) |
+	     (((pi_desc >> 6) & 0x3ffffffull) << 38);
+	hi = sid | ((uint64_t)IRTE_SVT_SID << 18) | ((pi_desc >> 32) << 32);
+	hh_mem_write64(d->h, d->irt + index * 16ull + 8, hi);
+	hh_mem_write64(d->h, d->irt + index * 16ull, lo);
+	return flush_iec(d, false, index);
+}
+
+bool vtd_drv_posting(const struct vtd_drv *d)
+{
+	return d->ir && (d->cap & CAP_PI);
+}
+
 void vtd_irte_msi(uint32_t index, uint64_t *addr, uint32_t *data)
 {
 	/* Remappable format, SHV set, subhandle 0 in the data (Linux does the same). */

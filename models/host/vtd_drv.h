@@ -72,6 +72,11 @@ void vtd_irte_free(struct vtd_drv *d, uint32_t index);
 /* Remapped-format IRTE (VT-d §9.10) with source-ID validation of sid; flushes the IEC. */
 int vtd_irte_set_remapped(struct vtd_drv *d, uint32_t index, uint32_t apic_id, uint8_t vector,
 			  uint16_t sid);
+/* Posted-format IRTE (VT-d §9.11): interrupts from sid are posted as `vector` into the
+ * posted-interrupt descriptor at pi_desc (64-byte aligned); urgent ones notify even with SN. */
+int vtd_irte_set_posted(struct vtd_drv *d, uint32_t index, uint64_t pi_desc, uint8_t vector,
+			uint16_t sid, bool urgent);
+bool vtd_drv_posting(const struct vtd_drv *d);
 /* The remappable-format MSI address/data that select IRTE `index` (VT-d §5.1.2.2). */
 void vtd_irte_msi(uint32_t index, uint64_t *addr, uint32_t *data);
 bool vtd_drv_ir_enabled(const struct vtd_drv *d);

@@ -52,7 +52,9 @@
 
 struct counters {
 	uint64_t engine_calls;
-	uint64_t exits_total, exits[EXIT_REASON_MAX + 1];
+	uint64_t exits_total, exits[EXIT_REASON_MAX + 1], exits_irq;
+	uint64_t virtual_deliveries, posted_processed, shadow_deliveries, injected;
+	uint64_t pi_wakeups, polls_won, notifications, reflected, sw_posted;
 	uint64_t guest_irqs, guest_spurious;
 	uint64_t ir_remapped, ir_posted, ir_compat, ir_blocked;
 	uint64_t iotlb_lookups, iotlb_hits, iotlb_misses, iotlb_evictions;
@@ -69,6 +71,21 @@ struct counters {
 struct dev_owner {
 	struct pcie_fn *fn;
 	unsigned vm;
+	uint8_t guest_devfn;
+};
+
+/* Interrupt latency: from a device's MSI write to the first instruction of the guest's
+ * interrupt entry for one of that device's vectors. Messages that arrive while an earlier
+ * one is still pending are delivered together: they count as coalesced. */
+#define MSI_FIFO 4096
+struct irq_latency {
+	uint64_t t[MSI_FIFO];
+	unsigned head, n;
+	uint8_t devfn;
+	struct gk *g;
+	struct sim_samples lat;
+	uint64_t coalesced, overflow;
+	bool measuring;
 };
 
 struct machine {
@@ -96,6 +113,7 @@ struct machine {
 	unsigned nvfio;
 	struct gk_param params[8][8];
 	struct wl_stream_rx *wl;
+	struct irq_latency il;
 	/* run */
 	int status;
 	char err[512];
@@ -389,6 +407,11 @@ static void snapshot(const struct machine *m, struct counters *c)
 								       m->pcpu[vm_config(vm)->pcpu[i]]);
 
 			c->exits_total += vs->exits_total;
+			c->exits_irq += vs->exits_irq;
+			c->virtual_deliveries += vs->virtual_deliveries;
+			c->posted_processed += vs->posted_processed;
+			c->shadow_deliveries += vs->shadow_deliveries;
+			c->injected += vs->injections;
 			for (unsigned r = 0; r <= EXIT_REASON_MAX; r++)
 				c->exits[r] += vs->exits[r];
 			c->guest_ps += pt->guest_ps;
@@ -401,6 +424,11 @@ static void snapshot(const struct machine *m, struct counters *c)
 		c->halts += st->halts;
 		c->wakeups += st->wakeups;
 		c->ipis += st->ipis_sent;
+		c->pi_wakeups += st->pi_wakeups;
+		c->polls_won += st->polls_won;
+		c->notifications += st->notifications_sent;
+		c->reflected += st->reflected;
+		c->sw_posted += st->posted;
 		if (m->gk[v]) {
 			c->guest_irqs += gk_stats(m->gk[v])->irqs;
 			c->guest_spurious += gk_stats(m->gk[v])->spurious_irqs;
@@ -456,6 +484,42 @@ static void diff(struct counters *out, const struct counters *a, const struct co
 		po[i] = pb[i] - pa[i];
 }
 
+/* ---- interrupt latency probes ---- */
+
+static void msi_probe(void *ctx, unsigned entry, uint64_t t_ps)
+{
+	struct irq_latency *il = ctx;
+
+	(void)entry;
+	if (il->n == MSI_FIFO) {
+		il->head = (il->head + 1) % MSI_FIFO;
+		il->n--;
+		il->overflow++;
+	}
+	il->t[(il->head + il->n) % MSI_FIFO] = t_ps;
+	il->n++;
+}
+
+static void irq_probe(void *ctx, uint8_t vector, uint64_t t_ps)
+{
+	struct irq_latency *il = ctx;
+	uint64_t first;
+
+	if (!il->n || !gk_vector_of(il->g, vector, il->devfn))
+		return;
+	first = il->t[il->head];
+	il->head = (il->head + 1) % MSI_FIFO;
+	il->n--;
+	while (il->n && il->t[il->head] <= t_ps) {
+		il->head = (il->head + 1) % MSI_FIFO;
+		il->n--;
+		if (il->measuring)
+			il->coalesced++;
+	}
+	if (il->measuring && t_ps >= first)
+		sim_samples_add(&il->lat, t_ps - first);
+}
+
 /* ---- the controller: host boot, VMs, the measurement window ---- */
 
 static void on_start(void *ctx)
@@ -464,6 +528,7 @@ static void on_start(void *ctx)
 
 	m->started = true;
 	m->t_start = sim_now();
+	m->il.measuring = true;
 	snapshot(m, &m->c0);
 }
 
@@ -482,6 +547,7 @@ static void on_done(void *ctx)
 		return;
 	m->done = true;
 	m->t_end = sim_now();
+	m->il.measuring = false;
 	snapshot(m, &m->c1);
 	pcpu_kick(m->pcpu[0]);
 }
@@ -504,6 +570,7 @@ static int boot_vm(struct machine *m, unsigned v)
 	gc.costs.irq_exit = sv->guest.irq_exit_cycles;
 	gc.costs.net_rx = sv->guest.net_rx_cycles;
 	gc.pci_conf_io = sv->guest.pci_config == SC_PCICONF_IO;
+	gc.xapic = sv->guest.apic == SC_APIC_XAPIC;
 	pp[0] = (struct gk_param){"ptnic", "ring_size", sv->guest.ptnic.ring_size};
 	pp[1] = (struct gk_param){"ptnic", "budget", sv->guest.ptnic.budget};
 	pp[2] = (struct gk_param){"ptnic", "itr", sv->guest.ptnic.itr};
@@ -523,6 +590,8 @@ static int boot_vm(struct machine *m, unsigned v)
 		vc.pcpu[i] = sv->npcpus ? sv->pcpus[i] : 1 + i;
 	vc.ram_bytes = sv->memory_mib << 20;
 	vc.irq_mode = (enum hv_irq_mode)sv->interrupt_mode;
+	vc.host_irq_pcpu = sv->host_irq_pcpu_set ? (int)sv->host_irq_pcpu : -1;
+	vc.halt_poll_ps = sv->halt_poll_ps;
 	vc.vcpu.exit_cycles = m->sc->machine.cpu.vmexit_cycles;
 	vc.vcpu.entry_cycles = m->sc->machine.cpu.vmentry_cycles;
 	vc.vcpu.mmio_issue_cycles = m->sc->machine.cpu.mmio_write_cycles;
@@ -564,6 +633,7 @@ static int boot_vm(struct machine *m, unsigned v)
 		m->nvfio++;
 		m->owners[m->nowners].fn = fn;
 		m->owners[m->nowners].vm = v;
+		m->owners[m->nowners].guest_devfn = fc.guest_devfn;
 		m->nowners++;
 	}
 	return 0;
@@ -639,6 +709,12 @@ static void controller(void *arg)
 	hcst->user_exit = sc->hypervisor.user_exit;
 	hcst->kernel_mmio = sc->hypervisor.kernel_mmio;
 	hcst->vmcall = sc->hypervisor.vmcall;
+	hcst->apic_access = sc->hypervisor.apic_access;
+	hcst->apic_write = sc->hypervisor.apic_write;
+	hcst->eoi_induced = sc->hypervisor.eoi_induced;
+	hcst->exception = sc->hypervisor.exception;
+	hcst->pi_wakeup = sc->hypervisor.pi_wakeup;
+	hcst->post = sc->hypervisor.post;
 	rc = hv_create(m->host, &hvc, &m->hv);
 	if (rc) {
 		fail(m, "hypervisor: %s", strerror(-rc));
@@ -658,8 +734,10 @@ static void controller(void *arg)
 			continue;
 		int vm = -1;
 		for (unsigned k = 0; k < m->nowners; k++)
-			if (m->owners[k].fn == nic_fn(m->nic[i]))
+			if (m->owners[k].fn == nic_fn(m->nic[i])) {
 				vm = (int)m->owners[k].vm;
+				m->il.devfn = m->owners[k].guest_devfn;
+			}
 		struct wl_stream_rx_cfg wc = {
 			.frames = sc->workload.frames,
 			.frame_bytes = sc->workload.frame_bytes,
@@ -677,6 +755,10 @@ static void controller(void *arg)
 		}
 		struct wl_hooks wh = {on_start, on_sent, on_done, m};
 		wl_stream_rx_bind(m->wl, m->nic[i], m->gk[vm], &wh);
+		m->il.g = m->gk[vm];
+		sim_samples_init(&m->il.lat);
+		nic_set_msi_probe(m->nic[i], msi_probe, &m->il);
+		gk_set_irq_probe(m->gk[vm], irq_probe, &m->il);
 	}
 	m->t_setup_done = pcpu_sync(m->pcpu[0]);
 	snapshot(m, &m->setup);
@@ -765,14 +847,30 @@ static void fill_results(struct machine *m, struct results *r)
 	results_set_u64(r, "interrupts.delivered", c.guest_irqs);
 	results_set_u64(r, "interrupts.by_path.remapped", c.ir_remapped);
 	results_set_u64(r, "interrupts.by_path.posted", c.ir_posted);
-	results_set_u64(r, "interrupts.by_path.posted_wakeup", 0);
+	results_set_u64(r, "interrupts.by_path.posted_wakeup", c.pi_wakeups);
 	results_set_u64(r, "interrupts.by_path.emulated", 0);
 	results_set_u64(r, "interrupts.by_path.compat", c.ir_compat);
 	results_set_u64(r, "interrupts.blocked", c.ir_blocked);
 	results_set_u64(r, "interrupts.spurious", c.guest_spurious);
 	results_set_u64(r, "interrupts.sent_by_devices", c.nic_irqs);
+	results_set_u64(r, "interrupts.coalesced", m->il.coalesced);
+	results_set_double(r, "interrupts.latency_ns.mean", sim_samples_mean(&m->il.lat) / 1000.0);
+	results_set_double(r, "interrupts.latency_ns.p50",
+			   sim_samples_quantile(&m->il.lat, 0.5) / 1000.0);
+	results_set_double(r, "interrupts.latency_ns.p99",
+			   sim_samples_quantile(&m->il.lat, 0.99) / 1000.0);
+	results_set_double(r, "interrupts.latency_ns.max",
+			   (double)sim_samples_max(&m->il.lat) / 1000.0);
+	results_set_u64(r, "interrupts.injected", c.injected);
+	results_set_u64(r, "interrupts.virtual_deliveries", c.virtual_deliveries);
+	results_set_u64(r, "interrupts.posted_notifications_in_guest", c.posted_processed);
+	results_set_u64(r, "interrupts.shadow_idt_deliveries", c.shadow_deliveries);
+	results_set_u64(r, "interrupts.reflected", c.reflected);
+	results_set_u64(r, "interrupts.software_posted", c.sw_posted);
+	results_set_u64(r, "interrupts.notification_ipis", c.notifications);
 
 	results_set_u64(r, "exits.total", c.exits_total);
+	results_set_u64(r, "exits.interrupt_related", c.exits_irq);
 	for (unsigned i = 0; i <= EXIT_REASON_MAX; i++) {
 		const char *n = vmx_exit_name(i);
 
@@ -782,6 +880,7 @@ static void fill_results(struct machine *m, struct results *r)
 		results_set_u64(r, key, c.exits[i]);
 	}
 	results_set_double(r, "exits_per_interrupt", ratio(c.exits_total, c.guest_irqs));
+	results_set_double(r, "interrupt_exits_per_interrupt", ratio(c.exits_irq, c.guest_irqs));
 
 	results_set_u64(r, "iotlb.lookups", c.iotlb_lookups);
 	results_set_u64(r, "iotlb.hits", c.iotlb_hits);
@@ -836,6 +935,8 @@ static void fill_results(struct machine *m, struct results *r)
 	results_set_u64(r, "vm.halts", c.halts);
 	results_set_u64(r, "vm.wakeups", c.wakeups);
 	results_set_u64(r, "vm.ipis", c.ipis);
+	results_set_u64(r, "vm.halt_polls_won", c.polls_won);
+	results_set_u64(r, "vm.posted_wakeups", c.pi_wakeups);
 
 	results_set_u64(r, "setup.sim_time_ns", m->t_start / 1000);
 	results_set_u64(r, "setup.host_boot_ns", m->t_setup_done / 1000);
@@ -1024,9 +1125,10 @@ void machine_print_summary(const struct scenario *sc, const struct results *r, F
 	fprintf(f, "\nInterrupts and exits\n");
 	fprintf(f, "  %-32s %14llu\n", "interrupts delivered to guest",
 		(unsigned long long)get_u(r, "interrupts.delivered"));
-	fprintf(f, "  %-32s %14llu remapped, %llu posted\n", "  by path",
-		(unsigned long long)get_u(r, "interrupts.by_path.remapped"),
-		(unsigned long long)get_u(r, "interrupts.by_path.posted"));
+	fprintf(f, "  %-32s %14llu remapped, %llu posted (%llu of them to the wakeup vector)\n",
+		"  by path", (unsigned long long)get_u(r, "interrupts.by_path.remapped"),
+		(unsigned long long)get_u(r, "interrupts.by_path.posted"),
+		(unsigned long long)get_u(r, "interrupts.by_path.posted_wakeup"));
 	fprintf(f, "  %-32s %14llu\n", "VM exits", (unsigned long long)get_u(r, "exits.total"));
 	for (unsigned i = 0; i <= EXIT_REASON_MAX; i++) {
 		const char *n = vmx_exit_name(i);
@@ -1038,7 +1140,11 @@ void machine_print_summary(const struct scenario *sc, const struct results *r, F
 		if (get_u(r, key))
 			fprintf(f, "    %-30s %14llu\n", n, (unsigned long long)get_u(r, key));
 	}
-	fprintf(f, "  %-32s %14.3f\n", "exits per interrupt", get_d(r, "exits_per_interrupt"));
+	fprintf(f, "  %-32s %14.3f (%.3f to deliver and complete it)\n", "exits per interrupt",
+		get_d(r, "exits_per_interrupt"), get_d(r, "interrupt_exits_per_interrupt"));
+	fprintf(f, "  %-32s %10.0f / %.0f / %.0f ns (mean / p50 / p99)\n",
+		"latency, MSI-X write to handler", get_d(r, "interrupts.latency_ns.mean"),
+		get_d(r, "interrupts.latency_ns.p50"), get_d(r, "interrupts.latency_ns.p99"));
 
 	fprintf(f, "\nIOMMU\n");
 	fprintf(f, "  %-32s %14llu (%llu hits, %llu misses, hit rate %.3f)\n", "IOTLB lookups",

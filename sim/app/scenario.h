@@ -93,7 +93,8 @@ struct sc_host {
 
 struct sc_hv {
 	uint64_t ext_int, intr_window, hlt, wakeup, apic_msr, inject, irqfd, user_exit,
-		kernel_mmio, vmcall;
+		kernel_mmio, vmcall, apic_access, apic_write, eoi_induced, exception, pi_wakeup,
+		post;
 };
 
 struct sc_dma {
@@ -110,9 +111,12 @@ struct sc_ptnic_params {
 	uint64_t desc_cycles;
 };
 
+enum sc_apic { SC_APIC_X2APIC, SC_APIC_XAPIC };
+
 struct sc_guest {
 	uint64_t irq_entry_cycles, irq_exit_cycles, net_rx_cycles;
 	int pci_config;
+	int apic;
 	struct sc_ptnic_params ptnic;
 };
 
@@ -123,6 +127,9 @@ struct sc_vm {
 	size_t npcpus;
 	uint64_t memory_mib;
 	int interrupt_mode;
+	uint32_t host_irq_pcpu;
+	bool host_irq_pcpu_set;
+	uint64_t halt_poll_ps;
 	struct sc_dma dma;
 	int viommu;
 	const char **devices;

@@ -26,6 +26,7 @@ const char *const sc_wl_kind_names[] = {"stream_rx", "stream_tx", "rr", "nvme", 
 static const char *const arrival_names[] = {"constant", "poisson", NULL};
 static const char *const idle_names[] = {"halt", "busy", NULL};
 static const char *const pciconf_names[] = {"ecam", "io", NULL};
+static const char *const apic_names[] = {"x2apic", "xapic", NULL};
 
 /* ---- machine.pcie.devices (a tree) ---- */
 
@@ -344,6 +345,12 @@ static void hv_defaults(void *p)
 	h->user_exit = 5432;
 	h->kernel_mmio = 1265;
 	h->vmcall = 137;
+	h->apic_access = 400;
+	h->apic_write = 200;
+	h->eoi_induced = 200;
+	h->exception = 200;
+	h->pi_wakeup = 300;
+	h->post = 60;
 }
 
 static const struct cfg_field hv_fields[] = {
@@ -366,6 +373,18 @@ static const struct cfg_field hv_fields[] = {
 	CFG_FIELD("kernel_mmio_cycles", CFG_F_U64, struct sc_hv, kernel_mmio, 0, 1e8, 0,
 		  "an MMIO exit served in the kernel"),
 	CFG_FIELD("vmcall_cycles", CFG_F_U64, struct sc_hv, vmcall, 0, 1e7, 0, "a hypercall"),
+	CFG_FIELD("apic_access_cycles", CFG_F_U64, struct sc_hv, apic_access, 0, 1e7, 0,
+		  "emulating an xAPIC access (APIC-access exit: decode and emulate)"),
+	CFG_FIELD("apic_write_cycles", CFG_F_U64, struct sc_hv, apic_write, 0, 1e7, 0,
+		  "APICv: acting on a trap-like APIC-write exit (ICR, SVR...)"),
+	CFG_FIELD("eoi_induced_cycles", CFG_F_U64, struct sc_hv, eoi_induced, 0, 1e7, 0,
+		  "APICv: an EOI-induced exit (level-triggered vectors)"),
+	CFG_FIELD("exception_cycles", CFG_F_U64, struct sc_hv, exception, 0, 1e7, 0,
+		  "ELI: a #NP exit for a vector outside the shadow IDT"),
+	CFG_FIELD("pi_wakeup_cycles", CFG_F_U64, struct sc_hv, pi_wakeup, 0, 1e7, 0,
+		  "the posted-interrupt wakeup handler"),
+	CFG_FIELD("post_cycles", CFG_F_U64, struct sc_hv, post, 0, 1e7, 0,
+		  "software posting an interrupt into a vCPU's descriptor"),
 	CFG_END,
 };
 static const struct cfg_schema hv_schema = {"hypervisor", sizeof(struct sc_hv), hv_fields,
@@ -435,6 +454,7 @@ static void guest_defaults(void *p)
 	g->irq_exit_cycles = 200;
 	g->net_rx_cycles = 1500;
 	g->pci_config = SC_PCICONF_ECAM;
+	g->apic = SC_APIC_X2APIC;
 	ptnic_params_defaults(&g->ptnic);
 }
 
@@ -447,6 +467,8 @@ static const struct cfg_field guest_fields[] = {
 		  "network stack work per received frame"),
 	CFG_ENUMF("pci_config", struct sc_guest, pci_config, pciconf_names,
 		  "config space access: ECAM (MMIO) or ports 0xCF8/0xCFC"),
+	CFG_ENUMF("apic", struct sc_guest, apic, apic_names,
+		  "the guest's LAPIC interface: x2APIC MSRs or the xAPIC MMIO page"),
 	CFG_SUB("ptnic", struct sc_guest, ptnic, ptnic_params_schema,
 		"ptnic driver parameters"),
 	CFG_END,
@@ -461,6 +483,7 @@ static void vm_defaults(void *p)
 	v->vcpus = 1;
 	v->memory_mib = 1024;
 	v->interrupt_mode = SC_IRQ_EMULATED;
+	v->halt_poll_ps = NS(200000);
 	dma_defaults(&v->dma);
 	v->viommu = SC_VIOMMU_NONE;
 	guest_defaults(&v->guest);
@@ -468,15 +491,22 @@ static void vm_defaults(void *p)
 
 static void vm_check(void *p, const struct cfg_scope *s)
 {
-	const struct sc_vm *v = p;
+	struct sc_vm *v = p;
 
 	if (v->npcpus && v->npcpus != v->vcpus)
 		cfg_scope_error(s, "pcpus", "'pcpus' lists %zu pCPUs for %u vCPUs", v->npcpus,
 				v->vcpus);
-	if (v->interrupt_mode != SC_IRQ_EMULATED)
+	v->host_irq_pcpu_set = cfg_scope_has(s, "host_irq_pcpu");
+	if ((v->interrupt_mode == SC_IRQ_EOI_PASSTHROUGH || v->interrupt_mode == SC_IRQ_ELI) &&
+	    v->guest.apic != SC_APIC_X2APIC)
 		cfg_scope_error(s, "interrupt_mode",
-				"interrupt_mode '%s' is not implemented yet (only 'emulated')",
+				"interrupt_mode '%s' passes the x2APIC EOI MSR through; it needs "
+				"guest.apic: x2apic",
 				sc_irq_mode_names[v->interrupt_mode]);
+	if (v->interrupt_mode == SC_IRQ_ELI && v->host_irq_pcpu_set)
+		cfg_scope_error(s, "host_irq_pcpu",
+				"with interrupt_mode 'eli' the host vector must land on the vCPU's own "
+				"pCPU (its shadow IDT takes it); leave host_irq_pcpu out");
 	if (v->dma.strategy != SC_DMA_DIRECT_MAP && v->dma.strategy != SC_DMA_NONE) {
 		const struct cfg_node *dma = cfg_map_get(s->map, "dma");
 		const struct cfg_node *st = cfg_map_get(dma, "strategy");
@@ -499,6 +529,11 @@ static const struct cfg_field vm_fields[] = {
 		  "guest RAM, MiB"),
 	CFG_ENUMF("interrupt_mode", struct sc_vm, interrupt_mode, sc_irq_mode_names,
 		  "how device interrupts reach the guest"),
+	CFG_FIELD("host_irq_pcpu", CFG_F_U32, struct sc_vm, host_irq_pcpu, 0, 255, 0,
+		  "pCPU whose LAPIC takes assigned devices' host vectors (default: the "
+		  "destination vCPU's pCPU)"),
+	CFG_FIELD("halt_poll_ns", CFG_F_NS, struct sc_vm, halt_poll_ps, 0, 1e10, 0,
+		  "halt polling: how long a halted vCPU spins before it blocks"),
 	CFG_SUB("dma", struct sc_vm, dma, dma_schema, "DMA protection strategy"),
 	CFG_ENUMF("viommu", struct sc_vm, viommu, viommu_names, "a virtual IOMMU for the guest"),
 	CFG_SLIST("devices", CFG_F_STRLIST, struct sc_vm, devices, ndevices, 0, 0,
@@ -749,6 +784,19 @@ int scenario_load(struct cfg_ctx *ctx, const char *path, const char *const *sets
 						cfg_error_path(ctx, root, p,
 							       "'%s' is already assigned to '%s'",
 							       vm->devices[d], out->vms[k].name);
+		}
+		if (vm->host_irq_pcpu_set && vm->host_irq_pcpu >= out->machine.cpu.pcpus) {
+			snprintf(p, sizeof(p), "vms.%zu.host_irq_pcpu", v);
+			cfg_error_path(ctx, root, p, "pCPU %u does not exist (machine.cpu.pcpus is %u)",
+				       vm->host_irq_pcpu, out->machine.cpu.pcpus);
+		}
+		if (vm->interrupt_mode == SC_IRQ_VTD_POSTED &&
+		    !(out->machine.iommu.enabled && out->machine.iommu.interrupt_remapping &&
+		      out->machine.iommu.posted_interrupts)) {
+			snprintf(p, sizeof(p), "vms.%zu.interrupt_mode", v);
+			cfg_error_path(ctx, root, p,
+				       "'vtd_posted' needs machine.iommu.enabled, "
+				       "interrupt_remapping and posted_interrupts");
 		}
 		if (!out->machine.iommu.enabled && vm->ndevices && vm->dma.strategy != SC_DMA_NONE) {
 			snprintf(p, sizeof(p), "vms.%zu.dma.strategy", v);

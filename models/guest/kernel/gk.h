@@ -33,6 +33,7 @@ struct gk_cfg {
 	char name[32];
 	struct gk_costs costs;
 	bool pci_conf_io;       /* config space through ports 0xCF8/0xCFC instead of ECAM */
+	bool xapic;             /* use the xAPIC MMIO page instead of x2APIC MSRs */
 	const struct gk_param *params; /* module parameters */
 	unsigned nparams;
 };
@@ -64,6 +65,12 @@ void gk_halt(struct gk *g);
 /* Guest time, in picoseconds (from the TSC). */
 uint64_t gk_now_ps(struct gk *g);
 const struct gk_stats *gk_stats(const struct gk *g);
+/* Measurement (a tracepoint like Linux's irq_handler_entry): called at the first instruction
+ * of the interrupt entry for every vector, with the guest's time. */
+void gk_set_irq_probe(struct gk *g, void (*fn)(void *ctx, uint8_t vector, uint64_t t_ps),
+		      void *ctx);
+/* Whether `vector` is one of the MSI-X vectors of the function at devfn. */
+bool gk_vector_of(const struct gk *g, uint8_t vector, uint8_t devfn);
 const char *gk_name(const struct gk *g);
 
 #endif

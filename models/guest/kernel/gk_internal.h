@@ -68,6 +68,8 @@ struct gk {
 	void *rx_ctx;
 	void (*init)(void *ctx, struct gk *g);
 	void *init_ctx;
+	void (*irq_probe)(void *ctx, uint8_t vector, uint64_t t_ps);
+	void *irq_probe_ctx;
 	struct gk_stats st;
 };
 

@@ -282,9 +282,8 @@ static const struct bad bad_cases[] = {
      .want = {{SET("seed=\"5\""), 1, 6, "'seed' expects a non-negative integer, got '5'"}}},
     {"set_list_index_value",
      BASE,
-     {"vms.0.interrupt_mode=vtd_posted"},
-     .want = {{SET("vms.0.interrupt_mode=vtd_posted"), 1, 22,
-	       "interrupt_mode 'vtd_posted' is not implemented yet (only 'emulated')"}}},
+     {"vms.0.viommu=nested"},
+     .want = {{SET("vms.0.viommu=nested"), 1, 14, "viommu 'nested' is not implemented yet"}}},
 
     /* across sections (scenario_load) */
     {"device_not_found",
@@ -327,13 +326,24 @@ static const struct bad bad_cases[] = {
      MACHINE_CPU("{pcpus: 3}") VM0 "  - name: vm0\n"
 				   "    pcpus: [2]\n" WORKLOAD,
      .want = {{NULL, 13, 11, "duplicate VM name 'vm0'"}}},
-    {"interrupt_mode_not_implemented",
+    {"interrupt_mode_needs_x2apic",
      MACHINE "vms:\n"
+	     "  - name: vm0\n"
+	     "    interrupt_mode: eli\n"
+	     "    guest: {apic: xapic}\n"
+	     "    devices: [nic0]\n" WORKLOAD,
+     .want = {{NULL, 12, 21,
+	       "interrupt_mode 'eli' passes the x2APIC EOI MSR through; it needs guest.apic: "
+	       "x2apic"}}},
+    {"vtd_posted_needs_posting_hardware",
+     MACHINE "  iommu: {posted_interrupts: false}\n"
+	     "vms:\n"
 	     "  - name: vm0\n"
 	     "    interrupt_mode: vtd_posted\n"
 	     "    devices: [nic0]\n" WORKLOAD,
-     .want = {{NULL, 12, 21,
-	       "interrupt_mode 'vtd_posted' is not implemented yet (only 'emulated')"}}},
+     .want = {{NULL, 13, 21,
+	       "'vtd_posted' needs machine.iommu.enabled, interrupt_remapping and "
+	       "posted_interrupts"}}},
     {"workload_not_a_nic", MACHINE VM0 "workload: {device: rp0}\n",
      .want = {{NULL, 13, 20, "'rp0' is not a NIC in machine.pcie"}}},
 
@@ -350,7 +360,7 @@ static const struct bad bad_cases[] = {
      "  - vcpus: 1\n"
      "    devices: nic0\n"
      "  - name: vm1\n"
-     "    interrupt_mode: vtd_posted\n"
+     "    dma: {strategy: on_demand}\n"
      "workload: [1]\n",
      .want =
 	 {
@@ -362,7 +372,7 @@ static const struct bad bad_cases[] = {
 	     {NULL, 7, 17, "'irte_entries' is 100, which is not a power of two"},
 	     {NULL, 9, 5, "'vms.0.name' is required"},
 	     {NULL, 10, 14, "'devices' expects a list, got a plain value"},
-	     {NULL, 12, 21, "interrupt_mode 'vtd_posted' is not implemented yet"},
+	     {NULL, 12, 21, "dma.strategy 'on_demand' is not implemented yet"},
 	     {NULL, 13, 11, "'workload' expects a mapping of keys, got a list"},
 	 }},
 };

@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: MIT */
+/* Inside the hypervisor (hv.c, hv_irq.c) only. */
+#ifndef PTSIM_HV_INTERNAL_H
+#define PTSIM_HV_INTERNAL_H
+
+#include "models/host/hv.h"
+#include "models/host/host.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct lapic;
+struct sim_event;
+
+#define PAGE 4096ull
+#define MAX_VCPUS 16
+#define MAX_TRAPS 32
+#define MAX_VMS 8
+#define KVM_ENOSYS 1000
+
+struct hv_vcpu {
+	struct vm *vm;
+	struct vcpu *v;
+	struct lapic *vlapic; /* the emulated LAPIC, or APICv's virtual-APIC page */
+	struct pcpu *p;
+	bool x2apic;
+	bool halted;
+	bool pi_blocked;      /* VT-d posting: on its pCPU's wakeup list, NV = wakeup vector */
+	uint64_t pi_desc;     /* posted modes: its posted-interrupt descriptor (host-physical) */
+	uint32_t reflect[8];  /* ELI: host vectors to re-raise at the next entry */
+	struct sim_event *never; /* a vCPU whose guest returned waits here */
+};
+
+struct trap {
+	uint64_t gpa, size;
+	const struct hv_trap_ops *ops;
+	void *ctx;
+};
+
+struct vpci_slot {
+	const struct hv_vpci_ops *ops;
+	void *ctx;
+};
+
+struct vm {
+	struct hv *hv;
+	struct vm_cfg cfg;
+	uint64_t ram_hpa;
+	unsigned nranges;
+	uint64_t rgpa[2], rhpa[2], rsize[2];
+	struct ept *ept;
+	struct hv_vcpu vc[MAX_VCPUS];
+	struct trap traps[MAX_TRAPS];
+	unsigned ntraps;
+	struct vpci_slot vpci[256];
+	uint64_t mmio_next;
+	uint32_t cf8; /* config mechanism #1 address latch */
+	struct vm_stats st;
+};
+
+struct hv {
+	struct host *h;
+	struct hv_cfg cfg;
+	struct vm *vms[MAX_VMS];
+	unsigned nvms;
+	uint64_t pid_page;   /* posted-interrupt descriptors, 64 per page */
+	unsigned pid_used;
+};
+
+
+static inline void hv__charge(struct vm *vm, uint64_t cycles)
+{
+	hh_cpu_work(vm->hv->h, cycles);
+}
+
+/* hv_irq.c */
+int hv__irq_init(struct hv *hv);
+int hv__vcpu_irq_setup(struct vm *vm, struct hv_vcpu *hc);
+bool hv__runnable(void *ctx);
+void hv__pre_entry(struct hv_vcpu *hc);
+void hv__pre_block(struct hv_vcpu *hc);
+void hv__post_block(struct hv_vcpu *hc);
+void hv__deliver(struct vm *vm, struct hv_vcpu *hc, uint8_t vector, bool level);
+void hv__apic_write(struct vm *vm, struct hv_vcpu *hc, uint32_t off, uint64_t val);
+struct hv_vcpu *hv__vcpu_by_apic(struct vm *vm, uint32_t apic_id);
+
+#endif

@@ -1,0 +1,327 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * How the hypervisor gets interrupts into a VM, one mode per VM (DESIGN.md: "Delivery modes").
+ *
+ *  emulated        KVM without APICv: a host vector exits the guest (external interrupt), the
+ *                  in-kernel LAPIC takes the guest vector, it is injected on entry, and the
+ *                  guest's EOI (an intercepted x2APIC MSR write) exits again.
+ *  eoi_passthrough the same, but the x2APIC EOI MSR is not intercepted: the host leaves its
+ *                  vector in service and the guest's EOI retires it at the physical LAPIC.
+ *  eli             ELI (Gordon et al., ASPLOS'12): external-interrupt exiting off, a shadow IDT
+ *                  sends the assigned vectors straight to the guest's handlers; other vectors
+ *                  are not present and exit as #NP; the guest EOIs the physical LAPIC. When the
+ *                  vCPU is not in guest mode the host re-raises the vector at the next entry.
+ *  cpu_posted      APICv (SDM vol. 3C ch. 29): the host's handler posts the vector into the
+ *                  vCPU's posted-interrupt descriptor and notifies its pCPU; virtual-interrupt
+ *                  delivery and EOI virtualization need no exits.
+ *  vtd_posted      the IOMMU posts (VT-d §5.2.3, §9.12); while the vCPU blocks, its
+ *                  descriptor's NV is the wakeup vector (Linux's pi_pre_block/pi_post_block).
+ */
+#include "models/host/hv_internal.h"
+#include "models/apic/lapic.h"
+#include "models/apic/lapic_regs.h"
+#include "models/cpu/cpu.h"
+#include "models/mem/mem.h"
+
+#include <errno.h>
+
+static bool posted(const struct vm *vm)
+{
+	return vm->cfg.irq_mode == HV_IRQ_CPU_POSTED || vm->cfg.irq_mode == HV_IRQ_VTD_POSTED;
+}
+
+static void resched_irq(void *ctx, struct pcpu *p, uint8_t vector)
+{
+	/* RESCHEDULE_VECTOR: its only job was the exit (or the wake-up) it caused. */
+	(void)ctx;
+	(void)p;
+	(void)vector;
+}
+
+static void posted_irq(void *ctx, struct pcpu *p, uint8_t vector)
+{
+	/* POSTED_INTR_VECTOR arriving in host mode (kvm_posted_intr_ipi): nothing to do, the
+	 * PIR is synced into the virtual-APIC page before the next entry. */
+	(void)ctx;
+	(void)p;
+	(void)vector;
+}
+
+/* POSTED_INTR_WAKEUP_VECTOR (pi_wakeup_handler): wake every vCPU blocked on this pCPU
+ * whose descriptor has a notification outstanding. */
+static void wakeup_irq(void *ctx, struct pcpu *p, uint8_t vector)
+{
+	struct hv *hv = ctx;
+
+	(void)vector;
+	hh_cpu_work(hv->h, hv->cfg.costs.pi_wakeup);
+	for (unsigned i = 0; i < hv->nvms; i++) {
+		struct vm *vm = hv->vms[i];
+
+		for (unsigned c = 0; c < vm->cfg.nvcpus; c++) {
+			struct hv_vcpu *hc = &vm->vc[c];
+
+			if (hc->p != p || !hc->pi_blocked)
+				continue;
+			if (hh_mem_read64(hv->h, hc->pi_desc + PI_DESC_CTL) & PI_DESC_ON) {
+				vm->st.pi_wakeups++;
+				pcpu_kick(p);
+			}
+		}
+	}
+}
+
+int hv__irq_init(struct hv *hv)
+{
+	int rc = host_irq_set_system(hv->h, HOST_RESCHEDULE_VECTOR, resched_irq, hv);
+
+	if (!rc)
+		rc = host_irq_set_system(hv->h, HOST_POSTED_INTR_VECTOR, posted_irq, hv);
+	if (!rc)
+		rc = host_irq_set_system(hv->h, HOST_POSTED_INTR_WAKEUP_VECTOR, wakeup_irq, hv);
+	return rc;
+}
+
+static void pid_set_nv(struct hv *hv, struct hv_vcpu *hc, uint8_t nv)
+{
+	uint64_t ctl = hh_mem_read64(hv->h, hc->pi_desc + PI_DESC_CTL);
+
+	ctl = (ctl & ~PI_DESC_NV_MASK) | ((uint64_t)nv << PI_DESC_NV_SHIFT);
+	hh_mem_write64(hv->h, hc->pi_desc + PI_DESC_CTL, ctl);
+}
+
+int hv__vcpu_irq_setup(struct vm *vm, struct hv_vcpu *hc)
+{
+	struct hv *hv = vm->hv;
+	struct vmx_controls *ctl = vcpu_controls(hc->v);
+	int rc;
+
+	/* The xAPIC page traps (or is virtualized) in every mode: guests may use it. */
+	ctl->apic_access = true;
+	switch (vm->cfg.irq_mode) {
+	case HV_IRQ_EMULATED:
+		break;
+	case HV_IRQ_EOI_PASSTHROUGH:
+		ctl->msr_trap_eoi = false;
+		break;
+	case HV_IRQ_ELI:
+		ctl->ext_int_exiting = false;
+		ctl->shadow_idt = true;
+		ctl->msr_trap_eoi = false;
+		break;
+	case HV_IRQ_CPU_POSTED:
+	case HV_IRQ_VTD_POSTED:
+		/* APICv: x2APIC virtualization, virtual-interrupt delivery, posted interrupts. */
+		if (!hv->pid_page || hv->pid_used == 4096 / PI_DESC_SIZE) {
+			rc = hh_alloc_pages(hv->h, 1, MEM_OWNER_HOST, &hv->pid_page);
+			if (rc)
+				return rc;
+			hv->pid_used = 0;
+		}
+		hc->pi_desc = hv->pid_page + PI_DESC_SIZE * hv->pid_used++;
+		/* NDST is the x2APIC ID of the pCPU (the host runs interrupt remapping with
+		 * EIME, so the IOMMU reads all 32 bits, VT-d §9.12). */
+		hh_mem_write64(hv->h, hc->pi_desc + PI_DESC_CTL,
+			       ((uint64_t)HOST_POSTED_INTR_VECTOR << PI_DESC_NV_SHIFT) |
+				       ((uint64_t)hh_cpu_apic_id(hv->h, pcpu_id(hc->p))
+					<< PI_DESC_NDST_SHIFT));
+		ctl->msr_trap_x2apic = false;
+		ctl->msr_trap_eoi = false;
+		ctl->apic_reg_virt = true;
+		ctl->virt_intr_delivery = true;
+		ctl->posted_intr = true;
+		ctl->pi_nv = HOST_POSTED_INTR_VECTOR;
+		ctl->pi_desc = hc->pi_desc;
+		vcpu_set_vapic(hc->v, hc->vlapic);
+		break;
+	}
+	return 0;
+}
+
+bool hv__runnable(void *ctx)
+{
+	struct hv_vcpu *hc = ctx;
+	struct vm *vm = hc->vm;
+
+	if (lapic_deliverable(hc->vlapic) >= 0)
+		return true;
+	if (posted(vm) && (hh_mem_read64(vm->hv->h, hc->pi_desc + PI_DESC_CTL) & PI_DESC_ON))
+		return true;
+	for (int i = 0; i < 8; i++)
+		if (hc->reflect[i])
+			return true;
+	return false;
+}
+
+/* Software delivery of an interrupt to a vCPU (irqfd, a virtual IPI). */
+void hv__deliver(struct vm *vm, struct hv_vcpu *hc, uint8_t vector, bool level)
+{
+	struct hv *hv = vm->hv;
+
+	if (!posted(vm) || level) {
+		/* The emulated LAPIC; its notify hook kicks the vCPU. */
+		lapic_accept(hc->vlapic, vector, level);
+		return;
+	}
+	/* vmx_deliver_posted_interrupt: set the PIR bit and ON; a vCPU in guest mode on
+	 * another pCPU gets the notification vector, any other is woken or will sync the PIR
+	 * before it enters. */
+	uint64_t pir = hc->pi_desc + PI_DESC_PIR + (vector / 64) * 8;
+	uint64_t ctl;
+
+	hh_cpu_work(hv->h, hv->cfg.costs.post);
+	vm->st.posted++;
+	hh_mem_write64(hv->h, pir, hh_mem_read64(hv->h, pir) | (1ull << (vector % 64)));
+	ctl = hh_mem_read64(hv->h, hc->pi_desc + PI_DESC_CTL);
+	if (ctl & PI_DESC_ON)
+		return; /* a notification is already on its way */
+	hh_mem_write64(hv->h, hc->pi_desc + PI_DESC_CTL, ctl | PI_DESC_ON);
+	if (vcpu_in_guest(hc->v) && hc->p != hh_this_cpu(hv->h)) {
+		vm->st.notifications_sent++;
+		hh_send_ipi(hv->h, pcpu_id(hc->p), HOST_POSTED_INTR_VECTOR);
+	} else {
+		pcpu_kick(hc->p);
+	}
+}
+
+void vm_assigned_irq(struct vm *vm, struct pcpu *p, uint8_t host_vector, uint64_t guest_addr,
+		     uint32_t guest_data)
+{
+	struct hv_vcpu *hc = hv__vcpu_by_apic(vm, (uint32_t)((guest_addr >> 12) & 0xff));
+
+	(void)p;
+	vm->st.msi_injected++;
+	if (!hc)
+		return;
+	switch (vm->cfg.irq_mode) {
+	case HV_IRQ_EOI_PASSTHROUGH:
+		/* The guest's EOI will go to this LAPIC: leave the vector in service. */
+		host_irq_defer_eoi(vm->hv->h);
+		hv__deliver(vm, hc, (uint8_t)guest_data, false);
+		break;
+	case HV_IRQ_ELI:
+		/* The vCPU is not in guest mode (in it, the shadow IDT would have taken the
+		 * vector): re-raise the same vector at the next entry. */
+		hc->reflect[host_vector / 32] |= 1u << (host_vector % 32);
+		pcpu_kick(hc->p);
+		break;
+	default:
+		hv__deliver(vm, hc, (uint8_t)guest_data, guest_data & (1u << 15));
+		break;
+	}
+}
+
+/* Before every entry (KVM's vcpu_enter_guest): sync posted interrupts, re-raise ELI vectors,
+ * or inject from the emulated LAPIC (inject_pending_event, enable_irq_window). */
+void hv__pre_entry(struct hv_vcpu *hc)
+{
+	struct vm *vm = hc->vm;
+	struct vmx_controls *ctl = vcpu_controls(hc->v);
+	bool auto_eoi = vm->cfg.irq_mode == HV_IRQ_EOI_PASSTHROUGH ||
+			vm->cfg.irq_mode == HV_IRQ_ELI;
+
+	if (posted(vm)) {
+		/* sync_pir_to_irr: what was posted while we were out enters the virtual IRR;
+		 * virtual-interrupt delivery takes it from there, no injection, no window. */
+		if (hh_mem_read64(vm->hv->h, hc->pi_desc + PI_DESC_CTL) & PI_DESC_ON)
+			vcpu_pi_sync(hc->v);
+		ctl->intr_window_exiting = false;
+		return;
+	}
+	for (unsigned i = 0; i < 8; i++) {
+		while (hc->reflect[i]) {
+			unsigned b = (unsigned)__builtin_ctz(hc->reflect[i]);
+
+			hc->reflect[i] &= ~(1u << b);
+			vm->st.reflected++;
+			hh_send_ipi(vm->hv->h, pcpu_id(hc->p), (uint8_t)(i * 32 + b)); /* self-IPI */
+		}
+	}
+	if (lapic_deliverable(hc->vlapic) < 0) {
+		ctl->intr_window_exiting = false;
+		return;
+	}
+	if (!vcpu_guest_if(hc->v)) {
+		ctl->intr_window_exiting = true;
+		return;
+	}
+	ctl->intr_window_exiting = false;
+	hv__charge(vm, vm->hv->cfg.costs.inject);
+	int vec = lapic_ack(hc->vlapic);
+	/* With EOI passed through the guest's EOI never reaches this LAPIC: retire it now. */
+	if (auto_eoi)
+		lapic_eoi(hc->vlapic);
+	vcpu_inject(hc->v, (uint8_t)vec);
+	vm->st.injections++;
+}
+
+/* A vCPU about to block: with VT-d posting, notifications must wake it from now on. */
+void hv__pre_block(struct hv_vcpu *hc)
+{
+	if (hc->vm->cfg.irq_mode != HV_IRQ_VTD_POSTED)
+		return;
+	pid_set_nv(hc->vm->hv, hc, HOST_POSTED_INTR_WAKEUP_VECTOR);
+	hc->pi_blocked = true;
+}
+
+void hv__post_block(struct hv_vcpu *hc)
+{
+	if (!hc->pi_blocked)
+		return;
+	pid_set_nv(hc->vm->hv, hc, HOST_POSTED_INTR_VECTOR);
+	hc->pi_blocked = false;
+}
+
+/* APICv's trap-like APIC-write exit: the register is written in the virtual-APIC page;
+ * act on it (KVM's handle_apic_write). Also serves emulated x2APIC/xAPIC writes. */
+void hv__apic_write(struct vm *vm, struct hv_vcpu *hc, uint32_t off, uint64_t val)
+{
+	switch (off) {
+	case APIC_EOI:
+		vm->st.eois++;
+		lapic_eoi(hc->vlapic);
+		break;
+	case APIC_ICR: {
+		/* x2APIC: destination in the high half; xAPIC: ICR2[31:24]. */
+		uint32_t dest = hc->x2apic ? (uint32_t)(val >> 32)
+					   : lapic_reg_read(hc->vlapic, APIC_ICR2) >> 24;
+		struct hv_vcpu *t = hv__vcpu_by_apic(vm, dest);
+
+		if (t)
+			hv__deliver(vm, t, (uint8_t)val, false);
+		break;
+	}
+	case APIC_SELF_IPI:
+		hv__deliver(vm, hc, (uint8_t)val, false);
+		break;
+	default:
+		lapic_reg_write(hc->vlapic, off, (uint32_t)val);
+	}
+}
+
+void vm_shadow_idt_map(struct vm *vm, uint64_t msi_addr, uint8_t host_vector,
+		       uint8_t guest_vector)
+{
+	struct hv_vcpu *hc = hv__vcpu_by_apic(vm, (uint32_t)((msi_addr >> 12) & 0xff));
+
+	if (hc)
+		vcpu_controls(hc->v)->shadow_idt_map[host_vector] = guest_vector;
+}
+
+uint64_t vm_pi_desc(const struct vm *vm, uint64_t msi_addr)
+{
+	uint32_t dest = (uint32_t)((msi_addr >> 12) & 0xff);
+
+	return vm->vc[dest < vm->cfg.nvcpus ? dest : 0].pi_desc;
+}
+
+enum hv_irq_mode vm_irq_mode(const struct vm *vm)
+{
+	return vm->cfg.irq_mode;
+}
+
+unsigned vm_host_irq_pcpu(const struct vm *vm, uint64_t msi_addr)
+{
+	return vm->cfg.host_irq_pcpu >= 0 ? (unsigned)vm->cfg.host_irq_pcpu
+					  : vm_dest_pcpu(vm, msi_addr);
+}
