@@ -183,6 +183,12 @@ struct pcpu *vcpu_pcpu(const struct vcpu *v);
 const char *vcpu_name(const struct vcpu *v);
 unsigned vcpu_id(const struct vcpu *v);
 const struct vcpu_stats *vcpu_stats(const struct vcpu *v);
+/* Measurement: told of every VM exit (its reason) and every vector delivered to the guest
+ * (reason VCPU_OBSERVE_DELIVERY, with the guest vector), in order, with the time. */
+#define VCPU_OBSERVE_DELIVERY 0x100u
+void vcpu_set_observer(struct vcpu *v, void (*fn)(void *ctx, unsigned what, unsigned arg,
+						  uint64_t t_ps),
+		       void *ctx);
 /* Opaque pointer for the guest kernel (its per-CPU data) and for the hypervisor. */
 void vcpu_set_guest_data(struct vcpu *v, void *data);
 void *vcpu_guest_data(const struct vcpu *v);

@@ -150,9 +150,6 @@ void pcpu_service_irqs(struct pcpu *p)
 		return;
 	while ((vec = lapic_ack(p->lapic)) >= 0) {
 		p->host_irqs++;
-		if (trace_on())
-			trace_instant(sim_trace, p->track, "irq", "host vector",
-				      pcpu_now(p), NULL);
 		if (p->host_irq)
 			p->host_irq(p->host_ctx, p, (uint8_t)vec);
 		else

@@ -33,6 +33,8 @@ struct vcpu {
 	vcpu_guest_idt_fn idt;
 	void *idt_ctx;
 	struct lapic *vapic; /* the virtual-APIC page (APICv) */
+	void (*observer)(void *ctx, unsigned what, unsigned arg, uint64_t t_ps);
+	void *observer_ctx;
 	bool in_guest;
 	bool guest_if;
 	int inject; /* vector to inject at the next entry, or -1 */
@@ -101,6 +103,14 @@ void vcpu_set_guest_idt(struct vcpu *v, vcpu_guest_idt_fn fn, void *ctx)
 {
 	v->idt = fn;
 	v->idt_ctx = ctx;
+}
+
+void vcpu_set_observer(struct vcpu *v, void (*fn)(void *ctx, unsigned what, unsigned arg,
+						  uint64_t t_ps),
+		       void *ctx)
+{
+	v->observer = fn;
+	v->observer_ctx = ctx;
 }
 
 void vcpu_set_vapic(struct vcpu *v, struct lapic *vapic)
@@ -200,6 +210,8 @@ static void vm_exit(struct vcpu *v, struct vmx_exit *e)
 	uint64_t t0 = sim_now();
 
 	v->in_guest = false;
+	if (v->observer)
+		v->observer(v->observer_ctx, e->reason, e->vector, t0);
 	v->st.exits_total++;
 	if (e->irq)
 		v->st.exits_irq++;
@@ -225,6 +237,14 @@ static void exit_simple(struct vcpu *v, uint32_t reason, bool irq)
 	vm_exit(v, &e);
 }
 
+static void step(struct vcpu *v, const char *name, unsigned vec)
+{
+	char args[48];
+
+	snprintf(args, sizeof(args), "\"vector\":\"0x%02x\"", vec);
+	trace_instant(sim_trace, v->p->track, "irq", name, sim_now(), args);
+}
+
 /* Run the guest's handler for `vec` through its IDT: interrupt gate (IF clear), IRET. */
 static void deliver_to_guest(struct vcpu *v, uint8_t vec)
 {
@@ -232,6 +252,8 @@ static void deliver_to_guest(struct vcpu *v, uint8_t vec)
 	uint64_t t0 = sim_now();
 
 	v->st.guest_interrupts++;
+	if (v->observer)
+		v->observer(v->observer_ctx, VCPU_OBSERVE_DELIVERY, vec, t0);
 	v->guest_if = false;
 	if (trace_on()) {
 		uint64_t flow = pcpu_take_flow(p);
@@ -285,6 +307,8 @@ static bool take_physical(struct vcpu *v, int vec)
 		lapic_ack(p->lapic);
 		if (v->ctl.shadow_idt && v->ctl.shadow_idt_map[vec] >= 0) {
 			v->st.shadow_deliveries++;
+			if (trace_on())
+				step(v, "shadow IDT: straight to the guest (no exit)", (unsigned)vec);
 			deliver_to_guest(v, (uint8_t)v->ctl.shadow_idt_map[vec]);
 		} else {
 			/* Not present in the shadow IDT: #NP, an exception exit. */
@@ -302,6 +326,8 @@ static bool take_physical(struct vcpu *v, int vec)
 		lapic_ack(p->lapic);
 		lapic_eoi(p->lapic);
 		v->st.posted_processed++;
+		if (trace_on())
+			step(v, "posted-interrupt processing (no exit): PIR to vIRR", (unsigned)vec);
 		vcpu_pi_sync(v);
 		return true;
 	}
@@ -332,6 +358,8 @@ static void guest_poll(struct vcpu *v)
 
 			v->inject = -1;
 			v->st.injections++;
+			if (trace_on())
+				step(v, "event injection on entry", iv);
 			deliver_to_guest(v, iv);
 			continue;
 		}
@@ -339,6 +367,9 @@ static void guest_poll(struct vcpu *v)
 		    lapic_deliverable(v->vapic) >= 0) {
 			/* Virtual-interrupt delivery (§29.2.2): RVI > PPR, no exit. */
 			v->st.virtual_deliveries++;
+			if (trace_on())
+				step(v, "virtual-interrupt delivery (no exit)",
+				     (unsigned)lapic_deliverable(v->vapic));
 			deliver_to_guest(v, (uint8_t)lapic_ack(v->vapic));
 			continue;
 		}
@@ -394,6 +425,8 @@ static void virtual_eoi(struct vcpu *v)
 	int vec = lapic_highest_isr(v->vapic);
 
 	v->st.eoi_virtualized++;
+	if (trace_on())
+		step(v, "EOI virtualized (no exit)", vec < 0 ? 0u : (unsigned)vec);
 	lapic_eoi(v->vapic);
 	if (vec >= 0 && (v->ctl.eoi_exit_bitmap[vec / 32] & (1u << (vec % 32)))) {
 		struct vmx_exit e = {.reason = EXIT_REASON_EOI_INDUCED, .irq = true};

@@ -416,7 +416,9 @@ void hh_send_ipi(struct host *h, unsigned cpu, uint8_t vector)
 
 	if (cpu >= h->m.npcpus)
 		return;
+	/* The IPI leaves when the code sending it gets there, not when its handler began. */
 	pcpu_charge_cycles(p, h->cfg.costs.eoi_cycles); /* one x2APIC MSR write */
+	pcpu_sync(p);
 	lapic_write_icr(pcpu_lapic(p), ((uint64_t)hh_cpu_apic_id(h, cpu) << 32) | vector);
 }
 
@@ -426,6 +428,13 @@ void host_dispatch_irq(void *ctx, struct pcpu *p, uint8_t vector)
 	unsigned cpu = pcpu_id(p);
 	const struct irq_slot *s = cpu < h->m.npcpus ? &h->idt[cpu][vector] : NULL;
 
+	if (trace_on()) {
+		char args[48];
+
+		snprintf(args, sizeof(args), "\"vector\":\"0x%02x\"", vector);
+		trace_instant(sim_trace, pcpu_track(p), "irq", "host takes its vector", pcpu_now(p),
+			      args);
+	}
 	pcpu_charge_cycles(p, h->cfg.costs.irq_entry_cycles);
 	h->defer_eoi = false;
 	if (s && s->fn) {

@@ -22,8 +22,22 @@
 #include "models/apic/lapic_regs.h"
 #include "models/cpu/cpu.h"
 #include "models/mem/mem.h"
+#include "sim/engine.h"
+#include "sim/trace.h"
+
+#include <stdio.h>
 
 #include <errno.h>
+
+static void step(struct hv_vcpu *hc, const char *name, unsigned vec)
+{
+	char args[48];
+	struct pcpu *p = pcpu_self();
+
+	snprintf(args, sizeof(args), "\"vector\":\"0x%02x\"", vec);
+	trace_instant(sim_trace, pcpu_track(p ? p : hc->p), "hv", name, hh_now(hc->vm->hv->h),
+		      args);
+}
 
 static bool posted(const struct vm *vm)
 {
@@ -65,6 +79,8 @@ static void wakeup_irq(void *ctx, struct pcpu *p, uint8_t vector)
 				continue;
 			if (hh_mem_read64(hv->h, hc->pi_desc + PI_DESC_CTL) & PI_DESC_ON) {
 				vm->st.pi_wakeups++;
+				if (trace_on())
+					step(hc, "wakeup vector: wake the blocked vCPU", vector);
 				pcpu_kick(p);
 			}
 		}
@@ -160,9 +176,13 @@ void hv__deliver(struct vm *vm, struct hv_vcpu *hc, uint8_t vector, bool level)
 
 	if (!posted(vm) || level) {
 		/* The emulated LAPIC; its notify hook kicks the vCPU. */
+		if (trace_on())
+			step(hc, "guest vector into the emulated LAPIC (IRR)", vector);
 		lapic_accept(hc->vlapic, vector, level);
 		return;
 	}
+	if (trace_on())
+		step(hc, "software posts into the descriptor (PIR bit, ON)", vector);
 	/* vmx_deliver_posted_interrupt: set the PIR bit and ON; a vCPU in guest mode on
 	 * another pCPU gets the notification vector, any other is woken or will sync the PIR
 	 * before it enters. */
@@ -178,6 +198,8 @@ void hv__deliver(struct vm *vm, struct hv_vcpu *hc, uint8_t vector, bool level)
 	hh_mem_write64(hv->h, hc->pi_desc + PI_DESC_CTL, ctl | PI_DESC_ON);
 	if (vcpu_in_guest(hc->v) && hc->p != hh_this_cpu(hv->h)) {
 		vm->st.notifications_sent++;
+		if (trace_on())
+			step(hc, "notification IPI to the vCPU's pCPU", HOST_POSTED_INTR_VECTOR);
 		hh_send_ipi(hv->h, pcpu_id(hc->p), HOST_POSTED_INTR_VECTOR);
 	} else {
 		pcpu_kick(hc->p);
@@ -196,6 +218,8 @@ void vm_assigned_irq(struct vm *vm, struct pcpu *p, uint8_t host_vector, uint64_
 	switch (vm->cfg.irq_mode) {
 	case HV_IRQ_EOI_PASSTHROUGH:
 		/* The guest's EOI will go to this LAPIC: leave the vector in service. */
+		if (trace_on())
+			step(hc, "host vector left in service for the guest's EOI", host_vector);
 		host_irq_defer_eoi(vm->hv->h);
 		hv__deliver(vm, hc, (uint8_t)guest_data, false);
 		break;
@@ -203,6 +227,8 @@ void vm_assigned_irq(struct vm *vm, struct pcpu *p, uint8_t host_vector, uint64_
 		/* The vCPU is not in guest mode (in it, the shadow IDT would have taken the
 		 * vector): re-raise the same vector at the next entry. */
 		hc->reflect[host_vector / 32] |= 1u << (host_vector % 32);
+		if (trace_on())
+			step(hc, "vCPU out of guest mode: re-raise at entry", host_vector);
 		pcpu_kick(hc->p);
 		break;
 	default:
@@ -223,8 +249,11 @@ void hv__pre_entry(struct hv_vcpu *hc)
 	if (posted(vm)) {
 		/* sync_pir_to_irr: what was posted while we were out enters the virtual IRR;
 		 * virtual-interrupt delivery takes it from there, no injection, no window. */
-		if (hh_mem_read64(vm->hv->h, hc->pi_desc + PI_DESC_CTL) & PI_DESC_ON)
+		if (hh_mem_read64(vm->hv->h, hc->pi_desc + PI_DESC_CTL) & PI_DESC_ON) {
+			if (trace_on())
+				step(hc, "before entry: PIR to vIRR (sync_pir_to_irr)", 0);
 			vcpu_pi_sync(hc->v);
+		}
 		ctl->intr_window_exiting = false;
 		return;
 	}
@@ -234,6 +263,8 @@ void hv__pre_entry(struct hv_vcpu *hc)
 
 			hc->reflect[i] &= ~(1u << b);
 			vm->st.reflected++;
+			if (trace_on())
+				step(hc, "self-IPI: the vector again, for the shadow IDT", i * 32 + b);
 			hh_send_ipi(vm->hv->h, pcpu_id(hc->p), (uint8_t)(i * 32 + b)); /* self-IPI */
 		}
 	}
@@ -260,6 +291,8 @@ void hv__pre_block(struct hv_vcpu *hc)
 {
 	if (hc->vm->cfg.irq_mode != HV_IRQ_VTD_POSTED)
 		return;
+	if (trace_on())
+		step(hc, "blocking: descriptor NV = wakeup vector", HOST_POSTED_INTR_WAKEUP_VECTOR);
 	pid_set_nv(hc->vm->hv, hc, HOST_POSTED_INTR_WAKEUP_VECTOR);
 	hc->pi_blocked = true;
 }
@@ -268,6 +301,9 @@ void hv__post_block(struct hv_vcpu *hc)
 {
 	if (!hc->pi_blocked)
 		return;
+	if (trace_on())
+		step(hc, "running again: descriptor NV = posted-interrupt vector",
+		     HOST_POSTED_INTR_VECTOR);
 	pid_set_nv(hc->vm->hv, hc, HOST_POSTED_INTR_VECTOR);
 	hc->pi_blocked = false;
 }

@@ -60,6 +60,7 @@ struct vtd {
 	bool qi_started;
 	struct vtd_hooks hooks;
 	struct vtd_stats st;
+	int track; /* trace track (0 until first used) */
 };
 
 /* vtd.c */

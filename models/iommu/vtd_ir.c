@@ -10,7 +10,11 @@
 #include "models/iommu/vtd_internal.h"
 #include "models/mem/mem.h"
 #include "models/pcie/pcie.h"
+#include "sim/trace.h"
 
+#include <stdio.h>
+
+#include <stdarg.h>
 #include <string.h>
 
 enum { IRQ_KIND_DELIVER = 1, IRQ_KIND_POST = 2 };
@@ -76,12 +80,38 @@ static bool sid_ok(uint64_t hi, uint16_t sid, bool *rsvd)
 	}
 }
 
+static void step(struct vtd *v, const char *name, uint64_t t, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void step(struct vtd *v, const char *name, uint64_t t, const char *fmt, ...)
+{
+	char args[160];
+	va_list ap;
+
+	if (!v->track)
+		v->track = trace_track(sim_trace, "machine", v->cfg.name);
+	va_start(ap, fmt);
+	vsnprintf(args, sizeof(args), fmt, ap);
+	va_end(ap);
+	trace_instant(sim_trace, v->track, "irq", name, t, args);
+}
+
 static void commit(void *ctx, const struct pcie_irq *irq)
 {
 	struct vtd *v = ctx;
 
 	if (irq->status)
 		return;
+	if (trace_on()) {
+		if (irq->w[0] == IRQ_KIND_DELIVER)
+			step(v, "interrupt remapped", irq->t_deliver,
+			     "\"vector\":\"0x%02x\",\"apic\":%u", (unsigned)(irq->w[2] & 0xff),
+			     (unsigned)irq->w[1]);
+		else
+			step(v, "interrupt posted (PIR bit, ON)", irq->t_deliver,
+			     "\"vector\":\"0x%02x\",\"descriptor\":\"0x%llx\"",
+			     (unsigned)(irq->w[2] & 0xff), (unsigned long long)irq->w[3]);
+	}
 	if (irq->w[0] == IRQ_KIND_DELIVER) {
 		if (v->hooks.deliver)
 			v->hooks.deliver(v->hooks.ctx, (uint32_t)irq->w[1], (uint8_t)irq->w[2],
