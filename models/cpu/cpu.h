@@ -87,6 +87,9 @@ void pcpu_set_track(struct pcpu *p, int track);
 
 #define EPT_R 1u
 #define EPT_W 2u
+/* A misconfigured entry (reserved bits set on purpose, as KVM does to cache emulated MMIO):
+ * any access exits with an EPT misconfiguration instead of a violation (SDM §28.2.3.1). */
+#define EPT_MISCONFIG 4u
 
 int ept_create(struct ept **out);
 void ept_destroy(struct ept *e);
@@ -96,6 +99,8 @@ int ept_map(struct ept *e, uint64_t gpa, uint64_t size, uint64_t hpa, unsigned r
 int ept_unmap(struct ept *e, uint64_t gpa, uint64_t size);
 /* Translate; false if unmapped or the access lacks rights. */
 bool ept_translate(const struct ept *e, uint64_t gpa, bool write, uint64_t *hpa);
+/* Whether gpa falls in a misconfigured entry. */
+bool ept_misconfigured(const struct ept *e, uint64_t gpa);
 
 /* ---- vCPU ---- */
 

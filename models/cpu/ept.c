@@ -100,11 +100,19 @@ bool ept_translate(const struct ept *e, uint64_t gpa, bool write, uint64_t *hpa)
 
 		if (gpa >= r->gpa && gpa - r->gpa < r->size) {
 			m->last = i;
-			if (!(r->rights & (write ? EPT_W : EPT_R)))
+			if ((r->rights & EPT_MISCONFIG) || !(r->rights & (write ? EPT_W : EPT_R)))
 				return false;
 			*hpa = r->hpa + (gpa - r->gpa);
 			return true;
 		}
 	}
+	return false;
+}
+
+bool ept_misconfigured(const struct ept *e, uint64_t gpa)
+{
+	for (size_t i = 0; i < e->n; i++)
+		if (gpa >= e->r[i].gpa && gpa - e->r[i].gpa < e->r[i].size)
+			return e->r[i].rights & EPT_MISCONFIG;
 	return false;
 }

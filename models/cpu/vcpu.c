@@ -483,6 +483,8 @@ uint64_t vcpu_mmio_read(struct vcpu *v, uint64_t gpa, unsigned size)
 	} else if (!v->ept || !ept_translate(v->ept, gpa, false, &hpa)) {
 		struct vmx_exit e = {.reason = EXIT_REASON_EPT_VIOLATION, .gpa = gpa, .size = size};
 
+		if (v->ept && ept_misconfigured(v->ept, gpa))
+			e.reason = EXIT_REASON_EPT_MISCONFIG;
 		e.qual = 0x1; /* data read */
 		vm_exit(v, &e);
 		val = e.data;
@@ -527,6 +529,8 @@ void vcpu_mmio_write(struct vcpu *v, uint64_t gpa, unsigned size, uint64_t val)
 				     .write = true,
 				     .data = val};
 
+		if (v->ept && ept_misconfigured(v->ept, gpa))
+			e.reason = EXIT_REASON_EPT_MISCONFIG;
 		e.qual = 0x2; /* data write */
 		vm_exit(v, &e);
 	} else if (mem_is_ram(v->mem, hpa, size)) {

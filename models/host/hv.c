@@ -253,7 +253,8 @@ static void handle_exit(void *ctx, struct vcpu *v, struct vmx_exit *e)
 		charge(vm, c->eoi_induced);
 		vm->st.eois++;
 		break;
-	case EXIT_REASON_EPT_VIOLATION: {
+	case EXIT_REASON_EPT_VIOLATION:
+	case EXIT_REASON_EPT_MISCONFIG: {
 		struct trap *t = find_trap(vm, e->gpa);
 
 		if (!t) {
@@ -262,6 +263,10 @@ static void handle_exit(void *ctx, struct vcpu *v, struct vmx_exit *e)
 			e->data = ~0ull;
 			break;
 		}
+		/* KVM caches emulated MMIO: the page gets a misconfigured EPT entry, so the next
+		 * access exits as a misconfiguration (handle_ept_misconfig), not a violation. */
+		if (e->reason == EXIT_REASON_EPT_VIOLATION)
+			ept_map(vm->ept, e->gpa & ~0xfffull, 0x1000, 0, EPT_MISCONFIG);
 		charge(vm, t->ops->user ? c->user_exit : c->kernel_mmio);
 		if (e->write)
 			t->ops->write(t->ctx, e->gpa - t->gpa, e->size, e->data);
