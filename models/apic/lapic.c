@@ -42,6 +42,12 @@ void lapic_set_hooks(struct lapic *l, const struct lapic_hooks *h)
 	l->hooks = *h;
 }
 
+void lapic_set_eoi_hook(struct lapic *l, void (*fn)(void *ctx, uint8_t vector), void *ctx)
+{
+	l->hooks.eoi_broadcast = fn;
+	l->hooks.eoi_ctx = ctx;
+}
+
 uint32_t lapic_id(const struct lapic *l)
 {
 	return l->id;
@@ -97,6 +103,11 @@ bool lapic_irr_test(const struct lapic *l, uint8_t vector)
 bool lapic_isr_test(const struct lapic *l, uint8_t vector)
 {
 	return test(l->isr, vector);
+}
+
+bool lapic_tmr_test(const struct lapic *l, uint8_t vector)
+{
+	return test(l->tmr, vector);
 }
 
 bool lapic_enabled(const struct lapic *l)
@@ -156,7 +167,7 @@ int lapic_eoi(struct lapic *l)
 	if (test(l->tmr, (uint8_t)v)) {
 		l->st.eoi_broadcasts++;
 		if (l->hooks.eoi_broadcast)
-			l->hooks.eoi_broadcast(l->hooks.ctx, (uint8_t)v);
+			l->hooks.eoi_broadcast(l->hooks.eoi_ctx, (uint8_t)v);
 	}
 	/* Lower priority may unblock a pending vector. */
 	if (lapic_deliverable(l) >= 0 && l->hooks.notify)

@@ -18,9 +18,12 @@ struct lapic_hooks {
 	/* A deliverable interrupt may now be pending (the CPU should look). */
 	void (*notify)(void *ctx);
 	/* EOI of a level-triggered vector: the I/O side must see it (§10.8.5). */
-	void (*eoi_broadcast)(void *ctx, uint8_t vector);
+	void (*eoi_broadcast)(void *eoi_ctx, uint8_t vector);
 	void *ctx;
+	void *eoi_ctx;
 };
+/* Set only the EOI-broadcast hook (the I/O APIC's), keeping notify. */
+void lapic_set_eoi_hook(struct lapic *l, void (*fn)(void *ctx, uint8_t vector), void *ctx);
 
 struct lapic_stats {
 	uint64_t accepted, coalesced, acked, eois, eoi_broadcasts;
@@ -42,6 +45,7 @@ int lapic_eoi(struct lapic *l);
 uint8_t lapic_ppr(const struct lapic *l);
 bool lapic_irr_test(const struct lapic *l, uint8_t vector);
 bool lapic_isr_test(const struct lapic *l, uint8_t vector);
+bool lapic_tmr_test(const struct lapic *l, uint8_t vector); /* level-triggered when accepted */
 int lapic_highest_isr(const struct lapic *l);
 int lapic_highest_irr(const struct lapic *l);
 

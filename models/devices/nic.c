@@ -56,6 +56,7 @@ struct nic {
 	unsigned npend;
 	uint64_t itr_next;
 	bool irq_check;
+	bool intx_asserted;
 	struct sim_event *wake;
 	int track;
 	void (*msi_probe)(void *ctx, unsigned entry, uint64_t t_ps);
@@ -129,20 +130,37 @@ static bool msix_enabled(const struct nic *n, bool *fn_masked)
 	return ctl & PCI_MSIX_FLAGS_ENABLE;
 }
 
-/* Send MSI-X vector 0 now if a cause is pending and enabled (called by the engine actor). */
+/* Raise what a pending, enabled cause asks for (called by the engine actor): MSI-X vector 0
+ * no sooner than ITR allows, or -- with MSI-X off -- the INTx line, held asserted while an
+ * enabled cause is pending (8254x SDM §13.4.17: reading ICR clears the causes). */
 static void eval_irq(struct nic *n, uint64_t now)
 {
 	uint32_t cause = rd(n, PTNIC_ICR) & rd(n, PTNIC_IMS);
 	bool fn_masked;
 
+	if (!msix_enabled(n, &fn_masked)) {
+		if ((cause != 0) != n->intx_asserted) {
+			n->intx_asserted = cause != 0;
+			if (cause) {
+				n->st.intx_asserts++;
+				if (trace_on())
+					trace_instant(sim_trace, n->track, "irq", "INTx assert", now,
+						      NULL);
+				if (n->msi_probe)
+					n->msi_probe(n->msi_probe_ctx, NIC_PROBE_INTX, now);
+			}
+			pcie_intx(n->fn, n->intx_asserted);
+		}
+		return;
+	}
+	if (n->intx_asserted) {
+		n->intx_asserted = false;
+		pcie_intx(n->fn, false);
+	}
 	if (!cause)
 		return;
 	if (now < n->itr_next)
 		return; /* throttled: the engine wakes at itr_next */
-	if (!msix_enabled(n, &fn_masked)) {
-		n->st.irqs_blocked++; /* INTx is not modelled: the cause stays in ICR */
-		return;
-	}
 	uint32_t ctrl = (uint32_t)regs_get(&n->msix, PCI_MSIX_ENTRY_VECTOR_CTRL, 4);
 	if (fn_masked || (ctrl & PCI_MSIX_ENTRY_CTRL_MASKBIT)) {
 		if (!(n->pba & 1))
@@ -368,8 +386,11 @@ static uint64_t mmio_read(void *ctx, int bar, uint64_t off, unsigned size)
 	if (off == PTNIC_IMS)
 		return rd(n, PTNIC_IMS);
 	v = regs_read(&n->r, (uint32_t)off, size);
-	if (off == PTNIC_ICR)
-		wr(n, PTNIC_ICR, 0); /* read to clear */
+	if (off == PTNIC_ICR) {
+		wr(n, PTNIC_ICR, 0); /* read to clear: an INTx line drops */
+		if (n->intx_asserted)
+			kick(n);
+	}
 	return v;
 }
 
@@ -430,6 +451,7 @@ static void flr(void *ctx)
 	struct nic *n = ctx;
 
 	device_reset(n);
+	n->intx_asserted = false; /* the fabric dropped the line with the reset */
 	for (unsigned i = 0; i < n->cfg.max_inflight; i++)
 		n->fl[i].used = false; /* in-flight DMA is abandoned */
 	n->npend = 0;
@@ -474,6 +496,7 @@ int nic_create(const struct nic_cfg *cfg, struct pcie_fabric *fab, struct nic **
 	pcie_fn_add_cap_pm(n->fn);
 	pcie_fn_add_cap_exp(n->fn, PCI_EXP_TYPE_ENDPOINT, true);
 	pcie_fn_add_cap_msix(n->fn, PTNIC_MSIX_VECTORS, 0, PTNIC_MSIX_TABLE, 0, PTNIC_MSIX_PBA);
+	pcie_fn_set_intx_pin(n->fn, 1); /* INTA */
 	pcie_fn_set_ops(n->fn, &nic_ops, n);
 	*out = n;
 	return 0;

@@ -36,14 +36,16 @@ struct nic_cfg {
 
 struct nic_stats {
 	uint64_t rx_frames, rx_bytes, rx_missed, rx_disabled, rx_dma_errors;
-	uint64_t desc_reads, irqs_sent, irqs_pended, irqs_blocked, resets;
+	uint64_t desc_reads, irqs_sent, irqs_pended, irqs_blocked, resets, intx_asserts;
 };
 
 int nic_create(const struct nic_cfg *cfg, struct pcie_fabric *fab, struct nic **out);
 void nic_destroy(struct nic *n);
 struct pcie_fn *nic_fn(const struct nic *n);
 void nic_set_wire(struct nic *n, const struct nic_wire_ops *ops, void *ctx);
-/* Measurement: called with the MSI-X entry and time of every interrupt message sent. */
+/* Measurement: called with the MSI-X entry and time of every interrupt message sent, or with
+ * NIC_PROBE_INTX when the INTx line is asserted. */
+#define NIC_PROBE_INTX (~0u)
 void nic_set_msi_probe(struct nic *n, void (*fn)(void *ctx, unsigned entry, uint64_t t_ps),
 		       void *ctx);
 /* The wire has news (traffic started): the engine should ask for frames again. */

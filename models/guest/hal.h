@@ -85,6 +85,7 @@ struct pci_dev {
 	u8 devfn;
 	u8 msix_cap;
 	u8 pcie_cap;
+	unsigned int msix_enabled : 1; /* set by pci_alloc_irq_vectors when it chose MSI-X */
 	struct resource resource[PCI_NUM_RESOURCES];
 	unsigned int irq;
 	void *driver_data;
@@ -177,6 +178,7 @@ typedef int irqreturn_t;
 #define IRQ_HANDLED 1
 typedef irqreturn_t (*irq_handler_t)(int irq, void *dev_id);
 
+#define PCI_IRQ_LEGACY 1u /* INTx through the I/O APIC */
 #define PCI_IRQ_MSI  2u
 #define PCI_IRQ_MSIX 4u
 

@@ -215,6 +215,32 @@ void dma_unmap_single(struct device *dev, dma_addr_t addr, size_t size,
 
 /* ---- MSI-X and IRQs (Linux's msix_capability_init order) ---- */
 
+/* INTx (Linux's pci_intx setup for a legacy IRQ): firmware put the line's GSI in Interrupt
+ * Line; route it through the I/O APIC to a vector of its own and clear Interrupt Disable. */
+static int alloc_intx(struct gk *g, struct pci_dev *pdev)
+{
+	struct gk_dev *d = gk__dev(pdev);
+	u8 pin, line;
+	u16 cmd;
+	int vec;
+
+	pci_read_config_byte(pdev, PCI_INTERRUPT_PIN, &pin);
+	pci_read_config_byte(pdev, PCI_INTERRUPT_LINE, &line);
+	if (!pin || pin > 4 || !g->bp.ioapic_base || line >= ARRAY_SIZE(g->gsi_rte))
+		return -ENODEV;
+	vec = gk__alloc_vector(g);
+	if (vec < 0)
+		return vec;
+	gk__ioapic_route(g, line, (uint8_t)vec);
+	pci_read_config_word(pdev, PCI_COMMAND, &cmd);
+	pci_write_config_word(pdev, PCI_COMMAND, cmd & ~PCI_COMMAND_INTX_DISABLE);
+	d->vec[0] = vec;
+	d->nvec = 1;
+	d->intx = true;
+	pdev->irq = (unsigned)vec;
+	return 1;
+}
+
 int pci_alloc_irq_vectors(struct pci_dev *pdev, unsigned int min_vecs, unsigned int max_vecs,
 			  unsigned int flags)
 {
@@ -225,7 +251,7 @@ int pci_alloc_irq_vectors(struct pci_dev *pdev, unsigned int min_vecs, unsigned 
 	u32 table;
 
 	if (!(flags & PCI_IRQ_MSIX) || !cap)
-		return -ENODEV;
+		return (flags & PCI_IRQ_LEGACY) && min_vecs <= 1 ? alloc_intx(g, pdev) : -ENODEV;
 	pci_read_config_word(pdev, (int)(cap + PCI_MSIX_FLAGS), &ctl);
 	n = (ctl & PCI_MSIX_FLAGS_QSIZE) + 1u;
 	if (n > max_vecs)
@@ -254,18 +280,27 @@ int pci_alloc_irq_vectors(struct pci_dev *pdev, unsigned int min_vecs, unsigned 
 	pci_write_config_word(pdev, (int)(cap + PCI_MSIX_FLAGS), (u16)(ctl | PCI_MSIX_FLAGS_ENABLE));
 	d->nvec = n;
 	pdev->irq = (unsigned)d->vec[0];
+	pdev->msix_enabled = 1;
 	return (int)n;
 }
 
 void pci_free_irq_vectors(struct pci_dev *pdev)
 {
 	struct gk_dev *d = gk__dev(pdev);
+	struct gk *g = self();
 	u16 ctl;
 
+	if (d->intx) {
+		g->irqs[d->vec[0]].gsi = -1;
+		d->intx = false;
+		d->nvec = 0;
+		return;
+	}
 	if (!pdev->msix_cap)
 		return;
 	pci_read_config_word(pdev, pdev->msix_cap + PCI_MSIX_FLAGS, &ctl);
 	pci_write_config_word(pdev, pdev->msix_cap + PCI_MSIX_FLAGS, ctl & ~PCI_MSIX_FLAGS_ENABLE);
+	pdev->msix_enabled = 0;
 	d->nvec = 0;
 }
 
@@ -300,8 +335,10 @@ int request_irq(unsigned int irq, irq_handler_t handler, unsigned long flags, co
 	g->irqs[irq].fn = handler;
 	g->irqs[irq].dev = dev;
 	g->irqs[irq].name = name;
-	d = owner_of(g, irq, &e);
-	if (d) /* irq_startup: unmask the MSI-X entry */
+	/* irq_startup: unmask the I/O APIC pin or the MSI-X entry */
+	if (g->irqs[irq].gsi >= 0)
+		gk__ioapic_mask(g, (unsigned)g->irqs[irq].gsi, false);
+	else if ((d = owner_of(g, irq, &e)))
 		writel(0, d->msix_table + e * 16 + PCI_MSIX_ENTRY_VECTOR_CTRL);
 	return 0;
 }
@@ -315,10 +352,14 @@ void free_irq(unsigned int irq, void *dev)
 	(void)dev;
 	if (irq > 255)
 		return;
-	d = owner_of(g, irq, &e);
-	if (d)
+	int gsi = g->irqs[irq].gsi;
+
+	if (gsi >= 0)
+		gk__ioapic_mask(g, (unsigned)gsi, true);
+	else if ((d = owner_of(g, irq, &e)))
 		writel(PCI_MSIX_ENTRY_CTRL_MASKBIT, d->msix_table + e * 16 + PCI_MSIX_ENTRY_VECTOR_CTRL);
 	memset(&g->irqs[irq], 0, sizeof(g->irqs[irq]));
+	g->irqs[irq].gsi = gsi; /* the routing stays until pci_free_irq_vectors */
 }
 
 void local_irq_disable(void)

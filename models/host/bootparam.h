@@ -19,6 +19,7 @@
 #define GUEST_MMIO_BASE   0xc0000000ull /* BARs of passed-through devices */
 #define GUEST_MMIO_SIZE   0x20000000ull
 #define GUEST_HIGH_RAM    0x100000000ull
+#define GUEST_IOAPIC_BASE 0xfec00000ull
 
 #define BP_MAX_RAM 4
 
@@ -30,6 +31,7 @@ struct bootparam {
 	uint64_t mmio_base, mmio_size;
 	uint64_t ncpus;
 	uint64_t reserved_top; /* guest RAM below this is the firmware's (boot params, etc.) */
+	uint64_t ioapic_base;  /* MADT: the I/O APIC, GSI base 0 */
 };
 
 #endif

@@ -6,6 +6,7 @@
  */
 #include "models/host/host.h"
 #include "models/apic/lapic.h"
+#include "models/apic/lapic_regs.h"
 #include "models/cpu/cpu.h"
 #include "models/mem/mem.h"
 #include "models/pcie/pcie.h"
@@ -404,6 +405,29 @@ void host_irq_defer_eoi(struct host *h)
 	h->defer_eoi = true;
 }
 
+int hh_apic_highest_isr(struct host *h)
+{
+	struct pcpu *p = hh_this_cpu(h);
+
+	/* Eight x2APIC MSR reads, highest register first, stopping at the first non-zero. */
+	for (int i = 7; i >= 0; i--) {
+		uint32_t isr = lapic_reg_read(pcpu_lapic(p), APIC_ISR + 0x10u * (unsigned)i);
+
+		pcpu_charge_cycles(p, h->cfg.costs.eoi_cycles);
+		if (isr)
+			return i * 32 + 31 - __builtin_clz(isr);
+	}
+	return -1;
+}
+
+void hh_apic_eoi(struct host *h)
+{
+	struct pcpu *p = hh_this_cpu(h);
+
+	pcpu_charge_cycles(p, h->cfg.costs.eoi_cycles);
+	lapic_eoi(pcpu_lapic(p));
+}
+
 void host_irq_free(struct host *h, unsigned cpu, uint8_t vector)
 {
 	if (cpu < h->m.npcpus)
@@ -452,6 +476,14 @@ void host_dispatch_irq(void *ctx, struct pcpu *p, uint8_t vector)
 	}
 	pcpu_charge_cycles(p, h->cfg.costs.eoi_cycles);
 	lapic_eoi(pcpu_lapic(p));
+}
+
+void hh_trace_step(struct host *h, const char *cat, const char *name, const char *args)
+{
+	struct pcpu *p = hh_this_cpu(h);
+
+	if (trace_on())
+		trace_instant(sim_trace, pcpu_track(p), cat, name, pcpu_now(p), args);
 }
 
 void host_log(struct host *h, const char *fmt, ...)

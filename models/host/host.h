@@ -29,6 +29,10 @@ struct host_machine {
 	uint64_t mmio64_base, mmio64_size;
 	uint64_t dmar_base[8];             /* DRHD register bases firmware reports */
 	unsigned ndmar;
+	uint64_t ioapic_base;              /* MADT: the I/O APIC, its GSI base 0 */
+	unsigned ioapic_pins;
+	uint16_t ioapic_sid;               /* DMAR device scope: its source ID for remapping */
+	uint8_t prt[32][4];                /* ACPI _PRT: root-bus device, INTA-D -> GSI */
 };
 
 /* Host software costs, in cycles of the pCPU running it. */
@@ -104,6 +108,10 @@ int host_irq_set_system(struct host *h, uint8_t vector, host_irq_handler fn, voi
 /* From inside a handler: leave the vector in service at the LAPIC (someone else -- the guest,
  * with EOI passed through -- will EOI it). */
 void host_irq_defer_eoi(struct host *h);
+/* This CPU's local APIC, for code that retires a vector left in service for a guest: the
+ * highest vector in service (-1: none), read from the ISR registers, and an EOI. */
+int hh_apic_highest_isr(struct host *h);
+void hh_apic_eoi(struct host *h);
 /* Send an IPI from the calling pCPU to pCPU `cpu` (x2APIC ICR write). */
 void hh_send_ipi(struct host *h, unsigned cpu, uint8_t vector);
 /* The host's interrupt dispatcher (installed on every pCPU). */
@@ -117,6 +125,8 @@ struct host_stats {
 const struct host_stats *host_stats(const struct host *h);
 
 /* Logging for host software: kept for the trace and the log, never printed in a run. */
+/* A named step on this CPU's trace track (when tracing): what a teaching trace shows. */
+void hh_trace_step(struct host *h, const char *cat, const char *name, const char *args);
 void host_log(struct host *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

@@ -341,7 +341,7 @@ static int write_bootparam(struct vm *vm)
 			      vm->rsize[0], vm->rsize[1], 0, 0,
 			      GUEST_ECAM_BASE, GUEST_ECAM_SIZE >> 20,
 			      GUEST_MMIO_BASE, GUEST_MMIO_SIZE,
-			      vm->cfg.nvcpus, 1ull << 20};
+			      vm->cfg.nvcpus, 1ull << 20, GUEST_IOAPIC_BASE};
 
 	for (unsigned i = 0; i < sizeof(w) / sizeof(w[0]); i++)
 		hh_mem_write64(h, bp + 8 * i, w[i]);
@@ -415,6 +415,7 @@ int hv_vm_create(struct hv *hv, const struct vm_cfg *cfg, struct vm **out)
 		if (rc)
 			goto fail;
 		lapic_set_hooks(hc->vlapic, &lh);
+		lapic_set_eoi_hook(hc->vlapic, hv__vioapic_eoi, vm);
 		vcpu_set_hv(hc->v, &vmx_ops, hc);
 		vcpu_set_hv_data(hc->v, hc);
 		vcpu_set_ept(hc->v, vm->ept);
@@ -424,6 +425,8 @@ int hv_vm_create(struct hv *hv, const struct vm_cfg *cfg, struct vm **out)
 			goto fail;
 	}
 	rc = vm_add_trap(vm, GUEST_ECAM_BASE, GUEST_ECAM_SIZE, &ecam_ops, vm);
+	if (!rc)
+		rc = hv__vioapic_init(vm);
 	if (!rc)
 		rc = vm_add_vpci(vm, 0, &hostbridge_ops, vm);
 	if (!rc)
@@ -570,6 +573,11 @@ void vm_inject_msi(struct vm *vm, uint64_t addr, uint32_t data)
 	vm->st.msi_injected++;
 	if (hc)
 		hv__deliver(vm, hc, (uint8_t)data, data & (1u << 15));
+}
+
+unsigned vm_guest_gsi(unsigned guest_slot, unsigned pin)
+{
+	return 16 + (guest_slot + pin - 1) % 8;
 }
 
 unsigned vm_dest_pcpu(const struct vm *vm, uint64_t msi_addr)

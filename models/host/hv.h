@@ -130,5 +130,11 @@ void vm_shadow_idt_map(struct vm *vm, uint64_t msi_addr, uint8_t host_vector,
 /* Posted modes: the host-physical address of the destination vCPU's descriptor. */
 uint64_t vm_pi_desc(const struct vm *vm, uint64_t msi_addr);
 enum hv_irq_mode vm_irq_mode(const struct vm *vm);
+/* The VM's I/O APIC: raise or drop a GSI (an assigned device's INTx, as irqfd does), and be
+ * told when the guest EOIs the level-triggered vector of a GSI (KVM's ack notifier). */
+void vm_set_gsi(struct vm *vm, unsigned gsi, bool asserted);
+int vm_add_gsi_ack(struct vm *vm, unsigned gsi, void (*fn)(void *ctx), void *ctx);
+/* The GSI the VM's virtual firmware routes a guest slot's INTA-D to (its _PRT). */
+unsigned vm_guest_gsi(unsigned guest_slot, unsigned pin);
 
 #endif

@@ -28,7 +28,19 @@ struct hv_vcpu {
 	bool pi_blocked;      /* VT-d posting: on its pCPU's wakeup list, NV = wakeup vector */
 	uint64_t pi_desc;     /* posted modes: its posted-interrupt descriptor (host-physical) */
 	uint32_t reflect[8];  /* ELI: host vectors to re-raise at the next entry */
+	uint8_t pt_gvec[256]; /* EOI pass-through: guest vector of a host vector left in service */
 	struct sim_event *never; /* a vCPU whose guest returned waits here */
+};
+
+#define VIOAPIC_PINS 24
+
+struct vioapic {
+	uint32_t regsel;
+	uint64_t rte[VIOAPIC_PINS];
+	bool level[VIOAPIC_PINS];
+	void (*ack[VIOAPIC_PINS])(void *ctx);
+	void *ack_ctx[VIOAPIC_PINS];
+	uint64_t fired, eois;
 };
 
 struct trap {
@@ -55,6 +67,7 @@ struct vm {
 	struct vpci_slot vpci[256];
 	uint64_t mmio_next;
 	uint32_t cf8; /* config mechanism #1 address latch */
+	struct vioapic vioapic;
 	struct vm_stats st;
 };
 
@@ -83,5 +96,9 @@ void hv__post_block(struct hv_vcpu *hc);
 void hv__deliver(struct vm *vm, struct hv_vcpu *hc, uint8_t vector, bool level);
 void hv__apic_write(struct vm *vm, struct hv_vcpu *hc, uint32_t off, uint64_t val);
 struct hv_vcpu *hv__vcpu_by_apic(struct vm *vm, uint32_t apic_id);
+
+/* vioapic.c */
+int hv__vioapic_init(struct vm *vm);
+void hv__vioapic_eoi(void *ctx, uint8_t vector);
 
 #endif

@@ -221,6 +221,7 @@ void vm_assigned_irq(struct vm *vm, struct pcpu *p, uint8_t host_vector, uint64_
 		if (trace_on())
 			step(hc, "host vector left in service for the guest's EOI", host_vector);
 		host_irq_defer_eoi(vm->hv->h);
+		hc->pt_gvec[host_vector] = (uint8_t)guest_data;
 		hv__deliver(vm, hc, (uint8_t)guest_data, false);
 		break;
 	case HV_IRQ_ELI:
@@ -279,9 +280,16 @@ void hv__pre_entry(struct hv_vcpu *hc)
 	ctl->intr_window_exiting = false;
 	hv__charge(vm, vm->hv->cfg.costs.inject);
 	int vec = lapic_ack(hc->vlapic);
-	/* With EOI passed through the guest's EOI never reaches this LAPIC: retire it now. */
-	if (auto_eoi)
+	/* With EOI passed through the guest's EOI never reaches this LAPIC: retire it now --
+	 * unless it is level-triggered (an I/O APIC line), whose EOI must come back here to
+	 * reach the virtual I/O APIC: intercept EOI until the guest has retired it. */
+	if (auto_eoi && lapic_tmr_test(hc->vlapic, (uint8_t)vec)) {
+		if (trace_on())
+			step(hc, "level-triggered: intercept the guest's EOI until it retires this", vec);
+		ctl->msr_trap_eoi = true;
+	} else if (auto_eoi) {
 		lapic_eoi(hc->vlapic);
+	}
 	vcpu_inject(hc->v, (uint8_t)vec);
 	vm->st.injections++;
 }
@@ -308,6 +316,32 @@ void hv__post_block(struct hv_vcpu *hc)
 	hc->pi_blocked = false;
 }
 
+/* An EOI intercepted in a mode that normally passes it through (a level-triggered vector is
+ * in service): the guest retires its highest-priority vector in service, which is either that
+ * injected vector or an assigned one still in service at this pCPU's physical LAPIC (left
+ * there for the guest, or taken through the shadow IDT). Retire whichever it is; stop
+ * intercepting when no injected vector is left. */
+static void intercepted_eoi(struct vm *vm, struct hv_vcpu *hc)
+{
+	struct host *h = vm->hv->h;
+	int hv_vec = hh_apic_highest_isr(h), pv = -1, lv = lapic_highest_isr(hc->vlapic);
+
+	if (hv_vec >= 0)
+		pv = vm->cfg.irq_mode == HV_IRQ_ELI
+			     ? vcpu_controls(hc->v)->shadow_idt_map[hv_vec]
+			     : hc->pt_gvec[hv_vec];
+	if (pv > 0 && pv > lv) {
+		if (trace_on())
+			step(hc, "intercepted EOI is for an assigned vector: EOI the physical LAPIC",
+			     (unsigned)hv_vec);
+		hh_apic_eoi(h);
+	} else {
+		lapic_eoi(hc->vlapic);
+	}
+	if (lapic_highest_isr(hc->vlapic) < 0)
+		vcpu_controls(hc->v)->msr_trap_eoi = false;
+}
+
 /* APICv's trap-like APIC-write exit: the register is written in the virtual-APIC page;
  * act on it (KVM's handle_apic_write). Also serves emulated x2APIC/xAPIC writes. */
 void hv__apic_write(struct vm *vm, struct hv_vcpu *hc, uint32_t off, uint64_t val)
@@ -315,7 +349,10 @@ void hv__apic_write(struct vm *vm, struct hv_vcpu *hc, uint32_t off, uint64_t va
 	switch (off) {
 	case APIC_EOI:
 		vm->st.eois++;
-		lapic_eoi(hc->vlapic);
+		if (vm->cfg.irq_mode == HV_IRQ_EOI_PASSTHROUGH || vm->cfg.irq_mode == HV_IRQ_ELI)
+			intercepted_eoi(vm, hc);
+		else
+			lapic_eoi(hc->vlapic);
 		break;
 	case APIC_ICR: {
 		/* x2APIC: destination in the high half; xAPIC: ICR2[31:24]. */

@@ -2,13 +2,16 @@
 #include "models/host/vfio.h"
 #include "models/host/host.h"
 #include "models/host/hpci.h"
+#include "models/host/ioapic_drv.h"
 #include "models/host/hv.h"
 #include "models/host/vtd_drv.h"
 #include "models/iommu/vtd_regs.h"
+#include "sim/trace.h"
 #include "models/mem/mem.h"
 #include "models/pcie/pcie_regs.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -46,6 +49,11 @@ struct vfio_dev {
 	struct vfio_vec *vec;
 	uint64_t trap_gpa[2], trap_size[2];
 	unsigned ntraps;
+	/* INTx */
+	unsigned intx_pin, host_gsi, guest_gsi;
+	uint8_t intx_vector;
+	bool intx_masked;
+	uint64_t intx_masked_at;
 	struct vfio_stats st;
 };
 
@@ -311,7 +319,8 @@ static uint32_t cfg_read(void *ctx, uint32_t off, unsigned size)
 	} else if ((off & ~3u) == PCI_ROM_ADDRESS) {
 		dw = 0; /* no option ROM offered */
 	} else if ((off & ~3u) == PCI_INTERRUPT_LINE) {
-		dw = 0; /* no INTx offered: MSI-X only */
+		/* The virtual firmware's routing: the guest GSI in Interrupt Line, the pin. */
+		dw = d->intx_pin ? d->guest_gsi | (d->intx_pin << 8) : 0;
 	} else if (d->msix_cap && (off & ~3u) == d->msix_cap) {
 		uint32_t phys = hh_cfg_read(d->h, d->pdev.bdf, d->msix_cap, 4);
 
@@ -356,6 +365,73 @@ static void cfg_write(void *ctx, uint32_t off, unsigned size, uint32_t val)
 }
 
 static const struct hv_vpci_ops vpci_ops = {cfg_read, cfg_write};
+
+/* ---- INTx, as KVM's first device assignment did it ---- */
+
+static void intx_step(struct vfio_dev *d, const char *what)
+{
+	char args[48];
+
+	snprintf(args, sizeof(args), "\"gsi\":%u", d->host_gsi);
+	hh_trace_step(d->h, "vfio", what, args);
+}
+
+static void intx_irq(void *ctx, struct pcpu *p, uint8_t vector)
+{
+	struct vfio_dev *d = ctx;
+
+	(void)p;
+	(void)vector;
+	if (trace_on())
+		intx_step(d, "host masks the INTx line (I/O APIC pin)");
+	/* disable_irq_nosync: the line stays masked until the guest has EOIed; then tell the
+	 * guest's I/O APIC (irqfd). */
+	d->st.intx_irqs++;
+	host_gsi_mask(d->cfg.ioapic, d->host_gsi, true);
+	d->intx_masked = true;
+	d->intx_masked_at = hh_now(d->h);
+	hh_cpu_work(d->h, hv_costs(vm_hv(d->vm))->irqfd);
+	vm_set_gsi(d->vm, d->guest_gsi, true);
+}
+
+static void intx_ack(void *ctx)
+{
+	struct vfio_dev *d = ctx;
+
+	/* The guest EOIed: drop its line, unmask ours; a device still asserting fires again. */
+	vm_set_gsi(d->vm, d->guest_gsi, false);
+	if (!d->intx_masked)
+		return;
+	d->intx_masked = false;
+	d->st.intx_unmasks++;
+	d->st.intx_masked_ps += hh_now(d->h) - d->intx_masked_at;
+	if (trace_on())
+		intx_step(d, "guest EOI seen: host unmasks the INTx line");
+	host_gsi_mask(d->cfg.ioapic, d->host_gsi, false);
+}
+
+static int intx_setup(struct vfio_dev *d, struct hpci *pci)
+{
+	struct hpci_dev *pd = hpci_find_bdf(pci, d->pdev.bdf);
+	unsigned pin = hh_cfg_read(d->h, d->pdev.bdf, PCI_INTERRUPT_PIN, 1);
+	unsigned swz = pin;
+
+	if (!pin || pin > 4 || !d->cfg.ioapic)
+		return 0;
+	/* Swizzle up to the root bus (PCI-to-PCI Bridge 1.2 §9.1), then firmware's _PRT. */
+	while (pd && pd->parent >= 0) {
+		swz = (swz - 1 + ((pd->bdf >> 3) & 31)) % 4 + 1;
+		pd = &pci->dev[pd->parent];
+	}
+	if (!pd)
+		return -ENODEV;
+	d->intx_pin = pin;
+	d->host_gsi = host_prt_gsi(d->h, (pd->bdf >> 3) & 31, swz);
+	d->guest_gsi = vm_guest_gsi(d->cfg.guest_devfn >> 3, pin);
+	vm_add_gsi_ack(d->vm, d->guest_gsi, intx_ack, d);
+	return host_gsi_request(d->cfg.ioapic, d->host_gsi, vm_dest_pcpu(d->vm, 0xfee00000u),
+				intx_irq, d, &d->intx_vector);
+}
 
 /* ---- assignment ---- */
 
@@ -487,7 +563,9 @@ int vfio_assign(struct vm *vm, struct vtd_drv *iommu, struct hpci *pci,
 	hh_cfg_write(h, pd->bdf, PCI_COMMAND, 2,
 		     (hh_cfg_read(h, pd->bdf, PCI_COMMAND, 2) | PCI_COMMAND_MEMORY) &
 			     ~PCI_COMMAND_MASTER);
-	rc = vm_add_vpci(vm, cfg->guest_devfn, &vpci_ops, d);
+	rc = intx_setup(d, pci);
+	if (!rc)
+		rc = vm_add_vpci(vm, cfg->guest_devfn, &vpci_ops, d);
 	if (rc)
 		goto fail;
 	host_log(h, "vfio: %04x assigned to %s at 00:%02x.%d (%u MSI-X vectors)", pd->bdf,

@@ -16,6 +16,7 @@ struct vm;
 struct vtd_drv;
 struct hpci;
 struct vfio_dev;
+struct host_ioapic;
 
 enum dma_strategy {
 	DMA_NONE,       /* no DMA remapping for the device (context pass-through) */
@@ -31,12 +32,14 @@ struct vfio_cfg {
 	uint8_t guest_devfn;
 	enum dma_strategy strategy;
 	uint64_t flr_wait_us; /* PCIe 5.0 §6.6.2: 100 ms before the function is ready */
+	struct host_ioapic *ioapic; /* for the function's INTx (NULL: no INTx offered) */
 };
 
 struct vfio_stats {
 	uint64_t cfg_reads, cfg_writes, msix_reads, msix_writes, bar_remaps;
 	uint64_t vectors_enabled, irqs, resets;
 	uint64_t pinned_pages;
+	uint64_t intx_irqs, intx_unmasks, intx_masked_ps; /* the INTx line masked by the host */
 };
 
 int vfio_assign(struct vm *vm, struct vtd_drv *iommu, struct hpci *pci,

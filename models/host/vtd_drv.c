@@ -625,8 +625,8 @@ void vtd_irte_free(struct vtd_drv *d, uint32_t index)
 	d->st.irtes_in_use--;
 }
 
-int vtd_irte_set_remapped(struct vtd_drv *d, uint32_t index, uint32_t apic_id, uint8_t vector,
-			  uint16_t sid)
+static int irte_remapped(struct vtd_drv *d, uint32_t index, uint32_t apic_id, uint8_t vector,
+			 uint16_t sid, bool level)
 {
 	uint64_t lo, hi;
 	bool x2 = d->cfg.x2apic && (d->ecap & ECAP_EIM);
@@ -635,12 +635,24 @@ int vtd_irte_set_remapped(struct vtd_drv *d, uint32_t index, uint32_t apic_id, u
 		return -EINVAL;
 	/* Fixed delivery, physical destination, edge; SVT=1 SQ=0: the full requester ID must
 	 * match (VT-d §9.10). */
-	lo = IRTE_P | ((uint64_t)vector << IRTE_V_SHIFT) |
+	lo = IRTE_P | ((uint64_t)vector << IRTE_V_SHIFT) | (level ? IRTE_TM : 0) |
 	     ((uint64_t)(x2 ? apic_id : (apic_id & 0xff) << 8) << IRTE_DST_SHIFT);
 	hi = sid | ((uint64_t)IRTE_SVT_SID << 18);
 	hh_mem_write64(d->h, d->irt + index * 16ull + 8, hi);
 	hh_mem_write64(d->h, d->irt + index * 16ull, lo);
 	return flush_iec(d, false, index);
+}
+
+int vtd_irte_set_remapped(struct vtd_drv *d, uint32_t index, uint32_t apic_id, uint8_t vector,
+			  uint16_t sid)
+{
+	return irte_remapped(d, index, apic_id, vector, sid, false);
+}
+
+int vtd_irte_set_remapped_level(struct vtd_drv *d, uint32_t index, uint32_t apic_id,
+				uint8_t vector, uint16_t sid)
+{
+	return irte_remapped(d, index, apic_id, vector, sid, true);
 }
 
 int vtd_irte_set_posted(struct vtd_drv *d, uint32_t index, uint64_t pi_desc, uint8_t vector,

@@ -72,6 +72,9 @@ void vtd_irte_free(struct vtd_drv *d, uint32_t index);
 /* Remapped-format IRTE (VT-d §9.10) with source-ID validation of sid; flushes the IEC. */
 int vtd_irte_set_remapped(struct vtd_drv *d, uint32_t index, uint32_t apic_id, uint8_t vector,
 			  uint16_t sid);
+/* The same for a level-triggered source (IRTE.TM = 1), such as an I/O APIC pin. */
+int vtd_irte_set_remapped_level(struct vtd_drv *d, uint32_t index, uint32_t apic_id,
+				uint8_t vector, uint16_t sid);
 /* Posted-format IRTE (VT-d §9.11): interrupts from sid are posted as `vector` into the
  * posted-interrupt descriptor at pi_desc (64-byte aligned); urgent ones notify even with SN. */
 int vtd_irte_set_posted(struct vtd_drv *d, uint32_t index, uint64_t pi_desc, uint8_t vector,

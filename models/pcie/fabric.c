@@ -325,11 +325,48 @@ uint32_t pcie_cfg_read(struct pcie_fabric *fab, uint8_t bus, uint8_t devfn, uint
 	return (uint32_t)regs_read(&fn->cfg, off, size);
 }
 
+void pcie_fn_set_intx_pin(struct pcie_fn *fn, unsigned pin)
+{
+	regs_define(&fn->cfg, PCI_INTERRUPT_PIN, 1, pin & 7, 0, 0, 0);
+}
+
+/* Carry the function's effective INTx level to the root complex if it changed. */
+static void intx_update(struct pcie_fn *fn)
+{
+	unsigned pin = (unsigned)regs_get(&fn->cfg, PCI_INTERRUPT_PIN, 1);
+	bool eff = fn->intx_level && pin &&
+		   !(regs_get(&fn->cfg, PCI_COMMAND, 2) & PCI_COMMAND_INTX_DISABLE);
+	const struct pcie_fn *f = fn;
+
+	if (fn->intx_level)
+		regs_set_bits(&fn->cfg, PCI_STATUS, 2, PCI_STATUS_INTERRUPT);
+	else
+		regs_clear_bits(&fn->cfg, PCI_STATUS, 2, PCI_STATUS_INTERRUPT);
+	if (eff == fn->intx_routed || !pin)
+		return;
+	fn->intx_routed = eff;
+	/* Swizzle on the way up: pin' = (pin - 1 + device) mod 4 + 1 at every bridge. */
+	while (f->parent) {
+		pin = (pin - 1 + PCI_SLOT(f->devfn)) % 4 + 1;
+		f = f->parent;
+	}
+	if (fn->fab->hooks.intx)
+		fn->fab->hooks.intx(fn->fab->hooks.ctx, f->devfn, pin, eff);
+}
+
+void pcie_intx(struct pcie_fn *fn, bool asserted)
+{
+	fn->intx_level = asserted;
+	intx_update(fn);
+}
+
 static void do_flr(struct pcie_fn *fn)
 {
 	/* PCIe 5.0 §6.6.2: the function returns to its reset state; sticky and link fields
 	 * (kept by reset values here) survive. */
 	regs_reset(&fn->cfg);
+	fn->intx_level = false;
+	intx_update(fn);
 	if (fn->ops && fn->ops->flr)
 		fn->ops->flr(fn->ctx);
 }
@@ -354,6 +391,8 @@ void pcie_cfg_write(struct pcie_fabric *fab, uint8_t bus, uint8_t devfn, uint32_
 			return;
 		}
 	}
+	if (off <= PCI_COMMAND + 1 && off + size > PCI_COMMAND)
+		intx_update(fn); /* Interrupt Disable may have changed */
 	if (fn->ops && fn->ops->cfg_written)
 		fn->ops->cfg_written(fn->ctx, off, size);
 }

@@ -86,6 +86,12 @@ int pcie_fn_add_cap_exp(struct pcie_fn *fn, unsigned port_type, bool flr);
 int pcie_fn_add_cap_msix(struct pcie_fn *fn, unsigned nvec, int table_bar, uint32_t table_off,
 			 int pba_bar, uint32_t pba_off);
 
+/* Legacy INTx (PCI 3.0 §2.2.6, §6.2.4): the function's interrupt pin, 1..4 for INTA..INTD
+ * (0: none). The device drives its line with pcie_intx; the line reaches the root complex
+ * unless Interrupt Disable is set, swizzled at each bridge (PCI-to-PCI Bridge 1.2 §9.1). */
+void pcie_fn_set_intx_pin(struct pcie_fn *fn, unsigned pin);
+void pcie_intx(struct pcie_fn *fn, bool asserted);
+
 /* ---- inspection ---- */
 
 const char *pcie_fn_name(const struct pcie_fn *fn);
@@ -193,6 +199,8 @@ struct pcie_rc_hooks {
 	/* Route an MSI write that reached the root complex at t; fill irq. */
 	void (*msi)(void *ctx, uint16_t sid, uint64_t addr, uint32_t data, uint64_t t,
 		    struct pcie_irq *irq);
+	/* An INTx line changed: the root-bus function it arrives through and the pin there. */
+	void (*intx)(void *ctx, uint8_t root_devfn, unsigned pin, bool asserted);
 	void *ctx;
 };
 void pcie_fabric_set_hooks(struct pcie_fabric *fab, const struct pcie_rc_hooks *hooks);

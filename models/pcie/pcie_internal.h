@@ -35,6 +35,8 @@ struct pcie_fn {
 	uint8_t last_cap;           /* offset of the last standard capability (0: none) */
 	uint64_t bar_size[6];
 	bool bar_is64[6];
+	bool intx_level;    /* what the device drives */
+	bool intx_routed;   /* what the root complex has been told */
 };
 
 struct mmio_range {

@@ -8,6 +8,7 @@
 #include "sim/app/machine.h"
 #include "sim/app/scenario.h"
 
+#include "models/apic/ioapic.h"
 #include "models/apic/lapic.h"
 #include "models/cpu/cpu.h"
 #include "models/devices/nic.h"
@@ -16,6 +17,7 @@
 #include "models/host/host.h"
 #include "models/host/hpci.h"
 #include "models/host/hv.h"
+#include "models/host/ioapic_drv.h"
 #include "models/host/vfio.h"
 #include "models/host/vtd_drv.h"
 #include "models/iommu/vtd.h"
@@ -44,6 +46,9 @@
 #define PHYS_MMIO32_SZ 0x20000000ull
 #define PHYS_ECAM      0xe0000000ull
 #define PHYS_DMAR      0xfed90000ull
+#define PHYS_IOAPIC    0xfec00000ull
+#define IOAPIC_PINS    24
+#define IOAPIC_SID     0xf0f8 /* bus F0h device 1Fh function 0, as Intel platforms report */
 #define PHYS_MMIO64    0x380000000000ull
 #define PHYS_MMIO64_SZ (1ull << 40)
 
@@ -55,7 +60,8 @@ struct counters {
 	uint64_t exits_total, exits[EXIT_REASON_MAX + 1], exits_irq;
 	uint64_t virtual_deliveries, posted_processed, shadow_deliveries, injected;
 	uint64_t pi_wakeups, polls_won, notifications, reflected, sw_posted;
-	uint64_t guest_irqs, guest_spurious;
+	uint64_t guest_irqs, guest_spurious, guest_unhandled;
+	uint64_t intx_asserts, intx_irqs, intx_unmasks, intx_masked_ps;
 	uint64_t ir_remapped, ir_posted, ir_compat, ir_blocked;
 	uint64_t iotlb_lookups, iotlb_hits, iotlb_misses, iotlb_evictions;
 	uint64_t ctx_lookups, ctx_hits, walks, walk_mem_reads, faults, xlate_ps, translations;
@@ -95,6 +101,8 @@ struct machine {
 	struct pcie_fabric *fab;
 	struct vtd *vtd;
 	struct apic_bus *bus;
+	struct ioapic *ioapic;
+	unsigned gsi_assert[IOAPIC_PINS]; /* INTx lines asserted onto each pin (wired-OR) */
 	struct lapic *lapic[MAX_PCPUS];
 	struct pcpu *pcpu[MAX_PCPUS];
 	unsigned npcpus;
@@ -105,6 +113,7 @@ struct machine {
 	/* software */
 	struct host *host;
 	struct vtd_drv *iommu;
+	struct host_ioapic *hioapic;
 	struct hpci pci;
 	struct hv *hv;
 	struct vm *vm[8];
@@ -117,7 +126,7 @@ struct machine {
 	/* run */
 	int status;
 	char err[512];
-	bool started, done;
+	bool started, done, end_pending;
 	uint64_t t_setup_done, t_start, t_end;
 	struct counters c0, c1;
 	struct counters setup;
@@ -201,7 +210,7 @@ static void compat_commit(void *ctx, const struct pcie_irq *irq)
 
 	if (trace_on())
 		note_flow(m, (uint32_t)irq->w[1], irq->t_deliver);
-	apic_bus_deliver(m->bus, (uint32_t)irq->w[1], (uint8_t)irq->w[2], false);
+	apic_bus_deliver(m->bus, (uint32_t)irq->w[1], (uint8_t)irq->w[2], irq->w[2] & 0x100);
 }
 
 static void rc_msi(void *ctx, uint16_t sid, uint64_t addr, uint32_t data, uint64_t t,
@@ -216,11 +225,53 @@ static void rc_msi(void *ctx, uint16_t sid, uint64_t addr, uint32_t data, uint64
 	/* No remapping hardware: the message is a compatibility-format interrupt. */
 	irq->commit = compat_commit;
 	irq->ctx = m;
+	irq->t_deliver = t;
 	irq->w[1] = MSI_ADDR_DEST(addr);
-	irq->w[2] = MSI_DATA_VECTOR(data);
+	irq->w[2] = MSI_DATA_VECTOR(data) | ((data & MSI_DATA_TRIGGER) ? 0x100u : 0);
 }
 
 static const struct pcie_mmio_ops vtd_mmio = {vtd_reg_read, vtd_reg_write, 0};
+
+/* The platform's INTx routing (what ACPI _PRT reports): a PC-style rotation of INTA-D of each
+ * root-bus device over GSIs 16-23. */
+static unsigned prt_gsi(uint8_t root_devfn, unsigned pin)
+{
+	return 16 + (PCI_SLOT(root_devfn) + pin - 1) % 8;
+}
+
+static void rc_intx(void *ctx, uint8_t root_devfn, unsigned pin, bool asserted)
+{
+	struct machine *m = ctx;
+	unsigned gsi = prt_gsi(root_devfn, pin);
+
+	if (asserted)
+		m->gsi_assert[gsi]++;
+	else if (m->gsi_assert[gsi])
+		m->gsi_assert[gsi]--;
+	ioapic_set_irq(m->ioapic, gsi, m->gsi_assert[gsi] > 0);
+}
+
+/* An I/O APIC message: through interrupt remapping when the unit has it, at once. */
+static void ioapic_send(void *ctx, uint16_t sid, uint64_t addr, uint32_t data)
+{
+	struct machine *m = ctx;
+	struct pcie_irq irq = {0};
+
+	if (m->vtd)
+		vtd_remap_msi(m->vtd, sid, addr, data, sim_now(), &irq);
+	else
+		rc_msi(m, sid, addr, data, sim_now(), &irq);
+	pcie_irq_commit(&irq);
+}
+
+static void eoi_broadcast(void *ctx, uint8_t vector)
+{
+	struct machine *m = ctx;
+
+	ioapic_eoi(m->ioapic, vector);
+}
+
+static const struct pcie_mmio_ops ioapic_mmio = {ioapic_mmio_read, ioapic_mmio_write, 0};
 
 /* ---- building the hardware ---- */
 
@@ -359,8 +410,23 @@ static int build_hardware(struct machine *m)
 		if (rc)
 			return rc;
 	}
-	struct pcie_rc_hooks hooks = {rc_translate, rc_msi, m};
+	struct pcie_rc_hooks hooks = {rc_translate, rc_msi, rc_intx, m};
 	pcie_fabric_set_hooks(m->fab, &hooks);
+
+	/* The I/O APIC, behind the root complex like the VT-d registers. */
+	struct ioapic_cfg ic = {.id = 8, .pins = IOAPIC_PINS, .sid = IOAPIC_SID};
+	struct ioapic_hooks ih = {ioapic_send, m};
+	static struct pcie_mmio_ops iops;
+
+	rc = ioapic_create(&ic, &m->ioapic);
+	if (rc)
+		return rc;
+	ioapic_set_hooks(m->ioapic, &ih);
+	iops = ioapic_mmio;
+	iops.access_ps = hw->iommu.register_access_ps;
+	rc = pcie_fabric_map_mmio(m->fab, PHYS_IOAPIC, 0x1000, &iops, m->ioapic);
+	if (rc)
+		return rc;
 
 	rc = apic_bus_create(&m->bus);
 	if (rc)
@@ -377,6 +443,7 @@ static int build_hardware(struct machine *m)
 		if (rc)
 			return rc;
 		lapic_set_bus(m->lapic[i], m->bus);
+		lapic_set_eoi_hook(m->lapic[i], eoi_broadcast, m);
 		/* Firmware leaves each LAPIC software-enabled for the host kernel. */
 		lapic_reg_write(m->lapic[i], 0xf0, 0x1ff);
 		if (trace_on()) {
@@ -432,6 +499,7 @@ static void snapshot(const struct machine *m, struct counters *c)
 		if (m->gk[v]) {
 			c->guest_irqs += gk_stats(m->gk[v])->irqs;
 			c->guest_spurious += gk_stats(m->gk[v])->spurious_irqs;
+			c->guest_unhandled += gk_stats(m->gk[v])->unhandled_irqs;
 		}
 	}
 	if (m->vtd) {
@@ -462,6 +530,13 @@ static void snapshot(const struct machine *m, struct counters *c)
 		c->maps = vtd_drv_stats(m->iommu)->maps;
 		c->unmaps = vtd_drv_stats(m->iommu)->unmaps;
 	}
+	for (unsigned i = 0; i < m->nvfio; i++) {
+		const struct vfio_stats *vs = vfio_stats(m->vfio[i]);
+
+		c->intx_irqs += vs->intx_irqs;
+		c->intx_unmasks += vs->intx_unmasks;
+		c->intx_masked_ps += vs->intx_masked_ps;
+	}
 	const struct pcie_stats *ps = pcie_fabric_stats(m->fab);
 	c->dma_reqs = ps->dma_reads + ps->dma_writes;
 	c->dma_bytes = ps->dma_read_bytes + ps->dma_write_bytes;
@@ -471,6 +546,7 @@ static void snapshot(const struct machine *m, struct counters *c)
 		c->frames_rx += nic_stats(m->nic[i])->rx_frames;
 		c->nic_missed += nic_stats(m->nic[i])->rx_missed;
 		c->nic_irqs += nic_stats(m->nic[i])->irqs_sent;
+		c->intx_asserts += nic_stats(m->nic[i])->intx_asserts;
 	}
 }
 
@@ -539,17 +615,36 @@ static void on_sent(void *ctx)
 	pcpu_kick(m->pcpu[0]); /* the controller starts the drain clock */
 }
 
-static void on_done(void *ctx)
+/* The window ends when the guest has the last frame and has returned from the interrupt
+ * that brought it, so that interrupt's completion (a level interrupt's EOI) is inside. */
+static void end_window(struct machine *m)
 {
-	struct machine *m = ctx;
-
-	if (m->done)
-		return;
+	m->end_pending = false;
 	m->done = true;
 	m->t_end = sim_now();
 	m->il.measuring = false;
 	snapshot(m, &m->c1);
 	pcpu_kick(m->pcpu[0]);
+}
+
+static void on_irq_done(void *ctx)
+{
+	struct machine *m = ctx;
+
+	if (m->end_pending && !gk_in_irq(m->il.g))
+		end_window(m);
+}
+
+static void on_done(void *ctx)
+{
+	struct machine *m = ctx;
+
+	if (m->done || m->end_pending)
+		return;
+	if (m->il.g && gk_in_irq(m->il.g))
+		m->end_pending = true;
+	else
+		end_window(m);
 }
 
 static enum dma_strategy to_strategy(int s)
@@ -575,8 +670,9 @@ static int boot_vm(struct machine *m, unsigned v)
 	pp[1] = (struct gk_param){"ptnic", "budget", sv->guest.ptnic.budget};
 	pp[2] = (struct gk_param){"ptnic", "itr", sv->guest.ptnic.itr};
 	pp[3] = (struct gk_param){"ptnic", "desc_cycles", sv->guest.ptnic.desc_cycles};
+	pp[4] = (struct gk_param){"ptnic", "intx", sv->guest.ptnic.intx};
 	gc.params = pp;
-	gc.nparams = 4;
+	gc.nparams = 5;
 	rc = gk_create(&gc, &m->gk[v]);
 	if (!rc)
 		rc = gk_register_builtin(m->gk[v], &ptnic_driver);
@@ -624,6 +720,7 @@ static int boot_vm(struct machine *m, unsigned v)
 		fc.guest_devfn = (uint8_t)PCI_DEVFN(3 + d, 0);
 		fc.strategy = to_strategy(sv->dma.strategy);
 		fc.flr_wait_us = m->sc->host.flr_wait_us;
+		fc.ioapic = m->hioapic;
 		rc = vfio_assign(m->vm[v], m->iommu, &m->pci, &fc, &m->vfio[m->nvfio]);
 		if (rc) {
 			fail(m, "%s: assigning %s (%04x) failed: %s", sv->name, sv->devices[d],
@@ -669,6 +766,12 @@ static void controller(void *arg)
 		hm.dmar_base[0] = PHYS_DMAR;
 		hm.ndmar = 1;
 	}
+	hm.ioapic_base = PHYS_IOAPIC;
+	hm.ioapic_pins = IOAPIC_PINS;
+	hm.ioapic_sid = IOAPIC_SID;
+	for (unsigned d = 0; d < 32; d++)
+		for (unsigned p = 1; p <= 4; p++)
+			hm.prt[d][p - 1] = (uint8_t)prt_gsi((uint8_t)PCI_DEVFN(d, 0), p);
 	hc.costs.mem_access_cycles = sc->host.mem_access_cycles;
 	hc.costs.irq_entry_cycles = sc->host.irq_entry_cycles;
 	hc.costs.eoi_cycles = sc->host.eoi_cycles;
@@ -692,6 +795,11 @@ static void controller(void *arg)
 			fail(m, "VT-d driver: %s", strerror(-rc));
 			return;
 		}
+	}
+	rc = host_ioapic_init(m->host, m->iommu, &m->hioapic);
+	if (rc) {
+		fail(m, "I/O APIC driver: %s", strerror(-rc));
+		return;
 	}
 	rc = hpci_enumerate(m->host, &m->pci);
 	if (rc) {
@@ -759,6 +867,7 @@ static void controller(void *arg)
 		sim_samples_init(&m->il.lat);
 		nic_set_msi_probe(m->nic[i], msi_probe, &m->il);
 		gk_set_irq_probe(m->gk[vm], irq_probe, &m->il);
+		gk_set_irq_done_probe(m->gk[vm], on_irq_done, m);
 	}
 	m->t_setup_done = pcpu_sync(m->pcpu[0]);
 	snapshot(m, &m->setup);
@@ -852,7 +961,13 @@ static void fill_results(struct machine *m, struct results *r)
 	results_set_u64(r, "interrupts.by_path.compat", c.ir_compat);
 	results_set_u64(r, "interrupts.blocked", c.ir_blocked);
 	results_set_u64(r, "interrupts.spurious", c.guest_spurious);
-	results_set_u64(r, "interrupts.sent_by_devices", c.nic_irqs);
+	results_set_u64(r, "interrupts.sent_by_devices", c.nic_irqs + c.intx_asserts);
+	results_set_u64(r, "interrupts.unhandled", c.guest_unhandled);
+	results_set_u64(r, "interrupts.intx.asserts", c.intx_asserts);
+	results_set_u64(r, "interrupts.intx.host_irqs", c.intx_irqs);
+	results_set_u64(r, "interrupts.intx.unmasks", c.intx_unmasks);
+	results_set_double(r, "interrupts.intx.masked_ns_mean",
+			   ratio(c.intx_masked_ps, c.intx_unmasks) / 1000.0);
 	results_set_u64(r, "interrupts.coalesced", m->il.coalesced);
 	results_set_double(r, "interrupts.latency_ns.mean", sim_samples_mean(&m->il.lat) / 1000.0);
 	results_set_double(r, "interrupts.latency_ns.p50",
@@ -1142,8 +1257,12 @@ void machine_print_summary(const struct scenario *sc, const struct results *r, F
 	}
 	fprintf(f, "  %-32s %14.3f (%.3f to deliver and complete it)\n", "exits per interrupt",
 		get_d(r, "exits_per_interrupt"), get_d(r, "interrupt_exits_per_interrupt"));
+	if (get_u(r, "interrupts.intx.asserts"))
+		fprintf(f, "  %-32s %14llu host interrupts, line masked %.0f ns each (mean)\n",
+			"INTx line", (unsigned long long)get_u(r, "interrupts.intx.host_irqs"),
+			get_d(r, "interrupts.intx.masked_ns_mean"));
 	fprintf(f, "  %-32s %10.0f / %.0f / %.0f ns (mean / p50 / p99)\n",
-		"latency, MSI-X write to handler", get_d(r, "interrupts.latency_ns.mean"),
+		"latency, device IRQ to handler", get_d(r, "interrupts.latency_ns.mean"),
 		get_d(r, "interrupts.latency_ns.p50"), get_d(r, "interrupts.latency_ns.p99"));
 
 	fprintf(f, "\nIOMMU\n");

@@ -109,6 +109,7 @@ struct sc_dma {
 struct sc_ptnic_params {
 	uint32_t ring_size, budget, itr;
 	uint64_t desc_cycles;
+	bool intx;
 };
 
 enum sc_apic { SC_APIC_X2APIC, SC_APIC_XAPIC };

@@ -440,6 +440,8 @@ static const struct cfg_field ptnic_params_fields[] = {
 		  "interrupt throttle: minimum gap, in 256 ns units (0: off)"),
 	CFG_FIELD("desc_cycles", CFG_F_U64, struct sc_ptnic_params, desc_cycles, 0, 1e7, 0,
 		  "driver work per received descriptor"),
+	CFG_FIELD("intx", CFG_F_BOOL, struct sc_ptnic_params, intx, 0, 0, 0,
+		  "use the legacy INTx line (through the I/O APIC) instead of MSI-X"),
 	CFG_END,
 };
 static const struct cfg_schema ptnic_params_schema = {"ptnic", sizeof(struct sc_ptnic_params),

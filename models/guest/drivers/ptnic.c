@@ -2,9 +2,11 @@
 /*
  * ptnic guest driver. Written against hal.h only, in the shape of Linux's e1000 receive path:
  * probe enables the function, resets it, builds a descriptor ring of DMA-mapped buffers, sets
- * up one MSI-X vector; the interrupt handler cleans completed descriptors (up to a budget),
- * passes frames up the stack, returns the buffers by moving the tail, and re-enables the
- * auto-masked interrupt cause.
+ * up one MSI-X vector (or, with intx=1 or no MSI-X, the legacy INTx line); the interrupt
+ * handler cleans completed descriptors (up to a budget), passes frames up the stack, returns
+ * the buffers by moving the tail, and re-enables the auto-masked interrupt cause. On a
+ * possibly shared INTx line the handler first reads ICR, which says whether the interrupt is
+ * ours and, being read-to-clear, makes the device drop the line.
  */
 #include "hal.h"
 #include "ptnic_regs.h"
@@ -31,6 +33,7 @@ struct ptnic {
 	void **buf;
 	dma_addr_t *buf_dma;
 	int irq;
+	bool intx;
 	unsigned int budget;
 	u64 desc_cycles;
 	u64 irqs, irqs_no_work, frames;
@@ -42,6 +45,8 @@ static irqreturn_t ptnic_intr(int irq, void *data)
 	unsigned int done = 0;
 
 	(void)irq;
+	if (nic->intx && !(readl(nic->hw + REG_ICR) & INT_RXT0))
+		return IRQ_NONE; /* another device's interrupt on a shared line */
 	nic->irqs++;
 	while (done < nic->budget) {
 		unsigned int i = nic->next_to_clean;
@@ -64,7 +69,8 @@ static irqreturn_t ptnic_intr(int irq, void *data)
 	} else {
 		nic->irqs_no_work++;
 	}
-	writel(INT_RXT0, nic->hw + REG_IMS); /* the cause was auto-masked by the interrupt */
+	if (!nic->intx)
+		writel(INT_RXT0, nic->hw + REG_IMS); /* the cause was auto-masked by the message */
 	return IRQ_HANDLED;
 }
 
@@ -147,9 +153,12 @@ static int ptnic_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		return err;
 	writel((u32)module_param_u64("ptnic", "itr", 0), nic->hw + REG_ITR);
 
-	err = pci_alloc_irq_vectors(pdev, 1, 1, PCI_IRQ_MSIX);
+	nic->intx = module_param_u64("ptnic", "intx", 0) != 0;
+	err = pci_alloc_irq_vectors(pdev, 1, 1,
+				    nic->intx ? PCI_IRQ_LEGACY : PCI_IRQ_MSIX | PCI_IRQ_LEGACY);
 	if (err < 0)
 		return err;
+	nic->intx = !pdev->msix_enabled;
 	nic->irq = pci_irq_vector(pdev, 0);
 	err = request_irq((unsigned int)nic->irq, ptnic_intr, 0, "ptnic-rx", nic);
 	if (err)
@@ -157,8 +166,8 @@ static int ptnic_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 
 	writel(INT_RXT0, nic->hw + REG_IMS);
 	writel(RCTL_EN, nic->hw + REG_RCTL);
-	dev_info(&pdev->dev, "ptnic: %u receive descriptors, MSI-X vector %d", nic->count,
-		 nic->irq);
+	dev_info(&pdev->dev, "ptnic: %u receive descriptors, %s vector %d", nic->count,
+		 nic->intx ? "INTx" : "MSI-X", nic->irq);
 	return register_netdev(ndev);
 }
 

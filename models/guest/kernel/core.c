@@ -19,6 +19,8 @@ int gk_create(const struct gk_cfg *cfg, struct gk **out)
 	g->cfg = *cfg;
 	memcpy(g->params, cfg->params, cfg->nparams * sizeof(*cfg->params));
 	g->cfg.params = g->params;
+	for (unsigned i = 0; i < 256; i++)
+		g->irqs[i].gsi = -1;
 	*out = g;
 	return 0;
 }

@@ -39,7 +39,7 @@ struct gk_cfg {
 };
 
 struct gk_stats {
-	uint64_t irqs, spurious_irqs, eois;
+	uint64_t irqs, spurious_irqs, unhandled_irqs, eois;
 	uint64_t cfg_reads, cfg_writes;
 	uint64_t frames_rx, bytes_rx;
 	uint64_t dma_maps, dma_unmaps, coherent_bytes;
@@ -69,7 +69,10 @@ const struct gk_stats *gk_stats(const struct gk *g);
  * of the interrupt entry for every vector, with the guest's time. */
 void gk_set_irq_probe(struct gk *g, void (*fn)(void *ctx, uint8_t vector, uint64_t t_ps),
 		      void *ctx);
-/* Whether `vector` is one of the MSI-X vectors of the function at devfn. */
+/* Called when the guest returns from an interrupt (its iret), and whether it is inside one. */
+void gk_set_irq_done_probe(struct gk *g, void (*fn)(void *ctx), void *ctx);
+bool gk_in_irq(const struct gk *g);
+/* Whether `vector` is one of the interrupt vectors (MSI-X or INTx) of the function at devfn. */
 bool gk_vector_of(const struct gk *g, uint8_t vector, uint8_t devfn);
 const char *gk_name(const struct gk *g);
 

@@ -18,6 +18,7 @@ struct gk_irq {
 	void *dev;
 	const char *name;
 	uint64_t count;
+	int gsi; /* >= 0: an I/O APIC pin, level-triggered (handle_fasteoi_irq) */
 };
 
 struct gk_dev {
@@ -28,6 +29,7 @@ struct gk_dev {
 	unsigned nvec;
 	int vec[32];                /* guest vectors of its MSI-X entries */
 	volatile u8 *msix_table;    /* ioremapped */
+	bool intx;                  /* vec[0] is its INTx line through the I/O APIC */
 };
 
 struct gk_ram {
@@ -61,6 +63,7 @@ struct gk {
 	struct pci_driver *drivers[GK_MAX_DRIVERS];
 	unsigned ndrivers;
 	struct gk_irq irqs[256];
+	uint32_t gsi_rte[64]; /* low halves of the I/O APIC entries this kernel programmed */
 	unsigned next_vector;
 	struct net_device netdevs[4];
 	unsigned nnetdevs;
@@ -70,6 +73,9 @@ struct gk {
 	void *init_ctx;
 	void (*irq_probe)(void *ctx, uint8_t vector, uint64_t t_ps);
 	void *irq_probe_ctx;
+	void (*irq_done)(void *ctx);
+	void *irq_done_ctx;
+	unsigned irq_depth;
 	struct gk_stats st;
 };
 
@@ -95,6 +101,8 @@ void gk__idt(void *ctx, uint8_t vector);
 int gk__lapic_init(struct gk *g, struct vcpu *v);
 void gk__eoi(struct gk *g);
 int gk__alloc_vector(struct gk *g);
+void gk__ioapic_route(struct gk *g, unsigned gsi, uint8_t vector);
+void gk__ioapic_mask(struct gk *g, unsigned gsi, bool mask);
 
 /* MMIO cookies: ioremap returns tagged guest-physical addresses. */
 #define GK_IOMEM_TAG (1ull << 62)

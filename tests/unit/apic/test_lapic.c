@@ -31,7 +31,7 @@ static void broadcast(void *ctx, uint8_t v)
 static struct lapic *mk(uint32_t id)
 {
 	struct lapic *l;
-	struct lapic_hooks h = {notify, broadcast, NULL};
+	struct lapic_hooks h = {notify, broadcast, NULL, NULL};
 
 	assert_int_equal(lapic_create(id, &l), 0);
 	lapic_set_hooks(l, &h);

@@ -37,6 +37,8 @@ struct outcome {
 	uint64_t nv_at_delivery[8];
 	unsigned nmsi, ndlv;
 	uint64_t virtual_deliveries, software_posted, notifications, injected, posted_wakeups;
+	uint64_t intx_asserts, intx_host_irqs, intx_unmasks, delivered, unhandled;
+	double intx_masked_ns;
 	int rc;
 };
 
@@ -109,6 +111,12 @@ static int child(void *arg)
 	results_get_u64(res, "interrupts.notification_ipis", &out->notifications);
 	results_get_u64(res, "interrupts.injected", &out->injected);
 	results_get_u64(res, "vm.posted_wakeups", &out->posted_wakeups);
+	results_get_u64(res, "interrupts.intx.asserts", &out->intx_asserts);
+	results_get_u64(res, "interrupts.intx.host_irqs", &out->intx_host_irqs);
+	results_get_u64(res, "interrupts.intx.unmasks", &out->intx_unmasks);
+	results_get_double(res, "interrupts.intx.masked_ns_mean", &out->intx_masked_ns);
+	results_get_u64(res, "interrupts.delivered", &out->delivered);
+	results_get_u64(res, "interrupts.unhandled", &out->unhandled);
 	return 0;
 }
 
@@ -286,6 +294,67 @@ static void vtd_posted_halted(void **s)
 	assert_true(out->posted_wakeups >= 4);
 }
 
+/* Legacy INTx, as KVM's first device assignment did it: the line reaches the host through
+ * the I/O APIC and interrupt remapping; the host masks it and raises the guest's I/O APIC
+ * pin; the level-triggered guest vector's EOI must come back to the hypervisor (an exit in
+ * every mode), which unmasks the line. */
+static void intx_check(void)
+{
+	/* every device interrupt taken once by the host, masked, unmasked after the EOI */
+	assert_true(out->intx_asserts >= 6);
+	assert_int_equal(out->intx_host_irqs, out->intx_asserts);
+	assert_true(out->intx_unmasks >= out->intx_host_irqs - 1);
+	assert_true(out->intx_masked_ns > 100.0);
+	assert_int_equal(out->delivered, out->intx_host_irqs);
+	assert_int_equal(out->unhandled, 0);
+}
+
+static void intx_emulated(void **s)
+{
+	(void)s;
+	run_case("emulated", "busy", "vms.0.guest.ptnic.intx=true", "EXT,DLV,MSR");
+	intx_check();
+}
+
+static void intx_eoi_passthrough(void **s)
+{
+	(void)s;
+	/* the EOI of a level-triggered vector is intercepted after all */
+	run_case("eoi_passthrough", "busy", "vms.0.guest.ptnic.intx=true", "EXT,DLV,MSR");
+	intx_check();
+}
+
+static void intx_eli(void **s)
+{
+	(void)s;
+	/* not an assigned MSI: absent from the shadow IDT, it exits as #NP and is injected */
+	run_case("eli", "busy", "vms.0.guest.ptnic.intx=true", "NP,DLV,MSR");
+	intx_check();
+}
+
+static void intx_cpu_posted(void **s)
+{
+	(void)s;
+	/* the level vector is in the EOI-exit bitmap: its virtualized EOI exits */
+	run_case("cpu_posted", "busy", "vms.0.guest.ptnic.intx=true", "EXT,DLV,EOI");
+	intx_check();
+}
+
+static void intx_vtd_posted(void **s)
+{
+	(void)s;
+	/* the I/O APIC's message is not posted: the IRTE is remapped-format */
+	run_case("vtd_posted", "busy", "vms.0.guest.ptnic.intx=true", "EXT,DLV,EOI");
+	intx_check();
+}
+
+static void intx_halted(void **s)
+{
+	(void)s;
+	run_case("emulated", "halt", "vms.0.guest.ptnic.intx=true", "DLV,MSR,HLT");
+	intx_check();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -295,7 +364,10 @@ int main(void)
 		cmocka_unit_test(cpu_posted_xapic),	   cmocka_unit_test(vtd_posted_running),
 		cmocka_unit_test(emulated_halted),	   cmocka_unit_test(eoi_passthrough_halted),
 		cmocka_unit_test(eli_halted),		   cmocka_unit_test(cpu_posted_halted),
-		cmocka_unit_test(vtd_posted_halted),
+		cmocka_unit_test(vtd_posted_halted),	   cmocka_unit_test(intx_emulated),
+		cmocka_unit_test(intx_eoi_passthrough),	   cmocka_unit_test(intx_eli),
+		cmocka_unit_test(intx_cpu_posted),	   cmocka_unit_test(intx_vtd_posted),
+		cmocka_unit_test(intx_halted),
 	};
 
 	out = shared_alloc(sizeof(*out));
