@@ -153,8 +153,19 @@ void cfg_error_path(struct cfg_ctx *ctx, const struct cfg_node *root, const char
 		    const char *fmt, ...)
 {
 	const struct cfg_node *n = cfg_node_at(root, path);
+	char up[512];
 	va_list ap;
 
+	/* A key left at its default has no position: point at the nearest enclosing node. */
+	snprintf(up, sizeof(up), "%s", path);
+	while (!n && root) {
+		char *dot = strrchr(up, '.');
+
+		if (!dot)
+			break;
+		*dot = 0;
+		n = cfg_node_at(root, up);
+	}
 	va_start(ap, fmt);
 	add_error(ctx, n ? &n->mark : (root ? &root->mark : NULL), fmt, ap);
 	va_end(ap);
@@ -674,11 +685,25 @@ int cfg_override(struct cfg_ctx *ctx, struct cfg_node **root, const char *assign
 		*root = new_node(ctx, CFG_MAP, &m);
 	}
 
-	/* The value is read as a YAML scalar: plain text, or a quoted string. */
+	/* The value is read as a YAML scalar (plain text, or a quoted string), or, when it
+	 * starts with '[' or '{', as a flow list or map: --set vms.1.pcpus=[2,3]. */
 	struct cfg_mark vm = m;
 	vm.col = (unsigned)(eq - assignment) + 2;
-	val = new_node(ctx, CFG_SCALAR, &vm);
-	{
+	if (eq[1] == '[' || eq[1] == '{') {
+		size_t pad = (size_t)(eq - assignment) + 1;
+		size_t vl = strlen(eq + 1);
+		char *text = cfg_alloc(ctx, pad + vl + 1);
+
+		/* indented so that positions in errors are columns of the whole assignment */
+		memset(text, ' ', pad);
+		memcpy(text + pad, eq + 1, vl + 1);
+		val = cfg_load_string(ctx, m.file, text);
+		if (!val)
+			return -1;
+	} else {
+		val = new_node(ctx, CFG_SCALAR, &vm);
+	}
+	if (val->kind == CFG_SCALAR) {
 		const char *v = eq + 1;
 		size_t vl = strlen(v);
 
@@ -722,12 +747,19 @@ int cfg_override(struct cfg_ctx *ctx, struct cfg_node **root, const char *assign
 					       n == *root ? "(root)" : assignment, seg);
 				return -1;
 			}
+			if (i == n->n && last) {
+				/* one past the end appends: --set 'vms.1={name: vm1, ...}' */
+				size_t cap = n->n; /* force a grow */
+
+				node_append(ctx, n, &cap, NULL, NULL, val);
+				return 0;
+			}
 			if (i >= n->n) {
 				cfg_error_mark(ctx, &sm,
 					       "index %zu is out of range: the list at %s:%u:%u has %zu "
-					       "item%s",
+					       "item%s (index %zu appends one)",
 					       i, n->mark.file, n->mark.line, n->mark.col, n->n,
-					       n->n == 1 ? "" : "s");
+					       n->n == 1 ? "" : "s", n->n);
 				return -1;
 			}
 			if (last) {

@@ -76,6 +76,26 @@ void pcpu_idle(struct pcpu *p);
 void pcpu_idle_until(struct pcpu *p, uint64_t deadline_ps);
 /* Spin (busy: host time) until an interrupt or deadline_ps, then service interrupts. */
 void pcpu_poll_until(struct pcpu *p, uint64_t deadline_ps);
+/* The LAPIC timer in TSC-deadline mode (SDM vol. 3A §10.5.4.1): at deadline_ps the LAPIC
+ * raises `vector` (0: disarm). What IA32_TSC_DEADLINE does, kept with the pCPU because its
+ * waits are what the timer cuts short. */
+void pcpu_timer_arm(struct pcpu *p, uint64_t deadline_ps, uint8_t vector);
+uint64_t pcpu_timer_fires(const struct pcpu *p);
+
+/* Threads sharing a pCPU (the host scheduler's mechanism; the policy is the host's). Each
+ * vCPU's actor is a thread of the pCPU it is pinned to; only the current thread runs. */
+struct pcpu_thread;
+int pcpu_thread_create(struct pcpu *p, struct vcpu *v, struct pcpu_thread **out);
+void pcpu_thread_destroy(struct pcpu_thread *t);
+/* Make t the pCPU's current thread without a switch (the first one to run) and let it go:
+ * its pcpu_thread_wait returns (at once, if it has not started waiting yet). */
+void pcpu_thread_resume(struct pcpu *p, struct pcpu_thread *t);
+struct pcpu_thread *pcpu_current_thread(const struct pcpu *p);
+/* The calling thread waits until some thread switches to it. */
+void pcpu_thread_wait(struct pcpu_thread *t, const char *why);
+/* The current thread gives the pCPU to next and waits until it is switched back to. */
+void pcpu_switch_to(struct pcpu *p, struct pcpu_thread *next, const char *why);
+
 /* Trace: the interrupt flow that last reached this pCPU's LAPIC (0: none), taken once. */
 void pcpu_note_flow(struct pcpu *p, uint64_t flow);
 uint64_t pcpu_take_flow(struct pcpu *p);
@@ -199,6 +219,9 @@ void vcpu_set_guest_data(struct vcpu *v, void *data);
 void *vcpu_guest_data(const struct vcpu *v);
 void vcpu_set_hv_data(struct vcpu *v, void *data);
 void *vcpu_hv_data(const struct vcpu *v);
+/* The vCPU's trace track: its pCPU's spans go there while it is the pCPU's thread. */
+void vcpu_set_track(struct vcpu *v, int track);
+int vcpu_track(const struct vcpu *v);
 
 /* Load the vCPU on a pCPU and enter the guest: from here the calling actor runs guest code.
  * Performs the first VM entry (pre-entry hook, injection). */

@@ -21,7 +21,28 @@ struct pcpu {
 	struct pcpu_time tm;
 	int track;
 	uint64_t flow;
+	/* threads sharing the pCPU: the one running now */
+	struct pcpu_thread *cur;
+	/* the LAPIC timer in TSC-deadline mode (0: disarmed) */
+	uint64_t timer_deadline;
+	uint8_t timer_vector;
+	uint64_t timer_fires;
 };
+
+struct pcpu_thread {
+	struct pcpu *p;
+	struct vcpu *v;
+	struct sim_event *go;
+};
+
+/* Fire the TSC-deadline timer if its deadline has passed. */
+void pcpu__timer_check(struct pcpu *p);
+/* A wait deadline capped at the timer's. */
+static inline uint64_t pcpu__cap(const struct pcpu *p, uint64_t deadline_ps)
+{
+	return p->timer_deadline && p->timer_deadline < deadline_ps ? p->timer_deadline
+								    : deadline_ps;
+}
 
 void pcpu__charge(struct pcpu *p, uint64_t ps, enum pcpu_bucket b);
 

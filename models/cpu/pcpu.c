@@ -142,12 +142,105 @@ uint64_t pcpu_now(const struct pcpu *p)
 	return sim_now() + p->owed_ps;
 }
 
+void pcpu__timer_check(struct pcpu *p)
+{
+	if (!p->timer_deadline || sim_now() < p->timer_deadline)
+		return;
+	p->timer_deadline = 0;
+	p->timer_fires++;
+	if (p->lapic)
+		lapic_accept(p->lapic, p->timer_vector, false);
+}
+
+void pcpu_timer_arm(struct pcpu *p, uint64_t deadline_ps, uint8_t vector)
+{
+	p->timer_deadline = deadline_ps;
+	p->timer_vector = vector;
+}
+
+uint64_t pcpu_timer_fires(const struct pcpu *p)
+{
+	return p->timer_fires;
+}
+
+int pcpu_thread_create(struct pcpu *p, struct vcpu *v, struct pcpu_thread **out)
+{
+	struct pcpu_thread *t = calloc(1, sizeof(*t));
+	int rc;
+
+	if (!t)
+		return -ENOMEM;
+	rc = sim_event_create(&t->go);
+	if (rc) {
+		free(t);
+		return rc;
+	}
+	t->p = p;
+	t->v = v;
+	*out = t;
+	return 0;
+}
+
+void pcpu_thread_destroy(struct pcpu_thread *t)
+{
+	if (!t)
+		return;
+	sim_event_destroy(t->go);
+	free(t);
+}
+
+static void pcpu_thread_set_current(struct pcpu *p, struct pcpu_thread *t)
+{
+	p->cur = t;
+	p->vcpu = t ? t->v : NULL;
+	if (t && t->v && vcpu_track(t->v))
+		p->track = vcpu_track(t->v);
+}
+
+void pcpu_thread_resume(struct pcpu *p, struct pcpu_thread *t)
+{
+	pcpu_thread_set_current(p, t);
+	if (t)
+		sim_event_signal(t->go); /* latched if t does not wait yet */
+}
+
+struct pcpu_thread *pcpu_current_thread(const struct pcpu *p)
+{
+	return p->cur;
+}
+
+void pcpu_thread_wait(struct pcpu_thread *t, const char *why)
+{
+	sim_set_wait_label(why);
+	sim_event_wait(t->go);
+}
+
+void pcpu_switch_to(struct pcpu *p, struct pcpu_thread *next, const char *why)
+{
+	struct pcpu_thread *prev = p->cur;
+
+	uint64_t t0;
+
+	pcpu_sync(p);
+	if (next == prev)
+		return;
+	t0 = sim_now();
+	pcpu_thread_resume(p, next);
+	if (!prev)
+		return;
+	pcpu_thread_wait(prev, why);
+	/* switched back to: the spans that follow are this thread's again */
+	if (trace_on() && sim_now() > t0 && prev->v && vcpu_track(prev->v))
+		trace_span(sim_trace, vcpu_track(prev->v), "sched", why, t0, sim_now(), NULL);
+}
+
 void pcpu_service_irqs(struct pcpu *p)
 {
 	int vec;
 
 	if (!p->lapic)
 		return;
+	pcpu__timer_check(p);
 	while ((vec = lapic_ack(p->lapic)) >= 0) {
 		p->host_irqs++;
 		if (p->host_irq)
@@ -162,12 +255,14 @@ void pcpu_idle_until(struct pcpu *p, uint64_t deadline_ps)
 	uint64_t t0;
 
 	pcpu_sync(p);
+	pcpu__timer_check(p);
 	if (p->lapic && lapic_deliverable(p->lapic) >= 0) {
 		pcpu_service_irqs(p);
 		return;
 	}
 	t0 = sim_now();
 	sim_set_wait_label("idle (HLT in host)");
+	deadline_ps = pcpu__cap(p, deadline_ps);
 	if (deadline_ps == UINT64_MAX)
 		sim_event_wait(p->wake);
 	else
@@ -183,13 +278,14 @@ void pcpu_poll_until(struct pcpu *p, uint64_t deadline_ps)
 	uint64_t t0;
 
 	pcpu_sync(p);
+	pcpu__timer_check(p);
 	if (p->lapic && lapic_deliverable(p->lapic) >= 0) {
 		pcpu_service_irqs(p);
 		return;
 	}
 	t0 = sim_now();
 	sim_set_wait_label("halt polling");
-	sim_event_wait_until(p->wake, deadline_ps);
+	sim_event_wait_until(p->wake, pcpu__cap(p, deadline_ps));
 	p->tm.host_ps += sim_now() - t0;
 	if (trace_on() && sim_now() > t0)
 		trace_span(sim_trace, p->track, "host", "halt poll", t0, sim_now(), NULL);

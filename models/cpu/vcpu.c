@@ -39,6 +39,7 @@ struct vcpu {
 	bool guest_if;
 	int inject; /* vector to inject at the next entry, or -1 */
 	void *guest_data, *hv_data;
+	int track;
 	struct vcpu_stats st;
 };
 
@@ -173,6 +174,16 @@ void *vcpu_hv_data(const struct vcpu *v)
 	return v->hv_data;
 }
 
+void vcpu_set_track(struct vcpu *v, int track)
+{
+	v->track = track;
+}
+
+int vcpu_track(const struct vcpu *v)
+{
+	return v->track;
+}
+
 bool vcpu_guest_if(const struct vcpu *v)
 {
 	return v->guest_if;
@@ -213,13 +224,14 @@ static void vm_exit(struct vcpu *v, struct vmx_exit *e)
 	if (v->observer)
 		v->observer(v->observer_ctx, e->reason, e->vector, t0);
 	v->st.exits_total++;
-	if (e->irq)
-		v->st.exits_irq++;
 	if (e->reason <= EXIT_REASON_MAX)
 		v->st.exits[e->reason]++;
 	pcpu__charge(p, sim_cycles_to_ps(&p->cfg.clock, v->cfg.exit_cycles), PCPU_EXIT);
 	if (v->hv && v->hv->handle_exit)
 		v->hv->handle_exit(v->hv_ctx, v, e);
+	/* counted after the handler, which knows whether a host vector was a guest's */
+	if (e->irq)
+		v->st.exits_irq++;
 	vm_entry(v);
 	if (trace_on()) {
 		char name[48];
@@ -345,7 +357,10 @@ static void guest_poll(struct vcpu *v)
 	struct pcpu *p = v->p;
 
 	for (;;) {
-		int vec = p->lapic ? lapic_deliverable(p->lapic) : -1;
+		int vec;
+
+		pcpu__timer_check(p);
+		vec = p->lapic ? lapic_deliverable(p->lapic) : -1;
 
 		if (vec >= 0 && take_physical(v, vec))
 			continue;
@@ -381,6 +396,8 @@ void vcpu_launch(struct vcpu *v, struct pcpu *p)
 {
 	v->p = p;
 	p->vcpu = v;
+	if (v->track)
+		p->track = v->track;
 	vm_entry(v);
 	guest_poll(v);
 }
@@ -406,7 +423,7 @@ void vcpu_compute(struct vcpu *v, uint64_t cycles)
 		uint64_t t0 = sim_now(), dt;
 
 		sim_set_wait_label("guest compute");
-		sim_event_wait_until(p->wake, t0 + remaining);
+		sim_event_wait_until(p->wake, pcpu__cap(p, t0 + remaining));
 		dt = sim_now() - t0;
 		if (dt > remaining)
 			dt = remaining;
@@ -636,7 +653,10 @@ void vcpu_safe_halt(struct vcpu *v)
 		uint64_t t0 = sim_now();
 
 		sim_set_wait_label("HLT in guest");
-		sim_event_wait(p->wake);
+		if (p->timer_deadline)
+			sim_event_wait_until(p->wake, p->timer_deadline);
+		else
+			sim_event_wait(p->wake);
 		p->tm.idle_ps += sim_now() - t0;
 	}
 	guest_poll(v);

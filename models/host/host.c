@@ -22,7 +22,7 @@
 #define PAGE 4096ull
 #define HOST_MAX_CPUS 256
 #define FIRST_DEVICE_VECTOR 0x30
-#define LAST_DEVICE_VECTOR 0xef
+#define LAST_DEVICE_VECTOR 0xeb /* Linux: FIRST_SYSTEM_VECTOR is LOCAL_TIMER_VECTOR, 0xec */
 
 struct free_range {
 	uint64_t base, npages;
@@ -476,6 +476,85 @@ void host_dispatch_irq(void *ctx, struct pcpu *p, uint8_t vector)
 	}
 	pcpu_charge_cycles(p, h->cfg.costs.eoi_cycles);
 	lapic_eoi(pcpu_lapic(p));
+}
+
+/* ---- threads, timer, idle ---- */
+
+struct hh_thread {
+	struct pcpu_thread *pt;
+};
+
+int hh_thread_create(struct host *h, unsigned cpu, struct vcpu *v, struct hh_thread **out)
+{
+	struct hh_thread *t;
+	int rc;
+
+	if (cpu >= h->m.npcpus)
+		return -EINVAL;
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	rc = pcpu_thread_create(h->m.pcpus[cpu], v, &t->pt);
+	if (rc) {
+		free(t);
+		return rc;
+	}
+	*out = t;
+	return 0;
+}
+
+void hh_thread_destroy(struct hh_thread *t)
+{
+	if (!t)
+		return;
+	pcpu_thread_destroy(t->pt);
+	free(t);
+}
+
+void hh_thread_set_current(struct host *h, unsigned cpu, struct hh_thread *t)
+{
+	if (cpu < h->m.npcpus)
+		pcpu_thread_resume(h->m.pcpus[cpu], t ? t->pt : NULL);
+}
+
+void hh_thread_wait(struct hh_thread *t, const char *why)
+{
+	pcpu_thread_wait(t->pt, why);
+}
+
+void hh_switch_to(struct host *h, struct hh_thread *next, const char *why)
+{
+	pcpu_switch_to(hh_this_cpu(h), next->pt, why);
+}
+
+void hh_timer_arm(struct host *h, uint64_t deadline_ps)
+{
+	struct pcpu *p = hh_this_cpu(h);
+
+	/* a WRMSR to IA32_TSC_DEADLINE */
+	pcpu_charge_cycles(p, h->cfg.costs.eoi_cycles);
+	pcpu_timer_arm(p, deadline_ps, HOST_LOCAL_TIMER_VECTOR);
+}
+
+void hh_idle(struct host *h)
+{
+	pcpu_idle(hh_this_cpu(h));
+}
+
+void hh_poll_until(struct host *h, uint64_t deadline_ps)
+{
+	pcpu_poll_until(hh_this_cpu(h), deadline_ps);
+}
+
+void hh_kick_cpu(struct host *h, unsigned cpu)
+{
+	if (cpu < h->m.npcpus)
+		pcpu_kick(h->m.pcpus[cpu]);
+}
+
+unsigned hh_this_cpu_id(struct host *h)
+{
+	return pcpu_id(hh_this_cpu(h));
 }
 
 void hh_trace_step(struct host *h, const char *cat, const char *name, const char *args)

@@ -44,8 +44,16 @@ struct host_costs {
 	uint64_t poll_ns;           /* delay between polls of a status register */
 };
 
+/* The scheduler for vCPU threads that share a pCPU (see sched.h). */
+struct host_sched_cfg {
+	uint64_t slice_ps;      /* time slice when threads wait for the pCPU */
+	bool wakeup_preempt;    /* a woken thread preempts the running one at once */
+	uint64_t switch_cycles; /* a context switch (the scheduler and the switch itself) */
+};
+
 struct host_cfg {
 	struct host_costs costs;
+	struct host_sched_cfg sched;
 };
 
 typedef void (*host_irq_handler)(void *ctx, struct pcpu *p, uint8_t vector);
@@ -125,6 +133,30 @@ struct host_stats {
 const struct host_stats *host_stats(const struct host *h);
 
 /* Logging for host software: kept for the trace and the log, never printed in a run. */
+/* ---- HAL: threads, the CPU's timer, idling (what the scheduler's arch code does) ---- */
+
+struct vcpu;
+struct hh_thread;
+/* A thread of pCPU cpu that runs vCPU v (NULL: a host thread). */
+int hh_thread_create(struct host *h, unsigned cpu, struct vcpu *v, struct hh_thread **out);
+void hh_thread_destroy(struct hh_thread *t);
+/* Make t the CPU's running thread and let it go (no switch: the first thread of an idle
+ * CPU); t's own hh_thread_wait returns at once. */
+void hh_thread_set_current(struct host *h, unsigned cpu, struct hh_thread *t);
+/* The calling thread waits to be switched to (or for hh_thread_set_current). */
+void hh_thread_wait(struct hh_thread *t, const char *why);
+/* switch_to: the calling (current) thread gives its CPU to next and waits to be switched
+ * back to. */
+void hh_switch_to(struct host *h, struct hh_thread *next, const char *why);
+/* This CPU's LAPIC timer (TSC-deadline mode), raising HOST_LOCAL_TIMER_VECTOR; 0 disarms. */
+void hh_timer_arm(struct host *h, uint64_t deadline_ps);
+/* Halt this CPU until an interrupt (serviced before returning); spin until deadline_ps or an
+ * interrupt (servicing it); kick a CPU out of either. */
+void hh_idle(struct host *h);
+void hh_poll_until(struct host *h, uint64_t deadline_ps);
+void hh_kick_cpu(struct host *h, unsigned cpu);
+unsigned hh_this_cpu_id(struct host *h);
+
 /* A named step on this CPU's trace track (when tracing): what a teaching trace shows. */
 void hh_trace_step(struct host *h, const char *cat, const char *name, const char *args);
 void host_log(struct host *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -32,7 +32,7 @@ static void vlapic_notify(void *ctx)
 	struct pcpu *self = pcpu_self();
 
 	if (hc->halted || !vcpu_in_guest(hc->v)) {
-		pcpu_kick(hc->p); /* wakes the blocked vCPU thread (or is harmless) */
+		host_thread_wake(hc->thread); /* wakes it if blocked (or is harmless) */
 		return;
 	}
 	if (self != hc->p) {
@@ -70,6 +70,7 @@ void hv_destroy(struct hv *hv)
 		struct vm *vm = hv->vms[i];
 
 		for (unsigned c = 0; c < vm->cfg.nvcpus; c++) {
+			host_thread_destroy(vm->vc[c].thread);
 			vcpu_destroy(vm->vc[c].v);
 			lapic_destroy(vm->vc[c].vlapic);
 			sim_event_destroy(vm->vc[c].never);
@@ -210,6 +211,8 @@ static void handle_exit(void *ctx, struct vcpu *v, struct vmx_exit *e)
 		/* handle_external_interrupt_irqoff: run the host's handler for the vector. */
 		charge(vm, c->ext_int);
 		host_dispatch_irq(vm->hv->h, hc->p, e->vector);
+		if (e->vector == HOST_LOCAL_TIMER_VECTOR)
+			e->irq = false; /* the host's own tick, not an interrupt's delivery */
 		break;
 	case EXIT_REASON_INTERRUPT_WINDOW:
 		charge(vm, c->intr_window);
@@ -222,11 +225,12 @@ static void handle_exit(void *ctx, struct vcpu *v, struct vmx_exit *e)
 
 			hc->halted = true;
 			vm->st.halts++;
-			if (vm->cfg.halt_poll_ps && vcpu_poll(v, hv__runnable, hc, vm->cfg.halt_poll_ps)) {
+			if (vm->cfg.halt_poll_ps &&
+			    host_thread_poll(hc->thread, hv__runnable, hc, vm->cfg.halt_poll_ps)) {
 				vm->st.polls_won++;
 			} else {
 				hv__pre_block(hc);
-				vcpu_block(v, hv__runnable, hc);
+				host_thread_block(hc->thread, hv__runnable, hc);
 				hv__post_block(hc);
 				vm->st.wakeups++;
 				charge(vm, c->wakeup);
@@ -240,6 +244,8 @@ static void handle_exit(void *ctx, struct vcpu *v, struct vmx_exit *e)
 		charge(vm, c->exception);
 		if (e->qual == 11)
 			host_dispatch_irq(vm->hv->h, hc->p, e->vector);
+		if (e->vector == HOST_LOCAL_TIMER_VECTOR)
+			e->irq = false;
 		break;
 	case EXIT_REASON_APIC_ACCESS:
 		apic_access(vm, hc, e);
@@ -324,9 +330,15 @@ static void handle_exit(void *ctx, struct vcpu *v, struct vmx_exit *e)
 
 static void pre_entry(void *ctx, struct vcpu *v)
 {
+	struct hv_vcpu *hc = ctx;
+
 	(void)v;
+	/* xfer_to_guest_mode_work: a pending reschedule is honoured before entering. */
+	host_sched_cond_resched(hc->vm->hv->cfg.sched);
 	hv__pre_entry(ctx);
 }
+
+static const struct host_thread_ops thread_ops = {hv__sched_out, hv__sched_in};
 
 static const struct vcpu_hv_ops vmx_ops = {handle_exit, pre_entry};
 
@@ -419,6 +431,10 @@ int hv_vm_create(struct hv *hv, const struct vm_cfg *cfg, struct vm **out)
 		vcpu_set_hv(hc->v, &vmx_ops, hc);
 		vcpu_set_hv_data(hc->v, hc);
 		vcpu_set_ept(hc->v, vm->ept);
+		rc = host_thread_create(hv->cfg.sched, cfg->pcpu[i], hc->v, &thread_ops, hc,
+					&hc->thread);
+		if (rc)
+			goto fail;
 		/* x2APIC from the start: the guest kernel enables it through IA32_APIC_BASE. */
 		rc = hv__vcpu_irq_setup(vm, hc);
 		if (rc)
@@ -452,6 +468,7 @@ static void vcpu_thread(void *arg)
 	struct hv_vcpu *hc = arg;
 
 	pcpu_bind(hc->p);
+	host_thread_start(hc->thread);
 	vcpu_launch(hc->v, hc->p);
 	hc->vm->cfg.guest_entry(hc->vm->cfg.guest_ctx, hc->v);
 	/* The guest's entry returned: the vCPU sits in cli; hlt for good. */
@@ -462,8 +479,11 @@ static void vcpu_thread(void *arg)
 int hv_vm_start(struct vm *vm)
 {
 	for (unsigned i = 0; i < vm->cfg.nvcpus; i++) {
-		int rc = sim_actor_start(vcpu_name(vm->vc[i].v), vcpu_thread, &vm->vc[i],
-					 SIM_ACTOR_DAEMON);
+		int rc;
+
+		host_thread_wake_new(vm->vc[i].thread);
+		rc = sim_actor_start(vcpu_name(vm->vc[i].v), vcpu_thread, &vm->vc[i],
+				     SIM_ACTOR_DAEMON);
 		if (rc)
 			return rc;
 	}

@@ -45,8 +45,12 @@ struct hv_costs {
 	uint64_t post;          /* posting an interrupt into a descriptor from software */
 };
 
+struct host_sched;
+struct host_thread_stats;
+
 struct hv_cfg {
 	struct hv_costs costs;
+	struct host_sched *sched; /* runs the vCPU threads (models/host/sched.h) */
 };
 
 /* A guest-physical range whose accesses trap to a handler (read returns the value). */
@@ -82,7 +86,10 @@ struct vm_stats {
 	uint64_t cfg_reads, cfg_writes, apic_msr_accesses, apic_accesses, eois;
 	uint64_t halts, halted_ps, polls_won; /* halts that polling caught in time */
 	uint64_t posted, notifications_sent, pi_wakeups, reflected;
+	uint64_t pi_sn_sets, pi_on_at_resume; /* preempted: SN set; resumed with PIR pending */
 };
+/* The VM's vCPU threads in the host scheduler, summed. */
+void vm_sched_stats(const struct vm *vm, struct host_thread_stats *out);
 
 int hv_create(struct host *h, const struct hv_cfg *cfg, struct hv **out);
 void hv_destroy(struct hv *hv);

@@ -4,6 +4,7 @@
 #define PTSIM_HV_INTERNAL_H
 
 #include "models/host/hv.h"
+#include "models/host/sched.h"
 #include "models/host/host.h"
 
 #include <stdbool.h>
@@ -30,6 +31,7 @@ struct hv_vcpu {
 	uint32_t reflect[8];  /* ELI: host vectors to re-raise at the next entry */
 	uint8_t pt_gvec[256]; /* EOI pass-through: guest vector of a host vector left in service */
 	struct sim_event *never; /* a vCPU whose guest returned waits here */
+	struct host_thread *thread; /* its thread in the host scheduler */
 };
 
 #define VIOAPIC_PINS 24
@@ -92,6 +94,8 @@ int hv__vcpu_irq_setup(struct vm *vm, struct hv_vcpu *hc);
 bool hv__runnable(void *ctx);
 void hv__pre_entry(struct hv_vcpu *hc);
 void hv__pre_block(struct hv_vcpu *hc);
+void hv__sched_out(void *ctx, bool preempted);
+void hv__sched_in(void *ctx);
 void hv__post_block(struct hv_vcpu *hc);
 void hv__deliver(struct vm *vm, struct hv_vcpu *hc, uint8_t vector, bool level);
 void hv__apic_write(struct vm *vm, struct hv_vcpu *hc, uint32_t off, uint64_t val);

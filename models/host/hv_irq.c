@@ -44,14 +44,6 @@ static bool posted(const struct vm *vm)
 	return vm->cfg.irq_mode == HV_IRQ_CPU_POSTED || vm->cfg.irq_mode == HV_IRQ_VTD_POSTED;
 }
 
-static void resched_irq(void *ctx, struct pcpu *p, uint8_t vector)
-{
-	/* RESCHEDULE_VECTOR: its only job was the exit (or the wake-up) it caused. */
-	(void)ctx;
-	(void)p;
-	(void)vector;
-}
-
 static void posted_irq(void *ctx, struct pcpu *p, uint8_t vector)
 {
 	/* POSTED_INTR_VECTOR arriving in host mode (kvm_posted_intr_ipi): nothing to do, the
@@ -81,18 +73,17 @@ static void wakeup_irq(void *ctx, struct pcpu *p, uint8_t vector)
 				vm->st.pi_wakeups++;
 				if (trace_on())
 					step(hc, "wakeup vector: wake the blocked vCPU", vector);
-				pcpu_kick(p);
+				host_thread_wake(hc->thread);
 			}
 		}
 	}
 }
 
+/* RESCHEDULE_VECTOR, which kicks a vCPU out of guest mode, is the host scheduler's. */
 int hv__irq_init(struct hv *hv)
 {
-	int rc = host_irq_set_system(hv->h, HOST_RESCHEDULE_VECTOR, resched_irq, hv);
+	int rc = host_irq_set_system(hv->h, HOST_POSTED_INTR_VECTOR, posted_irq, hv);
 
-	if (!rc)
-		rc = host_irq_set_system(hv->h, HOST_POSTED_INTR_VECTOR, posted_irq, hv);
 	if (!rc)
 		rc = host_irq_set_system(hv->h, HOST_POSTED_INTR_WAKEUP_VECTOR, wakeup_irq, hv);
 	return rc;
@@ -202,7 +193,7 @@ void hv__deliver(struct vm *vm, struct hv_vcpu *hc, uint8_t vector, bool level)
 			step(hc, "notification IPI to the vCPU's pCPU", HOST_POSTED_INTR_VECTOR);
 		hh_send_ipi(hv->h, pcpu_id(hc->p), HOST_POSTED_INTR_VECTOR);
 	} else {
-		pcpu_kick(hc->p);
+		host_thread_wake(hc->thread);
 	}
 }
 
@@ -230,7 +221,7 @@ void vm_assigned_irq(struct vm *vm, struct pcpu *p, uint8_t host_vector, uint64_
 		hc->reflect[host_vector / 32] |= 1u << (host_vector % 32);
 		if (trace_on())
 			step(hc, "vCPU out of guest mode: re-raise at entry", host_vector);
-		pcpu_kick(hc->p);
+		host_thread_wake(hc->thread);
 		break;
 	default:
 		hv__deliver(vm, hc, (uint8_t)guest_data, guest_data & (1u << 15));
@@ -340,6 +331,65 @@ static void intercepted_eoi(struct vm *vm, struct hv_vcpu *hc)
 	}
 	if (lapic_highest_isr(hc->vlapic) < 0)
 		vcpu_controls(hc->v)->msr_trap_eoi = false;
+}
+
+/* The vCPU's thread leaves its pCPU (kvm_sched_out -> vmx_vcpu_pi_put): preempted, it
+ * suppresses notifications (SN), since it cannot take them until it runs; the posts still
+ * land in the PIR. Blocking has already pointed NV at the wakeup vector (pre_block). */
+void hv__sched_out(void *ctx, bool preempted)
+{
+	struct hv_vcpu *hc = ctx;
+	struct vm *vm = hc->vm;
+	uint64_t ctl;
+
+	if (!posted(vm) || !preempted)
+		return;
+	ctl = hh_mem_read64(vm->hv->h, hc->pi_desc + PI_DESC_CTL);
+	hh_mem_write64(vm->hv->h, hc->pi_desc + PI_DESC_CTL, ctl | PI_DESC_SN);
+	vm->st.pi_sn_sets++;
+	if (trace_on())
+		step(hc, "preempted: descriptor SN = 1 (notifications suppressed)", 0);
+}
+
+/* Back on its pCPU (vmx_vcpu_pi_load): SN clears, and if anything was posted meanwhile, ON is
+ * set so the PIR is synced before the entry (VT-d §9.12: software sets ON for a PIR posted
+ * with SN set). */
+void hv__sched_in(void *ctx)
+{
+	struct hv_vcpu *hc = ctx;
+	struct vm *vm = hc->vm;
+	struct host *h = vm->hv->h;
+	uint64_t ctl, pir = 0;
+
+	if (!posted(vm))
+		return;
+	ctl = hh_mem_read64(h, hc->pi_desc + PI_DESC_CTL);
+	if (!(ctl & PI_DESC_SN))
+		return;
+	ctl &= ~PI_DESC_SN;
+	for (unsigned w = 0; w < 4; w++)
+		pir |= hh_mem_read64(h, hc->pi_desc + PI_DESC_PIR + 8ull * w);
+	if (pir && !(ctl & PI_DESC_ON)) {
+		ctl |= PI_DESC_ON;
+		vm->st.pi_on_at_resume++;
+		if (trace_on())
+			step(hc, "resumed: SN = 0, PIR pending so ON = 1 (synced before entry)", 0);
+	}
+	hh_mem_write64(h, hc->pi_desc + PI_DESC_CTL, ctl);
+}
+
+void vm_sched_stats(const struct vm *vm, struct host_thread_stats *out)
+{
+	*out = (struct host_thread_stats){0};
+	for (unsigned c = 0; c < vm->cfg.nvcpus; c++) {
+		const struct host_thread_stats *t = host_thread_stats(vm->vc[c].thread);
+
+		out->switches_in += t->switches_in;
+		out->preemptions += t->preemptions;
+		out->blocks += t->blocks;
+		out->wakeups += t->wakeups;
+		out->run_delay_ps += t->run_delay_ps;
+	}
 }
 
 /* APICv's trap-like APIC-write exit: the register is written in the virtual-APIC page;

@@ -41,6 +41,10 @@ int machine_finish(struct machine *m, int engine_rc, struct results *res, char *
 struct vcpu;
 void machine_set_guest_entry(struct machine *m, void (*entry)(void *ctx, struct vcpu *v),
 			     void *ctx);
+/* Tests: told of each MSI-X write of the workload's device (the NIC's own probe is the
+ * machine's, for interrupt latency). */
+void machine_set_msi_observer(struct machine *m,
+			      void (*fn)(void *ctx, unsigned entry, uint64_t t_ps), void *ctx);
 /* Tests: end the run as if the workload were done (from any actor). */
 void machine_end(struct machine *m);
 

@@ -85,10 +85,16 @@ struct sc_machine {
 	struct sc_iommu iommu;
 };
 
+struct sc_sched {
+	uint64_t slice_us, switch_cycles;
+	bool wakeup_preempt;
+};
+
 struct sc_host {
 	uint64_t mem_access_cycles, irq_entry_cycles, eoi_cycles, page_zero_cycles;
 	uint64_t poll_ps, flr_wait_us;
 	uint32_t irte_entries;
+	struct sc_sched sched;
 };
 
 struct sc_hv {
@@ -113,11 +119,13 @@ struct sc_ptnic_params {
 };
 
 enum sc_apic { SC_APIC_X2APIC, SC_APIC_XAPIC };
+enum sc_guest_task { SC_TASK_IDLE, SC_TASK_CPU_HOG };
 
 struct sc_guest {
 	uint64_t irq_entry_cycles, irq_exit_cycles, net_rx_cycles;
 	int pci_config;
 	int apic;
+	int task;
 	struct sc_ptnic_params ptnic;
 };
 
@@ -126,6 +134,7 @@ struct sc_vm {
 	uint32_t vcpus;
 	uint32_t *pcpus;
 	size_t npcpus;
+	uint32_t pinned[16]; /* resolved: the pCPU of each vCPU */
 	uint64_t memory_mib;
 	int interrupt_mode;
 	uint32_t host_irq_pcpu;

@@ -27,6 +27,7 @@ static const char *const arrival_names[] = {"constant", "poisson", NULL};
 static const char *const idle_names[] = {"halt", "busy", NULL};
 static const char *const pciconf_names[] = {"ecam", "io", NULL};
 static const char *const apic_names[] = {"x2apic", "xapic", NULL};
+static const char *const task_names[] = {"idle", "cpu_hog", NULL};
 
 /* ---- machine.pcie.devices (a tree) ---- */
 
@@ -298,6 +299,15 @@ static const struct cfg_schema machine_schema = {"machine", sizeof(struct sc_mac
 
 /* ---- host and hypervisor software costs ---- */
 
+static void sched_defaults(void *p)
+{
+	struct sc_sched *s = p;
+
+	s->slice_us = 3000;
+	s->switch_cycles = 3500;
+	s->wakeup_preempt = true;
+}
+
 static void host_defaults(void *p)
 {
 	struct sc_host *h = p;
@@ -309,7 +319,20 @@ static void host_defaults(void *p)
 	h->poll_ps = NS(100);
 	h->flr_wait_us = 100000;
 	h->irte_entries = 256;
+	sched_defaults(&h->sched);
 }
+
+static const struct cfg_field sched_fields[] = {
+	CFG_FIELD("slice_us", CFG_F_U64, struct sc_sched, slice_us, 10, 1e6, 0,
+		  "time slice of a vCPU thread while others wait for its pCPU"),
+	CFG_FIELD("switch_cycles", CFG_F_U64, struct sc_sched, switch_cycles, 0, 1e7, 0,
+		  "a context switch between two threads on one pCPU"),
+	CFG_FIELD("wakeup_preempt", CFG_F_BOOL, struct sc_sched, wakeup_preempt, 0, 0, 0,
+		  "a woken vCPU preempts the running one at once (else it waits its turn)"),
+	CFG_END,
+};
+static const struct cfg_schema sched_schema = {"sched", sizeof(struct sc_sched), sched_fields,
+					       sched_defaults, NULL};
 
 static const struct cfg_field host_fields[] = {
 	CFG_FIELD("mem_access_cycles", CFG_F_U64, struct sc_host, mem_access_cycles, 0, 1e6, 0,
@@ -326,6 +349,8 @@ static const struct cfg_field host_fields[] = {
 		  "wait after a function-level reset (PCIe: 100 ms)"),
 	CFG_FIELD("irte_entries", CFG_F_U32, struct sc_host, irte_entries, 2, 65536, CFG_POW2,
 		  "interrupt-remapping table size"),
+	CFG_SUB("sched", struct sc_host, sched, sched_schema,
+		"the scheduler of vCPU threads that share a pCPU"),
 	CFG_END,
 };
 static const struct cfg_schema host_schema = {"host", sizeof(struct sc_host), host_fields,
@@ -457,6 +482,7 @@ static void guest_defaults(void *p)
 	g->net_rx_cycles = 1500;
 	g->pci_config = SC_PCICONF_ECAM;
 	g->apic = SC_APIC_X2APIC;
+	g->task = SC_TASK_IDLE;
 	ptnic_params_defaults(&g->ptnic);
 }
 
@@ -471,6 +497,9 @@ static const struct cfg_field guest_fields[] = {
 		  "config space access: ECAM (MMIO) or ports 0xCF8/0xCFC"),
 	CFG_ENUMF("apic", struct sc_guest, apic, apic_names,
 		  "the guest's LAPIC interface: x2APIC MSRs or the xAPIC MMIO page"),
+	CFG_ENUMF("task", struct sc_guest, task, task_names,
+		  "what a VM that is not the workload's runs: idle (halts) or cpu_hog (never "
+		  "halts, like a batch job)"),
 	CFG_SUB("ptnic", struct sc_guest, ptnic, ptnic_params_schema,
 		"ptnic driver parameters"),
 	CFG_END,
@@ -742,6 +771,7 @@ int scenario_load(struct cfg_ctx *ctx, const char *path, const char *const *sets
 	w.root = root;
 	check_nodes(&w, out->machine.pcie.devices, out->machine.pcie.ndevices,
 		    "machine.pcie.devices", NULL);
+	uint32_t next_pcpu = 1;
 	for (size_t v = 0; v < out->nvms; v++) {
 		const struct sc_vm *vm = &out->vms[v];
 		char p[128];
@@ -753,19 +783,32 @@ int scenario_load(struct cfg_ctx *ctx, const char *path, const char *const *sets
 				cfg_error_path(ctx, root, p, "duplicate VM name '%s'", vm->name);
 			}
 		for (size_t c = 0; c < vm->npcpus; c++) {
-			if (vm->pcpus[c] >= out->machine.cpu.pcpus) {
-				snprintf(p, sizeof(p), "vms.%zu.pcpus.%zu", v, c);
+			snprintf(p, sizeof(p), "vms.%zu.pcpus.%zu", v, c);
+			if (vm->pcpus[c] >= out->machine.cpu.pcpus)
 				cfg_error_path(ctx, root, p,
 					       "pCPU %u does not exist (machine.cpu.pcpus is %u)",
 					       vm->pcpus[c], out->machine.cpu.pcpus);
-			}
+			else if (vm->pcpus[c] == 0)
+				cfg_error_path(ctx, root, p,
+					       "pCPU 0 runs the host's own work; pin vCPUs to pCPUs "
+					       "1..%u", out->machine.cpu.pcpus - 1);
+			else if (c < 16)
+				((struct sc_vm *)vm)->pinned[c] = vm->pcpus[c];
 		}
-		if (!vm->npcpus && vm->vcpus + 1 > out->machine.cpu.pcpus) {
-			snprintf(p, sizeof(p), "vms.%zu.vcpus", v);
-			cfg_error_path(ctx, root, p,
-				       "%u vCPUs pinned from pCPU 1 need %u pCPUs; the machine has "
-				       "%u (or list 'pcpus')",
-				       vm->vcpus, vm->vcpus + 1, out->machine.cpu.pcpus);
+		/* Without a list, each VM's vCPUs take the next free pCPUs from 1; sharing a
+		 * pCPU (overcommit) is asked for by listing it. */
+		if (!vm->npcpus) {
+			if (next_pcpu + vm->vcpus > out->machine.cpu.pcpus) {
+				snprintf(p, sizeof(p), "vms.%zu.vcpus", v);
+				cfg_error_path(ctx, root, p,
+					       "%u vCPUs from pCPU %u need %u pCPUs; the machine has "
+					       "%u (add pCPUs, or list 'pcpus' to share them)",
+					       vm->vcpus, next_pcpu, next_pcpu + vm->vcpus,
+					       out->machine.cpu.pcpus);
+			}
+			for (uint32_t c = 0; c < vm->vcpus && c < 16; c++)
+				((struct sc_vm *)vm)->pinned[c] = next_pcpu + c;
+			next_pcpu += vm->vcpus;
 		}
 		for (size_t d = 0; d < vm->ndevices; d++) {
 			const struct sc_node *n = scenario_find_node(out, vm->devices[d], NULL);
@@ -819,8 +862,18 @@ int scenario_load(struct cfg_ctx *ctx, const char *path, const char *const *sets
 
 		for (size_t k = 0; k < out->nvms; k++)
 			for (size_t e = 0; e < out->vms[k].ndevices; e++)
-				if (!strcmp(out->vms[k].devices[e], out->workload.device))
+				if (!strcmp(out->vms[k].devices[e], out->workload.device)) {
+					char p[96];
+
 					assigned = true;
+					if (out->vms[k].guest.task == SC_TASK_IDLE)
+						continue;
+					snprintf(p, sizeof(p), "vms.%zu.guest.task", k);
+					cfg_error_path(ctx, root, p,
+						       "'%s' runs the workload (it owns %s); "
+						       "guest.task is for the other VMs",
+						       out->vms[k].name, out->workload.device);
+				}
 		if (!n || n->type != SC_PTNIC)
 			cfg_error_path(ctx, root, "workload.device", "'%s' is not a NIC in machine.pcie",
 				       out->workload.device);

@@ -24,7 +24,9 @@ PINNED = ["exits_per_interrupt", "interrupt_exits_per_interrupt", "exits.total",
           "exits.interrupt_related", "exits.by_reason.", "interrupts.delivered",
           "interrupts.by_path.", "interrupts.latency_ns.mean", "interrupts.latency_ns.p50",
           "interrupts.latency_ns.p99", "vm.wakeups", "vm.posted_wakeups",
-          "workload.frames_received", "interrupts.intx."]
+          "workload.frames_received", "interrupts.intx.",
+          "interrupts.posted_notifications", "interrupts.posted_suppressed",
+          "vm.halt_polls_won", "vm.pi_sn_sets", "vm.pi_on_at_resume", "sched.", "vms."]
 
 
 def pinned(flat):

@@ -73,6 +73,36 @@ def main(argv):
               none["dma"]["outside_vm_bytes"] > 0 and base["dma"]["outside_vm_bytes"] == 0,
               "no DMA remapping: frames lost, bytes written outside the VM")
 
+        # The interrupt-mode table: exits per interrupt running and halted.
+        table = {"emulated": (2, 2), "eoi_passthrough": (1, 1), "eli": (0, 1),
+                 "cpu_posted": (1, 1), "vtd_posted": (0, 1)}
+        for mode, (busy, halted) in table.items():
+            r = run(ptsim, d, mode, "vms.0.interrupt_mode=" + mode)
+            h = run(ptsim, d, mode + "-halt", "vms.0.interrupt_mode=" + mode,
+                    "workload.guest_idle=halt", "vms.0.halt_poll_ns=0")
+            claim(r["exits_per_interrupt"] == busy and h["exits_per_interrupt"] == halted and
+                  h["exits"]["by_reason"]["hlt"] == h["interrupts"]["delivered"],
+                  "%s: %d exits per interrupt running, %d halted (the HLT among them)"
+                  % (mode, busy, halted))
+        remote = run(ptsim, d, "remote", "vms.0.interrupt_mode=cpu_posted",
+                     "vms.0.host_irq_pcpu=0")
+        claim(remote["exits_per_interrupt"] == 0, "cpu_posted with host_irq_pcpu 0: no exit")
+        intx = [run(ptsim, d, "intx-" + m, "vms.0.interrupt_mode=" + m,
+                    "vms.0.guest.ptnic.intx=true") for m in ("emulated", "vtd_posted")]
+        claim(all(r["exits_per_interrupt"] == 2 and r["interrupts"]["intx"]["unmasks"] > 0
+                  for r in intx), "INTx: 2 exits in every mode, the line unmasked at the EOI")
+
+        hog = "vms.1={name: vm1, pcpus: [1], guest: {task: cpu_hog}}"
+        oc = run(ptsim, d, "overcommit", hog, "workload.guest_idle=halt", "vms.0.halt_poll_ns=0")
+        claim(oc["exits_per_interrupt"] == 3 and oc["vms"]["vm0"]["exits"] ==
+              2 * oc["interrupts"]["delivered"] and oc["sched"]["wakeup_preemptions"] ==
+              oc["interrupts"]["delivered"],
+              "a CPU hog sharing vm0's pCPU: 3 exits per interrupt, 2 of them vm0's; the woken "
+              "vCPU preempts the hog")
+        ocp = run(ptsim, d, "overcommit-posted", hog, "vms.0.interrupt_mode=vtd_posted")
+        claim(ocp["vm"]["pi_sn_sets"] > 0 and ocp["interrupts"]["posted_suppressed"] > 0,
+              "vtd_posted, busy vm0 sharing its pCPU: SN set while preempted, posts held back")
+
         run(ptsim, d, "trace")
         with open(os.path.join(d, "t.json")) as f:
             ev = json.load(f)["traceEvents"]

@@ -245,7 +245,7 @@ static const struct bad bad_cases[] = {
      BASE,
      {"vms.3.name=x"},
      .want = {{SET("vms.3.name=x"), 1, 5,
-	       "index 3 is out of range: the list at {file}:11:3 has 1 item"}}},
+	       "index 3 is out of range: the list at {file}:11:3 has 1 item (index 1 appends one)"}}},
     {"set_unknown_key",
      BASE,
      {"machine.cpu.pcpu=4"},
@@ -267,6 +267,16 @@ static const struct bad bad_cases[] = {
      BASE,
      {"seed"},
      .want = {{SET("seed"), 1, 1, "expected --set key.path=value"}}},
+    {"set_flow_list_syntax",
+     BASE,
+     {"vms.0.pcpus=[1"},
+     .want = {{SET("vms.0.pcpus=[1"), 2, 1,
+	       "YAML syntax: did not find expected ',' or ']' while parsing a flow sequence"}}},
+    {"set_flow_list_bad_item",
+     BASE,
+     {"vms.0.pcpus=[x]"},
+     .want = {{SET("vms.0.pcpus=[x]"), 1, 14,
+	       "'pcpus' expects a non-negative integer, got 'x'"}}},
     {"set_empty_segment",
      BASE,
      {"machine..cpu=1"},
@@ -307,7 +317,23 @@ static const struct bad bad_cases[] = {
 	     "  - name: vm0\n"
 	     "    vcpus: 2\n"
 	     "    devices: [nic0]\n" WORKLOAD,
-     .want = {{NULL, 12, 12, "2 vCPUs pinned from pCPU 1 need 3 pCPUs; the machine has 2"}}},
+     .want = {{NULL, 12, 12, "2 vCPUs from pCPU 1 need 3 pCPUs; the machine has 2"}}},
+    {"second_vm_needs_its_own_pcpu",
+     MACHINE VM0 "  - name: vm1\n" WORKLOAD,
+     .want = {{NULL, 13, 5, "1 vCPUs from pCPU 2 need 3 pCPUs; the machine has 2"}}},
+    {"pcpu_zero_is_the_hosts",
+     MACHINE "vms:\n"
+	     "  - name: vm0\n"
+	     "    pcpus: [0]\n"
+	     "    devices: [nic0]\n" WORKLOAD,
+     .want = {{NULL, 12, 13, "pCPU 0 runs the host's own work; pin vCPUs to pCPUs 1..1"}}},
+    {"workload_vm_is_not_a_hog",
+     MACHINE "vms:\n"
+	     "  - name: vm0\n"
+	     "    guest: {task: cpu_hog}\n"
+	     "    devices: [nic0]\n" WORKLOAD,
+     .want = {{NULL, 12, 19, "'vm0' runs the workload (it owns nic0); guest.task is for the "
+			     "other VMs"}}},
     {"ptnic_on_root_bus", MACHINE "      - {name: nic1, type: ptnic, slot: 2}\n" VM0 WORKLOAD,
      .want = {{NULL, 10, 9, "'nic1' is a ptnic on the root bus; put it below a root port"}}},
     {"duplicate_device_name",
@@ -645,6 +671,28 @@ static void test_set_indexes_lists(void **state)
 	cfg_ctx_destroy(ctx);
 }
 
+/* A value that starts with '[' or '{' is a YAML flow list or map. */
+static void test_set_flow_values(void **state)
+{
+	static const char *const sets[] = {"machine.cpu.pcpus=4", "vms.0.vcpus=2", "vms.0.pcpus=[2, 3]",
+					   "machine.iommu.iotlb={entries: 256, ways: 8}",
+					   "vms.1={name: vm1, pcpus: [3], guest: {task: cpu_hog}}"};
+	const char *path = put("set_flow.yaml", BASE);
+	struct scenario sc;
+	struct cfg_ctx *ctx = load_ok(path, sets, 5, &sc);
+
+	assert_int_equal(sc.nvms, 2); /* one past the end appends */
+	assert_string_equal(sc.vms[1].name, "vm1");
+	assert_int_equal(sc.vms[1].pinned[0], 3);
+	assert_int_equal(sc.vms[1].guest.task, SC_TASK_CPU_HOG);
+	assert_int_equal(sc.vms[0].npcpus, 2);
+	assert_int_equal(sc.vms[0].pcpus[0], 2);
+	assert_int_equal(sc.vms[0].pcpus[1], 3);
+	assert_int_equal(sc.machine.iommu.iotlb.entries, 256);
+	assert_int_equal(sc.machine.iommu.iotlb.ways, 8);
+	cfg_ctx_destroy(ctx);
+}
+
 static void test_set_quoted_stays_string(void **state)
 {
 	static const char *const sets[] = {"name=\"123\"", "description='a: b, c'",
@@ -873,15 +921,18 @@ static void test_tree(void **state)
 	assert_null(cfg_node_at(root, "z"));
 	assert_ptr_equal(cfg_map_get(root, "b"), cfg_node_at(root, "b"));
 
-	/* Errors by node, by path (falling back to the root) and without a position. */
+	/* Errors by node, by path (falling back to the nearest node that exists, then the
+	 * root) and without a position. */
 	cfg_error(ctx, cfg_node_at(root, "d.1"), "at %s", "d.1");
 	cfg_error_path(ctx, root, "d.9", "missing");
 	cfg_error(ctx, NULL, "nowhere");
-	assert_int_equal(cfg_error_count(ctx), 3);
+	cfg_error_path(ctx, root, "zz.y", "nothing there");
+	assert_int_equal(cfg_error_count(ctx), 4);
 	assert_string_equal(cfg_error_text(ctx, 0), "inline:4:8: error: at d.1");
-	assert_string_equal(cfg_error_text(ctx, 1), "inline:1:1: error: missing");
+	assert_string_equal(cfg_error_text(ctx, 1), "inline:4:4: error: missing");
 	assert_string_equal(cfg_error_text(ctx, 2), "error: nowhere");
-	assert_null(cfg_error_text(ctx, 3));
+	assert_string_equal(cfg_error_text(ctx, 3), "inline:1:1: error: nothing there");
+	assert_null(cfg_error_text(ctx, 4));
 	cfg_ctx_destroy(ctx);
 	cfg_ctx_destroy(NULL);
 }
@@ -895,6 +946,7 @@ int main(void)
 	    cmocka_unit_test(test_defaults),
 	    cmocka_unit_test(test_ns_become_ps),
 	    cmocka_unit_test(test_set_overrides_existing),
+	    cmocka_unit_test(test_set_flow_values),
 	    cmocka_unit_test(test_set_adds_missing),
 	    cmocka_unit_test(test_set_indexes_lists),
 	    cmocka_unit_test(test_set_quoted_stays_string),
