@@ -332,7 +332,7 @@ static int build_hardware(struct machine *m)
 		rc = vtd_create(&vc, m->mem, &m->vtd);
 		if (rc)
 			return rc;
-		struct vtd_hooks vh = {deliver, m};
+		struct vtd_hooks vh = {.deliver = deliver, .ctx = m};
 		vtd_set_hooks(m->vtd, &vh);
 		static struct pcie_mmio_ops ops;
 		ops = vtd_mmio;
