@@ -84,7 +84,7 @@ static int vec_enable(struct vfio_dev *d, struct vfio_vec *v)
 		rc = host_irq_alloc(d->h, v->cpu, vec_irq, v, &v->host_vector);
 		if (rc)
 			return rc;
-		if (vtd_drv_ir_enabled(d->iommu)) {
+		if (d->iommu && vtd_drv_ir_enabled(d->iommu)) {
 			rc = vtd_irte_alloc(d->iommu, &v->irte);
 			if (!rc)
 				rc = vtd_irte_set_remapped(d->iommu, v->irte,
@@ -395,7 +395,9 @@ int vfio_assign(struct vm *vm, struct vtd_drv *iommu, struct hpci *pci,
 
 	if (!pd || pd->bridge)
 		return -ENODEV;
-	if (cfg->strategy == DMA_NONE && !(vtd_drv_ecap(iommu) & ECAP_PT))
+	if (!iommu && cfg->strategy != DMA_NONE)
+		return -ENODEV; /* no DMA-remapping unit covers the device */
+	if (cfg->strategy == DMA_NONE && iommu && !(vtd_drv_ecap(iommu) & ECAP_PT))
 		return -ENOTSUP;
 	d = calloc(1, sizeof(*d));
 	if (!d)
@@ -410,7 +412,7 @@ int vfio_assign(struct vm *vm, struct vtd_drv *iommu, struct hpci *pci,
 	if (rc)
 		goto fail;
 	if (cfg->strategy == DMA_NONE) {
-		rc = vtd_attach_passthrough(iommu, pd->bdf);
+		rc = iommu ? vtd_attach_passthrough(iommu, pd->bdf) : 0;
 	} else {
 		rc = vtd_domain_alloc(iommu, &d->dom);
 		if (!rc)

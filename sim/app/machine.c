@@ -1,18 +1,22 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Wiring: a scenario becomes a machine (memory, PCIe fabric with its functions, a VT-d unit,
- * APIC bus, LAPICs and pCPUs), host software boots on it in a controller actor bound to pCPU 0
- * (VT-d driver, PCI enumeration, hypervisor, VMs, device assignment), the guests run, and the
- * counters of every model are read at the start and end of the workload's window.
+ * Wiring: a scenario becomes a machine (memory, PCIe fabric with its functions, the VT-d units,
+ * firmware's ACPI tables, APIC bus, LAPICs and pCPUs), host software boots on it in a
+ * controller actor bound to pCPU 0 (DMAR table, VT-d driver per unit, PCI enumeration,
+ * hypervisor, VMs, device assignment), the workload runs, and the counters of every model are
+ * read at the start and end of the workload's window.
  */
 #include "sim/app/machine.h"
+#include "sim/app/firmware.h"
 #include "sim/app/scenario.h"
 
 #include "models/apic/lapic.h"
 #include "models/cpu/cpu.h"
+#include "models/devices/dmaeng.h"
 #include "models/devices/nic.h"
 #include "models/guest/drivers/ptnic_drv.h"
 #include "models/guest/kernel/gk.h"
+#include "models/host/dmar.h"
 #include "models/host/host.h"
 #include "models/host/hpci.h"
 #include "models/host/hv.h"
@@ -27,6 +31,7 @@
 #include "sim/results.h"
 #include "sim/simtime.h"
 #include "sim/trace.h"
+#include "workloads/dma_bench.h"
 #include "workloads/stream_rx.h"
 
 #include <errno.h>
@@ -39,16 +44,17 @@
 #include <unistd.h>
 
 /* The host physical address map (a Xeon-like layout). */
-#define PHYS_LOW_TOP   0x80000000ull  /* RAM below 4 GiB ends at 2 GiB */
+#define PHYS_LOW_TOP   PTSIM_LOW_RAM_TOP /* RAM below 4 GiB ends at 2 GiB */
 #define PHYS_MMIO32    0xc0000000ull  /* 32-bit PCI window */
 #define PHYS_MMIO32_SZ 0x20000000ull
 #define PHYS_ECAM      0xe0000000ull
-#define PHYS_DMAR      0xfed90000ull
 #define PHYS_MMIO64    0x380000000000ull
 #define PHYS_MMIO64_SZ (1ull << 40)
 
 #define MAX_NICS 16
 #define MAX_PCPUS 256
+#define MAX_UNITS 8
+#define MAX_ENGINES 8
 
 struct counters {
 	uint64_t engine_calls;
@@ -56,8 +62,14 @@ struct counters {
 	uint64_t guest_irqs, guest_spurious;
 	uint64_t ir_remapped, ir_posted, ir_compat, ir_blocked;
 	uint64_t iotlb_lookups, iotlb_hits, iotlb_misses, iotlb_evictions;
+	uint64_t iotlb_invalidations, iotlb_inval_entries;
 	uint64_t ctx_lookups, ctx_hits, walks, walk_mem_reads, faults, xlate_ps, translations;
-	uint64_t inv_descs, inv_ctx, inv_iotlb, inv_iec;
+	uint64_t walk_mem_writes, walks_queued, walk_queue_ps, fault_events, ir_requests;
+	uint64_t passthrough, translated_requests, ats_requests, pi_notifications;
+	uint64_t cache[VTD_CACHE_N][5]; /* lookups, hits, misses, evictions, invalidations */
+	uint64_t inv_descs, inv_ctx, inv_iotlb, inv_iec, inv_pasid, inv_devtlb, devtlb_timeouts;
+	uint64_t atc_lookups, atc_hits, atc_misses, atc_evictions, atc_invalidations;
+	uint64_t atc_translation_requests;
 	uint64_t maps, unmaps;
 	uint64_t dma_reqs, dma_bytes, dma_blocked, dma_outside_vm;
 	uint64_t guest_ps, exit_ps, host_ps, idle_ps;
@@ -76,7 +88,15 @@ struct machine {
 	struct run_opts opts;
 	struct mem *mem;
 	struct pcie_fabric *fab;
-	struct vtd *vtd;
+	struct vtd *vtd; /* the first unit */
+	struct vtd *units[MAX_UNITS];
+	unsigned nunits;
+	int unit_all; /* the INCLUDE_PCI_ALL unit, or -1 */
+	struct pcie_fn *unit_scope[MAX_UNITS][16];
+	unsigned unit_nscope[MAX_UNITS];
+	uint64_t rsdp;
+	struct dmaeng *eng[MAX_ENGINES];
+	unsigned neng;
 	struct apic_bus *bus;
 	struct lapic *lapic[MAX_PCPUS];
 	struct pcpu *pcpu[MAX_PCPUS];
@@ -87,7 +107,9 @@ struct machine {
 	unsigned nowners;
 	/* software */
 	struct host *host;
-	struct vtd_drv *iommu;
+	struct vtd_drv *iommu; /* the first unit's driver */
+	struct vtd_drv *iommus[MAX_UNITS];
+	struct dmar_info dmar;
 	struct hpci pci;
 	struct hv *hv;
 	struct vm *vm[8];
@@ -96,6 +118,9 @@ struct machine {
 	unsigned nvfio;
 	struct gk_param params[8][8];
 	struct wl_stream_rx *wl;
+	struct dmaeng *bench_eng; /* dma_bench: the engine and what the host saw */
+	struct wl_dma_bench_result bench;
+	bool bench_ran;
 	/* run */
 	int status;
 	char err[512];
@@ -134,19 +159,41 @@ static int owner_of(const struct machine *m, uint16_t sid)
 	return -1;
 }
 
+/* Which unit remaps requests from sid: a unit whose scope lists the function or a port above
+ * it, else the INCLUDE_PCI_ALL unit (VT-d §8.3.2); NULL: none, DMA goes untranslated. */
+static struct vtd *unit_for_sid(const struct machine *m, uint16_t sid)
+{
+	struct pcie_fn *fn;
+
+	if (m->nunits == 1 && m->unit_all == 0)
+		return m->units[0];
+	fn = pcie_fabric_lookup(m->fab, (uint8_t)(sid >> 8), (uint8_t)sid);
+	for (unsigned u = 0; u < m->nunits && fn; u++)
+		for (unsigned i = 0; i < m->unit_nscope[u]; i++)
+			for (struct pcie_fn *f = fn; f; f = pcie_fn_parent(f))
+				if (f == m->unit_scope[u][i])
+					return m->units[u];
+	return m->unit_all >= 0 ? m->units[m->unit_all] : NULL;
+}
+
 static void rc_translate(void *ctx, uint16_t sid, uint64_t iova, uint32_t len, bool write,
 			 uint64_t t, struct pcie_xlate *out)
 {
 	struct machine *m = ctx;
+	struct vtd *u = unit_for_sid(m, sid);
 	int vm;
 
-	if (m->vtd) {
+	if (u) {
+		struct vtd_req r = {.sid = sid, .addr = iova, .write = write,
+				    .at = (enum vtd_at)out->at};
 		struct vtd_xlate x;
 
-		vtd_translate(m->vtd, sid, iova, write, t, &x);
+		vtd_translate_req(u, &r, t, &x);
 		out->hpa = x.hpa;
 		out->lat_ps = x.lat_ps;
 		out->ok = x.ok;
+		out->perm = x.perm;
+		out->page_shift = x.page_shift;
 	} else {
 		out->hpa = iova;
 		out->lat_ps = 0;
@@ -191,8 +238,10 @@ static void rc_msi(void *ctx, uint16_t sid, uint64_t addr, uint32_t data, uint64
 {
 	struct machine *m = ctx;
 
-	if (m->vtd) {
-		vtd_remap_msi(m->vtd, sid, addr, data, t, irq);
+	struct vtd *u = unit_for_sid(m, sid);
+
+	if (u) {
+		vtd_remap_msi(u, sid, addr, data, t, irq);
 		return;
 	}
 	/* No remapping hardware: the message is a compatibility-format interrupt. */
@@ -200,6 +249,17 @@ static void rc_msi(void *ctx, uint16_t sid, uint64_t addr, uint32_t data, uint64
 	irq->ctx = m;
 	irq->w[1] = MSI_ADDR_DEST(addr);
 	irq->w[2] = MSI_DATA_VECTOR(data);
+}
+
+/* A unit's ATS invalidate request travels to the endpoint (VT-d §6.5.2.5, PCIe §10.3). */
+static bool devtlb_invalidate(void *ctx, uint16_t sid, bool pasid_present, uint32_t pasid,
+			      uint64_t addr, uint64_t size, uint64_t t, uint64_t *t_done)
+{
+	struct machine *m = ctx;
+
+	(void)pasid_present;
+	(void)pasid;
+	return pcie_ats_invalidate(m->fab, sid, addr, size, t, t_done);
 }
 
 static const struct pcie_mmio_ops vtd_mmio = {vtd_reg_read, vtd_reg_write, 0};
@@ -230,6 +290,17 @@ static int build_nodes(struct machine *m, const struct sc_node *n, size_t count,
 			pcie_fn_set_ids(fn, 0x8086, 0x2030, 0x06040007, 0, 0);
 			pcie_fn_add_cap_pm(fn);
 			pcie_fn_add_cap_exp(fn, PCI_EXP_TYPE_ROOT_PORT, false);
+		} else if (n[i].type == SC_DMA_ENGINE) {
+			struct dmaeng_cfg ec = {0};
+
+			if (m->neng == MAX_ENGINES)
+				return -ENOSPC;
+			snprintf(ec.name, sizeof(ec.name), "%s", n[i].name);
+			ec.issue_ps = 4000; /* a request per 4 ns (250 MHz logic, estimate) */
+			rc = dmaeng_create(&ec, m->fab, &m->eng[m->neng]);
+			if (rc)
+				return rc;
+			fn = dmaeng_fn(m->eng[m->neng++]);
 		} else {
 			struct nic_cfg nc = {0};
 			struct nic *nic;
@@ -245,6 +316,12 @@ static int build_nodes(struct machine *m, const struct sc_node *n, size_t count,
 			m->nic[m->nnics++] = nic;
 			fn = nic_fn(nic);
 		}
+		/* An endpoint with ATS: the capability and the device's translation cache. */
+		if (n[i].type != SC_ROOT_PORT && n[i].ats) {
+			rc = pcie_fn_add_ats(fn, n[i].atc_entries);
+			if (rc < 0)
+				return rc;
+		}
 		rc = pcie_fn_attach(fn, parent, (uint8_t)PCI_DEVFN(n[i].slot, n[i].function),
 				    parent ? &lc : NULL);
 		if (rc)
@@ -253,6 +330,88 @@ static int build_nodes(struct machine *m, const struct sc_node *n, size_t count,
 		if (rc)
 			return rc;
 	}
+	return 0;
+}
+
+/* The VT-d units: each with its registers at its DMAR address and its own caches. */
+static int build_iommus(struct machine *m)
+{
+	const struct sc_iommu *io = &m->sc->machine.iommu;
+	unsigned n = firmware_nunits(m->sc);
+	int rc;
+
+	m->unit_all = -1;
+	for (unsigned u = 0; u < n; u++) {
+		struct vtd_cfg vc = {0};
+		static struct pcie_mmio_ops ops[MAX_UNITS];
+
+		snprintf(vc.name, sizeof(vc.name), "%s", firmware_unit_name(m->sc, u));
+		vc.reg_base = firmware_unit_base(u);
+		for (unsigned nd = 0; nd < 7; nd++)
+			if ((1u << (4 + 2 * nd)) == io->domains)
+				vc.nd = nd;
+		vc.sagaw = (1u << 1) | (io->address_width >= 48 ? 1u << 2 : 0) |
+			   (io->address_width >= 57 ? 1u << 3 : 0);
+		vc.mgaw = io->address_width;
+		vc.sp_2m = vc.sp_1g = io->superpages;
+		vc.caching_mode = io->caching_mode;
+		vc.posted_interrupts = io->posted_interrupts;
+		vc.qi = io->queued_invalidation;
+		vc.ir = io->interrupt_remapping;
+		vc.eim = io->extended_interrupt_mode;
+		vc.pt = io->pass_through;
+		vc.coherent = true;
+		vc.rwbf = io->write_buffer_flush;
+		vc.afl = io->advanced_fault_log;
+		vc.snoop_control = io->snoop_control;
+		vc.device_tlb = io->device_tlb;
+		vc.scalable = io->scalable_mode;
+		vc.first_level = io->scalable_mode && io->first_level;
+		vc.second_level = io->scalable_mode && io->second_level;
+		vc.nested = io->scalable_mode && io->nested && io->first_level && io->second_level;
+		vc.fl_1g = io->first_level_1g;
+		vc.pasid_bits = io->scalable_mode ? io->pasid_bits : 0;
+		vc.nfr = io->fault_records;
+		vc.iotlb.entries = io->iotlb.entries;
+		vc.iotlb.ways = io->iotlb.ways;
+		vc.iotlb.repl = (enum iotlb_repl)io->iotlb.replacement;
+		vc.ctx_entries = io->context_cache_entries;
+		vc.pasid_cache_entries = io->pasid_cache_entries;
+		vc.iec_entries = io->interrupt_cache_entries;
+		vc.psc_entries[2] = io->psc.pde;
+		vc.psc_entries[3] = io->psc.pdpte;
+		vc.psc_entries[4] = io->psc.pml4e;
+		vc.psc_entries[5] = io->psc.pml5e;
+		vc.walkers = io->walkers;
+		vc.iotlb_hit_ps = io->iotlb_hit_ps;
+		vc.ctx_hit_ps = io->context_hit_ps;
+		vc.walk_step_ps = io->walk_step_ps;
+		vc.walk_in_llc = io->walk_in_llc;
+		vc.cmd_ps = io->command_ps;
+		vc.qi_desc_ps = io->descriptor_ps;
+		vc.reg_access_ps = io->register_access_ps;
+		vc.ir_ps = io->interrupt_remap_ps;
+		vc.devtlb_timeout_ps = io->devtlb_timeout_ps;
+		rc = vtd_create(&vc, m->mem, &m->units[u]);
+		if (rc)
+			return rc;
+		struct vtd_hooks vh = {.deliver = deliver,
+				       .devtlb_invalidate = devtlb_invalidate,
+				       .ctx = m};
+		vtd_set_hooks(m->units[u], &vh);
+		ops[u] = vtd_mmio;
+		ops[u].access_ps = io->register_access_ps;
+		rc = pcie_fabric_map_mmio(m->fab, vc.reg_base, DMAR_REG_SIZE, &ops[u], m->units[u]);
+		if (rc)
+			return rc;
+		if (!io->nunits || io->units[u].include_all)
+			m->unit_all = (int)u;
+		for (size_t k = 0; io->nunits && k < io->units[u].nscope && k < 16; k++)
+			m->unit_scope[u][m->unit_nscope[u]++] =
+				pcie_fabric_find(m->fab, io->units[u].scope[k]);
+	}
+	m->nunits = n;
+	m->vtd = n ? m->units[0] : NULL;
 	return 0;
 }
 
@@ -299,48 +458,18 @@ static int build_hardware(struct machine *m)
 	if (rc)
 		return rc;
 
-	if (hw->iommu.enabled) {
-		struct vtd_cfg vc = {0};
+	rc = build_iommus(m);
+	if (rc)
+		return rc;
+	/* Firmware: RMRR regions are reserved memory (E820), then the ACPI tables. */
+	for (size_t i = 0; i < sc->machine.firmware.nrmrrs; i++) {
+		const struct sc_rmrr *r = &sc->machine.firmware.rmrrs[i];
 
-		snprintf(vc.name, sizeof(vc.name), "dmar0");
-		vc.reg_base = PHYS_DMAR;
-		vc.nd = 2; /* 256 domains */
-		vc.sagaw = (1u << 1) | (hw->iommu.address_width >= 48 ? 1u << 2 : 0) |
-			   (hw->iommu.address_width >= 57 ? 1u << 3 : 0);
-		vc.mgaw = hw->iommu.address_width;
-		vc.sp_2m = vc.sp_1g = hw->iommu.superpages;
-		vc.posted_interrupts = hw->iommu.posted_interrupts;
-		vc.qi = hw->iommu.queued_invalidation;
-		vc.ir = hw->iommu.interrupt_remapping;
-		vc.eim = true;
-		vc.pt = true;
-		vc.coherent = true;
-		vc.nfr = hw->iommu.fault_records;
-		vc.iotlb.entries = hw->iommu.iotlb.entries;
-		vc.iotlb.ways = hw->iommu.iotlb.ways;
-		vc.iotlb.repl = (enum iotlb_repl)hw->iommu.iotlb.replacement;
-		vc.ctx_entries = hw->iommu.context_cache_entries;
-		vc.iec_entries = hw->iommu.interrupt_cache_entries;
-		vc.iotlb_hit_ps = hw->iommu.iotlb_hit_ps;
-		vc.ctx_hit_ps = hw->iommu.context_hit_ps;
-		vc.walk_step_ps = hw->iommu.walk_step_ps;
-		vc.walk_in_llc = hw->iommu.walk_in_llc;
-		vc.cmd_ps = hw->iommu.command_ps;
-		vc.qi_desc_ps = hw->iommu.descriptor_ps;
-		vc.reg_access_ps = hw->iommu.register_access_ps;
-		vc.ir_ps = hw->iommu.interrupt_remap_ps;
-		rc = vtd_create(&vc, m->mem, &m->vtd);
-		if (rc)
-			return rc;
-		struct vtd_hooks vh = {.deliver = deliver, .ctx = m};
-		vtd_set_hooks(m->vtd, &vh);
-		static struct pcie_mmio_ops ops;
-		ops = vtd_mmio;
-		ops.access_ps = hw->iommu.register_access_ps;
-		rc = pcie_fabric_map_mmio(m->fab, PHYS_DMAR, DMAR_REG_SIZE, &ops, m->vtd);
-		if (rc)
-			return rc;
+		mem_set_owner(m->mem, r->base, r->size_kib * 1024, MEM_OWNER_FIRMWARE);
 	}
+	rc = firmware_install(sc, m->mem, &m->rsdp);
+	if (rc)
+		return rc;
 	struct pcie_rc_hooks hooks = {rc_translate, rc_msi, m};
 	pcie_fabric_set_hooks(m->fab, &hooks);
 
@@ -406,33 +535,71 @@ static void snapshot(const struct machine *m, struct counters *c)
 			c->guest_spurious += gk_stats(m->gk[v])->spurious_irqs;
 		}
 	}
-	if (m->vtd) {
-		const struct vtd_stats *s = vtd_stats(m->vtd);
-		const struct iotlb_stats *t = iotlb_stats(vtd_iotlb(m->vtd));
+	for (unsigned u = 0; u < m->nunits; u++) {
+		const struct vtd_stats *s = vtd_stats(m->units[u]);
+		const struct iotlb_stats *t = iotlb_stats(vtd_iotlb(m->units[u]));
 
-		c->ir_remapped = s->ir_remapped;
-		c->ir_posted = s->ir_posted;
-		c->ir_compat = s->ir_compat;
-		c->ir_blocked = s->ir_blocked;
-		c->iotlb_lookups = t->lookups;
-		c->iotlb_hits = t->hits;
-		c->iotlb_misses = t->misses;
-		c->iotlb_evictions = t->evictions;
-		c->ctx_lookups = s->ctx_lookups;
-		c->ctx_hits = s->ctx_hits;
-		c->walks = s->walks;
-		c->walk_mem_reads = s->walk_mem_reads;
-		c->faults = s->faults;
-		c->xlate_ps = s->xlate_ps;
-		c->translations = s->translations;
-		c->inv_descs = s->qi_descs;
-		c->inv_ctx = s->inv_ctx;
-		c->inv_iotlb = s->inv_iotlb_global + s->inv_iotlb_domain + s->inv_iotlb_page;
-		c->inv_iec = s->inv_iec;
+		c->ir_remapped += s->ir_remapped;
+		c->ir_posted += s->ir_posted;
+		c->ir_compat += s->ir_compat;
+		c->ir_blocked += s->ir_blocked;
+		c->ir_requests += s->ir_requests;
+		c->iotlb_lookups += t->lookups;
+		c->iotlb_hits += t->hits;
+		c->iotlb_misses += t->misses;
+		c->iotlb_evictions += t->evictions;
+		c->iotlb_invalidations += t->invalidations;
+		c->iotlb_inval_entries += t->inval_entries;
+		c->ctx_lookups += s->ctx_lookups;
+		c->ctx_hits += s->ctx_hits;
+		c->walks += s->walks;
+		c->walk_mem_reads += s->walk_mem_reads;
+		c->walk_mem_writes += s->walk_mem_writes;
+		c->walks_queued += s->walks_queued;
+		c->walk_queue_ps += s->walk_queue_ps;
+		c->faults += s->faults;
+		c->fault_events += s->fault_events;
+		c->xlate_ps += s->xlate_ps;
+		c->translations += s->translations;
+		c->passthrough += s->passthrough;
+		c->translated_requests += s->translated_requests;
+		c->ats_requests += s->ats_requests;
+		c->pi_notifications += s->pi_notifications;
+		c->inv_descs += s->qi_descs;
+		c->inv_ctx += s->inv_ctx;
+		c->inv_iotlb += s->inv_iotlb_global + s->inv_iotlb_domain + s->inv_iotlb_page +
+				s->inv_piotlb;
+		c->inv_iec += s->inv_iec;
+		c->inv_pasid += s->inv_pasid_cache;
+		c->inv_devtlb += s->inv_devtlb;
+		c->devtlb_timeouts += s->devtlb_timeouts;
+		for (unsigned k = 0; k < VTD_CACHE_N; k++) {
+			const struct vtd_cache_stats *cs = vtd_cache_stats(m->units[u], k);
+
+			c->cache[k][0] += cs->lookups;
+			c->cache[k][1] += cs->hits;
+			c->cache[k][2] += cs->misses;
+			c->cache[k][3] += cs->evictions;
+			c->cache[k][4] += cs->invalidations;
+		}
 	}
-	if (m->iommu) {
-		c->maps = vtd_drv_stats(m->iommu)->maps;
-		c->unmaps = vtd_drv_stats(m->iommu)->unmaps;
+	for (size_t i = 0; i < pcie_fabric_nfns(m->fab); i++) {
+		const struct pcie_atc_stats *a = pcie_fn_atc_stats(pcie_fabric_fn(m->fab, i));
+
+		if (!a)
+			continue;
+		c->atc_lookups += a->lookups;
+		c->atc_hits += a->hits;
+		c->atc_misses += a->misses;
+		c->atc_evictions += a->evictions;
+		c->atc_invalidations += a->invalidations;
+		c->atc_translation_requests += a->translation_requests;
+	}
+	for (unsigned u = 0; u < m->nunits; u++) {
+		if (!m->iommus[u])
+			continue;
+		c->maps += vtd_drv_stats(m->iommus[u])->maps;
+		c->unmaps += vtd_drv_stats(m->iommus[u])->unmaps;
 	}
 	const struct pcie_stats *ps = pcie_fabric_stats(m->fab);
 	c->dma_reqs = ps->dma_reads + ps->dma_writes;
@@ -555,7 +722,15 @@ static int boot_vm(struct machine *m, unsigned v)
 		fc.guest_devfn = (uint8_t)PCI_DEVFN(3 + d, 0);
 		fc.strategy = to_strategy(sv->dma.strategy);
 		fc.flr_wait_us = m->sc->host.flr_wait_us;
-		rc = vfio_assign(m->vm[v], m->iommu, &m->pci, &fc, &m->vfio[m->nvfio]);
+		int unit = dmar_unit_for(m->host, &m->dmar, hd->bdf);
+
+		if (unit < 0 && fc.strategy != DMA_NONE) {
+			fail(m, "%s: %s is behind no DMA-remapping unit (DMAR)", sv->name,
+			     sv->devices[d]);
+			return -ENODEV;
+		}
+		rc = vfio_assign(m->vm[v], unit >= 0 ? m->iommus[unit] : NULL, &m->pci, &fc,
+				 &m->vfio[m->nvfio]);
 		if (rc) {
 			fail(m, "%s: assigning %s (%04x) failed: %s", sv->name, sv->devices[d],
 			     hd->bdf, strerror(-rc));
@@ -567,6 +742,54 @@ static int boot_vm(struct machine *m, unsigned v)
 		m->nowners++;
 	}
 	return 0;
+}
+
+static void bench_done(void *ctx)
+{
+	struct machine *m = ctx;
+
+	m->done = true;
+	m->t_end = sim_now();
+	snapshot(m, &m->c1);
+}
+
+/* dma_bench: the host maps a window for the engine and lets it read (workloads/dma_bench.h). */
+static void run_dma_bench(struct machine *m)
+{
+	const struct sc_workload *w = &m->sc->workload;
+	struct pcie_fn *fn = pcie_fabric_find(m->fab, w->device);
+	struct wl_dma_bench_cfg bc = {
+		.window_bytes = w->window_kib * 1024,
+		.page_shift = w->page_kib == 4 ? 12 : w->page_kib == 2048 ? 21 : 30,
+		.reads = w->reads,
+		.read_bytes = w->read_bytes,
+		.outstanding = w->outstanding,
+		.seed = (uint32_t)m->opts.seed,
+		.poll_ps = 10 * SIM_PS_PER_US,
+	};
+	struct wl_dma_bench_hooks bh = {on_start, bench_done, m};
+	struct hpci_dev *hd;
+	char path[128];
+	int unit, rc;
+
+	for (unsigned i = 0; i < m->neng; i++)
+		if (dmaeng_fn(m->eng[i]) == fn)
+			m->bench_eng = m->eng[i];
+	pcie_fn_location(fn, path, sizeof(path));
+	hd = hpci_find_path(&m->pci, path);
+	if (!hd || !m->bench_eng) {
+		fail(m, "dma_bench: the host did not find %s", w->device);
+		return;
+	}
+	unit = dmar_unit_for(m->host, &m->dmar, hd->bdf);
+	if (unit < 0) {
+		fail(m, "dma_bench: %s is behind no DMA-remapping unit (DMAR)", w->device);
+		return;
+	}
+	rc = wl_dma_bench_run(m->host, m->iommus[unit], &m->pci, hd->bdf, &bc, &bh, &m->bench);
+	if (rc)
+		fail(m, "dma_bench: %s", strerror(-rc));
+	m->bench_ran = !rc;
 }
 
 static void controller(void *arg)
@@ -582,8 +805,10 @@ static void controller(void *arg)
 	pcpu_bind(m->pcpu[0]);
 	for (unsigned i = 0; i < m->nnics; i++)
 		nic_start(m->nic[i]);
-	if (m->vtd)
-		vtd_start(m->vtd);
+	for (unsigned i = 0; i < m->neng; i++)
+		dmaeng_start(m->eng[i]);
+	for (unsigned u = 0; u < m->nunits; u++)
+		vtd_start(m->units[u]);
 
 	hm.mem = m->mem;
 	hm.fab = m->fab;
@@ -595,10 +820,7 @@ static void controller(void *arg)
 	hm.mmio32_size = PHYS_MMIO32_SZ;
 	hm.mmio64_base = PHYS_MMIO64;
 	hm.mmio64_size = PHYS_MMIO64_SZ;
-	if (m->vtd) {
-		hm.dmar_base[0] = PHYS_DMAR;
-		hm.ndmar = 1;
-	}
+	hm.acpi_rsdp = m->rsdp;
 	hc.costs.mem_access_cycles = sc->host.mem_access_cycles;
 	hc.costs.irq_entry_cycles = sc->host.irq_entry_cycles;
 	hc.costs.eoi_cycles = sc->host.eoi_cycles;
@@ -609,20 +831,31 @@ static void controller(void *arg)
 		fail(m, "host kernel: %s", strerror(-rc));
 		return;
 	}
-	if (hm.ndmar) {
+	/* The DMAR table tells the host where its units are (Linux detect_intel_iommu). */
+	rc = dmar_parse(m->host, &m->dmar);
+	if (rc && rc != -ENODEV) {
+		fail(m, "ACPI DMAR table: %s", strerror(-rc));
+		return;
+	}
+	for (unsigned u = 0; u < m->dmar.nunits && u < MAX_UNITS; u++) {
 		struct vtd_drv_cfg dc = {.use_qi = true,
 					 .use_ir = true,
 					 .x2apic = true,
 					 .superpages = sc->machine.iommu.superpages,
+					 .scalable = sc->host.iommu.scalable_mode,
+					 .ats = sc->host.iommu.ats,
 					 .irt_entries = sc->host.irte_entries,
-					 .fault_cpu = 0};
+					 .fault_cpu = 0,
+					 .dmar = &m->dmar};
 
-		rc = vtd_drv_init(m->host, hm.dmar_base[0], &dc, &m->iommu);
+		rc = vtd_drv_init(m->host, m->dmar.unit[u].reg_base, &dc, &m->iommus[u]);
 		if (rc) {
-			fail(m, "VT-d driver: %s", strerror(-rc));
+			fail(m, "VT-d driver (unit at %#llx): %s",
+			     (unsigned long long)m->dmar.unit[u].reg_base, strerror(-rc));
 			return;
 		}
 	}
+	m->iommu = m->iommus[0];
 	rc = hpci_enumerate(m->host, &m->pci);
 	if (rc) {
 		fail(m, "PCI enumeration: %s", strerror(-rc));
@@ -680,6 +913,10 @@ static void controller(void *arg)
 	}
 	m->t_setup_done = pcpu_sync(m->pcpu[0]);
 	snapshot(m, &m->setup);
+	if (sc->workload.kind == SC_WL_DMA_BENCH) {
+		run_dma_bench(m);
+		return;
+	}
 	for (unsigned v = 0; v < sc->nvms; v++)
 		hv_vm_start(m->vm[v]);
 
@@ -740,12 +977,27 @@ static void fill_results(struct machine *m, struct results *r)
 {
 	const struct scenario *sc = m->sc;
 	struct counters c;
-	struct wl_stream_rx_result *w = wl_stream_rx_result(m->wl);
+	struct wl_stream_rx_result *w = m->wl ? wl_stream_rx_result(m->wl) : NULL;
+	struct dmaeng_stats *es = m->bench_eng ? dmaeng_stats(m->bench_eng) : NULL;
 	const struct sim_clock clk = {sc->machine.cpu.freq_mhz};
 	uint64_t window = m->t_end - m->t_start;
-	uint64_t measured = w->t_end_ps > w->t_first_ps ? w->t_end_ps - w->t_first_ps : 0;
+	uint64_t measured, ops, bytes;
+	struct sim_samples *lat;
 	char key[96];
 	struct timespec wall1;
+
+	if (w) {
+		measured = w->t_end_ps > w->t_first_ps ? w->t_end_ps - w->t_first_ps : 0;
+		ops = w->received;
+		bytes = w->rx_bytes;
+		lat = &w->latency_ps;
+	} else {
+		/* dma_bench: from the engine's first read to its last completion. */
+		measured = es->t_last > es->t_first ? es->t_last - es->t_first : 0;
+		ops = es->reads;
+		bytes = es->bytes;
+		lat = &es->latency_ps;
+	}
 
 	diff(&c, &m->c0, &m->c1);
 	clock_gettime(CLOCK_MONOTONIC, &wall1);
@@ -771,6 +1023,7 @@ static void fill_results(struct machine *m, struct results *r)
 	results_set_u64(r, "interrupts.blocked", c.ir_blocked);
 	results_set_u64(r, "interrupts.spurious", c.guest_spurious);
 	results_set_u64(r, "interrupts.sent_by_devices", c.nic_irqs);
+	results_set_u64(r, "interrupts.posted_notifications", c.pi_notifications);
 
 	results_set_u64(r, "exits.total", c.exits_total);
 	for (unsigned i = 0; i <= EXIT_REASON_MAX; i++) {
@@ -788,6 +1041,8 @@ static void fill_results(struct machine *m, struct results *r)
 	results_set_u64(r, "iotlb.misses", c.iotlb_misses);
 	results_set_double(r, "iotlb.hit_rate", ratio(c.iotlb_hits, c.iotlb_lookups));
 	results_set_u64(r, "iotlb.evictions", c.iotlb_evictions);
+	results_set_u64(r, "iotlb.invalidations", c.iotlb_invalidations);
+	results_set_u64(r, "iotlb.invalidated_entries", c.iotlb_inval_entries);
 
 	results_set_u64(r, "iommu.translations", c.translations);
 	results_set_u64(r, "iommu.context_lookups", c.ctx_lookups);
@@ -802,6 +1057,40 @@ static void fill_results(struct machine *m, struct results *r)
 	results_set_u64(r, "iommu.pinned_pages_peak",
 			m->iommu ? vtd_drv_stats(m->iommu)->pages_mapped_peak : 0);
 	results_set_u64(r, "iommu.faults", c.faults);
+	results_set_u64(r, "iommu.units", m->nunits);
+	results_set_u64(r, "iommu.walk_mem_writes", c.walk_mem_writes);
+	results_set_u64(r, "iommu.walks_queued", c.walks_queued);
+	results_set_double(r, "iommu.walk_queue_ns_mean",
+			   c.walks ? (double)c.walk_queue_ps / 1000.0 / (double)c.walks : 0);
+	results_set_u64(r, "iommu.passthrough", c.passthrough);
+	results_set_u64(r, "iommu.fault_events", c.fault_events);
+	results_set_u64(r, "iommu.invalidation_descriptors", c.inv_descs);
+	results_set_u64(r, "iommu.invalidations_by_kind.context", c.inv_ctx);
+	results_set_u64(r, "iommu.invalidations_by_kind.iotlb", c.inv_iotlb);
+	results_set_u64(r, "iommu.invalidations_by_kind.pasid_cache", c.inv_pasid);
+	results_set_u64(r, "iommu.invalidations_by_kind.interrupt_entry", c.inv_iec);
+	results_set_u64(r, "iommu.invalidations_by_kind.device_tlb", c.inv_devtlb);
+	results_set_u64(r, "iommu.device_tlb_timeouts", c.devtlb_timeouts);
+	{
+		static const char *const names[VTD_CACHE_N] = {"context_cache", "pasid_cache",
+							       "interrupt_entry_cache",
+							       "paging_structure_cache"};
+		static const char *const fields[5] = {"lookups", "hits", "misses", "evictions",
+						      "invalidations"};
+
+		for (unsigned k = 0; k < VTD_CACHE_N; k++)
+			for (unsigned f = 0; f < 5; f++) {
+				snprintf(key, sizeof(key), "iommu.%s.%s", names[k], fields[f]);
+				results_set_u64(r, key, c.cache[k][f]);
+			}
+	}
+	results_set_u64(r, "ats.translation_requests", c.ats_requests);
+	results_set_u64(r, "ats.translated_requests", c.translated_requests);
+	results_set_u64(r, "ats.atc.lookups", c.atc_lookups);
+	results_set_u64(r, "ats.atc.hits", c.atc_hits);
+	results_set_u64(r, "ats.atc.misses", c.atc_misses);
+	results_set_u64(r, "ats.atc.evictions", c.atc_evictions);
+	results_set_u64(r, "ats.atc.invalidations", c.atc_invalidations);
 
 	results_set_u64(r, "dma.requests", c.dma_reqs);
 	results_set_u64(r, "dma.bytes", c.dma_bytes);
@@ -809,13 +1098,12 @@ static void fill_results(struct machine *m, struct results *r)
 	results_set_u64(r, "dma.outside_vm_bytes", c.dma_outside_vm);
 
 	results_set_double(r, "throughput_gbps",
-			   measured ? (double)w->rx_bytes * 8.0 * 1000.0 / (double)measured : 0);
-	results_set_double(r, "ops_per_s",
-			   measured ? (double)w->received * 1e12 / (double)measured : 0);
-	results_set_double(r, "latency_ns.mean", sim_samples_mean(&w->latency_ps) / 1000.0);
-	results_set_double(r, "latency_ns.p50", sim_samples_quantile(&w->latency_ps, 0.5) / 1000.0);
-	results_set_double(r, "latency_ns.p99", sim_samples_quantile(&w->latency_ps, 0.99) / 1000.0);
-	results_set_double(r, "latency_ns.max", (double)sim_samples_max(&w->latency_ps) / 1000.0);
+			   measured ? (double)bytes * 8.0 * 1000.0 / (double)measured : 0);
+	results_set_double(r, "ops_per_s", measured ? (double)ops * 1e12 / (double)measured : 0);
+	results_set_double(r, "latency_ns.mean", sim_samples_mean(lat) / 1000.0);
+	results_set_double(r, "latency_ns.p50", sim_samples_quantile(lat, 0.5) / 1000.0);
+	results_set_double(r, "latency_ns.p99", sim_samples_quantile(lat, 0.99) / 1000.0);
+	results_set_double(r, "latency_ns.max", (double)sim_samples_max(lat) / 1000.0);
 
 	uint64_t gc = sim_ps_to_cycles(&clk, c.guest_ps), ec = sim_ps_to_cycles(&clk, c.exit_ps);
 	uint64_t hc = sim_ps_to_cycles(&clk, c.host_ps), ic = sim_ps_to_cycles(&clk, c.idle_ps);
@@ -823,14 +1111,24 @@ static void fill_results(struct machine *m, struct results *r)
 	results_set_u64(r, "cpu.exit_cycles", ec);
 	results_set_u64(r, "cpu.hv_cycles", hc);
 	results_set_u64(r, "cpu.idle_cycles", ic);
-	results_set_double(r, "cpu.cycles_per_op", ratio(gc + ec + hc, w->received));
-	results_set_double(r, "cpu.overhead_cycles_per_op", ratio(ec + hc, w->received));
+	results_set_double(r, "cpu.cycles_per_op", ratio(gc + ec + hc, ops));
+	results_set_double(r, "cpu.overhead_cycles_per_op", ratio(ec + hc, ops));
 
-	results_set_u64(r, "workload.frames_sent", w->sent);
-	results_set_u64(r, "workload.frames_received", w->received);
-	results_set_u64(r, "workload.frames_dropped", w->dropped);
-	results_set_u64(r, "workload.frames_lost", w->lost);
-	results_set_u64(r, "workload.bytes_received", w->rx_bytes);
+	if (w) {
+		results_set_u64(r, "workload.frames_sent", w->sent);
+		results_set_u64(r, "workload.frames_received", w->received);
+		results_set_u64(r, "workload.frames_dropped", w->dropped);
+		results_set_u64(r, "workload.frames_lost", w->lost);
+		results_set_u64(r, "workload.bytes_received", w->rx_bytes);
+	} else {
+		results_set_u64(r, "workload.reads", es->reads);
+		results_set_u64(r, "workload.read_errors", es->errors);
+		results_set_u64(r, "workload.bytes_read", es->bytes);
+		results_set_u64(r, "workload.window_bytes", sc->workload.window_kib * 1024);
+		results_set_u64(r, "workload.page_bytes", sc->workload.page_kib * 1024);
+		results_set_u64(r, "workload.mapped_bytes", m->bench.mapped_bytes);
+		results_set_u64(r, "workload.engine_elapsed_ns", m->bench.elapsed_ns);
+	}
 
 	results_set_u64(r, "vm.injections", c.injections);
 	results_set_u64(r, "vm.halts", c.halts);
@@ -886,7 +1184,7 @@ int machine_finish(struct machine *m, int engine_rc, struct results *res, char *
 		snprintf(err, errlen, "%s", m->err);
 		return 1;
 	}
-	if (!m->wl) {
+	if (!m->wl && !m->bench_ran) {
 		snprintf(err, errlen, "no workload ran");
 		return 1;
 	}
