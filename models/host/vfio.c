@@ -397,6 +397,10 @@ int vfio_assign(struct vm *vm, struct vtd_drv *iommu, struct hpci *pci,
 		return -ENODEV;
 	if (!iommu && cfg->strategy != DMA_NONE)
 		return -ENODEV; /* no DMA-remapping unit covers the device */
+	/* Linux (since 3.17) refuses a device with an RMRR: firmware keeps DMAing to memory the
+	 * VM's domain would not map ("ineligible for IOMMU domain attach"). */
+	if (iommu && vtd_drv_dev_has_rmrr(iommu, pd->bdf))
+		return -EPERM;
 	if (cfg->strategy == DMA_NONE && iommu && !(vtd_drv_ecap(iommu) & ECAP_PT))
 		return -ENOTSUP;
 	d = calloc(1, sizeof(*d));

@@ -874,6 +874,30 @@ static int set_pasid_entry(struct vtd_drv *d, struct dev_info *di, uint32_t pasi
 	return 0;
 }
 
+bool vtd_drv_dev_has_rmrr(const struct vtd_drv *d, uint16_t bdf)
+{
+	return d->cfg.dmar && dmar_has_rmrr(d->h, d->cfg.dmar, bdf);
+}
+
+/* RMRRs (VT-d §8.4): the device keeps using that memory, so its domain maps it 1:1, as
+ * Linux's DMA domains do with IOMMU_RESV_DIRECT regions. */
+static int map_rmrrs(struct vtd_domain *dom, uint16_t bdf)
+{
+	const struct dmar_info *di = dom->d->cfg.dmar;
+	int rc = 0;
+
+	for (unsigned r = 0; di && r < di->nrmrr && !rc; r++)
+		for (unsigned i = 0; i < di->rmrr[r].nscope && !rc; i++)
+			if (dmar_scope_covers(dom->d->h, &di->rmrr[r].scope[i], bdf)) {
+				uint64_t base = di->rmrr[r].base & ~(PAGE - 1);
+				uint64_t end = (di->rmrr[r].end | (PAGE - 1)) + 1;
+
+				rc = vtd_domain_map(dom, base, base, end - base,
+						    VTD_PROT_READ | VTD_PROT_WRITE);
+			}
+	return rc;
+}
+
 int vtd_attach(struct vtd_domain *dom, uint16_t bdf)
 {
 	struct vtd_drv *d = dom->d;
@@ -884,6 +908,9 @@ int vtd_attach(struct vtd_domain *dom, uint16_t bdf)
 
 	if (!di)
 		return -ENOSPC;
+	rc = map_rmrrs(dom, bdf);
+	if (rc)
+		return rc;
 	di->dom = dom;
 	di->ats = enable_ats(d, bdf);
 	if (d->scalable) {

@@ -79,6 +79,9 @@ int vtd_attach(struct vtd_domain *dom, uint16_t bdf);
 int vtd_detach(struct vtd_drv *d, uint16_t bdf);
 /* A context entry that passes the device's DMA through untranslated (ECAP.PT). */
 int vtd_attach_passthrough(struct vtd_drv *d, uint16_t bdf);
+/* Whether a DMAR RMRR names bdf: memory the device keeps using, which vtd_attach maps 1:1
+ * in the device's domain; such a device cannot be safely assigned to a VM. */
+bool vtd_drv_dev_has_rmrr(const struct vtd_drv *d, uint16_t bdf);
 /* Whether ATS was enabled for bdf at attach. */
 bool vtd_ats_enabled(const struct vtd_drv *d, uint16_t bdf);
 
