@@ -179,6 +179,7 @@ void vtd_remap_msi(struct vtd *v, uint16_t sid, uint64_t addr, uint32_t data, ui
 
 const struct vtd_stats *vtd_stats(const struct vtd *v);
 const struct iotlb *vtd_iotlb(const struct vtd *v);
+/* A cache's counters (VTD_CACHE_PSC: the levels summed as of this call). */
 const struct vtd_cache_stats *vtd_cache_stats(const struct vtd *v, enum vtd_cache_id id);
 /* One level's paging-structure cache (2..5), or NULL when it has no entries. */
 const struct vtd_cache_stats *vtd_psc_stats(const struct vtd *v, unsigned level);
