@@ -653,6 +653,17 @@ static void on_done(void *ctx)
 	pcpu_kick(m->pcpu[0]);
 }
 
+/* The driver of the DMAR's unit number u (the host's view), or NULL. */
+static struct vtd_drv *unit_drv(const struct machine *m, int u)
+{
+	if (u < 0 || (unsigned)u >= m->dmar.nunits)
+		return NULL;
+	for (unsigned i = 0; i < m->nunits; i++)
+		if (firmware_unit_base(i) == m->dmar.unit[u].reg_base)
+			return m->iommus[i];
+	return NULL;
+}
+
 static enum dma_strategy to_strategy(int s)
 {
 	return s == SC_DMA_NONE ? DMA_NONE : DMA_DIRECT_MAP;
@@ -729,8 +740,7 @@ static int boot_vm(struct machine *m, unsigned v)
 			     sv->devices[d]);
 			return -ENODEV;
 		}
-		rc = vfio_assign(m->vm[v], unit >= 0 ? m->iommus[unit] : NULL, &m->pci, &fc,
-				 &m->vfio[m->nvfio]);
+		rc = vfio_assign(m->vm[v], unit_drv(m, unit), &m->pci, &fc, &m->vfio[m->nvfio]);
 		if (rc) {
 			fail(m, "%s: assigning %s (%04x) failed: %s", sv->name, sv->devices[d],
 			     hd->bdf, strerror(-rc));
@@ -786,7 +796,7 @@ static void run_dma_bench(struct machine *m)
 		fail(m, "dma_bench: %s is behind no DMA-remapping unit (DMAR)", w->device);
 		return;
 	}
-	rc = wl_dma_bench_run(m->host, m->iommus[unit], &m->pci, hd->bdf, &bc, &bh, &m->bench);
+	rc = wl_dma_bench_run(m->host, unit_drv(m, unit), &m->pci, hd->bdf, &bc, &bh, &m->bench);
 	if (rc)
 		fail(m, "dma_bench: %s", strerror(-rc));
 	m->bench_ran = !rc;
@@ -848,12 +858,19 @@ static void controller(void *arg)
 					 .fault_cpu = 0,
 					 .dmar = &m->dmar};
 
-		rc = vtd_drv_init(m->host, m->dmar.unit[u].reg_base, &dc, &m->iommus[u]);
+		struct vtd_drv *drv;
+
+		rc = vtd_drv_init(m->host, m->dmar.unit[u].reg_base, &dc, &drv);
 		if (rc) {
 			fail(m, "VT-d driver (unit at %#llx): %s",
 			     (unsigned long long)m->dmar.unit[u].reg_base, strerror(-rc));
 			return;
 		}
+		/* Keep the drivers in the machine's unit order (the DMAR lists INCLUDE_PCI_ALL
+		 * last). */
+		for (unsigned i = 0; i < m->nunits; i++)
+			if (firmware_unit_base(i) == m->dmar.unit[u].reg_base)
+				m->iommus[i] = drv;
 	}
 	m->iommu = m->iommus[0];
 	rc = hpci_enumerate(m->host, &m->pci);
@@ -1231,6 +1248,21 @@ struct pcie_fabric *machine_fabric(const struct machine *m)
 struct vtd *machine_vtd(const struct machine *m)
 {
 	return m->vtd;
+}
+
+struct vtd *machine_unit(const struct machine *m, unsigned i)
+{
+	return i < m->nunits ? m->units[i] : NULL;
+}
+
+struct vtd_drv *machine_unit_drv(const struct machine *m, unsigned i)
+{
+	return i < MAX_UNITS ? m->iommus[i] : NULL;
+}
+
+const struct dmar_info *machine_dmar(const struct machine *m)
+{
+	return &m->dmar;
 }
 
 struct nic *machine_nic(const struct machine *m, unsigned i)
