@@ -34,7 +34,8 @@ int wl_dma_bench_run(struct host *h, struct vtd_drv *iommu, struct hpci *pci, ui
 		return rc;
 	rc = vtd_domain_alloc(iommu, &dom);
 	if (!rc)
-		rc = vtd_domain_map_pages(dom, IOVA_BASE, hpa, size, VTD_PROT_READ, cfg->page_shift);
+		rc =
+		    vtd_domain_map_pages(dom, IOVA_BASE, hpa, size, VTD_PROT_READ, cfg->page_shift);
 	if (!rc)
 		rc = vtd_attach(dom, bdf);
 	if (rc)

@@ -17,12 +17,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PAGE 4096ull
-#define QI_PAGES 2 /* 8 KiB: 512 128-bit or 256 256-bit descriptors (IQA.QS = 1) */
+#define PAGE		4096ull
+#define QI_PAGES	2 /* 8 KiB: 512 128-bit or 256 256-bit descriptors (IQA.QS = 1) */
 #define WAIT_TIMEOUT_NS (10ull * 1000 * 1000)
-#define MAX_DOMAINS 64
-#define MAX_DEVS 64
-#define PDTS 2 /* PASID directory of 2^(2+7) = 512 entries: PASIDs up to 2^15 */
+#define MAX_DOMAINS	64
+#define MAX_DEVS	64
+#define PDTS		2 /* PASID directory of 2^(2+7) = 512 entries: PASIDs up to 2^15 */
 
 struct vtd_domain {
 	struct vtd_drv *d;
@@ -198,13 +198,13 @@ static int flush_context(struct vtd_drv *d, int gran, uint16_t did, uint16_t sid
 	d->st.ctx_flushes++;
 	if (d->qi) {
 		uint64_t desc[2] = {QI_CC_TYPE | ((uint64_t)gran << 4) | ((uint64_t)did << 16) |
-					    ((uint64_t)sid << 32),
+					((uint64_t)sid << 32),
 				    0};
 		return qi_submit(d, desc, 1);
 	}
 	d->st.reg_invalidations++;
-	wr64(d, DMAR_CCMD_REG, DMA_CCMD_ICC | ((uint64_t)gran << DMA_CCMD_CIRG_SHIFT) |
-				       ((uint64_t)sid << 16) | did);
+	wr64(d, DMAR_CCMD_REG,
+	     DMA_CCMD_ICC | ((uint64_t)gran << DMA_CCMD_CIRG_SHIFT) | ((uint64_t)sid << 16) | did);
 	for (;;) {
 		if (!(rd64(d, DMAR_CCMD_REG) & DMA_CCMD_ICC))
 			return 0;
@@ -248,7 +248,7 @@ static int flush_iotlb_dom(struct vtd_drv *d, const struct vtd_domain *dom, int 
 	d->st.iotlb_flushes++;
 	if (d->qi) {
 		uint64_t desc[2 * 17] = {QI_IOTLB_TYPE | ((uint64_t)gran << 4) | QI_IOTLB_DR |
-						 QI_IOTLB_DW | ((uint64_t)did << 16),
+					     QI_IOTLB_DW | ((uint64_t)did << 16),
 					 (addr & QI_IOTLB_ADDR) | am};
 		unsigned n = 1;
 
@@ -260,8 +260,9 @@ static int flush_iotlb_dom(struct vtd_drv *d, const struct vtd_domain *dom, int 
 	d->st.reg_invalidations++;
 	if (gran == QI_GRAN_DEVICE)
 		wr64(d, iro, (addr & ~0xfffull) | am);
-	wr64(d, iro + 8, DMA_TLB_IVT | ((uint64_t)gran << DMA_TLB_IIRG_SHIFT) | DMA_TLB_DR |
-				 DMA_TLB_DW | ((uint64_t)did << 32));
+	wr64(d, iro + 8,
+	     DMA_TLB_IVT | ((uint64_t)gran << DMA_TLB_IIRG_SHIFT) | DMA_TLB_DR | DMA_TLB_DW |
+		 ((uint64_t)did << 32));
 	for (;;) {
 		if (!(rd64(d, iro + 8) & DMA_TLB_IVT))
 			return 0;
@@ -287,7 +288,7 @@ static int flush_iec(struct vtd_drv *d, bool global, uint32_t index)
 static int flush_pasid_cache(struct vtd_drv *d, int gran, uint16_t did, uint32_t pasid)
 {
 	uint64_t desc[2] = {QI_PC_TYPE | ((uint64_t)gran << 4) | ((uint64_t)did << 16) |
-				    ((uint64_t)pasid << 32),
+				((uint64_t)pasid << 32),
 			    0};
 
 	d->st.pasid_flushes++;
@@ -329,11 +330,12 @@ static void fault_irq(void *ctx, struct pcpu *p, uint8_t vector)
 		if (!(hi & DMA_FRCD_HI_F))
 			continue;
 		uint64_t lo = rd64(d, fro + 16 * i);
-		host_log(d->h, "DMAR: [%s] request device [%02x:%02x.%d] fault addr %#llx reason %#x",
-			 (hi & DMA_FRCD_HI_T) ? "DMA Read" : "DMA Write",
-			 (unsigned)DMA_FRCD_HI_SID(hi) >> 8, ((unsigned)DMA_FRCD_HI_SID(hi) >> 3) & 31,
-			 (unsigned)DMA_FRCD_HI_SID(hi) & 7, (unsigned long long)(lo & ~0xfffull),
-			 (unsigned)((hi >> DMA_FRCD_HI_FR_SHIFT) & 0xff));
+		host_log(
+		    d->h, "DMAR: [%s] request device [%02x:%02x.%d] fault addr %#llx reason %#x",
+		    (hi & DMA_FRCD_HI_T) ? "DMA Read" : "DMA Write",
+		    (unsigned)DMA_FRCD_HI_SID(hi) >> 8, ((unsigned)DMA_FRCD_HI_SID(hi) >> 3) & 31,
+		    (unsigned)DMA_FRCD_HI_SID(hi) & 7, (unsigned long long)(lo & ~0xfffull),
+		    (unsigned)((hi >> DMA_FRCD_HI_FR_SHIFT) & 0xff));
 		d->st.faults_handled++;
 		wr32(d, fro + 16 * i + 12, (uint32_t)(DMA_FRCD_HI_F >> 32)); /* RW1C */
 	}
@@ -616,8 +618,8 @@ static int map_range(struct vtd_domain *dom, uint64_t iova, uint64_t hpa, uint64
 {
 	struct vtd_drv *d = dom->d;
 	uint64_t start = iova, end = iova + size;
-	uint64_t rights = ((prot & VTD_PROT_READ) ? VTD_SL_R : 0) |
-			  ((prot & VTD_PROT_WRITE) ? VTD_SL_W : 0);
+	uint64_t rights =
+	    ((prot & VTD_PROT_READ) ? VTD_SL_R : 0) | ((prot & VTD_PROT_WRITE) ? VTD_SL_W : 0);
 	unsigned sllps = (unsigned)CAP_SLLPS(d->cap);
 
 	if ((iova | hpa | size) & (PAGE - 1) || !rights)
@@ -849,12 +851,12 @@ static int sm_context(struct vtd_drv *d, struct dev_info *di)
 	if (!di->pasid_dir && alloc_table(d, &di->pasid_dir))
 		return -ENOMEM;
 	ctx = d->ctx_tables[bus][devfn >= 128] + (devfn & 0x7f) * VTD_SMCTX_SIZE;
-	hh_mem_write64(d->h, ctx + 8, 0);  /* RID_PASID 0 */
+	hh_mem_write64(d->h, ctx + 8, 0); /* RID_PASID 0 */
 	hh_mem_write64(d->h, ctx + 16, 0);
 	hh_mem_write64(d->h, ctx + 24, 0);
-	hh_mem_write64(d->h, ctx, di->pasid_dir | ((uint64_t)PDTS << VTD_SMCTX_PDTS_SHIFT) |
-					  (di->ats ? VTD_SMCTX_DTE : 0) | VTD_SMCTX_PASIDE |
-					  VTD_SMCTX_P);
+	hh_mem_write64(d->h, ctx,
+		       di->pasid_dir | ((uint64_t)PDTS << VTD_SMCTX_PDTS_SHIFT) |
+			   (di->ats ? VTD_SMCTX_DTE : 0) | VTD_SMCTX_PASIDE | VTD_SMCTX_P);
 	return 0;
 }
 
@@ -915,11 +917,11 @@ int vtd_attach(struct vtd_domain *dom, uint16_t bdf)
 	di->ats = enable_ats(d, bdf);
 	if (d->scalable) {
 		/* RID_PASID's entry: second-level translation by the domain's tables. */
-		rc = set_pasid_entry(d, di, 0,
-				     dom->pgd | ((uint64_t)VTD_PGTT_SL << VTD_PE_PGTT_SHIFT) |
-					     ((uint64_t)(dom->levels - 2) << VTD_PE_AW_SHIFT) |
-					     VTD_PE_P,
-				     dom->did, 0);
+		rc =
+		    set_pasid_entry(d, di, 0,
+				    dom->pgd | ((uint64_t)VTD_PGTT_SL << VTD_PE_PGTT_SHIFT) |
+					((uint64_t)(dom->levels - 2) << VTD_PE_AW_SHIFT) | VTD_PE_P,
+				    dom->did, 0);
 		if (!rc)
 			rc = sm_context(d, di);
 		if (!rc)
@@ -936,10 +938,11 @@ int vtd_attach(struct vtd_domain *dom, uint16_t bdf)
 	 * entry (VT-d §9.3; Linux context_set_*). AW = levels - 2. TT 01b lets the device use
 	 * its ATC. */
 	hh_mem_write64(d->h, ctx + 8, (uint64_t)(dom->levels - 2) | ((uint64_t)dom->did << 8));
-	hh_mem_write64(d->h, ctx, dom->pgd |
-					  ((uint64_t)(di->ats ? VTD_TT_DEVTLB : VTD_TT_UNTRANSLATED)
-					   << VTD_CTX_TT_SHIFT) |
-					  VTD_CTX_P);
+	hh_mem_write64(
+	    d->h, ctx,
+	    dom->pgd |
+		((uint64_t)(di->ats ? VTD_TT_DEVTLB : VTD_TT_UNTRANSLATED) << VTD_CTX_TT_SHIFT) |
+		VTD_CTX_P);
 	flush_write_buffer(d);
 	/* Caching mode would require a flush of the not-present entry; flush the device's
 	 * context anyway, as Linux's domain_context_mapping does. */
@@ -966,8 +969,8 @@ int vtd_attach_passthrough(struct vtd_drv *d, uint16_t bdf)
 		/* PGTT pass-through for RID_PASID; Linux uses FLPT_DEFAULT_DID (1) for it. */
 		rc = set_pasid_entry(d, di, 0,
 				     ((uint64_t)VTD_PGTT_PT << VTD_PE_PGTT_SHIFT) |
-					     ((uint64_t)(d->agaw_levels - 2) << VTD_PE_AW_SHIFT) |
-					     VTD_PE_P,
+					 ((uint64_t)(d->agaw_levels - 2) << VTD_PE_AW_SHIFT) |
+					 VTD_PE_P,
 				     0, 0);
 		if (!rc)
 			rc = sm_context(d, di);
@@ -1031,9 +1034,9 @@ int vtd_attach_pasid_first_level(struct vtd_domain *dom, uint16_t bdf, uint32_t 
 		return -EINVAL;
 	if (!di || !di->pasid_dir)
 		return -ENODEV; /* attach the device (its RID_PASID) first */
-	rc = set_pasid_entry(d, di, pasid, ((uint64_t)VTD_PGTT_FL << VTD_PE_PGTT_SHIFT) | VTD_PE_P,
-			     dom->did,
-			     fl_root | ((fl_levels == 5 ? 1ull : 0) << VTD_PE_FLPM_SHIFT) | VTD_PE_SRE);
+	rc = set_pasid_entry(
+	    d, di, pasid, ((uint64_t)VTD_PGTT_FL << VTD_PE_PGTT_SHIFT) | VTD_PE_P, dom->did,
+	    fl_root | ((fl_levels == 5 ? 1ull : 0) << VTD_PE_FLPM_SHIFT) | VTD_PE_SRE);
 	return rc ? rc : flush_pasid_cache(d, QI_PC_PASID_SEL, dom->did, pasid);
 }
 
@@ -1052,20 +1055,19 @@ int vtd_attach_pasid_nested(struct vtd_domain *dom, uint16_t bdf, uint32_t pasid
 		return -ENODEV;
 	rc = set_pasid_entry(d, di, pasid,
 			     dom->pgd | ((uint64_t)VTD_PGTT_NESTED << VTD_PE_PGTT_SHIFT) |
-				     ((uint64_t)(dom->levels - 2) << VTD_PE_AW_SHIFT) | VTD_PE_P,
+				 ((uint64_t)(dom->levels - 2) << VTD_PE_AW_SHIFT) | VTD_PE_P,
 			     dom->did,
 			     fl_root_gpa | ((fl_levels == 5 ? 1ull : 0) << VTD_PE_FLPM_SHIFT) |
-				     VTD_PE_SRE);
+				 VTD_PE_SRE);
 	return rc ? rc : flush_pasid_cache(d, QI_PC_PASID_SEL, dom->did, pasid);
 }
 
-int vtd_flush_pasid(struct vtd_domain *dom, uint32_t pasid, uint64_t addr, unsigned am,
-		    bool whole)
+int vtd_flush_pasid(struct vtd_domain *dom, uint32_t pasid, uint64_t addr, unsigned am, bool whole)
 {
 	struct vtd_drv *d = dom->d;
 	uint64_t desc[2] = {QI_PIOTLB_TYPE |
-				    ((uint64_t)(whole ? QI_GRAN_NONG_PASID : QI_GRAN_PSI_PASID) << 4) |
-				    ((uint64_t)dom->did << 16) | ((uint64_t)pasid << 32),
+				((uint64_t)(whole ? QI_GRAN_NONG_PASID : QI_GRAN_PSI_PASID) << 4) |
+				((uint64_t)dom->did << 16) | ((uint64_t)pasid << 32),
 			    whole ? 0 : (addr & QI_IOTLB_ADDR) | am};
 
 	if (!d->scalable)

@@ -45,13 +45,13 @@ void vtd_acpi_header(uint8_t *p, const char sig[4], uint32_t len, uint8_t rev)
 	for (unsigned i = 0; i < 4; i++)
 		p[4 + i] = (uint8_t)(len >> (8 * i));
 	p[8] = rev;
-	p[9] = 0; /* checksum, filled last */
-	memcpy(p + 10, "PTSIM ", 6);      /* OEM ID */
-	memcpy(p + 16, "PTSIMVTD", 8);    /* OEM table ID */
-	memset(p + 24, 0, 4);             /* OEM revision */
+	p[9] = 0;		       /* checksum, filled last */
+	memcpy(p + 10, "PTSIM ", 6);   /* OEM ID */
+	memcpy(p + 16, "PTSIMVTD", 8); /* OEM table ID */
+	memset(p + 24, 0, 4);	       /* OEM revision */
 	p[24] = 1;
-	memcpy(p + 28, "PTSM", 4);        /* creator ID */
-	memset(p + 32, 0, 4);             /* creator revision */
+	memcpy(p + 28, "PTSM", 4); /* creator ID */
+	memset(p + 32, 0, 4);	   /* creator revision */
 	p[32] = 1;
 }
 
@@ -88,7 +88,8 @@ int vtd_dmar_build(const struct vtd_dmar_desc *d, uint8_t *buf, size_t cap)
 {
 	struct out o = {buf, 0, cap, false};
 
-	if (d->ndrhd > VTD_DMAR_MAX_UNITS || d->nrmrr > VTD_DMAR_MAX_RMRRS || !d->host_address_width)
+	if (d->ndrhd > VTD_DMAR_MAX_UNITS || d->nrmrr > VTD_DMAR_MAX_RMRRS ||
+	    !d->host_address_width)
 		return -EINVAL;
 	if (cap < ACPI_DMAR_HDR_SIZE)
 		return -ENOSPC;

@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define IVA_OFF   (PTSIM_VTD_IRO * 16u)
+#define IVA_OFF	  (PTSIM_VTD_IRO * 16u)
 #define IOTLB_OFF (PTSIM_VTD_IRO * 16u + 8u)
 
 static uint64_t make_cap(const struct vtd_cfg *c)
@@ -105,10 +105,11 @@ static void define_regs(struct vtd *v)
 	regs_define(r, DMAR_GSTS_REG, 4, 0, 0, 0, 0);
 	regs_define(r, DMAR_RTADDR_REG, 8, 0, rta_rw, 0, 0);
 	regs_define(r, DMAR_CCMD_REG, 8, 0,
-		    DMA_CCMD_ICC | (3ull << DMA_CCMD_CIRG_SHIFT) | (3ull << 32) | 0xffffffffull, 0, 0);
+		    DMA_CCMD_ICC | (3ull << DMA_CCMD_CIRG_SHIFT) | (3ull << 32) | 0xffffffffull, 0,
+		    0);
 	regs_define(r, DMAR_FSTS_REG, 4, 0, 0,
 		    DMA_FSTS_PFO | DMA_FSTS_IQE | DMA_FSTS_ICE | DMA_FSTS_ITE |
-			    (c->afl ? DMA_FSTS_AFO | DMA_FSTS_APF : 0),
+			(c->afl ? DMA_FSTS_AFO | DMA_FSTS_APF : 0),
 		    0);
 	regs_define(r, DMAR_FECTL_REG, 4, DMA_FECTL_IM, DMA_FECTL_IM, 0, 0);
 	regs_define(r, DMAR_FEDATA_REG, 4, 0, 0xffff, 0, 0);
@@ -135,7 +136,7 @@ static void define_regs(struct vtd *v)
 	regs_define(r, IVA_OFF, 8, 0, ~0xf80ull, 0, 0);
 	regs_define(r, IOTLB_OFF, 8, 0,
 		    DMA_TLB_IVT | (3ull << DMA_TLB_IIRG_SHIFT) | DMA_TLB_DR | DMA_TLB_DW |
-			    (0xffffull << 32),
+			(0xffffull << 32),
 		    0, 0);
 	for (unsigned i = 0; i < c->nfr; i++) {
 		regs_define(r, frcd_off(i), 8, 0, 0, 0, 0);
@@ -321,8 +322,7 @@ void vtd__iotlb_flush(struct vtd *v, int gran, uint16_t did, uint64_t addr, unsi
 {
 	unsigned kinds = vtd__scalable(v) ? IOTLB_KIND_SL | IOTLB_KIND_NESTED : IOTLB_KIND_ALL;
 	struct iotlb_filter f = {.did = did, .any_pasid = true, .kinds = kinds};
-	struct sel s = {.gran = gran, .did = did, .pasid = IOTLB_NO_PASID,
-			.kinds = VTD_PSC_SL | 4};
+	struct sel s = {.gran = gran, .did = did, .pasid = IOTLB_NO_PASID, .kinds = VTD_PSC_SL | 4};
 
 	if (gran == QI_GRAN_GLOBAL) {
 		f.any_did = true;
@@ -371,10 +371,10 @@ void vtd__iotlb_flush(struct vtd *v, int gran, uint16_t did, uint64_t addr, unsi
 void vtd__piotlb_flush(struct vtd *v, int gran, uint16_t did, uint32_t pasid, uint64_t addr,
 		       unsigned am, bool ih)
 {
-	struct iotlb_filter f = {.did = did, .pasid = pasid,
-				 .kinds = IOTLB_KIND_FL | IOTLB_KIND_NESTED};
-	struct sel s = {.gran = QI_GRAN_DOMAIN, .did = did, .pasid = pasid,
-			.kinds = VTD_PSC_FL | 4};
+	struct iotlb_filter f = {
+	    .did = did, .pasid = pasid, .kinds = IOTLB_KIND_FL | IOTLB_KIND_NESTED};
+	struct sel s = {
+	    .gran = QI_GRAN_DOMAIN, .did = did, .pasid = pasid, .kinds = VTD_PSC_FL | 4};
 
 	v->st.inv_piotlb++;
 	if (gran == QI_GRAN_PSI_PASID) {
@@ -814,7 +814,7 @@ const struct vtd_cache_stats *vtd_cache_stats(const struct vtd *v, enum vtd_cach
 const struct vtd_cache_stats *vtd_psc_stats(const struct vtd *v, unsigned level)
 {
 	return level >= 2 && level < VTD_PSC_LEVELS && v->psc[level].entries ? &v->psc[level].st
-									       : NULL;
+									     : NULL;
 }
 
 const struct vtd_cfg *vtd_config(const struct vtd *v)

@@ -95,8 +95,12 @@ static void post(struct vtd *v, const struct pcie_irq *irq)
 	uint8_t vv = (uint8_t)irq->w[2];
 	bool urg = (irq->w[2] >> 9) & 1;
 	uint64_t pir_word = pda + PID_PIR_OFF + (vv / 64) * 8;
-	struct vtd_posted p = {.pda = pda, .vector = vv, .urgent = urg, .t = irq->t_deliver,
-			       .index = (uint32_t)(irq->w[1] >> 16), .sid = (uint16_t)irq->w[1]};
+	struct vtd_posted p = {.pda = pda,
+			       .vector = vv,
+			       .urgent = urg,
+			       .t = irq->t_deliver,
+			       .index = (uint32_t)(irq->w[1] >> 16),
+			       .sid = (uint16_t)irq->w[1]};
 	uint64_t ctl;
 
 	mem_write64(v->mem, pir_word, mem_read64(v->mem, pir_word) | (1ull << (vv % 64)));
@@ -133,12 +137,12 @@ static void commit(void *ctx, const struct pcie_irq *irq)
 	post(v, irq);
 }
 
-static void block(struct vtd *v, struct pcie_irq *irq, uint16_t sid, uint32_t index,
-		  uint8_t reason, bool fpd, uint64_t t)
+static void block(struct vtd *v, struct pcie_irq *irq, uint16_t sid, uint32_t index, uint8_t reason,
+		  bool fpd, uint64_t t)
 {
 	/* Interrupt requests are writes; the index goes in FI bits 63:48 (§7.3.1). */
-	struct vtd_fault f = {.sid = sid, .fi = (uint64_t)index << 48, .reason = reason,
-			      .fpd = fpd};
+	struct vtd_fault f = {
+	    .sid = sid, .fi = (uint64_t)index << 48, .reason = reason, .fpd = fpd};
 
 	irq->status = -1;
 	v->st.ir_blocked++;

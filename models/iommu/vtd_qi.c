@@ -63,8 +63,8 @@ static void ats_range(uint64_t hi, bool s, uint64_t *addr, uint64_t *size)
 }
 
 struct qi_state {
-	uint64_t devtlb_done;  /* when every device-TLB invalidation sent so far is complete */
-	bool devtlb_lost;      /* one of them will never complete */
+	uint64_t devtlb_done; /* when every device-TLB invalidation sent so far is complete */
+	bool devtlb_lost;     /* one of them will never complete */
 	uint16_t lost_sid;
 	uint64_t lost_sent;
 };
@@ -101,16 +101,16 @@ static unsigned execute(struct vtd *v, struct qi_state *q, uint64_t lo, uint64_t
 	case QI_CC_TYPE:
 		if (!QI_GRAN(lo))
 			return DMA_IQEI_RSVD;
-		vtd__ctx_flush(v, (int)QI_GRAN(lo), (uint16_t)QI_CC_DID(lo), (uint16_t)QI_CC_SID(lo),
-			       (unsigned)QI_CC_FM(lo));
+		vtd__ctx_flush(v, (int)QI_GRAN(lo), (uint16_t)QI_CC_DID(lo),
+			       (uint16_t)QI_CC_SID(lo), (unsigned)QI_CC_FM(lo));
 		return 0;
 	case QI_IOTLB_TYPE:
 		if (!QI_GRAN(lo))
 			return DMA_IQEI_RSVD;
 		if (QI_GRAN(lo) == QI_GRAN_DEVICE && QI_IOTLB_AM(hi) > CAP_MAMV(v->cap))
 			return DMA_IQEI_RSVD;
-		vtd__iotlb_flush(v, (int)QI_GRAN(lo), (uint16_t)QI_IOTLB_DID(lo), hi & QI_IOTLB_ADDR,
-				 (unsigned)QI_IOTLB_AM(hi), hi & QI_IOTLB_IH);
+		vtd__iotlb_flush(v, (int)QI_GRAN(lo), (uint16_t)QI_IOTLB_DID(lo),
+				 hi & QI_IOTLB_ADDR, (unsigned)QI_IOTLB_AM(hi), hi & QI_IOTLB_IH);
 		return 0;
 	case QI_DIOTLB_TYPE: {
 		uint64_t addr, size;
@@ -143,8 +143,8 @@ static unsigned execute(struct vtd *v, struct qi_state *q, uint64_t lo, uint64_t
 		if (QI_GRAN(lo) == QI_GRAN_PSI_PASID && QI_IOTLB_AM(hi) > CAP_MAMV(v->cap))
 			return DMA_IQEI_RSVD;
 		vtd__piotlb_flush(v, (int)QI_GRAN(lo), (uint16_t)QI_IOTLB_DID(lo),
-				  QI_PIOTLB_PASID(lo), hi & QI_IOTLB_ADDR, (unsigned)QI_IOTLB_AM(hi),
-				  hi & QI_IOTLB_IH);
+				  QI_PIOTLB_PASID(lo), hi & QI_IOTLB_ADDR,
+				  (unsigned)QI_IOTLB_AM(hi), hi & QI_IOTLB_IH);
 		return 0;
 	case QI_PC_TYPE:
 		if (QI_GRAN(lo) == 2)
@@ -165,7 +165,7 @@ static unsigned execute(struct vtd *v, struct qi_state *q, uint64_t lo, uint64_t
 			regs_set(&v->r, DMAR_IQER_REG, 8,
 				 (regs_get(&v->r, DMAR_IQER_REG, 8) &
 				  ~(0xffffull << DMA_IQER_ITESID_SHIFT)) |
-					 ((uint64_t)q->lost_sid << DMA_IQER_ITESID_SHIFT));
+				     ((uint64_t)q->lost_sid << DMA_IQER_ITESID_SHIFT));
 			vtd__fault_status(v, DMA_FSTS_ITE, sim_now());
 			return 0; /* aborted: no status write, no interrupt */
 		}

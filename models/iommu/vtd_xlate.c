@@ -154,7 +154,8 @@ static bool psc_find(struct wctx *w, unsigned kind, unsigned levels, uint64_t in
 
 		if (!v->psc[l].entries)
 			continue;
-		e = vtd__cache_lookup(&v->psc[l], in >> lvl_shift(l), psc_k1(kind, l, w->did, pasid));
+		e = vtd__cache_lookup(&v->psc[l], in >> lvl_shift(l),
+				      psc_k1(kind, l, w->did, pasid));
 		if (e) {
 			*table = e->d[0];
 			*perm = (unsigned)e->d[1];
@@ -266,12 +267,12 @@ static enum walk_rc sl_translate(struct wctx *w, uint64_t root, unsigned levels,
 /* ---- first level (§3.5, §9.7) ---- */
 
 struct fl_walk_in {
-	uint64_t root;        /* FLPTPTR: host-physical, or guest-physical when nested */
-	unsigned levels;      /* 4 or 5 */
+	uint64_t root;	 /* FLPTPTR: host-physical, or guest-physical when nested */
+	unsigned levels; /* 4 or 5 */
 	bool nested;
-	uint64_t sl_root;     /* nested: the second level */
+	uint64_t sl_root; /* nested: the second level */
 	unsigned sl_levels;
-	bool sre;             /* supervisor requests enabled */
+	bool sre; /* supervisor requests enabled */
 };
 
 /* Walk the first level; on success res->pa is the output (guest-physical when nested). */
@@ -309,7 +310,8 @@ static uint8_t fl_walk(struct wctx *w, const struct fl_walk_in *in, uint64_t va,
 				return VTD_FR_SM_FL_BEYOND_AW;
 			rc = sl_translate(w, in->sl_root, in->sl_levels, table, &s);
 			if (rc == W_ACCESS)
-				return lvl == in->levels ? VTD_FR_SM_FLPTR_ACCESS : VTD_FR_SM_SL_ACCESS;
+				return lvl == in->levels ? VTD_FR_SM_FLPTR_ACCESS
+							 : VTD_FR_SM_SL_ACCESS;
 			if (rc == W_RSVD)
 				return VTD_FR_SM_SL_RSVD;
 			if (rc != W_OK || !(s.perm & IOTLB_PERM_R))
@@ -348,14 +350,15 @@ static uint8_t fl_walk(struct wctx *w, const struct fl_walk_in *in, uint64_t va,
 			break;
 		}
 		table = pte & VTD_FL_ADDR;
-		psc_fill(w, VTD_PSC_FL, lvl, va, w->pasid, table,
-			 (perm & 3) | (any_us ? 4 : 0), in->nested);
+		psc_fill(w, VTD_PSC_FL, lvl, va, w->pasid, table, (perm & 3) | (any_us ? 4 : 0),
+			 in->nested);
 	}
 	if (user && !any_us)
 		return VTD_FR_SM_US;
 	/* Accessed and dirty flags (§3.5.3): set as the walk used the entries, atomically. */
 	for (unsigned l = lvl; l <= in->levels && l < 6; l++) {
-		uint64_t want = VTD_FL_A | ((l == lvl && r->write && (perm & IOTLB_PERM_W)) ? VTD_FL_D : 0);
+		uint64_t want =
+		    VTD_FL_A | ((l == lvl && r->write && (perm & IOTLB_PERM_W)) ? VTD_FL_D : 0);
 
 		if (!got[l])
 			continue; /* levels above came from the paging-structure cache */
@@ -740,19 +743,18 @@ static void scalable(struct wctx *w)
 		return;
 	}
 	struct fl_walk_in fl = {
-		.root = pe[2] & VTD_PE_FLPTPTR,
-		.levels = VTD_PE_FLPM(pe[2]) ? 5 : 4,
-		.nested = pgtt == VTD_PGTT_NESTED,
-		.sl_root = pe[0] & VTD_PE_SLPTPTR,
-		.sl_levels = aw + 2,
-		.sre = pe[2] & VTD_PE_SRE,
+	    .root = pe[2] & VTD_PE_FLPTPTR,
+	    .levels = VTD_PE_FLPM(pe[2]) ? 5 : 4,
+	    .nested = pgtt == VTD_PGTT_NESTED,
+	    .sl_root = pe[0] & VTD_PE_SLPTPTR,
+	    .sl_levels = aw + 2,
+	    .sre = pe[2] & VTD_PE_SRE,
 	};
 	translate_pages(w, fl.nested ? IOTLB_KIND_NESTED : IOTLB_KIND_FL, fl.sl_root, fl.sl_levels,
 			&fl);
 }
 
-void vtd_translate_req(struct vtd *v, const struct vtd_req *req, uint64_t t,
-		       struct vtd_xlate *out)
+void vtd_translate_req(struct vtd *v, const struct vtd_req *req, uint64_t t, struct vtd_xlate *out)
 {
 	struct wctx w = {.v = v, .req = req, .out = out, .t = t, .pasid = IOTLB_NO_PASID};
 	unsigned ttm;

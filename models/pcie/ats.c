@@ -16,7 +16,7 @@
 #include <string.h>
 
 struct atc_entry {
-	uint64_t base;  /* untranslated page base */
+	uint64_t base;	/* untranslated page base */
 	uint64_t taddr; /* translated page base */
 	uint64_t stamp;
 	uint8_t shift;
@@ -26,7 +26,7 @@ struct atc_entry {
 
 struct pcie_atc {
 	unsigned n;
-	unsigned cap;   /* ATS capability offset */
+	unsigned cap; /* ATS capability offset */
 	struct atc_entry *e;
 	uint64_t clock;
 	struct pcie_atc_stats st;
@@ -68,7 +68,8 @@ void pcie__atc_free(struct pcie_atc *atc)
 
 bool pcie_fn_ats_enabled(const struct pcie_fn *fn)
 {
-	return fn->atc && (regs_get(&fn->cfg, fn->atc->cap + PCI_ATS_CTRL, 2) & PCI_ATS_CTRL_ENABLE);
+	return fn->atc &&
+	       (regs_get(&fn->cfg, fn->atc->cap + PCI_ATS_CTRL, 2) & PCI_ATS_CTRL_ENABLE);
 }
 
 const struct pcie_atc_stats *pcie_fn_atc_stats(const struct pcie_fn *fn)
@@ -135,8 +136,8 @@ static uint64_t down(struct pcie_fn *fn, unsigned bytes, uint64_t t)
 	return t;
 }
 
-uint64_t pcie__ats_chunk(struct pcie_fn *fn, uint64_t addr, bool write, uint64_t t,
-			 uint64_t *taddr, bool *translated)
+uint64_t pcie__ats_chunk(struct pcie_fn *fn, uint64_t addr, bool write, uint64_t t, uint64_t *taddr,
+			 bool *translated)
 {
 	struct pcie_atc *a = fn->atc;
 	struct pcie_fabric *fab = fn->fab;

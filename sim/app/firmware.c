@@ -59,7 +59,7 @@ static int scope_of(const struct scenario *sc, const char *name, struct vtd_dmar
 	memset(s, 0, sizeof(*s));
 	s->start_bus = 0;
 	return path_to(sc->machine.pcie.devices, sc->machine.pcie.ndevices, name, s, 0) ? 0
-											 : -EINVAL;
+											: -EINVAL;
 }
 
 int firmware_dmar_desc(const struct scenario *sc, struct vtd_dmar_desc *d)

@@ -31,38 +31,37 @@
 #include "sim/app/machine.h"
 #include "sim/engine.h"
 
-static const char text[] =
-	"name: units\n"
-	"machine:\n"
-	"  cpu: {pcpus: 2}\n"
-	"  memory: {size_mib: 512}\n"
-	"  pcie:\n"
-	"    devices:\n"
-	"      - name: rp0\n"
-	"        type: root_port\n"
-	"        slot: 1\n"
-	"        below:\n"
-	"          - {name: nic0, type: ptnic, ats: true, atc_entries: 8}\n"
-	"      - name: rp1\n"
-	"        type: root_port\n"
-	"        slot: 2\n"
-	"        below:\n"
-	"          - {name: dma0, type: dma_engine}\n"
-	"  iommu:\n"
-	"    device_tlb: true\n"
-	"    units:\n"
-	"      - {name: scoped, scope: [rp1]}\n"
-	"      - {name: all, include_all: true}\n"
-	"  firmware:\n"
-	"    rmrrs:\n"
-	"      - {device: dma0, base: 0x1e000000, size_kib: 64}\n"
-	"host: {flr_wait_us: 100}\n"
-	"vms:\n"
-	"  - name: vm0\n"
-	"    memory_mib: 64\n"
-	"    devices: [nic0]\n"
-	"workload: {device: nic0, frames: 10}\n"
-	"run: {max_sim_ms: 1000}\n";
+static const char text[] = "name: units\n"
+			   "machine:\n"
+			   "  cpu: {pcpus: 2}\n"
+			   "  memory: {size_mib: 512}\n"
+			   "  pcie:\n"
+			   "    devices:\n"
+			   "      - name: rp0\n"
+			   "        type: root_port\n"
+			   "        slot: 1\n"
+			   "        below:\n"
+			   "          - {name: nic0, type: ptnic, ats: true, atc_entries: 8}\n"
+			   "      - name: rp1\n"
+			   "        type: root_port\n"
+			   "        slot: 2\n"
+			   "        below:\n"
+			   "          - {name: dma0, type: dma_engine}\n"
+			   "  iommu:\n"
+			   "    device_tlb: true\n"
+			   "    units:\n"
+			   "      - {name: scoped, scope: [rp1]}\n"
+			   "      - {name: all, include_all: true}\n"
+			   "  firmware:\n"
+			   "    rmrrs:\n"
+			   "      - {device: dma0, base: 0x1e000000, size_kib: 64}\n"
+			   "host: {flr_wait_us: 100}\n"
+			   "vms:\n"
+			   "  - name: vm0\n"
+			   "    memory_mib: 64\n"
+			   "    devices: [nic0]\n"
+			   "workload: {device: nic0, frames: 10}\n"
+			   "run: {max_sim_ms: 1000}\n";
 
 static struct machine *m;
 
@@ -126,10 +125,11 @@ static void guest(void *ctx, struct vcpu *v)
 	rec.ats_requests = vtd_stats(machine_unit(m, 1))->ats_requests;
 	{
 		uint64_t rta = vtd_reg_read(machine_unit(m, 1), DMAR_RTADDR_REG, 8, sim_now());
-		uint64_t re = mem_read64(machine_mem(m), (rta & ~0xfffull) + (rec.nic_bdf >> 8) * 16);
+		uint64_t re =
+		    mem_read64(machine_mem(m), (rta & ~0xfffull) + (rec.nic_bdf >> 8) * 16);
 
-		rec.ctx_lo = mem_read64(machine_mem(m),
-					(re & ~0xfffull) + (rec.nic_bdf & 0xff) * 16);
+		rec.ctx_lo =
+		    mem_read64(machine_mem(m), (re & ~0xfffull) + (rec.nic_bdf & 0xff) * 16);
 	}
 
 	/* Unmapping with a flush invalidates the NIC's ATC too, and waits for it. */
@@ -145,8 +145,7 @@ static void guest(void *ctx, struct vcpu *v)
 	rec.attach_rc = vtd_domain_alloc(scoped, &dom);
 	if (!rec.attach_rc)
 		rec.attach_rc = vtd_attach(dom, rec.dma_bdf);
-	vtd_translate(machine_unit(m, 0), rec.dma_bdf, 0x1e001234, true, sim_now(),
-		      &rec.rmrr_x);
+	vtd_translate(machine_unit(m, 0), rec.dma_bdf, 0x1e001234, true, sim_now(), &rec.rmrr_x);
 	{
 		struct vfio_cfg fc = {.host_bdf = rec.dma_bdf, .strategy = DMA_DIRECT_MAP};
 		struct vfio_dev *vd;
@@ -238,10 +237,10 @@ static void test_rmrr(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parsed),
-		cmocka_unit_test(test_units_by_scope),
-		cmocka_unit_test(test_ats),
-		cmocka_unit_test(test_rmrr),
+	    cmocka_unit_test(test_parsed),
+	    cmocka_unit_test(test_units_by_scope),
+	    cmocka_unit_test(test_ats),
+	    cmocka_unit_test(test_rmrr),
 	};
 
 	return cmocka_run_group_tests(tests, run, NULL);

@@ -78,10 +78,9 @@ static void guest(void *ctx, struct vcpu *v)
 	rec.rtaddr = vtd_reg_read(u, DMAR_RTADDR_REG, 8, sim_now());
 	rec.iqa = vtd_reg_read(u, DMAR_IQA_REG, 8, sim_now());
 	/* root (lower half: devfn 0-127) -> scalable context (32 B) -> directory -> entry 0 */
-	rec.ctx0 = mem_read64(mem, (mem_read64(mem, (rec.rtaddr & ~0xfffull) +
-						     (rec.sid >> 8) * 16) &
-				    ~0xfffull) +
-				       (rec.sid & 0x7f) * 32);
+	rec.ctx0 = mem_read64(
+	    mem, (mem_read64(mem, (rec.rtaddr & ~0xfffull) + (rec.sid >> 8) * 16) & ~0xfffull) +
+		     (rec.sid & 0x7f) * 32);
 	dir = rec.ctx0 & ~0xfffull;
 	pt = mem_read64(mem, dir) & ~0xfffull;
 	rec.pe0 = mem_read64(mem, pt);
@@ -152,13 +151,13 @@ static void test_scalable_tables(void **state)
 	(void)state;
 	assert_true(rec.ran);
 	assert_true(rec.scalable);
-	assert_int_equal((rec.rtaddr >> 10) & 3, 1);  /* TTM: scalable */
-	assert_true(rec.iqa & (1ull << 11));	      /* 256-bit descriptors */
-	assert_true(rec.ctx0 & 1);		      /* P */
+	assert_int_equal((rec.rtaddr >> 10) & 3, 1); /* TTM: scalable */
+	assert_true(rec.iqa & (1ull << 11));	     /* 256-bit descriptors */
+	assert_true(rec.ctx0 & 1);		     /* P */
 	assert_true(rec.pe0 & 1);
-	assert_int_equal((rec.pe0 >> 6) & 7, 2);      /* PGTT second level */
-	assert_int_equal((rec.pe0 >> 2) & 7, 2);      /* AW: 4 levels */
-	assert_int_equal(rec.pe1 & 0xffff, rec.did);  /* DID */
+	assert_int_equal((rec.pe0 >> 6) & 7, 2);     /* PGTT second level */
+	assert_int_equal((rec.pe0 >> 2) & 7, 2);     /* AW: 4 levels */
+	assert_int_equal(rec.pe1 & 0xffff, rec.did); /* DID */
 	assert_true(rec.dma.ok);
 	assert_int_equal(rec.dma.hpa, rec.ram + 0x123456);
 }
@@ -189,9 +188,9 @@ static void test_posted_irte(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_scalable_tables),
-		cmocka_unit_test(test_nested),
-		cmocka_unit_test(test_posted_irte),
+	    cmocka_unit_test(test_scalable_tables),
+	    cmocka_unit_test(test_nested),
+	    cmocka_unit_test(test_posted_irte),
 	};
 
 	return cmocka_run_group_tests(tests, run, NULL);

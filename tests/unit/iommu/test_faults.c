@@ -34,13 +34,13 @@ static void test_legacy_reasons(void **state)
 	f = fx_new(&c);
 	pgd = fx_alloc(f);
 	fx_sl_map(f, pgd, 4, 0x1000, FX_DATA, 1, 1);
-	fx_ctx_sl(f, 0x0101, 0, pgd, 2, 1);		     /* good, TT 00 */
-	fx_ctx(f, 0x0102, 0, 0);			     /* not present */
-	fx_ctx_sl(f, 0x0103, 3, pgd, 2, 1);		     /* TT reserved */
-	fx_ctx_sl(f, 0x0104, 0, bad_pgd, 2, 2);		     /* tables outside memory */
-	fx_ctx(f, 0x0105, pgd | 0x10 | 1, 2 | (1ull << 8)); /* reserved bit 4 */
-	mem_write64(f->mem, FX_ROOT + 2 * 16, 0x7000000000ull | 1); /* bus 2: CTP outside RAM */
-	mem_write64(f->mem, FX_ROOT + 3 * 16, fx_alloc(f) | 2 | 1); /* bus 3: reserved bit 1 */
+	fx_ctx_sl(f, 0x0101, 0, pgd, 2, 1);			     /* good, TT 00 */
+	fx_ctx(f, 0x0102, 0, 0);				     /* not present */
+	fx_ctx_sl(f, 0x0103, 3, pgd, 2, 1);			     /* TT reserved */
+	fx_ctx_sl(f, 0x0104, 0, bad_pgd, 2, 2);			     /* tables outside memory */
+	fx_ctx(f, 0x0105, pgd | 0x10 | 1, 2 | (1ull << 8));	     /* reserved bit 4 */
+	mem_write64(f->mem, FX_ROOT + 2 * 16, 0x7000000000ull | 1);  /* bus 2: CTP outside RAM */
+	mem_write64(f->mem, FX_ROOT + 3 * 16, fx_alloc(f) | 2 | 1);  /* bus 3: reserved bit 1 */
 	mem_write64(f->mem, pgd + 8 * 5, FX_DATA | (1ull << 7) | 3); /* PS in a PML4E */
 	fx_enable(f, false);
 
@@ -83,21 +83,21 @@ static void test_scalable_reasons(void **state)
 	fx_sl_map(f, pgd, 4, 0x1000, FX_DATA, 1, 3);
 	mem_write64(f->mem, pgd + 8 * 6, FX_DATA | (1ull << 7) | 3); /* PS in a PML4E */
 	mem_write64(f->mem, fl + 8 * 7, FX_DATA | (1ull << 7) | 7);  /* PS in an FL PML4E */
-	mem_write64(f->mem, fl + 8 * 8, 0x7000000000ull | 7);        /* FL table outside RAM */
+	mem_write64(f->mem, fl + 8 * 8, 0x7000000000ull | 7);	     /* FL table outside RAM */
 	mem_write64(f->mem, FX_ROOT + 1 * 16, 0x7000000000ull | 1);  /* bus 1: CTP bad */
 	mem_write64(f->mem, FX_ROOT + 2 * 16, fx_alloc(f) | 4 | 1);  /* bus 2: reserved */
-	fx_smctx(f, 0x0300, false, 0);				       /* dir without entries */
+	fx_smctx(f, 0x0300, false, 0);				     /* dir without entries */
 	ctp = mem_read64(f->mem, FX_ROOT + 3 * 16) & ~0xfffull;
 	mem_write64(f->mem, ctp + 1 * 32 + 8, 0);
-	mem_write64(f->mem, ctp + 1 * 32, 0); /* 03:00.1 not present */
+	mem_write64(f->mem, ctp + 1 * 32, 0);			   /* 03:00.1 not present */
 	mem_write64(f->mem, ctp + 2 * 32, fx_alloc(f) | 0x20 | 1); /* reserved bit 5 */
 	dir = fx_smctx(f, 0x0303, false, 0);
-	mem_write64(f->mem, dir + 8, 0x7000000000ull | 1); /* PASIDs 64-127: table outside RAM */
+	mem_write64(f->mem, dir + 8, 0x7000000000ull | 1);  /* PASIDs 64-127: table outside RAM */
 	mem_write64(f->mem, dir + 16, fx_alloc(f) | 4 | 1); /* PASIDs 128-191: reserved bit */
 	fx_pasid(f, dir, 0, fx_pe_q0(2, pgd, 2), 1, 0);
-	fx_pasid(f, dir, 1, fx_pe_q0(2, pgd, 2) | 0x400, 1, 0); /* reserved bit 10 */
-	fx_pasid(f, dir, 2, fx_pe_q0(5, pgd, 2), 1, 0);	  /* PGTT 101b */
-	fx_pasid(f, dir, 3, fx_pe_q0(1, 0, 0), 1, fl);	  /* first level */
+	fx_pasid(f, dir, 1, fx_pe_q0(2, pgd, 2) | 0x400, 1, 0);	    /* reserved bit 10 */
+	fx_pasid(f, dir, 2, fx_pe_q0(5, pgd, 2), 1, 0);		    /* PGTT 101b */
+	fx_pasid(f, dir, 3, fx_pe_q0(1, 0, 0), 1, fl);		    /* first level */
 	fx_pasid(f, dir, 4, fx_pe_q0(2, 0x7000000000ull, 2), 1, 0); /* SL outside RAM */
 	mem_write64(f->mem, (mem_read64(f->mem, dir) & ~0xfffull) + 5 * 64, 0); /* PASID 5: NP */
 	fx_enable(f, true);
@@ -345,14 +345,14 @@ static void test_advanced_fault_log(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_legacy_reasons),
-		cmocka_unit_test(test_scalable_reasons),
-		cmocka_unit_test(test_recording_and_events),
-		cmocka_unit_test(test_fri),
-		cmocka_unit_test(test_masked_events),
-		cmocka_unit_test(test_index_reset),
-		cmocka_unit_test(test_fpd),
-		cmocka_unit_test(test_advanced_fault_log),
+	    cmocka_unit_test(test_legacy_reasons),
+	    cmocka_unit_test(test_scalable_reasons),
+	    cmocka_unit_test(test_recording_and_events),
+	    cmocka_unit_test(test_fri),
+	    cmocka_unit_test(test_masked_events),
+	    cmocka_unit_test(test_index_reset),
+	    cmocka_unit_test(test_fpd),
+	    cmocka_unit_test(test_advanced_fault_log),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

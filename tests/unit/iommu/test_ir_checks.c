@@ -60,13 +60,13 @@ static void test_reserved_fields(void **state)
 
 	(void)state;
 	f = fx_new(&c);
-	irte(f, 1, remapped(0x31, 0x100), 1ull << 20);		/* hi bit 84 */
-	irte(f, 2, remapped(0x32, 0x100) | 1ull << 12, 0);	/* lo bit 12 */
-	irte(f, 3, remapped(0x33, 0x100) | 1ull << 24, 0);	/* lo bit 24 */
+	irte(f, 1, remapped(0x31, 0x100), 1ull << 20);	   /* hi bit 84 */
+	irte(f, 2, remapped(0x32, 0x100) | 1ull << 12, 0); /* lo bit 12 */
+	irte(f, 3, remapped(0x33, 0x100) | 1ull << 24, 0); /* lo bit 24 */
 	irte(f, 4, (1ull << 15) | 1 | 1ull << 2 | ((PDA & 0xffffffffull) >> 6) << 38,
-	     (PDA >> 32) << 32);				/* posted, bit 2 */
+	     (PDA >> 32) << 32); /* posted, bit 2 */
 	irte(f, 5, (1ull << 15) | 1 | ((PDA & 0xffffffffull) >> 6) << 38,
-	     (PDA >> 32) << 32 | 1ull << 20);			/* posted, bit 84 */
+	     (PDA >> 32) << 32 | 1ull << 20); /* posted, bit 84 */
 	irte(f, 6, remapped(0x36, 0x100), 0);
 	enable_ir(f, false, false);
 	for (unsigned i = 1; i <= 5; i++) {
@@ -130,8 +130,9 @@ static void test_pid_access_and_fpd(void **state)
 
 	(void)state;
 	f = fx_new(&c);
-	irte(f, 1, (1ull << 15) | 1 | ((0x40ull) >> 6) << 38, 0x70ull << 32); /* PDA 0x70_00000040 */
-	irte(f, 2, remapped(0x42, 0x100) | 2, 1ull << 20);		      /* FPD + reserved */
+	irte(f, 1, (1ull << 15) | 1 | ((0x40ull) >> 6) << 38,
+	     0x70ull << 32);				   /* PDA 0x70_00000040 */
+	irte(f, 2, remapped(0x42, 0x100) | 2, 1ull << 20); /* FPD + reserved */
 	enable_ir(f, false, false);
 	assert_int_not_equal(send(f, SID, msi(1), 0), 0);
 	assert_int_equal(last_reason(f, 0), 0x27);
@@ -176,11 +177,11 @@ static void test_posted_report(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_reserved_fields),
-		cmocka_unit_test(test_eime_needs_eim),
-		cmocka_unit_test(test_compat_blocked_in_x2apic_mode),
-		cmocka_unit_test(test_pid_access_and_fpd),
-		cmocka_unit_test(test_posted_report),
+	    cmocka_unit_test(test_reserved_fields),
+	    cmocka_unit_test(test_eime_needs_eim),
+	    cmocka_unit_test(test_compat_blocked_in_x2apic_mode),
+	    cmocka_unit_test(test_pid_access_and_fpd),
+	    cmocka_unit_test(test_posted_report),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -17,11 +17,11 @@
 #include "sim/engine.h"
 #include "sim/simtime.h"
 
-#define SID  0x0308
-#define SID2 0x0310
-#define IQ   0x3000000ull /* invalidation queue (two pages) */
-#define STAT 0x3100000ull /* status words */
-#define DESC_PS 100000ull /* fx_cfg: qi_desc_ps */
+#define SID	0x0308
+#define SID2	0x0310
+#define IQ	0x3000000ull /* invalidation queue (two pages) */
+#define STAT	0x3100000ull /* status words */
+#define DESC_PS 100000ull    /* fx_cfg: qi_desc_ps */
 
 static struct fx *leg, *sm, *dt, *reg;
 
@@ -167,8 +167,7 @@ static void q_enable(struct fx *f, struct q *q, bool wide)
 }
 
 /* §6.5.2.3 IOTLB descriptor: type 2, G 5:4, DR 7, DW 6, DID 31:16; hi ADDR, IH 6, AM 5:0. */
-static void iotlb_desc(uint64_t *d, unsigned g, uint16_t did, uint64_t addr, unsigned am,
-		       bool ih)
+static void iotlb_desc(uint64_t *d, unsigned g, uint16_t did, uint64_t addr, unsigned am, bool ih)
 {
 	d[0] = 2 | (uint64_t)g << 4 | 3u << 6 | (uint64_t)did << 16;
 	d[1] = addr | (ih ? 1u << 6 : 0) | am;
@@ -218,8 +217,8 @@ static void scenario_legacy(struct fx *f)
 	xl(f, SID2, 8 * FX_PG, false);
 	iotlb_desc(d, 3, 1, 8 * FX_PG, 2, false);
 	q_wait(f, &q, q_submit(f, &q, d, 1, false), 10 * SIM_PS_PER_US);
-	rec.page_in_range_gone = !xl(f, SID, 9 * FX_PG, false).iotlb_hit &&
-				 !xl(f, SID, 11 * FX_PG, false).iotlb_hit;
+	rec.page_in_range_gone =
+	    !xl(f, SID, 9 * FX_PG, false).iotlb_hit && !xl(f, SID, 11 * FX_PG, false).iotlb_hit;
 	rec.page_outside_kept = xl(f, SID, 12 * FX_PG, false).iotlb_hit;
 	/* Domain-selective: domain 1 goes, domain 2 stays. */
 	xl(f, SID, 12 * FX_PG, false);
@@ -406,9 +405,9 @@ static void scenario_scalable(struct fx *f)
 		fx_sl_map(f, sl, 4, 0x10000 + i * FX_PG, FX_DATA + i * FX_PG, 1, 3);
 	}
 	dir = fx_smctx(f, SID, false, 0);
-	fx_pasid(f, dir, 0, fx_pe_q0(2, sl, 2), 4, 0);	  /* RID_PASID: second level, DID 4 */
-	fx_pasid(f, dir, 7, fx_pe_q0(1, 0, 0), 4, fl);	  /* PASID 7: first level, DID 4 */
-	fx_pasid(f, dir, 8, fx_pe_q0(1, 0, 0), 5, fl);	  /* PASID 8: first level, DID 5 */
+	fx_pasid(f, dir, 0, fx_pe_q0(2, sl, 2), 4, 0); /* RID_PASID: second level, DID 4 */
+	fx_pasid(f, dir, 7, fx_pe_q0(1, 0, 0), 4, fl); /* PASID 7: first level, DID 4 */
+	fx_pasid(f, dir, 8, fx_pe_q0(1, 0, 0), 5, fl); /* PASID 8: first level, DID 5 */
 	at_now(f);
 	fx_wr64(f, DMAR_RTADDR_REG, FX_ROOT | 1ull << 10);
 	cmd(f, 1u << 30);
@@ -614,7 +613,7 @@ static void test_register_invalidation(void **state)
 	assert_true(rec.ccmd_busy & (1ull << 63));
 	assert_false(rec.ccmd_done & (1ull << 63));
 	assert_int_equal((rec.ccmd_done >> 59) & 3, 1); /* CAIG: global */
-	assert_true(rec.reg_ctx_gone); /* a context flush leaves the IOTLB alone */
+	assert_true(rec.reg_ctx_gone);			/* a context flush leaves the IOTLB alone */
 	assert_true(rec.iotlb_busy & (1ull << 63));
 	assert_false(rec.iotlb_done & (1ull << 63));
 	assert_int_equal((rec.iotlb_done >> 57) & 3, 3); /* IAIG: page */
@@ -625,15 +624,15 @@ static void test_register_invalidation(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_stale_until_invalidated),
-		cmocka_unit_test(test_iotlb_granularities),
-		cmocka_unit_test(test_context_granularities),
-		cmocka_unit_test(test_iec),
-		cmocka_unit_test(test_wait_descriptor),
-		cmocka_unit_test(test_queue_errors),
-		cmocka_unit_test(test_device_tlb),
-		cmocka_unit_test(test_pasid_invalidation),
-		cmocka_unit_test(test_register_invalidation),
+	    cmocka_unit_test(test_stale_until_invalidated),
+	    cmocka_unit_test(test_iotlb_granularities),
+	    cmocka_unit_test(test_context_granularities),
+	    cmocka_unit_test(test_iec),
+	    cmocka_unit_test(test_wait_descriptor),
+	    cmocka_unit_test(test_queue_errors),
+	    cmocka_unit_test(test_device_tlb),
+	    cmocka_unit_test(test_pasid_invalidation),
+	    cmocka_unit_test(test_register_invalidation),
 	};
 
 	return cmocka_run_group_tests(tests, run, NULL);

@@ -28,21 +28,21 @@ static void test_cap_fields(void **state)
 	c.fl_5level = true;
 	assert_int_equal(vtd_create(&c, NULL, &v), 0);
 	cap = vtd_cap(v);
-	assert_int_equal(bits(cap, 2, 0), 4);	    /* ND: 2^(4+8) = 4096 domains */
-	assert_int_equal(bits(cap, 3, 3), 1);	    /* AFL */
-	assert_int_equal(bits(cap, 4, 4), 1);	    /* RWBF */
-	assert_int_equal(bits(cap, 6, 5), 0);	    /* PLMR, PHMR: none */
-	assert_int_equal(bits(cap, 7, 7), 1);	    /* CM */
-	assert_int_equal(bits(cap, 12, 8), 0xe);    /* SAGAW: 39, 48, 57 bits */
-	assert_int_equal(bits(cap, 21, 16), 56);    /* MGAW - 1 */
-	assert_int_equal(bits(cap, 37, 34), 1);	    /* SLLPS: 2 MiB only */
-	assert_int_equal(bits(cap, 39, 39), 1);	    /* PSI */
-	assert_int_equal(bits(cap, 47, 40), 7);	    /* NFR - 1 */
-	assert_int_equal(bits(cap, 53, 48), 9);	    /* MAMV */
-	assert_int_equal(bits(cap, 55, 54), 3);	    /* DRD, DWD */
-	assert_int_equal(bits(cap, 56, 56), 1);	    /* FL1GP */
-	assert_int_equal(bits(cap, 59, 59), 1);	    /* PI */
-	assert_int_equal(bits(cap, 60, 60), 1);	    /* FL5LP */
+	assert_int_equal(bits(cap, 2, 0), 4);	 /* ND: 2^(4+8) = 4096 domains */
+	assert_int_equal(bits(cap, 3, 3), 1);	 /* AFL */
+	assert_int_equal(bits(cap, 4, 4), 1);	 /* RWBF */
+	assert_int_equal(bits(cap, 6, 5), 0);	 /* PLMR, PHMR: none */
+	assert_int_equal(bits(cap, 7, 7), 1);	 /* CM */
+	assert_int_equal(bits(cap, 12, 8), 0xe); /* SAGAW: 39, 48, 57 bits */
+	assert_int_equal(bits(cap, 21, 16), 56); /* MGAW - 1 */
+	assert_int_equal(bits(cap, 37, 34), 1);	 /* SLLPS: 2 MiB only */
+	assert_int_equal(bits(cap, 39, 39), 1);	 /* PSI */
+	assert_int_equal(bits(cap, 47, 40), 7);	 /* NFR - 1 */
+	assert_int_equal(bits(cap, 53, 48), 9);	 /* MAMV */
+	assert_int_equal(bits(cap, 55, 54), 3);	 /* DRD, DWD */
+	assert_int_equal(bits(cap, 56, 56), 1);	 /* FL1GP */
+	assert_int_equal(bits(cap, 59, 59), 1);	 /* PI */
+	assert_int_equal(bits(cap, 60, 60), 1);	 /* FL5LP */
 	vtd_destroy(v);
 
 	c = fx_cfg();
@@ -73,22 +73,22 @@ static void test_ecap_fields(void **state)
 	c.pasid_bits = 16;
 	assert_int_equal(vtd_create(&c, NULL, &v), 0);
 	e = vtd_ecap(v);
-	assert_int_equal(bits(e, 0, 0), 1);	      /* C */
-	assert_int_equal(bits(e, 1, 1), 1);	      /* QI */
-	assert_int_equal(bits(e, 2, 2), 1);	      /* DT */
-	assert_int_equal(bits(e, 3, 3), 1);	      /* IR */
-	assert_int_equal(bits(e, 4, 4), 1);	      /* EIM */
-	assert_int_equal(bits(e, 6, 6), 1);	      /* PT */
-	assert_int_equal(bits(e, 7, 7), 1);	      /* SC */
-	assert_int_equal(bits(e, 17, 8), 0x50);       /* IRO */
-	assert_int_equal(bits(e, 23, 20), 0xf);       /* MHMV */
-	assert_int_equal(bits(e, 26, 26), 1);	      /* NEST */
-	assert_int_equal(bits(e, 39, 35), 15);	      /* PSS: 16-bit PASIDs */
-	assert_int_equal(bits(e, 40, 40), 1);	      /* PASID */
-	assert_int_equal(bits(e, 43, 43), 1);	      /* SMTS */
-	assert_int_equal(bits(e, 46, 46), 1);	      /* SLTS */
-	assert_int_equal(bits(e, 47, 47), 1);	      /* FLTS */
-	assert_int_equal(bits(e, 48, 48), 1);	      /* SMPWC */
+	assert_int_equal(bits(e, 0, 0), 1);	/* C */
+	assert_int_equal(bits(e, 1, 1), 1);	/* QI */
+	assert_int_equal(bits(e, 2, 2), 1);	/* DT */
+	assert_int_equal(bits(e, 3, 3), 1);	/* IR */
+	assert_int_equal(bits(e, 4, 4), 1);	/* EIM */
+	assert_int_equal(bits(e, 6, 6), 1);	/* PT */
+	assert_int_equal(bits(e, 7, 7), 1);	/* SC */
+	assert_int_equal(bits(e, 17, 8), 0x50); /* IRO */
+	assert_int_equal(bits(e, 23, 20), 0xf); /* MHMV */
+	assert_int_equal(bits(e, 26, 26), 1);	/* NEST */
+	assert_int_equal(bits(e, 39, 35), 15);	/* PSS: 16-bit PASIDs */
+	assert_int_equal(bits(e, 40, 40), 1);	/* PASID */
+	assert_int_equal(bits(e, 43, 43), 1);	/* SMTS */
+	assert_int_equal(bits(e, 46, 46), 1);	/* SLTS */
+	assert_int_equal(bits(e, 47, 47), 1);	/* FLTS */
+	assert_int_equal(bits(e, 48, 48), 1);	/* SMPWC */
 	vtd_destroy(v);
 
 	c = fx_cfg_sm();
@@ -261,12 +261,12 @@ static void test_gcmd_status_pairs(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_cap_fields),
-		cmocka_unit_test(test_ecap_fields),
-		cmocka_unit_test(test_invalid_combinations),
-		cmocka_unit_test(test_reset_and_access),
-		cmocka_unit_test(test_reserved_when_unsupported),
-		cmocka_unit_test(test_gcmd_status_pairs),
+	    cmocka_unit_test(test_cap_fields),
+	    cmocka_unit_test(test_ecap_fields),
+	    cmocka_unit_test(test_invalid_combinations),
+	    cmocka_unit_test(test_reset_and_access),
+	    cmocka_unit_test(test_reserved_when_unsupported),
+	    cmocka_unit_test(test_gcmd_status_pairs),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

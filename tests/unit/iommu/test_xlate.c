@@ -75,8 +75,8 @@ static void test_large_pages(void **state)
 	f = fx_new(&c);
 	pgd = fx_alloc(f);
 	fx_sl_map(f, pgd, 4, 0x40000000ull, 0x40000000ull, 3, 3); /* 1 GiB */
-	fx_sl_map(f, pgd, 4, 0x200000, FX_DATA, 2, 1);		   /* 2 MiB read-only */
-	fx_sl_map(f, pgd, 4, 0x400000, FX_DATA + 0x1000, 2, 3);	   /* misaligned */
+	fx_sl_map(f, pgd, 4, 0x200000, FX_DATA, 2, 1);		  /* 2 MiB read-only */
+	fx_sl_map(f, pgd, 4, 0x400000, FX_DATA + 0x1000, 2, 3);	  /* misaligned */
 	fx_ctx_sl(f, SID, 0, pgd, 2, 5);
 	fx_enable(f, false);
 	x = fx_xlate(f, SID, 0x40000000ull + 0x12345678, true);
@@ -115,8 +115,8 @@ static void test_permissions(void **state)
 	struct fx *f = *state;
 	uint64_t pgd = fx_alloc(f);
 
-	fx_sl_map(f, pgd, 4, 0x1000, FX_DATA, 1, 1);	      /* R */
-	fx_sl_map(f, pgd, 4, 0x2000, FX_DATA + FX_PG, 1, 2);  /* W only */
+	fx_sl_map(f, pgd, 4, 0x1000, FX_DATA, 1, 1);	     /* R */
+	fx_sl_map(f, pgd, 4, 0x2000, FX_DATA + FX_PG, 1, 2); /* W only */
 	fx_sl_map(f, pgd, 4, 0x3000, FX_DATA + 2 * FX_PG, 1, 0);
 	fx_ctx_sl(f, SID, 0, pgd, 2, 5);
 	fx_enable(f, false);
@@ -165,10 +165,10 @@ static void test_translation_types(void **state)
 	struct vtd_xlate x;
 
 	fx_sl_map(f, pgd, 4, 0x9000, FX_DATA, 1, 1);
-	fx_ctx_sl(f, SID, 1, pgd, 2, 3);      /* device-TLB */
-	fx_ctx_sl(f, SID + 1, 0, pgd, 2, 3);  /* untranslated only */
-	fx_ctx_sl(f, SID + 2, 2, 0, 2, 0);    /* pass-through */
-	fx_ctx_sl(f, SID + 3, 3, pgd, 2, 3);  /* reserved */
+	fx_ctx_sl(f, SID, 1, pgd, 2, 3);     /* device-TLB */
+	fx_ctx_sl(f, SID + 1, 0, pgd, 2, 3); /* untranslated only */
+	fx_ctx_sl(f, SID + 2, 2, 0, 2, 0);   /* pass-through */
+	fx_ctx_sl(f, SID + 3, 3, pgd, 2, 3); /* reserved */
 	fx_enable(f, false);
 
 	x = fx_req(f, &r);
@@ -266,14 +266,14 @@ static void test_sm_first_level(void **state)
 {
 	struct fx *f = *state;
 	uint64_t root = fx_alloc(f), dir, pte_slot;
-	struct vtd_req r = {.sid = SID, .addr = 0x7f0000001000ull, .pasid_present = true,
-			    .pasid = 77};
+	struct vtd_req r = {
+	    .sid = SID, .addr = 0x7f0000001000ull, .pasid_present = true, .pasid = 77};
 	struct vtd_xlate x;
 
-	fx_fl_map(f, root, 0, 4, 0x7f0000001000ull, FX_DATA, 1, 0x7);		/* P RW US */
-	fx_fl_map(f, root, 0, 4, 0x7f0000002000ull, FX_DATA + FX_PG, 1, 0x5);	/* read-only */
+	fx_fl_map(f, root, 0, 4, 0x7f0000001000ull, FX_DATA, 1, 0x7);		  /* P RW US */
+	fx_fl_map(f, root, 0, 4, 0x7f0000002000ull, FX_DATA + FX_PG, 1, 0x5);	  /* read-only */
 	fx_fl_map(f, root, 0, 4, 0x7f0000003000ull, FX_DATA + 2 * FX_PG, 1, 0x3); /* no U/S */
-	fx_fl_map(f, root, 0, 4, 0x7f0040000000ull, 0x40000000ull, 3, 0x7);	/* 1 GiB */
+	fx_fl_map(f, root, 0, 4, 0x7f0040000000ull, 0x40000000ull, 3, 0x7);	  /* 1 GiB */
 	dir = fx_smctx(f, SID, false, 0);
 	fx_pasid(f, dir, 77, fx_pe_q0(1, 0, 0), 9, root);
 	fx_enable(f, true);
@@ -318,8 +318,8 @@ static void test_nested_24_reads(void **state)
 	struct fx *f = *state;
 	const uint64_t off = 0x1000000; /* guest memory: GPA g lives at HPA g + 16 MiB */
 	uint64_t sl = fx_alloc(f), fl, dir, r0;
-	struct vtd_req r = {.sid = SID, .addr = 0x12345678000ull, .pasid_present = true,
-			    .pasid = 3};
+	struct vtd_req r = {
+	    .sid = SID, .addr = 0x12345678000ull, .pasid_present = true, .pasid = 3};
 	struct vtd_xlate x;
 
 	/* Second level: GPAs 0..32 MiB -> HPA + off, 4 KiB pages. */
@@ -489,20 +489,20 @@ static void test_ttm(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_levels),
-		cmocka_unit_test(test_large_pages),
-		T(test_permissions),
-		T(test_domains),
-		T(test_translation_types),
-		cmocka_unit_test(test_tt_needs_capability),
-		T(test_sm_second_level_and_pt),
-		T(test_sm_first_level),
-		T(test_nested_24_reads),
-		cmocka_unit_test(test_paging_structure_caches),
-		cmocka_unit_test(test_caching_mode),
-		cmocka_unit_test(test_walkers_queue),
-		T(test_translation_off),
-		T(test_ttm),
+	    T(test_levels),
+	    cmocka_unit_test(test_large_pages),
+	    T(test_permissions),
+	    T(test_domains),
+	    T(test_translation_types),
+	    cmocka_unit_test(test_tt_needs_capability),
+	    T(test_sm_second_level_and_pt),
+	    T(test_sm_first_level),
+	    T(test_nested_24_reads),
+	    cmocka_unit_test(test_paging_structure_caches),
+	    cmocka_unit_test(test_caching_mode),
+	    cmocka_unit_test(test_walkers_queue),
+	    T(test_translation_off),
+	    T(test_ttm),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
