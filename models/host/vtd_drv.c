@@ -534,7 +534,7 @@ bool vtd_drv_ir_enabled(const struct vtd_drv *d)
 	return d->ir;
 }
 
-bool vtd_drv_posted_capable(const struct vtd_drv *d)
+bool vtd_drv_posting(const struct vtd_drv *d)
 {
 	return d->ir && d->pi;
 }
@@ -1121,10 +1121,10 @@ int vtd_irte_set_remapped(struct vtd_drv *d, uint32_t index, uint32_t apic_id, u
 	return flush_iec(d, false, index);
 }
 
-int vtd_irte_set_posted(struct vtd_drv *d, uint32_t index, uint64_t pda, uint8_t vector,
-			bool urgent, uint16_t sid)
+int vtd_irte_set_posted(struct vtd_drv *d, uint32_t index, uint64_t pi_desc, uint8_t vector,
+			uint16_t sid, bool urgent)
 {
-	uint64_t lo, hi;
+	uint64_t lo, hi, pda = pi_desc;
 
 	if (!d->ir || index >= d->cfg.irt_entries || (pda & (PID_SIZE - 1)))
 		return -EINVAL;

@@ -105,13 +105,15 @@ void vtd_irte_free(struct vtd_drv *d, uint32_t index);
 int vtd_irte_set_remapped(struct vtd_drv *d, uint32_t index, uint32_t apic_id, uint8_t vector,
 			  uint16_t sid);
 /* Posted-format IRTE (VT-d §9.11, needs CAP.PI): the device's interrupt becomes PIR bit
- * `vector` in the posted-interrupt descriptor at pda (64-byte aligned); urgent sets URG.
- * -ENOTSUP without CAP.PI. Flushes the IEC. */
-int vtd_irte_set_posted(struct vtd_drv *d, uint32_t index, uint64_t pda, uint8_t vector,
-			bool urgent, uint16_t sid);
+ * `vector` in the posted-interrupt descriptor at pi_desc (64-byte aligned), with source-ID
+ * validation of sid; urgent sets URG (notify even while SN is set). -ENOTSUP without CAP.PI.
+ * Flushes the IEC. */
+int vtd_irte_set_posted(struct vtd_drv *d, uint32_t index, uint64_t pi_desc, uint8_t vector,
+			uint16_t sid, bool urgent);
 /* The remappable-format MSI address/data that select IRTE `index` (VT-d §5.1.2.2). */
 void vtd_irte_msi(uint32_t index, uint64_t *addr, uint32_t *data);
 bool vtd_drv_ir_enabled(const struct vtd_drv *d);
-bool vtd_drv_posted_capable(const struct vtd_drv *d);
+/* Whether posted IRTEs can be used (interrupt remapping on and CAP.PI). */
+bool vtd_drv_posting(const struct vtd_drv *d);
 
 #endif

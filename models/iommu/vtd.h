@@ -114,7 +114,10 @@ struct vtd_posted {
  * completion, posted notifications) are interrupt messages to the APIC bus (not remapped,
  * §5.1.6). Device-TLB invalidations travel to the endpoint as ATS invalidate requests. */
 struct vtd_hooks {
+	/* An interrupt message to APIC ID dest (fault event, invalidation completion, a remapped
+	 * or compatibility-format interrupt, or a posted interrupt's notification vector). */
 	void (*deliver)(void *ctx, uint32_t dest, uint8_t vector, bool level, uint64_t t);
+	void *ctx; /* second, so a positional {deliver, ctx} initializer still works */
 	/* Optional: told after each posted interrupt (the APIC side's view, for accounting). */
 	void (*posted)(void *ctx, const struct vtd_posted *p);
 	/* Optional: an ATS invalidate request for [addr, addr+size) (size 0: everything) of
@@ -122,7 +125,6 @@ struct vtd_hooks {
 	 * will come (no such function, ATS off): the unit times out (FSTS.ITE). */
 	bool (*devtlb_invalidate)(void *ctx, uint16_t sid, bool pasid_present, uint32_t pasid,
 				  uint64_t addr, uint64_t size, uint64_t t, uint64_t *t_done);
-	void *ctx;
 };
 
 int vtd_create(const struct vtd_cfg *cfg, struct mem *mem, struct vtd **out);

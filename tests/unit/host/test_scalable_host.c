@@ -118,7 +118,7 @@ static void guest(void *ctx, struct vcpu *v)
 		hh_alloc_pages(machine_host(m), 1, MEM_OWNER_HOST, &pda);
 		mem_write64(mem, pda + 32, (uint64_t)0xf2 << 8 | (1ull << 32));
 		vtd_irte_alloc(drv, &idx);
-		rec.posted_rc = vtd_irte_set_posted(drv, idx, pda, 0x51, false, rec.sid);
+		rec.posted_rc = vtd_irte_set_posted(drv, idx, pda, 0x51, rec.sid, false);
 		pcpu_sync(pcpu_self());
 		vtd_irte_msi(idx, &addr, &data);
 		rec.posted_before = vtd_stats(u)->ir_posted;
