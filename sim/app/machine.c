@@ -998,7 +998,7 @@ static void fill_results(struct machine *m, struct results *r)
 	struct dmaeng_stats *es = m->bench_eng ? dmaeng_stats(m->bench_eng) : NULL;
 	const struct sim_clock clk = {sc->machine.cpu.freq_mhz};
 	uint64_t window = m->t_end - m->t_start;
-	uint64_t measured, ops, bytes;
+	uint64_t measured, ops, bytes, pinned;
 	struct sim_samples *lat;
 	char key[96];
 	struct timespec wall1;
@@ -1070,9 +1070,15 @@ static void fill_results(struct machine *m, struct results *r)
 			   c.translations ? (double)c.xlate_ps / 1000.0 / (double)c.translations : 0);
 	results_set_u64(r, "iommu.maps", c.maps);
 	results_set_u64(r, "iommu.unmaps", c.unmaps);
-	results_set_u64(r, "iommu.invalidations", c.inv_ctx + c.inv_iotlb + c.inv_iec);
-	results_set_u64(r, "iommu.pinned_pages_peak",
-			m->iommu ? vtd_drv_stats(m->iommu)->pages_mapped_peak : 0);
+	results_set_u64(r, "iommu.invalidations",
+			c.inv_ctx + c.inv_iotlb + c.inv_iec + c.inv_pasid + c.inv_devtlb);
+	/* A peak, not a count over the window; each unit's driver maps in its own tables, so the
+	 * peaks are summed over the units. */
+	pinned = 0;
+	for (unsigned u = 0; u < m->nunits; u++)
+		if (m->iommus[u])
+			pinned += vtd_drv_stats(m->iommus[u])->pages_mapped_peak;
+	results_set_u64(r, "iommu.pinned_pages_peak", pinned);
 	results_set_u64(r, "iommu.faults", c.faults);
 	results_set_u64(r, "iommu.units", m->nunits);
 	results_set_u64(r, "iommu.walk_mem_writes", c.walk_mem_writes);
@@ -1323,6 +1329,37 @@ static double get_d(const struct results *r, const char *k)
 	return v;
 }
 
+/* Every cache that was used or invalidated, one line each (the results' per-cache keys). */
+static void summary_caches(const struct results *r, FILE *f)
+{
+	static const char *const caches[][2] = {
+	    {"iotlb", "IOTLB"},
+	    {"iommu.context_cache", "context cache"},
+	    {"iommu.pasid_cache", "PASID cache"},
+	    {"iommu.paging_structure_cache", "paging-structure caches"},
+	    {"iommu.interrupt_entry_cache", "interrupt entry cache"},
+	    {"ats.atc", "device TLBs (ATS)"},
+	};
+	static const char *const fld[5] = {"lookups", "hits", "misses", "evictions",
+					   "invalidations"};
+
+	fprintf(f, "  %-32s %14s %10s %10s %10s %10s\n", "cache", "lookups", "hits", "misses",
+		"evictions", "invals");
+	for (size_t i = 0; i < sizeof(caches) / sizeof(caches[0]); i++) {
+		unsigned long long v[5];
+		char k[96];
+
+		for (unsigned j = 0; j < 5; j++) {
+			snprintf(k, sizeof(k), "%s.%s", caches[i][0], fld[j]);
+			v[j] = (unsigned long long)get_u(r, k);
+		}
+		if (!v[0] && !v[4])
+			continue;
+		fprintf(f, "    %-30s %14llu %10llu %10llu %10llu %10llu\n", caches[i][1], v[0],
+			v[1], v[2], v[3], v[4]);
+	}
+}
+
 void machine_print_summary(const struct scenario *sc, const struct results *r, FILE *f)
 {
 	const struct sc_vm *vm = &sc->vms[0];
@@ -1340,16 +1377,31 @@ void machine_print_summary(const struct scenario *sc, const struct results *r, F
 		sc_irq_mode_names[vm->interrupt_mode], sc_strategy_names[vm->dma.strategy]);
 
 	fprintf(f, "\n%-34s %14s\n", "Workload", "");
-	fprintf(f, "  %-32s %14llu of %llu (%llu dropped by the NIC, %llu lost)\n",
-		"frames received", (unsigned long long)get_u(r, "workload.frames_received"),
-		(unsigned long long)get_u(r, "workload.frames_sent"),
-		(unsigned long long)get_u(r, "workload.frames_dropped"),
-		(unsigned long long)get_u(r, "workload.frames_lost"));
-	fprintf(f, "  %-32s %14.3f Gb/s\n", "throughput", get_d(r, "throughput_gbps"));
-	fprintf(f, "  %-32s %14.0f frames/s\n", "rate", get_d(r, "ops_per_s"));
-	fprintf(f, "  %-32s %10.0f / %.0f / %.0f ns (mean / p50 / p99)\n",
-		"latency, wire to application", get_d(r, "latency_ns.mean"),
-		get_d(r, "latency_ns.p50"), get_d(r, "latency_ns.p99"));
+	if (sc->workload.kind == SC_WL_DMA_BENCH) {
+		fprintf(f,
+			"  %-32s %14llu of %llu B (%llu failed), %llu KiB window, %llu KiB pages\n",
+			"DMA reads", (unsigned long long)get_u(r, "workload.reads"),
+			(unsigned long long)sc->workload.read_bytes,
+			(unsigned long long)get_u(r, "workload.read_errors"),
+			(unsigned long long)get_u(r, "workload.window_bytes") / 1024,
+			(unsigned long long)get_u(r, "workload.page_bytes") / 1024);
+		fprintf(f, "  %-32s %14.3f Gb/s\n", "bandwidth", get_d(r, "throughput_gbps"));
+		fprintf(f, "  %-32s %14.0f reads/s\n", "rate", get_d(r, "ops_per_s"));
+		fprintf(f, "  %-32s %10.0f / %.0f / %.0f ns (mean / p50 / p99)\n",
+			"read latency, issue to data", get_d(r, "latency_ns.mean"),
+			get_d(r, "latency_ns.p50"), get_d(r, "latency_ns.p99"));
+	} else {
+		fprintf(f, "  %-32s %14llu of %llu (%llu dropped by the NIC, %llu lost)\n",
+			"frames received", (unsigned long long)get_u(r, "workload.frames_received"),
+			(unsigned long long)get_u(r, "workload.frames_sent"),
+			(unsigned long long)get_u(r, "workload.frames_dropped"),
+			(unsigned long long)get_u(r, "workload.frames_lost"));
+		fprintf(f, "  %-32s %14.3f Gb/s\n", "throughput", get_d(r, "throughput_gbps"));
+		fprintf(f, "  %-32s %14.0f frames/s\n", "rate", get_d(r, "ops_per_s"));
+		fprintf(f, "  %-32s %10.0f / %.0f / %.0f ns (mean / p50 / p99)\n",
+			"latency, wire to application", get_d(r, "latency_ns.mean"),
+			get_d(r, "latency_ns.p50"), get_d(r, "latency_ns.p99"));
+	}
 
 	fprintf(f, "\nInterrupts and exits\n");
 	fprintf(f, "  %-32s %14llu\n", "interrupts delivered to guest",
@@ -1378,6 +1430,15 @@ void machine_print_summary(const struct scenario *sc, const struct results *r, F
 		(unsigned long long)get_u(r, "iommu.walks"),
 		(unsigned long long)get_u(r, "iommu.walk_mem_reads"));
 	fprintf(f, "  %-32s %14.1f ns\n", "mean translation time", get_d(r, "iommu.translation_ns_mean"));
+	if (get_u(r, "iommu.walks_queued"))
+		fprintf(f, "  %-32s %14llu (mean wait per walk %.1f ns)\n",
+			"walks queued for a walker",
+			(unsigned long long)get_u(r, "iommu.walks_queued"),
+			get_d(r, "iommu.walk_queue_ns_mean"));
+	summary_caches(r, f);
+	fprintf(f, "  %-32s %14llu (%llu descriptors)\n", "invalidations",
+		(unsigned long long)get_u(r, "iommu.invalidations"),
+		(unsigned long long)get_u(r, "iommu.invalidation_descriptors"));
 	fprintf(f, "  %-32s %14llu\n", "pages pinned (peak)",
 		(unsigned long long)get_u(r, "iommu.pinned_pages_peak"));
 	fprintf(f, "  %-32s %14llu\n", "faults", (unsigned long long)get_u(r, "iommu.faults"));

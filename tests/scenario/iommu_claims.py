@@ -67,6 +67,23 @@ def main(argv):
         claim(u["ats"]["atc"]["hits"] > 0 and u["ats"]["translation_requests"] > 0 and
               u["ats"]["translated_requests"] >= u["ats"]["atc"]["hits"],
               "ATS: translation requests fill the NIC's ATC, whose hits go translated")
+        claim(u["iommu"]["pinned_pages_peak"] == 256 * 1024 // 4,
+              "direct_map on the second unit: vm0's 256 MiB mapped in its tables (peaks summed "
+              "over the units)")
+        p = subprocess.run([ptsim, "run", "configs/vtd_units.yaml", "--set",
+                            "workload.frames=300"], capture_output=True, text=True)
+        rows = {}
+        for line in p.stdout.splitlines():
+            m = re.match(r"    (IOTLB|context cache|interrupt entry cache|device TLBs \(ATS\))"
+                         r" +(\d+) +(\d+) +(\d+) +(\d+) +(\d+)$", line)
+            if m:
+                rows[m.group(1)] = [int(x) for x in m.groups()[1:]]
+        claim(rows.get("IOTLB", [None])[0] == u["iotlb"]["lookups"] and
+              rows.get("context cache", [None])[0] ==
+              u["iommu"]["context_cache"]["lookups"] and
+              rows.get("device TLBs (ATS)", [None, None])[1] == u["ats"]["atc"]["hits"] and
+              "interrupt entry cache" in rows,
+              "the summary lists every cache used, with the results' counts")
     if bad:
         print("%d claim%s failed" % (len(bad), "" if len(bad) == 1 else "s"))
         return 1
