@@ -4,6 +4,12 @@
  * machine. First the raw engine: how many SimGrid sleeps per wall second this machine does;
  * then the default scenario: frames simulated per wall second and engine events per frame;
  * and their ratio (how many raw sleeps' worth of wall time one simulated frame costs).
+ *
+ * Then the IOMMU figures, from the real mechanism: configs/dma_bench.yaml run by the ptsim
+ * binary next to this one (one process per run, as SimGrid allows one platform per process)
+ * for windows from 4 KiB to 64 MiB with 4 KiB and 2 MiB pages: the IOTLB hit rate, the mean
+ * translation time and DMA read latency with one read in flight, and with 32 in flight the
+ * mean translation time (walks queue for the walkers) and the DMA read bandwidth.
  */
 #include "sim/app/machine.h"
 #include "sim/app/scenario.h"
@@ -11,9 +17,11 @@
 #include "sim/engine.h"
 #include "sim/results.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -43,6 +51,126 @@ static void raw_actor(void *arg)
 	raw_rate = RAW_SLEEPS / raw_wall;
 	clock_gettime(CLOCK_MONOTONIC, &scenario_t0);
 	machine_start(m);
+}
+
+/* The number after "key": in the JSON text, searched from the object "within" (or the top). */
+static double json_num(const char *js, const char *within, const char *key)
+{
+	char k[96];
+	const char *p = js;
+
+	if (within) {
+		snprintf(k, sizeof(k), "\"%s\":", within);
+		p = strstr(js, k);
+		if (!p)
+			return -1;
+	}
+	snprintf(k, sizeof(k), "\"%s\":", key);
+	p = strstr(p, k);
+	return p ? strtod(p + strlen(k), NULL) : -1;
+}
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf;
+	long n;
+
+	if (!f)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	buf = calloc(1, (size_t)n + 1);
+	if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+		free(buf);
+		buf = NULL;
+	}
+	fclose(f);
+	return buf;
+}
+
+/* One dma_bench run: 0 and the results file's text in *out, or -1. */
+static int run_bench(const char *ptsim, const char *config, unsigned window_kib,
+		     unsigned page_kib, unsigned outstanding, char **out)
+{
+	char json[] = "/tmp/ptsim-bench-XXXXXX";
+	char w[64], p[64], o[64];
+	int fd = mkstemp(json), st;
+	pid_t pid;
+
+	if (fd < 0)
+		return -1;
+	close(fd);
+	snprintf(w, sizeof(w), "workload.window_kib=%u", window_kib);
+	snprintf(p, sizeof(p), "workload.page_kib=%u", page_kib);
+	snprintf(o, sizeof(o), "workload.outstanding=%u", outstanding);
+	pid = fork();
+	if (pid == 0) {
+		execl(ptsim, ptsim, "run", config, "--quiet", "--json", json, "--set", w, "--set",
+		      p, "--set", o, (char *)NULL);
+		_exit(127);
+	}
+	if (pid < 0 || waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st)) {
+		unlink(json);
+		return -1;
+	}
+	*out = slurp(json);
+	unlink(json);
+	return *out ? 0 : -1;
+}
+
+static void iommu_table(void)
+{
+	static const unsigned windows[] = {4, 16, 64, 256, 1024, 4096, 16384, 65536};
+	static const unsigned pages[] = {4, 2048};
+	const char *config = "configs/dma_bench.yaml";
+	char exe[PATH_MAX], ptsim[PATH_MAX + 8];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	char *slash;
+
+	if (n <= 0)
+		return;
+	exe[n] = 0;
+	slash = strrchr(exe, '/');
+	if (!slash)
+		return;
+	*slash = 0;
+	snprintf(ptsim, sizeof(ptsim), "%s/ptsim", exe);
+	printf("\nIOMMU: random %s DMA reads over a window (%s, one run each)\n",
+	       "64 B", config);
+	printf("  %-6s %-8s %9s %12s %12s %14s %12s\n", "page", "window", "IOTLB hit",
+	       "xlate ns", "read ns", "xlate ns", "DMA Gb/s");
+	printf("  %-6s %-8s %9s %12s %12s %14s %12s\n", "", "", "rate", "(1 in flt)",
+	       "(1 in flt)", "(32 in flt)", "(32 in flt)");
+	for (unsigned pi = 0; pi < 2; pi++) {
+		for (unsigned wi = 0; wi < sizeof(windows) / sizeof(windows[0]); wi++) {
+			char *one = NULL, *many = NULL, wname[16];
+
+			if (run_bench(ptsim, config, windows[wi], pages[pi], 1, &one) ||
+			    run_bench(ptsim, config, windows[wi], pages[pi], 32, &many)) {
+				printf("  (dma_bench run failed: window %u KiB, page %u KiB)\n",
+				       windows[wi], pages[pi]);
+				free(one);
+				free(many);
+				return;
+			}
+			if (windows[wi] >= 1024)
+				snprintf(wname, sizeof(wname), "%u MiB", windows[wi] / 1024);
+			else
+				snprintf(wname, sizeof(wname), "%u KiB", windows[wi]);
+			printf("  %-6s %-8s %9.4f %12.1f %12.1f %14.1f %12.2f\n",
+			       pages[pi] == 4 ? "4 KiB" : "2 MiB", wname,
+			       json_num(one, "iotlb", "hit_rate"),
+			       json_num(one, NULL, "translation_ns_mean"),
+			       json_num(one, "latency_ns", "mean"),
+			       json_num(many, NULL, "translation_ns_mean"),
+			       json_num(many, NULL, "throughput_gbps"));
+			fflush(stdout);
+			free(one);
+			free(many);
+		}
+	}
 }
 
 int main(int argc, char **argv)
@@ -92,5 +220,7 @@ int main(int argc, char **argv)
 	       "frame)\n",
 	       fps / raw_rate, raw_rate / fps);
 	fflush(stdout);
+	if (argc <= 1)
+		iommu_table();
 	_exit(0);
 }

@@ -6,8 +6,9 @@ set -eu
 # Build and run: compiler (C, and C++ for the one SimGrid platform file), CMake, pkg-config,
 # SimGrid, libyaml, GSL, cmocka.
 PKGS="gcc g++ make cmake pkg-config libsimgrid-dev libyaml-dev libgsl-dev libcmocka-dev"
-# Test-time tools: python3 for the result-comparison scripts in analysis/.
-PKGS="$PKGS python3"
+# Test-time tools: python3 for the result-comparison scripts in analysis/; acpica-tools
+# (iasl) to disassemble the firmware's ACPI DMAR table in tests/firmware.
+PKGS="$PKGS python3 acpica-tools"
 
 missing=""
 for p in $PKGS; do

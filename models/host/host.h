@@ -27,8 +27,7 @@ struct host_machine {
 	unsigned ecam_buses;
 	uint64_t mmio32_base, mmio32_size; /* PCI windows firmware reports */
 	uint64_t mmio64_base, mmio64_size;
-	uint64_t dmar_base[8];             /* DRHD register bases firmware reports */
-	unsigned ndmar;
+	uint64_t acpi_rsdp;                /* where firmware left the ACPI RSDP (0: no ACPI) */
 	uint64_t ioapic_base;              /* MADT: the I/O APIC, its GSI base 0 */
 	unsigned ioapic_pins;
 	uint16_t ioapic_sid;               /* DMAR device scope: its source ID for remapping */

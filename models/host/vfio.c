@@ -92,7 +92,7 @@ static int vec_enable(struct vfio_dev *d, struct vfio_vec *v)
 		if (mode == HV_IRQ_VTD_POSTED) {
 			/* VT-d posting: the IRTE points at the destination vCPU's descriptor and
 			 * carries the guest's own vector; no host vector at all. */
-			if (!vtd_drv_posting(d->iommu))
+			if (!d->iommu || !vtd_drv_posting(d->iommu))
 				return -ENOTSUP;
 			rc = vtd_irte_alloc(d->iommu, &v->irte);
 			if (!rc)
@@ -111,7 +111,7 @@ static int vec_enable(struct vfio_dev *d, struct vfio_vec *v)
 				return rc;
 			if (mode == HV_IRQ_ELI)
 				vm_shadow_idt_map(d->vm, gaddr, v->host_vector, (uint8_t)v->data);
-			if (vtd_drv_ir_enabled(d->iommu)) {
+			if (d->iommu && vtd_drv_ir_enabled(d->iommu)) {
 				rc = vtd_irte_alloc(d->iommu, &v->irte);
 				if (!rc)
 					rc = vtd_irte_set_remapped(d->iommu, v->irte,
@@ -491,7 +491,13 @@ int vfio_assign(struct vm *vm, struct vtd_drv *iommu, struct hpci *pci,
 
 	if (!pd || pd->bridge)
 		return -ENODEV;
-	if (cfg->strategy == DMA_NONE && !(vtd_drv_ecap(iommu) & ECAP_PT))
+	if (!iommu && cfg->strategy != DMA_NONE)
+		return -ENODEV; /* no DMA-remapping unit covers the device */
+	/* Linux (since 3.17) refuses a device with an RMRR: firmware keeps DMAing to memory the
+	 * VM's domain would not map ("ineligible for IOMMU domain attach"). */
+	if (iommu && vtd_drv_dev_has_rmrr(iommu, pd->bdf))
+		return -EPERM;
+	if (cfg->strategy == DMA_NONE && iommu && !(vtd_drv_ecap(iommu) & ECAP_PT))
 		return -ENOTSUP;
 	d = calloc(1, sizeof(*d));
 	if (!d)
@@ -506,7 +512,7 @@ int vfio_assign(struct vm *vm, struct vtd_drv *iommu, struct hpci *pci,
 	if (rc)
 		goto fail;
 	if (cfg->strategy == DMA_NONE) {
-		rc = vtd_attach_passthrough(iommu, pd->bdf);
+		rc = iommu ? vtd_attach_passthrough(iommu, pd->bdf) : 0;
 	} else {
 		rc = vtd_domain_alloc(iommu, &d->dom);
 		if (!rc)

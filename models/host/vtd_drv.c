@@ -1,29 +1,42 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Host VT-d driver. Order of bring-up follows Linux (init_dmars / intel_setup_irq_remapping):
- * root table + SRTP, queued invalidation, global context and IOTLB flushes, interrupt
- * remapping table + SIRTP, IEC flush, IRE, then TE. Each GCMD write carries the persistent
- * enable bits already set, and the driver polls GSTS for the command's status (VT-d §10.4.4).
+ * fault reporting, root table + SRTP, queued invalidation, global context and IOTLB flushes,
+ * interrupt remapping table + SIRTP, IEC flush, IRE, then TE. Each GCMD write carries the
+ * persistent enable bits already set, and the driver polls GSTS for the command's status
+ * (VT-d 3.x §10.4.4). What it uses is decided from CAP/ECAP, as Linux does.
  */
 #include "models/host/vtd_drv.h"
+#include "models/host/dmar.h"
 #include "models/host/host.h"
 #include "models/iommu/vtd_regs.h"
 #include "models/mem/mem.h"
+#include "models/pcie/pcie_regs.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define PAGE 4096ull
-#define QI_ENTRIES 256 /* one 4 KiB page of 16-byte descriptors (IQA.QS = 0) */
+#define PAGE		4096ull
+#define QI_PAGES	2 /* 8 KiB: 512 128-bit or 256 256-bit descriptors (IQA.QS = 1) */
 #define WAIT_TIMEOUT_NS (10ull * 1000 * 1000)
-#define MAX_DOMAINS 64
+#define MAX_DOMAINS	64
+#define MAX_DEVS	64
+#define PDTS		2 /* PASID directory of 2^(2+7) = 512 entries: PASIDs up to 2^15 */
 
 struct vtd_domain {
 	struct vtd_drv *d;
 	uint16_t did;
 	uint64_t pgd;
 	unsigned levels;
+};
+
+struct dev_info {
+	uint16_t bdf;
+	bool used, ats;
+	struct vtd_domain *dom;
+	uint64_t pasid_dir; /* scalable mode */
+	uint64_t pasid_tables[8];
 };
 
 struct vtd_drv {
@@ -33,20 +46,24 @@ struct vtd_drv {
 	uint64_t cap, ecap;
 	uint32_t gcmd; /* persistent command bits currently set */
 	uint64_t root;
-	uint64_t ctx_tables[256];
+	uint64_t ctx_tables[256][2]; /* [bus][half]: legacy uses [bus][0] */
+	bool scalable, cm, rwbf, dt, pi;
 	/* queued invalidation */
 	bool qi;
+	unsigned qi_desc; /* bytes per descriptor: 16 or 32 */
+	unsigned qi_entries;
 	uint64_t qi_base;
 	unsigned qi_tail; /* next free slot */
 	uint64_t status_page;
 	uint32_t status_seq;
 	/* interrupt remapping */
-	bool ir;
+	bool ir, eim;
 	uint64_t irt;
 	uint8_t *irte_used;
-	/* domains */
+	/* domains and devices */
 	struct vtd_domain *domains[MAX_DOMAINS];
 	unsigned ndomains;
+	struct dev_info devs[MAX_DEVS];
 	unsigned agaw_levels;
 	uint8_t fault_vector;
 	struct vtd_drv_stats st;
@@ -117,6 +134,16 @@ static int alloc_table(struct vtd_drv *d, uint64_t *pa)
 	return rc;
 }
 
+/* Linux's iommu_flush_write_buffer(): only units reporting CAP.RWBF need it (§6.8). */
+static void flush_write_buffer(struct vtd_drv *d)
+{
+	if (!d->rwbf)
+		return;
+	d->st.write_buffer_flushes++;
+	wr32(d, DMAR_GCMD_REG, d->gcmd | DMA_GCMD_WBF);
+	wait_reg(d, DMAR_GSTS_REG, DMA_GSTS_WBFS, false);
+}
+
 /* ---- invalidation ---- */
 
 static int qi_submit(struct vtd_drv *d, const uint64_t *descs, unsigned n)
@@ -126,7 +153,7 @@ static int qi_submit(struct vtd_drv *d, const uint64_t *descs, unsigned n)
 
 	for (unsigned i = 0; i <= n; i++) {
 		uint64_t lo, hi;
-		uint64_t slot = d->qi_base + (uint64_t)d->qi_tail * 16;
+		uint64_t slot = d->qi_base + (uint64_t)d->qi_tail * d->qi_desc;
 
 		if (i < n) {
 			lo = descs[2 * i];
@@ -138,13 +165,29 @@ static int qi_submit(struct vtd_drv *d, const uint64_t *descs, unsigned n)
 		}
 		hh_mem_write64(d->h, slot, lo);
 		hh_mem_write64(d->h, slot + 8, hi);
-		d->qi_tail = (d->qi_tail + 1) % QI_ENTRIES;
+		if (d->qi_desc == 32) {
+			hh_mem_write64(d->h, slot + 16, 0);
+			hh_mem_write64(d->h, slot + 24, 0);
+		}
+		d->qi_tail = (d->qi_tail + 1) % d->qi_entries;
 	}
 	d->st.qi_submits++;
 	d->st.qi_descs += n + 1;
-	wr64(d, DMAR_IQT_REG, (uint64_t)d->qi_tail << DMA_IQ_SHIFT);
+	wr64(d, DMAR_IQT_REG, (uint64_t)d->qi_tail * d->qi_desc);
 	if (!hh_spin_mem32(d->h, status, seq, WAIT_TIMEOUT_NS)) {
-		host_log(d->h, "vtd: invalidation wait timed out (FSTS %#x)", rd32(d, DMAR_FSTS_REG));
+		/* Like qi_check_fault(): an invalid descriptor (IQE) or a device-TLB time-out (ITE)
+		 * stopped the queue. Report, clear, skip what is left. */
+		uint32_t fsts = rd32(d, DMAR_FSTS_REG);
+
+		d->st.qi_errors++;
+		host_log(d->h, "vtd: invalidation wait failed (FSTS %#x, IQERCD %#llx)", fsts,
+			 (unsigned long long)rd64(d, DMAR_IQER_REG));
+		if (fsts & (DMA_FSTS_IQE | DMA_FSTS_ITE | DMA_FSTS_ICE)) {
+			wr64(d, DMAR_IQT_REG, rd64(d, DMAR_IQH_REG));
+			d->qi_tail = (unsigned)(rd64(d, DMAR_IQH_REG) / d->qi_desc);
+			wr32(d, DMAR_FSTS_REG, DMA_FSTS_IQE | DMA_FSTS_ITE | DMA_FSTS_ICE);
+			return -EIO;
+		}
 		return -ETIMEDOUT;
 	}
 	return 0;
@@ -155,13 +198,13 @@ static int flush_context(struct vtd_drv *d, int gran, uint16_t did, uint16_t sid
 	d->st.ctx_flushes++;
 	if (d->qi) {
 		uint64_t desc[2] = {QI_CC_TYPE | ((uint64_t)gran << 4) | ((uint64_t)did << 16) |
-					    ((uint64_t)sid << 32),
+					((uint64_t)sid << 32),
 				    0};
 		return qi_submit(d, desc, 1);
 	}
 	d->st.reg_invalidations++;
-	wr64(d, DMAR_CCMD_REG, DMA_CCMD_ICC | ((uint64_t)gran << DMA_CCMD_CIRG_SHIFT) |
-				       ((uint64_t)sid << 16) | did);
+	wr64(d, DMAR_CCMD_REG,
+	     DMA_CCMD_ICC | ((uint64_t)gran << DMA_CCMD_CIRG_SHIFT) | ((uint64_t)sid << 16) | did);
 	for (;;) {
 		if (!(rd64(d, DMAR_CCMD_REG) & DMA_CCMD_ICC))
 			return 0;
@@ -169,27 +212,67 @@ static int flush_context(struct vtd_drv *d, int gran, uint16_t did, uint16_t sid
 	}
 }
 
-static int flush_iotlb(struct vtd_drv *d, int gran, uint16_t did, uint64_t addr, unsigned am)
+/* The devices of a domain that cache translations (ATS): their device TLBs go too. */
+static unsigned devtlb_descs(struct vtd_drv *d, const struct vtd_domain *dom, uint64_t addr,
+			     unsigned am, bool all, uint64_t *desc, unsigned max)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < MAX_DEVS && n < max; i++) {
+		const struct dev_info *di = &d->devs[i];
+		uint64_t a = addr & ~0xfffull, hi;
+
+		if (!di->used || !di->ats || (dom && di->dom != dom))
+			continue;
+		/* ATS size encoding (qi_flush_dev_iotlb): 2^am pages with S and the low address
+		 * bits up to bit 12+am-2 set; everything: all address bits set. */
+		if (all)
+			hi = ~0xfffull | QI_DEV_SIZE;
+		else if (am)
+			hi = ((a | ((1ull << (11 + am)) - 1)) & ~0xfffull) | QI_DEV_SIZE;
+		else
+			hi = a;
+		desc[2 * n] = QI_DIOTLB_TYPE | ((uint64_t)di->bdf << 32);
+		desc[2 * n + 1] = hi;
+		n++;
+		d->st.devtlb_flushes++;
+	}
+	return n;
+}
+
+static int flush_iotlb_dom(struct vtd_drv *d, const struct vtd_domain *dom, int gran, uint16_t did,
+			   uint64_t addr, unsigned am)
 {
 	uint32_t iro = (uint32_t)ECAP_IRO(d->ecap);
 
 	d->st.iotlb_flushes++;
 	if (d->qi) {
-		uint64_t desc[2] = {QI_IOTLB_TYPE | ((uint64_t)gran << 4) | QI_IOTLB_DR | QI_IOTLB_DW |
-					    ((uint64_t)did << 16),
-				    (addr & QI_IOTLB_ADDR) | am};
-		return qi_submit(d, desc, 1);
+		uint64_t desc[2 * 17] = {QI_IOTLB_TYPE | ((uint64_t)gran << 4) | QI_IOTLB_DR |
+					     QI_IOTLB_DW | ((uint64_t)did << 16),
+					 (addr & QI_IOTLB_ADDR) | am};
+		unsigned n = 1;
+
+		if (d->dt)
+			n += devtlb_descs(d, gran == QI_GRAN_GLOBAL ? NULL : dom, addr, am,
+					  gran != QI_GRAN_DEVICE, desc + 2, 16);
+		return qi_submit(d, desc, n);
 	}
 	d->st.reg_invalidations++;
 	if (gran == QI_GRAN_DEVICE)
 		wr64(d, iro, (addr & ~0xfffull) | am);
-	wr64(d, iro + 8, DMA_TLB_IVT | ((uint64_t)gran << DMA_TLB_IIRG_SHIFT) | DMA_TLB_DR |
-				 DMA_TLB_DW | ((uint64_t)did << 32));
+	wr64(d, iro + 8,
+	     DMA_TLB_IVT | ((uint64_t)gran << DMA_TLB_IIRG_SHIFT) | DMA_TLB_DR | DMA_TLB_DW |
+		 ((uint64_t)did << 32));
 	for (;;) {
 		if (!(rd64(d, iro + 8) & DMA_TLB_IVT))
 			return 0;
 		hh_ndelay(d->h, host_costs(d->h)->poll_ns);
 	}
+}
+
+static int flush_iotlb(struct vtd_drv *d, int gran, uint16_t did, uint64_t addr, unsigned am)
+{
+	return flush_iotlb_dom(d, NULL, gran, did, addr, am);
 }
 
 static int flush_iec(struct vtd_drv *d, bool global, uint32_t index)
@@ -200,6 +283,30 @@ static int flush_iec(struct vtd_drv *d, bool global, uint32_t index)
 	uint64_t desc[2] = {QI_IEC_TYPE | (global ? 0 : QI_IEC_G_INDEX) | ((uint64_t)index << 32),
 			    0};
 	return qi_submit(d, desc, 1);
+}
+
+static int flush_pasid_cache(struct vtd_drv *d, int gran, uint16_t did, uint32_t pasid)
+{
+	uint64_t desc[2] = {QI_PC_TYPE | ((uint64_t)gran << 4) | ((uint64_t)did << 16) |
+				((uint64_t)pasid << 32),
+			    0};
+
+	d->st.pasid_flushes++;
+	return qi_submit(d, desc, 1);
+}
+
+/* Page-selective invalidation covering [iova, end): the address mask is the log2 of the
+ * aligned power-of-two page count (VT-d §6.5.2.3); too wide, or no PSI: the domain. */
+static int flush_range(struct vtd_domain *dom, uint64_t iova, uint64_t end)
+{
+	struct vtd_drv *d = dom->d;
+	unsigned am = 0;
+
+	while ((iova & ~((PAGE << am) - 1)) + (PAGE << am) < end && am < CAP_MAMV(d->cap))
+		am++;
+	if ((iova & ~((PAGE << am) - 1)) + (PAGE << am) < end || !(d->cap & CAP_PSI))
+		return flush_iotlb_dom(d, dom, QI_GRAN_DOMAIN, dom->did, 0, 0);
+	return flush_iotlb_dom(d, dom, QI_GRAN_DEVICE, dom->did, iova & ~((PAGE << am) - 1), am);
 }
 
 /* ---- fault handling ---- */
@@ -216,25 +323,76 @@ static void fault_irq(void *ctx, struct pcpu *p, uint8_t vector)
 	(void)vector;
 	d->st.fault_irqs++;
 	/* Like dmar_fault(): walk the records from FRI while F is set, log and clear each. */
-	for (unsigned n = 0; n < nfr; n++) {
+	for (unsigned n = 0; n < nfr && (fsts & DMA_FSTS_PPF); n++) {
 		unsigned i = (idx + n) % nfr;
 		uint64_t hi = rd64(d, fro + 16 * i + 8);
 
 		if (!(hi & DMA_FRCD_HI_F))
 			continue;
 		uint64_t lo = rd64(d, fro + 16 * i);
-		host_log(d->h, "DMAR: [%s] request device [%02x:%02x.%d] fault addr %#llx reason %#x",
-			 (hi & DMA_FRCD_HI_T) ? "DMA Read" : "DMA Write",
-			 (unsigned)DMA_FRCD_HI_SID(hi) >> 8, ((unsigned)DMA_FRCD_HI_SID(hi) >> 3) & 31,
-			 (unsigned)DMA_FRCD_HI_SID(hi) & 7, (unsigned long long)(lo & ~0xfffull),
-			 (unsigned)((hi >> DMA_FRCD_HI_FR_SHIFT) & 0xff));
+		host_log(
+		    d->h, "DMAR: [%s] request device [%02x:%02x.%d] fault addr %#llx reason %#x",
+		    (hi & DMA_FRCD_HI_T) ? "DMA Read" : "DMA Write",
+		    (unsigned)DMA_FRCD_HI_SID(hi) >> 8, ((unsigned)DMA_FRCD_HI_SID(hi) >> 3) & 31,
+		    (unsigned)DMA_FRCD_HI_SID(hi) & 7, (unsigned long long)(lo & ~0xfffull),
+		    (unsigned)((hi >> DMA_FRCD_HI_FR_SHIFT) & 0xff));
 		d->st.faults_handled++;
 		wr32(d, fro + 16 * i + 12, (uint32_t)(DMA_FRCD_HI_F >> 32)); /* RW1C */
 	}
-	wr32(d, DMAR_FSTS_REG, DMA_FSTS_PFO | DMA_FSTS_IQE | DMA_FSTS_ICE | DMA_FSTS_ITE);
+	/* The queue's own errors are the submitter's to handle (qi_submit); clear overflow. */
+	wr32(d, DMAR_FSTS_REG, DMA_FSTS_PFO);
 }
 
 /* ---- bring-up ---- */
+
+static int setup_qi(struct vtd_drv *d)
+{
+	int rc = hh_alloc_pages(d->h, QI_PAGES, MEM_OWNER_HOST, &d->qi_base);
+
+	if (!rc)
+		rc = alloc_table(d, &d->status_page);
+	if (rc)
+		return rc;
+	d->st.table_pages += QI_PAGES;
+	/* Scalable mode needs 256-bit descriptors (IQA.DW, §6.5.2); Linux sets DW with SMTS. */
+	d->qi_desc = (d->ecap & ECAP_SMTS) ? 32 : 16;
+	d->qi_entries = (unsigned)(QI_PAGES * PAGE / d->qi_desc);
+	wr64(d, DMAR_IQT_REG, 0);
+	wr64(d, DMAR_IQA_REG, d->qi_base | (d->qi_desc == 32 ? DMA_IQA_DW : 0) | 1 /* QS */);
+	rc = gcmd(d, DMA_GCMD_QIE, DMA_GSTS_QIES, true);
+	if (!rc)
+		d->qi = true;
+	return rc;
+}
+
+static int setup_ir(struct vtd_drv *d)
+{
+	unsigned n = d->cfg.irt_entries, s = 0;
+	uint64_t pages = ((uint64_t)n * 16 + PAGE - 1) / PAGE;
+	int rc;
+
+	while ((2u << s) < n)
+		s++;
+	rc = hh_alloc_pages(d->h, pages, MEM_OWNER_HOST, &d->irt);
+	if (rc)
+		return rc;
+	d->st.table_pages += pages;
+	d->irte_used = calloc(n, 1);
+	if (!d->irte_used)
+		return -ENOMEM;
+	d->eim = d->cfg.x2apic && (d->ecap & ECAP_EIM);
+	wr64(d, DMAR_IRTA_REG, d->irt | s | (d->eim ? DMA_IRTA_EIME : 0));
+	rc = gcmd(d, DMA_GCMD_SIRTP, DMA_GSTS_IRTPS, true);
+	if (!rc)
+		rc = flush_iec(d, true, 0);
+	/* Compatibility-format interrupts stay blocked (CFI clear): every MSI must go through an
+	 * IRTE, as Linux does with x2APIC. */
+	if (!rc)
+		rc = gcmd(d, DMA_GCMD_IRE, DMA_GSTS_IRES, true);
+	if (!rc)
+		d->ir = true;
+	return rc;
+}
 
 int vtd_drv_init(struct host *h, uint64_t reg_base, const struct vtd_drv_cfg *cfg,
 		 struct vtd_drv **out)
@@ -250,6 +408,10 @@ int vtd_drv_init(struct host *h, uint64_t reg_base, const struct vtd_drv_cfg *cf
 	d->base = reg_base;
 	d->cap = rd64(d, DMAR_CAP_REG);
 	d->ecap = rd64(d, DMAR_ECAP_REG);
+	if (d->cap == ~0ull || d->ecap == ~0ull) {
+		rc = -ENODEV; /* nothing answers at the address the DMAR table gave */
+		goto fail;
+	}
 	sagaw = (unsigned)CAP_SAGAW(d->cap);
 	/* Linux prefers a 4-level (48-bit) table, else the widest supported. */
 	if (sagaw & (1u << 2))
@@ -262,6 +424,9 @@ int vtd_drv_init(struct host *h, uint64_t reg_base, const struct vtd_drv_cfg *cf
 		rc = -ENODEV;
 		goto fail;
 	}
+	d->cm = d->cap & CAP_CM;
+	d->rwbf = d->cap & CAP_RWBF;
+	d->pi = d->cap & CAP_PI;
 
 	/* Fault reporting first, so that anything below that faults is seen. */
 	rc = host_irq_alloc(h, cfg->fault_cpu, fault_irq, d, &d->fault_vector);
@@ -272,30 +437,27 @@ int vtd_drv_init(struct host *h, uint64_t reg_base, const struct vtd_drv_cfg *cf
 	wr32(d, DMAR_FEUADDR_REG, 0);
 	wr32(d, DMAR_FECTL_REG, 0); /* unmask */
 
-	/* Root table (legacy mode), SRTP, wait for RTPS. */
+	/* Queued invalidation before the tables: scalable mode is driven by descriptors only. */
+	if (cfg->use_qi && (d->ecap & ECAP_QI)) {
+		rc = setup_qi(d);
+		if (rc)
+			goto fail;
+	}
+	d->scalable = cfg->scalable && (d->ecap & ECAP_SMTS) && d->qi;
+	d->dt = (d->ecap & ECAP_DT) && d->qi && cfg->ats;
+
+	/* Root table, SRTP, wait for RTPS; TTM 01b for scalable mode (§11.4.6). */
 	rc = alloc_table(d, &d->root);
 	if (rc)
 		goto fail;
-	wr64(d, DMAR_RTADDR_REG, d->root);
+	wr64(d, DMAR_RTADDR_REG,
+	     d->root | (d->scalable ? (uint64_t)DMA_TTM_SCALABLE << DMA_RTADDR_TTM_SHIFT : 0));
 	rc = gcmd(d, DMA_GCMD_SRTP, DMA_GSTS_RTPS, true);
 	if (rc)
 		goto fail;
-
-	/* Queued invalidation. */
-	if (cfg->use_qi && (d->ecap & ECAP_QI)) {
-		rc = alloc_table(d, &d->qi_base);
-		if (!rc)
-			rc = alloc_table(d, &d->status_page);
-		if (rc)
-			goto fail;
-		wr64(d, DMAR_IQT_REG, 0);
-		wr64(d, DMAR_IQA_REG, d->qi_base); /* QS 0: 256 entries of 128 bits */
-		rc = gcmd(d, DMA_GCMD_QIE, DMA_GSTS_QIES, true);
-		if (rc)
-			goto fail;
-		d->qi = true;
-	}
 	rc = flush_context(d, QI_GRAN_GLOBAL, 0, 0);
+	if (!rc && d->scalable)
+		rc = flush_pasid_cache(d, QI_PC_GLOBAL, 0, 0);
 	if (!rc)
 		rc = flush_iotlb(d, QI_GRAN_GLOBAL, 0, 0, 0);
 	if (rc)
@@ -303,41 +465,18 @@ int vtd_drv_init(struct host *h, uint64_t reg_base, const struct vtd_drv_cfg *cf
 
 	/* Interrupt remapping: needs QI for IEC invalidation. */
 	if (cfg->use_ir && (d->ecap & ECAP_IR) && d->qi) {
-		unsigned n = cfg->irt_entries, s = 0;
-		uint64_t pages = ((uint64_t)n * 16 + PAGE - 1) / PAGE;
-
-		while ((2u << s) < n)
-			s++;
-		rc = hh_alloc_pages(h, pages, MEM_OWNER_HOST, &d->irt);
+		rc = setup_ir(d);
 		if (rc)
 			goto fail;
-		d->st.table_pages += pages;
-		d->irte_used = calloc(n, 1);
-		if (!d->irte_used) {
-			rc = -ENOMEM;
-			goto fail;
-		}
-		wr64(d, DMAR_IRTA_REG,
-		     d->irt | s | ((cfg->x2apic && (d->ecap & ECAP_EIM)) ? DMA_IRTA_EIME : 0));
-		rc = gcmd(d, DMA_GCMD_SIRTP, DMA_GSTS_IRTPS, true);
-		if (!rc)
-			rc = flush_iec(d, true, 0);
-		/* Compatibility-format interrupts stay blocked (CFI clear): every MSI must go
-		 * through an IRTE, as Linux does with x2APIC. */
-		if (!rc)
-			rc = gcmd(d, DMA_GCMD_IRE, DMA_GSTS_IRES, true);
-		if (rc)
-			goto fail;
-		d->ir = true;
 	}
 
 	/* Translation on. */
 	rc = gcmd(d, DMA_GCMD_TE, DMA_GSTS_TES, true);
 	if (rc)
 		goto fail;
-	host_log(h, "DMAR: unit at %#llx: %u-level tables, QI %s, IR %s, TE on",
-		 (unsigned long long)reg_base, d->agaw_levels, d->qi ? "on" : "off",
-		 d->ir ? "on" : "off");
+	host_log(h, "DMAR: unit at %#llx: %s mode, %u-level tables, QI %s, IR %s%s, TE on",
+		 (unsigned long long)reg_base, d->scalable ? "scalable" : "legacy", d->agaw_levels,
+		 d->qi ? "on" : "off", d->ir ? "on" : "off", d->eim ? " (x2APIC)" : "");
 	*out = d;
 	return 0;
 fail:
@@ -375,9 +514,29 @@ uint64_t vtd_drv_ecap(const struct vtd_drv *d)
 	return d->ecap;
 }
 
+uint64_t vtd_drv_reg_base(const struct vtd_drv *d)
+{
+	return d->base;
+}
+
+bool vtd_drv_scalable(const struct vtd_drv *d)
+{
+	return d->scalable;
+}
+
+bool vtd_drv_qi(const struct vtd_drv *d)
+{
+	return d->qi;
+}
+
 bool vtd_drv_ir_enabled(const struct vtd_drv *d)
 {
 	return d->ir;
+}
+
+bool vtd_drv_posting(const struct vtd_drv *d)
+{
+	return d->ir && d->pi;
 }
 
 /* ---- domains ---- */
@@ -454,22 +613,30 @@ static uint64_t pte_slot(struct vtd_domain *dom, uint64_t iova, unsigned target,
 	return table + ((iova >> lvl_shift(target)) & 511) * 8;
 }
 
-int vtd_domain_map(struct vtd_domain *dom, uint64_t iova, uint64_t hpa, uint64_t size,
-		   unsigned prot)
+static int map_range(struct vtd_domain *dom, uint64_t iova, uint64_t hpa, uint64_t size,
+		     unsigned prot, int only_shift)
 {
 	struct vtd_drv *d = dom->d;
-	uint64_t end = iova + size;
-	uint64_t rights = ((prot & VTD_PROT_READ) ? VTD_SL_R : 0) |
-			  ((prot & VTD_PROT_WRITE) ? VTD_SL_W : 0);
+	uint64_t start = iova, end = iova + size;
+	uint64_t rights =
+	    ((prot & VTD_PROT_READ) ? VTD_SL_R : 0) | ((prot & VTD_PROT_WRITE) ? VTD_SL_W : 0);
 	unsigned sllps = (unsigned)CAP_SLLPS(d->cap);
 
 	if ((iova | hpa | size) & (PAGE - 1) || !rights)
+		return -EINVAL;
+	if (only_shift == 21 && !(sllps & 1))
+		return -ENOTSUP;
+	if (only_shift == 30 && !(sllps & 2))
+		return -ENOTSUP;
+	if (only_shift > 12 && ((iova | hpa | size) & ((1ull << only_shift) - 1)))
 		return -EINVAL;
 	d->st.maps++;
 	while (iova < end) {
 		unsigned lvl = 1;
 
-		if (d->cfg.superpages) {
+		if (only_shift > 12) {
+			lvl = only_shift == 30 ? 3 : 2;
+		} else if (!only_shift && d->cfg.superpages) {
 			if ((sllps & 2) && !((iova | hpa) & ((1ull << 30) - 1)) &&
 			    end - iova >= (1ull << 30))
 				lvl = 3;
@@ -489,14 +656,32 @@ int vtd_domain_map(struct vtd_domain *dom, uint64_t iova, uint64_t hpa, uint64_t
 	uint64_t live = d->st.pages_mapped - d->st.pages_unmapped;
 	if (live > d->st.pages_mapped_peak)
 		d->st.pages_mapped_peak = live;
+	/* Caching mode: not-present entries may be cached, so new mappings are flushed too
+	 * (Linux iommu_flush_iotlb_psi(map=1)); otherwise only the write buffer, if asked. */
+	if (d->cm)
+		return flush_range(dom, start, end);
+	flush_write_buffer(d);
 	return 0;
+}
+
+int vtd_domain_map(struct vtd_domain *dom, uint64_t iova, uint64_t hpa, uint64_t size,
+		   unsigned prot)
+{
+	return map_range(dom, iova, hpa, size, prot, 0);
+}
+
+int vtd_domain_map_pages(struct vtd_domain *dom, uint64_t iova, uint64_t hpa, uint64_t size,
+			 unsigned prot, unsigned page_shift)
+{
+	if (page_shift != 12 && page_shift != 21 && page_shift != 30)
+		return -EINVAL;
+	return map_range(dom, iova, hpa, size, prot, (int)page_shift);
 }
 
 int vtd_domain_unmap(struct vtd_domain *dom, uint64_t iova, uint64_t size, bool flush)
 {
 	struct vtd_drv *d = dom->d;
 	uint64_t a = iova, end = iova + size;
-	unsigned am = 0;
 
 	d->st.unmaps++;
 	while (a < end) {
@@ -521,80 +706,374 @@ int vtd_domain_unmap(struct vtd_domain *dom, uint64_t iova, uint64_t size, bool 
 	}
 	if (!flush)
 		return 0;
-	/* Page-selective invalidation covering the range: the address mask is the log2 of the
-	 * aligned power-of-two page count (VT-d §6.5.2.3). */
-	while ((iova & ~((PAGE << am) - 1)) + (PAGE << am) < end && am < CAP_MAMV(d->cap))
-		am++;
-	if ((iova & ~((PAGE << am) - 1)) + (PAGE << am) < end || !(d->cap & CAP_PSI))
-		return flush_iotlb(d, QI_GRAN_DOMAIN, dom->did, 0, 0);
-	return flush_iotlb(d, QI_GRAN_DEVICE, dom->did, iova & ~((PAGE << am) - 1), am);
+	return flush_range(dom, iova, end);
 }
 
 void vtd_domain_flush(struct vtd_domain *dom)
 {
-	flush_iotlb(dom->d, QI_GRAN_DOMAIN, dom->did, 0, 0);
+	flush_iotlb_dom(dom->d, dom, QI_GRAN_DOMAIN, dom->did, 0, 0);
+}
+
+/* ---- devices ---- */
+
+static struct dev_info *dev_get(struct vtd_drv *d, uint16_t bdf, bool create)
+{
+	struct dev_info *free_slot = NULL;
+
+	for (unsigned i = 0; i < MAX_DEVS; i++) {
+		if (d->devs[i].used && d->devs[i].bdf == bdf)
+			return &d->devs[i];
+		if (!d->devs[i].used && !free_slot)
+			free_slot = &d->devs[i];
+	}
+	if (!create || !free_slot)
+		return NULL;
+	memset(free_slot, 0, sizeof(*free_slot));
+	free_slot->used = true;
+	free_slot->bdf = bdf;
+	return free_slot;
+}
+
+bool vtd_ats_enabled(const struct vtd_drv *d, uint16_t bdf)
+{
+	for (unsigned i = 0; i < MAX_DEVS; i++)
+		if (d->devs[i].used && d->devs[i].bdf == bdf)
+			return d->devs[i].ats;
+	return false;
+}
+
+/* The root port above bdf: the bus-0 bridge whose bus range holds its bus. */
+static bool root_port_of(struct vtd_drv *d, uint16_t bdf, uint16_t *port)
+{
+	uint8_t bus = (uint8_t)(bdf >> 8);
+
+	for (unsigned devfn = 0; devfn < 256; devfn++) {
+		uint8_t sec, sub;
+
+		if (hh_cfg_read(d->h, (uint16_t)devfn, PCI_VENDOR_ID, 2) == 0xffff) {
+			if (!(devfn & 7))
+				devfn += 7; /* no function 0: no device */
+			continue;
+		}
+		if ((hh_cfg_read(d->h, (uint16_t)devfn, PCI_HEADER_TYPE, 1) & 0x7f) != 1)
+			continue;
+		sec = (uint8_t)hh_cfg_read(d->h, (uint16_t)devfn, PCI_SECONDARY_BUS, 1);
+		sub = (uint8_t)hh_cfg_read(d->h, (uint16_t)devfn, PCI_SUBORDINATE_BUS, 1);
+		if (sec && bus >= sec && bus <= sub) {
+			*port = (uint16_t)devfn;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* The ATS extended capability of bdf, or 0 (PCIe 5.0 §7.6: the list from 0x100). */
+static unsigned find_ats(struct vtd_drv *d, uint16_t bdf)
+{
+	unsigned off = PCI_EXT_CAP_START, guard = 0;
+
+	while (off && guard++ < 64) {
+		uint32_t h = hh_cfg_read(d->h, bdf, off, 4);
+
+		if (h == 0 || h == 0xffffffffu)
+			return 0;
+		if (PCI_EXT_CAP_ID(h) == PCI_EXT_CAP_ID_ATS)
+			return off;
+		off = PCI_EXT_CAP_NEXT(h);
+	}
+	return 0;
+}
+
+/* Linux's pci_enable_ats() behind intel_iommu's dev_iommu_ats checks: the unit has device
+ * TLBs, the DMAR ATSR covers the root port, the function has the capability. */
+static bool enable_ats(struct vtd_drv *d, uint16_t bdf)
+{
+	unsigned cap;
+	uint16_t port;
+
+	if (!d->dt || !d->cfg.dmar || !root_port_of(d, bdf, &port) ||
+	    !dmar_ats_allowed(d->h, d->cfg.dmar, port))
+		return false;
+	cap = find_ats(d, bdf);
+	if (!cap)
+		return false;
+	hh_cfg_write(d->h, bdf, cap + PCI_ATS_CTRL, 2, PCI_ATS_CTRL_ENABLE | PCI_ATS_CTRL_STU(0));
+	d->st.ats_enabled++;
+	return true;
+}
+
+static int ensure_ctx_table(struct vtd_drv *d, uint8_t bus, unsigned half)
+{
+	int rc;
+
+	if (d->ctx_tables[bus][half])
+		return 0;
+	rc = alloc_table(d, &d->ctx_tables[bus][half]);
+	if (rc)
+		return rc;
+	if (!d->scalable) {
+		hh_mem_write64(d->h, d->root + bus * 16u, d->ctx_tables[bus][0] | VTD_ROOT_P);
+	} else {
+		/* §9.2: the lower half points at devfn 0-127, the upper at 128-255. */
+		hh_mem_write64(d->h, d->root + bus * 16u + 8u * half,
+			       d->ctx_tables[bus][half] | VTD_SMROOT_P);
+	}
+	return 0;
+}
+
+/* Scalable mode: the device's PASID table entry for `pasid`, creating the directory and
+ * table pages (§9.5-9.6). 0 on failure. */
+static uint64_t pasid_slot(struct vtd_drv *d, struct dev_info *di, uint32_t pasid)
+{
+	unsigned dir = pasid >> VTD_PASID_DIR_SHIFT;
+
+	if (dir >= 8)
+		return 0; /* this driver keeps PASIDs below 512 */
+	if (!di->pasid_dir && alloc_table(d, &di->pasid_dir))
+		return 0;
+	if (!di->pasid_tables[dir]) {
+		if (alloc_table(d, &di->pasid_tables[dir]))
+			return 0;
+		hh_mem_write64(d->h, di->pasid_dir + dir * 8u, di->pasid_tables[dir] | VTD_PDE_P);
+	}
+	return di->pasid_tables[dir] + (uint64_t)(pasid & 63) * VTD_PASID_ENTRY_SIZE;
+}
+
+/* Write a scalable-mode context entry: PASID directory, DTE, RID_PASID 0; P last (§9.4). */
+static int sm_context(struct vtd_drv *d, struct dev_info *di)
+{
+	uint8_t bus = (uint8_t)(di->bdf >> 8), devfn = (uint8_t)di->bdf;
+	uint64_t ctx;
+	int rc = ensure_ctx_table(d, bus, devfn >= 128);
+
+	if (rc)
+		return rc;
+	if (!di->pasid_dir && alloc_table(d, &di->pasid_dir))
+		return -ENOMEM;
+	ctx = d->ctx_tables[bus][devfn >= 128] + (devfn & 0x7f) * VTD_SMCTX_SIZE;
+	hh_mem_write64(d->h, ctx + 8, 0); /* RID_PASID 0 */
+	hh_mem_write64(d->h, ctx + 16, 0);
+	hh_mem_write64(d->h, ctx + 24, 0);
+	hh_mem_write64(d->h, ctx,
+		       di->pasid_dir | ((uint64_t)PDTS << VTD_SMCTX_PDTS_SHIFT) |
+			   (di->ats ? VTD_SMCTX_DTE : 0) | VTD_SMCTX_PASIDE | VTD_SMCTX_P);
+	return 0;
+}
+
+/* A PASID-table entry; qwords 1-7 first, then qword 0 with P (Linux pasid_set_*). */
+static int set_pasid_entry(struct vtd_drv *d, struct dev_info *di, uint32_t pasid, uint64_t q0,
+			   uint64_t q1, uint64_t q2)
+{
+	uint64_t pe = pasid_slot(d, di, pasid);
+
+	if (!pe)
+		return -ENOSPC;
+	hh_mem_write64(d->h, pe + 8, q1);
+	hh_mem_write64(d->h, pe + 16, q2);
+	for (unsigned i = 3; i < 8; i++)
+		hh_mem_write64(d->h, pe + 8 * i, 0);
+	hh_mem_write64(d->h, pe, q0);
+	return 0;
+}
+
+bool vtd_drv_dev_has_rmrr(const struct vtd_drv *d, uint16_t bdf)
+{
+	return d->cfg.dmar && dmar_has_rmrr(d->h, d->cfg.dmar, bdf);
+}
+
+/* RMRRs (VT-d §8.4): the device keeps using that memory, so its domain maps it 1:1, as
+ * Linux's DMA domains do with IOMMU_RESV_DIRECT regions. */
+static int map_rmrrs(struct vtd_domain *dom, uint16_t bdf)
+{
+	const struct dmar_info *di = dom->d->cfg.dmar;
+	int rc = 0;
+
+	for (unsigned r = 0; di && r < di->nrmrr && !rc; r++)
+		for (unsigned i = 0; i < di->rmrr[r].nscope && !rc; i++)
+			if (dmar_scope_covers(dom->d->h, &di->rmrr[r].scope[i], bdf)) {
+				uint64_t base = di->rmrr[r].base & ~(PAGE - 1);
+				uint64_t end = (di->rmrr[r].end | (PAGE - 1)) + 1;
+
+				rc = vtd_domain_map(dom, base, base, end - base,
+						    VTD_PROT_READ | VTD_PROT_WRITE);
+			}
+	return rc;
 }
 
 int vtd_attach(struct vtd_domain *dom, uint16_t bdf)
 {
 	struct vtd_drv *d = dom->d;
 	uint8_t bus = (uint8_t)(bdf >> 8), devfn = (uint8_t)bdf;
+	struct dev_info *di = dev_get(d, bdf, true);
 	uint64_t ctx;
 	int rc;
 
-	if (!d->ctx_tables[bus]) {
-		rc = alloc_table(d, &d->ctx_tables[bus]);
-		if (rc)
-			return rc;
-		hh_mem_write64(d->h, d->root + bus * 16u, d->ctx_tables[bus] | VTD_ROOT_P);
+	if (!di)
+		return -ENOSPC;
+	rc = map_rmrrs(dom, bdf);
+	if (rc)
+		return rc;
+	di->dom = dom;
+	di->ats = enable_ats(d, bdf);
+	if (d->scalable) {
+		/* RID_PASID's entry: second-level translation by the domain's tables. */
+		rc =
+		    set_pasid_entry(d, di, 0,
+				    dom->pgd | ((uint64_t)VTD_PGTT_SL << VTD_PE_PGTT_SHIFT) |
+					((uint64_t)(dom->levels - 2) << VTD_PE_AW_SHIFT) | VTD_PE_P,
+				    dom->did, 0);
+		if (!rc)
+			rc = sm_context(d, di);
+		if (!rc)
+			rc = flush_context(d, QI_GRAN_DEVICE, 0, bdf);
+		if (!rc)
+			rc = flush_pasid_cache(d, QI_PC_PASID_SEL, dom->did, 0);
+		return rc;
 	}
-	ctx = d->ctx_tables[bus] + devfn * 16u;
-	/* High half first, then the low half with P: the unit never sees a half-written
-	 * present entry (VT-d §9.3; Linux context_set_*). AW = levels - 2. */
+	rc = ensure_ctx_table(d, bus, 0);
+	if (rc)
+		return rc;
+	ctx = d->ctx_tables[bus][0] + devfn * 16u;
+	/* High half first, then the low half with P: the unit never sees a half-written present
+	 * entry (VT-d §9.3; Linux context_set_*). AW = levels - 2. TT 01b lets the device use
+	 * its ATC. */
 	hh_mem_write64(d->h, ctx + 8, (uint64_t)(dom->levels - 2) | ((uint64_t)dom->did << 8));
-	hh_mem_write64(d->h, ctx, dom->pgd | ((uint64_t)VTD_TT_UNTRANSLATED << VTD_CTX_TT_SHIFT) |
-					  VTD_CTX_P);
+	hh_mem_write64(
+	    d->h, ctx,
+	    dom->pgd |
+		((uint64_t)(di->ats ? VTD_TT_DEVTLB : VTD_TT_UNTRANSLATED) << VTD_CTX_TT_SHIFT) |
+		VTD_CTX_P);
+	flush_write_buffer(d);
 	/* Caching mode would require a flush of the not-present entry; flush the device's
 	 * context anyway, as Linux's domain_context_mapping does. */
-	return flush_context(d, QI_GRAN_DEVICE, dom->did, bdf);
+	rc = flush_context(d, QI_GRAN_DEVICE, dom->did, bdf);
+	if (!rc && d->cm)
+		rc = flush_iotlb(d, QI_GRAN_DOMAIN, dom->did, 0, 0);
+	return rc;
 }
 
 int vtd_attach_passthrough(struct vtd_drv *d, uint16_t bdf)
 {
 	uint8_t bus = (uint8_t)(bdf >> 8), devfn = (uint8_t)bdf;
+	struct dev_info *di;
 	uint64_t ctx;
 	int rc;
 
 	if (!(d->ecap & ECAP_PT))
 		return -ENOTSUP;
-	if (!d->ctx_tables[bus]) {
-		rc = alloc_table(d, &d->ctx_tables[bus]);
-		if (rc)
-			return rc;
-		hh_mem_write64(d->h, d->root + bus * 16u, d->ctx_tables[bus] | VTD_ROOT_P);
+	di = dev_get(d, bdf, true);
+	if (!di)
+		return -ENOSPC;
+	di->dom = NULL;
+	if (d->scalable) {
+		/* PGTT pass-through for RID_PASID; Linux uses FLPT_DEFAULT_DID (1) for it. */
+		rc = set_pasid_entry(d, di, 0,
+				     ((uint64_t)VTD_PGTT_PT << VTD_PE_PGTT_SHIFT) |
+					 ((uint64_t)(d->agaw_levels - 2) << VTD_PE_AW_SHIFT) |
+					 VTD_PE_P,
+				     0, 0);
+		if (!rc)
+			rc = sm_context(d, di);
+		if (!rc)
+			rc = flush_context(d, QI_GRAN_DEVICE, 0, bdf);
+		if (!rc)
+			rc = flush_pasid_cache(d, QI_PC_PASID_SEL, 0, 0);
+		return rc;
 	}
-	ctx = d->ctx_tables[bus] + devfn * 16u;
-	/* Linux uses a reserved identity domain (FLPT_DEFAULT_DID = 1) for pass-through. */
-	hh_mem_write64(d->h, ctx + 8, (uint64_t)(d->agaw_levels - 2) | ((uint64_t)0 << 8));
+	rc = ensure_ctx_table(d, bus, 0);
+	if (rc)
+		return rc;
+	ctx = d->ctx_tables[bus][0] + devfn * 16u;
+	hh_mem_write64(d->h, ctx + 8, (uint64_t)(d->agaw_levels - 2));
 	hh_mem_write64(d->h, ctx, ((uint64_t)VTD_TT_PASSTHROUGH << VTD_CTX_TT_SHIFT) | VTD_CTX_P);
+	flush_write_buffer(d);
 	return flush_context(d, QI_GRAN_DEVICE, 0, bdf);
 }
 
 int vtd_detach(struct vtd_drv *d, uint16_t bdf)
 {
 	uint8_t bus = (uint8_t)(bdf >> 8), devfn = (uint8_t)bdf;
+	struct dev_info *di = dev_get(d, bdf, false);
+	uint16_t did = 0;
 	uint64_t ctx;
-	uint16_t did;
 	int rc;
 
-	if (!d->ctx_tables[bus])
+	if (!d->ctx_tables[bus][d->scalable ? devfn >= 128 : 0])
 		return 0;
-	ctx = d->ctx_tables[bus] + devfn * 16u;
-	did = (uint16_t)VTD_CTX_HI_DID(hh_mem_read64(d->h, ctx + 8));
-	hh_mem_write64(d->h, ctx, 0);
-	hh_mem_write64(d->h, ctx + 8, 0);
-	rc = flush_context(d, QI_GRAN_DEVICE, did, bdf);
-	return rc ? rc : flush_iotlb(d, QI_GRAN_DOMAIN, did, 0, 0);
+	if (d->scalable) {
+		ctx = d->ctx_tables[bus][devfn >= 128] + (devfn & 0x7f) * VTD_SMCTX_SIZE;
+		did = di && di->dom ? di->dom->did : 0;
+		hh_mem_write64(d->h, ctx, 0);
+		rc = flush_context(d, QI_GRAN_DEVICE, 0, bdf);
+		if (!rc)
+			rc = flush_pasid_cache(d, QI_PC_ALL_PASIDS, did, 0);
+	} else {
+		ctx = d->ctx_tables[bus][0] + devfn * 16u;
+		did = (uint16_t)VTD_CTX_HI_DID(hh_mem_read64(d->h, ctx + 8));
+		hh_mem_write64(d->h, ctx, 0);
+		hh_mem_write64(d->h, ctx + 8, 0);
+		rc = flush_context(d, QI_GRAN_DEVICE, did, bdf);
+	}
+	if (!rc)
+		rc = flush_iotlb_dom(d, di ? di->dom : NULL, QI_GRAN_DOMAIN, did, 0, 0);
+	if (di)
+		di->used = false;
+	return rc;
+}
+
+int vtd_attach_pasid_first_level(struct vtd_domain *dom, uint16_t bdf, uint32_t pasid,
+				 uint64_t fl_root, unsigned fl_levels)
+{
+	struct vtd_drv *d = dom->d;
+	struct dev_info *di = dev_get(d, bdf, false);
+	int rc;
+
+	if (!d->scalable || !(d->ecap & ECAP_FLTS))
+		return -ENOTSUP;
+	if (fl_levels != 4 && !(fl_levels == 5 && (d->cap & CAP_FL5LP)))
+		return -EINVAL;
+	if (!di || !di->pasid_dir)
+		return -ENODEV; /* attach the device (its RID_PASID) first */
+	rc = set_pasid_entry(
+	    d, di, pasid, ((uint64_t)VTD_PGTT_FL << VTD_PE_PGTT_SHIFT) | VTD_PE_P, dom->did,
+	    fl_root | ((fl_levels == 5 ? 1ull : 0) << VTD_PE_FLPM_SHIFT) | VTD_PE_SRE);
+	return rc ? rc : flush_pasid_cache(d, QI_PC_PASID_SEL, dom->did, pasid);
+}
+
+int vtd_attach_pasid_nested(struct vtd_domain *dom, uint16_t bdf, uint32_t pasid,
+			    uint64_t fl_root_gpa, unsigned fl_levels)
+{
+	struct vtd_drv *d = dom->d;
+	struct dev_info *di = dev_get(d, bdf, false);
+	int rc;
+
+	if (!d->scalable || !(d->ecap & ECAP_NEST))
+		return -ENOTSUP;
+	if (fl_levels != 4 && !(fl_levels == 5 && (d->cap & CAP_FL5LP)))
+		return -EINVAL;
+	if (!di || !di->pasid_dir)
+		return -ENODEV;
+	rc = set_pasid_entry(d, di, pasid,
+			     dom->pgd | ((uint64_t)VTD_PGTT_NESTED << VTD_PE_PGTT_SHIFT) |
+				 ((uint64_t)(dom->levels - 2) << VTD_PE_AW_SHIFT) | VTD_PE_P,
+			     dom->did,
+			     fl_root_gpa | ((fl_levels == 5 ? 1ull : 0) << VTD_PE_FLPM_SHIFT) |
+				 VTD_PE_SRE);
+	return rc ? rc : flush_pasid_cache(d, QI_PC_PASID_SEL, dom->did, pasid);
+}
+
+int vtd_flush_pasid(struct vtd_domain *dom, uint32_t pasid, uint64_t addr, unsigned am, bool whole)
+{
+	struct vtd_drv *d = dom->d;
+	uint64_t desc[2] = {QI_PIOTLB_TYPE |
+				((uint64_t)(whole ? QI_GRAN_NONG_PASID : QI_GRAN_PSI_PASID) << 4) |
+				((uint64_t)dom->did << 16) | ((uint64_t)pasid << 32),
+			    whole ? 0 : (addr & QI_IOTLB_ADDR) | am};
+
+	if (!d->scalable)
+		return -ENOTSUP;
+	d->st.iotlb_flushes++;
+	return qi_submit(d, desc, 1);
 }
 
 /* ---- IRTEs ---- */
@@ -629,14 +1108,13 @@ static int irte_remapped(struct vtd_drv *d, uint32_t index, uint32_t apic_id, ui
 			 uint16_t sid, bool level)
 {
 	uint64_t lo, hi;
-	bool x2 = d->cfg.x2apic && (d->ecap & ECAP_EIM);
 
 	if (!d->ir || index >= d->cfg.irt_entries)
 		return -EINVAL;
 	/* Fixed delivery, physical destination, edge; SVT=1 SQ=0: the full requester ID must
 	 * match (VT-d §9.10). */
 	lo = IRTE_P | ((uint64_t)vector << IRTE_V_SHIFT) | (level ? IRTE_TM : 0) |
-	     ((uint64_t)(x2 ? apic_id : (apic_id & 0xff) << 8) << IRTE_DST_SHIFT);
+	     ((uint64_t)(d->eim ? apic_id : (apic_id & 0xff) << 8) << IRTE_DST_SHIFT);
 	hi = sid | ((uint64_t)IRTE_SVT_SID << 18);
 	hh_mem_write64(d->h, d->irt + index * 16ull + 8, hi);
 	hh_mem_write64(d->h, d->irt + index * 16ull, lo);
@@ -658,22 +1136,20 @@ int vtd_irte_set_remapped_level(struct vtd_drv *d, uint32_t index, uint32_t apic
 int vtd_irte_set_posted(struct vtd_drv *d, uint32_t index, uint64_t pi_desc, uint8_t vector,
 			uint16_t sid, bool urgent)
 {
-	uint64_t lo, hi;
+	uint64_t lo, hi, pda = pi_desc;
 
-	if (!d->ir || index >= d->cfg.irt_entries || !(d->cap & CAP_PI) || (pi_desc & 63))
+	if (!d->ir || index >= d->cfg.irt_entries || (pda & (PID_SIZE - 1)))
 		return -EINVAL;
-	/* PDA: bits 31:6 of the descriptor address in IRTE bits 63:38, bits 63:32 in 127:96. */
-	lo = IRTE_P | IRTE_IM | ((uint64_t)vector << IRTE_V_SHIFT) | (urgent ? IRTE_URG : 0) |
-	     (((pi_desc >> 6) & 0x3ffffffull) << 38);
-	hi = sid | ((uint64_t)IRTE_SVT_SID << 18) | ((pi_desc >> 32) << 32);
+	if (!d->pi)
+		return -ENOTSUP;
+	/* §9.11: IM = 1, VV, URG, PDA[31:6] in 63:38 and PDA[63:32] in 127:96 (Linux's
+	 * intel_ir_set_vcpu_affinity / struct irte.pda_l, pda_h). */
+	lo = IRTE_P | IRTE_IM | (urgent ? IRTE_URG : 0) | ((uint64_t)vector << IRTE_V_SHIFT) |
+	     (((pda & 0xffffffffull) >> 6) << 38);
+	hi = sid | ((uint64_t)IRTE_SVT_SID << 18) | ((pda >> 32) << 32);
 	hh_mem_write64(d->h, d->irt + index * 16ull + 8, hi);
 	hh_mem_write64(d->h, d->irt + index * 16ull, lo);
 	return flush_iec(d, false, index);
-}
-
-bool vtd_drv_posting(const struct vtd_drv *d)
-{
-	return d->ir && (d->cap & CAP_PI);
 }
 
 void vtd_irte_msi(uint32_t index, uint64_t *addr, uint32_t *data)

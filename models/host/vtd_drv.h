@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The host's VT-d driver, in the manner of Linux's drivers/iommu/intel/: it reads CAP/ECAP,
- * builds the root table, context tables and second-level page tables in memory, sets up the
- * invalidation queue and the interrupt-remapping table, and enables things one GCMD command at
- * a time, polling GSTS. Domains map IOVA ranges; devices attach to domains through context
- * entries; IRTEs are allocated and written for MSIs.
+ * The host's VT-d driver, in the manner of Linux's drivers/iommu/intel/: it reads CAP/ECAP and
+ * uses what the unit offers (queued invalidation, interrupt remapping, x2APIC mode, scalable
+ * mode, pass-through, superpages, device TLBs, posted interrupts; caching mode and write-buffer
+ * flushing when the unit requires them), builds the root table, context tables (legacy or
+ * scalable, with PASID directories and tables) and second-level page tables in memory, sets up
+ * the invalidation queue and the interrupt-remapping table, and enables things one GCMD command
+ * at a time, polling GSTS. Domains map IOVA ranges; devices attach to domains through context
+ * (and PASID) entries; IRTEs are allocated and written for MSIs, remapped or posted.
  */
 #ifndef PTSIM_VTD_DRV_H
 #define PTSIM_VTD_DRV_H
@@ -15,14 +18,18 @@
 struct host;
 struct vtd_drv;
 struct vtd_domain;
+struct dmar_info;
 
 struct vtd_drv_cfg {
 	bool use_qi;          /* queued invalidation when ECAP.QI (else register-based) */
 	bool use_ir;          /* interrupt remapping when ECAP.IR */
 	bool x2apic;          /* IRTE destinations are x2APIC IDs (IRTA.EIME) */
 	bool superpages;      /* map with 2 MiB / 1 GiB pages when CAP.SLLPS allows */
+	bool scalable;        /* scalable-mode tables when ECAP.SMTS */
+	bool ats;             /* enable ATS on endpoints that have it (ECAP.DT, DMAR ATSR) */
 	unsigned irt_entries; /* interrupt-remapping table entries (power of two, 2..65536) */
 	unsigned fault_cpu;   /* pCPU that takes the fault-event interrupt */
+	const struct dmar_info *dmar; /* the firmware's DMAR table (ATSR, RMRRs); may be NULL */
 };
 
 #define VTD_PROT_READ  1u
@@ -31,10 +38,11 @@ struct vtd_drv_cfg {
 struct vtd_drv_stats {
 	uint64_t maps, unmaps, pages_mapped, pages_unmapped, pages_mapped_peak;
 	uint64_t table_pages;
-	uint64_t qi_submits, qi_descs, reg_invalidations;
-	uint64_t iotlb_flushes, ctx_flushes, iec_flushes;
+	uint64_t qi_submits, qi_descs, qi_errors, reg_invalidations;
+	uint64_t iotlb_flushes, ctx_flushes, iec_flushes, pasid_flushes, devtlb_flushes;
+	uint64_t write_buffer_flushes;
 	uint64_t faults_handled, fault_irqs;
-	uint64_t irtes_in_use;
+	uint64_t irtes_in_use, ats_enabled;
 };
 
 int vtd_drv_init(struct host *h, uint64_t reg_base, const struct vtd_drv_cfg *cfg,
@@ -44,6 +52,9 @@ const struct vtd_drv_stats *vtd_drv_stats(const struct vtd_drv *d);
 uint64_t vtd_drv_root_table(const struct vtd_drv *d);
 uint64_t vtd_drv_cap(const struct vtd_drv *d);
 uint64_t vtd_drv_ecap(const struct vtd_drv *d);
+uint64_t vtd_drv_reg_base(const struct vtd_drv *d);
+bool vtd_drv_scalable(const struct vtd_drv *d);
+bool vtd_drv_qi(const struct vtd_drv *d);
 
 /* ---- DMA remapping ---- */
 
@@ -51,19 +62,40 @@ int vtd_domain_alloc(struct vtd_drv *d, struct vtd_domain **out);
 uint16_t vtd_domain_id(const struct vtd_domain *dom);
 uint64_t vtd_domain_pgd(const struct vtd_domain *dom);
 unsigned vtd_domain_levels(const struct vtd_domain *dom);
-/* Map [iova, iova+size) to [hpa, hpa+size) (4 KiB aligned) with VTD_PROT_*. New mappings
- * need no flush (not-present entries are never cached, VT-d §6.1 with CM=0). */
+/* Map [iova, iova+size) to [hpa, hpa+size) (4 KiB aligned) with VTD_PROT_*, with the largest
+ * pages allowed. New mappings need no flush unless CAP.CM (VT-d §6.1) or CAP.RWBF. */
 int vtd_domain_map(struct vtd_domain *dom, uint64_t iova, uint64_t hpa, uint64_t size,
 		   unsigned prot);
-/* Unmap and, when flush, invalidate the IOTLB for the range and wait for it (strict). */
+/* The same with one page size only (12, 21 or 30): what a benchmark asks for. */
+int vtd_domain_map_pages(struct vtd_domain *dom, uint64_t iova, uint64_t hpa, uint64_t size,
+			 unsigned prot, unsigned page_shift);
+/* Unmap and, when flush, invalidate the IOTLB (and device TLBs) for the range and wait. */
 int vtd_domain_unmap(struct vtd_domain *dom, uint64_t iova, uint64_t size, bool flush);
 /* Invalidate every IOTLB entry of the domain and wait (deferred flushing's batch flush). */
 void vtd_domain_flush(struct vtd_domain *dom);
-/* Point the device's context entry at the domain (and flush its context-cache entry). */
+/* Point the device's context (scalable mode: its RID_PASID entry) at the domain, enable ATS
+ * when allowed, and flush its cached context. */
 int vtd_attach(struct vtd_domain *dom, uint16_t bdf);
 int vtd_detach(struct vtd_drv *d, uint16_t bdf);
-/* A context entry that passes the device's DMA through untranslated (TT=10b, ECAP.PT). */
+/* A context entry that passes the device's DMA through untranslated (ECAP.PT). */
 int vtd_attach_passthrough(struct vtd_drv *d, uint16_t bdf);
+/* Whether a DMAR RMRR names bdf: memory the device keeps using, which vtd_attach maps 1:1
+ * in the device's domain; such a device cannot be safely assigned to a VM. */
+bool vtd_drv_dev_has_rmrr(const struct vtd_drv *d, uint16_t bdf);
+/* Whether ATS was enabled for bdf at attach. */
+bool vtd_ats_enabled(const struct vtd_drv *d, uint16_t bdf);
+
+/* Scalable mode, PASID granular (VT-d §9.6): PASID `pasid` of bdf translated by a first-level
+ * table (an x86 page table) at fl_root, either host-physical (PGTT first-level, tagged with
+ * the domain's ID) or guest-physical over the domain's second level (PGTT nested: every
+ * first-level pointer goes through the domain's tables). fl_levels 4 or 5. */
+int vtd_attach_pasid_first_level(struct vtd_domain *dom, uint16_t bdf, uint32_t pasid,
+				 uint64_t fl_root, unsigned fl_levels);
+int vtd_attach_pasid_nested(struct vtd_domain *dom, uint16_t bdf, uint32_t pasid,
+			    uint64_t fl_root_gpa, unsigned fl_levels);
+/* PASID-based IOTLB invalidation of 2^am pages at addr, or (whole) of the whole PASID. */
+int vtd_flush_pasid(struct vtd_domain *dom, uint32_t pasid, uint64_t addr, unsigned am,
+		    bool whole);
 
 /* ---- interrupt remapping ---- */
 
@@ -75,13 +107,16 @@ int vtd_irte_set_remapped(struct vtd_drv *d, uint32_t index, uint32_t apic_id, u
 /* The same for a level-triggered source (IRTE.TM = 1), such as an I/O APIC pin. */
 int vtd_irte_set_remapped_level(struct vtd_drv *d, uint32_t index, uint32_t apic_id,
 				uint8_t vector, uint16_t sid);
-/* Posted-format IRTE (VT-d §9.11): interrupts from sid are posted as `vector` into the
- * posted-interrupt descriptor at pi_desc (64-byte aligned); urgent ones notify even with SN. */
+/* Posted-format IRTE (VT-d §9.11, needs CAP.PI): the device's interrupt becomes PIR bit
+ * `vector` in the posted-interrupt descriptor at pi_desc (64-byte aligned), with source-ID
+ * validation of sid; urgent sets URG (notify even while SN is set). -ENOTSUP without CAP.PI.
+ * Flushes the IEC. */
 int vtd_irte_set_posted(struct vtd_drv *d, uint32_t index, uint64_t pi_desc, uint8_t vector,
 			uint16_t sid, bool urgent);
-bool vtd_drv_posting(const struct vtd_drv *d);
 /* The remappable-format MSI address/data that select IRTE `index` (VT-d §5.1.2.2). */
 void vtd_irte_msi(uint32_t index, uint64_t *addr, uint32_t *data);
 bool vtd_drv_ir_enabled(const struct vtd_drv *d);
+/* Whether posted IRTEs can be used (interrupt remapping on and CAP.PI). */
+bool vtd_drv_posting(const struct vtd_drv *d);
 
 #endif

@@ -9,9 +9,11 @@ struct entry {
 	uint64_t vpn;      /* iova >> page_shift */
 	uint64_t hpa_page; /* host page base */
 	uint64_t stamp;    /* LRU: last use; FIFO: insertion */
+	uint32_t pasid;
 	uint16_t did;
 	uint8_t shift;
 	uint8_t perm;
+	uint8_t kind;
 	bool valid;
 };
 
@@ -59,28 +61,40 @@ void iotlb_destroy(struct iotlb *t)
 
 /* Set index: low bits of the page number mixed with the domain, so that two domains using
  * the same IOVAs do not always collide. */
-static unsigned set_of(const struct iotlb *t, uint16_t did, uint64_t vpn)
+static unsigned set_of(const struct iotlb *t, uint16_t did, uint32_t pasid, uint64_t vpn)
 {
-	return (unsigned)((vpn ^ ((uint64_t)did * 0x9e37u)) % t->sets);
+	uint64_t tag = (uint64_t)did * 0x9e37u;
+
+	if (pasid != IOTLB_NO_PASID)
+		tag ^= (uint64_t)pasid * 0x7f4a7c15u;
+	return (unsigned)((vpn ^ tag) % t->sets);
 }
 
 bool iotlb_lookup(struct iotlb *t, uint16_t did, uint64_t iova, struct iotlb_hit *hit)
 {
+	return iotlb_lookup_pasid(t, did, IOTLB_NO_PASID, iova, hit);
+}
+
+bool iotlb_lookup_pasid(struct iotlb *t, uint16_t did, uint32_t pasid, uint64_t iova,
+			struct iotlb_hit *hit)
+{
 	t->st.lookups++;
 	for (unsigned s = 0; s < 3; s++) {
 		uint64_t vpn = iova >> shifts[s];
-		struct entry *set = &t->e[(size_t)set_of(t, did, vpn) * t->cfg.ways];
+		struct entry *set = &t->e[(size_t)set_of(t, did, pasid, vpn) * t->cfg.ways];
 
 		for (unsigned w = 0; w < t->cfg.ways; w++) {
 			struct entry *e = &set[w];
 
-			if (!e->valid || e->did != did || e->shift != shifts[s] || e->vpn != vpn)
+			if (!e->valid || e->did != did || e->shift != shifts[s] || e->vpn != vpn ||
+			    e->pasid != pasid)
 				continue;
 			if (t->cfg.repl == IOTLB_LRU)
 				e->stamp = ++t->clock;
 			hit->hpa = e->hpa_page + (iova & ((1ull << e->shift) - 1));
 			hit->page_shift = e->shift;
 			hit->perm = e->perm;
+			hit->kind = e->kind;
 			t->st.hits++;
 			return true;
 		}
@@ -92,14 +106,21 @@ bool iotlb_lookup(struct iotlb *t, uint16_t did, uint64_t iova, struct iotlb_hit
 void iotlb_insert(struct iotlb *t, uint16_t did, uint64_t iova, unsigned page_shift,
 		  uint64_t hpa_page, unsigned perm)
 {
+	iotlb_insert_pasid(t, did, IOTLB_NO_PASID, IOTLB_KIND_SL, iova, page_shift, hpa_page, perm);
+}
+
+void iotlb_insert_pasid(struct iotlb *t, uint16_t did, uint32_t pasid, unsigned kind,
+			uint64_t iova, unsigned page_shift, uint64_t hpa_page, unsigned perm)
+{
 	uint64_t vpn = iova >> page_shift;
-	struct entry *set = &t->e[(size_t)set_of(t, did, vpn) * t->cfg.ways];
+	struct entry *set = &t->e[(size_t)set_of(t, did, pasid, vpn) * t->cfg.ways];
 	struct entry *victim = NULL;
 
 	for (unsigned w = 0; w < t->cfg.ways; w++) {
 		struct entry *e = &set[w];
 
-		if (e->valid && e->did == did && e->shift == page_shift && e->vpn == vpn) {
+		if (e->valid && e->did == did && e->shift == page_shift && e->vpn == vpn &&
+		    e->pasid == pasid) {
 			victim = e; /* refresh in place */
 			break;
 		}
@@ -123,50 +144,59 @@ void iotlb_insert(struct iotlb *t, uint16_t did, uint64_t iova, unsigned page_sh
 	victim->shift = (uint8_t)page_shift;
 	victim->hpa_page = hpa_page & ~((1ull << page_shift) - 1);
 	victim->perm = (uint8_t)perm;
+	victim->pasid = pasid;
+	victim->kind = (uint8_t)kind;
 	victim->stamp = ++t->clock;
 	t->st.inserts++;
 }
 
-void iotlb_flush_all(struct iotlb *t)
+void iotlb_flush(struct iotlb *t, const struct iotlb_filter *f)
 {
-	t->st.invalidations++;
-	for (unsigned i = 0; i < t->cfg.entries; i++) {
-		if (t->e[i].valid)
-			t->st.inval_entries++;
-		t->e[i].valid = false;
-	}
-}
-
-void iotlb_flush_domain(struct iotlb *t, uint16_t did)
-{
-	t->st.invalidations++;
-	for (unsigned i = 0; i < t->cfg.entries; i++) {
-		if (t->e[i].valid && t->e[i].did == did) {
-			t->e[i].valid = false;
-			t->st.inval_entries++;
-		}
-	}
-}
-
-void iotlb_flush_range(struct iotlb *t, uint16_t did, uint64_t addr, unsigned am)
-{
-	uint64_t size = 1ull << (12 + am);
-	uint64_t lo = addr & ~(size - 1), hi = lo + size;
+	uint64_t size = 1ull << (12 + (f->am > 51 ? 51 : f->am));
+	uint64_t lo = f->addr & ~(size - 1), hi = lo + size;
 
 	t->st.invalidations++;
 	for (unsigned i = 0; i < t->cfg.entries; i++) {
 		struct entry *e = &t->e[i];
-		uint64_t elo, ehi;
 
-		if (!e->valid || e->did != did)
+		if (!e->valid || (!f->any_did && e->did != f->did) ||
+		    (!f->any_pasid && e->pasid != f->pasid) || !(e->kind & f->kinds))
 			continue;
-		elo = e->vpn << e->shift;
-		ehi = elo + (1ull << e->shift);
-		if (elo < hi && lo < ehi) {
-			e->valid = false;
-			t->st.inval_entries++;
+		if (f->range) {
+			uint64_t elo = e->vpn << e->shift, ehi = elo + (1ull << e->shift);
+
+			if (!(elo < hi && lo < ehi))
+				continue;
 		}
+		e->valid = false;
+		t->st.inval_entries++;
 	}
+}
+
+void iotlb_flush_all(struct iotlb *t)
+{
+	struct iotlb_filter f = {.any_did = true, .any_pasid = true, .kinds = IOTLB_KIND_ALL};
+
+	iotlb_flush(t, &f);
+}
+
+void iotlb_flush_domain(struct iotlb *t, uint16_t did)
+{
+	struct iotlb_filter f = {.did = did, .any_pasid = true, .kinds = IOTLB_KIND_ALL};
+
+	iotlb_flush(t, &f);
+}
+
+void iotlb_flush_range(struct iotlb *t, uint16_t did, uint64_t addr, unsigned am)
+{
+	struct iotlb_filter f = {.did = did,
+				 .any_pasid = true,
+				 .kinds = IOTLB_KIND_ALL,
+				 .range = true,
+				 .addr = addr,
+				 .am = am};
+
+	iotlb_flush(t, &f);
 }
 
 unsigned iotlb_valid_entries(const struct iotlb *t)

@@ -2,7 +2,8 @@
 /*
  * VT-d register set (VT-d 3.x §10.4, §11.4): reset values and masks as data, commands through
  * GCMD with their status in GSTS after the unit's command latency (§10.4.4-10.4.5: software
- * polls), register-based invalidation (§6.5.1), fault recording and fault events (§7.3).
+ * polls), register-based invalidation (§6.5.1), fault recording in the FRCD registers or the
+ * advanced fault log, and fault events (§7.3-7.4, §11.4.9).
  */
 #include "models/iommu/vtd_internal.h"
 #include "models/mem/mem.h"
@@ -14,17 +15,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-static unsigned sagaw_bits(const struct vtd_cfg *c)
-{
-	return c->sagaw & 0x1f;
-}
+#define IVA_OFF	  (PTSIM_VTD_IRO * 16u)
+#define IOTLB_OFF (PTSIM_VTD_IRO * 16u + 8u)
 
 static uint64_t make_cap(const struct vtd_cfg *c)
 {
 	uint64_t cap = 0;
 
 	cap |= c->nd & 7;
-	cap |= (uint64_t)sagaw_bits(c) << 8;
+	if (c->afl)
+		cap |= CAP_AFL;
+	if (c->rwbf)
+		cap |= CAP_RWBF;
+	if (c->caching_mode)
+		cap |= CAP_CM;
+	cap |= (uint64_t)(c->sagaw & 0x1f) << 8;
 	cap |= (uint64_t)((c->mgaw - 1) & 0x3f) << 16;
 	cap |= (uint64_t)PTSIM_VTD_FRO << 24;
 	cap |= (uint64_t)((c->sp_2m ? 1 : 0) | (c->sp_1g ? 2 : 0)) << 34;
@@ -32,10 +37,12 @@ static uint64_t make_cap(const struct vtd_cfg *c)
 	cap |= (uint64_t)((c->nfr - 1) & 0xff) << 40;
 	cap |= (uint64_t)9 << 48; /* MAMV: page-selective invalidation of up to 2^9 pages */
 	cap |= CAP_DWD | CAP_DRD;
-	if (c->caching_mode)
-		cap |= CAP_CM;
+	if (c->scalable && c->first_level && c->fl_1g)
+		cap |= CAP_FL1GP;
 	if (c->posted_interrupts)
 		cap |= CAP_PI;
+	if (c->scalable && c->first_level && c->fl_5level)
+		cap |= CAP_FL5LP;
 	return cap;
 }
 
@@ -47,14 +54,34 @@ static uint64_t make_ecap(const struct vtd_cfg *c)
 		e |= ECAP_C;
 	if (c->qi)
 		e |= ECAP_QI;
+	if (c->device_tlb)
+		e |= ECAP_DT;
 	if (c->ir)
 		e |= ECAP_IR;
 	if (c->eim)
 		e |= ECAP_EIM;
 	if (c->pt)
 		e |= ECAP_PT;
+	if (c->snoop_control)
+		e |= ECAP_SC;
 	e |= (uint64_t)PTSIM_VTD_IRO << 8;
 	e |= (uint64_t)0xf << 20; /* MHMV: handle mask up to 15 */
+	if (c->nested)
+		e |= ECAP_NEST;
+	if (c->pasid_bits) {
+		e |= ECAP_PASID;
+		e |= (uint64_t)((c->pasid_bits - 1) & 0x1f) << 35;
+	}
+	if (c->scalable) {
+		e |= ECAP_SMTS | ECAP_RPS;
+		if (c->coherent)
+			e |= ECAP_SMPWC;
+		if (c->second_level)
+			e |= ECAP_SLTS;
+		if (c->first_level)
+			e |= ECAP_FLTS;
+		e |= ECAP_SRS; /* supervisor requests (SRE in PASID entries) */
+	}
 	return e;
 }
 
@@ -63,43 +90,79 @@ static uint32_t frcd_off(unsigned i)
 	return PTSIM_VTD_FRO * 16u + 16u * i;
 }
 
+/* §11.4: every register the unit implements, with its reset value and masks. What the
+ * configuration does not support reads as zero and ignores writes (reserved). */
 static void define_regs(struct vtd *v)
 {
+	const struct vtd_cfg *c = &v->cfg;
 	struct regs *r = &v->r;
-	const uint32_t ivaoff = PTSIM_VTD_IRO * 16u;
+	uint64_t rta_rw = DMA_RTADDR_RTA_MASK | (c->scalable ? DMA_RTADDR_TTM_MASK : 0);
 
 	regs_define(r, DMAR_VER_REG, 4, 0x10, 0, 0, 0);
 	regs_define(r, DMAR_CAP_REG, 8, v->cap, 0, 0, 0);
 	regs_define(r, DMAR_ECAP_REG, 8, v->ecap, 0, 0, 0);
 	regs_define(r, DMAR_GCMD_REG, 4, 0, 0xff800000u, 0, 0xffffffffu);
 	regs_define(r, DMAR_GSTS_REG, 4, 0, 0, 0, 0);
-	regs_define(r, DMAR_RTADDR_REG, 8, 0, ~0x3ffull, 0, 0);
-	regs_define(r, DMAR_CCMD_REG, 8, 0, DMA_CCMD_ICC | (3ull << DMA_CCMD_CIRG_SHIFT) |
-					       (3ull << 32) | 0xffffffffull, 0, 0);
+	regs_define(r, DMAR_RTADDR_REG, 8, 0, rta_rw, 0, 0);
+	regs_define(r, DMAR_CCMD_REG, 8, 0,
+		    DMA_CCMD_ICC | (3ull << DMA_CCMD_CIRG_SHIFT) | (3ull << 32) | 0xffffffffull, 0,
+		    0);
 	regs_define(r, DMAR_FSTS_REG, 4, 0, 0,
-		    DMA_FSTS_PFO | DMA_FSTS_IQE | DMA_FSTS_ICE | DMA_FSTS_ITE, 0);
+		    DMA_FSTS_PFO | DMA_FSTS_IQE | DMA_FSTS_ICE | DMA_FSTS_ITE |
+			(c->afl ? DMA_FSTS_AFO | DMA_FSTS_APF : 0),
+		    0);
 	regs_define(r, DMAR_FECTL_REG, 4, DMA_FECTL_IM, DMA_FECTL_IM, 0, 0);
 	regs_define(r, DMAR_FEDATA_REG, 4, 0, 0xffff, 0, 0);
 	regs_define(r, DMAR_FEADDR_REG, 4, 0, 0xfffffffcu, 0, 0);
-	regs_define(r, DMAR_FEUADDR_REG, 4, 0, 0xffffffffu, 0, 0);
-	regs_define(r, DMAR_IQH_REG, 8, 0, 0, 0, 0);
-	regs_define(r, DMAR_IQT_REG, 8, 0, DMA_IQ_MASK, 0, 0);
-	regs_define(r, DMAR_IQA_REG, 8, 0, DMA_IQA_BASE | DMA_IQA_DW | 0x7, 0, 0);
-	regs_define(r, DMAR_ICS_REG, 4, 0, 0, DMA_ICS_IWC, 0);
-	regs_define(r, DMAR_IECTL_REG, 4, DMA_IECTL_IM, DMA_IECTL_IM, 0, 0);
-	regs_define(r, DMAR_IEDATA_REG, 4, 0, 0xffff, 0, 0);
-	regs_define(r, DMAR_IEADDR_REG, 4, 0, 0xfffffffcu, 0, 0);
-	regs_define(r, DMAR_IEUADDR_REG, 4, 0, 0xffffffffu, 0, 0);
-	regs_define(r, DMAR_IRTA_REG, 8, 0, DMA_IRTA_BASE | DMA_IRTA_EIME | 0xf, 0, 0);
-	regs_define(r, ivaoff, 8, 0, ~0xf80ull, 0, 0);
-	regs_define(r, ivaoff + 8, 8, 0,
+	regs_define(r, DMAR_FEUADDR_REG, 4, 0, c->eim ? 0xffffffffu : 0, 0, 0);
+	regs_define(r, DMAR_AFLOG_REG, 8, 0, c->afl ? DMA_AFLOG_FLA | (7ull << 9) : 0, 0, 0);
+	/* CAP.PLMR and PHMR are clear: no protected memory regions, PMEN reads 0. */
+	regs_define(r, DMAR_PMEN_REG, 4, 0, 0, 0, 0);
+	if (c->qi) {
+		regs_define(r, DMAR_IQH_REG, 8, 0, 0, 0, 0);
+		regs_define(r, DMAR_IQT_REG, 8, 0, DMA_IQ_MASK, 0, 0);
+		regs_define(r, DMAR_IQA_REG, 8, 0,
+			    DMA_IQA_BASE | (c->scalable ? DMA_IQA_DW : 0) | 0x7, 0, 0);
+		regs_define(r, DMAR_ICS_REG, 4, 0, 0, DMA_ICS_IWC, 0);
+		regs_define(r, DMAR_IECTL_REG, 4, DMA_IECTL_IM, DMA_IECTL_IM, 0, 0);
+		regs_define(r, DMAR_IEDATA_REG, 4, 0, 0xffff, 0, 0);
+		regs_define(r, DMAR_IEADDR_REG, 4, 0, 0xfffffffcu, 0, 0);
+		regs_define(r, DMAR_IEUADDR_REG, 4, 0, c->eim ? 0xffffffffu : 0, 0, 0);
+		regs_define(r, DMAR_IQER_REG, 8, 0, 0, 0, 0);
+	}
+	if (c->ir)
+		regs_define(r, DMAR_IRTA_REG, 8, 0,
+			    DMA_IRTA_BASE | (c->eim ? DMA_IRTA_EIME : 0) | 0xf, 0, 0);
+	regs_define(r, IVA_OFF, 8, 0, ~0xf80ull, 0, 0);
+	regs_define(r, IOTLB_OFF, 8, 0,
 		    DMA_TLB_IVT | (3ull << DMA_TLB_IIRG_SHIFT) | DMA_TLB_DR | DMA_TLB_DW |
-			    (0xffffull << 32),
+			(0xffffull << 32),
 		    0, 0);
-	for (unsigned i = 0; i < v->cfg.nfr; i++) {
+	for (unsigned i = 0; i < c->nfr; i++) {
 		regs_define(r, frcd_off(i), 8, 0, 0, 0, 0);
 		regs_define(r, frcd_off(i) + 8, 8, 0, 0, DMA_FRCD_HI_F, 0);
 	}
+}
+
+static int check_cfg(const struct vtd_cfg *c)
+{
+	/* The fault records must end before the IOTLB registers (FRO and IRO are fixed here). */
+	if (!c->nfr || PTSIM_VTD_FRO * 16u + 16u * c->nfr > PTSIM_VTD_IRO * 16u)
+		return -EINVAL;
+	if (!c->ctx_entries || !c->iec_entries || !(c->sagaw & 0x0e) || c->mgaw < 39 ||
+	    c->mgaw > 57)
+		return -EINVAL;
+	/* Scalable mode needs 256-bit invalidation descriptors (§6.5.2); nesting needs both
+	 * levels; PASIDs are at most 20 bits. */
+	if (c->scalable && (!c->qi || (!c->first_level && !c->second_level)))
+		return -EINVAL;
+	if (!c->scalable && (c->first_level || c->second_level || c->nested))
+		return -EINVAL;
+	if (c->nested && (!c->first_level || !c->second_level))
+		return -EINVAL;
+	if (c->pasid_bits > 20)
+		return -EINVAL;
+	return 0;
 }
 
 int vtd_create(const struct vtd_cfg *cfg, struct mem *mem, struct vtd **out)
@@ -107,11 +170,10 @@ int vtd_create(const struct vtd_cfg *cfg, struct mem *mem, struct vtd **out)
 	struct vtd *v;
 	int rc;
 
-	/* The fault records must end before the IOTLB registers (FRO and IRO are fixed here). */
-	if (!cfg->nfr || PTSIM_VTD_FRO * 16u + 16u * cfg->nfr > PTSIM_VTD_IRO * 16u ||
-	    !cfg->ctx_entries || !cfg->iec_entries || !(cfg->sagaw & 0x0e) || cfg->mgaw < 39 ||
-	    cfg->mgaw > 57)
-		return -EINVAL;
+	*out = NULL;
+	rc = check_cfg(cfg);
+	if (rc)
+		return rc;
 	v = calloc(1, sizeof(*v));
 	if (!v)
 		return -ENOMEM;
@@ -127,13 +189,24 @@ int vtd_create(const struct vtd_cfg *cfg, struct mem *mem, struct vtd **out)
 	if (rc)
 		goto fail;
 	rc = iotlb_create(&cfg->iotlb, v->rng, &v->iotlb);
+	if (!rc)
+		rc = vtd__cache_init(&v->ctx, cfg->ctx_entries, cfg->ctx_entries);
+	if (!rc)
+		rc = vtd__cache_init(&v->pasid, cfg->scalable ? cfg->pasid_cache_entries : 0,
+				     cfg->pasid_cache_entries);
+	if (!rc)
+		rc = vtd__cache_init(&v->iec, cfg->iec_entries, cfg->iec_entries);
+	for (unsigned l = 2; !rc && l < VTD_PSC_LEVELS; l++)
+		rc = vtd__cache_init(&v->psc[l], cfg->psc_entries[l],
+				     cfg->psc_entries[l] > 4 ? 4 : cfg->psc_entries[l]);
 	if (rc)
 		goto fail;
-	v->ctx = calloc(cfg->ctx_entries, sizeof(*v->ctx));
-	v->iec = calloc(cfg->iec_entries, sizeof(*v->iec));
-	if (!v->ctx || !v->iec) {
-		rc = -ENOMEM;
-		goto fail;
+	if (cfg->walkers) {
+		v->walker_busy = calloc(cfg->walkers, sizeof(*v->walker_busy));
+		if (!v->walker_busy) {
+			rc = -ENOMEM;
+			goto fail;
+		}
 	}
 	*out = v;
 	return 0;
@@ -149,8 +222,12 @@ void vtd_destroy(struct vtd *v)
 	iotlb_destroy(v->iotlb);
 	sim_rng_destroy(v->rng);
 	sim_event_destroy(v->qi_wake);
-	free(v->ctx);
-	free(v->iec);
+	vtd__cache_free(&v->ctx);
+	vtd__cache_free(&v->pasid);
+	vtd__cache_free(&v->iec);
+	for (unsigned l = 0; l < VTD_PSC_LEVELS; l++)
+		vtd__cache_free(&v->psc[l]);
+	free(v->walker_busy);
 	regs_free(&v->r);
 	free(v);
 }
@@ -170,6 +247,187 @@ uint32_t vtd__gsts(const struct vtd *v)
 	return (uint32_t)regs_get(&v->r, DMAR_GSTS_REG, 4);
 }
 
+bool vtd__scalable(const struct vtd *v)
+{
+	return ((v->rta & DMA_RTADDR_TTM_MASK) >> DMA_RTADDR_TTM_SHIFT) == DMA_TTM_SCALABLE;
+}
+
+/* ---- invalidation (§6.5): what each granularity selects ---- */
+
+struct sel {
+	int gran;
+	uint16_t did, sid, sid_mask;
+	uint32_t pasid;
+	bool range;
+	uint64_t lo, hi;
+	unsigned kinds; /* PSC: VTD_PSC_SL / VTD_PSC_FL bits; 4: FL entries of nested walks */
+};
+
+static bool ctx_match(const struct vtd_centry *e, const void *arg)
+{
+	const struct sel *s = arg;
+
+	switch (s->gran) {
+	case QI_GRAN_GLOBAL:
+		return true;
+	case QI_GRAN_DOMAIN:
+		return e->did == s->did;
+	case QI_GRAN_DEVICE:
+		return (e->sid & s->sid_mask) == (s->sid & s->sid_mask) &&
+		       (e->did == s->did || e->did == 0xffff);
+	default:
+		return false;
+	}
+}
+
+void vtd__ctx_flush(struct vtd *v, int gran, uint16_t did, uint16_t sid, unsigned fm)
+{
+	/* §6.5.1.1: device-selective with a function mask ignores the low FM bits of the
+	 * function number (FM 1: bit 2, 2: bits 2:1, 3: bits 2:0). */
+	static const uint16_t masks[4] = {0xffff, 0xfffb, 0xfff9, 0xfff8};
+	struct sel s = {.gran = gran, .did = did, .sid = sid, .sid_mask = masks[fm & 3]};
+
+	v->st.inv_ctx++;
+	vtd__cache_flush(&v->ctx, ctx_match, &s);
+}
+
+static bool psc_match(const struct vtd_centry *e, const void *arg)
+{
+	const struct sel *s = arg;
+	unsigned kind = (unsigned)e->k1 & 7;
+
+	if (!(kind & s->kinds))
+		return false;
+	if (s->gran == QI_GRAN_GLOBAL)
+		return true;
+	if (e->did != s->did)
+		return false;
+	if (kind != VTD_PSC_SL && s->pasid != IOTLB_NO_PASID && e->pasid != s->pasid)
+		return false;
+	return !s->range || (e->base < s->hi && s->lo < e->base + e->span);
+}
+
+static void psc_flush(struct vtd *v, const struct sel *s)
+{
+	for (unsigned l = 2; l < VTD_PSC_LEVELS; l++)
+		if (v->psc[l].entries)
+			vtd__cache_flush(&v->psc[l], psc_match, s);
+}
+
+/* IOTLB invalidation (§6.5.1.2 registers, §6.5.2.3 descriptor): global, domain-selective or
+ * page-selective-within-domain (2^am aligned pages at addr). In scalable mode it covers
+ * second-level and nested translations; first-level-only ones need the PASID-based form
+ * (§6.5.2.4). Paging-structure caches go too, unless IH says only leaves changed. */
+void vtd__iotlb_flush(struct vtd *v, int gran, uint16_t did, uint64_t addr, unsigned am, bool ih)
+{
+	unsigned kinds = vtd__scalable(v) ? IOTLB_KIND_SL | IOTLB_KIND_NESTED : IOTLB_KIND_ALL;
+	struct iotlb_filter f = {.did = did, .any_pasid = true, .kinds = kinds};
+	struct sel s = {.gran = gran, .did = did, .pasid = IOTLB_NO_PASID, .kinds = VTD_PSC_SL | 4};
+
+	if (gran == QI_GRAN_GLOBAL) {
+		f.any_did = true;
+		f.kinds = IOTLB_KIND_ALL;
+		s.kinds = VTD_PSC_SL | VTD_PSC_FL | 4;
+		v->st.inv_iotlb_global++;
+		iotlb_flush(v->iotlb, &f);
+		psc_flush(v, &s);
+		return;
+	}
+	if (gran == QI_GRAN_DOMAIN) {
+		v->st.inv_iotlb_domain++;
+		iotlb_flush(v->iotlb, &f);
+		psc_flush(v, &s);
+		return;
+	}
+	v->st.inv_iotlb_page++;
+	/* Second-level entries in the range; nested entries are tagged by the first-level input
+	 * address, which a second-level address cannot select: all of the domain's go. */
+	f.kinds = IOTLB_KIND_SL;
+	f.range = true;
+	f.addr = addr;
+	f.am = am;
+	iotlb_flush(v->iotlb, &f);
+	if (kinds & IOTLB_KIND_NESTED) {
+		struct iotlb_filter n = {.did = did, .any_pasid = true, .kinds = IOTLB_KIND_NESTED};
+
+		iotlb_flush(v->iotlb, &n);
+	}
+	if (!ih) {
+		uint64_t size = 1ull << (12 + am);
+
+		s.range = true;
+		s.lo = addr & ~(size - 1);
+		s.hi = s.lo + size;
+		s.kinds = VTD_PSC_SL;
+		psc_flush(v, &s);
+		s.range = false;
+		s.kinds = 4;
+		psc_flush(v, &s);
+	}
+}
+
+/* PASID-based IOTLB invalidation (§6.5.2.4): first-level and nested translations of one
+ * PASID in a domain, all of them or a page range. */
+void vtd__piotlb_flush(struct vtd *v, int gran, uint16_t did, uint32_t pasid, uint64_t addr,
+		       unsigned am, bool ih)
+{
+	struct iotlb_filter f = {
+	    .did = did, .pasid = pasid, .kinds = IOTLB_KIND_FL | IOTLB_KIND_NESTED};
+	struct sel s = {
+	    .gran = QI_GRAN_DOMAIN, .did = did, .pasid = pasid, .kinds = VTD_PSC_FL | 4};
+
+	v->st.inv_piotlb++;
+	if (gran == QI_GRAN_PSI_PASID) {
+		uint64_t size = 1ull << (12 + am);
+
+		f.range = true;
+		f.addr = addr;
+		f.am = am;
+		s.range = true;
+		s.lo = addr & ~(size - 1);
+		s.hi = s.lo + size;
+	}
+	iotlb_flush(v->iotlb, &f);
+	if (gran != QI_GRAN_PSI_PASID || !ih)
+		psc_flush(v, &s);
+}
+
+static bool pasid_match(const struct vtd_centry *e, const void *arg)
+{
+	const struct sel *s = arg;
+
+	if (s->gran == QI_PC_GLOBAL)
+		return true;
+	if (e->did != s->did)
+		return false;
+	return s->gran == QI_PC_ALL_PASIDS || e->pasid == s->pasid;
+}
+
+/* PASID-cache invalidation (§6.5.2.2): a domain's entries, one PASID's, or all. */
+void vtd__pasid_cache_flush(struct vtd *v, int gran, uint16_t did, uint32_t pasid)
+{
+	struct sel s = {.gran = gran, .did = did, .pasid = pasid};
+
+	v->st.inv_pasid_cache++;
+	vtd__cache_flush(&v->pasid, pasid_match, &s);
+}
+
+static bool iec_match(const struct vtd_centry *e, const void *arg)
+{
+	const uint32_t *im = arg;
+
+	return (e->k0 & im[1]) == (im[0] & im[1]);
+}
+
+/* Interrupt entry cache (§6.5.2.7): global, or 2^im entries from an aligned index. */
+void vtd__iec_flush(struct vtd *v, bool global, uint32_t index, unsigned im)
+{
+	uint32_t arg[2] = {index, ~((1u << (im > 16 ? 16 : im)) - 1)};
+
+	v->st.inv_iec++;
+	vtd__cache_flush(&v->iec, global ? NULL : iec_match, arg);
+}
+
 /* ---- pending command completions ---- */
 
 static void schedule(struct vtd *v, uint64_t t, enum vtd_pending_kind kind, uint64_t arg)
@@ -184,45 +442,19 @@ static void schedule(struct vtd *v, uint64_t t, enum vtd_pending_kind kind, uint
 	v->npending++;
 }
 
-void vtd__ctx_flush(struct vtd *v, int gran, uint16_t did, uint16_t sid, unsigned fm)
-{
-	/* §6.5.1.1: device-selective with a function mask ignores the low fm bits of devfn. */
-	uint16_t mask = (uint16_t)~((1u << (fm > 3 ? 3 : fm)) - 1);
-
-	if (fm == 3)
-		mask = 0xfff8;
-	for (unsigned i = 0; i < v->cfg.ctx_entries; i++) {
-		struct ctx_entry *c = &v->ctx[i];
-
-		if (!c->valid)
-			continue;
-		if (gran == QI_GRAN_GLOBAL ||
-		    (gran == QI_GRAN_DOMAIN && VTD_CTX_HI_DID(c->hi) == did) ||
-		    (gran == QI_GRAN_DEVICE && (c->sid & mask) == (sid & mask) &&
-		     VTD_CTX_HI_DID(c->hi) == did))
-			c->valid = false;
-	}
-}
-
-void vtd__iec_flush(struct vtd *v, bool global, uint32_t index, unsigned im)
-{
-	uint32_t mask = ~((1u << im) - 1);
-
-	v->st.inv_iec++;
-	for (unsigned i = 0; i < v->cfg.iec_entries; i++)
-		if (v->iec[i].valid && (global || (v->iec[i].index & mask) == (index & mask)))
-			v->iec[i].valid = false;
-}
-
 static void do_pending(struct vtd *v, const struct vtd_pending *p)
 {
-	const uint32_t ivaoff = PTSIM_VTD_IRO * 16u;
-
 	switch (p->kind) {
 	case VTD_P_GSTS: {
-		uint32_t g = vtd__gsts(v);
+		uint32_t g = (vtd__gsts(v) & ~DMA_GCMD_PERSIST) | (uint32_t)p->arg;
 
-		regs_set(&v->r, DMAR_GSTS_REG, 4, (g & ~DMA_GCMD_PERSIST) | (uint32_t)p->arg);
+		if ((g & DMA_GSTS_AFLS) && !(vtd__gsts(v) & DMA_GSTS_AFLS))
+			v->flog_next = 0;
+		regs_set(&v->r, DMAR_GSTS_REG, 4, g);
+		/* §7.3.1: the internal fault-record index resets when both DMA and interrupt
+		 * remapping are off. */
+		if (!(g & (DMA_GSTS_TES | DMA_GSTS_IRES)))
+			v->frcd_next = 0;
 		break;
 	}
 	case VTD_P_LATCH_RTA:
@@ -233,15 +465,26 @@ static void do_pending(struct vtd *v, const struct vtd_pending *p)
 		v->irta = regs_get(&v->r, DMAR_IRTA_REG, 8);
 		regs_set_bits(&v->r, DMAR_GSTS_REG, 4, DMA_GSTS_IRTPS);
 		break;
+	case VTD_P_LATCH_FLOG:
+		v->flog = regs_get(&v->r, DMAR_AFLOG_REG, 8);
+		v->flog_next = 0;
+		regs_set_bits(&v->r, DMAR_GSTS_REG, 4, DMA_GSTS_FLS);
+		break;
+	case VTD_P_WBF:
+		v->st.wbf++;
+		regs_clear_bits(&v->r, DMAR_GSTS_REG, 4, DMA_GSTS_WBFS);
+		break;
 	case VTD_P_CCMD: {
 		unsigned gran = (unsigned)(p->arg >> DMA_CCMD_CIRG_SHIFT) & 3;
+		uint64_t c;
 
-		vtd__ctx_flush(v, (int)gran, (uint16_t)DMA_CCMD_DID(p->arg),
-			       (uint16_t)DMA_CCMD_SID(p->arg), (unsigned)DMA_CCMD_FM(p->arg));
+		if (gran)
+			vtd__ctx_flush(v, (int)gran, (uint16_t)DMA_CCMD_DID(p->arg),
+				       (uint16_t)DMA_CCMD_SID(p->arg),
+				       (unsigned)DMA_CCMD_FM(p->arg));
 		v->st.reg_inv_ctx++;
-		v->st.inv_ctx++;
-		/* ICC clears; CAIG reports the granularity performed. */
-		uint64_t c = regs_get(&v->r, DMAR_CCMD_REG, 8);
+		/* ICC clears; CAIG reports the granularity performed (0: request refused). */
+		c = regs_get(&v->r, DMAR_CCMD_REG, 8);
 		c &= ~(DMA_CCMD_ICC | (3ull << DMA_CCMD_CAIG_SHIFT));
 		c |= (uint64_t)gran << DMA_CCMD_CAIG_SHIFT;
 		regs_set(&v->r, DMAR_CCMD_REG, 8, c);
@@ -249,24 +492,20 @@ static void do_pending(struct vtd *v, const struct vtd_pending *p)
 	}
 	case VTD_P_IOTLB: {
 		unsigned gran = (unsigned)(p->arg >> DMA_TLB_IIRG_SHIFT) & 3;
-		uint16_t did = (uint16_t)DMA_TLB_DID(p->arg);
-		uint64_t iva = regs_get(&v->r, ivaoff, 8);
+		uint64_t iva = regs_get(&v->r, IVA_OFF, 8);
+		uint64_t c;
 
-		if (gran == QI_GRAN_GLOBAL) {
-			iotlb_flush_all(v->iotlb);
-			v->st.inv_iotlb_global++;
-		} else if (gran == QI_GRAN_DOMAIN) {
-			iotlb_flush_domain(v->iotlb, did);
-			v->st.inv_iotlb_domain++;
-		} else if (gran == QI_GRAN_DEVICE) {
-			iotlb_flush_range(v->iotlb, did, iva & ~0xfffull, (unsigned)DMA_IVA_AM(iva));
-			v->st.inv_iotlb_page++;
-		}
+		if (gran == QI_GRAN_DEVICE && DMA_IVA_AM(iva) > CAP_MAMV(v->cap))
+			gran = 0; /* beyond MAMV: refused, IAIG 0 */
+		if (gran)
+			vtd__iotlb_flush(v, (int)gran, (uint16_t)DMA_TLB_DID(p->arg),
+					 iva & ~0xfffull, (unsigned)DMA_IVA_AM(iva),
+					 iva & DMA_IVA_IH);
 		v->st.reg_inv_iotlb++;
-		uint64_t c = regs_get(&v->r, ivaoff + 8, 8);
+		c = regs_get(&v->r, IOTLB_OFF, 8);
 		c &= ~(DMA_TLB_IVT | (3ull << DMA_TLB_IAIG_SHIFT));
 		c |= (uint64_t)gran << DMA_TLB_IAIG_SHIFT;
-		regs_set(&v->r, ivaoff + 8, 8, c);
+		regs_set(&v->r, IOTLB_OFF, 8, c);
 		break;
 	}
 	}
@@ -292,6 +531,7 @@ void vtd__sync(struct vtd *v, uint64_t t)
 
 /* ---- events ---- */
 
+/* §11.4.9.2-4: an interrupt condition sets IP; the message goes unless IM holds it. */
 void vtd__raise_event(struct vtd *v, uint32_t ctl_reg, uint32_t data_reg, uint32_t addr_reg,
 		      uint64_t t)
 {
@@ -306,10 +546,26 @@ void vtd__raise_event(struct vtd *v, uint32_t ctl_reg, uint32_t data_reg, uint32
 	uint32_t addr = (uint32_t)regs_get(&v->r, addr_reg, 4);
 	uint32_t data = (uint32_t)regs_get(&v->r, data_reg, 4);
 
-	v->st.fault_events++;
+	if (ctl_reg == DMAR_FECTL_REG)
+		v->st.fault_events++;
 	if (v->hooks.deliver)
 		v->hooks.deliver(v->hooks.ctx, MSI_ADDR_DEST(addr), (uint8_t)MSI_DATA_VECTOR(data),
 				 false, t);
+}
+
+static void fault_event(struct vtd *v, uint64_t t)
+{
+	vtd__raise_event(v, DMAR_FECTL_REG, DMAR_FEDATA_REG, DMAR_FEADDR_REG, t);
+}
+
+void vtd__fault_status(struct vtd *v, uint32_t bits, uint64_t t)
+{
+	uint32_t fsts = (uint32_t)regs_get(&v->r, DMAR_FSTS_REG, 4);
+
+	regs_set(&v->r, DMAR_FSTS_REG, 4, fsts | bits);
+	/* Setting a status field while another is set is not a new interrupt condition. */
+	if (!(fsts & DMA_FSTS_EVENTS) && (bits & ~DMA_FSTS_PFO))
+		fault_event(v, t);
 }
 
 static bool any_fault_pending(const struct vtd *v)
@@ -320,28 +576,69 @@ static bool any_fault_pending(const struct vtd *v)
 	return false;
 }
 
-static void update_ppf(struct vtd *v)
+/* After software cleared status: PPF follows the records; with every status field clear, a
+ * pending (masked) event has been serviced and IP clears (§11.4.9.2). */
+static void status_serviced(struct vtd *v)
 {
 	if (any_fault_pending(v))
 		regs_set_bits(&v->r, DMAR_FSTS_REG, 4, DMA_FSTS_PPF);
 	else
 		regs_clear_bits(&v->r, DMAR_FSTS_REG, 4, DMA_FSTS_PPF);
+	if (!(regs_get(&v->r, DMAR_FSTS_REG, 4) & DMA_FSTS_EVENTS))
+		regs_clear_bits(&v->r, DMAR_FECTL_REG, 4, DMA_FECTL_IP);
 }
 
-/* §7.3.1 primary fault logging: one record per fault in the FRCD ring at the internal index; if
- * that slot is still full the fault is lost and PFO is set. FSTS.FRI names the record that set
- * PPF, and only setting PPF is an interrupt condition (§11.4.9 FSTS.FRI, FECTL.IP). */
-void vtd__record_fault(struct vtd *v, uint16_t sid, uint64_t fi, uint8_t reason, bool is_read,
-		       bool fpd, uint64_t t)
+static uint64_t record_hi(const struct vtd_fault *f)
+{
+	uint64_t hi = f->sid | ((uint64_t)f->reason << DMA_FRCD_HI_FR_SHIFT) |
+		      ((uint64_t)(f->at & 3) << DMA_FRCD_HI_AT_SHIFT);
+
+	if (f->read)
+		hi |= DMA_FRCD_HI_T;
+	if (f->t2)
+		hi |= DMA_FRCD_HI_T2;
+	if (f->priv)
+		hi |= DMA_FRCD_HI_PRIV;
+	if (f->pasid_present)
+		hi |= DMA_FRCD_HI_PP | ((uint64_t)(f->pasid & 0xfffff) << DMA_FRCD_HI_PV_SHIFT);
+	return hi;
+}
+
+/* §7.4 (advanced fault logging): records go to the log in memory; APF on the first, AFO
+ * when the log is full. */
+static void log_fault(struct vtd *v, const struct vtd_fault *f, uint64_t t)
+{
+	uint64_t entries = (4096ull << DMA_AFLOG_FLS(v->flog)) / VTD_FLOG_REC_SIZE;
+	uint64_t pa = (v->flog & DMA_AFLOG_FLA) + v->flog_next * VTD_FLOG_REC_SIZE;
+
+	if (v->flog_next >= entries || !v->mem) {
+		v->st.fault_overflows++;
+		vtd__fault_status(v, DMA_FSTS_AFO, t);
+		return;
+	}
+	mem_write64(v->mem, pa, f->fi & DMA_FRCD_LO_FI_MASK);
+	mem_write64(v->mem, pa + 8, record_hi(f));
+	v->flog_next++;
+	if (!(regs_get(&v->r, DMAR_FSTS_REG, 4) & DMA_FSTS_APF))
+		vtd__fault_status(v, DMA_FSTS_APF, t);
+}
+
+/* §7.3.1 primary fault logging: one record per fault in the FRCD ring at the internal index;
+ * if that slot is still full the fault is lost and PFO is set. FSTS.FRI names the record that
+ * set PPF, and setting PPF is an interrupt condition only if no status field was set. */
+void vtd__record_fault(struct vtd *v, const struct vtd_fault *f, uint64_t t)
 {
 	uint32_t fsts;
 	unsigned fri;
 
 	v->st.faults++;
-	if (reason < 0x30)
-		v->st.faults_by_reason[reason]++;
-	if (fpd) {
+	v->st.faults_by_reason[f->reason]++;
+	if (f->fpd) {
 		v->st.faults_unrecorded++;
+		return;
+	}
+	if (vtd__gsts(v) & DMA_GSTS_AFLS) {
+		log_fault(v, f, t);
 		return;
 	}
 	fsts = (uint32_t)regs_get(&v->r, DMAR_FSTS_REG, 4);
@@ -351,20 +648,18 @@ void vtd__record_fault(struct vtd *v, uint16_t sid, uint64_t fi, uint8_t reason,
 	}
 	fri = v->frcd_next;
 	if (regs_get(&v->r, frcd_off(fri) + 8, 8) & DMA_FRCD_HI_F) {
-		regs_set_bits(&v->r, DMAR_FSTS_REG, 4, DMA_FSTS_PFO);
 		v->st.fault_overflows++;
+		vtd__fault_status(v, DMA_FSTS_PFO, t);
 		return;
 	}
-	regs_set(&v->r, frcd_off(fri), 8, fi & DMA_FRCD_LO_FI_MASK);
-	regs_set(&v->r, frcd_off(fri) + 8, 8,
-		 DMA_FRCD_HI_F | (is_read ? DMA_FRCD_HI_T : 0) |
-			 ((uint64_t)reason << DMA_FRCD_HI_FR_SHIFT) | sid);
+	regs_set(&v->r, frcd_off(fri), 8, f->fi & DMA_FRCD_LO_FI_MASK);
+	regs_set(&v->r, frcd_off(fri) + 8, 8, DMA_FRCD_HI_F | record_hi(f));
 	v->frcd_next = (fri + 1) % v->cfg.nfr;
 	if (fsts & DMA_FSTS_PPF)
 		return;
-	fsts = (fsts & ~(0xffu << DMA_FSTS_FRI_SHIFT)) | (fri << DMA_FSTS_FRI_SHIFT) | DMA_FSTS_PPF;
-	regs_set(&v->r, DMAR_FSTS_REG, 4, fsts);
-	vtd__raise_event(v, DMAR_FECTL_REG, DMAR_FEDATA_REG, DMAR_FEADDR_REG, t);
+	regs_set(&v->r, DMAR_FSTS_REG, 4,
+		 (fsts & ~(0xffu << DMA_FSTS_FRI_SHIFT)) | (fri << DMA_FSTS_FRI_SHIFT));
+	vtd__fault_status(v, DMA_FSTS_PPF, t);
 }
 
 /* ---- register interface ---- */
@@ -381,14 +676,18 @@ uint64_t vtd_reg_read(void *vp, uint64_t off, unsigned size, uint64_t t)
 
 static void gcmd_write(struct vtd *v, uint32_t cmd, uint64_t t)
 {
+	const struct vtd_cfg *c = &v->cfg;
 	uint32_t sts = vtd__gsts(v);
 	uint32_t persist = cmd & DMA_GCMD_PERSIST;
-	uint64_t done = t + v->cfg.cmd_ps;
+	uint64_t done = t + c->cmd_ps;
 
-	if (!v->cfg.qi)
+	/* Enables for what the unit does not implement are ignored (§11.4.4). */
+	if (!c->qi)
 		persist &= ~DMA_GCMD_QIE;
-	if (!v->cfg.ir)
+	if (!c->ir)
 		persist &= ~(DMA_GCMD_IRE | DMA_GCMD_CFI);
+	if (!c->afl)
+		persist &= ~DMA_GCMD_EAFL;
 	if ((persist & DMA_GCMD_QIE) && !(sts & DMA_GSTS_QIES))
 		regs_set(&v->r, DMAR_IQH_REG, 8, 0); /* §6.5.2: enabling QI resets the head */
 	if (cmd & DMA_GCMD_SRTP) {
@@ -396,11 +695,20 @@ static void gcmd_write(struct vtd *v, uint32_t cmd, uint64_t t)
 		regs_clear_bits(&v->r, DMAR_GSTS_REG, 4, DMA_GSTS_RTPS);
 		schedule(v, done, VTD_P_LATCH_RTA, 0);
 	}
-	if ((cmd & DMA_GCMD_SIRTP) && v->cfg.ir) {
+	if ((cmd & DMA_GCMD_SIRTP) && c->ir) {
 		regs_clear_bits(&v->r, DMAR_GSTS_REG, 4, DMA_GSTS_IRTPS);
 		schedule(v, done, VTD_P_LATCH_IRTA, 0);
 	}
-	/* Persistent enables (TE, QIE, IRE, CFI) reach GSTS after the command latency. */
+	if ((cmd & DMA_GCMD_SFL) && c->afl) {
+		regs_clear_bits(&v->r, DMAR_GSTS_REG, 4, DMA_GSTS_FLS);
+		schedule(v, done, VTD_P_LATCH_FLOG, 0);
+	}
+	if ((cmd & DMA_GCMD_WBF) && c->rwbf) {
+		/* WBFS is set while the flush is in progress (§11.4.5). */
+		regs_set_bits(&v->r, DMAR_GSTS_REG, 4, DMA_GSTS_WBFS);
+		schedule(v, done, VTD_P_WBF, 0);
+	}
+	/* Persistent enables (TE, EAFL, QIE, IRE, CFI) reach GSTS after the command latency. */
 	if (persist != (sts & DMA_GCMD_PERSIST))
 		schedule(v, done, VTD_P_GSTS, persist);
 }
@@ -408,7 +716,6 @@ static void gcmd_write(struct vtd *v, uint32_t cmd, uint64_t t)
 void vtd_reg_write(void *vp, uint64_t off, unsigned size, uint64_t val, uint64_t t)
 {
 	struct vtd *v = vp;
-	const uint32_t ivaoff = PTSIM_VTD_IRO * 16u;
 
 	vtd__sync(v, t);
 	if (off >= DMAR_REG_SIZE || (size != 4 && size != 8))
@@ -426,14 +733,24 @@ void vtd_reg_write(void *vp, uint64_t off, unsigned size, uint64_t val, uint64_t
 				 regs_get(&v->r, DMAR_CCMD_REG, 8));
 		return;
 	case DMAR_IQT_REG:
-		if (vtd__gsts(v) & DMA_GSTS_QIES)
+		if (v->cfg.qi && (vtd__gsts(v) & DMA_GSTS_QIES))
+			vtd__qi_kick(v);
+		return;
+	case DMAR_FSTS_REG:
+		status_serviced(v);
+		/* Clearing IQE or ITE lets a halted queue go on. */
+		if (v->cfg.qi && (vtd__gsts(v) & DMA_GSTS_QIES))
 			vtd__qi_kick(v);
 		return;
 	case DMAR_FECTL_REG:
 		if (!(val & DMA_FECTL_IM) && (regs_get(&v->r, DMAR_FECTL_REG, 4) & DMA_FECTL_IP)) {
 			regs_clear_bits(&v->r, DMAR_FECTL_REG, 4, DMA_FECTL_IP);
-			vtd__raise_event(v, DMAR_FECTL_REG, DMAR_FEDATA_REG, DMAR_FEADDR_REG, t);
+			fault_event(v, t);
 		}
+		return;
+	case DMAR_ICS_REG:
+		if (!(regs_get(&v->r, DMAR_ICS_REG, 4) & DMA_ICS_IWC))
+			regs_clear_bits(&v->r, DMAR_IECTL_REG, 4, DMA_IECTL_IP);
 		return;
 	case DMAR_IECTL_REG:
 		if (!(val & DMA_IECTL_IM) && (regs_get(&v->r, DMAR_IECTL_REG, 4) & DMA_IECTL_IP)) {
@@ -444,13 +761,13 @@ void vtd_reg_write(void *vp, uint64_t off, unsigned size, uint64_t val, uint64_t
 	default:
 		break;
 	}
-	if (off == ivaoff + 8 || off == ivaoff + 12) {
-		if (regs_get(&v->r, ivaoff + 8, 8) & DMA_TLB_IVT)
-			schedule(v, t + v->cfg.cmd_ps, VTD_P_IOTLB, regs_get(&v->r, ivaoff + 8, 8));
+	if (off == IOTLB_OFF || off == IOTLB_OFF + 4) {
+		if (regs_get(&v->r, IOTLB_OFF, 8) & DMA_TLB_IVT)
+			schedule(v, t + v->cfg.cmd_ps, VTD_P_IOTLB, regs_get(&v->r, IOTLB_OFF, 8));
 		return;
 	}
 	if (off >= frcd_off(0) && off < frcd_off(v->cfg.nfr))
-		update_ppf(v);
+		status_serviced(v);
 }
 
 /* ---- inspection ---- */
@@ -463,6 +780,41 @@ const struct vtd_stats *vtd_stats(const struct vtd *v)
 const struct iotlb *vtd_iotlb(const struct vtd *v)
 {
 	return v->iotlb;
+}
+
+const struct vtd_cache_stats *vtd_cache_stats(const struct vtd *v, enum vtd_cache_id id)
+{
+	struct vtd *w = (struct vtd *)v;
+
+	switch (id) {
+	case VTD_CACHE_CONTEXT:
+		return &v->ctx.st;
+	case VTD_CACHE_PASID:
+		return &v->pasid.st;
+	case VTD_CACHE_IEC:
+		return &v->iec.st;
+	case VTD_CACHE_PSC:
+	default:
+		memset(&w->psc_total, 0, sizeof(w->psc_total));
+		for (unsigned l = 2; l < VTD_PSC_LEVELS; l++) {
+			const struct vtd_cache_stats *s = &v->psc[l].st;
+
+			w->psc_total.lookups += s->lookups;
+			w->psc_total.hits += s->hits;
+			w->psc_total.misses += s->misses;
+			w->psc_total.inserts += s->inserts;
+			w->psc_total.evictions += s->evictions;
+			w->psc_total.invalidations += s->invalidations;
+			w->psc_total.inval_entries += s->inval_entries;
+		}
+		return &w->psc_total;
+	}
+}
+
+const struct vtd_cache_stats *vtd_psc_stats(const struct vtd *v, unsigned level)
+{
+	return level >= 2 && level < VTD_PSC_LEVELS && v->psc[level].entries ? &v->psc[level].st
+									     : NULL;
 }
 
 const struct vtd_cfg *vtd_config(const struct vtd *v)

@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * One VT-d remapping hardware unit (DRHD): its register set, DMA remapping (context cache,
- * IOTLB, second-level page walk over tables in simulated memory, fault recording), queued
- * invalidation, and interrupt remapping (IRTEs in memory, interrupt entry cache, remapped and
- * posted formats). Host software drives it only through its registers and memory.
+ * One VT-d remapping hardware unit (DRHD), Intel VT-d Architecture Specification rev. 3.x:
+ * its register set (§11.4), DMA remapping in legacy and scalable mode (ch. 3: root, context,
+ * PASID directory and table entries, first-level, second-level and nested translation) with
+ * its caches (ch. 6: context cache, PASID cache, IOTLB, paging-structure caches), register-
+ * based and queued invalidation (§6.5), fault recording and fault events (ch. 7), ATS
+ * translation requests and device-TLB invalidation (ch. 4), and interrupt remapping (ch. 5:
+ * IRTEs in memory, interrupt entry cache, remapped and posted formats). Host software drives
+ * it only through its registers and memory.
  */
 #ifndef PTSIM_VTD_H
 #define PTSIM_VTD_H
@@ -17,6 +21,9 @@ struct mem;
 struct vtd;
 struct pcie_irq;
 
+/* Paging-structure cache levels: entries read at level 2 (PDE) up to 5 (PML5E). */
+#define VTD_PSC_LEVELS 6
+
 struct vtd_cfg {
 	char name[32];
 	uint64_t reg_base;      /* register set's physical address */
@@ -24,14 +31,28 @@ struct vtd_cfg {
 	unsigned sagaw;         /* CAP.SAGAW: bit1 3-level, bit2 4-level, bit3 5-level */
 	unsigned mgaw;          /* maximum guest address width, bits */
 	bool sp_2m, sp_1g;      /* second-level large pages (CAP.SLLPS) */
-	bool caching_mode;      /* CAP.CM */
+	bool caching_mode;      /* CAP.CM: not-present and faulting entries may be cached */
 	bool posted_interrupts; /* CAP.PI */
 	bool qi, ir, eim, pt;   /* ECAP.QI, IR, EIM, PT */
 	bool coherent;          /* ECAP.C: page walks snoop the CPU caches */
+	bool rwbf;              /* CAP.RWBF: software must flush the write buffer (GCMD.WBF) */
+	bool afl;               /* CAP.AFL: advanced fault logging (AFLOG, GCMD.SFL/EAFL) */
+	bool snoop_control;     /* ECAP.SC */
+	bool device_tlb;        /* ECAP.DT: ATS translation requests, device-TLB invalidation */
+	bool scalable;          /* ECAP.SMTS: scalable-mode tables (RTADDR.TTM = 01b) */
+	bool first_level;       /* ECAP.FLTS (scalable mode) */
+	bool second_level;      /* ECAP.SLTS (scalable mode) */
+	bool nested;            /* ECAP.NEST: first level over second level */
+	bool fl_1g;             /* CAP.FL1GP: 1 GiB first-level pages */
+	bool fl_5level;         /* CAP.FL5LP: 5-level first-level paging */
+	unsigned pasid_bits;    /* ECAP.PASID with PSS = bits - 1 (1..20); 0: no PASIDs */
 	unsigned nfr;           /* fault recording registers */
 	struct iotlb_cfg iotlb;
 	unsigned ctx_entries;   /* context-cache entries (fully associative, LRU) */
+	unsigned pasid_cache_entries; /* PASID-cache entries (scalable mode) */
 	unsigned iec_entries;   /* interrupt entry cache entries */
+	unsigned psc_entries[VTD_PSC_LEVELS]; /* [2..5]: paging-structure cache per level */
+	unsigned walkers;       /* page walks in flight at once (0: unbounded) */
 	uint64_t iotlb_hit_ps;  /* translation time on an IOTLB hit */
 	uint64_t ctx_hit_ps;    /* context-cache hit */
 	uint64_t walk_step_ps;  /* walker's own time per paging-structure access, beyond memory */
@@ -40,28 +61,70 @@ struct vtd_cfg {
 	uint64_t qi_desc_ps;    /* fetching and executing one invalidation descriptor */
 	uint64_t reg_access_ps; /* CPU round trip to a register */
 	uint64_t ir_ps;         /* interrupt remapping time on an interrupt-entry-cache hit */
+	uint64_t devtlb_timeout_ps; /* no device-TLB invalidation completion by then: ITE */
+};
+
+/* Counters of one cache. */
+struct vtd_cache_stats {
+	uint64_t lookups, hits, misses, inserts, evictions, invalidations, inval_entries;
+};
+
+enum vtd_cache_id {
+	VTD_CACHE_CONTEXT, /* context cache (legacy and scalable-mode context entries) */
+	VTD_CACHE_PASID,   /* PASID cache (PASID-table entries) */
+	VTD_CACHE_IEC,     /* interrupt entry cache */
+	VTD_CACHE_PSC,     /* paging-structure caches, all levels together */
+	VTD_CACHE_N,
 };
 
 struct vtd_stats {
 	uint64_t translations, passthrough, untranslated;
 	uint64_t ctx_lookups, ctx_hits, ctx_misses;
-	uint64_t walks, walk_mem_reads;
+	uint64_t walks, walk_mem_reads, walk_mem_writes; /* writes: first-level A/D updates */
+	uint64_t walks_queued, walk_queue_ps;            /* misses that waited for a walker */
 	uint64_t faults, faults_unrecorded, fault_overflows, fault_events;
-	uint64_t faults_by_reason[0x30];
+	uint64_t faults_by_reason[256];
 	uint64_t ir_requests, ir_remapped, ir_posted, ir_compat, ir_blocked;
 	uint64_t iec_lookups, iec_hits, iec_misses;
 	uint64_t pi_notifications, pi_suppressed;
 	uint64_t qi_descs, qi_waits, qi_errors;
 	uint64_t inv_ctx, inv_iotlb_global, inv_iotlb_domain, inv_iotlb_page, inv_iec, inv_devtlb;
+	uint64_t inv_pasid_cache, inv_piotlb;
+	uint64_t devtlb_timeouts;
 	uint64_t reg_inv_ctx, reg_inv_iotlb;
+	uint64_t wbf, ats_requests, translated_requests;
 	uint64_t xlate_ps; /* total translation time handed out */
 };
 
-/* Where the unit's own interrupts (fault events, invalidation completion, posted
- * notifications) go: an interrupt message to the APIC bus (not remapped, §5.1.6). */
+/* A posted interrupt, as the unit carried it out (VT-d §9.12): PIR bit `vector` set in the
+ * descriptor at `pda`; when `notified`, the notification vector `nv` went to `ndst`. */
+struct vtd_posted {
+	uint64_t pda;
+	uint32_t index; /* IRTE */
+	uint16_t sid;
+	uint8_t vector;
+	bool urgent;
+	bool notified;
+	uint32_t ndst; /* APIC ID as delivered (xAPIC: NDST[15:8]) */
+	uint8_t nv;
+	uint64_t t;
+};
+
+/* Where the unit's messages go. The unit's own interrupts (fault events, invalidation
+ * completion, posted notifications) are interrupt messages to the APIC bus (not remapped,
+ * §5.1.6). Device-TLB invalidations travel to the endpoint as ATS invalidate requests. */
 struct vtd_hooks {
+	/* An interrupt message to APIC ID dest (fault event, invalidation completion, a remapped
+	 * or compatibility-format interrupt, or a posted interrupt's notification vector). */
 	void (*deliver)(void *ctx, uint32_t dest, uint8_t vector, bool level, uint64_t t);
-	void *ctx;
+	void *ctx; /* second, so a positional {deliver, ctx} initializer still works */
+	/* Optional: told after each posted interrupt (the APIC side's view, for accounting). */
+	void (*posted)(void *ctx, const struct vtd_posted *p);
+	/* Optional: an ATS invalidate request for [addr, addr+size) (size 0: everything) of
+	 * endpoint sid, sent at t. True with *t_done when its completion is back; false if none
+	 * will come (no such function, ATS off): the unit times out (FSTS.ITE). */
+	bool (*devtlb_invalidate)(void *ctx, uint16_t sid, bool pasid_present, uint32_t pasid,
+				  uint64_t addr, uint64_t size, uint64_t t, uint64_t *t_done);
 };
 
 int vtd_create(const struct vtd_cfg *cfg, struct mem *mem, struct vtd **out);
@@ -74,15 +137,40 @@ int vtd_start(struct vtd *v);
 uint64_t vtd_reg_read(void *v, uint64_t off, unsigned size, uint64_t t);
 void vtd_reg_write(void *v, uint64_t off, unsigned size, uint64_t val, uint64_t t);
 
-/* DMA remapping of one request (not crossing 4 KiB) at time t. */
+/* Address type of a request (PCIe AT field, VT-d ch. 4). */
+enum vtd_at {
+	VTD_AT_UNTRANSLATED = 0,
+	VTD_AT_TRANSLATION = 1, /* an ATS translation request */
+	VTD_AT_TRANSLATED = 2,  /* the address was translated by the device's ATC */
+};
+
+/* One DMA request (or translation request) reaching the unit. */
+struct vtd_req {
+	uint16_t sid;
+	uint64_t addr;
+	bool write;
+	enum vtd_at at;
+	bool pasid_present;
+	uint32_t pasid;
+	bool priv; /* supervisor-privileged request (requests with PASID) */
+};
+
+/* Its outcome. */
 struct vtd_xlate {
 	uint64_t hpa;
 	uint64_t lat_ps;
 	unsigned page_shift;
-	bool ok;
+	bool ok;              /* false: blocked (untranslated/translated) or UR (translation) */
 	uint8_t fault_reason; /* when !ok */
 	bool iotlb_hit;
+	unsigned perm;        /* IOTLB_PERM_*: rights granted (translation requests: 0 = none) */
+	unsigned mem_reads;   /* paging-structure and table entries read from memory */
 };
+
+/* Translate one request (not crossing 4 KiB) at time t. */
+void vtd_translate_req(struct vtd *v, const struct vtd_req *req, uint64_t t,
+		       struct vtd_xlate *out);
+/* The same for an untranslated request without PASID. */
 void vtd_translate(struct vtd *v, uint16_t sid, uint64_t iova, bool write, uint64_t t,
 		   struct vtd_xlate *out);
 
@@ -93,6 +181,10 @@ void vtd_remap_msi(struct vtd *v, uint16_t sid, uint64_t addr, uint32_t data, ui
 
 const struct vtd_stats *vtd_stats(const struct vtd *v);
 const struct iotlb *vtd_iotlb(const struct vtd *v);
+/* A cache's counters (VTD_CACHE_PSC: the levels summed as of this call). */
+const struct vtd_cache_stats *vtd_cache_stats(const struct vtd *v, enum vtd_cache_id id);
+/* One level's paging-structure cache (2..5), or NULL when it has no entries. */
+const struct vtd_cache_stats *vtd_psc_stats(const struct vtd *v, unsigned level);
 const struct vtd_cfg *vtd_config(const struct vtd *v);
 /* The CAP and ECAP values the configuration produces. */
 uint64_t vtd_cap(const struct vtd *v);

@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Interrupt remapping (VT-d 3.x ch. 5): an MSI write reaching the unit is either
- * compatibility format (passed only while GSTS.CFIS is set, §5.1.2.1) or remappable
- * (§5.1.2.2): its handle (plus subhandle when SHV) indexes the IRTE table, whose entry is
- * validated against the requester (§9.10 SVT/SQ) and yields either a remapped interrupt to an
- * APIC or, in posted format (§9.11), an update of a posted-interrupt descriptor (§9.12)
- * followed by a notification event when ON and SN were clear.
+ * compatibility format, passed only while GSTS.CFIS is set and IRTA.EIME is clear (§5.1.2.1),
+ * or remappable (§5.1.2.2): its handle (plus subhandle when SHV) indexes the IRTE table, whose
+ * entry is checked for reserved bits (§9.10, §9.11) and validated against the requester
+ * (SVT/SQ) and yields either a remapped interrupt to an APIC or, in posted format, an update
+ * of a posted-interrupt descriptor (§9.12) followed by a notification event when ON was clear
+ * and SN clear (or URG set), §5.2.3. IRTEs are cached in the interrupt entry cache until
+ * software invalidates them (§6.2.5). Blocked requests record the fault reasons of §7.1.1 with
+ * the interrupt index in FI 63:48.
  */
 #include "models/iommu/vtd_internal.h"
 #include "models/mem/mem.h"
@@ -19,41 +22,31 @@
 
 enum { IRQ_KIND_DELIVER = 1, IRQ_KIND_POST = 2 };
 
-static struct iec_entry *iec_find(struct vtd *v, uint32_t index)
+static struct vtd_centry *iec_find(struct vtd *v, uint32_t index)
 {
+	struct vtd_centry *e;
+
 	v->st.iec_lookups++;
-	for (unsigned i = 0; i < v->cfg.iec_entries; i++) {
-		if (v->iec[i].valid && v->iec[i].index == index) {
-			v->iec[i].stamp = ++v->clock;
-			v->st.iec_hits++;
-			return &v->iec[i];
-		}
-	}
-	v->st.iec_misses++;
-	return NULL;
+	e = vtd__cache_lookup(&v->iec, index, 0);
+	if (e)
+		v->st.iec_hits++;
+	else
+		v->st.iec_misses++;
+	return e;
 }
 
 static void iec_insert(struct vtd *v, uint32_t index, uint64_t lo, uint64_t hi)
 {
-	struct iec_entry *victim = &v->iec[0];
+	struct vtd_centry *e = vtd__cache_insert(&v->iec, index, 0);
 
-	for (unsigned i = 0; i < v->cfg.iec_entries; i++) {
-		if (!v->iec[i].valid) {
-			victim = &v->iec[i];
-			break;
-		}
-		if (v->iec[i].stamp < victim->stamp)
-			victim = &v->iec[i];
+	if (e) {
+		e->d[0] = lo;
+		e->d[1] = hi;
 	}
-	victim->valid = true;
-	victim->index = index;
-	victim->lo = lo;
-	victim->hi = hi;
-	victim->stamp = ++v->clock;
 }
 
 /* §9.10: SVT 1 compares the requester ID under the SQ mask; SVT 2 checks its bus against
- * the [start, end] bus range in the SID field. */
+ * the [start, end] bus range in the SID field; SVT 3 is reserved. */
 static bool sid_ok(uint64_t hi, uint16_t sid, bool *rsvd)
 {
 	unsigned svt = (unsigned)IRTE_HI_SVT(hi);
@@ -96,60 +89,94 @@ static void step(struct vtd *v, const char *name, uint64_t t, const char *fmt, .
 	trace_instant(sim_trace, v->track, "irq", name, t, args);
 }
 
+static bool eime(const struct vtd *v)
+{
+	return (v->irta & DMA_IRTA_EIME) && (v->ecap & ECAP_EIM);
+}
+
+/* Reserved fields of a present IRTE (§9.10, §9.11): fault 24h. */
+static bool irte_rsvd(const struct vtd *v, uint64_t lo, uint64_t hi)
+{
+	if (lo & IRTE_IM) {
+		/* Posted format exists only with CAP.PI. */
+		return !(v->cap & CAP_PI) || (lo & IRTE_LO_RSVD_POST) || (hi & IRTE_HI_RSVD_POST);
+	}
+	if ((lo & IRTE_LO_RSVD_REMAP) || (hi & IRTE_HI_RSVD_REMAP))
+		return true;
+	/* xAPIC mode: the destination is bits 47:40; 39:32 and 63:48 are reserved. */
+	return !eime(v) && (lo & IRTE_LO_RSVD_XAPIC);
+}
+
+static void post(struct vtd *v, const struct pcie_irq *irq)
+{
+	/* Posted (§9.12, §5.2.3): set PIR[vv]; if ON was clear and (SN clear or URG), set ON and
+	 * send the notification vector to NDST. Done as one atomic update of the descriptor. */
+	uint64_t pda = irq->w[3];
+	uint8_t vv = (uint8_t)irq->w[2];
+	bool urg = (irq->w[2] >> 9) & 1;
+	uint64_t pir_word = pda + PID_PIR_OFF + (vv / 64) * 8;
+	struct vtd_posted p = {.pda = pda,
+			       .vector = vv,
+			       .urgent = urg,
+			       .t = irq->t_deliver,
+			       .index = (uint32_t)(irq->w[1] >> 16),
+			       .sid = (uint16_t)irq->w[1]};
+	uint64_t ctl;
+
+	mem_write64(v->mem, pir_word, mem_read64(v->mem, pir_word) | (1ull << (vv % 64)));
+	ctl = mem_read64(v->mem, pda + PID_CTRL_OFF);
+	p.nv = (uint8_t)PID_NV(ctl);
+	p.ndst = PID_NDST(ctl);
+	if (!eime(v))
+		p.ndst = (p.ndst >> 8) & 0xff; /* xAPIC: the ID sits in NDST[15:8] */
+	if (!(ctl & PID_ON) && (!(ctl & PID_SN) || urg)) {
+		mem_write64(v->mem, pda + PID_CTRL_OFF, ctl | PID_ON);
+		v->st.pi_notifications++;
+		p.notified = true;
+	} else {
+		v->st.pi_suppressed++;
+	}
+	if (trace_on())
+		step(v,
+		     p.notified       ? "interrupt posted (PIR bit, ON)"
+		     : ctl & PID_ON ? "interrupt posted (PIR bit only: ON already set)"
+				    : "interrupt posted (PIR bit only: SN set, no notification)",
+		     irq->t_deliver, "\"vector\":\"0x%02x\",\"descriptor\":\"0x%llx\"",
+		     (unsigned)vv, (unsigned long long)pda);
+	if (v->hooks.posted)
+		v->hooks.posted(v->hooks.ctx, &p);
+	if (p.notified && v->hooks.deliver)
+		v->hooks.deliver(v->hooks.ctx, p.ndst, p.nv, false, irq->t_deliver);
+}
+
 static void commit(void *ctx, const struct pcie_irq *irq)
 {
 	struct vtd *v = ctx;
 
 	if (irq->status)
 		return;
-	if (trace_on()) {
-		if (irq->w[0] == IRQ_KIND_DELIVER)
-			step(v, "interrupt remapped", irq->t_deliver,
-			     "\"vector\":\"0x%02x\",\"apic\":%u", (unsigned)(irq->w[2] & 0xff),
-			     (unsigned)irq->w[1]);
-		else
-			step(v, "interrupt posted (PIR bit, ON)", irq->t_deliver,
-			     "\"vector\":\"0x%02x\",\"descriptor\":\"0x%llx\"",
-			     (unsigned)(irq->w[2] & 0xff), (unsigned long long)irq->w[3]);
-	}
+	if (trace_on() && irq->w[0] == IRQ_KIND_DELIVER)
+		step(v, "interrupt remapped", irq->t_deliver, "\"vector\":\"0x%02x\",\"apic\":%u",
+		     (unsigned)(irq->w[2] & 0xff), (unsigned)irq->w[1]);
 	if (irq->w[0] == IRQ_KIND_DELIVER) {
 		if (v->hooks.deliver)
 			v->hooks.deliver(v->hooks.ctx, (uint32_t)irq->w[1], (uint8_t)irq->w[2],
 					 (irq->w[2] >> 8) & 1, irq->t_deliver);
 		return;
 	}
-	/* Posted (§9.12): set PIR[vv]; if ON was clear and (SN clear or URG), set ON and send
-	 * the notification vector to NDST. Done as one atomic update of the descriptor. */
-	uint64_t pda = irq->w[3];
-	uint8_t vv = (uint8_t)irq->w[2];
-	bool urg = (irq->w[2] >> 9) & 1;
-	uint64_t pir_word = pda + PID_PIR_OFF + (vv / 64) * 8;
-	uint64_t ctl;
-
-	mem_write64(v->mem, pir_word, mem_read64(v->mem, pir_word) | (1ull << (vv % 64)));
-	ctl = mem_read64(v->mem, pda + PID_CTRL_OFF);
-	if (!(ctl & PID_ON) && (!(ctl & PID_SN) || urg)) {
-		uint32_t ndst = PID_NDST(ctl);
-
-		mem_write64(v->mem, pda + PID_CTRL_OFF, ctl | PID_ON);
-		v->st.pi_notifications++;
-		if (!(v->irta & DMA_IRTA_EIME))
-			ndst = (ndst >> 8) & 0xff; /* xAPIC: the ID sits in NDST[15:8] */
-		if (v->hooks.deliver)
-			v->hooks.deliver(v->hooks.ctx, ndst, (uint8_t)PID_NV(ctl), false,
-					 irq->t_deliver);
-	} else {
-		v->st.pi_suppressed++;
-	}
+	post(v, irq);
 }
 
-static void block(struct vtd *v, struct pcie_irq *irq, uint16_t sid, uint32_t index,
-		  uint8_t reason, bool fpd, uint64_t t)
+static void block(struct vtd *v, struct pcie_irq *irq, uint16_t sid, uint32_t index, uint8_t reason,
+		  bool fpd, uint64_t t)
 {
+	/* Interrupt requests are writes; the index goes in FI bits 63:48 (§7.3.1). */
+	struct vtd_fault f = {
+	    .sid = sid, .fi = (uint64_t)index << 48, .reason = reason, .fpd = fpd};
+
 	irq->status = -1;
 	v->st.ir_blocked++;
-	/* Interrupt-remapping faults record the index in FI bits 63:48 (§7.3.1). */
-	vtd__record_fault(v, sid, (uint64_t)index << 48, reason, false, fpd, t);
+	vtd__record_fault(v, &f, t);
 }
 
 void vtd_remap_msi(struct vtd *v, uint16_t sid, uint64_t addr, uint32_t data, uint64_t t,
@@ -167,11 +194,12 @@ void vtd_remap_msi(struct vtd *v, uint16_t sid, uint64_t addr, uint32_t data, ui
 	irq->t_deliver = t + lat;
 
 	if (!(gsts & DMA_GSTS_IRES) || !(addr & IR_MSI_FORMAT)) {
-		if ((gsts & DMA_GSTS_IRES) && !(gsts & DMA_GSTS_CFIS)) {
+		/* §5.1.2.1: with remapping on, compatibility format passes only with CFIS set and
+		 * extended interrupt mode off. */
+		if ((gsts & DMA_GSTS_IRES) && (!(gsts & DMA_GSTS_CFIS) || eime(v))) {
 			block(v, irq, sid, 0, VTD_FR_IR_COMPAT_BLOCK, false, t);
 			return;
 		}
-		/* Compatibility format passes through untranslated. */
 		v->st.ir_compat++;
 		irq->w[0] = IRQ_KIND_DELIVER;
 		irq->w[1] = MSI_ADDR_DEST(addr);
@@ -182,22 +210,26 @@ void vtd_remap_msi(struct vtd *v, uint16_t sid, uint64_t addr, uint32_t data, ui
 	uint32_t handle = IR_MSI_HANDLE(addr);
 	uint32_t index = handle + ((addr & IR_MSI_SHV) ? (data & 0xffff) : 0);
 	uint32_t entries = 1u << (DMA_IRTA_S(v->irta) + 1);
-	struct iec_entry *e;
+	struct vtd_centry *e;
 	uint64_t lo, hi;
-	bool rsvd;
+	bool rsvd, fpd;
 
+	if (data & IR_MSI_DATA_RSVD) {
+		block(v, irq, sid, index, VTD_FR_IR_RSVD_REQ, false, t);
+		return;
+	}
 	if (index >= entries) {
 		block(v, irq, sid, index, VTD_FR_IR_INDEX_OVER, false, t);
 		return;
 	}
 	e = iec_find(v, index);
 	if (e) {
-		lo = e->lo;
-		hi = e->hi;
+		lo = e->d[0];
+		hi = e->d[1];
 	} else {
 		uint64_t pa = (v->irta & DMA_IRTA_BASE) + (uint64_t)index * 16;
 
-		if (!mem_is_ram(v->mem, pa, 16)) {
+		if (!v->mem || !mem_is_ram(v->mem, pa, 16)) {
 			block(v, irq, sid, index, VTD_FR_IR_TABLE_ACCESS, false, t);
 			return;
 		}
@@ -208,35 +240,39 @@ void vtd_remap_msi(struct vtd *v, uint16_t sid, uint64_t addr, uint32_t data, ui
 		if (lo & IRTE_P)
 			iec_insert(v, index, lo, hi);
 	}
+	fpd = lo & IRTE_FPD;
 	if (!(lo & IRTE_P)) {
-		block(v, irq, sid, index, VTD_FR_IR_NOT_PRESENT, lo & IRTE_FPD, t);
+		block(v, irq, sid, index, VTD_FR_IR_NOT_PRESENT, fpd, t);
 		return;
 	}
-	if (!(lo & IRTE_IM) && (lo & IRTE_LO_RSVD_REMAP)) {
-		block(v, irq, sid, index, VTD_FR_IR_IRTE_RSVD, lo & IRTE_FPD, t);
+	if (irte_rsvd(v, lo, hi)) {
+		block(v, irq, sid, index, VTD_FR_IR_IRTE_RSVD, fpd, t);
 		return;
 	}
 	if (!sid_ok(hi, sid, &rsvd)) {
-		block(v, irq, sid, index, rsvd ? VTD_FR_IR_IRTE_RSVD : VTD_FR_IR_SID_MISMATCH,
-		      lo & IRTE_FPD, t);
+		block(v, irq, sid, index, rsvd ? VTD_FR_IR_IRTE_RSVD : VTD_FR_IR_SID_MISMATCH, fpd,
+		      t);
 		return;
 	}
 	if (lo & IRTE_IM) {
-		if (!(v->cap & CAP_PI)) {
-			block(v, irq, sid, index, VTD_FR_IR_IRTE_RSVD, lo & IRTE_FPD, t);
+		uint64_t pda = ((lo >> 38) << 6) | (IRTE_HI_PDA_HI(hi) << 32);
+
+		if (!mem_is_ram(v->mem, pda, PID_SIZE)) {
+			block(v, irq, sid, index, VTD_FR_IR_PID_ACCESS, fpd, t);
 			return;
 		}
 		v->st.ir_posted++;
 		irq->w[0] = IRQ_KIND_POST;
+		irq->w[1] = sid | ((uint64_t)index << 16);
 		irq->w[2] = ((lo >> IRTE_V_SHIFT) & 0xff) | ((lo & IRTE_URG) ? 0x200u : 0);
-		irq->w[3] = ((lo >> 38) << 6) | (IRTE_HI_PDA_HI(hi) << 32);
+		irq->w[3] = pda;
 		/* The descriptor update is a read-modify-write of memory. */
 		irq->t_deliver += 2 * mem_access_ps(v->mem, 8, false);
 		return;
 	}
 	v->st.ir_remapped++;
 	uint32_t dst = (uint32_t)(lo >> IRTE_DST_SHIFT);
-	if (!(v->irta & DMA_IRTA_EIME))
+	if (!eime(v))
 		dst = (dst >> 8) & 0xff; /* xAPIC: destination ID in bits 47:40 */
 	irq->w[0] = IRQ_KIND_DELIVER;
 	irq->w[1] = dst;

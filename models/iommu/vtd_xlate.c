@@ -1,221 +1,788 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * DMA remapping in legacy mode (VT-d 3.x ch. 3): root entry by bus, context entry by devfn
- * (cached in the context cache), then the IOTLB, then a second-level walk of 3, 4 or 5 levels
- * reading 8-byte entries from memory (§3.6, §9.8). Access rights are the AND of R/W over the
- * levels walked. A request that fails is blocked and its fault recorded (§7.1.3).
+ * DMA remapping (VT-d 3.x ch. 3-4, ch. 6).
+ *
+ * Legacy mode (RTADDR.TTM = 00b, §3.4): root entry by bus, context entry by devfn, then the
+ * context's translation type (§9.3 TT: untranslated only, untranslated and device-TLB, or
+ * pass-through) and a second-level walk of 3, 4 or 5 levels (§3.6, §9.8).
+ * Scalable mode (TTM = 01b, §3.4.3): scalable root and context entries (§9.2, §9.4), the PASID
+ * directory and table (§9.5, §9.6), whose entry's PGTT selects first-level (an x86 page table,
+ * §3.5, §9.7), second-level, nested (§3.8: every first-level table pointer and the final
+ * output are guest-physical and go through second level) or pass-through translation.
+ *
+ * Caches (§6.2): context cache, PASID cache, IOTLB (tagged by domain, PASID and page size),
+ * paging-structure caches per level (the entry read at a level, so a later walk starts below
+ * it). Entries stay usable until software invalidates them (§6.1); with CAP.CM set, not-present
+ * entries are cached too (§6.1: caching mode), so software must invalidate after creating them.
+ * Walks read 8-byte entries from memory at the memory model's cost, on one of a bounded number
+ * of walkers: a miss waits for a free one (arithmetic on busy-until times, no events).
+ *
+ * A request that fails is blocked and its fault recorded (§7.1); translation requests (ATS,
+ * §4.2.3) that find no mapping get a completion without rights instead, and no fault.
  */
 #include "models/iommu/vtd_internal.h"
 #include "models/mem/mem.h"
 
 #include <string.h>
 
-static uint64_t mem_rd_ps(const struct vtd *v, size_t bytes)
+enum walk_rc { W_OK, W_ACCESS, W_NP, W_RSVD, W_BEYOND };
+
+struct wctx {
+	struct vtd *v;
+	const struct vtd_req *req;
+	struct vtd_xlate *out;
+	uint64_t t;
+	uint16_t did;
+	uint32_t pasid; /* IOTLB tag */
+	bool fpd;
+	bool walked;
+	unsigned walker; /* the walker slot this walk occupies */
+};
+
+static uint64_t rd_ps(const struct vtd *v, size_t bytes)
 {
 	return mem_access_ps(v->mem, bytes, v->cfg.walk_in_llc) + v->cfg.walk_step_ps;
 }
 
-static struct ctx_entry *ctx_lookup(struct vtd *v, uint16_t sid)
+/* A table or paging-structure entry read (bytes at pa, the first 8 or 16 into val). */
+static bool read_entry(struct wctx *w, uint64_t pa, unsigned bytes, uint64_t *val, bool paging)
 {
-	for (unsigned i = 0; i < v->cfg.ctx_entries; i++) {
-		struct ctx_entry *c = &v->ctx[i];
+	struct vtd *v = w->v;
 
-		if (c->valid && c->sid == sid) {
-			c->stamp = ++v->clock;
-			return c;
-		}
-	}
-	return NULL;
+	if (!v->mem || !mem_is_ram(v->mem, pa, bytes))
+		return false;
+	for (unsigned i = 0; i < bytes / 8 && i < 4; i++)
+		val[i] = mem_read64(v->mem, pa + 8 * i);
+	w->out->lat_ps += rd_ps(v, bytes);
+	w->out->mem_reads++;
+	if (paging)
+		v->st.walk_mem_reads++;
+	return true;
 }
 
-static void ctx_insert(struct vtd *v, uint16_t sid, uint64_t lo, uint64_t hi)
+/* A walk needs a walker: wait for the first one free (§6.2: misses queue under load). */
+static void start_walk(struct wctx *w)
 {
-	struct ctx_entry *victim = &v->ctx[0];
+	struct vtd *v = w->v;
 
-	for (unsigned i = 0; i < v->cfg.ctx_entries; i++) {
-		if (!v->ctx[i].valid) {
-			victim = &v->ctx[i];
-			break;
+	if (w->walked)
+		return;
+	w->walked = true;
+	v->st.walks++;
+	if (v->cfg.walkers) {
+		uint64_t now = w->t + w->out->lat_ps;
+		unsigned best = 0;
+
+		for (unsigned i = 1; i < v->cfg.walkers; i++)
+			if (v->walker_busy[i] < v->walker_busy[best])
+				best = i;
+		if (v->walker_busy[best] > now) {
+			uint64_t wait = v->walker_busy[best] - now;
+
+			v->st.walks_queued++;
+			v->st.walk_queue_ps += wait;
+			w->out->lat_ps += wait;
 		}
-		if (v->ctx[i].stamp < victim->stamp)
-			victim = &v->ctx[i];
+		w->walker = best; /* its end is set in end_walk */
 	}
-	victim->valid = true;
-	victim->sid = sid;
-	victim->lo = lo;
-	victim->hi = hi;
-	victim->stamp = ++v->clock;
 }
 
-static void fail(struct vtd *v, struct vtd_xlate *out, uint16_t sid, uint64_t iova, uint8_t reason,
-		 bool write, bool fpd, uint64_t t)
+static void end_walk(struct wctx *w)
 {
+	struct vtd *v = w->v;
+
+	if (w->walked && v->cfg.walkers)
+		v->walker_busy[w->walker] = w->t + w->out->lat_ps;
+}
+
+static bool perm_fault(uint8_t reason)
+{
+	return reason == VTD_FR_READ || reason == VTD_FR_WRITE || reason == VTD_FR_SM_READ ||
+	       reason == VTD_FR_SM_WRITE || reason == VTD_FR_SM_SL_NP || reason == VTD_FR_SM_FL_NP;
+}
+
+static void fail(struct wctx *w, uint8_t reason)
+{
+	struct vtd_xlate *out = w->out;
+	const struct vtd_req *r = w->req;
+	struct vtd_fault f = {0};
+
+	end_walk(w);
+	out->hpa = 0;
+	out->perm = 0;
+	/* A translation request that finds no mapping, or not the rights, completes with R=W=0
+	 * and records nothing (§4.2.3); the device then decides. */
+	if (r->at == VTD_AT_TRANSLATION && perm_fault(reason)) {
+		out->ok = true;
+		return;
+	}
 	out->ok = false;
 	out->fault_reason = reason;
-	out->hpa = 0;
-	vtd__record_fault(v, sid, iova, reason, !write, fpd, t + out->lat_ps);
+	f.sid = r->sid;
+	f.fi = r->addr;
+	f.reason = reason;
+	f.read = !r->write || r->at == VTD_AT_TRANSLATION;
+	f.pasid_present = r->pasid_present;
+	f.pasid = r->pasid;
+	f.priv = r->priv;
+	f.at = r->at;
+	f.fpd = w->fpd;
+	vtd__record_fault(w->v, &f, w->t + out->lat_ps);
 }
 
-/* Levels for context AW (§9.3): 1 -> 3 levels (39 bits), 2 -> 4 (48), 3 -> 5 (57). */
-static unsigned aw_levels(unsigned aw)
+static unsigned lvl_shift(unsigned lvl)
 {
-	return aw + 2;
+	return 12 + 9 * (lvl - 1);
+}
+
+/* ---- paging-structure caches ---- */
+
+static uint64_t psc_k1(unsigned kind, unsigned lvl, uint16_t did, uint32_t pasid)
+{
+	return kind | ((uint64_t)lvl << 3) | ((uint64_t)did << 8) | ((uint64_t)pasid << 24);
+}
+
+/* The lowest cached level above the leaf: *lvl is where the walk resumes (the table of that
+ * level in *table, rights so far in *perm). False: start at the top. */
+static bool psc_find(struct wctx *w, unsigned kind, unsigned levels, uint64_t in, uint32_t pasid,
+		     uint64_t *table, unsigned *lvl, unsigned *perm)
+{
+	struct vtd *v = w->v;
+
+	for (unsigned l = 2; l <= levels && l < VTD_PSC_LEVELS; l++) {
+		struct vtd_centry *e;
+
+		if (!v->psc[l].entries)
+			continue;
+		e = vtd__cache_lookup(&v->psc[l], in >> lvl_shift(l),
+				      psc_k1(kind, l, w->did, pasid));
+		if (e) {
+			*table = e->d[0];
+			*perm = (unsigned)e->d[1];
+			*lvl = l - 1;
+			return true;
+		}
+	}
+	return false;
+}
+
+static void psc_fill(struct wctx *w, unsigned kind, unsigned l, uint64_t in, uint32_t pasid,
+		     uint64_t next, unsigned perm, bool nested)
+{
+	struct vtd *v = w->v;
+	struct vtd_centry *e;
+
+	if (l < 2 || l >= VTD_PSC_LEVELS || !v->psc[l].entries)
+		return;
+	e = vtd__cache_insert(&v->psc[l], in >> lvl_shift(l),
+			      psc_k1(nested ? 4u : kind, l, w->did, pasid));
+	e->d[0] = next;
+	e->d[1] = perm;
+	e->did = w->did;
+	e->pasid = pasid;
+	e->base = in & ~((1ull << lvl_shift(l)) - 1);
+	e->span = 1ull << lvl_shift(l);
+}
+
+/* ---- second level (§3.6, §9.8) ---- */
+
+struct sl_result {
+	uint64_t pa;
+	unsigned shift, perm;
+	unsigned lvl; /* where it failed */
+};
+
+/* Walk `in` through the second-level table at `root` of `levels` levels. */
+static enum walk_rc sl_walk(struct wctx *w, uint64_t root, unsigned levels, uint64_t in,
+			    struct sl_result *res)
+{
+	struct vtd *v = w->v;
+	uint64_t table = root;
+	unsigned perm = IOTLB_PERM_R | IOTLB_PERM_W;
+	unsigned lvl = levels;
+
+	if (in >> lvl_shift(levels + 1))
+		return W_BEYOND;
+	start_walk(w);
+	psc_find(w, VTD_PSC_SL, levels, in, 0, &table, &lvl, &perm);
+	for (; lvl >= 1; lvl--) {
+		unsigned shift = lvl_shift(lvl);
+		uint64_t pte;
+
+		res->lvl = lvl;
+		if (!read_entry(w, table + ((in >> shift) & 511) * 8, 8, &pte, true))
+			return W_ACCESS;
+		if (!(pte & (VTD_SL_R | VTD_SL_W))) {
+			res->perm = 0;
+			res->pa = 0;
+			res->shift = 12;
+			return W_NP;
+		}
+		perm &= (unsigned)(pte & (VTD_SL_R | VTD_SL_W));
+		if (lvl > 1 && (pte & VTD_SL_PS)) {
+			/* A large page where CAP.SLLPS allows one, aligned; else reserved. */
+			if (!((lvl == 2 && v->cfg.sp_2m) || (lvl == 3 && v->cfg.sp_1g)) ||
+			    ((pte & VTD_SL_ADDR) & ((1ull << shift) - 1)))
+				return W_RSVD;
+			res->pa = (pte & VTD_SL_ADDR) | (in & ((1ull << shift) - 1));
+			res->shift = shift;
+			res->perm = perm;
+			return W_OK;
+		}
+		if (lvl == 1) {
+			res->pa = (pte & VTD_SL_ADDR) | (in & 0xfff);
+			res->shift = 12;
+			res->perm = perm;
+			return W_OK;
+		}
+		table = pte & VTD_SL_ADDR;
+		psc_fill(w, VTD_PSC_SL, lvl, in, 0, table, perm, false);
+	}
+	return W_ACCESS;
+}
+
+/* Second-level translation of a guest-physical address with the IOTLB in front (nested
+ * walks' table pointers and outputs): entries tagged without PASID, as second-level. */
+static enum walk_rc sl_translate(struct wctx *w, uint64_t root, unsigned levels, uint64_t gpa,
+				 struct sl_result *res)
+{
+	struct vtd *v = w->v;
+	struct iotlb_hit hit;
+	enum walk_rc rc;
+
+	if (iotlb_lookup_pasid(v->iotlb, w->did, IOTLB_NO_PASID, gpa, &hit) && hit.perm) {
+		w->out->lat_ps += v->cfg.iotlb_hit_ps;
+		res->pa = hit.hpa;
+		res->shift = hit.page_shift;
+		res->perm = hit.perm;
+		return W_OK;
+	}
+	rc = sl_walk(w, root, levels, gpa, res);
+	if (rc == W_OK)
+		iotlb_insert_pasid(v->iotlb, w->did, IOTLB_NO_PASID, IOTLB_KIND_SL, gpa, res->shift,
+				   res->pa & ~((1ull << res->shift) - 1), res->perm);
+	return rc;
+}
+
+/* ---- first level (§3.5, §9.7) ---- */
+
+struct fl_walk_in {
+	uint64_t root;	 /* FLPTPTR: host-physical, or guest-physical when nested */
+	unsigned levels; /* 4 or 5 */
+	bool nested;
+	uint64_t sl_root; /* nested: the second level */
+	unsigned sl_levels;
+	bool sre; /* supervisor requests enabled */
+};
+
+/* Walk the first level; on success res->pa is the output (guest-physical when nested). */
+static uint8_t fl_walk(struct wctx *w, const struct fl_walk_in *in, uint64_t va,
+		       struct sl_result *res)
+{
+	struct vtd *v = w->v;
+	const struct vtd_req *r = w->req;
+	unsigned top = lvl_shift(in->levels) + 8; /* highest implemented bit */
+	uint64_t table = in->root, ext;
+	unsigned perm = IOTLB_PERM_R | IOTLB_PERM_W, lvl = in->levels;
+	bool user = !r->priv, any_us = true;
+	uint64_t ptes[6] = {0}, slots[6] = {0};
+	bool got[6] = {false};
+
+	/* Canonical: bits above the top must copy it (§3.5.1). */
+	ext = va >> top;
+	if (ext && ext != (~0ull >> top))
+		return VTD_FR_SM_NONCANONICAL;
+	if (r->priv && !in->sre)
+		return VTD_FR_SM_SRE_CLEAR;
+	start_walk(w);
+	if (psc_find(w, VTD_PSC_FL, in->levels, va, w->pasid, &table, &lvl, &perm))
+		any_us = perm & 4;
+	for (; lvl >= 1; lvl--) {
+		unsigned shift = lvl_shift(lvl);
+		uint64_t slot, pte;
+
+		if (in->nested) {
+			/* The table is guest-physical: translate it through second level. */
+			struct sl_result s;
+			enum walk_rc rc;
+
+			if (table >> lvl_shift(in->sl_levels + 1))
+				return VTD_FR_SM_FL_BEYOND_AW;
+			rc = sl_translate(w, in->sl_root, in->sl_levels, table, &s);
+			if (rc == W_ACCESS)
+				return lvl == in->levels ? VTD_FR_SM_FLPTR_ACCESS
+							 : VTD_FR_SM_SL_ACCESS;
+			if (rc == W_RSVD)
+				return VTD_FR_SM_SL_RSVD;
+			if (rc != W_OK || !(s.perm & IOTLB_PERM_R))
+				return lvl == in->levels ? VTD_FR_SM_FLPTR_READ : VTD_FR_SM_FL_READ;
+			table = s.pa;
+			/* A/D updates need write rights on the table page. */
+			if (!(s.perm & IOTLB_PERM_W))
+				perm |= 8;
+		}
+		slot = table + ((va >> shift) & 511) * 8;
+		if (!read_entry(w, slot, 8, &pte, true))
+			return VTD_FR_SM_FL_ACCESS;
+		ptes[lvl] = pte;
+		slots[lvl] = slot;
+		got[lvl] = true;
+		if (!(pte & VTD_FL_P))
+			return VTD_FR_SM_FL_NP;
+		if (!(pte & VTD_FL_US))
+			any_us = false;
+		if (!(pte & VTD_FL_RW))
+			perm &= ~IOTLB_PERM_W;
+		if (pte & VTD_FL_PS) {
+			bool ok = lvl == 2 || (lvl == 3 && (v->cap & CAP_FL1GP));
+
+			if (!ok || ((pte & VTD_FL_ADDR) & ((1ull << shift) - 1) & ~0x1000ull))
+				return VTD_FR_SM_FL_RSVD;
+			/* Bit 12 of a large-page entry is PAT, not an address bit. */
+			res->pa = ((pte & VTD_FL_ADDR) & ~((1ull << shift) - 1)) |
+				  (va & ((1ull << shift) - 1));
+			res->shift = shift;
+			break;
+		}
+		if (lvl == 1) {
+			res->pa = (pte & VTD_FL_ADDR) | (va & 0xfff);
+			res->shift = 12;
+			break;
+		}
+		table = pte & VTD_FL_ADDR;
+		psc_fill(w, VTD_PSC_FL, lvl, va, w->pasid, table, (perm & 3) | (any_us ? 4 : 0),
+			 in->nested);
+	}
+	if (user && !any_us)
+		return VTD_FR_SM_US;
+	/* Accessed and dirty flags (§3.5.3): set as the walk used the entries, atomically. */
+	for (unsigned l = lvl; l <= in->levels && l < 6; l++) {
+		uint64_t want =
+		    VTD_FL_A | ((l == lvl && r->write && (perm & IOTLB_PERM_W)) ? VTD_FL_D : 0);
+
+		if (!got[l])
+			continue; /* levels above came from the paging-structure cache */
+		if ((ptes[l] & want) == want || r->at == VTD_AT_TRANSLATION)
+			continue;
+		if (perm & 8)
+			return VTD_FR_SM_FL_WRITE;
+		mem_write64(v->mem, slots[l], ptes[l] | want);
+		w->out->lat_ps += rd_ps(v, 8);
+		v->st.walk_mem_writes++;
+	}
+	res->perm = perm & 3;
+	return 0;
+}
+
+/* ---- context and PASID entries ---- */
+
+static uint64_t ctx_key(uint16_t sid, bool scalable)
+{
+	return sid | (scalable ? 0x10000ull : 0);
+}
+
+/* Legacy root + context entries (§9.1, §9.3); 0 or a fault reason. */
+static uint8_t legacy_context(struct wctx *w, uint64_t *lo, uint64_t *hi)
+{
+	struct vtd *v = w->v;
+	uint16_t sid = w->req->sid;
+	struct vtd_centry *ce;
+	uint64_t root, ctp, e[2];
+
+	v->st.ctx_lookups++;
+	ce = vtd__cache_lookup(&v->ctx, ctx_key(sid, false), 0);
+	if (ce) {
+		v->st.ctx_hits++;
+		w->out->lat_ps += v->cfg.ctx_hit_ps;
+		*lo = ce->d[0];
+		*hi = ce->d[1];
+		return (*lo & VTD_CTX_P) ? 0 : VTD_FR_CTX_NOT_PRESENT;
+	}
+	v->st.ctx_misses++;
+	if (!read_entry(w, (v->rta & DMA_RTADDR_RTA_MASK) + (sid >> 8) * 16u, 16, e, false))
+		return VTD_FR_ROOT_ACCESS;
+	root = e[0];
+	if (!(root & VTD_ROOT_P))
+		return VTD_FR_ROOT_NOT_PRESENT;
+	if ((root & VTD_ROOT_LO_RSVD) || e[1])
+		return VTD_FR_ROOT_RSVD;
+	ctp = root & VTD_ROOT_CTP;
+	if (!read_entry(w, ctp + (sid & 0xff) * 16u, 16, e, false))
+		return VTD_FR_CTX_ACCESS;
+	*lo = e[0];
+	*hi = e[1];
+	if (!(*lo & VTD_CTX_P)) {
+		if (v->cfg.caching_mode) {
+			/* Caching mode: a not-present entry may be cached (§6.1). */
+			ce = vtd__cache_insert(&v->ctx, ctx_key(sid, false), 0);
+			ce->d[0] = *lo;
+			ce->d[1] = *hi;
+			ce->sid = sid;
+			ce->did = (uint16_t)VTD_CTX_HI_DID(*hi);
+		}
+		return VTD_FR_CTX_NOT_PRESENT;
+	}
+	w->fpd = *lo & VTD_CTX_FPD;
+	if ((*lo & VTD_CTX_LO_RSVD) || (*hi & VTD_CTX_HI_RSVD))
+		return VTD_FR_CTX_RSVD;
+	ce = vtd__cache_insert(&v->ctx, ctx_key(sid, false), 0);
+	ce->d[0] = *lo;
+	ce->d[1] = *hi;
+	ce->sid = sid;
+	ce->did = (uint16_t)VTD_CTX_HI_DID(*hi);
+	return 0;
+}
+
+/* Scalable-mode root + context entries (§9.2, §9.4); q[0..1] get the context entry. */
+static uint8_t sm_context(struct wctx *w, uint64_t *q)
+{
+	struct vtd *v = w->v;
+	uint16_t sid = w->req->sid;
+	uint8_t devfn = (uint8_t)sid;
+	struct vtd_centry *ce;
+	uint64_t e[4], rt;
+
+	v->st.ctx_lookups++;
+	ce = vtd__cache_lookup(&v->ctx, ctx_key(sid, true), 0);
+	if (ce) {
+		v->st.ctx_hits++;
+		w->out->lat_ps += v->cfg.ctx_hit_ps;
+		q[0] = ce->d[0];
+		q[1] = ce->d[1];
+		return (q[0] & VTD_SMCTX_P) ? 0 : VTD_FR_SM_CTX_NP;
+	}
+	v->st.ctx_misses++;
+	if (!read_entry(w, (v->rta & DMA_RTADDR_RTA_MASK) + (sid >> 8) * 16u, 16, e, false))
+		return VTD_FR_SM_ROOT_ACCESS;
+	rt = devfn < 128 ? e[0] : e[1]; /* lower half: devfn 0-127, upper: 128-255 */
+	if (!(rt & VTD_SMROOT_P))
+		return VTD_FR_SM_ROOT_NP;
+	if (rt & VTD_SMROOT_RSVD)
+		return VTD_FR_SM_ROOT_RSVD;
+	if (!read_entry(w, (rt & VTD_SMROOT_CTP) + (devfn & 0x7f) * VTD_SMCTX_SIZE, 32, e, false))
+		return VTD_FR_SM_CTX_ACCESS;
+	q[0] = e[0];
+	q[1] = e[1];
+	if (!(q[0] & VTD_SMCTX_P)) {
+		if (v->cfg.caching_mode) {
+			ce = vtd__cache_insert(&v->ctx, ctx_key(sid, true), 0);
+			ce->d[0] = q[0];
+			ce->sid = sid;
+			ce->did = 0xffff;
+		}
+		return VTD_FR_SM_CTX_NP;
+	}
+	w->fpd = q[0] & VTD_SMCTX_FPD;
+	if ((q[0] & VTD_SMCTX_LO_RSVD) || (q[1] & VTD_SMCTX_Q1_RSVD) || e[2] || e[3])
+		return VTD_FR_SM_CTX_RSVD;
+	if (!(v->ecap & ECAP_RPS) && VTD_SMCTX_RID_PASID(q[1]))
+		return VTD_FR_SM_CTX_INVALID;
+	ce = vtd__cache_insert(&v->ctx, ctx_key(sid, true), 0);
+	ce->d[0] = q[0];
+	ce->d[1] = q[1];
+	ce->sid = sid;
+	ce->did = 0xffff; /* scalable context entries carry no domain */
+	return 0;
+}
+
+/* PASID directory + table entries (§9.5, §9.6); pe[0..2] get the PASID-table entry. */
+static uint8_t pasid_entry(struct wctx *w, const uint64_t *ctx, uint32_t pasid, uint64_t *pe)
+{
+	struct vtd *v = w->v;
+	uint16_t sid = w->req->sid;
+	uint64_t key = ((uint64_t)sid << 20) | pasid, dirpa, tpa, e[8], de;
+	struct vtd_centry *ce;
+
+	if ((pasid >> VTD_PASID_DIR_SHIFT) >= (1u << (VTD_SMCTX_PDTS(ctx[0]) + 7)))
+		return VTD_FR_SM_PASID_MAX;
+	ce = vtd__cache_lookup(&v->pasid, key, 1);
+	if (ce) {
+		w->out->lat_ps += v->cfg.ctx_hit_ps;
+		memcpy(pe, ce->d, 3 * sizeof(*pe));
+		w->fpd |= ce->d[3] & 1;
+		return 0;
+	}
+	dirpa = (ctx[0] & VTD_SMCTX_PASIDDIRPTR) + (uint64_t)(pasid >> VTD_PASID_DIR_SHIFT) * 8;
+	if (!read_entry(w, dirpa, 8, &de, false))
+		return VTD_FR_SM_PDE_ACCESS;
+	if (!(de & VTD_PDE_P))
+		return VTD_FR_SM_PDE_NP;
+	w->fpd |= de & VTD_PDE_FPD;
+	if (de & VTD_PDE_RSVD)
+		return VTD_FR_SM_PDE_RSVD;
+	tpa = (de & VTD_PDE_PTPTR) + (uint64_t)(pasid & 63) * VTD_PASID_ENTRY_SIZE;
+	if (!read_entry(w, tpa, 32, e, false))
+		return VTD_FR_SM_PTE_ACCESS;
+	if (!(e[0] & VTD_PE_P))
+		return VTD_FR_SM_PTE_NP;
+	w->fpd |= e[0] & VTD_PE_FPD;
+	if ((e[0] & VTD_PE_Q0_RSVD) || (e[1] & VTD_PE_Q1_RSVD) || (e[2] & VTD_PE_Q2_RSVD))
+		return VTD_FR_SM_PTE_RSVD;
+	memcpy(pe, e, 3 * sizeof(*pe));
+	ce = vtd__cache_insert(&v->pasid, key, 1);
+	if (ce) {
+		memcpy(ce->d, e, 3 * sizeof(*pe));
+		ce->d[3] = w->fpd ? 1 : 0;
+		ce->did = VTD_PE_DID(e[1]);
+		ce->pasid = pasid;
+		ce->sid = sid;
+	}
+	return 0;
+}
+
+/* ---- the request ---- */
+
+static bool sl_aw_ok(const struct vtd *v, unsigned aw)
+{
+	return aw >= 1 && aw <= 3 && (CAP_SAGAW(v->cap) & (1u << aw));
+}
+
+/* The IOTLB, then a walk: second level only (fl NULL), first level, or nested. */
+static void translate_pages(struct wctx *w, unsigned kind, uint64_t sl_root, unsigned sl_levels,
+			    const struct fl_walk_in *fl)
+{
+	struct vtd *v = w->v;
+	const struct vtd_req *r = w->req;
+	struct vtd_xlate *out = w->out;
+	struct iotlb_hit hit;
+	uint8_t reason = 0;
+
+	if (iotlb_lookup_pasid(v->iotlb, w->did, w->pasid, r->addr, &hit)) {
+		out->lat_ps += v->cfg.iotlb_hit_ps;
+		out->iotlb_hit = true;
+	} else {
+		struct sl_result res = {0};
+
+		out->lat_ps += v->cfg.iotlb_hit_ps; /* the miss is known after the lookup */
+		if (kind == IOTLB_KIND_SL) {
+			enum walk_rc rc = sl_walk(w, sl_root, sl_levels, r->addr, &res);
+			bool sm = vtd__scalable(v);
+
+			if (rc == W_BEYOND)
+				reason = sm ? VTD_FR_SM_BEYOND_AW : VTD_FR_ADDR_BEYOND_AW;
+			else if (rc == W_ACCESS)
+				reason = sm ? VTD_FR_SM_SL_ACCESS : VTD_FR_PTE_ACCESS;
+			else if (rc == W_RSVD)
+				reason = sm ? VTD_FR_SM_SL_RSVD : VTD_FR_PTE_RSVD;
+			else if (rc == W_NP && sm && res.lvl > 1)
+				reason = VTD_FR_SM_SL_NP;
+			else if (rc == W_NP)
+				res.perm = 0; /* a leaf without rights: a permission fault below */
+		} else {
+			reason = fl_walk(w, fl, r->addr, &res);
+			if (!reason && fl->nested) {
+				/* The first level's output is guest-physical too. */
+				struct sl_result s = {0};
+				enum walk_rc rc = sl_walk(w, sl_root, sl_levels, res.pa, &s);
+
+				if (rc == W_BEYOND)
+					reason = VTD_FR_SM_BEYOND_AW;
+				else if (rc == W_ACCESS)
+					reason = VTD_FR_SM_SL_ACCESS;
+				else if (rc == W_RSVD)
+					reason = VTD_FR_SM_SL_RSVD;
+				else if (rc == W_NP && s.lvl > 1)
+					reason = VTD_FR_SM_SL_NP;
+				if (!reason) {
+					res.pa = s.pa;
+					res.perm &= rc == W_OK ? s.perm : 0;
+					if (s.shift < res.shift)
+						res.shift = s.shift;
+				}
+			}
+		}
+		if (reason) {
+			fail(w, reason);
+			return;
+		}
+		/* Not-present leaves are cached only in caching mode (§6.1). */
+		if (res.perm || v->cfg.caching_mode)
+			iotlb_insert_pasid(v->iotlb, w->did, w->pasid, kind, r->addr, res.shift,
+					   res.pa & ~((1ull << res.shift) - 1), res.perm);
+		hit.hpa = res.pa;
+		hit.page_shift = res.shift;
+		hit.perm = res.perm;
+		end_walk(w);
+	}
+	out->perm = hit.perm;
+	out->page_shift = hit.page_shift;
+	if (r->at == VTD_AT_TRANSLATION) {
+		/* ATS translation completion: the page and its rights (§4.2.3). */
+		out->hpa = hit.hpa & ~((1ull << hit.page_shift) - 1);
+		out->ok = true;
+		v->st.xlate_ps += out->lat_ps;
+		return;
+	}
+	if (r->write ? !(hit.perm & IOTLB_PERM_W) : !(hit.perm & IOTLB_PERM_R)) {
+		bool sm = vtd__scalable(v);
+
+		fail(w, r->write ? (sm ? VTD_FR_SM_WRITE : VTD_FR_WRITE)
+				 : (sm ? VTD_FR_SM_READ : VTD_FR_READ));
+		return;
+	}
+	out->hpa = hit.hpa;
+	out->ok = true;
+	v->st.xlate_ps += out->lat_ps;
+}
+
+static void pass(struct wctx *w)
+{
+	w->out->hpa = w->req->addr;
+	w->out->ok = true;
+	w->out->page_shift = 12;
+	w->out->perm = IOTLB_PERM_R | IOTLB_PERM_W;
+	w->v->st.xlate_ps += w->out->lat_ps;
+}
+
+static void legacy(struct wctx *w)
+{
+	struct vtd *v = w->v;
+	const struct vtd_req *r = w->req;
+	uint64_t lo, hi;
+	unsigned tt, aw;
+	uint8_t reason;
+
+	if (r->pasid_present) {
+		/* Requests with PASID need scalable mode (§7.1.3 RTA.2). */
+		fail(w, VTD_FR_SM_PASID_LEGACY);
+		return;
+	}
+	reason = legacy_context(w, &lo, &hi);
+	if (reason) {
+		fail(w, reason);
+		return;
+	}
+	w->fpd = lo & VTD_CTX_FPD;
+	tt = (unsigned)((lo & VTD_CTX_TT_MASK) >> VTD_CTX_TT_SHIFT);
+	w->did = (uint16_t)VTD_CTX_HI_DID(hi);
+	aw = (unsigned)VTD_CTX_HI_AW(hi);
+
+	/* §9.3 TT: 00b untranslated only, 01b also translation and translated requests (only
+	 * with ECAP.DT), 10b pass-through (only with ECAP.PT), 11b reserved. */
+	if (tt == 3 || (tt == VTD_TT_DEVTLB && !(v->ecap & ECAP_DT)) ||
+	    (tt == VTD_TT_PASSTHROUGH && !(v->ecap & ECAP_PT)) ||
+	    (tt != VTD_TT_PASSTHROUGH && !sl_aw_ok(v, aw))) {
+		fail(w, VTD_FR_CTX_INVALID);
+		return;
+	}
+	if (r->at != VTD_AT_UNTRANSLATED && tt != VTD_TT_DEVTLB) {
+		fail(w, VTD_FR_TT_BLOCKED);
+		return;
+	}
+	if (r->at == VTD_AT_TRANSLATED) {
+		/* The device's ATC already translated it: the unit only checks it may (§4.2.4). */
+		v->st.translated_requests++;
+		pass(w);
+		return;
+	}
+	if (tt == VTD_TT_PASSTHROUGH) {
+		v->st.passthrough++;
+		pass(w);
+		return;
+	}
+	w->pasid = IOTLB_NO_PASID;
+	translate_pages(w, IOTLB_KIND_SL, lo & VTD_CTX_SLPTPTR, aw + 2, NULL);
+}
+
+static void scalable(struct wctx *w)
+{
+	struct vtd *v = w->v;
+	const struct vtd_req *r = w->req;
+	uint64_t ctx[2], pe[3];
+	unsigned pgtt, aw;
+	uint8_t reason;
+	uint32_t pasid;
+
+	reason = sm_context(w, ctx);
+	if (reason) {
+		fail(w, reason);
+		return;
+	}
+	w->fpd = ctx[0] & VTD_SMCTX_FPD;
+	if (r->pasid_present && (!(ctx[0] & VTD_SMCTX_PASIDE) || !(v->ecap & ECAP_PASID))) {
+		fail(w, VTD_FR_SM_PASIDE_CLEAR);
+		return;
+	}
+	if (r->at != VTD_AT_UNTRANSLATED && (!(ctx[0] & VTD_SMCTX_DTE) || !(v->ecap & ECAP_DT))) {
+		fail(w, VTD_FR_SM_DTE_CLEAR);
+		return;
+	}
+	pasid = r->pasid_present ? r->pasid : VTD_SMCTX_RID_PASID(ctx[1]);
+	reason = pasid_entry(w, ctx, pasid, pe);
+	if (reason) {
+		fail(w, reason);
+		return;
+	}
+	w->did = VTD_PE_DID(pe[1]);
+	w->pasid = pasid;
+	pgtt = (unsigned)VTD_PE_PGTT(pe[0]);
+	aw = (unsigned)VTD_PE_AW(pe[0]);
+	/* §9.6 PGTT and what the unit supports (SPT.4 conditions). */
+	if ((pgtt == VTD_PGTT_FL && !(v->ecap & ECAP_FLTS)) ||
+	    (pgtt == VTD_PGTT_SL && !(v->ecap & ECAP_SLTS)) ||
+	    (pgtt == VTD_PGTT_NESTED && !(v->ecap & ECAP_NEST)) ||
+	    (pgtt == VTD_PGTT_PT && !(v->ecap & ECAP_PT)) || pgtt == 0 || pgtt > VTD_PGTT_PT ||
+	    ((pgtt == VTD_PGTT_SL || pgtt == VTD_PGTT_NESTED) && !sl_aw_ok(v, aw)) ||
+	    ((pgtt == VTD_PGTT_FL || pgtt == VTD_PGTT_NESTED) &&
+	     (VTD_PE_FLPM(pe[2]) > 1 || (VTD_PE_FLPM(pe[2]) == 1 && !(v->cap & CAP_FL5LP))))) {
+		fail(w, VTD_FR_SM_PTE_INVALID);
+		return;
+	}
+	if (r->at == VTD_AT_TRANSLATED) {
+		v->st.translated_requests++;
+		pass(w);
+		return;
+	}
+	if (pgtt == VTD_PGTT_PT) {
+		v->st.passthrough++;
+		pass(w);
+		return;
+	}
+	if (pgtt == VTD_PGTT_SL) {
+		translate_pages(w, IOTLB_KIND_SL, pe[0] & VTD_PE_SLPTPTR, aw + 2, NULL);
+		return;
+	}
+	struct fl_walk_in fl = {
+	    .root = pe[2] & VTD_PE_FLPTPTR,
+	    .levels = VTD_PE_FLPM(pe[2]) ? 5 : 4,
+	    .nested = pgtt == VTD_PGTT_NESTED,
+	    .sl_root = pe[0] & VTD_PE_SLPTPTR,
+	    .sl_levels = aw + 2,
+	    .sre = pe[2] & VTD_PE_SRE,
+	};
+	translate_pages(w, fl.nested ? IOTLB_KIND_NESTED : IOTLB_KIND_FL, fl.sl_root, fl.sl_levels,
+			&fl);
+}
+
+void vtd_translate_req(struct vtd *v, const struct vtd_req *req, uint64_t t, struct vtd_xlate *out)
+{
+	struct wctx w = {.v = v, .req = req, .out = out, .t = t, .pasid = IOTLB_NO_PASID};
+	unsigned ttm;
+
+	memset(out, 0, sizeof(*out));
+	vtd__sync(v, t);
+	v->st.translations++;
+	if (req->at == VTD_AT_TRANSLATION)
+		v->st.ats_requests++;
+	if (!(vtd__gsts(v) & DMA_GSTS_TES)) {
+		/* Remapping off: requests go to memory untranslated (§3.1). */
+		v->st.untranslated++;
+		pass(&w);
+		return;
+	}
+	ttm = (unsigned)((v->rta & DMA_RTADDR_TTM_MASK) >> DMA_RTADDR_TTM_SHIFT);
+	if (ttm == DMA_TTM_LEGACY)
+		legacy(&w);
+	else if (ttm == DMA_TTM_SCALABLE)
+		scalable(&w);
+	else
+		fail(&w, VTD_FR_SM_RTA_INVALID); /* reserved TTM (or abort-DMA mode) */
 }
 
 void vtd_translate(struct vtd *v, uint16_t sid, uint64_t iova, bool write, uint64_t t,
 		   struct vtd_xlate *out)
 {
-	struct ctx_entry *ce;
-	uint64_t lo, hi;
-	bool fpd;
-	unsigned levels, tt;
-	struct iotlb_hit hit;
-	uint16_t did;
+	struct vtd_req r = {.sid = sid, .addr = iova, .write = write};
 
-	memset(out, 0, sizeof(*out));
-	vtd__sync(v, t);
-	v->st.translations++;
-	if (!(vtd__gsts(v) & DMA_GSTS_TES)) {
-		/* Remapping off: requests go to memory untranslated (§3.1). */
-		v->st.untranslated++;
-		out->hpa = iova;
-		out->ok = true;
-		out->page_shift = 12;
-		return;
-	}
-
-	/* Context: cache, or root + context entries from memory. */
-	v->st.ctx_lookups++;
-	ce = ctx_lookup(v, sid);
-	if (ce) {
-		v->st.ctx_hits++;
-		out->lat_ps += v->cfg.ctx_hit_ps;
-		lo = ce->lo;
-		hi = ce->hi;
-	} else {
-		uint64_t rta = v->rta & DMA_RTADDR_RTA_MASK;
-		uint64_t root, ctp;
-
-		v->st.ctx_misses++;
-		if ((v->rta & DMA_RTADDR_TTM_MASK) != 0) {
-			/* Scalable mode is not modelled by this unit: treat as invalid root. */
-			out->lat_ps += mem_rd_ps(v, 16);
-			fail(v, out, sid, iova, VTD_FR_ROOT_RSVD, write, false, t);
-			return;
-		}
-		if (!mem_is_ram(v->mem, rta + (sid >> 8) * 16u, 16)) {
-			fail(v, out, sid, iova, VTD_FR_ROOT_ACCESS, write, false, t);
-			return;
-		}
-		root = mem_read64(v->mem, rta + (sid >> 8) * 16u);
-		out->lat_ps += mem_rd_ps(v, 16);
-		if (!(root & VTD_ROOT_P)) {
-			fail(v, out, sid, iova, VTD_FR_ROOT_NOT_PRESENT, write, false, t);
-			return;
-		}
-		if (root & VTD_ROOT_LO_RSVD) {
-			fail(v, out, sid, iova, VTD_FR_ROOT_RSVD, write, false, t);
-			return;
-		}
-		ctp = root & VTD_ROOT_CTP;
-		if (!mem_is_ram(v->mem, ctp + (sid & 0xff) * 16u, 16)) {
-			fail(v, out, sid, iova, VTD_FR_CTX_ACCESS, write, false, t);
-			return;
-		}
-		lo = mem_read64(v->mem, ctp + (sid & 0xff) * 16u);
-		hi = mem_read64(v->mem, ctp + (sid & 0xff) * 16u + 8);
-		out->lat_ps += mem_rd_ps(v, 16);
-		if (!(lo & VTD_CTX_P)) {
-			fail(v, out, sid, iova, VTD_FR_CTX_NOT_PRESENT, write, false, t);
-			return;
-		}
-		if ((lo & VTD_CTX_LO_RSVD) || (hi & VTD_CTX_HI_RSVD)) {
-			fail(v, out, sid, iova, VTD_FR_CTX_RSVD, write, lo & VTD_CTX_FPD, t);
-			return;
-		}
-		ctx_insert(v, sid, lo, hi);
-	}
-	fpd = lo & VTD_CTX_FPD;
-	tt = (unsigned)((lo & VTD_CTX_TT_MASK) >> VTD_CTX_TT_SHIFT);
-	did = (uint16_t)VTD_CTX_HI_DID(hi);
-
-	if (tt == VTD_TT_PASSTHROUGH && (v->ecap & ECAP_PT)) {
-		v->st.passthrough++;
-		out->hpa = iova;
-		out->ok = true;
-		out->page_shift = 12;
-		v->st.xlate_ps += out->lat_ps;
-		return;
-	}
-	if (tt == 3 || tt == VTD_TT_PASSTHROUGH || (tt == VTD_TT_DEVTLB) ||
-	    !(CAP_SAGAW(v->cap) & (1u << VTD_CTX_HI_AW(hi)))) {
-		/* Reserved TT, PT or device-TLB without support, or an unsupported AW. */
-		fail(v, out, sid, iova, VTD_FR_CTX_INVALID, write, fpd, t);
-		return;
-	}
-	levels = aw_levels((unsigned)VTD_CTX_HI_AW(hi));
-	if (iova >> (12 + 9 * levels)) {
-		fail(v, out, sid, iova, VTD_FR_ADDR_BEYOND_AW, write, fpd, t);
-		return;
-	}
-
-	if (iotlb_lookup(v->iotlb, did, iova, &hit)) {
-		out->lat_ps += v->cfg.iotlb_hit_ps;
-		out->iotlb_hit = true;
-	} else {
-		/* Second-level walk, §3.6. */
-		uint64_t table = lo & VTD_CTX_SLPTPTR;
-		unsigned perm = IOTLB_PERM_R | IOTLB_PERM_W;
-		unsigned shift = 12;
-		uint64_t page = 0;
-
-		out->lat_ps += v->cfg.iotlb_hit_ps; /* the miss is known after the lookup */
-		v->st.walks++;
-		for (unsigned lvl = levels; lvl >= 1; lvl--) {
-			unsigned lshift = 12 + 9 * (lvl - 1);
-			uint64_t pa = table + ((iova >> lshift) & 511) * 8;
-			uint64_t pte;
-
-			if (!mem_is_ram(v->mem, pa, 8)) {
-				fail(v, out, sid, iova, VTD_FR_PTE_ACCESS, write, fpd, t);
-				return;
-			}
-			pte = mem_read64(v->mem, pa);
-			v->st.walk_mem_reads++;
-			out->lat_ps += mem_rd_ps(v, 8);
-			perm &= (unsigned)(pte & (VTD_SL_R | VTD_SL_W));
-			if (!(pte & (VTD_SL_R | VTD_SL_W))) {
-				/* Not present: reported as the missing permission (§7.1.3). */
-				fail(v, out, sid, iova, write ? VTD_FR_WRITE : VTD_FR_READ, write,
-				     fpd, t);
-				return;
-			}
-			if (lvl > 1 && (pte & VTD_SL_PS)) {
-				if ((lvl == 2 && v->cfg.sp_2m) || (lvl == 3 && v->cfg.sp_1g)) {
-					shift = lshift;
-					page = pte & VTD_SL_ADDR & ~((1ull << shift) - 1);
-					break;
-				}
-				fail(v, out, sid, iova, VTD_FR_PTE_RSVD, write, fpd, t);
-				return;
-			}
-			if (lvl == 1) {
-				page = pte & VTD_SL_ADDR;
-				break;
-			}
-			table = pte & VTD_SL_ADDR;
-		}
-		iotlb_insert(v->iotlb, did, iova, shift, page, perm);
-		hit.hpa = page + (iova & ((1ull << shift) - 1));
-		hit.page_shift = shift;
-		hit.perm = perm;
-	}
-	if (write ? !(hit.perm & IOTLB_PERM_W) : !(hit.perm & IOTLB_PERM_R)) {
-		fail(v, out, sid, iova, write ? VTD_FR_WRITE : VTD_FR_READ, write, fpd, t);
-		return;
-	}
-	out->hpa = hit.hpa;
-	out->page_shift = hit.page_shift;
-	out->ok = true;
-	v->st.xlate_ps += out->lat_ps;
+	vtd_translate_req(v, &r, t, out);
 }

@@ -192,3 +192,35 @@ int pcie_fn_add_cap_msix(struct pcie_fn *fn, unsigned nvec, int table_bar, uint3
 	regs_define(&fn->cfg, (uint32_t)off + PCI_MSIX_PBA, 4, pba_off | (uint32_t)pba_bar, 0, 0, 0);
 	return off;
 }
+
+/* Extended capabilities from 0x100 (PCIe 5.0 §7.6): header ID 15:0, version 19:16, next 31:20. */
+static int add_ext_cap(struct pcie_fn *fn, uint16_t id, unsigned ver, unsigned len)
+{
+	unsigned off = fn->ext_next ? fn->ext_next : PCI_EXT_CAP_START;
+
+	if (off + len > PCI_CFG_SPACE_EXP_SIZE)
+		return -ENOSPC;
+	regs_define(&fn->cfg, off, 4, id | (uint32_t)ver << 16, 0, 0, 0);
+	if (fn->last_ext) {
+		uint32_t h = (uint32_t)regs_get(&fn->cfg, fn->last_ext, 4);
+
+		regs_define(&fn->cfg, fn->last_ext, 4, (h & 0xfffff) | (uint32_t)off << 20, 0, 0, 0);
+	}
+	fn->last_ext = (uint16_t)off;
+	fn->ext_next = (uint16_t)((off + len + 7) & ~7u);
+	return (int)off;
+}
+
+int pcie_fn_add_ats_cap(struct pcie_fn *fn);
+
+/* ATS capability: queue depth 0 (= 32), page-aligned requests; control: STU, Enable. */
+int pcie_fn_add_ats_cap(struct pcie_fn *fn)
+{
+	int off = add_ext_cap(fn, PCI_EXT_CAP_ID_ATS, 1, PCI_EXT_CAP_ATS_SIZEOF);
+
+	if (off < 0)
+		return off;
+	define(fn, (uint32_t)off + PCI_ATS_CAP, 2, PCI_ATS_CAP_PAGE_ALIGNED, 0);
+	define(fn, (uint32_t)off + PCI_ATS_CTRL, 2, 0, PCI_ATS_CTRL_ENABLE | 0x1f);
+	return off;
+}

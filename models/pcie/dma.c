@@ -91,7 +91,18 @@ int pcie_dma_submit(struct pcie_fn *fn, struct pcie_dma *d)
 		uint64_t chunk_end = (a & ~(PAGE_4K - 1)) + PAGE_4K;
 		uint32_t clen = (uint32_t)((chunk_end < end ? chunk_end : end) - a);
 		struct pcie_xlate x = {.hpa = a, .lat_ps = 0, .span = clen, .ok = true};
-		uint64_t t = d->t_issue, arrive, first_arrive;
+		uint64_t t = d->t_issue, arrive, first_arrive, req_addr = a;
+		bool translated = false;
+
+		/* ATS: the device's own cache, or a translation request first (ats.c). */
+		if (fn->atc) {
+			uint64_t ta = a;
+
+			t = pcie__ats_chunk(fn, a, d->write, t, &ta, &translated);
+			if (translated)
+				req_addr = ta;
+		}
+		x.at = translated ? PCIE_AT_TRANSLATED : PCIE_AT_UNTRANSLATED;
 		unsigned ntlp;
 		uint64_t wire;
 
@@ -119,7 +130,7 @@ int pcie_dma_submit(struct pcie_fn *fn, struct pcie_dma *d)
 		/* Translation at the root complex: in order, starting with the first TLP. */
 		uint64_t xs = first_arrive > xlate_free ? first_arrive : xlate_free;
 		if (fab->hooks.translate)
-			fab->hooks.translate(fab->hooks.ctx, sid, a, clen, d->write, xs, &x);
+			fab->hooks.translate(fab->hooks.ctx, sid, req_addr, clen, d->write, xs, &x);
 		xlate_free = xs + x.lat_ps;
 		if (trace_on() && fab->hooks.translate) {
 			char args[96];

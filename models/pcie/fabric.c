@@ -39,6 +39,7 @@ void pcie_fabric_destroy(struct pcie_fabric *fab)
 		struct pcie_fn *fn = fab->fns[i];
 
 		regs_free(&fn->cfg);
+		pcie__atc_free(fn->atc);
 		free(fn->children);
 		free(fn->link);
 		free(fn);

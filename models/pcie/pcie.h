@@ -85,6 +85,10 @@ int pcie_fn_add_cap_pm(struct pcie_fn *fn);
 int pcie_fn_add_cap_exp(struct pcie_fn *fn, unsigned port_type, bool flr);
 int pcie_fn_add_cap_msix(struct pcie_fn *fn, unsigned nvec, int table_bar, uint32_t table_off,
 			 int pba_bar, uint32_t pba_off);
+/* The ATS extended capability (PCIe 5.0 §10.5.1) and the device's address translation cache
+ * of atc_entries (fully associative, LRU): once software sets ATS Enable, the function's DMA
+ * looks up its ATC, sends translation requests on a miss and translated requests on a hit. */
+int pcie_fn_add_ats(struct pcie_fn *fn, unsigned atc_entries);
 
 /* Legacy INTx (PCI 3.0 §2.2.6, §6.2.4): the function's interrupt pin, 1..4 for INTA..INTD
  * (0: none). The device drives its line with pcie_intx; the line reaches the root complex
@@ -175,12 +179,22 @@ struct pcie_dma {
 	} seg[PCIE_DMA_MAX_SEGS];
 };
 
+/* Address type of a memory request (PCIe 5.0 §2.2.4.1, AT field; ATS ch. 10). */
+enum pcie_at {
+	PCIE_AT_UNTRANSLATED = 0,
+	PCIE_AT_TRANSLATION = 1, /* an ATS translation request */
+	PCIE_AT_TRANSLATED = 2,  /* the address comes from the device's ATC */
+};
+
 /* The root complex's view of translation, provided by whoever wires the IOMMU in. */
 struct pcie_xlate {
 	uint64_t hpa;     /* translated address */
 	uint64_t lat_ps;  /* translation time (caches, walk) */
 	uint64_t span;    /* bytes from iova the translation covers (to the end of its page) */
 	bool ok;
+	enum pcie_at at;  /* in: the request's address type (set before the hook is called) */
+	unsigned perm;    /* translation requests: rights granted (bit 0 read, bit 1 write) */
+	unsigned page_shift; /* translation requests: the translation's page size */
 };
 
 /* An interrupt message routed by the root complex, to take effect at t_deliver. */
@@ -230,5 +244,21 @@ struct pcie_stats {
 	uint64_t dma_no_master, dma_ur, msi_sent, msi_no_master;
 };
 const struct pcie_stats *pcie_fabric_stats(const struct pcie_fabric *fab);
+
+/* ---- ATS ---- */
+
+struct pcie_atc_stats {
+	uint64_t lookups, hits, misses, inserts, evictions, invalidations, inval_entries;
+	uint64_t translation_requests, translation_faults, translated_requests;
+};
+/* The function's ATC counters, or NULL without ATS. */
+const struct pcie_atc_stats *pcie_fn_atc_stats(const struct pcie_fn *fn);
+bool pcie_fn_ats_enabled(const struct pcie_fn *fn);
+/* An ATS invalidate request from the root complex to function sid at t for [addr, addr+size)
+ * (size 0: all). The ATC drops what overlaps; true with *t_done when the invalidation
+ * completion message is back at the root complex, false if nothing answers (no function,
+ * or ATS not enabled). */
+bool pcie_ats_invalidate(struct pcie_fabric *fab, uint16_t sid, uint64_t addr, uint64_t size,
+			 uint64_t t, uint64_t *t_done);
 
 #endif

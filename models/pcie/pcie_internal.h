@@ -37,7 +37,18 @@ struct pcie_fn {
 	bool bar_is64[6];
 	bool intx_level;    /* what the device drives */
 	bool intx_routed;   /* what the root complex has been told */
+	uint16_t ext_next;          /* where the next extended capability goes (0: none yet) */
+	uint16_t last_ext;          /* offset of the last extended capability */
+	struct pcie_atc *atc;       /* ATS: the device's address translation cache */
 };
+
+/* ats.c: the ATC of an endpoint with ATS (PCIe 5.0 ch. 10). */
+struct pcie_atc;
+void pcie__atc_free(struct pcie_atc *atc);
+/* Translate a chunk through the function's ATC (translation request on a miss): returns the
+ * time the chunk's request may go, with *taddr / *translated set when it goes translated. */
+uint64_t pcie__ats_chunk(struct pcie_fn *fn, uint64_t addr, bool write, uint64_t t,
+			 uint64_t *taddr, bool *translated);
 
 struct mmio_range {
 	uint64_t base, size;

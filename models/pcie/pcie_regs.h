@@ -148,6 +148,15 @@
 #define PCI_EXT_CAP_ID_SRIOV 0x0010
 #define PCI_EXT_CAP_ID_PRI   0x0013
 #define PCI_EXT_CAP_ID_PASID 0x001b
+#define PCI_EXT_CAP_START    0x100
+/* ATS (PCIe 5.0 §10.5.1) */
+#define PCI_ATS_CAP          0x04 /* 16 bits */
+#define  PCI_ATS_CAP_QDEP(c) ((c) & 0x1f) /* invalidate queue depth, 0 means 32 */
+#define  PCI_ATS_CAP_PAGE_ALIGNED 0x0020
+#define PCI_ATS_CTRL         0x06 /* 16 bits */
+#define  PCI_ATS_CTRL_ENABLE 0x8000
+#define  PCI_ATS_CTRL_STU(x) ((x) & 0x1f) /* smallest translation unit: 2^(12+STU) */
+#define PCI_EXT_CAP_ATS_SIZEOF 8
 
 /* ACS, PCIe 5.0 §7.7.8 */
 #define PCI_ACS_CAP  0x04

@@ -1,19 +1,23 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Wiring: a scenario becomes a machine (memory, PCIe fabric with its functions, a VT-d unit,
- * APIC bus, LAPICs and pCPUs), host software boots on it in a controller actor bound to pCPU 0
- * (VT-d driver, PCI enumeration, hypervisor, VMs, device assignment), the guests run, and the
- * counters of every model are read at the start and end of the workload's window.
+ * Wiring: a scenario becomes a machine (memory, PCIe fabric with its functions, the VT-d units,
+ * firmware's ACPI tables, APIC bus, LAPICs and pCPUs), host software boots on it in a
+ * controller actor bound to pCPU 0 (DMAR table, VT-d driver per unit, PCI enumeration,
+ * hypervisor, VMs, device assignment), the workload runs, and the counters of every model are
+ * read at the start and end of the workload's window.
  */
 #include "sim/app/machine.h"
+#include "sim/app/firmware.h"
 #include "sim/app/scenario.h"
 
 #include "models/apic/ioapic.h"
 #include "models/apic/lapic.h"
 #include "models/cpu/cpu.h"
+#include "models/devices/dmaeng.h"
 #include "models/devices/nic.h"
 #include "models/guest/drivers/ptnic_drv.h"
 #include "models/guest/kernel/gk.h"
+#include "models/host/dmar.h"
 #include "models/host/host.h"
 #include "models/host/hpci.h"
 #include "models/host/hv.h"
@@ -30,6 +34,7 @@
 #include "sim/results.h"
 #include "sim/simtime.h"
 #include "sim/trace.h"
+#include "workloads/dma_bench.h"
 #include "workloads/stream_rx.h"
 
 #include <errno.h>
@@ -42,11 +47,10 @@
 #include <unistd.h>
 
 /* The host physical address map (a Xeon-like layout). */
-#define PHYS_LOW_TOP   0x80000000ull  /* RAM below 4 GiB ends at 2 GiB */
+#define PHYS_LOW_TOP   PTSIM_LOW_RAM_TOP /* RAM below 4 GiB ends at 2 GiB */
 #define PHYS_MMIO32    0xc0000000ull  /* 32-bit PCI window */
 #define PHYS_MMIO32_SZ 0x20000000ull
 #define PHYS_ECAM      0xe0000000ull
-#define PHYS_DMAR      0xfed90000ull
 #define PHYS_IOAPIC    0xfec00000ull
 #define IOAPIC_PINS    24
 #define IOAPIC_SID     0xf0f8 /* bus F0h device 1Fh function 0, as Intel platforms report */
@@ -55,6 +59,8 @@
 
 #define MAX_NICS 16
 #define MAX_PCPUS 256
+#define MAX_UNITS 8
+#define MAX_ENGINES 8
 
 struct counters {
 	uint64_t engine_calls;
@@ -63,10 +69,16 @@ struct counters {
 	uint64_t pi_wakeups, polls_won, notifications, reflected, sw_posted;
 	uint64_t guest_irqs, guest_spurious, guest_unhandled;
 	uint64_t intx_asserts, intx_irqs, intx_unmasks, intx_masked_ps;
-	uint64_t ir_remapped, ir_posted, ir_compat, ir_blocked, pi_notifications, pi_suppressed;
+	uint64_t ir_remapped, ir_posted, ir_compat, ir_blocked, pi_suppressed;
 	uint64_t iotlb_lookups, iotlb_hits, iotlb_misses, iotlb_evictions;
+	uint64_t iotlb_invalidations, iotlb_inval_entries;
 	uint64_t ctx_lookups, ctx_hits, walks, walk_mem_reads, faults, xlate_ps, translations;
-	uint64_t inv_descs, inv_ctx, inv_iotlb, inv_iec;
+	uint64_t walk_mem_writes, walks_queued, walk_queue_ps, fault_events, ir_requests;
+	uint64_t passthrough, translated_requests, ats_requests, pi_notifications;
+	uint64_t cache[VTD_CACHE_N][5]; /* lookups, hits, misses, evictions, invalidations */
+	uint64_t inv_descs, inv_ctx, inv_iotlb, inv_iec, inv_pasid, inv_devtlb, devtlb_timeouts;
+	uint64_t atc_lookups, atc_hits, atc_misses, atc_evictions, atc_invalidations;
+	uint64_t atc_translation_requests;
 	uint64_t maps, unmaps;
 	uint64_t dma_reqs, dma_bytes, dma_blocked, dma_outside_vm;
 	uint64_t guest_ps, exit_ps, host_ps, idle_ps;
@@ -106,7 +118,15 @@ struct machine {
 	struct run_opts opts;
 	struct mem *mem;
 	struct pcie_fabric *fab;
-	struct vtd *vtd;
+	struct vtd *vtd; /* the first unit */
+	struct vtd *units[MAX_UNITS];
+	unsigned nunits;
+	int unit_all; /* the INCLUDE_PCI_ALL unit, or -1 */
+	struct pcie_fn *unit_scope[MAX_UNITS][16];
+	unsigned unit_nscope[MAX_UNITS];
+	uint64_t rsdp;
+	struct dmaeng *eng[MAX_ENGINES];
+	unsigned neng;
 	struct apic_bus *bus;
 	struct ioapic *ioapic;
 	unsigned gsi_assert[IOAPIC_PINS]; /* INTx lines asserted onto each pin (wired-OR) */
@@ -119,7 +139,9 @@ struct machine {
 	unsigned nowners;
 	/* software */
 	struct host *host;
-	struct vtd_drv *iommu;
+	struct vtd_drv *iommu; /* the first unit's driver */
+	struct vtd_drv *iommus[MAX_UNITS];
+	struct dmar_info dmar;
 	struct host_ioapic *hioapic;
 	struct host_sched *sched;
 	struct hpci pci;
@@ -131,6 +153,9 @@ struct machine {
 	struct gk_param params[8][8];
 	struct wl_stream_rx *wl;
 	struct irq_latency il;
+	struct dmaeng *bench_eng; /* dma_bench: the engine and what the host saw */
+	struct wl_dma_bench_result bench;
+	bool bench_ran;
 	/* run */
 	int status;
 	char err[512];
@@ -169,19 +194,41 @@ static int owner_of(const struct machine *m, uint16_t sid)
 	return -1;
 }
 
+/* Which unit remaps requests from sid: a unit whose scope lists the function or a port above
+ * it, else the INCLUDE_PCI_ALL unit (VT-d §8.3.2); NULL: none, DMA goes untranslated. */
+static struct vtd *unit_for_sid(const struct machine *m, uint16_t sid)
+{
+	struct pcie_fn *fn;
+
+	if (m->nunits == 1 && m->unit_all == 0)
+		return m->units[0];
+	fn = pcie_fabric_lookup(m->fab, (uint8_t)(sid >> 8), (uint8_t)sid);
+	for (unsigned u = 0; u < m->nunits && fn; u++)
+		for (unsigned i = 0; i < m->unit_nscope[u]; i++)
+			for (struct pcie_fn *f = fn; f; f = pcie_fn_parent(f))
+				if (f == m->unit_scope[u][i])
+					return m->units[u];
+	return m->unit_all >= 0 ? m->units[m->unit_all] : NULL;
+}
+
 static void rc_translate(void *ctx, uint16_t sid, uint64_t iova, uint32_t len, bool write,
 			 uint64_t t, struct pcie_xlate *out)
 {
 	struct machine *m = ctx;
+	struct vtd *u = unit_for_sid(m, sid);
 	int vm;
 
-	if (m->vtd) {
+	if (u) {
+		struct vtd_req r = {.sid = sid, .addr = iova, .write = write,
+				    .at = (enum vtd_at)out->at};
 		struct vtd_xlate x;
 
-		vtd_translate(m->vtd, sid, iova, write, t, &x);
+		vtd_translate_req(u, &r, t, &x);
 		out->hpa = x.hpa;
 		out->lat_ps = x.lat_ps;
 		out->ok = x.ok;
+		out->perm = x.perm;
+		out->page_shift = x.page_shift;
 	} else {
 		out->hpa = iova;
 		out->lat_ps = 0;
@@ -226,8 +273,10 @@ static void rc_msi(void *ctx, uint16_t sid, uint64_t addr, uint32_t data, uint64
 {
 	struct machine *m = ctx;
 
-	if (m->vtd) {
-		vtd_remap_msi(m->vtd, sid, addr, data, t, irq);
+	struct vtd *u = unit_for_sid(m, sid);
+
+	if (u) {
+		vtd_remap_msi(u, sid, addr, data, t, irq);
 		return;
 	}
 	/* No remapping hardware: the message is a compatibility-format interrupt. */
@@ -236,6 +285,17 @@ static void rc_msi(void *ctx, uint16_t sid, uint64_t addr, uint32_t data, uint64
 	irq->t_deliver = t;
 	irq->w[1] = MSI_ADDR_DEST(addr);
 	irq->w[2] = MSI_DATA_VECTOR(data) | ((data & MSI_DATA_TRIGGER) ? 0x100u : 0);
+}
+
+/* A unit's ATS invalidate request travels to the endpoint (VT-d §6.5.2.5, PCIe §10.3). */
+static bool devtlb_invalidate(void *ctx, uint16_t sid, bool pasid_present, uint32_t pasid,
+			      uint64_t addr, uint64_t size, uint64_t t, uint64_t *t_done)
+{
+	struct machine *m = ctx;
+
+	(void)pasid_present;
+	(void)pasid;
+	return pcie_ats_invalidate(m->fab, sid, addr, size, t, t_done);
 }
 
 static const struct pcie_mmio_ops vtd_mmio = {vtd_reg_read, vtd_reg_write, 0};
@@ -265,10 +325,7 @@ static void ioapic_send(void *ctx, uint16_t sid, uint64_t addr, uint32_t data)
 	struct machine *m = ctx;
 	struct pcie_irq irq = {0};
 
-	if (m->vtd)
-		vtd_remap_msi(m->vtd, sid, addr, data, sim_now(), &irq);
-	else
-		rc_msi(m, sid, addr, data, sim_now(), &irq);
+	rc_msi(m, sid, addr, data, sim_now(), &irq); /* the unit whose scope holds sid */
 	pcie_irq_commit(&irq);
 }
 
@@ -307,6 +364,17 @@ static int build_nodes(struct machine *m, const struct sc_node *n, size_t count,
 			pcie_fn_set_ids(fn, 0x8086, 0x2030, 0x06040007, 0, 0);
 			pcie_fn_add_cap_pm(fn);
 			pcie_fn_add_cap_exp(fn, PCI_EXP_TYPE_ROOT_PORT, false);
+		} else if (n[i].type == SC_DMA_ENGINE) {
+			struct dmaeng_cfg ec = {0};
+
+			if (m->neng == MAX_ENGINES)
+				return -ENOSPC;
+			snprintf(ec.name, sizeof(ec.name), "%s", n[i].name);
+			ec.issue_ps = 4000; /* a request per 4 ns (250 MHz logic, estimate) */
+			rc = dmaeng_create(&ec, m->fab, &m->eng[m->neng]);
+			if (rc)
+				return rc;
+			fn = dmaeng_fn(m->eng[m->neng++]);
 		} else {
 			struct nic_cfg nc = {0};
 			struct nic *nic;
@@ -322,6 +390,12 @@ static int build_nodes(struct machine *m, const struct sc_node *n, size_t count,
 			m->nic[m->nnics++] = nic;
 			fn = nic_fn(nic);
 		}
+		/* An endpoint with ATS: the capability and the device's translation cache. */
+		if (n[i].type != SC_ROOT_PORT && n[i].ats) {
+			rc = pcie_fn_add_ats(fn, n[i].atc_entries);
+			if (rc < 0)
+				return rc;
+		}
 		rc = pcie_fn_attach(fn, parent, (uint8_t)PCI_DEVFN(n[i].slot, n[i].function),
 				    parent ? &lc : NULL);
 		if (rc)
@@ -330,6 +404,88 @@ static int build_nodes(struct machine *m, const struct sc_node *n, size_t count,
 		if (rc)
 			return rc;
 	}
+	return 0;
+}
+
+/* The VT-d units: each with its registers at its DMAR address and its own caches. */
+static int build_iommus(struct machine *m)
+{
+	const struct sc_iommu *io = &m->sc->machine.iommu;
+	unsigned n = firmware_nunits(m->sc);
+	int rc;
+
+	m->unit_all = -1;
+	for (unsigned u = 0; u < n; u++) {
+		struct vtd_cfg vc = {0};
+		static struct pcie_mmio_ops ops[MAX_UNITS];
+
+		snprintf(vc.name, sizeof(vc.name), "%s", firmware_unit_name(m->sc, u));
+		vc.reg_base = firmware_unit_base(u);
+		for (unsigned nd = 0; nd < 7; nd++)
+			if ((1u << (4 + 2 * nd)) == io->domains)
+				vc.nd = nd;
+		vc.sagaw = (1u << 1) | (io->address_width >= 48 ? 1u << 2 : 0) |
+			   (io->address_width >= 57 ? 1u << 3 : 0);
+		vc.mgaw = io->address_width;
+		vc.sp_2m = vc.sp_1g = io->superpages;
+		vc.caching_mode = io->caching_mode;
+		vc.posted_interrupts = io->posted_interrupts;
+		vc.qi = io->queued_invalidation;
+		vc.ir = io->interrupt_remapping;
+		vc.eim = io->extended_interrupt_mode;
+		vc.pt = io->pass_through;
+		vc.coherent = true;
+		vc.rwbf = io->write_buffer_flush;
+		vc.afl = io->advanced_fault_log;
+		vc.snoop_control = io->snoop_control;
+		vc.device_tlb = io->device_tlb;
+		vc.scalable = io->scalable_mode;
+		vc.first_level = io->scalable_mode && io->first_level;
+		vc.second_level = io->scalable_mode && io->second_level;
+		vc.nested = io->scalable_mode && io->nested && io->first_level && io->second_level;
+		vc.fl_1g = io->first_level_1g;
+		vc.pasid_bits = io->scalable_mode ? io->pasid_bits : 0;
+		vc.nfr = io->fault_records;
+		vc.iotlb.entries = io->iotlb.entries;
+		vc.iotlb.ways = io->iotlb.ways;
+		vc.iotlb.repl = (enum iotlb_repl)io->iotlb.replacement;
+		vc.ctx_entries = io->context_cache_entries;
+		vc.pasid_cache_entries = io->pasid_cache_entries;
+		vc.iec_entries = io->interrupt_cache_entries;
+		vc.psc_entries[2] = io->psc.pde;
+		vc.psc_entries[3] = io->psc.pdpte;
+		vc.psc_entries[4] = io->psc.pml4e;
+		vc.psc_entries[5] = io->psc.pml5e;
+		vc.walkers = io->walkers;
+		vc.iotlb_hit_ps = io->iotlb_hit_ps;
+		vc.ctx_hit_ps = io->context_hit_ps;
+		vc.walk_step_ps = io->walk_step_ps;
+		vc.walk_in_llc = io->walk_in_llc;
+		vc.cmd_ps = io->command_ps;
+		vc.qi_desc_ps = io->descriptor_ps;
+		vc.reg_access_ps = io->register_access_ps;
+		vc.ir_ps = io->interrupt_remap_ps;
+		vc.devtlb_timeout_ps = io->devtlb_timeout_ps;
+		rc = vtd_create(&vc, m->mem, &m->units[u]);
+		if (rc)
+			return rc;
+		struct vtd_hooks vh = {.deliver = deliver,
+				       .devtlb_invalidate = devtlb_invalidate,
+				       .ctx = m};
+		vtd_set_hooks(m->units[u], &vh);
+		ops[u] = vtd_mmio;
+		ops[u].access_ps = io->register_access_ps;
+		rc = pcie_fabric_map_mmio(m->fab, vc.reg_base, DMAR_REG_SIZE, &ops[u], m->units[u]);
+		if (rc)
+			return rc;
+		if (!io->nunits || io->units[u].include_all)
+			m->unit_all = (int)u;
+		for (size_t k = 0; io->nunits && k < io->units[u].nscope && k < 16; k++)
+			m->unit_scope[u][m->unit_nscope[u]++] =
+				pcie_fabric_find(m->fab, io->units[u].scope[k]);
+	}
+	m->nunits = n;
+	m->vtd = n ? m->units[0] : NULL;
 	return 0;
 }
 
@@ -376,48 +532,18 @@ static int build_hardware(struct machine *m)
 	if (rc)
 		return rc;
 
-	if (hw->iommu.enabled) {
-		struct vtd_cfg vc = {0};
+	rc = build_iommus(m);
+	if (rc)
+		return rc;
+	/* Firmware: RMRR regions are reserved memory (E820), then the ACPI tables. */
+	for (size_t i = 0; i < sc->machine.firmware.nrmrrs; i++) {
+		const struct sc_rmrr *r = &sc->machine.firmware.rmrrs[i];
 
-		snprintf(vc.name, sizeof(vc.name), "dmar0");
-		vc.reg_base = PHYS_DMAR;
-		vc.nd = 2; /* 256 domains */
-		vc.sagaw = (1u << 1) | (hw->iommu.address_width >= 48 ? 1u << 2 : 0) |
-			   (hw->iommu.address_width >= 57 ? 1u << 3 : 0);
-		vc.mgaw = hw->iommu.address_width;
-		vc.sp_2m = vc.sp_1g = hw->iommu.superpages;
-		vc.posted_interrupts = hw->iommu.posted_interrupts;
-		vc.qi = hw->iommu.queued_invalidation;
-		vc.ir = hw->iommu.interrupt_remapping;
-		vc.eim = true;
-		vc.pt = true;
-		vc.coherent = true;
-		vc.nfr = hw->iommu.fault_records;
-		vc.iotlb.entries = hw->iommu.iotlb.entries;
-		vc.iotlb.ways = hw->iommu.iotlb.ways;
-		vc.iotlb.repl = (enum iotlb_repl)hw->iommu.iotlb.replacement;
-		vc.ctx_entries = hw->iommu.context_cache_entries;
-		vc.iec_entries = hw->iommu.interrupt_cache_entries;
-		vc.iotlb_hit_ps = hw->iommu.iotlb_hit_ps;
-		vc.ctx_hit_ps = hw->iommu.context_hit_ps;
-		vc.walk_step_ps = hw->iommu.walk_step_ps;
-		vc.walk_in_llc = hw->iommu.walk_in_llc;
-		vc.cmd_ps = hw->iommu.command_ps;
-		vc.qi_desc_ps = hw->iommu.descriptor_ps;
-		vc.reg_access_ps = hw->iommu.register_access_ps;
-		vc.ir_ps = hw->iommu.interrupt_remap_ps;
-		rc = vtd_create(&vc, m->mem, &m->vtd);
-		if (rc)
-			return rc;
-		struct vtd_hooks vh = {deliver, m};
-		vtd_set_hooks(m->vtd, &vh);
-		static struct pcie_mmio_ops ops;
-		ops = vtd_mmio;
-		ops.access_ps = hw->iommu.register_access_ps;
-		rc = pcie_fabric_map_mmio(m->fab, PHYS_DMAR, DMAR_REG_SIZE, &ops, m->vtd);
-		if (rc)
-			return rc;
+		mem_set_owner(m->mem, r->base, r->size_kib * 1024, MEM_OWNER_FIRMWARE);
 	}
+	rc = firmware_install(sc, m->mem, &m->rsdp);
+	if (rc)
+		return rc;
 	struct pcie_rc_hooks hooks = {rc_translate, rc_msi, rc_intx, m};
 	pcie_fabric_set_hooks(m->fab, &hooks);
 
@@ -527,35 +653,72 @@ static void snapshot(const struct machine *m, struct counters *c)
 			c->guest_unhandled += gk_stats(m->gk[v])->unhandled_irqs;
 		}
 	}
-	if (m->vtd) {
-		const struct vtd_stats *s = vtd_stats(m->vtd);
-		const struct iotlb_stats *t = iotlb_stats(vtd_iotlb(m->vtd));
+	for (unsigned u = 0; u < m->nunits; u++) {
+		const struct vtd_stats *s = vtd_stats(m->units[u]);
+		const struct iotlb_stats *t = iotlb_stats(vtd_iotlb(m->units[u]));
 
-		c->ir_remapped = s->ir_remapped;
-		c->ir_posted = s->ir_posted;
-		c->ir_compat = s->ir_compat;
-		c->ir_blocked = s->ir_blocked;
-		c->pi_notifications = s->pi_notifications;
-		c->pi_suppressed = s->pi_suppressed;
-		c->iotlb_lookups = t->lookups;
-		c->iotlb_hits = t->hits;
-		c->iotlb_misses = t->misses;
-		c->iotlb_evictions = t->evictions;
-		c->ctx_lookups = s->ctx_lookups;
-		c->ctx_hits = s->ctx_hits;
-		c->walks = s->walks;
-		c->walk_mem_reads = s->walk_mem_reads;
-		c->faults = s->faults;
-		c->xlate_ps = s->xlate_ps;
-		c->translations = s->translations;
-		c->inv_descs = s->qi_descs;
-		c->inv_ctx = s->inv_ctx;
-		c->inv_iotlb = s->inv_iotlb_global + s->inv_iotlb_domain + s->inv_iotlb_page;
-		c->inv_iec = s->inv_iec;
+		c->ir_remapped += s->ir_remapped;
+		c->ir_posted += s->ir_posted;
+		c->ir_compat += s->ir_compat;
+		c->ir_blocked += s->ir_blocked;
+		c->ir_requests += s->ir_requests;
+		c->iotlb_lookups += t->lookups;
+		c->iotlb_hits += t->hits;
+		c->iotlb_misses += t->misses;
+		c->iotlb_evictions += t->evictions;
+		c->iotlb_invalidations += t->invalidations;
+		c->iotlb_inval_entries += t->inval_entries;
+		c->ctx_lookups += s->ctx_lookups;
+		c->ctx_hits += s->ctx_hits;
+		c->walks += s->walks;
+		c->walk_mem_reads += s->walk_mem_reads;
+		c->walk_mem_writes += s->walk_mem_writes;
+		c->walks_queued += s->walks_queued;
+		c->walk_queue_ps += s->walk_queue_ps;
+		c->faults += s->faults;
+		c->fault_events += s->fault_events;
+		c->xlate_ps += s->xlate_ps;
+		c->translations += s->translations;
+		c->passthrough += s->passthrough;
+		c->translated_requests += s->translated_requests;
+		c->ats_requests += s->ats_requests;
+		c->pi_notifications += s->pi_notifications;
+		c->pi_suppressed += s->pi_suppressed;
+		c->inv_descs += s->qi_descs;
+		c->inv_ctx += s->inv_ctx;
+		c->inv_iotlb += s->inv_iotlb_global + s->inv_iotlb_domain + s->inv_iotlb_page +
+				s->inv_piotlb;
+		c->inv_iec += s->inv_iec;
+		c->inv_pasid += s->inv_pasid_cache;
+		c->inv_devtlb += s->inv_devtlb;
+		c->devtlb_timeouts += s->devtlb_timeouts;
+		for (unsigned k = 0; k < VTD_CACHE_N; k++) {
+			const struct vtd_cache_stats *cs = vtd_cache_stats(m->units[u], k);
+
+			c->cache[k][0] += cs->lookups;
+			c->cache[k][1] += cs->hits;
+			c->cache[k][2] += cs->misses;
+			c->cache[k][3] += cs->evictions;
+			c->cache[k][4] += cs->invalidations;
+		}
 	}
-	if (m->iommu) {
-		c->maps = vtd_drv_stats(m->iommu)->maps;
-		c->unmaps = vtd_drv_stats(m->iommu)->unmaps;
+	for (size_t i = 0; i < pcie_fabric_nfns(m->fab); i++) {
+		const struct pcie_atc_stats *a = pcie_fn_atc_stats(pcie_fabric_fn(m->fab, i));
+
+		if (!a)
+			continue;
+		c->atc_lookups += a->lookups;
+		c->atc_hits += a->hits;
+		c->atc_misses += a->misses;
+		c->atc_evictions += a->evictions;
+		c->atc_invalidations += a->invalidations;
+		c->atc_translation_requests += a->translation_requests;
+	}
+	for (unsigned u = 0; u < m->nunits; u++) {
+		if (!m->iommus[u])
+			continue;
+		c->maps += vtd_drv_stats(m->iommus[u])->maps;
+		c->unmaps += vtd_drv_stats(m->iommus[u])->unmaps;
 	}
 	if (m->sched) {
 		const struct host_sched_stats *ss = host_sched_stats(m->sched);
@@ -684,6 +847,17 @@ static void on_done(void *ctx)
 		end_window(m);
 }
 
+/* The driver of the DMAR's unit number u (the host's view), or NULL. */
+static struct vtd_drv *unit_drv(const struct machine *m, int u)
+{
+	if (u < 0 || (unsigned)u >= m->dmar.nunits)
+		return NULL;
+	for (unsigned i = 0; i < m->nunits; i++)
+		if (firmware_unit_base(i) == m->dmar.unit[u].reg_base)
+			return m->iommus[i];
+	return NULL;
+}
+
 static enum dma_strategy to_strategy(int s)
 {
 	return s == SC_DMA_NONE ? DMA_NONE : DMA_DIRECT_MAP;
@@ -768,7 +942,14 @@ static int boot_vm(struct machine *m, unsigned v)
 		fc.strategy = to_strategy(sv->dma.strategy);
 		fc.flr_wait_us = m->sc->host.flr_wait_us;
 		fc.ioapic = m->hioapic;
-		rc = vfio_assign(m->vm[v], m->iommu, &m->pci, &fc, &m->vfio[m->nvfio]);
+		int unit = dmar_unit_for(m->host, &m->dmar, hd->bdf);
+
+		if (unit < 0 && fc.strategy != DMA_NONE) {
+			fail(m, "%s: %s is behind no DMA-remapping unit (DMAR)", sv->name,
+			     sv->devices[d]);
+			return -ENODEV;
+		}
+		rc = vfio_assign(m->vm[v], unit_drv(m, unit), &m->pci, &fc, &m->vfio[m->nvfio]);
 		if (rc) {
 			fail(m, "%s: assigning %s (%04x) failed: %s", sv->name, sv->devices[d],
 			     hd->bdf, strerror(-rc));
@@ -781,6 +962,54 @@ static int boot_vm(struct machine *m, unsigned v)
 		m->nowners++;
 	}
 	return 0;
+}
+
+static void bench_done(void *ctx)
+{
+	struct machine *m = ctx;
+
+	m->done = true;
+	m->t_end = sim_now();
+	snapshot(m, &m->c1);
+}
+
+/* dma_bench: the host maps a window for the engine and lets it read (workloads/dma_bench.h). */
+static void run_dma_bench(struct machine *m)
+{
+	const struct sc_workload *w = &m->sc->workload;
+	struct pcie_fn *fn = pcie_fabric_find(m->fab, w->device);
+	struct wl_dma_bench_cfg bc = {
+		.window_bytes = w->window_kib * 1024,
+		.page_shift = w->page_kib == 4 ? 12 : w->page_kib == 2048 ? 21 : 30,
+		.reads = w->reads,
+		.read_bytes = w->read_bytes,
+		.outstanding = w->outstanding,
+		.seed = (uint32_t)m->opts.seed,
+		.poll_ps = 10 * SIM_PS_PER_US,
+	};
+	struct wl_dma_bench_hooks bh = {on_start, bench_done, m};
+	struct hpci_dev *hd;
+	char path[128];
+	int unit, rc;
+
+	for (unsigned i = 0; i < m->neng; i++)
+		if (dmaeng_fn(m->eng[i]) == fn)
+			m->bench_eng = m->eng[i];
+	pcie_fn_location(fn, path, sizeof(path));
+	hd = hpci_find_path(&m->pci, path);
+	if (!hd || !m->bench_eng) {
+		fail(m, "dma_bench: the host did not find %s", w->device);
+		return;
+	}
+	unit = dmar_unit_for(m->host, &m->dmar, hd->bdf);
+	if (unit < 0) {
+		fail(m, "dma_bench: %s is behind no DMA-remapping unit (DMAR)", w->device);
+		return;
+	}
+	rc = wl_dma_bench_run(m->host, unit_drv(m, unit), &m->pci, hd->bdf, &bc, &bh, &m->bench);
+	if (rc)
+		fail(m, "dma_bench: %s", strerror(-rc));
+	m->bench_ran = !rc;
 }
 
 static void controller(void *arg)
@@ -796,8 +1025,10 @@ static void controller(void *arg)
 	pcpu_bind(m->pcpu[0]);
 	for (unsigned i = 0; i < m->nnics; i++)
 		nic_start(m->nic[i]);
-	if (m->vtd)
-		vtd_start(m->vtd);
+	for (unsigned i = 0; i < m->neng; i++)
+		dmaeng_start(m->eng[i]);
+	for (unsigned u = 0; u < m->nunits; u++)
+		vtd_start(m->units[u]);
 
 	hm.mem = m->mem;
 	hm.fab = m->fab;
@@ -809,10 +1040,7 @@ static void controller(void *arg)
 	hm.mmio32_size = PHYS_MMIO32_SZ;
 	hm.mmio64_base = PHYS_MMIO64;
 	hm.mmio64_size = PHYS_MMIO64_SZ;
-	if (m->vtd) {
-		hm.dmar_base[0] = PHYS_DMAR;
-		hm.ndmar = 1;
-	}
+	hm.acpi_rsdp = m->rsdp;
 	hm.ioapic_base = PHYS_IOAPIC;
 	hm.ioapic_pins = IOAPIC_PINS;
 	hm.ioapic_sid = IOAPIC_SID;
@@ -834,21 +1062,42 @@ static void controller(void *arg)
 		fail(m, "host kernel: %s", strerror(-rc));
 		return;
 	}
-	if (hm.ndmar) {
+	/* The DMAR table tells the host where its units are (Linux detect_intel_iommu). */
+	rc = dmar_parse(m->host, &m->dmar);
+	if (rc && rc != -ENODEV) {
+		fail(m, "ACPI DMAR table: %s", strerror(-rc));
+		return;
+	}
+	for (unsigned u = 0; u < m->dmar.nunits && u < MAX_UNITS; u++) {
 		struct vtd_drv_cfg dc = {.use_qi = true,
 					 .use_ir = true,
 					 .x2apic = true,
 					 .superpages = sc->machine.iommu.superpages,
+					 .scalable = sc->host.iommu.scalable_mode,
+					 .ats = sc->host.iommu.ats,
 					 .irt_entries = sc->host.irte_entries,
-					 .fault_cpu = 0};
+					 .fault_cpu = 0,
+					 .dmar = &m->dmar};
 
-		rc = vtd_drv_init(m->host, hm.dmar_base[0], &dc, &m->iommu);
+		struct vtd_drv *drv;
+
+		rc = vtd_drv_init(m->host, m->dmar.unit[u].reg_base, &dc, &drv);
 		if (rc) {
-			fail(m, "VT-d driver: %s", strerror(-rc));
+			fail(m, "VT-d driver (unit at %#llx): %s",
+			     (unsigned long long)m->dmar.unit[u].reg_base, strerror(-rc));
 			return;
 		}
+		/* Keep the drivers in the machine's unit order (the DMAR lists INCLUDE_PCI_ALL
+		 * last). */
+		for (unsigned i = 0; i < m->nunits; i++)
+			if (firmware_unit_base(i) == m->dmar.unit[u].reg_base)
+				m->iommus[i] = drv;
 	}
-	rc = host_ioapic_init(m->host, m->iommu, &m->hioapic);
+	m->iommu = m->iommus[0];
+	/* The I/O APIC's messages are remapped by the unit whose scope holds its source ID (the
+	 * INCLUDE_PCI_ALL one); none: its pins send compatibility-format messages. */
+	rc = host_ioapic_init(m->host, unit_drv(m, dmar_unit_for(m->host, &m->dmar, IOAPIC_SID)),
+			      &m->hioapic);
 	if (rc) {
 		fail(m, "I/O APIC driver: %s", strerror(-rc));
 		return;
@@ -924,6 +1173,10 @@ static void controller(void *arg)
 	}
 	m->t_setup_done = pcpu_sync(m->pcpu[0]);
 	snapshot(m, &m->setup);
+	if (sc->workload.kind == SC_WL_DMA_BENCH) {
+		run_dma_bench(m);
+		return;
+	}
 	/* The other VMs boot first, so that the measurement holds only the workload's VM
 	 * booting-free; then the workload's VM. */
 	for (unsigned v = 0; v < sc->nvms; v++) {
@@ -994,12 +1247,27 @@ static void fill_results(struct machine *m, struct results *r)
 {
 	const struct scenario *sc = m->sc;
 	struct counters c;
-	struct wl_stream_rx_result *w = wl_stream_rx_result(m->wl);
+	struct wl_stream_rx_result *w = m->wl ? wl_stream_rx_result(m->wl) : NULL;
+	struct dmaeng_stats *es = m->bench_eng ? dmaeng_stats(m->bench_eng) : NULL;
 	const struct sim_clock clk = {sc->machine.cpu.freq_mhz};
 	uint64_t window = m->t_end - m->t_start;
-	uint64_t measured = w->t_end_ps > w->t_first_ps ? w->t_end_ps - w->t_first_ps : 0;
+	uint64_t measured, ops, bytes, pinned;
+	struct sim_samples *lat;
 	char key[96];
 	struct timespec wall1;
+
+	if (w) {
+		measured = w->t_end_ps > w->t_first_ps ? w->t_end_ps - w->t_first_ps : 0;
+		ops = w->received;
+		bytes = w->rx_bytes;
+		lat = &w->latency_ps;
+	} else {
+		/* dma_bench: from the engine's first read to its last completion. */
+		measured = es->t_last > es->t_first ? es->t_last - es->t_first : 0;
+		ops = es->reads;
+		bytes = es->bytes;
+		lat = &es->latency_ps;
+	}
 
 	diff(&c, &m->c0, &m->c1);
 	clock_gettime(CLOCK_MONOTONIC, &wall1);
@@ -1070,6 +1338,8 @@ static void fill_results(struct machine *m, struct results *r)
 	results_set_u64(r, "iotlb.misses", c.iotlb_misses);
 	results_set_double(r, "iotlb.hit_rate", ratio(c.iotlb_hits, c.iotlb_lookups));
 	results_set_u64(r, "iotlb.evictions", c.iotlb_evictions);
+	results_set_u64(r, "iotlb.invalidations", c.iotlb_invalidations);
+	results_set_u64(r, "iotlb.invalidated_entries", c.iotlb_inval_entries);
 
 	results_set_u64(r, "iommu.translations", c.translations);
 	results_set_u64(r, "iommu.context_lookups", c.ctx_lookups);
@@ -1080,10 +1350,50 @@ static void fill_results(struct machine *m, struct results *r)
 			   c.translations ? (double)c.xlate_ps / 1000.0 / (double)c.translations : 0);
 	results_set_u64(r, "iommu.maps", c.maps);
 	results_set_u64(r, "iommu.unmaps", c.unmaps);
-	results_set_u64(r, "iommu.invalidations", c.inv_ctx + c.inv_iotlb + c.inv_iec);
-	results_set_u64(r, "iommu.pinned_pages_peak",
-			m->iommu ? vtd_drv_stats(m->iommu)->pages_mapped_peak : 0);
+	results_set_u64(r, "iommu.invalidations",
+			c.inv_ctx + c.inv_iotlb + c.inv_iec + c.inv_pasid + c.inv_devtlb);
+	/* A peak, not a count over the window; each unit's driver maps in its own tables, so the
+	 * peaks are summed over the units. */
+	pinned = 0;
+	for (unsigned u = 0; u < m->nunits; u++)
+		if (m->iommus[u])
+			pinned += vtd_drv_stats(m->iommus[u])->pages_mapped_peak;
+	results_set_u64(r, "iommu.pinned_pages_peak", pinned);
 	results_set_u64(r, "iommu.faults", c.faults);
+	results_set_u64(r, "iommu.units", m->nunits);
+	results_set_u64(r, "iommu.walk_mem_writes", c.walk_mem_writes);
+	results_set_u64(r, "iommu.walks_queued", c.walks_queued);
+	results_set_double(r, "iommu.walk_queue_ns_mean",
+			   c.walks ? (double)c.walk_queue_ps / 1000.0 / (double)c.walks : 0);
+	results_set_u64(r, "iommu.passthrough", c.passthrough);
+	results_set_u64(r, "iommu.fault_events", c.fault_events);
+	results_set_u64(r, "iommu.invalidation_descriptors", c.inv_descs);
+	results_set_u64(r, "iommu.invalidations_by_kind.context", c.inv_ctx);
+	results_set_u64(r, "iommu.invalidations_by_kind.iotlb", c.inv_iotlb);
+	results_set_u64(r, "iommu.invalidations_by_kind.pasid_cache", c.inv_pasid);
+	results_set_u64(r, "iommu.invalidations_by_kind.interrupt_entry", c.inv_iec);
+	results_set_u64(r, "iommu.invalidations_by_kind.device_tlb", c.inv_devtlb);
+	results_set_u64(r, "iommu.device_tlb_timeouts", c.devtlb_timeouts);
+	{
+		static const char *const names[VTD_CACHE_N] = {"context_cache", "pasid_cache",
+							       "interrupt_entry_cache",
+							       "paging_structure_cache"};
+		static const char *const fields[5] = {"lookups", "hits", "misses", "evictions",
+						      "invalidations"};
+
+		for (unsigned k = 0; k < VTD_CACHE_N; k++)
+			for (unsigned f = 0; f < 5; f++) {
+				snprintf(key, sizeof(key), "iommu.%s.%s", names[k], fields[f]);
+				results_set_u64(r, key, c.cache[k][f]);
+			}
+	}
+	results_set_u64(r, "ats.translation_requests", c.ats_requests);
+	results_set_u64(r, "ats.translated_requests", c.translated_requests);
+	results_set_u64(r, "ats.atc.lookups", c.atc_lookups);
+	results_set_u64(r, "ats.atc.hits", c.atc_hits);
+	results_set_u64(r, "ats.atc.misses", c.atc_misses);
+	results_set_u64(r, "ats.atc.evictions", c.atc_evictions);
+	results_set_u64(r, "ats.atc.invalidations", c.atc_invalidations);
 
 	results_set_u64(r, "dma.requests", c.dma_reqs);
 	results_set_u64(r, "dma.bytes", c.dma_bytes);
@@ -1091,13 +1401,12 @@ static void fill_results(struct machine *m, struct results *r)
 	results_set_u64(r, "dma.outside_vm_bytes", c.dma_outside_vm);
 
 	results_set_double(r, "throughput_gbps",
-			   measured ? (double)w->rx_bytes * 8.0 * 1000.0 / (double)measured : 0);
-	results_set_double(r, "ops_per_s",
-			   measured ? (double)w->received * 1e12 / (double)measured : 0);
-	results_set_double(r, "latency_ns.mean", sim_samples_mean(&w->latency_ps) / 1000.0);
-	results_set_double(r, "latency_ns.p50", sim_samples_quantile(&w->latency_ps, 0.5) / 1000.0);
-	results_set_double(r, "latency_ns.p99", sim_samples_quantile(&w->latency_ps, 0.99) / 1000.0);
-	results_set_double(r, "latency_ns.max", (double)sim_samples_max(&w->latency_ps) / 1000.0);
+			   measured ? (double)bytes * 8.0 * 1000.0 / (double)measured : 0);
+	results_set_double(r, "ops_per_s", measured ? (double)ops * 1e12 / (double)measured : 0);
+	results_set_double(r, "latency_ns.mean", sim_samples_mean(lat) / 1000.0);
+	results_set_double(r, "latency_ns.p50", sim_samples_quantile(lat, 0.5) / 1000.0);
+	results_set_double(r, "latency_ns.p99", sim_samples_quantile(lat, 0.99) / 1000.0);
+	results_set_double(r, "latency_ns.max", (double)sim_samples_max(lat) / 1000.0);
 
 	uint64_t gc = sim_ps_to_cycles(&clk, c.guest_ps), ec = sim_ps_to_cycles(&clk, c.exit_ps);
 	uint64_t hc = sim_ps_to_cycles(&clk, c.host_ps), ic = sim_ps_to_cycles(&clk, c.idle_ps);
@@ -1105,14 +1414,24 @@ static void fill_results(struct machine *m, struct results *r)
 	results_set_u64(r, "cpu.exit_cycles", ec);
 	results_set_u64(r, "cpu.hv_cycles", hc);
 	results_set_u64(r, "cpu.idle_cycles", ic);
-	results_set_double(r, "cpu.cycles_per_op", ratio(gc + ec + hc, w->received));
-	results_set_double(r, "cpu.overhead_cycles_per_op", ratio(ec + hc, w->received));
+	results_set_double(r, "cpu.cycles_per_op", ratio(gc + ec + hc, ops));
+	results_set_double(r, "cpu.overhead_cycles_per_op", ratio(ec + hc, ops));
 
-	results_set_u64(r, "workload.frames_sent", w->sent);
-	results_set_u64(r, "workload.frames_received", w->received);
-	results_set_u64(r, "workload.frames_dropped", w->dropped);
-	results_set_u64(r, "workload.frames_lost", w->lost);
-	results_set_u64(r, "workload.bytes_received", w->rx_bytes);
+	if (w) {
+		results_set_u64(r, "workload.frames_sent", w->sent);
+		results_set_u64(r, "workload.frames_received", w->received);
+		results_set_u64(r, "workload.frames_dropped", w->dropped);
+		results_set_u64(r, "workload.frames_lost", w->lost);
+		results_set_u64(r, "workload.bytes_received", w->rx_bytes);
+	} else {
+		results_set_u64(r, "workload.reads", es->reads);
+		results_set_u64(r, "workload.read_errors", es->errors);
+		results_set_u64(r, "workload.bytes_read", es->bytes);
+		results_set_u64(r, "workload.window_bytes", sc->workload.window_kib * 1024);
+		results_set_u64(r, "workload.page_bytes", sc->workload.page_kib * 1024);
+		results_set_u64(r, "workload.mapped_bytes", m->bench.mapped_bytes);
+		results_set_u64(r, "workload.engine_elapsed_ns", m->bench.elapsed_ns);
+	}
 
 	results_set_u64(r, "vm.injections", c.injections);
 	results_set_u64(r, "vm.halts", c.halts);
@@ -1193,7 +1512,7 @@ int machine_finish(struct machine *m, int engine_rc, struct results *res, char *
 		snprintf(err, errlen, "%s", m->err);
 		return 1;
 	}
-	if (!m->wl) {
+	if (!m->wl && !m->bench_ran) {
 		snprintf(err, errlen, "no workload ran");
 		return 1;
 	}
@@ -1247,6 +1566,21 @@ struct pcie_fabric *machine_fabric(const struct machine *m)
 struct vtd *machine_vtd(const struct machine *m)
 {
 	return m->vtd;
+}
+
+struct vtd *machine_unit(const struct machine *m, unsigned i)
+{
+	return i < m->nunits ? m->units[i] : NULL;
+}
+
+struct vtd_drv *machine_unit_drv(const struct machine *m, unsigned i)
+{
+	return i < MAX_UNITS ? m->iommus[i] : NULL;
+}
+
+const struct dmar_info *machine_dmar(const struct machine *m)
+{
+	return &m->dmar;
 }
 
 struct nic *machine_nic(const struct machine *m, unsigned i)
@@ -1307,6 +1641,37 @@ static double get_d(const struct results *r, const char *k)
 	return v;
 }
 
+/* Every cache that was used or invalidated, one line each (the results' per-cache keys). */
+static void summary_caches(const struct results *r, FILE *f)
+{
+	static const char *const caches[][2] = {
+	    {"iotlb", "IOTLB"},
+	    {"iommu.context_cache", "context cache"},
+	    {"iommu.pasid_cache", "PASID cache"},
+	    {"iommu.paging_structure_cache", "paging-structure caches"},
+	    {"iommu.interrupt_entry_cache", "interrupt entry cache"},
+	    {"ats.atc", "device TLBs (ATS)"},
+	};
+	static const char *const fld[5] = {"lookups", "hits", "misses", "evictions",
+					   "invalidations"};
+
+	fprintf(f, "  %-32s %14s %10s %10s %10s %10s\n", "cache", "lookups", "hits", "misses",
+		"evictions", "invals");
+	for (size_t i = 0; i < sizeof(caches) / sizeof(caches[0]); i++) {
+		unsigned long long v[5];
+		char k[96];
+
+		for (unsigned j = 0; j < 5; j++) {
+			snprintf(k, sizeof(k), "%s.%s", caches[i][0], fld[j]);
+			v[j] = (unsigned long long)get_u(r, k);
+		}
+		if (!v[0] && !v[4])
+			continue;
+		fprintf(f, "    %-30s %14llu %10llu %10llu %10llu %10llu\n", caches[i][1], v[0],
+			v[1], v[2], v[3], v[4]);
+	}
+}
+
 void machine_print_summary(const struct scenario *sc, const struct results *r, FILE *f)
 {
 	const struct sc_vm *vm = &sc->vms[0];
@@ -1324,16 +1689,31 @@ void machine_print_summary(const struct scenario *sc, const struct results *r, F
 		sc_irq_mode_names[vm->interrupt_mode], sc_strategy_names[vm->dma.strategy]);
 
 	fprintf(f, "\n%-34s %14s\n", "Workload", "");
-	fprintf(f, "  %-32s %14llu of %llu (%llu dropped by the NIC, %llu lost)\n",
-		"frames received", (unsigned long long)get_u(r, "workload.frames_received"),
-		(unsigned long long)get_u(r, "workload.frames_sent"),
-		(unsigned long long)get_u(r, "workload.frames_dropped"),
-		(unsigned long long)get_u(r, "workload.frames_lost"));
-	fprintf(f, "  %-32s %14.3f Gb/s\n", "throughput", get_d(r, "throughput_gbps"));
-	fprintf(f, "  %-32s %14.0f frames/s\n", "rate", get_d(r, "ops_per_s"));
-	fprintf(f, "  %-32s %10.0f / %.0f / %.0f ns (mean / p50 / p99)\n",
-		"latency, wire to application", get_d(r, "latency_ns.mean"),
-		get_d(r, "latency_ns.p50"), get_d(r, "latency_ns.p99"));
+	if (sc->workload.kind == SC_WL_DMA_BENCH) {
+		fprintf(f,
+			"  %-32s %14llu of %llu B (%llu failed), %llu KiB window, %llu KiB pages\n",
+			"DMA reads", (unsigned long long)get_u(r, "workload.reads"),
+			(unsigned long long)sc->workload.read_bytes,
+			(unsigned long long)get_u(r, "workload.read_errors"),
+			(unsigned long long)get_u(r, "workload.window_bytes") / 1024,
+			(unsigned long long)get_u(r, "workload.page_bytes") / 1024);
+		fprintf(f, "  %-32s %14.3f Gb/s\n", "bandwidth", get_d(r, "throughput_gbps"));
+		fprintf(f, "  %-32s %14.0f reads/s\n", "rate", get_d(r, "ops_per_s"));
+		fprintf(f, "  %-32s %10.0f / %.0f / %.0f ns (mean / p50 / p99)\n",
+			"read latency, issue to data", get_d(r, "latency_ns.mean"),
+			get_d(r, "latency_ns.p50"), get_d(r, "latency_ns.p99"));
+	} else {
+		fprintf(f, "  %-32s %14llu of %llu (%llu dropped by the NIC, %llu lost)\n",
+			"frames received", (unsigned long long)get_u(r, "workload.frames_received"),
+			(unsigned long long)get_u(r, "workload.frames_sent"),
+			(unsigned long long)get_u(r, "workload.frames_dropped"),
+			(unsigned long long)get_u(r, "workload.frames_lost"));
+		fprintf(f, "  %-32s %14.3f Gb/s\n", "throughput", get_d(r, "throughput_gbps"));
+		fprintf(f, "  %-32s %14.0f frames/s\n", "rate", get_d(r, "ops_per_s"));
+		fprintf(f, "  %-32s %10.0f / %.0f / %.0f ns (mean / p50 / p99)\n",
+			"latency, wire to application", get_d(r, "latency_ns.mean"),
+			get_d(r, "latency_ns.p50"), get_d(r, "latency_ns.p99"));
+	}
 
 	fprintf(f, "\nInterrupts and exits\n");
 	fprintf(f, "  %-32s %14llu\n", "interrupts delivered to guest",
@@ -1371,6 +1751,15 @@ void machine_print_summary(const struct scenario *sc, const struct results *r, F
 		(unsigned long long)get_u(r, "iommu.walks"),
 		(unsigned long long)get_u(r, "iommu.walk_mem_reads"));
 	fprintf(f, "  %-32s %14.1f ns\n", "mean translation time", get_d(r, "iommu.translation_ns_mean"));
+	if (get_u(r, "iommu.walks_queued"))
+		fprintf(f, "  %-32s %14llu (mean wait per walk %.1f ns)\n",
+			"walks queued for a walker",
+			(unsigned long long)get_u(r, "iommu.walks_queued"),
+			get_d(r, "iommu.walk_queue_ns_mean"));
+	summary_caches(r, f);
+	fprintf(f, "  %-32s %14llu (%llu descriptors)\n", "invalidations",
+		(unsigned long long)get_u(r, "iommu.invalidations"),
+		(unsigned long long)get_u(r, "iommu.invalidation_descriptors"));
 	fprintf(f, "  %-32s %14llu\n", "pages pinned (peak)",
 		(unsigned long long)get_u(r, "iommu.pinned_pages_peak"));
 	fprintf(f, "  %-32s %14llu\n", "faults", (unsigned long long)get_u(r, "iommu.faults"));

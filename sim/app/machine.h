@@ -14,6 +14,7 @@
 struct scenario;
 struct results;
 struct machine;
+struct dmar_info;
 
 struct run_opts {
 	const char *config_path;
@@ -52,6 +53,11 @@ void machine_end(struct machine *m);
 struct mem *machine_mem(const struct machine *m);
 struct pcie_fabric *machine_fabric(const struct machine *m);
 struct vtd *machine_vtd(const struct machine *m);
+/* VT-d unit i (DMAR order of machine.iommu.units) and the host's driver for it, or NULL. */
+struct vtd *machine_unit(const struct machine *m, unsigned i);
+struct vtd_drv *machine_unit_drv(const struct machine *m, unsigned i);
+/* The DMAR table as the host parsed it. */
+const struct dmar_info *machine_dmar(const struct machine *m);
 struct nic *machine_nic(const struct machine *m, unsigned i);
 struct pcpu *machine_pcpu(const struct machine *m, unsigned i);
 struct host *machine_host(const struct machine *m);

@@ -14,7 +14,10 @@
 struct cfg_ctx;
 struct cfg_node;
 
-enum sc_node_type { SC_ROOT_PORT, SC_PTNIC };
+/* Where RAM below 4 GiB ends in the machine's address map (the rest goes above 4 GiB). */
+#define PTSIM_LOW_RAM_TOP 0x80000000ull
+
+enum sc_node_type { SC_ROOT_PORT, SC_PTNIC, SC_DMA_ENGINE };
 enum sc_repl { SC_REPL_LRU, SC_REPL_FIFO, SC_REPL_RANDOM };
 enum sc_irq_mode { SC_IRQ_EMULATED, SC_IRQ_EOI_PASSTHROUGH, SC_IRQ_ELI, SC_IRQ_CPU_POSTED,
 		   SC_IRQ_VTD_POSTED };
@@ -42,6 +45,9 @@ struct sc_node {
 	/* ptnic */
 	uint32_t max_inflight;
 	uint64_t reset_ps;
+	/* endpoints: an ATS capability and the device-side translation cache (ATC) */
+	bool ats;
+	uint32_t atc_entries;
 };
 
 struct sc_cpu {
@@ -67,6 +73,21 @@ struct sc_iotlb {
 	int replacement;
 };
 
+/* ---- machine.iommu (VT-d) ---- */
+
+/* One DRHD: a unit with its own registers and caches, for the devices in its scope. */
+struct sc_iommu_unit {
+	const char *name;
+	bool include_all; /* INCLUDE_PCI_ALL: every device no other unit lists */
+	const char **scope;
+	size_t nscope;
+};
+
+/* Paging-structure cache entries per level (entries read at level 2 = PDE .. 5 = PML5E). */
+struct sc_psc {
+	uint32_t pde, pdpte, pml4e, pml5e;
+};
+
 struct sc_iommu {
 	bool enabled;
 	struct sc_iotlb iotlb;
@@ -76,6 +97,30 @@ struct sc_iommu {
 	uint64_t register_access_ps, interrupt_remap_ps;
 	bool walk_in_llc, queued_invalidation, interrupt_remapping, posted_interrupts;
 	uint32_t address_width;
+	struct sc_iommu_unit *units;
+	size_t nunits;
+	uint32_t domains;
+	bool caching_mode, pass_through, extended_interrupt_mode, snoop_control;
+	bool write_buffer_flush, advanced_fault_log, device_tlb;
+	bool scalable_mode, first_level, second_level, nested, first_level_1g;
+	uint32_t pasid_bits, pasid_cache_entries, walkers;
+	struct sc_psc psc;
+	uint64_t devtlb_timeout_ps;
+};
+
+/* ---- machine.firmware ---- */
+
+/* An RMRR: memory a device keeps using (for the BIOS) across the OS's IOMMU setup. */
+struct sc_rmrr {
+	const char *device;
+	uint64_t base;
+	uint64_t size_kib;
+};
+
+struct sc_firmware {
+	bool pcie_native_control; /* _OSC grants the OS native PCIe control */
+	struct sc_rmrr *rmrrs;
+	size_t nrmrrs;
 };
 
 struct sc_machine {
@@ -83,6 +128,13 @@ struct sc_machine {
 	struct sc_memory memory;
 	struct sc_pcie pcie;
 	struct sc_iommu iommu;
+	struct sc_firmware firmware;
+};
+
+/* What the host's VT-d driver chooses to use when the hardware offers it. */
+struct sc_host_iommu {
+	bool scalable_mode; /* scalable-mode tables when ECAP.SMTS (Linux's default) */
+	bool ats;           /* enable ATS on endpoints that have it, when ECAP.DT and the ATSR allow */
 };
 
 struct sc_sched {
@@ -95,6 +147,7 @@ struct sc_host {
 	uint64_t poll_ps, flr_wait_us;
 	uint32_t irte_entries;
 	struct sc_sched sched;
+	struct sc_host_iommu iommu;
 };
 
 struct sc_hv {
@@ -158,6 +211,9 @@ struct sc_workload {
 	int guest_idle;
 	uint64_t start_delay_ps;
 	uint64_t drain_ps;
+	/* dma_bench */
+	uint64_t window_kib, page_kib, reads;
+	uint32_t read_bytes, outstanding;
 };
 
 struct sc_run {

@@ -13,7 +13,7 @@
 
 #define NS(x) ((uint64_t)((x) * 1000.0))
 
-static const char *const node_types[] = {"root_port", "ptnic", NULL};
+static const char *const node_types[] = {"root_port", "ptnic", "dma_engine", NULL};
 static const char *const repl_names[] = {"lru", "fifo", "random", NULL};
 const char *const sc_irq_mode_names[] = {"emulated", "eoi_passthrough", "eli", "cpu_posted",
 					 "vtd_posted", NULL};
@@ -83,15 +83,20 @@ static void node_defaults(void *p)
 	link_defaults(&n->link);
 	n->max_inflight = 32;
 	n->reset_ps = NS(1000);
+	n->ats = false;
+	n->atc_entries = 64;
 }
 
 static void node_check(void *p, const struct cfg_scope *s)
 {
 	const struct sc_node *n = p;
 
-	if (n->type == SC_PTNIC && n->nbelow)
+	if (n->type != SC_ROOT_PORT && n->nbelow)
 		cfg_scope_error(s, "below", "an endpoint ('%s') has nothing below it", n->name);
-	if (n->type == SC_PTNIC && cfg_scope_has(s, "link"))
+	if (n->type == SC_ROOT_PORT && cfg_scope_has(s, "ats"))
+		cfg_scope_error(s, "ats", "'ats' is an endpoint's capability; '%s' is a port",
+				n->name);
+	if (n->type != SC_ROOT_PORT && cfg_scope_has(s, "link"))
 		cfg_scope_error(s, "link",
 				"the link belongs to the port above '%s'; set it there", n->name);
 	if (n->function > 7)
@@ -113,6 +118,10 @@ static const struct cfg_field node_fields[] = {
 		  "ptnic: frames whose DMA may be in flight at once"),
 	CFG_FIELD("reset_ns", CFG_F_NS, struct sc_node, reset_ps, 0, 1e9, 0,
 		  "ptnic: time from CTRL.RST to ready"),
+	CFG_FIELD("ats", CFG_F_BOOL, struct sc_node, ats, 0, 0, 0,
+		  "endpoint: has an ATS capability and a device-side translation cache"),
+	CFG_FIELD("atc_entries", CFG_F_U32, struct sc_node, atc_entries, 1, 65536, 0,
+		  "endpoint with ATS: translation cache entries (fully associative, LRU)"),
 	CFG_END,
 };
 static const struct cfg_schema node_schema = {"pcie device", sizeof(struct sc_node), node_fields,
@@ -244,6 +253,94 @@ static void iommu_defaults(void *p)
 	m->interrupt_remapping = true;
 	m->posted_interrupts = true;
 	m->address_width = 48;
+	m->domains = 256;
+	m->caching_mode = false;
+	m->pass_through = true;
+	m->extended_interrupt_mode = true;
+	m->snoop_control = false;
+	m->write_buffer_flush = false;
+	m->advanced_fault_log = false;
+	m->device_tlb = false;
+	m->scalable_mode = false;
+	m->first_level = true;
+	m->second_level = true;
+	m->nested = true;
+	m->first_level_1g = true;
+	m->pasid_bits = 20;
+	m->pasid_cache_entries = 16;
+	m->walkers = 4;
+	m->devtlb_timeout_ps = NS(1000000);
+}
+
+static void unit_defaults(void *p)
+{
+	struct sc_iommu_unit *u = p;
+
+	u->include_all = false;
+}
+
+static const struct cfg_field unit_fields[] = {
+	CFG_FIELD("name", CFG_F_STR, struct sc_iommu_unit, name, 0, 0, CFG_REQUIRED,
+		  "the unit's name"),
+	CFG_FIELD("include_all", CFG_F_BOOL, struct sc_iommu_unit, include_all, 0, 0, 0,
+		  "DRHD INCLUDE_PCI_ALL: every device no other unit lists (at most one unit)"),
+	CFG_SLIST("scope", CFG_F_STRLIST, struct sc_iommu_unit, scope, nscope, 0, 0,
+		  "devices (endpoints, or ports with everything below them) this unit remaps"),
+	CFG_END,
+};
+static const struct cfg_schema unit_schema = {"iommu unit", sizeof(struct sc_iommu_unit),
+					      unit_fields, unit_defaults, NULL};
+
+static void psc_defaults(void *p)
+{
+	memset(p, 0, sizeof(struct sc_psc));
+}
+
+static const struct cfg_field psc_fields[] = {
+	CFG_FIELD("pde", CFG_F_U32, struct sc_psc, pde, 0, 65536, 0,
+		  "cached page-directory entries (each skips 3 of 4 levels); 0: none"),
+	CFG_FIELD("pdpte", CFG_F_U32, struct sc_psc, pdpte, 0, 65536, 0,
+		  "cached page-directory-pointer entries"),
+	CFG_FIELD("pml4e", CFG_F_U32, struct sc_psc, pml4e, 0, 65536, 0, "cached PML4 entries"),
+	CFG_FIELD("pml5e", CFG_F_U32, struct sc_psc, pml5e, 0, 65536, 0, "cached PML5 entries"),
+	CFG_END,
+};
+static const struct cfg_schema psc_schema = {"paging-structure caches", sizeof(struct sc_psc),
+					     psc_fields, psc_defaults, NULL};
+
+static void iommu_check(void *p, const struct cfg_scope *s)
+{
+	const struct sc_iommu *m = p;
+	unsigned include_all = 0;
+
+	if (m->domains != 16 && m->domains != 64 && m->domains != 256 && m->domains != 1024 &&
+	    m->domains != 4096 && m->domains != 16384 && m->domains != 65536)
+		cfg_scope_error(s, "domains",
+				"'domains' is %u; CAP.ND allows 2^(4+2n): 16, 64, 256, 1024, 4096, "
+				"16384 or 65536",
+				m->domains);
+	if (m->scalable_mode && !m->queued_invalidation)
+		cfg_scope_error(s, "scalable_mode",
+				"scalable mode needs queued invalidation (256-bit descriptors)");
+	if (m->scalable_mode && !m->first_level && !m->second_level)
+		cfg_scope_error(s, "scalable_mode",
+				"scalable mode needs first_level or second_level translation");
+	for (size_t i = 0; i < m->nunits; i++) {
+		include_all += m->units[i].include_all;
+		for (size_t k = 0; k < i; k++)
+			if (!strcmp(m->units[k].name, m->units[i].name))
+				cfg_scope_error(s, "units", "two units are named '%s'",
+						m->units[i].name);
+		if (!m->units[i].include_all && !m->units[i].nscope)
+			cfg_scope_error(s, "units",
+					"unit '%s' has neither 'include_all' nor a 'scope'",
+					m->units[i].name);
+	}
+	if (include_all > 1)
+		cfg_scope_error(s, "units", "%u units have 'include_all'; a segment has at most one",
+				include_all);
+	if (m->nunits > 8)
+		cfg_scope_error(s, "units", "%zu units; at most 8", m->nunits);
 }
 
 static const struct cfg_field iommu_fields[] = {
@@ -282,16 +379,104 @@ static const struct cfg_field iommu_fields[] = {
 		  "ECAP.IR"),
 	CFG_FIELD("posted_interrupts", CFG_F_BOOL, struct sc_iommu, posted_interrupts, 0, 0, 0,
 		  "CAP.PI"),
+	CFG_LISTF("units", struct sc_iommu, units, nunits, unit_schema, 0, 8,
+		  "DRHD units (default: one, dmar0, with include_all)"),
+	CFG_FIELD("domains", CFG_F_U32, struct sc_iommu, domains, 16, 65536, 0,
+		  "domain IDs (CAP.ND: 16, 64, 256, ... 65536)"),
+	CFG_FIELD("caching_mode", CFG_F_BOOL, struct sc_iommu, caching_mode, 0, 0, 0,
+		  "CAP.CM: not-present entries may be cached (what virtual IOMMUs report)"),
+	CFG_FIELD("pass_through", CFG_F_BOOL, struct sc_iommu, pass_through, 0, 0, 0, "ECAP.PT"),
+	CFG_FIELD("extended_interrupt_mode", CFG_F_BOOL, struct sc_iommu, extended_interrupt_mode,
+		  0, 0, 0, "ECAP.EIM: x2APIC destinations in IRTEs"),
+	CFG_FIELD("snoop_control", CFG_F_BOOL, struct sc_iommu, snoop_control, 0, 0, 0, "ECAP.SC"),
+	CFG_FIELD("write_buffer_flush", CFG_F_BOOL, struct sc_iommu, write_buffer_flush, 0, 0, 0,
+		  "CAP.RWBF: software must flush the write buffer after changing tables"),
+	CFG_FIELD("advanced_fault_log", CFG_F_BOOL, struct sc_iommu, advanced_fault_log, 0, 0, 0,
+		  "CAP.AFL: faults can be logged to memory"),
+	CFG_FIELD("device_tlb", CFG_F_BOOL, struct sc_iommu, device_tlb, 0, 0, 0,
+		  "ECAP.DT: ATS (device-side translation caches); the DMAR table gets an ATSR"),
+	CFG_FIELD("scalable_mode", CFG_F_BOOL, struct sc_iommu, scalable_mode, 0, 0, 0,
+		  "ECAP.SMTS: scalable-mode tables (PASID directory and tables)"),
+	CFG_FIELD("first_level", CFG_F_BOOL, struct sc_iommu, first_level, 0, 0, 0,
+		  "scalable mode: first-level (x86 page table) translation, ECAP.FLTS"),
+	CFG_FIELD("second_level", CFG_F_BOOL, struct sc_iommu, second_level, 0, 0, 0,
+		  "scalable mode: second-level translation, ECAP.SLTS"),
+	CFG_FIELD("nested", CFG_F_BOOL, struct sc_iommu, nested, 0, 0, 0,
+		  "scalable mode: first level over second level, ECAP.NEST"),
+	CFG_FIELD("first_level_1g", CFG_F_BOOL, struct sc_iommu, first_level_1g, 0, 0, 0,
+		  "1 GiB first-level pages, CAP.FL1GP"),
+	CFG_FIELD("pasid_bits", CFG_F_U32, struct sc_iommu, pasid_bits, 0, 20, 0,
+		  "PASID width (ECAP.PSS + 1; 0: no PASID support)"),
+	CFG_FIELD("pasid_cache_entries", CFG_F_U32, struct sc_iommu, pasid_cache_entries, 0, 65536,
+		  0, "PASID-cache entries (scalable mode)"),
+	CFG_SUB("paging_structure_caches", struct sc_iommu, psc, psc_schema,
+		"entries of the caches of non-leaf paging entries, per level"),
+	CFG_FIELD("walkers", CFG_F_U32, struct sc_iommu, walkers, 0, 1024, 0,
+		  "page walks in flight at once; more misses queue (0: unbounded)"),
+	CFG_FIELD("devtlb_timeout_ns", CFG_F_NS, struct sc_iommu, devtlb_timeout_ps, 1, 1e10, 0,
+		  "a device-TLB invalidation without completion by then sets FSTS.ITE"),
 	CFG_END,
 };
 static const struct cfg_schema iommu_schema = {"iommu", sizeof(struct sc_iommu), iommu_fields,
-					       iommu_defaults, NULL};
+					       iommu_defaults, iommu_check};
+
+/* ---- machine.firmware: what the ACPI tables report (DMAR RMRRs, _OSC) ---- */
+
+static void rmrr_defaults(void *p)
+{
+	struct sc_rmrr *r = p;
+
+	r->size_kib = 4;
+}
+
+static void rmrr_check(void *p, const struct cfg_scope *s)
+{
+	const struct sc_rmrr *r = p;
+
+	if (r->base & 0xfff)
+		cfg_scope_error(s, "base", "'base' %#llx is not 4 KiB aligned",
+				(unsigned long long)r->base);
+	if (r->size_kib % 4)
+		cfg_scope_error(s, "size_kib", "'size_kib' %llu is not a multiple of 4 KiB",
+				(unsigned long long)r->size_kib);
+}
+
+static const struct cfg_field rmrr_fields[] = {
+	CFG_FIELD("device", CFG_F_STR, struct sc_rmrr, device, 0, 0, CFG_REQUIRED,
+		  "the function that keeps using the region"),
+	CFG_FIELD("base", CFG_F_U64, struct sc_rmrr, base, 0, 0, CFG_REQUIRED,
+		  "region start (host-physical, 4 KiB aligned, in RAM)"),
+	CFG_FIELD("size_kib", CFG_F_U64, struct sc_rmrr, size_kib, 4, 1 << 30, 0,
+		  "region size, KiB"),
+	CFG_END,
+};
+static const struct cfg_schema rmrr_schema = {"rmrr", sizeof(struct sc_rmrr), rmrr_fields,
+					      rmrr_defaults, rmrr_check};
+
+static void firmware_defaults(void *p)
+{
+	struct sc_firmware *f = p;
+
+	f->pcie_native_control = true;
+}
+
+static const struct cfg_field firmware_fields[] = {
+	CFG_FIELD("pcie_native_control", CFG_F_BOOL, struct sc_firmware, pcie_native_control, 0,
+		  0, 0, "_OSC grants the OS native control of PCIe features"),
+	CFG_LISTF("rmrrs", struct sc_firmware, rmrrs, nrmrrs, rmrr_schema, 0, 16,
+		  "DMAR reserved memory regions (RMRR) devices keep using"),
+	CFG_END,
+};
+static const struct cfg_schema firmware_schema = {"firmware", sizeof(struct sc_firmware),
+						  firmware_fields, firmware_defaults, NULL};
 
 static const struct cfg_field machine_fields[] = {
 	CFG_SUB("cpu", struct sc_machine, cpu, cpu_schema, "processors"),
 	CFG_SUB("memory", struct sc_machine, memory, memory_schema, "host memory"),
 	CFG_SUB("pcie", struct sc_machine, pcie, pcie_schema, "the PCIe fabric"),
-	CFG_SUB("iommu", struct sc_machine, iommu, iommu_schema, "the VT-d unit"),
+	CFG_SUB("iommu", struct sc_machine, iommu, iommu_schema, "the VT-d units"),
+	CFG_SUB("firmware", struct sc_machine, firmware, firmware_schema,
+		"what firmware reports (ACPI DMAR, _OSC)"),
 	CFG_END,
 };
 static const struct cfg_schema machine_schema = {"machine", sizeof(struct sc_machine),
@@ -320,6 +505,8 @@ static void host_defaults(void *p)
 	h->flr_wait_us = 100000;
 	h->irte_entries = 256;
 	sched_defaults(&h->sched);
+	h->iommu.scalable_mode = true;
+	h->iommu.ats = true;
 }
 
 static const struct cfg_field sched_fields[] = {
@@ -333,6 +520,24 @@ static const struct cfg_field sched_fields[] = {
 };
 static const struct cfg_schema sched_schema = {"sched", sizeof(struct sc_sched), sched_fields,
 					       sched_defaults, NULL};
+
+static void host_iommu_defaults(void *p)
+{
+	struct sc_host_iommu *h = p;
+
+	h->scalable_mode = true;
+	h->ats = true;
+}
+
+static const struct cfg_field host_iommu_fields[] = {
+	CFG_FIELD("scalable_mode", CFG_F_BOOL, struct sc_host_iommu, scalable_mode, 0, 0, 0,
+		  "use scalable-mode tables when the unit has ECAP.SMTS (Linux's default)"),
+	CFG_FIELD("ats", CFG_F_BOOL, struct sc_host_iommu, ats, 0, 0, 0,
+		  "enable ATS on endpoints that have it when ECAP.DT and the DMAR ATSR allow"),
+	CFG_END,
+};
+static const struct cfg_schema host_iommu_schema = {"host iommu", sizeof(struct sc_host_iommu),
+						    host_iommu_fields, host_iommu_defaults, NULL};
 
 static const struct cfg_field host_fields[] = {
 	CFG_FIELD("mem_access_cycles", CFG_F_U64, struct sc_host, mem_access_cycles, 0, 1e6, 0,
@@ -351,6 +556,8 @@ static const struct cfg_field host_fields[] = {
 		  "interrupt-remapping table size"),
 	CFG_SUB("sched", struct sc_host, sched, sched_schema,
 		"the scheduler of vCPU threads that share a pCPU"),
+	CFG_SUB("iommu", struct sc_host, iommu, host_iommu_schema,
+		"what the VT-d driver uses of what the hardware offers"),
 	CFG_END,
 };
 static const struct cfg_schema host_schema = {"host", sizeof(struct sc_host), host_fields,
@@ -590,20 +797,33 @@ static void wl_defaults(void *p)
 	w->guest_idle = SC_IDLE_BUSY;
 	w->start_delay_ps = NS(10000);
 	w->drain_ps = NS(10000000);
+	w->window_kib = 4;
+	w->page_kib = 4;
+	w->reads = 20000;
+	w->read_bytes = 64;
+	w->outstanding = 32;
 }
 
 static void wl_check(void *p, const struct cfg_scope *s)
 {
 	const struct sc_workload *w = p;
 
-	if (w->kind != SC_WL_STREAM_RX)
+	if (w->kind != SC_WL_STREAM_RX && w->kind != SC_WL_DMA_BENCH)
 		cfg_scope_error(s, "kind", "workload kind '%s' is not implemented yet",
 				sc_wl_kind_names[w->kind]);
+	if (w->kind == SC_WL_DMA_BENCH && w->page_kib != 4 && w->page_kib != 2048 &&
+	    w->page_kib != 1048576)
+		cfg_scope_error(s, "page_kib", "'page_kib' is %llu; IOMMU pages are 4, 2048 or "
+				"1048576 KiB", (unsigned long long)w->page_kib);
+	if (w->kind == SC_WL_DMA_BENCH && w->window_kib * 1024 < w->read_bytes)
+		cfg_scope_error(s, "window_kib", "the window is smaller than one read");
 	if (w->rate_gbps > w->line_gbps)
 		cfg_scope_error(s, "rate_gbps", "'rate_gbps' (%g) is above the line rate (%g)",
 				w->rate_gbps, w->line_gbps);
 	if (!w->device)
-		cfg_scope_error(s, NULL, "'workload.device' is required: the NIC that receives");
+		cfg_scope_error(s, NULL, "'workload.device' is required: the %s",
+				w->kind == SC_WL_DMA_BENCH ? "DMA engine that reads"
+							   : "NIC that receives");
 }
 
 static const struct cfg_field wl_fields[] = {
@@ -628,6 +848,16 @@ static const struct cfg_field wl_fields[] = {
 	CFG_FIELD("drain_ns", CFG_F_NS, struct sc_workload, drain_ps, 1, 1e13, 0,
 		  "after the last frame, how long the guest has to account for every frame; "
 		  "what it has not by then is reported lost"),
+	CFG_FIELD("window_kib", CFG_F_U64, struct sc_workload, window_kib, 4, 1ull << 30, 0,
+		  "dma_bench: bytes the random reads fall in (mapped by the host), KiB"),
+	CFG_FIELD("page_kib", CFG_F_U64, struct sc_workload, page_kib, 4, 1048576, 0,
+		  "dma_bench: IOMMU page size of the mapping: 4, 2048 or 1048576 KiB"),
+	CFG_FIELD("reads", CFG_F_U64, struct sc_workload, reads, 1, 1e9, 0,
+		  "dma_bench: DMA reads to issue"),
+	CFG_FIELD("read_bytes", CFG_F_U32, struct sc_workload, read_bytes, 4, 4096, CFG_POW2,
+		  "dma_bench: bytes per read (aligned to its size)"),
+	CFG_FIELD("outstanding", CFG_F_U32, struct sc_workload, outstanding, 1, 256, 0,
+		  "dma_bench: reads in flight at once (the engine's tags)"),
 	CFG_END,
 };
 static const struct cfg_schema wl_schema = {"workload", sizeof(struct sc_workload), wl_fields,
@@ -746,6 +976,64 @@ static void check_nodes(struct walk *w, const struct sc_node *n, size_t count, c
 		char below[300];
 		snprintf(below, sizeof(below), "%s.below", p);
 		check_nodes(w, n[i].below, n[i].nbelow, below, &n[i]);
+	}
+}
+
+/* machine.iommu.units scopes and machine.firmware RMRRs name real devices and memory. */
+static void check_iommu_firmware(struct cfg_ctx *ctx, const struct cfg_node *root,
+				 const struct scenario *out)
+{
+	const struct sc_iommu *io = &out->machine.iommu;
+	const struct sc_firmware *fw = &out->machine.firmware;
+	uint64_t ram = out->machine.memory.size_mib << 20;
+	uint64_t low = ram < PTSIM_LOW_RAM_TOP ? ram : PTSIM_LOW_RAM_TOP;
+	uint64_t fw_base = low - (out->machine.memory.firmware_mib << 20);
+	char p[160];
+
+	for (size_t u = 0; u < io->nunits; u++) {
+		for (size_t i = 0; i < io->units[u].nscope; i++) {
+			const char *name = io->units[u].scope[i];
+
+			snprintf(p, sizeof(p), "machine.iommu.units.%zu.scope.%zu", u, i);
+			if (!scenario_find_node(out, name, NULL)) {
+				cfg_error_path(ctx, root, p, "no device named '%s' in machine.pcie",
+					       name);
+				continue;
+			}
+			for (size_t k = 0; k < u; k++)
+				for (size_t j = 0; j < io->units[k].nscope; j++)
+					if (!strcmp(io->units[k].scope[j], name))
+						cfg_error_path(ctx, root, p,
+							       "'%s' is already in unit '%s'", name,
+							       io->units[k].name);
+		}
+	}
+	if (io->enabled && out->machine.memory.firmware_mib == 0)
+		cfg_error_path(ctx, root, "machine.memory.firmware_mib",
+			       "the ACPI tables (DMAR) need firmware memory; 'firmware_mib' is 0");
+	for (size_t i = 0; i < fw->nrmrrs; i++) {
+		const struct sc_rmrr *r = &fw->rmrrs[i];
+		uint64_t end = r->base + r->size_kib * 1024;
+		bool in_low = end <= fw_base;
+		bool in_high = r->base >= (4ull << 30) && end <= (4ull << 30) + (ram - low);
+
+		snprintf(p, sizeof(p), "machine.firmware.rmrrs.%zu", i);
+		if (!scenario_find_node(out, r->device, NULL)) {
+			char d[180];
+
+			snprintf(d, sizeof(d), "%s.device", p);
+			cfg_error_path(ctx, root, d, "no device named '%s' in machine.pcie",
+				       r->device);
+		}
+		if (end < r->base || !(in_low || in_high) || r->base < (1ull << 20)) {
+			char b[180];
+
+			snprintf(b, sizeof(b), "%s.base", p);
+			cfg_error_path(ctx, root, b,
+				       "the region [%#llx, %#llx) is not in RAM above 1 MiB and "
+				       "outside the firmware's own tables",
+				       (unsigned long long)r->base, (unsigned long long)end);
+		}
 	}
 }
 
@@ -874,12 +1162,28 @@ int scenario_load(struct cfg_ctx *ctx, const char *path, const char *const *sets
 						       "guest.task is for the other VMs",
 						       out->vms[k].name, out->workload.device);
 				}
-		if (!n || n->type != SC_PTNIC)
+		if (out->workload.kind == SC_WL_DMA_BENCH) {
+			/* The host drives the engine itself, as pcie-bench's driver does. */
+			if (!n || n->type != SC_DMA_ENGINE)
+				cfg_error_path(ctx, root, "workload.device",
+					       "'%s' is not a dma_engine in machine.pcie",
+					       out->workload.device);
+			else if (assigned)
+				cfg_error_path(ctx, root, "workload.device",
+					       "'%s' is assigned to a VM; dma_bench drives it from "
+					       "the host",
+					       out->workload.device);
+			else if (!out->machine.iommu.enabled)
+				cfg_error_path(ctx, root, "workload.kind",
+					       "dma_bench measures the IOMMU; the machine has none");
+		} else if (!n || n->type != SC_PTNIC) {
 			cfg_error_path(ctx, root, "workload.device", "'%s' is not a NIC in machine.pcie",
 				       out->workload.device);
-		else if (!assigned)
+		} else if (!assigned) {
 			cfg_error_path(ctx, root, "workload.device",
 				       "'%s' is not assigned to any VM", out->workload.device);
+		}
 	}
+	check_iommu_firmware(ctx, root, out);
 	return (int)cfg_error_count(ctx);
 }

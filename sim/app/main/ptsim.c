@@ -3,6 +3,7 @@
  * ptsim command line. Exit status: 0 success, 1 simulation or report failure, 2 usage or
  * configuration error (DESIGN.md, "Interfaces").
  */
+#include "sim/app/firmware.h"
 #include "sim/app/machine.h"
 #include "sim/app/scenario.h"
 #include "sim/config.h"
@@ -25,6 +26,7 @@ static const char usage_main[] =
 	"Commands:\n"
 	"  run CONFIG     simulate a scenario, print a summary, write results\n"
 	"  check CONFIG   validate a scenario and report every error with file:line:column\n"
+	"  acpi CONFIG    write the machine's ACPI DMAR table (--dmar FILE)\n"
 	"  help           this text\n"
 	"\n"
 	"Run 'ptsim COMMAND --help' for a command's options.\n"
@@ -51,6 +53,14 @@ static const char usage_check[] =
 	"Validate CONFIG and report every error with file:line:column; exit 2 if any.\n"
 	"--schema prints every configuration key with its type, range and meaning.\n";
 
+static const char usage_acpi[] =
+	"usage: ptsim acpi CONFIG --dmar FILE [--set KEY=VALUE ...]\n"
+	"\n"
+	"Write the DMA Remapping Reporting table (ACPI DMAR, VT-d ch. 8) that the machine's\n"
+	"firmware builds from CONFIG: one DRHD per VT-d unit with its device scopes or\n"
+	"INCLUDE_PCI_ALL, the RMRRs of machine.firmware.rmrrs, an ATSR when the units have\n"
+	"device TLBs. 'iasl -d FILE' disassembles it.\n";
+
 static int usage_error(const char *usage, const char *fmt, const char *arg)
 {
 	fprintf(stderr, "ptsim: ");
@@ -63,7 +73,7 @@ struct args {
 	const char *config;
 	const char *sets[MAX_SETS];
 	size_t nsets;
-	const char *json, *csv, *trace;
+	const char *json, *csv, *trace, *dmar;
 	uint64_t seed;
 	bool have_seed, quiet, schema;
 };
@@ -113,7 +123,9 @@ static int parse_args(int argc, char **argv, const char *usage, struct args *a, 
 			a->trace = val;
 		} else if (run && !strcmp(s, "--quiet")) {
 			a->quiet = true;
-		} else if (!run && !strcmp(s, "--schema")) {
+		} else if (usage == usage_acpi && OPT("--dmar")) {
+			a->dmar = val;
+		} else if (usage == usage_check && !strcmp(s, "--schema")) {
 			a->schema = true;
 		} else if (s[0] == '-') {
 			return usage_error(usage, "unknown option '%s'", s);
@@ -183,6 +195,46 @@ static int write_out(const char *path, int (*fn)(const struct results *, FILE *)
 	return 0;
 }
 
+static int cmd_acpi(int argc, char **argv)
+{
+	struct args a = {0};
+	struct cfg_ctx *ctx;
+	struct scenario sc;
+	uint8_t buf[8192];
+	FILE *f;
+	int rc, len;
+
+	rc = parse_args(argc, argv, usage_acpi, &a, false);
+	if (rc)
+		return rc;
+	if (!a.dmar)
+		return usage_error(usage_acpi, "%s", "--dmar FILE is required");
+	if (cfg_ctx_create(&ctx))
+		return EXIT_FAIL;
+	rc = load(&a, ctx, &sc);
+	if (rc)
+		return rc;
+	if (!sc.machine.iommu.enabled) {
+		fprintf(stderr, "ptsim: %s: the machine has no IOMMU (machine.iommu.enabled is "
+				"false): no DMAR table\n",
+			a.config);
+		return EXIT_USAGE;
+	}
+	len = firmware_dmar_table(&sc, buf, sizeof(buf));
+	if (len < 0) {
+		fprintf(stderr, "ptsim: %s: cannot build the DMAR table: %s\n", a.config,
+			strerror(-len));
+		return EXIT_FAIL;
+	}
+	f = fopen(a.dmar, "wb");
+	if (!f || fwrite(buf, 1, (size_t)len, f) != (size_t)len || fclose(f)) {
+		fprintf(stderr, "ptsim: cannot write %s: %s\n", a.dmar, strerror(errno));
+		return EXIT_FAIL;
+	}
+	cfg_ctx_destroy(ctx);
+	return 0;
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	struct args a = {0};
@@ -242,6 +294,8 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "check"))
 		return cmd_check(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "acpi"))
+		return cmd_acpi(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		fputs(usage_main, stdout);
 		return 0;

@@ -84,7 +84,7 @@ static struct fx *fx_new(const struct vtd_cfg *cfg)
 	/* 64 MiB below 4 GiB and 64 MiB above it (for the descriptor's high address bits). */
 	struct mem_cfg mc = {.size = 128ull << 20, .low_top = 64ull << 20, .latency_ps = 80000};
 	struct fx *f = calloc(1, sizeof(*f));
-	struct vtd_hooks hooks;
+	struct vtd_hooks hooks = {0};
 
 	assert_non_null(f);
 	assert_int_equal(mem_create(&mc, &f->mem), 0);
@@ -310,14 +310,17 @@ static void test_remap_xapic_subhandle(void **state)
 	assert_int_equal(vtd_stats(f->v)->ir_blocked, 1);
 }
 
-/* §9.10 DST: xAPIC mode uses bits 47:40; x2APIC mode (IRTA.EIME) all 32 bits. */
+/* §9.10 DST: xAPIC mode uses bits 47:40 (39:32 and 63:48 are reserved there: fault 24h);
+ * x2APIC mode (IRTA.EIME) all 32 bits. */
 static void test_remap_destination_modes(void **state)
 {
 	struct fx *f = *state;
 	struct vtd_cfg c = base_cfg();
 
-	write_irte(f, 1, irte_lo(0x61, 0x00012345), 0);
+	write_irte(f, 1, irte_lo(0x61, xapic(0x23)), 0);
 	write_irte(f, 2, irte_lo(0x62, xapic(0xfe)) | (1ull << 4), 0); /* level (TM = 1) */
+	write_irte(f, 3, irte_lo(0x63, 0x00012345), 0);		       /* 39:32 = 0x45 */
+	write_irte(f, 4, irte_lo(0x64, 0x01000000 | xapic(7)), 0);     /* bit 56 */
 	enable_ir_256(f);
 	assert_int_equal(send(f, SID, msi_addr(1, false), 0, NULL), 0);
 	assert_int_equal(f->ev.dest[0], 0x23); /* bits 47:40 of the IRTE */
@@ -325,6 +328,11 @@ static void test_remap_destination_modes(void **state)
 	assert_int_equal(f->ev.dest[1], 0xfe);
 	assert_int_equal(f->ev.vector[1], 0x62);
 	assert_true(f->ev.level[1]);
+	assert_int_not_equal(send(f, SID, msi_addr(3, false), 0, NULL), 0);
+	assert_ir_record(f, 0, SID, 0x24, 3);
+	assert_int_not_equal(send(f, SID, msi_addr(4, false), 0, NULL), 0);
+	assert_ir_record(f, 1, SID, 0x24, 4);
+	assert_int_equal(f->ev.n, 2); /* fault events stay masked: FECTL.IM resets set */
 
 	f = fx_new(&c);
 	write_irte(f, 1, irte_lo(0x61, 0x00012345), 0);

@@ -93,7 +93,7 @@ static struct fx *fx_new(const struct vtd_cfg *cfg)
 {
 	struct mem_cfg mc = {.size = 64ull << 20, .low_top = 64ull << 20, .latency_ps = 80000};
 	struct fx *f = calloc(1, sizeof(*f));
-	struct vtd_hooks hooks;
+	struct vtd_hooks hooks = {0};
 
 	assert_non_null(f);
 	assert_int_equal(mem_create(&mc, &f->mem), 0);

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * dmaeng: a measurement endpoint in the manner of pcie-bench's DMA engines (Neugebauer et
+ * al., SIGCOMM'18): software programs a window of bus addresses, a request size, a count and
+ * the number of requests in flight, then starts it; the engine issues DMA reads at uniformly
+ * random, size-aligned offsets in the window through the fabric (so through the IOMMU), keeps
+ * up to `tags` outstanding, and reports when it is done. It has a 4 KiB BAR0 and may have an
+ * ATS capability.
+ */
+#ifndef PTSIM_DMAENG_H
+#define PTSIM_DMAENG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "models/devices/dmaeng_regs.h"
+#include "sim/stats.h"
+
+struct dmaeng;
+struct pcie_fabric;
+struct pcie_fn;
+
+
+struct dmaeng_cfg {
+	char name[32];
+	uint64_t issue_ps; /* the engine's own time between two requests */
+};
+
+struct dmaeng_stats {
+	uint64_t runs, reads, errors, bytes;
+	uint64_t t_first, t_last; /* first issue, last completion of the last run */
+	struct sim_samples latency_ps; /* issue to last completion of each read */
+};
+
+int dmaeng_create(const struct dmaeng_cfg *cfg, struct pcie_fabric *fab, struct dmaeng **out);
+void dmaeng_destroy(struct dmaeng *e);
+struct pcie_fn *dmaeng_fn(const struct dmaeng *e);
+/* Start the engine's actor. */
+int dmaeng_start(struct dmaeng *e);
+struct dmaeng_stats *dmaeng_stats(struct dmaeng *e);
+
+#endif

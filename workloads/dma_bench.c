@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: MIT */
+/* dma_bench's host side (see dma_bench.h): everything through the HAL and the VT-d driver. */
+#include "workloads/dma_bench.h"
+#include "models/devices/dmaeng_regs.h"
+#include "models/host/host.h"
+#include "models/host/hpci.h"
+#include "models/host/vtd_drv.h"
+#include "models/mem/mem.h"
+#include "models/pcie/pcie_regs.h"
+
+#include <errno.h>
+#include <string.h>
+
+/* The window's bus addresses start at 1 GiB: aligned for every page size. */
+#define IOVA_BASE (1ull << 30)
+
+int wl_dma_bench_run(struct host *h, struct vtd_drv *iommu, struct hpci *pci, uint16_t bdf,
+		     const struct wl_dma_bench_cfg *cfg, const struct wl_dma_bench_hooks *hooks,
+		     struct wl_dma_bench_result *res)
+{
+	struct hpci_dev *pd = hpci_find_bdf(pci, bdf);
+	uint64_t page = 1ull << cfg->page_shift, bar, size, hpa;
+	struct vtd_domain *dom;
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	if (!pd || !pd->bar[0].base || !iommu)
+		return -ENODEV;
+	bar = pd->bar[0].base;
+	/* The buffer: whole pages of the mapping's size, aligned to it. */
+	size = (cfg->window_bytes + page - 1) & ~(page - 1);
+	rc = hh_alloc_pages_aligned(h, size / 4096, page, MEM_OWNER_HOST, &hpa);
+	if (rc)
+		return rc;
+	rc = vtd_domain_alloc(iommu, &dom);
+	if (!rc)
+		rc =
+		    vtd_domain_map_pages(dom, IOVA_BASE, hpa, size, VTD_PROT_READ, cfg->page_shift);
+	if (!rc)
+		rc = vtd_attach(dom, bdf);
+	if (rc)
+		return rc;
+	res->iova = IOVA_BASE;
+	res->hpa = hpa;
+	res->mapped_bytes = size;
+
+	hh_cfg_write(h, bdf, PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+	hh_writel(h, bar + DMAENG_ADDR_LO, (uint32_t)IOVA_BASE);
+	hh_writel(h, bar + DMAENG_ADDR_HI, (uint32_t)(IOVA_BASE >> 32));
+	hh_writel(h, bar + DMAENG_WINDOW_LO, (uint32_t)cfg->window_bytes);
+	hh_writel(h, bar + DMAENG_WINDOW_HI, (uint32_t)(cfg->window_bytes >> 32));
+	hh_writel(h, bar + DMAENG_COUNT, (uint32_t)cfg->reads);
+	hh_writel(h, bar + DMAENG_LEN, cfg->read_bytes);
+	hh_writel(h, bar + DMAENG_TAGS, cfg->outstanding);
+	hh_writel(h, bar + DMAENG_SEED, cfg->seed);
+	if (hooks->on_start)
+		hooks->on_start(hooks->ctx);
+	hh_writel(h, bar + DMAENG_CTRL, DMAENG_CTRL_START);
+	while (!(hh_readl(h, bar + DMAENG_STATUS) & DMAENG_STATUS_DONE))
+		hh_ndelay(h, cfg->poll_ps / 1000);
+	res->reads_done = hh_readl(h, bar + DMAENG_DONE_COUNT);
+	res->errors = hh_readl(h, bar + DMAENG_ERRORS);
+	res->elapsed_ns = hh_readl(h, bar + DMAENG_ELAPSED_LO) |
+			  (uint64_t)hh_readl(h, bar + DMAENG_ELAPSED_HI) << 32;
+	hh_writel(h, bar + DMAENG_STATUS, DMAENG_STATUS_DONE);
+	res->done = true;
+	if (hooks->on_done)
+		hooks->on_done(hooks->ctx);
+	return 0;
+}

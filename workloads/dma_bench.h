@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * dma_bench: the host drives a DMA engine endpoint (models/devices/dmaeng.h) as pcie-bench's
+ * driver does: it allocates a buffer for the window, builds an IOMMU domain that maps it with
+ * pages of the asked size, attaches the device, programs the engine through its BAR and waits
+ * for it. The engine's random reads over the window then measure the IOTLB, the walks and the
+ * fabric.
+ */
+#ifndef PTSIM_WL_DMA_BENCH_H
+#define PTSIM_WL_DMA_BENCH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct host;
+struct hpci;
+struct vtd_drv;
+
+struct wl_dma_bench_cfg {
+	uint64_t window_bytes;
+	unsigned page_shift; /* IOMMU page size of the mapping: 12, 21 or 30 */
+	uint64_t reads;
+	uint32_t read_bytes;
+	uint32_t outstanding;
+	uint32_t seed;
+	uint64_t poll_ps; /* how often the host looks at the engine's status */
+};
+
+struct wl_dma_bench_hooks {
+	void (*on_start)(void *ctx); /* set up, about to start the engine */
+	void (*on_done)(void *ctx);  /* the engine reported done */
+	void *ctx;
+};
+
+struct wl_dma_bench_result {
+	bool done;
+	uint64_t iova, hpa, mapped_bytes;
+	uint32_t reads_done, errors;
+	uint64_t elapsed_ns; /* as the engine reports it */
+};
+
+/* Run it from host context (the controller actor): 0, or a negative errno. */
+int wl_dma_bench_run(struct host *h, struct vtd_drv *iommu, struct hpci *pci, uint16_t bdf,
+		     const struct wl_dma_bench_cfg *cfg, const struct wl_dma_bench_hooks *hooks,
+		     struct wl_dma_bench_result *res);
+
+#endif
