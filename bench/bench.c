@@ -54,20 +54,46 @@ static void raw_actor(void *arg)
 }
 
 /* The number after "key": in the JSON text, searched from the object "within" (or the top). */
+/* The number at key `within.key` (or top-level `key`) of a results JSON: a key is matched
+ * only at its own nesting depth, so "latency_ns" at the top is not "interrupts.latency_ns". */
+static const char *json_find(const char *p, const char *key, int want_depth)
+{
+	size_t kl = strlen(key);
+	int depth = 0;
+
+	for (; *p; p++) {
+		if (*p == '{') {
+			depth++;
+		} else if (*p == '}') {
+			if (--depth < want_depth)
+				return NULL; /* left the object being searched */
+		} else if (*p == '"') {
+			const char *q = strchr(p + 1, '"');
+
+			if (!q)
+				return NULL;
+			if (depth == want_depth && (size_t)(q - p - 1) == kl && !strncmp(p + 1, key, kl) &&
+			    q[1] == ':')
+				return q + 2;
+			p = q;
+		}
+	}
+	return NULL;
+}
+
 static double json_num(const char *js, const char *within, const char *key)
 {
-	char k[96];
 	const char *p = js;
 
 	if (within) {
-		snprintf(k, sizeof(k), "\"%s\":", within);
-		p = strstr(js, k);
+		p = json_find(js, within, 1);
 		if (!p)
 			return -1;
+		p = json_find(p, key, 1); /* depth counted from inside `within`'s value */
+	} else {
+		p = json_find(js, key, 1);
 	}
-	snprintf(k, sizeof(k), "\"%s\":", key);
-	p = strstr(p, k);
-	return p ? strtod(p + strlen(k), NULL) : -1;
+	return p ? strtod(p, NULL) : -1;
 }
 
 static char *slurp(const char *path)
@@ -159,13 +185,21 @@ static void iommu_table(void)
 				snprintf(wname, sizeof(wname), "%u MiB", windows[wi] / 1024);
 			else
 				snprintf(wname, sizeof(wname), "%u KiB", windows[wi]);
+			double v[5] = {json_num(one, "iotlb", "hit_rate"),
+				       json_num(one, "iommu", "translation_ns_mean"),
+				       json_num(one, "latency_ns", "mean"),
+				       json_num(many, "iommu", "translation_ns_mean"),
+				       json_num(many, NULL, "throughput_gbps")};
+
+			for (unsigned k = 0; k < 5; k++)
+				if (v[k] < 0) {
+					printf("  (a results key the table needs is missing)\n");
+					free(one);
+					free(many);
+					return;
+				}
 			printf("  %-6s %-8s %9.4f %12.1f %12.1f %14.1f %12.2f\n",
-			       pages[pi] == 4 ? "4 KiB" : "2 MiB", wname,
-			       json_num(one, "iotlb", "hit_rate"),
-			       json_num(one, NULL, "translation_ns_mean"),
-			       json_num(one, "latency_ns", "mean"),
-			       json_num(many, NULL, "translation_ns_mean"),
-			       json_num(many, NULL, "throughput_gbps"));
+			       pages[pi] == 4 ? "4 KiB" : "2 MiB", wname, v[0], v[1], v[2], v[3], v[4]);
 			fflush(stdout);
 			free(one);
 			free(many);

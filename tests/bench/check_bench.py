@@ -1,0 +1,52 @@
+#!/usr/bin/env python3
+"""`make bench` prints what it says: run ptsim-bench once and check that every figure it
+prints was measured and is consistent (never wall-clock thresholds: speed is not tested).
+
+  check_bench.py PTSIM_BENCH
+"""
+import re
+import subprocess
+import sys
+
+
+def main(argv):
+    p = subprocess.run([argv[0]], capture_output=True, text=True)
+    out = p.stdout
+    bad = []
+
+    def claim(ok, text):
+        print("%s %s" % ("ok  " if ok else "FAIL", text))
+        if not ok:
+            bad.append(text)
+
+    claim(p.returncode == 0, "ptsim-bench exits 0")
+    raw = re.search(r"raw SimGrid sleeps:\s+(\d+) /s", out)
+    fps = re.search(r"default scenario:\s+(\d+) frames/s", out)
+    ratio = re.search(r"ratio frames/s : raw sleeps/s:\s+([\d.]+)", out)
+    claim(bool(raw and fps and ratio), "speed figures printed")
+    if raw and fps and ratio:
+        r = int(fps.group(1)) / int(raw.group(1))
+        claim(abs(r - float(ratio.group(1))) <= 0.0002 + 0.01 * r,
+              "the ratio is frames/s over raw sleeps/s of the same run")
+    rows = re.findall(r"^\s+(4 KiB|2 MiB)\s+(\d+ [KM]iB)\s+([\d.-]+)\s+([\d.-]+)\s+([\d.-]+)"
+                      r"\s+([\d.-]+)\s+([\d.-]+)\s*$", out, re.M)
+    claim(len(rows) == 16, "IOMMU table: 8 windows x 2 page sizes (%d rows)" % len(rows))
+    if len(rows) == 16:
+        vals = [[float(x) for x in r[2:]] for r in rows]
+        claim(all(0 <= v[0] <= 1 and v[1] > 0 and v[2] > v[1] and v[3] > 0 and v[4] > 0
+                  for v in vals), "every cell measured: hit rate in [0,1], read latency above "
+              "translation time, bandwidth above 0")
+        small = vals[:8]
+        claim(all(small[i][0] >= small[i + 1][0] for i in range(7)) and small[-1][0] < 0.05,
+              "4 KiB pages: the hit rate falls as the window grows past the IOTLB's reach")
+        claim(all(v[0] > 0.99 for v in vals[8:]), "2 MiB pages: 64 MiB stays in the IOTLB")
+        claim(small[-1][2] > small[0][2] and small[-1][4] < small[0][4],
+              "misses cost read latency and bandwidth")
+    if bad:
+        print(out)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
