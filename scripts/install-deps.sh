@@ -6,8 +6,9 @@ set -eu
 # Build and run: compiler (C, and C++ for the one SimGrid platform file), CMake, pkg-config,
 # SimGrid, libyaml, GSL, cmocka.
 PKGS="gcc g++ make cmake pkg-config libsimgrid-dev libyaml-dev libgsl-dev libcmocka-dev"
-# Test-time tools: python3 for the result-comparison scripts in analysis/.
-PKGS="$PKGS python3"
+# Test-time tools: python3 for the result-comparison scripts in analysis/; pciutils, whose
+# lspci reads ptsim's config dumps back (tests/scenario/lspci_decode.py).
+PKGS="$PKGS python3 pciutils"
 
 missing=""
 for p in $PKGS; do

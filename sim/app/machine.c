@@ -253,7 +253,7 @@ static int add_port_caps(struct pcie_fn *fn, const struct sc_node *n, unsigned e
 	if (rc >= 0 && node_is_port(n))
 		pcie_fn_set_ari_forwarding(fn, n->ari_forwarding);
 	/* Ports have ACS unless the file says otherwise: SV TB RR CR UF (Intel root ports, PLX). */
-	if (rc >= 0 && (n->has_acs || node_is_port(n)))
+	if (rc >= 0 && (n->has_acs || (node_is_port(n) && !n->acs_given)))
 		rc = pcie_fn_add_ext_acs(fn, n->has_acs ? n->acs_bits : 0x1f, 32);
 	return rc < 0 ? rc : 0;
 }

@@ -74,7 +74,7 @@ struct sc_node {
 	size_t nacs;
 	uint16_t acs_bits; /* from `acs`, or the type's default */
 	struct sc_sriov sriov;
-	bool has_sriov, has_type, has_ids, has_bars, has_acs;
+	bool has_sriov, has_type, has_ids, has_bars, has_acs, acs_given;
 	/* switch: forwarding latency; pci_bridge: its latency and conventional bus */
 	uint64_t latency_ps;
 	uint32_t pci_mhz, pci_bits;

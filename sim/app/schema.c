@@ -220,7 +220,8 @@ static void node_check(void *p, const struct cfg_scope *s)
 	n->has_sriov = cfg_scope_has(s, "sriov");
 	n->has_ids = cfg_scope_has(s, "vendor") || cfg_scope_has(s, "device") ||
 		     cfg_scope_has(s, "class");
-	n->has_acs = cfg_scope_has(s, "acs");
+	n->acs_given = cfg_scope_has(s, "acs");
+	n->has_acs = n->acs_given && n->nacs;
 	if (n->has_acs)
 		n->acs_bits = acs_from_names(n, s);
 	if (ep && n->nbelow)
@@ -291,8 +292,8 @@ static const struct cfg_field node_fields[] = {
 	CFG_FIELD("flr", CFG_F_BOOL, struct sc_node, flr, 0, 0, 0,
 		  "endpoint: supports function-level reset"),
 	CFG_SLIST("acs", CFG_F_STRLIST, struct sc_node, acs, nacs, 0, 0,
-		  "ACS capability: the controls implemented (sv tb rr cr uf ec dt); [] for an ACS "
-		  "capability with none, absent for no capability (ports: [sv, tb, rr, cr, uf])"),
+		  "ACS capability with the controls it implements (sv tb rr cr uf ec dt); [] for none "
+		  "(default: ports [sv, tb, rr, cr, uf], other functions none)"),
 	CFG_FIELD("ari", CFG_F_BOOL, struct sc_node, ari, 0, 0, 0,
 		  "endpoint: ARI capability (function numbers up to 255)"),
 	CFG_FIELD("ari_forwarding", CFG_F_BOOL, struct sc_node, ari_forwarding, 0, 0, 0,
