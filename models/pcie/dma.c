@@ -229,7 +229,7 @@ static void count_route(struct pcie_fabric *fab, const struct route *r, struct p
 {
 	d->route = r->kind;
 	d->sid = r->sid;
-	if (r->redirected)
+	if (r->redirected && r->kind != PCIE_ROUTE_BLOCKED)
 		fab->st.acs_redirected++;
 	switch (r->kind) {
 	case PCIE_ROUTE_INTRA:
