@@ -242,7 +242,8 @@ static int scan_bus(struct host *h, struct hpci *p, uint8_t bus, int parent, con
 
 			if (!cur->ext_ari)
 				break;
-			next = PCI_ARI_CAP_NFN(hh_cfg_read(h, cur->bdf, cur->ext_ari + PCI_ARI_CAP, 2));
+			next = PCI_ARI_CAP_NFN(
+			    hh_cfg_read(h, cur->bdf, cur->ext_ari + PCI_ARI_CAP, 2));
 			if (!next || next <= fn)
 				break;
 			fn = next;
@@ -258,8 +259,8 @@ static int scan_bus(struct host *h, struct hpci *p, uint8_t bus, int parent, con
 				size_t at = p->n;
 
 				if (dev || fn) {
-					rc = probe_fn(h, p, bus, (uint8_t)PCI_DEVFN(dev, fn), parent,
-						      ppath);
+					rc = probe_fn(h, p, bus, (uint8_t)PCI_DEVFN(dev, fn),
+						      parent, ppath);
 					if (rc < 0)
 						return rc;
 				}
@@ -375,7 +376,8 @@ static void set_windows(struct host *h, const struct hpci_dev *d, const struct w
 	uint16_t cmd = PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER;
 
 	if (end->mem.cur > start->mem.cur) {
-		hh_cfg_write(h, d->bdf, PCI_MEMORY_BASE, 2, (uint32_t)(start->mem.cur >> 16) & 0xfff0);
+		hh_cfg_write(h, d->bdf, PCI_MEMORY_BASE, 2,
+			     (uint32_t)(start->mem.cur >> 16) & 0xfff0);
 		hh_cfg_write(h, d->bdf, PCI_MEMORY_LIMIT, 2,
 			     (uint32_t)((end->mem.cur - 1) >> 16) & 0xfff0);
 	} else {
@@ -386,7 +388,8 @@ static void set_windows(struct host *h, const struct hpci_dev *d, const struct w
 	if (end->pref.cur > start->pref.cur) {
 		hh_cfg_write(h, d->bdf, PCI_PREF_MEMORY_BASE, 2,
 			     (uint32_t)(start->pref.cur >> 16) & 0xfff0);
-		hh_cfg_write(h, d->bdf, PCI_PREF_BASE_UPPER32, 4, (uint32_t)(start->pref.cur >> 32));
+		hh_cfg_write(h, d->bdf, PCI_PREF_BASE_UPPER32, 4,
+			     (uint32_t)(start->pref.cur >> 32));
 		hh_cfg_write(h, d->bdf, PCI_PREF_MEMORY_LIMIT, 2,
 			     (uint32_t)((end->pref.cur - 1) >> 16) & 0xfff0);
 		hh_cfg_write(h, d->bdf, PCI_PREF_LIMIT_UPPER32, 4,

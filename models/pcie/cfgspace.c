@@ -206,7 +206,8 @@ int pcie_fn_add_cap_exp(struct pcie_fn *fn, unsigned port_type, bool flr)
 	regs_define(&fn->cfg, o + PCI_EXP_LNKCTL, 2, 0, 0x0fff, 0, 0);
 	if (port) {
 		regs_define(&fn->cfg, o + PCI_EXP_SLTCTL, 2, 0, 0x1fff, 0, 0);
-		regs_define(&fn->cfg, o + PCI_EXP_SLTSTA, 2, 0x0040 /* presence detect */, 0, 0x011f, 0);
+		regs_define(&fn->cfg, o + PCI_EXP_SLTSTA, 2, 0x0040 /* presence detect */, 0,
+			    0x011f, 0);
 	}
 	/* DEVCTL2: completion timeout and friends; ARI Forwarding Enable only where supported */
 	regs_define(&fn->cfg, o + PCI_EXP_DEVCTL2, 2, 0, 0xffff & ~PCI_EXP_DEVCTL2_ARI, 0, 0);
@@ -310,9 +311,10 @@ int pcie_fn_add_cap_msix(struct pcie_fn *fn, unsigned nvec, int table_bar, uint3
 	/* PCI 3.0 §6.8.2.3: table size is N-1, read-only; enable and function mask writable. */
 	regs_define(&fn->cfg, (uint32_t)off + PCI_MSIX_FLAGS, 2, nvec - 1,
 		    PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL, 0, 0);
-	regs_define(&fn->cfg, (uint32_t)off + PCI_MSIX_TABLE, 4, table_off | (uint32_t)table_bar, 0, 0,
+	regs_define(&fn->cfg, (uint32_t)off + PCI_MSIX_TABLE, 4, table_off | (uint32_t)table_bar, 0,
+		    0, 0);
+	regs_define(&fn->cfg, (uint32_t)off + PCI_MSIX_PBA, 4, pba_off | (uint32_t)pba_bar, 0, 0,
 		    0);
-	regs_define(&fn->cfg, (uint32_t)off + PCI_MSIX_PBA, 4, pba_off | (uint32_t)pba_bar, 0, 0, 0);
 	return off;
 }
 
@@ -447,7 +449,8 @@ static int vf_config(struct pcie_fn *pf, struct pcie_fn *vf, const struct pcie_s
 	regs_define(&vf->cfg, PCI_COMMAND, 2, 0, PCI_COMMAND_MASTER, 0, 0);
 	regs_define(&vf->cfg, PCI_SUBSYSTEM_VENDOR_ID, 2,
 		    regs_get(&pf->cfg, PCI_SUBSYSTEM_VENDOR_ID, 2), 0, 0, 0);
-	regs_define(&vf->cfg, PCI_SUBSYSTEM_ID, 2, regs_get(&pf->cfg, PCI_SUBSYSTEM_ID, 2), 0, 0, 0);
+	regs_define(&vf->cfg, PCI_SUBSYSTEM_ID, 2, regs_get(&pf->cfg, PCI_SUBSYSTEM_ID, 2), 0, 0,
+		    0);
 	rc = pcie_fn_add_cap_exp(vf, PCI_EXP_TYPE_ENDPOINT, true);
 	if (rc >= 0 && c->vf_msix_vectors)
 		rc = pcie_fn_add_cap_msix(vf, c->vf_msix_vectors, c->vf_msix_bar, 0, c->vf_msix_bar,

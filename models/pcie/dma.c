@@ -143,7 +143,8 @@ static void route_request(struct pcie_fn *fn, uint16_t rid, uint64_t a, struct r
 		if (p->link)
 			r->up++;
 		if (p->type == PCIE_FN_PCI_BRIDGE) {
-			/* A conventional bus: whoever decodes the address claims it (PCI 3.0 §3.2). */
+			/* A conventional bus: whoever decodes the address claims it (PCI 3.0 §3.2).
+			 */
 			for (size_t i = 0; i < p->nchildren; i++) {
 				struct pcie_fn *s = p->kids[i];
 
@@ -195,7 +196,8 @@ static void route_request(struct pcie_fn *fn, uint16_t rid, uint64_t a, struct r
 			for (size_t i = 0; i < usp->nchildren; i++) {
 				struct pcie_fn *q = usp->kids[i];
 
-				if (q == p || !pcie_fn_mem_enabled(q) || !pcie__window_contains(q, a))
+				if (q == p || !pcie_fn_mem_enabled(q) ||
+				    !pcie__window_contains(q, a))
 					continue;
 				if (cap && (ctrl & PCI_ACS_RR)) {
 					r->redirected = true; /* up to the root complex */
@@ -391,8 +393,10 @@ int pcie_dma_submit(struct pcie_fn *fn, struct pcie_dma *d)
 			char args[96];
 
 			if (!fab->track)
-				fab->track = trace_track(sim_trace, "machine", "root complex + IOMMU");
-			snprintf(args, sizeof(args), "\"iova\":\"0x%llx\",\"sid\":\"%04x\",\"ok\":%s",
+				fab->track =
+				    trace_track(sim_trace, "machine", "root complex + IOMMU");
+			snprintf(args, sizeof(args),
+				 "\"iova\":\"0x%llx\",\"sid\":\"%04x\",\"ok\":%s",
 				 (unsigned long long)a, r.sid, x.ok ? "true" : "false");
 			trace_span(sim_trace, fab->track, "iommu", d->write ? "translate (write)"
 									 : "translate (read)",
@@ -428,7 +432,8 @@ int pcie_dma_submit(struct pcie_fn *fn, struct pcie_dma *d)
 			pcie__path_send(phops, npeer, PCIE_DOWN, &b, ready, NULL, &ready);
 		}
 		if (d->write) {
-			chunk_done = ready + (x.ok && !peer ? mem_access_ps(fab->mem, clen, false) : 0);
+			chunk_done =
+			    ready + (x.ok && !peer ? mem_access_ps(fab->mem, clen, false) : 0);
 		} else {
 			/* Memory or the peer (or the error), then completions back down. */
 			uint64_t t_data = ready;
@@ -494,7 +499,8 @@ void pcie_dma_read_data(struct pcie_fn *fn, const struct pcie_dma *d, void *buf)
 		if (!d->seg[i].ok)
 			memset(p, 0xff, d->seg[i].len); /* completer abort: no data */
 		else if (d->seg[i].peer)
-			peer_io(d->seg[i].peer, d->seg[i].bar, d->seg[i].hpa, p, d->seg[i].len, false);
+			peer_io(d->seg[i].peer, d->seg[i].bar, d->seg[i].hpa, p, d->seg[i].len,
+				false);
 		else
 			mem_read(fn->fab->mem, d->seg[i].hpa, p, d->seg[i].len);
 		p += d->seg[i].len;

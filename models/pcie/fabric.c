@@ -484,7 +484,8 @@ static struct pcie_fn *vf_lookup(struct pcie_fn *const *kids, size_t n, uint16_t
 
 		if (!pf->vfs_live)
 			continue;
-		first = pcie_fn_rid(pf) + (unsigned)regs_get(&pf->cfg, pf->sriov + PCI_SRIOV_VF_OFFSET, 2);
+		first = pcie_fn_rid(pf) +
+			(unsigned)regs_get(&pf->cfg, pf->sriov + PCI_SRIOV_VF_OFFSET, 2);
 		stride = (unsigned)regs_get(&pf->cfg, pf->sriov + PCI_SRIOV_VF_STRIDE, 2);
 		if (rid < first)
 			continue;
@@ -520,8 +521,8 @@ static struct pcie_fn *lookup_on(struct pcie_fabric *fab, struct pcie_fn *br, ui
 		struct pcie_fn *c = kids[i];
 
 		if (c->children && bridge_routes_bus(c, bus))
-			return lookup_on(fab, c, (uint8_t)regs_get(&c->cfg, PCI_SECONDARY_BUS, 1), bus,
-					 devfn);
+			return lookup_on(fab, c, (uint8_t)regs_get(&c->cfg, PCI_SECONDARY_BUS, 1),
+					 bus, devfn);
 	}
 	/* VFs may sit on bus numbers after the PF's, inside this bridge's range. */
 	return vf_lookup(kids, n, PCI_RID(bus, devfn));
@@ -684,7 +685,8 @@ int pcie_fabric_map_mmio(struct pcie_fabric *fab, uint64_t base, uint64_t size,
 
 static bool in_ecam(const struct pcie_fabric *fab, uint64_t pa)
 {
-	return pa >= fab->cfg.ecam_base && pa - fab->cfg.ecam_base < ((uint64_t)fab->cfg.ecam_buses << 20);
+	return pa >= fab->cfg.ecam_base &&
+	       pa - fab->cfg.ecam_base < ((uint64_t)fab->cfg.ecam_buses << 20);
 }
 
 static bool in_windows(const struct pcie_fabric *fab, uint64_t pa)
@@ -716,8 +718,9 @@ const struct pcie_hop *pcie__fn_path(struct pcie_fn *fn, unsigned *n)
 			h = &fn->path[fn->npath++];
 			h->link = p->link;
 			h->node_ps = p->type == PCIE_FN_PCI_BRIDGE ? p->fwd_ps
-				     : p->type == PCIE_FN_SWITCH_DOWN && p->parent ? p->parent->fwd_ps
-										   : 0;
+				     : p->type == PCIE_FN_SWITCH_DOWN && p->parent
+					 ? p->parent->fwd_ps
+					 : 0;
 		}
 		fn->path_known = true;
 	}

@@ -206,7 +206,8 @@ void pcie__path_send(struct pcie_hop *hops, unsigned n, int dir, const struct pc
 			last += h->node_ps;
 		}
 		/* Store-and-forward per TLP, cut-through per burst: the first TLP leaves when the
-		 * transmitter is free and it has arrived; the last cannot leave before it arrived. */
+		 * transmitter is free and it has arrived; the last cannot leave before it arrived.
+		 */
 		start = first > l->busy[d] ? first : l->busy[d];
 		end = start + pcie__link_ser_ps(l, all);
 		if (last + pcie__link_ser_ps(l, tail) > end)

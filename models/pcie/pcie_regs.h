@@ -255,6 +255,7 @@
 #define PCI_RID(bus, devfn)   ((uint16_t)(((bus) << 8) | (devfn)))
 
 /* ECAM, PCIe 5.0 §7.2.2: bus[27:20] device[19:15] function[14:12] offset[11:0]. */
-#define PCI_ECAM_OFFSET(bus, devfn, reg) (((uint64_t)(bus) << 20) | ((uint64_t)(devfn) << 12) | (reg))
+#define PCI_ECAM_OFFSET(bus, devfn, reg)                                                           \
+	(((uint64_t)(bus) << 20) | ((uint64_t)(devfn) << 12) | (reg))
 
 #endif

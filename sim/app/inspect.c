@@ -108,8 +108,9 @@ static void reason_text(struct machine *m, const struct hpci *p, size_t i,
 		break;
 	}
 	case SURVEY_R_NO_NATIVE:
-		snprintf(buf, len, "firmware did not grant native PCIe control (_OSC): the host may "
-				   "not reset the function or contain its errors");
+		snprintf(buf, len,
+			 "firmware did not grant native PCIe control (_OSC): the host may "
+			 "not reset the function or contain its errors");
 		break;
 	case SURVEY_R_NO_ACS_PATH:
 		bdf_str(p->dev[s->acs_gap].bdf, b1);
@@ -119,8 +120,9 @@ static void reason_text(struct machine *m, const struct hpci *p, size_t i,
 			 b1, name_of(m, p->dev[s->acs_gap].path));
 		break;
 	case SURVEY_R_MF_NO_ACS:
-		snprintf(buf, len, "multi-function device without ACS: its functions can reach each "
-				   "other inside the device");
+		snprintf(buf, len,
+			 "multi-function device without ACS: its functions can reach each "
+			 "other inside the device");
 		break;
 	case SURVEY_R_CONVENTIONAL: {
 		const struct hpci_dev *a = &p->dev[s->alias];
@@ -212,10 +214,12 @@ int inspect_survey(const struct scenario *sc, const char *config, bool json, boo
 			json_str(f, name_of(m, d->path));
 			fprintf(f, ", \"path\": ");
 			json_str(f, d->path);
-			fprintf(f, ",\n     \"id\": \"%04x:%04x\", \"class\": \"%06x\", \"group\": %d, "
-				   "\"group_size\": %u,\n     \"verdict\": \"%s\", \"reasons\": [",
-				d->vendor, d->device, d->class_rev >> 8, d->group, sv[i].group_size,
-				verdict_codes[sv[i].verdict]);
+			fprintf(
+			    f,
+			    ",\n     \"id\": \"%04x:%04x\", \"class\": \"%06x\", \"group\": %d, "
+			    "\"group_size\": %u,\n     \"verdict\": \"%s\", \"reasons\": [",
+			    d->vendor, d->device, d->class_rev >> 8, d->group, sv[i].group_size,
+			    verdict_codes[sv[i].verdict]);
 			for (unsigned r = 0; r < SURVEY_R_COUNT; r++) {
 				if (!(sv[i].reasons & (1u << r)))
 					continue;
@@ -238,7 +242,8 @@ int inspect_survey(const struct scenario *sc, const char *config, bool json, boo
 			p->ngroups, force ? " (forced assignment)" : "");
 		fprintf(f, "Firmware: native PCIe control %s; %zu RMRR%s; IOMMU %s\n",
 			fw->pcie_native_control ? "granted" : "NOT granted", fw->nrmrrs,
-			fw->nrmrrs == 1 ? "" : "s", sc->machine.iommu.enabled ? "present" : "absent");
+			fw->nrmrrs == 1 ? "" : "s",
+			sc->machine.iommu.enabled ? "present" : "absent");
 		fprintf(f, "\n%-8s %5s  %-28s %-16s %s\n", "BDF", "group", "verdict", "name",
 			"location path");
 		for (size_t k = 0; k < p->n; k++) {
@@ -252,8 +257,8 @@ int inspect_survey(const struct scenario *sc, const char *config, bool json, boo
 				if (!(sv[i].reasons & (1u << r)) || r == SURVEY_R_BRIDGE)
 					continue;
 				reason_text(m, p, i, &sv[i], r, reason, sizeof(reason));
-				fprintf(f, "%17s- [%s] %s\n", "", sev_names[survey_reason_severity(r)],
-					reason);
+				fprintf(f, "%17s- [%s] %s\n", "",
+					sev_names[survey_reason_severity(r)], reason);
 			}
 		}
 		fprintf(f, "\n%u assignable, %u assignable when forced%s, %u not assignable "
@@ -351,7 +356,8 @@ static void tree_insert(struct tree *t, size_t i, int b)
 
 #define LINE 1024
 
-static char *tprintf(char *line, char *p, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static char *tprintf(char *line, char *p, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 static char *tprintf(char *line, char *p, const char *fmt, ...)
 {

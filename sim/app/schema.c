@@ -254,62 +254,61 @@ static void node_check(void *p, const struct cfg_scope *s)
 }
 
 static const struct cfg_field node_fields[] = {
-	CFG_FIELD("name", CFG_F_STR, struct sc_node, name, 0, 0, CFG_REQUIRED,
-		  "unique name of the function"),
-	CFG_ENUMF("type", struct sc_node, type, node_types, "what it is"),
-	CFG_FIELD("slot", CFG_F_U32, struct sc_node, slot, 0, 31, 0,
-		  "PCI device number on its bus (below a port: 0)"),
-	CFG_FIELD("function", CFG_F_U32, struct sc_node, function, 0, 255, 0,
-		  "PCI function number (0-7; up to 255 with ARI)"),
-	CFG_SUB("link", struct sc_node, link, link_schema,
-		"a port's link to what is below it"),
-	CFG_LISTF("below", struct sc_node, below, nbelow, node_schema, 0, 256,
-		  "what sits on the port's (or bridge's) secondary bus"),
-	CFG_LISTF("ports", struct sc_node, ports, nports, node_schema, 0, 32,
-		  "switch: its downstream ports (type downstream_port, each with a link)"),
-	CFG_FIELD("max_inflight", CFG_F_U32, struct sc_node, max_inflight, 1, 1024, 0,
-		  "ptnic: frames whose DMA may be in flight at once"),
-	CFG_FIELD("reset_ns", CFG_F_NS, struct sc_node, reset_ps, 0, 1e9, 0,
-		  "ptnic: time from CTRL.RST to ready"),
-	CFG_FIELD("vendor", CFG_F_U32, struct sc_node, vendor, 0, 0xffff, 0,
-		  "Vendor ID (default: per type; 0x7074 is ptsim's)"),
-	CFG_FIELD("device", CFG_F_U32, struct sc_node, device, 0, 0xffff, 0, "Device ID"),
-	CFG_FIELD("class", CFG_F_U32, struct sc_node, class_code, 0, 0xffffff, 0,
-		  "class code: base, sub-class, programming interface (0x020000: Ethernet)"),
-	CFG_FIELD("revision", CFG_F_U32, struct sc_node, revision, 0, 0xff, 0, "Revision ID"),
-	CFG_FIELD("subsystem_vendor", CFG_F_U32, struct sc_node, subsys_vendor, 0, 0xffff, 0,
-		  "Subsystem Vendor ID"),
-	CFG_FIELD("subsystem", CFG_F_U32, struct sc_node, subsys, 0, 0xffff, 0, "Subsystem ID"),
-	CFG_LISTF("bars", struct sc_node, bars, nbars, bar_schema, 0, 6,
-		  "endpoint: its BARs (default: one 16 KiB 64-bit BAR 0)"),
-	CFG_FIELD("msi_vectors", CFG_F_U32, struct sc_node, msi_vectors, 0, 32, 0,
-		  "MSI capability with this many vectors (0: none)"),
-	CFG_FIELD("msix_vectors", CFG_F_U32, struct sc_node, msix_vectors, 0, 2048, 0,
-		  "MSI-X capability with this many vectors (0: none)"),
-	CFG_FIELD("msix_bar", CFG_F_U32, struct sc_node, msix_bar, 0, 5, 0,
-		  "the memory BAR holding the MSI-X table (at its start) and PBA"),
-	CFG_ENUMF("intx", struct sc_node, intx, intx_names, "legacy interrupt pin"),
-	CFG_FIELD("flr", CFG_F_BOOL, struct sc_node, flr, 0, 0, 0,
-		  "endpoint: supports function-level reset"),
-	CFG_SLIST("acs", CFG_F_STRLIST, struct sc_node, acs, nacs, 0, 0,
-		  "ACS capability with the controls it implements (sv tb rr cr uf ec dt); [] for none "
-		  "(default: ports [sv, tb, rr, cr, uf], other functions none)"),
-	CFG_FIELD("ari", CFG_F_BOOL, struct sc_node, ari, 0, 0, 0,
-		  "endpoint: ARI capability (function numbers up to 255)"),
-	CFG_FIELD("ari_forwarding", CFG_F_BOOL, struct sc_node, ari_forwarding, 0, 0, 0,
-		  "root/downstream port: can forward ARI (DEVCAP2)"),
-	CFG_FIELD("ats", CFG_F_BOOL, struct sc_node, ats, 0, 0, 0, "endpoint: ATS capability"),
-	CFG_FIELD("pasid_bits", CFG_F_U32, struct sc_node, pasid_bits, 0, 20, 0,
-		  "endpoint: PASID capability with this width (0: none)"),
-	CFG_SUB("sriov", struct sc_node, sriov, sriov_schema,
-		"endpoint: SR-IOV physical function (VFs are named <name>.vf<n>)"),
-	CFG_FIELD("latency_ns", CFG_F_NS, struct sc_node, latency_ps, 0, 1e6, 0,
-		  "switch: forwarding latency (PLX/Broadcom PEX: 100-150 ns); pci_bridge: its own"),
-	CFG_FIELD("pci_mhz", CFG_F_U32, struct sc_node, pci_mhz, 33, 66, 0,
-		  "pci_bridge: conventional bus clock"),
-	CFG_FIELD("pci_bits", CFG_F_U32, struct sc_node, pci_bits, 32, 64, 0,
-		  "pci_bridge: conventional bus width"),
-	CFG_END,
+    CFG_FIELD("name", CFG_F_STR, struct sc_node, name, 0, 0, CFG_REQUIRED,
+	      "unique name of the function"),
+    CFG_ENUMF("type", struct sc_node, type, node_types, "what it is"),
+    CFG_FIELD("slot", CFG_F_U32, struct sc_node, slot, 0, 31, 0,
+	      "PCI device number on its bus (below a port: 0)"),
+    CFG_FIELD("function", CFG_F_U32, struct sc_node, function, 0, 255, 0,
+	      "PCI function number (0-7; up to 255 with ARI)"),
+    CFG_SUB("link", struct sc_node, link, link_schema, "a port's link to what is below it"),
+    CFG_LISTF("below", struct sc_node, below, nbelow, node_schema, 0, 256,
+	      "what sits on the port's (or bridge's) secondary bus"),
+    CFG_LISTF("ports", struct sc_node, ports, nports, node_schema, 0, 32,
+	      "switch: its downstream ports (type downstream_port, each with a link)"),
+    CFG_FIELD("max_inflight", CFG_F_U32, struct sc_node, max_inflight, 1, 1024, 0,
+	      "ptnic: frames whose DMA may be in flight at once"),
+    CFG_FIELD("reset_ns", CFG_F_NS, struct sc_node, reset_ps, 0, 1e9, 0,
+	      "ptnic: time from CTRL.RST to ready"),
+    CFG_FIELD("vendor", CFG_F_U32, struct sc_node, vendor, 0, 0xffff, 0,
+	      "Vendor ID (default: per type; 0x7074 is ptsim's)"),
+    CFG_FIELD("device", CFG_F_U32, struct sc_node, device, 0, 0xffff, 0, "Device ID"),
+    CFG_FIELD("class", CFG_F_U32, struct sc_node, class_code, 0, 0xffffff, 0,
+	      "class code: base, sub-class, programming interface (0x020000: Ethernet)"),
+    CFG_FIELD("revision", CFG_F_U32, struct sc_node, revision, 0, 0xff, 0, "Revision ID"),
+    CFG_FIELD("subsystem_vendor", CFG_F_U32, struct sc_node, subsys_vendor, 0, 0xffff, 0,
+	      "Subsystem Vendor ID"),
+    CFG_FIELD("subsystem", CFG_F_U32, struct sc_node, subsys, 0, 0xffff, 0, "Subsystem ID"),
+    CFG_LISTF("bars", struct sc_node, bars, nbars, bar_schema, 0, 6,
+	      "endpoint: its BARs (default: one 16 KiB 64-bit BAR 0)"),
+    CFG_FIELD("msi_vectors", CFG_F_U32, struct sc_node, msi_vectors, 0, 32, 0,
+	      "MSI capability with this many vectors (0: none)"),
+    CFG_FIELD("msix_vectors", CFG_F_U32, struct sc_node, msix_vectors, 0, 2048, 0,
+	      "MSI-X capability with this many vectors (0: none)"),
+    CFG_FIELD("msix_bar", CFG_F_U32, struct sc_node, msix_bar, 0, 5, 0,
+	      "the memory BAR holding the MSI-X table (at its start) and PBA"),
+    CFG_ENUMF("intx", struct sc_node, intx, intx_names, "legacy interrupt pin"),
+    CFG_FIELD("flr", CFG_F_BOOL, struct sc_node, flr, 0, 0, 0,
+	      "endpoint: supports function-level reset"),
+    CFG_SLIST("acs", CFG_F_STRLIST, struct sc_node, acs, nacs, 0, 0,
+	      "ACS capability with the controls it implements (sv tb rr cr uf ec dt); [] for none "
+	      "(default: ports [sv, tb, rr, cr, uf], other functions none)"),
+    CFG_FIELD("ari", CFG_F_BOOL, struct sc_node, ari, 0, 0, 0,
+	      "endpoint: ARI capability (function numbers up to 255)"),
+    CFG_FIELD("ari_forwarding", CFG_F_BOOL, struct sc_node, ari_forwarding, 0, 0, 0,
+	      "root/downstream port: can forward ARI (DEVCAP2)"),
+    CFG_FIELD("ats", CFG_F_BOOL, struct sc_node, ats, 0, 0, 0, "endpoint: ATS capability"),
+    CFG_FIELD("pasid_bits", CFG_F_U32, struct sc_node, pasid_bits, 0, 20, 0,
+	      "endpoint: PASID capability with this width (0: none)"),
+    CFG_SUB("sriov", struct sc_node, sriov, sriov_schema,
+	    "endpoint: SR-IOV physical function (VFs are named <name>.vf<n>)"),
+    CFG_FIELD("latency_ns", CFG_F_NS, struct sc_node, latency_ps, 0, 1e6, 0,
+	      "switch: forwarding latency (PLX/Broadcom PEX: 100-150 ns); pci_bridge: its own"),
+    CFG_FIELD("pci_mhz", CFG_F_U32, struct sc_node, pci_mhz, 33, 66, 0,
+	      "pci_bridge: conventional bus clock"),
+    CFG_FIELD("pci_bits", CFG_F_U32, struct sc_node, pci_bits, 32, 64, 0,
+	      "pci_bridge: conventional bus width"),
+    CFG_END,
 };
 static const struct cfg_schema node_schema = {"pcie device", sizeof(struct sc_node), node_fields,
 					      node_defaults, node_check};
@@ -942,9 +941,11 @@ static void check_bars(struct walk *w, const struct sc_node *n, const char *p)
 
 			if (a0 <= b1 && b0 <= a1) {
 				snprintf(q, sizeof(q), "%s.bars.%zu.index", p, i);
-				cfg_error_path(w->ctx, w->root, q,
-					       "BAR %u of '%s' overlaps BAR %u (a 64-bit BAR takes two "
-					       "slots)", b0, n->name, a0);
+				cfg_error_path(
+				    w->ctx, w->root, q,
+				    "BAR %u of '%s' overlaps BAR %u (a 64-bit BAR takes two "
+				    "slots)",
+				    b0, n->name, a0);
 			}
 		}
 	if (n->msix_vectors) {
@@ -954,14 +955,17 @@ static void check_bars(struct walk *w, const struct sc_node *n, const char *p)
 
 		snprintf(q, sizeof(q), "%s.msix_bar", p);
 		if (!b || b->type == SC_BAR_IO)
-			cfg_error_path(w->ctx, w->root, q, "'%s' has no memory BAR %u for its MSI-X "
-				       "table", n->name, n->msix_bar);
-		else if (b->size < need)
 			cfg_error_path(w->ctx, w->root, q,
-				       "BAR %u of '%s' (%llu bytes) cannot hold an MSI-X table and PBA "
-				       "of %u vectors (%llu bytes)", n->msix_bar, n->name,
-				       (unsigned long long)b->size, n->msix_vectors,
-				       (unsigned long long)need);
+				       "'%s' has no memory BAR %u for its MSI-X "
+				       "table",
+				       n->name, n->msix_bar);
+		else if (b->size < need)
+			cfg_error_path(
+			    w->ctx, w->root, q,
+			    "BAR %u of '%s' (%llu bytes) cannot hold an MSI-X table and PBA "
+			    "of %u vectors (%llu bytes)",
+			    n->msix_bar, n->name, (unsigned long long)b->size, n->msix_vectors,
+			    (unsigned long long)need);
 	}
 }
 
@@ -987,27 +991,29 @@ static void check_rids(struct walk *w, const struct sc_node *n, size_t count, co
 
 			if (rid > 0xffff) {
 				cfg_error_path(w->ctx, w->root, p,
-					       "VF %u of '%s' would be past the last routing ID", k + 1,
-					       n[i].name);
+					       "VF %u of '%s' would be past the last routing ID",
+					       k + 1, n[i].name);
 				break;
 			}
 			if (owner[rid]) {
-				cfg_error_path(w->ctx, w->root, p,
-					       "VF %u of '%s' would be at routing ID +0x%llx, where '%s' "
-					       "already answers", k + 1, n[i].name,
-					       (unsigned long long)rid,
-					       owner[rid] == &n[i] ? "another of its VFs" : owner[rid]->name);
+				cfg_error_path(
+				    w->ctx, w->root, p,
+				    "VF %u of '%s' would be at routing ID +0x%llx, where '%s' "
+				    "already answers",
+				    k + 1, n[i].name, (unsigned long long)rid,
+				    owner[rid] == &n[i] ? "another of its VFs" : owner[rid]->name);
 				break;
 			}
 			owner[rid] = &n[i];
 			if (rid < 256 && ((rid >> 3) & 0x1f) && is_port_node(parent) &&
 			    (!parent->ari_forwarding || !n[i].ari)) {
-				cfg_error_path(w->ctx, w->root, p,
-					       "VF %u of '%s' is function %llu of the device below '%s': "
-					       "that needs ARI (%s)", k + 1, n[i].name,
-					       (unsigned long long)rid, parent->name,
-					       parent->ari_forwarding ? "set 'ari: true' on the PF"
-								      : "the port cannot forward ARI");
+				cfg_error_path(
+				    w->ctx, w->root, p,
+				    "VF %u of '%s' is function %llu of the device below '%s': "
+				    "that needs ARI (%s)",
+				    k + 1, n[i].name, (unsigned long long)rid, parent->name,
+				    parent->ari_forwarding ? "set 'ari: true' on the PF"
+							   : "the port cannot forward ARI");
 				break;
 			}
 		}
@@ -1057,20 +1063,25 @@ static void check_node(struct walk *w, struct sc_node *nd, const char *p,
 		break;
 	case SC_RCIEP:
 		if (parent)
-			cfg_error_path(w->ctx, w->root, p,
-				       "'%s' is a root-complex integrated endpoint: it sits on the root "
-				       "bus, not below '%s'", nd->name, parent->name);
+			cfg_error_path(
+			    w->ctx, w->root, p,
+			    "'%s' is a root-complex integrated endpoint: it sits on the root "
+			    "bus, not below '%s'",
+			    nd->name, parent->name);
 		break;
 	case SC_DOWNSTREAM_PORT:
 		if (!parent || parent->type != SC_SWITCH)
 			cfg_error_path(w->ctx, w->root, p,
-				       "downstream port '%s' belongs in a switch's 'ports'", nd->name);
+				       "downstream port '%s' belongs in a switch's 'ports'",
+				       nd->name);
 		break;
 	case SC_PCI_DEVICE:
 		if (!parent)
-			cfg_error_path(w->ctx, w->root, p,
-				       "'%s' is a conventional PCI device on the root bus; it needs a "
-				       "pci_bridge above it", nd->name);
+			cfg_error_path(
+			    w->ctx, w->root, p,
+			    "'%s' is a conventional PCI device on the root bus; it needs a "
+			    "pci_bridge above it",
+			    nd->name);
 		else if (parent->type != SC_PCI_BRIDGE)
 			cfg_error_path(w->ctx, w->root, p,
 				       "'%s' is a conventional PCI device on a PCIe %s ('%s'); it "
@@ -1086,24 +1097,29 @@ static void check_node(struct walk *w, struct sc_node *nd, const char *p,
 				       "'%s' is a PCIe %s on the conventional PCI bus below '%s'",
 				       nd->name, me, parent->name);
 		else if (!is_port_node(parent))
-			cfg_error_path(w->ctx, w->root, p, "'%s' cannot sit below %s '%s'", nd->name,
-				       pt, parent->name);
+			cfg_error_path(w->ctx, w->root, p, "'%s' cannot sit below %s '%s'",
+				       nd->name, pt, parent->name);
 		break;
 	}
 	if (is_port_node(parent) && nd->slot != 0)
-		cfg_error_path(w->ctx, w->root, p,
-			       "'%s' is at device %u below port '%s': below a PCIe port only device 0 "
-			       "exists", nd->name, nd->slot, parent->name);
+		cfg_error_path(
+		    w->ctx, w->root, p,
+		    "'%s' is at device %u below port '%s': below a PCIe port only device 0 "
+		    "exists",
+		    nd->name, nd->slot, parent->name);
 	if (is_port_node(parent) && nd->function > 7 && !parent->ari_forwarding) {
 		snprintf(sub, sizeof(sub), "%s.function", p);
-		cfg_error_path(w->ctx, w->root, sub,
-			       "'%s' is function %u below '%s', which cannot forward ARI (functions "
-			       "above 7 need it)", nd->name, nd->function, parent->name);
+		cfg_error_path(
+		    w->ctx, w->root, sub,
+		    "'%s' is function %u below '%s', which cannot forward ARI (functions "
+		    "above 7 need it)",
+		    nd->name, nd->function, parent->name);
 	}
 	if (!parent && nd->slot == 0)
-		cfg_error_path(w->ctx, w->root, p,
-			       "device 0 on the root bus is the host bridge; pick another slot for '%s'",
-			       nd->name);
+		cfg_error_path(
+		    w->ctx, w->root, p,
+		    "device 0 on the root bus is the host bridge; pick another slot for '%s'",
+		    nd->name);
 	if (nd->function > 7 && !is_port_node(parent))
 		cfg_error_path(w->ctx, w->root, p,
 			       "'%s': function numbers above 7 exist only below a port (ARI)",
@@ -1122,9 +1138,11 @@ static void check_node(struct walk *w, struct sc_node *nd, const char *p,
 	if (is_bridge_node(nd)) {
 		/* The bus numbers host software will give it (depth-first, as hpci does). */
 		if (w->next_bus > 255 && !w->bus_error) {
-			cfg_error_path(w->ctx, w->root, p,
-				       "bus numbers exhausted at '%s': the topology needs more than the "
-				       "256 buses of a PCI segment", nd->name);
+			cfg_error_path(
+			    w->ctx, w->root, p,
+			    "bus numbers exhausted at '%s': the topology needs more than the "
+			    "256 buses of a PCI segment",
+			    nd->name);
 			w->bus_error = true;
 		}
 		w->next_bus++;
@@ -1180,20 +1198,23 @@ static void check_firmware(struct walk *w, const struct scenario *sc, const char
 			cfg_error_path(w->ctx, w->root, p, "no device named '%s' in machine.pcie",
 				       r->device);
 		else if (is_bridge_node(n))
-			cfg_error_path(w->ctx, w->root, p, "'%s' is a %s; an RMRR names an endpoint",
-				       r->device, node_types[n->type]);
+			cfg_error_path(w->ctx, w->root, p,
+				       "'%s' is a %s; an RMRR names an endpoint", r->device,
+				       node_types[n->type]);
 		snprintf(p, sizeof(p), "%sfirmware.rmrrs.%zu.base", prefix, i);
 		if (r->base & 0xfff)
 			cfg_error_path(w->ctx, w->root, p, "RMRR base 0x%llx is not 4 KiB aligned",
 				       (unsigned long long)r->base);
 		else if (r->base < (1ull << 20) || r->base + (r->size_kib << 10) > low)
-			cfg_error_path(w->ctx, w->root, p,
-				       "RMRR [0x%llx, +%llu KiB) is not in RAM between 1 MiB and 0x%llx",
-				       (unsigned long long)r->base, (unsigned long long)r->size_kib,
-				       (unsigned long long)low);
+			cfg_error_path(
+			    w->ctx, w->root, p,
+			    "RMRR [0x%llx, +%llu KiB) is not in RAM between 1 MiB and 0x%llx",
+			    (unsigned long long)r->base, (unsigned long long)r->size_kib,
+			    (unsigned long long)low);
 		snprintf(p, sizeof(p), "%sfirmware.rmrrs.%zu.size_kib", prefix, i);
 		if (r->size_kib % 4)
-			cfg_error_path(w->ctx, w->root, p, "RMRR size %llu KiB is not a multiple of 4",
+			cfg_error_path(w->ctx, w->root, p,
+				       "RMRR size %llu KiB is not a multiple of 4",
 				       (unsigned long long)r->size_kib);
 	}
 }
@@ -1334,7 +1355,8 @@ int scenario_load_machine(struct cfg_ctx *ctx, const char *path, const char *con
 	cfg_bind(ctx, &hv_schema, NULL, &out->hypervisor);
 	cfg_bind(ctx, &run_schema, NULL, &out->run);
 	if (whole) {
-		const struct cfg_node *nm = cfg_map_get(root, "name"), *sd = cfg_map_get(root, "seed");
+		const struct cfg_node *nm = cfg_map_get(root, "name"),
+				      *sd = cfg_map_get(root, "seed");
 
 		if (nm && nm->kind == CFG_SCALAR)
 			out->name = nm->text;

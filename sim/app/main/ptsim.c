@@ -305,8 +305,8 @@ static int cmd_inspect(int argc, char **argv, bool survey)
 			force = true;
 		} else if (!survey && !strcmp(s, "-t")) {
 			tree = true;
-		} else if (!survey && (!strcmp(s, "-x") || !strcmp(s, "-xx") || !strcmp(s, "-xxx") ||
-				       !strcmp(s, "-xxxx"))) {
+		} else if (!survey && (!strcmp(s, "-x") || !strcmp(s, "-xx") ||
+				       !strcmp(s, "-xxx") || !strcmp(s, "-xxxx"))) {
 			hex = (unsigned)strlen(s) - 1;
 		} else if (s[0] == '-') {
 			return usage_error(usage, "unknown option '%s'", s);

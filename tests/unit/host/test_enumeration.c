@@ -71,7 +71,8 @@ static const char machine_yaml[] =
 	"        - name: pcibr\n"
 	"          type: pci_bridge\n"
 	"          below:\n"
-	"            - {name: pd1, type: pci_device, slot: 1, bars: [{index: 0, size: 0x1000, type: mem32}]}\n"
+	"            - {name: pd1, type: pci_device, slot: 1,\n"
+	"               bars: [{index: 0, size: 0x1000, type: mem32}]}\n"
 	"            - {name: pd2, type: pci_device, slot: 2, msi_vectors: 1,\n"
 	"               bars: [{index: 0, size: 0x1000, type: mem32}]}\n"
 	"    - {name: dma, type: rciep, slot: 5, msix_vectors: 1}\n";

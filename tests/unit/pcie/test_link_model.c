@@ -164,7 +164,8 @@ static void dma_bandwidth_matches_the_model(void **state)
 	double tlp = model_tlp_gbps(8, 8, 128.0 / 130.0, 203, 203);
 
 	(void)state;
-	printf("  size   write sim / model       read sim / model   (Gb/s, Gen3 x8 MPS 256 MRRS 512)\n");
+	printf("  size   write sim / model       read sim / model   (Gb/s, Gen3 x8 MPS 256 MRRS "
+	       "512)\n");
 	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		unsigned s = sizes[i];
 		double w = sim_gbps(&gen3x8, s, true), wm = model_write_gbps(tlp, s, 256);

@@ -125,7 +125,8 @@ static void vfs_appear_on_vf_enable(void **state)
 
 		assert_int_equal(pcie_fn_rid(vf), rid);
 		if (n <= 12) {
-			/* SR-IOV 1.1 §3.4.1.1: a VF's vendor ID reads FFFFh; its class is the PF's */
+			/* SR-IOV 1.1 §3.4.1.1: a VF's vendor ID reads FFFFh; its class is the PF's
+			 */
 			assert_int_equal(rd(rid, PCI_VENDOR_ID, 2), 0xffff);
 			assert_int_equal(rd(rid, PCI_CLASS_REVISION, 4), 0x02000001);
 			assert_ptr_equal(pcie_fabric_lookup(fab, (uint8_t)(rid >> 8), (uint8_t)rid),

@@ -201,11 +201,12 @@ static void included_machine(void **state)
 	char dir[] = "/tmp/ptsim-inc-XXXXXX", path[128], mpath[128];
 	const char *scen = "name: x\nmachine: !include m.yaml\nvms:\n  - name: vm0\n"
 			   "    devices: [ep.vf2]\nworkload: {device: ep}\n";
-	const char *mach = HEAD "    - name: rp1\n"
-			   "      type: root_port\n"
-			   "      slot: 1\n"
-			   "      below:\n"
-			   "        - {name: ep, type: endpoint, sriov: {total_vfs: 4, num_vfs: 2}}\n";
+	const char *mach =
+	    HEAD "    - name: rp1\n"
+		 "      type: root_port\n"
+		 "      slot: 1\n"
+		 "      below:\n"
+		 "        - {name: ep, type: endpoint, sriov: {total_vfs: 4, num_vfs: 2}}\n";
 	struct cfg_ctx *ctx;
 	struct scenario sc;
 	FILE *f;
