@@ -13,6 +13,7 @@
 #include "models/host/iommu_groups.h"
 #include "models/pcie/pcie_regs.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static const char *const codes[SURVEY_R_COUNT] = {
@@ -93,6 +94,11 @@ static bool mf_without_acs(struct host *h, const struct hpci *p, int i)
 void survey_run(struct host *h, const struct hpci *p, bool force, struct survey_fn *out)
 {
 	const struct host_machine *m = host_machine(h);
+	unsigned *members = calloc(p->ngroups + 1, sizeof(*members));
+
+	for (size_t i = 0; members && i < p->n; i++)
+		if (p->dev[i].group >= 0 && (unsigned)p->dev[i].group <= p->ngroups)
+			members[p->dev[i].group]++;
 
 	for (size_t i = 0; i < p->n; i++) {
 		const struct hpci_dev *d = &p->dev[i];
@@ -103,9 +109,8 @@ void survey_run(struct host *h, const struct hpci *p, bool force, struct survey_
 		s->alias = iommu_dma_alias(p, (int)i);
 		s->acs_gap = -1;
 		s->rmrr = -1;
-		for (size_t k = 0; k < p->n; k++)
-			if (p->dev[k].group == d->group)
-				s->group_size++;
+		if (members && d->group >= 0 && (unsigned)d->group <= p->ngroups)
+			s->group_size = members[d->group];
 		if (d->bridge || (d->class_rev >> 16) == 0x0600) {
 			s->reasons |= 1u << SURVEY_R_BRIDGE;
 		} else {
@@ -140,4 +145,5 @@ void survey_run(struct host *h, const struct hpci *p, bool force, struct survey_
 			     : force   ? SURVEY_ASSIGNABLE_FORCED
 				       : SURVEY_FORCED_ONLY;
 	}
+	free(members);
 }

@@ -22,6 +22,7 @@
 #include "models/mem/mem.h"
 #include "sim/trace.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -284,6 +285,7 @@ static uint64_t peer_transfer(struct pcie_fn *fn, struct pcie_dma *d, const stru
 	if (r->kind == PCIE_ROUTE_INTRA)
 		return d->t_issue + (d->write ? 0 : fab->cfg.mmio_dev_ps);
 	down = (struct pcie_hop *)pcie__fn_path(r->peer, &ndown);
+	assert(r->up <= nup && r->down <= ndown); /* pcie_fn_attach bounds paths */
 	if (d->write)
 		pcie__burst(&b, d->len, mps, hdr);
 	else

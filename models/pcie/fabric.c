@@ -11,6 +11,7 @@
  */
 #include "models/pcie/pcie_internal.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -130,6 +131,33 @@ static bool port_has_link(const struct pcie_fn *p)
 	return p->type == PCIE_FN_ROOT_PORT || p->type == PCIE_FN_SWITCH_DOWN;
 }
 
+/* Links (and PCI buses) between a function below p and the root complex. */
+static unsigned links_above(const struct pcie_fn *p)
+{
+	unsigned n = 0;
+
+	for (; p; p = p->parent)
+		if (p->link || port_has_link(p) || p->type == PCIE_FN_PCI_BRIDGE)
+			n++;
+	return n;
+}
+
+/* The most links a function below fn (already attached to it) has between it and fn. */
+static unsigned links_within(const struct pcie_fn *fn)
+{
+	unsigned most = 0;
+
+	if (!fn->children)
+		return 0;
+	for (size_t i = 0; i < fn->nchildren; i++) {
+		unsigned n = links_within(fn->kids[i]);
+
+		if (n > most)
+			most = n;
+	}
+	return most + (fn->link || port_has_link(fn) || fn->type == PCIE_FN_PCI_BRIDGE);
+}
+
 int pcie_fn_attach(struct pcie_fn *fn, struct pcie_fn *parent, uint8_t devfn,
 		   const struct pcie_link_cfg *link)
 {
@@ -141,6 +169,8 @@ int pcie_fn_attach(struct pcie_fn *fn, struct pcie_fn *parent, uint8_t devfn,
 		return -EBUSY;
 	if (parent && !parent->children)
 		return -EINVAL;
+	if (links_above(parent) + links_within(fn) > PCIE_MAX_HOPS)
+		return -E2BIG; /* a DMA path is at most PCIE_MAX_HOPS links long */
 	slot = parent ? &parent->children[devfn] : &fn->fab->root[devfn];
 	if (*slot)
 		return -EEXIST;
@@ -709,12 +739,12 @@ const struct pcie_hop *pcie__fn_path(struct pcie_fn *fn, unsigned *n)
 		const struct pcie_fn *f = fn->pf ? fn->pf : fn;
 
 		fn->npath = 0;
-		for (const struct pcie_fn *p = f->parent; p && fn->npath < PCIE_MAX_HOPS;
-		     p = p->parent) {
+		for (const struct pcie_fn *p = f->parent; p; p = p->parent) {
 			struct pcie_hop *h;
 
 			if (!p->link)
 				continue;
+			assert(fn->npath < PCIE_MAX_HOPS); /* pcie_fn_attach bounds the depth */
 			h = &fn->path[fn->npath++];
 			h->link = p->link;
 			h->node_ps = p->type == PCIE_FN_PCI_BRIDGE ? p->fwd_ps

@@ -39,20 +39,50 @@ static int boot(const struct scenario *sc, const char *config, bool snapshot, bo
 	return rc;
 }
 
+/* Configured names by location path, sorted for bsearch: a survey names every function, and
+ * a PF with thousands of VFs must not make that quadratic. */
+struct name_ent {
+	char path[160];
+	const char *name;
+};
+
+static struct {
+	const struct machine *m;
+	struct name_ent *e;
+	size_t n;
+} names;
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct name_ent *)a)->path, ((const struct name_ent *)b)->path);
+}
+
 /* The configured name of the function at a location path ("" if none). */
 static const char *name_of(struct machine *m, const char *path)
 {
 	struct pcie_fabric *fab = machine_fabric(m);
+	struct name_ent key, *hit;
 
-	for (size_t i = 0; i < pcie_fabric_nfns(fab); i++) {
-		struct pcie_fn *fn = pcie_fabric_fn(fab, i);
-		char p[160];
+	if (names.m != m) {
+		free(names.e);
+		names.n = 0;
+		names.m = m;
+		names.e = calloc(pcie_fabric_nfns(fab) + 1, sizeof(*names.e));
+		if (!names.e) {
+			names.m = NULL;
+			return "";
+		}
+		for (size_t i = 0; i < pcie_fabric_nfns(fab); i++) {
+			struct pcie_fn *fn = pcie_fabric_fn(fab, i);
 
-		pcie_fn_location(fn, p, sizeof(p));
-		if (!strcmp(p, path))
-			return pcie_fn_name(fn);
+			pcie_fn_location(fn, names.e[names.n].path, sizeof(names.e[0].path));
+			names.e[names.n++].name = pcie_fn_name(fn);
+		}
+		qsort(names.e, names.n, sizeof(*names.e), name_cmp);
 	}
-	return "";
+	snprintf(key.path, sizeof(key.path), "%s", path);
+	hit = bsearch(&key, names.e, names.n, sizeof(*names.e), name_cmp);
+	return hit ? hit->name : "";
 }
 
 static void bdf_str(uint16_t bdf, char *buf)

@@ -8,6 +8,7 @@
 #include "sim/app/scenario.h"
 #include "sim/config.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -147,13 +148,18 @@ static void sriov_check(void *p, const struct cfg_scope *s)
 	if (v->num_vfs > v->total_vfs)
 		cfg_scope_error(s, "num_vfs", "NumVFs %u is above TotalVFs %u", v->num_vfs,
 				v->total_vfs);
+	if (v->total_vfs > 2048)
+		cfg_scope_error(s, "total_vfs",
+				"TotalVFs %u: ptsim builds at most 2048 VFs per PF (real devices "
+				"offer up to a few hundred)",
+				v->total_vfs);
 	if (v->total_vfs > 1 && !v->stride)
 		cfg_scope_error(s, "stride", "several VFs need a VF Stride of at least 1");
 }
 
 static const struct cfg_field sriov_fields[] = {
 	CFG_FIELD("total_vfs", CFG_F_U32, struct sc_sriov, total_vfs, 1, 65535, 0,
-		  "TotalVFs: VFs the PF can have"),
+		  "TotalVFs: VFs the PF can have (ptsim builds at most 2048)"),
 	CFG_FIELD("num_vfs", CFG_F_U32, struct sc_sriov, num_vfs, 0, 65535, 0,
 		  "VFs the host enables at boot (NumVFs, then VF Enable)"),
 	CFG_FIELD("offset", CFG_F_U32, struct sc_sriov, offset, 1, 65535, 0,
@@ -916,7 +922,22 @@ struct walk {
 	const struct scenario *s;
 	unsigned next_bus;
 	bool bus_error;
+	unsigned depth; /* bridges above the node being checked */
 };
+
+/* Bridges a function may have above it: location paths and the DMA path stay bounded. */
+#define MAX_BRIDGE_DEPTH 10
+
+/* A config path below another, for error messages. Paths stay short (bridge depth is bounded),
+ * and a path cut short only makes the message point at an ancestor. */
+__attribute__((format(printf, 3, 4))) static void subpath(char *dst, size_t n, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(dst, n, fmt, ap);
+	va_end(ap);
+}
 
 static const struct sc_bar *node_bar(const struct sc_node *n, unsigned idx, struct sc_bar *dflt)
 {
@@ -940,7 +961,7 @@ static void check_bars(struct walk *w, const struct sc_node *n, const char *p)
 			unsigned b0 = n->bars[i].index, b1 = b0 + (n->bars[i].type == SC_BAR_MEM64);
 
 			if (a0 <= b1 && b0 <= a1) {
-				snprintf(q, sizeof(q), "%s.bars.%zu.index", p, i);
+				subpath(q, sizeof(q), "%s.bars.%zu.index", p, i);
 				cfg_error_path(
 				    w->ctx, w->root, q,
 				    "BAR %u of '%s' overlaps BAR %u (a 64-bit BAR takes two "
@@ -953,7 +974,7 @@ static void check_bars(struct walk *w, const struct sc_node *n, const char *p)
 		const struct sc_bar *b = node_bar(n, n->msix_bar, &d);
 		uint64_t need = (uint64_t)n->msix_vectors * 16 + ((n->msix_vectors + 63) / 64) * 8;
 
-		snprintf(q, sizeof(q), "%s.msix_bar", p);
+		subpath(q, sizeof(q), "%s.msix_bar", p);
 		if (!b || b->type == SC_BAR_IO)
 			cfg_error_path(w->ctx, w->root, q,
 				       "'%s' has no memory BAR %u for its MSI-X "
@@ -985,7 +1006,7 @@ static void check_rids(struct walk *w, const struct sc_node *n, size_t count, co
 
 		if (!n[i].has_sriov)
 			continue;
-		snprintf(p, sizeof(p), "%s.%zu.sriov", path, i);
+		subpath(p, sizeof(p), "%s.%zu.sriov", path, i);
 		for (unsigned k = 0; k < v->total_vfs; k++) {
 			uint64_t rid = node_devfn(&n[i]) + v->offset + (uint64_t)k * v->stride;
 
@@ -1108,7 +1129,7 @@ static void check_node(struct walk *w, struct sc_node *nd, const char *p,
 		    "exists",
 		    nd->name, nd->slot, parent->name);
 	if (is_port_node(parent) && nd->function > 7 && !parent->ari_forwarding) {
-		snprintf(sub, sizeof(sub), "%s.function", p);
+		subpath(sub, sizeof(sub), "%s.function", p);
 		cfg_error_path(
 		    w->ctx, w->root, sub,
 		    "'%s' is function %u below '%s', which cannot forward ARI (functions "
@@ -1126,7 +1147,7 @@ static void check_node(struct walk *w, struct sc_node *nd, const char *p,
 			       nd->name);
 	check_bars(w, nd, p);
 	if (nd->has_sriov && nd->sriov.has_vf_bars) {
-		snprintf(sub, sizeof(sub), "%s.sriov", p);
+		subpath(sub, sizeof(sub), "%s.sriov", p);
 		for (size_t i = 0; i < nd->sriov.nvf_bars; i++)
 			if (nd->sriov.vf_bars[i].type == SC_BAR_IO) {
 				cfg_error_path(w->ctx, w->root, sub,
@@ -1135,6 +1156,13 @@ static void check_node(struct walk *w, struct sc_node *nd, const char *p,
 			}
 	}
 
+	if (is_bridge_node(nd) && w->depth >= MAX_BRIDGE_DEPTH) {
+		cfg_error_path(
+		    w->ctx, w->root, p,
+		    "'%s' is %u bridges deep; ptsim handles at most %d levels of bridges", nd->name,
+		    w->depth + 1, MAX_BRIDGE_DEPTH);
+		return;
+	}
 	if (is_bridge_node(nd)) {
 		/* The bus numbers host software will give it (depth-first, as hpci does). */
 		if (w->next_bus > 255 && !w->bus_error) {
@@ -1147,14 +1175,18 @@ static void check_node(struct walk *w, struct sc_node *nd, const char *p,
 		}
 		w->next_bus++;
 		if (nd->type == SC_SWITCH) {
-			snprintf(sub, sizeof(sub), "%s.ports", p);
+			subpath(sub, sizeof(sub), "%s.ports", p);
 			for (size_t i = 0; i < nd->nports; i++)
 				if (!nd->ports[i].has_type)
 					nd->ports[i].type = SC_DOWNSTREAM_PORT;
+			w->depth++;
 			check_nodes(w, nd->ports, nd->nports, sub, nd);
+			w->depth--;
 		} else {
-			snprintf(sub, sizeof(sub), "%s.below", p);
+			subpath(sub, sizeof(sub), "%s.below", p);
+			w->depth++;
 			check_nodes(w, nd->below, nd->nbelow, sub, nd);
+			w->depth--;
 		}
 	}
 }
@@ -1167,7 +1199,7 @@ static void check_nodes(struct walk *w, struct sc_node *n, size_t count, const c
 	for (size_t i = 0; i < count; i++)
 		for (size_t k = 0; k < i; k++)
 			if (node_devfn(&n[k]) == node_devfn(&n[i])) {
-				snprintf(p, sizeof(p), "%s.%zu", path, i);
+				subpath(p, sizeof(p), "%s.%zu", path, i);
 				cfg_error_path(w->ctx, w->root, p,
 					       "'%s' and '%s' are both at device %u function %u",
 					       n[k].name, n[i].name, n[i].slot, n[i].function);
@@ -1176,7 +1208,7 @@ static void check_nodes(struct walk *w, struct sc_node *n, size_t count, const c
 	/* VFs past the PF's bus take bus numbers before the bridges below get theirs. */
 	w->next_bus += vf_buses(n, count);
 	for (size_t i = 0; i < count; i++) {
-		snprintf(p, sizeof(p), "%s.%zu", path, i);
+		subpath(p, sizeof(p), "%s.%zu", path, i);
 		check_node(w, &n[i], p, parent);
 	}
 }
@@ -1222,7 +1254,7 @@ static void check_firmware(struct walk *w, const struct scenario *sc, const char
 static void check_machine(struct cfg_ctx *ctx, const struct cfg_node *root, const char *prefix,
 			  struct scenario *out)
 {
-	struct walk w = {ctx, root, out, 1, false};
+	struct walk w = {ctx, root, out, 1, false, 0};
 	char p[64];
 
 	snprintf(p, sizeof(p), "%spcie.devices", prefix);

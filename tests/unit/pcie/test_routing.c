@@ -16,6 +16,7 @@
  *   00:03.0 RP3 -> 07:00.0/1 g0, g1: a multi-function device with ACS
  *   00:04.0 RP4 -> 08:00.0 PCIe-to-PCI bridge -> 09:01.0 p1, 09:02.0 p2 (conventional PCI)
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -476,6 +477,58 @@ static void shared_upstream_link(void **state)
 	assert_true(both < 21 * alone / 10);
 }
 
+/* A DMA path is at most PCIE_MAX_HOPS (16) links: attaching deeper fails with -E2BIG, whether
+ * the chain grows downwards or a subtree built apart is attached below a deep port, and a DMA
+ * from the deepest function allowed crosses all 16 links. */
+static void depth_is_bounded(void **state)
+{
+	struct pcie_fn *rp5 = port("rp5", PCIE_FN_ROOT_PORT, PCI_EXP_TYPE_ROOT_PORT, 0);
+	struct pcie_fn *parent = rp5, *up = NULL, *side, *up16, *down16, *sub_up, *sub_down;
+	struct gendev *deep = dev("deep", GENDEV_PCIE, false),
+		      *near = dev("near", GENDEV_PCIE, false);
+	struct pcie_dma d1, d16;
+	char name[32];
+
+	(void)state;
+	reset_acs();
+	assert_int_equal(pcie_fn_attach(rp5, NULL, PCI_DEVFN(5, 0), NULL), 0);
+	/* switch k puts its downstream port's link at depth k + 1 (the root port's is 1) */
+	for (unsigned k = 1; k <= 15; k++) {
+		struct pcie_fn *down;
+
+		snprintf(name, sizeof(name), "chain_up%u", k);
+		up = port(name, PCIE_FN_SWITCH_UP, PCI_EXP_TYPE_UPSTREAM, 0);
+		snprintf(name, sizeof(name), "chain_down%u", k);
+		down = port(name, PCIE_FN_SWITCH_DOWN, PCI_EXP_TYPE_DOWNSTREAM, 0);
+		assert_int_equal(pcie_fn_attach(up, parent, 0, &x8), 0);
+		assert_int_equal(pcie_fn_attach(down, up, PCI_DEVFN(1, 0), NULL), 0);
+		parent = down;
+	}
+	/* parent, the 15th switch's port, is 16 links down. A switch built apart (USP -> DSP ->
+	 * device) would put its device 17 links down. */
+	sub_up = port("sub_up", PCIE_FN_SWITCH_UP, PCI_EXP_TYPE_UPSTREAM, 0);
+	sub_down = port("sub_down", PCIE_FN_SWITCH_DOWN, PCI_EXP_TYPE_DOWNSTREAM, 0);
+	assert_int_equal(pcie_fn_attach(sub_down, sub_up, PCI_DEVFN(1, 0), NULL), 0);
+	assert_int_equal(pcie_fn_attach(gendev_fn(near), sub_down, 0, &x8), 0);
+	assert_int_equal(pcie_fn_attach(sub_up, parent, 0, &x8), -E2BIG);
+	/* Grown downwards from the 15th switch's second port: its USP fits, its DSP does not. */
+	side = port("chain_side15", PCIE_FN_SWITCH_DOWN, PCI_EXP_TYPE_DOWNSTREAM, 0);
+	assert_int_equal(pcie_fn_attach(side, up, PCI_DEVFN(2, 0), NULL), 0);
+	up16 = port("chain_up16", PCIE_FN_SWITCH_UP, PCI_EXP_TYPE_UPSTREAM, 0);
+	down16 = port("chain_down16", PCIE_FN_SWITCH_DOWN, PCI_EXP_TYPE_DOWNSTREAM, 0);
+	assert_int_equal(pcie_fn_attach(up16, side, 0, &x8), 0);
+	assert_int_equal(pcie_fn_attach(down16, up16, PCI_DEVFN(1, 0), NULL), -E2BIG);
+	/* A device 16 links down works, and pays for every link. */
+	assert_int_equal(pcie_fn_attach(gendev_fn(deep), parent, 0, &x8), 0);
+	bar(deep, 0xc0600000);
+	d16 = dma(deep, 0x200000, 64, true);
+	assert_int_equal(d16.status, PCIE_DMA_OK);
+	assert_int_equal(d16.route, PCIE_ROUTE_RC);
+	d1 = dma(f0, 0x200000, 64, true); /* one link (the earlier tests keep rp1's busy) */
+	assert_int_equal(d1.status, PCIE_DMA_OK);
+	assert_true(d16.t_done - d16.t_issue >= d1.t_done - d1.t_issue + 15 * x8.latency_ps);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -488,6 +541,7 @@ int main(void)
 		cmocka_unit_test(pci_bridge_alias),
 		cmocka_unit_test(completion_redirect),
 		cmocka_unit_test(shared_upstream_link),
+		cmocka_unit_test(depth_is_bounded),
 	};
 
 	return cmocka_run_group_tests(tests, build, NULL);

@@ -4,7 +4,8 @@
  * numbers exhausted, duplicate names and device/function numbers, NumVFs above TotalVFs, VF
  * routing IDs that collide, ARI below a port that cannot forward it, a conventional PCI device
  * on a PCIe port, a BAR size that is not a power of two (and a few neighbours). And the three
- * shipped machines load, alone and included in a scenario.
+ * shipped machines load, alone and included in a scenario. Also the limits of what ptsim builds
+ * (VFs per PF, bridge depth) are errors, not crashes.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -37,9 +38,27 @@ static const struct bad cases[] = {
 	      "      below:\n"
 	      "        - name: pf\n"                               /* 7 */
 	      "          type: endpoint\n"
-	      "          sriov: {total_vfs: 65000, offset: 256, stride: 1}\n"
+	      "          sriov: {total_vfs: 8, offset: 65024, stride: 1}\n" /* VFs on bus +254 */
 	      "    - {name: rp2, type: root_port, slot: 2}\n",     /* 10 */
 	 10, 7, "bus numbers exhausted at 'rp2'"},
+	{"total_vfs_above_what_ptsim_builds",
+	 HEAD "    - name: rp1\n"
+	      "      type: root_port\n"
+	      "      slot: 1\n"
+	      "      below:\n"
+	      "        - name: pf\n"
+	      "          type: endpoint\n"
+	      "          sriov: {total_vfs: 4096, offset: 256, stride: 1}\n", /* 9 */
+	 9, 30, "TotalVFs 4096: ptsim builds at most 2048 VFs per PF"},
+	{"bridges_too_deep",
+	 HEAD "    - {name: rp, type: root_port, slot: 1, below: [\n"
+	      "      {name: s1, type: switch, ports: [{name: d1, slot: 1, below: [\n"
+	      "      {name: s2, type: switch, ports: [{name: d2, slot: 1, below: [\n"
+	      "      {name: s3, type: switch, ports: [{name: d3, slot: 1, below: [\n"
+	      "      {name: s4, type: switch, ports: [{name: d4, slot: 1, below: [\n"
+	      "      {name: s5, type: switch, ports: [{name: d5, slot: 1, below: [\n" /* 8 */
+	      "      {name: ep, type: endpoint}]}]}]}]}]}]}]}]}]}]}]}\n",
+	 8, 40, "'d5' is 11 bridges deep; ptsim handles at most 10 levels of bridges"},
 	{"duplicate_name",
 	 HEAD "    - {name: rp1, type: root_port, slot: 1}\n"
 	      "    - {name: rp1, type: root_port, slot: 2}\n",
