@@ -6,7 +6,8 @@
 Runs `ptsim lspci configs/machines/server-2s.yaml -xxxx` and `... workstation-noacs.yaml`,
 feeds each dump to pciutils' `lspci -F DUMP -vvv` (Debian package pciutils) and checks what it
 decodes: MSI-X table size and BIR, ACS capability and control bits, SR-IOV TotalVFs / offset /
-stride / VF device, link speed and width, the tree and the VF functions.
+stride / VF device, link speed and width, the tree and the VF functions; and that the shorter
+-x and -xxx dumps have the rows lspci prints and are read back too.
 """
 import os
 import re
@@ -90,6 +91,25 @@ def main(argv):
         nic0 = lspci(noacs, "05:00.0")
         claim("Multi-function device" in nic0 or re.search(r"Region 2: I/O ports", nic0),
               "dual-port NIC: I/O BAR decoded")
+        # -x and -xxx: the first 64 and 256 bytes, rows lspci -F also reads
+        for flag, rows in (("-x", 4), ("-xxx", 16)):
+            text = subprocess.run([ptsim, "lspci", "configs/machines/server-2s.yaml", flag],
+                                  capture_output=True, text=True).stdout
+            blocks = [b.splitlines() for b in text.strip("\n").split("\n\n")]
+            claim(len(blocks) == 84 and
+                  all(len(b) == rows + 1 and b[-1].startswith("%02x: " % (16 * (rows - 1)))
+                      for b in blocks),
+                  "lspci %s: 84 functions, %d rows of 16 bytes each" % (flag, rows))
+            path = os.path.join(d, "server%s.dump" % flag)
+            with open(path, "w") as f:
+                f.write(text)
+            nic_x = lspci(path, "06:00.0")
+            if flag == "-x":
+                claim("Ethernet controller" in nic_x and ("1572" in nic_x or "X710" in nic_x),
+                      "lspci -F reads the -x dump: the PF's identity")
+            else:
+                claim("MSI-X: Enable- Count=129" in nic_x and "SR-IOV" not in nic_x,
+                      "lspci -F reads the -xxx dump: MSI-X, no extended capabilities")
         tree = subprocess.run(["lspci", "-F", server, "-t"], capture_output=True,
                               text=True).stdout
         ours = subprocess.run([ptsim, "lspci", "configs/machines/server-2s.yaml", "-t"],
