@@ -52,6 +52,8 @@ static const char usage_check[] =
 	"       ptsim check --schema\n"
 	"\n"
 	"Validate CONFIG and report every error with file:line:column; exit 2 if any.\n"
+	"CONFIG is a scenario, or a machine file on its own (configs/machines/: no 'machine',\n"
+	"'vms' or 'workload' key), checked as survey and lspci read it.\n"
 	"--schema prints every configuration key with its type, range and meaning.\n";
 
 static const char usage_survey[] =
@@ -171,6 +173,26 @@ static void emit_line(void *arg, const char *line)
 	fprintf(arg, "%s\n", line);
 }
 
+static int load_machine(const char *config, const char *const *sets, size_t nsets,
+			struct cfg_ctx *ctx, struct scenario *sc);
+
+/* A machine file on its own: a mapping without the keys only a scenario has. */
+static bool is_machine_file(const char *path)
+{
+	struct cfg_ctx *ctx;
+	const struct cfg_node *root;
+	bool machine = false;
+
+	if (cfg_ctx_create(&ctx))
+		return false;
+	root = cfg_load_file(ctx, path);
+	if (root && root->kind == CFG_MAP)
+		machine = !cfg_map_get(root, "machine") && !cfg_map_get(root, "vms") &&
+			  !cfg_map_get(root, "workload");
+	cfg_ctx_destroy(ctx);
+	return machine;
+}
+
 static int cmd_check(int argc, char **argv)
 {
 	struct args a = {0};
@@ -187,6 +209,14 @@ static int cmd_check(int argc, char **argv)
 	}
 	if (cfg_ctx_create(&ctx))
 		return EXIT_FAIL;
+	if (is_machine_file(a.config)) {
+		rc = load_machine(a.config, a.sets, a.nsets, ctx, &sc);
+		if (!rc)
+			printf("%s: ok (machine, %zu device%s on the root bus)\n", a.config,
+			       sc.machine.pcie.ndevices, sc.machine.pcie.ndevices == 1 ? "" : "s");
+		cfg_ctx_destroy(ctx);
+		return rc;
+	}
 	rc = load(&a, ctx, &sc);
 	if (!rc)
 		printf("%s: ok (scenario '%s', %zu VM%s, workload %s)\n", a.config, sc.name, sc.nvms,
