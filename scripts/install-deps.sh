@@ -7,8 +7,9 @@ set -eu
 # SimGrid, libyaml, GSL, cmocka.
 PKGS="gcc g++ make cmake pkg-config libsimgrid-dev libyaml-dev libgsl-dev libcmocka-dev"
 # Test-time tools: python3 for the result-comparison scripts in analysis/; acpica-tools
-# (iasl) to disassemble the firmware's ACPI DMAR table in tests/firmware.
-PKGS="$PKGS python3 acpica-tools"
+# (iasl) to disassemble the firmware's ACPI DMAR table in tests/firmware; pciutils, whose
+# lspci reads ptsim's config dumps back (tests/scenario/lspci_decode.py).
+PKGS="$PKGS python3 acpica-tools pciutils"
 
 missing=""
 for p in $PKGS; do

@@ -17,7 +17,14 @@ struct mem;
 struct pcie_fabric;
 struct apic_bus;
 
-/* What the host can reach, and what firmware told it (ACPI MCFG, _CRS windows, DMAR). */
+/* A reserved memory region firmware keeps using through a device (a DMAR RMRR structure, VT-d
+ * §8.4): the device by its location path (the DMAR device scope's path of device/function). */
+struct host_rmrr {
+	uint64_t base, size;
+	char path[128];
+};
+
+/* What the host can reach, and what firmware told it (ACPI MCFG, _CRS windows, _OSC, DMAR). */
 struct host_machine {
 	struct mem *mem;
 	struct pcie_fabric *fab; /* used only as the target of CPU loads/stores (the bus) */
@@ -32,6 +39,9 @@ struct host_machine {
 	unsigned ioapic_pins;
 	uint16_t ioapic_sid;               /* DMAR device scope: its source ID for remapping */
 	uint8_t prt[32][4];                /* ACPI _PRT: root-bus device, INTA-D -> GSI */
+	bool pcie_native_control;          /* _OSC granted the OS native PCIe control */
+	const struct host_rmrr *rmrrs;     /* owned by the caller; lives as long as the host */
+	unsigned nrmrrs;
 };
 
 /* Host software costs, in cycles of the pCPU running it. */

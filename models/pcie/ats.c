@@ -32,8 +32,6 @@ struct pcie_atc {
 	struct pcie_atc_stats st;
 };
 
-int pcie_fn_add_ats_cap(struct pcie_fn *fn);
-
 int pcie_fn_add_ats(struct pcie_fn *fn, unsigned atc_entries)
 {
 	struct pcie_atc *a;
@@ -41,7 +39,7 @@ int pcie_fn_add_ats(struct pcie_fn *fn, unsigned atc_entries)
 
 	if (!atc_entries || fn->atc)
 		return -EINVAL;
-	off = pcie_fn_add_ats_cap(fn);
+	off = pcie_fn_add_ext_ats(fn);
 	if (off < 0)
 		return off;
 	a = calloc(1, sizeof(*a));
@@ -112,27 +110,29 @@ static void atc_insert(struct pcie_atc *a, uint64_t addr, unsigned shift, uint64
 	a->st.inserts++;
 }
 
-/* A small TLP from fn up to the root complex, ready at t: when it has arrived there. */
-static uint64_t up(struct pcie_fn *fn, unsigned bytes, uint64_t t)
+/* One TLP with `payload` data bytes and a `hdr`-byte header from fn up to the root complex,
+ * ready at t: when it has arrived there (the links' busy-until arithmetic, as DMA uses). */
+static uint64_t up(struct pcie_fn *fn, unsigned hdr, unsigned payload, uint64_t t)
 {
-	for (struct pcie_fn *f = fn; f; f = f->parent)
-		if (f->link)
-			t = pcie__link_send(f->link, PCIE_UP, bytes, 1, t);
+	struct pcie_tlps b;
+	unsigned n;
+	struct pcie_hop *hops = (struct pcie_hop *)pcie__fn_path(fn, &n);
+
+	pcie__burst(&b, payload, 4096, hdr);
+	pcie__path_send(hops, n, PCIE_UP, &b, t, NULL, &t);
 	return t + fn->fab->cfg.rc_latency_ps;
 }
 
 /* And back down to fn. */
-static uint64_t down(struct pcie_fn *fn, unsigned bytes, uint64_t t)
+static uint64_t down(struct pcie_fn *fn, unsigned hdr, unsigned payload, uint64_t t)
 {
-	struct pcie_link *links[16];
-	unsigned n = 0;
+	struct pcie_tlps b;
+	unsigned n;
+	struct pcie_hop *hops = (struct pcie_hop *)pcie__fn_path(fn, &n);
 
-	for (struct pcie_fn *f = fn; f && n < 16; f = f->parent)
-		if (f->link)
-			links[n++] = f->link;
+	pcie__burst(&b, payload, 4096, hdr);
 	t += fn->fab->cfg.rc_latency_ps;
-	for (unsigned i = n; i-- > 0;)
-		t = pcie__link_send(links[i], PCIE_DOWN, bytes, 1, t);
+	pcie__path_send(hops, n, PCIE_DOWN, &b, t, NULL, &t);
 	return t;
 }
 
@@ -166,9 +166,9 @@ uint64_t pcie__ats_chunk(struct pcie_fn *fn, uint64_t addr, bool write, uint64_t
 	memset(&x, 0, sizeof(x));
 	x.at = PCIE_AT_TRANSLATION;
 	x.hpa = addr & ~0xfffull;
-	t_rc = up(fn, pcie__tlp_overhead(addr >> 32, false), t);
+	t_rc = up(fn, addr >> 32 ? PCIE_TLP_HDR_4DW : PCIE_TLP_HDR_3DW, 0, t);
 	fab->hooks.translate(fab->hooks.ctx, pcie_fn_rid(fn), addr & ~0xfffull, 0, write, t_rc, &x);
-	t = down(fn, pcie__tlp_overhead(false, true) + 8, t_rc + x.lat_ps);
+	t = down(fn, PCIE_TLP_HDR_3DW, 8, t_rc + x.lat_ps);
 	if (!x.ok || !(x.perm & need)) {
 		/* No usable translation: the request goes untranslated (§10.2.3.5). */
 		a->st.translation_faults++;
@@ -205,6 +205,7 @@ bool pcie_ats_invalidate(struct pcie_fabric *fab, uint16_t sid, uint64_t addr, u
 	}
 	/* Invalidate request message down (16-byte header + 8 bytes of address), the device
 	 * drops the entries, then its invalidate completion message comes up (§10.3.1-10.3.2). */
-	*t_done = up(fn, 8 + 16, down(fn, 8 + 16 + 8, t) + fab->cfg.mmio_dev_ps);
+	*t_done = up(fn, PCIE_TLP_HDR_4DW, 0,
+		     down(fn, PCIE_TLP_HDR_4DW, 8, t) + fab->cfg.mmio_dev_ps);
 	return true;
 }

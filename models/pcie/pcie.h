@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * PCIe fabric of one segment: the root complex (host bridge, root ports), the functions below
- * them, their config spaces (register behaviour as data) and links; address decoding for CPU
- * accesses (ECAM, BAR windows, registered MMIO ranges such as the VT-d units) and the upstream
- * path of device DMA and MSI writes to the root complex's hooks (IOMMU and memory).
+ * PCIe fabric of one segment: the root complex (host bridge, root ports, integrated endpoints),
+ * switches (an upstream port over an internal bus of downstream ports), PCIe-to-PCI bridges with
+ * conventional PCI functions behind them, endpoints (multi-function, SR-IOV physical functions
+ * and their virtual functions), their config spaces (register behaviour as data) and links;
+ * address decoding for CPU accesses (ECAM, BAR windows, registered MMIO ranges such as the VT-d
+ * units); and the routing of device DMA and MSI writes: up to the root complex's hooks (IOMMU
+ * and memory), or peer to peer where the topology and ACS let a request turn.
  *
- * Nothing here is pre-numbered: bus numbers and BAR addresses are whatever host software
- * programs into config space; routing reads them from there.
+ * Nothing here is pre-numbered: bus numbers, BAR addresses, bridge windows, VF enables are
+ * whatever host software programs into config space; routing reads them from there.
  */
 #ifndef PTSIM_PCIE_H
 #define PTSIM_PCIE_H
@@ -23,7 +26,10 @@ struct pcie_link;
 enum pcie_fn_type {
 	PCIE_FN_HOST_BRIDGE, /* type 0, on bus 0 */
 	PCIE_FN_ROOT_PORT,   /* type 1, on bus 0, owns a link to what is below */
-	PCIE_FN_ENDPOINT,    /* type 0 */
+	PCIE_FN_ENDPOINT,    /* type 0: endpoint, RCiEP, conventional PCI function, VF */
+	PCIE_FN_SWITCH_UP,   /* type 1: switch upstream port; its secondary bus is internal */
+	PCIE_FN_SWITCH_DOWN, /* type 1: switch downstream port, owns a link to what is below */
+	PCIE_FN_PCI_BRIDGE,  /* type 1: PCIe-to-PCI bridge; its secondary is a conventional bus */
 };
 
 /* Link parameters (PCIe 5.0 §4.2, §2.2). */
@@ -36,6 +42,18 @@ struct pcie_link_cfg {
 	uint64_t latency_ps; /* one-way PHY + data-link latency of the hop */
 };
 
+/* Data rate after line encoding, in bytes per nanosecond (PCIe 5.0 §4.2). */
+double pcie_link_bytes_per_ns(const struct pcie_link_cfg *c);
+/* The rate TLPs get: after encoding, Ack/UpdateFC DLLPs and SKP ordered sets (or FLIT mode at
+ * 64 GT/s), in bytes per nanosecond; 0 for an impossible configuration. See link.c. */
+double pcie_link_tlp_bytes_per_ns(const struct pcie_link_cfg *c);
+/* Bytes of framing each TLP carries on the wire beyond its header (8; 0 in FLIT mode). */
+unsigned pcie_link_tlp_framing(const struct pcie_link_cfg *c);
+
+/* TLP header sizes, PCIe 5.0 §2.2.1: 3 DW, or 4 DW for a 64-bit address. */
+#define PCIE_TLP_HDR_3DW 12u
+#define PCIE_TLP_HDR_4DW 16u
+
 struct pcie_link_stats {
 	uint64_t tlps_up, tlps_down, bytes_up, bytes_down; /* bytes on the wire */
 };
@@ -46,6 +64,7 @@ struct pcie_fabric_cfg {
 	uint64_t mmio32_base, mmio32_size; /* where the RC forwards 32-bit MMIO to PCIe */
 	uint64_t mmio64_base, mmio64_size; /* and 64-bit MMIO */
 	uint64_t rc_latency_ps;  /* one pass through the root complex (either direction) */
+	bool rc_p2p;             /* the root complex routes requests between its root ports */
 	uint64_t cfg_access_ps;  /* a config read/write's completion time at the function */
 	uint64_t mmio_dev_ps;    /* a device's response time to an MMIO read */
 };
@@ -70,19 +89,34 @@ const struct pcie_fabric_cfg *pcie_fabric_config(const struct pcie_fabric *fab);
 /* A function with an empty config space of `type`; the creator fills IDs and capabilities. */
 int pcie_fn_create(struct pcie_fabric *fab, const char *name, enum pcie_fn_type type,
 		   struct pcie_fn **out);
-/* Place fn at devfn on the root bus (parent NULL) or below a root port's link. */
+/*
+ * Place fn at devfn on the root bus (parent NULL) or on a bridge's secondary bus: below a root
+ * or downstream port on its link (`link` creates the link the first time; the other functions
+ * of the same device share it and may pass NULL), on a switch's internal bus (downstream ports
+ * only, no link), or on a PCIe-to-PCI bridge's conventional bus (no link).
+ */
 int pcie_fn_attach(struct pcie_fn *fn, struct pcie_fn *parent, uint8_t devfn,
 		   const struct pcie_link_cfg *link);
 void pcie_fn_set_ops(struct pcie_fn *fn, const struct pcie_fn_ops *ops, void *ctx);
+/* Latency of passing through this function's element: a switch's upstream port (forwarding
+ * through the switch) or a PCIe-to-PCI bridge. */
+void pcie_fn_set_fwd_latency(struct pcie_fn *fn, uint64_t ps);
+/* A PCIe-to-PCI bridge's conventional bus: clock and width (PCI 3.0: 33/66 MHz, 32/64 bits). */
+int pcie_fn_set_pci_bus(struct pcie_fn *bridge, unsigned mhz, unsigned bits, uint64_t latency_ps);
+/* The function is a conventional PCI function (no PCI Express capability, on a PCI bus). */
+void pcie_fn_set_conventional(struct pcie_fn *fn);
 
 /* Config-space construction helpers (the function's "silicon"). */
 void pcie_fn_set_ids(struct pcie_fn *fn, uint16_t vendor, uint16_t device, uint32_t class_rev,
 		     uint16_t subsys_vendor, uint16_t subsys);
 /* A memory BAR (size a power of two, >= 16); 64-bit BARs take two slots. */
 int pcie_fn_add_bar(struct pcie_fn *fn, int bar, uint64_t size, bool is64, bool prefetch);
+/* An I/O BAR (size a power of two, 4..256 bytes; PCI 3.0 §6.2.5.1). */
+int pcie_fn_add_io_bar(struct pcie_fn *fn, int bar, uint32_t size);
 /* Capabilities; each returns the offset it was placed at (or negative errno). */
 int pcie_fn_add_cap_pm(struct pcie_fn *fn);
 int pcie_fn_add_cap_exp(struct pcie_fn *fn, unsigned port_type, bool flr);
+int pcie_fn_add_cap_msi(struct pcie_fn *fn, unsigned nvec, bool addr64, bool maskable);
 int pcie_fn_add_cap_msix(struct pcie_fn *fn, unsigned nvec, int table_bar, uint32_t table_off,
 			 int pba_bar, uint32_t pba_off);
 /* The ATS extended capability (PCIe 5.0 §10.5.1) and the device's address translation cache
@@ -96,19 +130,60 @@ int pcie_fn_add_ats(struct pcie_fn *fn, unsigned atc_entries);
 void pcie_fn_set_intx_pin(struct pcie_fn *fn, unsigned pin);
 void pcie_intx(struct pcie_fn *fn, bool asserted);
 
+/* A downstream-facing port that can forward ARI (DEVCAP2.ARI Forwarding Supported). */
+void pcie_fn_set_ari_forwarding(struct pcie_fn *fn, bool supported);
+/* Extended capabilities (PCIe 5.0 §7.6..7.9). ACS: the capability bits the function implements
+ * (PCI_ACS_SV...), and the egress control vector size when PCI_ACS_EC is among them. */
+int pcie_fn_add_ext_acs(struct pcie_fn *fn, uint16_t cap, unsigned egress_bits);
+int pcie_fn_add_ext_ari(struct pcie_fn *fn);
+int pcie_fn_add_ext_ats(struct pcie_fn *fn);
+int pcie_fn_add_ext_pasid(struct pcie_fn *fn, unsigned width);
+
+/* SR-IOV physical function: its capability and the virtual functions it can enable. */
+struct pcie_sriov_cfg {
+	unsigned total_vfs;           /* TotalVFs (and InitialVFs) */
+	uint16_t offset, stride;      /* First VF Offset, VF Stride */
+	uint16_t vf_device;           /* VF Device ID */
+	uint64_t vf_bar_size[6];      /* per VF; 0: no BAR */
+	bool vf_bar_is64[6], vf_bar_prefetch[6];
+	unsigned vf_msix_vectors;     /* MSI-X in each VF (0: none) */
+	int vf_msix_bar;              /* which VF BAR holds the table (at 0) and PBA */
+	uint32_t vf_msix_pba_off;
+};
+int pcie_fn_add_ext_sriov(struct pcie_fn *pf, const struct pcie_sriov_cfg *cfg);
+
 /* ---- inspection ---- */
 
 const char *pcie_fn_name(const struct pcie_fn *fn);
 enum pcie_fn_type pcie_fn_type(const struct pcie_fn *fn);
 struct pcie_fabric *pcie_fn_fabric(const struct pcie_fn *fn);
-/* The requester ID as currently numbered: (secondary bus of the parent or 0) << 8 | devfn. */
+bool pcie_fn_is_bridge(const struct pcie_fn *fn);
+bool pcie_fn_is_conventional(const struct pcie_fn *fn);
+/* The requester ID as currently numbered: (secondary bus of the parent or 0) << 8 | devfn; for
+ * a VF, PF RID + First VF Offset + (n-1) * VF Stride (SR-IOV 1.1 §2.1.2). */
 uint16_t pcie_fn_rid(const struct pcie_fn *fn);
+/* The requester ID the root complex sees on fn's requests: its own, or the alias a PCIe-to-PCI
+ * bridge above it gives them (secondary bus, device 0, function 0: PCIe-to-PCI Bridge 1.0
+ * §2.3). */
+uint16_t pcie_fn_dma_rid(const struct pcie_fn *fn);
+/* SR-IOV: the PF's VF n (1-based), NULL if none; a VF's PF and index (0 for a PF). */
+struct pcie_fn *pcie_fn_vf(const struct pcie_fn *pf, unsigned n);
+unsigned pcie_fn_total_vfs(const struct pcie_fn *pf);
+struct pcie_fn *pcie_fn_pf(const struct pcie_fn *vf);
+unsigned pcie_fn_vf_index(const struct pcie_fn *fn);
+/* Present: attached and, for a VF, enabled by its PF (VF Enable and n <= NumVFs). */
+bool pcie_fn_present(const struct pcie_fn *fn);
 uint8_t pcie_fn_devfn(const struct pcie_fn *fn);
 struct pcie_fn *pcie_fn_parent(const struct pcie_fn *fn);
 struct pcie_link *pcie_fn_link(const struct pcie_fn *fn); /* link to parent, or NULL */
 unsigned pcie_fn_cap_offset(const struct pcie_fn *fn, uint8_t cap_id); /* 0 if absent */
-/* Durable location path: PCIROOT(0)#PCI(DDFF) per hop from the root bus (ACPI style). */
+unsigned pcie_fn_ext_cap_offset(const struct pcie_fn *fn, uint16_t cap_id); /* 0 if absent */
+/* Durable location path: PCIROOT(0)#PCI(DDFF) per hop from the root bus (ACPI style); a VF is
+ * its PF's path followed by #VF(n). */
 void pcie_fn_location(const struct pcie_fn *fn, char *buf, size_t len);
+/* Functions on fn's secondary bus (bridges), in attach order. */
+size_t pcie_fn_nchildren(const struct pcie_fn *fn);
+struct pcie_fn *pcie_fn_child(const struct pcie_fn *fn, size_t i);
 /* The BAR's current base as programmed (0 if unassigned), and its size. */
 uint64_t pcie_fn_bar_base(const struct pcie_fn *fn, int bar);
 uint64_t pcie_fn_bar_size(const struct pcie_fn *fn, int bar);
@@ -159,6 +234,16 @@ enum pcie_dma_status {
 	PCIE_DMA_BLOCKED,   /* the IOMMU refused (a fault was recorded) */
 	PCIE_DMA_NO_MASTER, /* Bus Master Enable is off: the function issued nothing */
 	PCIE_DMA_UR,        /* no one claimed the address */
+	PCIE_DMA_ACS,       /* an ACS check blocked it (source validation, egress control) */
+};
+
+/* Where a request went (PCIe 5.0 §6.12, the ACS rules; §2.2.4 routing by address). */
+enum pcie_route {
+	PCIE_ROUTE_RC = 0,    /* up to the root complex: IOMMU, then memory or a peer */
+	PCIE_ROUTE_INTRA,     /* to a sibling function inside the same device */
+	PCIE_ROUTE_SWITCH,    /* turned at a switch (or a PCI bus) straight to the peer */
+	PCIE_ROUTE_RC_PEER,   /* through the root complex to a peer's BAR */
+	PCIE_ROUTE_BLOCKED,   /* ACS violation or unsupported request */
 };
 
 /* One DMA transfer. submit() routes it, translates it and times it; the data moves with
@@ -168,14 +253,20 @@ struct pcie_dma {
 	uint32_t len;
 	bool write;
 	uint64_t t_issue;
+	bool spoof;      /* tests: issue with requester ID `rid` instead of the function's own */
+	uint16_t rid;
 	/* results */
 	uint64_t t_done; /* read: last completion at the device; write: globally visible */
 	enum pcie_dma_status status;
+	enum pcie_route route;
+	uint16_t sid;    /* the requester ID the root complex saw */
 	unsigned nseg;
 	struct {
-		uint64_t hpa;
+		uint64_t hpa;          /* memory address, or the offset in the peer's BAR */
 		uint32_t len;
 		bool ok;
+		int bar;               /* the peer's BAR */
+		struct pcie_fn *peer;  /* a peer function's BAR, or NULL for memory */
 	} seg[PCIE_DMA_MAX_SEGS];
 };
 
@@ -235,13 +326,18 @@ void pcie_irq_commit(const struct pcie_irq *irq);
 
 const struct pcie_link_cfg *pcie_link_config(const struct pcie_link *l);
 const struct pcie_link_stats *pcie_link_stats(const struct pcie_link *l);
-/* Data rate after line encoding, in bytes per nanosecond. */
-double pcie_link_bytes_per_ns(const struct pcie_link_cfg *c);
 
 struct pcie_stats {
 	uint64_t cfg_reads, cfg_writes, mmio_reads, mmio_writes;
 	uint64_t dma_reads, dma_writes, dma_read_bytes, dma_write_bytes, dma_blocked;
 	uint64_t dma_no_master, dma_ur, msi_sent, msi_no_master;
+	/* routing decisions */
+	uint64_t p2p_intra;       /* to a sibling function inside the device */
+	uint64_t p2p_switch;      /* turned at a switch or PCI bus to the peer */
+	uint64_t p2p_rc;          /* through the root complex to a peer */
+	uint64_t acs_redirected;  /* sent up by ACS P2P Request Redirect or Upstream Forwarding */
+	uint64_t acs_blocked;     /* refused by ACS Source Validation or P2P Egress Control */
+	uint64_t cpl_redirected;  /* peer completions sent up by ACS P2P Completion Redirect */
 };
 const struct pcie_stats *pcie_fabric_stats(const struct pcie_fabric *fab);
 

@@ -22,6 +22,7 @@
 #define PCI_STATUS        0x06
 #define  PCI_STATUS_INTERRUPT 0x0008
 #define  PCI_STATUS_CAP_LIST  0x0010
+#define  PCI_STATUS_REC_MASTER_ABORT 0x2000 /* RW1C */
 #define PCI_CLASS_REVISION 0x08
 #define PCI_REVISION_ID   0x08
 #define PCI_CLASS_PROG    0x09
@@ -36,6 +37,11 @@
 
 /* Type 0 header */
 #define PCI_BASE_ADDRESS_0 0x10
+#define PCI_BASE_ADDRESS_1 0x14
+#define PCI_BASE_ADDRESS_2 0x18
+#define PCI_BASE_ADDRESS_3 0x1c
+#define PCI_BASE_ADDRESS_4 0x20
+#define PCI_BASE_ADDRESS_5 0x24
 #define  PCI_BASE_ADDRESS_SPACE_IO     0x01
 #define  PCI_BASE_ADDRESS_MEM_TYPE_64  0x04
 #define  PCI_BASE_ADDRESS_MEM_PREFETCH 0x08
@@ -54,6 +60,10 @@
 #define PCI_SUBORDINATE_BUS 0x1a
 #define PCI_IO_BASE         0x1c
 #define PCI_IO_LIMIT        0x1d
+#define  PCI_IO_RANGE_TYPE_MASK 0x0f
+#define  PCI_IO_RANGE_TYPE_16   0x00
+#define  PCI_IO_RANGE_TYPE_32   0x01
+#define  PCI_IO_RANGE_MASK      (~0x0fu)
 #define PCI_SEC_STATUS      0x1e
 #define PCI_MEMORY_BASE     0x20
 #define PCI_MEMORY_LIMIT    0x22
@@ -61,7 +71,12 @@
 #define PCI_PREF_MEMORY_LIMIT 0x26
 #define PCI_PREF_BASE_UPPER32  0x28
 #define PCI_PREF_LIMIT_UPPER32 0x2c
+#define PCI_IO_BASE_UPPER16  0x30
+#define PCI_IO_LIMIT_UPPER16 0x32
 #define PCI_BRIDGE_CONTROL  0x3e
+#define  PCI_BRIDGE_CTL_PARITY 0x01
+#define  PCI_BRIDGE_CTL_SERR   0x02
+#define  PCI_BRIDGE_CTL_BUS_RESET 0x40
 
 /* Capability IDs */
 #define PCI_CAP_ID_PM    0x01
@@ -77,6 +92,23 @@
 #define  PCI_PM_CTRL_STATE_MASK 0x0003
 #define PCI_PM_SIZEOF 8
 
+/* MSI, PCI 3.0 §6.8.1 */
+#define PCI_MSI_FLAGS        2
+#define  PCI_MSI_FLAGS_ENABLE  0x0001
+#define  PCI_MSI_FLAGS_QMASK   0x000e /* Multiple Message Capable */
+#define  PCI_MSI_FLAGS_QSIZE   0x0070 /* Multiple Message Enable */
+#define  PCI_MSI_FLAGS_64BIT   0x0080
+#define  PCI_MSI_FLAGS_MASKBIT 0x0100 /* per-vector masking */
+#define PCI_MSI_ADDRESS_LO   4
+#define PCI_MSI_ADDRESS_HI   8  /* 64-bit capable functions only */
+#define PCI_MSI_DATA_32      8
+#define PCI_MSI_DATA_64      12
+#define PCI_MSI_MASK_64      16
+#define PCI_MSI_PENDING_64   20
+#define PCI_CAP_MSI_SIZEOF_32   10 /* no 64-bit address, no masking */
+#define PCI_CAP_MSI_SIZEOF_64   14
+#define PCI_CAP_MSI_SIZEOF_64_M 24 /* 64-bit with per-vector masking */
+
 /* MSI-X, PCI 3.0 §6.8.2 */
 #define PCI_MSIX_FLAGS       2
 #define  PCI_MSIX_FLAGS_QSIZE  0x07ff
@@ -86,6 +118,7 @@
 #define  PCI_MSIX_TABLE_BIR    0x7
 #define  PCI_MSIX_TABLE_OFFSET (~0x7u)
 #define PCI_MSIX_PBA         8
+#define  PCI_MSIX_PBA_BIR      0x7
 #define PCI_CAP_MSIX_SIZEOF  12
 #define PCI_MSIX_ENTRY_SIZE       16
 #define PCI_MSIX_ENTRY_LOWER_ADDR 0
@@ -118,6 +151,8 @@
 #define PCI_EXP_LNKCAP     12
 #define  PCI_EXP_LNKCAP_SLS  0x0000000f
 #define  PCI_EXP_LNKCAP_MLW  0x000003f0
+#define  PCI_EXP_LNKCAP_DLLLARC 0x00100000
+#define  PCI_EXP_LNKCAP_PN   0xff000000 /* Port Number */
 #define PCI_EXP_LNKCTL     16
 #define PCI_EXP_LNKSTA     18
 #define  PCI_EXP_LNKSTA_CLS  0x000f
@@ -130,14 +165,17 @@
 #define PCI_EXP_RTCAP      30
 #define PCI_EXP_RTSTA      32
 #define PCI_EXP_DEVCAP2    36
+#define  PCI_EXP_DEVCAP2_ARI 0x00000020 /* ARI Forwarding Supported */
 #define PCI_EXP_DEVCTL2    40
+#define  PCI_EXP_DEVCTL2_ARI 0x0020 /* ARI Forwarding Enable */
 #define PCI_EXP_LNKCAP2    44
 #define PCI_EXP_LNKCTL2    48
 #define PCI_EXP_LNKSTA2    50
 #define PCI_CAP_EXP_ENDPOINT_SIZEOF_V2 52
 #define PCI_CAP_EXP_RC_SIZEOF_V2       60 /* room for the slot and root registers */
 
-/* Extended capabilities, PCIe 5.0 §7.6 */
+/* Extended capabilities, PCIe 5.0 §7.6: a list from 0x100 in the extended space */
+#define PCI_EXT_CAP_START 0x100
 #define PCI_EXT_CAP_ID(h)   ((h) & 0xffff)
 #define PCI_EXT_CAP_VER(h)  (((h) >> 16) & 0xf)
 #define PCI_EXT_CAP_NEXT(h) (((h) >> 20) & 0xffc)
@@ -160,7 +198,9 @@
 
 /* ACS, PCIe 5.0 §7.7.8 */
 #define PCI_ACS_CAP  0x04
+#define  PCI_ACS_EGRESS_BITS 0xff00 /* Egress Control Vector Size (0 means 256) */
 #define PCI_ACS_CTRL 0x06
+#define PCI_ACS_EGRESS_CTL_V 0x08
 #define  PCI_ACS_SV 0x0001
 #define  PCI_ACS_TB 0x0002
 #define  PCI_ACS_RR 0x0004
@@ -169,6 +209,52 @@
 #define  PCI_ACS_EC 0x0020
 #define  PCI_ACS_DT 0x0040
 
+/* ARI, PCIe 5.0 §7.8.7 */
+#define PCI_ARI_CAP  0x04
+#define  PCI_ARI_CAP_MFVC 0x0001
+#define  PCI_ARI_CAP_ACS  0x0002
+#define  PCI_ARI_CAP_NFN(x) (((x) >> 8) & 0xff) /* Next Function Number */
+#define PCI_ARI_CTRL 0x06
+#define PCI_EXT_CAP_ARI_SIZEOF 8
+
+/* SR-IOV, Single Root I/O Virtualization and Sharing 1.1 §3.3 (PCIe 5.0 §9.3.3) */
+#define PCI_SRIOV_CAP        0x04
+#define  PCI_SRIOV_CAP_VFM   0x00000001
+#define  PCI_SRIOV_CAP_ARI_PRESERVED 0x00000002
+#define PCI_SRIOV_CTRL       0x08
+#define  PCI_SRIOV_CTRL_VFE  0x0001 /* VF Enable */
+#define  PCI_SRIOV_CTRL_VFM  0x0002 /* VF Migration Enable */
+#define  PCI_SRIOV_CTRL_INTR 0x0004
+#define  PCI_SRIOV_CTRL_MSE  0x0008 /* VF Memory Space Enable */
+#define  PCI_SRIOV_CTRL_ARI  0x0010 /* ARI Capable Hierarchy */
+#define PCI_SRIOV_STATUS     0x0a
+#define PCI_SRIOV_INITIAL_VF 0x0c
+#define PCI_SRIOV_TOTAL_VF   0x0e
+#define PCI_SRIOV_NUM_VF     0x10
+#define PCI_SRIOV_FUNC_LINK  0x12
+#define PCI_SRIOV_VF_OFFSET  0x14
+#define PCI_SRIOV_VF_STRIDE  0x16
+#define PCI_SRIOV_VF_DID     0x1a
+#define PCI_SRIOV_SUP_PGSIZE 0x1c
+#define PCI_SRIOV_SYS_PGSIZE 0x20
+#define PCI_SRIOV_BAR        0x24
+#define PCI_SRIOV_NUM_BARS   6
+#define PCI_SRIOV_VFM        0x3c
+#define PCI_EXT_CAP_SRIOV_SIZEOF 0x40
+
+/* PASID, PCIe 5.0 §7.8.8 */
+#define PCI_PASID_CAP  0x04
+#define  PCI_PASID_CAP_EXEC 0x0002
+#define  PCI_PASID_CAP_PRIV 0x0004
+#define  PCI_PASID_CAP_WIDTH(x) (((x) >> 8) & 0x1f)
+#define PCI_PASID_CTRL 0x06
+#define  PCI_PASID_CTRL_ENABLE 0x0001
+#define  PCI_PASID_CTRL_EXEC   0x0002
+#define  PCI_PASID_CTRL_PRIV   0x0004
+#define PCI_EXT_CAP_PASID_SIZEOF 8
+
+#define PCI_EXT_CAP_ACS_SIZEOF 8 /* plus the egress control vector, if any */
+
 /* Requester/completer ID: bus[15:8] device[7:3] function[2:0]. */
 #define PCI_DEVFN(slot, func) ((((slot) & 0x1f) << 3) | ((func) & 0x07))
 #define PCI_SLOT(devfn)       (((devfn) >> 3) & 0x1f)
@@ -176,6 +262,7 @@
 #define PCI_RID(bus, devfn)   ((uint16_t)(((bus) << 8) | (devfn)))
 
 /* ECAM, PCIe 5.0 §7.2.2: bus[27:20] device[19:15] function[14:12] offset[11:0]. */
-#define PCI_ECAM_OFFSET(bus, devfn, reg) (((uint64_t)(bus) << 20) | ((uint64_t)(devfn) << 12) | (reg))
+#define PCI_ECAM_OFFSET(bus, devfn, reg)                                                           \
+	(((uint64_t)(bus) << 20) | ((uint64_t)(devfn) << 12) | (reg))
 
 #endif

@@ -44,11 +44,15 @@ static bool path_to(const struct sc_node *n, size_t count, const char *name,
 		s->path[depth][1] = (uint8_t)n[i].function;
 		if (n[i].name && !strcmp(n[i].name, name)) {
 			s->npath = (uint8_t)(depth + 1);
-			s->type = n[i].type == SC_ROOT_PORT ? ACPI_DMAR_SCOPE_BRIDGE
-							    : ACPI_DMAR_SCOPE_ENDPOINT;
+			s->type = n[i].type == SC_ROOT_PORT || n[i].type == SC_SWITCH ||
+					  n[i].type == SC_DOWNSTREAM_PORT || n[i].type == SC_PCI_BRIDGE
+				      ? ACPI_DMAR_SCOPE_BRIDGE
+				      : ACPI_DMAR_SCOPE_ENDPOINT;
 			return true;
 		}
-		if (path_to(n[i].below, n[i].nbelow, name, s, depth + 1))
+		/* below a port or bridge; a switch's downstream ports sit below its upstream port */
+		if (path_to(n[i].below, n[i].nbelow, name, s, depth + 1) ||
+		    path_to(n[i].ports, n[i].nports, name, s, depth + 1))
 			return true;
 	}
 	return false;

@@ -14,6 +14,7 @@
 #include "models/apic/lapic.h"
 #include "models/cpu/cpu.h"
 #include "models/devices/dmaeng.h"
+#include "models/devices/gendev.h"
 #include "models/devices/nic.h"
 #include "models/guest/drivers/ptnic_drv.h"
 #include "models/guest/kernel/gk.h"
@@ -21,8 +22,10 @@
 #include "models/host/host.h"
 #include "models/host/hpci.h"
 #include "models/host/hv.h"
+#include "models/host/iommu_groups.h"
 #include "models/host/ioapic_drv.h"
 #include "models/host/sched.h"
+#include "models/host/survey.h"
 #include "models/host/vfio.h"
 #include "models/host/vtd_drv.h"
 #include "models/iommu/vtd.h"
@@ -61,6 +64,7 @@
 #define MAX_PCPUS 256
 #define MAX_UNITS 8
 #define MAX_ENGINES 8
+#define MAX_GENDEVS 512
 
 struct counters {
 	uint64_t engine_calls;
@@ -135,6 +139,11 @@ struct machine {
 	unsigned npcpus;
 	struct nic *nic[MAX_NICS];
 	unsigned nnics;
+	struct gendev *gendev[MAX_GENDEVS];
+	unsigned ngendevs;
+	struct host_rmrr *rmrrs;
+	unsigned nrmrrs;
+	struct survey_fn *survey;
 	struct dev_owner owners[MAX_NICS];
 	unsigned nowners;
 	/* software */
@@ -340,67 +349,236 @@ static const struct pcie_mmio_ops ioapic_mmio = {ioapic_mmio_read, ioapic_mmio_w
 
 /* ---- building the hardware ---- */
 
+static bool node_is_port(const struct sc_node *n)
+{
+	return n->type == SC_ROOT_PORT || n->type == SC_DOWNSTREAM_PORT;
+}
+
+/* Identity: what the file says, else the type's usual silicon. */
+static void node_ids(const struct sc_node *n, uint16_t *ven, uint16_t *dev, uint32_t *cls)
+{
+	*ven = (uint16_t)n->vendor;
+	*dev = (uint16_t)n->device;
+	*cls = n->class_code << 8 | n->revision;
+	if (n->has_ids)
+		return;
+	switch (n->type) {
+	case SC_ROOT_PORT: /* Sky Lake-E PCI Express Root Port A */
+		*ven = 0x8086, *dev = 0x2030, *cls = 0x06040007;
+		break;
+	case SC_SWITCH: /* Broadcom/PLX PEX 8747 48-lane, 5-port Gen3 switch */
+	case SC_DOWNSTREAM_PORT:
+		*ven = 0x10b5, *dev = 0x8747, *cls = 0x060400ca;
+		break;
+	case SC_PCI_BRIDGE: /* Texas Instruments XIO2001 PCI Express-to-PCI bridge */
+		*ven = 0x104c, *dev = 0x8240, *cls = 0x06040000;
+		break;
+	default:
+		break;
+	}
+}
+
+static int add_port_caps(struct pcie_fn *fn, const struct sc_node *n, unsigned exp_type)
+{
+	int rc = pcie_fn_add_cap_pm(fn);
+
+	if (rc >= 0)
+		rc = pcie_fn_add_cap_exp(fn, exp_type, false);
+	if (rc >= 0 && node_is_port(n))
+		pcie_fn_set_ari_forwarding(fn, n->ari_forwarding);
+	/* Ports have ACS unless the file says otherwise: SV TB RR CR UF (Intel root ports, PLX). */
+	if (rc >= 0 && (n->has_acs || (node_is_port(n) && !n->acs_given)))
+		rc = pcie_fn_add_ext_acs(fn, n->has_acs ? n->acs_bits : 0x1f, 32);
+	return rc < 0 ? rc : 0;
+}
+
+static void bar_from_node(struct gendev_bar *g, const struct sc_bar *b)
+{
+	g->size = b->size;
+	g->is64 = b->type == SC_BAR_MEM64;
+	g->io = b->type == SC_BAR_IO;
+	g->prefetch = b->prefetch;
+}
+
+static int build_gendev(struct machine *m, const struct sc_node *n, struct pcie_fn **out)
+{
+	struct gendev_cfg gc;
+	struct gendev *g;
+	int rc;
+
+	if (m->ngendevs == MAX_GENDEVS)
+		return -ENOSPC;
+	memset(&gc, 0, sizeof(gc));
+	snprintf(gc.name, sizeof(gc.name), "%s", n->name);
+	gc.kind = n->type == SC_RCIEP ? GENDEV_RCIEP : n->type == SC_PCI_DEVICE ? GENDEV_PCI
+										 : GENDEV_PCIE;
+	gc.vendor = (uint16_t)n->vendor;
+	gc.device = (uint16_t)n->device;
+	gc.class_rev = n->class_code << 8 | n->revision;
+	gc.subsys_vendor = (uint16_t)n->subsys_vendor;
+	gc.subsys = (uint16_t)n->subsys;
+	if (!n->has_bars) {
+		gc.bar[0].size = 0x4000;
+		gc.bar[0].is64 = true;
+	}
+	for (size_t i = 0; i < n->nbars; i++)
+		bar_from_node(&gc.bar[n->bars[i].index], &n->bars[i]);
+	gc.msi_vectors = n->msi_vectors;
+	gc.msix_vectors = n->msix_vectors;
+	gc.msix_bar = (int)n->msix_bar;
+	gc.intx_pin = (unsigned)n->intx;
+	gc.flr = n->flr;
+	gc.acs = n->has_acs;
+	gc.acs_cap = n->acs_bits;
+	gc.ari = n->ari;
+	gc.ats = n->ats;
+	gc.pasid_bits = n->pasid_bits;
+	if (n->has_sriov) {
+		struct pcie_sriov_cfg *v = &gc.sriov_cfg;
+
+		gc.sriov = true;
+		v->total_vfs = n->sriov.total_vfs;
+		v->offset = (uint16_t)n->sriov.offset;
+		v->stride = (uint16_t)n->sriov.stride;
+		v->vf_device = (uint16_t)n->sriov.vf_device;
+		if (!n->sriov.has_vf_bars) {
+			v->vf_bar_size[0] = 0x4000;
+			v->vf_bar_is64[0] = true;
+		}
+		for (size_t i = 0; i < n->sriov.nvf_bars; i++) {
+			const struct sc_bar *b = &n->sriov.vf_bars[i];
+
+			v->vf_bar_size[b->index] = b->size;
+			v->vf_bar_is64[b->index] = b->type == SC_BAR_MEM64;
+			v->vf_bar_prefetch[b->index] = b->prefetch;
+		}
+		/* each VF's MSI-X table at the start of its BAR 0, the PBA after it */
+		if (n->sriov.vf_msix_vectors && v->vf_bar_size[0] >=
+						       n->sriov.vf_msix_vectors * 16u + 8u) {
+			v->vf_msix_vectors = n->sriov.vf_msix_vectors;
+			v->vf_msix_bar = 0;
+			v->vf_msix_pba_off = n->sriov.vf_msix_vectors * 16;
+		}
+	}
+	rc = gendev_create(&gc, m->fab, &g);
+	if (rc)
+		return rc;
+	m->gendev[m->ngendevs++] = g;
+	*out = gendev_fn(g);
+	return 0;
+}
+
+static int build_nodes(struct machine *m, const struct sc_node *n, size_t count,
+		       struct pcie_fn *parent, const struct sc_link *parent_link);
+
+static int build_node(struct machine *m, const struct sc_node *n, struct pcie_fn *parent,
+		      const struct sc_link *plink)
+{
+	struct pcie_fn *fn = NULL;
+	struct pcie_link_cfg lc = {0};
+	uint8_t devfn = (uint8_t)(n->function > 7 ? n->function : PCI_DEVFN(n->slot, n->function));
+	uint16_t ven, dev;
+	uint32_t cls;
+	int rc = 0;
+
+	if (plink) {
+		lc.gen = plink->gen;
+		lc.width = plink->width;
+		lc.mps = plink->mps;
+		lc.mrrs = plink->mrrs;
+		lc.rcb = plink->rcb;
+		lc.latency_ps = plink->latency_ps;
+	}
+	node_ids(n, &ven, &dev, &cls);
+	switch (n->type) {
+	case SC_ROOT_PORT:
+		rc = pcie_fn_create(m->fab, n->name, PCIE_FN_ROOT_PORT, &fn);
+		if (!rc) {
+			pcie_fn_set_ids(fn, ven, dev, cls, 0, 0);
+			rc = add_port_caps(fn, n, PCI_EXP_TYPE_ROOT_PORT);
+		}
+		break;
+	case SC_SWITCH:
+		rc = pcie_fn_create(m->fab, n->name, PCIE_FN_SWITCH_UP, &fn);
+		if (!rc) {
+			pcie_fn_set_ids(fn, ven, dev, cls, 0, 0);
+			pcie_fn_set_fwd_latency(fn, n->latency_ps);
+			rc = add_port_caps(fn, n, PCI_EXP_TYPE_UPSTREAM);
+		}
+		break;
+	case SC_DOWNSTREAM_PORT:
+		rc = pcie_fn_create(m->fab, n->name, PCIE_FN_SWITCH_DOWN, &fn);
+		if (!rc) {
+			pcie_fn_set_ids(fn, ven, dev, cls, 0, 0);
+			rc = add_port_caps(fn, n, PCI_EXP_TYPE_DOWNSTREAM);
+		}
+		break;
+	case SC_PCI_BRIDGE:
+		rc = pcie_fn_create(m->fab, n->name, PCIE_FN_PCI_BRIDGE, &fn);
+		if (!rc) {
+			pcie_fn_set_ids(fn, ven, dev, cls, 0, 0);
+			pcie_fn_set_fwd_latency(fn, n->latency_ps);
+			rc = add_port_caps(fn, n, PCI_EXP_TYPE_PCI_BRIDGE);
+		}
+		if (!rc)
+			rc = pcie_fn_set_pci_bus(fn, n->pci_mhz, n->pci_bits, 0);
+		break;
+	case SC_PTNIC: {
+		struct nic_cfg nc = {0};
+		struct nic *nic;
+
+		if (m->nnics == MAX_NICS)
+			return -ENOSPC;
+		snprintf(nc.name, sizeof(nc.name), "%s", n->name);
+		nc.reset_ps = n->reset_ps;
+		nc.max_inflight = n->max_inflight;
+		rc = nic_create(&nc, m->fab, &nic);
+		if (rc)
+			return rc;
+		m->nic[m->nnics++] = nic;
+		fn = nic_fn(nic);
+		break;
+	}
+	case SC_DMA_ENGINE: {
+		struct dmaeng_cfg ec = {0};
+
+		if (m->neng == MAX_ENGINES)
+			return -ENOSPC;
+		snprintf(ec.name, sizeof(ec.name), "%s", n->name);
+		ec.issue_ps = 4000; /* a request per 4 ns (250 MHz logic, estimate) */
+		rc = dmaeng_create(&ec, m->fab, &m->eng[m->neng]);
+		if (rc)
+			return rc;
+		fn = dmaeng_fn(m->eng[m->neng++]);
+		break;
+	}
+	default:
+		rc = build_gendev(m, n, &fn);
+		break;
+	}
+	if (rc)
+		return rc;
+	/* ptnic and the DMA engine with ATS: the capability and the device's translation cache
+	 * (generic endpoints get the capability alone, in build_gendev). */
+	if ((n->type == SC_PTNIC || n->type == SC_DMA_ENGINE) && n->ats) {
+		rc = pcie_fn_add_ats(fn, n->atc_entries);
+		if (rc < 0)
+			return rc;
+	}
+	rc = pcie_fn_attach(fn, parent, devfn, parent && plink ? &lc : NULL);
+	if (rc)
+		return rc;
+	if (n->type == SC_SWITCH)
+		return build_nodes(m, n->ports, n->nports, fn, NULL);
+	return build_nodes(m, n->below, n->nbelow, fn, node_is_port(n) ? &n->link : NULL);
+}
+
 static int build_nodes(struct machine *m, const struct sc_node *n, size_t count,
 		       struct pcie_fn *parent, const struct sc_link *parent_link)
 {
 	for (size_t i = 0; i < count; i++) {
-		struct pcie_fn *fn = NULL;
-		struct pcie_link_cfg lc = {0};
-		int rc;
+		int rc = build_node(m, &n[i], parent, parent_link);
 
-		if (parent_link) {
-			lc.gen = parent_link->gen;
-			lc.width = parent_link->width;
-			lc.mps = parent_link->mps;
-			lc.mrrs = parent_link->mrrs;
-			lc.rcb = parent_link->rcb;
-			lc.latency_ps = parent_link->latency_ps;
-		}
-		if (n[i].type == SC_ROOT_PORT) {
-			rc = pcie_fn_create(m->fab, n[i].name, PCIE_FN_ROOT_PORT, &fn);
-			if (rc)
-				return rc;
-			/* Sky Lake-E PCI Express Root Port A */
-			pcie_fn_set_ids(fn, 0x8086, 0x2030, 0x06040007, 0, 0);
-			pcie_fn_add_cap_pm(fn);
-			pcie_fn_add_cap_exp(fn, PCI_EXP_TYPE_ROOT_PORT, false);
-		} else if (n[i].type == SC_DMA_ENGINE) {
-			struct dmaeng_cfg ec = {0};
-
-			if (m->neng == MAX_ENGINES)
-				return -ENOSPC;
-			snprintf(ec.name, sizeof(ec.name), "%s", n[i].name);
-			ec.issue_ps = 4000; /* a request per 4 ns (250 MHz logic, estimate) */
-			rc = dmaeng_create(&ec, m->fab, &m->eng[m->neng]);
-			if (rc)
-				return rc;
-			fn = dmaeng_fn(m->eng[m->neng++]);
-		} else {
-			struct nic_cfg nc = {0};
-			struct nic *nic;
-
-			if (m->nnics == MAX_NICS)
-				return -ENOSPC;
-			snprintf(nc.name, sizeof(nc.name), "%s", n[i].name);
-			nc.reset_ps = n[i].reset_ps;
-			nc.max_inflight = n[i].max_inflight;
-			rc = nic_create(&nc, m->fab, &nic);
-			if (rc)
-				return rc;
-			m->nic[m->nnics++] = nic;
-			fn = nic_fn(nic);
-		}
-		/* An endpoint with ATS: the capability and the device's translation cache. */
-		if (n[i].type != SC_ROOT_PORT && n[i].ats) {
-			rc = pcie_fn_add_ats(fn, n[i].atc_entries);
-			if (rc < 0)
-				return rc;
-		}
-		rc = pcie_fn_attach(fn, parent, (uint8_t)PCI_DEVFN(n[i].slot, n[i].function),
-				    parent ? &lc : NULL);
-		if (rc)
-			return rc;
-		rc = build_nodes(m, n[i].below, n[i].nbelow, fn, &n[i].link);
 		if (rc)
 			return rc;
 	}
@@ -489,6 +667,31 @@ static int build_iommus(struct machine *m)
 	return 0;
 }
 
+/* Firmware's RMRRs: the memory is reserved (E820) and the device named by its path. */
+static int build_rmrrs(struct machine *m)
+{
+	const struct sc_firmware *f = &m->sc->machine.firmware;
+
+	if (!f->nrmrrs)
+		return 0;
+	m->rmrrs = calloc(f->nrmrrs, sizeof(*m->rmrrs));
+	if (!m->rmrrs)
+		return -ENOMEM;
+	for (size_t i = 0; i < f->nrmrrs; i++) {
+		struct pcie_fn *fn = pcie_fabric_find(m->fab, f->rmrrs[i].device);
+		struct host_rmrr *r = &m->rmrrs[m->nrmrrs];
+
+		if (!fn)
+			return -ENODEV;
+		r->base = f->rmrrs[i].base;
+		r->size = f->rmrrs[i].size_kib << 10;
+		pcie_fn_location(fn, r->path, sizeof(r->path));
+		mem_set_owner(m->mem, r->base, r->size, MEM_OWNER_FIRMWARE);
+		m->nrmrrs++;
+	}
+	return 0;
+}
+
 static int build_hardware(struct machine *m)
 {
 	const struct scenario *sc = m->sc;
@@ -517,6 +720,7 @@ static int build_hardware(struct machine *m)
 	fc.rc_latency_ps = hw->pcie.root_complex_ps;
 	fc.cfg_access_ps = hw->pcie.config_access_ps;
 	fc.mmio_dev_ps = hw->pcie.device_mmio_ps;
+	fc.rc_p2p = hw->pcie.root_p2p;
 	rc = pcie_fabric_create(&fc, m->mem, &m->fab);
 	if (rc)
 		return rc;
@@ -529,18 +733,15 @@ static int build_hardware(struct machine *m)
 	}
 	if (!rc)
 		rc = build_nodes(m, hw->pcie.devices, hw->pcie.ndevices, NULL, NULL);
+	if (!rc)
+		rc = build_rmrrs(m);
 	if (rc)
 		return rc;
 
 	rc = build_iommus(m);
 	if (rc)
 		return rc;
-	/* Firmware: RMRR regions are reserved memory (E820), then the ACPI tables. */
-	for (size_t i = 0; i < sc->machine.firmware.nrmrrs; i++) {
-		const struct sc_rmrr *r = &sc->machine.firmware.rmrrs[i];
-
-		mem_set_owner(m->mem, r->base, r->size_kib * 1024, MEM_OWNER_FIRMWARE);
-	}
+	/* Firmware: the ACPI tables (the RMRRs' memory is reserved by build_rmrrs). */
 	rc = firmware_install(sc, m->mem, &m->rsdp);
 	if (rc)
 		return rc;
@@ -1012,6 +1213,35 @@ static void run_dma_bench(struct machine *m)
 	m->bench_ran = !rc;
 }
 
+/* The administrator's `echo N > sriov_numvfs` for every PF the scenario gives num_vfs. */
+static int enable_vfs(struct machine *m, const struct sc_node *n, size_t count)
+{
+	for (size_t i = 0; i < count; i++) {
+		int rc;
+
+		if (n[i].has_sriov && n[i].sriov.num_vfs) {
+			struct pcie_fn *fn = pcie_fabric_find(m->fab, n[i].name);
+			struct hpci_dev *d;
+			char path[128];
+
+			pcie_fn_location(fn, path, sizeof(path));
+			d = hpci_find_path(&m->pci, path);
+			if (!d)
+				return -ENODEV;
+			rc = hpci_sriov_enable(m->host, &m->pci, (size_t)(d - m->pci.dev),
+					       n[i].sriov.num_vfs);
+			if (rc)
+				return rc;
+		}
+		rc = enable_vfs(m, n[i].below, n[i].nbelow);
+		if (!rc)
+			rc = enable_vfs(m, n[i].ports, n[i].nports);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
 static void controller(void *arg)
 {
 	struct machine *m = arg;
@@ -1047,6 +1277,9 @@ static void controller(void *arg)
 	for (unsigned d = 0; d < 32; d++)
 		for (unsigned p = 1; p <= 4; p++)
 			hm.prt[d][p - 1] = (uint8_t)prt_gsi((uint8_t)PCI_DEVFN(d, 0), p);
+	hm.pcie_native_control = sc->machine.firmware.pcie_native_control;
+	hm.rmrrs = m->rmrrs;
+	hm.nrmrrs = m->nrmrrs;
 	hc.costs.mem_access_cycles = sc->host.mem_access_cycles;
 	hc.costs.irq_entry_cycles = sc->host.irq_entry_cycles;
 	hc.costs.eoi_cycles = sc->host.eoi_cycles;
@@ -1103,8 +1336,25 @@ static void controller(void *arg)
 		return;
 	}
 	rc = hpci_enumerate(m->host, &m->pci);
+	if (!rc)
+		rc = enable_vfs(m, sc->machine.pcie.devices, sc->machine.pcie.ndevices);
 	if (rc) {
 		fail(m, "PCI enumeration: %s", strerror(-rc));
+		return;
+	}
+	iommu_groups_compute(m->host, &m->pci);
+	if (m->opts.host_only) {
+		/* survey and lspci: what the host found, as its software sees it */
+		if (m->opts.snapshot_config)
+			rc = hpci_snapshot(m->host, &m->pci);
+		m->survey = calloc(m->pci.n ? m->pci.n : 1, sizeof(*m->survey));
+		if (rc || !m->survey) {
+			fail(m, "survey: %s", strerror(rc ? -rc : ENOMEM));
+			return;
+		}
+		survey_run(m->host, &m->pci, m->opts.force, m->survey);
+		m->t_setup_done = pcpu_sync(m->pcpu[0]);
+		m->done = true;
 		return;
 	}
 	struct hv_costs *hcst = &hvc.costs;
@@ -1512,6 +1762,8 @@ int machine_finish(struct machine *m, int engine_rc, struct results *res, char *
 		snprintf(err, errlen, "%s", m->err);
 		return 1;
 	}
+	if (m->opts.host_only)
+		return m->done ? 0 : (snprintf(err, errlen, "the host did not finish booting"), 1);
 	if (!m->wl && !m->bench_ran) {
 		snprintf(err, errlen, "no workload ran");
 		return 1;
@@ -1621,6 +1873,24 @@ struct vfio_dev *machine_vfio(const struct machine *m, unsigned i)
 struct hpci *machine_pci(struct machine *m)
 {
 	return &m->pci;
+}
+
+const struct scenario *machine_scenario(const struct machine *m)
+{
+	return m->sc;
+}
+
+const struct survey_fn *machine_survey(const struct machine *m)
+{
+	return m->survey;
+}
+
+struct gendev *machine_gendev(const struct machine *m, const char *name)
+{
+	for (unsigned i = 0; i < m->ngendevs; i++)
+		if (!strcmp(pcie_fn_name(gendev_fn(m->gendev[i])), name))
+			return m->gendev[i];
+	return NULL;
 }
 
 /* ---- summary ---- */

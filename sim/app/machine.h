@@ -21,6 +21,11 @@ struct run_opts {
 	uint64_t seed;
 	const char *trace_path; /* NULL: no trace */
 	bool progress;          /* a progress line on stderr */
+	/* Boot the host only (firmware, enumeration, SR-IOV, IOMMU groups), then survey what it
+	 * found: no VMs, no workload (`ptsim survey`, `ptsim lspci`). */
+	bool host_only;
+	bool snapshot_config; /* host_only: copy every function's config space (lspci -x) */
+	bool force;           /* host_only: the survey's verdicts for a forced assignment */
 };
 
 /* Build, boot, run. 0 with results filled, or non-zero with a message in err. */
@@ -66,6 +71,12 @@ struct vm *machine_vm(const struct machine *m, unsigned i);
 struct gk *machine_gk(const struct machine *m, unsigned i);
 struct vfio_dev *machine_vfio(const struct machine *m, unsigned i);
 struct hpci *machine_pci(struct machine *m);
+/* host_only: the survey of machine_pci(m)'s functions, index for index. */
+struct survey_fn;
+const struct survey_fn *machine_survey(const struct machine *m);
+const struct scenario *machine_scenario(const struct machine *m);
+struct gendev;
+struct gendev *machine_gendev(const struct machine *m, const char *name);
 
 /* The summary table a person reads after `ptsim run`. */
 void machine_print_summary(const struct scenario *sc, const struct results *res, FILE *f);

@@ -17,7 +17,10 @@ struct cfg_node;
 /* Where RAM below 4 GiB ends in the machine's address map (the rest goes above 4 GiB). */
 #define PTSIM_LOW_RAM_TOP 0x80000000ull
 
-enum sc_node_type { SC_ROOT_PORT, SC_PTNIC, SC_DMA_ENGINE };
+enum sc_node_type { SC_ROOT_PORT, SC_PTNIC, SC_SWITCH, SC_DOWNSTREAM_PORT, SC_ENDPOINT, SC_RCIEP,
+		   SC_PCI_BRIDGE, SC_PCI_DEVICE, SC_DMA_ENGINE };
+enum sc_bar_type { SC_BAR_MEM32, SC_BAR_MEM64, SC_BAR_IO };
+enum sc_intx { SC_INTX_NONE, SC_INTX_A, SC_INTX_B, SC_INTX_C, SC_INTX_D };
 enum sc_repl { SC_REPL_LRU, SC_REPL_FIFO, SC_REPL_RANDOM };
 enum sc_irq_mode { SC_IRQ_EMULATED, SC_IRQ_EOI_PASSTHROUGH, SC_IRQ_ELI, SC_IRQ_CPU_POSTED,
 		   SC_IRQ_VTD_POSTED };
@@ -35,6 +38,21 @@ struct sc_link {
 	uint64_t latency_ps;
 };
 
+struct sc_bar {
+	uint32_t index;
+	uint64_t size;
+	int type; /* enum sc_bar_type */
+	bool prefetch;
+};
+
+struct sc_sriov {
+	uint32_t total_vfs, num_vfs, offset, stride, vf_device, vf_msix_vectors;
+	struct sc_bar *vf_bars;
+	size_t nvf_bars;
+	bool has_vf_bars;
+};
+
+/* ACS capability bits as configured (PCI_ACS_SV...; see schema.c) */
 struct sc_node {
 	const char *name;
 	int type;
@@ -42,12 +60,29 @@ struct sc_node {
 	struct sc_link link;
 	struct sc_node *below;
 	size_t nbelow;
+	struct sc_node *ports; /* switch: its downstream ports */
+	size_t nports;
 	/* ptnic */
 	uint32_t max_inflight;
 	uint64_t reset_ps;
-	/* endpoints: an ATS capability and the device-side translation cache (ATC) */
-	bool ats;
+	/* generic functions: identity, BARs, interrupts, capabilities */
+	uint32_t vendor, device, class_code, revision, subsys_vendor, subsys;
+	struct sc_bar *bars;
+	size_t nbars;
+	uint32_t msi_vectors, msix_vectors, msix_bar;
+	int intx;
+	bool flr, ari, ats, ari_forwarding;
+	uint32_t pasid_bits;
+	/* endpoints with ATS: the device-side translation cache (ATC) entries */
 	uint32_t atc_entries;
+	const char **acs;
+	size_t nacs;
+	uint16_t acs_bits; /* from `acs`, or the type's default */
+	struct sc_sriov sriov;
+	bool has_sriov, has_type, has_ids, has_bars, has_acs, acs_given;
+	/* switch: forwarding latency; pci_bridge: its latency and conventional bus */
+	uint64_t latency_ps;
+	uint32_t pci_mhz, pci_bits;
 };
 
 struct sc_cpu {
@@ -64,6 +99,7 @@ struct sc_memory {
 
 struct sc_pcie {
 	uint64_t root_complex_ps, config_access_ps, device_mmio_ps;
+	bool root_p2p;
 	struct sc_node *devices;
 	size_t ndevices;
 };
@@ -117,6 +153,7 @@ struct sc_rmrr {
 	uint64_t size_kib;
 };
 
+/* What firmware reports to the host (ACPI _OSC, DMAR RMRR structures). */
 struct sc_firmware {
 	bool pcie_native_control; /* _OSC grants the OS native PCIe control */
 	struct sc_rmrr *rmrrs;
@@ -236,14 +273,22 @@ extern const struct cfg_schema scenario_schema;
 extern const char *const sc_irq_mode_names[];
 extern const char *const sc_strategy_names[];
 extern const char *const sc_wl_kind_names[];
+extern const char *const sc_node_type_names[];
 
 /* Load, override and bind a scenario, then check what spans sections (device names, pinning).
  * Returns 0, or the number of errors (all recorded in ctx). */
 int scenario_load(struct cfg_ctx *ctx, const char *path, const char *const *sets, size_t nsets,
 		  struct scenario *out);
 
-/* Find a topology node by name (depth-first), or NULL. */
+/* Find a topology node by name (depth-first, switch ports included), or NULL. */
 const struct sc_node *scenario_find_node(const struct scenario *s, const char *name,
 					 const struct sc_node **parent);
+/* Is `name` a VF of a configured PF ("<pf>.vf<n>", n <= its num_vfs)? Its PF, and n. */
+const struct sc_node *scenario_find_vf(const struct scenario *s, const char *name, unsigned *n);
+
+/* The VF BAR ranges etc. are checked; a scenario may describe a machine only (survey, lspci):
+ * then `vms` and `workload` are optional. */
+int scenario_load_machine(struct cfg_ctx *ctx, const char *path, const char *const *sets,
+			  size_t nsets, struct scenario *out);
 
 #endif

@@ -8,12 +8,17 @@
 #include "sim/app/scenario.h"
 #include "sim/config.h"
 
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define NS(x) ((uint64_t)((x) * 1000.0))
 
-static const char *const node_types[] = {"root_port", "ptnic", "dma_engine", NULL};
+const char *const sc_node_type_names[] = {"root_port", "ptnic", "switch", "downstream_port",
+					  "endpoint", "rciep", "pci_bridge", "pci_device",
+					  "dma_engine", NULL};
+#define node_types sc_node_type_names
 static const char *const repl_names[] = {"lru", "fifo", "random", NULL};
 const char *const sc_irq_mode_names[] = {"emulated", "eoi_passthrough", "eli", "cpu_posted",
 					 "vtd_posted", NULL};
@@ -47,10 +52,13 @@ static void link_check(void *p, const struct cfg_scope *s)
 {
 	const struct sc_link *l = p;
 
-	if (l->width != 1 && l->width != 2 && l->width != 4 && l->width != 8 && l->width != 12 &&
-	    l->width != 16 && l->width != 32)
-		cfg_scope_error(s, "width", "'width' is %u; a link has 1, 2, 4, 8, 12, 16 or 32 lanes",
+	/* x12 has no Ack/UpdateFC table in the model (and PCIe 6.0 dropped it) */
+	if (l->width != 1 && l->width != 2 && l->width != 4 && l->width != 8 && l->width != 16 &&
+	    l->width != 32)
+		cfg_scope_error(s, "width", "'width' is %u; a link has 1, 2, 4, 8, 16 or 32 lanes",
 				l->width);
+	if (l->gen == 6 && l->width == 32)
+		cfg_scope_error(s, "width", "64 GT/s (gen 6) links are x1 to x16");
 	if (l->rcb != 64 && l->rcb != 128)
 		cfg_scope_error(s, "rcb", "'rcb' is %u; the read completion boundary is 64 or 128",
 				l->rcb);
@@ -76,6 +84,101 @@ static const struct cfg_schema link_schema = {"link", sizeof(struct sc_link), li
 
 static const struct cfg_schema node_schema;
 
+static const char *const bar_types[] = {"mem32", "mem64", "io", NULL};
+static const char *const intx_names[] = {"none", "a", "b", "c", "d", NULL};
+/* ACS capability bits, PCIe 5.0 §7.7.8.2, in the order of their bits */
+static const char *const acs_names[] = {"sv", "tb", "rr", "cr", "uf", "ec", "dt", NULL};
+
+static void bar_defaults(void *p)
+{
+	struct sc_bar *b = p;
+
+	b->type = SC_BAR_MEM64;
+	b->size = 0x4000;
+}
+
+static void bar_check(void *p, const struct cfg_scope *s)
+{
+	const struct sc_bar *b = p;
+
+	if (b->size & (b->size - 1))
+		cfg_scope_error(s, "size", "BAR size %llu is not a power of two",
+				(unsigned long long)b->size);
+	else if (b->type == SC_BAR_IO && (b->size < 4 || b->size > 256))
+		cfg_scope_error(s, "size", "an I/O BAR is 4 to 256 bytes, not %llu",
+				(unsigned long long)b->size);
+	else if (b->type != SC_BAR_IO && b->size < 16)
+		cfg_scope_error(s, "size", "a memory BAR is at least 16 bytes");
+	else if (b->type == SC_BAR_MEM32 && b->size > (1ull << 31))
+		cfg_scope_error(s, "size", "a 32-bit BAR is at most 2 GiB");
+	if (b->type == SC_BAR_MEM64 && b->index > 4)
+		cfg_scope_error(s, "index", "a 64-bit BAR takes two slots: index 0-4");
+	if (b->type != SC_BAR_MEM64 && b->index > 5)
+		cfg_scope_error(s, "index", "BARs are 0-5");
+	if (b->prefetch && b->type == SC_BAR_IO)
+		cfg_scope_error(s, "prefetch", "an I/O BAR is not prefetchable");
+}
+
+static const struct cfg_field bar_fields[] = {
+	CFG_FIELD("index", CFG_F_U32, struct sc_bar, index, 0, 5, 0, "BAR number (0-5)"),
+	CFG_FIELD("size", CFG_F_U64, struct sc_bar, size, 4, 1ull << 40, 0,
+		  "bytes (a power of two)"),
+	CFG_ENUMF("type", struct sc_bar, type, bar_types,
+		  "32-bit memory, 64-bit memory (two slots) or I/O ports"),
+	CFG_FIELD("prefetch", CFG_F_BOOL, struct sc_bar, prefetch, 0, 0, 0, "prefetchable memory"),
+	CFG_END,
+};
+static const struct cfg_schema bar_schema = {"bar", sizeof(struct sc_bar), bar_fields,
+					     bar_defaults, bar_check};
+
+static void sriov_defaults(void *p)
+{
+	struct sc_sriov *v = p;
+
+	v->total_vfs = 8;
+	v->num_vfs = 0;
+	v->offset = 128;
+	v->stride = 1;
+	v->vf_device = 0x0003;
+	v->vf_msix_vectors = 4;
+}
+
+static void sriov_check(void *p, const struct cfg_scope *s)
+{
+	struct sc_sriov *v = p;
+
+	v->has_vf_bars = cfg_scope_has(s, "vf_bars");
+	if (v->num_vfs > v->total_vfs)
+		cfg_scope_error(s, "num_vfs", "NumVFs %u is above TotalVFs %u", v->num_vfs,
+				v->total_vfs);
+	if (v->total_vfs > 2048)
+		cfg_scope_error(s, "total_vfs",
+				"TotalVFs %u: ptsim builds at most 2048 VFs per PF (real devices "
+				"offer up to a few hundred)",
+				v->total_vfs);
+	if (v->total_vfs > 1 && !v->stride)
+		cfg_scope_error(s, "stride", "several VFs need a VF Stride of at least 1");
+}
+
+static const struct cfg_field sriov_fields[] = {
+	CFG_FIELD("total_vfs", CFG_F_U32, struct sc_sriov, total_vfs, 1, 65535, 0,
+		  "TotalVFs: VFs the PF can have (ptsim builds at most 2048)"),
+	CFG_FIELD("num_vfs", CFG_F_U32, struct sc_sriov, num_vfs, 0, 65535, 0,
+		  "VFs the host enables at boot (NumVFs, then VF Enable)"),
+	CFG_FIELD("offset", CFG_F_U32, struct sc_sriov, offset, 1, 65535, 0,
+		  "First VF Offset (routing ID of VF 1 minus the PF's)"),
+	CFG_FIELD("stride", CFG_F_U32, struct sc_sriov, stride, 0, 65535, 0, "VF Stride"),
+	CFG_FIELD("vf_device", CFG_F_U32, struct sc_sriov, vf_device, 0, 0xffff, 0,
+		  "VF Device ID"),
+	CFG_FIELD("vf_msix_vectors", CFG_F_U32, struct sc_sriov, vf_msix_vectors, 0, 2048, 0,
+		  "MSI-X vectors of each VF (table in VF BAR 0 when there is one)"),
+	CFG_LISTF("vf_bars", struct sc_sriov, vf_bars, nvf_bars, bar_schema, 0, 6,
+		  "each VF's BARs (sizes per VF; default one 16 KiB 64-bit BAR 0)"),
+	CFG_END,
+};
+static const struct cfg_schema sriov_schema = {"sriov", sizeof(struct sc_sriov), sriov_fields,
+					       sriov_defaults, sriov_check};
+
 static void node_defaults(void *p)
 {
 	struct sc_node *n = p;
@@ -85,44 +188,146 @@ static void node_defaults(void *p)
 	n->reset_ps = NS(1000);
 	n->ats = false;
 	n->atc_entries = 64;
+	n->vendor = 0x7074; /* ptsim's own (not in pci.ids) */
+	n->device = 0x0002;
+	n->class_code = 0xff0000;
+	n->intx = SC_INTX_A;
+	n->flr = true;
+	n->ari_forwarding = true;
+	n->latency_ps = NS(110);
+	n->pci_mhz = 33;
+	n->pci_bits = 32;
+	sriov_defaults(&n->sriov);
+}
+
+static uint16_t acs_from_names(const struct sc_node *n, const struct cfg_scope *s)
+{
+	uint16_t bits = 0;
+
+	for (size_t i = 0; i < n->nacs; i++) {
+		int k = 0;
+
+		while (acs_names[k] && strcmp(acs_names[k], n->acs[i]))
+			k++;
+		if (!acs_names[k]) {
+			cfg_scope_error(s, "acs",
+					"unknown ACS control '%s' (sv, tb, rr, cr, uf, ec, dt)",
+					n->acs[i]);
+			continue;
+		}
+		bits |= (uint16_t)(1u << k);
+	}
+	return bits;
 }
 
 static void node_check(void *p, const struct cfg_scope *s)
 {
-	const struct sc_node *n = p;
+	struct sc_node *n = p;
+	bool ep = n->type == SC_PTNIC || n->type == SC_ENDPOINT || n->type == SC_RCIEP ||
+		  n->type == SC_PCI_DEVICE || n->type == SC_DMA_ENGINE;
 
-	if (n->type != SC_ROOT_PORT && n->nbelow)
-		cfg_scope_error(s, "below", "an endpoint ('%s') has nothing below it", n->name);
-	if (n->type == SC_ROOT_PORT && cfg_scope_has(s, "ats"))
+	n->has_type = cfg_scope_has(s, "type");
+	n->has_bars = cfg_scope_has(s, "bars");
+	n->has_sriov = cfg_scope_has(s, "sriov");
+	n->has_ids = cfg_scope_has(s, "vendor") || cfg_scope_has(s, "device") ||
+		     cfg_scope_has(s, "class");
+	n->acs_given = cfg_scope_has(s, "acs");
+	n->has_acs = n->acs_given && n->nacs;
+	if (n->has_acs)
+		n->acs_bits = acs_from_names(n, s);
+	if ((n->type == SC_ROOT_PORT || n->type == SC_DOWNSTREAM_PORT || n->type == SC_SWITCH ||
+	     n->type == SC_PCI_BRIDGE) &&
+	    cfg_scope_has(s, "ats"))
 		cfg_scope_error(s, "ats", "'ats' is an endpoint's capability; '%s' is a port",
 				n->name);
-	if (n->type != SC_ROOT_PORT && cfg_scope_has(s, "link"))
+	if (ep && n->nbelow)
+		cfg_scope_error(s, "below", "an endpoint ('%s') has nothing below it", n->name);
+	if (n->type == SC_SWITCH && n->nbelow)
+		cfg_scope_error(s, "below", "a switch's downstream ports go in 'ports'");
+	if (n->type != SC_SWITCH && n->nports)
+		cfg_scope_error(s, "ports", "only a switch has 'ports'");
+	if ((ep || n->type == SC_SWITCH || n->type == SC_PCI_BRIDGE) && cfg_scope_has(s, "link"))
 		cfg_scope_error(s, "link",
 				"the link belongs to the port above '%s'; set it there", n->name);
-	if (n->function > 7)
-		cfg_scope_error(s, "function", "'function' is %u; functions are 0-7", n->function);
+	if (n->type == SC_PTNIC && (n->has_ids || n->nbars || n->has_sriov || n->nacs))
+		cfg_scope_error(s, NULL, "ptnic '%s' is a fixed device; use type 'endpoint' for a "
+			       "configurable one", n->name);
+	if (n->function > 255 || (n->function > 7 && !n->ari))
+		cfg_scope_error(s, "function",
+				"'function' is %u; functions are 0-7 (up to 255 with 'ari: true')",
+				n->function);
+	if (n->has_sriov && n->type != SC_ENDPOINT && n->type != SC_RCIEP)
+		cfg_scope_error(s, "sriov", "only an endpoint or RCiEP can be an SR-IOV PF");
+	if (n->msi_vectors && (n->msi_vectors > 32 || (n->msi_vectors & (n->msi_vectors - 1))))
+		cfg_scope_error(s, "msi_vectors", "MSI has 1, 2, 4, 8, 16 or 32 vectors, not %u",
+				n->msi_vectors);
+	if (n->pci_mhz != 33 && n->pci_mhz != 66)
+		cfg_scope_error(s, "pci_mhz", "a conventional PCI bus runs at 33 or 66 MHz");
+	if (n->pci_bits != 32 && n->pci_bits != 64)
+		cfg_scope_error(s, "pci_bits", "a conventional PCI bus is 32 or 64 bits wide");
+	if (n->type == SC_PCI_DEVICE && n->pasid_bits + n->ats + n->ari)
+		cfg_scope_error(s, NULL, "a conventional PCI device has no PCIe capabilities");
 }
 
 static const struct cfg_field node_fields[] = {
-	CFG_FIELD("name", CFG_F_STR, struct sc_node, name, 0, 0, CFG_REQUIRED,
-		  "unique name of the function"),
-	CFG_ENUMF("type", struct sc_node, type, node_types, "what it is"),
-	CFG_FIELD("slot", CFG_F_U32, struct sc_node, slot, 0, 31, 0,
-		  "PCI device number on its bus (below a port: 0)"),
-	CFG_FIELD("function", CFG_F_U32, struct sc_node, function, 0, 7, 0, "PCI function number"),
-	CFG_SUB("link", struct sc_node, link, link_schema,
-		"a port's link to what is below it"),
-	CFG_LISTF("below", struct sc_node, below, nbelow, node_schema, 0, 32,
-		  "what sits on the port's secondary bus"),
-	CFG_FIELD("max_inflight", CFG_F_U32, struct sc_node, max_inflight, 1, 1024, 0,
-		  "ptnic: frames whose DMA may be in flight at once"),
-	CFG_FIELD("reset_ns", CFG_F_NS, struct sc_node, reset_ps, 0, 1e9, 0,
-		  "ptnic: time from CTRL.RST to ready"),
-	CFG_FIELD("ats", CFG_F_BOOL, struct sc_node, ats, 0, 0, 0,
-		  "endpoint: has an ATS capability and a device-side translation cache"),
-	CFG_FIELD("atc_entries", CFG_F_U32, struct sc_node, atc_entries, 1, 65536, 0,
-		  "endpoint with ATS: translation cache entries (fully associative, LRU)"),
-	CFG_END,
+    CFG_FIELD("name", CFG_F_STR, struct sc_node, name, 0, 0, CFG_REQUIRED,
+	      "unique name of the function"),
+    CFG_ENUMF("type", struct sc_node, type, node_types, "what it is"),
+    CFG_FIELD("slot", CFG_F_U32, struct sc_node, slot, 0, 31, 0,
+	      "PCI device number on its bus (below a port: 0)"),
+    CFG_FIELD("function", CFG_F_U32, struct sc_node, function, 0, 255, 0,
+	      "PCI function number (0-7; up to 255 with ARI)"),
+    CFG_SUB("link", struct sc_node, link, link_schema, "a port's link to what is below it"),
+    CFG_LISTF("below", struct sc_node, below, nbelow, node_schema, 0, 256,
+	      "what sits on the port's (or bridge's) secondary bus"),
+    CFG_LISTF("ports", struct sc_node, ports, nports, node_schema, 0, 32,
+	      "switch: its downstream ports (type downstream_port, each with a link)"),
+    CFG_FIELD("max_inflight", CFG_F_U32, struct sc_node, max_inflight, 1, 1024, 0,
+	      "ptnic: frames whose DMA may be in flight at once"),
+    CFG_FIELD("reset_ns", CFG_F_NS, struct sc_node, reset_ps, 0, 1e9, 0,
+	      "ptnic: time from CTRL.RST to ready"),
+    CFG_FIELD("vendor", CFG_F_U32, struct sc_node, vendor, 0, 0xffff, 0,
+	      "Vendor ID (default: per type; 0x7074 is ptsim's)"),
+    CFG_FIELD("device", CFG_F_U32, struct sc_node, device, 0, 0xffff, 0, "Device ID"),
+    CFG_FIELD("class", CFG_F_U32, struct sc_node, class_code, 0, 0xffffff, 0,
+	      "class code: base, sub-class, programming interface (0x020000: Ethernet)"),
+    CFG_FIELD("revision", CFG_F_U32, struct sc_node, revision, 0, 0xff, 0, "Revision ID"),
+    CFG_FIELD("subsystem_vendor", CFG_F_U32, struct sc_node, subsys_vendor, 0, 0xffff, 0,
+	      "Subsystem Vendor ID"),
+    CFG_FIELD("subsystem", CFG_F_U32, struct sc_node, subsys, 0, 0xffff, 0, "Subsystem ID"),
+    CFG_LISTF("bars", struct sc_node, bars, nbars, bar_schema, 0, 6,
+	      "endpoint: its BARs (default: one 16 KiB 64-bit BAR 0)"),
+    CFG_FIELD("msi_vectors", CFG_F_U32, struct sc_node, msi_vectors, 0, 32, 0,
+	      "MSI capability with this many vectors (0: none)"),
+    CFG_FIELD("msix_vectors", CFG_F_U32, struct sc_node, msix_vectors, 0, 2048, 0,
+	      "MSI-X capability with this many vectors (0: none)"),
+    CFG_FIELD("msix_bar", CFG_F_U32, struct sc_node, msix_bar, 0, 5, 0,
+	      "the memory BAR holding the MSI-X table (at its start) and PBA"),
+    CFG_ENUMF("intx", struct sc_node, intx, intx_names, "legacy interrupt pin"),
+    CFG_FIELD("flr", CFG_F_BOOL, struct sc_node, flr, 0, 0, 0,
+	      "endpoint: supports function-level reset"),
+    CFG_SLIST("acs", CFG_F_STRLIST, struct sc_node, acs, nacs, 0, 0,
+	      "ACS capability with the controls it implements (sv tb rr cr uf ec dt); [] for none "
+	      "(default: ports [sv, tb, rr, cr, uf], other functions none)"),
+    CFG_FIELD("ari", CFG_F_BOOL, struct sc_node, ari, 0, 0, 0,
+	      "endpoint: ARI capability (function numbers up to 255)"),
+    CFG_FIELD("ari_forwarding", CFG_F_BOOL, struct sc_node, ari_forwarding, 0, 0, 0,
+	      "root/downstream port: can forward ARI (DEVCAP2)"),
+    CFG_FIELD("ats", CFG_F_BOOL, struct sc_node, ats, 0, 0, 0,
+	      "endpoint: ATS capability (ptnic, dma_engine: with a device-side translation cache)"),
+    CFG_FIELD("atc_entries", CFG_F_U32, struct sc_node, atc_entries, 1, 65536, 0,
+	      "endpoint with ATS: translation cache entries (fully associative, LRU)"),
+    CFG_FIELD("pasid_bits", CFG_F_U32, struct sc_node, pasid_bits, 0, 20, 0,
+	      "endpoint: PASID capability with this width (0: none)"),
+    CFG_SUB("sriov", struct sc_node, sriov, sriov_schema,
+	    "endpoint: SR-IOV physical function (VFs are named <name>.vf<n>)"),
+    CFG_FIELD("latency_ns", CFG_F_NS, struct sc_node, latency_ps, 0, 1e6, 0,
+	      "switch: forwarding latency (PLX/Broadcom PEX: 100-150 ns); pci_bridge: its own"),
+    CFG_FIELD("pci_mhz", CFG_F_U32, struct sc_node, pci_mhz, 33, 66, 0,
+	      "pci_bridge: conventional bus clock"),
+    CFG_FIELD("pci_bits", CFG_F_U32, struct sc_node, pci_bits, 32, 64, 0,
+	      "pci_bridge: conventional bus width"),
+    CFG_END,
 };
 static const struct cfg_schema node_schema = {"pcie device", sizeof(struct sc_node), node_fields,
 					      node_defaults, node_check};
@@ -188,6 +393,7 @@ static void pcie_defaults(void *p)
 	c->root_complex_ps = NS(150);
 	c->config_access_ps = NS(100);
 	c->device_mmio_ps = NS(150);
+	c->root_p2p = true;
 }
 
 static const struct cfg_field pcie_fields[] = {
@@ -197,8 +403,10 @@ static const struct cfg_field pcie_fields[] = {
 		  "a function's config-space response time"),
 	CFG_FIELD("device_mmio_ns", CFG_F_NS, struct sc_pcie, device_mmio_ps, 0, 1e6, 0,
 		  "a device's response time to an MMIO read"),
+	CFG_FIELD("root_p2p", CFG_F_BOOL, struct sc_pcie, root_p2p, 0, 0, 0,
+		  "the root complex routes peer-to-peer requests between its root ports"),
 	CFG_LISTF("devices", struct sc_pcie, devices, ndevices, node_schema, 0, 64,
-		  "the root bus: root ports with what is below them"),
+		  "the root bus: root ports and integrated endpoints, with what is below them"),
 	CFG_END,
 };
 static const struct cfg_schema pcie_schema = {"pcie", sizeof(struct sc_pcie), pcie_fields,
@@ -471,12 +679,12 @@ static const struct cfg_schema firmware_schema = {"firmware", sizeof(struct sc_f
 						  firmware_fields, firmware_defaults, NULL};
 
 static const struct cfg_field machine_fields[] = {
+	CFG_SUB("firmware", struct sc_machine, firmware, firmware_schema,
+		"what firmware reports to the host (ACPI _OSC, DMAR RMRRs)"),
 	CFG_SUB("cpu", struct sc_machine, cpu, cpu_schema, "processors"),
 	CFG_SUB("memory", struct sc_machine, memory, memory_schema, "host memory"),
 	CFG_SUB("pcie", struct sc_machine, pcie, pcie_schema, "the PCIe fabric"),
 	CFG_SUB("iommu", struct sc_machine, iommu, iommu_schema, "the VT-d units"),
-	CFG_SUB("firmware", struct sc_machine, firmware, firmware_schema,
-		"what firmware reports (ACPI DMAR, _OSC)"),
 	CFG_END,
 };
 static const struct cfg_schema machine_schema = {"machine", sizeof(struct sc_machine),
@@ -912,12 +1120,16 @@ static const struct sc_node *find_in(const struct sc_node *n, size_t count, cons
 				     const struct sc_node *parent, const struct sc_node **out_parent)
 {
 	for (size_t i = 0; i < count; i++) {
+		const struct sc_node *r;
+
 		if (n[i].name && !strcmp(n[i].name, name)) {
 			if (out_parent)
 				*out_parent = parent;
 			return &n[i];
 		}
-		const struct sc_node *r = find_in(n[i].below, n[i].nbelow, name, &n[i], out_parent);
+		r = find_in(n[i].below, n[i].nbelow, name, &n[i], out_parent);
+		if (!r)
+			r = find_in(n[i].ports, n[i].nports, name, &n[i], out_parent);
 		if (r)
 			return r;
 	}
@@ -930,64 +1142,347 @@ const struct sc_node *scenario_find_node(const struct scenario *s, const char *n
 	return find_in(s->machine.pcie.devices, s->machine.pcie.ndevices, name, NULL, parent);
 }
 
+const struct sc_node *scenario_find_vf(const struct scenario *s, const char *name, unsigned *n)
+{
+	const char *dot = strrchr(name, '.');
+	char pf[128];
+	const struct sc_node *p;
+	unsigned k;
+	int used = 0;
+
+	if (!dot || dot - name >= (long)sizeof(pf) || sscanf(dot, ".vf%u%n", &k, &used) != 1 ||
+	    dot[used] || !k)
+		return NULL;
+	memcpy(pf, name, (size_t)(dot - name));
+	pf[dot - name] = 0;
+	p = scenario_find_node(s, pf, NULL);
+	if (!p || !p->has_sriov || k > p->sriov.num_vfs)
+		return NULL;
+	if (n)
+		*n = k;
+	return p;
+}
+
+/* The routing-ID low byte a node answers at on its bus: device/function, or with ARI the
+ * 8-bit function number (PCIe 5.0 §6.13). */
+static unsigned node_devfn(const struct sc_node *n)
+{
+	return n->function > 7 ? n->function : (n->slot << 3) | n->function;
+}
+
+static bool is_bridge_node(const struct sc_node *n)
+{
+	return n->type == SC_ROOT_PORT || n->type == SC_SWITCH || n->type == SC_DOWNSTREAM_PORT ||
+	       n->type == SC_PCI_BRIDGE;
+}
+
+static bool is_port_node(const struct sc_node *n)
+{
+	return n && (n->type == SC_ROOT_PORT || n->type == SC_DOWNSTREAM_PORT);
+}
+
 struct walk {
 	struct cfg_ctx *ctx;
 	const struct cfg_node *root;
 	const struct scenario *s;
+	unsigned next_bus;
+	bool bus_error;
+	unsigned depth; /* bridges above the node being checked */
 };
 
-static void check_nodes(struct walk *w, const struct sc_node *n, size_t count, const char *path,
-			const struct sc_node *parent)
+/* Bridges a function may have above it: location paths and the DMA path stay bounded. */
+#define MAX_BRIDGE_DEPTH 10
+
+/* A config path below another, for error messages. Paths stay short (bridge depth is bounded),
+ * and a path cut short only makes the message point at an ancestor. */
+__attribute__((format(printf, 3, 4))) static void subpath(char *dst, size_t n, const char *fmt, ...)
 {
-	for (size_t i = 0; i < count; i++) {
-		char p[256];
+	va_list ap;
 
-		snprintf(p, sizeof(p), "%s.%zu", path, i);
-		if (n[i].name) {
-			const struct sc_node *first = scenario_find_node(w->s, n[i].name, NULL);
+	va_start(ap, fmt);
+	vsnprintf(dst, n, fmt, ap);
+	va_end(ap);
+}
 
-			if (first != &n[i])
-				cfg_error_path(w->ctx, w->root, p,
-					       "duplicate device name '%s'", n[i].name);
+static const struct sc_bar *node_bar(const struct sc_node *n, unsigned idx, struct sc_bar *dflt)
+{
+	if (!n->has_bars) {
+		bar_defaults(dflt);
+		return idx == 0 ? dflt : NULL;
+	}
+	for (size_t i = 0; i < n->nbars; i++)
+		if (n->bars[i].index == idx)
+			return &n->bars[i];
+	return NULL;
+}
+
+static void check_bars(struct walk *w, const struct sc_node *n, const char *p)
+{
+	char q[300];
+
+	for (size_t i = 0; i < n->nbars; i++)
+		for (size_t k = 0; k < i; k++) {
+			unsigned a0 = n->bars[k].index, a1 = a0 + (n->bars[k].type == SC_BAR_MEM64);
+			unsigned b0 = n->bars[i].index, b1 = b0 + (n->bars[i].type == SC_BAR_MEM64);
+
+			if (a0 <= b1 && b0 <= a1) {
+				subpath(q, sizeof(q), "%s.bars.%zu.index", p, i);
+				cfg_error_path(
+				    w->ctx, w->root, q,
+				    "BAR %u of '%s' overlaps BAR %u (a 64-bit BAR takes two "
+				    "slots)",
+				    b0, n->name, a0);
+			}
 		}
-		for (size_t k = 0; k < i; k++)
-			if (n[k].slot == n[i].slot && n[k].function == n[i].function)
-				cfg_error_path(w->ctx, w->root, p,
-					       "'%s' and '%s' are both at device %u function %u",
-					       n[k].name, n[i].name, n[i].slot, n[i].function);
-		if (!parent && n[i].type != SC_ROOT_PORT)
-			cfg_error_path(w->ctx, w->root, p,
-				       "'%s' is a %s on the root bus; put it below a root port",
-				       n[i].name, node_types[n[i].type]);
-		if (parent && n[i].type == SC_ROOT_PORT)
-			cfg_error_path(w->ctx, w->root, p,
-				       "root port '%s' is below '%s'; root ports sit on the root bus",
-				       n[i].name, parent->name);
-		if (parent && n[i].slot != 0)
-			cfg_error_path(w->ctx, w->root, p,
-				       "'%s' is at device %u below port '%s': below a PCIe port "
-				       "only device 0 exists",
-				       n[i].name, n[i].slot, parent->name);
-		if (!parent && n[i].slot == 0)
-			cfg_error_path(w->ctx, w->root, p,
-				       "device 0 on the root bus is the host bridge; pick another "
-				       "slot for '%s'",
-				       n[i].name);
-		char below[300];
-		snprintf(below, sizeof(below), "%s.below", p);
-		check_nodes(w, n[i].below, n[i].nbelow, below, &n[i]);
+	if (n->msix_vectors) {
+		struct sc_bar d;
+		const struct sc_bar *b = node_bar(n, n->msix_bar, &d);
+		uint64_t need = (uint64_t)n->msix_vectors * 16 + ((n->msix_vectors + 63) / 64) * 8;
+
+		subpath(q, sizeof(q), "%s.msix_bar", p);
+		if (!b || b->type == SC_BAR_IO)
+			cfg_error_path(w->ctx, w->root, q,
+				       "'%s' has no memory BAR %u for its MSI-X "
+				       "table",
+				       n->name, n->msix_bar);
+		else if (b->size < need)
+			cfg_error_path(
+			    w->ctx, w->root, q,
+			    "BAR %u of '%s' (%llu bytes) cannot hold an MSI-X table and PBA "
+			    "of %u vectors (%llu bytes)",
+			    n->msix_bar, n->name, (unsigned long long)b->size, n->msix_vectors,
+			    (unsigned long long)need);
 	}
 }
 
-/* machine.iommu.units scopes and machine.firmware RMRRs name real devices and memory. */
+/* Routing IDs (relative to the bus) of the functions and VFs on one bus: no two may meet
+ * (SR-IOV 1.1 §2.1.2); VFs past device 0 need a port that forwards ARI. */
+static void check_rids(struct walk *w, const struct sc_node *n, size_t count, const char *path,
+		       const struct sc_node *parent)
+{
+	static const struct sc_node *owner[65536];
+	char p[300];
+
+	memset(owner, 0, sizeof(owner));
+	for (size_t i = 0; i < count; i++)
+		owner[node_devfn(&n[i])] = &n[i];
+	for (size_t i = 0; i < count; i++) {
+		const struct sc_sriov *v = &n[i].sriov;
+
+		if (!n[i].has_sriov)
+			continue;
+		subpath(p, sizeof(p), "%s.%zu.sriov", path, i);
+		for (unsigned k = 0; k < v->total_vfs; k++) {
+			uint64_t rid = node_devfn(&n[i]) + v->offset + (uint64_t)k * v->stride;
+
+			if (rid > 0xffff) {
+				cfg_error_path(w->ctx, w->root, p,
+					       "VF %u of '%s' would be past the last routing ID",
+					       k + 1, n[i].name);
+				break;
+			}
+			if (owner[rid]) {
+				cfg_error_path(
+				    w->ctx, w->root, p,
+				    "VF %u of '%s' would be at routing ID +0x%llx, where '%s' "
+				    "already answers",
+				    k + 1, n[i].name, (unsigned long long)rid,
+				    owner[rid] == &n[i] ? "another of its VFs" : owner[rid]->name);
+				break;
+			}
+			owner[rid] = &n[i];
+			if (rid < 256 && ((rid >> 3) & 0x1f) && is_port_node(parent) &&
+			    (!parent->ari_forwarding || !n[i].ari)) {
+				cfg_error_path(
+				    w->ctx, w->root, p,
+				    "VF %u of '%s' is function %llu of the device below '%s': "
+				    "that needs ARI (%s)",
+				    k + 1, n[i].name, (unsigned long long)rid, parent->name,
+				    parent->ari_forwarding ? "set 'ari: true' on the PF"
+							   : "the port cannot forward ARI");
+				break;
+			}
+		}
+	}
+}
+
+/* Extra bus numbers VFs take past their PF's bus (Linux: pci_iov_bus_range). */
+static unsigned vf_buses(const struct sc_node *n, size_t count)
+{
+	unsigned extra = 0;
+
+	for (size_t i = 0; i < count; i++) {
+		const struct sc_sriov *v = &n[i].sriov;
+		uint64_t last;
+
+		if (!n[i].has_sriov || !v->total_vfs)
+			continue;
+		last = node_devfn(&n[i]) + v->offset + (uint64_t)(v->total_vfs - 1) * v->stride;
+		if ((last >> 8) > extra)
+			extra = (unsigned)(last >> 8);
+	}
+	return extra;
+}
+
+static void check_nodes(struct walk *w, struct sc_node *n, size_t count, const char *path,
+			const struct sc_node *parent);
+
+static void check_node(struct walk *w, struct sc_node *nd, const char *p,
+		       const struct sc_node *parent)
+{
+	const char *pt = parent ? node_types[parent->type] : NULL;
+	const char *me = node_types[nd->type];
+	char sub[300];
+
+	if (nd->name) {
+		const struct sc_node *first = scenario_find_node(w->s, nd->name, NULL);
+
+		if (first != nd)
+			cfg_error_path(w->ctx, w->root, p, "duplicate device name '%s'", nd->name);
+	}
+	switch (nd->type) {
+	case SC_ROOT_PORT:
+		if (parent)
+			cfg_error_path(w->ctx, w->root, p,
+				       "root port '%s' is below '%s'; root ports sit on the root bus",
+				       nd->name, parent->name);
+		break;
+	case SC_RCIEP:
+		if (parent)
+			cfg_error_path(
+			    w->ctx, w->root, p,
+			    "'%s' is a root-complex integrated endpoint: it sits on the root "
+			    "bus, not below '%s'",
+			    nd->name, parent->name);
+		break;
+	case SC_DOWNSTREAM_PORT:
+		if (!parent || parent->type != SC_SWITCH)
+			cfg_error_path(w->ctx, w->root, p,
+				       "downstream port '%s' belongs in a switch's 'ports'",
+				       nd->name);
+		break;
+	case SC_PCI_DEVICE:
+		if (!parent)
+			cfg_error_path(
+			    w->ctx, w->root, p,
+			    "'%s' is a conventional PCI device on the root bus; it needs a "
+			    "pci_bridge above it",
+			    nd->name);
+		else if (parent->type != SC_PCI_BRIDGE)
+			cfg_error_path(w->ctx, w->root, p,
+				       "'%s' is a conventional PCI device on a PCIe %s ('%s'); it "
+				       "needs a pci_bridge above it", nd->name, pt, parent->name);
+		break;
+	default: /* ptnic, endpoint, switch, pci_bridge: on a PCIe link */
+		if (!parent)
+			cfg_error_path(w->ctx, w->root, p,
+				       "'%s' is a %s on the root bus; put it below a root port",
+				       nd->name, me);
+		else if (parent->type == SC_PCI_BRIDGE)
+			cfg_error_path(w->ctx, w->root, p,
+				       "'%s' is a PCIe %s on the conventional PCI bus below '%s'",
+				       nd->name, me, parent->name);
+		else if (!is_port_node(parent))
+			cfg_error_path(w->ctx, w->root, p, "'%s' cannot sit below %s '%s'",
+				       nd->name, pt, parent->name);
+		break;
+	}
+	if (is_port_node(parent) && nd->slot != 0)
+		cfg_error_path(
+		    w->ctx, w->root, p,
+		    "'%s' is at device %u below port '%s': below a PCIe port only device 0 "
+		    "exists",
+		    nd->name, nd->slot, parent->name);
+	if (is_port_node(parent) && nd->function > 7 && !parent->ari_forwarding) {
+		subpath(sub, sizeof(sub), "%s.function", p);
+		cfg_error_path(
+		    w->ctx, w->root, sub,
+		    "'%s' is function %u below '%s', which cannot forward ARI (functions "
+		    "above 7 need it)",
+		    nd->name, nd->function, parent->name);
+	}
+	if (!parent && nd->slot == 0)
+		cfg_error_path(
+		    w->ctx, w->root, p,
+		    "device 0 on the root bus is the host bridge; pick another slot for '%s'",
+		    nd->name);
+	if (nd->function > 7 && !is_port_node(parent))
+		cfg_error_path(w->ctx, w->root, p,
+			       "'%s': function numbers above 7 exist only below a port (ARI)",
+			       nd->name);
+	check_bars(w, nd, p);
+	if (nd->has_sriov && nd->sriov.has_vf_bars) {
+		subpath(sub, sizeof(sub), "%s.sriov", p);
+		for (size_t i = 0; i < nd->sriov.nvf_bars; i++)
+			if (nd->sriov.vf_bars[i].type == SC_BAR_IO) {
+				cfg_error_path(w->ctx, w->root, sub,
+					       "VF BARs are memory BARs (SR-IOV 1.1 §3.3.14)");
+				break;
+			}
+	}
+
+	if (is_bridge_node(nd) && w->depth >= MAX_BRIDGE_DEPTH) {
+		cfg_error_path(
+		    w->ctx, w->root, p,
+		    "'%s' is %u bridges deep; ptsim handles at most %d levels of bridges", nd->name,
+		    w->depth + 1, MAX_BRIDGE_DEPTH);
+		return;
+	}
+	if (is_bridge_node(nd)) {
+		/* The bus numbers host software will give it (depth-first, as hpci does). */
+		if (w->next_bus > 255 && !w->bus_error) {
+			cfg_error_path(
+			    w->ctx, w->root, p,
+			    "bus numbers exhausted at '%s': the topology needs more than the "
+			    "256 buses of a PCI segment",
+			    nd->name);
+			w->bus_error = true;
+		}
+		w->next_bus++;
+		if (nd->type == SC_SWITCH) {
+			subpath(sub, sizeof(sub), "%s.ports", p);
+			for (size_t i = 0; i < nd->nports; i++)
+				if (!nd->ports[i].has_type)
+					nd->ports[i].type = SC_DOWNSTREAM_PORT;
+			w->depth++;
+			check_nodes(w, nd->ports, nd->nports, sub, nd);
+			w->depth--;
+		} else {
+			subpath(sub, sizeof(sub), "%s.below", p);
+			w->depth++;
+			check_nodes(w, nd->below, nd->nbelow, sub, nd);
+			w->depth--;
+		}
+	}
+}
+
+static void check_nodes(struct walk *w, struct sc_node *n, size_t count, const char *path,
+			const struct sc_node *parent)
+{
+	char p[300];
+
+	for (size_t i = 0; i < count; i++)
+		for (size_t k = 0; k < i; k++)
+			if (node_devfn(&n[k]) == node_devfn(&n[i])) {
+				subpath(p, sizeof(p), "%s.%zu", path, i);
+				cfg_error_path(w->ctx, w->root, p,
+					       "'%s' and '%s' are both at device %u function %u",
+					       n[k].name, n[i].name, n[i].slot, n[i].function);
+			}
+	check_rids(w, n, count, path, parent);
+	/* VFs past the PF's bus take bus numbers before the bridges below get theirs. */
+	w->next_bus += vf_buses(n, count);
+	for (size_t i = 0; i < count; i++) {
+		subpath(p, sizeof(p), "%s.%zu", path, i);
+		check_node(w, &n[i], p, parent);
+	}
+}
+
+/* machine.iommu.units scopes name real devices; the DMAR needs firmware memory. */
 static void check_iommu_firmware(struct cfg_ctx *ctx, const struct cfg_node *root,
 				 const struct scenario *out)
 {
 	const struct sc_iommu *io = &out->machine.iommu;
-	const struct sc_firmware *fw = &out->machine.firmware;
-	uint64_t ram = out->machine.memory.size_mib << 20;
-	uint64_t low = ram < PTSIM_LOW_RAM_TOP ? ram : PTSIM_LOW_RAM_TOP;
-	uint64_t fw_base = low - (out->machine.memory.firmware_mib << 20);
 	char p[160];
 
 	for (size_t u = 0; u < io->nunits; u++) {
@@ -1011,37 +1506,64 @@ static void check_iommu_firmware(struct cfg_ctx *ctx, const struct cfg_node *roo
 	if (io->enabled && out->machine.memory.firmware_mib == 0)
 		cfg_error_path(ctx, root, "machine.memory.firmware_mib",
 			       "the ACPI tables (DMAR) need firmware memory; 'firmware_mib' is 0");
-	for (size_t i = 0; i < fw->nrmrrs; i++) {
-		const struct sc_rmrr *r = &fw->rmrrs[i];
+}
+
+static void check_firmware(struct walk *w, const struct scenario *sc, const char *prefix)
+{
+	const struct sc_firmware *f = &sc->machine.firmware;
+	uint64_t ram = sc->machine.memory.size_mib << 20;
+	uint64_t low = ram < PTSIM_LOW_RAM_TOP ? ram : PTSIM_LOW_RAM_TOP;
+	uint64_t fw_base = low - (sc->machine.memory.firmware_mib << 20);
+
+	for (size_t i = 0; i < f->nrmrrs; i++) {
+		const struct sc_rmrr *r = &f->rmrrs[i];
 		uint64_t end = r->base + r->size_kib * 1024;
-		bool in_low = end <= fw_base;
 		bool in_high = r->base >= (4ull << 30) && end <= (4ull << 30) + (ram - low);
+		const struct sc_node *n = scenario_find_node(sc, r->device, NULL);
+		char p[128];
 
-		snprintf(p, sizeof(p), "machine.firmware.rmrrs.%zu", i);
-		if (!scenario_find_node(out, r->device, NULL)) {
-			char d[180];
-
-			snprintf(d, sizeof(d), "%s.device", p);
-			cfg_error_path(ctx, root, d, "no device named '%s' in machine.pcie",
+		snprintf(p, sizeof(p), "%sfirmware.rmrrs.%zu.device", prefix, i);
+		if (!n)
+			cfg_error_path(w->ctx, w->root, p, "no device named '%s' in machine.pcie",
 				       r->device);
-		}
-		if (end < r->base || !(in_low || in_high) || r->base < (1ull << 20)) {
-			char b[180];
-
-			snprintf(b, sizeof(b), "%s.base", p);
-			cfg_error_path(ctx, root, b,
-				       "the region [%#llx, %#llx) is not in RAM above 1 MiB and "
-				       "outside the firmware's own tables",
-				       (unsigned long long)r->base, (unsigned long long)end);
-		}
+		else if (is_bridge_node(n))
+			cfg_error_path(w->ctx, w->root, p,
+				       "'%s' is a %s; an RMRR names an endpoint", r->device,
+				       node_types[n->type]);
+		snprintf(p, sizeof(p), "%sfirmware.rmrrs.%zu.base", prefix, i);
+		if (r->base & 0xfff)
+			cfg_error_path(w->ctx, w->root, p, "RMRR base 0x%llx is not 4 KiB aligned",
+				       (unsigned long long)r->base);
+		else if (r->base < (1ull << 20) || end < r->base || !(end <= fw_base || in_high))
+			cfg_error_path(w->ctx, w->root, p,
+				       "RMRR [0x%llx, +%llu KiB) is not in RAM above 1 MiB and "
+				       "outside the firmware's own tables (below 0x%llx, or above "
+				       "4 GiB)",
+				       (unsigned long long)r->base, (unsigned long long)r->size_kib,
+				       (unsigned long long)fw_base);
+		snprintf(p, sizeof(p), "%sfirmware.rmrrs.%zu.size_kib", prefix, i);
+		if (r->size_kib % 4)
+			cfg_error_path(w->ctx, w->root, p,
+				       "RMRR size %llu KiB is not a multiple of 4",
+				       (unsigned long long)r->size_kib);
 	}
+}
+
+static void check_machine(struct cfg_ctx *ctx, const struct cfg_node *root, const char *prefix,
+			  struct scenario *out)
+{
+	struct walk w = {ctx, root, out, 1, false, 0};
+	char p[64];
+
+	snprintf(p, sizeof(p), "%spcie.devices", prefix);
+	check_nodes(&w, out->machine.pcie.devices, out->machine.pcie.ndevices, p, NULL);
+	check_firmware(&w, out, prefix);
 }
 
 int scenario_load(struct cfg_ctx *ctx, const char *path, const char *const *sets, size_t nsets,
 		  struct scenario *out)
 {
 	struct cfg_node *root = cfg_load_file(ctx, path);
-	struct walk w = {ctx, NULL, out};
 	uint64_t vm_mib = 0;
 
 	if (!root)
@@ -1056,9 +1578,7 @@ int scenario_load(struct cfg_ctx *ctx, const char *path, const char *const *sets
 	if (cfg_error_count(ctx))
 		return (int)cfg_error_count(ctx);
 
-	w.root = root;
-	check_nodes(&w, out->machine.pcie.devices, out->machine.pcie.ndevices,
-		    "machine.pcie.devices", NULL);
+	check_machine(ctx, root, "machine.", out);
 	uint32_t next_pcpu = 1;
 	for (size_t v = 0; v < out->nvms; v++) {
 		const struct sc_vm *vm = &out->vms[v];
@@ -1102,6 +1622,8 @@ int scenario_load(struct cfg_ctx *ctx, const char *path, const char *const *sets
 			const struct sc_node *n = scenario_find_node(out, vm->devices[d], NULL);
 
 			snprintf(p, sizeof(p), "vms.%zu.devices.%zu", v, d);
+			if (!n && scenario_find_vf(out, vm->devices[d], NULL))
+				n = scenario_find_vf(out, vm->devices[d], NULL);
 			if (!n) {
 				cfg_error_path(ctx, root, p, "no device named '%s' in machine.pcie",
 					       vm->devices[d]);
@@ -1110,6 +1632,9 @@ int scenario_load(struct cfg_ctx *ctx, const char *path, const char *const *sets
 			if (n->type == SC_ROOT_PORT)
 				cfg_error_path(ctx, root, p, "'%s' is a root port; ports are not "
 					       "assignable", vm->devices[d]);
+			else if (is_bridge_node(n))
+				cfg_error_path(ctx, root, p, "'%s' is a %s; bridges are not "
+					       "assignable", vm->devices[d], node_types[n->type]);
 			for (size_t k = 0; k < out->nvms; k++)
 				for (size_t e = 0; e < out->vms[k].ndevices; e++)
 					if ((k < v || (k == v && e < d)) &&
@@ -1185,5 +1710,47 @@ int scenario_load(struct cfg_ctx *ctx, const char *path, const char *const *sets
 		}
 	}
 	check_iommu_firmware(ctx, root, out);
+	return (int)cfg_error_count(ctx);
+}
+
+int scenario_load_machine(struct cfg_ctx *ctx, const char *path, const char *const *sets,
+			  size_t nsets, struct scenario *out)
+{
+	struct cfg_node *root = cfg_load_file(ctx, path);
+	const struct cfg_node *mach;
+	bool whole;
+
+	if (!root)
+		return (int)cfg_error_count(ctx);
+	for (size_t i = 0; i < nsets; i++)
+		cfg_override(ctx, &root, sets[i]);
+	if (root->kind != CFG_MAP) {
+		if (!cfg_error_count(ctx))
+			cfg_error(ctx, root, "expected a mapping of keys at the top");
+		return (int)cfg_error_count(ctx);
+	}
+	/* A scenario (with `machine:`) or a machine file on its own (configs/machines/). */
+	mach = cfg_map_get(root, "machine");
+	whole = mach != NULL;
+	memset(out, 0, sizeof(*out));
+	scenario_defaults(out);
+	cfg_bind(ctx, &host_schema, NULL, &out->host);
+	cfg_bind(ctx, &hv_schema, NULL, &out->hypervisor);
+	cfg_bind(ctx, &run_schema, NULL, &out->run);
+	if (whole) {
+		const struct cfg_node *nm = cfg_map_get(root, "name"),
+				      *sd = cfg_map_get(root, "seed");
+
+		if (nm && nm->kind == CFG_SCALAR)
+			out->name = nm->text;
+		if (sd && sd->kind == CFG_SCALAR)
+			out->seed = strtoull(sd->text, NULL, 0);
+		if (cfg_map_get(root, "host"))
+			cfg_bind(ctx, &host_schema, cfg_map_get(root, "host"), &out->host);
+	}
+	cfg_bind(ctx, &machine_schema, whole ? mach : root, &out->machine);
+	if (cfg_error_count(ctx))
+		return (int)cfg_error_count(ctx);
+	check_machine(ctx, root, whole ? "machine." : "", out);
 	return (int)cfg_error_count(ctx);
 }

@@ -4,6 +4,7 @@
  * configuration error (DESIGN.md, "Interfaces").
  */
 #include "sim/app/firmware.h"
+#include "sim/app/inspect.h"
 #include "sim/app/machine.h"
 #include "sim/app/scenario.h"
 #include "sim/config.h"
@@ -27,6 +28,8 @@ static const char usage_main[] =
 	"  run CONFIG     simulate a scenario, print a summary, write results\n"
 	"  check CONFIG   validate a scenario and report every error with file:line:column\n"
 	"  acpi CONFIG    write the machine's ACPI DMAR table (--dmar FILE)\n"
+	"  survey CONFIG  can each PCI function be assigned to a VM, and why (or why not)\n"
+	"  lspci CONFIG   the simulated machine's PCI functions as lspci shows them\n"
 	"  help           this text\n"
 	"\n"
 	"Run 'ptsim COMMAND --help' for a command's options.\n"
@@ -51,6 +54,8 @@ static const char usage_check[] =
 	"       ptsim check --schema\n"
 	"\n"
 	"Validate CONFIG and report every error with file:line:column; exit 2 if any.\n"
+	"CONFIG is a scenario, or a machine file on its own (configs/machines/: no 'machine',\n"
+	"'vms' or 'workload' key), checked as survey and lspci read it.\n"
 	"--schema prints every configuration key with its type, range and meaning.\n";
 
 static const char usage_acpi[] =
@@ -60,6 +65,27 @@ static const char usage_acpi[] =
 	"firmware builds from CONFIG: one DRHD per VT-d unit with its device scopes or\n"
 	"INCLUDE_PCI_ALL, the RMRRs of machine.firmware.rmrrs, an ATSR when the units have\n"
 	"device TLBs. 'iasl -d FILE' disassembles it.\n";
+
+static const char usage_survey[] =
+	"usage: ptsim survey CONFIG [--json] [--force] [--set KEY=VALUE ...]\n"
+	"\n"
+	"Boot the host of CONFIG (a scenario, or a machine file such as configs/machines/*.yaml):\n"
+	"firmware, PCI enumeration, SR-IOV, IOMMU groups -- no VMs. Then, for every function:\n"
+	"its BDF, IOMMU group, location path, and whether a hypervisor may assign it, with the\n"
+	"reasons: firmware did not grant native PCIe control, no ACS on the path, a\n"
+	"multi-function device without ACS, firmware-reserved memory (RMRR), conventional PCI\n"
+	"(requester ID not unique), I/O-port BARs, no MSI/MSI-X.\n"
+	"\n"
+	"  --json    machine-readable output\n"
+	"  --force   verdicts for a forced assignment (overrides what forcing may override)\n";
+
+static const char usage_lspci[] =
+	"usage: ptsim lspci CONFIG [-t] [-x|-xxx|-xxxx] [--set KEY=VALUE ...]\n"
+	"\n"
+	"Boot the host of CONFIG and list its PCI functions as `lspci -n` does.\n"
+	"  -t      the bus tree (as lspci -t)\n"
+	"  -x      hex dump of the standard header (64 bytes); -xxx 256 bytes; -xxxx 4096\n"
+	"          bytes, which pciutils reads back with `lspci -F FILE -vvv`\n";
 
 static int usage_error(const char *usage, const char *fmt, const char *arg)
 {
@@ -159,6 +185,26 @@ static void emit_line(void *arg, const char *line)
 	fprintf(arg, "%s\n", line);
 }
 
+static int load_machine(const char *config, const char *const *sets, size_t nsets,
+			struct cfg_ctx *ctx, struct scenario *sc);
+
+/* A machine file on its own: a mapping without the keys only a scenario has. */
+static bool is_machine_file(const char *path)
+{
+	struct cfg_ctx *ctx;
+	const struct cfg_node *root;
+	bool machine = false;
+
+	if (cfg_ctx_create(&ctx))
+		return false;
+	root = cfg_load_file(ctx, path);
+	if (root && root->kind == CFG_MAP)
+		machine = !cfg_map_get(root, "machine") && !cfg_map_get(root, "vms") &&
+			  !cfg_map_get(root, "workload");
+	cfg_ctx_destroy(ctx);
+	return machine;
+}
+
 static int cmd_check(int argc, char **argv)
 {
 	struct args a = {0};
@@ -175,6 +221,14 @@ static int cmd_check(int argc, char **argv)
 	}
 	if (cfg_ctx_create(&ctx))
 		return EXIT_FAIL;
+	if (is_machine_file(a.config)) {
+		rc = load_machine(a.config, a.sets, a.nsets, ctx, &sc);
+		if (!rc)
+			printf("%s: ok (machine, %zu device%s on the root bus)\n", a.config,
+			       sc.machine.pcie.ndevices, sc.machine.pcie.ndevices == 1 ? "" : "s");
+		cfg_ctx_destroy(ctx);
+		return rc;
+	}
 	rc = load(&a, ctx, &sc);
 	if (!rc)
 		printf("%s: ok (scenario '%s', %zu VM%s, workload %s)\n", a.config, sc.name, sc.nvms,
@@ -286,6 +340,86 @@ static int cmd_run(int argc, char **argv)
 	_exit(0);
 }
 
+static int load_machine(const char *config, const char *const *sets, size_t nsets,
+			struct cfg_ctx *ctx, struct scenario *sc)
+{
+	if (scenario_load_machine(ctx, config, sets, nsets, sc)) {
+		size_t n = cfg_error_count(ctx);
+
+		for (size_t i = 0; i < n; i++)
+			fprintf(stderr, "%s\n", cfg_error_text(ctx, i));
+		fprintf(stderr, "ptsim: %zu error%s in %s\n", n, n == 1 ? "" : "s", config);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* survey and lspci: a CONFIG, flags, and --set. */
+static int cmd_inspect(int argc, char **argv, bool survey)
+{
+	const char *usage = survey ? usage_survey : usage_lspci;
+	const char *config = NULL, *sets[MAX_SETS];
+	size_t nsets = 0;
+	bool json = false, force = false, tree = false;
+	unsigned hex = 0;
+	struct cfg_ctx *ctx;
+	struct scenario sc;
+	char err[1024];
+	int rc;
+
+	for (int i = 0; i < argc; i++) {
+		const char *s = argv[i];
+
+		if (!strcmp(s, "-h") || !strcmp(s, "--help")) {
+			fputs(usage, stdout);
+			return 0;
+		} else if (!strcmp(s, "--set") || !strncmp(s, "--set=", 6)) {
+			const char *v = s[5] == '=' ? s + 6 : i + 1 < argc ? argv[++i] : NULL;
+
+			if (!v)
+				return usage_error(usage, "%s needs a value", "--set");
+			if (nsets == MAX_SETS)
+				return usage_error(usage, "too many --set options (%s)", "256 at most");
+			sets[nsets++] = v;
+		} else if (survey && !strcmp(s, "--json")) {
+			json = true;
+		} else if (survey && !strcmp(s, "--force")) {
+			force = true;
+		} else if (!survey && !strcmp(s, "-t")) {
+			tree = true;
+		} else if (!survey && (!strcmp(s, "-x") || !strcmp(s, "-xx") ||
+				       !strcmp(s, "-xxx") || !strcmp(s, "-xxxx"))) {
+			hex = (unsigned)strlen(s) - 1;
+		} else if (s[0] == '-') {
+			return usage_error(usage, "unknown option '%s'", s);
+		} else if (!config) {
+			config = s;
+		} else {
+			return usage_error(usage, "unexpected argument '%s'", s);
+		}
+	}
+	if (!config)
+		return usage_error(usage, "%s", "a CONFIG file is required");
+	if (tree && hex)
+		return usage_error(usage, "%s", "-t and -x do not go together");
+	if (hex == 2)
+		hex = 1; /* -xx: as -x (lspci shows 64 bytes for both to non-root) */
+	if (cfg_ctx_create(&ctx))
+		return EXIT_FAIL;
+	rc = load_machine(config, sets, nsets, ctx, &sc);
+	if (rc)
+		return rc;
+	rc = survey ? inspect_survey(&sc, config, json, force, stdout, err, sizeof(err))
+		    : inspect_lspci(&sc, config, tree, hex, stdout, err, sizeof(err));
+	if (rc) {
+		fprintf(stderr, "ptsim: %s: %s\n", config, err);
+		return EXIT_FAIL;
+	}
+	fflush(stdout);
+	/* SimGrid's actors still hold the machine; the process ends here. */
+	_exit(0);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2)
@@ -296,6 +430,10 @@ int main(int argc, char **argv)
 		return cmd_check(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "acpi"))
 		return cmd_acpi(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "survey"))
+		return cmd_inspect(argc - 2, argv + 2, true);
+	if (!strcmp(argv[1], "lspci"))
+		return cmd_inspect(argc - 2, argv + 2, false);
 	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		fputs(usage_main, stdout);
 		return 0;
