@@ -358,11 +358,6 @@ void host_thread_wake(struct host_thread *t)
 	}
 }
 
-bool host_thread_on_cpu(const struct host_thread *t)
-{
-	return t->state == T_RUNNING;
-}
-
 const struct host_thread_stats *host_thread_stats(const struct host_thread *t)
 {
 	return &t->st;

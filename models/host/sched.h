@@ -67,8 +67,6 @@ bool host_thread_poll(struct host_thread *t, bool (*runnable)(void *ctx), void *
 		      uint64_t poll_ps);
 /* Something the thread waits for happened (from any pCPU): kick it, or wake it if blocked. */
 void host_thread_wake(struct host_thread *t);
-/* Whether the thread is its pCPU's current thread. */
-bool host_thread_on_cpu(const struct host_thread *t);
 const struct host_thread_stats *host_thread_stats(const struct host_thread *t);
 
 #endif

@@ -27,30 +27,15 @@
 
 #define FRAMES 40
 
-/* vm0 owns the NIC; vm1 runs a CPU hog; both are pinned to pCPU 1 (pCPU 0 is the host's). */
-static const char scenario_shared[] = "name: overcommit-test\n"
-				      "machine:\n"
-				      "  cpu: {pcpus: 2}\n"
-				      "  memory: {size_mib: 512}\n"
-				      "  pcie:\n"
-				      "    devices:\n"
-				      "      - name: rp0\n"
-				      "        type: root_port\n"
-				      "        slot: 1\n"
-				      "        below:\n"
-				      "          - {name: nic0, type: ptnic}\n"
-				      "host: {flr_wait_us: 100}\n"
-				      "vms:\n"
-				      "  - name: vm0\n"
-				      "    memory_mib: 64\n"
-				      "    pcpus: [1]\n"
-				      "    devices: [nic0]\n"
-				      "  - name: vm1\n"
-				      "    memory_mib: 64\n"
-				      "    pcpus: [1]\n"
-				      "    guest: {task: cpu_hog}\n"
-				      "workload: {device: nic0, frames: 40, rate_gbps: 0.1}\n"
-				      "run: {max_sim_ms: 1000}\n";
+/* scenario_small (vm0 owns the NIC) with vm1, a CPU hog, added: both pinned to pCPU 1 (pCPU 0
+ * is the host's). The VM is added with --set's append, as a user would. */
+static const char *const sharing[] = {
+    "vms.0.pcpus=[1]",
+    "vms.1={name: vm1, memory_mib: 64, pcpus: [1], guest: {task: cpu_hog}}",
+    "workload.frames=40",
+    "workload.rate_gbps=0.1",
+    NULL,
+};
 
 static const char *const keys[] = {
     "workload.frames_received",
@@ -122,17 +107,15 @@ static void msi(void *ctx, unsigned entry, uint64_t t)
 static int child(void *arg)
 {
 	const char *const *sets = arg;
-	const char *text = sets[0];
 	size_t n = 0;
 	struct scenario sc;
 	struct run_opts o = {.config_path = "inline", .seed = 1};
 	struct results *res;
 	char err[512];
 
-	sets++;
 	while (sets[n])
 		n++;
-	scenario_from_text(text, sets, n, &sc);
+	scenario_from_text(scenario_small, sets, n, &sc);
 	if (results_create(&res) || machine_create(&sc, &o, &m))
 		return 1;
 	machine_set_msi_observer(m, msi, NULL);
@@ -149,12 +132,14 @@ static int child(void *arg)
 	return 0;
 }
 
-/* Run `text` with the given overrides (NULL-terminated). */
-static void run(const char *text, const char *const *sets)
+/* Run the sharing scenario with the case's overrides (NULL-terminated) after its own. */
+static void run(const char *const *sets)
 {
-	const char *args[16] = {text};
-	size_t n = 1;
+	const char *args[16];
+	size_t n = 0;
 
+	for (const char *const *b = sharing; *b; b++)
+		args[n++] = *b;
 	for (; sets && *sets && n < 15; sets++)
 		args[n++] = *sets;
 	args[n] = NULL;
@@ -177,7 +162,7 @@ static void halted_wakeup_preempts_hog(void **s)
 			      "vms.0.halt_poll_ns=0", NULL};
 
 	(void)s;
-	run(scenario_shared, sets);
+	run(sets);
 	assert_true(get("sched.wakeup_preemptions") >= FRAMES);
 	assert_true(get("vms.vm1.preemptions") >= FRAMES);
 	assert_int_equal(get("vms.vm0.preemptions"), 0);
@@ -203,7 +188,7 @@ static void remote_wakeup_sends_resched_ipi(void **s)
 			      "vms.0.halt_poll_ns=0", "vms.0.host_irq_pcpu=0", NULL};
 
 	(void)s;
-	run(scenario_shared, sets);
+	run(sets);
 	assert_true(get("sched.resched_ipis") >= FRAMES);
 	assert_true(get("sched.wakeup_preemptions") >= FRAMES);
 	assert_true(get("vms.vm1.exits") >= FRAMES);
@@ -217,7 +202,7 @@ static void no_wakeup_preemption_waits_for_the_slice(void **s)
 			      "host.sched.slice_us=1000",      NULL};
 
 	(void)s;
-	run(scenario_shared, sets);
+	run(sets);
 	assert_int_equal(get("sched.wakeup_preemptions"), 0);
 	assert_true(get("sched.slice_expiries") > 0);
 	assert_true(get("sched.timer_interrupts") >= get("sched.slice_expiries"));
@@ -235,7 +220,7 @@ static void vtd_posted_blocked_wakes_through_wakeup_vector(void **s)
 			      "vms.0.halt_poll_ns=0", NULL};
 
 	(void)s;
-	run(scenario_shared, sets);
+	run(sets);
 	assert_true(get("vm.posted_wakeups") >= FRAMES - 1);
 	assert_true(get("interrupts.posted_notifications") >= FRAMES - 1);
 	assert_true(get("sched.wakeup_preemptions") >= FRAMES - 1);
@@ -258,7 +243,7 @@ static void vtd_posted_preempted_suppresses_notification(void **s)
 			      "host.sched.slice_us=500", NULL};
 
 	(void)s;
-	run(scenario_shared, sets);
+	run(sets);
 	assert_true(get("sched.slice_expiries") > 4);
 	assert_true(get("vms.vm0.preemptions") > 2);
 	assert_true(get("vm.pi_sn_sets") >= get("vms.vm0.preemptions"));
@@ -282,7 +267,7 @@ static void emulated_preempted_waits_for_its_slice(void **s)
 			      "host.sched.slice_us=500", NULL};
 
 	(void)s;
-	run(scenario_shared, sets);
+	run(sets);
 	assert_true(get("sched.slice_expiries") > 4);
 	assert_true(get("vms.vm0.preemptions") > 2);
 	assert_true(get("vms.vm1.preemptions") > 2);
@@ -299,7 +284,7 @@ static void boot_preempted_in_short_slices(void **s)
 			      "host.sched.slice_us=100", NULL};
 
 	(void)s;
-	run(scenario_shared, sets);
+	run(sets);
 	assert_true(get("sched.slice_expiries") > 10);
 	assert_true(get("vms.vm0.preemptions") > 5);
 }
@@ -313,7 +298,7 @@ static void halt_polling_wins_when_alone(void **s)
 			      "machine.cpu.pcpus=3",	       NULL};
 
 	(void)s;
-	run(scenario_shared, sets);
+	run(sets);
 	assert_true(get("vm.halt_polls_won") >= FRAMES - 2);
 	assert_int_equal(get("sched.context_switches"), 0);
 }
@@ -326,7 +311,7 @@ static void no_halt_polling_when_window_is_zero(void **s)
 			      "machine.cpu.pcpus=3",	       NULL};
 
 	(void)s;
-	run(scenario_shared, sets);
+	run(sets);
 	assert_int_equal(get("vm.halt_polls_won"), 0);
 	assert_true(get("vm.halts") >= FRAMES);
 }
@@ -338,7 +323,7 @@ static void no_halt_polling_when_others_wait(void **s)
 			      "vms.0.halt_poll_ns=200000", NULL};
 
 	(void)s;
-	run(scenario_shared, sets);
+	run(sets);
 	assert_int_equal(get("vm.halt_polls_won"), 0);
 	assert_true(get("sched.wakeup_preemptions") >= FRAMES);
 }
