@@ -11,8 +11,8 @@
  * translation time and DMA read latency with one read in flight, and with 32 in flight the
  * mean translation time (walks queue for the walkers) and the DMA read bandwidth.
  */
-#include "sim/app/machine.h"
-#include "sim/app/scenario.h"
+#include "app/machine.h"
+#include "app/scenario.h"
 #include "sim/config.h"
 #include "sim/engine.h"
 #include "sim/results.h"

@@ -10,7 +10,7 @@ Rules:
      and the C library, nothing else.
   3. Includes go down the layers only:
        sim (core) <- hardware models (mem pcie iommu apic cpu devices) <- host <- guest
-       <- workloads <- sim/app (the wiring, which may include everything).
+       <- workloads <- app (the application, which may include everything).
   4. The HAL is the only door: host software other than its HAL backends (host.c for
      registers, config space, memory and interrupts; hv.c and hv_irq.c for VMX, EPT and the
      emulated/virtual-APIC state the VMCS points at) and the guest
@@ -35,7 +35,7 @@ HOST_HAL = {"models/host/host.c", "models/host/hv.c", "models/host/hv_irq.c"}
 
 def layer(path):
     p = path.replace(os.sep, "/")
-    if p.startswith("sim/app/"):
+    if p.startswith("app/"):
         return "app"
     if p.startswith("sim/"):
         return "sim"
@@ -125,7 +125,7 @@ def write(root, rel, text):
 def self_test():
     cases = {
         "simgrid outside sim": ("models/cpu/x.c", "#include <simgrid/actor.h>\n", "SimGrid"),
-        "yaml outside sim": ("sim/app/y.c", "#include <yaml.h>\n", "libyaml"),
+        "yaml outside sim": ("app/y.c", "#include <yaml.h>\n", "libyaml"),
         "driver includes model": ("models/guest/drivers/d.c",
                                   '#include "hal.h"\n#include "models/cpu/cpu.h"\n',
                                   "guest driver includes"),

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "sim/app/scenario.h"
+#include "app/scenario.h"
 #include "sim/config.h"
 
 /* A machine with one root port, one ptnic below it, and vm0 (64 MiB) owning the NIC. */

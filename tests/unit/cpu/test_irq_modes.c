@@ -20,7 +20,7 @@
 #include "models/guest/kernel/gk.h"
 #include "models/host/hv.h"
 #include "models/mem/mem.h"
-#include "sim/app/machine.h"
+#include "app/machine.h"
 #include "sim/engine.h"
 #include "sim/results.h"
 

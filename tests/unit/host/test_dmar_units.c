@@ -28,7 +28,7 @@
 #include "models/mem/mem.h"
 #include "models/pcie/pcie.h"
 #include "models/pcie/pcie_regs.h"
-#include "sim/app/machine.h"
+#include "app/machine.h"
 #include "sim/engine.h"
 
 static const char text[] = "name: units\n"

@@ -19,7 +19,7 @@
 #include "models/host/survey.h"
 #include "models/pcie/pcie.h"
 #include "models/pcie/pcie_regs.h"
-#include "sim/app/machine.h"
+#include "app/machine.h"
 #include "sim/engine.h"
 
 static const char machine_yaml[] =

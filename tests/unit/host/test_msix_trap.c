@@ -27,7 +27,7 @@
 #include "models/mem/mem.h"
 #include "models/pcie/pcie.h"
 #include "models/pcie/pcie_regs.h"
-#include "sim/app/machine.h"
+#include "app/machine.h"
 #include "sim/engine.h"
 
 #define GUEST_DEVFN PCI_DEVFN(3, 0)

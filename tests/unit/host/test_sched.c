@@ -21,7 +21,7 @@
 #include "models/apic/lapic_regs.h"
 #include "models/host/hv.h"
 #include "models/mem/mem.h"
-#include "sim/app/machine.h"
+#include "app/machine.h"
 #include "sim/engine.h"
 #include "sim/results.h"
 

@@ -21,7 +21,7 @@
 #include "models/iommu/vtd_regs.h"
 #include "models/mem/mem.h"
 #include "models/pcie/pcie.h"
-#include "sim/app/machine.h"
+#include "app/machine.h"
 #include "sim/engine.h"
 
 static struct machine *m;

@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "sim/app/scenario.h"
+#include "app/scenario.h"
 #include "sim/config.h"
 
 #include <stdio.h>

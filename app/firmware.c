@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* ACPI tables for the simulated machine: RSDP -> XSDT -> DMAR (see firmware.h). */
-#include "sim/app/firmware.h"
-#include "sim/app/scenario.h"
+#include "app/firmware.h"
+#include "app/scenario.h"
 
 #include "models/iommu/dmar_table.h"
 #include "models/iommu/vtd_regs.h"

@@ -6,9 +6,9 @@
  * follow pciutils 3.x: `lspci -n` lines, `-t` trees (ls-tree.c) and `-x` hex dumps (lspci.c),
  * which `lspci -F FILE` reads back (lib/dump.c).
  */
-#include "sim/app/inspect.h"
-#include "sim/app/machine.h"
-#include "sim/app/scenario.h"
+#include "app/inspect.h"
+#include "app/machine.h"
+#include "app/scenario.h"
 
 #include "models/host/hpci.h"
 #include "models/host/survey.h"

@@ -5,7 +5,7 @@
  * the source next to each value. configs/README.md is generated from these tables
  * (`ptsim check --schema`).
  */
-#include "sim/app/scenario.h"
+#include "app/scenario.h"
 #include "sim/config.h"
 
 #include <stdarg.h>

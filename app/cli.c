@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: MIT */
+/* Option parsing, loading and writing shared by the commands. */
+#include "app/cli.h"
+#include "app/scenario.h"
+#include "sim/config.h"
+#include "sim/results.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int usage_error(const char *usage, const char *fmt, const char *arg)
+{
+	fprintf(stderr, "ptsim: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\n\n%s", usage);
+	return EXIT_USAGE;
+}
+
+static int parse_u64(const char *s, uint64_t *out)
+{
+	char *end;
+
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 0);
+	if (errno || !*s || *end || *s == '-')
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int parse_args(int argc, char **argv, const char *usage, unsigned allow, struct args *a)
+{
+	for (int i = 0; i < argc; i++) {
+		const char *s = argv[i];
+		const char *val = NULL;
+
+		if (!strcmp(s, "-h") || !strcmp(s, "--help")) {
+			fputs(usage, stdout);
+			exit(0);
+		}
+#define OPT(name)                                                                          \
+	(!strcmp(s, name) ? (i + 1 < argc ? (val = argv[++i], 1)                           \
+					  : (usage_error(usage, "%s needs a value", name), \
+					     exit(EXIT_USAGE), 0))                         \
+			  : (!strncmp(s, name "=", strlen(name) + 1) ? (val = s + strlen(name) + 1, 1) \
+								     : 0))
+		if (OPT("--set")) {
+			if (a->nsets == MAX_SETS)
+				return usage_error(usage, "too many --set options (%s)", "256 at most");
+			a->sets[a->nsets++] = val;
+		} else if ((allow & CLI_RUN) && OPT("--seed")) {
+			if (parse_u64(val, &a->seed))
+				return usage_error(usage, "--seed wants a non-negative integer, not '%s'",
+						   val);
+			a->have_seed = true;
+		} else if ((allow & CLI_RUN) && OPT("--json")) {
+			a->json = val;
+		} else if ((allow & CLI_RUN) && OPT("--csv")) {
+			a->csv = val;
+		} else if ((allow & CLI_RUN) && OPT("--trace")) {
+			a->trace = val;
+		} else if ((allow & CLI_RUN) && !strcmp(s, "--quiet")) {
+			a->quiet = true;
+		} else if ((allow & CLI_DMAR) && OPT("--dmar")) {
+			a->dmar = val;
+		} else if ((allow & CLI_SCHEMA) && !strcmp(s, "--schema")) {
+			a->schema = true;
+		} else if (s[0] == '-') {
+			return usage_error(usage, "unknown option '%s'", s);
+		} else if (!a->config) {
+			a->config = s;
+		} else {
+			return usage_error(usage, "unexpected argument '%s'", s);
+		}
+#undef OPT
+	}
+	if (!a->config && !a->schema)
+		return usage_error(usage, "%s", "a CONFIG file is required");
+	return 0;
+}
+
+int cli_load(const struct args *a, struct cfg_ctx *ctx, struct scenario *sc)
+{
+	if (scenario_load(ctx, a->config, a->sets, a->nsets, sc)) {
+		size_t n = cfg_error_count(ctx);
+
+		for (size_t i = 0; i < n; i++)
+			fprintf(stderr, "%s\n", cfg_error_text(ctx, i));
+		fprintf(stderr, "ptsim: %zu error%s in %s\n", n, n == 1 ? "" : "s", a->config);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+int cli_load_machine(const char *config, const char *const *sets, size_t nsets,
+			struct cfg_ctx *ctx, struct scenario *sc)
+{
+	if (scenario_load_machine(ctx, config, sets, nsets, sc)) {
+		size_t n = cfg_error_count(ctx);
+
+		for (size_t i = 0; i < n; i++)
+			fprintf(stderr, "%s\n", cfg_error_text(ctx, i));
+		fprintf(stderr, "ptsim: %zu error%s in %s\n", n, n == 1 ? "" : "s", config);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+
+bool cli_is_machine_file(const char *path)
+{
+	struct cfg_ctx *ctx;
+	const struct cfg_node *root;
+	bool machine = false;
+
+	if (cfg_ctx_create(&ctx))
+		return false;
+	root = cfg_load_file(ctx, path);
+	if (root && root->kind == CFG_MAP)
+		machine = !cfg_map_get(root, "machine") && !cfg_map_get(root, "vms") &&
+			  !cfg_map_get(root, "workload");
+	cfg_ctx_destroy(ctx);
+	return machine;
+}
+
+int cli_write_results(const char *path, int (*fn)(const struct results *, FILE *),
+		     const struct results *r)
+{
+	int rc = results_write_file(path, fn, r);
+
+	if (rc) {
+		fprintf(stderr, "ptsim: cannot write %s: %s\n", path, strerror(-rc));
+		return EXIT_FAIL;
+	}
+	return 0;
+}

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What the commands share: exit statuses (DESIGN.md, "Interfaces"), option parsing, loading a
+ * scenario or a machine file with every error printed, and writing result files.
+ */
+#ifndef PTSIM_APP_CLI_H
+#define PTSIM_APP_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct cfg_ctx;
+struct results;
+struct scenario;
+
+#define EXIT_FAIL  1
+#define EXIT_USAGE 2
+#define MAX_SETS   256
+
+/* Options a command accepts beyond CONFIG and --set. */
+#define CLI_RUN    0x1u /* --seed --json --csv --trace --quiet */
+#define CLI_DMAR   0x2u /* --dmar FILE */
+#define CLI_SCHEMA 0x4u /* --schema (CONFIG optional) */
+
+struct args {
+	const char *config;
+	const char *sets[MAX_SETS];
+	size_t nsets;
+	const char *json, *csv, *trace, *dmar;
+	uint64_t seed;
+	bool have_seed, quiet, schema;
+};
+
+/* Print "ptsim: <fmt with arg>" and the usage to stderr; returns EXIT_USAGE. */
+int usage_error(const char *usage, const char *fmt, const char *arg);
+/* Parse argv (after the command name); --help prints usage and exits 0. 0 or EXIT_USAGE. */
+int parse_args(int argc, char **argv, const char *usage, unsigned allow, struct args *a);
+/* Load a scenario (or a machine file) with --set overrides; errors printed, EXIT_USAGE. */
+int cli_load(const struct args *a, struct cfg_ctx *ctx, struct scenario *sc);
+int cli_load_machine(const char *config, const char *const *sets, size_t nsets,
+		     struct cfg_ctx *ctx, struct scenario *sc);
+/* A machine file on its own: a mapping without the keys only a scenario has. */
+bool cli_is_machine_file(const char *path);
+/* Write results to path with fn; a message and EXIT_FAIL on failure. */
+int cli_write_results(const char *path, int (*fn)(const struct results *, FILE *),
+		      const struct results *r);
+
+int cmd_run(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+int cmd_acpi(int argc, char **argv);
+int cmd_inspect(int argc, char **argv, bool survey);
+
+#endif

@@ -1,0 +1,747 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * One run: the controller actor, bound to pCPU 0, boots the host software on the machine
+ * app/build.c built (DMAR table, VT-d driver per unit, PCI enumeration, hypervisor, VMs,
+ * device assignment), starts the workload and idles until its window closes.
+ */
+#include "app/firmware.h"
+#include "app/machine_internal.h"
+
+#include "models/devices/dmaeng.h"
+#include "models/devices/gendev.h"
+#include "models/devices/nic.h"
+#include "models/guest/drivers/ptnic_drv.h"
+#include "models/guest/kernel/gk.h"
+#include "models/host/host.h"
+#include "models/host/hv.h"
+#include "models/host/iommu_groups.h"
+#include "models/host/ioapic_drv.h"
+#include "models/host/sched.h"
+#include "models/host/survey.h"
+#include "models/host/vfio.h"
+#include "models/host/vtd_drv.h"
+#include "models/pcie/pcie.h"
+#include "models/pcie/pcie_regs.h"
+#include "sim/engine.h"
+#include "sim/simtime.h"
+#include "sim/trace.h"
+#include "workloads/stream_rx.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+void machine__fail(struct machine *m, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (m->status)
+		return;
+	m->status = 1;
+	va_start(ap, fmt);
+	vsnprintf(m->err, sizeof(m->err), fmt, ap);
+	va_end(ap);
+}
+
+/* ---- interrupt latency probes ---- */
+
+static void msi_probe(void *ctx, unsigned entry, uint64_t t_ps)
+{
+	struct irq_latency *il = ctx;
+
+	if (il->n == MSI_FIFO) {
+		il->head = (il->head + 1) % MSI_FIFO;
+		il->n--;
+		il->overflow++;
+	}
+	il->t[(il->head + il->n) % MSI_FIFO] = t_ps;
+	il->n++;
+	if (il->observer)
+		il->observer(il->observer_ctx, entry, t_ps);
+}
+
+static void irq_probe(void *ctx, uint8_t vector, uint64_t t_ps)
+{
+	struct irq_latency *il = ctx;
+	uint64_t first;
+
+	if (!il->n || !gk_vector_of(il->g, vector, il->devfn))
+		return;
+	first = il->t[il->head];
+	il->head = (il->head + 1) % MSI_FIFO;
+	il->n--;
+	while (il->n && il->t[il->head] <= t_ps) {
+		il->head = (il->head + 1) % MSI_FIFO;
+		il->n--;
+		if (il->measuring)
+			il->coalesced++;
+	}
+	if (il->measuring && t_ps >= first)
+		sim_samples_add(&il->lat, t_ps - first);
+}
+
+/* ---- the controller: host boot, VMs, the measurement window ---- */
+
+static void on_start(void *ctx)
+{
+	struct machine *m = ctx;
+
+	m->started = true;
+	m->t_start = sim_now();
+	m->il.measuring = true;
+	machine__snapshot(m, &m->c0);
+}
+
+static void on_sent(void *ctx)
+{
+	struct machine *m = ctx;
+
+	pcpu_kick(m->pcpu[0]); /* the controller starts the drain clock */
+}
+
+/* The window ends when the guest has the last frame and has returned from the interrupt
+ * that brought it, so that interrupt's completion (a level interrupt's EOI) is inside. */
+static void end_window(struct machine *m)
+{
+	m->end_pending = false;
+	m->done = true;
+	m->t_end = sim_now();
+	m->il.measuring = false;
+	machine__snapshot(m, &m->c1);
+	pcpu_kick(m->pcpu[0]);
+}
+
+static void on_irq_done(void *ctx)
+{
+	struct machine *m = ctx;
+
+	if (m->end_pending && !gk_in_irq(m->il.g))
+		end_window(m);
+}
+
+static void on_done(void *ctx)
+{
+	struct machine *m = ctx;
+
+	if (m->done || m->end_pending)
+		return;
+	if (m->il.g && gk_in_irq(m->il.g))
+		m->end_pending = true;
+	else
+		end_window(m);
+}
+
+/* The driver of the DMAR's unit number u (the host's view), or NULL. */
+static struct vtd_drv *unit_drv(const struct machine *m, int u)
+{
+	if (u < 0 || (unsigned)u >= m->dmar.nunits)
+		return NULL;
+	for (unsigned i = 0; i < m->nunits; i++)
+		if (firmware_unit_base(i) == m->dmar.unit[u].reg_base)
+			return m->iommus[i];
+	return NULL;
+}
+
+static enum dma_strategy to_strategy(int s)
+{
+	return s == SC_DMA_NONE ? DMA_NONE : DMA_DIRECT_MAP;
+}
+
+/* guest.task cpu_hog: a batch job that never halts. */
+static void cpu_hog(void *ctx, struct gk *g)
+{
+	(void)ctx;
+	for (;;)
+		gk_compute(g, 1000000);
+}
+
+static int boot_vm(struct machine *m, unsigned v)
+{
+	const struct sc_vm *sv = &m->sc->vms[v];
+	struct gk_cfg gc = {0};
+	struct vm_cfg vc = {0};
+	struct gk_param *pp = m->params[v];
+	int rc;
+
+	snprintf(gc.name, sizeof(gc.name), "%s", sv->name);
+	gc.costs.irq_entry = sv->guest.irq_entry_cycles;
+	gc.costs.irq_exit = sv->guest.irq_exit_cycles;
+	gc.costs.net_rx = sv->guest.net_rx_cycles;
+	gc.pci_conf_io = sv->guest.pci_config == SC_PCICONF_IO;
+	gc.xapic = sv->guest.apic == SC_APIC_XAPIC;
+	pp[0] = (struct gk_param){"ptnic", "ring_size", sv->guest.ptnic.ring_size};
+	pp[1] = (struct gk_param){"ptnic", "budget", sv->guest.ptnic.budget};
+	pp[2] = (struct gk_param){"ptnic", "itr", sv->guest.ptnic.itr};
+	pp[3] = (struct gk_param){"ptnic", "desc_cycles", sv->guest.ptnic.desc_cycles};
+	pp[4] = (struct gk_param){"ptnic", "intx", sv->guest.ptnic.intx};
+	gc.params = pp;
+	gc.nparams = 5;
+	rc = gk_create(&gc, &m->gk[v]);
+	if (!rc)
+		rc = gk_register_builtin(m->gk[v], &ptnic_driver);
+	if (rc)
+		return rc;
+	if (sv->guest.task == SC_TASK_CPU_HOG)
+		gk_set_init(m->gk[v], cpu_hog, NULL);
+
+	vc.id = v;
+	snprintf(vc.name, sizeof(vc.name), "%s", sv->name);
+	vc.nvcpus = sv->vcpus;
+	for (unsigned i = 0; i < sv->vcpus; i++)
+		vc.pcpu[i] = sv->pinned[i];
+	vc.ram_bytes = sv->memory_mib << 20;
+	vc.irq_mode = (enum hv_irq_mode)sv->interrupt_mode;
+	vc.host_irq_pcpu = sv->host_irq_pcpu_set ? (int)sv->host_irq_pcpu : -1;
+	vc.halt_poll_ps = sv->halt_poll_ps;
+	vc.vcpu.exit_cycles = m->sc->machine.cpu.vmexit_cycles;
+	vc.vcpu.entry_cycles = m->sc->machine.cpu.vmentry_cycles;
+	vc.vcpu.mmio_issue_cycles = m->sc->machine.cpu.mmio_write_cycles;
+	vc.guest_entry = m->guest_entry ? m->guest_entry : gk_entry;
+	vc.guest_ctx = m->guest_entry ? m->guest_entry_ctx : m->gk[v];
+	rc = hv_vm_create(m->hv, &vc, &m->vm[v]);
+	if (rc)
+		return rc;
+	if (trace_on())
+		for (unsigned i = 0; i < sv->vcpus; i++) {
+			char name[48];
+
+			snprintf(name, sizeof(name), "vcpu%u (pcpu%u)", i, vc.pcpu[i]);
+			vcpu_set_track(vm_vcpu(m->vm[v], i), trace_track(sim_trace, sv->name, name));
+		}
+
+	for (size_t d = 0; d < sv->ndevices; d++) {
+		struct pcie_fn *fn = pcie_fabric_find(m->fab, sv->devices[d]);
+		struct vfio_cfg fc = {0};
+		struct hpci_dev *hd;
+		char path[128];
+
+		pcie_fn_location(fn, path, sizeof(path));
+		hd = hpci_find_path(&m->pci, path);
+		if (!hd) {
+			machine__fail(m, "%s: the host did not find %s at %s", sv->name, sv->devices[d], path);
+			return -ENODEV;
+		}
+		fc.host_bdf = hd->bdf;
+		fc.guest_devfn = (uint8_t)PCI_DEVFN(3 + d, 0);
+		fc.strategy = to_strategy(sv->dma.strategy);
+		fc.flr_wait_us = m->sc->host.flr_wait_us;
+		fc.ioapic = m->hioapic;
+		int unit = dmar_unit_for(m->host, &m->dmar, hd->bdf);
+
+		if (unit < 0 && fc.strategy != DMA_NONE) {
+			machine__fail(m, "%s: %s is behind no DMA-remapping unit (DMAR)", sv->name,
+			     sv->devices[d]);
+			return -ENODEV;
+		}
+		rc = vfio_assign(m->vm[v], unit_drv(m, unit), &m->pci, &fc, &m->vfio[m->nvfio]);
+		if (rc) {
+			machine__fail(m, "%s: assigning %s (%04x) failed: %s", sv->name, sv->devices[d],
+			     hd->bdf, strerror(-rc));
+			return rc;
+		}
+		m->nvfio++;
+		m->owners[m->nowners].fn = fn;
+		m->owners[m->nowners].vm = v;
+		m->owners[m->nowners].guest_devfn = fc.guest_devfn;
+		m->nowners++;
+	}
+	return 0;
+}
+
+static void bench_done(void *ctx)
+{
+	struct machine *m = ctx;
+
+	m->done = true;
+	m->t_end = sim_now();
+	machine__snapshot(m, &m->c1);
+}
+
+/* dma_bench: the host maps a window for the engine and lets it read (workloads/dma_bench.h). */
+static void run_dma_bench(struct machine *m)
+{
+	const struct sc_workload *w = &m->sc->workload;
+	struct pcie_fn *fn = pcie_fabric_find(m->fab, w->device);
+	struct wl_dma_bench_cfg bc = {
+		.window_bytes = w->window_kib * 1024,
+		.page_shift = w->page_kib == 4 ? 12 : w->page_kib == 2048 ? 21 : 30,
+		.reads = w->reads,
+		.read_bytes = w->read_bytes,
+		.outstanding = w->outstanding,
+		.seed = (uint32_t)m->opts.seed,
+		.poll_ps = 10 * SIM_PS_PER_US,
+	};
+	struct wl_dma_bench_hooks bh = {on_start, bench_done, m};
+	struct hpci_dev *hd;
+	char path[128];
+	int unit, rc;
+
+	for (unsigned i = 0; i < m->neng; i++)
+		if (dmaeng_fn(m->eng[i]) == fn)
+			m->bench_eng = m->eng[i];
+	pcie_fn_location(fn, path, sizeof(path));
+	hd = hpci_find_path(&m->pci, path);
+	if (!hd || !m->bench_eng) {
+		machine__fail(m, "dma_bench: the host did not find %s", w->device);
+		return;
+	}
+	unit = dmar_unit_for(m->host, &m->dmar, hd->bdf);
+	if (unit < 0) {
+		machine__fail(m, "dma_bench: %s is behind no DMA-remapping unit (DMAR)", w->device);
+		return;
+	}
+	rc = wl_dma_bench_run(m->host, unit_drv(m, unit), &m->pci, hd->bdf, &bc, &bh, &m->bench);
+	if (rc)
+		machine__fail(m, "dma_bench: %s", strerror(-rc));
+	m->bench_ran = !rc;
+}
+
+/* The administrator's `echo N > sriov_numvfs` for every PF the scenario gives num_vfs. */
+static int enable_vfs(struct machine *m, const struct sc_node *n, size_t count)
+{
+	for (size_t i = 0; i < count; i++) {
+		int rc;
+
+		if (n[i].has_sriov && n[i].sriov.num_vfs) {
+			struct pcie_fn *fn = pcie_fabric_find(m->fab, n[i].name);
+			struct hpci_dev *d;
+			char path[128];
+
+			pcie_fn_location(fn, path, sizeof(path));
+			d = hpci_find_path(&m->pci, path);
+			if (!d)
+				return -ENODEV;
+			rc = hpci_sriov_enable(m->host, &m->pci, (size_t)(d - m->pci.dev),
+					       n[i].sriov.num_vfs);
+			if (rc)
+				return rc;
+		}
+		rc = enable_vfs(m, n[i].below, n[i].nbelow);
+		if (!rc)
+			rc = enable_vfs(m, n[i].ports, n[i].nports);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+static void controller(void *arg)
+{
+	struct machine *m = arg;
+	const struct scenario *sc = m->sc;
+	struct host_machine hm = {0};
+	struct host_cfg hc = {0};
+	struct hv_cfg hvc = {0};
+	uint64_t deadline = (uint64_t)(sc->run.max_sim_ms * (double)SIM_PS_PER_MS);
+	int rc;
+
+	pcpu_bind(m->pcpu[0]);
+	for (unsigned i = 0; i < m->nnics; i++)
+		nic_start(m->nic[i]);
+	for (unsigned i = 0; i < m->neng; i++)
+		dmaeng_start(m->eng[i]);
+	for (unsigned u = 0; u < m->nunits; u++)
+		vtd_start(m->units[u]);
+
+	hm.mem = m->mem;
+	hm.fab = m->fab;
+	hm.pcpus = m->pcpu;
+	hm.npcpus = m->npcpus;
+	hm.ecam_base = PHYS_ECAM;
+	hm.ecam_buses = 256;
+	hm.mmio32_base = PHYS_MMIO32;
+	hm.mmio32_size = PHYS_MMIO32_SZ;
+	hm.mmio64_base = PHYS_MMIO64;
+	hm.mmio64_size = PHYS_MMIO64_SZ;
+	hm.acpi_rsdp = m->rsdp;
+	hm.ioapic_base = PHYS_IOAPIC;
+	hm.ioapic_pins = IOAPIC_PINS;
+	hm.ioapic_sid = IOAPIC_SID;
+	for (unsigned d = 0; d < 32; d++)
+		for (unsigned p = 1; p <= 4; p++)
+			hm.prt[d][p - 1] = (uint8_t)machine__prt_gsi((uint8_t)PCI_DEVFN(d, 0), p);
+	hm.pcie_native_control = sc->machine.firmware.pcie_native_control;
+	hm.rmrrs = m->rmrrs;
+	hm.nrmrrs = m->nrmrrs;
+	hc.costs.mem_access_cycles = sc->host.mem_access_cycles;
+	hc.costs.irq_entry_cycles = sc->host.irq_entry_cycles;
+	hc.costs.eoi_cycles = sc->host.eoi_cycles;
+	hc.costs.page_zero_cycles = sc->host.page_zero_cycles;
+	hc.costs.poll_ns = sc->host.poll_ps / 1000;
+	hc.sched.slice_ps = sc->host.sched.slice_us * SIM_PS_PER_US;
+	hc.sched.wakeup_preempt = sc->host.sched.wakeup_preempt;
+	hc.sched.switch_cycles = sc->host.sched.switch_cycles;
+	rc = host_create(&hc, &hm, &m->host);
+	if (!rc)
+		rc = host_sched_create(m->host, &hc.sched, &m->sched);
+	if (rc) {
+		machine__fail(m, "host kernel: %s", strerror(-rc));
+		return;
+	}
+	/* The DMAR table tells the host where its units are (Linux detect_intel_iommu). */
+	rc = dmar_parse(m->host, &m->dmar);
+	if (rc && rc != -ENODEV) {
+		machine__fail(m, "ACPI DMAR table: %s", strerror(-rc));
+		return;
+	}
+	for (unsigned u = 0; u < m->dmar.nunits && u < MAX_UNITS; u++) {
+		struct vtd_drv_cfg dc = {.use_qi = true,
+					 .use_ir = true,
+					 .x2apic = true,
+					 .superpages = sc->machine.iommu.superpages,
+					 .scalable = sc->host.iommu.scalable_mode,
+					 .ats = sc->host.iommu.ats,
+					 .irt_entries = sc->host.irte_entries,
+					 .fault_cpu = 0,
+					 .dmar = &m->dmar};
+
+		struct vtd_drv *drv;
+
+		rc = vtd_drv_init(m->host, m->dmar.unit[u].reg_base, &dc, &drv);
+		if (rc) {
+			machine__fail(m, "VT-d driver (unit at %#llx): %s",
+			     (unsigned long long)m->dmar.unit[u].reg_base, strerror(-rc));
+			return;
+		}
+		/* Keep the drivers in the machine's unit order (the DMAR lists INCLUDE_PCI_ALL
+		 * last). */
+		for (unsigned i = 0; i < m->nunits; i++)
+			if (firmware_unit_base(i) == m->dmar.unit[u].reg_base)
+				m->iommus[i] = drv;
+	}
+	m->iommu = m->iommus[0];
+	/* The I/O APIC's messages are remapped by the unit whose scope holds its source ID (the
+	 * INCLUDE_PCI_ALL one); none: its pins send compatibility-format messages. */
+	rc = host_ioapic_init(m->host, unit_drv(m, dmar_unit_for(m->host, &m->dmar, IOAPIC_SID)),
+			      &m->hioapic);
+	if (rc) {
+		machine__fail(m, "I/O APIC driver: %s", strerror(-rc));
+		return;
+	}
+	rc = hpci_enumerate(m->host, &m->pci);
+	if (!rc)
+		rc = enable_vfs(m, sc->machine.pcie.devices, sc->machine.pcie.ndevices);
+	if (rc) {
+		machine__fail(m, "PCI enumeration: %s", strerror(-rc));
+		return;
+	}
+	iommu_groups_compute(m->host, &m->pci);
+	if (m->opts.host_only) {
+		/* survey and lspci: what the host found, as its software sees it */
+		if (m->opts.snapshot_config)
+			rc = hpci_snapshot(m->host, &m->pci);
+		m->survey = calloc(m->pci.n ? m->pci.n : 1, sizeof(*m->survey));
+		if (rc || !m->survey) {
+			machine__fail(m, "survey: %s", strerror(rc ? -rc : ENOMEM));
+			return;
+		}
+		survey_run(m->host, &m->pci, m->opts.force, m->survey);
+		m->t_setup_done = pcpu_sync(m->pcpu[0]);
+		m->done = true;
+		return;
+	}
+	struct hv_costs *hcst = &hvc.costs;
+	hcst->ext_int = sc->hypervisor.ext_int;
+	hcst->intr_window = sc->hypervisor.intr_window;
+	hcst->hlt = sc->hypervisor.hlt;
+	hcst->wakeup = sc->hypervisor.wakeup;
+	hcst->apic_msr = sc->hypervisor.apic_msr;
+	hcst->inject = sc->hypervisor.inject;
+	hcst->irqfd = sc->hypervisor.irqfd;
+	hcst->user_exit = sc->hypervisor.user_exit;
+	hcst->kernel_mmio = sc->hypervisor.kernel_mmio;
+	hcst->vmcall = sc->hypervisor.vmcall;
+	hcst->apic_access = sc->hypervisor.apic_access;
+	hcst->apic_write = sc->hypervisor.apic_write;
+	hcst->eoi_induced = sc->hypervisor.eoi_induced;
+	hcst->exception = sc->hypervisor.exception;
+	hcst->pi_wakeup = sc->hypervisor.pi_wakeup;
+	hcst->post = sc->hypervisor.post;
+	hvc.sched = m->sched;
+	rc = hv_create(m->host, &hvc, &m->hv);
+	if (rc) {
+		machine__fail(m, "hypervisor: %s", strerror(-rc));
+		return;
+	}
+	for (unsigned v = 0; v < sc->nvms; v++) {
+		rc = boot_vm(m, v);
+		if (rc) {
+			machine__fail(m, "%s: could not start: %s", sc->vms[v].name, strerror(-rc));
+			return;
+		}
+	}
+
+	/* The workload: the NIC that receives, and the guest that owns it. */
+	for (unsigned i = 0; i < m->nnics; i++) {
+		if (strcmp(pcie_fn_name(nic_fn(m->nic[i])), sc->workload.device))
+			continue;
+		int vm = -1;
+		for (unsigned k = 0; k < m->nowners; k++)
+			if (m->owners[k].fn == nic_fn(m->nic[i])) {
+				vm = (int)m->owners[k].vm;
+				m->il.devfn = m->owners[k].guest_devfn;
+			}
+		struct wl_stream_rx_cfg wc = {
+			.frames = sc->workload.frames,
+			.frame_bytes = sc->workload.frame_bytes,
+			.rate_gbps = sc->workload.rate_gbps,
+			.line_gbps = sc->workload.line_gbps,
+			.arrival = (enum wl_arrival)sc->workload.arrival,
+			.app_cycles = sc->workload.app_cycles,
+			.guest_idle = (enum wl_guest_idle)sc->workload.guest_idle,
+			.start_delay_ps = sc->workload.start_delay_ps,
+		};
+		rc = wl_stream_rx_create(&wc, m->opts.seed, &m->wl);
+		if (rc || vm < 0) {
+			machine__fail(m, "workload: %s", rc ? strerror(-rc) : "device not assigned");
+			return;
+		}
+		struct wl_hooks wh = {on_start, on_sent, on_done, m};
+		wl_stream_rx_bind(m->wl, m->nic[i], m->gk[vm], &wh);
+		m->il.g = m->gk[vm];
+		sim_samples_init(&m->il.lat);
+		nic_set_msi_probe(m->nic[i], msi_probe, &m->il);
+		gk_set_irq_probe(m->gk[vm], irq_probe, &m->il);
+		gk_set_irq_done_probe(m->gk[vm], on_irq_done, m);
+	}
+	m->t_setup_done = pcpu_sync(m->pcpu[0]);
+	machine__snapshot(m, &m->setup);
+	if (sc->workload.kind == SC_WL_DMA_BENCH) {
+		run_dma_bench(m);
+		return;
+	}
+	/* The other VMs boot first, so that the measurement holds only the workload's VM
+	 * booting-free; then the workload's VM. */
+	for (unsigned v = 0; v < sc->nvms; v++) {
+		if (m->gk[v] == m->il.g)
+			continue;
+		hv_vm_start(m->vm[v]);
+		while (!gk_stats(m->gk[v])->boot_done_ps && sim_now() < deadline)
+			pcpu_idle_until(m->pcpu[0], sim_now() + 100 * SIM_PS_PER_US);
+	}
+	for (unsigned v = 0; v < sc->nvms; v++)
+		if (m->gk[v] == m->il.g)
+			hv_vm_start(m->vm[v]);
+
+	/* pCPU 0 idles (serving host interrupts) until the workload is done. */
+	while (!m->done && sim_now() < deadline) {
+		uint64_t until = deadline;
+		const struct wl_stream_rx_result *wr = m->wl ? wl_stream_rx_result(m->wl) : NULL;
+
+		/* Every frame is out: the guest has the drain time to account for them. */
+		if (wr && wr->sent == sc->workload.frames) {
+			uint64_t drain = wr->t_last_ps + sc->workload.drain_ps;
+
+			if (sim_now() >= drain) {
+				wl_stream_rx_give_up(m->wl);
+				break;
+			}
+			if (drain < until)
+				until = drain;
+		}
+
+		if (m->opts.progress && sim_now() + SIM_PS_PER_MS < until)
+			until = sim_now() + SIM_PS_PER_MS;
+		pcpu_idle_until(m->pcpu[0], until);
+		struct timespec now_w;
+
+		clock_gettime(CLOCK_MONOTONIC, &now_w);
+		if (m->opts.progress && m->wl && now_w.tv_sec - m->wall0.tv_sec >= 2) {
+			m->progress_shown = true;
+			const struct wl_stream_rx_result *r = wl_stream_rx_result(m->wl);
+
+			fprintf(stderr, "\rptsim: t=%.3f ms  frames %llu/%llu received, %llu dropped   ",
+				(double)sim_now() / SIM_PS_PER_MS, (unsigned long long)r->received,
+				(unsigned long long)sc->workload.frames, (unsigned long long)r->dropped);
+		}
+	}
+	if (m->progress_shown)
+		fprintf(stderr, "\r%100s\r", "");
+	if (!m->done) {
+		const struct wl_stream_rx_result *r = m->wl ? wl_stream_rx_result(m->wl) : NULL;
+
+		machine__fail(m,
+		     "the workload did not finish within run.max_sim_ms = %g ms (%llu of %llu frames "
+		     "received, %llu dropped%s)",
+		     sc->run.max_sim_ms, r ? (unsigned long long)r->received : 0ull,
+		     (unsigned long long)sc->workload.frames, r ? (unsigned long long)r->dropped : 0ull,
+		     r && !r->started ? "; the guest application never started" : "");
+	}
+}
+
+
+int machine_create(const struct scenario *sc, const struct run_opts *opts, struct machine **out)
+{
+	struct machine *m = calloc(1, sizeof(*m));
+	int rc;
+
+	if (!m)
+		return -ENOMEM;
+	m->sc = sc;
+	m->opts = *opts;
+	clock_gettime(CLOCK_MONOTONIC, &m->wall0);
+	rc = sim_engine_init();
+	if (rc && rc != -EALREADY) {
+		free(m);
+		return rc;
+	}
+	rc = machine__build(m);
+	if (rc) {
+		free(m); /* nothing has run: no actor holds it */
+		return rc;
+	}
+	*out = m;
+	return 0;
+}
+
+int machine_start(struct machine *m)
+{
+	return sim_actor_start("controller", controller, m, 0);
+}
+
+int machine_finish(struct machine *m, int engine_rc, struct results *res, char *err,
+		   size_t errlen)
+{
+	/* The machine is never freed: SimGrid still owns actor stacks that point into it, and
+	 * the process ends after a run. */
+	if (engine_rc == -EDEADLK) {
+		snprintf(err, errlen, "%s", sim_deadlock_report());
+		return 1;
+	}
+	if (m->status) {
+		snprintf(err, errlen, "%s", m->err);
+		return 1;
+	}
+	if (m->opts.host_only)
+		return m->done ? 0 : (snprintf(err, errlen, "the host did not finish booting"), 1);
+	if (!m->wl && !m->bench_ran) {
+		snprintf(err, errlen, "no workload ran");
+		return 1;
+	}
+	machine__fill_results(m, res);
+	return 0;
+}
+
+int machine_run(const struct scenario *sc, const struct run_opts *opts, struct results *res,
+		char *err, size_t errlen)
+{
+	struct machine *m;
+	int rc = machine_create(sc, opts, &m);
+
+	if (rc) {
+		snprintf(err, errlen, "building the machine failed: %s", strerror(-rc));
+		return 1;
+	}
+	machine_start(m);
+	return machine_finish(m, sim_engine_run(), res, err, errlen);
+}
+
+void machine_set_msi_observer(struct machine *m,
+			      void (*fn)(void *ctx, unsigned entry, uint64_t t_ps), void *ctx)
+{
+	m->il.observer = fn;
+	m->il.observer_ctx = ctx;
+}
+
+void machine_set_guest_entry(struct machine *m, void (*entry)(void *ctx, struct vcpu *v),
+			     void *ctx)
+{
+	m->guest_entry = entry;
+	m->guest_entry_ctx = ctx;
+}
+
+void machine_end(struct machine *m)
+{
+	on_done(m);
+}
+
+struct mem *machine_mem(const struct machine *m)
+{
+	return m->mem;
+}
+
+struct pcie_fabric *machine_fabric(const struct machine *m)
+{
+	return m->fab;
+}
+
+struct vtd *machine_vtd(const struct machine *m)
+{
+	return m->vtd;
+}
+
+struct vtd *machine_unit(const struct machine *m, unsigned i)
+{
+	return i < m->nunits ? m->units[i] : NULL;
+}
+
+struct vtd_drv *machine_unit_drv(const struct machine *m, unsigned i)
+{
+	return i < MAX_UNITS ? m->iommus[i] : NULL;
+}
+
+const struct dmar_info *machine_dmar(const struct machine *m)
+{
+	return &m->dmar;
+}
+
+struct nic *machine_nic(const struct machine *m, unsigned i)
+{
+	return i < m->nnics ? m->nic[i] : NULL;
+}
+
+struct pcpu *machine_pcpu(const struct machine *m, unsigned i)
+{
+	return i < m->npcpus ? m->pcpu[i] : NULL;
+}
+
+struct host *machine_host(const struct machine *m)
+{
+	return m->host;
+}
+
+struct vtd_drv *machine_iommu(const struct machine *m)
+{
+	return m->iommu;
+}
+
+struct vm *machine_vm(const struct machine *m, unsigned i)
+{
+	return i < 8 ? m->vm[i] : NULL;
+}
+
+struct gk *machine_gk(const struct machine *m, unsigned i)
+{
+	return i < 8 ? m->gk[i] : NULL;
+}
+
+struct vfio_dev *machine_vfio(const struct machine *m, unsigned i)
+{
+	return i < m->nvfio ? m->vfio[i] : NULL;
+}
+
+struct hpci *machine_pci(struct machine *m)
+{
+	return &m->pci;
+}
+
+const struct scenario *machine_scenario(const struct machine *m)
+{
+	return m->sc;
+}
+
+const struct survey_fn *machine_survey(const struct machine *m)
+{
+	return m->survey;
+}
+
+struct gendev *machine_gendev(const struct machine *m, const char *name)
+{
+	for (unsigned i = 0; i < m->ngendevs; i++)
+		if (!strcmp(pcie_fn_name(gendev_fn(m->gendev[i])), name))
+			return m->gendev[i];
+	return NULL;
+}

@@ -1,0 +1,196 @@
+/* SPDX-License-Identifier: MIT */
+/* The summary table a person reads after `ptsim run`, from the results' keys. */
+#include "app/machine.h"
+#include "app/scenario.h"
+#include "models/cpu/vmx.h"
+#include "sim/results.h"
+
+#include <stdint.h>
+#include <stdio.h>
+
+/* ---- summary ---- */
+
+static uint64_t get_u(const struct results *r, const char *k)
+{
+	uint64_t v = 0;
+
+	results_get_u64(r, k, &v);
+	return v;
+}
+
+static double get_d(const struct results *r, const char *k)
+{
+	double v = 0;
+
+	results_get_double(r, k, &v);
+	return v;
+}
+
+/* Every cache that was used or invalidated, one line each (the results' per-cache keys). */
+static void summary_caches(const struct results *r, FILE *f)
+{
+	static const char *const caches[][2] = {
+	    {"iotlb", "IOTLB"},
+	    {"iommu.context_cache", "context cache"},
+	    {"iommu.pasid_cache", "PASID cache"},
+	    {"iommu.paging_structure_cache", "paging-structure caches"},
+	    {"iommu.interrupt_entry_cache", "interrupt entry cache"},
+	    {"ats.atc", "device TLBs (ATS)"},
+	};
+	static const char *const fld[5] = {"lookups", "hits", "misses", "evictions",
+					   "invalidations"};
+
+	fprintf(f, "  %-32s %14s %10s %10s %10s %10s\n", "cache", "lookups", "hits", "misses",
+		"evictions", "invals");
+	for (size_t i = 0; i < sizeof(caches) / sizeof(caches[0]); i++) {
+		unsigned long long v[5];
+		char k[96];
+
+		for (unsigned j = 0; j < 5; j++) {
+			snprintf(k, sizeof(k), "%s.%s", caches[i][0], fld[j]);
+			v[j] = (unsigned long long)get_u(r, k);
+		}
+		if (!v[0] && !v[4])
+			continue;
+		fprintf(f, "    %-30s %14llu %10llu %10llu %10llu %10llu\n", caches[i][1], v[0],
+			v[1], v[2], v[3], v[4]);
+	}
+}
+
+void machine_print_summary(const struct scenario *sc, const struct results *r, FILE *f)
+{
+	const struct sc_vm *vm = &sc->vms[0];
+
+	fprintf(f, "ptsim %s  scenario '%s'  seed %llu\n", PTSIM_VERSION, sc->name,
+		(unsigned long long)get_u(r, "seed"));
+	if (sc->description && *sc->description)
+		fprintf(f, "  %s\n", sc->description);
+	fprintf(f, "\nSetup (host boot, assignment, guest boot): %.3f ms simulated, %llu exits\n",
+		(double)get_u(r, "setup.sim_time_ns") / 1e6,
+		(unsigned long long)get_u(r, "setup.exits"));
+	fprintf(f, "Measured window: %.3f ms simulated (%llu engine events), %s mode, %s DMA\n",
+		(double)get_u(r, "window.length_ns") / 1e6,
+		(unsigned long long)get_u(r, "window.events"),
+		sc_irq_mode_names[vm->interrupt_mode], sc_strategy_names[vm->dma.strategy]);
+
+	fprintf(f, "\n%-34s %14s\n", "Workload", "");
+	if (sc->workload.kind == SC_WL_DMA_BENCH) {
+		fprintf(f,
+			"  %-32s %14llu of %llu B (%llu failed), %llu KiB window, %llu KiB pages\n",
+			"DMA reads", (unsigned long long)get_u(r, "workload.reads"),
+			(unsigned long long)sc->workload.read_bytes,
+			(unsigned long long)get_u(r, "workload.read_errors"),
+			(unsigned long long)get_u(r, "workload.window_bytes") / 1024,
+			(unsigned long long)get_u(r, "workload.page_bytes") / 1024);
+		fprintf(f, "  %-32s %14.3f Gb/s\n", "bandwidth", get_d(r, "throughput_gbps"));
+		fprintf(f, "  %-32s %14.0f reads/s\n", "rate", get_d(r, "ops_per_s"));
+		fprintf(f, "  %-32s %10.0f / %.0f / %.0f ns (mean / p50 / p99)\n",
+			"read latency, issue to data", get_d(r, "latency_ns.mean"),
+			get_d(r, "latency_ns.p50"), get_d(r, "latency_ns.p99"));
+	} else {
+		fprintf(f, "  %-32s %14llu of %llu (%llu dropped by the NIC, %llu lost)\n",
+			"frames received", (unsigned long long)get_u(r, "workload.frames_received"),
+			(unsigned long long)get_u(r, "workload.frames_sent"),
+			(unsigned long long)get_u(r, "workload.frames_dropped"),
+			(unsigned long long)get_u(r, "workload.frames_lost"));
+		fprintf(f, "  %-32s %14.3f Gb/s\n", "throughput", get_d(r, "throughput_gbps"));
+		fprintf(f, "  %-32s %14.0f frames/s\n", "rate", get_d(r, "ops_per_s"));
+		fprintf(f, "  %-32s %10.0f / %.0f / %.0f ns (mean / p50 / p99)\n",
+			"latency, wire to application", get_d(r, "latency_ns.mean"),
+			get_d(r, "latency_ns.p50"), get_d(r, "latency_ns.p99"));
+	}
+
+	fprintf(f, "\nInterrupts and exits\n");
+	fprintf(f, "  %-32s %14llu\n", "interrupts delivered to guest",
+		(unsigned long long)get_u(r, "interrupts.delivered"));
+	fprintf(f, "  %-32s %14llu remapped, %llu posted (%llu of them to the wakeup vector)\n",
+		"  by path", (unsigned long long)get_u(r, "interrupts.by_path.remapped"),
+		(unsigned long long)get_u(r, "interrupts.by_path.posted"),
+		(unsigned long long)get_u(r, "interrupts.by_path.posted_wakeup"));
+	fprintf(f, "  %-32s %14llu\n", "VM exits", (unsigned long long)get_u(r, "exits.total"));
+	for (unsigned i = 0; i <= EXIT_REASON_MAX; i++) {
+		const char *n = vmx_exit_name(i);
+		char key[96];
+
+		if (!n)
+			continue;
+		snprintf(key, sizeof(key), "exits.by_reason.%s", n);
+		if (get_u(r, key))
+			fprintf(f, "    %-30s %14llu\n", n, (unsigned long long)get_u(r, key));
+	}
+	fprintf(f, "  %-32s %14.3f (%.3f to deliver and complete it)\n", "exits per interrupt",
+		get_d(r, "exits_per_interrupt"), get_d(r, "interrupt_exits_per_interrupt"));
+	if (get_u(r, "interrupts.intx.asserts"))
+		fprintf(f, "  %-32s %14llu host interrupts, line masked %.0f ns each (mean)\n",
+			"INTx line", (unsigned long long)get_u(r, "interrupts.intx.host_irqs"),
+			get_d(r, "interrupts.intx.masked_ns_mean"));
+	fprintf(f, "  %-32s %10.0f / %.0f / %.0f ns (mean / p50 / p99)\n",
+		"latency, device IRQ to handler", get_d(r, "interrupts.latency_ns.mean"),
+		get_d(r, "interrupts.latency_ns.p50"), get_d(r, "interrupts.latency_ns.p99"));
+
+	fprintf(f, "\nIOMMU\n");
+	fprintf(f, "  %-32s %14llu (%llu hits, %llu misses, hit rate %.3f)\n", "IOTLB lookups",
+		(unsigned long long)get_u(r, "iotlb.lookups"), (unsigned long long)get_u(r, "iotlb.hits"),
+		(unsigned long long)get_u(r, "iotlb.misses"), get_d(r, "iotlb.hit_rate"));
+	fprintf(f, "  %-32s %14llu (%llu memory reads)\n", "page walks",
+		(unsigned long long)get_u(r, "iommu.walks"),
+		(unsigned long long)get_u(r, "iommu.walk_mem_reads"));
+	fprintf(f, "  %-32s %14.1f ns\n", "mean translation time", get_d(r, "iommu.translation_ns_mean"));
+	if (get_u(r, "iommu.walks_queued"))
+		fprintf(f, "  %-32s %14llu (mean wait per walk %.1f ns)\n",
+			"walks queued for a walker",
+			(unsigned long long)get_u(r, "iommu.walks_queued"),
+			get_d(r, "iommu.walk_queue_ns_mean"));
+	summary_caches(r, f);
+	fprintf(f, "  %-32s %14llu (%llu descriptors)\n", "invalidations",
+		(unsigned long long)get_u(r, "iommu.invalidations"),
+		(unsigned long long)get_u(r, "iommu.invalidation_descriptors"));
+	fprintf(f, "  %-32s %14llu\n", "pages pinned (peak)",
+		(unsigned long long)get_u(r, "iommu.pinned_pages_peak"));
+	fprintf(f, "  %-32s %14llu\n", "faults", (unsigned long long)get_u(r, "iommu.faults"));
+
+	fprintf(f, "\nDMA\n");
+	fprintf(f, "  %-32s %14llu (%llu bytes, %llu blocked)\n", "requests",
+		(unsigned long long)get_u(r, "dma.requests"), (unsigned long long)get_u(r, "dma.bytes"),
+		(unsigned long long)get_u(r, "dma.blocked"));
+	if (get_u(r, "dma.outside_vm_bytes"))
+		fprintf(f, "  %-32s %14llu  <-- DMA reached memory the VM does not own\n",
+			"bytes written outside the VM",
+			(unsigned long long)get_u(r, "dma.outside_vm_bytes"));
+
+	fprintf(f, "\nCPU (the VM's pCPUs, cycles per frame)\n");
+	fprintf(f, "  %-32s %14.0f\n", "total (guest + exits + host)", get_d(r, "cpu.cycles_per_op"));
+	fprintf(f, "  %-32s %14.0f\n", "virtualization overhead", get_d(r, "cpu.overhead_cycles_per_op"));
+	fprintf(f, "  %-32s %14llu guest, %llu exit, %llu host, %llu idle\n", "cycles in window",
+		(unsigned long long)get_u(r, "cpu.guest_cycles"),
+		(unsigned long long)get_u(r, "cpu.exit_cycles"),
+		(unsigned long long)get_u(r, "cpu.hv_cycles"),
+		(unsigned long long)get_u(r, "cpu.idle_cycles"));
+	if (get_u(r, "sched.context_switches")) {
+		fprintf(f, "\nScheduler (vCPUs sharing pCPUs)\n");
+		fprintf(f, "  %-32s %14llu (%llu at the end of a slice, %llu by a woken vCPU)\n",
+			"context switches", (unsigned long long)get_u(r, "sched.context_switches"),
+			(unsigned long long)get_u(r, "sched.slice_expiries"),
+			(unsigned long long)get_u(r, "sched.wakeup_preemptions"));
+		fprintf(f, "  %-32s %14.1f us in all\n", "runnable, waiting for a pCPU",
+			get_d(r, "sched.run_delay_ns") / 1000.0);
+		for (unsigned v = 0; v < sc->nvms && sc->nvms > 1; v++) {
+			char k1[96], k2[96], k3[96];
+			const char *n = sc->vms[v].name;
+
+			snprintf(k1, sizeof(k1), "vms.%s.exits", n);
+			snprintf(k2, sizeof(k2), "vms.%s.interrupts", n);
+			snprintf(k3, sizeof(k3), "vms.%s.run_delay_ns", n);
+			fprintf(f, "    %-30s %14llu exits, %llu interrupts, waited %.1f us\n", n,
+				(unsigned long long)get_u(r, k1), (unsigned long long)get_u(r, k2),
+				get_d(r, k3) / 1000.0);
+		}
+		if (get_u(r, "vm.pi_sn_sets"))
+			fprintf(f, "  %-32s %14llu preemptions set SN; %llu resumed with PIR pending\n",
+				"posted-interrupt descriptor", (unsigned long long)get_u(r, "vm.pi_sn_sets"),
+				(unsigned long long)get_u(r, "vm.pi_on_at_resume"));
+	}
+	fprintf(f, "\nSimulated %.3f ms in %.2f s of wall time.\n",
+		(double)get_u(r, "sim_time_ns") / 1e6, get_d(r, "wall_s"));
+}
+
