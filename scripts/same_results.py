@@ -1,14 +1,16 @@
 #!/usr/bin/env python3
 """Do two ptsim builds simulate the same thing? For refactors and speed work.
 
-  same_results.py OLD_PTSIM NEW_PTSIM [-k PATTERN] [--keep DIR] [--ignore KEY ...]
+  same_results.py OLD_PTSIM NEW_PTSIM [-k PATTERN] [--keep DIR] [--ignore-events] [--by-key]
 
 Runs every case below with both binaries (from the source tree: the configs are read from
 configs/) and compares what each writes: the results JSON and CSV (byte for byte after
 masking wall_s; `events` and `window.events` too with --ignore-events), the Perfetto trace,
 the summary a person reads, and the outputs of survey, lspci, acpi and check --schema.
 Prints one line per case and the first differing lines of anything that differs; exit 1 if
-anything differs. -k runs only the cases whose name contains PATTERN.
+anything differs. -k runs only the cases whose name contains PATTERN. --by-key compares the
+JSON and CSV key by key instead of byte for byte: every old key must keep its value, keys may
+move, and keys the new build adds are listed (once) but are not differences.
 """
 import argparse
 import difflib
@@ -103,10 +105,10 @@ def other_cases():
 
 
 def mask(data, ignore_events):
-    data = re.sub(rb'"wall_s": [^,\n]*', b'"wall_s": X', data)
+    data = re.sub(rb'"wall_s": [^,\n]*', b'"wall_s": 0', data)
     data = re.sub(rb"in [0-9.]+ s of wall time", b"in X s of wall time", data)
     if ignore_events:
-        data = re.sub(rb'"events": [0-9]+', b'"events": X', data)
+        data = re.sub(rb'"events": [0-9]+', b'"events": 0', data)
         data = re.sub(rb"\([0-9]+ engine events\)", b"(X engine events)", data)
     return data
 
@@ -126,6 +128,41 @@ def mask_csv(data, ignore_events):
                 row[i] = "X"
         out.append(",".join(row))
     return ("\n".join(out)).encode()
+
+
+def flatten(obj, prefix="", out=None):
+    out = {} if out is None else out
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            flatten(v, prefix + k + ".", out)
+    else:
+        out[prefix[:-1]] = obj
+    return out
+
+
+NEW_KEYS = set()
+
+
+def by_key(old, new, ignore_events, csv):
+    """Old keys whose value moved or vanished, as text lines; new keys are remembered."""
+    if csv:
+        def rows(data):
+            lines = data.decode().splitlines()
+            return dict(zip(lines[0].split(","), lines[1].split(","))) if len(lines) > 1 else {}
+        a, b = rows(old), rows(new)
+    else:
+        a, b = flatten(json.loads(old)), flatten(json.loads(new))
+    skip = {"wall_s"} | ({"events", "window.events"} if ignore_events else set())
+    out = []
+    for k, v in a.items():
+        if k in skip:
+            continue
+        if k not in b:
+            out.append("%s: missing (was %r)" % (k, v))
+        elif b[k] != v:
+            out.append("%s: %r -> %r" % (k, v, b[k]))
+    NEW_KEYS.update(k for k in b if k not in a)
+    return out
 
 
 def show_diff(what, a, b, limit=12):
@@ -150,6 +187,8 @@ def main():
     ap.add_argument("new")
     ap.add_argument("-k", default="")
     ap.add_argument("--keep")
+    ap.add_argument("--by-key", action="store_true",
+                    help="JSON and CSV: same value for every old key; order and new keys free")
     ap.add_argument("--ignore-events", action="store_true",
                     help="events and window.events may differ (engine work, not behaviour)")
     a = ap.parse_args()
@@ -182,7 +221,11 @@ def main():
             except OSError as e:
                 diffs.append((ext, b"", str(e).encode()))
                 continue
-            if xo != xn:
+            if a.by_key and ext in (".json", ".csv"):
+                moved = by_key(xo, xn, a.ignore_events, ext == ".csv")
+                if moved:
+                    diffs.append((ext + " (by key)", b"", "\n".join(moved).encode()))
+            elif xo != xn:
                 diffs.append((ext, xo, xn))
         if trace and open(bo + ".trace", "rb").read() != open(bn + ".trace", "rb").read():
             diffs.append((".trace", open(bo + ".trace", "rb").read()[:4000],
@@ -224,6 +267,9 @@ def main():
         same = blobs[0] == blobs[1] and blobs[0]
         print("%-4s acpi %s" % ("ok" if same else "DIFF", cfg))
         bad += not same
+    if NEW_KEYS:
+        print("keys only the new build writes (%d): %s" % (len(NEW_KEYS),
+                                                          " ".join(sorted(NEW_KEYS))))
     print("%d of %d cases differ (outputs in %s)" % (bad, n, tmp))
     return 1 if bad else 0
 
