@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* `ptsim acpi`: the DMAR table the machine's firmware builds, written to a file. */
 #include "app/cli.h"
-#include "app/firmware.h"
+#include "app/machine.h"
+#include "models/platform/platform.h"
 #include "app/scenario.h"
 #include "sim/config.h"
 
@@ -42,7 +43,13 @@ int cmd_acpi(int argc, char **argv)
 			a.config);
 		return EXIT_USAGE;
 	}
-	len = firmware_dmar_table(&sc, buf, sizeof(buf));
+	/* The table the firmware of the machine built (its scopes name the functions' places). */
+	struct run_opts o = {.config_path = a.config};
+	struct machine *m;
+
+	len = machine_create(&sc, &o, &m);
+	if (!len)
+		len = platform_dmar_table(machine_platform(m), buf, sizeof(buf));
 	if (len < 0) {
 		fprintf(stderr, "ptsim: %s: cannot build the DMAR table: %s\n", a.config,
 			strerror(-len));

@@ -54,7 +54,8 @@ void machine_set_msi_observer(struct machine *m,
 /* Tests: end the run as if the workload were done (from any actor). */
 void machine_end(struct machine *m);
 
-/* What tests look at. */
+/* What tests and commands look at. */
+struct platform *machine_platform(const struct machine *m);
 struct mem *machine_mem(const struct machine *m);
 struct pcie_fabric *machine_fabric(const struct machine *m);
 struct vtd *machine_vtd(const struct machine *m);

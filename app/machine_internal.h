@@ -10,8 +10,8 @@
 #include "app/scenario.h"
 #include "models/cpu/cpu.h"
 #include "models/guest/kernel/gk.h"
-#include "models/host/dmar.h"
-#include "models/host/hpci.h"
+#include "models/host/boot.h"
+#include "models/platform/platform.h"
 #include "models/iommu/vtd.h"
 #include "sim/stats.h"
 #include "workloads/dma_bench.h"
@@ -20,23 +20,6 @@
 #include <stdint.h>
 #include <time.h>
 
-
-/* The host physical address map (a Xeon-like layout). */
-#define PHYS_LOW_TOP   PTSIM_LOW_RAM_TOP /* RAM below 4 GiB ends at 2 GiB */
-#define PHYS_MMIO32    0xc0000000ull  /* 32-bit PCI window */
-#define PHYS_MMIO32_SZ 0x20000000ull
-#define PHYS_ECAM      0xe0000000ull
-#define PHYS_IOAPIC    0xfec00000ull
-#define IOAPIC_PINS    24
-#define IOAPIC_SID     0xf0f8 /* bus F0h device 1Fh function 0, as Intel platforms report */
-#define PHYS_MMIO64    0x380000000000ull
-#define PHYS_MMIO64_SZ (1ull << 40)
-
-#define MAX_NICS 16
-#define MAX_PCPUS 256
-#define MAX_UNITS 8
-#define MAX_ENGINES 8
-#define MAX_GENDEVS 512
 
 struct counters {
 	uint64_t engine_calls;
@@ -92,46 +75,34 @@ struct irq_latency {
 struct machine {
 	const struct scenario *sc;
 	struct run_opts opts;
+	/* hardware: the platform, and the endpoint models of the topology */
+	struct platform *plat;
 	struct mem *mem;
 	struct pcie_fabric *fab;
-	struct vtd *vtd; /* the first unit */
-	struct vtd *units[MAX_UNITS];
-	unsigned nunits;
-	int unit_all; /* the INCLUDE_PCI_ALL unit, or -1 */
-	struct pcie_fn *unit_scope[MAX_UNITS][16];
-	unsigned unit_nscope[MAX_UNITS];
-	uint64_t rsdp;
-	struct dmaeng *eng[MAX_ENGINES];
-	unsigned neng;
-	struct apic_bus *bus;
-	struct ioapic *ioapic;
-	unsigned gsi_assert[IOAPIC_PINS]; /* INTx lines asserted onto each pin (wired-OR) */
-	struct lapic *lapic[MAX_PCPUS];
-	struct pcpu *pcpu[MAX_PCPUS];
-	unsigned npcpus;
-	struct nic *nic[MAX_NICS];
+	struct pcpu **pcpu;
+	unsigned npcpus, nunits;
+	struct platform_unit_cfg *unit_cfgs;
+	struct platform_rmrr_cfg *rmrr_cfgs;
+	struct nic **nic;
 	unsigned nnics;
-	struct gendev *gendev[MAX_GENDEVS];
+	struct dmaeng **eng;
+	unsigned neng;
+	struct gendev **gendev;
 	unsigned ngendevs;
-	struct host_rmrr *rmrrs;
+	/* software: the host as booted, the VMs and their devices */
+	struct host_rmrr *rmrrs; /* what firmware tells the host's survey */
 	unsigned nrmrrs;
+	struct host_sriov_req *sriov;
+	size_t nsriov;
+	struct host_system sys;
 	struct survey_fn *survey;
-	struct dev_owner owners[MAX_NICS];
-	unsigned nowners;
-	/* software */
-	struct host *host;
-	struct vtd_drv *iommu; /* the first unit's driver */
-	struct vtd_drv *iommus[MAX_UNITS];
-	struct dmar_info dmar;
-	struct host_ioapic *hioapic;
-	struct host_sched *sched;
-	struct hpci pci;
-	struct hv *hv;
-	struct vm *vm[8];
-	struct gk *gk[8];
-	struct vfio_dev *vfio[MAX_NICS];
+	struct vm **vm; /* per scenario VM */
+	struct gk **gk;
+	struct gk_param (*params)[8];
+	struct vfio_dev **vfio;
 	unsigned nvfio;
-	struct gk_param params[8][8];
+	struct dev_owner *owners; /* per assigned function */
+	unsigned nowners;
 	struct wl_stream_rx *wl;
 	struct irq_latency il;
 	struct dmaeng *bench_eng; /* dma_bench: the engine and what the host saw */
@@ -144,17 +115,17 @@ struct machine {
 	uint64_t t_setup_done, t_start, t_end;
 	struct counters c0, c1;
 	struct counters setup;
-	uint64_t outside_vm_writes;
 	struct timespec wall0;
 	void (*guest_entry)(void *ctx, struct vcpu *v);
 	void *guest_entry_ctx;
 	bool progress_shown;
 };
 
+/* Grow an array of pointers by one slot; 0 or -ENOMEM. */
+int machine__push(void *arrayp, unsigned *n, void *item);
 void machine__fail(struct machine *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* build.c: the hardware of the scenario, and the platform's INTx routing (_PRT). */
+/* build.c: the hardware of the scenario. */
 int machine__build(struct machine *m);
-unsigned machine__prt_gsi(uint8_t root_devfn, unsigned pin);
 /* report.c: every model's counters now, and the results of the window c0..c1. */
 void machine__snapshot(const struct machine *m, struct counters *c);
 void machine__fill_results(struct machine *m, struct results *r);

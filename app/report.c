@@ -19,6 +19,7 @@
 #include "workloads/stream_rx.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -28,7 +29,7 @@ void machine__snapshot(const struct machine *m, struct counters *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->engine_calls = sim_engine_calls();
-	bool seen[MAX_PCPUS] = {false};
+	bool *seen = calloc(m->npcpus ? m->npcpus : 1, sizeof(*seen));
 
 	for (unsigned v = 0; v < m->sc->nvms; v++) {
 		const struct vm *vm = m->vm[v];
@@ -49,7 +50,7 @@ void machine__snapshot(const struct machine *m, struct counters *c)
 			for (unsigned r = 0; r <= EXIT_REASON_MAX; r++)
 				c->exits[r] += vs->exits[r];
 			/* the VMs' pCPUs, each once however many vCPUs share it */
-			if (pc < MAX_PCPUS && !seen[pc]) {
+			if (seen && pc < m->npcpus && !seen[pc]) {
 				const struct pcpu_time *pt = pcpu_time(m->pcpu[pc]);
 
 				seen[pc] = true;
@@ -86,8 +87,8 @@ void machine__snapshot(const struct machine *m, struct counters *c)
 		}
 	}
 	for (unsigned u = 0; u < m->nunits; u++) {
-		const struct vtd_stats *s = vtd_stats(m->units[u]);
-		const struct iotlb_stats *t = iotlb_stats(vtd_iotlb(m->units[u]));
+		const struct vtd_stats *s = vtd_stats(platform_unit(m->plat, u));
+		const struct iotlb_stats *t = iotlb_stats(vtd_iotlb(platform_unit(m->plat, u)));
 
 		c->ir_remapped += s->ir_remapped;
 		c->ir_posted += s->ir_posted;
@@ -125,7 +126,7 @@ void machine__snapshot(const struct machine *m, struct counters *c)
 		c->inv_devtlb += s->inv_devtlb;
 		c->devtlb_timeouts += s->devtlb_timeouts;
 		for (unsigned k = 0; k < VTD_CACHE_N; k++) {
-			const struct vtd_cache_stats *cs = vtd_cache_stats(m->units[u], k);
+			const struct vtd_cache_stats *cs = vtd_cache_stats(platform_unit(m->plat, u), k);
 
 			c->cache[k][0] += cs->lookups;
 			c->cache[k][1] += cs->hits;
@@ -147,13 +148,15 @@ void machine__snapshot(const struct machine *m, struct counters *c)
 		c->atc_translation_requests += a->translation_requests;
 	}
 	for (unsigned u = 0; u < m->nunits; u++) {
-		if (!m->iommus[u])
+		const struct vtd_drv *d = machine_unit_drv(m, u);
+
+		if (!d)
 			continue;
-		c->maps += vtd_drv_stats(m->iommus[u])->maps;
-		c->unmaps += vtd_drv_stats(m->iommus[u])->unmaps;
+		c->maps += vtd_drv_stats(d)->maps;
+		c->unmaps += vtd_drv_stats(d)->unmaps;
 	}
-	if (m->sched) {
-		const struct host_sched_stats *ss = host_sched_stats(m->sched);
+	if (m->sys.sched) {
+		const struct host_sched_stats *ss = host_sched_stats(m->sys.sched);
 
 		c->sched_switches = ss->switches;
 		c->sched_expiries = ss->slice_expiries;
@@ -168,11 +171,12 @@ void machine__snapshot(const struct machine *m, struct counters *c)
 		c->intx_unmasks += vs->intx_unmasks;
 		c->intx_masked_ps += vs->intx_masked_ps;
 	}
+	free(seen);
 	const struct pcie_stats *ps = pcie_fabric_stats(m->fab);
 	c->dma_reqs = ps->dma_reads + ps->dma_writes;
 	c->dma_bytes = ps->dma_read_bytes + ps->dma_write_bytes;
 	c->dma_blocked = ps->dma_blocked;
-	c->dma_outside_vm = m->outside_vm_writes;
+	c->dma_outside_vm = ps->dma_outside_owner_bytes;
 	for (unsigned i = 0; i < m->nnics; i++) {
 		c->frames_rx += nic_stats(m->nic[i])->rx_frames;
 		c->nic_missed += nic_stats(m->nic[i])->rx_missed;
@@ -311,8 +315,8 @@ void machine__fill_results(struct machine *m, struct results *r)
 	 * peaks are summed over the units. */
 	pinned = 0;
 	for (unsigned u = 0; u < m->nunits; u++)
-		if (m->iommus[u])
-			pinned += vtd_drv_stats(m->iommus[u])->pages_mapped_peak;
+		if (machine_unit_drv(m, u))
+			pinned += vtd_drv_stats(machine_unit_drv(m, u))->pages_mapped_peak;
 	results_set_u64(r, "iommu.pinned_pages_peak", pinned);
 	results_set_u64(r, "iommu.faults", c.faults);
 	results_set_u64(r, "iommu.units", m->nunits);

@@ -4,7 +4,6 @@
  * app/build.c built (DMAR table, VT-d driver per unit, PCI enumeration, hypervisor, VMs,
  * device assignment), starts the workload and idles until its window closes.
  */
-#include "app/firmware.h"
 #include "app/machine_internal.h"
 
 #include "models/devices/dmaeng.h"
@@ -44,6 +43,18 @@ void machine__fail(struct machine *m, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(m->err, sizeof(m->err), fmt, ap);
 	va_end(ap);
+}
+
+int machine__push(void *arrayp, unsigned *n, void *item)
+{
+	void ***a = arrayp;
+	void **grown = realloc(*a, (*n + 1) * sizeof(**a));
+
+	if (!grown)
+		return -ENOMEM;
+	grown[(*n)++] = item;
+	*a = grown;
+	return 0;
 }
 
 /* ---- interrupt latency probes ---- */
@@ -134,17 +145,6 @@ static void on_done(void *ctx)
 		end_window(m);
 }
 
-/* The driver of the DMAR's unit number u (the host's view), or NULL. */
-static struct vtd_drv *unit_drv(const struct machine *m, int u)
-{
-	if (u < 0 || (unsigned)u >= m->dmar.nunits)
-		return NULL;
-	for (unsigned i = 0; i < m->nunits; i++)
-		if (firmware_unit_base(i) == m->dmar.unit[u].reg_base)
-			return m->iommus[i];
-	return NULL;
-}
-
 static enum dma_strategy to_strategy(int s)
 {
 	return s == SC_DMA_NONE ? DMA_NONE : DMA_DIRECT_MAP;
@@ -201,7 +201,7 @@ static int boot_vm(struct machine *m, unsigned v)
 	vc.vcpu.mmio_issue_cycles = m->sc->machine.cpu.mmio_write_cycles;
 	vc.guest_entry = m->guest_entry ? m->guest_entry : gk_entry;
 	vc.guest_ctx = m->guest_entry ? m->guest_entry_ctx : m->gk[v];
-	rc = hv_vm_create(m->hv, &vc, &m->vm[v]);
+	rc = hv_vm_create(m->sys.hv, &vc, &m->vm[v]);
 	if (rc)
 		return rc;
 	if (trace_on())
@@ -219,34 +219,41 @@ static int boot_vm(struct machine *m, unsigned v)
 		char path[128];
 
 		pcie_fn_location(fn, path, sizeof(path));
-		hd = hpci_find_path(&m->pci, path);
+		hd = hpci_find_path(&m->sys.pci, path);
 		if (!hd) {
-			machine__fail(m, "%s: the host did not find %s at %s", sv->name, sv->devices[d], path);
+			machine__fail(m, "%s: the host did not find %s at %s", sv->name,
+				      sv->devices[d], path);
 			return -ENODEV;
 		}
 		fc.host_bdf = hd->bdf;
 		fc.guest_devfn = (uint8_t)PCI_DEVFN(3 + d, 0);
 		fc.strategy = to_strategy(sv->dma.strategy);
 		fc.flr_wait_us = m->sc->host.flr_wait_us;
-		fc.ioapic = m->hioapic;
-		int unit = dmar_unit_for(m->host, &m->dmar, hd->bdf);
+		fc.ioapic = m->sys.ioapic;
+		struct vtd_drv *iommu = host_iommu_for(&m->sys, hd->bdf);
+		struct vfio_dev *vd;
+		struct dev_owner *o;
 
-		if (unit < 0 && fc.strategy != DMA_NONE) {
+		if (!iommu && fc.strategy != DMA_NONE) {
 			machine__fail(m, "%s: %s is behind no DMA-remapping unit (DMAR)", sv->name,
-			     sv->devices[d]);
+				      sv->devices[d]);
 			return -ENODEV;
 		}
-		rc = vfio_assign(m->vm[v], unit_drv(m, unit), &m->pci, &fc, &m->vfio[m->nvfio]);
+		rc = vfio_assign(m->vm[v], iommu, &m->sys.pci, &fc, &vd);
+		if (!rc)
+			rc = machine__push(&m->vfio, &m->nvfio, vd);
 		if (rc) {
-			machine__fail(m, "%s: assigning %s (%04x) failed: %s", sv->name, sv->devices[d],
-			     hd->bdf, strerror(-rc));
+			machine__fail(m, "%s: assigning %s (%04x) failed: %s", sv->name,
+				      sv->devices[d], hd->bdf, strerror(-rc));
 			return rc;
 		}
-		m->nvfio++;
-		m->owners[m->nowners].fn = fn;
-		m->owners[m->nowners].vm = v;
-		m->owners[m->nowners].guest_devfn = fc.guest_devfn;
-		m->nowners++;
+		o = realloc(m->owners, (m->nowners + 1) * sizeof(*o));
+		if (!o)
+			return -ENOMEM;
+		m->owners = o;
+		m->owners[m->nowners++] = (struct dev_owner){fn, v, fc.guest_devfn};
+		/* The experiment's bookkeeping: DMA from it outside the VM's memory is counted. */
+		pcie_fn_set_owner(fn, MEM_OWNER_VM(v));
 	}
 	return 0;
 }
@@ -275,67 +282,134 @@ static void run_dma_bench(struct machine *m)
 		.poll_ps = 10 * SIM_PS_PER_US,
 	};
 	struct wl_dma_bench_hooks bh = {on_start, bench_done, m};
+	struct vtd_drv *iommu;
 	struct hpci_dev *hd;
 	char path[128];
-	int unit, rc;
+	int rc;
 
 	for (unsigned i = 0; i < m->neng; i++)
 		if (dmaeng_fn(m->eng[i]) == fn)
 			m->bench_eng = m->eng[i];
 	pcie_fn_location(fn, path, sizeof(path));
-	hd = hpci_find_path(&m->pci, path);
+	hd = hpci_find_path(&m->sys.pci, path);
 	if (!hd || !m->bench_eng) {
 		machine__fail(m, "dma_bench: the host did not find %s", w->device);
 		return;
 	}
-	unit = dmar_unit_for(m->host, &m->dmar, hd->bdf);
-	if (unit < 0) {
+	iommu = host_iommu_for(&m->sys, hd->bdf);
+	if (!iommu) {
 		machine__fail(m, "dma_bench: %s is behind no DMA-remapping unit (DMAR)", w->device);
 		return;
 	}
-	rc = wl_dma_bench_run(m->host, unit_drv(m, unit), &m->pci, hd->bdf, &bc, &bh, &m->bench);
+	rc = wl_dma_bench_run(m->sys.host, iommu, &m->sys.pci, hd->bdf, &bc, &bh, &m->bench);
 	if (rc)
 		machine__fail(m, "dma_bench: %s", strerror(-rc));
 	m->bench_ran = !rc;
 }
 
-/* The administrator's `echo N > sriov_numvfs` for every PF the scenario gives num_vfs. */
-static int enable_vfs(struct machine *m, const struct sc_node *n, size_t count)
+/* The administrator's `echo N > sriov_numvfs` for every PF the scenario gives num_vfs, in
+ * the order of the topology. */
+static int sriov_requests(struct machine *m, const struct sc_node *n, size_t count)
 {
 	for (size_t i = 0; i < count; i++) {
 		int rc;
 
 		if (n[i].has_sriov && n[i].sriov.num_vfs) {
-			struct pcie_fn *fn = pcie_fabric_find(m->fab, n[i].name);
-			struct hpci_dev *d;
+			struct host_sriov_req *r = realloc(m->sriov, (m->nsriov + 1) * sizeof(*r));
 			char path[128];
 
-			pcie_fn_location(fn, path, sizeof(path));
-			d = hpci_find_path(&m->pci, path);
-			if (!d)
-				return -ENODEV;
-			rc = hpci_sriov_enable(m->host, &m->pci, (size_t)(d - m->pci.dev),
-					       n[i].sriov.num_vfs);
-			if (rc)
-				return rc;
+			if (!r)
+				return -ENOMEM;
+			m->sriov = r;
+			pcie_fn_location(pcie_fabric_find(m->fab, n[i].name), path, sizeof(path));
+			r[m->nsriov].path = strdup(path);
+			r[m->nsriov].numvfs = n[i].sriov.num_vfs;
+			if (!r[m->nsriov++].path)
+				return -ENOMEM;
 		}
-		rc = enable_vfs(m, n[i].below, n[i].nbelow);
+		rc = sriov_requests(m, n[i].below, n[i].nbelow);
 		if (!rc)
-			rc = enable_vfs(m, n[i].ports, n[i].nports);
+			rc = sriov_requests(m, n[i].ports, n[i].nports);
 		if (rc)
 			return rc;
 	}
 	return 0;
 }
 
+/* What the host can reach and what firmware tells it (MCFG, _CRS, MADT, _PRT, _OSC, DMAR). */
+static void host_machine_of(const struct machine *m, struct host_machine *hm)
+{
+	memset(hm, 0, sizeof(*hm));
+	hm->mem = m->mem;
+	hm->fab = m->fab;
+	hm->pcpus = m->pcpu;
+	hm->npcpus = m->npcpus;
+	hm->ecam_base = PLATFORM_ECAM;
+	hm->ecam_buses = PLATFORM_ECAM_BUSES;
+	hm->mmio32_base = PLATFORM_MMIO32;
+	hm->mmio32_size = PLATFORM_MMIO32_SIZE;
+	hm->mmio64_base = PLATFORM_MMIO64;
+	hm->mmio64_size = PLATFORM_MMIO64_SIZE;
+	hm->acpi_rsdp = platform_acpi_rsdp(m->plat);
+	hm->ioapic_base = PLATFORM_IOAPIC;
+	hm->ioapic_pins = PLATFORM_IOAPIC_PINS;
+	hm->ioapic_sid = PLATFORM_IOAPIC_SID;
+	for (unsigned d = 0; d < 32; d++)
+		for (unsigned p = 1; p <= 4; p++)
+			hm->prt[d][p - 1] = (uint8_t)platform_prt_gsi((uint8_t)PCI_DEVFN(d, 0), p);
+	hm->pcie_native_control = m->sc->machine.firmware.pcie_native_control;
+	hm->rmrrs = m->rmrrs;
+	hm->nrmrrs = m->nrmrrs;
+}
+
+/* The host's boot configuration from host.* and hypervisor.*. */
+static void host_boot_cfg_of(const struct machine *m, struct host_boot_cfg *bc)
+{
+	const struct scenario *sc = m->sc;
+	struct hv_costs *hc = &bc->hv_costs;
+
+	memset(bc, 0, sizeof(*bc));
+	bc->kernel.costs.mem_access_cycles = sc->host.mem_access_cycles;
+	bc->kernel.costs.irq_entry_cycles = sc->host.irq_entry_cycles;
+	bc->kernel.costs.eoi_cycles = sc->host.eoi_cycles;
+	bc->kernel.costs.page_zero_cycles = sc->host.page_zero_cycles;
+	bc->kernel.costs.poll_ns = sc->host.poll_ps / 1000;
+	bc->kernel.sched.slice_ps = sc->host.sched.slice_us * SIM_PS_PER_US;
+	bc->kernel.sched.wakeup_preempt = sc->host.sched.wakeup_preempt;
+	bc->kernel.sched.switch_cycles = sc->host.sched.switch_cycles;
+	bc->iommu_superpages = sc->machine.iommu.superpages;
+	bc->iommu_scalable = sc->host.iommu.scalable_mode;
+	bc->iommu_ats = sc->host.iommu.ats;
+	bc->irte_entries = sc->host.irte_entries;
+	bc->sriov = m->sriov;
+	bc->nsriov = m->nsriov;
+	bc->hypervisor = !m->opts.host_only;
+	hc->ext_int = sc->hypervisor.ext_int;
+	hc->intr_window = sc->hypervisor.intr_window;
+	hc->hlt = sc->hypervisor.hlt;
+	hc->wakeup = sc->hypervisor.wakeup;
+	hc->apic_msr = sc->hypervisor.apic_msr;
+	hc->inject = sc->hypervisor.inject;
+	hc->irqfd = sc->hypervisor.irqfd;
+	hc->user_exit = sc->hypervisor.user_exit;
+	hc->kernel_mmio = sc->hypervisor.kernel_mmio;
+	hc->vmcall = sc->hypervisor.vmcall;
+	hc->apic_access = sc->hypervisor.apic_access;
+	hc->apic_write = sc->hypervisor.apic_write;
+	hc->eoi_induced = sc->hypervisor.eoi_induced;
+	hc->exception = sc->hypervisor.exception;
+	hc->pi_wakeup = sc->hypervisor.pi_wakeup;
+	hc->post = sc->hypervisor.post;
+}
+
 static void controller(void *arg)
 {
 	struct machine *m = arg;
 	const struct scenario *sc = m->sc;
-	struct host_machine hm = {0};
-	struct host_cfg hc = {0};
-	struct hv_cfg hvc = {0};
+	struct host_machine hm;
+	struct host_boot_cfg bc;
 	uint64_t deadline = (uint64_t)(sc->run.max_sim_ms * (double)SIM_PS_PER_MS);
+	char err[256];
 	int rc;
 
 	pcpu_bind(m->pcpu[0]);
@@ -343,127 +417,27 @@ static void controller(void *arg)
 		nic_start(m->nic[i]);
 	for (unsigned i = 0; i < m->neng; i++)
 		dmaeng_start(m->eng[i]);
-	for (unsigned u = 0; u < m->nunits; u++)
-		vtd_start(m->units[u]);
+	platform_start(m->plat);
 
-	hm.mem = m->mem;
-	hm.fab = m->fab;
-	hm.pcpus = m->pcpu;
-	hm.npcpus = m->npcpus;
-	hm.ecam_base = PHYS_ECAM;
-	hm.ecam_buses = 256;
-	hm.mmio32_base = PHYS_MMIO32;
-	hm.mmio32_size = PHYS_MMIO32_SZ;
-	hm.mmio64_base = PHYS_MMIO64;
-	hm.mmio64_size = PHYS_MMIO64_SZ;
-	hm.acpi_rsdp = m->rsdp;
-	hm.ioapic_base = PHYS_IOAPIC;
-	hm.ioapic_pins = IOAPIC_PINS;
-	hm.ioapic_sid = IOAPIC_SID;
-	for (unsigned d = 0; d < 32; d++)
-		for (unsigned p = 1; p <= 4; p++)
-			hm.prt[d][p - 1] = (uint8_t)machine__prt_gsi((uint8_t)PCI_DEVFN(d, 0), p);
-	hm.pcie_native_control = sc->machine.firmware.pcie_native_control;
-	hm.rmrrs = m->rmrrs;
-	hm.nrmrrs = m->nrmrrs;
-	hc.costs.mem_access_cycles = sc->host.mem_access_cycles;
-	hc.costs.irq_entry_cycles = sc->host.irq_entry_cycles;
-	hc.costs.eoi_cycles = sc->host.eoi_cycles;
-	hc.costs.page_zero_cycles = sc->host.page_zero_cycles;
-	hc.costs.poll_ns = sc->host.poll_ps / 1000;
-	hc.sched.slice_ps = sc->host.sched.slice_us * SIM_PS_PER_US;
-	hc.sched.wakeup_preempt = sc->host.sched.wakeup_preempt;
-	hc.sched.switch_cycles = sc->host.sched.switch_cycles;
-	rc = host_create(&hc, &hm, &m->host);
-	if (!rc)
-		rc = host_sched_create(m->host, &hc.sched, &m->sched);
+	host_machine_of(m, &hm);
+	host_boot_cfg_of(m, &bc);
+	rc = host_boot(&hm, &bc, &m->sys, err, sizeof(err));
 	if (rc) {
-		machine__fail(m, "host kernel: %s", strerror(-rc));
+		machine__fail(m, "%s", err);
 		return;
 	}
-	/* The DMAR table tells the host where its units are (Linux detect_intel_iommu). */
-	rc = dmar_parse(m->host, &m->dmar);
-	if (rc && rc != -ENODEV) {
-		machine__fail(m, "ACPI DMAR table: %s", strerror(-rc));
-		return;
-	}
-	for (unsigned u = 0; u < m->dmar.nunits && u < MAX_UNITS; u++) {
-		struct vtd_drv_cfg dc = {.use_qi = true,
-					 .use_ir = true,
-					 .x2apic = true,
-					 .superpages = sc->machine.iommu.superpages,
-					 .scalable = sc->host.iommu.scalable_mode,
-					 .ats = sc->host.iommu.ats,
-					 .irt_entries = sc->host.irte_entries,
-					 .fault_cpu = 0,
-					 .dmar = &m->dmar};
-
-		struct vtd_drv *drv;
-
-		rc = vtd_drv_init(m->host, m->dmar.unit[u].reg_base, &dc, &drv);
-		if (rc) {
-			machine__fail(m, "VT-d driver (unit at %#llx): %s",
-			     (unsigned long long)m->dmar.unit[u].reg_base, strerror(-rc));
-			return;
-		}
-		/* Keep the drivers in the machine's unit order (the DMAR lists INCLUDE_PCI_ALL
-		 * last). */
-		for (unsigned i = 0; i < m->nunits; i++)
-			if (firmware_unit_base(i) == m->dmar.unit[u].reg_base)
-				m->iommus[i] = drv;
-	}
-	m->iommu = m->iommus[0];
-	/* The I/O APIC's messages are remapped by the unit whose scope holds its source ID (the
-	 * INCLUDE_PCI_ALL one); none: its pins send compatibility-format messages. */
-	rc = host_ioapic_init(m->host, unit_drv(m, dmar_unit_for(m->host, &m->dmar, IOAPIC_SID)),
-			      &m->hioapic);
-	if (rc) {
-		machine__fail(m, "I/O APIC driver: %s", strerror(-rc));
-		return;
-	}
-	rc = hpci_enumerate(m->host, &m->pci);
-	if (!rc)
-		rc = enable_vfs(m, sc->machine.pcie.devices, sc->machine.pcie.ndevices);
-	if (rc) {
-		machine__fail(m, "PCI enumeration: %s", strerror(-rc));
-		return;
-	}
-	iommu_groups_compute(m->host, &m->pci);
 	if (m->opts.host_only) {
 		/* survey and lspci: what the host found, as its software sees it */
 		if (m->opts.snapshot_config)
-			rc = hpci_snapshot(m->host, &m->pci);
-		m->survey = calloc(m->pci.n ? m->pci.n : 1, sizeof(*m->survey));
+			rc = hpci_snapshot(m->sys.host, &m->sys.pci);
+		m->survey = calloc(m->sys.pci.n ? m->sys.pci.n : 1, sizeof(*m->survey));
 		if (rc || !m->survey) {
 			machine__fail(m, "survey: %s", strerror(rc ? -rc : ENOMEM));
 			return;
 		}
-		survey_run(m->host, &m->pci, m->opts.force, m->survey);
+		survey_run(m->sys.host, &m->sys.pci, m->opts.force, m->survey);
 		m->t_setup_done = pcpu_sync(m->pcpu[0]);
 		m->done = true;
-		return;
-	}
-	struct hv_costs *hcst = &hvc.costs;
-	hcst->ext_int = sc->hypervisor.ext_int;
-	hcst->intr_window = sc->hypervisor.intr_window;
-	hcst->hlt = sc->hypervisor.hlt;
-	hcst->wakeup = sc->hypervisor.wakeup;
-	hcst->apic_msr = sc->hypervisor.apic_msr;
-	hcst->inject = sc->hypervisor.inject;
-	hcst->irqfd = sc->hypervisor.irqfd;
-	hcst->user_exit = sc->hypervisor.user_exit;
-	hcst->kernel_mmio = sc->hypervisor.kernel_mmio;
-	hcst->vmcall = sc->hypervisor.vmcall;
-	hcst->apic_access = sc->hypervisor.apic_access;
-	hcst->apic_write = sc->hypervisor.apic_write;
-	hcst->eoi_induced = sc->hypervisor.eoi_induced;
-	hcst->exception = sc->hypervisor.exception;
-	hcst->pi_wakeup = sc->hypervisor.pi_wakeup;
-	hcst->post = sc->hypervisor.post;
-	hvc.sched = m->sched;
-	rc = hv_create(m->host, &hvc, &m->hv);
-	if (rc) {
-		machine__fail(m, "hypervisor: %s", strerror(-rc));
 		return;
 	}
 	for (unsigned v = 0; v < sc->nvms; v++) {
@@ -588,9 +562,19 @@ int machine_create(const struct scenario *sc, const struct run_opts *opts, struc
 		free(m);
 		return rc;
 	}
-	rc = machine__build(m);
+	m->vm = calloc(sc->nvms ? sc->nvms : 1, sizeof(*m->vm));
+	m->gk = calloc(sc->nvms ? sc->nvms : 1, sizeof(*m->gk));
+	m->params = calloc(sc->nvms ? sc->nvms : 1, sizeof(*m->params));
+	rc = m->vm && m->gk && m->params ? machine__build(m) : -ENOMEM;
+	if (!rc)
+		rc = sriov_requests(m, sc->machine.pcie.devices, sc->machine.pcie.ndevices);
 	if (rc) {
-		free(m); /* nothing has run: no actor holds it */
+		/* nothing has run: no actor holds it */
+		platform_destroy(m->plat);
+		free(m->vm);
+		free(m->gk);
+		free(m->params);
+		free(m);
 		return rc;
 	}
 	*out = m;
@@ -658,6 +642,11 @@ void machine_end(struct machine *m)
 	on_done(m);
 }
 
+struct platform *machine_platform(const struct machine *m)
+{
+	return m->plat;
+}
+
 struct mem *machine_mem(const struct machine *m)
 {
 	return m->mem;
@@ -670,22 +659,24 @@ struct pcie_fabric *machine_fabric(const struct machine *m)
 
 struct vtd *machine_vtd(const struct machine *m)
 {
-	return m->vtd;
+	return platform_unit(m->plat, 0);
 }
 
 struct vtd *machine_unit(const struct machine *m, unsigned i)
 {
-	return i < m->nunits ? m->units[i] : NULL;
+	return platform_unit(m->plat, i);
 }
 
 struct vtd_drv *machine_unit_drv(const struct machine *m, unsigned i)
 {
-	return i < MAX_UNITS ? m->iommus[i] : NULL;
+	const struct vtd *u = platform_unit(m->plat, i);
+
+	return u ? host_iommu_at(&m->sys, vtd_config(u)->reg_base) : NULL;
 }
 
 const struct dmar_info *machine_dmar(const struct machine *m)
 {
-	return &m->dmar;
+	return &m->sys.dmar;
 }
 
 struct nic *machine_nic(const struct machine *m, unsigned i)
@@ -700,22 +691,22 @@ struct pcpu *machine_pcpu(const struct machine *m, unsigned i)
 
 struct host *machine_host(const struct machine *m)
 {
-	return m->host;
+	return m->sys.host;
 }
 
 struct vtd_drv *machine_iommu(const struct machine *m)
 {
-	return m->iommu;
+	return machine_unit_drv(m, 0);
 }
 
 struct vm *machine_vm(const struct machine *m, unsigned i)
 {
-	return i < 8 ? m->vm[i] : NULL;
+	return i < m->sc->nvms ? m->vm[i] : NULL;
 }
 
 struct gk *machine_gk(const struct machine *m, unsigned i)
 {
-	return i < 8 ? m->gk[i] : NULL;
+	return i < m->sc->nvms ? m->gk[i] : NULL;
 }
 
 struct vfio_dev *machine_vfio(const struct machine *m, unsigned i)
@@ -725,7 +716,7 @@ struct vfio_dev *machine_vfio(const struct machine *m, unsigned i)
 
 struct hpci *machine_pci(struct machine *m)
 {
-	return &m->pci;
+	return &m->sys.pci;
 }
 
 const struct scenario *machine_scenario(const struct machine *m)

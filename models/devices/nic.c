@@ -23,7 +23,6 @@
 #include <string.h>
 
 #define REG_SPACE 0x4100
-#define MAX_PENDING_IRQS 16
 #define NEVER UINT64_MAX
 
 struct inflight {
@@ -51,9 +50,6 @@ struct nic {
 	struct nic_frame frame;
 	uint8_t frame_data[PTNIC_RX_BUF_SIZE];
 	struct inflight *fl;
-	struct pcie_irq pend[MAX_PENDING_IRQS];
-	uint64_t pend_flow[MAX_PENDING_IRQS];
-	unsigned npend;
 	uint64_t itr_next;
 	bool irq_check;
 	bool intx_asserted;
@@ -178,20 +174,21 @@ static void eval_irq(struct nic *n, uint64_t now)
 	wr(n, PTNIC_ICR, rd(n, PTNIC_ICR) & ~cause);
 	wr(n, PTNIC_IMS, rd(n, PTNIC_IMS) & ~(cause & rd(n, PTNIC_EIAM)));
 	n->itr_next = now + (uint64_t)(rd(n, PTNIC_ITR) & 0xffff) * 256 * 1000;
-	if (pcie_msi_send(n->fn, addr, data, now, &irq) == 0 && n->npend < MAX_PENDING_IRQS) {
-		n->pend_flow[n->npend] = 0;
+	/* The message leaves the device: the root complex holds it until it takes effect. */
+	if (trace_on())
+		trace_set_current_flow(trace_new_flow());
+	if (pcie_msi_send(n->fn, addr, data, now, &irq) == 0) {
 		if (trace_on()) {
-			n->pend_flow[n->npend] = trace_new_flow();
 			trace_instant(sim_trace, n->track, "irq", "MSI-X write", now, NULL);
-			trace_flow(sim_trace, n->track, "interrupt", n->pend_flow[n->npend], now, 's');
+			trace_flow(sim_trace, n->track, "interrupt", trace_current_flow(), now, 's');
 		}
-		n->pend[n->npend++] = irq;
 		n->st.irqs_sent++;
 		if (n->msi_probe)
 			n->msi_probe(n->msi_probe_ctx, 0, now);
 	} else {
 		n->st.irqs_blocked++;
 	}
+	trace_set_current_flow(0);
 }
 
 /* ---- receive ---- */
@@ -319,23 +316,6 @@ static void engine(void *arg)
 				break;
 			complete(n, first);
 		}
-		for (unsigned i = 0; i < n->npend;) {
-			if (n->pend[i].t_deliver <= now) {
-				struct pcie_irq irq = n->pend[i];
-				uint64_t flow = n->pend_flow[i];
-
-				memmove(&n->pend[i], &n->pend[i + 1],
-					(n->npend - i - 1) * sizeof(irq));
-				memmove(&n->pend_flow[i], &n->pend_flow[i + 1],
-					(n->npend - i - 1) * sizeof(flow));
-				n->npend--;
-				trace_set_current_flow(flow);
-				pcie_irq_commit(&irq);
-				trace_set_current_flow(0);
-			} else {
-				i++;
-			}
-		}
 		while (fetch_frame(n) && n->frame.t_ps <= now)
 			take_frame(n, now);
 		n->irq_check = false;
@@ -347,12 +327,9 @@ static void engine(void *arg)
 		for (unsigned i = 0; i < n->cfg.max_inflight; i++)
 			if (n->fl[i].used && n->fl[i].t_done < next)
 				next = n->fl[i].t_done;
-		for (unsigned i = 0; i < n->npend; i++)
-			if (n->pend[i].t_deliver < next)
-				next = n->pend[i].t_deliver;
 		if ((rd(n, PTNIC_ICR) & rd(n, PTNIC_IMS)) && n->itr_next > now && n->itr_next < next)
 			next = n->itr_next;
-		sim_set_wait_label("nic: next frame, DMA completion or interrupt");
+		sim_set_wait_label("nic: next frame or DMA completion");
 		if (next == NEVER)
 			sim_event_wait(n->wake);
 		else
@@ -454,7 +431,6 @@ static void flr(void *ctx)
 	n->intx_asserted = false; /* the fabric dropped the line with the reset */
 	for (unsigned i = 0; i < n->cfg.max_inflight; i++)
 		n->fl[i].used = false; /* in-flight DMA is abandoned */
-	n->npend = 0;
 }
 
 static const struct pcie_fn_ops nic_ops = {

@@ -140,14 +140,15 @@ uint64_t pcie__ats_chunk(struct pcie_fn *fn, uint64_t addr, bool write, uint64_t
 			 bool *translated)
 {
 	struct pcie_atc *a = fn->atc;
-	struct pcie_fabric *fab = fn->fab;
 	unsigned need = write ? 2u : 1u;
 	struct atc_entry *e;
 	struct pcie_xlate x;
 	uint64_t t_rc;
 
 	*translated = false;
-	if (!pcie_fn_ats_enabled(fn) || !fab->hooks.translate)
+	const struct pcie_iommu *iommu = pcie__iommu(fn);
+
+	if (!pcie_fn_ats_enabled(fn) || !iommu->ops)
 		return t;
 	a->st.lookups++;
 	e = atc_find(a, addr);
@@ -167,7 +168,7 @@ uint64_t pcie__ats_chunk(struct pcie_fn *fn, uint64_t addr, bool write, uint64_t
 	x.at = PCIE_AT_TRANSLATION;
 	x.hpa = addr & ~0xfffull;
 	t_rc = up(fn, addr >> 32 ? PCIE_TLP_HDR_4DW : PCIE_TLP_HDR_3DW, 0, t);
-	fab->hooks.translate(fab->hooks.ctx, pcie_fn_rid(fn), addr & ~0xfffull, 0, write, t_rc, &x);
+	iommu->ops->translate(iommu->unit, pcie_fn_rid(fn), addr & ~0xfffull, 0, write, t_rc, &x);
 	t = down(fn, PCIE_TLP_HDR_3DW, 8, t_rc + x.lat_ps);
 	if (!x.ok || !(x.perm & need)) {
 		/* No usable translation: the request goes untranslated (§10.2.3.5). */

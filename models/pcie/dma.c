@@ -329,6 +329,7 @@ int pcie_dma_submit(struct pcie_fn *fn, struct pcie_dma *d)
 	unsigned hdr = addr64 ? PCIE_TLP_HDR_4DW : PCIE_TLP_HDR_3DW;
 	uint64_t xlate_free = 0, done = d->t_issue;
 	uint64_t a = d->addr, end = d->addr + d->len;
+	const struct pcie_iommu *iommu = pcie__iommu(fn);
 	struct route r;
 
 	d->nseg = 0;
@@ -399,10 +400,14 @@ int pcie_dma_submit(struct pcie_fn *fn, struct pcie_dma *d)
 
 		/* Translation at the root complex: in order, starting with the first TLP. */
 		uint64_t xs = first_arrive > xlate_free ? first_arrive : xlate_free;
-		if (fab->hooks.translate)
-			fab->hooks.translate(fab->hooks.ctx, r.sid, req_addr, clen, d->write, xs, &x);
+		if (iommu->ops)
+			iommu->ops->translate(iommu->unit, r.sid, req_addr, clen, d->write, xs, &x);
 		xlate_free = xs + x.lat_ps;
-		if (trace_on() && fab->hooks.translate) {
+		/* What protection is for: writes of an assigned function landing in memory its
+		 * owner does not own. */
+		if (x.ok && d->write && fn->owner && mem_owner(fab->mem, x.hpa) != fn->owner)
+			fab->st.dma_outside_owner_bytes += clen;
+		if (trace_on() && iommu->ops) {
 			char args[96];
 
 			if (!fab->track)
@@ -542,6 +547,7 @@ int pcie_msi_send(struct pcie_fn *fn, uint64_t addr, uint32_t data, uint64_t t,
 	struct pcie_fabric *fab = fn->fab;
 	unsigned nl;
 	struct pcie_hop *links = (struct pcie_hop *)pcie__fn_path(fn, &nl);
+	const struct pcie_iommu *iommu;
 	struct pcie_tlps b;
 	uint64_t at;
 
@@ -558,10 +564,15 @@ int pcie_msi_send(struct pcie_fn *fn, uint64_t addr, uint32_t data, uint64_t t,
 	pcie__path_send(links, nl, PCIE_UP, &b, t, NULL, &at);
 	at += fab->cfg.rc_latency_ps;
 	irq->t_deliver = at;
-	if (fab->hooks.msi)
+	iommu = pcie__iommu(fn);
+	if (iommu->ops && iommu->ops->remap_msi)
+		iommu->ops->remap_msi(iommu->unit, pcie_fn_dma_rid(fn), addr, data, at, irq);
+	else if (fab->hooks.msi)
 		fab->hooks.msi(fab->hooks.ctx, pcie_fn_dma_rid(fn), addr, data, at, irq);
 	else
 		irq->status = -ENODEV;
+	if (fab->hooks.post)
+		fab->hooks.post(fab->hooks.ctx, irq);
 	return 0;
 }
 

@@ -63,6 +63,21 @@ void pcie_fabric_set_hooks(struct pcie_fabric *fab, const struct pcie_rc_hooks *
 	fab->hooks = *hooks;
 }
 
+void pcie_setup_iommu(struct pcie_fabric *fab,
+		      void (*find)(void *opaque, const struct pcie_fn *fn, struct pcie_iommu *out),
+		      void *opaque)
+{
+	fab->iommu_find = find;
+	fab->iommu_opaque = opaque;
+	for (size_t i = 0; i < fab->nfns; i++)
+		fab->fns[i]->iommu_resolved = false;
+}
+
+void pcie_fn_set_owner(struct pcie_fn *fn, unsigned owner)
+{
+	fn->owner = owner;
+}
+
 static bool type_is_bridge(enum pcie_fn_type t)
 {
 	return t == PCIE_FN_ROOT_PORT || t == PCIE_FN_SWITCH_UP || t == PCIE_FN_SWITCH_DOWN ||

@@ -297,18 +297,47 @@ struct pcie_irq {
 	int status;    /* 0 ok, else blocked */
 };
 
+/* The root complex's own side of what reaches it, provided by the platform. */
 struct pcie_rc_hooks {
-	/* Translate one request of `len` bytes (not crossing 4 KiB) from requester sid. */
-	void (*translate)(void *ctx, uint16_t sid, uint64_t iova, uint32_t len, bool write,
-			  uint64_t t, struct pcie_xlate *out);
-	/* Route an MSI write that reached the root complex at t; fill irq. */
+	/* Route an MSI write that no IOMMU remaps (compatibility format); fill irq. */
 	void (*msi)(void *ctx, uint16_t sid, uint64_t addr, uint32_t data, uint64_t t,
 		    struct pcie_irq *irq);
 	/* An INTx line changed: the root-bus function it arrives through and the pin there. */
 	void (*intx)(void *ctx, uint8_t root_devfn, unsigned pin, bool asserted);
+	/* An interrupt message is in flight: it takes effect (pcie_irq_commit) at t_deliver.
+	 * Without this hook pcie_msi_send leaves the commit to its caller. */
+	void (*post)(void *ctx, const struct pcie_irq *irq);
 	void *ctx;
 };
 void pcie_fabric_set_hooks(struct pcie_fabric *fab, const struct pcie_rc_hooks *hooks);
+
+/*
+ * An IOMMU in front of the root complex (QEMU's pci_setup_iommu): `find` tells, once per
+ * requester function (when it first sends a request), which unit translates its DMA and
+ * remaps its MSIs; ops NULL: none, its requests reach memory untranslated and its MSIs are
+ * the root complex's (pcie_rc_hooks.msi).
+ */
+struct pcie_iommu_ops {
+	/* Translate one request of `len` bytes (not crossing 4 KiB) from requester sid at t. */
+	void (*translate)(void *unit, uint16_t sid, uint64_t iova, uint32_t len, bool write,
+			  uint64_t t, struct pcie_xlate *out);
+	/* Remap an MSI write from sid that reached the root complex at t; fill irq. */
+	void (*remap_msi)(void *unit, uint16_t sid, uint64_t addr, uint32_t data, uint64_t t,
+			  struct pcie_irq *irq);
+};
+struct pcie_iommu {
+	const struct pcie_iommu_ops *ops;
+	void *unit;
+};
+void pcie_setup_iommu(struct pcie_fabric *fab,
+		      void (*find)(void *opaque, const struct pcie_fn *fn, struct pcie_iommu *out),
+		      void *opaque);
+
+/* The memory owner (MEM_OWNER_*) of whoever the function is assigned to, 0 for none: a DMA
+ * write from it that lands in memory someone else owns is counted (pcie_stats.
+ * dma_outside_owner_bytes) -- what an IOMMU exists to prevent. Bookkeeping of the
+ * experiment, not a register: the device does not know. */
+void pcie_fn_set_owner(struct pcie_fn *fn, unsigned owner);
 
 int pcie_dma_submit(struct pcie_fn *fn, struct pcie_dma *d);
 /* Copy the read's data out of memory (blocked parts read as all-ones). */
@@ -316,8 +345,10 @@ void pcie_dma_read_data(struct pcie_fn *fn, const struct pcie_dma *d, void *buf)
 /* Make the write's data visible in memory (blocked parts are dropped). */
 void pcie_dma_write_data(struct pcie_fn *fn, const struct pcie_dma *d, const void *buf);
 
-/* An MSI/MSI-X write issued by fn at t: routed now, delivered by pcie_irq_commit at
- * irq->t_deliver. Returns 0, or -EPERM if bus mastering is off (nothing sent). */
+/* An MSI/MSI-X write issued by fn at t: routed now (interrupt remapping), then in flight in
+ * the root complex until it takes effect at irq->t_deliver (pcie_rc_hooks.post; without that
+ * hook the caller commits it). The current trace flow goes with it. Returns 0, or -EPERM if
+ * bus mastering is off (nothing sent). */
 int pcie_msi_send(struct pcie_fn *fn, uint64_t addr, uint32_t data, uint64_t t,
 		  struct pcie_irq *irq);
 void pcie_irq_commit(const struct pcie_irq *irq);
@@ -338,6 +369,7 @@ struct pcie_stats {
 	uint64_t acs_redirected;  /* sent up by ACS P2P Request Redirect or Upstream Forwarding */
 	uint64_t acs_blocked;     /* refused by ACS Source Validation or P2P Egress Control */
 	uint64_t cpl_redirected;  /* peer completions sent up by ACS P2P Completion Redirect */
+	uint64_t dma_outside_owner_bytes; /* written by an assigned function outside its owner */
 };
 const struct pcie_stats *pcie_fabric_stats(const struct pcie_fabric *fab);
 

@@ -61,6 +61,9 @@ struct pcie_fn {
 	bool intx_level;    /* what the device drives */
 	bool intx_routed;   /* what the root complex has been told */
 	struct pcie_atc *atc;       /* ATS: the device's address translation cache */
+	struct pcie_iommu iommu;    /* the IOMMU in front of its requests (when resolved) */
+	bool iommu_resolved;
+	unsigned owner;             /* memory owner of whoever it is assigned to (0: none) */
 	/* SR-IOV: a PF's VFs, a VF's PF and index (1-based) */
 	struct pcie_fn **vfs;
 	unsigned total_vfs;
@@ -101,6 +104,8 @@ struct pcie_fabric {
 	struct mmio_range *ranges;
 	size_t nranges;
 	struct pcie_rc_hooks hooks;
+	void (*iommu_find)(void *opaque, const struct pcie_fn *fn, struct pcie_iommu *out);
+	void *iommu_opaque;
 	struct pcie_stats st;
 	int track; /* trace track of the root complex (0: not yet made) */
 };
@@ -129,6 +134,16 @@ static inline void pcie__burst(struct pcie_tlps *b, uint64_t len, unsigned max, 
 
 /* fabric.c */
 uint8_t pcie__fn_bus(const struct pcie_fn *fn);
+/* The IOMMU in front of fn's requests (ops NULL: none), decided on first use. */
+static inline const struct pcie_iommu *pcie__iommu(struct pcie_fn *fn)
+{
+	if (!fn->iommu_resolved) {
+		if (fn->fab->iommu_find)
+			fn->fab->iommu_find(fn->fab->iommu_opaque, fn, &fn->iommu);
+		fn->iommu_resolved = true;
+	}
+	return &fn->iommu;
+}
 /* The function whose BAR claims pa, with the BAR and offset, or NULL. */
 struct pcie_fn *pcie__decode_mem(struct pcie_fabric *fab, uint64_t pa, int *bar, uint64_t *off);
 /* The same, within the subtree of bridge br (its secondary bus and below). */

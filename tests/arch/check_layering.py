@@ -22,7 +22,7 @@ import re
 import sys
 import tempfile
 
-HW = ("mem", "pcie", "iommu", "apic", "cpu", "devices")
+HW = ("mem", "pcie", "iommu", "apic", "cpu", "devices", "platform")
 INC = re.compile(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]', re.M)
 SRC_EXT = (".c", ".h", ".cpp")
 # Calls into hardware models that host/guest software must not make outside the HAL backends.

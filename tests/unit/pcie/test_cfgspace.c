@@ -40,6 +40,17 @@ static void xlate(void *ctx, uint16_t sid, uint64_t iova, uint32_t len, bool wri
 	out->ok = true;
 }
 
+/* The test's IOMMU in front of every function: xlate above. */
+static const struct pcie_iommu_ops test_iommu = {.translate = xlate};
+
+static void find_iommu(void *opaque, const struct pcie_fn *fn, struct pcie_iommu *out)
+{
+	(void)opaque;
+	(void)fn;
+	out->ops = &test_iommu;
+	out->unit = NULL;
+}
+
 static int build(void **state)
 {
 	struct mem_cfg mc = {.size = 1ull << 30, .low_top = 1ull << 30, .latency_ps = 80000,
@@ -47,13 +58,12 @@ static int build(void **state)
 	struct pcie_fabric_cfg fc = {.ecam_base = 0xe0000000, .ecam_buses = 256,
 				     .mmio32_base = 0xc0000000, .mmio32_size = 0x20000000,
 				     .rc_latency_ps = 150000, .mmio_dev_ps = 150000};
-	struct pcie_rc_hooks hooks = {.translate = xlate};
 	struct gendev_cfg c;
 
 	(void)state;
 	assert_int_equal(mem_create(&mc, &mem), 0);
 	assert_int_equal(pcie_fabric_create(&fc, mem, &fab), 0);
-	pcie_fabric_set_hooks(fab, &hooks);
+	pcie_setup_iommu(fab, find_iommu, NULL);
 
 	memset(&c, 0, sizeof(c));
 	strcpy(c.name, "rc");

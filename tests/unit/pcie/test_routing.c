@@ -54,6 +54,17 @@ static void xlate(void *ctx, uint16_t sid, uint64_t iova, uint32_t len, bool wri
 	out->ok = (iova & ~0xfffull) != refuse_page;
 }
 
+/* The test's IOMMU in front of every function: xlate above. */
+static const struct pcie_iommu_ops test_iommu = {.translate = xlate};
+
+static void find_iommu(void *opaque, const struct pcie_fn *fn, struct pcie_iommu *out)
+{
+	(void)opaque;
+	(void)fn;
+	out->ops = &test_iommu;
+	out->unit = NULL;
+}
+
 static const struct pcie_link_cfg x8 = {.gen = 3, .width = 8, .mps = 256, .mrrs = 512,
 					.rcb = 64, .latency_ps = 70000};
 
@@ -127,12 +138,11 @@ static int build(void **state)
 				     .mmio32_base = 0xc0000000, .mmio32_size = 0x20000000,
 				     .rc_latency_ps = 150000, .mmio_dev_ps = 150000,
 				     .rc_p2p = true};
-	struct pcie_rc_hooks hooks = {.translate = xlate};
 
 	(void)state;
 	assert_int_equal(mem_create(&mc, &mem), 0);
 	assert_int_equal(pcie_fabric_create(&fc, mem, &fab), 0);
-	pcie_fabric_set_hooks(fab, &hooks);
+	pcie_setup_iommu(fab, find_iommu, NULL);
 
 	rp1 = port("rp1", PCIE_FN_ROOT_PORT, PCI_EXP_TYPE_ROOT_PORT, ACS_ALL);
 	usp = port("usp", PCIE_FN_SWITCH_UP, PCI_EXP_TYPE_UPSTREAM, 0);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* ACPI DMAR table layout, VT-d 3.x ch. 8 (little-endian, byte-packed: written by hand). */
-#include "models/iommu/dmar_table.h"
+#include "models/platform/dmar_table.h"
 #include "models/iommu/vtd_regs.h"
 
 #include <errno.h>

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Host boot, in Linux's order, in one place: the kernel core (host_create) and its
+ * scheduler, the ACPI DMAR table (detect_intel_iommu), a VT-d driver per remapping unit
+ * (intel_iommu_init: root table, queued invalidation, interrupt remapping, translation), the
+ * I/O APIC (its pins through interrupt remapping), PCI enumeration, the VFs an administrator
+ * enables at boot (sriov_numvfs), IOMMU groups, and the hypervisor.
+ */
+#ifndef PTSIM_HOST_BOOT_H
+#define PTSIM_HOST_BOOT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "models/host/dmar.h"
+#include "models/host/host.h"
+#include "models/host/hpci.h"
+#include "models/host/hv.h"
+
+struct host_ioapic;
+struct host_sched;
+struct vtd_drv;
+
+/* `echo numvfs > sriov_numvfs` for the PF at a location path. */
+struct host_sriov_req {
+	const char *path;
+	unsigned numvfs;
+};
+
+/* The kernel's configuration: its costs and scheduler, the VT-d driver's choices (Linux's
+ * intel_iommu= options), and whether the hypervisor comes up. */
+struct host_boot_cfg {
+	struct host_cfg kernel;
+	bool iommu_superpages;    /* map with large pages where the units allow */
+	bool iommu_scalable;      /* scalable-mode tables when the units have them */
+	bool iommu_ats;           /* enable ATS on endpoints that have it */
+	unsigned irte_entries;    /* interrupt-remapping table entries per unit */
+	const struct host_sriov_req *sriov;
+	size_t nsriov;
+	bool hypervisor;          /* false: boot the host only (survey, lspci) */
+	struct hv_costs hv_costs;
+};
+
+/* What a booted host holds. */
+struct host_system {
+	struct host *host;
+	struct host_sched *sched;
+	struct dmar_info dmar;
+	struct vtd_drv **iommu; /* one driver per DRHD, in the DMAR's order */
+	unsigned niommu;
+	struct host_ioapic *ioapic;
+	struct hpci pci;
+	struct hv *hv; /* NULL when cfg.hypervisor is false */
+};
+
+/* Boot on the calling actor (bound to a pCPU). 0, or a negative errno with what failed in
+ * err. The system is filled as far as boot got. */
+int host_boot(const struct host_machine *hm, const struct host_boot_cfg *cfg,
+	      struct host_system *sys, char *err, size_t errlen);
+/* The driver of the unit that remaps bdf (the DMAR's device scopes), or NULL. */
+struct vtd_drv *host_iommu_for(const struct host_system *sys, uint16_t bdf);
+/* The driver of the unit whose registers are at reg_base, or NULL. */
+struct vtd_drv *host_iommu_at(const struct host_system *sys, uint64_t reg_base);
+
+#endif
