@@ -8,7 +8,7 @@
 
 #include "app/machine.h"
 #include "app/scenario.h"
-#include "models/cpu/cpu.h"
+#include "models/cpu/vmx.h"
 #include "models/guest/kernel/gk.h"
 #include "models/host/boot.h"
 #include "models/platform/platform.h"

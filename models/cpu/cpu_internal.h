@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* Inside the cpu module only. */
+/* Inside the cpu module only: the pCPU and thread structs, shared by pcpu.c and vcpu.c. */
 #ifndef PTSIM_CPU_INTERNAL_H
 #define PTSIM_CPU_INTERNAL_H
 
-#include "models/cpu/cpu.h"
+#include "models/cpu/vmx.h"
 
 struct sim_event;
 

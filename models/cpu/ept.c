@@ -4,7 +4,7 @@
  * host-physical memory or MMIO with read/write rights; an access outside every range, or
  * without the right, is an EPT violation.
  */
-#include "models/cpu/cpu.h"
+#include "models/cpu/vmx.h"
 
 #include <errno.h>
 #include <stdlib.h>

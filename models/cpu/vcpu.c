@@ -6,7 +6,8 @@
  * inject an event (§26.6), which runs the guest's IDT handler with IF clear; IRET sets IF and,
  * with interrupt-window exiting on, exits at once (§25.2).
  */
-#include "models/cpu/cpu.h"
+#include "models/cpu/guest_isa.h"
+#include "models/cpu/vmx.h"
 #include "models/apic/lapic.h"
 #include "models/apic/lapic_regs.h"
 #include "models/mem/mem.h"
@@ -147,6 +148,30 @@ const char *vcpu_name(const struct vcpu *v)
 unsigned vcpu_id(const struct vcpu *v)
 {
 	return v->cfg.id;
+}
+
+struct vcpu *vcpu_current(void)
+{
+	struct pcpu *p = pcpu_self();
+
+	return p ? p->vcpu : NULL;
+}
+
+uint32_t vcpu_apic_id(const struct vcpu *v)
+{
+	return v->cfg.id; /* the hypervisor's virtual LAPIC reports the same ID */
+}
+
+const struct sim_clock *vcpu_tsc_clock(const struct vcpu *v)
+{
+	return &v->p->cfg.clock;
+}
+
+int vcpu_current_track(void)
+{
+	struct pcpu *p = pcpu_self();
+
+	return p ? p->track : 0;
 }
 
 const struct vcpu_stats *vcpu_stats(const struct vcpu *v)

@@ -2,9 +2,10 @@
 /*
  * The guest driver HAL: what a guest device driver may use, with the names and signatures of
  * Linux's driver API so that a driver reads like a real one. Drivers include this file and
- * the C library only. The simulator backend (models/guest/hal_sim.c) turns each call into
- * what the vCPU really does: an MMIO access (mapped, or trapping), a config-space access
- * (trapping), memory, a wait in simulated time.
+ * the C library only. The guest kernel (models/guest/kernel) implements it, as Linux's kernel
+ * implements its driver API: each call becomes what the vCPU really does, through the
+ * kernel's instruction-set file (kernel/isa.c): an MMIO access (mapped, or trapping), a
+ * config-space access (trapping), memory, a wait in simulated time.
  */
 #ifndef PTSIM_HAL_H
 #define PTSIM_HAL_H

@@ -7,7 +7,7 @@
  * until its LAPIC has something deliverable (kvm_vcpu_block).
  */
 #include "models/host/hv.h"
-#include "models/host/bootparam.h"
+#include "models/abi/bootparam.h"
 #include "models/host/host.h"
 #include "models/apic/lapic.h"
 #include "models/apic/lapic_regs.h"

@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "models/cpu/cpu.h"
+#include "models/cpu/vmx.h"
 
 struct host;
 struct hv;

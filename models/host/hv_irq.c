@@ -20,7 +20,7 @@
 #include "models/host/hv_internal.h"
 #include "models/apic/lapic.h"
 #include "models/apic/lapic_regs.h"
-#include "models/cpu/cpu.h"
+#include "models/cpu/vmx.h"
 #include "models/mem/mem.h"
 #include "sim/engine.h"
 #include "sim/trace.h"

@@ -9,8 +9,8 @@
  */
 #include "models/host/hv_internal.h"
 #include "models/apic/ioapic_regs.h"
-#include "models/cpu/cpu.h"
-#include "models/host/bootparam.h"
+#include "models/cpu/vmx.h"
+#include "models/abi/bootparam.h"
 
 #include "sim/trace.h"
 

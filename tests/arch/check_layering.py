@@ -14,8 +14,17 @@ Rules:
   4. The HAL is the only door: host software other than its HAL backends (host.c for
      registers, config space, memory and interrupts; hv.c and hv_irq.c for VMX, EPT and the
      emulated/virtual-APIC state the VMCS points at) and the guest
-     kernel never call a hardware model's functions; they include hardware headers only for
-     spec constants (*_regs.h), memory-owner tags (mem.h) and the VMX/EPT interface (cpu.h).
+     kernel never call a hardware model's functions; host software includes hardware headers
+     only for spec constants (*_regs.h), memory-owner tags (mem.h) and the pCPU and VMX/EPT
+     interface (cpu.h, vmx.h); the guest only for spec constants (*_regs.h).
+  5. The guest kernel reaches the CPU only through its instruction-set file
+     (models/guest/kernel/isa.c): no other guest file includes a models/cpu header or calls
+     a vcpu_/pcpu_/ept_/vmx_ function, and the ISA file includes the guest's side of the CPU
+     (models/cpu/guest_isa.h), not the hypervisor's (vmx.h) or the pCPU's (cpu.h). Host
+     software does not include the guest's side.
+  6. Host and guest software include none of each other's headers; what they share is the
+     ABI (models/abi/: the boot parameters and the guest-physical map), which includes
+     nothing of ptsim and which only software (host, guest, workloads, app) includes.
 """
 import os
 import re
@@ -31,6 +40,12 @@ HW_CALL = re.compile(
     r"cap|ecap|iotlb)\w*|iotlb_\w+|mem_(?:read|write|ptr|create|watch)\w*|lapic_\w+|"
     r"apic_bus_\w+|nic_\w+)\s*\(")
 HOST_HAL = {"models/host/host.c", "models/host/hv.c", "models/host/hv_irq.c"}
+# The guest kernel's instruction set: its only door to the CPU model.
+GUEST_ISA = "models/guest/kernel/isa.c"
+GUEST_SIDE_CPU = "models/cpu/guest_isa.h"
+HOST_CPU = ("models/cpu/cpu.h", "models/cpu/vmx.h")
+CPU_CALL = re.compile(r"\b((?:vcpu|pcpu|ept|vmx)_\w+)\s*\(")
+SOFTWARE = ("host", "guest", "workloads", "app")
 
 
 def layer(path):
@@ -46,6 +61,8 @@ def layer(path):
         return "host"
     if p.startswith("models/guest/"):
         return "guest"
+    if p.startswith("models/abi/"):
+        return "abi"
     if p.startswith("workloads/"):
         return "workloads"
     return None
@@ -90,23 +107,53 @@ def check(root):
                     if kind == '"' and "/" in inc:
                         errors.append('%s: a guest driver includes "%s" by path' % (where, inc))
                     continue
+                if me == "abi" and kind == '"':
+                    errors.append('%s: the ABI header includes "%s"; it includes nothing of '
+                                  'ptsim, so host and guest can both include it' % (where, inc))
+                    continue
                 if kind != '"' or me is None:
                     continue
                 target = layer(inc)
                 if target is None:
                     continue
+                if target == "abi":
+                    if me not in SOFTWARE:
+                        errors.append('%s: %s code includes the ABI header "%s"; it is the '
+                                      'contract between host and guest software' % (where, me, inc))
+                    continue
                 if RANK[target] > RANK[me]:
                     errors.append('%s: %s code includes "%s" from the %s layer above it'
                                   % (where, me, inc, target))
+                if me == "guest" and target == "host":
+                    errors.append('%s: guest software includes the host header "%s"; what they '
+                                  'share lives in models/abi/' % (where, inc))
+                if me == "guest" and inc.startswith("models/cpu/"):
+                    if path != GUEST_ISA:
+                        errors.append('%s: guest code includes "%s"; the guest kernel reaches '
+                                      'the CPU only through its instruction-set file %s'
+                                      % (where, inc, GUEST_ISA))
+                    elif inc != GUEST_SIDE_CPU:
+                        errors.append('%s: the guest\'s instruction-set file includes "%s"; '
+                                      'the guest\'s side of the CPU is %s'
+                                      % (where, inc, GUEST_SIDE_CPU))
+                    continue
+                if me == "host" and inc == GUEST_SIDE_CPU:
+                    errors.append('%s: host software includes "%s", the guest\'s side of the '
+                                  'CPU; the hypervisor\'s side is vmx.h' % (where, inc))
+                    continue
                 if me in ("host", "guest") and target == "hw" and path not in HOST_HAL:
                     base = os.path.basename(inc)
-                    allowed = base.endswith("_regs.h") or inc in (
-                        "models/mem/mem.h", "models/cpu/cpu.h", "models/cpu/vmx.h")
-                    if me == "guest" and path.startswith("models/guest/hal_sim.c"):
-                        allowed = allowed or False
+                    allowed = base.endswith("_regs.h") or (
+                        me == "host" and inc in ("models/mem/mem.h",) + HOST_CPU)
                     if not allowed:
                         errors.append('%s: %s software includes the hardware model "%s"; it '
                                       'reaches hardware through its HAL' % (where, me, inc))
+            if me == "guest" and path != GUEST_ISA:
+                for m in CPU_CALL.finditer(code):
+                    line = code.count("\n", 0, m.start()) + 1
+                    errors.append("%s:%d: guest code calls the CPU model's %s(); the guest "
+                                  "kernel reaches the CPU only through %s"
+                                  % (path, line, m.group(1), GUEST_ISA))
             if me in ("host", "guest") and path not in HOST_HAL:
                 for m in HW_CALL.finditer(code):
                     line = code.count("\n", 0, m.start()) + 1
@@ -140,6 +187,28 @@ def self_test():
                                     "pcie_cfg_read"),
         "guest kernel calls model": ("models/guest/kernel/k.c",
                                      "void f(void){ mem_write64(0,0,0); }\n", "mem_write64"),
+        "hardware includes guest": ("models/cpu/x.c", '#include "models/guest/hal.h"\n',
+                                    "layer above"),
+        "guest kernel includes the CPU": ("models/guest/kernel/k.c",
+                                          '#include "models/cpu/guest_isa.h"\n',
+                                          "only through its instruction-set file"),
+        "guest kernel calls the vCPU": ("models/guest/kernel/k.c",
+                                        "void f(void){ vcpu_mmio_write(0,0,4,0); }\n",
+                                        "vcpu_mmio_write"),
+        "guest kernel calls the pCPU": ("models/guest/kernel/k.c",
+                                        "void *f(void){ return pcpu_self(); }\n", "pcpu_self"),
+        "guest ISA includes the hypervisor's side": ("models/guest/kernel/isa.c",
+                                                     '#include "models/cpu/vmx.h"\n',
+                                                     "guest's side of the CPU is"),
+        "host includes the guest's side": ("models/host/h.c",
+                                           '#include "models/cpu/guest_isa.h"\n',
+                                           "the guest's side of the CPU"),
+        "guest includes host": ("models/guest/kernel/k.c", '#include "models/host/hv.h"\n',
+                                "includes the host header"),
+        "ABI includes ptsim": ("models/abi/bootparam.h", '#include "sim/simtime.h"\n',
+                               "the ABI header includes"),
+        "hardware includes the ABI": ("models/iommu/v.c", '#include "models/abi/bootparam.h"\n',
+                                      "contract between host and guest"),
     }
     ok = True
     for name, (rel, text, expect) in cases.items():
@@ -158,6 +227,15 @@ def self_test():
               '#include "models/host/host.h"\nvoid f(void){ hh_readl(0,0); }\n')
         write(t, "models/host/host.c", '#include "models/pcie/pcie.h"\n'
               "void g(void){ pcie_cpu_read(0,0,0,0,0); }\n")
+        write(t, "models/host/hv.c", '#include "models/cpu/vmx.h"\n'
+              '#include "models/abi/bootparam.h"\nvoid h(void){ vcpu_launch(0,0); }\n')
+        write(t, "models/abi/bootparam.h", "#include <stdint.h>\n")
+        write(t, "models/guest/kernel/isa.c", '#include "models/guest/kernel/isa.h"\n'
+              '#include "models/cpu/guest_isa.h"\nvoid isa_compute(unsigned long c)'
+              "{ vcpu_compute(vcpu_current(), c); }\n")
+        write(t, "models/guest/kernel/k.c", '#include "models/guest/kernel/isa.h"\n'
+              '#include "models/abi/bootparam.h"\n#include "models/pcie/pcie_regs.h"\n'
+              "void k(void){ isa_compute(1); }\n")
         errs = check(t)
         if errs:
             print("self-test FAILED: a clean tree was flagged: %s" % errs)

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Guest kernel: creation, boot on each vCPU, the idle loop, the net stack's receive hook. */
+/* Guest kernel: creation, boot on each vCPU, the idle loop, module parameters. */
 #include "models/guest/kernel/gk_internal.h"
-#include "models/cpu/cpu.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -47,75 +46,52 @@ void gk_set_init(struct gk *g, void (*init)(void *ctx, struct gk *g), void *ctx)
 	g->init_ctx = ctx;
 }
 
-struct vcpu *gk__cpu(void)
-{
-	struct pcpu *p = pcpu_self();
-
-	return p ? pcpu_current_vcpu(p) : NULL;
-}
-
-struct gk *gk__self(void)
-{
-	struct vcpu *v = gk__cpu();
-
-	return v ? vcpu_guest_data(v) : NULL;
-}
-
 void gk_entry(void *ctx, struct vcpu *v)
 {
 	struct gk *g = ctx;
-	unsigned id = vcpu_id(v);
+	unsigned id = isa_cpu_id(); /* v is this CPU: the hypervisor launched it */
 
 	if (id < GK_MAX_CPUS) {
 		g->cpus[id] = v;
 		if (id >= g->ncpus)
 			g->ncpus = id + 1;
 	}
-	vcpu_set_guest_data(v, g);
-	vcpu_set_guest_idt(v, gk__idt, g);
+	isa_set_percpu(g);
+	isa_lidt(gk__idt, g);
 	if (id == 0) {
-		if (gk__mm_init(g, v)) {
+		if (gk__mm_init(g)) {
 			printk("%s: no usable memory in the boot parameters; halting", g->cfg.name);
 			return;
 		}
-		gk__lapic_init(g, v);
+		gk__lapic_init(g);
 		gk__pci_scan(g);
 		gk__pci_bind(g);
 		g->st.boot_done_ps = gk_now_ps(g);
 		if (g->init)
 			g->init(g->init_ctx, g);
 	} else {
-		gk__lapic_init(g, v);
+		gk__lapic_init(g);
 	}
 	for (;;)
-		vcpu_safe_halt(v);
-}
-
-void gk_net_set_rx(struct gk *g, void (*rx)(void *ctx, const void *data, unsigned len),
-		   void *ctx)
-{
-	g->rx = rx;
-	g->rx_ctx = ctx;
+		isa_safe_halt();
 }
 
 void gk_compute(struct gk *g, uint64_t cycles)
 {
 	(void)g;
-	vcpu_compute(gk__cpu(), cycles);
+	isa_compute(cycles);
 }
 
 void gk_halt(struct gk *g)
 {
 	(void)g;
-	vcpu_safe_halt(gk__cpu());
+	isa_safe_halt();
 }
 
 uint64_t gk_now_ps(struct gk *g)
 {
-	struct vcpu *v = gk__cpu();
-
 	(void)g;
-	return sim_cycles_to_ps(pcpu_clock(vcpu_pcpu(v)), vcpu_rdtsc(v));
+	return isa_tsc_to_ps(isa_rdtsc());
 }
 
 const struct gk_stats *gk_stats(const struct gk *g)
@@ -126,4 +102,14 @@ const struct gk_stats *gk_stats(const struct gk *g)
 const char *gk_name(const struct gk *g)
 {
 	return g->cfg.name;
+}
+
+u64 module_param_u64(const char *module, const char *name, u64 def)
+{
+	struct gk *g = gk__self();
+
+	for (unsigned i = 0; i < g->cfg.nparams; i++)
+		if (!strcmp(g->params[i].module, module) && !strcmp(g->params[i].name, name))
+			return g->params[i].value;
+	return def;
 }

@@ -4,6 +4,11 @@
  * the hypervisor's boot parameters, enables its x2APIC, enumerates its PCI bus through config
  * space (which traps), binds drivers, offers the DMA API, MSI-X and an IDT, and hands received
  * frames to whoever listens (the workload's application). It runs on its vCPUs in guest mode.
+ *
+ * It implements the driver API of hal.h, one concern a file: pci_driver.c (config access,
+ * enable, iomap), io.c (MMIO accessors), dma.c, msi.c and irq.c (vectors, request_irq),
+ * mm.c (kmalloc), delay.c, printk.c, net.c. Everything that touches the CPU goes through
+ * isa.c, its instruction set.
  */
 #ifndef PTSIM_GK_H
 #define PTSIM_GK_H

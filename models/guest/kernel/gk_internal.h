@@ -1,11 +1,15 @@
 /* SPDX-License-Identifier: MIT */
-/* Inside the guest kernel (models/guest/kernel and the HAL backend) only. */
+/*
+ * Inside the guest kernel (models/guest/kernel) only: its state, and the helpers its files
+ * share. The kernel reaches the CPU through isa.h alone.
+ */
 #ifndef PTSIM_GK_INTERNAL_H
 #define PTSIM_GK_INTERNAL_H
 
 #include "models/guest/kernel/gk.h"
 #include "models/guest/hal.h"
-#include "models/host/bootparam.h"
+#include "models/guest/kernel/isa.h"
+#include "models/abi/bootparam.h"
 
 #define GK_MAX_DEVS    32
 #define GK_MAX_DRIVERS 8
@@ -79,12 +83,14 @@ struct gk {
 	struct gk_stats st;
 };
 
-/* The vCPU the calling code runs on, and its kernel. */
-struct vcpu *gk__cpu(void);
-struct gk *gk__self(void);
+/* The kernel of the CPU the calling code runs on (its per-CPU base), NULL off a vCPU. */
+static inline struct gk *gk__self(void)
+{
+	return isa_percpu();
+}
 
 /* mm.c */
-int gk__mm_init(struct gk *g, struct vcpu *v);
+int gk__mm_init(struct gk *g);
 void *gk__alloc(struct gk *g, size_t size, size_t align, uint64_t *gpa);
 void gk__free(struct gk *g, const void *ptr, size_t size);
 uint64_t gk__virt_to_phys(struct gk *g, const void *ptr);
@@ -98,9 +104,11 @@ struct gk_dev *gk__dev(struct pci_dev *pdev);
 
 /* irq.c */
 void gk__idt(void *ctx, uint8_t vector);
-int gk__lapic_init(struct gk *g, struct vcpu *v);
-void gk__eoi(struct gk *g);
 int gk__alloc_vector(struct gk *g);
+
+/* apic.c */
+int gk__lapic_init(struct gk *g);
+void gk__eoi(struct gk *g);
 void gk__ioapic_route(struct gk *g, unsigned gsi, uint8_t vector);
 void gk__ioapic_mask(struct gk *g, unsigned gsi, bool mask);
 

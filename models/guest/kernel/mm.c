@@ -2,18 +2,17 @@
 /*
  * Guest memory: the RAM ranges the boot parameters list, with the kernel's direct map of each
  * (a pointer the guest's loads and stores go through, as the CPU's cached accesses do), a bump
- * allocator and a first-fit free list.
+ * allocator and a first-fit free list; kmalloc on top of it.
  */
 #include "models/guest/kernel/gk_internal.h"
-#include "models/cpu/cpu.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-int gk__mm_init(struct gk *g, struct vcpu *v)
+int gk__mm_init(struct gk *g)
 {
-	const uint64_t *bp = vcpu_gpa_ptr(v, BOOTPARAM_GPA, sizeof(struct bootparam));
+	const uint64_t *bp = isa_ram_ptr(BOOTPARAM_GPA, sizeof(struct bootparam));
 
 	if (!bp)
 		return -EFAULT;
@@ -25,7 +24,7 @@ int gk__mm_init(struct gk *g, struct vcpu *v)
 
 		r->gpa = g->bp.ram_base[i];
 		r->size = g->bp.ram_size[i];
-		r->ptr = vcpu_gpa_ptr(v, r->gpa, r->size);
+		r->ptr = isa_ram_ptr(r->gpa, r->size);
 		if (!r->ptr)
 			return -EFAULT;
 		/* Below reserved_top belongs to the firmware (boot parameters, tables). */
@@ -115,4 +114,38 @@ uint64_t gk__virt_to_phys(struct gk *g, const void *ptr)
 		if (p >= g->ram[i].ptr && (uint64_t)(p - g->ram[i].ptr) < g->ram[i].size)
 			return g->ram[i].gpa + (uint64_t)(p - g->ram[i].ptr);
 	return ~0ull;
+}
+
+/* ---- kmalloc keeps the size in a header; memory is the guest's own RAM ---- */
+
+#define KHDR 64
+
+void *kmalloc(size_t size, gfp_t gfp)
+{
+	uint8_t *p = gk__alloc(gk__self(), size + KHDR, 64, NULL);
+
+	(void)gfp;
+	if (!p)
+		return NULL;
+	memcpy(p, &size, sizeof(size));
+	return p + KHDR;
+}
+
+void *kzalloc(size_t size, gfp_t gfp)
+{
+	void *p = kmalloc(size, gfp);
+
+	if (p)
+		memset(p, 0, size);
+	return p;
+}
+
+void kfree(const void *ptr)
+{
+	size_t size;
+
+	if (!ptr)
+		return;
+	memcpy(&size, (const uint8_t *)ptr - KHDR, sizeof(size));
+	gk__free(gk__self(), (const uint8_t *)ptr - KHDR, size + KHDR);
 }

@@ -6,7 +6,6 @@
  * access traps to the hypervisor.
  */
 #include "models/guest/kernel/gk_internal.h"
-#include "models/cpu/cpu.h"
 #include "models/pcie/pcie_regs.h"
 
 #include <errno.h>
@@ -15,27 +14,23 @@
 
 uint32_t gk__cfg_read(struct gk *g, uint8_t devfn, uint32_t off, unsigned size)
 {
-	struct vcpu *v = gk__cpu();
-
 	g->st.cfg_reads++;
 	if (g->cfg.pci_conf_io) {
-		vcpu_pio_out(v, 0xcf8, 4, 0x80000000u | ((uint32_t)devfn << 8) | (off & 0xfc));
-		return vcpu_pio_in(v, (uint16_t)(0xcfc + (off & 3)), size);
+		isa_out(0xcf8, 4, 0x80000000u | ((uint32_t)devfn << 8) | (off & 0xfc));
+		return isa_in((uint16_t)(0xcfc + (off & 3)), size);
 	}
-	return (uint32_t)vcpu_mmio_read(v, g->bp.ecam_base + ((uint64_t)devfn << 12) + off, size);
+	return (uint32_t)isa_mmio_read(g->bp.ecam_base + ((uint64_t)devfn << 12) + off, size);
 }
 
 void gk__cfg_write(struct gk *g, uint8_t devfn, uint32_t off, unsigned size, uint32_t val)
 {
-	struct vcpu *v = gk__cpu();
-
 	g->st.cfg_writes++;
 	if (g->cfg.pci_conf_io) {
-		vcpu_pio_out(v, 0xcf8, 4, 0x80000000u | ((uint32_t)devfn << 8) | (off & 0xfc));
-		vcpu_pio_out(v, (uint16_t)(0xcfc + (off & 3)), size, val);
+		isa_out(0xcf8, 4, 0x80000000u | ((uint32_t)devfn << 8) | (off & 0xfc));
+		isa_out((uint16_t)(0xcfc + (off & 3)), size, val);
 		return;
 	}
-	vcpu_mmio_write(v, g->bp.ecam_base + ((uint64_t)devfn << 12) + off, size, val);
+	isa_mmio_write(g->bp.ecam_base + ((uint64_t)devfn << 12) + off, size, val);
 }
 
 static unsigned find_cap(struct gk *g, uint8_t devfn, uint8_t id)

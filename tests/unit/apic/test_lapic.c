@@ -11,7 +11,7 @@
 
 #include "models/apic/lapic.h"
 #include "models/apic/lapic_regs.h"
-#include "models/cpu/cpu.h"
+#include "models/cpu/vmx.h"
 #include "models/mem/mem.h"
 
 static int notified, broadcast_vec = -1;

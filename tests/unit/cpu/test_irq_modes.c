@@ -15,7 +15,7 @@
 #include "../common/fork_util.h"
 #include "../common/scenario_util.h"
 #include "models/apic/lapic_regs.h"
-#include "models/cpu/cpu.h"
+#include "models/cpu/vmx.h"
 #include "models/devices/nic.h"
 #include "models/guest/kernel/gk.h"
 #include "models/host/hv.h"

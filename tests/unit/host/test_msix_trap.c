@@ -16,10 +16,11 @@
 
 #include "../common/scenario_util.h"
 #include "models/apic/lapic_regs.h"
-#include "models/cpu/cpu.h"
+#include "models/cpu/guest_isa.h"
+#include "models/cpu/vmx.h"
 #include "models/devices/nic.h"
 #include "models/devices/nic_regs.h"
-#include "models/host/bootparam.h"
+#include "models/abi/bootparam.h"
 #include "models/host/hv.h"
 #include "models/host/vfio.h"
 #include "models/iommu/vtd.h"

@@ -1,11 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * What the hypervisor's virtual firmware tells the guest kernel, written into guest memory at
- * BOOTPARAM_GPA before the first instruction (the role of Linux's boot_params/E820 and the
- * ACPI MCFG and MADT). Little-endian 64-bit words.
+ * The boot ABI between host and guest software: what the hypervisor's virtual firmware tells
+ * the guest kernel, written into guest memory at BOOTPARAM_GPA before the first instruction
+ * (the role of Linux's boot_params/E820 and the ACPI MCFG and MADT), and the guest-physical
+ * map both sides agree on. Little-endian 64-bit words.
+ *
+ * A contract, like Linux's uapi headers: the hypervisor (models/host) and the guest kernel
+ * (models/guest/kernel) both include it, neither includes the other's headers, and it
+ * includes nothing of ptsim.
  */
-#ifndef PTSIM_BOOTPARAM_H
-#define PTSIM_BOOTPARAM_H
+#ifndef PTSIM_ABI_BOOTPARAM_H
+#define PTSIM_ABI_BOOTPARAM_H
 
 #include <stdint.h>
 
@@ -33,5 +38,7 @@ struct bootparam {
 	uint64_t reserved_top; /* guest RAM below this is the firmware's (boot params, etc.) */
 	uint64_t ioapic_base;  /* MADT: the I/O APIC, GSI base 0 */
 };
+/* The hypervisor writes it word by word and the guest reads it whole: no padding, 17 words. */
+_Static_assert(sizeof(struct bootparam) == 17 * 8, "struct bootparam is 17 64-bit words");
 
 #endif

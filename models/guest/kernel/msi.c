@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Interrupt vectors for a PCI function (Linux's drivers/pci/msi): MSI-X entries programmed in
+ * msix_capability_init's order, or the legacy INTx line routed through the I/O APIC.
+ */
+#include "models/guest/kernel/gk_internal.h"
+#include "models/pcie/pcie_regs.h"
+
+/* INTx (Linux's pci_intx setup for a legacy IRQ): firmware put the line's GSI in Interrupt
+ * Line; route it through the I/O APIC to a vector of its own and clear Interrupt Disable. */
+static int alloc_intx(struct gk *g, struct pci_dev *pdev)
+{
+	struct gk_dev *d = gk__dev(pdev);
+	u8 pin, line;
+	u16 cmd;
+	int vec;
+
+	pci_read_config_byte(pdev, PCI_INTERRUPT_PIN, &pin);
+	pci_read_config_byte(pdev, PCI_INTERRUPT_LINE, &line);
+	if (!pin || pin > 4 || !g->bp.ioapic_base || line >= ARRAY_SIZE(g->gsi_rte))
+		return -ENODEV;
+	vec = gk__alloc_vector(g);
+	if (vec < 0)
+		return vec;
+	gk__ioapic_route(g, line, (uint8_t)vec);
+	pci_read_config_word(pdev, PCI_COMMAND, &cmd);
+	pci_write_config_word(pdev, PCI_COMMAND, cmd & ~PCI_COMMAND_INTX_DISABLE);
+	d->vec[0] = vec;
+	d->nvec = 1;
+	d->intx = true;
+	pdev->irq = (unsigned)vec;
+	return 1;
+}
+
+int pci_alloc_irq_vectors(struct pci_dev *pdev, unsigned int min_vecs, unsigned int max_vecs,
+			  unsigned int flags)
+{
+	struct gk *g = gk__self();
+	struct gk_dev *d = gk__dev(pdev);
+	unsigned cap = pdev->msix_cap, n;
+	u16 ctl;
+	u32 table;
+
+	if (!(flags & PCI_IRQ_MSIX) || !cap)
+		return (flags & PCI_IRQ_LEGACY) && min_vecs <= 1 ? alloc_intx(g, pdev) : -ENODEV;
+	pci_read_config_word(pdev, (int)(cap + PCI_MSIX_FLAGS), &ctl);
+	n = (ctl & PCI_MSIX_FLAGS_QSIZE) + 1u;
+	if (n > max_vecs)
+		n = max_vecs;
+	if (n > ARRAY_SIZE(d->vec))
+		n = ARRAY_SIZE(d->vec);
+	if (n < min_vecs)
+		return -ENOSPC;
+	pci_read_config_dword(pdev, (int)(cap + PCI_MSIX_TABLE), &table);
+	d->msix_table = (volatile u8 *)gk__iomem(pci_resource_start(pdev, (int)(table & 7)) +
+						 (table & ~7u));
+	/* Enable with the function masked, write the entries, then unmask the function. */
+	pci_write_config_word(pdev, (int)(cap + PCI_MSIX_FLAGS),
+			      (u16)(ctl | PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL));
+	for (unsigned i = 0; i < n; i++) {
+		int vec = gk__alloc_vector(g);
+
+		if (vec < 0)
+			return vec;
+		d->vec[i] = vec;
+		/* Physical destination: the boot CPU's x2APIC ID 0; fixed, edge. */
+		writel(0xfee00000u, d->msix_table + i * 16 + PCI_MSIX_ENTRY_LOWER_ADDR);
+		writel(0, d->msix_table + i * 16 + PCI_MSIX_ENTRY_UPPER_ADDR);
+		writel((u32)vec, d->msix_table + i * 16 + PCI_MSIX_ENTRY_DATA);
+	}
+	pci_write_config_word(pdev, (int)(cap + PCI_MSIX_FLAGS), (u16)(ctl | PCI_MSIX_FLAGS_ENABLE));
+	d->nvec = n;
+	pdev->irq = (unsigned)d->vec[0];
+	pdev->msix_enabled = 1;
+	return (int)n;
+}
+
+void pci_free_irq_vectors(struct pci_dev *pdev)
+{
+	struct gk_dev *d = gk__dev(pdev);
+	struct gk *g = gk__self();
+	u16 ctl;
+
+	if (d->intx) {
+		g->irqs[d->vec[0]].gsi = -1;
+		d->intx = false;
+		d->nvec = 0;
+		return;
+	}
+	if (!pdev->msix_cap)
+		return;
+	pci_read_config_word(pdev, pdev->msix_cap + PCI_MSIX_FLAGS, &ctl);
+	pci_write_config_word(pdev, pdev->msix_cap + PCI_MSIX_FLAGS, ctl & ~PCI_MSIX_FLAGS_ENABLE);
+	pdev->msix_enabled = 0;
+	d->nvec = 0;
+}
+
+int pci_irq_vector(struct pci_dev *pdev, unsigned int nr)
+{
+	struct gk_dev *d = gk__dev(pdev);
+
+	return nr < d->nvec ? d->vec[nr] : -EINVAL;
+}
