@@ -201,6 +201,11 @@ static int build_node(struct machine *m, const struct sc_node *n, struct pcie_fn
 		snprintf(nc.name, sizeof(nc.name), "%s", n->name);
 		nc.reset_ps = n->reset_ps;
 		nc.max_inflight = n->max_inflight;
+		if (n->has_sriov) {
+			nc.total_vfs = n->sriov.total_vfs;
+			nc.vf_offset = (uint16_t)n->sriov.offset;
+			nc.vf_stride = (uint16_t)n->sriov.stride;
+		}
 		rc = nic_create(&nc, m->fab, &nic);
 		if (!rc)
 			rc = machine__push(&m->nic, &m->nnics, nic);

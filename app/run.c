@@ -402,6 +402,19 @@ static void host_boot_cfg_of(const struct machine *m, struct host_boot_cfg *bc)
 	hc->post = sc->hypervisor.post;
 }
 
+/* A ptnic function by name: a PF, or one of its VFs ("nic0.vf2"). */
+static struct nic *find_nic(const struct machine *m, const char *name)
+{
+	for (unsigned i = 0; i < m->nnics; i++) {
+		if (!strcmp(pcie_fn_name(nic_fn(m->nic[i])), name))
+			return m->nic[i];
+		for (unsigned n = 1; n <= nic_total_vfs(m->nic[i]); n++)
+			if (!strcmp(pcie_fn_name(nic_fn(nic_vf(m->nic[i], n))), name))
+				return nic_vf(m->nic[i], n);
+	}
+	return NULL;
+}
+
 static void controller(void *arg)
 {
 	struct machine *m = arg;
@@ -449,12 +462,12 @@ static void controller(void *arg)
 	}
 
 	/* The workload: the NIC that receives, and the guest that owns it. */
-	for (unsigned i = 0; i < m->nnics; i++) {
-		if (strcmp(pcie_fn_name(nic_fn(m->nic[i])), sc->workload.device))
-			continue;
+	struct nic *wnic = find_nic(m, sc->workload.device);
+
+	if (wnic) {
 		int vm = -1;
 		for (unsigned k = 0; k < m->nowners; k++)
-			if (m->owners[k].fn == nic_fn(m->nic[i])) {
+			if (m->owners[k].fn == nic_fn(wnic)) {
 				vm = (int)m->owners[k].vm;
 				m->il.devfn = m->owners[k].guest_devfn;
 			}
@@ -474,10 +487,10 @@ static void controller(void *arg)
 			return;
 		}
 		struct wl_hooks wh = {on_start, on_sent, on_done, m};
-		wl_stream_rx_bind(m->wl, m->nic[i], m->gk[vm], &wh);
+		wl_stream_rx_bind(m->wl, wnic, m->gk[vm], &wh);
 		m->il.g = m->gk[vm];
 		sim_samples_init(&m->il.lat);
-		nic_set_msi_probe(m->nic[i], msi_probe, &m->il);
+		nic_set_msi_probe(wnic, msi_probe, &m->il);
 		gk_set_irq_probe(m->gk[vm], irq_probe, &m->il);
 		gk_set_irq_done_probe(m->gk[vm], on_irq_done, m);
 	}

@@ -249,14 +249,19 @@ static void node_check(void *p, const struct cfg_scope *s)
 	if ((ep || n->type == SC_SWITCH || n->type == SC_PCI_BRIDGE) && cfg_scope_has(s, "link"))
 		cfg_scope_error(s, "link",
 				"the link belongs to the port above '%s'; set it there", n->name);
-	if (n->type == SC_PTNIC && (n->has_ids || n->nbars || n->has_sriov || n->nacs))
+	if (n->type == SC_PTNIC && (n->has_ids || n->nbars || n->nacs))
 		cfg_scope_error(s, NULL, "ptnic '%s' is a fixed device; use type 'endpoint' for a "
 			       "configurable one", n->name);
+	if (n->type == SC_PTNIC && n->has_sriov &&
+	    (n->sriov.has_vf_bars || cfg_node_at(s->map, "sriov.vf_device") ||
+	     cfg_node_at(s->map, "sriov.vf_msix_vectors")))
+		cfg_scope_error(s, "sriov", "a ptnic's VFs are ptnics (fixed BAR, IDs and MSI-X): "
+			       "give only total_vfs, num_vfs, offset and stride");
 	if (n->function > 255 || (n->function > 7 && !n->ari))
 		cfg_scope_error(s, "function",
 				"'function' is %u; functions are 0-7 (up to 255 with 'ari: true')",
 				n->function);
-	if (n->has_sriov && n->type != SC_ENDPOINT && n->type != SC_RCIEP)
+	if (n->has_sriov && n->type != SC_ENDPOINT && n->type != SC_RCIEP && n->type != SC_PTNIC)
 		cfg_scope_error(s, "sriov", "only an endpoint or RCiEP can be an SR-IOV PF");
 	if (n->msi_vectors && (n->msi_vectors > 32 || (n->msi_vectors & (n->msi_vectors - 1))))
 		cfg_scope_error(s, "msi_vectors", "MSI has 1, 2, 4, 8, 16 or 32 vectors, not %u",
@@ -1291,8 +1296,9 @@ static void check_rids(struct walk *w, const struct sc_node *n, size_t count, co
 				break;
 			}
 			owner[rid] = &n[i];
+			/* a ptnic with VFs has ARI (it is part of its silicon) */
 			if (rid < 256 && ((rid >> 3) & 0x1f) && is_port_node(parent) &&
-			    (!parent->ari_forwarding || !n[i].ari)) {
+			    (!parent->ari_forwarding || !(n[i].ari || n[i].type == SC_PTNIC))) {
 				cfg_error_path(
 				    w->ctx, w->root, p,
 				    "VF %u of '%s' is function %llu of the device below '%s': "
@@ -1672,6 +1678,9 @@ int scenario_load(struct cfg_ctx *ctx, const char *path, const char *const *sets
 	if (out->workload.device) {
 		const struct sc_node *n = scenario_find_node(out, out->workload.device, NULL);
 		bool assigned = false;
+
+		if (!n)
+			n = scenario_find_vf(out, out->workload.device, NULL); /* its PF's type */
 
 		for (size_t k = 0; k < out->nvms; k++)
 			for (size_t e = 0; e < out->vms[k].ndevices; e++)

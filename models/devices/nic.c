@@ -58,6 +58,8 @@ struct nic {
 	void (*msi_probe)(void *ctx, unsigned entry, uint64_t t_ps);
 	void *msi_probe_ctx;
 	struct nic_stats st;
+	struct nic **vfs; /* SR-IOV: the VFs, each a ptnic of its own */
+	unsigned nvfs;
 };
 
 static uint32_t rd(const struct nic *n, uint32_t off)
@@ -440,7 +442,8 @@ static const struct pcie_fn_ops nic_ops = {
 	.flr = flr,
 };
 
-int nic_create(const struct nic_cfg *cfg, struct pcie_fabric *fab, struct nic **out)
+/* The state of one function (the PF, or a VF on its own VF function). */
+static int nic_alloc(const struct nic_cfg *cfg, struct pcie_fabric *fab, struct nic **out)
 {
 	struct nic *n;
 	int rc;
@@ -458,13 +461,66 @@ int nic_create(const struct nic_cfg *cfg, struct pcie_fabric *fab, struct nic **
 		rc = regs_init(&n->msix, PTNIC_MSIX_VECTORS * PCI_MSIX_ENTRY_SIZE);
 	if (!rc)
 		rc = sim_event_create(&n->wake);
-	if (!rc)
-		rc = pcie_fn_create(fab, cfg->name, PCIE_FN_ENDPOINT, &n->fn);
 	if (rc) {
 		nic_destroy(n);
 		return rc;
 	}
 	define_regs(n);
+	*out = n;
+	return 0;
+}
+
+/* SR-IOV (SR-IOV 1.1 ch. 3): each VF has BAR 0 with the PF's register layout and its own
+ * MSI-X table and PBA in it, and FLR; the VFs are ptnics on their VF functions. */
+static int add_vfs(struct nic *pf)
+{
+	struct pcie_sriov_cfg sc = {
+		.total_vfs = pf->cfg.total_vfs,
+		.offset = pf->cfg.vf_offset,
+		.stride = pf->cfg.vf_stride,
+		.vf_device = PTNIC_VF_DEVICE_ID,
+		.vf_bar_size = {PTNIC_BAR0_SIZE},
+		.vf_bar_is64 = {true},
+		.vf_msix_vectors = PTNIC_MSIX_VECTORS,
+		.vf_msix_bar = 0,
+		.vf_msix_table_off = PTNIC_MSIX_TABLE,
+		.vf_msix_pba_off = PTNIC_MSIX_PBA,
+	};
+	int rc = pcie_fn_add_ext_sriov(pf->fn, &sc);
+
+	if (rc < 0)
+		return rc;
+	pf->vfs = calloc(pf->cfg.total_vfs, sizeof(*pf->vfs));
+	if (!pf->vfs)
+		return -ENOMEM;
+	for (unsigned i = 1; i <= pf->cfg.total_vfs; i++) {
+		struct nic_cfg vc = pf->cfg;
+		struct nic *vf;
+
+		vc.total_vfs = 0;
+		snprintf(vc.name, sizeof(vc.name), "%s", pcie_fn_name(pcie_fn_vf(pf->fn, i)));
+		rc = nic_alloc(&vc, pf->fab, &vf);
+		if (rc)
+			return rc;
+		vf->fn = pcie_fn_vf(pf->fn, i);
+		pf->vfs[pf->nvfs++] = vf;
+		pcie_fn_set_ops(vf->fn, &nic_ops, vf);
+	}
+	return 0;
+}
+
+int nic_create(const struct nic_cfg *cfg, struct pcie_fabric *fab, struct nic **out)
+{
+	struct nic *n;
+	int rc = nic_alloc(cfg, fab, &n);
+
+	if (rc)
+		return rc;
+	rc = pcie_fn_create(fab, cfg->name, PCIE_FN_ENDPOINT, &n->fn);
+	if (rc) {
+		nic_destroy(n);
+		return rc;
+	}
 	/* The silicon: IDs, BAR0, PM, PCIe endpoint with FLR, MSI-X in BAR0. */
 	pcie_fn_set_ids(n->fn, PTNIC_VENDOR_ID, PTNIC_DEVICE_ID, PTNIC_CLASS, PTNIC_VENDOR_ID,
 			0x0001);
@@ -474,6 +530,16 @@ int nic_create(const struct nic_cfg *cfg, struct pcie_fabric *fab, struct nic **
 	pcie_fn_add_cap_msix(n->fn, PTNIC_MSIX_VECTORS, 0, PTNIC_MSIX_TABLE, 0, PTNIC_MSIX_PBA);
 	pcie_fn_set_intx_pin(n->fn, 1); /* INTA */
 	pcie_fn_set_ops(n->fn, &nic_ops, n);
+	if (cfg->total_vfs) {
+		/* ARI, so that many VFs fit behind one port (PCIe 5.0 §6.13) */
+		rc = pcie_fn_add_ext_ari(n->fn);
+		if (rc >= 0)
+			rc = add_vfs(n);
+		if (rc < 0) {
+			nic_destroy(n);
+			return rc;
+		}
+	}
 	*out = n;
 	return 0;
 }
@@ -482,11 +548,24 @@ void nic_destroy(struct nic *n)
 {
 	if (!n)
 		return;
+	for (unsigned i = 0; i < n->nvfs; i++)
+		nic_destroy(n->vfs[i]);
+	free(n->vfs);
 	regs_free(&n->r);
 	regs_free(&n->msix);
 	sim_event_destroy(n->wake);
 	free(n->fl);
 	free(n);
+}
+
+struct nic *nic_vf(const struct nic *pf, unsigned n)
+{
+	return n >= 1 && n <= pf->nvfs ? pf->vfs[n - 1] : NULL;
+}
+
+unsigned nic_total_vfs(const struct nic *pf)
+{
+	return pf->nvfs;
 }
 
 struct pcie_fn *nic_fn(const struct nic *n)
@@ -515,10 +594,14 @@ void nic_wire_kick(struct nic *n)
 int nic_start(struct nic *n)
 {
 	char name[48];
+	int rc;
 
 	n->track = trace_track(sim_trace, "machine", n->cfg.name);
 	snprintf(name, sizeof(name), "%s.engine", n->cfg.name);
-	return sim_actor_start(name, engine, n, SIM_ACTOR_DAEMON);
+	rc = sim_actor_start(name, engine, n, SIM_ACTOR_DAEMON);
+	for (unsigned i = 0; i < n->nvfs && !rc; i++)
+		rc = nic_start(n->vfs[i]);
+	return rc;
 }
 
 const struct nic_stats *nic_stats(const struct nic *n)

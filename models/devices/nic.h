@@ -3,7 +3,9 @@
  * ptnic, the endpoint model: a PCIe function (config space with BAR0, PM, PCIe and MSI-X
  * capabilities), its registers, and a DMA engine actor that receives frames from the wire
  * into the descriptor ring by DMA and raises MSI-X, all through the fabric (so through the
- * IOMMU and interrupt remapping).
+ * IOMMU and interrupt remapping). With SR-IOV, each virtual function is a ptnic of its own
+ * (the same registers in its VF BAR 0, its own MSI-X, ring and engine), as the VFs of igb or
+ * ixgbe are functions of the same silicon that the guest's VF driver drives.
  */
 #ifndef PTSIM_NIC_H
 #define PTSIM_NIC_H
@@ -32,6 +34,9 @@ struct nic_cfg {
 	char name[32];
 	uint64_t reset_ps;     /* CTRL.RST to ready */
 	unsigned max_inflight; /* frames whose DMA may be in flight at once */
+	/* SR-IOV (0: none): VFs the PF can have, First VF Offset and VF Stride */
+	unsigned total_vfs;
+	uint16_t vf_offset, vf_stride;
 };
 
 struct nic_stats {
@@ -42,6 +47,9 @@ struct nic_stats {
 int nic_create(const struct nic_cfg *cfg, struct pcie_fabric *fab, struct nic **out);
 void nic_destroy(struct nic *n);
 struct pcie_fn *nic_fn(const struct nic *n);
+/* SR-IOV: the PF's VF n (1-based), a ptnic of its own, or NULL. */
+struct nic *nic_vf(const struct nic *pf, unsigned n);
+unsigned nic_total_vfs(const struct nic *pf);
 void nic_set_wire(struct nic *n, const struct nic_wire_ops *ops, void *ctx);
 /* Measurement: called with the MSI-X entry and time of every interrupt message sent, or with
  * NIC_PROBE_INTX when the INTx line is asserted. */
@@ -50,7 +58,7 @@ void nic_set_msi_probe(struct nic *n, void (*fn)(void *ctx, unsigned entry, uint
 		       void *ctx);
 /* The wire has news (traffic started): the engine should ask for frames again. */
 void nic_wire_kick(struct nic *n);
-/* Start the DMA engine actor. */
+/* Start the DMA engine actor (a PF's starts its VFs' too). */
 int nic_start(struct nic *n);
 const struct nic_stats *nic_stats(const struct nic *n);
 

@@ -11,6 +11,7 @@
 
 #define PTNIC_VENDOR_ID 0x7074
 #define PTNIC_DEVICE_ID 0x0001
+#define PTNIC_VF_DEVICE_ID 0x0011 /* its SR-IOV virtual functions */
 #define PTNIC_CLASS     0x02000001 /* Ethernet controller, revision 1 */
 
 #define PTNIC_BAR0_SIZE    0x20000 /* 128 KiB */

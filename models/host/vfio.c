@@ -314,7 +314,11 @@ static uint32_t cfg_read(void *ctx, uint32_t off, unsigned size)
 	uint32_t dw;
 
 	d->st.cfg_reads++;
-	if (off >= PCI_BASE_ADDRESS_0 && off < PCI_BASE_ADDRESS_0 + 24) {
+	if ((off & ~3u) == PCI_VENDOR_ID && d->pdev.pf >= 0) {
+		/* A VF's IDs read FFFFh (SR-IOV 1.1 §3.4.1.1-2): the guest sees the PF's vendor
+		 * and the VF Device ID, as VFIO emulates them. */
+		dw = d->pdev.vendor | (uint32_t)d->pdev.device << 16;
+	} else if (off >= PCI_BASE_ADDRESS_0 && off < PCI_BASE_ADDRESS_0 + 24) {
 		dw = vbar_read(d, (off - PCI_BASE_ADDRESS_0) / 4);
 	} else if ((off & ~3u) == PCI_ROM_ADDRESS) {
 		dw = 0; /* no option ROM offered */

@@ -453,8 +453,8 @@ static int vf_config(struct pcie_fn *pf, struct pcie_fn *vf, const struct pcie_s
 		    0);
 	rc = pcie_fn_add_cap_exp(vf, PCI_EXP_TYPE_ENDPOINT, true);
 	if (rc >= 0 && c->vf_msix_vectors)
-		rc = pcie_fn_add_cap_msix(vf, c->vf_msix_vectors, c->vf_msix_bar, 0, c->vf_msix_bar,
-					  c->vf_msix_pba_off);
+		rc = pcie_fn_add_cap_msix(vf, c->vf_msix_vectors, c->vf_msix_bar,
+					  c->vf_msix_table_off, c->vf_msix_bar, c->vf_msix_pba_off);
 	if (rc >= 0 && pcie_fn_ext_cap_offset(pf, PCI_EXT_CAP_ID_ARI))
 		rc = pcie_fn_add_ext_ari(vf);
 	return rc < 0 ? rc : 0;

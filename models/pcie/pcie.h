@@ -147,7 +147,8 @@ struct pcie_sriov_cfg {
 	uint64_t vf_bar_size[6];      /* per VF; 0: no BAR */
 	bool vf_bar_is64[6], vf_bar_prefetch[6];
 	unsigned vf_msix_vectors;     /* MSI-X in each VF (0: none) */
-	int vf_msix_bar;              /* which VF BAR holds the table (at 0) and PBA */
+	int vf_msix_bar;              /* which VF BAR holds the table and the PBA */
+	uint32_t vf_msix_table_off;   /* their offsets in that BAR */
 	uint32_t vf_msix_pba_off;
 };
 int pcie_fn_add_ext_sriov(struct pcie_fn *pf, const struct pcie_sriov_cfg *cfg);

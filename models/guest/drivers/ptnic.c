@@ -184,6 +184,7 @@ static void ptnic_remove(struct pci_dev *pdev)
 
 static const struct pci_device_id ptnic_ids[] = {
 	{PCI_DEVICE(PTNIC_VENDOR, PTNIC_DEVICE)},
+	{PCI_DEVICE(PTNIC_VENDOR, PTNIC_VF_DEVICE)}, /* its SR-IOV VFs: the same registers */
 	{0},
 };
 

@@ -9,6 +9,7 @@
 
 #define PTNIC_VENDOR 0x7074
 #define PTNIC_DEVICE 0x0001
+#define PTNIC_VF_DEVICE 0x0011
 
 #define REG_CTRL   0x0000
 #define  CTRL_RST  0x04000000u
