@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct cfg_schema;
 struct nic;
 struct pcie_fabric;
 struct pcie_fn;
@@ -33,6 +34,9 @@ struct nic_cfg {
 	uint64_t reset_ps;     /* CTRL.RST to ready */
 	unsigned max_inflight; /* frames whose DMA may be in flight at once */
 };
+/* The knobs of nic_cfg (a ptnic's keys in machine.pcie.devices; the name is the topology's):
+ * nic_cfg.c. */
+extern const struct cfg_schema nic_cfg_schema;
 
 struct nic_stats {
 	uint64_t rx_frames, rx_bytes, rx_missed, rx_disabled, rx_dma_errors;
