@@ -453,9 +453,11 @@ static void controller(void *arg)
 			m->progress_shown = true;
 			const struct wl_stream_rx_result *r = wl_stream_rx_result(m->wl);
 
-			fprintf(stderr, "\rptsim: t=%.3f ms  frames %llu/%llu received, %llu dropped   ",
+			fprintf(stderr,
+				"\rptsim: t=%.3f ms  frames %llu/%llu received, %llu dropped   ",
 				(double)sim_now() / SIM_PS_PER_MS, (unsigned long long)r->received,
-				(unsigned long long)sc->workload.stream_rx.frames, (unsigned long long)r->dropped);
+				(unsigned long long)sc->workload.stream_rx.frames,
+				(unsigned long long)r->dropped);
 		}
 	}
 	if (m->progress_shown)
@@ -464,11 +466,13 @@ static void controller(void *arg)
 		const struct wl_stream_rx_result *r = m->wl ? wl_stream_rx_result(m->wl) : NULL;
 
 		machine__fail(m,
-		     "the workload did not finish within run.max_sim_ms = %g ms (%llu of %llu frames "
-		     "received, %llu dropped%s)",
-		     sc->run.max_sim_ms, r ? (unsigned long long)r->received : 0ull,
-		     (unsigned long long)sc->workload.stream_rx.frames, r ? (unsigned long long)r->dropped : 0ull,
-		     r && !r->started ? "; the guest application never started" : "");
+			      "the workload did not finish within run.max_sim_ms = %g ms (%llu of "
+			      "%llu frames "
+			      "received, %llu dropped%s)",
+			      sc->run.max_sim_ms, r ? (unsigned long long)r->received : 0ull,
+			      (unsigned long long)sc->workload.stream_rx.frames,
+			      r ? (unsigned long long)r->dropped : 0ull,
+			      r && !r->started ? "; the guest application never started" : "");
 	}
 }
 

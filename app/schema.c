@@ -14,24 +14,23 @@
 
 #include <stdio.h>
 
-const char *const sc_wl_kind_names[] = {"stream_rx", "stream_tx", "rr", "nvme", "dma_bench",
-					NULL};
+const char *const sc_wl_kind_names[] = {"stream_rx", "stream_tx", "rr", "nvme", "dma_bench", NULL};
 static const char *const viommu_names[] = {"none", "shadow", "nested", NULL};
 static const char *const task_names[] = {"idle", "cpu_hog", NULL};
 
 /* ---- machine ---- */
 
 static const struct cfg_field machine_fields[] = {
-	CFG_STRUCT("firmware", struct sc_machine, firmware, platform_firmware_cfg_schema,
-		   "what firmware reports to the host (ACPI _OSC, DMAR RMRRs)"),
-	CFG_STRUCT("cpu", struct sc_machine, cpu, cpu_cfg_schema, "processors"),
-	CFG_STRUCT("memory", struct sc_machine, memory, mem_cfg_schema, "host memory"),
-	CFG_STRUCT("pcie", struct sc_machine, pcie, sc_pcie_schema, "the PCIe fabric"),
-	CFG_STRUCT("iommu", struct sc_machine, iommu, platform_iommu_cfg_schema, "the VT-d units"),
-	CFG_END,
+    CFG_STRUCT("firmware", struct sc_machine, firmware, platform_firmware_cfg_schema,
+	       "what firmware reports to the host (ACPI _OSC, DMAR RMRRs)"),
+    CFG_STRUCT("cpu", struct sc_machine, cpu, cpu_cfg_schema, "processors"),
+    CFG_STRUCT("memory", struct sc_machine, memory, mem_cfg_schema, "host memory"),
+    CFG_STRUCT("pcie", struct sc_machine, pcie, sc_pcie_schema, "the PCIe fabric"),
+    CFG_STRUCT("iommu", struct sc_machine, iommu, platform_iommu_cfg_schema, "the VT-d units"),
+    CFG_END,
 };
 static const struct cfg_schema machine_schema =
-	CFG_SCHEMA("machine", struct sc_machine, machine_fields);
+    CFG_SCHEMA("machine", struct sc_machine, machine_fields);
 
 /* ---- vms ---- */
 
@@ -42,13 +41,16 @@ static const struct cfg_schema *ptnic_params_schema(void)
 }
 
 static const struct cfg_field guest_fields[] = {
-	CFG_INLINE(struct sc_guest, kernel, gk_cfg_schema),
-	CFG_ENUM("task", struct sc_guest, task, task_names, SC_TASK_IDLE,
-		 "what a VM that is not the workload's runs: idle (halts) or cpu_hog (never "
-		 "halts, like a batch job)"),
-	{.key = "ptnic", .type = CFG_F_STRUCT, .off = offsetof(struct sc_guest, ptnic),
-	 .sub_fn = ptnic_params_schema, .doc = "ptnic driver parameters (its module_param table)"},
-	CFG_END,
+    CFG_INLINE(struct sc_guest, kernel, gk_cfg_schema),
+    CFG_ENUM("task", struct sc_guest, task, task_names, SC_TASK_IDLE,
+	     "what a VM that is not the workload's runs: idle (halts) or cpu_hog (never "
+	     "halts, like a batch job)"),
+    {.key = "ptnic",
+     .type = CFG_F_STRUCT,
+     .off = offsetof(struct sc_guest, ptnic),
+     .sub_fn = ptnic_params_schema,
+     .doc = "ptnic driver parameters (its module_param table)"},
+    CFG_END,
 };
 static const struct cfg_schema guest_schema = CFG_SCHEMA("guest", struct sc_guest, guest_fields);
 
@@ -66,9 +68,10 @@ static void vm_check(void *p, const struct cfg_scope *s)
 				"guest.apic: x2apic",
 				hv_irq_mode_names[v->vm.irq_mode]);
 	if (v->vm.irq_mode == HV_IRQ_ELI && v->vm.host_irq_pcpu >= 0)
-		cfg_scope_error(s, "host_irq_pcpu",
-				"with interrupt_mode 'eli' the host vector must land on the vCPU's own "
-				"pCPU (its shadow IDT takes it); leave host_irq_pcpu out");
+		cfg_scope_error(
+		    s, "host_irq_pcpu",
+		    "with interrupt_mode 'eli' the host vector must land on the vCPU's own "
+		    "pCPU (its shadow IDT takes it); leave host_irq_pcpu out");
 	if (v->dma.strategy != DMA_DIRECT_MAP && v->dma.strategy != DMA_NONE) {
 		const struct cfg_node *dma = cfg_map_get(s->map, "dma");
 		const struct cfg_node *st = cfg_map_get(dma, "strategy");
@@ -83,20 +86,20 @@ static void vm_check(void *p, const struct cfg_scope *s)
 }
 
 static const struct cfg_field vm_fields[] = {
-	CFG_STR("name", struct sc_vm, name, NULL, "the VM's name", .flags = CFG_REQUIRED),
-	CFG_INLINE(struct sc_vm, vm, vm_cfg_schema),
-	CFG_U32LIST("pcpus", struct sc_vm, pcpus, npcpus, 0, 255, NULL,
-		    "pCPU each vCPU is pinned to (default: 1, 2, ...)", .flags = CFG_ID),
-	CFG_STRUCT("dma", struct sc_vm, dma, vfio_dma_cfg_schema, "DMA protection strategy"),
-	CFG_ENUM("viommu", struct sc_vm, viommu, viommu_names, SC_VIOMMU_NONE,
-		 "a virtual IOMMU for the guest"),
-	CFG_STRLIST("devices", struct sc_vm, devices, ndevices,
-		    "functions assigned to the VM, by name"),
-	CFG_STRUCT("guest", struct sc_vm, guest, guest_schema, "the guest kernel and drivers"),
-	CFG_END,
+    CFG_STR("name", struct sc_vm, name, NULL, "the VM's name", .flags = CFG_REQUIRED),
+    CFG_INLINE(struct sc_vm, vm, vm_cfg_schema),
+    CFG_U32LIST("pcpus", struct sc_vm, pcpus, npcpus, 0, 255, NULL,
+		"pCPU each vCPU is pinned to (default: 1, 2, ...)", .flags = CFG_ID),
+    CFG_STRUCT("dma", struct sc_vm, dma, vfio_dma_cfg_schema, "DMA protection strategy"),
+    CFG_ENUM("viommu", struct sc_vm, viommu, viommu_names, SC_VIOMMU_NONE,
+	     "a virtual IOMMU for the guest"),
+    CFG_STRLIST("devices", struct sc_vm, devices, ndevices,
+		"functions assigned to the VM, by name"),
+    CFG_STRUCT("guest", struct sc_vm, guest, guest_schema, "the guest kernel and drivers"),
+    CFG_END,
 };
 static const struct cfg_schema vm_schema =
-	CFG_SCHEMA("vm", struct sc_vm, vm_fields, .check = vm_check);
+    CFG_SCHEMA("vm", struct sc_vm, vm_fields, .check = vm_check);
 
 /* ---- workload, run ---- */
 
@@ -108,10 +111,11 @@ static void wl_check(void *p, const struct cfg_scope *s)
 	if (w->kind != SC_WL_STREAM_RX && w->kind != SC_WL_DMA_BENCH)
 		cfg_scope_error(s, "kind", "workload kind '%s' is not implemented yet",
 				sc_wl_kind_names[w->kind]);
-	if (w->kind == SC_WL_DMA_BENCH && page_kib != 4 && page_kib != 2048 &&
-	    page_kib != 1048576)
-		cfg_scope_error(s, "page_kib", "'page_kib' is %llu; IOMMU pages are 4, 2048 or "
-				"1048576 KiB", (unsigned long long)page_kib);
+	if (w->kind == SC_WL_DMA_BENCH && page_kib != 4 && page_kib != 2048 && page_kib != 1048576)
+		cfg_scope_error(s, "page_kib",
+				"'page_kib' is %llu; IOMMU pages are 4, 2048 or "
+				"1048576 KiB",
+				(unsigned long long)page_kib);
 	if (w->kind == SC_WL_DMA_BENCH && w->dma_bench.window_bytes < w->dma_bench.read_bytes)
 		cfg_scope_error(s, "window_kib", "the window is smaller than one read");
 	if (w->stream_rx.rate_gbps > w->stream_rx.line_gbps)
@@ -124,42 +128,41 @@ static void wl_check(void *p, const struct cfg_scope *s)
 }
 
 static const struct cfg_field wl_fields[] = {
-	CFG_ENUM("kind", struct sc_workload, kind, sc_wl_kind_names, SC_WL_STREAM_RX, "what runs"),
-	CFG_STR("device", struct sc_workload, device, NULL,
-		"the NIC the traffic goes through (dma_bench: the DMA engine)"),
-	CFG_INLINE(struct sc_workload, stream_rx, wl_stream_rx_cfg_schema),
-	CFG_NS("drain_ns", struct sc_workload, drain_ps, 10000000, 1, 1e13,
-	       "after the last frame, how long the guest has to account for every frame; what it "
-	       "has not by then is reported lost"),
-	CFG_INLINE(struct sc_workload, dma_bench, wl_dma_bench_cfg_schema),
-	CFG_END,
+    CFG_ENUM("kind", struct sc_workload, kind, sc_wl_kind_names, SC_WL_STREAM_RX, "what runs"),
+    CFG_STR("device", struct sc_workload, device, NULL,
+	    "the NIC the traffic goes through (dma_bench: the DMA engine)"),
+    CFG_INLINE(struct sc_workload, stream_rx, wl_stream_rx_cfg_schema),
+    CFG_NS("drain_ns", struct sc_workload, drain_ps, 10000000, 1, 1e13,
+	   "after the last frame, how long the guest has to account for every frame; what it "
+	   "has not by then is reported lost"),
+    CFG_INLINE(struct sc_workload, dma_bench, wl_dma_bench_cfg_schema),
+    CFG_END,
 };
 static const struct cfg_schema wl_schema =
-	CFG_SCHEMA("workload", struct sc_workload, wl_fields, .check = wl_check);
+    CFG_SCHEMA("workload", struct sc_workload, wl_fields, .check = wl_check);
 
 static const struct cfg_field run_fields[] = {
-	CFG_DOUBLE("max_sim_ms", struct sc_run, max_sim_ms, 60000, 0.001, 1e7, "ms",
-		   "give up (exit 1) if the workload is not done by this simulated time"),
-	CFG_END,
+    CFG_DOUBLE("max_sim_ms", struct sc_run, max_sim_ms, 60000, 0.001, 1e7, "ms",
+	       "give up (exit 1) if the workload is not done by this simulated time"),
+    CFG_END,
 };
 static const struct cfg_schema run_schema = CFG_SCHEMA("run", struct sc_run, run_fields);
 
 /* ---- top level ---- */
 
 static const struct cfg_field scenario_fields[] = {
-	CFG_STR("name", struct scenario, name, "unnamed", "scenario name"),
-	CFG_STR("description", struct scenario, description, "", "what it shows"),
-	CFG_U64("seed", struct scenario, seed, 1, 0, 0, NULL, "random seed (--seed overrides)",
-		.flags = CFG_ID),
-	CFG_STRUCT("machine", struct scenario, machine, machine_schema, "the hardware"),
-	CFG_STRUCT("host", struct scenario, host, host_boot_cfg_schema,
-		   "host kernel costs and choices"),
-	CFG_STRUCT("hypervisor", struct scenario, host.hv_costs, hv_costs_schema,
-		   "VM-exit handler costs, beyond the hardware's exit and entry"),
-	CFG_LIST("vms", struct scenario, vms, nvms, vm_schema, 1, 8, "the virtual machines"),
-	CFG_STRUCT("workload", struct scenario, workload, wl_schema, "what runs"),
-	CFG_STRUCT("run", struct scenario, run, run_schema, "run control"),
-	CFG_END,
+    CFG_STR("name", struct scenario, name, "unnamed", "scenario name"),
+    CFG_STR("description", struct scenario, description, "", "what it shows"),
+    CFG_U64("seed", struct scenario, seed, 1, 0, 0, NULL, "random seed (--seed overrides)",
+	    .flags = CFG_ID),
+    CFG_STRUCT("machine", struct scenario, machine, machine_schema, "the hardware"),
+    CFG_STRUCT("host", struct scenario, host, host_boot_cfg_schema,
+	       "host kernel costs and choices"),
+    CFG_STRUCT("hypervisor", struct scenario, host.hv_costs, hv_costs_schema,
+	       "VM-exit handler costs, beyond the hardware's exit and entry"),
+    CFG_LIST("vms", struct scenario, vms, nvms, vm_schema, 1, 8, "the virtual machines"),
+    CFG_STRUCT("workload", struct scenario, workload, wl_schema, "what runs"),
+    CFG_STRUCT("run", struct scenario, run, run_schema, "run control"),
+    CFG_END,
 };
-const struct cfg_schema scenario_schema =
-	CFG_SCHEMA("scenario", struct scenario, scenario_fields);
+const struct cfg_schema scenario_schema = CFG_SCHEMA("scenario", struct scenario, scenario_fields);

@@ -276,8 +276,8 @@ static void describe(const struct cfg_schema *schema, const void *obj, int inden
 			}
 			stack[depth] = sub;
 			if (f->type == CFG_F_STRUCT) {
-				describe(sub, (const char *)obj + f->off, indent + 2, emit, arg, stack,
-					 depth + 1);
+				describe(sub, (const char *)obj + f->off, indent + 2, emit, arg,
+					 stack, depth + 1);
 			} else {
 				/* a list's items: their defaults on a fresh item */
 				void *item = calloc(1, sub->size);

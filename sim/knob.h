@@ -49,8 +49,8 @@ enum cfg_ftype {
 
 #define CFG_REQUIRED 0x1u /* must be present */
 #define CFG_POW2     0x2u /* integer must be a power of two */
-#define CFG_ID       0x4u /* an identifier or a number, not a quantity: needs no unit */
-#define CFG_HEX      0x8u /* an identifier best read in hex (implies CFG_ID) */
+#define CFG_ID	     0x4u /* an identifier or a number, not a quantity: needs no unit */
+#define CFG_HEX	     0x8u /* an identifier best read in hex (implies CFG_ID) */
 
 struct cfg_schema;
 
@@ -64,23 +64,23 @@ struct cfg_field {
 	const struct cfg_schema *sub;
 	const struct cfg_schema *(*sub_fn)(void); /* a sub-schema known only at run time */
 	unsigned flags;
-	const char *doc;    /* one-line meaning */
-	const char *unit;   /* the YAML value's unit: "ns", "cycles", "MiB", "entries" ... */
-	const char *source; /* where the default comes from: a publication, a spec, "estimate" */
-	double def;         /* default, in the YAML's unit (bool: 0/1; enum: its index) */
+	const char *doc;      /* one-line meaning */
+	const char *unit;     /* the YAML value's unit: "ns", "cycles", "MiB", "entries" ... */
+	const char *source;   /* where the default comes from: a publication, a spec, "estimate" */
+	double def;	      /* default, in the YAML's unit (bool: 0/1; enum: its index) */
 	const char *def_str;  /* default of a string */
 	const char *def_text; /* shown instead of the value when the default is computed */
-	double scale;       /* stored units per YAML unit (0: 1; CFG_F_NS: 0 means 1000, ps) */
+	double scale;	      /* stored units per YAML unit (0: 1; CFG_F_NS: 0 means 1000, ps) */
 };
 
 /* Checks after a struct is bound; report with cfg_scope_error. */
 struct cfg_scope {
 	struct cfg_ctx *ctx;
 	const struct cfg_node *map; /* may be NULL when the struct was not in the file */
-	const char *path;           /* dotted path of this struct */
+	const char *path;	    /* dotted path of this struct */
 };
 void cfg_scope_error(const struct cfg_scope *s, const char *key, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 /* Whether `key` was written in this struct's map (as opposed to defaulted). */
 bool cfg_scope_has(const struct cfg_scope *s, const char *key);
 
@@ -107,8 +107,9 @@ const struct cfg_field *cfg_schema_field(const struct cfg_schema *schema, const 
 /* ---- declaring ---- */
 
 /* Compile-time check that a member has the size its type stores (0 when it does). */
-#define CFG__SIZE_IS(type_, member, n) (0 * sizeof(char[sizeof(((type_ *)0)->member) == (n) ? 1 : -1]))
-#define CFG__OFF(type_, member, n)     (offsetof(type_, member) + CFG__SIZE_IS(type_, member, n))
+#define CFG__SIZE_IS(type_, member, n)                                                             \
+	(0 * sizeof(char[sizeof(((type_ *)0)->member) == (n) ? 1 : -1]))
+#define CFG__OFF(type_, member, n) (offsetof(type_, member) + CFG__SIZE_IS(type_, member, n))
 
 #define CFG_SCHEMA(name_, type_, fields_, ...)                                                     \
 	{                                                                                          \
@@ -171,11 +172,11 @@ const struct cfg_field *cfg_schema_field(const struct cfg_schema *schema, const 
 		.min = (lo), .max = (hi), .unit = (unit_), .scale = (scale_), .doc = (doc_),       \
 		__VA_ARGS__                                                                        \
 	}
-#define CFG_MIB(k, type_, member, d, lo, hi, doc_, ...) /* MiB, stored in bytes */             \
+#define CFG_MIB(k, type_, member, d, lo, hi, doc_, ...) /* MiB, stored in bytes */                 \
 	CFG_SCALED(k, type_, member, d, lo, hi, "MiB", 1048576.0, doc_, __VA_ARGS__)
-#define CFG_KIB(k, type_, member, d, lo, hi, doc_, ...) /* KiB, stored in bytes */             \
+#define CFG_KIB(k, type_, member, d, lo, hi, doc_, ...) /* KiB, stored in bytes */                 \
 	CFG_SCALED(k, type_, member, d, lo, hi, "KiB", 1024.0, doc_, __VA_ARGS__)
-#define CFG_US(k, type_, member, d, lo, hi, doc_, ...) /* whole us, stored in ps */            \
+#define CFG_US(k, type_, member, d, lo, hi, doc_, ...) /* whole us, stored in ps */                \
 	CFG_SCALED(k, type_, member, d, lo, hi, "us", 1e6, doc_, __VA_ARGS__)
 
 /* A nested mapping, a struct whose keys sit at this level, lists. */
@@ -208,6 +209,9 @@ const struct cfg_field *cfg_schema_field(const struct cfg_schema *schema, const 
 		.count_off = CFG__OFF(type_, count_member, sizeof(size_t)), .min = (lo),           \
 		.max = (hi), .unit = (unit_), .doc = (doc_), __VA_ARGS__                           \
 	}
-#define CFG_END {.key = NULL}
+#define CFG_END                                                                                    \
+	{                                                                                          \
+		.key = NULL                                                                        \
+	}
 
 #endif

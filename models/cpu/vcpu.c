@@ -581,7 +581,8 @@ void vcpu_mmio_write(struct vcpu *v, uint64_t gpa, unsigned size, uint64_t val)
 		uint64_t lat = pcie_cpu_write(v->fab, hpa, size, val, sim_now());
 
 		v->st.mmio_writes++;
-		guest_time(v, lat + sim_cycles_to_ps(&v->p->cfg.clock, v->p->cfg.vmx.mmio_issue_cycles));
+		guest_time(
+		    v, lat + sim_cycles_to_ps(&v->p->cfg.clock, v->p->cfg.vmx.mmio_issue_cycles));
 	}
 	guest_poll(v);
 }

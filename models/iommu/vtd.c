@@ -172,8 +172,8 @@ static int check_cfg(const struct vtd_cfg *c, const struct vtd_hw *h)
 	/* The fault records must end before the IOTLB registers (FRO and IRO are fixed here). */
 	if (!c->nfr || PTSIM_VTD_FRO * 16u + 16u * c->nfr > PTSIM_VTD_IRO * 16u)
 		return -EINVAL;
-	if (!c->ctx_entries || !c->iec_entries || h->nd > 6 || !(h->sagaw & 0x0e) ||
-	    h->mgaw < 39 || h->mgaw > 57)
+	if (!c->ctx_entries || !c->iec_entries || h->nd > 6 || !(h->sagaw & 0x0e) || h->mgaw < 39 ||
+	    h->mgaw > 57)
 		return -EINVAL;
 	/* Scalable mode needs 256-bit invalidation descriptors (§6.5.2) and a translation
 	 * type; PASIDs are at most 20 bits. */

@@ -339,10 +339,8 @@ static int build_cpus(struct platform *p)
 	if (!p->lapic || !p->pcpu)
 		return -ENOMEM;
 	for (unsigned i = 0; i < p->cfg.cpu.pcpus; i++) {
-		struct pcpu_cfg pc = {.id = i,
-				      .apic_id = i,
-				      .clock = {p->cfg.cpu.freq_mhz},
-				      .vmx = p->cfg.cpu.vmx};
+		struct pcpu_cfg pc = {
+		    .id = i, .apic_id = i, .clock = {p->cfg.cpu.freq_mhz}, .vmx = p->cfg.cpu.vmx};
 
 		rc = lapic_create(i, &p->lapic[i]);
 		if (!rc)

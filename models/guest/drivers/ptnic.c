@@ -188,23 +188,23 @@ static const struct pci_device_id ptnic_ids[] = {
 };
 
 static const struct kernel_param ptnic_params[] = {
-	module_param_uint(ring_size, 256, 8, 4096, "descriptors", "receive descriptors",
-			  .pow2 = true),
-	module_param_uint(budget, 64, 1, 65536, "descriptors",
-			  "descriptors cleaned per interrupt at most"),
-	module_param_uint(itr, 0, 0, 65535, "x 256 ns",
-			  "interrupt throttle: minimum gap between interrupts, in 256 ns units (0: off)"),
-	module_param_ullong(desc_cycles, 100, 0, 10000000, "cycles",
-			    "driver work per received descriptor"),
-	module_param_bool(intx, false,
-			  "use the legacy INTx line (through the I/O APIC) instead of MSI-X"),
-	{0},
+    module_param_uint(ring_size, 256, 8, 4096, "descriptors", "receive descriptors", .pow2 = true),
+    module_param_uint(budget, 64, 1, 65536, "descriptors",
+		      "descriptors cleaned per interrupt at most"),
+    module_param_uint(
+	itr, 0, 0, 65535, "x 256 ns",
+	"interrupt throttle: minimum gap between interrupts, in 256 ns units (0: off)"),
+    module_param_ullong(desc_cycles, 100, 0, 10000000, "cycles",
+			"driver work per received descriptor"),
+    module_param_bool(intx, false,
+		      "use the legacy INTx line (through the I/O APIC) instead of MSI-X"),
+    {0},
 };
 
 struct pci_driver ptnic_driver = {
-	.name = "ptnic",
-	.id_table = ptnic_ids,
-	.params = ptnic_params,
-	.probe = ptnic_probe,
-	.remove = ptnic_remove,
+    .name = "ptnic",
+    .id_table = ptnic_ids,
+    .params = ptnic_params,
+    .probe = ptnic_probe,
+    .remove = ptnic_remove,
 };

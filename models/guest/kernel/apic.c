@@ -20,8 +20,8 @@ static void apic_write(struct gk *g, uint32_t off, uint32_t val)
 int gk__lapic_init(struct gk *g)
 {
 	/* APIC global enable (bit 11), and x2APIC mode (bit 10) unless it stays xAPIC. */
-	isa_wrmsr(MSR_IA32_APICBASE,
-		  APIC_DEFAULT_PHYS_BASE | (1u << 11) | (g->cfg.apic == GK_APIC_XAPIC ? 0 : 1u << 10));
+	isa_wrmsr(MSR_IA32_APICBASE, APIC_DEFAULT_PHYS_BASE | (1u << 11) |
+					 (g->cfg.apic == GK_APIC_XAPIC ? 0 : 1u << 10));
 	/* Software enable, spurious vector 0xff. */
 	apic_write(g, APIC_SPIV, APIC_SPIV_APIC_ENABLED | 0xff);
 	apic_write(g, APIC_TASKPRI, 0);

@@ -119,8 +119,9 @@ u64 module_param_u64(const char *module, const char *name)
 				continue;
 			if (!g->has_args[i])
 				return p[k].def;
-			return p[k].type == KPARAM_BOOL ? v->b : p[k].type == KPARAM_UINT ? v->u32
-											 : v->u64;
+			return p[k].type == KPARAM_BOOL	  ? v->b
+			       : p[k].type == KPARAM_UINT ? v->u32
+							  : v->u64;
 		}
 	}
 	printk("%s: module %s has no parameter %s", g->cfg.name, module, name);

@@ -12,27 +12,27 @@
 #include <string.h>
 
 static const struct cfg_field costs_fields[] = {
-	CFG_U64("irq_entry_cycles", struct gk_costs, irq_entry, 300, 0, 1e7, "cycles",
-		"guest interrupt entry (IDT to handler)", .source = "estimate"),
-	CFG_U64("irq_exit_cycles", struct gk_costs, irq_exit, 200, 0, 1e7, "cycles",
-		"guest interrupt exit (to IRET)", .source = "estimate"),
-	CFG_U64("net_rx_cycles", struct gk_costs, net_rx, 1500, 0, 1e8, "cycles",
-		"network stack work per received frame", .source = "estimate"),
-	CFG_END,
+    CFG_U64("irq_entry_cycles", struct gk_costs, irq_entry, 300, 0, 1e7, "cycles",
+	    "guest interrupt entry (IDT to handler)", .source = "estimate"),
+    CFG_U64("irq_exit_cycles", struct gk_costs, irq_exit, 200, 0, 1e7, "cycles",
+	    "guest interrupt exit (to IRET)", .source = "estimate"),
+    CFG_U64("net_rx_cycles", struct gk_costs, net_rx, 1500, 0, 1e8, "cycles",
+	    "network stack work per received frame", .source = "estimate"),
+    CFG_END,
 };
 static const struct cfg_schema costs_schema =
-	CFG_SCHEMA("guest costs", struct gk_costs, costs_fields);
+    CFG_SCHEMA("guest costs", struct gk_costs, costs_fields);
 
 static const char *const pci_config_names[] = {"ecam", "io", NULL};
 static const char *const apic_names[] = {"x2apic", "xapic", NULL};
 
 static const struct cfg_field gk_fields[] = {
-	CFG_INLINE(struct gk_cfg, costs, costs_schema),
-	CFG_ENUM("pci_config", struct gk_cfg, pci_config, pci_config_names, GK_PCI_CONFIG_ECAM,
-		 "config space access: ECAM (MMIO) or ports 0xCF8/0xCFC"),
-	CFG_ENUM("apic", struct gk_cfg, apic, apic_names, GK_APIC_X2APIC,
-		 "the guest's LAPIC interface: x2APIC MSRs or the xAPIC MMIO page"),
-	CFG_END,
+    CFG_INLINE(struct gk_cfg, costs, costs_schema),
+    CFG_ENUM("pci_config", struct gk_cfg, pci_config, pci_config_names, GK_PCI_CONFIG_ECAM,
+	     "config space access: ECAM (MMIO) or ports 0xCF8/0xCFC"),
+    CFG_ENUM("apic", struct gk_cfg, apic, apic_names, GK_APIC_X2APIC,
+	     "the guest's LAPIC interface: x2APIC MSRs or the xAPIC MMIO page"),
+    CFG_END,
 };
 const struct cfg_schema gk_cfg_schema = CFG_SCHEMA("guest", struct gk_cfg, gk_fields);
 

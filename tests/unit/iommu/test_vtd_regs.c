@@ -55,7 +55,7 @@ static struct vtd_cfg base_cfg(void)
 	memset(&c, 0, sizeof(c));
 	strcpy(c.name, "dmar.test");
 	c.reg_base = 0xfed90000;
-	c.domains = 256; /* CAP.ND 2 */
+	c.domains = 256;   /* CAP.ND 2 */
 	c.sagaw = 1u << 2; /* 48-bit, 4-level only */
 	c.address_width = 48;
 	c.posted_interrupts = true;
@@ -351,7 +351,7 @@ static void test_cap_variants(void **state)
 	struct vtd *v;
 
 	(void)state;
-	c.sagaw = 0; /* derived: */
+	c.sagaw = 0;	      /* derived: */
 	c.address_width = 57; /* SAGAW: 3-, 4- and 5-level tables */
 	c.superpages = true;
 	c.nfr = 16;

@@ -29,51 +29,51 @@ struct inner {
 
 struct thing {
 	uint32_t count;
-	uint64_t ram;     /* bytes; YAML MiB */
+	uint64_t ram;	  /* bytes; YAML MiB */
 	uint64_t window;  /* bytes; YAML KiB */
-	uint64_t slice;   /* ps; YAML us */
-	uint64_t delay;   /* ps; YAML ns */
+	uint64_t slice;	  /* ps; YAML us */
+	uint64_t delay;	  /* ps; YAML ns */
 	uint64_t poll_ns; /* whole ns; YAML ns */
 	double rate;
 	bool on;
 	int colour;
 	int cpu; /* -1: not set */
 	const char *label;
-	struct inner in; /* its own mapping */
+	struct inner in;   /* its own mapping */
 	struct inner flat; /* its keys at this level */
 };
 
 static const struct cfg_field inner_fields[] = {
-	CFG_U32("ways", struct inner, ways, 4, 1, 64, "ways", "associativity"),
-	CFG_NS("wait_ns", struct inner, wait_ps, 2.5, 0, 100, "a wait"),
-	CFG_END,
+    CFG_U32("ways", struct inner, ways, 4, 1, 64, "ways", "associativity"),
+    CFG_NS("wait_ns", struct inner, wait_ps, 2.5, 0, 100, "a wait"),
+    CFG_END,
 };
 static const struct cfg_schema inner_schema = CFG_SCHEMA("inner", struct inner, inner_fields);
 
 /* The flat copy's keys must differ from the thing's own: a second table over the same type. */
 static const struct cfg_field flat_fields[] = {
-	CFG_U32("flat_ways", struct inner, ways, 8, 1, 64, "ways", "associativity"),
-	CFG_NS("flat_wait_ns", struct inner, wait_ps, 7, 0, 100, "a wait"),
-	CFG_END,
+    CFG_U32("flat_ways", struct inner, ways, 8, 1, 64, "ways", "associativity"),
+    CFG_NS("flat_wait_ns", struct inner, wait_ps, 7, 0, 100, "a wait"),
+    CFG_END,
 };
 static const struct cfg_schema flat_schema = CFG_SCHEMA("flat", struct inner, flat_fields);
 
 static const struct cfg_field thing_fields[] = {
-	CFG_U32("count", struct thing, count, 3, 1, 10, "things", "how many"),
-	CFG_MIB("ram_mib", struct thing, ram, 64, 16, 1024, "memory"),
-	CFG_KIB("window_kib", struct thing, window, 4, 4, 1 << 20, "a window"),
-	CFG_US("slice_us", struct thing, slice, 3000, 10, 1e6, "a slice"),
-	CFG_NS("delay_ns", struct thing, delay, 80, 0, 1e5, "a delay", .source = "Intel MLC"),
-	CFG_NS_AS_NS("poll_ns", struct thing, poll_ns, 100, 0, 1e9, "a poll interval"),
-	CFG_DOUBLE("rate_gbps", struct thing, rate, 1.5, 0.01, 100, "Gb/s", "a rate"),
-	CFG_BOOL("on", struct thing, on, true, "switched on"),
-	CFG_ENUM("colour", struct thing, colour, colour_names, GREEN, "a colour"),
-	CFG_INT("cpu", struct thing, cpu, -1, 0, 255, NULL, "a CPU", .flags = CFG_ID,
-		.def_text = "the caller's"),
-	CFG_STR("label", struct thing, label, "none", "a label"),
-	CFG_STRUCT("inner", struct thing, in, inner_schema, "a nested mapping"),
-	CFG_INLINE(struct thing, flat, flat_schema),
-	CFG_END,
+    CFG_U32("count", struct thing, count, 3, 1, 10, "things", "how many"),
+    CFG_MIB("ram_mib", struct thing, ram, 64, 16, 1024, "memory"),
+    CFG_KIB("window_kib", struct thing, window, 4, 4, 1 << 20, "a window"),
+    CFG_US("slice_us", struct thing, slice, 3000, 10, 1e6, "a slice"),
+    CFG_NS("delay_ns", struct thing, delay, 80, 0, 1e5, "a delay", .source = "Intel MLC"),
+    CFG_NS_AS_NS("poll_ns", struct thing, poll_ns, 100, 0, 1e9, "a poll interval"),
+    CFG_DOUBLE("rate_gbps", struct thing, rate, 1.5, 0.01, 100, "Gb/s", "a rate"),
+    CFG_BOOL("on", struct thing, on, true, "switched on"),
+    CFG_ENUM("colour", struct thing, colour, colour_names, GREEN, "a colour"),
+    CFG_INT("cpu", struct thing, cpu, -1, 0, 255, NULL, "a CPU", .flags = CFG_ID,
+	    .def_text = "the caller's"),
+    CFG_STR("label", struct thing, label, "none", "a label"),
+    CFG_STRUCT("inner", struct thing, in, inner_schema, "a nested mapping"),
+    CFG_INLINE(struct thing, flat, flat_schema),
+    CFG_END,
 };
 static const struct cfg_schema thing_schema = CFG_SCHEMA("thing", struct thing, thing_fields);
 
@@ -172,8 +172,9 @@ static void test_range_errors_in_yaml_units(void **state)
 			    "inline:6:6: error: 'cpu' is 256, outside the allowed range 0..255");
 	assert_string_equal(cfg_error_text(ctx, 2),
 			    "inline:3:15: error: 'ways' is 65, outside the allowed range 1..64");
-	assert_string_equal(cfg_error_text(ctx, 3),
-			    "inline:4:12: error: 'flat_ways' is 0, outside the allowed range 1..64");
+	assert_string_equal(
+	    cfg_error_text(ctx, 3),
+	    "inline:4:12: error: 'flat_ways' is 0, outside the allowed range 1..64");
 	/* an inline struct's keys are known, and suggested, at its parent's level */
 	assert_string_equal(cfg_error_text(ctx, 4),
 			    "inline:5:1: error: unknown key 'flat_way' in the top level (did you "
@@ -206,7 +207,8 @@ static void test_model_tables_point_at_their_members(void **state)
 	     offsetof(struct platform_iommu_cfg, unit.address_width)},
 	    {&platform_iommu_cfg_schema, "units", offsetof(struct platform_iommu_cfg, units)},
 	    {&nic_cfg_schema, "reset_ns", offsetof(struct nic_cfg, reset_ps)},
-	    {&host_boot_cfg_schema, "poll_ns", offsetof(struct host_boot_cfg, kernel.costs.poll_ns)},
+	    {&host_boot_cfg_schema, "poll_ns",
+	     offsetof(struct host_boot_cfg, kernel.costs.poll_ns)},
 	    {&host_boot_cfg_schema, "sched", offsetof(struct host_boot_cfg, kernel.sched)},
 	    {&hv_costs_schema, "external_interrupt_cycles", offsetof(struct hv_costs, ext_int)},
 	    {&vm_cfg_schema, "memory_mib", offsetof(struct vm_cfg, ram_bytes)},
@@ -227,8 +229,8 @@ static void test_model_tables_point_at_their_members(void **state)
 				 f ? base + f->off : 0, cases[i].off);
 	}
 	/* paging_structure_caches.pde is psc_entries[2] */
-	const struct cfg_field *psc = cfg_schema_field(&vtd_cfg_schema, "paging_structure_caches",
-						       NULL);
+	const struct cfg_field *psc =
+	    cfg_schema_field(&vtd_cfg_schema, "paging_structure_caches", NULL);
 	assert_int_equal(cfg_schema_field(psc->sub, "pde", NULL)->off, 2 * sizeof(unsigned));
 	assert_null(cfg_schema_field(&vtd_cfg_schema, "enabled", NULL)); /* the platform's */
 }
@@ -333,16 +335,18 @@ static void test_describe(void **state)
 	described[0] = 0;
 	cfg_schema_describe(&thing_schema, 0, collect, NULL);
 	assert_non_null(strstr(described, "ram_mib: integer [16..1024] = 64 MiB  # memory\n"));
-	assert_non_null(strstr(described, "slice_us: integer [10..1000000] = 3000 us  # a slice\n"));
-	assert_non_null(strstr(described,
-			       "delay_ns: number [0..100000] = 80 ns  # a delay [source: Intel MLC]\n"));
+	assert_non_null(
+	    strstr(described, "slice_us: integer [10..1000000] = 3000 us  # a slice\n"));
+	assert_non_null(strstr(
+	    described, "delay_ns: number [0..100000] = 80 ns  # a delay [source: Intel MLC]\n"));
 	assert_non_null(strstr(described, "cpu: integer [0..255] = the caller's  # a CPU\n"));
 	assert_non_null(strstr(described, "colour: enum (red|green|blue) = green  # a colour\n"));
 	assert_non_null(strstr(described, "inner: mapping  # a nested mapping\n"
 					  "  ways: integer [1..64] = 4 ways  # associativity\n"
 					  "  wait_ns: number [0..100] = 2.5 ns  # a wait\n"));
 	/* inline keys at the parent's level */
-	assert_non_null(strstr(described, "\nflat_ways: integer [1..64] = 8 ways  # associativity\n"));
+	assert_non_null(
+	    strstr(described, "\nflat_ways: integer [1..64] = 8 ways  # associativity\n"));
 }
 
 int main(void)
