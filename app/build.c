@@ -13,6 +13,7 @@
 #include "models/host/host.h"
 #include "models/pcie/pcie.h"
 #include "models/pcie/pcie_regs.h"
+#include "sim/knob.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -199,11 +200,11 @@ static int build_node(struct machine *m, const struct sc_node *n, struct pcie_fn
 		break;
 	}
 	case SC_DMA_ENGINE: {
-		struct dmaeng_cfg ec = {0};
+		struct dmaeng_cfg ec;
 		struct dmaeng *e;
 
+		cfg_defaults(&dmaeng_cfg_schema, &ec);
 		snprintf(ec.name, sizeof(ec.name), "%s", n->name);
-		ec.issue_ps = 4000; /* a request per 4 ns (250 MHz logic, estimate) */
 		rc = dmaeng_create(&ec, m->fab, &e);
 		if (!rc)
 			rc = machine__push(&m->eng, &m->neng, e);
