@@ -67,7 +67,7 @@ static void vm_check(void *p, const struct cfg_scope *s)
 				"interrupt_mode '%s' passes the x2APIC EOI MSR through; it needs "
 				"guest.apic: x2apic",
 				hv_irq_mode_names[v->vm.irq_mode]);
-	if (v->vm.irq_mode == HV_IRQ_ELI && v->vm.host_irq_pcpu >= 0)
+	if (v->vm.irq_mode == HV_IRQ_ELI && cfg_scope_has(s, "host_irq_pcpu"))
 		cfg_scope_error(
 		    s, "host_irq_pcpu",
 		    "with interrupt_mode 'eli' the host vector must land on the vCPU's own "
