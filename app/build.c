@@ -13,6 +13,7 @@
 #include "models/host/host.h"
 #include "models/pcie/pcie.h"
 #include "models/pcie/pcie_regs.h"
+#include "sim/knob.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -140,26 +141,17 @@ static int build_gendev(struct machine *m, const struct sc_node *n, struct pcie_
 }
 
 static int build_nodes(struct machine *m, const struct sc_node *n, size_t count,
-		       struct pcie_fn *parent, const struct sc_link *parent_link);
+		       struct pcie_fn *parent, const struct pcie_link_cfg *parent_link);
 
 static int build_node(struct machine *m, const struct sc_node *n, struct pcie_fn *parent,
-		      const struct sc_link *plink)
+		      const struct pcie_link_cfg *plink)
 {
 	struct pcie_fn *fn = NULL;
-	struct pcie_link_cfg lc = {0};
 	uint8_t devfn = (uint8_t)(n->function > 7 ? n->function : PCI_DEVFN(n->slot, n->function));
 	uint16_t ven, dev;
 	uint32_t cls;
 	int rc = 0;
 
-	if (plink) {
-		lc.gen = plink->gen;
-		lc.width = plink->width;
-		lc.mps = plink->mps;
-		lc.mrrs = plink->mrrs;
-		lc.rcb = plink->rcb;
-		lc.latency_ps = plink->latency_ps;
-	}
 	node_ids(n, &ven, &dev, &cls);
 	switch (n->type) {
 	case SC_ROOT_PORT:
@@ -195,12 +187,10 @@ static int build_node(struct machine *m, const struct sc_node *n, struct pcie_fn
 			rc = pcie_fn_set_pci_bus(fn, n->pci_mhz, n->pci_bits, 0);
 		break;
 	case SC_PTNIC: {
-		struct nic_cfg nc = {0};
+		struct nic_cfg nc = n->nic;
 		struct nic *nic;
 
 		snprintf(nc.name, sizeof(nc.name), "%s", n->name);
-		nc.reset_ps = n->reset_ps;
-		nc.max_inflight = n->max_inflight;
 		if (n->has_sriov) {
 			nc.total_vfs = n->sriov.total_vfs;
 			nc.vf_offset = (uint16_t)n->sriov.offset;
@@ -215,11 +205,11 @@ static int build_node(struct machine *m, const struct sc_node *n, struct pcie_fn
 		break;
 	}
 	case SC_DMA_ENGINE: {
-		struct dmaeng_cfg ec = {0};
+		struct dmaeng_cfg ec;
 		struct dmaeng *e;
 
+		cfg_defaults(&dmaeng_cfg_schema, &ec);
 		snprintf(ec.name, sizeof(ec.name), "%s", n->name);
-		ec.issue_ps = 4000; /* a request per 4 ns (250 MHz logic, estimate) */
 		rc = dmaeng_create(&ec, m->fab, &e);
 		if (!rc)
 			rc = machine__push(&m->eng, &m->neng, e);
@@ -241,7 +231,7 @@ static int build_node(struct machine *m, const struct sc_node *n, struct pcie_fn
 		if (rc < 0)
 			return rc;
 	}
-	rc = pcie_fn_attach(fn, parent, devfn, parent && plink ? &lc : NULL);
+	rc = pcie_fn_attach(fn, parent, devfn, parent ? plink : NULL);
 	if (rc)
 		return rc;
 	if (n->type == SC_SWITCH)
@@ -250,7 +240,7 @@ static int build_node(struct machine *m, const struct sc_node *n, struct pcie_fn
 }
 
 static int build_nodes(struct machine *m, const struct sc_node *n, size_t count,
-		       struct pcie_fn *parent, const struct sc_link *parent_link)
+		       struct pcie_fn *parent, const struct pcie_link_cfg *parent_link)
 {
 	for (size_t i = 0; i < count; i++) {
 		int rc = build_node(m, &n[i], parent, parent_link);
@@ -261,110 +251,10 @@ static int build_nodes(struct machine *m, const struct sc_node *n, size_t count,
 	return 0;
 }
 
-/* The VT-d units' configuration, the same for every unit (name and registers are each's). */
-static void unit_cfg(const struct sc_iommu *io, struct vtd_cfg *vc)
-{
-	memset(vc, 0, sizeof(*vc));
-	for (unsigned nd = 0; nd < 7; nd++)
-		if ((1u << (4 + 2 * nd)) == io->domains)
-			vc->nd = nd;
-	vc->sagaw = (1u << 1) | (io->address_width >= 48 ? 1u << 2 : 0) |
-		    (io->address_width >= 57 ? 1u << 3 : 0);
-	vc->mgaw = io->address_width;
-	vc->sp_2m = vc->sp_1g = io->superpages;
-	vc->caching_mode = io->caching_mode;
-	vc->posted_interrupts = io->posted_interrupts;
-	vc->qi = io->queued_invalidation;
-	vc->ir = io->interrupt_remapping;
-	vc->eim = io->extended_interrupt_mode;
-	vc->pt = io->pass_through;
-	vc->coherent = true;
-	vc->rwbf = io->write_buffer_flush;
-	vc->afl = io->advanced_fault_log;
-	vc->snoop_control = io->snoop_control;
-	vc->device_tlb = io->device_tlb;
-	vc->scalable = io->scalable_mode;
-	vc->first_level = io->scalable_mode && io->first_level;
-	vc->second_level = io->scalable_mode && io->second_level;
-	vc->nested = io->scalable_mode && io->nested && io->first_level && io->second_level;
-	vc->fl_1g = io->first_level_1g;
-	vc->pasid_bits = io->scalable_mode ? io->pasid_bits : 0;
-	vc->nfr = io->fault_records;
-	vc->iotlb.entries = io->iotlb.entries;
-	vc->iotlb.ways = io->iotlb.ways;
-	vc->iotlb.repl = (enum iotlb_repl)io->iotlb.replacement;
-	vc->ctx_entries = io->context_cache_entries;
-	vc->pasid_cache_entries = io->pasid_cache_entries;
-	vc->iec_entries = io->interrupt_cache_entries;
-	vc->psc_entries[2] = io->psc.pde;
-	vc->psc_entries[3] = io->psc.pdpte;
-	vc->psc_entries[4] = io->psc.pml4e;
-	vc->psc_entries[5] = io->psc.pml5e;
-	vc->walkers = io->walkers;
-	vc->iotlb_hit_ps = io->iotlb_hit_ps;
-	vc->ctx_hit_ps = io->context_hit_ps;
-	vc->walk_step_ps = io->walk_step_ps;
-	vc->walk_in_llc = io->walk_in_llc;
-	vc->cmd_ps = io->command_ps;
-	vc->qi_desc_ps = io->descriptor_ps;
-	vc->reg_access_ps = io->register_access_ps;
-	vc->ir_ps = io->interrupt_remap_ps;
-	vc->devtlb_timeout_ps = io->devtlb_timeout_ps;
-}
-
-/* The platform's configuration from machine.* (its lists point into the scenario). */
-static int platform_cfg(struct machine *m, struct platform_cfg *pc)
-{
-	const struct sc_machine *hw = &m->sc->machine;
-
-	memset(pc, 0, sizeof(*pc));
-	pc->npcpus = hw->cpu.pcpus;
-	pc->freq_mhz = hw->cpu.freq_mhz;
-	pc->memory.size = hw->memory.size_mib << 20;
-	pc->memory.firmware_size = hw->memory.firmware_mib << 20;
-	pc->memory.latency_ps = hw->memory.latency_ps;
-	pc->memory.llc_latency_ps = hw->memory.llc_latency_ps;
-	pc->memory.bandwidth_gbps = hw->memory.bandwidth_gbps;
-	pc->pcie.rc_latency_ps = hw->pcie.root_complex_ps;
-	pc->pcie.cfg_access_ps = hw->pcie.config_access_ps;
-	pc->pcie.mmio_dev_ps = hw->pcie.device_mmio_ps;
-	pc->pcie.rc_p2p = hw->pcie.root_p2p;
-	pc->iommu_enabled = hw->iommu.enabled;
-	unit_cfg(&hw->iommu, &pc->iommu);
-	pc->interrupt_remapping_flag = hw->iommu.interrupt_remapping;
-	pc->ioapic_access_ps = hw->iommu.register_access_ps;
-	if (hw->iommu.nunits) {
-		m->unit_cfgs = calloc(hw->iommu.nunits, sizeof(*m->unit_cfgs));
-		if (!m->unit_cfgs)
-			return -ENOMEM;
-		for (size_t u = 0; u < hw->iommu.nunits; u++) {
-			m->unit_cfgs[u].name = hw->iommu.units[u].name;
-			m->unit_cfgs[u].include_all = hw->iommu.units[u].include_all;
-			m->unit_cfgs[u].scope = hw->iommu.units[u].scope;
-			m->unit_cfgs[u].nscope = hw->iommu.units[u].nscope;
-		}
-		pc->units = m->unit_cfgs;
-		pc->nunits = hw->iommu.nunits;
-	}
-	if (hw->firmware.nrmrrs) {
-		m->rmrr_cfgs = calloc(hw->firmware.nrmrrs, sizeof(*m->rmrr_cfgs));
-		if (!m->rmrr_cfgs)
-			return -ENOMEM;
-		for (size_t i = 0; i < hw->firmware.nrmrrs; i++) {
-			m->rmrr_cfgs[i].device = hw->firmware.rmrrs[i].device;
-			m->rmrr_cfgs[i].base = hw->firmware.rmrrs[i].base;
-			m->rmrr_cfgs[i].size = hw->firmware.rmrrs[i].size_kib << 10;
-		}
-		pc->rmrrs = m->rmrr_cfgs;
-		pc->nrmrrs = hw->firmware.nrmrrs;
-	}
-	return 0;
-}
-
 /* Firmware's RMRRs as the host's survey reads them: the device by its location path. */
 static int host_rmrrs(struct machine *m)
 {
-	const struct sc_firmware *f = &m->sc->machine.firmware;
+	const struct platform_firmware_cfg *f = &m->sc->machine.firmware;
 
 	if (!f->nrmrrs)
 		return 0;
@@ -375,7 +265,7 @@ static int host_rmrrs(struct machine *m)
 		struct host_rmrr *r = &m->rmrrs[m->nrmrrs++];
 
 		r->base = f->rmrrs[i].base;
-		r->size = f->rmrrs[i].size_kib << 10;
+		r->size = f->rmrrs[i].size;
 		pcie_fn_location(pcie_fabric_find(m->fab, f->rmrrs[i].device), r->path,
 				 sizeof(r->path));
 	}
@@ -385,11 +275,14 @@ static int host_rmrrs(struct machine *m)
 /* The machine of the scenario: the platform, the topology below its host bridge. */
 int machine__build(struct machine *m)
 {
-	struct platform_cfg pc;
-	int rc = platform_cfg(m, &pc);
+	const struct sc_machine *hw = &m->sc->machine;
+	const struct platform_cfg pc = {.cpu = hw->cpu,
+					.memory = hw->memory,
+					.pcie = hw->pcie.fabric,
+					.iommu = hw->iommu,
+					.firmware = hw->firmware};
+	int rc = platform_create(&pc, &m->plat);
 
-	if (!rc)
-		rc = platform_create(&pc, &m->plat);
 	if (rc)
 		return rc;
 	m->mem = platform_mem(m->plat);

@@ -125,7 +125,7 @@ static void reason_text(struct machine *m, const struct hpci *p, size_t i,
 		break;
 	case SURVEY_R_RMRR: {
 		const struct host_rmrr *rm = NULL;
-		const struct sc_firmware *f = &machine_scenario(m)->machine.firmware;
+		const struct platform_firmware_cfg *f = &machine_scenario(m)->machine.firmware;
 
 		if (s->rmrr >= 0 && (size_t)s->rmrr < f->nrmrrs)
 			snprintf(buf, len,
@@ -133,7 +133,7 @@ static void reason_text(struct machine *m, const struct hpci *p, size_t i,
 				 "IOMMU mapping cannot be taken away for a VM",
 				 (unsigned long long)f->rmrrs[s->rmrr].base,
 				 (unsigned long long)(f->rmrrs[s->rmrr].base +
-						      (f->rmrrs[s->rmrr].size_kib << 10) - 1));
+						      f->rmrrs[s->rmrr].size - 1));
 		(void)rm;
 		break;
 	}
@@ -202,7 +202,7 @@ int inspect_survey(const struct scenario *sc, const char *config, bool json, boo
 	struct machine *m;
 	struct hpci *p;
 	const struct survey_fn *sv;
-	const struct sc_firmware *fw = &sc->machine.firmware;
+	const struct platform_firmware_cfg *fw = &sc->machine.firmware;
 	size_t *idx;
 	char reason[320], b[8];
 	unsigned counts[4] = {0};
@@ -231,7 +231,7 @@ int inspect_survey(const struct scenario *sc, const char *config, bool json, boo
 			json_str(f, fw->rmrrs[r].device);
 			fprintf(f, ", \"base\": \"0x%llx\", \"size_kib\": %llu}",
 				(unsigned long long)fw->rmrrs[r].base,
-				(unsigned long long)fw->rmrrs[r].size_kib);
+				(unsigned long long)(fw->rmrrs[r].size >> 10));
 		}
 		fprintf(f, "%s],\n  \"functions\": [", fw->nrmrrs ? "\n  " : "");
 		for (size_t k = 0; k < p->n; k++) {

@@ -81,8 +81,6 @@ struct machine {
 	struct pcie_fabric *fab;
 	struct pcpu **pcpu;
 	unsigned npcpus, nunits;
-	struct platform_unit_cfg *unit_cfgs;
-	struct platform_rmrr_cfg *rmrr_cfgs;
 	struct nic **nic;
 	unsigned nnics;
 	struct dmaeng **eng;
@@ -98,7 +96,6 @@ struct machine {
 	struct survey_fn *survey;
 	struct vm **vm; /* per scenario VM */
 	struct gk **gk;
-	struct gk_param (*params)[8];
 	struct vfio_dev **vfio;
 	unsigned nvfio;
 	struct dev_owner *owners; /* per assigned function */

@@ -386,8 +386,8 @@ void machine__fill_results(struct machine *m, struct results *r)
 		results_set_u64(r, "workload.reads", es->reads);
 		results_set_u64(r, "workload.read_errors", es->errors);
 		results_set_u64(r, "workload.bytes_read", es->bytes);
-		results_set_u64(r, "workload.window_bytes", sc->workload.window_kib * 1024);
-		results_set_u64(r, "workload.page_bytes", sc->workload.page_kib * 1024);
+		results_set_u64(r, "workload.window_bytes", sc->workload.dma_bench.window_bytes);
+		results_set_u64(r, "workload.page_bytes", sc->workload.dma_bench.page_bytes);
 		results_set_u64(r, "workload.mapped_bytes", m->bench.mapped_bytes);
 		results_set_u64(r, "workload.engine_elapsed_ns", m->bench.elapsed_ns);
 	}

@@ -145,11 +145,6 @@ static void on_done(void *ctx)
 		end_window(m);
 }
 
-static enum dma_strategy to_strategy(int s)
-{
-	return s == SC_DMA_NONE ? DMA_NONE : DMA_DIRECT_MAP;
-}
-
 /* guest.task cpu_hog: a batch job that never halts. */
 static void cpu_hog(void *ctx, struct gk *g)
 {
@@ -161,27 +156,14 @@ static void cpu_hog(void *ctx, struct gk *g)
 static int boot_vm(struct machine *m, unsigned v)
 {
 	const struct sc_vm *sv = &m->sc->vms[v];
-	struct gk_cfg gc = {0};
-	struct vm_cfg vc = {0};
-	struct gk_param *pp = m->params[v];
+	struct gk_cfg gc = sv->guest.kernel;
+	struct vm_cfg vc = sv->vm;
 	int rc;
 
 	snprintf(gc.name, sizeof(gc.name), "%s", sv->name);
-	gc.costs.irq_entry = sv->guest.irq_entry_cycles;
-	gc.costs.irq_exit = sv->guest.irq_exit_cycles;
-	gc.costs.net_rx = sv->guest.net_rx_cycles;
-	gc.pci_conf_io = sv->guest.pci_config == SC_PCICONF_IO;
-	gc.xapic = sv->guest.apic == SC_APIC_XAPIC;
-	pp[0] = (struct gk_param){"ptnic", "ring_size", sv->guest.ptnic.ring_size};
-	pp[1] = (struct gk_param){"ptnic", "budget", sv->guest.ptnic.budget};
-	pp[2] = (struct gk_param){"ptnic", "itr", sv->guest.ptnic.itr};
-	pp[3] = (struct gk_param){"ptnic", "desc_cycles", sv->guest.ptnic.desc_cycles};
-	pp[4] = (struct gk_param){"ptnic", "intx", sv->guest.ptnic.intx};
-	gc.params = pp;
-	gc.nparams = 5;
 	rc = gk_create(&gc, &m->gk[v]);
 	if (!rc)
-		rc = gk_register_builtin(m->gk[v], &ptnic_driver);
+		rc = gk_register_builtin(m->gk[v], &ptnic_driver, &sv->guest.ptnic);
 	if (rc)
 		return rc;
 	if (sv->guest.task == SC_TASK_CPU_HOG)
@@ -189,23 +171,13 @@ static int boot_vm(struct machine *m, unsigned v)
 
 	vc.id = v;
 	snprintf(vc.name, sizeof(vc.name), "%s", sv->name);
-	vc.nvcpus = sv->vcpus;
-	for (unsigned i = 0; i < sv->vcpus; i++)
-		vc.pcpu[i] = sv->pinned[i];
-	vc.ram_bytes = sv->memory_mib << 20;
-	vc.irq_mode = (enum hv_irq_mode)sv->interrupt_mode;
-	vc.host_irq_pcpu = sv->host_irq_pcpu_set ? (int)sv->host_irq_pcpu : -1;
-	vc.halt_poll_ps = sv->halt_poll_ps;
-	vc.vcpu.exit_cycles = m->sc->machine.cpu.vmexit_cycles;
-	vc.vcpu.entry_cycles = m->sc->machine.cpu.vmentry_cycles;
-	vc.vcpu.mmio_issue_cycles = m->sc->machine.cpu.mmio_write_cycles;
 	vc.guest_entry = m->guest_entry ? m->guest_entry : gk_entry;
 	vc.guest_ctx = m->guest_entry ? m->guest_entry_ctx : m->gk[v];
 	rc = hv_vm_create(m->sys.hv, &vc, &m->vm[v]);
 	if (rc)
 		return rc;
 	if (trace_on())
-		for (unsigned i = 0; i < sv->vcpus; i++) {
+		for (unsigned i = 0; i < vc.nvcpus; i++) {
 			char name[48];
 
 			snprintf(name, sizeof(name), "vcpu%u (pcpu%u)", i, vc.pcpu[i]);
@@ -227,14 +199,14 @@ static int boot_vm(struct machine *m, unsigned v)
 		}
 		fc.host_bdf = hd->bdf;
 		fc.guest_devfn = (uint8_t)PCI_DEVFN(3 + d, 0);
-		fc.strategy = to_strategy(sv->dma.strategy);
+		fc.dma = sv->dma;
 		fc.flr_wait_us = m->sc->host.flr_wait_us;
 		fc.ioapic = m->sys.ioapic;
 		struct vtd_drv *iommu = host_iommu_for(&m->sys, hd->bdf);
 		struct vfio_dev *vd;
 		struct dev_owner *o;
 
-		if (!iommu && fc.strategy != DMA_NONE) {
+		if (!iommu && fc.dma.strategy != DMA_NONE) {
 			machine__fail(m, "%s: %s is behind no DMA-remapping unit (DMAR)", sv->name,
 				      sv->devices[d]);
 			return -ENODEV;
@@ -272,21 +244,15 @@ static void run_dma_bench(struct machine *m)
 {
 	const struct sc_workload *w = &m->sc->workload;
 	struct pcie_fn *fn = pcie_fabric_find(m->fab, w->device);
-	struct wl_dma_bench_cfg bc = {
-		.window_bytes = w->window_kib * 1024,
-		.page_shift = w->page_kib == 4 ? 12 : w->page_kib == 2048 ? 21 : 30,
-		.reads = w->reads,
-		.read_bytes = w->read_bytes,
-		.outstanding = w->outstanding,
-		.seed = (uint32_t)m->opts.seed,
-		.poll_ps = 10 * SIM_PS_PER_US,
-	};
+	struct wl_dma_bench_cfg bc = w->dma_bench;
 	struct wl_dma_bench_hooks bh = {on_start, bench_done, m};
 	struct vtd_drv *iommu;
 	struct hpci_dev *hd;
 	char path[128];
 	int rc;
 
+	bc.seed = (uint32_t)m->opts.seed;
+	bc.poll_ps = 10 * SIM_PS_PER_US; /* how often the host looks at the engine */
 	for (unsigned i = 0; i < m->neng; i++)
 		if (dmaeng_fn(m->eng[i]) == fn)
 			m->bench_eng = m->eng[i];
@@ -362,44 +328,14 @@ static void host_machine_of(const struct machine *m, struct host_machine *hm)
 	hm->nrmrrs = m->nrmrrs;
 }
 
-/* The host's boot configuration from host.* and hypervisor.*. */
+/* The host's boot configuration: host.* and hypervisor.* as the scenario holds them, and what
+ * this run asks of it. */
 static void host_boot_cfg_of(const struct machine *m, struct host_boot_cfg *bc)
 {
-	const struct scenario *sc = m->sc;
-	struct hv_costs *hc = &bc->hv_costs;
-
-	memset(bc, 0, sizeof(*bc));
-	bc->kernel.costs.mem_access_cycles = sc->host.mem_access_cycles;
-	bc->kernel.costs.irq_entry_cycles = sc->host.irq_entry_cycles;
-	bc->kernel.costs.eoi_cycles = sc->host.eoi_cycles;
-	bc->kernel.costs.page_zero_cycles = sc->host.page_zero_cycles;
-	bc->kernel.costs.poll_ns = sc->host.poll_ps / 1000;
-	bc->kernel.sched.slice_ps = sc->host.sched.slice_us * SIM_PS_PER_US;
-	bc->kernel.sched.wakeup_preempt = sc->host.sched.wakeup_preempt;
-	bc->kernel.sched.switch_cycles = sc->host.sched.switch_cycles;
-	bc->iommu_superpages = sc->machine.iommu.superpages;
-	bc->iommu_scalable = sc->host.iommu.scalable_mode;
-	bc->iommu_ats = sc->host.iommu.ats;
-	bc->irte_entries = sc->host.irte_entries;
+	*bc = m->sc->host;
 	bc->sriov = m->sriov;
 	bc->nsriov = m->nsriov;
 	bc->hypervisor = !m->opts.host_only;
-	hc->ext_int = sc->hypervisor.ext_int;
-	hc->intr_window = sc->hypervisor.intr_window;
-	hc->hlt = sc->hypervisor.hlt;
-	hc->wakeup = sc->hypervisor.wakeup;
-	hc->apic_msr = sc->hypervisor.apic_msr;
-	hc->inject = sc->hypervisor.inject;
-	hc->irqfd = sc->hypervisor.irqfd;
-	hc->user_exit = sc->hypervisor.user_exit;
-	hc->kernel_mmio = sc->hypervisor.kernel_mmio;
-	hc->vmcall = sc->hypervisor.vmcall;
-	hc->apic_access = sc->hypervisor.apic_access;
-	hc->apic_write = sc->hypervisor.apic_write;
-	hc->eoi_induced = sc->hypervisor.eoi_induced;
-	hc->exception = sc->hypervisor.exception;
-	hc->pi_wakeup = sc->hypervisor.pi_wakeup;
-	hc->post = sc->hypervisor.post;
 }
 
 /* A ptnic function by name: a PF, or one of its VFs ("nic0.vf2"). */
@@ -471,17 +407,7 @@ static void controller(void *arg)
 				vm = (int)m->owners[k].vm;
 				m->il.devfn = m->owners[k].guest_devfn;
 			}
-		struct wl_stream_rx_cfg wc = {
-			.frames = sc->workload.frames,
-			.frame_bytes = sc->workload.frame_bytes,
-			.rate_gbps = sc->workload.rate_gbps,
-			.line_gbps = sc->workload.line_gbps,
-			.arrival = (enum wl_arrival)sc->workload.arrival,
-			.app_cycles = sc->workload.app_cycles,
-			.guest_idle = (enum wl_guest_idle)sc->workload.guest_idle,
-			.start_delay_ps = sc->workload.start_delay_ps,
-		};
-		rc = wl_stream_rx_create(&wc, m->opts.seed, &m->wl);
+		rc = wl_stream_rx_create(&sc->workload.stream_rx, m->opts.seed, &m->wl);
 		if (rc || vm < 0) {
 			machine__fail(m, "workload: %s", rc ? strerror(-rc) : "device not assigned");
 			return;
@@ -519,7 +445,7 @@ static void controller(void *arg)
 		const struct wl_stream_rx_result *wr = m->wl ? wl_stream_rx_result(m->wl) : NULL;
 
 		/* Every frame is out: the guest has the drain time to account for them. */
-		if (wr && wr->sent == sc->workload.frames) {
+		if (wr && wr->sent == sc->workload.stream_rx.frames) {
 			uint64_t drain = wr->t_last_ps + sc->workload.drain_ps;
 
 			if (sim_now() >= drain) {
@@ -540,9 +466,11 @@ static void controller(void *arg)
 			m->progress_shown = true;
 			const struct wl_stream_rx_result *r = wl_stream_rx_result(m->wl);
 
-			fprintf(stderr, "\rptsim: t=%.3f ms  frames %llu/%llu received, %llu dropped   ",
+			fprintf(stderr,
+				"\rptsim: t=%.3f ms  frames %llu/%llu received, %llu dropped   ",
 				(double)sim_now() / SIM_PS_PER_MS, (unsigned long long)r->received,
-				(unsigned long long)sc->workload.frames, (unsigned long long)r->dropped);
+				(unsigned long long)sc->workload.stream_rx.frames,
+				(unsigned long long)r->dropped);
 		}
 	}
 	if (m->progress_shown)
@@ -551,11 +479,13 @@ static void controller(void *arg)
 		const struct wl_stream_rx_result *r = m->wl ? wl_stream_rx_result(m->wl) : NULL;
 
 		machine__fail(m,
-		     "the workload did not finish within run.max_sim_ms = %g ms (%llu of %llu frames "
-		     "received, %llu dropped%s)",
-		     sc->run.max_sim_ms, r ? (unsigned long long)r->received : 0ull,
-		     (unsigned long long)sc->workload.frames, r ? (unsigned long long)r->dropped : 0ull,
-		     r && !r->started ? "; the guest application never started" : "");
+			      "the workload did not finish within run.max_sim_ms = %g ms (%llu of "
+			      "%llu frames "
+			      "received, %llu dropped%s)",
+			      sc->run.max_sim_ms, r ? (unsigned long long)r->received : 0ull,
+			      (unsigned long long)sc->workload.stream_rx.frames,
+			      r ? (unsigned long long)r->dropped : 0ull,
+			      r && !r->started ? "; the guest application never started" : "");
 	}
 }
 
@@ -577,8 +507,7 @@ int machine_create(const struct scenario *sc, const struct run_opts *opts, struc
 	}
 	m->vm = calloc(sc->nvms ? sc->nvms : 1, sizeof(*m->vm));
 	m->gk = calloc(sc->nvms ? sc->nvms : 1, sizeof(*m->gk));
-	m->params = calloc(sc->nvms ? sc->nvms : 1, sizeof(*m->params));
-	rc = m->vm && m->gk && m->params ? machine__build(m) : -ENOMEM;
+	rc = m->vm && m->gk ? machine__build(m) : -ENOMEM;
 	if (!rc)
 		rc = sriov_requests(m, sc->machine.pcie.devices, sc->machine.pcie.ndevices);
 	if (rc) {
@@ -586,7 +515,6 @@ int machine_create(const struct scenario *sc, const struct run_opts *opts, struc
 		platform_destroy(m->plat);
 		free(m->vm);
 		free(m->gk);
-		free(m->params);
 		free(m);
 		return rc;
 	}

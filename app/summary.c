@@ -70,15 +70,15 @@ void machine_print_summary(const struct scenario *sc, const struct results *r, F
 		(unsigned long long)get_u(r, "setup.exits"));
 	fprintf(f, "Measured window: %.3f ms simulated (%llu engine events), %s mode, %s DMA\n",
 		(double)get_u(r, "window.length_ns") / 1e6,
-		(unsigned long long)get_u(r, "window.events"),
-		sc_irq_mode_names[vm->interrupt_mode], sc_strategy_names[vm->dma.strategy]);
+		(unsigned long long)get_u(r, "window.events"), hv_irq_mode_names[vm->vm.irq_mode],
+		dma_strategy_names[vm->dma.strategy]);
 
 	fprintf(f, "\n%-34s %14s\n", "Workload", "");
 	if (sc->workload.kind == SC_WL_DMA_BENCH) {
 		fprintf(f,
 			"  %-32s %14llu of %llu B (%llu failed), %llu KiB window, %llu KiB pages\n",
 			"DMA reads", (unsigned long long)get_u(r, "workload.reads"),
-			(unsigned long long)sc->workload.read_bytes,
+			(unsigned long long)sc->workload.dma_bench.read_bytes,
 			(unsigned long long)get_u(r, "workload.read_errors"),
 			(unsigned long long)get_u(r, "workload.window_bytes") / 1024,
 			(unsigned long long)get_u(r, "workload.page_bytes") / 1024);

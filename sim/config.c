@@ -3,6 +3,7 @@
  * YAML -> node tree (libyaml event API) -> typed structs by schema.
  */
 #include "config.h"
+#include "knob_internal.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -924,6 +925,7 @@ static bool check_range(struct binder *b, const struct cfg_field *f, const struc
 	return true;
 }
 
+/* One scalar into its member: parsed, checked in the YAML's unit, stored in the member's. */
 static void bind_scalar(struct binder *b, const struct cfg_field *f, const struct cfg_node *v,
 			void *obj)
 {
@@ -959,7 +961,8 @@ static void bind_scalar(struct binder *b, const struct cfg_field *f, const struc
 		return;
 	}
 	case CFG_F_U32:
-	case CFG_F_U64: {
+	case CFG_F_U64:
+	case CFG_F_INT: {
 		uint64_t x;
 
 		if (v->quoted || !parse_u64(v->text, &x)) {
@@ -967,7 +970,7 @@ static void bind_scalar(struct binder *b, const struct cfg_field *f, const struc
 				  v->text);
 			return;
 		}
-		if (f->type == CFG_F_U32 && x > UINT32_MAX) {
+		if (f->type != CFG_F_U64 && x > UINT32_MAX) {
 			cfg_error(b->ctx, v, "'%s' is %s, too large (at most %u)", f->key, v->text,
 				  UINT32_MAX);
 			return;
@@ -979,10 +982,10 @@ static void bind_scalar(struct binder *b, const struct cfg_field *f, const struc
 				  v->text);
 			return;
 		}
-		if (f->type == CFG_F_U32)
-			*(uint32_t *)dst = (uint32_t)x;
+		if (f->type == CFG_F_U64)
+			*(uint64_t *)dst = x * (uint64_t)(f->scale ? f->scale : 1);
 		else
-			*(uint64_t *)dst = x;
+			cfg__store(f, obj, (double)x);
 		return;
 	}
 	case CFG_F_DOUBLE:
@@ -999,10 +1002,7 @@ static void bind_scalar(struct binder *b, const struct cfg_field *f, const struc
 		}
 		if (!check_range(b, f, v, x))
 			return;
-		if (f->type == CFG_F_NS)
-			*(uint64_t *)dst = (uint64_t)llround(x * 1000.0);
-		else
-			*(double *)dst = x;
+		cfg__store(f, obj, x);
 		return;
 	}
 	case CFG_F_STR:
@@ -1031,12 +1031,13 @@ static void bind_scalar(struct binder *b, const struct cfg_field *f, const struc
 static void bind_field(struct binder *b, const struct cfg_field *f, const struct cfg_node *v,
 		       void *obj, const char *path)
 {
-	char sub[512];
+	const struct cfg_schema *sub = cfg__sub(f);
+	char subpath[512];
 
-	snprintf(sub, sizeof(sub), "%s%s%s", path, *path ? "." : "", f->key);
+	snprintf(subpath, sizeof(subpath), "%s%s%s", path, *path ? "." : "", f->key);
 	if (f->type == CFG_F_STRUCT) {
 		if (v->kind == CFG_SCALAR && v->null) {
-			bind_struct(b, f->sub, NULL, (char *)obj + f->off, sub);
+			bind_struct(b, sub, NULL, (char *)obj + f->off, subpath);
 			return;
 		}
 		if (v->kind != CFG_MAP) {
@@ -1044,7 +1045,7 @@ static void bind_field(struct binder *b, const struct cfg_field *f, const struct
 				  kind_name(v));
 			return;
 		}
-		bind_struct(b, f->sub, v, (char *)obj + f->off, sub);
+		bind_struct(b, sub, v, (char *)obj + f->off, subpath);
 		return;
 	}
 	if (f->type == CFG_F_LIST) {
@@ -1065,21 +1066,20 @@ static void bind_field(struct binder *b, const struct cfg_field *f, const struct
 			return;
 		}
 		if (count) {
-			arr = cfg_alloc(b->ctx, count * f->sub->size);
+			arr = cfg_alloc(b->ctx, count * sub->size);
 			for (size_t i = 0; i < count; i++) {
 				char ipath[600];
 				const struct cfg_node *it = v->items[i];
-				void *el = (char *)arr + i * f->sub->size;
+				void *el = (char *)arr + i * sub->size;
 
-				snprintf(ipath, sizeof(ipath), "%s.%zu", sub, i);
+				snprintf(ipath, sizeof(ipath), "%s.%zu", subpath, i);
 				if (it->kind != CFG_MAP) {
 					cfg_error(b->ctx, it, "each item of '%s' must be a mapping, got %s",
 						  f->key, kind_name(it));
-					if (f->sub->defaults)
-						f->sub->defaults(el);
+					cfg_defaults(sub, el);
 					continue;
 				}
-				bind_struct(b, f->sub, it, el, ipath);
+				bind_struct(b, sub, it, el, ipath);
 			}
 		}
 		*(void **)((char *)obj + f->off) = arr;
@@ -1117,18 +1117,18 @@ static void bind_field(struct binder *b, const struct cfg_field *f, const struct
 	bind_scalar(b, f, v, obj);
 }
 
-static void bind_struct(struct binder *b, const struct cfg_schema *s, const struct cfg_node *map,
+/* The fields of s from map, in the order declared; an inline struct's fields in its place. */
+static void bind_fields(struct binder *b, const struct cfg_schema *s, const struct cfg_node *map,
 			void *obj, const char *path)
 {
-	struct cfg_scope scope = {b->ctx, map, path};
-
-	memset(obj, 0, s->size);
-	if (s->defaults)
-		s->defaults(obj);
-
 	for (const struct cfg_field *f = s->fields; f->key; f++) {
-		const struct cfg_node *v = cfg_map_get(map, f->key);
+		const struct cfg_node *v;
 
+		if (f->type == CFG_F_INLINE) {
+			bind_fields(b, cfg__sub(f), map, (char *)obj + f->off, path);
+			continue;
+		}
+		v = cfg_map_get(map, f->key);
 		if (!v) {
 			if (f->type == CFG_F_LIST && f->min > 0)
 				cfg_error(b->ctx, map, "'%s%s%s' is required: at least %g item%s",
@@ -1141,29 +1141,60 @@ static void bind_struct(struct binder *b, const struct cfg_schema *s, const stru
 				char sub[512];
 
 				snprintf(sub, sizeof(sub), "%s%s%s", path, *path ? "." : "", f->key);
-				bind_struct(b, f->sub, NULL, (char *)obj + f->off, sub);
+				bind_struct(b, cfg__sub(f), NULL, (char *)obj + f->off, sub);
 			}
 			continue;
 		}
 		bind_field(b, f, v, obj, path);
 	}
+}
+
+/* Is key one of s's (inline structs included)? If not, the closest key within 2 edits. */
+static bool known_key(const struct cfg_schema *s, const char *key, const char **best,
+		      unsigned *bestd)
+{
+	for (const struct cfg_field *f = s->fields; f->key; f++) {
+		if (f->type == CFG_F_INLINE) {
+			if (known_key(cfg__sub(f), key, best, bestd))
+				return true;
+			continue;
+		}
+		if (!strcmp(f->key, key))
+			return true;
+		unsigned d = edit_distance(f->key, key);
+		if (d < *bestd) {
+			*bestd = d;
+			*best = f->key;
+		}
+	}
+	return false;
+}
+
+/* The checks of the inline structs (in order), then the struct's own. */
+static void run_checks(const struct cfg_schema *s, void *obj, const struct cfg_scope *scope)
+{
+	for (const struct cfg_field *f = s->fields; f->key; f++)
+		if (f->type == CFG_F_INLINE)
+			run_checks(cfg__sub(f), (char *)obj + f->off, scope);
+	if (s->check)
+		s->check(obj, scope);
+}
+
+static void bind_struct(struct binder *b, const struct cfg_schema *s, const struct cfg_node *map,
+			void *obj, const char *path)
+{
+	struct cfg_scope scope = {b->ctx, map, path};
+
+	memset(obj, 0, s->size);
+	cfg__defaults_in_place(s, obj);
+	bind_fields(b, s, map, obj, path);
 	/* Every key must be known. */
 	if (map) {
 		for (size_t i = 0; i < map->n; i++) {
-			const struct cfg_field *f;
 			const char *best = NULL;
 			unsigned bestd = 3;
 
-			for (f = s->fields; f->key; f++) {
-				if (!strcmp(f->key, map->keys[i]))
-					break;
-				unsigned d = edit_distance(f->key, map->keys[i]);
-				if (d < bestd) {
-					bestd = d;
-					best = f->key;
-				}
-			}
-			if (f->key) {
+			if (known_key(s, map->keys[i], &best, &bestd)) {
 				map->used[i] = true;
 				continue;
 			}
@@ -1176,8 +1207,7 @@ static void bind_struct(struct binder *b, const struct cfg_schema *s, const stru
 					       map->keys[i], *path ? path : "the top level");
 		}
 	}
-	if (s->check)
-		s->check(obj, &scope);
+	run_checks(s, obj, &scope);
 }
 
 size_t cfg_bind(struct cfg_ctx *ctx, const struct cfg_schema *schema, const struct cfg_node *map,
@@ -1192,137 +1222,4 @@ size_t cfg_bind(struct cfg_ctx *ctx, const struct cfg_schema *schema, const stru
 	}
 	bind_struct(&b, schema, map, obj, "");
 	return ctx->n_errs - b.errs_before;
-}
-
-/* ---- description ---- */
-
-static const char *type_name(const struct cfg_field *f)
-{
-	switch (f->type) {
-	case CFG_F_BOOL:
-		return "bool";
-	case CFG_F_U32:
-	case CFG_F_U64:
-		return "integer";
-	case CFG_F_DOUBLE:
-		return "number";
-	case CFG_F_NS:
-		return "ns";
-	case CFG_F_STR:
-		return "string";
-	case CFG_F_ENUM:
-		return "enum";
-	case CFG_F_STRUCT:
-		return "mapping";
-	case CFG_F_LIST:
-		return "list";
-	case CFG_F_STRLIST:
-		return "list of strings";
-	case CFG_F_U32LIST:
-		return "list of integers";
-	}
-	return "?";
-}
-
-static void fmt_num(char *buf, size_t len, double v)
-{
-	if (v == (double)(long long)v && v < 1e15 && v > -1e15)
-		snprintf(buf, len, "%lld", (long long)v);
-	else
-		snprintf(buf, len, "%g", v);
-}
-
-static void fmt_default(const struct cfg_field *f, const void *obj, char *buf, size_t len)
-{
-	const char *p = (const char *)obj + f->off;
-
-	buf[0] = 0;
-	switch (f->type) {
-	case CFG_F_BOOL:
-		snprintf(buf, len, "%s", *(const bool *)p ? "true" : "false");
-		break;
-	case CFG_F_U32:
-		snprintf(buf, len, "%u", *(const uint32_t *)p);
-		break;
-	case CFG_F_U64:
-		snprintf(buf, len, "%llu", (unsigned long long)*(const uint64_t *)p);
-		break;
-	case CFG_F_DOUBLE:
-		fmt_num(buf, len, *(const double *)p);
-		break;
-	case CFG_F_NS:
-		fmt_num(buf, len, (double)*(const uint64_t *)p / 1000.0);
-		break;
-	case CFG_F_STR:
-		if (*(const char *const *)p)
-			snprintf(buf, len, "\"%s\"", *(const char *const *)p);
-		break;
-	case CFG_F_ENUM:
-		snprintf(buf, len, "%s", f->names[*(const int *)p]);
-		break;
-	default:
-		break;
-	}
-}
-
-static void describe(const struct cfg_schema *schema, int indent,
-		     void (*emit)(void *, const char *), void *arg, const struct cfg_schema **stack,
-		     int depth)
-{
-	char line[1024], lo[32], hi[32], def[128];
-	void *obj = calloc(1, schema->size);
-
-	if (!obj)
-		return;
-	if (schema->defaults)
-		schema->defaults(obj);
-	for (const struct cfg_field *f = schema->fields; f->key; f++) {
-		size_t n = (size_t)snprintf(line, sizeof(line), "%*s%s: %s", indent, "", f->key,
-					    type_name(f));
-
-		if (f->type == CFG_F_ENUM) {
-			n += (size_t)snprintf(line + n, sizeof(line) - n, " (");
-			for (int i = 0; f->names[i] && n < sizeof(line); i++)
-				n += (size_t)snprintf(line + n, sizeof(line) - n, "%s%s",
-						      i ? "|" : "", f->names[i]);
-			n += (size_t)snprintf(line + n, sizeof(line) - n, ")");
-		} else if ((f->min || f->max) && f->type != CFG_F_STRUCT && n < sizeof(line)) {
-			fmt_num(lo, sizeof(lo), f->min);
-			fmt_num(hi, sizeof(hi), f->max);
-			n += (size_t)snprintf(line + n, sizeof(line) - n, " [%s..%s]", lo, hi);
-		}
-		if (f->flags & CFG_REQUIRED && n < sizeof(line))
-			n += (size_t)snprintf(line + n, sizeof(line) - n, " required");
-		if (f->flags & CFG_POW2 && n < sizeof(line))
-			n += (size_t)snprintf(line + n, sizeof(line) - n, " power of two");
-		fmt_default(f, obj, def, sizeof(def));
-		if (def[0] && n < sizeof(line))
-			n += (size_t)snprintf(line + n, sizeof(line) - n, " = %s", def);
-		if (f->doc && n < sizeof(line))
-			snprintf(line + n, sizeof(line) - n, "  # %s", f->doc);
-		emit(arg, line);
-		if (f->type == CFG_F_STRUCT || f->type == CFG_F_LIST) {
-			bool seen = false;
-
-			for (int i = 0; i < depth; i++)
-				seen |= stack[i] == f->sub;
-			if (seen || depth >= 16) {
-				snprintf(line, sizeof(line), "%*s(the same keys as %s, nested)",
-					 indent + 2, "", f->sub->name);
-				emit(arg, line);
-				continue;
-			}
-			stack[depth] = f->sub;
-			describe(f->sub, indent + 2, emit, arg, stack, depth + 1);
-		}
-	}
-	free(obj);
-}
-
-void cfg_schema_describe(const struct cfg_schema *schema, int indent,
-			 void (*emit)(void *, const char *), void *arg)
-{
-	const struct cfg_schema *stack[17] = {schema};
-
-	describe(schema, indent, emit, arg, stack, 1);
 }

@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct cfg_ctx;
+#include "sim/knob.h"
 
 enum cfg_kind { CFG_MAP, CFG_SEQ, CFG_SCALAR };
 
@@ -70,93 +70,11 @@ const struct cfg_node *cfg_map_get(const struct cfg_node *map, const char *key);
 void *cfg_alloc(struct cfg_ctx *ctx, size_t size);
 const char *cfg_strdup(struct cfg_ctx *ctx, const char *s);
 
-/* ---- schema binding ---- */
-
-enum cfg_ftype {
-	CFG_F_BOOL,   /* bool */
-	CFG_F_U32,    /* uint32_t */
-	CFG_F_U64,    /* uint64_t */
-	CFG_F_DOUBLE, /* double */
-	CFG_F_NS,     /* a time written in ns (may be fractional), stored as uint64_t ps */
-	CFG_F_STR,    /* const char * (context-owned) */
-	CFG_F_ENUM,   /* int, index into names[] */
-	CFG_F_STRUCT, /* nested struct described by sub */
-	CFG_F_LIST,   /* pointer to an array of sub structs, count (size_t) at count_off */
-	CFG_F_STRLIST, /* const char ** array, count (size_t) at count_off */
-	CFG_F_U32LIST, /* uint32_t * array, count (size_t) at count_off; min/max bound items */
-};
-
-#define CFG_REQUIRED 0x1u /* must be present */
-#define CFG_POW2     0x2u /* integer must be a power of two */
-
-struct cfg_field {
-	const char *key;
-	enum cfg_ftype type;
-	size_t off;
-	size_t count_off;
-	double min, max; /* inclusive; both 0 means no bound */
-	const char *const *names;
-	const struct cfg_schema *sub;
-	unsigned flags;
-	const char *doc;
-};
-
-/* Checks after a struct is bound; report with cfg_scope_error. */
-struct cfg_scope {
-	struct cfg_ctx *ctx;
-	const struct cfg_node *map; /* may be NULL when the struct was not in the file */
-	const char *path;           /* dotted path of this struct */
-};
-void cfg_scope_error(const struct cfg_scope *s, const char *key, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-/* Whether `key` was written in this struct's map (as opposed to defaulted). */
-bool cfg_scope_has(const struct cfg_scope *s, const char *key);
-
-struct cfg_schema {
-	const char *name;
-	size_t size;
-	const struct cfg_field *fields; /* terminated by a field with key NULL */
-	void (*defaults)(void *obj);
-	void (*check)(void *obj, const struct cfg_scope *scope);
-};
+/* ---- schema binding (the declarations are in sim/knob.h) ---- */
 
 /* Fill obj with defaults, then the values from `map` (may be NULL). Errors accumulate in the
  * context; returns the number of errors added. */
 size_t cfg_bind(struct cfg_ctx *ctx, const struct cfg_schema *schema, const struct cfg_node *map,
 		void *obj);
-
-/* Field helpers for schema tables. */
-#define CFG_FIELD(k, t, type_, member, lo, hi, fl, d)                                              \
-	{                                                                                          \
-		.key = (k), .type = (t), .off = offsetof(type_, member), .min = (lo), .max = (hi), \
-		.flags = (fl), .doc = (d)                                                          \
-	}
-#define CFG_ENUMF(k, type_, member, names_, d)                                                     \
-	{                                                                                          \
-		.key = (k), .type = CFG_F_ENUM, .off = offsetof(type_, member), .names = (names_), \
-		.doc = (d)                                                                         \
-	}
-#define CFG_SUB(k, type_, member, schema_, d)                                                      \
-	{                                                                                          \
-		.key = (k), .type = CFG_F_STRUCT, .off = offsetof(type_, member),                  \
-		.sub = &(schema_), .doc = (d)                                                      \
-	}
-#define CFG_LISTF(k, type_, member, count_member, schema_, lo, hi, d)                             \
-	{                                                                                          \
-		.key = (k), .type = CFG_F_LIST, .off = offsetof(type_, member),                    \
-		.count_off = offsetof(type_, count_member), .sub = &(schema_), .min = (lo),        \
-		.max = (hi), .doc = (d)                                                            \
-	}
-#define CFG_SLIST(k, t, type_, member, count_member, lo, hi, d)                                 \
-	{                                                                                          \
-		.key = (k), .type = (t), .off = offsetof(type_, member),                           \
-		.count_off = offsetof(type_, count_member), .min = (lo), .max = (hi), .doc = (d)   \
-	}
-#define CFG_END {.key = NULL}
-
-/* Write the schema as commented YAML keys (for `ptsim check --schema`). */
-struct cfg_out;
-void cfg_schema_describe(const struct cfg_schema *schema, int indent, void (*emit)(void *, const char *),
-			 void *arg);
 
 #endif

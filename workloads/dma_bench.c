@@ -7,6 +7,7 @@
 #include "models/host/vtd_drv.h"
 #include "models/mem/mem.h"
 #include "models/pcie/pcie_regs.h"
+#include "sim/knob.h"
 
 #include <errno.h>
 #include <string.h>
@@ -19,7 +20,8 @@ int wl_dma_bench_run(struct host *h, struct vtd_drv *iommu, struct hpci *pci, ui
 		     struct wl_dma_bench_result *res)
 {
 	struct hpci_dev *pd = hpci_find_bdf(pci, bdf);
-	uint64_t page = 1ull << cfg->page_shift, bar, size, hpa;
+	unsigned page_shift = (unsigned)__builtin_ctzll(cfg->page_bytes); /* 12, 21 or 30 */
+	uint64_t page = 1ull << page_shift, bar, size, hpa;
 	struct vtd_domain *dom;
 	int rc;
 
@@ -35,7 +37,7 @@ int wl_dma_bench_run(struct host *h, struct vtd_drv *iommu, struct hpci *pci, ui
 	rc = vtd_domain_alloc(iommu, &dom);
 	if (!rc)
 		rc =
-		    vtd_domain_map_pages(dom, IOVA_BASE, hpa, size, VTD_PROT_READ, cfg->page_shift);
+		    vtd_domain_map_pages(dom, IOVA_BASE, hpa, size, VTD_PROT_READ, page_shift);
 	if (!rc)
 		rc = vtd_attach(dom, bdf);
 	if (rc)
@@ -68,3 +70,21 @@ int wl_dma_bench_run(struct host *h, struct vtd_drv *iommu, struct hpci *pci, ui
 		hooks->on_done(hooks->ctx);
 	return 0;
 }
+
+/* ---- knobs ---- */
+
+static const struct cfg_field dma_bench_fields[] = {
+	CFG_KIB("window_kib", struct wl_dma_bench_cfg, window_bytes, 4, 4, 1ull << 30,
+		"dma_bench: bytes the random reads fall in (mapped by the host)"),
+	CFG_KIB("page_kib", struct wl_dma_bench_cfg, page_bytes, 4, 4, 1048576,
+		"dma_bench: IOMMU page size of the mapping: 4, 2048 or 1048576 KiB"),
+	CFG_U64("reads", struct wl_dma_bench_cfg, reads, 20000, 1, 1e9, "reads",
+		"dma_bench: DMA reads to issue"),
+	CFG_U32("read_bytes", struct wl_dma_bench_cfg, read_bytes, 64, 4, 4096, "bytes",
+		"dma_bench: bytes per read (aligned to its size)", .flags = CFG_POW2),
+	CFG_U32("outstanding", struct wl_dma_bench_cfg, outstanding, 32, 1, 256, "reads",
+		"dma_bench: reads in flight at once (the engine's tags)"),
+	CFG_END,
+};
+const struct cfg_schema wl_dma_bench_cfg_schema =
+	CFG_SCHEMA("dma_bench", struct wl_dma_bench_cfg, dma_bench_fields);

@@ -12,19 +12,22 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+struct cfg_schema;
 struct host;
 struct hpci;
 struct vtd_drv;
 
 struct wl_dma_bench_cfg {
 	uint64_t window_bytes;
-	unsigned page_shift; /* IOMMU page size of the mapping: 12, 21 or 30 */
+	uint64_t page_bytes; /* IOMMU page size of the mapping: 4 KiB, 2 MiB or 1 GiB */
 	uint64_t reads;
 	uint32_t read_bytes;
 	uint32_t outstanding;
 	uint32_t seed;
 	uint64_t poll_ps; /* how often the host looks at the engine's status */
 };
+/* The knobs of wl_dma_bench_cfg (workload.*; seed and poll_ps are the runner's): dma_bench.c. */
+extern const struct cfg_schema wl_dma_bench_cfg_schema;
 
 struct wl_dma_bench_hooks {
 	void (*on_start)(void *ctx); /* set up, about to start the engine */

@@ -3,6 +3,7 @@
 #include "models/devices/nic.h"
 #include "models/guest/kernel/gk.h"
 #include "sim/engine.h"
+#include "sim/knob.h"
 #include "sim/rng.h"
 
 #include <errno.h>
@@ -187,3 +188,30 @@ void wl_stream_rx_bind(struct wl_stream_rx *w, struct nic *nic, struct gk *g,
 	nic_set_wire(nic, &wire_ops, w);
 	gk_set_init(g, app_init, w);
 }
+
+/* ---- knobs ---- */
+
+static const char *const arrival_names[] = {"constant", "poisson", NULL};
+static const char *const idle_names[] = {"halt", "busy", NULL};
+
+static const struct cfg_field stream_rx_fields[] = {
+	CFG_U64("frames", struct wl_stream_rx_cfg, frames, 10000, 1, 1e9, "frames",
+		"frames to send"),
+	CFG_U32("frame_bytes", struct wl_stream_rx_cfg, frame_bytes, 1500, 64, 2048, "bytes",
+		"Ethernet frame size, header to FCS"),
+	CFG_DOUBLE("rate_gbps", struct wl_stream_rx_cfg, rate_gbps, 1.0, 1e-6, 1000, "Gb/s",
+		   "offered load on the wire"),
+	CFG_DOUBLE("line_gbps", struct wl_stream_rx_cfg, line_gbps, 10.0, 0.01, 1000, "Gb/s",
+		   "the port's line rate"),
+	CFG_ENUM("arrival", struct wl_stream_rx_cfg, arrival, arrival_names, WL_ARRIVAL_CONSTANT,
+		 "frame arrivals: evenly spaced or Poisson"),
+	CFG_U64("app_cycles", struct wl_stream_rx_cfg, app_cycles, 0, 0, 1e9, "cycles",
+		"application work per frame in the guest"),
+	CFG_ENUM("guest_idle", struct wl_stream_rx_cfg, guest_idle, idle_names, WL_IDLE_BUSY,
+		 "between frames the guest halts, or keeps its vCPU busy with other work"),
+	CFG_NS("start_delay_ns", struct wl_stream_rx_cfg, start_delay_ps, 10000, 0, 1e12,
+	       "from the application's start to the first frame"),
+	CFG_END,
+};
+const struct cfg_schema wl_stream_rx_cfg_schema =
+	CFG_SCHEMA("stream_rx", struct wl_stream_rx_cfg, stream_rx_fields);

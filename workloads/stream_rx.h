@@ -14,6 +14,7 @@
 
 #include "sim/stats.h"
 
+struct cfg_schema;
 struct nic;
 struct gk;
 struct wl_stream_rx;
@@ -31,6 +32,8 @@ struct wl_stream_rx_cfg {
 	enum wl_guest_idle guest_idle; /* between frames the guest halts, or runs other work */
 	uint64_t start_delay_ps; /* from the application's start to the first frame */
 };
+/* The knobs of wl_stream_rx_cfg (workload.*): stream_rx.c. */
+extern const struct cfg_schema wl_stream_rx_cfg_schema;
 
 struct wl_stream_rx_result {
 	bool started, done;

@@ -15,17 +15,35 @@
 
 #include "sim/simtime.h"
 
+struct cfg_schema;
 struct lapic;
 struct pcpu;
 struct vcpu;
 
 /* ---- pCPU ---- */
 
+/* What VMX transitions cost the CPU, in its cycles: the hardware's part of an exit. */
+struct vmx_costs {
+	uint64_t exit_cycles;       /* hardware VM exit */
+	uint64_t entry_cycles;      /* hardware VM entry */
+	uint64_t mmio_issue_cycles; /* issuing an uncached store (an MMIO write) */
+};
+
 struct pcpu_cfg {
 	unsigned id;
 	uint32_t apic_id;
 	struct sim_clock clock;
+	struct vmx_costs vmx;
 };
+
+/* The machine's processors (machine.cpu): how many, their clock and VMX costs. */
+struct cpu_cfg {
+	unsigned pcpus;
+	uint32_t freq_mhz;
+	struct vmx_costs vmx;
+};
+/* The knobs of cpu_cfg: cpu_cfg.c. */
+extern const struct cfg_schema cpu_cfg_schema;
 
 /* Time buckets, picoseconds. */
 struct pcpu_time {

@@ -235,7 +235,7 @@ static void vm_entry(struct vcpu *v)
 	pcpu_service_irqs(p);
 	if (v->hv && v->hv->pre_entry)
 		v->hv->pre_entry(v->hv_ctx, v);
-	pcpu__charge(p, sim_cycles_to_ps(&p->cfg.clock, v->cfg.entry_cycles), PCPU_EXIT);
+	pcpu__charge(p, sim_cycles_to_ps(&p->cfg.clock, p->cfg.vmx.entry_cycles), PCPU_EXIT);
 	pcpu_sync(p);
 	v->in_guest = true;
 }
@@ -251,7 +251,7 @@ static void vm_exit(struct vcpu *v, struct vmx_exit *e)
 	v->st.exits_total++;
 	if (e->reason <= EXIT_REASON_MAX)
 		v->st.exits[e->reason]++;
-	pcpu__charge(p, sim_cycles_to_ps(&p->cfg.clock, v->cfg.exit_cycles), PCPU_EXIT);
+	pcpu__charge(p, sim_cycles_to_ps(&p->cfg.clock, p->cfg.vmx.exit_cycles), PCPU_EXIT);
 	if (v->hv && v->hv->handle_exit)
 		v->hv->handle_exit(v->hv_ctx, v, e);
 	/* counted after the handler, which knows whether a host vector was a guest's */
@@ -581,7 +581,8 @@ void vcpu_mmio_write(struct vcpu *v, uint64_t gpa, unsigned size, uint64_t val)
 		uint64_t lat = pcie_cpu_write(v->fab, hpa, size, val, sim_now());
 
 		v->st.mmio_writes++;
-		guest_time(v, lat + sim_cycles_to_ps(&v->p->cfg.clock, v->cfg.mmio_issue_cycles));
+		guest_time(
+		    v, lat + sim_cycles_to_ps(&v->p->cfg.clock, v->p->cfg.vmx.mmio_issue_cycles));
 	}
 	guest_poll(v);
 }

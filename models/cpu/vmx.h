@@ -111,12 +111,10 @@ struct vcpu_hv_ops {
 	void (*pre_entry)(void *ctx, struct vcpu *v);
 };
 
+/* A vCPU; what its transitions cost is its pCPU's (pcpu_cfg.vmx). */
 struct vcpu_cfg {
 	unsigned id;
 	char name[32];
-	uint64_t exit_cycles;  /* hardware VM exit */
-	uint64_t entry_cycles; /* hardware VM entry */
-	uint64_t mmio_issue_cycles; /* CPU cost to issue an uncached store */
 };
 
 struct vcpu_stats {

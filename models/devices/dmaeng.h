@@ -16,15 +16,17 @@
 #include "models/devices/dmaeng_regs.h"
 #include "sim/stats.h"
 
+struct cfg_schema;
 struct dmaeng;
 struct pcie_fabric;
 struct pcie_fn;
-
 
 struct dmaeng_cfg {
 	char name[32];
 	uint64_t issue_ps; /* the engine's own time between two requests */
 };
+/* Its declared defaults (not in the YAML yet; cfg_defaults applies them): dmaeng_cfg.c. */
+extern const struct cfg_schema dmaeng_cfg_schema;
 
 struct dmaeng_stats {
 	uint64_t runs, reads, errors, bytes;

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct cfg_schema;
 struct nic;
 struct pcie_fabric;
 struct pcie_fn;
@@ -38,6 +39,9 @@ struct nic_cfg {
 	unsigned total_vfs;
 	uint16_t vf_offset, vf_stride;
 };
+/* The knobs of nic_cfg (a ptnic's keys in machine.pcie.devices; the name is the topology's):
+ * nic_cfg.c. */
+extern const struct cfg_schema nic_cfg_schema;
 
 struct nic_stats {
 	uint64_t rx_frames, rx_bytes, rx_missed, rx_disabled, rx_dma_errors;

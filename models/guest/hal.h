@@ -101,6 +101,7 @@ struct pci_device_id {
 struct pci_driver {
 	const char *name;
 	const struct pci_device_id *id_table; /* ends with a zero entry */
+	const struct kernel_param *params;    /* its module parameters; ends with a zero entry */
 	int (*probe)(struct pci_dev *pdev, const struct pci_device_id *id);
 	void (*remove)(struct pci_dev *pdev);
 };
@@ -210,8 +211,39 @@ u64 get_cycles(void);
  * way of saying "this loop body costs this much". */
 void cpu_cycles(u64 cycles);
 
-/* A driver's tunable, set from the VM's configuration (Linux: module_param). */
-u64 module_param_u64(const char *module, const char *name, u64 def);
+/* ---- module parameters ----
+ * A driver declares each of its tunables once, in a table its struct pci_driver points to:
+ * name, type, default, accepted range, unit and meaning (Linux's module_param_named and
+ * MODULE_PARM_DESC in one entry). The VM's configuration sets them (vms[].guest.<driver>,
+ * checked against the table); the kernel hands the driver each value. */
+enum kernel_param_type { KPARAM_UINT, KPARAM_ULLONG, KPARAM_BOOL };
+
+struct kernel_param {
+	const char *name;
+	enum kernel_param_type type;
+	u64 def;          /* the value when the configuration does not set one */
+	u64 min, max;     /* accepted values, inclusive */
+	bool pow2;        /* must be a power of two */
+	const char *unit; /* what the value counts: "descriptors", "cycles" ... */
+	const char *desc; /* MODULE_PARM_DESC */
+};
+#define module_param_uint(name_, def_, min_, max_, unit_, desc_, ...)                            \
+	{                                                                                          \
+		.name = #name_, .type = KPARAM_UINT, .def = (def_), .min = (min_), .max = (max_),  \
+		.unit = (unit_), .desc = (desc_), __VA_ARGS__                                      \
+	}
+#define module_param_ullong(name_, def_, min_, max_, unit_, desc_, ...)                          \
+	{                                                                                          \
+		.name = #name_, .type = KPARAM_ULLONG, .def = (def_), .min = (min_),               \
+		.max = (max_), .unit = (unit_), .desc = (desc_), __VA_ARGS__                       \
+	}
+#define module_param_bool(name_, def_, desc_)                                                      \
+	{                                                                                          \
+		.name = #name_, .type = KPARAM_BOOL, .def = (def_), .max = 1, .desc = (desc_)      \
+	}
+
+/* This kernel's value of parameter `name` of `module` (a registered driver's name). */
+u64 module_param_u64(const char *module, const char *name);
 
 /* ---- logging ---- */
 

@@ -39,9 +39,9 @@ static int iommu_init(struct host_system *s, const struct host_boot_cfg *c, char
 		struct vtd_drv_cfg dc = {.use_qi = true,
 					 .use_ir = true,
 					 .x2apic = true,
-					 .superpages = c->iommu_superpages,
-					 .scalable = c->iommu_scalable,
-					 .ats = c->iommu_ats,
+					 .superpages = true,
+					 .scalable = c->iommu.scalable,
+					 .ats = c->iommu.ats,
 					 .irt_entries = c->irte_entries,
 					 .fault_cpu = 0,
 					 .dmar = &s->dmar};

@@ -18,6 +18,7 @@
 #include "models/host/hpci.h"
 #include "models/host/hv.h"
 
+struct cfg_schema;
 struct host_ioapic;
 struct host_sched;
 struct vtd_drv;
@@ -28,19 +29,28 @@ struct host_sriov_req {
 	unsigned numvfs;
 };
 
-/* The kernel's configuration: its costs and scheduler, the VT-d driver's choices (Linux's
- * intel_iommu= options), and whether the hypervisor comes up. */
+/* What the VT-d driver uses of what the hardware offers (Linux's intel_iommu= options): it
+ * maps with large pages wherever CAP.SLLPS allows, as Linux does unless told sp_off. */
+struct intel_iommu_opts {
+	bool scalable; /* scalable-mode tables when ECAP.SMTS (intel_iommu=sm_on) */
+	bool ats;      /* enable ATS on endpoints that have it, when ECAP.DT and the ATSR allow */
+};
+
+/* The kernel's configuration (the `host` section, and the hypervisor's costs from its own):
+ * its costs and scheduler, the VT-d driver's choices, vfio's reset wait; then what the caller
+ * resolves: the VFs to enable, and whether the hypervisor comes up. */
 struct host_boot_cfg {
-	struct host_cfg kernel;
-	bool iommu_superpages;    /* map with large pages where the units allow */
-	bool iommu_scalable;      /* scalable-mode tables when the units have them */
-	bool iommu_ats;           /* enable ATS on endpoints that have it */
-	unsigned irte_entries;    /* interrupt-remapping table entries per unit */
+	struct host_cfg kernel;     /* costs (host.*) and scheduler (host.sched) */
+	uint64_t flr_wait_us;       /* vfio: wait after a function-level reset */
+	unsigned irte_entries;      /* interrupt-remapping table entries per unit */
+	struct intel_iommu_opts iommu;
+	struct hv_costs hv_costs;   /* hypervisor.* */
 	const struct host_sriov_req *sriov;
 	size_t nsriov;
-	bool hypervisor;          /* false: boot the host only (survey, lspci) */
-	struct hv_costs hv_costs;
+	bool hypervisor;            /* false: boot the host only (survey, lspci) */
 };
+/* The knobs of host_boot_cfg (the `host` section; hv_costs is hv_costs_schema): host_cfg.c. */
+extern const struct cfg_schema host_boot_cfg_schema;
 
 /* What a booted host holds. */
 struct host_system {

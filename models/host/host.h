@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+struct cfg_schema;
 struct host;
 struct pcpu;
 struct mem;
@@ -52,6 +53,8 @@ struct host_costs {
 	uint64_t page_zero_cycles;  /* clearing a 4 KiB page */
 	uint64_t poll_ns;           /* delay between polls of a status register */
 };
+/* The knobs of host_costs (host.*): host_cfg.c. */
+extern const struct cfg_schema host_costs_schema;
 
 /* The scheduler for vCPU threads that share a pCPU (see sched.h). */
 struct host_sched_cfg {
@@ -59,6 +62,8 @@ struct host_sched_cfg {
 	bool wakeup_preempt;    /* a woken thread preempts the running one at once */
 	uint64_t switch_cycles; /* a context switch (the scheduler and the switch itself) */
 };
+/* The knobs of host_sched_cfg (host.sched): host_cfg.c. */
+extern const struct cfg_schema host_sched_cfg_schema;
 
 struct host_cfg {
 	struct host_costs costs;

@@ -407,7 +407,7 @@ int hv_vm_create(struct hv *hv, const struct vm_cfg *cfg, struct vm **out)
 	}
 	for (unsigned i = 0; i < cfg->nvcpus; i++) {
 		struct hv_vcpu *hc = &vm->vc[i];
-		struct vcpu_cfg vc = cfg->vcpu;
+		struct vcpu_cfg vc = {0};
 		struct lapic_hooks lh = {.notify = vlapic_notify, .ctx = hc};
 		const struct host_machine *m = host_machine(h);
 

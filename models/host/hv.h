@@ -13,6 +13,7 @@
 
 #include "models/cpu/vmx.h"
 
+struct cfg_schema;
 struct host;
 struct hv;
 struct vm;
@@ -24,6 +25,7 @@ enum hv_irq_mode {
 	HV_IRQ_CPU_POSTED,      /* APICv with CPU-posted interrupts */
 	HV_IRQ_VTD_POSTED,      /* VT-d posted interrupts */
 };
+extern const char *const hv_irq_mode_names[]; /* their YAML names, in order (hv_cfg.c) */
 
 /* Handler work per exit, in cycles, beyond the hardware exit and entry. */
 struct hv_costs {
@@ -44,6 +46,8 @@ struct hv_costs {
 	uint64_t pi_wakeup;     /* the posted-interrupt wakeup handler */
 	uint64_t post;          /* posting an interrupt into a descriptor from software */
 };
+/* The knobs of hv_costs (hypervisor.*): hv_cfg.c. */
+extern const struct cfg_schema hv_costs_schema;
 
 struct host_sched;
 struct host_thread_stats;
@@ -66,6 +70,8 @@ struct hv_vpci_ops {
 	void (*cfg_write)(void *ctx, uint32_t off, unsigned size, uint32_t val);
 };
 
+/* A VM. Its knobs (vcpus, memory, interrupt mode, host vector pCPU, halt polling) are declared
+ * in hv_cfg.c; id, name, pinning and the guest's entry are its creator's. */
 struct vm_cfg {
 	unsigned id;
 	char name[32];
@@ -75,11 +81,11 @@ struct vm_cfg {
 	enum hv_irq_mode irq_mode;
 	int host_irq_pcpu;  /* pCPU that takes assigned devices' host vectors; -1: the vCPU's */
 	uint64_t halt_poll_ps; /* KVM halt polling window before a halted vCPU blocks */
-	struct vcpu_cfg vcpu; /* template: exit/entry costs */
 	/* The guest kernel's entry, run on each vCPU in guest mode. */
 	void (*guest_entry)(void *ctx, struct vcpu *v);
 	void *guest_ctx;
 };
+extern const struct cfg_schema vm_cfg_schema;
 
 struct vm_stats {
 	uint64_t injections, msi_injected, ipis_sent, wakeups, unhandled_mmio, unhandled_io;

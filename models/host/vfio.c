@@ -468,7 +468,7 @@ static int map_guest_memory(struct vfio_dev *d)
 	unsigned n = vm_ram_ranges(d->vm, gpa, hpa, size, 4);
 	int rc;
 
-	switch (d->cfg.strategy) {
+	switch (d->cfg.dma.strategy) {
 	case DMA_NONE:
 		return 0;
 	case DMA_DIRECT_MAP:
@@ -495,13 +495,13 @@ int vfio_assign(struct vm *vm, struct vtd_drv *iommu, struct hpci *pci,
 
 	if (!pd || pd->bridge)
 		return -ENODEV;
-	if (!iommu && cfg->strategy != DMA_NONE)
+	if (!iommu && cfg->dma.strategy != DMA_NONE)
 		return -ENODEV; /* no DMA-remapping unit covers the device */
 	/* Linux (since 3.17) refuses a device with an RMRR: firmware keeps DMAing to memory the
 	 * VM's domain would not map ("ineligible for IOMMU domain attach"). */
 	if (iommu && vtd_drv_dev_has_rmrr(iommu, pd->bdf))
 		return -EPERM;
-	if (cfg->strategy == DMA_NONE && iommu && !(vtd_drv_ecap(iommu) & ECAP_PT))
+	if (cfg->dma.strategy == DMA_NONE && iommu && !(vtd_drv_ecap(iommu) & ECAP_PT))
 		return -ENOTSUP;
 	d = calloc(1, sizeof(*d));
 	if (!d)
@@ -515,7 +515,7 @@ int vfio_assign(struct vm *vm, struct vtd_drv *iommu, struct hpci *pci,
 	rc = reset_function(d);
 	if (rc)
 		goto fail;
-	if (cfg->strategy == DMA_NONE) {
+	if (cfg->dma.strategy == DMA_NONE) {
 		rc = iommu ? vtd_attach_passthrough(iommu, pd->bdf) : 0;
 	} else {
 		rc = vtd_domain_alloc(iommu, &d->dom);

@@ -10,8 +10,10 @@
 #ifndef PTSIM_VFIO_H
 #define PTSIM_VFIO_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
+struct cfg_schema;
 struct vm;
 struct vtd_drv;
 struct hpci;
@@ -26,11 +28,28 @@ enum dma_strategy {
 	DMA_PERSISTENT,
 	DMA_ON_DEMAND,
 };
+enum dma_repl { DMA_REPL_LRU, DMA_REPL_FIFO, DMA_REPL_RANDOM };
+enum dma_inval { DMA_INVAL_STRICT, DMA_INVAL_DEFERRED };
+/* Their YAML names, in order (vfio_cfg.c). */
+extern const char *const dma_strategy_names[];
+
+/* How a VM's DMA is mapped in the IOMMU (vms[].dma). Only the strategy acts yet (none and
+ * direct_map); the rest are the on-demand map cache's, reserved until it exists. */
+struct vfio_dma_cfg {
+	enum dma_strategy strategy;
+	uint64_t quota_pages;       /* on_demand: pages the map cache may keep mapped */
+	enum dma_repl replacement;  /* on_demand: which mapping the cache drops */
+	uint32_t batch;             /* mappings set up or torn down per operation */
+	bool prefetch;              /* on_demand: map ahead of use */
+	enum dma_inval invalidation; /* IOTLB invalidation after unmapping */
+};
+/* The knobs of vfio_dma_cfg: vfio_cfg.c. */
+extern const struct cfg_schema vfio_dma_cfg_schema;
 
 struct vfio_cfg {
 	uint16_t host_bdf;
 	uint8_t guest_devfn;
-	enum dma_strategy strategy;
+	struct vfio_dma_cfg dma;
 	uint64_t flr_wait_us; /* PCIe 5.0 §6.6.2: 100 ms before the function is ready */
 	struct host_ioapic *ioapic; /* for the function's INTx (NULL: no INTx offered) */
 };

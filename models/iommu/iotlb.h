@@ -16,6 +16,7 @@ struct iotlb;
 struct sim_rng;
 
 enum iotlb_repl { IOTLB_LRU, IOTLB_FIFO, IOTLB_RANDOM };
+extern const char *const iotlb_repl_names[]; /* their YAML names, in order (vtd_cfg.c) */
 
 struct iotlb_cfg {
 	unsigned entries;

@@ -18,35 +18,58 @@
 #define IVA_OFF	  (PTSIM_VTD_IRO * 16u)
 #define IOTLB_OFF (PTSIM_VTD_IRO * 16u + 8u)
 
-static uint64_t make_cap(const struct vtd_cfg *c)
+/* The register fields the knobs stand for. An invalid knob (domains not a power of 4 in
+ * 16..65536, an address width outside 39..57) leaves a field that check_hw rejects. */
+static struct vtd_hw derive(const struct vtd_cfg *c)
+{
+	struct vtd_hw h = {.nd = 7, .mgaw = c->address_width};
+
+	for (unsigned nd = 0; nd < 7; nd++)
+		if ((1u << (4 + 2 * nd)) == c->domains)
+			h.nd = nd;
+	h.sagaw = c->sagaw;
+	if (!h.sagaw && c->address_width >= 39)
+		h.sagaw = (1u << 1) | (c->address_width >= 48 ? 1u << 2 : 0) |
+			  (c->address_width >= 57 ? 1u << 3 : 0);
+	h.sllps = c->sllps ? c->sllps : c->superpages ? 3 : 0;
+	h.fl = c->scalable && c->first_level;
+	h.sl = c->scalable && c->second_level;
+	h.nested = c->scalable && c->nested && h.fl && h.sl;
+	h.fl_1g = h.fl && c->fl_1g;
+	h.fl_5level = h.fl && c->fl_5level;
+	h.pasid_bits = c->scalable ? c->pasid_bits : 0;
+	return h;
+}
+
+static uint64_t make_cap(const struct vtd_cfg *c, const struct vtd_hw *h)
 {
 	uint64_t cap = 0;
 
-	cap |= c->nd & 7;
+	cap |= h->nd & 7;
 	if (c->afl)
 		cap |= CAP_AFL;
 	if (c->rwbf)
 		cap |= CAP_RWBF;
 	if (c->caching_mode)
 		cap |= CAP_CM;
-	cap |= (uint64_t)(c->sagaw & 0x1f) << 8;
-	cap |= (uint64_t)((c->mgaw - 1) & 0x3f) << 16;
+	cap |= (uint64_t)(h->sagaw & 0x1f) << 8;
+	cap |= (uint64_t)((h->mgaw - 1) & 0x3f) << 16;
 	cap |= (uint64_t)PTSIM_VTD_FRO << 24;
-	cap |= (uint64_t)((c->sp_2m ? 1 : 0) | (c->sp_1g ? 2 : 0)) << 34;
+	cap |= (uint64_t)(h->sllps & 0xf) << 34;
 	cap |= CAP_PSI;
 	cap |= (uint64_t)((c->nfr - 1) & 0xff) << 40;
 	cap |= (uint64_t)9 << 48; /* MAMV: page-selective invalidation of up to 2^9 pages */
 	cap |= CAP_DWD | CAP_DRD;
-	if (c->scalable && c->first_level && c->fl_1g)
+	if (h->fl_1g)
 		cap |= CAP_FL1GP;
 	if (c->posted_interrupts)
 		cap |= CAP_PI;
-	if (c->scalable && c->first_level && c->fl_5level)
+	if (h->fl_5level)
 		cap |= CAP_FL5LP;
 	return cap;
 }
 
-static uint64_t make_ecap(const struct vtd_cfg *c)
+static uint64_t make_ecap(const struct vtd_cfg *c, const struct vtd_hw *h)
 {
 	uint64_t e = 0;
 
@@ -66,19 +89,19 @@ static uint64_t make_ecap(const struct vtd_cfg *c)
 		e |= ECAP_SC;
 	e |= (uint64_t)PTSIM_VTD_IRO << 8;
 	e |= (uint64_t)0xf << 20; /* MHMV: handle mask up to 15 */
-	if (c->nested)
+	if (h->nested)
 		e |= ECAP_NEST;
-	if (c->pasid_bits) {
+	if (h->pasid_bits) {
 		e |= ECAP_PASID;
-		e |= (uint64_t)((c->pasid_bits - 1) & 0x1f) << 35;
+		e |= (uint64_t)((h->pasid_bits - 1) & 0x1f) << 35;
 	}
 	if (c->scalable) {
 		e |= ECAP_SMTS | ECAP_RPS;
 		if (c->coherent)
 			e |= ECAP_SMPWC;
-		if (c->second_level)
+		if (h->sl)
 			e |= ECAP_SLTS;
-		if (c->first_level)
+		if (h->fl)
 			e |= ECAP_FLTS;
 		e |= ECAP_SRS; /* supervisor requests (SRE in PASID entries) */
 	}
@@ -144,43 +167,41 @@ static void define_regs(struct vtd *v)
 	}
 }
 
-static int check_cfg(const struct vtd_cfg *c)
+static int check_cfg(const struct vtd_cfg *c, const struct vtd_hw *h)
 {
 	/* The fault records must end before the IOTLB registers (FRO and IRO are fixed here). */
 	if (!c->nfr || PTSIM_VTD_FRO * 16u + 16u * c->nfr > PTSIM_VTD_IRO * 16u)
 		return -EINVAL;
-	if (!c->ctx_entries || !c->iec_entries || !(c->sagaw & 0x0e) || c->mgaw < 39 ||
-	    c->mgaw > 57)
+	if (!c->ctx_entries || !c->iec_entries || h->nd > 6 || !(h->sagaw & 0x0e) || h->mgaw < 39 ||
+	    h->mgaw > 57)
 		return -EINVAL;
-	/* Scalable mode needs 256-bit invalidation descriptors (§6.5.2); nesting needs both
-	 * levels; PASIDs are at most 20 bits. */
-	if (c->scalable && (!c->qi || (!c->first_level && !c->second_level)))
+	/* Scalable mode needs 256-bit invalidation descriptors (§6.5.2) and a translation
+	 * type; PASIDs are at most 20 bits. */
+	if (c->scalable && (!c->qi || (!h->fl && !h->sl)))
 		return -EINVAL;
-	if (!c->scalable && (c->first_level || c->second_level || c->nested))
-		return -EINVAL;
-	if (c->nested && (!c->first_level || !c->second_level))
-		return -EINVAL;
-	if (c->pasid_bits > 20)
+	if (h->pasid_bits > 20)
 		return -EINVAL;
 	return 0;
 }
 
 int vtd_create(const struct vtd_cfg *cfg, struct mem *mem, struct vtd **out)
 {
+	struct vtd_hw hw = derive(cfg);
 	struct vtd *v;
 	int rc;
 
 	*out = NULL;
-	rc = check_cfg(cfg);
+	rc = check_cfg(cfg, &hw);
 	if (rc)
 		return rc;
 	v = calloc(1, sizeof(*v));
 	if (!v)
 		return -ENOMEM;
 	v->cfg = *cfg;
+	v->hw = hw;
 	v->mem = mem;
-	v->cap = make_cap(cfg);
-	v->ecap = make_ecap(cfg);
+	v->cap = make_cap(cfg, &hw);
+	v->ecap = make_ecap(cfg, &hw);
 	rc = regs_init(&v->r, DMAR_REG_SIZE);
 	if (rc)
 		goto fail;

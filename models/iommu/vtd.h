@@ -17,6 +17,7 @@
 
 #include "models/iommu/iotlb.h"
 
+struct cfg_schema;
 struct mem;
 struct vtd;
 struct pcie_irq;
@@ -24,13 +25,21 @@ struct pcie_irq;
 /* Paging-structure cache levels: entries read at level 2 (PDE) up to 5 (PML5E). */
 #define VTD_PSC_LEVELS 6
 
+/*
+ * A unit's configuration. What machine.iommu sets is declared in vtd_cfg.c (name, reg_base,
+ * coherent and the two "0: derived" register details are the platform's or a test's); where a
+ * knob's meaning differs from a register field the knob is held and the unit derives the field
+ * (vtd.c): domains -> CAP.ND, address_width -> CAP.MGAW and SAGAW, superpages -> CAP.SLLPS,
+ * and first_level, second_level, nested, fl_1g and pasid_bits count only in scalable mode.
+ */
 struct vtd_cfg {
 	char name[32];
 	uint64_t reg_base;      /* register set's physical address */
-	unsigned nd;            /* CAP.ND: 2^(4+2*nd) domains */
-	unsigned sagaw;         /* CAP.SAGAW: bit1 3-level, bit2 4-level, bit3 5-level */
-	unsigned mgaw;          /* maximum guest address width, bits */
-	bool sp_2m, sp_1g;      /* second-level large pages (CAP.SLLPS) */
+	unsigned domains;       /* domain IDs: 16, 64, 256 ... 65536 (CAP.ND = log4 - 2) */
+	unsigned address_width; /* widest second-level table, 39, 48 or 57 bits (CAP.MGAW) */
+	unsigned sagaw;         /* CAP.SAGAW; 0: every depth from 3-level up to address_width */
+	bool superpages;        /* 2 MiB and 1 GiB second-level pages (CAP.SLLPS) */
+	unsigned sllps;         /* CAP.SLLPS (bit 0 2 MiB, bit 1 1 GiB); 0: from superpages */
 	bool caching_mode;      /* CAP.CM: not-present and faulting entries may be cached */
 	bool posted_interrupts; /* CAP.PI */
 	bool qi, ir, eim, pt;   /* ECAP.QI, IR, EIM, PT */
@@ -40,12 +49,12 @@ struct vtd_cfg {
 	bool snoop_control;     /* ECAP.SC */
 	bool device_tlb;        /* ECAP.DT: ATS translation requests, device-TLB invalidation */
 	bool scalable;          /* ECAP.SMTS: scalable-mode tables (RTADDR.TTM = 01b) */
-	bool first_level;       /* ECAP.FLTS (scalable mode) */
-	bool second_level;      /* ECAP.SLTS (scalable mode) */
-	bool nested;            /* ECAP.NEST: first level over second level */
-	bool fl_1g;             /* CAP.FL1GP: 1 GiB first-level pages */
-	bool fl_5level;         /* CAP.FL5LP: 5-level first-level paging */
-	unsigned pasid_bits;    /* ECAP.PASID with PSS = bits - 1 (1..20); 0: no PASIDs */
+	bool first_level;       /* in scalable mode: ECAP.FLTS */
+	bool second_level;      /* in scalable mode: ECAP.SLTS */
+	bool nested;            /* in scalable mode with both levels: ECAP.NEST */
+	bool fl_1g;             /* with first level: CAP.FL1GP, 1 GiB first-level pages */
+	bool fl_5level;         /* with first level: CAP.FL5LP, 5-level first-level paging */
+	unsigned pasid_bits;    /* in scalable mode: ECAP.PASID, PSS = bits - 1 (1..20); 0: none */
 	unsigned nfr;           /* fault recording registers */
 	struct iotlb_cfg iotlb;
 	unsigned ctx_entries;   /* context-cache entries (fully associative, LRU) */
@@ -63,6 +72,9 @@ struct vtd_cfg {
 	uint64_t ir_ps;         /* interrupt remapping time on an interrupt-entry-cache hit */
 	uint64_t devtlb_timeout_ps; /* no device-TLB invalidation completion by then: ITE */
 };
+/* The knobs of a unit (machine.iommu, with the platform's own), and of its IOTLB: vtd_cfg.c. */
+extern const struct cfg_schema vtd_cfg_schema;
+extern const struct cfg_schema iotlb_cfg_schema;
 
 /* Counters of one cache. */
 struct vtd_cache_stats {

@@ -62,8 +62,18 @@ void vtd__cache_flush(struct vtd_cache *c, vtd_cache_match match, const void *ar
 /* Paging-structure cache keys: which walk, which level. */
 enum { VTD_PSC_SL = 1, VTD_PSC_FL = 2 };
 
+/* Register fields the unit derives from its configuration's knobs (vtd.c: derive). */
+struct vtd_hw {
+	unsigned nd;         /* CAP.ND */
+	unsigned sagaw, mgaw, sllps;
+	bool fl, sl, nested; /* ECAP.FLTS, SLTS, NEST */
+	bool fl_1g, fl_5level;
+	unsigned pasid_bits; /* ECAP.PASID with PSS + 1; 0: none */
+};
+
 struct vtd {
 	struct vtd_cfg cfg;
+	struct vtd_hw hw;
 	struct mem *mem;
 	struct regs r;
 	uint64_t cap, ecap;

@@ -221,7 +221,7 @@ static enum walk_rc sl_walk(struct wctx *w, uint64_t root, unsigned levels, uint
 		perm &= (unsigned)(pte & (VTD_SL_R | VTD_SL_W));
 		if (lvl > 1 && (pte & VTD_SL_PS)) {
 			/* A large page where CAP.SLLPS allows one, aligned; else reserved. */
-			if (!((lvl == 2 && v->cfg.sp_2m) || (lvl == 3 && v->cfg.sp_1g)) ||
+			if (!((lvl == 2 && (v->hw.sllps & 1)) || (lvl == 3 && (v->hw.sllps & 2))) ||
 			    ((pte & VTD_SL_ADDR) & ((1ull << shift) - 1)))
 				return W_RSVD;
 			res->pa = (pte & VTD_SL_ADDR) | (in & ((1ull << shift) - 1));

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct cfg_schema;
 struct mem;
 
 /* Owners of physical pages. */
@@ -31,6 +32,8 @@ struct mem_cfg {
 	uint64_t llc_latency_ps; /* an access that hits the CPU's last-level cache */
 	double bandwidth_gbps;  /* sustained bandwidth, GB/s: adds len/bandwidth per access */
 };
+/* The knobs of mem_cfg (machine.memory; low_top is the platform's): mem_cfg.c. */
+extern const struct cfg_schema mem_cfg_schema;
 
 struct mem_stats {
 	uint64_t reads, writes, read_bytes, write_bytes;

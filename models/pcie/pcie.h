@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct cfg_schema;
 struct mem;
 struct pcie_fabric;
 struct pcie_fn;
@@ -41,6 +42,8 @@ struct pcie_link_cfg {
 	unsigned rcb;        /* read completion boundary, bytes */
 	uint64_t latency_ps; /* one-way PHY + data-link latency of the hop */
 };
+/* The knobs of a link (a port's `link` in machine.pcie.devices): pcie_cfg.c. */
+extern const struct cfg_schema pcie_link_cfg_schema;
 
 /* Data rate after line encoding, in bytes per nanosecond (PCIe 5.0 §4.2). */
 double pcie_link_bytes_per_ns(const struct pcie_link_cfg *c);
@@ -68,6 +71,8 @@ struct pcie_fabric_cfg {
 	uint64_t cfg_access_ps;  /* a config read/write's completion time at the function */
 	uint64_t mmio_dev_ps;    /* a device's response time to an MMIO read */
 };
+/* The knobs of the fabric (machine.pcie; the windows are the platform's): pcie_cfg.c. */
+extern const struct cfg_schema pcie_fabric_cfg_schema;
 
 /* Device-model callbacks. Offsets are within the BAR. */
 struct pcie_fn_ops {

@@ -52,10 +52,10 @@ static int dmar_desc(const struct platform *p, struct vtd_dmar_desc *d)
 
 	memset(d, 0, sizeof(*d));
 	d->host_address_width = PLATFORM_HOST_ADDRESS_WIDTH;
-	if (c->interrupt_remapping_flag)
+	if (c->iommu.unit.ir)
 		d->flags |= ACPI_DMAR_INTR_REMAP;
 	d->ndrhd = p->nunits;
-	if (d->ndrhd > VTD_DMAR_MAX_UNITS || c->nrmrrs > VTD_DMAR_MAX_RMRRS)
+	if (d->ndrhd > VTD_DMAR_MAX_UNITS || c->firmware.nrmrrs > VTD_DMAR_MAX_RMRRS)
 		return -EINVAL;
 	for (unsigned i = 0; i < d->ndrhd; i++) {
 		const struct platform_unit *pu = &p->units[i];
@@ -72,21 +72,22 @@ static int dmar_desc(const struct platform *p, struct vtd_dmar_desc *d)
 			u->nscope++;
 		}
 	}
-	for (size_t i = 0; i < c->nrmrrs; i++) {
+	for (size_t i = 0; i < c->firmware.nrmrrs; i++) {
+		const struct platform_rmrr_cfg *rr = &c->firmware.rmrrs[i];
 		struct vtd_dmar_rmrr *r = &d->rmrr[d->nrmrr];
-		const struct pcie_fn *fn = pcie_fabric_find(p->fab, c->rmrrs[i].device);
+		const struct pcie_fn *fn = pcie_fabric_find(p->fab, rr->device);
 
 		if (!fn)
 			return -ENODEV;
-		r->base = c->rmrrs[i].base;
-		r->limit = c->rmrrs[i].base + c->rmrrs[i].size - 1;
+		r->base = rr->base;
+		r->limit = rr->base + rr->size - 1;
 		rc = scope_of(fn, &r->scope[0]);
 		if (rc)
 			return rc;
 		r->nscope = 1;
 		d->nrmrr++;
 	}
-	if (c->iommu.device_tlb) {
+	if (c->iommu.unit.device_tlb) {
 		/* §8.5: every root port of segment 0 supports ATS. */
 		d->has_atsr = true;
 		d->atsr.all_ports = true;

@@ -273,28 +273,29 @@ static int build_units(struct platform *p)
 {
 	const struct platform_cfg *c = &p->cfg;
 	static const struct platform_unit_cfg all = {.name = "dmar0", .include_all = true};
-	unsigned n = !c->iommu_enabled ? 0 : c->nunits ? (unsigned)c->nunits : 1;
+	unsigned n = !c->iommu.enabled ? 0 : c->iommu.nunits ? (unsigned)c->iommu.nunits : 1;
 	int rc;
 
 	p->units = calloc(n ? n : 1, sizeof(*p->units));
 	if (!p->units)
 		return -ENOMEM;
 	for (unsigned u = 0; u < n; u++) {
-		const struct platform_unit_cfg *uc = c->nunits ? &c->units[u] : &all;
+		const struct platform_unit_cfg *uc = c->iommu.nunits ? &c->iommu.units[u] : &all;
 		struct platform_unit *pu = &p->units[u];
-		struct vtd_cfg vc = c->iommu;
+		struct vtd_cfg vc = c->iommu.unit;
 		struct vtd_hooks vh = {.deliver = deliver, .devtlb_invalidate = devtlb_invalidate,
 				       .ctx = p};
 
 		snprintf(vc.name, sizeof(vc.name), "%s", uc->name);
 		vc.reg_base = PLATFORM_DMAR + (uint64_t)u * 0x1000;
+		vc.coherent = true; /* the units' page walks snoop the CPU caches */
 		rc = vtd_create(&vc, p->mem, &pu->vtd);
 		if (rc)
 			return rc;
 		p->nunits++;
 		vtd_set_hooks(pu->vtd, &vh);
 		pu->mmio = vtd_mmio;
-		pu->mmio.access_ps = c->iommu.reg_access_ps;
+		pu->mmio.access_ps = c->iommu.unit.reg_access_ps;
 		rc = pcie_fabric_map_mmio(p->fab, vc.reg_base, DMAR_REG_SIZE, &pu->mmio, pu->vtd);
 		if (rc)
 			return rc;
@@ -317,8 +318,8 @@ static int build_units(struct platform *p)
 /* Firmware's RMRRs: memory it keeps (reserved in E820) for the device named. */
 static int reserve_rmrrs(struct platform *p)
 {
-	for (size_t i = 0; i < p->cfg.nrmrrs; i++) {
-		const struct platform_rmrr_cfg *r = &p->cfg.rmrrs[i];
+	for (size_t i = 0; i < p->cfg.firmware.nrmrrs; i++) {
+		const struct platform_rmrr_cfg *r = &p->cfg.firmware.rmrrs[i];
 
 		if (!pcie_fabric_find(p->fab, r->device))
 			return -ENODEV;
@@ -333,12 +334,13 @@ static int build_cpus(struct platform *p)
 
 	if (rc)
 		return rc;
-	p->lapic = calloc(p->cfg.npcpus, sizeof(*p->lapic));
-	p->pcpu = calloc(p->cfg.npcpus, sizeof(*p->pcpu));
+	p->lapic = calloc(p->cfg.cpu.pcpus, sizeof(*p->lapic));
+	p->pcpu = calloc(p->cfg.cpu.pcpus, sizeof(*p->pcpu));
 	if (!p->lapic || !p->pcpu)
 		return -ENOMEM;
-	for (unsigned i = 0; i < p->cfg.npcpus; i++) {
-		struct pcpu_cfg pc = {.id = i, .apic_id = i, .clock = {p->cfg.freq_mhz}};
+	for (unsigned i = 0; i < p->cfg.cpu.pcpus; i++) {
+		struct pcpu_cfg pc = {
+		    .id = i, .apic_id = i, .clock = {p->cfg.cpu.freq_mhz}, .vmx = p->cfg.cpu.vmx};
 
 		rc = lapic_create(i, &p->lapic[i]);
 		if (!rc)
@@ -385,7 +387,8 @@ int platform_realize(struct platform *p)
 		return rc;
 	ioapic_set_hooks(p->ioapic, &ih);
 	p->ioapic_mmio = ioapic_mmio;
-	p->ioapic_mmio.access_ps = p->cfg.ioapic_access_ps;
+	/* Behind the root complex like the VT-d registers: the same round trip. */
+	p->ioapic_mmio.access_ps = p->cfg.iommu.unit.reg_access_ps;
 	rc = pcie_fabric_map_mmio(p->fab, PLATFORM_IOAPIC, 0x1000, &p->ioapic_mmio, p->ioapic);
 	if (!rc)
 		rc = sim_event_create(&p->deliver_ev);

@@ -21,11 +21,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "models/cpu/cpu.h"
 #include "models/iommu/vtd.h"
 #include "models/mem/mem.h"
 #include "models/pcie/pcie.h"
 
 struct apic_bus;
+struct cfg_schema;
 struct ioapic;
 struct lapic;
 struct pcpu;
@@ -62,22 +64,34 @@ struct platform_rmrr_cfg {
 	uint64_t base, size;
 };
 
-struct platform_cfg {
-	unsigned npcpus;
-	uint32_t freq_mhz;
-	struct mem_cfg memory;       /* low_top is the platform's */
-	struct pcie_fabric_cfg pcie; /* latencies; the windows are the platform's */
-	/* VT-d: every unit is built from `iommu` (its name and registers are per unit) */
-	bool iommu_enabled;
-	struct vtd_cfg iommu;
+/* The VT-d units (machine.iommu): whether the platform has any, how every unit is built (its
+ * name and registers are each's), and the DRHDs. The DMAR's INTR_REMAP flag follows
+ * unit.ir; the I/O APIC's registers cost what the units' do (unit.reg_access_ps). */
+struct platform_iommu_cfg {
+	bool enabled;
+	struct vtd_cfg unit;
 	const struct platform_unit_cfg *units; /* none: one INCLUDE_PCI_ALL unit, "dmar0" */
 	size_t nunits;
-	/* firmware */
-	bool interrupt_remapping_flag; /* DMAR flags.INTR_REMAP */
+};
+
+/* What firmware reports beyond the hardware (machine.firmware): ACPI _OSC, DMAR RMRRs. */
+struct platform_firmware_cfg {
+	bool pcie_native_control; /* _OSC grants the OS native control of PCIe features */
 	const struct platform_rmrr_cfg *rmrrs;
 	size_t nrmrrs;
-	uint64_t ioapic_access_ps; /* CPU round trip to an I/O APIC register */
 };
+
+/* The machine's hardware. Each part's knobs are its model's; the platform's own are in
+ * platform_cfg.c. */
+struct platform_cfg {
+	struct cpu_cfg cpu;
+	struct mem_cfg memory;       /* low_top is the platform's */
+	struct pcie_fabric_cfg pcie; /* latencies; the windows are the platform's */
+	struct platform_iommu_cfg iommu;
+	struct platform_firmware_cfg firmware;
+};
+extern const struct cfg_schema platform_iommu_cfg_schema;
+extern const struct cfg_schema platform_firmware_cfg_schema;
 
 struct platform_stats {
 	uint64_t irqs_delivered;     /* interrupt messages that took effect */

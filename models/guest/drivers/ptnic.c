@@ -132,9 +132,9 @@ static int ptnic_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	nic = netdev_priv(ndev);
 	nic->pdev = pdev;
 	nic->ndev = ndev;
-	nic->count = (unsigned int)module_param_u64("ptnic", "ring_size", 256);
-	nic->budget = (unsigned int)module_param_u64("ptnic", "budget", 64);
-	nic->desc_cycles = module_param_u64("ptnic", "desc_cycles", 200);
+	nic->count = (unsigned int)module_param_u64("ptnic", "ring_size");
+	nic->budget = (unsigned int)module_param_u64("ptnic", "budget");
+	nic->desc_cycles = module_param_u64("ptnic", "desc_cycles");
 	pci_set_drvdata(pdev, nic);
 
 	nic->hw = pci_iomap(pdev, 0, 0);
@@ -151,9 +151,9 @@ static int ptnic_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	err = ptnic_setup_rx(nic);
 	if (err)
 		return err;
-	writel((u32)module_param_u64("ptnic", "itr", 0), nic->hw + REG_ITR);
+	writel((u32)module_param_u64("ptnic", "itr"), nic->hw + REG_ITR);
 
-	nic->intx = module_param_u64("ptnic", "intx", 0) != 0;
+	nic->intx = module_param_u64("ptnic", "intx") != 0;
 	err = pci_alloc_irq_vectors(pdev, 1, 1,
 				    nic->intx ? PCI_IRQ_LEGACY : PCI_IRQ_MSIX | PCI_IRQ_LEGACY);
 	if (err < 0)
@@ -188,9 +188,24 @@ static const struct pci_device_id ptnic_ids[] = {
 	{0},
 };
 
+static const struct kernel_param ptnic_params[] = {
+    module_param_uint(ring_size, 256, 8, 4096, "descriptors", "receive descriptors", .pow2 = true),
+    module_param_uint(budget, 64, 1, 65536, "descriptors",
+		      "descriptors cleaned per interrupt at most"),
+    module_param_uint(
+	itr, 0, 0, 65535, "x 256 ns",
+	"interrupt throttle: minimum gap between interrupts, in 256 ns units (0: off)"),
+    module_param_ullong(desc_cycles, 100, 0, 10000000, "cycles",
+			"driver work per received descriptor"),
+    module_param_bool(intx, false,
+		      "use the legacy INTx line (through the I/O APIC) instead of MSI-X"),
+    {0},
+};
+
 struct pci_driver ptnic_driver = {
-	.name = "ptnic",
-	.id_table = ptnic_ids,
-	.probe = ptnic_probe,
-	.remove = ptnic_remove,
+    .name = "ptnic",
+    .id_table = ptnic_ids,
+    .params = ptnic_params,
+    .probe = ptnic_probe,
+    .remove = ptnic_remove,
 };

@@ -11,7 +11,7 @@
 
 static void apic_write(struct gk *g, uint32_t off, uint32_t val)
 {
-	if (g->cfg.xapic)
+	if (g->cfg.apic == GK_APIC_XAPIC)
 		isa_mmio_write(APIC_DEFAULT_PHYS_BASE + off, 4, val);
 	else
 		isa_wrmsr(APIC_MSR(off), val);
@@ -20,8 +20,8 @@ static void apic_write(struct gk *g, uint32_t off, uint32_t val)
 int gk__lapic_init(struct gk *g)
 {
 	/* APIC global enable (bit 11), and x2APIC mode (bit 10) unless it stays xAPIC. */
-	isa_wrmsr(MSR_IA32_APICBASE,
-		  APIC_DEFAULT_PHYS_BASE | (1u << 11) | (g->cfg.xapic ? 0 : 1u << 10));
+	isa_wrmsr(MSR_IA32_APICBASE, APIC_DEFAULT_PHYS_BASE | (1u << 11) |
+					 (g->cfg.apic == GK_APIC_XAPIC ? 0 : 1u << 10));
 	/* Software enable, spurious vector 0xff. */
 	apic_write(g, APIC_SPIV, APIC_SPIV_APIC_ENABLED | 0xff);
 	apic_write(g, APIC_TASKPRI, 0);

@@ -8,16 +8,11 @@
 
 int gk_create(const struct gk_cfg *cfg, struct gk **out)
 {
-	struct gk *g;
+	struct gk *g = calloc(1, sizeof(*g));
 
-	if (cfg->nparams > 32)
-		return -EINVAL;
-	g = calloc(1, sizeof(*g));
 	if (!g)
 		return -ENOMEM;
 	g->cfg = *cfg;
-	memcpy(g->params, cfg->params, cfg->nparams * sizeof(*cfg->params));
-	g->cfg.params = g->params;
 	for (unsigned i = 0; i < 256; i++)
 		g->irqs[i].gsi = -1;
 	*out = g;
@@ -32,10 +27,14 @@ void gk_destroy(struct gk *g)
 	free(g);
 }
 
-int gk_register_builtin(struct gk *g, struct pci_driver *drv)
+int gk_register_builtin(struct gk *g, struct pci_driver *drv, const struct gk_module_args *args)
 {
 	if (g->ndrivers == GK_MAX_DRIVERS)
 		return -ENOSPC;
+	if (args) {
+		g->args[g->ndrivers] = *args;
+		g->has_args[g->ndrivers] = true;
+	}
 	g->drivers[g->ndrivers++] = drv;
 	return 0;
 }
@@ -104,12 +103,27 @@ const char *gk_name(const struct gk *g)
 	return g->cfg.name;
 }
 
-u64 module_param_u64(const char *module, const char *name, u64 def)
+u64 module_param_u64(const char *module, const char *name)
 {
-	struct gk *g = gk__self();
+	const struct gk *g = gk__self();
 
-	for (unsigned i = 0; i < g->cfg.nparams; i++)
-		if (!strcmp(g->params[i].module, module) && !strcmp(g->params[i].name, name))
-			return g->params[i].value;
-	return def;
+	for (unsigned i = 0; i < g->ndrivers; i++) {
+		const struct kernel_param *p = g->drivers[i]->params;
+
+		if (strcmp(g->drivers[i]->name, module) || !p)
+			continue;
+		for (unsigned k = 0; p[k].name && k < GK_MAX_PARAMS; k++) {
+			const union gk_param_value *v = &g->args[i].v[k];
+
+			if (strcmp(p[k].name, name))
+				continue;
+			if (!g->has_args[i])
+				return p[k].def;
+			return p[k].type == KPARAM_BOOL	  ? v->b
+			       : p[k].type == KPARAM_UINT ? v->u32
+							  : v->u64;
+		}
+	}
+	printk("%s: module %s has no parameter %s", g->cfg.name, module, name);
+	return 0;
 }

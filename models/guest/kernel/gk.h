@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+struct cfg_schema;
 struct gk;
 struct vcpu;
 struct pci_driver;
@@ -28,20 +29,33 @@ struct gk_costs {
 };
 
 enum gk_idle { GK_IDLE_HALT, GK_IDLE_POLL };
+enum gk_pci_config { GK_PCI_CONFIG_ECAM, GK_PCI_CONFIG_IO };
+enum gk_apic { GK_APIC_X2APIC, GK_APIC_XAPIC };
 
-struct gk_param {
-	const char *module, *name;
-	uint64_t value;
-};
-
+/* A kernel. Its knobs (costs, config mechanism, LAPIC interface) are declared in params.c;
+ * the name is its creator's. */
 struct gk_cfg {
 	char name[32];
 	struct gk_costs costs;
-	bool pci_conf_io;       /* config space through ports 0xCF8/0xCFC instead of ECAM */
-	bool xapic;             /* use the xAPIC MMIO page instead of x2APIC MSRs */
-	const struct gk_param *params; /* module parameters */
-	unsigned nparams;
+	enum gk_pci_config pci_config; /* config space by ECAM (MMIO) or ports 0xCF8/0xCFC */
+	enum gk_apic apic;             /* the LAPIC by x2APIC MSRs or the xAPIC MMIO page */
 };
+extern const struct cfg_schema gk_cfg_schema;
+
+/* A module's parameters as a VM's configuration sets them: one value per entry of the module's
+ * table (struct kernel_param in hal.h), in its order, bound by gk_param_schema(). */
+#define GK_MAX_PARAMS 16
+union gk_param_value {
+	uint64_t u64; /* KPARAM_ULLONG */
+	uint32_t u32; /* KPARAM_UINT */
+	bool b;       /* KPARAM_BOOL */
+};
+struct gk_module_args {
+	union gk_param_value v[GK_MAX_PARAMS];
+};
+/* The configuration schema of a driver's module parameters (keys, types, ranges, defaults,
+ * units and meanings from its table), built once. NULL if the table has too many. */
+const struct cfg_schema *gk_param_schema(const struct pci_driver *drv);
 
 struct gk_stats {
 	uint64_t irqs, spurious_irqs, unhandled_irqs, eois;
@@ -55,8 +69,8 @@ struct gk_stats {
 
 int gk_create(const struct gk_cfg *cfg, struct gk **out);
 void gk_destroy(struct gk *g);
-/* A driver built into this kernel. */
-int gk_register_builtin(struct gk *g, struct pci_driver *drv);
+/* A driver built into this kernel, with its module parameters (NULL: their defaults). */
+int gk_register_builtin(struct gk *g, struct pci_driver *drv, const struct gk_module_args *args);
 /* What runs once the kernel is up (the role of /sbin/init), on vCPU 0. */
 void gk_set_init(struct gk *g, void (*init)(void *ctx, struct gk *g), void *ctx);
 /* The hypervisor's entry point for each vCPU (vm_cfg.guest_entry). */

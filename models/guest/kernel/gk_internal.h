@@ -54,7 +54,6 @@ struct net_device {
 
 struct gk {
 	struct gk_cfg cfg;
-	struct gk_param params[32];
 	struct vcpu *cpus[GK_MAX_CPUS];
 	unsigned ncpus;
 	struct bootparam bp;
@@ -65,6 +64,8 @@ struct gk {
 	struct gk_dev devs[GK_MAX_DEVS];
 	unsigned ndevs;
 	struct pci_driver *drivers[GK_MAX_DRIVERS];
+	struct gk_module_args args[GK_MAX_DRIVERS]; /* each driver's module parameters */
+	bool has_args[GK_MAX_DRIVERS];
 	unsigned ndrivers;
 	struct gk_irq irqs[256];
 	uint32_t gsi_rte[64]; /* low halves of the I/O APIC entries this kernel programmed */

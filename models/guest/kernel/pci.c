@@ -15,7 +15,7 @@
 uint32_t gk__cfg_read(struct gk *g, uint8_t devfn, uint32_t off, unsigned size)
 {
 	g->st.cfg_reads++;
-	if (g->cfg.pci_conf_io) {
+	if (g->cfg.pci_config == GK_PCI_CONFIG_IO) {
 		isa_out(0xcf8, 4, 0x80000000u | ((uint32_t)devfn << 8) | (off & 0xfc));
 		return isa_in((uint16_t)(0xcfc + (off & 3)), size);
 	}
@@ -25,7 +25,7 @@ uint32_t gk__cfg_read(struct gk *g, uint8_t devfn, uint32_t off, unsigned size)
 void gk__cfg_write(struct gk *g, uint8_t devfn, uint32_t off, unsigned size, uint32_t val)
 {
 	g->st.cfg_writes++;
-	if (g->cfg.pci_conf_io) {
+	if (g->cfg.pci_config == GK_PCI_CONFIG_IO) {
 		isa_out(0xcf8, 4, 0x80000000u | ((uint32_t)devfn << 8) | (off & 0xfc));
 		isa_out((uint16_t)(0xcfc + (off & 3)), size, val);
 		return;

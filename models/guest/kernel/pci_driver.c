@@ -9,7 +9,7 @@
 
 int pci_register_driver(struct pci_driver *drv)
 {
-	return gk_register_builtin(gk__self(), drv);
+	return gk_register_builtin(gk__self(), drv, NULL);
 }
 
 int pci_read_config_byte(const struct pci_dev *pdev, int where, u8 *val)

@@ -147,7 +147,7 @@ static void guest(void *ctx, struct vcpu *v)
 		rec.attach_rc = vtd_attach(dom, rec.dma_bdf);
 	vtd_translate(machine_unit(m, 0), rec.dma_bdf, 0x1e001234, true, sim_now(), &rec.rmrr_x);
 	{
-		struct vfio_cfg fc = {.host_bdf = rec.dma_bdf, .strategy = DMA_DIRECT_MAP};
+		struct vfio_cfg fc = {.host_bdf = rec.dma_bdf, .dma.strategy = DMA_DIRECT_MAP};
 		struct vfio_dev *vd;
 
 		rec.vfio_rc = vfio_assign(machine_vm(m, 0), scoped, machine_pci(m), &fc, &vd);

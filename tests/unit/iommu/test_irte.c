@@ -50,9 +50,9 @@ static struct vtd_cfg base_cfg(void)
 
 	memset(&c, 0, sizeof(c));
 	strcpy(c.name, "dmar.irte");
-	c.nd = 2;
+	c.domains = 256; /* CAP.ND 2 */
 	c.sagaw = 1u << 2;
-	c.mgaw = 48;
+	c.address_width = 48;
 	c.posted_interrupts = true;
 	c.qi = c.ir = c.eim = c.pt = true;
 	c.coherent = true;

@@ -22,9 +22,9 @@ static void test_cap_fields(void **state)
 	uint64_t cap;
 
 	(void)state;
-	c.nd = 4;
+	c.domains = 4096; /* CAP.ND 4 */
 	c.afl = c.rwbf = c.caching_mode = true;
-	c.sp_2m = true;
+	c.sllps = 1; /* 2 MiB only */
 	c.fl_5level = true;
 	assert_int_equal(vtd_create(&c, NULL, &v), 0);
 	cap = vtd_cap(v);
@@ -47,8 +47,7 @@ static void test_cap_fields(void **state)
 
 	c = fx_cfg();
 	c.afl = c.rwbf = c.caching_mode = c.posted_interrupts = false;
-	c.sagaw = 1u << 1;
-	c.mgaw = 39;
+	c.address_width = 39; /* SAGAW: 3-level only */
 	assert_int_equal(vtd_create(&c, NULL, &v), 0);
 	cap = vtd_cap(v);
 	assert_int_equal(bits(cap, 4, 3), 0);
@@ -116,15 +115,52 @@ static void test_invalid_combinations(void **state)
 	c.qi = false; /* scalable mode needs 256-bit descriptors */
 	assert_int_equal(vtd_create(&c, NULL, &v), -EINVAL);
 	assert_null(v);
-	c = fx_cfg();
-	c.first_level = true; /* first level needs scalable mode */
-	assert_int_equal(vtd_create(&c, NULL, &v), -EINVAL);
-	c = fx_cfg_sm();
-	c.second_level = false; /* nesting needs both levels */
-	assert_int_equal(vtd_create(&c, NULL, &v), -EINVAL);
 	c = fx_cfg_sm();
 	c.pasid_bits = 21;
 	assert_int_equal(vtd_create(&c, NULL, &v), -EINVAL);
+	c = fx_cfg();
+	c.domains = 128; /* CAP.ND counts in powers of 4 */
+	assert_int_equal(vtd_create(&c, NULL, &v), -EINVAL);
+	c = fx_cfg();
+	c.address_width = 38;
+	assert_int_equal(vtd_create(&c, NULL, &v), -EINVAL);
+}
+
+/* The knobs mean what the configuration says; the unit derives the register fields. Outside
+ * scalable mode first_level, second_level, nested, fl_1g and pasid_bits are not offered (no
+ * unit has FLTS without SMTS), and nesting needs both levels. */
+static void test_knobs_derive_registers(void **state)
+{
+	struct vtd_cfg c;
+	struct vtd *v;
+
+	(void)state;
+	c = fx_cfg();
+	c.first_level = c.second_level = c.nested = c.fl_1g = true;
+	c.pasid_bits = 20;
+	assert_int_equal(vtd_create(&c, NULL, &v), 0);
+	assert_int_equal(bits(vtd_ecap(v), 26, 26), 0); /* NEST */
+	assert_int_equal(bits(vtd_ecap(v), 40, 35), 0); /* PASID, PSS */
+	assert_int_equal(bits(vtd_ecap(v), 47, 46), 0); /* FLTS, SLTS */
+	assert_int_equal(bits(vtd_cap(v), 56, 56), 0);	/* FL1GP */
+	vtd_destroy(v);
+	c = fx_cfg_sm();
+	c.second_level = false;
+	assert_int_equal(vtd_create(&c, NULL, &v), 0);
+	assert_int_equal(bits(vtd_ecap(v), 26, 26), 0); /* no nesting over nothing */
+	assert_int_equal(bits(vtd_ecap(v), 47, 47), 1); /* FLTS */
+	vtd_destroy(v);
+	/* domains -> ND, address_width -> SAGAW and MGAW, superpages -> SLLPS */
+	c = fx_cfg();
+	c.domains = 16;
+	c.address_width = 48;
+	c.superpages = true;
+	assert_int_equal(vtd_create(&c, NULL, &v), 0);
+	assert_int_equal(bits(vtd_cap(v), 2, 0), 0);
+	assert_int_equal(bits(vtd_cap(v), 12, 8), 0x6);
+	assert_int_equal(bits(vtd_cap(v), 21, 16), 47);
+	assert_int_equal(bits(vtd_cap(v), 37, 34), 3);
+	vtd_destroy(v);
 }
 
 /* §11.4: reset values, read-only registers, write-1-to-clear status, write-only GCMD. */
@@ -264,6 +300,7 @@ int main(void)
 	    cmocka_unit_test(test_cap_fields),
 	    cmocka_unit_test(test_ecap_fields),
 	    cmocka_unit_test(test_invalid_combinations),
+	    cmocka_unit_test(test_knobs_derive_registers),
 	    cmocka_unit_test(test_reset_and_access),
 	    cmocka_unit_test(test_reserved_when_unsupported),
 	    cmocka_unit_test(test_gcmd_status_pairs),

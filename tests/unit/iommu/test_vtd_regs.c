@@ -55,9 +55,9 @@ static struct vtd_cfg base_cfg(void)
 	memset(&c, 0, sizeof(c));
 	strcpy(c.name, "dmar.test");
 	c.reg_base = 0xfed90000;
-	c.nd = 2;
+	c.domains = 256;   /* CAP.ND 2 */
 	c.sagaw = 1u << 2; /* 48-bit, 4-level only */
-	c.mgaw = 48;
+	c.address_width = 48;
 	c.posted_interrupts = true;
 	c.qi = c.ir = c.eim = c.pt = true;
 	c.coherent = true;
@@ -351,11 +351,11 @@ static void test_cap_variants(void **state)
 	struct vtd *v;
 
 	(void)state;
-	c.sagaw = (1u << 1) | (1u << 2) | (1u << 3);
-	c.mgaw = 57;
-	c.sp_2m = c.sp_1g = true;
+	c.sagaw = 0;	      /* derived: */
+	c.address_width = 57; /* SAGAW: 3-, 4- and 5-level tables */
+	c.superpages = true;
 	c.nfr = 16;
-	c.nd = 6;
+	c.domains = 65536; /* CAP.ND 6 */
 	c.caching_mode = true;
 	c.posted_interrupts = false;
 	assert_int_equal(vtd_create(&c, NULL, &v), 0);
@@ -370,7 +370,7 @@ static void test_cap_variants(void **state)
 
 	/* Only one superpage size. */
 	c = base_cfg();
-	c.sp_2m = true;
+	c.sllps = 1; /* 2 MiB only */
 	assert_int_equal(vtd_create(&c, NULL, &v), 0);
 	assert_int_equal((vtd_cap(v) >> 34) & 0xf, 1);
 	vtd_destroy(v);
@@ -390,7 +390,7 @@ static void test_create_validation(void **state)
 	c.sagaw = 1u << 0; /* no supported page-table depth */
 	assert_int_equal(vtd_create(&c, NULL, &v), -EINVAL);
 	c = base_cfg();
-	c.mgaw = 64;
+	c.address_width = 64;
 	assert_int_equal(vtd_create(&c, NULL, &v), -EINVAL);
 	c = base_cfg();
 	c.iotlb.ways = 3; /* 64 % 3 */
@@ -894,7 +894,7 @@ static void test_superpage_2m(void **state)
 	uint64_t r0;
 
 	(void)state;
-	c.sp_2m = true;
+	c.sllps = 1; /* 2 MiB only */
 	f = fx_new(&c);
 	st = vtd_stats(f->v);
 	build_tables(f);
@@ -934,7 +934,7 @@ static void test_superpage_1g(void **state)
 	struct vtd_xlate x;
 
 	(void)state;
-	c.sp_1g = true;
+	c.sllps = 2; /* 1 GiB only */
 	f = fx_new(&c);
 	build_tables(f);
 	mem_write64(f->mem, pte_addr(f, f->pml4, 0x80000000, 3), 0x40000000 | (1 << 7) | 1);

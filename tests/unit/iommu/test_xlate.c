@@ -71,7 +71,7 @@ static void test_large_pages(void **state)
 	struct vtd_xlate x;
 
 	(void)state;
-	c.sp_2m = c.sp_1g = true;
+	c.superpages = true;
 	f = fx_new(&c);
 	pgd = fx_alloc(f);
 	fx_sl_map(f, pgd, 4, 0x40000000ull, 0x40000000ull, 3, 3); /* 1 GiB */

@@ -54,9 +54,8 @@ static inline struct vtd_cfg fx_cfg(void)
 	memset(&c, 0, sizeof(c));
 	strcpy(c.name, "dmar.fx");
 	c.reg_base = 0xfed90000;
-	c.nd = 2;
-	c.sagaw = (1u << 1) | (1u << 2) | (1u << 3);
-	c.mgaw = 57;
+	c.domains = 256; /* CAP.ND 2 */
+	c.address_width = 57; /* SAGAW: 3-, 4- and 5-level tables */
 	c.posted_interrupts = true;
 	c.qi = c.ir = c.eim = c.pt = true;
 	c.coherent = true;

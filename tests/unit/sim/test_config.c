@@ -528,12 +528,12 @@ static void test_defaults(void **state)
 	assert_int_equal(sc.seed, 1);
 	assert_int_equal(sc.machine.cpu.pcpus, 2);
 	assert_int_equal(sc.machine.cpu.freq_mhz, 2600);
-	assert_int_equal(sc.machine.cpu.vmexit_cycles, 650);
-	assert_int_equal(sc.machine.memory.size_mib, 8192);
+	assert_int_equal(sc.machine.cpu.vmx.exit_cycles, 650);
+	assert_int_equal(sc.machine.memory.size, 8192ull << 20);
 	assert_int_equal(sc.machine.memory.latency_ps, 80000);
 	assert_int_equal(sc.machine.memory.llc_latency_ps, 20000);
 	assert_true(sc.machine.memory.bandwidth_gbps == 20.0);
-	assert_int_equal(sc.machine.pcie.root_complex_ps, 150000);
+	assert_int_equal(sc.machine.pcie.fabric.rc_latency_ps, 150000);
 	assert_int_equal(sc.machine.pcie.ndevices, 1);
 	rp = &sc.machine.pcie.devices[0];
 	assert_string_equal(rp->name, "rp0");
@@ -551,42 +551,42 @@ static void test_defaults(void **state)
 	assert_int_equal(nic->type, SC_PTNIC);
 	assert_int_equal(nic->slot, 0);
 	assert_int_equal(nic->function, 0);
-	assert_int_equal(nic->max_inflight, 32);
-	assert_int_equal(nic->reset_ps, 1000000);
+	assert_int_equal(nic->nic.max_inflight, 32);
+	assert_int_equal(nic->nic.reset_ps, 1000000);
 	assert_ptr_equal(scenario_find_node(&sc, "nic0", &rp), nic);
 	assert_ptr_equal(rp, &sc.machine.pcie.devices[0]);
 	assert_null(scenario_find_node(&sc, "nic1", NULL));
 	assert_true(sc.machine.iommu.enabled);
-	assert_int_equal(sc.machine.iommu.iotlb.entries, 64);
-	assert_int_equal(sc.machine.iommu.iotlb.ways, 4);
-	assert_int_equal(sc.machine.iommu.iotlb.replacement, SC_REPL_LRU);
-	assert_int_equal(sc.machine.iommu.address_width, 48);
-	assert_int_equal(sc.machine.iommu.fault_records, 8);
-	assert_int_equal(sc.machine.iommu.command_ps, 200000);
-	assert_false(sc.machine.iommu.superpages);
+	assert_int_equal(sc.machine.iommu.unit.iotlb.entries, 64);
+	assert_int_equal(sc.machine.iommu.unit.iotlb.ways, 4);
+	assert_int_equal(sc.machine.iommu.unit.iotlb.repl, IOTLB_LRU);
+	assert_int_equal(sc.machine.iommu.unit.address_width, 48);
+	assert_int_equal(sc.machine.iommu.unit.nfr, 8);
+	assert_int_equal(sc.machine.iommu.unit.cmd_ps, 200000);
+	assert_false(sc.machine.iommu.unit.superpages);
 	assert_int_equal(sc.host.irte_entries, 256);
 	assert_int_equal(sc.host.flr_wait_us, 100000);
-	assert_int_equal(sc.hypervisor.user_exit, 5432);
+	assert_int_equal(sc.host.hv_costs.user_exit, 5432);
 	assert_int_equal(sc.nvms, 1);
 	vm = &sc.vms[0];
 	assert_string_equal(vm->name, "vm0");
-	assert_int_equal(vm->vcpus, 1);
+	assert_int_equal(vm->vm.nvcpus, 1);
 	assert_int_equal(vm->npcpus, 0);
 	assert_null(vm->pcpus);
-	assert_int_equal(vm->memory_mib, 1024);
-	assert_int_equal(vm->interrupt_mode, SC_IRQ_EMULATED);
-	assert_int_equal(vm->dma.strategy, SC_DMA_DIRECT_MAP);
+	assert_int_equal(vm->vm.ram_bytes, 1024ull << 20);
+	assert_int_equal(vm->vm.irq_mode, HV_IRQ_EMULATED);
+	assert_int_equal(vm->dma.strategy, DMA_DIRECT_MAP);
 	assert_int_equal(vm->viommu, SC_VIOMMU_NONE);
-	assert_int_equal(vm->guest.ptnic.ring_size, 256);
+	assert_int_equal(vm->guest.ptnic.v[0].u32, 256);
 	assert_int_equal(vm->ndevices, 1);
 	assert_string_equal(vm->devices[0], "nic0");
 	assert_int_equal(sc.workload.kind, SC_WL_STREAM_RX);
 	assert_string_equal(sc.workload.device, "nic0");
-	assert_int_equal(sc.workload.frames, 10000);
-	assert_int_equal(sc.workload.frame_bytes, 1500);
-	assert_true(sc.workload.rate_gbps == 1.0);
-	assert_true(sc.workload.line_gbps == 10.0);
-	assert_int_equal(sc.workload.start_delay_ps, 10000000);
+	assert_int_equal(sc.workload.stream_rx.frames, 10000);
+	assert_int_equal(sc.workload.stream_rx.frame_bytes, 1500);
+	assert_true(sc.workload.stream_rx.rate_gbps == 1.0);
+	assert_true(sc.workload.stream_rx.line_gbps == 10.0);
+	assert_int_equal(sc.workload.stream_rx.start_delay_ps, 10000000);
 	assert_true(sc.run.max_sim_ms == 60000.0);
 	cfg_ctx_destroy(ctx);
 }
@@ -611,10 +611,10 @@ static void test_ns_become_ps(void **state)
 
 	assert_int_equal(sc.machine.memory.latency_ps, 80000);
 	assert_int_equal(sc.machine.memory.llc_latency_ps, 12500);
-	assert_int_equal(sc.machine.pcie.root_complex_ps, 1);
+	assert_int_equal(sc.machine.pcie.fabric.rc_latency_ps, 1);
 	assert_int_equal(sc.machine.pcie.devices[0].link.latency_ps, 35500);
-	assert_int_equal(sc.machine.pcie.devices[0].below[0].reset_ps, 2000000);
-	assert_int_equal(sc.workload.start_delay_ps, 0);
+	assert_int_equal(sc.machine.pcie.devices[0].below[0].nic.reset_ps, 2000000);
+	assert_int_equal(sc.workload.stream_rx.start_delay_ps, 0);
 	cfg_ctx_destroy(ctx);
 }
 
@@ -627,7 +627,7 @@ static void test_set_overrides_existing(void **state)
 	struct cfg_ctx *ctx = load_ok(path, sets, 3, &sc);
 
 	assert_int_equal(sc.machine.cpu.pcpus, 4); /* the last one wins */
-	assert_int_equal(sc.workload.frames, 1000);
+	assert_int_equal(sc.workload.stream_rx.frames, 1000);
 	assert_string_equal(sc.machine.pcie.devices[0].name, "rp0"); /* the rest as in the file */
 	cfg_ctx_destroy(ctx);
 }
@@ -640,10 +640,10 @@ static void test_set_adds_missing(void **state)
 	struct scenario sc;
 	struct cfg_ctx *ctx = load_ok(path, sets, 3, &sc);
 
-	assert_int_equal(sc.machine.iommu.iotlb.entries, 128);
-	assert_int_equal(sc.machine.iommu.iotlb.ways, 4); /* its neighbours keep their defaults */
+	assert_int_equal(sc.machine.iommu.unit.iotlb.entries, 128);
+	assert_int_equal(sc.machine.iommu.unit.iotlb.ways, 4); /* its neighbours keep their defaults */
 	assert_true(sc.machine.iommu.enabled);
-	assert_int_equal(sc.host.poll_ps, 2500);
+	assert_int_equal(sc.host.kernel.costs.poll_ns, 2); /* whole ns, as the host polls */
 	assert_int_equal(sc.seed, 16);
 	cfg_ctx_destroy(ctx);
 }
@@ -662,11 +662,11 @@ static void test_set_indexes_lists(void **state)
 	struct scenario sc;
 	struct cfg_ctx *ctx = load_ok(path, sets, 5, &sc);
 
-	assert_int_equal(sc.vms[0].interrupt_mode, SC_IRQ_EMULATED);
-	assert_int_equal(sc.vms[0].memory_mib, 2048);
+	assert_int_equal(sc.vms[0].vm.irq_mode, HV_IRQ_EMULATED);
+	assert_int_equal(sc.vms[0].vm.ram_bytes, 2048ull << 20);
 	assert_int_equal(sc.vms[0].npcpus, 1);
 	assert_int_equal(sc.vms[0].pcpus[0], 1);
-	assert_int_equal(sc.machine.pcie.devices[0].below[0].max_inflight, 7);
+	assert_int_equal(sc.machine.pcie.devices[0].below[0].nic.max_inflight, 7);
 	assert_string_equal(sc.vms[0].devices[0], "nic0");
 	cfg_ctx_destroy(ctx);
 }
@@ -683,13 +683,13 @@ static void test_set_flow_values(void **state)
 
 	assert_int_equal(sc.nvms, 2); /* one past the end appends */
 	assert_string_equal(sc.vms[1].name, "vm1");
-	assert_int_equal(sc.vms[1].pinned[0], 3);
+	assert_int_equal(sc.vms[1].vm.pcpu[0], 3);
 	assert_int_equal(sc.vms[1].guest.task, SC_TASK_CPU_HOG);
 	assert_int_equal(sc.vms[0].npcpus, 2);
 	assert_int_equal(sc.vms[0].pcpus[0], 2);
 	assert_int_equal(sc.vms[0].pcpus[1], 3);
-	assert_int_equal(sc.machine.iommu.iotlb.entries, 256);
-	assert_int_equal(sc.machine.iommu.iotlb.ways, 8);
+	assert_int_equal(sc.machine.iommu.unit.iotlb.entries, 256);
+	assert_int_equal(sc.machine.iommu.unit.iotlb.ways, 8);
 	cfg_ctx_destroy(ctx);
 }
 
@@ -740,7 +740,7 @@ static void test_include(void **state)
 
 	assert_int_equal(sc.machine.cpu.pcpus, 4);
 	assert_string_equal(sc.machine.pcie.devices[0].below[0].name, "nic0");
-	assert_int_equal(sc.machine.iommu.iotlb.entries, 64);
+	assert_int_equal(sc.machine.iommu.unit.iotlb.entries, 64);
 	cfg_ctx_destroy(ctx);
 
 	/* Nodes from the included file keep its name and their own positions. */
@@ -788,9 +788,9 @@ static void test_anchors_and_aliases(void **state)
 	assert_int_equal(sc.machine.pcie.devices[1].link.gen, 4);
 	assert_int_equal(sc.machine.pcie.devices[1].link.width, 16);
 	assert_int_equal(sc.machine.pcie.devices[1].link.mps, 256);
-	assert_int_equal(sc.vms[0].guest.irq_entry_cycles, 7);
-	assert_int_equal(sc.vms[1].guest.irq_entry_cycles, 7);
-	assert_int_equal(sc.vms[1].guest.irq_exit_cycles, 200);
+	assert_int_equal(sc.vms[0].guest.kernel.costs.irq_entry, 7);
+	assert_int_equal(sc.vms[1].guest.kernel.costs.irq_entry, 7);
+	assert_int_equal(sc.vms[1].guest.kernel.costs.irq_exit, 200);
 	cfg_ctx_destroy(ctx);
 }
 
@@ -807,8 +807,8 @@ static void test_set_through_alias(void **state)
 	assert_int_equal(sc.machine.pcie.devices[1].link.gen, 5);
 	assert_int_equal(sc.machine.pcie.devices[1].link.width, 16);
 	assert_int_equal(sc.machine.pcie.devices[0].link.gen, 4);
-	assert_int_equal(sc.vms[0].guest.irq_entry_cycles, 9);
-	assert_int_equal(sc.vms[1].guest.irq_entry_cycles, 7);
+	assert_int_equal(sc.vms[0].guest.kernel.costs.irq_entry, 9);
+	assert_int_equal(sc.vms[1].guest.kernel.costs.irq_entry, 7);
 	cfg_ctx_destroy(ctx);
 
 	/* A bad value set on one use is reported once, for that use. */
@@ -826,7 +826,7 @@ static void test_default_yaml(void **state)
 
 	assert_int_equal(cfg_error_count(ctx), 0);
 	assert_string_equal(sc.name, "default");
-	assert_int_equal(sc.machine.iommu.iotlb.entries, 64);
+	assert_int_equal(sc.machine.iommu.unit.iotlb.entries, 64);
 	assert_int_equal(sc.machine.memory.latency_ps, 80000);
 	assert_int_equal(sc.machine.pcie.ndevices, 1);
 	assert_string_equal(sc.machine.pcie.devices[0].name, "rp0");
@@ -837,7 +837,7 @@ static void test_default_yaml(void **state)
 	assert_int_equal(sc.vms[0].ndevices, 1);
 	assert_string_equal(sc.vms[0].devices[0], "nic0");
 	assert_string_equal(sc.workload.device, "nic0");
-	assert_int_equal(sc.workload.start_delay_ps, 10000000);
+	assert_int_equal(sc.workload.stream_rx.start_delay_ps, 10000000);
 	cfg_ctx_destroy(ctx);
 }
 
@@ -859,17 +859,11 @@ static void test_default_yaml_matches_builtin(void **state)
 	SAME(machine.cpu);
 	SAME(machine.memory);
 	SAME(machine.iommu);
-	SAME(machine.pcie.root_complex_ps);
-	SAME(machine.pcie.config_access_ps);
-	SAME(machine.pcie.device_mmio_ps);
+	SAME(machine.pcie.fabric);
 	SAME(machine.pcie.devices[0].link);
-	SAME(machine.pcie.devices[0].below[0].max_inflight);
-	SAME(machine.pcie.devices[0].below[0].reset_ps);
+	SAME(machine.pcie.devices[0].below[0].nic);
 	SAME(host);
-	SAME(hypervisor);
-	SAME(vms[0].vcpus);
-	SAME(vms[0].memory_mib);
-	SAME(vms[0].interrupt_mode);
+	SAME(vms[0].vm);
 	SAME(vms[0].dma);
 	SAME(vms[0].viommu);
 	SAME(vms[0].guest);

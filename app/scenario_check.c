@@ -1,0 +1,249 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Loading a scenario (or a machine file on its own): YAML, --set overrides, binding to the
+ * schema, then what spans sections: the topology (topology_check.c), the VMs' names, pinning
+ * and devices, the workload's device, the VT-d units' scopes and firmware memory.
+ */
+#include "app/scenario.h"
+#include "sim/config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define node_types sc_node_type_names
+
+static void check_iommu_firmware(struct cfg_ctx *ctx, const struct cfg_node *root,
+				 const struct scenario *out)
+{
+	const struct platform_iommu_cfg *io = &out->machine.iommu;
+	char p[160];
+
+	for (size_t u = 0; u < io->nunits; u++) {
+		for (size_t i = 0; i < io->units[u].nscope; i++) {
+			const char *name = io->units[u].scope[i];
+
+			snprintf(p, sizeof(p), "machine.iommu.units.%zu.scope.%zu", u, i);
+			if (!scenario_find_node(out, name, NULL)) {
+				cfg_error_path(ctx, root, p, "no device named '%s' in machine.pcie",
+					       name);
+				continue;
+			}
+			for (size_t k = 0; k < u; k++)
+				for (size_t j = 0; j < io->units[k].nscope; j++)
+					if (!strcmp(io->units[k].scope[j], name))
+						cfg_error_path(ctx, root, p,
+							       "'%s' is already in unit '%s'", name,
+							       io->units[k].name);
+		}
+	}
+	if (io->enabled && out->machine.memory.firmware_size == 0)
+		cfg_error_path(ctx, root, "machine.memory.firmware_mib",
+			       "the ACPI tables (DMAR) need firmware memory; 'firmware_mib' is 0");
+}
+
+int scenario_load(struct cfg_ctx *ctx, const char *path, const char *const *sets, size_t nsets,
+		  struct scenario *out)
+{
+	struct cfg_node *root = cfg_load_file(ctx, path);
+	uint64_t vm_mib = 0;
+
+	if (!root)
+		return (int)cfg_error_count(ctx);
+	/* A bad --set is reported, and the file is still checked: every error at once (unless
+	 * the file is not even a mapping, which the --set error has said already). */
+	for (size_t i = 0; i < nsets; i++)
+		cfg_override(ctx, &root, sets[i]);
+	if (cfg_error_count(ctx) && root->kind != CFG_MAP)
+		return (int)cfg_error_count(ctx);
+	cfg_bind(ctx, &scenario_schema, root, out);
+	if (cfg_error_count(ctx))
+		return (int)cfg_error_count(ctx);
+
+	scenario_check_machine(ctx, root, "machine.", out);
+	uint32_t next_pcpu = 1;
+	for (size_t v = 0; v < out->nvms; v++) {
+		const struct sc_vm *vm = &out->vms[v];
+		char p[128];
+
+		vm_mib += vm->vm.ram_bytes >> 20;
+		for (size_t k = 0; k < v; k++)
+			if (!strcmp(out->vms[k].name, vm->name)) {
+				snprintf(p, sizeof(p), "vms.%zu.name", v);
+				cfg_error_path(ctx, root, p, "duplicate VM name '%s'", vm->name);
+			}
+		for (size_t c = 0; c < vm->npcpus; c++) {
+			snprintf(p, sizeof(p), "vms.%zu.pcpus.%zu", v, c);
+			if (vm->pcpus[c] >= out->machine.cpu.pcpus)
+				cfg_error_path(ctx, root, p,
+					       "pCPU %u does not exist (machine.cpu.pcpus is %u)",
+					       vm->pcpus[c], out->machine.cpu.pcpus);
+			else if (vm->pcpus[c] == 0)
+				cfg_error_path(ctx, root, p,
+					       "pCPU 0 runs the host's own work; pin vCPUs to pCPUs "
+					       "1..%u", out->machine.cpu.pcpus - 1);
+			else if (c < 16)
+				((struct sc_vm *)vm)->vm.pcpu[c] = vm->pcpus[c];
+		}
+		/* Without a list, each VM's vCPUs take the next free pCPUs from 1; sharing a
+		 * pCPU (overcommit) is asked for by listing it. */
+		if (!vm->npcpus) {
+			if (next_pcpu + vm->vm.nvcpus > out->machine.cpu.pcpus) {
+				snprintf(p, sizeof(p), "vms.%zu.vcpus", v);
+				cfg_error_path(ctx, root, p,
+					       "%u vCPUs from pCPU %u need %u pCPUs; the machine has "
+					       "%u (add pCPUs, or list 'pcpus' to share them)",
+					       vm->vm.nvcpus, next_pcpu, next_pcpu + vm->vm.nvcpus,
+					       out->machine.cpu.pcpus);
+			}
+			for (uint32_t c = 0; c < vm->vm.nvcpus && c < 16; c++)
+				((struct sc_vm *)vm)->vm.pcpu[c] = next_pcpu + c;
+			next_pcpu += vm->vm.nvcpus;
+		}
+		for (size_t d = 0; d < vm->ndevices; d++) {
+			const struct sc_node *n = scenario_find_node(out, vm->devices[d], NULL);
+
+			snprintf(p, sizeof(p), "vms.%zu.devices.%zu", v, d);
+			if (!n && scenario_find_vf(out, vm->devices[d], NULL))
+				n = scenario_find_vf(out, vm->devices[d], NULL);
+			if (!n) {
+				cfg_error_path(ctx, root, p, "no device named '%s' in machine.pcie",
+					       vm->devices[d]);
+				continue;
+			}
+			if (n->type == SC_ROOT_PORT)
+				cfg_error_path(ctx, root, p, "'%s' is a root port; ports are not "
+					       "assignable", vm->devices[d]);
+			else if (scenario_node_is_bridge(n))
+				cfg_error_path(ctx, root, p, "'%s' is a %s; bridges are not "
+					       "assignable", vm->devices[d], node_types[n->type]);
+			for (size_t k = 0; k < out->nvms; k++)
+				for (size_t e = 0; e < out->vms[k].ndevices; e++)
+					if ((k < v || (k == v && e < d)) &&
+					    !strcmp(out->vms[k].devices[e], vm->devices[d]))
+						cfg_error_path(ctx, root, p,
+							       "'%s' is already assigned to '%s'",
+							       vm->devices[d], out->vms[k].name);
+		}
+		if (vm->vm.host_irq_pcpu >= 0 &&
+		    (unsigned)vm->vm.host_irq_pcpu >= out->machine.cpu.pcpus) {
+			snprintf(p, sizeof(p), "vms.%zu.host_irq_pcpu", v);
+			cfg_error_path(ctx, root, p, "pCPU %u does not exist (machine.cpu.pcpus is %u)",
+				       (unsigned)vm->vm.host_irq_pcpu, out->machine.cpu.pcpus);
+		}
+		if (vm->vm.irq_mode == HV_IRQ_VTD_POSTED &&
+		    !(out->machine.iommu.enabled && out->machine.iommu.unit.ir &&
+		      out->machine.iommu.unit.posted_interrupts)) {
+			snprintf(p, sizeof(p), "vms.%zu.interrupt_mode", v);
+			cfg_error_path(ctx, root, p,
+				       "'vtd_posted' needs machine.iommu.enabled, "
+				       "interrupt_remapping and posted_interrupts");
+		}
+		if (!out->machine.iommu.enabled && vm->ndevices && vm->dma.strategy != DMA_NONE) {
+			snprintf(p, sizeof(p), "vms.%zu.dma.strategy", v);
+			cfg_error_path(ctx, root, p,
+				       "the machine has no IOMMU (machine.iommu.enabled: false): "
+				       "only strategy 'none' can assign devices");
+		}
+	}
+	if (vm_mib + 256 > out->machine.memory.size >> 20)
+		cfg_error_path(ctx, root, "machine.memory.size_mib",
+			       "the VMs need %llu MiB and the host at least 256 MiB more; the machine "
+			       "has %llu MiB",
+			       (unsigned long long)vm_mib,
+			       (unsigned long long)(out->machine.memory.size >> 20));
+	if (out->workload.device) {
+		const struct sc_node *n = scenario_find_node(out, out->workload.device, NULL);
+		bool assigned = false;
+
+		if (!n)
+			n = scenario_find_vf(out, out->workload.device, NULL); /* its PF's type */
+
+		for (size_t k = 0; k < out->nvms; k++)
+			for (size_t e = 0; e < out->vms[k].ndevices; e++)
+				if (!strcmp(out->vms[k].devices[e], out->workload.device)) {
+					char p[96];
+
+					assigned = true;
+					if (out->vms[k].guest.task == SC_TASK_IDLE)
+						continue;
+					snprintf(p, sizeof(p), "vms.%zu.guest.task", k);
+					cfg_error_path(ctx, root, p,
+						       "'%s' runs the workload (it owns %s); "
+						       "guest.task is for the other VMs",
+						       out->vms[k].name, out->workload.device);
+				}
+		if (out->workload.kind == SC_WL_DMA_BENCH) {
+			/* The host drives the engine itself, as pcie-bench's driver does. */
+			if (!n || n->type != SC_DMA_ENGINE)
+				cfg_error_path(ctx, root, "workload.device",
+					       "'%s' is not a dma_engine in machine.pcie",
+					       out->workload.device);
+			else if (assigned)
+				cfg_error_path(ctx, root, "workload.device",
+					       "'%s' is assigned to a VM; dma_bench drives it from "
+					       "the host",
+					       out->workload.device);
+			else if (!out->machine.iommu.enabled)
+				cfg_error_path(ctx, root, "workload.kind",
+					       "dma_bench measures the IOMMU; the machine has none");
+		} else if (!n || n->type != SC_PTNIC) {
+			cfg_error_path(ctx, root, "workload.device", "'%s' is not a NIC in machine.pcie",
+				       out->workload.device);
+		} else if (!assigned) {
+			cfg_error_path(ctx, root, "workload.device",
+				       "'%s' is not assigned to any VM", out->workload.device);
+		}
+	}
+	check_iommu_firmware(ctx, root, out);
+	return (int)cfg_error_count(ctx);
+}
+
+/* The schema of a section of the top level. */
+static const struct cfg_schema *section(const struct cfg_schema *top, const char *key)
+{
+	return cfg_schema_field(top, key, NULL)->sub;
+}
+
+int scenario_load_machine(struct cfg_ctx *ctx, const char *path, const char *const *sets,
+			  size_t nsets, struct scenario *out)
+{
+	struct cfg_node *root = cfg_load_file(ctx, path);
+	const struct cfg_node *mach;
+	bool whole;
+
+	if (!root)
+		return (int)cfg_error_count(ctx);
+	for (size_t i = 0; i < nsets; i++)
+		cfg_override(ctx, &root, sets[i]);
+	if (root->kind != CFG_MAP) {
+		if (!cfg_error_count(ctx))
+			cfg_error(ctx, root, "expected a mapping of keys at the top");
+		return (int)cfg_error_count(ctx);
+	}
+	/* A scenario (with `machine:`) or a machine file on its own (configs/machines/). */
+	mach = cfg_map_get(root, "machine");
+	whole = mach != NULL;
+	cfg_defaults(&scenario_schema, out);
+	if (whole) {
+		const struct cfg_node *nm = cfg_map_get(root, "name"),
+				      *sd = cfg_map_get(root, "seed");
+
+		if (nm && nm->kind == CFG_SCALAR)
+			out->name = nm->text;
+		if (sd && sd->kind == CFG_SCALAR)
+			out->seed = strtoull(sd->text, NULL, 0);
+		if (cfg_map_get(root, "host")) {
+			cfg_bind(ctx, section(&scenario_schema, "host"), cfg_map_get(root, "host"),
+				 &out->host);
+			cfg_bind(ctx, section(&scenario_schema, "hypervisor"), NULL,
+				 &out->host.hv_costs);
+		}
+	}
+	cfg_bind(ctx, section(&scenario_schema, "machine"), whole ? mach : root, &out->machine);
+	if (cfg_error_count(ctx))
+		return (int)cfg_error_count(ctx);
+	scenario_check_machine(ctx, root, whole ? "machine." : "", out);
+	return (int)cfg_error_count(ctx);
+}
+

@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: MIT */
+/* Shared by sim/knob.c and sim/config.c: what binding needs of the declarations. */
+#ifndef PTSIM_SIM_KNOB_INTERNAL_H
+#define PTSIM_SIM_KNOB_INTERNAL_H
+
+#include "sim/knob.h"
+
+/* The field's sub-schema (static or built at run time). */
+const struct cfg_schema *cfg__sub(const struct cfg_field *f);
+/* Store v, given in the YAML's unit, into the field's member (converted to the member's unit);
+ * a string field stores its declared default. */
+void cfg__store(const struct cfg_field *f, void *obj, double v);
+/* The declared defaults over obj as it is (no zeroing first). */
+void cfg__defaults_in_place(const struct cfg_schema *schema, void *obj);
+
+#endif
