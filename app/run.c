@@ -621,8 +621,7 @@ int machine_finish(struct machine *m, int engine_rc, struct results *res, char *
 		snprintf(err, errlen, "no workload ran");
 		return 1;
 	}
-	machine__fill_results(m, res);
-	return 0;
+	return machine__fill_results(m, res, err, errlen);
 }
 
 int machine_run(const struct scenario *sc, const struct run_opts *opts, struct results *res,

@@ -55,6 +55,39 @@ static bool nests(const char *a, const char *b)
 	return !strncmp(a, b, la) && b[la] == '.';
 }
 
+/* Length of the common dotted prefix (in whole segments) of a and b, including the dot. */
+static size_t common_prefix(const char *a, const char *b)
+{
+	size_t i = 0, last = 0;
+
+	while (a[i] && a[i] == b[i]) {
+		if (a[i] == '.')
+			last = i + 1;
+		i++;
+	}
+	return last;
+}
+
+/*
+ * Where a new key goes: after the last key of the deepest group it shares with the keys
+ * already there ("iotlb.hit_rate" after the last "iotlb." key), else at the end. Every group
+ * stays contiguous, so the JSON opens each object once whatever order keys are set in.
+ */
+static size_t insert_at(const struct results *r, const char *key)
+{
+	size_t best = 0, at = r->n;
+
+	for (size_t i = 0; i < r->n; i++) {
+		size_t cp = common_prefix(r->e[i].key, key);
+
+		if (cp && cp >= best) {
+			best = cp;
+			at = i + 1;
+		}
+	}
+	return at;
+}
+
 static struct rentry *slot(struct results *r, const char *key)
 {
 	for (size_t i = 0; i < r->n; i++)
@@ -76,11 +109,15 @@ static struct rentry *slot(struct results *r, const char *key)
 		r->e = ne;
 		r->cap = nc;
 	}
-	struct rentry *e = &r->e[r->n];
-	memset(e, 0, sizeof(*e));
-	e->key = strdup(key);
-	if (!e->key)
+	char *k = strdup(key);
+	size_t at = insert_at(r, key);
+	struct rentry *e = &r->e[at];
+
+	if (!k)
 		return NULL;
+	memmove(e + 1, e, (r->n - at) * sizeof(*e));
+	memset(e, 0, sizeof(*e));
+	e->key = k;
 	r->n++;
 	return e;
 }
@@ -228,19 +265,6 @@ static void json_string(FILE *f, const char *s)
 	fputc('"', f);
 }
 
-/* Length of the common dotted prefix (in whole segments) of a and b, including the dot. */
-static size_t common_prefix(const char *a, const char *b)
-{
-	size_t i = 0, last = 0;
-
-	while (a[i] && a[i] == b[i]) {
-		if (a[i] == '.')
-			last = i + 1;
-		i++;
-	}
-	return last;
-}
-
 static int depth_of(const char *k, size_t upto)
 {
 	int d = 0;
@@ -252,8 +276,8 @@ static int depth_of(const char *k, size_t upto)
 }
 
 /*
- * Keys are emitted in insertion order; a group ("iotlb.") opens when its first key comes and
- * closes when a key outside it comes. Callers insert the keys of a group together.
+ * Keys are emitted in order; a group ("iotlb.") opens when its first key comes and closes
+ * when a key outside it comes (slot() keeps every group's keys together).
  */
 int results_write_json(const struct results *r, FILE *f)
 {

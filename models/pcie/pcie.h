@@ -340,6 +340,9 @@ struct pcie_stats {
 	uint64_t cpl_redirected;  /* peer completions sent up by ACS P2P Completion Redirect */
 };
 const struct pcie_stats *pcie_fabric_stats(const struct pcie_fabric *fab);
+/* The metric tables of struct pcie_stats and struct pcie_atc_stats (sim/metrics.h). */
+struct metric_table;
+extern const struct metric_table pcie_metrics, pcie_atc_metrics;
 
 /* ---- ATS ---- */
 
