@@ -184,23 +184,24 @@ static size_t elems(const struct metric *row)
 	return row->count > 1 ? row->count : 1;
 }
 
-/* prefix + name, and ".elem" for element i of an array row; false if it has no key. */
-static bool key_of(char *buf, const char *prefix, const char *name, const struct metric *row,
-		   size_t i)
+/* prefix + name, and ".elem" for element i of an array row: 1, 0 if it has no key, or
+ * -ENAMETOOLONG. */
+static int key_of(char *buf, const char *prefix, const char *name, const struct metric *row,
+		  size_t i)
 {
 	const char *seg = NULL;
 	int n;
 
 	if (!name)
-		return false;
+		return 0;
 	if (row->count > 1) {
 		seg = row->elem ? row->elem((unsigned)i) : NULL;
 		if (!seg)
-			return false;
+			return 0;
 	}
 	n = snprintf(buf, KEY_MAX, "%s%s%s%s", prefix ? prefix : "", name, seg ? "." : "",
 		     seg ? seg : "");
-	return n > 0 && n < KEY_MAX;
+	return n > 0 && n < KEY_MAX ? 1 : -ENAMETOOLONG;
 }
 
 /* ---- the registry ---- */
@@ -265,9 +266,11 @@ int metrics_place(struct metrics *reg, const struct metric_table *t, const char 
 
 		for (size_t i = 0; i < elems(row); i++, s++) {
 			g->slot[s] = -1;
-			if (!key_of(key, prefix, row->name, row, i))
+			rc = key_of(key, prefix, row->name, row, i);
+			if (rc == 0)
 				continue;
-			rc = intern(reg, key, row, &g->slot[s]);
+			if (rc > 0)
+				rc = intern(reg, key, row, &g->slot[s]);
 			if (rc) {
 				free(g->slot);
 				free(g);
@@ -325,7 +328,9 @@ int metrics_add(struct metrics_group *g, const void *stats, const char *each)
 
 			if (g->slot[s] >= 0)
 				rc = add_read(&in, &cap, off, g->slot[s]);
-			if (!rc && each && key_of(key, each, row->each, row, i)) {
+			if (!rc && each)
+				rc = key_of(key, each, row->each, row, i);
+			if (rc > 0) {
 				rc = intern(reg, key, row, &k);
 				if (!rc)
 					rc = add_read(&in, &cap, off, k);
@@ -459,11 +464,13 @@ int metrics_emit_samples(struct results *r, const char *key, const struct sim_sa
 
 	/* A copy: the quantiles sort it, and the mean is taken first, in arrival order. */
 	sim_samples_init(&c);
-	for (size_t i = 0; i < s->n && !rc; i++)
-		rc = sim_samples_add(&c, s->v[i]);
-	if (rc) {
-		sim_samples_free(&c);
-		return rc;
+	if (s->n) {
+		c.v = malloc(s->n * sizeof(*c.v));
+		if (!c.v)
+			return -ENOMEM;
+		memcpy(c.v, s->v, s->n * sizeof(*c.v));
+		c.n = c.cap = s->n;
+		c.sorted = s->sorted;
 	}
 	mean = sim_samples_mean(&c) / 1000.0;
 	p50 = sim_samples_quantile(&c, 0.5) / 1000.0;
@@ -487,22 +494,35 @@ static int set_value(struct results *r, const char *key, enum metric_kind kind, 
 	return results_set_u64(r, key, v);
 }
 
-/* Every instance's samples at key index k, in the order they were added. */
-static int gather_samples(const struct metrics *reg, size_t k, struct sim_samples *out)
+/* The samples at key index k: *one, the only instance's (nothing copied), or all of them in
+ * the order the instances were added, in *all. */
+static int gather_samples(const struct metrics *reg, size_t k, struct sim_samples *all,
+			  const struct sim_samples **one)
 {
-	for (size_t i = 0; i < reg->ninsts; i++) {
-		const struct minst *in = &reg->insts[i];
+	size_t found = 0;
 
-		for (size_t j = 0; j < in->n; j++) {
-			const struct sim_samples *s;
+	*one = all;
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < reg->ninsts; i++) {
+			const struct minst *in = &reg->insts[i];
 
-			if (in->r[j].key != k)
-				continue;
-			s = (const struct sim_samples *)(const void *)(in->stats + in->r[j].off);
-			for (size_t x = 0; x < s->n; x++)
-				if (sim_samples_add(out, s->v[x]))
-					return -ENOMEM;
+			for (size_t j = 0; j < in->n; j++) {
+				const struct sim_samples *s;
+
+				if (in->r[j].key != k)
+					continue;
+				s = (const void *)(in->stats + in->r[j].off);
+				if (!pass) {
+					*one = found++ ? all : s;
+					continue;
+				}
+				for (size_t x = 0; x < s->n; x++)
+					if (sim_samples_add(all, s->v[x]))
+						return -ENOMEM;
+			}
 		}
+		if (found < 2)
+			break;
 	}
 	return 0;
 }
@@ -586,13 +606,14 @@ int metrics_report(const struct metrics_snap *w, const struct metric_formula *f,
 		const struct mkey *k = &reg->keys[i];
 
 		if (k->kind == METRIC_SAMPLES) {
-			struct sim_samples s;
+			struct sim_samples all;
+			const struct sim_samples *s;
 
-			sim_samples_init(&s);
-			rc = gather_samples(reg, i, &s);
+			sim_samples_init(&all);
+			rc = gather_samples(reg, i, &all, &s);
 			if (!rc)
-				rc = metrics_emit_samples(r, k->key, &s);
-			sim_samples_free(&s);
+				rc = metrics_emit_samples(r, k->key, s);
+			sim_samples_free(&all);
 		} else {
 			rc = set_value(r, k->key, k->kind, i < w->n ? w->v[i] : 0);
 		}
@@ -632,7 +653,8 @@ int metrics_emit(struct results *r, const char *prefix, const struct metric_tabl
 			const char *p = base + row->offset + i * sizeof(uint64_t);
 			uint64_t v;
 
-			if (!key_of(key, prefix, row->name, row, i))
+			rc = key_of(key, prefix, row->name, row, i);
+			if (rc <= 0)
 				continue;
 			if (row->kind == METRIC_SAMPLES) {
 				rc = metrics_emit_samples(r, key, (const void *)p);
@@ -654,8 +676,8 @@ bool metrics_table_get(const struct metric_table *t, const void *stats, const ch
 		const struct metric *row = &t->rows[j];
 
 		for (size_t i = 0; i < elems(row); i++) {
-			if (row->kind == METRIC_SAMPLES || !key_of(k, NULL, row->name, row, i) ||
-			    strcmp(k, key))
+			if (row->kind == METRIC_SAMPLES ||
+			    key_of(k, NULL, row->name, row, i) <= 0 || strcmp(k, key))
 				continue;
 			memcpy(v, (const char *)stats + row->offset + i * sizeof(uint64_t),
 			       sizeof(*v));

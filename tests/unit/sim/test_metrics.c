@@ -254,6 +254,14 @@ static void conflicting_keys_are_refused(void **state)
 	assert_int_equal(metrics_add(g, &st, NULL), 0);
 	/* and a per-instance prefix that collides with a total's key is refused too */
 	assert_int_equal(metrics_add(g, &st, "toy.ops."), -EINVAL);
+	/* a key too long to hold is an error, not a missing key */
+	char longp[300];
+
+	memset(longp, 'x', sizeof(longp) - 2);
+	longp[sizeof(longp) - 2] = '.';
+	longp[sizeof(longp) - 1] = 0;
+	assert_int_equal(metrics_add(g, &st, longp), -ENAMETOOLONG);
+	assert_int_equal(metrics_place(reg, &toy_metrics, longp, &g), -ENAMETOOLONG);
 	metrics_destroy(reg);
 }
 
