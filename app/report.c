@@ -103,6 +103,14 @@ static const char *const cache_prefix[VTD_CACHE_N] = {
     [VTD_CACHE_PSC] = "iommu.paging_structure_cache.",
 };
 
+/* group + name + ".", or NULL if it does not fit. */
+static const char *prefix_of(char *buf, size_t len, const char *group, const char *name)
+{
+	int n = snprintf(buf, len, "%s%s.", group, name);
+
+	return n > 0 && (size_t)n < len ? buf : NULL;
+}
+
 static void add(int *rc, struct metrics_group *g, const void *stats, const char *each)
 {
 	if (!*rc && stats)
@@ -117,7 +125,7 @@ static int register_metrics(struct machine *m, struct metrics *reg)
 	struct metrics_group *gk, *vcpu, *iotlb, *vtd, *cache[VTD_CACHE_N], *drv, *atc, *fab, *mach;
 	struct metrics_group *cpu, *vm, *sched, *thread, *nic, *vfio, *il, *eng;
 	bool *seen = calloc(m->npcpus ? m->npcpus : 1, sizeof(*seen));
-	char each[128];
+	char each[256];
 	int rc = seen ? 0 : -ENOMEM;
 
 #define PLACE(table, prefix, g)                                                                    \
@@ -152,8 +160,9 @@ static int register_metrics(struct machine *m, struct metrics *reg)
 		if (!vmp)
 			continue;
 		if (sc->nvms > 1) {
-			snprintf(each, sizeof(each), "vms.%s.", sc->vms[v].name);
-			e = each;
+			e = prefix_of(each, sizeof(each), "vms.", sc->vms[v].name);
+			if (!e)
+				rc = -ENAMETOOLONG;
 		}
 		for (unsigned i = 0; i < vm_nvcpus(vmp); i++) {
 			unsigned pc = vm_config(vmp)->pcpu[i];
@@ -197,9 +206,10 @@ static int register_metrics(struct machine *m, struct metrics *reg)
 		const char *e = NULL;
 
 		if (m->nnics > 1) {
-			snprintf(each, sizeof(each), "devices.%s.",
-				 pcie_fn_name(nic_fn(m->nic[i])));
-			e = each;
+			e = prefix_of(each, sizeof(each), "devices.",
+				      pcie_fn_name(nic_fn(m->nic[i])));
+			if (!e)
+				rc = -ENAMETOOLONG;
 		}
 		add(&rc, nic, nic_stats(m->nic[i]), e);
 	}
