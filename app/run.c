@@ -421,7 +421,6 @@ static void controller(void *arg)
 		gk_set_irq_done_probe(m->gk[vm], on_irq_done, m);
 	}
 	m->t_setup_done = pcpu_sync(m->pcpu[0]);
-	machine__snapshot(m, &m->setup);
 	if (sc->workload.kind == SC_WL_DMA_BENCH) {
 		run_dma_bench(m);
 		return;
@@ -546,8 +545,7 @@ int machine_finish(struct machine *m, int engine_rc, struct results *res, char *
 		snprintf(err, errlen, "no workload ran");
 		return 1;
 	}
-	machine__fill_results(m, res);
-	return 0;
+	return machine__fill_results(m, res, err, errlen);
 }
 
 int machine_run(const struct scenario *sc, const struct run_opts *opts, struct results *res,

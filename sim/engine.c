@@ -7,6 +7,7 @@
  */
 #include "engine.h"
 #include "engine_s4u.h"
+#include "metrics.h"
 
 #include <errno.h>
 #include <math.h>
@@ -38,7 +39,7 @@ static struct {
 	bool initialised;
 	sg_host_t host;
 	struct sim_actor *actors;
-	uint64_t calls;
+	struct sim_engine_stats st;
 	char report[2048];
 } eng;
 
@@ -163,7 +164,7 @@ void sim_sleep_until(uint64_t t_ps)
 {
 	if (t_ps <= sim_now())
 		return;
-	eng.calls++;
+	eng.st.calls++;
 	mark_blocked(true);
 	sg_actor_sleep_until(ps_to_s(t_ps));
 	mark_blocked(false);
@@ -201,8 +202,20 @@ void sim_set_wait_label(const char *label)
 
 uint64_t sim_engine_calls(void)
 {
-	return eng.calls;
+	return eng.st.calls;
 }
+
+const struct sim_engine_stats *sim_engine_stats(void)
+{
+	return &eng.st;
+}
+
+static const struct metric sim_engine_rows[] = {
+    {METRIC(struct sim_engine_stats, calls, COUNT, "events",
+	    "engine calls (blocking or waking SimGrid simcalls): the simulator's own cost")},
+};
+const struct metric_table sim_engine_metrics =
+    METRIC_TABLE(struct sim_engine_stats, sim_engine_rows);
 
 /* ---- events ---- */
 
@@ -233,7 +246,7 @@ void sim_event_signal(struct sim_event *ev)
 	if (ev->waiting) {
 		/* One release per blocked wait; the waiter consumes the latch. */
 		ev->waiting = false;
-		eng.calls++;
+		eng.st.calls++;
 		sg_sem_release(ev->sem);
 	}
 }
@@ -248,7 +261,7 @@ static bool event_block(struct sim_event *ev, double timeout_s)
 	int r;
 
 	ev->waiting = true;
-	eng.calls++;
+	eng.st.calls++;
 	mark_blocked(true);
 	if (timeout_s < 0) {
 		sg_sem_acquire(ev->sem);
@@ -263,7 +276,7 @@ static bool event_block(struct sim_event *ev, double timeout_s)
 		 * semaphore after our acquisition was withdrawn: take that token back so the
 		 * next wait does not wake spuriously, and report the signal.
 		 */
-		eng.calls++;
+		eng.st.calls++;
 		sg_sem_acquire(ev->sem);
 		r = 0;
 	}

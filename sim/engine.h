@@ -51,6 +51,14 @@ void sim_set_wait_label(const char *label);
 /* Engine calls (blocking or waking simcalls) made so far: the `events` figure. */
 uint64_t sim_engine_calls(void);
 
+/* The engine's own counters, and their metric table (sim/metrics.h). */
+struct sim_engine_stats {
+	uint64_t calls;
+};
+const struct sim_engine_stats *sim_engine_stats(void);
+struct metric_table;
+extern const struct metric_table sim_engine_metrics;
+
 /*
  * A latched wake-up signal with one waiter: what a vCPU computes against and an interrupt
  * cuts short. signal() before wait() is remembered; several signals before a wait count once.

@@ -16,9 +16,20 @@ struct rentry {
 	char *s;
 };
 
+/* A name: a key (idx, its entry) or a group, a dotted prefix of keys (idx -1 - the entry
+ * that first had it, which places the group among its siblings). */
+struct rname {
+	const char *name; /* the entry's key, or an owned copy for a group */
+	long idx;
+};
+
 struct results {
-	struct rentry *e;
+	struct rentry *e; /* in the order keys were first set */
 	size_t n, cap;
+	struct rname *h; /* open addressing over keys and groups */
+	size_t hcap, hused;
+	size_t *order; /* e's indices in output order, when ordered */
+	bool ordered;
 };
 
 int results_create(struct results **out)
@@ -35,37 +46,92 @@ void results_destroy(struct results *r)
 {
 	if (!r)
 		return;
+	for (size_t i = 0; i < r->hcap; i++)
+		if (r->h[i].name && r->h[i].idx < 0)
+			free((char *)r->h[i].name);
+	free(r->h);
 	for (size_t i = 0; i < r->n; i++) {
 		free(r->e[i].key);
 		free(r->e[i].s);
 	}
 	free(r->e);
+	free(r->order);
 	free(r);
 }
 
-/* True if one key is a dotted prefix of the other ("a" and "a.b"): JSON cannot hold both. */
-static bool nests(const char *a, const char *b)
+static uint64_t hash(const char *s, size_t len)
 {
-	size_t la = strlen(a), lb = strlen(b);
+	uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a */
 
-	if (la == lb)
-		return false;
-	if (la > lb)
-		return nests(b, a);
-	return !strncmp(a, b, la) && b[la] == '.';
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)s[i]) * 0x100000001b3ull;
+	return h;
 }
 
+/* The name made of the first len bytes of s, or NULL. */
+static struct rname *lookup(const struct results *r, const char *s, size_t len)
+{
+	if (!r->hcap)
+		return NULL;
+	for (size_t i = hash(s, len) & (r->hcap - 1);; i = (i + 1) & (r->hcap - 1)) {
+		struct rname *x = &r->h[i];
+
+		if (!x->name)
+			return NULL;
+		if (!strncmp(x->name, s, len) && !x->name[len])
+			return x;
+	}
+}
+
+static void put_at(struct rname *h, size_t cap, const char *name, long idx)
+{
+	size_t i = hash(name, strlen(name)) & (cap - 1);
+
+	while (h[i].name)
+		i = (i + 1) & (cap - 1);
+	h[i].name = name;
+	h[i].idx = idx;
+}
+
+static int put(struct results *r, const char *name, long idx)
+{
+	if (2 * (r->hused + 1) > r->hcap) {
+		size_t cap = r->hcap ? 2 * r->hcap : 256;
+		struct rname *h = calloc(cap, sizeof(*h));
+
+		if (!h)
+			return -ENOMEM;
+		for (size_t i = 0; i < r->hcap; i++)
+			if (r->h[i].name)
+				put_at(h, cap, r->h[i].name, r->h[i].idx);
+		free(r->h);
+		r->h = h;
+		r->hcap = cap;
+	}
+	put_at(r->h, r->hcap, name, idx);
+	r->hused++;
+	return 0;
+}
+
+/* The entry for key, made if new; NULL if key nests with another ("a" and "a.b": JSON cannot
+ * hold both) or memory runs out. */
 static struct rentry *slot(struct results *r, const char *key)
 {
-	for (size_t i = 0; i < r->n; i++)
-		if (nests(r->e[i].key, key))
-			return NULL;
-	for (size_t i = 0; i < r->n; i++) {
-		if (!strcmp(r->e[i].key, key)) {
-			free(r->e[i].s);
-			r->e[i].s = NULL;
-			return &r->e[i];
-		}
+	struct rname *x = lookup(r, key, strlen(key));
+	struct rentry *e;
+
+	if (x) {
+		if (x->idx < 0)
+			return NULL; /* a group */
+		e = &r->e[x->idx];
+		free(e->s);
+		e->s = NULL;
+		return e;
+	}
+	for (const char *d = strchr(key, '.'); d; d = strchr(d + 1, '.')) {
+		x = lookup(r, key, (size_t)(d - key));
+		if (x && x->idx >= 0)
+			return NULL; /* a prefix of key is a value */
 	}
 	if (r->n == r->cap) {
 		size_t nc = r->cap ? r->cap * 2 : 64;
@@ -76,12 +142,26 @@ static struct rentry *slot(struct results *r, const char *key)
 		r->e = ne;
 		r->cap = nc;
 	}
-	struct rentry *e = &r->e[r->n];
+	e = &r->e[r->n];
 	memset(e, 0, sizeof(*e));
 	e->key = strdup(key);
-	if (!e->key)
+	if (!e->key || put(r, e->key, (long)r->n)) {
+		free(e->key);
 		return NULL;
+	}
+	for (const char *d = strchr(key, '.'); d; d = strchr(d + 1, '.')) {
+		char *g;
+
+		if (lookup(r, key, (size_t)(d - key)))
+			continue;
+		g = strndup(key, (size_t)(d - key));
+		if (!g || put(r, g, -1 - (long)r->n)) {
+			free(g); /* the key stays; only its place among groups may suffer */
+			break;
+		}
+	}
 	r->n++;
+	r->ordered = false;
 	return e;
 }
 
@@ -118,6 +198,60 @@ int results_set_str(struct results *r, const char *key, const char *v)
 	return e->s ? 0 : -ENOMEM;
 }
 
+/* ---- output order: a tree whose children come in the order they first appeared ---- */
+
+/* Two keys compare by the first segment in which their paths differ: a group ranks by the
+ * entry that first had it, a key's last segment by its own entry. */
+static const struct results *sort_r;
+
+static long rank(const struct results *r, const char *key, size_t len, size_t self)
+{
+	const struct rname *x = key[len] ? lookup(r, key, len) : NULL;
+
+	return x ? -1 - x->idx : (long)self;
+}
+
+static int by_tree(const void *pa, const void *pb)
+{
+	size_t ia = *(const size_t *)pa, ib = *(const size_t *)pb;
+	const char *a = sort_r->e[ia].key, *b = sort_r->e[ib].key;
+	size_t i = 0, start = 0, la, lb;
+	long ra, rb;
+
+	while (a[i] && a[i] == b[i]) {
+		if (a[i] == '.')
+			start = i + 1;
+		i++;
+	}
+	for (la = start; a[la] && a[la] != '.'; la++)
+		;
+	for (lb = start; b[lb] && b[lb] != '.'; lb++)
+		;
+	ra = rank(sort_r, a, la, ia);
+	rb = rank(sort_r, b, lb, ib);
+	return ra < rb ? -1 : ra > rb;
+}
+
+/* Keys in output order: every group's keys together, as a JSON object holds them. */
+static const struct rentry *entry_at(const struct results *r, size_t i)
+{
+	struct results *w = (struct results *)r; /* the order is a cache */
+
+	if (!r->ordered) {
+		size_t *o = realloc(w->order, (r->n ? r->n : 1) * sizeof(*o));
+
+		if (!o)
+			return &r->e[i]; /* no memory: set order, still every key */
+		for (size_t k = 0; k < r->n; k++)
+			o[k] = k;
+		sort_r = r;
+		qsort(o, r->n, sizeof(*o), by_tree);
+		w->order = o;
+		w->ordered = true;
+	}
+	return &r->e[r->order[i]];
+}
+
 size_t results_count(const struct results *r)
 {
 	return r->n;
@@ -125,20 +259,19 @@ size_t results_count(const struct results *r)
 
 const char *results_key(const struct results *r, size_t i)
 {
-	return i < r->n ? r->e[i].key : NULL;
+	return i < r->n ? entry_at(r, i)->key : NULL;
 }
 
 enum res_type results_type(const struct results *r, size_t i)
 {
-	return r->e[i].type;
+	return entry_at(r, i)->type;
 }
 
 static const struct rentry *find(const struct results *r, const char *key)
 {
-	for (size_t i = 0; i < r->n; i++)
-		if (!strcmp(r->e[i].key, key))
-			return &r->e[i];
-	return NULL;
+	const struct rname *x = lookup(r, key, strlen(key));
+
+	return x && x->idx >= 0 ? &r->e[x->idx] : NULL;
 }
 
 bool results_get_u64(const struct results *r, const char *key, uint64_t *v)
@@ -195,7 +328,7 @@ static void fmt_double(double d, char *buf, size_t len)
 
 void results_format_value(const struct results *r, size_t i, char *buf, size_t len)
 {
-	const struct rentry *e = &r->e[i];
+	const struct rentry *e = entry_at(r, i);
 
 	switch (e->type) {
 	case RES_U64:
@@ -252,8 +385,8 @@ static int depth_of(const char *k, size_t upto)
 }
 
 /*
- * Keys are emitted in insertion order; a group ("iotlb.") opens when its first key comes and
- * closes when a key outside it comes. Callers insert the keys of a group together.
+ * Keys are emitted in order; a group ("iotlb.") opens when its first key comes and closes
+ * when a key outside it comes (slot() keeps every group's keys together).
  */
 int results_write_json(const struct results *r, FILE *f)
 {
@@ -263,7 +396,7 @@ int results_write_json(const struct results *r, FILE *f)
 
 	fputs("{", f);
 	for (size_t i = 0; i < r->n; i++) {
-		const char *k = r->e[i].key;
+		const char *k = entry_at(r, i)->key;
 		size_t cp = i ? common_prefix(prev, k) : 0;
 		int keep = depth_of(k, cp);
 
@@ -292,8 +425,8 @@ int results_write_json(const struct results *r, FILE *f)
 		fprintf(f, "\n%*s", 2 * (depth + 1), "");
 		json_string(f, p);
 		fputs(": ", f);
-		if (r->e[i].type == RES_STR) {
-			json_string(f, r->e[i].s);
+		if (entry_at(r, i)->type == RES_STR) {
+			json_string(f, entry_at(r, i)->s);
 		} else {
 			results_format_value(r, i, buf, sizeof(buf));
 			fputs(buf, f);
@@ -331,15 +464,15 @@ int results_write_csv(const struct results *r, FILE *f, bool header)
 		for (size_t i = 0; i < r->n; i++) {
 			if (i)
 				fputc(',', f);
-			csv_field(f, r->e[i].key);
+			csv_field(f, entry_at(r, i)->key);
 		}
 		fputc('\n', f);
 	}
 	for (size_t i = 0; i < r->n; i++) {
 		if (i)
 			fputc(',', f);
-		if (r->e[i].type == RES_STR) { /* whole, not cut to buf */
-			csv_field(f, r->e[i].s);
+		if (entry_at(r, i)->type == RES_STR) { /* whole, not cut to buf */
+			csv_field(f, entry_at(r, i)->s);
 			continue;
 		}
 		results_format_value(r, i, buf, sizeof(buf));

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Run results: an ordered set of dotted keys ("iotlb.hits") with integer, real or string
- * values, written as nested JSON, as a CSV row, or looked up by the summary printer.
+ * values, written as nested JSON, as a CSV row, or looked up by the summary printer. Keys
+ * keep the order they were set in, except that a new key joins the deepest group it shares
+ * with earlier keys (after that group's last key), so every group's keys stay together.
  * Files are written to a temporary name and renamed, so no partial file is left behind.
  */
 #ifndef PTSIM_SIM_RESULTS_H
@@ -37,7 +39,7 @@ const char *results_get_str(const struct results *r, const char *key);
 void results_format_value(const struct results *r, size_t i, char *buf, size_t len);
 
 int results_write_json(const struct results *r, FILE *f);
-/* CSV: header line (when `header`) and one row, keys in insertion order. */
+/* CSV: header line (when `header`) and one row, keys in order. */
 int results_write_csv(const struct results *r, FILE *f, bool header);
 
 /* Write with fn to path via path.tmp + rename. 0 or -errno. */

@@ -8,12 +8,23 @@
 #include "models/mem/mem.h"
 #include "models/pcie/pcie_regs.h"
 #include "sim/knob.h"
+#include "sim/metrics.h"
 
 #include <errno.h>
 #include <string.h>
 
 /* The window's bus addresses start at 1 GiB: aligned for every page size. */
 #define IOVA_BASE (1ull << 30)
+
+/* What the host saw; the reads themselves are the engine's (dmaeng_metrics). */
+static const struct metric dma_bench_rows[] = {
+    {METRIC(struct wl_dma_bench_result, mapped_bytes, GAUGE, "mapped_bytes",
+	    "bytes the host mapped for the engine")},
+    {METRIC(struct wl_dma_bench_result, elapsed_ns, GAUGE, "engine_elapsed_ns",
+	    "the run's length as the engine reports it, in ns")},
+};
+const struct metric_table wl_dma_bench_metrics =
+    METRIC_TABLE(struct wl_dma_bench_result, dma_bench_rows);
 
 int wl_dma_bench_run(struct host *h, struct vtd_drv *iommu, struct hpci *pci, uint16_t bdf,
 		     const struct wl_dma_bench_cfg *cfg, const struct wl_dma_bench_hooks *hooks,

@@ -41,6 +41,9 @@ struct wl_dma_bench_result {
 	uint32_t reads_done, errors;
 	uint64_t elapsed_ns; /* as the engine reports it */
 };
+/* Its metric table (sim/metrics.h), keys relative to where they are reported ("workload."). */
+struct metric_table;
+extern const struct metric_table wl_dma_bench_metrics;
 
 /* Run it from host context (the controller actor): 0, or a negative errno. */
 int wl_dma_bench_run(struct host *h, struct vtd_drv *iommu, struct hpci *pci, uint16_t bdf,

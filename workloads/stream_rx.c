@@ -4,6 +4,7 @@
 #include "models/guest/kernel/gk.h"
 #include "sim/engine.h"
 #include "sim/knob.h"
+#include "sim/metrics.h"
 #include "sim/rng.h"
 
 #include <errno.h>
@@ -57,6 +58,24 @@ void wl_stream_rx_destroy(struct wl_stream_rx *w)
 	sim_rng_destroy(w->rng);
 	free(w);
 }
+
+/* The result's counts, keys relative to where they are reported ("workload."). The times and
+ * the latency samples are reported as the run's throughput and latency. */
+#define RX_ROW(field, key, meaning)                                                                \
+	{                                                                                          \
+		METRIC(struct wl_stream_rx_result, field, COUNT, key, meaning)                     \
+	}
+static const struct metric stream_rx_rows[] = {
+    RX_ROW(sent, "frames_sent", "frames put on the wire"),
+    RX_ROW(received, "frames_received", "frames the guest application received"),
+    RX_ROW(dropped, "frames_dropped", "frames the NIC dropped"),
+    RX_ROW(lost, "frames_lost", "frames neither received nor dropped when the drain ran out"),
+    RX_ROW(rx_bytes, "bytes_received", "bytes the guest application received"),
+    RX_ROW(out_of_order, "frames_out_of_order",
+	   "frames that reached the application after a later one"),
+};
+const struct metric_table wl_stream_rx_metrics =
+    METRIC_TABLE(struct wl_stream_rx_result, stream_rx_rows);
 
 struct wl_stream_rx_result *wl_stream_rx_result(struct wl_stream_rx *w)
 {

@@ -45,6 +45,9 @@ struct wl_stream_rx_result {
 	uint64_t lost;             /* sent, but neither received nor dropped when the drain ran out */
 	struct sim_samples latency_ps; /* wire arrival (last bit) to the application */
 };
+/* Its metric table (sim/metrics.h). */
+struct metric_table;
+extern const struct metric_table wl_stream_rx_metrics;
 
 int wl_stream_rx_create(const struct wl_stream_rx_cfg *cfg, uint64_t seed,
 			struct wl_stream_rx **out);

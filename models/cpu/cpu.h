@@ -52,6 +52,9 @@ struct pcpu_time {
 	uint64_t host_ps;  /* host code: exit handlers, host interrupt handlers, host work */
 	uint64_t idle_ps;  /* halted in the host with nothing to run */
 };
+/* The metric tables of struct pcpu_time and struct vcpu_stats (sim/metrics.h). */
+struct metric_table;
+extern const struct metric_table pcpu_time_metrics, vcpu_metrics;
 
 /* The host's interrupt dispatcher (its IDT): handles `vector` on this pCPU in host mode. */
 typedef void (*pcpu_host_irq_fn)(void *ctx, struct pcpu *p, uint8_t vector);

@@ -8,6 +8,7 @@
 #include "models/cpu/cpu.h"
 #include "models/apic/lapic.h"
 #include "sim/engine.h"
+#include "sim/metrics.h"
 #include "sim/trace.h"
 
 #include <errno.h>
@@ -75,6 +76,19 @@ const struct sim_clock *pcpu_clock(const struct pcpu *p)
 {
 	return &p->cfg.clock;
 }
+
+/* Where a pCPU's time reaches the results (the application places this table at ""). */
+#define PCPU_ROW(field, key, meaning)                                                              \
+	{                                                                                          \
+		METRIC(struct pcpu_time, field, TIME, key, meaning)                                \
+	}
+static const struct metric pcpu_time_rows[] = {
+    PCPU_ROW(guest_ps, "cpu.guest_ns", "time in VMX non-root mode"),
+    PCPU_ROW(exit_ps, "cpu.exit_ns", "time in VM exit and entry transitions (hardware)"),
+    PCPU_ROW(host_ps, "cpu.hv_ns", "time in host code: exit handlers, host interrupts, host work"),
+    PCPU_ROW(idle_ps, "cpu.idle_ns", "time halted in the host with nothing to run"),
+};
+const struct metric_table pcpu_time_metrics = METRIC_TABLE(struct pcpu_time, pcpu_time_rows);
 
 const struct pcpu_time *pcpu_time(const struct pcpu *p)
 {

@@ -13,6 +13,7 @@
 #include "models/mem/mem.h"
 #include "models/pcie/pcie.h"
 #include "sim/engine.h"
+#include "sim/metrics.h"
 #include "sim/trace.h"
 
 #include <errno.h>
@@ -173,6 +174,37 @@ int vcpu_current_track(void)
 
 	return p ? p->track : 0;
 }
+
+/* Where a vCPU's counters reach the results (the application places this table at ""; each
+ * VM's vCPUs add up under the VM's prefix for the rows with .each). */
+#define VCPU_ROW(field, kind, key, meaning) METRIC(struct vcpu_stats, field, kind, key, meaning)
+static const struct metric vcpu_rows[] = {
+    {VCPU_ROW(exits_total, COUNT, "exits.total", "VM exits"), .each = "exits"},
+    {VCPU_ROW(exits_irq, COUNT, "exits.interrupt_related",
+	      "exits taken to deliver or complete an interrupt (external interrupt, EOI, "
+	      "interrupt window)")},
+    {METRIC_ARRAY(struct vcpu_stats, exits, COUNT, "exits.by_reason", vmx_exit_name,
+		  "VM exits by basic exit reason (SDM vol. 3D app. C)")},
+    {VCPU_ROW(virtual_deliveries, COUNT, "interrupts.virtual_deliveries",
+	      "APICv: virtual interrupts delivered without an exit")},
+    {VCPU_ROW(posted_processed, COUNT, "interrupts.posted_notifications_in_guest",
+	      "posted-interrupt notification vectors processed in guest mode")},
+    {VCPU_ROW(shadow_deliveries, COUNT, "interrupts.shadow_idt_deliveries",
+	      "ELI: physical interrupts delivered straight to the guest")},
+    {VCPU_ROW(injections, COUNT, "interrupts.injected", "events injected at VM entry")},
+    {VCPU_ROW(eoi_virtualized, COUNT, "interrupts.eois_virtualized",
+	      "APICv: EOIs the CPU virtualized, without an exit")},
+    {VCPU_ROW(guest_interrupts, COUNT, "vcpu.guest_interrupts",
+	      "vectors delivered through the guest's IDT, from any source")},
+    {VCPU_ROW(mmio_reads, COUNT, "vcpu.mmio_reads",
+	      "guest reads of device memory that did not exit")},
+    {VCPU_ROW(mmio_writes, COUNT, "vcpu.mmio_writes",
+	      "guest writes to device memory that did not exit")},
+    {VCPU_ROW(mmio_read_ps, TIME, "vcpu.mmio_read_ns",
+	      "time the guest waited for those reads' completions, in all")},
+    {VCPU_ROW(hlts, COUNT, "vcpu.hlts", "HLT instructions the guest executed")},
+};
+const struct metric_table vcpu_metrics = METRIC_TABLE(struct vcpu_stats, vcpu_rows);
 
 const struct vcpu_stats *vcpu_stats(const struct vcpu *v)
 {

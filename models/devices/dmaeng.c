@@ -9,6 +9,7 @@
 #include "models/pcie/pcie.h"
 #include "models/pcie/pcie_regs.h"
 #include "sim/engine.h"
+#include "sim/metrics.h"
 #include "sim/regs.h"
 #include "sim/rng.h"
 
@@ -129,6 +130,20 @@ struct pcie_fn *dmaeng_fn(const struct dmaeng *e)
 {
 	return e->fn;
 }
+
+/* The engine's counters, keys relative to where they are reported (dma_bench: "workload.").
+ * Left out: runs (one per benchmark), the first/last times and the latency samples, which the
+ * workload reports as its bandwidth and latency. */
+#define DMAENG_ROW(field, key, meaning)                                                            \
+	{                                                                                          \
+		METRIC(struct dmaeng_stats, field, COUNT, key, meaning)                            \
+	}
+static const struct metric dmaeng_rows[] = {
+    DMAENG_ROW(reads, "reads", "DMA reads issued"),
+    DMAENG_ROW(errors, "read_errors", "reads that completed with an error"),
+    DMAENG_ROW(bytes, "bytes_read", "bytes those reads asked for"),
+};
+const struct metric_table dmaeng_metrics = METRIC_TABLE(struct dmaeng_stats, dmaeng_rows);
 
 struct dmaeng_stats *dmaeng_stats(struct dmaeng *e)
 {

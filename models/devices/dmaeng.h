@@ -33,6 +33,9 @@ struct dmaeng_stats {
 	uint64_t t_first, t_last; /* first issue, last completion of the last run */
 	struct sim_samples latency_ps; /* issue to last completion of each read */
 };
+/* Its metric table (sim/metrics.h). */
+struct metric_table;
+extern const struct metric_table dmaeng_metrics;
 
 int dmaeng_create(const struct dmaeng_cfg *cfg, struct pcie_fabric *fab, struct dmaeng **out);
 void dmaeng_destroy(struct dmaeng *e);

@@ -14,6 +14,7 @@
 #include "models/pcie/pcie.h"
 #include "models/pcie/pcie_regs.h"
 #include "sim/engine.h"
+#include "sim/metrics.h"
 #include "sim/regs.h"
 #include "sim/trace.h"
 
@@ -603,6 +604,33 @@ int nic_start(struct nic *n)
 		rc = nic_start(n->vfs[i]);
 	return rc;
 }
+
+/* Where a NIC's counters reach the results (the application places this table at ""): totals
+ * over the NICs, and per device under the device's prefix when there are several. */
+#define NIC_ROW(field, key, each_, meaning)                                                        \
+	{                                                                                          \
+		METRIC(struct nic_stats, field, COUNT, key, meaning), .each = (each_)              \
+	}
+static const struct metric nic_rows[] = {
+    NIC_ROW(rx_frames, "nic.rx_frames", "rx_frames", "frames received into guest memory"),
+    NIC_ROW(rx_bytes, "nic.rx_bytes", "rx_bytes", "bytes of those frames"),
+    NIC_ROW(rx_missed, "nic.rx_missed", "rx_missed",
+	    "frames dropped for want of a free descriptor or DMA slot (MPC)"),
+    NIC_ROW(rx_disabled, "nic.rx_disabled", "rx_disabled",
+	    "frames dropped while receive was off or the NIC was in reset"),
+    NIC_ROW(rx_dma_errors, "nic.rx_dma_errors", "rx_dma_errors",
+	    "frames dropped because a descriptor or buffer DMA failed"),
+    NIC_ROW(desc_reads, "nic.descriptor_reads", "descriptor_reads",
+	    "receive descriptors fetched by DMA"),
+    NIC_ROW(irqs_sent, "nic.msis_sent", "msis_sent", "MSI-X messages sent"),
+    NIC_ROW(irqs_pended, "nic.msis_pended", "msis_pended",
+	    "interrupts held in the pending bit array while the vector was masked"),
+    NIC_ROW(irqs_blocked, "nic.msis_blocked", "msis_blocked",
+	    "MSI-X messages the fabric refused (bus mastering off)"),
+    NIC_ROW(resets, "nic.resets", "resets", "device resets (CTRL.RST)"),
+    NIC_ROW(intx_asserts, "interrupts.intx.asserts", "intx_asserts", "legacy INTx line assertions"),
+};
+const struct metric_table nic_metrics = METRIC_TABLE(struct nic_stats, nic_rows);
 
 const struct nic_stats *nic_stats(const struct nic *n)
 {

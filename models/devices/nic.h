@@ -47,6 +47,9 @@ struct nic_stats {
 	uint64_t rx_frames, rx_bytes, rx_missed, rx_disabled, rx_dma_errors;
 	uint64_t desc_reads, irqs_sent, irqs_pended, irqs_blocked, resets, intx_asserts;
 };
+/* Its metric table (sim/metrics.h). */
+struct metric_table;
+extern const struct metric_table nic_metrics;
 
 int nic_create(const struct nic_cfg *cfg, struct pcie_fabric *fab, struct nic **out);
 void nic_destroy(struct nic *n);

@@ -13,6 +13,7 @@
 #include "models/apic/lapic_regs.h"
 #include "models/mem/mem.h"
 #include "sim/engine.h"
+#include "sim/metrics.h"
 #include "sim/trace.h"
 
 #include <errno.h>
@@ -509,6 +510,50 @@ unsigned vm_nvcpus(const struct vm *vm)
 {
 	return vm->cfg.nvcpus;
 }
+
+const struct host_thread *vm_vcpu_thread(const struct vm *vm, unsigned i)
+{
+	return i < vm->cfg.nvcpus ? vm->vc[i].thread : NULL;
+}
+
+/* Where a VM's counters reach the results (the application places this table at ""; rows
+ * with .each also under the VM's prefix when there are several VMs). */
+#define VM_ROW(field, kind, key, meaning)                                                          \
+	{                                                                                          \
+		METRIC(struct vm_stats, field, kind, key, meaning)                                 \
+	}
+static const struct metric vm_rows[] = {
+    VM_ROW(injections, COUNT, "vm.injections", "vectors the emulated LAPIC injected at VM entry"),
+    VM_ROW(msi_injected, COUNT, "vm.msis_injected",
+	   "MSIs the hypervisor delivered to the VM (assigned or emulated)"),
+    VM_ROW(halts, COUNT, "vm.halts", "HLT exits the hypervisor handled"),
+    VM_ROW(halted_ps, TIME, "vm.halted_ns", "time vCPUs spent halted, in all"),
+    VM_ROW(wakeups, COUNT, "vm.wakeups", "halted vCPUs woken after blocking"),
+    VM_ROW(polls_won, COUNT, "vm.halt_polls_won", "halts that halt polling ended without blocking"),
+    VM_ROW(ipis_sent, COUNT, "vm.ipis",
+	   "IPIs to a vCPU running elsewhere, to force the exit that lets it inject"),
+    VM_ROW(pi_wakeups, COUNT, "vm.posted_wakeups",
+	   "vCPUs woken through the posted-interrupt wakeup vector"),
+    VM_ROW(pi_sn_sets, COUNT, "vm.pi_sn_sets",
+	   "preemptions that set SN in the posted-interrupt descriptor"),
+    VM_ROW(pi_on_at_resume, COUNT, "vm.pi_on_at_resume",
+	   "vCPUs resumed with posted interrupts pending in PIR"),
+    VM_ROW(apic_msr_accesses, COUNT, "vm.apic_msr_accesses",
+	   "x2APIC MSR accesses the hypervisor emulated"),
+    VM_ROW(apic_accesses, COUNT, "vm.apic_accesses", "xAPIC page accesses the hypervisor emulated"),
+    VM_ROW(eois, COUNT, "vm.eois", "level-triggered EOIs passed on to the virtual I/O APIC"),
+    VM_ROW(cfg_reads, COUNT, "vm.config_reads", "guest config reads the hypervisor trapped"),
+    VM_ROW(cfg_writes, COUNT, "vm.config_writes", "guest config writes the hypervisor trapped"),
+    VM_ROW(unhandled_mmio, COUNT, "vm.unhandled_mmio", "guest MMIO exits nobody claimed"),
+    VM_ROW(unhandled_io, COUNT, "vm.unhandled_io", "guest port I/O exits nobody claimed"),
+    VM_ROW(posted, COUNT, "interrupts.software_posted",
+	   "interrupts the host posted into a descriptor (cpu_posted)"),
+    VM_ROW(notifications_sent, COUNT, "interrupts.notification_ipis",
+	   "notification IPIs the host sent for them"),
+    VM_ROW(reflected, COUNT, "interrupts.reflected",
+	   "ELI: vectors reflected to the guest by a self-IPI"),
+};
+const struct metric_table vm_metrics = METRIC_TABLE(struct vm_stats, vm_rows);
 
 const struct vm_stats *vm_stats(const struct vm *vm)
 {

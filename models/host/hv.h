@@ -50,7 +50,7 @@ struct hv_costs {
 extern const struct cfg_schema hv_costs_schema;
 
 struct host_sched;
-struct host_thread_stats;
+struct host_thread;
 
 struct hv_cfg {
 	struct hv_costs costs;
@@ -94,8 +94,9 @@ struct vm_stats {
 	uint64_t posted, notifications_sent, pi_wakeups, reflected;
 	uint64_t pi_sn_sets, pi_on_at_resume; /* preempted: SN set; resumed with PIR pending */
 };
-/* The VM's vCPU threads in the host scheduler, summed. */
-void vm_sched_stats(const struct vm *vm, struct host_thread_stats *out);
+/* Its metric table (sim/metrics.h). */
+struct metric_table;
+extern const struct metric_table vm_metrics;
 
 int hv_create(struct host *h, const struct hv_cfg *cfg, struct hv **out);
 void hv_destroy(struct hv *hv);
@@ -110,6 +111,8 @@ const struct vm_cfg *vm_config(const struct vm *vm);
 struct hv *vm_hv(const struct vm *vm);
 struct vcpu *vm_vcpu(const struct vm *vm, unsigned i);
 unsigned vm_nvcpus(const struct vm *vm);
+/* The host thread that runs vCPU i (its scheduler statistics: host_thread_stats). */
+const struct host_thread *vm_vcpu_thread(const struct vm *vm, unsigned i);
 const struct vm_stats *vm_stats(const struct vm *vm);
 /* Guest RAM: its host-physical base (one contiguous allocation) and size. */
 uint64_t vm_ram_hpa(const struct vm *vm);

@@ -378,20 +378,6 @@ void hv__sched_in(void *ctx)
 	hh_mem_write64(h, hc->pi_desc + PI_DESC_CTL, ctl);
 }
 
-void vm_sched_stats(const struct vm *vm, struct host_thread_stats *out)
-{
-	*out = (struct host_thread_stats){0};
-	for (unsigned c = 0; c < vm->cfg.nvcpus; c++) {
-		const struct host_thread_stats *t = host_thread_stats(vm->vc[c].thread);
-
-		out->switches_in += t->switches_in;
-		out->preemptions += t->preemptions;
-		out->blocks += t->blocks;
-		out->wakeups += t->wakeups;
-		out->run_delay_ps += t->run_delay_ps;
-	}
-}
-
 /* APICv's trap-like APIC-write exit: the register is written in the virtual-APIC page;
  * act on it (KVM's handle_apic_write). Also serves emulated x2APIC/xAPIC writes. */
 void hv__apic_write(struct vm *vm, struct hv_vcpu *hc, uint32_t off, uint64_t val)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "models/host/sched.h"
 
+#include "sim/metrics.h"
 #include "sim/trace.h"
 
 #include <errno.h>
@@ -160,6 +161,35 @@ void host_sched_destroy(struct host_sched *s)
 	free(s->rq);
 	free(s);
 }
+
+/* Where the scheduler's counters reach the results (the application places both tables at "";
+ * a VM's vCPU threads add up under the VM's prefix). Left out of the threads' table:
+ * switches_in, blocks and wakeups, the same events as sched.context_switches, vm.halts and
+ * vm.wakeups seen from the thread. */
+#define SCHED_ROW(field, key, meaning)                                                             \
+	{                                                                                          \
+		METRIC(struct host_sched_stats, field, COUNT, key, meaning)                        \
+	}
+static const struct metric host_sched_rows[] = {
+    SCHED_ROW(switches, "sched.context_switches", "context switches between threads"),
+    SCHED_ROW(slice_expiries, "sched.slice_expiries", "switches at the end of a time slice"),
+    SCHED_ROW(wakeup_preemptions, "sched.wakeup_preemptions", "switches to a thread that woke up"),
+    SCHED_ROW(resched_ipis, "sched.resched_ipis", "reschedule IPIs between pCPUs"),
+    SCHED_ROW(ticks, "sched.timer_interrupts", "scheduler timer interrupts"),
+};
+const struct metric_table host_sched_metrics =
+    METRIC_TABLE(struct host_sched_stats, host_sched_rows);
+
+static const struct metric host_thread_rows[] = {
+    {METRIC(struct host_thread_stats, preemptions, COUNT, "sched.preemptions",
+	    "threads switched out while still runnable"),
+     .each = "preemptions"},
+    {METRIC(struct host_thread_stats, run_delay_ps, TIME, "sched.run_delay_ns",
+	    "time threads waited runnable for their pCPU, in all"),
+     .each = "run_delay_ns"},
+};
+const struct metric_table host_thread_metrics =
+    METRIC_TABLE(struct host_thread_stats, host_thread_rows);
 
 const struct host_sched_stats *host_sched_stats(const struct host_sched *s)
 {

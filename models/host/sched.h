@@ -44,6 +44,9 @@ struct host_thread_stats {
 struct host_sched_stats {
 	uint64_t switches, ticks, slice_expiries, wakeup_preemptions, resched_ipis;
 };
+/* The metric tables of struct host_sched_stats and struct host_thread_stats (sim/metrics.h). */
+struct metric_table;
+extern const struct metric_table host_sched_metrics, host_thread_metrics;
 
 int host_sched_create(struct host *h, const struct host_sched_cfg *cfg, struct host_sched **out);
 void host_sched_destroy(struct host_sched *s);

@@ -6,6 +6,7 @@
 #include "models/host/hv.h"
 #include "models/host/vtd_drv.h"
 #include "models/iommu/vtd_regs.h"
+#include "sim/metrics.h"
 #include "sim/trace.h"
 #include "models/mem/mem.h"
 #include "models/pcie/pcie_regs.h"
@@ -594,6 +595,33 @@ void vfio_destroy(struct vfio_dev *d)
 	free(d->vec);
 	free(d);
 }
+
+/* Where an assigned function's counters reach the results (the application places this table
+ * at ""). Left out: bar_remaps, resets and vectors_enabled, which only setup changes. */
+#define VFIO_ROW(field, kind, key, meaning)                                                        \
+	{                                                                                          \
+		METRIC(struct vfio_stats, field, kind, key, meaning)                               \
+	}
+static const struct metric vfio_rows[] = {
+    VFIO_ROW(intx_irqs, COUNT, "interrupts.intx.host_irqs",
+	     "host interrupts of assigned functions' INTx lines"),
+    VFIO_ROW(intx_unmasks, COUNT, "interrupts.intx.unmasks",
+	     "INTx lines unmasked after the guest's EOI"),
+    VFIO_ROW(intx_masked_ps, TIME, "interrupts.intx.masked_ns",
+	     "time the INTx lines stayed masked by the host, in all"),
+    VFIO_ROW(irqs, COUNT, "vfio.irqs",
+	     "MSI/MSI-X host interrupts forwarded to the VM (eventfd, irqfd)"),
+    VFIO_ROW(cfg_reads, COUNT, "vfio.config_reads",
+	     "guest config reads of assigned functions, virtualized"),
+    VFIO_ROW(cfg_writes, COUNT, "vfio.config_writes",
+	     "guest config writes to assigned functions, virtualized"),
+    VFIO_ROW(msix_reads, COUNT, "vfio.msix_table_reads", "guest reads of the trapped MSI-X tables"),
+    VFIO_ROW(msix_writes, COUNT, "vfio.msix_table_writes",
+	     "guest writes to the trapped MSI-X tables"),
+    VFIO_ROW(pinned_pages, GAUGE, "vfio.pinned_pages",
+	     "guest pages pinned and mapped for assigned functions"),
+};
+const struct metric_table vfio_metrics = METRIC_TABLE(struct vfio_stats, vfio_rows);
 
 const struct vfio_stats *vfio_stats(const struct vfio_dev *d)
 {

@@ -60,6 +60,9 @@ struct vfio_stats {
 	uint64_t pinned_pages;
 	uint64_t intx_irqs, intx_unmasks, intx_masked_ps; /* the INTx line masked by the host */
 };
+/* Its metric table (sim/metrics.h). */
+struct metric_table;
+extern const struct metric_table vfio_metrics;
 
 int vfio_assign(struct vm *vm, struct vtd_drv *iommu, struct hpci *pci,
 		const struct vfio_cfg *cfg, struct vfio_dev **out);

@@ -12,6 +12,7 @@
 #include "models/iommu/vtd_regs.h"
 #include "models/mem/mem.h"
 #include "models/pcie/pcie_regs.h"
+#include "sim/metrics.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -493,6 +494,29 @@ void vtd_drv_destroy(struct vtd_drv *d)
 	free(d->irte_used);
 	free(d);
 }
+
+/* Where the host driver's counters reach the results (the application places this table at
+ * ""). Left out: the queue submissions, flush requests and faults handled, which the unit
+ * counts as it executes them (iommu.invalidation_*, iommu.invalidations_by_kind.*,
+ * iommu.fault_events), and ats_enabled, which only setup changes. */
+#define DRV_ROW(field, kind, key, meaning)                                                         \
+	{                                                                                          \
+		METRIC(struct vtd_drv_stats, field, kind, key, meaning)                            \
+	}
+static const struct metric vtd_drv_rows[] = {
+    DRV_ROW(maps, COUNT, "iommu.maps", "map calls on the units' domains"),
+    DRV_ROW(unmaps, COUNT, "iommu.unmaps", "unmap calls"),
+    {METRIC(struct vtd_drv_stats, pages_mapped_peak, GAUGE, "iommu.pinned_pages_peak",
+	    "4 KiB pages mapped in a unit's tables at their peak, summed over the units"),
+     .agg = METRIC_AGG_SUM},
+    DRV_ROW(pages_mapped, COUNT, "iommu.driver.pages_mapped", "4 KiB pages mapped"),
+    DRV_ROW(pages_unmapped, COUNT, "iommu.driver.pages_unmapped", "4 KiB pages unmapped"),
+    DRV_ROW(table_pages, GAUGE, "iommu.driver.table_pages",
+	    "pages the driver allocated for root, context, page, queue and IRT tables"),
+    DRV_ROW(irtes_in_use, GAUGE, "iommu.driver.irtes_in_use",
+	    "interrupt-remapping table entries allocated"),
+};
+const struct metric_table vtd_drv_metrics = METRIC_TABLE(struct vtd_drv_stats, vtd_drv_rows);
 
 const struct vtd_drv_stats *vtd_drv_stats(const struct vtd_drv *d)
 {

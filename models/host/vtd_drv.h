@@ -44,6 +44,9 @@ struct vtd_drv_stats {
 	uint64_t faults_handled, fault_irqs;
 	uint64_t irtes_in_use, ats_enabled;
 };
+/* Its metric table (sim/metrics.h). */
+struct metric_table;
+extern const struct metric_table vtd_drv_metrics;
 
 int vtd_drv_init(struct host *h, uint64_t reg_base, const struct vtd_drv_cfg *cfg,
 		 struct vtd_drv **out);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "models/iommu/iotlb.h"
+#include "sim/metrics.h"
 #include "sim/rng.h"
 
 #include <errno.h>
@@ -207,6 +208,21 @@ unsigned iotlb_valid_entries(const struct iotlb *t)
 		n += t->e[i].valid;
 	return n;
 }
+
+#define IOTLB_ROW(field, key, meaning)                                                             \
+	{                                                                                          \
+		METRIC(struct iotlb_stats, field, COUNT, key, meaning)                             \
+	}
+static const struct metric iotlb_rows[] = {
+    IOTLB_ROW(lookups, "lookups", "IOTLB lookups"),
+    IOTLB_ROW(hits, "hits", "lookups that found a translation"),
+    IOTLB_ROW(misses, "misses", "lookups that did not (a page walk follows)"),
+    IOTLB_ROW(inserts, "inserts", "translations filled"),
+    IOTLB_ROW(evictions, "evictions", "valid entries replaced to make room"),
+    IOTLB_ROW(invalidations, "invalidations", "invalidation requests applied to the IOTLB"),
+    IOTLB_ROW(inval_entries, "invalidated_entries", "valid entries those requests dropped"),
+};
+const struct metric_table iotlb_metrics = METRIC_TABLE(struct iotlb_stats, iotlb_rows);
 
 const struct iotlb_stats *iotlb_stats(const struct iotlb *t)
 {

@@ -27,6 +27,9 @@ struct iotlb_cfg {
 struct iotlb_stats {
 	uint64_t lookups, hits, misses, inserts, evictions, invalidations, inval_entries;
 };
+/* Its metric table (sim/metrics.h), keys relative to where the application places it. */
+struct metric_table;
+extern const struct metric_table iotlb_metrics;
 
 struct iotlb_hit {
 	uint64_t hpa;        /* translated address (page base + offset) */

@@ -8,6 +8,7 @@
 #include "models/iommu/vtd_internal.h"
 #include "models/mem/mem.h"
 #include "sim/engine.h"
+#include "sim/metrics.h"
 #include "sim/rng.h"
 
 #include <errno.h>
@@ -792,6 +793,87 @@ void vtd_reg_write(void *vp, uint64_t off, unsigned size, uint64_t val, uint64_t
 }
 
 /* ---- inspection ---- */
+
+/* Where the unit's counters reach the results (the application places this table at ""). Left
+ * out: faults_by_reason (256 mostly-zero counts; the trace names each fault's reason) and
+ * iec_lookups/hits/misses (the interrupt entry cache's own counters, vtd_cache_metrics). */
+#define VTD_ROW(field, kind, key, meaning)                                                         \
+	{                                                                                          \
+		METRIC(struct vtd_stats, field, kind, key, meaning)                                \
+	}
+static const struct metric vtd_rows[] = {
+    VTD_ROW(translations, COUNT, "iommu.translations",
+	    "DMA requests that reached the unit (translated, passed through or refused)"),
+    VTD_ROW(passthrough, COUNT, "iommu.passthrough",
+	    "requests of pass-through contexts, let through untranslated"),
+    VTD_ROW(untranslated, COUNT, "iommu.untranslated",
+	    "requests that went to memory untranslated because translation was off (§3.1)"),
+    VTD_ROW(xlate_ps, TIME, "iommu.translation_ns",
+	    "translation time handed out to requests (caches, walks, waits), in all"),
+    VTD_ROW(ctx_lookups, COUNT, "iommu.context_lookups", "context-entry lookups"),
+    VTD_ROW(ctx_hits, COUNT, "iommu.context_hits", "context-entry lookups the cache served"),
+    VTD_ROW(ctx_misses, COUNT, "iommu.context_misses",
+	    "context-entry lookups that read the root and context tables"),
+    VTD_ROW(walks, COUNT, "iommu.walks", "page walks on IOTLB misses"),
+    VTD_ROW(walk_mem_reads, COUNT, "iommu.walk_mem_reads", "paging entries walks read from memory"),
+    VTD_ROW(walk_mem_writes, COUNT, "iommu.walk_mem_writes",
+	    "first-level accessed/dirty updates walks wrote to memory"),
+    VTD_ROW(walks_queued, COUNT, "iommu.walks_queued", "misses that waited for a free walker"),
+    VTD_ROW(walk_queue_ps, TIME, "iommu.walk_queue_ns", "time misses waited for a walker, in all"),
+    VTD_ROW(faults, COUNT, "iommu.faults", "translation and interrupt-remapping faults"),
+    VTD_ROW(faults_unrecorded, COUNT, "iommu.faults_unrecorded",
+	    "faults not recorded because the context has FPD set (§7.1.1)"),
+    VTD_ROW(fault_overflows, COUNT, "iommu.fault_overflows",
+	    "faults lost because the fault records or the fault log were full (PFO, AFO)"),
+    VTD_ROW(fault_events, COUNT, "iommu.fault_events", "fault-event interrupts sent (§7.3)"),
+    VTD_ROW(ir_requests, COUNT, "iommu.interrupt_requests",
+	    "interrupt requests that reached interrupt remapping"),
+    VTD_ROW(ir_remapped, COUNT, "interrupts.by_path.remapped",
+	    "interrupts remapped through an IRTE to a host vector"),
+    VTD_ROW(ir_posted, COUNT, "interrupts.by_path.posted",
+	    "interrupts posted through a posted-format IRTE (§9.12)"),
+    VTD_ROW(ir_compat, COUNT, "interrupts.by_path.compat",
+	    "compatibility-format interrupts let through (GSTS.CFIS)"),
+    VTD_ROW(ir_blocked, COUNT, "interrupts.blocked",
+	    "interrupt requests interrupt remapping refused"),
+    VTD_ROW(pi_notifications, COUNT, "interrupts.posted_notifications",
+	    "notification vectors sent to NDST for posted interrupts"),
+    VTD_ROW(pi_suppressed, COUNT, "interrupts.posted_suppressed",
+	    "posts that only set a PIR bit (ON already set, or SN set)"),
+    VTD_ROW(qi_descs, COUNT, "iommu.invalidation_descriptors",
+	    "invalidation-queue descriptors the unit executed"),
+    VTD_ROW(qi_waits, COUNT, "iommu.invalidation_waits", "invalidation wait descriptors"),
+    VTD_ROW(qi_errors, COUNT, "iommu.invalidation_errors",
+	    "invalidation-queue errors (IQE, ITE, ICE)"),
+    VTD_ROW(inv_ctx, COUNT, "iommu.invalidations_by_kind.context",
+	    "context-cache invalidations (register or queued)"),
+    VTD_ROW(inv_iotlb_global, COUNT, "iommu.iotlb_invalidations.global",
+	    "global IOTLB invalidations"),
+    VTD_ROW(inv_iotlb_domain, COUNT, "iommu.iotlb_invalidations.domain",
+	    "domain-selective IOTLB invalidations"),
+    VTD_ROW(inv_iotlb_page, COUNT, "iommu.iotlb_invalidations.page",
+	    "page-selective IOTLB invalidations"),
+    VTD_ROW(inv_piotlb, COUNT, "iommu.iotlb_invalidations.pasid",
+	    "PASID-based IOTLB invalidations"),
+    VTD_ROW(inv_pasid_cache, COUNT, "iommu.invalidations_by_kind.pasid_cache",
+	    "PASID-cache invalidations"),
+    VTD_ROW(inv_iec, COUNT, "iommu.invalidations_by_kind.interrupt_entry",
+	    "interrupt entry cache invalidations"),
+    VTD_ROW(inv_devtlb, COUNT, "iommu.invalidations_by_kind.device_tlb",
+	    "device-TLB invalidations sent to endpoints"),
+    VTD_ROW(devtlb_timeouts, COUNT, "iommu.device_tlb_timeouts",
+	    "device-TLB invalidations that timed out (FSTS.ITE)"),
+    VTD_ROW(reg_inv_ctx, COUNT, "iommu.register_invalidations.context",
+	    "context-cache invalidations through CCMD_REG"),
+    VTD_ROW(reg_inv_iotlb, COUNT, "iommu.register_invalidations.iotlb",
+	    "IOTLB invalidations through IOTLB_REG"),
+    VTD_ROW(wbf, COUNT, "iommu.write_buffer_flushes", "write-buffer flushes (GCMD.WBF)"),
+    VTD_ROW(ats_requests, COUNT, "ats.translation_requests",
+	    "ATS translation requests the unit answered"),
+    VTD_ROW(translated_requests, COUNT, "ats.translated_requests",
+	    "requests that arrived already translated by a device's ATC"),
+};
+const struct metric_table vtd_metrics = METRIC_TABLE(struct vtd_stats, vtd_rows);
 
 const struct vtd_stats *vtd_stats(const struct vtd *v)
 {

@@ -107,6 +107,9 @@ struct vtd_stats {
 	uint64_t wbf, ats_requests, translated_requests;
 	uint64_t xlate_ps; /* total translation time handed out */
 };
+/* The metric tables of struct vtd_stats and struct vtd_cache_stats (sim/metrics.h). */
+struct metric_table;
+extern const struct metric_table vtd_metrics, vtd_cache_metrics;
 
 /* A posted interrupt, as the unit carried it out (VT-d §9.12): PIR bit `vector` set in the
  * descriptor at `pda`; when `notified`, the notification vector `nv` went to `ndst`. */

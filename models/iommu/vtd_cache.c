@@ -5,6 +5,7 @@
  * selects it by (domain, PASID, source ID, input range).
  */
 #include "models/iommu/vtd_internal.h"
+#include "sim/metrics.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -104,3 +105,20 @@ void vtd__cache_flush(struct vtd_cache *c, vtd_cache_match match, const void *ar
 		}
 	}
 }
+
+/* One cache's counters, keys relative to where the application places them
+ * ("iommu.context_cache."). */
+#define CACHE_ROW(field, key, meaning)                                                             \
+	{                                                                                          \
+		METRIC(struct vtd_cache_stats, field, COUNT, key, meaning)                         \
+	}
+static const struct metric vtd_cache_rows[] = {
+    CACHE_ROW(lookups, "lookups", "lookups"),
+    CACHE_ROW(hits, "hits", "lookups that found a valid entry"),
+    CACHE_ROW(misses, "misses", "lookups that did not"),
+    CACHE_ROW(inserts, "inserts", "entries filled"),
+    CACHE_ROW(evictions, "evictions", "valid entries replaced to make room"),
+    CACHE_ROW(invalidations, "invalidations", "invalidation requests applied to the cache"),
+    CACHE_ROW(inval_entries, "invalidated_entries", "valid entries those requests dropped"),
+};
+const struct metric_table vtd_cache_metrics = METRIC_TABLE(struct vtd_cache_stats, vtd_cache_rows);

@@ -10,6 +10,7 @@
  * invalidate completion message. All timing is arithmetic on the links' busy times.
  */
 #include "models/pcie/pcie_internal.h"
+#include "sim/metrics.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -69,6 +70,28 @@ bool pcie_fn_ats_enabled(const struct pcie_fn *fn)
 	return fn->atc &&
 	       (regs_get(&fn->cfg, fn->atc->cap + PCI_ATS_CTRL, 2) & PCI_ATS_CTRL_ENABLE);
 }
+
+/* A function's ATC, keys relative to where the application places the table ("ats.atc."). */
+#define ATC_ROW(field, key, meaning)                                                               \
+	{                                                                                          \
+		METRIC(struct pcie_atc_stats, field, COUNT, key, meaning)                          \
+	}
+static const struct metric pcie_atc_rows[] = {
+    ATC_ROW(lookups, "lookups", "ATC lookups"),
+    ATC_ROW(hits, "hits", "lookups that found a translation"),
+    ATC_ROW(misses, "misses", "lookups that did not (a translation request follows)"),
+    ATC_ROW(inserts, "inserts", "translations filled"),
+    ATC_ROW(evictions, "evictions", "valid entries replaced to make room"),
+    ATC_ROW(invalidations, "invalidations", "ATS invalidate requests received"),
+    ATC_ROW(inval_entries, "invalidated_entries", "valid entries those requests dropped"),
+    ATC_ROW(translation_requests, "translation_requests",
+	    "ATS translation requests the function sent"),
+    ATC_ROW(translation_faults, "translation_faults",
+	    "translation requests without a usable answer (the request went untranslated)"),
+    ATC_ROW(translated_requests, "translated_requests",
+	    "requests the function sent with a translated address"),
+};
+const struct metric_table pcie_atc_metrics = METRIC_TABLE(struct pcie_atc_stats, pcie_atc_rows);
 
 const struct pcie_atc_stats *pcie_fn_atc_stats(const struct pcie_fn *fn)
 {

@@ -10,6 +10,7 @@
  * in the VF BAR ranges of the PF while VF MSE is set (§3.3.14).
  */
 #include "models/pcie/pcie_internal.h"
+#include "sim/metrics.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -902,6 +903,46 @@ uint64_t pcie_cpu_write(struct pcie_fabric *fab, uint64_t pa, unsigned size, uin
 	}
 	return fab->cfg.rc_latency_ps;
 }
+
+/* Where the fabric's counters reach the results (the application places this table at ""). */
+#define PCIE_ROW(field, key, meaning)                                                              \
+	{                                                                                          \
+		METRIC(struct pcie_stats, field, COUNT, key, meaning)                              \
+	}
+static const struct metric pcie_rows[] = {
+    PCIE_ROW(dma_reads, "dma.reads", "DMA read requests from functions"),
+    PCIE_ROW(dma_writes, "dma.writes", "DMA write requests from functions"),
+    PCIE_ROW(dma_read_bytes, "dma.read_bytes", "bytes DMA reads asked for"),
+    PCIE_ROW(dma_write_bytes, "dma.write_bytes", "bytes DMA writes carried"),
+    PCIE_ROW(dma_blocked, "dma.blocked",
+	     "DMA requests refused in part or whole (the IOMMU, or nobody claims the address)"),
+    PCIE_ROW(dma_no_master, "dma.no_bus_master",
+	     "DMA requests dropped because the function's bus mastering was off"),
+    PCIE_ROW(dma_ur, "dma.unsupported_requests",
+	     "DMA chunks whose address nobody claims (unsupported request)"),
+    PCIE_ROW(dma_outside_owner_bytes, "dma.outside_vm_bytes",
+	     "DMA bytes an assigned function wrote into memory its VM does not own"),
+    PCIE_ROW(cfg_reads, "pcie.config_reads", "configuration reads the fabric routed"),
+    PCIE_ROW(cfg_writes, "pcie.config_writes", "configuration writes the fabric routed"),
+    PCIE_ROW(mmio_reads, "pcie.mmio_reads", "memory reads from the CPU to a function's BAR"),
+    PCIE_ROW(mmio_writes, "pcie.mmio_writes", "memory writes from the CPU to a function's BAR"),
+    PCIE_ROW(msi_sent, "pcie.msis", "MSI/MSI-X writes functions sent"),
+    PCIE_ROW(msi_no_master, "pcie.msis_no_bus_master",
+	     "MSI/MSI-X writes dropped because bus mastering was off"),
+    PCIE_ROW(p2p_intra, "pcie.routing.p2p_intra",
+	     "requests to a sibling function inside the device"),
+    PCIE_ROW(p2p_switch, "pcie.routing.p2p_switch",
+	     "requests turned at a switch or PCI bus to a peer"),
+    PCIE_ROW(p2p_rc, "pcie.routing.p2p_root_complex",
+	     "requests routed through the root complex to a peer"),
+    PCIE_ROW(acs_redirected, "pcie.routing.acs_redirected",
+	     "requests sent up by ACS P2P Request Redirect or Upstream Forwarding"),
+    PCIE_ROW(acs_blocked, "pcie.routing.acs_blocked",
+	     "requests refused by ACS Source Validation or P2P Egress Control"),
+    PCIE_ROW(cpl_redirected, "pcie.routing.completions_redirected",
+	     "peer completions sent up by ACS P2P Completion Redirect"),
+};
+const struct metric_table pcie_metrics = METRIC_TABLE(struct pcie_stats, pcie_rows);
 
 const struct pcie_stats *pcie_fabric_stats(const struct pcie_fabric *fab)
 {

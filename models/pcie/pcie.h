@@ -378,6 +378,9 @@ struct pcie_stats {
 	uint64_t dma_outside_owner_bytes; /* written by an assigned function outside its owner */
 };
 const struct pcie_stats *pcie_fabric_stats(const struct pcie_fabric *fab);
+/* The metric tables of struct pcie_stats and struct pcie_atc_stats (sim/metrics.h). */
+struct metric_table;
+extern const struct metric_table pcie_metrics, pcie_atc_metrics;
 
 /* ---- ATS ---- */
 

@@ -11,6 +11,7 @@
 #include "models/iommu/vtd_regs.h"
 #include "models/pcie/pcie_regs.h"
 #include "sim/engine.h"
+#include "sim/metrics.h"
 #include "sim/trace.h"
 
 #include <errno.h>
@@ -479,3 +480,17 @@ const struct platform_stats *platform_stats(const struct platform *p)
 {
 	return &p->st;
 }
+
+/* Where the platform's counters reach the results (the application places this table at ""). */
+static const struct metric platform_rows[] = {
+    {METRIC(struct platform_stats, irqs_delivered, COUNT, "platform.interrupt_messages",
+	    "interrupt messages the root complex delivered (to the APIC bus or a posted "
+	    "descriptor)")},
+    {METRIC(struct platform_stats, irqs_in_flight_max, GAUGE,
+	    "platform.interrupt_messages_in_flight_max",
+	    "most interrupt messages in flight in the root complex at once"),
+     .agg = METRIC_AGG_MAX},
+    {METRIC(struct platform_stats, irqs_dropped, COUNT, "platform.interrupt_messages_lost",
+	    "interrupt messages lost for want of memory (never expected)")},
+};
+const struct metric_table platform_metrics = METRIC_TABLE(struct platform_stats, platform_rows);

@@ -27,6 +27,7 @@
 #include "models/pcie/pcie.h"
 
 struct apic_bus;
+struct metric_table;
 struct cfg_schema;
 struct ioapic;
 struct lapic;
@@ -119,6 +120,7 @@ struct vtd *platform_unit(const struct platform *p, unsigned i);
 /* The unit that remaps fn's requests, or NULL (untranslated). */
 struct vtd *platform_unit_for(struct platform *p, const struct pcie_fn *fn);
 const struct platform_stats *platform_stats(const struct platform *p);
+extern const struct metric_table platform_metrics;
 
 /* ---- firmware ---- */
 

@@ -66,6 +66,9 @@ struct gk_stats {
 	uint64_t boot_done_ps;
 	uint64_t printks;
 };
+/* Its metric table (gk_metrics.c, sim/metrics.h). */
+struct metric_table;
+extern const struct metric_table gk_metrics;
 
 int gk_create(const struct gk_cfg *cfg, struct gk **out);
 void gk_destroy(struct gk *g);

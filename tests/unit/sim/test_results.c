@@ -303,6 +303,51 @@ static void test_json_exact(void **state)
 	results_destroy(r);
 }
 
+/* Keys set out of group order still come out grouped: a new key joins the deepest group it
+ * shares with earlier keys, so every object of the JSON opens once (same order in CSV). */
+static void test_groups_stay_together(void **state)
+{
+	static const char *const set[] = {"a.x", "b.y", "a.z", "c", "b.q.r", "a.w", "b.q.s", "d.e"};
+	static const char *const want[] = {"a.x",   "a.z",   "a.w", "b.y",
+					   "b.q.r", "b.q.s", "c",   "d.e"};
+	struct results *r;
+	char *out;
+
+	assert_int_equal(results_create(&r), 0);
+	for (size_t i = 0; i < sizeof(set) / sizeof(set[0]); i++)
+		assert_int_equal(results_set_u64(r, set[i], i), 0);
+	assert_int_equal(results_count(r), 8);
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		assert_string_equal(results_key(r, i), want[i]);
+	out = capture(results_write_json, r);
+	assert_string_equal(out, "{\n"
+				 "  \"a\": {\n"
+				 "    \"x\": 0,\n"
+				 "    \"z\": 2,\n"
+				 "    \"w\": 5\n"
+				 "  },\n"
+				 "  \"b\": {\n"
+				 "    \"y\": 1,\n"
+				 "    \"q\": {\n"
+				 "      \"r\": 4,\n"
+				 "      \"s\": 6\n"
+				 "    }\n"
+				 "  },\n"
+				 "  \"c\": 3,\n"
+				 "  \"d\": {\n"
+				 "    \"e\": 7\n"
+				 "  }\n"
+				 "}\n");
+	free(out);
+	out = capture(csv_no_header, r);
+	assert_string_equal(out, "0,2,5,1,4,6,3,7\n");
+	free(out);
+	/* replacing a value keeps its place */
+	assert_int_equal(results_set_u64(r, "b.y", 9), 0);
+	assert_string_equal(results_key(r, 3), "b.y");
+	results_destroy(r);
+}
+
 static void test_json_empty(void **state)
 {
 	struct results *r;
@@ -700,6 +745,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_json_exact),
+	    cmocka_unit_test(test_groups_stay_together),
 	    cmocka_unit_test(test_json_empty),
 	    cmocka_unit_test(test_json_round_trip),
 	    cmocka_unit_test(test_number_format),
