@@ -11,6 +11,7 @@
 #include "models/host/host.h"
 #include "models/apic/lapic.h"
 #include "models/apic/lapic_regs.h"
+#include "models/apic/msi_regs.h"
 #include "models/mem/mem.h"
 #include "sim/engine.h"
 #include "sim/trace.h"
@@ -588,11 +589,11 @@ int vm_add_vpci(struct vm *vm, uint8_t devfn, const struct hv_vpci_ops *ops, voi
 
 void vm_inject_msi(struct vm *vm, uint64_t addr, uint32_t data)
 {
-	struct hv_vcpu *hc = hv__vcpu_by_apic(vm, (uint32_t)((addr >> 12) & 0xff));
+	struct hv_vcpu *hc = hv__vcpu_by_apic(vm, (uint32_t)MSI_ADDR_DEST(addr));
 
 	vm->st.msi_injected++;
 	if (hc)
-		hv__deliver(vm, hc, (uint8_t)data, data & (1u << 15));
+		hv__deliver(vm, hc, (uint8_t)MSI_DATA_VECTOR(data), data & MSI_DATA_TRIGGER);
 }
 
 unsigned vm_guest_gsi(unsigned guest_slot, unsigned pin)
@@ -602,7 +603,7 @@ unsigned vm_guest_gsi(unsigned guest_slot, unsigned pin)
 
 unsigned vm_dest_pcpu(const struct vm *vm, uint64_t msi_addr)
 {
-	uint32_t dest = (uint32_t)((msi_addr >> 12) & 0xff);
+	uint32_t dest = (uint32_t)MSI_ADDR_DEST(msi_addr);
 
 	return pcpu_id(vm->vc[dest < vm->cfg.nvcpus ? dest : 0].p);
 }

@@ -260,6 +260,7 @@
 #define PCI_SLOT(devfn)       (((devfn) >> 3) & 0x1f)
 #define PCI_FUNC(devfn)       ((devfn) & 0x07)
 #define PCI_RID(bus, devfn)   ((uint16_t)(((bus) << 8) | (devfn)))
+#define PCI_BUS_NUM(rid)      (((rid) >> 8) & 0xff)
 
 /* ECAM, PCIe 5.0 §7.2.2: bus[27:20] device[19:15] function[14:12] offset[11:0]. */
 #define PCI_ECAM_OFFSET(bus, devfn, reg)                                                           \
