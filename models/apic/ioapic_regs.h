@@ -31,5 +31,6 @@
 /* Compatibility format: the destination APIC ID in 63:56, the delivery mode in 10:8. */
 #define IOAPIC_RTE_DLM(e)    ((unsigned)(((e) >> IOAPIC_RTE_DLM_SHIFT) & 7))
 #define IOAPIC_RTE_DEST(e)   ((uint8_t)((e) >> IOAPIC_RTE_DEST_SHIFT))
+#define IOAPIC_RTE_DEST_ID(id) (((uint64_t)(id) & 0xff) << IOAPIC_RTE_DEST_SHIFT)
 
 #endif

@@ -63,22 +63,30 @@ int hv_create(struct host *h, const struct hv_cfg *cfg, struct hv **out)
 	return 0;
 }
 
+/* What hv_vm_create took: the vCPUs, their threads and LAPICs, the EPT, guest RAM. */
+static void vm_free(struct vm *vm)
+{
+	for (unsigned c = 0; c < vm->cfg.nvcpus && c < MAX_VCPUS; c++) {
+		host_thread_destroy(vm->vc[c].thread);
+		vcpu_destroy(vm->vc[c].v);
+		lapic_destroy(vm->vc[c].vlapic);
+		sim_event_destroy(vm->vc[c].never);
+	}
+	ept_destroy(vm->ept);
+	if (vm->ram_hpa)
+		hh_free_pages(vm->hv->h, vm->ram_hpa, vm->cfg.ram_bytes / PAGE);
+	free(vm);
+}
+
+/* After the run (nothing executes any more): every VM, then the hypervisor's vectors and
+ * posted-interrupt descriptor pages. */
 void hv_destroy(struct hv *hv)
 {
 	if (!hv)
 		return;
-	for (unsigned i = 0; i < hv->nvms; i++) {
-		struct vm *vm = hv->vms[i];
-
-		for (unsigned c = 0; c < vm->cfg.nvcpus; c++) {
-			host_thread_destroy(vm->vc[c].thread);
-			vcpu_destroy(vm->vc[c].v);
-			lapic_destroy(vm->vc[c].vlapic);
-			sim_event_destroy(vm->vc[c].never);
-		}
-		ept_destroy(vm->ept);
-		free(vm);
-	}
+	for (unsigned i = 0; i < hv->nvms; i++)
+		vm_free(hv->vms[i]);
+	hv__irq_exit(hv);
 	free(hv);
 }
 
@@ -454,13 +462,7 @@ int hv_vm_create(struct hv *hv, const struct vm_cfg *cfg, struct vm **out)
 	*out = vm;
 	return 0;
 fail:
-	for (unsigned i = 0; i < cfg->nvcpus && i < MAX_VCPUS; i++) {
-		vcpu_destroy(vm->vc[i].v);
-		lapic_destroy(vm->vc[i].vlapic);
-		sim_event_destroy(vm->vc[i].never);
-	}
-	ept_destroy(vm->ept);
-	free(vm);
+	vm_free(vm);
 	return rc;
 }
 

@@ -30,6 +30,7 @@
 #include <stdio.h>
 
 #include <errno.h>
+#include <stdlib.h>
 
 static void step(struct hv_vcpu *hc, const char *name, unsigned vec)
 {
@@ -88,7 +89,22 @@ int hv__irq_init(struct hv *hv)
 
 	if (!rc)
 		rc = host_irq_set_system(hv->h, HOST_POSTED_INTR_WAKEUP_VECTOR, wakeup_irq, hv);
+	if (rc)
+		hv__irq_exit(hv);
 	return rc;
+}
+
+/* The system vectors and descriptor pages hv__irq_init and the vCPUs' setup took. */
+void hv__irq_exit(struct hv *hv)
+{
+	host_irq_free_system(hv->h, HOST_POSTED_INTR_VECTOR, hv);
+	host_irq_free_system(hv->h, HOST_POSTED_INTR_WAKEUP_VECTOR, hv);
+	for (unsigned i = 0; i < hv->npid_pages; i++)
+		hh_free_pages(hv->h, hv->pid_pages[i], 1);
+	free(hv->pid_pages);
+	hv->pid_pages = NULL;
+	hv->npid_pages = 0;
+	hv->pid_page = 0;
 }
 
 static void pid_set_nv(struct hv *hv, struct hv_vcpu *hc, uint8_t nv)
@@ -121,9 +137,16 @@ int hv__vcpu_irq_setup(struct vm *vm, struct hv_vcpu *hc)
 	case HV_IRQ_VTD_POSTED:
 		/* APICv: x2APIC virtualization, virtual-interrupt delivery, posted interrupts. */
 		if (!hv->pid_page || hv->pid_used == 4096 / PI_DESC_SIZE) {
+			uint64_t *pages = realloc(hv->pid_pages,
+						  (hv->npid_pages + 1) * sizeof(*pages));
+
+			if (!pages)
+				return -ENOMEM;
+			hv->pid_pages = pages;
 			rc = hh_alloc_pages(hv->h, 1, MEM_OWNER_HOST, &hv->pid_page);
 			if (rc)
 				return rc;
+			hv->pid_pages[hv->npid_pages++] = hv->pid_page;
 			hv->pid_used = 0;
 		}
 		hc->pi_desc = hv->pid_page + PI_DESC_SIZE * hv->pid_used++;
