@@ -137,8 +137,8 @@ int hv__vcpu_irq_setup(struct vm *vm, struct hv_vcpu *hc)
 	case HV_IRQ_VTD_POSTED:
 		/* APICv: x2APIC virtualization, virtual-interrupt delivery, posted interrupts. */
 		if (!hv->pid_page || hv->pid_used == 4096 / PI_DESC_SIZE) {
-			uint64_t *pages = realloc(hv->pid_pages,
-						  (hv->npid_pages + 1) * sizeof(*pages));
+			uint64_t *pages =
+			    realloc(hv->pid_pages, (hv->npid_pages + 1) * sizeof(*pages));
 
 			if (!pages)
 				return -ENOMEM;
@@ -152,9 +152,9 @@ int hv__vcpu_irq_setup(struct vm *vm, struct hv_vcpu *hc)
 		hc->pi_desc = hv->pid_page + PI_DESC_SIZE * hv->pid_used++;
 		/* NDST is the x2APIC ID of the pCPU (the host runs interrupt remapping with
 		 * EIME, so the IOMMU reads all 32 bits, VT-d §9.12). */
-		hh_mem_write64(hv->h, hc->pi_desc + PI_DESC_CTL,
-			       pi_ctl_make(HOST_POSTED_INTR_VECTOR,
-					   hh_cpu_apic_id(hv->h, pcpu_id(hc->p))));
+		hh_mem_write64(
+		    hv->h, hc->pi_desc + PI_DESC_CTL,
+		    pi_ctl_make(HOST_POSTED_INTR_VECTOR, hh_cpu_apic_id(hv->h, pcpu_id(hc->p))));
 		ctl->msr_trap_x2apic = false;
 		ctl->msr_trap_eoi = false;
 		ctl->apic_reg_virt = true;

@@ -18,8 +18,9 @@
 #include <string.h>
 
 #define PAGE		4096ull
-#define QI_PAGES_LOG2	1 /* IQA.QS */
-#define QI_PAGES	(1u << QI_PAGES_LOG2) /* 8 KiB: 512 128-bit or 256 256-bit descriptors */
+/* IQA.QS: 2^1 pages, 8 KiB: 512 128-bit or 256 256-bit descriptors */
+#define QI_PAGES_LOG2	1
+#define QI_PAGES	(1u << QI_PAGES_LOG2)
 #define WAIT_TIMEOUT_NS (10ull * 1000 * 1000)
 #define MAX_DOMAINS	64
 #define MAX_DEVS	64
@@ -38,6 +39,10 @@ struct dev_info {
 	struct vtd_domain *dom;
 	uint64_t pasid_dir; /* scalable mode */
 	uint64_t pasid_tables[8];
+};
+
+struct drv_pages {
+	uint64_t pa, npages;
 };
 
 struct vtd_drv {
@@ -70,9 +75,7 @@ struct vtd_drv {
 	bool fault_irq_set;
 	/* Every simulated page the driver allocated, to give back at destroy (Linux frees its
 	 * tables in free_dmar_iommu / domain_exit). */
-	struct drv_pages {
-		uint64_t pa, npages;
-	} *pages;
+	struct drv_pages *pages;
 	size_t npages_rec, cap_pages;
 	struct vtd_drv_stats st;
 };
@@ -336,11 +339,11 @@ static void fault_irq(void *ctx, struct pcpu *p, uint8_t vector)
 		if (!vtd_frcd_f(&r))
 			continue;
 		r.val[0] = rd64(d, fro + VTD_FRCD_SIZE * i);
-		host_log(d->h,
-			 "DMAR: [%s] request device [%02x:%02x.%d] fault addr %#llx reason %#x",
-			 vtd_frcd_read(&r) ? "DMA Read" : "DMA Write", PCI_BUS_NUM(vtd_frcd_sid(&r)),
-			 PCI_SLOT(vtd_frcd_sid(&r)), PCI_FUNC(vtd_frcd_sid(&r)),
-			 (unsigned long long)vtd_frcd_fi(&r), vtd_frcd_reason(&r));
+		host_log(
+		    d->h, "DMAR: [%s] request device [%02x:%02x.%d] fault addr %#llx reason %#x",
+		    vtd_frcd_read(&r) ? "DMA Read" : "DMA Write", PCI_BUS_NUM(vtd_frcd_sid(&r)),
+		    PCI_SLOT(vtd_frcd_sid(&r)), PCI_FUNC(vtd_frcd_sid(&r)),
+		    (unsigned long long)vtd_frcd_fi(&r), vtd_frcd_reason(&r));
 		d->st.faults_handled++;
 		/* F is RW1C, bit 127: the top bit of the record's last dword. */
 		wr32(d, fro + VTD_FRCD_SIZE * i + 12, (uint32_t)(DMA_FRCD_HI_F >> 32));
@@ -514,7 +517,8 @@ int vtd_drv_shutdown(struct vtd_drv *d)
 	if (d->gcmd & DMA_GCMD_QIE) {
 		/* dmar_disable_qi: let the unit fetch what is queued (IQH reaches IQT) first. */
 		deadline = hh_now(d->h) + WAIT_TIMEOUT_NS * 1000;
-		while (DMA_IQ_OFFSET(rd64(d, DMAR_IQT_REG)) != DMA_IQ_OFFSET(rd64(d, DMAR_IQH_REG)) &&
+		while (DMA_IQ_OFFSET(rd64(d, DMAR_IQT_REG)) !=
+			   DMA_IQ_OFFSET(rd64(d, DMAR_IQH_REG)) &&
 		       hh_now(d->h) <= deadline)
 			hh_ndelay(d->h, host_costs(d->h)->poll_ns);
 		r = gcmd(d, DMA_GCMD_QIE, DMA_GSTS_QIES, false);
@@ -522,8 +526,10 @@ int vtd_drv_shutdown(struct vtd_drv *d)
 		d->qi = false;
 	}
 	if (!rc)
-		host_log(d->h, "DMAR: unit at %#llx: translation, interrupt remapping and queued "
-			       "invalidation off", (unsigned long long)d->base);
+		host_log(d->h,
+			 "DMAR: unit at %#llx: translation, interrupt remapping and queued "
+			 "invalidation off",
+			 (unsigned long long)d->base);
 	return rc;
 }
 
@@ -897,7 +903,8 @@ static uint64_t pasid_slot(struct vtd_drv *d, struct dev_info *di, uint32_t pasi
 		vtd_pde_set_present(&pde);
 		hh_mem_write64(d->h, di->pasid_dir + dir * VTD_PDE_SIZE, pde.val);
 	}
-	return di->pasid_tables[dir] + (uint64_t)vtd_pasid_table_index(pasid) * VTD_PASID_ENTRY_SIZE;
+	return di->pasid_tables[dir] +
+	       (uint64_t)vtd_pasid_table_index(pasid) * VTD_PASID_ENTRY_SIZE;
 }
 
 /* Write a scalable-mode context entry: PASID directory, DTE, RID_PASID 0; P last (§9.4). */

@@ -136,8 +136,8 @@ static void define_regs(struct vtd *v)
 			    DMA_IRTA_BASE | (c->eim ? DMA_IRTA_EIME : 0) | VTD_IRTA_S(0xf), 0, 0);
 	regs_define(r, IVA_OFF, 8, 0, ~DMA_IVA_RSVD, 0, 0);
 	regs_define(r, IOTLB_OFF, 8, 0,
-		    DMA_TLB_IVT | VTD_TLB_IIRG(3) | DMA_TLB_DR | DMA_TLB_DW | VTD_TLB_DID(0xffff), 0,
-		    0);
+		    DMA_TLB_IVT | VTD_TLB_IIRG(3) | DMA_TLB_DR | DMA_TLB_DW | VTD_TLB_DID(0xffff),
+		    0, 0);
 	for (unsigned i = 0; i < c->nfr; i++) {
 		regs_define(r, frcd_off(i), 8, 0, 0, 0, 0);
 		regs_define(r, frcd_off(i) + 8, 8, 0, 0, DMA_FRCD_HI_F, 0);
@@ -591,10 +591,10 @@ static void status_serviced(struct vtd *v)
 /* The 128-bit record of a fault (§11.4.14), F clear. */
 static struct vtd_fault_record fault_record(const struct vtd_fault *f)
 {
-	struct vtd_fault_record r = vtd_frcd_make(
-	    f->fi, f->sid, f->reason, f->at,
-	    (f->read ? DMA_FRCD_HI_T : 0) | (f->t2 ? DMA_FRCD_HI_T2 : 0) |
-		(f->priv ? DMA_FRCD_HI_PRIV : 0));
+	struct vtd_fault_record r =
+	    vtd_frcd_make(f->fi, f->sid, f->reason, f->at,
+			  (f->read ? DMA_FRCD_HI_T : 0) | (f->t2 ? DMA_FRCD_HI_T2 : 0) |
+			      (f->priv ? DMA_FRCD_HI_PRIV : 0));
 
 	if (f->pasid_present)
 		vtd_frcd_set_pasid(&r, f->pasid);
@@ -658,8 +658,7 @@ void vtd__record_fault(struct vtd *v, const struct vtd_fault *f, uint64_t t)
 	v->frcd_next = (fri + 1) % v->cfg.nfr;
 	if (fsts & DMA_FSTS_PPF)
 		return;
-	regs_set(&v->r, DMAR_FSTS_REG, 4,
-		 (fsts & ~DMA_FSTS_FRI_MASK) | VTD_FSTS_FRI(fri));
+	regs_set(&v->r, DMAR_FSTS_REG, 4, (fsts & ~DMA_FSTS_FRI_MASK) | VTD_FSTS_FRI(fri));
 	vtd__fault_status(v, DMA_FSTS_PPF, t);
 }
 

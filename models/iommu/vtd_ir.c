@@ -24,10 +24,10 @@
  * w[0] the kind; deliver: w[1] the destination APIC ID, w[2] the vector and IRQ_W_LEVEL; post:
  * w[1] the SID and IRQ_W_INDEX(index), w[2] the vector and IRQ_W_URGENT, w[3] the descriptor. */
 enum { IRQ_KIND_DELIVER = 1, IRQ_KIND_POST = 2 };
-#define IRQ_W_LEVEL	   0x100u
-#define IRQ_W_URGENT	   0x200u
-#define IRQ_W_INDEX(i)	   ((uint64_t)(i) << 16)
-#define IRQ_W_INDEX_OF(w)  ((uint32_t)((w) >> 16))
+#define IRQ_W_LEVEL	  0x100u
+#define IRQ_W_URGENT	  0x200u
+#define IRQ_W_INDEX(i)	  ((uint64_t)(i) << 16)
+#define IRQ_W_INDEX_OF(w) ((uint32_t)((w) >> 16))
 
 static struct vtd_centry *iec_find(struct vtd *v, uint32_t index)
 {
@@ -145,9 +145,9 @@ static void post(struct vtd *v, const struct pcie_irq *irq)
 	}
 	if (trace_on())
 		step(v,
-		     p.notified       ? "interrupt posted (PIR bit, ON)"
+		     p.notified	      ? "interrupt posted (PIR bit, ON)"
 		     : pi_ctl_on(ctl) ? "interrupt posted (PIR bit only: ON already set)"
-				    : "interrupt posted (PIR bit only: SN set, no notification)",
+				      : "interrupt posted (PIR bit only: SN set, no notification)",
 		     irq->t_deliver, "\"vector\":\"0x%02x\",\"descriptor\":\"0x%llx\"",
 		     (unsigned)vv, (unsigned long long)pda);
 	if (v->hooks.posted)

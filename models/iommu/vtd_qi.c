@@ -68,8 +68,7 @@ static void devtlb(struct vtd *v, struct qi_state *q, uint16_t sid, bool pp, uin
 
 /* Execute one descriptor at t; 0, or an IQEI code for an invalid one. The wait descriptor may
  * sleep (the engine is an actor). */
-static unsigned execute(struct vtd *v, struct qi_state *q, const struct vtd_inv_desc *d,
-			uint64_t t)
+static unsigned execute(struct vtd *v, struct qi_state *q, const struct vtd_inv_desc *d, uint64_t t)
 {
 	unsigned type = vtd_inv_type(d), gran = vtd_inv_gran(d);
 	bool sm = vtd__scalable(v);

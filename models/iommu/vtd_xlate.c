@@ -334,7 +334,8 @@ static uint8_t fl_walk(struct wctx *w, const struct fl_walk_in *in, uint64_t va,
 		if (vtd_flpte_ps(&pte)) {
 			bool ok = lvl == 2 || (lvl == 3 && (v->cap & CAP_FL1GP));
 
-			if (!ok || (vtd_flpte_addr(&pte) & ((1ull << shift) - 1) & ~VTD_FL_PAT_LARGE))
+			if (!ok ||
+			    (vtd_flpte_addr(&pte) & ((1ull << shift) - 1) & ~VTD_FL_PAT_LARGE))
 				return VTD_FR_SM_FL_RSVD;
 			/* Bit 12 of a large-page entry is PAT, not an address bit. */
 			res->pa = (vtd_flpte_addr(&pte) & ~((1ull << shift) - 1)) |
@@ -485,8 +486,8 @@ static uint8_t sm_context(struct wctx *w, struct vtd_sm_context_entry *ctx)
 
 /* PASID directory + table entries (§9.5, §9.6); pe gets the PASID-table entry's first three
  * qwords (what the unit reads and caches). */
-static uint8_t pasid_entry(struct wctx *w, const struct vtd_sm_context_entry *ctx,
-			   uint32_t pasid, struct vtd_pasid_entry *pe)
+static uint8_t pasid_entry(struct wctx *w, const struct vtd_sm_context_entry *ctx, uint32_t pasid,
+			   struct vtd_pasid_entry *pe)
 {
 	struct vtd *v = w->v;
 	uint16_t sid = w->req->sid;

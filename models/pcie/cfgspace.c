@@ -291,7 +291,7 @@ int pcie_fn_add_cap_msi(struct pcie_fn *fn, unsigned nvec, bool addr64, bool mas
 	 * Message Enable and MSI Enable. */
 	regs_define(&fn->cfg, o + PCI_MSI_FLAGS, 2,
 		    PCI_FIELD_PREP(PCI_MSI_FLAGS_QMASK, log) | (addr64 ? PCI_MSI_FLAGS_64BIT : 0) |
-			    (maskable ? PCI_MSI_FLAGS_MASKBIT : 0),
+			(maskable ? PCI_MSI_FLAGS_MASKBIT : 0),
 		    PCI_MSI_FLAGS_ENABLE | PCI_MSI_FLAGS_QSIZE, 0, 0);
 	regs_define(&fn->cfg, o + PCI_MSI_ADDRESS_LO, 4, 0, 0xfffffffc, 0, 0);
 	if (addr64) {
@@ -353,8 +353,8 @@ int pcie_fn_add_ext_acs(struct pcie_fn *fn, uint16_t cap, unsigned egress_bits)
 	o = (uint32_t)off;
 	/* PCIe 5.0 §7.7.8.2: Egress Control Vector Size in 15:8 (0 encodes 256). Control bits are
 	 * writable only for what the function implements (§7.7.8.3). */
-	regs_define(&fn->cfg, o + PCI_ACS_CAP, 2, cap | PCI_FIELD_PREP(PCI_ACS_EGRESS_BITS, egress_bits),
-		    0, 0, 0);
+	regs_define(&fn->cfg, o + PCI_ACS_CAP, 2,
+		    cap | PCI_FIELD_PREP(PCI_ACS_EGRESS_BITS, egress_bits), 0, 0, 0);
 	regs_define(&fn->cfg, o + PCI_ACS_CTRL, 2, 0, cap, 0, 0);
 	for (unsigned i = 0; i < vec_bytes; i += 4) {
 		unsigned bits = egress_bits - i * 8 >= 32 ? 32 : egress_bits - i * 8;

@@ -26,8 +26,8 @@ static void compat_msi(void **state)
 	assert_int_equal(msi_compat_addr(5, MSI_ADDR_DM), 0xfee05004u);
 	assert_int_equal(msi_compat_addr(0xff, MSI_ADDR_RH), 0xfeeff008u);
 	assert_int_equal(msi_compat_addr(1, 0), 0xfee01000u);
-	assert_int_equal(msi_compat_data(0x31, MSI_DATA_DLM_LOWPRI, MSI_DATA_LEVEL | MSI_DATA_TRIGGER),
-			 0xc131u);
+	assert_int_equal(
+	    msi_compat_data(0x31, MSI_DATA_DLM_LOWPRI, MSI_DATA_LEVEL | MSI_DATA_TRIGGER), 0xc131u);
 	assert_int_equal(msi_compat_data(0xec, MSI_DATA_DLM_FIXED, 0), 0xecu);
 	assert_false(msi_is_remappable(0xfee05004u));
 	assert_true(msi_is_remappable(0xfee00010u));

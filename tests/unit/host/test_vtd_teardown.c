@@ -83,8 +83,8 @@ static void one_round(struct round *r, uint64_t base, bool scalable, uint64_t pi
 		return;
 	/* 4 KiB, 2 MiB and 1 GiB leaves: tables at every level. */
 	r->map_rc[0] = vtd_domain_map_pages(dom, 0x10000, ram, 0x4000, VTD_PROT_READ, 12);
-	r->map_rc[1] = vtd_domain_map_pages(dom, 0x200000, ram, 0x400000,
-					    VTD_PROT_READ | VTD_PROT_WRITE, 21);
+	r->map_rc[1] =
+	    vtd_domain_map_pages(dom, 0x200000, ram, 0x400000, VTD_PROT_READ | VTD_PROT_WRITE, 21);
 	r->map_rc[2] = vtd_domain_map_pages(dom, 1ull << 39, 0, 1ull << 30, VTD_PROT_READ, 30);
 	r->attach_rc = vtd_attach(dom, sid);
 	if (scalable) {

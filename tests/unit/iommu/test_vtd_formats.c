@@ -300,7 +300,7 @@ static void paging_entries(void **state)
 	(void)state;
 	assert_int_equal(vtd_level_shift(1), 12);
 	assert_int_equal(vtd_level_shift(3), 30);
-	assert_int_equal(vtd_level_index(0x0000123456789000ull, 4), 0x24); /* bits 47:39 */
+	assert_int_equal(vtd_level_index(0x0000123456789000ull, 4), 0x24);  /* bits 47:39 */
 	assert_int_equal(vtd_level_index(0x0000123456789000ull, 1), 0x189); /* bits 20:12 */
 
 	vtd_slpte_set(&sl, 0x1234567000ull, VTD_SL_R | VTD_SL_W, true);

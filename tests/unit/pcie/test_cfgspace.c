@@ -392,12 +392,9 @@ static void field_encoders(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(field_encoders),
-	    cmocka_unit_test(bar_sizing),
-	    cmocka_unit_test(register_masks),
-	    cmocka_unit_test(memory_space_and_bus_master),
-	    cmocka_unit_test(capabilities),
-	    cmocka_unit_test(intx_only_and_multifunction),
+	    cmocka_unit_test(field_encoders), cmocka_unit_test(bar_sizing),
+	    cmocka_unit_test(register_masks), cmocka_unit_test(memory_space_and_bus_master),
+	    cmocka_unit_test(capabilities),   cmocka_unit_test(intx_only_and_multifunction),
 	};
 
 	return cmocka_run_group_tests(tests, build, NULL);
