@@ -601,7 +601,7 @@ bool vtd_drv_posting(const struct vtd_drv *d)
 int vtd_domain_alloc(struct vtd_drv *d, struct vtd_domain **out)
 {
 	struct vtd_domain *dom;
-	unsigned ndom = 1u << (4 + 2 * CAP_ND(d->cap));
+	unsigned ndom = CAP_NDOMS(d->cap);
 	int rc;
 
 	if (d->ndomains == MAX_DOMAINS || d->ndomains + 1 >= ndom)

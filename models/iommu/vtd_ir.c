@@ -13,6 +13,7 @@
 #include "models/iommu/vtd_internal.h"
 #include "models/mem/mem.h"
 #include "models/pcie/pcie.h"
+#include "models/pcie/pcie_regs.h"
 #include "sim/trace.h"
 
 #include <stdio.h>
@@ -70,9 +71,9 @@ static bool sid_ok(const struct vtd_irte *irte, uint16_t sid, bool *rsvd)
 		return (sid & m) == (esid & m);
 	}
 	case IRTE_SVT_BUS: {
-		uint8_t bus = (uint8_t)(sid >> 8);
+		uint8_t bus = (uint8_t)PCI_BUS_NUM(sid);
 
-		return bus >= (esid >> 8) && bus <= (esid & 0xff);
+		return bus >= vtd_irte_bus_start(irte) && bus <= vtd_irte_bus_end(irte);
 	}
 	default:
 		*rsvd = true;
@@ -216,7 +217,7 @@ void vtd_remap_msi(struct vtd *v, uint16_t sid, uint64_t addr, uint32_t data, ui
 
 	uint32_t handle = IR_MSI_HANDLE(addr);
 	uint32_t index = handle + ((addr & IR_MSI_SHV) ? IR_MSI_SUBHANDLE(data) : 0);
-	uint32_t entries = 1u << (DMA_IRTA_S(v->irta) + 1);
+	uint32_t entries = DMA_IRTA_ENTRIES(v->irta);
 	struct vtd_centry *e;
 	struct vtd_irte irte;
 	bool rsvd, fpd;

@@ -84,6 +84,7 @@
 /* CAP, §11.4.2. Decoders (Linux's cap_*) and, for the multi-bit fields, the constructors the
  * model builds the register with (QEMU's VTD_CAP_*). */
 #define CAP_ND(c)        ((c) & 0x7)           /* domains: 2^(4 + 2*ND) */
+#define CAP_NDOMS(c)     (1u << (4 + 2 * CAP_ND(c)))
 #define VTD_CAP_ND(nd)   ((uint64_t)(nd) & 0x7)
 #define  CAP_AFL         (1ull << 3)           /* advanced fault logging */
 #define  CAP_RWBF        (1ull << 4)           /* required write-buffer flushing */
@@ -324,6 +325,7 @@
 
 /* IRTA, §11.4.11 */
 #define DMA_IRTA_S(v)     ((v) & 0xf)   /* entries: 2^(S+1) */
+#define DMA_IRTA_ENTRIES(v) (2u << DMA_IRTA_S(v))
 #define VTD_IRTA_S(s)     ((uint64_t)(s) & 0xf)
 #define DMA_IRTA_EIME     (1ull << 11)
 #define DMA_IRTA_BASE     (~0xfffull)
@@ -1409,6 +1411,17 @@ static inline unsigned vtd_irte_sq(const struct vtd_irte *e)
 static inline unsigned vtd_irte_svt(const struct vtd_irte *e)
 {
 	return (unsigned)((e->val[1] >> IRTE_HI_SVT_SHIFT) & 3);
+}
+
+/* SVT 10b: the SID field holds a bus range, the start bus in 15:8 and the end bus in 7:0. */
+static inline uint8_t vtd_irte_bus_start(const struct vtd_irte *e)
+{
+	return (uint8_t)(vtd_irte_sid(e) >> 8);
+}
+
+static inline uint8_t vtd_irte_bus_end(const struct vtd_irte *e)
+{
+	return (uint8_t)vtd_irte_sid(e);
 }
 
 /* Posted: the descriptor's address (64-byte aligned). */

@@ -22,6 +22,7 @@
  */
 #include "models/iommu/vtd_internal.h"
 #include "models/mem/mem.h"
+#include "models/pcie/pcie_regs.h"
 
 #include <string.h>
 
@@ -398,7 +399,7 @@ static uint8_t legacy_context(struct wctx *w, struct vtd_context_entry *ctx)
 		return vtd_ce_present(ctx) ? 0 : VTD_FR_CTX_NOT_PRESENT;
 	}
 	v->st.ctx_misses++;
-	if (!read_entry(w, (v->rta & DMA_RTADDR_RTA_MASK) + (sid >> 8) * VTD_ROOT_ENTRY_SIZE,
+	if (!read_entry(w, (v->rta & DMA_RTADDR_RTA_MASK) + PCI_BUS_NUM(sid) * VTD_ROOT_ENTRY_SIZE,
 			VTD_ROOT_ENTRY_SIZE, re.val, false))
 		return VTD_FR_ROOT_ACCESS;
 	if (!vtd_root_present(&re))
@@ -452,7 +453,7 @@ static uint8_t sm_context(struct wctx *w, struct vtd_sm_context_entry *ctx)
 		return vtd_smce_present(ctx) ? 0 : VTD_FR_SM_CTX_NP;
 	}
 	v->st.ctx_misses++;
-	if (!read_entry(w, (v->rta & DMA_RTADDR_RTA_MASK) + (sid >> 8) * VTD_ROOT_ENTRY_SIZE,
+	if (!read_entry(w, (v->rta & DMA_RTADDR_RTA_MASK) + PCI_BUS_NUM(sid) * VTD_ROOT_ENTRY_SIZE,
 			VTD_ROOT_ENTRY_SIZE, re.val, false))
 		return VTD_FR_SM_ROOT_ACCESS;
 	if (!vtd_smroot_present(&re, half))

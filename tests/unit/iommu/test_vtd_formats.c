@@ -39,6 +39,7 @@ static void cap_fields(void **state)
 	assert_int_equal(cap, 0x00090380402f0402ull);
 	/* Decoders give back what the constructors put in. */
 	assert_int_equal(CAP_ND(cap), 2);
+	assert_int_equal(CAP_NDOMS(cap), 256); /* 2^(4 + 2*ND) */
 	assert_int_equal(CAP_SAGAW(cap), CAP_SAGAW_LEVELS(4));
 	assert_int_equal(CAP_MGAW(cap), 48);
 	assert_int_equal(CAP_FRO(cap), 0x400);
@@ -105,6 +106,7 @@ static void status_and_queue_registers(void **state)
 	assert_int_equal(DMA_IQER_ITESID(VTD_IQER_ITESID(0x0208)), 0x0208);
 	assert_int_equal(DMA_IQER_ICESID(VTD_IQER_ICESID(0x0208)), 0x0208);
 	assert_int_equal(VTD_IRTA_S(7), 7); /* 2^(7+1) = 256 entries */
+	assert_int_equal(DMA_IRTA_ENTRIES(0x5000ull | VTD_IRTA_S(7)), 256);
 	assert_int_equal(VTD_AFLOG_FLS(7), 0xe00);
 	assert_int_equal(DMA_AFLOG_FLS(0xe00), 7);
 }
@@ -366,6 +368,8 @@ static void remapped_irte(void **state)
 	/* Bus-range validation: SVT 10b, SID = start bus 15:8, end bus 7:0. */
 	vtd_irte_set_sid(&e, IRTE_SVT_BUS, 2, 0x0205);
 	assert_int_equal(e.val[1], 0x00000000000a0205ull);
+	assert_int_equal(vtd_irte_bus_start(&e), 2);
+	assert_int_equal(vtd_irte_bus_end(&e), 5);
 }
 
 /* §9.11 posted IRTE: P 0, URG 14, IM 15 = 1, VV 23:16, PDA[31:6] in 63:38, PDA[63:32] in
