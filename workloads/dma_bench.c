@@ -45,6 +45,8 @@ int wl_dma_bench_run(struct host *h, struct vtd_drv *iommu, struct hpci *pci, ui
 	rc = hh_alloc_pages_aligned(h, size / 4096, page, MEM_OWNER_HOST, &hpa);
 	if (rc)
 		return rc;
+	res->hpa = hpa;
+	res->mapped_bytes = size;
 	rc = vtd_domain_alloc(iommu, &dom);
 	if (!rc)
 		rc =
@@ -54,8 +56,6 @@ int wl_dma_bench_run(struct host *h, struct vtd_drv *iommu, struct hpci *pci, ui
 	if (rc)
 		return rc;
 	res->iova = IOVA_BASE;
-	res->hpa = hpa;
-	res->mapped_bytes = size;
 
 	hh_cfg_write(h, bdf, PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
 	hh_writel(h, bar + DMAENG_ADDR_LO, (uint32_t)IOVA_BASE);
@@ -80,6 +80,12 @@ int wl_dma_bench_run(struct host *h, struct vtd_drv *iommu, struct hpci *pci, ui
 	if (hooks->on_done)
 		hooks->on_done(hooks->ctx);
 	return 0;
+}
+
+void wl_dma_bench_free(struct host *h, const struct wl_dma_bench_result *res)
+{
+	if (res->hpa && res->mapped_bytes)
+		hh_free_pages(h, res->hpa, res->mapped_bytes / 4096);
 }
 
 /* ---- knobs ---- */

@@ -49,5 +49,8 @@ extern const struct metric_table wl_dma_bench_metrics;
 int wl_dma_bench_run(struct host *h, struct vtd_drv *iommu, struct hpci *pci, uint16_t bdf,
 		     const struct wl_dma_bench_cfg *cfg, const struct wl_dma_bench_hooks *hooks,
 		     struct wl_dma_bench_result *res);
+/* After the run and its report (no time passes): give the buffer back to the host, once. Its
+ * mapping goes with the VT-d driver's domain (vtd_drv_destroy). */
+void wl_dma_bench_free(struct host *h, const struct wl_dma_bench_result *res);
 
 #endif

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "models/apic/ioapic.h"
+#include "models/apic/msi_regs.h"
+#include "models/iommu/vtd_regs.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -50,18 +52,16 @@ static void fire(struct ioapic *io, unsigned pin)
 	uint32_t data;
 
 	if (e & IOAPIC_RTE_REMAP) {
-		uint32_t index = (uint32_t)((e >> 49) & 0x7fff) | (uint32_t)(((e >> 11) & 1) << 15);
-
-		addr = 0xfee00000u | ((uint64_t)(index & 0x7fff) << 5) | (1u << 4) |
-		       ((uint64_t)(index >> 15) << 2);
+		/* VT-d §5.1.5.1: the handle, in the remappable message format (§5.1.2.2). */
+		addr = MSI_ADDR_BASE | VTD_IR_MSI_HANDLE(IOAPIC_RTE_INDEX_OF(e)) | IR_MSI_FORMAT;
 		data = (uint32_t)(e & IOAPIC_RTE_VECTOR); /* the vector stays for EOI matching */
 	} else {
-		addr = 0xfee00000u | ((e >> IOAPIC_RTE_DEST_SHIFT) << 12) |
-		       ((e & IOAPIC_RTE_DESTMODE) ? 1u << 2 : 0);
-		data = (uint32_t)(e & (IOAPIC_RTE_VECTOR | (7ull << IOAPIC_RTE_DLM_SHIFT)));
+		addr = msi_compat_addr(IOAPIC_RTE_DEST(e),
+				       (e & IOAPIC_RTE_DESTMODE) ? MSI_ADDR_DM : 0);
+		data = msi_compat_data((uint8_t)(e & IOAPIC_RTE_VECTOR), IOAPIC_RTE_DLM(e), 0);
 	}
 	if (e & IOAPIC_RTE_LEVEL) {
-		data |= 1u << 15 | 1u << 14; /* level, assert */
+		data |= MSI_DATA_TRIGGER | MSI_DATA_LEVEL; /* level, assert */
 		io->rte[pin] |= IOAPIC_RTE_REMOTE_IRR;
 	}
 	io->st.messages++;

@@ -27,5 +27,10 @@
 /* Remappable format (VT-d §5.1.5.1): bit 48 set, index[14:0] in 63:49, index[15] in 11. */
 #define IOAPIC_RTE_REMAP     (1ull << 48)
 #define IOAPIC_RTE_INDEX(i)  ((((uint64_t)(i) & 0x7fff) << 49) | ((((uint64_t)(i) >> 15) & 1) << 11))
+#define IOAPIC_RTE_INDEX_OF(e) ((uint32_t)(((e) >> 49) & 0x7fff) | (uint32_t)((((e) >> 11) & 1) << 15))
+/* Compatibility format: the destination APIC ID in 63:56, the delivery mode in 10:8. */
+#define IOAPIC_RTE_DLM(e)    ((unsigned)(((e) >> IOAPIC_RTE_DLM_SHIFT) & 7))
+#define IOAPIC_RTE_DEST(e)   ((uint8_t)((e) >> IOAPIC_RTE_DEST_SHIFT))
+#define IOAPIC_RTE_DEST_ID(id) (((uint64_t)(id) & 0xff) << IOAPIC_RTE_DEST_SHIFT)
 
 #endif

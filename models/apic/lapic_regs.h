@@ -33,15 +33,8 @@
 #define X2APIC_ICR_MSR    APIC_MSR(APIC_ICR) /* 0x830 */
 #define MSR_IA32_APICBASE 0x1b
 
-/* Posted-interrupt descriptor, SDM vol. 3C §29.6: PIR bits 255:0, ON bit 256; VT-d 3.x
- * §9.12 adds SN 257, NV 271:264 and NDST 319:288. 64 bytes, 64-byte aligned. */
-#define PI_DESC_PIR        0
-#define PI_DESC_CTL        32
-#define  PI_DESC_ON        (1ull << 0)
-#define  PI_DESC_SN        (1ull << 1)
-#define  PI_DESC_NV_SHIFT  8
-#define  PI_DESC_NV_MASK   (0xffull << 8)
-#define  PI_DESC_NDST_SHIFT 32
-#define PI_DESC_SIZE       64
+/* The posted-interrupt descriptor APICv reads (SDM vol. 3C §29.6) is defined once, with VT-d's
+ * fields, in posted_intr_regs.h. */
+#include "models/apic/posted_intr_regs.h"
 
 #endif

@@ -10,6 +10,7 @@
 #include "models/cpu/vmx.h"
 #include "models/apic/lapic.h"
 #include "models/apic/lapic_regs.h"
+#include "models/apic/posted_intr_regs.h"
 #include "models/mem/mem.h"
 #include "models/pcie/pcie.h"
 #include "sim/engine.h"
@@ -345,7 +346,7 @@ bool vcpu_pi_sync(struct vcpu *v)
 	if (!v->ctl.posted_intr || !v->vapic)
 		return false;
 	ctl = mem_read64(v->mem, pd + PI_DESC_CTL);
-	if (!(ctl & PI_DESC_ON))
+	if (!pi_ctl_on(ctl))
 		return false;
 	/* SDM §29.6: clear ON, OR the PIR into the virtual IRR, clear the PIR (atomically). */
 	mem_write64(v->mem, pd + PI_DESC_CTL, ctl & ~PI_DESC_ON);

@@ -167,7 +167,7 @@ bool dmar_scope_bdf(struct host *h, const struct dmar_scope *s, uint16_t *bdf)
 	if (!s->npath)
 		return false;
 	for (unsigned i = 0; i < s->npath; i++) {
-		uint16_t b = (uint16_t)(bus << 8 | PCI_DEVFN(s->path[i][0], s->path[i][1]));
+		uint16_t b = PCI_RID(bus, PCI_DEVFN(s->path[i][0], s->path[i][1]));
 
 		if (hh_cfg_read(h, b, PCI_VENDOR_ID, 2) == 0xffff)
 			return false;
@@ -195,7 +195,7 @@ bool dmar_scope_covers(struct host *h, const struct dmar_scope *s, uint16_t bdf)
 	if (s->type == ACPI_DMAR_SCOPE_BRIDGE) {
 		uint8_t sec = (uint8_t)hh_cfg_read(h, me, PCI_SECONDARY_BUS, 1);
 		uint8_t sub = (uint8_t)hh_cfg_read(h, me, PCI_SUBORDINATE_BUS, 1);
-		uint8_t bus = (uint8_t)(bdf >> 8);
+		uint8_t bus = (uint8_t)PCI_BUS_NUM(bdf);
 
 		return sec && bus >= sec && bus <= sub;
 	}

@@ -124,6 +124,9 @@ void host_destroy(struct host *h)
 {
 	if (!h)
 		return;
+	/* The pCPUs outlive the host: they stop calling its dispatcher. */
+	for (unsigned c = 0; h->idt && c < h->m.npcpus; c++)
+		pcpu_set_host_irq(h->m.pcpus[c], NULL, NULL);
 	sim_event_destroy(h->spin_ev);
 	free(h->free);
 	free(h->idt);
@@ -398,6 +401,13 @@ int host_irq_set_system(struct host *h, uint8_t vector, host_irq_handler fn, voi
 		h->idt[c][vector].ctx = ctx;
 	}
 	return 0;
+}
+
+void host_irq_free_system(struct host *h, uint8_t vector, const void *ctx)
+{
+	for (unsigned c = 0; c < h->m.npcpus; c++)
+		if (h->idt[c][vector].fn && h->idt[c][vector].ctx == ctx)
+			memset(&h->idt[c][vector], 0, sizeof(h->idt[c][vector]));
 }
 
 void host_irq_defer_eoi(struct host *h)

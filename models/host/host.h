@@ -127,6 +127,8 @@ void host_irq_free(struct host *h, unsigned cpu, uint8_t vector);
 #define HOST_RESCHEDULE_VECTOR         0xfd
 #define HOST_LOCAL_TIMER_VECTOR        0xec
 int host_irq_set_system(struct host *h, uint8_t vector, host_irq_handler fn, void *ctx);
+/* Undo host_irq_set_system on every pCPU where ctx installed the vector. */
+void host_irq_free_system(struct host *h, uint8_t vector, const void *ctx);
 /* From inside a handler: leave the vector in service at the LAPIC (someone else -- the guest,
  * with EOI passed through -- will EOI it). */
 void host_irq_defer_eoi(struct host *h);

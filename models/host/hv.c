@@ -11,6 +11,7 @@
 #include "models/host/host.h"
 #include "models/apic/lapic.h"
 #include "models/apic/lapic_regs.h"
+#include "models/apic/msi_regs.h"
 #include "models/mem/mem.h"
 #include "sim/engine.h"
 #include "sim/metrics.h"
@@ -63,22 +64,30 @@ int hv_create(struct host *h, const struct hv_cfg *cfg, struct hv **out)
 	return 0;
 }
 
+/* What hv_vm_create took: the vCPUs, their threads and LAPICs, the EPT, guest RAM. */
+static void vm_free(struct vm *vm)
+{
+	for (unsigned c = 0; c < vm->cfg.nvcpus && c < MAX_VCPUS; c++) {
+		host_thread_destroy(vm->vc[c].thread);
+		vcpu_destroy(vm->vc[c].v);
+		lapic_destroy(vm->vc[c].vlapic);
+		sim_event_destroy(vm->vc[c].never);
+	}
+	ept_destroy(vm->ept);
+	if (vm->ram_hpa)
+		hh_free_pages(vm->hv->h, vm->ram_hpa, vm->cfg.ram_bytes / PAGE);
+	free(vm);
+}
+
+/* After the run (nothing executes any more): every VM, then the hypervisor's vectors and
+ * posted-interrupt descriptor pages. */
 void hv_destroy(struct hv *hv)
 {
 	if (!hv)
 		return;
-	for (unsigned i = 0; i < hv->nvms; i++) {
-		struct vm *vm = hv->vms[i];
-
-		for (unsigned c = 0; c < vm->cfg.nvcpus; c++) {
-			host_thread_destroy(vm->vc[c].thread);
-			vcpu_destroy(vm->vc[c].v);
-			lapic_destroy(vm->vc[c].vlapic);
-			sim_event_destroy(vm->vc[c].never);
-		}
-		ept_destroy(vm->ept);
-		free(vm);
-	}
+	for (unsigned i = 0; i < hv->nvms; i++)
+		vm_free(hv->vms[i]);
+	hv__irq_exit(hv);
 	free(hv);
 }
 
@@ -454,13 +463,7 @@ int hv_vm_create(struct hv *hv, const struct vm_cfg *cfg, struct vm **out)
 	*out = vm;
 	return 0;
 fail:
-	for (unsigned i = 0; i < cfg->nvcpus && i < MAX_VCPUS; i++) {
-		vcpu_destroy(vm->vc[i].v);
-		lapic_destroy(vm->vc[i].vlapic);
-		sim_event_destroy(vm->vc[i].never);
-	}
-	ept_destroy(vm->ept);
-	free(vm);
+	vm_free(vm);
 	return rc;
 }
 
@@ -633,11 +636,11 @@ int vm_add_vpci(struct vm *vm, uint8_t devfn, const struct hv_vpci_ops *ops, voi
 
 void vm_inject_msi(struct vm *vm, uint64_t addr, uint32_t data)
 {
-	struct hv_vcpu *hc = hv__vcpu_by_apic(vm, (uint32_t)((addr >> 12) & 0xff));
+	struct hv_vcpu *hc = hv__vcpu_by_apic(vm, (uint32_t)MSI_ADDR_DEST(addr));
 
 	vm->st.msi_injected++;
 	if (hc)
-		hv__deliver(vm, hc, (uint8_t)data, data & (1u << 15));
+		hv__deliver(vm, hc, (uint8_t)MSI_DATA_VECTOR(data), data & MSI_DATA_TRIGGER);
 }
 
 unsigned vm_guest_gsi(unsigned guest_slot, unsigned pin)
@@ -647,7 +650,7 @@ unsigned vm_guest_gsi(unsigned guest_slot, unsigned pin)
 
 unsigned vm_dest_pcpu(const struct vm *vm, uint64_t msi_addr)
 {
-	uint32_t dest = (uint32_t)((msi_addr >> 12) & 0xff);
+	uint32_t dest = (uint32_t)MSI_ADDR_DEST(msi_addr);
 
 	return pcpu_id(vm->vc[dest < vm->cfg.nvcpus ? dest : 0].p);
 }

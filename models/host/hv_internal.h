@@ -80,6 +80,8 @@ struct hv {
 	unsigned nvms;
 	uint64_t pid_page;   /* posted-interrupt descriptors, 64 per page */
 	unsigned pid_used;
+	uint64_t *pid_pages; /* every such page, given back at destroy */
+	unsigned npid_pages;
 };
 
 
@@ -90,6 +92,7 @@ static inline void hv__charge(struct vm *vm, uint64_t cycles)
 
 /* hv_irq.c */
 int hv__irq_init(struct hv *hv);
+void hv__irq_exit(struct hv *hv);
 int hv__vcpu_irq_setup(struct vm *vm, struct hv_vcpu *hc);
 bool hv__runnable(void *ctx);
 void hv__pre_entry(struct hv_vcpu *hc);

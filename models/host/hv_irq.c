@@ -20,6 +20,8 @@
 #include "models/host/hv_internal.h"
 #include "models/apic/lapic.h"
 #include "models/apic/lapic_regs.h"
+#include "models/apic/msi_regs.h"
+#include "models/apic/posted_intr_regs.h"
 #include "models/cpu/vmx.h"
 #include "models/mem/mem.h"
 #include "sim/engine.h"
@@ -28,6 +30,7 @@
 #include <stdio.h>
 
 #include <errno.h>
+#include <stdlib.h>
 
 static void step(struct hv_vcpu *hc, const char *name, unsigned vec)
 {
@@ -69,7 +72,7 @@ static void wakeup_irq(void *ctx, struct pcpu *p, uint8_t vector)
 
 			if (hc->p != p || !hc->pi_blocked)
 				continue;
-			if (hh_mem_read64(hv->h, hc->pi_desc + PI_DESC_CTL) & PI_DESC_ON) {
+			if (pi_ctl_on(hh_mem_read64(hv->h, hc->pi_desc + PI_DESC_CTL))) {
 				vm->st.pi_wakeups++;
 				if (trace_on())
 					step(hc, "wakeup vector: wake the blocked vCPU", vector);
@@ -86,15 +89,29 @@ int hv__irq_init(struct hv *hv)
 
 	if (!rc)
 		rc = host_irq_set_system(hv->h, HOST_POSTED_INTR_WAKEUP_VECTOR, wakeup_irq, hv);
+	if (rc)
+		hv__irq_exit(hv);
 	return rc;
+}
+
+/* The system vectors and descriptor pages hv__irq_init and the vCPUs' setup took. */
+void hv__irq_exit(struct hv *hv)
+{
+	host_irq_free_system(hv->h, HOST_POSTED_INTR_VECTOR, hv);
+	host_irq_free_system(hv->h, HOST_POSTED_INTR_WAKEUP_VECTOR, hv);
+	for (unsigned i = 0; i < hv->npid_pages; i++)
+		hh_free_pages(hv->h, hv->pid_pages[i], 1);
+	free(hv->pid_pages);
+	hv->pid_pages = NULL;
+	hv->npid_pages = 0;
+	hv->pid_page = 0;
 }
 
 static void pid_set_nv(struct hv *hv, struct hv_vcpu *hc, uint8_t nv)
 {
 	uint64_t ctl = hh_mem_read64(hv->h, hc->pi_desc + PI_DESC_CTL);
 
-	ctl = (ctl & ~PI_DESC_NV_MASK) | ((uint64_t)nv << PI_DESC_NV_SHIFT);
-	hh_mem_write64(hv->h, hc->pi_desc + PI_DESC_CTL, ctl);
+	hh_mem_write64(hv->h, hc->pi_desc + PI_DESC_CTL, pi_ctl_set_nv(ctl, nv));
 }
 
 int hv__vcpu_irq_setup(struct vm *vm, struct hv_vcpu *hc)
@@ -120,18 +137,24 @@ int hv__vcpu_irq_setup(struct vm *vm, struct hv_vcpu *hc)
 	case HV_IRQ_VTD_POSTED:
 		/* APICv: x2APIC virtualization, virtual-interrupt delivery, posted interrupts. */
 		if (!hv->pid_page || hv->pid_used == 4096 / PI_DESC_SIZE) {
+			uint64_t *pages =
+			    realloc(hv->pid_pages, (hv->npid_pages + 1) * sizeof(*pages));
+
+			if (!pages)
+				return -ENOMEM;
+			hv->pid_pages = pages;
 			rc = hh_alloc_pages(hv->h, 1, MEM_OWNER_HOST, &hv->pid_page);
 			if (rc)
 				return rc;
+			hv->pid_pages[hv->npid_pages++] = hv->pid_page;
 			hv->pid_used = 0;
 		}
 		hc->pi_desc = hv->pid_page + PI_DESC_SIZE * hv->pid_used++;
 		/* NDST is the x2APIC ID of the pCPU (the host runs interrupt remapping with
 		 * EIME, so the IOMMU reads all 32 bits, VT-d §9.12). */
-		hh_mem_write64(hv->h, hc->pi_desc + PI_DESC_CTL,
-			       ((uint64_t)HOST_POSTED_INTR_VECTOR << PI_DESC_NV_SHIFT) |
-				       ((uint64_t)hh_cpu_apic_id(hv->h, pcpu_id(hc->p))
-					<< PI_DESC_NDST_SHIFT));
+		hh_mem_write64(
+		    hv->h, hc->pi_desc + PI_DESC_CTL,
+		    pi_ctl_make(HOST_POSTED_INTR_VECTOR, hh_cpu_apic_id(hv->h, pcpu_id(hc->p))));
 		ctl->msr_trap_x2apic = false;
 		ctl->msr_trap_eoi = false;
 		ctl->apic_reg_virt = true;
@@ -152,7 +175,7 @@ bool hv__runnable(void *ctx)
 
 	if (lapic_deliverable(hc->vlapic) >= 0)
 		return true;
-	if (posted(vm) && (hh_mem_read64(vm->hv->h, hc->pi_desc + PI_DESC_CTL) & PI_DESC_ON))
+	if (posted(vm) && pi_ctl_on(hh_mem_read64(vm->hv->h, hc->pi_desc + PI_DESC_CTL)))
 		return true;
 	for (int i = 0; i < 8; i++)
 		if (hc->reflect[i])
@@ -177,14 +200,14 @@ void hv__deliver(struct vm *vm, struct hv_vcpu *hc, uint8_t vector, bool level)
 	/* vmx_deliver_posted_interrupt: set the PIR bit and ON; a vCPU in guest mode on
 	 * another pCPU gets the notification vector, any other is woken or will sync the PIR
 	 * before it enters. */
-	uint64_t pir = hc->pi_desc + PI_DESC_PIR + (vector / 64) * 8;
+	uint64_t pir = hc->pi_desc + pi_pir_word(vector);
 	uint64_t ctl;
 
 	hh_cpu_work(hv->h, hv->cfg.costs.post);
 	vm->st.posted++;
-	hh_mem_write64(hv->h, pir, hh_mem_read64(hv->h, pir) | (1ull << (vector % 64)));
+	hh_mem_write64(hv->h, pir, hh_mem_read64(hv->h, pir) | pi_pir_bit(vector));
 	ctl = hh_mem_read64(hv->h, hc->pi_desc + PI_DESC_CTL);
-	if (ctl & PI_DESC_ON)
+	if (pi_ctl_on(ctl))
 		return; /* a notification is already on its way */
 	hh_mem_write64(hv->h, hc->pi_desc + PI_DESC_CTL, ctl | PI_DESC_ON);
 	if (vcpu_in_guest(hc->v) && hc->p != hh_this_cpu(hv->h)) {
@@ -200,7 +223,7 @@ void hv__deliver(struct vm *vm, struct hv_vcpu *hc, uint8_t vector, bool level)
 void vm_assigned_irq(struct vm *vm, struct pcpu *p, uint8_t host_vector, uint64_t guest_addr,
 		     uint32_t guest_data)
 {
-	struct hv_vcpu *hc = hv__vcpu_by_apic(vm, (uint32_t)((guest_addr >> 12) & 0xff));
+	struct hv_vcpu *hc = hv__vcpu_by_apic(vm, (uint32_t)MSI_ADDR_DEST(guest_addr));
 
 	(void)p;
 	vm->st.msi_injected++;
@@ -224,7 +247,8 @@ void vm_assigned_irq(struct vm *vm, struct pcpu *p, uint8_t host_vector, uint64_
 		host_thread_wake(hc->thread);
 		break;
 	default:
-		hv__deliver(vm, hc, (uint8_t)guest_data, guest_data & (1u << 15));
+		hv__deliver(vm, hc, (uint8_t)MSI_DATA_VECTOR(guest_data),
+			    guest_data & MSI_DATA_TRIGGER);
 		break;
 	}
 }
@@ -241,7 +265,7 @@ void hv__pre_entry(struct hv_vcpu *hc)
 	if (posted(vm)) {
 		/* sync_pir_to_irr: what was posted while we were out enters the virtual IRR;
 		 * virtual-interrupt delivery takes it from there, no injection, no window. */
-		if (hh_mem_read64(vm->hv->h, hc->pi_desc + PI_DESC_CTL) & PI_DESC_ON) {
+		if (pi_ctl_on(hh_mem_read64(vm->hv->h, hc->pi_desc + PI_DESC_CTL))) {
 			if (trace_on())
 				step(hc, "before entry: PIR to vIRR (sync_pir_to_irr)", 0);
 			vcpu_pi_sync(hc->v);
@@ -364,12 +388,12 @@ void hv__sched_in(void *ctx)
 	if (!posted(vm))
 		return;
 	ctl = hh_mem_read64(h, hc->pi_desc + PI_DESC_CTL);
-	if (!(ctl & PI_DESC_SN))
+	if (!pi_ctl_sn(ctl))
 		return;
 	ctl &= ~PI_DESC_SN;
 	for (unsigned w = 0; w < 4; w++)
 		pir |= hh_mem_read64(h, hc->pi_desc + PI_DESC_PIR + 8ull * w);
-	if (pir && !(ctl & PI_DESC_ON)) {
+	if (pir && !pi_ctl_on(ctl)) {
 		ctl |= PI_DESC_ON;
 		vm->st.pi_on_at_resume++;
 		if (trace_on())
@@ -411,7 +435,7 @@ void hv__apic_write(struct vm *vm, struct hv_vcpu *hc, uint32_t off, uint64_t va
 void vm_shadow_idt_map(struct vm *vm, uint64_t msi_addr, uint8_t host_vector,
 		       uint8_t guest_vector)
 {
-	struct hv_vcpu *hc = hv__vcpu_by_apic(vm, (uint32_t)((msi_addr >> 12) & 0xff));
+	struct hv_vcpu *hc = hv__vcpu_by_apic(vm, (uint32_t)MSI_ADDR_DEST(msi_addr));
 
 	if (hc)
 		vcpu_controls(hc->v)->shadow_idt_map[host_vector] = guest_vector;
@@ -419,7 +443,7 @@ void vm_shadow_idt_map(struct vm *vm, uint64_t msi_addr, uint8_t host_vector,
 
 uint64_t vm_pi_desc(const struct vm *vm, uint64_t msi_addr)
 {
-	uint32_t dest = (uint32_t)((msi_addr >> 12) & 0xff);
+	uint32_t dest = (uint32_t)MSI_ADDR_DEST(msi_addr);
 
 	return vm->vc[dest < vm->cfg.nvcpus ? dest : 0].pi_desc;
 }

@@ -58,6 +58,11 @@ int host_ioapic_init(struct host *h, struct vtd_drv *iommu, struct host_ioapic *
 	return 0;
 }
 
+void host_ioapic_destroy(struct host_ioapic *io)
+{
+	free(io);
+}
+
 int host_gsi_request(struct host_ioapic *io, unsigned gsi, unsigned cpu, host_irq_handler fn,
 		     void *ctx, uint8_t *vector)
 {
@@ -81,7 +86,7 @@ int host_gsi_request(struct host_ioapic *io, unsigned gsi, unsigned cpu, host_ir
 			return rc;
 		rte |= IOAPIC_RTE_REMAP | IOAPIC_RTE_INDEX(index);
 	} else {
-		rte |= (uint64_t)hh_cpu_apic_id(io->h, cpu) << IOAPIC_RTE_DEST_SHIFT;
+		rte |= IOAPIC_RTE_DEST_ID(hh_cpu_apic_id(io->h, cpu));
 	}
 	write_rte(io, gsi, rte);
 	return 0;

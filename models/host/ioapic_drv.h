@@ -17,6 +17,8 @@ struct host_ioapic;
 struct vtd_drv;
 
 int host_ioapic_init(struct host *h, struct vtd_drv *iommu, struct host_ioapic **out);
+/* The driver's memory (its vectors and IRTEs go with the host and the VT-d driver). */
+void host_ioapic_destroy(struct host_ioapic *io);
 /* Route GSI gsi (level-triggered, active low, as PCI INTx is) to a new vector on pCPU cpu,
  * handled by fn; the line is left unmasked. Fills *vector. */
 int host_gsi_request(struct host_ioapic *io, unsigned gsi, unsigned cpu, host_irq_handler fn,

@@ -146,8 +146,7 @@ int host_sched_create(struct host *h, const struct host_sched_cfg *cfg, struct h
 	if (!rc)
 		rc = host_irq_set_system(h, HOST_RESCHEDULE_VECTOR, resched_ipi, s);
 	if (rc) {
-		free(s->rq);
-		free(s);
+		host_sched_destroy(s);
 		return rc;
 	}
 	*out = s;
@@ -158,6 +157,8 @@ void host_sched_destroy(struct host_sched *s)
 {
 	if (!s)
 		return;
+	host_irq_free_system(s->h, HOST_LOCAL_TIMER_VECTOR, s);
+	host_irq_free_system(s->h, HOST_RESCHEDULE_VECTOR, s);
 	free(s->rq);
 	free(s);
 }

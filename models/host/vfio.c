@@ -122,8 +122,8 @@ static int vec_enable(struct vfio_dev *d, struct vfio_vec *v)
 					return rc;
 				vtd_irte_msi(v->irte, &addr, &data);
 			} else {
-				addr = MSI_ADDR_BASE | (hh_cpu_apic_id(d->h, v->cpu) << 12);
-				data = v->host_vector;
+				addr = msi_compat_addr((uint8_t)hh_cpu_apic_id(d->h, v->cpu), 0);
+				data = msi_compat_data(v->host_vector, MSI_DATA_DLM_FIXED, 0);
 			}
 		}
 		hh_writel(d->h, phys_table(d, v->idx, PCI_MSIX_ENTRY_LOWER_ADDR), (uint32_t)addr);
@@ -434,7 +434,7 @@ static int intx_setup(struct vfio_dev *d, struct hpci *pci)
 	d->host_gsi = host_prt_gsi(d->h, (pd->bdf >> 3) & 31, swz);
 	d->guest_gsi = vm_guest_gsi(d->cfg.guest_devfn >> 3, pin);
 	vm_add_gsi_ack(d->vm, d->guest_gsi, intx_ack, d);
-	return host_gsi_request(d->cfg.ioapic, d->host_gsi, vm_dest_pcpu(d->vm, 0xfee00000u),
+	return host_gsi_request(d->cfg.ioapic, d->host_gsi, vm_dest_pcpu(d->vm, MSI_ADDR_BASE),
 				intx_irq, d, &d->intx_vector);
 }
 

@@ -19,7 +19,7 @@
 
 static struct hv_vcpu *dest_of(struct vm *vm, uint64_t rte)
 {
-	return hv__vcpu_by_apic(vm, (uint32_t)(rte >> IOAPIC_RTE_DEST_SHIFT));
+	return hv__vcpu_by_apic(vm, IOAPIC_RTE_DEST(rte));
 }
 
 static void fire(struct vm *vm, unsigned pin)

@@ -19,7 +19,9 @@
 #include <string.h>
 
 #define PAGE		4096ull
-#define QI_PAGES	2 /* 8 KiB: 512 128-bit or 256 256-bit descriptors (IQA.QS = 1) */
+/* IQA.QS: 2^1 pages, 8 KiB: 512 128-bit or 256 256-bit descriptors */
+#define QI_PAGES_LOG2	1
+#define QI_PAGES	(1u << QI_PAGES_LOG2)
 #define WAIT_TIMEOUT_NS (10ull * 1000 * 1000)
 #define MAX_DOMAINS	64
 #define MAX_DEVS	64
@@ -38,6 +40,10 @@ struct dev_info {
 	struct vtd_domain *dom;
 	uint64_t pasid_dir; /* scalable mode */
 	uint64_t pasid_tables[8];
+};
+
+struct drv_pages {
+	uint64_t pa, npages;
 };
 
 struct vtd_drv {
@@ -67,6 +73,11 @@ struct vtd_drv {
 	struct dev_info devs[MAX_DEVS];
 	unsigned agaw_levels;
 	uint8_t fault_vector;
+	bool fault_irq_set;
+	/* Every simulated page the driver allocated, to give back at destroy (Linux frees its
+	 * tables in free_dmar_iommu / domain_exit). */
+	struct drv_pages *pages;
+	size_t npages_rec, cap_pages;
 	struct vtd_drv_stats st;
 };
 
@@ -126,13 +137,33 @@ static int gcmd(struct vtd_drv *d, uint32_t cmd, uint32_t sts_bit, bool enable)
 	return wait_reg(d, DMAR_GSTS_REG, sts_bit, enable);
 }
 
+/* Host pages for the unit's structures (zeroed), remembered for destroy. */
+static int alloc_pages(struct vtd_drv *d, uint64_t npages, uint64_t *pa)
+{
+	int rc;
+
+	if (d->npages_rec == d->cap_pages) {
+		size_t nc = d->cap_pages ? 2 * d->cap_pages : 32;
+		struct drv_pages *n = realloc(d->pages, nc * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		d->pages = n;
+		d->cap_pages = nc;
+	}
+	rc = hh_alloc_pages(d->h, npages, MEM_OWNER_HOST, pa);
+	if (rc)
+		return rc;
+	d->pages[d->npages_rec].pa = *pa;
+	d->pages[d->npages_rec].npages = npages;
+	d->npages_rec++;
+	d->st.table_pages += npages;
+	return 0;
+}
+
 static int alloc_table(struct vtd_drv *d, uint64_t *pa)
 {
-	int rc = hh_alloc_pages(d->h, 1, MEM_OWNER_HOST, pa);
-
-	if (!rc)
-		d->st.table_pages++;
-	return rc;
+	return alloc_pages(d, 1, pa);
 }
 
 /* Linux's iommu_flush_write_buffer(): only units reporting CAP.RWBF need it (§6.8). */
@@ -147,34 +178,25 @@ static void flush_write_buffer(struct vtd_drv *d)
 
 /* ---- invalidation ---- */
 
-static int qi_submit(struct vtd_drv *d, const uint64_t *descs, unsigned n)
+static int qi_submit(struct vtd_drv *d, const struct vtd_inv_desc *descs, unsigned n)
 {
 	uint64_t status = d->status_page;
 	uint32_t seq = ++d->status_seq;
 
 	for (unsigned i = 0; i <= n; i++) {
-		uint64_t lo, hi;
 		uint64_t slot = d->qi_base + (uint64_t)d->qi_tail * d->qi_desc;
+		/* Last, a wait descriptor: status write, fence (VT-d §6.5.2.8). */
+		struct vtd_inv_desc desc =
+		    i < n ? descs[i] : vtd_inv_wait(QI_IWD_SW | QI_IWD_FN, seq, status);
 
-		if (i < n) {
-			lo = descs[2 * i];
-			hi = descs[2 * i + 1];
-		} else {
-			/* Wait descriptor: status write, fence (VT-d §6.5.2.8). */
-			lo = QI_IWD_TYPE | QI_IWD_SW | QI_IWD_FN | ((uint64_t)seq << 32);
-			hi = status;
-		}
-		hh_mem_write64(d->h, slot, lo);
-		hh_mem_write64(d->h, slot + 8, hi);
-		if (d->qi_desc == 32) {
-			hh_mem_write64(d->h, slot + 16, 0);
-			hh_mem_write64(d->h, slot + 24, 0);
-		}
+		/* 128-bit descriptors, or 256-bit ones whose upper half is zero. */
+		for (unsigned w = 0; w < d->qi_desc / 8; w++)
+			hh_mem_write64(d->h, slot + 8 * w, w < 2 ? desc.val[w] : 0);
 		d->qi_tail = (d->qi_tail + 1) % d->qi_entries;
 	}
 	d->st.qi_submits++;
 	d->st.qi_descs += n + 1;
-	wr64(d, DMAR_IQT_REG, (uint64_t)d->qi_tail * d->qi_desc);
+	wr64(d, DMAR_IQT_REG, VTD_IQ_OFFSET((uint64_t)d->qi_tail * d->qi_desc));
 	if (!hh_spin_mem32(d->h, status, seq, WAIT_TIMEOUT_NS)) {
 		/* Like qi_check_fault(): an invalid descriptor (IQE) or a device-TLB time-out (ITE)
 		 * stopped the queue. Report, clear, skip what is left. */
@@ -185,7 +207,7 @@ static int qi_submit(struct vtd_drv *d, const uint64_t *descs, unsigned n)
 			 (unsigned long long)rd64(d, DMAR_IQER_REG));
 		if (fsts & (DMA_FSTS_IQE | DMA_FSTS_ITE | DMA_FSTS_ICE)) {
 			wr64(d, DMAR_IQT_REG, rd64(d, DMAR_IQH_REG));
-			d->qi_tail = (unsigned)(rd64(d, DMAR_IQH_REG) / d->qi_desc);
+			d->qi_tail = (unsigned)(DMA_IQ_OFFSET(rd64(d, DMAR_IQH_REG)) / d->qi_desc);
 			wr32(d, DMAR_FSTS_REG, DMA_FSTS_IQE | DMA_FSTS_ITE | DMA_FSTS_ICE);
 			return -EIO;
 		}
@@ -198,14 +220,13 @@ static int flush_context(struct vtd_drv *d, int gran, uint16_t did, uint16_t sid
 {
 	d->st.ctx_flushes++;
 	if (d->qi) {
-		uint64_t desc[2] = {QI_CC_TYPE | ((uint64_t)gran << 4) | ((uint64_t)did << 16) |
-					((uint64_t)sid << 32),
-				    0};
-		return qi_submit(d, desc, 1);
+		struct vtd_inv_desc desc = vtd_inv_cc((unsigned)gran, did, sid, 0);
+
+		return qi_submit(d, &desc, 1);
 	}
 	d->st.reg_invalidations++;
 	wr64(d, DMAR_CCMD_REG,
-	     DMA_CCMD_ICC | ((uint64_t)gran << DMA_CCMD_CIRG_SHIFT) | ((uint64_t)sid << 16) | did);
+	     DMA_CCMD_ICC | VTD_CCMD_CIRG(gran) | VTD_CCMD_SID(sid) | VTD_CCMD_DID(did));
 	for (;;) {
 		if (!(rd64(d, DMAR_CCMD_REG) & DMA_CCMD_ICC))
 			return 0;
@@ -215,27 +236,18 @@ static int flush_context(struct vtd_drv *d, int gran, uint16_t did, uint16_t sid
 
 /* The devices of a domain that cache translations (ATS): their device TLBs go too. */
 static unsigned devtlb_descs(struct vtd_drv *d, const struct vtd_domain *dom, uint64_t addr,
-			     unsigned am, bool all, uint64_t *desc, unsigned max)
+			     unsigned am, bool all, struct vtd_inv_desc *desc, unsigned max)
 {
 	unsigned n = 0;
 
 	for (unsigned i = 0; i < MAX_DEVS && n < max; i++) {
 		const struct dev_info *di = &d->devs[i];
-		uint64_t a = addr & ~0xfffull, hi;
 
 		if (!di->used || !di->ats || (dom && di->dom != dom))
 			continue;
 		/* ATS size encoding (qi_flush_dev_iotlb): 2^am pages with S and the low address
 		 * bits up to bit 12+am-2 set; everything: all address bits set. */
-		if (all)
-			hi = ~0xfffull | QI_DEV_SIZE;
-		else if (am)
-			hi = ((a | ((1ull << (11 + am)) - 1)) & ~0xfffull) | QI_DEV_SIZE;
-		else
-			hi = a;
-		desc[2 * n] = QI_DIOTLB_TYPE | ((uint64_t)di->bdf << 32);
-		desc[2 * n + 1] = hi;
-		n++;
+		desc[n++] = vtd_inv_dev_iotlb(di->bdf, addr, am, all);
 		d->st.devtlb_flushes++;
 	}
 	return n;
@@ -248,22 +260,20 @@ static int flush_iotlb_dom(struct vtd_drv *d, const struct vtd_domain *dom, int 
 
 	d->st.iotlb_flushes++;
 	if (d->qi) {
-		uint64_t desc[2 * 17] = {QI_IOTLB_TYPE | ((uint64_t)gran << 4) | QI_IOTLB_DR |
-					     QI_IOTLB_DW | ((uint64_t)did << 16),
-					 (addr & QI_IOTLB_ADDR) | am};
+		struct vtd_inv_desc desc[17];
 		unsigned n = 1;
 
+		desc[0] = vtd_inv_iotlb((unsigned)gran, did, addr, am, false, true, true);
 		if (d->dt)
 			n += devtlb_descs(d, gran == QI_GRAN_GLOBAL ? NULL : dom, addr, am,
-					  gran != QI_GRAN_DEVICE, desc + 2, 16);
+					  gran != QI_GRAN_DEVICE, desc + 1, 16);
 		return qi_submit(d, desc, n);
 	}
 	d->st.reg_invalidations++;
 	if (gran == QI_GRAN_DEVICE)
-		wr64(d, iro, (addr & ~0xfffull) | am);
+		wr64(d, iro, (addr & DMA_IVA_ADDR) | VTD_IVA_AM(am));
 	wr64(d, iro + 8,
-	     DMA_TLB_IVT | ((uint64_t)gran << DMA_TLB_IIRG_SHIFT) | DMA_TLB_DR | DMA_TLB_DW |
-		 ((uint64_t)did << 32));
+	     DMA_TLB_IVT | VTD_TLB_IIRG(gran) | DMA_TLB_DR | DMA_TLB_DW | VTD_TLB_DID(did));
 	for (;;) {
 		if (!(rd64(d, iro + 8) & DMA_TLB_IVT))
 			return 0;
@@ -281,19 +291,17 @@ static int flush_iec(struct vtd_drv *d, bool global, uint32_t index)
 	d->st.iec_flushes++;
 	if (!d->qi)
 		return 0; /* IR requires QI (VT-d §6.5.1); never reached without it */
-	uint64_t desc[2] = {QI_IEC_TYPE | (global ? 0 : QI_IEC_G_INDEX) | ((uint64_t)index << 32),
-			    0};
-	return qi_submit(d, desc, 1);
+	struct vtd_inv_desc desc = vtd_inv_iec(global, (uint16_t)index, 0);
+
+	return qi_submit(d, &desc, 1);
 }
 
 static int flush_pasid_cache(struct vtd_drv *d, int gran, uint16_t did, uint32_t pasid)
 {
-	uint64_t desc[2] = {QI_PC_TYPE | ((uint64_t)gran << 4) | ((uint64_t)did << 16) |
-				((uint64_t)pasid << 32),
-			    0};
+	struct vtd_inv_desc desc = vtd_inv_pc((unsigned)gran, did, pasid);
 
 	d->st.pasid_flushes++;
-	return qi_submit(d, desc, 1);
+	return qi_submit(d, &desc, 1);
 }
 
 /* Page-selective invalidation covering [iova, end): the address mask is the log2 of the
@@ -318,7 +326,7 @@ static void fault_irq(void *ctx, struct pcpu *p, uint8_t vector)
 	uint32_t fsts = rd32(d, DMAR_FSTS_REG);
 	unsigned nfr = (unsigned)CAP_NFR(d->cap);
 	uint32_t fro = (uint32_t)CAP_FRO(d->cap);
-	unsigned idx = (fsts >> DMA_FSTS_FRI_SHIFT) & 0xff;
+	unsigned idx = (unsigned)DMA_FSTS_FRI(fsts);
 
 	(void)p;
 	(void)vector;
@@ -326,19 +334,20 @@ static void fault_irq(void *ctx, struct pcpu *p, uint8_t vector)
 	/* Like dmar_fault(): walk the records from FRI while F is set, log and clear each. */
 	for (unsigned n = 0; n < nfr && (fsts & DMA_FSTS_PPF); n++) {
 		unsigned i = (idx + n) % nfr;
-		uint64_t hi = rd64(d, fro + 16 * i + 8);
+		struct vtd_fault_record r;
 
-		if (!(hi & DMA_FRCD_HI_F))
+		r.val[1] = rd64(d, fro + VTD_FRCD_SIZE * i + 8);
+		if (!vtd_frcd_f(&r))
 			continue;
-		uint64_t lo = rd64(d, fro + 16 * i);
+		r.val[0] = rd64(d, fro + VTD_FRCD_SIZE * i);
 		host_log(
 		    d->h, "DMAR: [%s] request device [%02x:%02x.%d] fault addr %#llx reason %#x",
-		    (hi & DMA_FRCD_HI_T) ? "DMA Read" : "DMA Write",
-		    (unsigned)DMA_FRCD_HI_SID(hi) >> 8, ((unsigned)DMA_FRCD_HI_SID(hi) >> 3) & 31,
-		    (unsigned)DMA_FRCD_HI_SID(hi) & 7, (unsigned long long)(lo & ~0xfffull),
-		    (unsigned)((hi >> DMA_FRCD_HI_FR_SHIFT) & 0xff));
+		    vtd_frcd_read(&r) ? "DMA Read" : "DMA Write", PCI_BUS_NUM(vtd_frcd_sid(&r)),
+		    PCI_SLOT(vtd_frcd_sid(&r)), PCI_FUNC(vtd_frcd_sid(&r)),
+		    (unsigned long long)vtd_frcd_fi(&r), vtd_frcd_reason(&r));
 		d->st.faults_handled++;
-		wr32(d, fro + 16 * i + 12, (uint32_t)(DMA_FRCD_HI_F >> 32)); /* RW1C */
+		/* F is RW1C, bit 127: the top bit of the record's last dword. */
+		wr32(d, fro + VTD_FRCD_SIZE * i + 12, (uint32_t)(DMA_FRCD_HI_F >> 32));
 	}
 	/* The queue's own errors are the submitter's to handle (qi_submit); clear overflow. */
 	wr32(d, DMAR_FSTS_REG, DMA_FSTS_PFO);
@@ -348,18 +357,18 @@ static void fault_irq(void *ctx, struct pcpu *p, uint8_t vector)
 
 static int setup_qi(struct vtd_drv *d)
 {
-	int rc = hh_alloc_pages(d->h, QI_PAGES, MEM_OWNER_HOST, &d->qi_base);
+	int rc = alloc_pages(d, QI_PAGES, &d->qi_base);
 
 	if (!rc)
 		rc = alloc_table(d, &d->status_page);
 	if (rc)
 		return rc;
-	d->st.table_pages += QI_PAGES;
 	/* Scalable mode needs 256-bit descriptors (IQA.DW, §6.5.2); Linux sets DW with SMTS. */
 	d->qi_desc = (d->ecap & ECAP_SMTS) ? 32 : 16;
 	d->qi_entries = (unsigned)(QI_PAGES * PAGE / d->qi_desc);
 	wr64(d, DMAR_IQT_REG, 0);
-	wr64(d, DMAR_IQA_REG, d->qi_base | (d->qi_desc == 32 ? DMA_IQA_DW : 0) | 1 /* QS */);
+	wr64(d, DMAR_IQA_REG,
+	     d->qi_base | (d->qi_desc == 32 ? DMA_IQA_DW : 0) | VTD_IQA_QS(QI_PAGES_LOG2));
 	rc = gcmd(d, DMA_GCMD_QIE, DMA_GSTS_QIES, true);
 	if (!rc)
 		d->qi = true;
@@ -369,20 +378,19 @@ static int setup_qi(struct vtd_drv *d)
 static int setup_ir(struct vtd_drv *d)
 {
 	unsigned n = d->cfg.irt_entries, s = 0;
-	uint64_t pages = ((uint64_t)n * 16 + PAGE - 1) / PAGE;
+	uint64_t pages = ((uint64_t)n * VTD_IRTE_SIZE + PAGE - 1) / PAGE;
 	int rc;
 
-	while ((2u << s) < n)
+	while ((2u << s) < n) /* IRTA.S: 2^(S+1) entries */
 		s++;
-	rc = hh_alloc_pages(d->h, pages, MEM_OWNER_HOST, &d->irt);
+	rc = alloc_pages(d, pages, &d->irt);
 	if (rc)
 		return rc;
-	d->st.table_pages += pages;
 	d->irte_used = calloc(n, 1);
 	if (!d->irte_used)
 		return -ENOMEM;
 	d->eim = d->cfg.x2apic && (d->ecap & ECAP_EIM);
-	wr64(d, DMAR_IRTA_REG, d->irt | s | (d->eim ? DMA_IRTA_EIME : 0));
+	wr64(d, DMAR_IRTA_REG, d->irt | VTD_IRTA_S(s) | (d->eim ? DMA_IRTA_EIME : 0));
 	rc = gcmd(d, DMA_GCMD_SIRTP, DMA_GSTS_IRTPS, true);
 	if (!rc)
 		rc = flush_iec(d, true, 0);
@@ -415,11 +423,11 @@ int vtd_drv_init(struct host *h, uint64_t reg_base, const struct vtd_drv_cfg *cf
 	}
 	sagaw = (unsigned)CAP_SAGAW(d->cap);
 	/* Linux prefers a 4-level (48-bit) table, else the widest supported. */
-	if (sagaw & (1u << 2))
+	if (sagaw & CAP_SAGAW_LEVELS(4))
 		d->agaw_levels = 4;
-	else if (sagaw & (1u << 3))
+	else if (sagaw & CAP_SAGAW_LEVELS(5))
 		d->agaw_levels = 5;
-	else if (sagaw & (1u << 1))
+	else if (sagaw & CAP_SAGAW_LEVELS(3))
 		d->agaw_levels = 3;
 	else {
 		rc = -ENODEV;
@@ -433,8 +441,10 @@ int vtd_drv_init(struct host *h, uint64_t reg_base, const struct vtd_drv_cfg *cf
 	rc = host_irq_alloc(h, cfg->fault_cpu, fault_irq, d, &d->fault_vector);
 	if (rc)
 		goto fail;
-	wr32(d, DMAR_FEDATA_REG, d->fault_vector);
-	wr32(d, DMAR_FEADDR_REG, MSI_ADDR_BASE | (hh_cpu_apic_id(h, cfg->fault_cpu) << 12));
+	d->fault_irq_set = true;
+	/* The fault event is a compatibility-format MSI to the fault CPU (§11.4.9.3-11.4.9.4). */
+	wr32(d, DMAR_FEDATA_REG, msi_compat_data(d->fault_vector, MSI_DATA_DLM_FIXED, 0));
+	wr32(d, DMAR_FEADDR_REG, msi_compat_addr((uint8_t)hh_cpu_apic_id(h, cfg->fault_cpu), 0));
 	wr32(d, DMAR_FEUADDR_REG, 0);
 	wr32(d, DMAR_FECTL_REG, 0); /* unmask */
 
@@ -452,7 +462,7 @@ int vtd_drv_init(struct host *h, uint64_t reg_base, const struct vtd_drv_cfg *cf
 	if (rc)
 		goto fail;
 	wr64(d, DMAR_RTADDR_REG,
-	     d->root | (d->scalable ? (uint64_t)DMA_TTM_SCALABLE << DMA_RTADDR_TTM_SHIFT : 0));
+	     d->root | VTD_RTADDR_TTM(d->scalable ? DMA_TTM_SCALABLE : DMA_TTM_LEGACY));
 	rc = gcmd(d, DMA_GCMD_SRTP, DMA_GSTS_RTPS, true);
 	if (rc)
 		goto fail;
@@ -481,7 +491,46 @@ int vtd_drv_init(struct host *h, uint64_t reg_base, const struct vtd_drv_cfg *cf
 	*out = d;
 	return 0;
 fail:
+	vtd_drv_shutdown(d); /* what was enabled before the failure */
 	vtd_drv_destroy(d);
+	return rc;
+}
+
+/* Linux's order when the IOMMU goes away (intel_iommu_shutdown, then
+ * intel_disable_irq_remapping and dmar_disable_qi): translation off, interrupt remapping off,
+ * the invalidation queue drained and off, each through GCMD with GSTS polled (§10.4.4). */
+int vtd_drv_shutdown(struct vtd_drv *d)
+{
+	uint64_t deadline;
+	int rc = 0, r;
+
+	if (!d)
+		return 0;
+	if (d->gcmd & DMA_GCMD_TE) {
+		r = gcmd(d, DMA_GCMD_TE, DMA_GSTS_TES, false);
+		rc = rc ? rc : r;
+	}
+	if (d->gcmd & DMA_GCMD_IRE) {
+		r = gcmd(d, DMA_GCMD_IRE, DMA_GSTS_IRES, false);
+		rc = rc ? rc : r;
+		d->ir = false;
+	}
+	if (d->gcmd & DMA_GCMD_QIE) {
+		/* dmar_disable_qi: let the unit fetch what is queued (IQH reaches IQT) first. */
+		deadline = hh_now(d->h) + WAIT_TIMEOUT_NS * 1000;
+		while (DMA_IQ_OFFSET(rd64(d, DMAR_IQT_REG)) !=
+			   DMA_IQ_OFFSET(rd64(d, DMAR_IQH_REG)) &&
+		       hh_now(d->h) <= deadline)
+			hh_ndelay(d->h, host_costs(d->h)->poll_ns);
+		r = gcmd(d, DMA_GCMD_QIE, DMA_GSTS_QIES, false);
+		rc = rc ? rc : r;
+		d->qi = false;
+	}
+	if (!rc)
+		host_log(d->h,
+			 "DMAR: unit at %#llx: translation, interrupt remapping and queued "
+			 "invalidation off",
+			 (unsigned long long)d->base);
 	return rc;
 }
 
@@ -489,8 +538,16 @@ void vtd_drv_destroy(struct vtd_drv *d)
 {
 	if (!d)
 		return;
+	/* Every page the driver gave the unit: root, context, PASID and page tables, the queue
+	 * and its status page, the IRT (free_dmar_iommu). Safe once vtd_drv_shutdown has run, or
+	 * when nothing runs any more. */
+	for (size_t i = 0; i < d->npages_rec; i++)
+		hh_free_pages(d->h, d->pages[i].pa, d->pages[i].npages);
+	if (d->fault_irq_set)
+		host_irq_free(d->h, d->cfg.fault_cpu, d->fault_vector);
 	for (unsigned i = 0; i < d->ndomains; i++)
 		free(d->domains[i]);
+	free(d->pages);
 	free(d->irte_used);
 	free(d);
 }
@@ -568,7 +625,7 @@ bool vtd_drv_posting(const struct vtd_drv *d)
 int vtd_domain_alloc(struct vtd_drv *d, struct vtd_domain **out)
 {
 	struct vtd_domain *dom;
-	unsigned ndom = 1u << (4 + 2 * CAP_ND(d->cap));
+	unsigned ndom = CAP_NDOMS(d->cap);
 	int rc;
 
 	if (d->ndomains == MAX_DOMAINS || d->ndomains + 1 >= ndom)
@@ -605,11 +662,6 @@ unsigned vtd_domain_levels(const struct vtd_domain *dom)
 	return dom->levels;
 }
 
-static unsigned lvl_shift(unsigned lvl)
-{
-	return 12 + 9 * (lvl - 1);
-}
-
 /* The entry for iova at `target` level, creating tables above it. 0 on failure. */
 static uint64_t pte_slot(struct vtd_domain *dom, uint64_t iova, unsigned target, bool create)
 {
@@ -617,24 +669,25 @@ static uint64_t pte_slot(struct vtd_domain *dom, uint64_t iova, unsigned target,
 	uint64_t table = dom->pgd;
 
 	for (unsigned lvl = dom->levels; lvl > target; lvl--) {
-		uint64_t slot = table + ((iova >> lvl_shift(lvl)) & 511) * 8;
-		uint64_t pte = hh_mem_read64(d->h, slot);
+		uint64_t slot = table + vtd_level_index(iova, lvl) * VTD_PTE_SIZE;
+		struct vtd_sl_pte pte = {hh_mem_read64(d->h, slot)};
 
-		if (!(pte & (VTD_SL_R | VTD_SL_W))) {
+		if (!vtd_slpte_present(&pte)) {
 			uint64_t next;
 
 			if (!create || alloc_table(d, &next))
 				return 0;
 			/* Non-leaf entries grant both rights; the leaf decides (VT-d §9.8). */
-			hh_mem_write64(d->h, slot, next | VTD_SL_R | VTD_SL_W);
+			vtd_slpte_set(&pte, next, VTD_SL_R | VTD_SL_W, false);
+			hh_mem_write64(d->h, slot, pte.val);
 			table = next;
-		} else if (pte & VTD_SL_PS) {
+		} else if (vtd_slpte_ps(&pte)) {
 			return 0; /* a large page is in the way */
 		} else {
-			table = pte & VTD_SL_ADDR;
+			table = vtd_slpte_addr(&pte);
 		}
 	}
-	return table + ((iova >> lvl_shift(target)) & 511) * 8;
+	return table + vtd_level_index(iova, target) * VTD_PTE_SIZE;
 }
 
 static int map_range(struct vtd_domain *dom, uint64_t iova, uint64_t hpa, uint64_t size,
@@ -642,15 +695,15 @@ static int map_range(struct vtd_domain *dom, uint64_t iova, uint64_t hpa, uint64
 {
 	struct vtd_drv *d = dom->d;
 	uint64_t start = iova, end = iova + size;
-	uint64_t rights =
-	    ((prot & VTD_PROT_READ) ? VTD_SL_R : 0) | ((prot & VTD_PROT_WRITE) ? VTD_SL_W : 0);
+	unsigned rights = ((prot & VTD_PROT_READ) ? (unsigned)VTD_SL_R : 0) |
+			  ((prot & VTD_PROT_WRITE) ? (unsigned)VTD_SL_W : 0);
 	unsigned sllps = (unsigned)CAP_SLLPS(d->cap);
 
 	if ((iova | hpa | size) & (PAGE - 1) || !rights)
 		return -EINVAL;
-	if (only_shift == 21 && !(sllps & 1))
+	if (only_shift == 21 && !(sllps & CAP_SLLPS_2M))
 		return -ENOTSUP;
-	if (only_shift == 30 && !(sllps & 2))
+	if (only_shift == 30 && !(sllps & CAP_SLLPS_1G))
 		return -ENOTSUP;
 	if (only_shift > 12 && ((iova | hpa | size) & ((1ull << only_shift) - 1)))
 		return -EINVAL;
@@ -661,18 +714,21 @@ static int map_range(struct vtd_domain *dom, uint64_t iova, uint64_t hpa, uint64
 		if (only_shift > 12) {
 			lvl = only_shift == 30 ? 3 : 2;
 		} else if (!only_shift && d->cfg.superpages) {
-			if ((sllps & 2) && !((iova | hpa) & ((1ull << 30) - 1)) &&
+			if ((sllps & CAP_SLLPS_1G) && !((iova | hpa) & ((1ull << 30) - 1)) &&
 			    end - iova >= (1ull << 30))
 				lvl = 3;
-			else if ((sllps & 1) && !((iova | hpa) & ((1ull << 21) - 1)) &&
+			else if ((sllps & CAP_SLLPS_2M) && !((iova | hpa) & ((1ull << 21) - 1)) &&
 				 end - iova >= (1ull << 21))
 				lvl = 2;
 		}
 		uint64_t slot = pte_slot(dom, iova, lvl, true);
+		struct vtd_sl_pte pte;
+
 		if (!slot)
 			return -ENOMEM;
-		hh_mem_write64(d->h, slot, hpa | rights | (lvl > 1 ? VTD_SL_PS : 0));
-		uint64_t step = 1ull << lvl_shift(lvl);
+		vtd_slpte_set(&pte, hpa, rights, lvl > 1);
+		hh_mem_write64(d->h, slot, pte.val);
+		uint64_t step = 1ull << vtd_level_shift(lvl);
 		iova += step;
 		hpa += step;
 		d->st.pages_mapped += step / PAGE;
@@ -714,8 +770,9 @@ int vtd_domain_unmap(struct vtd_domain *dom, uint64_t iova, uint64_t size, bool 
 
 		for (lvl = 1; lvl <= 3; lvl++) {
 			uint64_t s = pte_slot(dom, a, lvl, false);
+			struct vtd_sl_pte pte = {s && lvl > 1 ? hh_mem_read64(d->h, s) : 0};
 
-			if (s && (lvl == 1 || (hh_mem_read64(d->h, s) & VTD_SL_PS))) {
+			if (s && (lvl == 1 || vtd_slpte_ps(&pte))) {
 				slot = s;
 				break;
 			}
@@ -724,9 +781,9 @@ int vtd_domain_unmap(struct vtd_domain *dom, uint64_t iova, uint64_t size, bool 
 			a += PAGE;
 			continue;
 		}
-		hh_mem_write64(d->h, slot, 0);
-		a += 1ull << lvl_shift(lvl);
-		d->st.pages_unmapped += (1ull << lvl_shift(lvl)) / PAGE;
+		hh_mem_write64(d->h, slot, 0); /* dma_clear_pte */
+		a += 1ull << vtd_level_shift(lvl);
+		d->st.pages_unmapped += (1ull << vtd_level_shift(lvl)) / PAGE;
 	}
 	if (!flush)
 		return 0;
@@ -769,7 +826,7 @@ bool vtd_ats_enabled(const struct vtd_drv *d, uint16_t bdf)
 /* The root port above bdf: the bus-0 bridge whose bus range holds its bus. */
 static bool root_port_of(struct vtd_drv *d, uint16_t bdf, uint16_t *port)
 {
-	uint8_t bus = (uint8_t)(bdf >> 8);
+	uint8_t bus = (uint8_t)PCI_BUS_NUM(bdf);
 
 	for (unsigned devfn = 0; devfn < 256; devfn++) {
 		uint8_t sec, sub;
@@ -835,12 +892,18 @@ static int ensure_ctx_table(struct vtd_drv *d, uint8_t bus, unsigned half)
 	rc = alloc_table(d, &d->ctx_tables[bus][half]);
 	if (rc)
 		return rc;
+	struct vtd_root_entry re = {{0}};
+
 	if (!d->scalable) {
-		hh_mem_write64(d->h, d->root + bus * 16u, d->ctx_tables[bus][0] | VTD_ROOT_P);
+		vtd_root_set_ctp(&re, d->ctx_tables[bus][0]);
+		vtd_root_set_present(&re);
+		hh_mem_write64(d->h, d->root + bus * VTD_ROOT_ENTRY_SIZE, re.val[0]);
 	} else {
-		/* §9.2: the lower half points at devfn 0-127, the upper at 128-255. */
-		hh_mem_write64(d->h, d->root + bus * 16u + 8u * half,
-			       d->ctx_tables[bus][half] | VTD_SMROOT_P);
+		/* §9.2: the lower half points at devfn 0-127, the upper at 128-255; only this
+		 * half's word is written. */
+		vtd_smroot_set_ctp(&re, half, d->ctx_tables[bus][half]);
+		vtd_smroot_set_present(&re, half);
+		hh_mem_write64(d->h, d->root + bus * VTD_ROOT_ENTRY_SIZE + 8u * half, re.val[half]);
 	}
 	return 0;
 }
@@ -849,7 +912,7 @@ static int ensure_ctx_table(struct vtd_drv *d, uint8_t bus, unsigned half)
  * table pages (§9.5-9.6). 0 on failure. */
 static uint64_t pasid_slot(struct vtd_drv *d, struct dev_info *di, uint32_t pasid)
 {
-	unsigned dir = pasid >> VTD_PASID_DIR_SHIFT;
+	unsigned dir = vtd_pasid_dir_index(pasid);
 
 	if (dir >= 8)
 		return 0; /* this driver keeps PASIDs below 512 */
@@ -858,46 +921,76 @@ static uint64_t pasid_slot(struct vtd_drv *d, struct dev_info *di, uint32_t pasi
 	if (!di->pasid_tables[dir]) {
 		if (alloc_table(d, &di->pasid_tables[dir]))
 			return 0;
-		hh_mem_write64(d->h, di->pasid_dir + dir * 8u, di->pasid_tables[dir] | VTD_PDE_P);
+		struct vtd_pasid_dir_entry pde = {0};
+
+		vtd_pde_set_table(&pde, di->pasid_tables[dir]);
+		vtd_pde_set_present(&pde);
+		hh_mem_write64(d->h, di->pasid_dir + dir * VTD_PDE_SIZE, pde.val);
 	}
-	return di->pasid_tables[dir] + (uint64_t)(pasid & 63) * VTD_PASID_ENTRY_SIZE;
+	return di->pasid_tables[dir] +
+	       (uint64_t)vtd_pasid_table_index(pasid) * VTD_PASID_ENTRY_SIZE;
 }
 
 /* Write a scalable-mode context entry: PASID directory, DTE, RID_PASID 0; P last (§9.4). */
 static int sm_context(struct vtd_drv *d, struct dev_info *di)
 {
-	uint8_t bus = (uint8_t)(di->bdf >> 8), devfn = (uint8_t)di->bdf;
+	uint8_t bus = (uint8_t)PCI_BUS_NUM(di->bdf), devfn = (uint8_t)di->bdf;
+	unsigned half = vtd_smroot_half(devfn);
+	struct vtd_sm_context_entry ce = {{0}};
 	uint64_t ctx;
-	int rc = ensure_ctx_table(d, bus, devfn >= 128);
+	int rc = ensure_ctx_table(d, bus, half);
 
 	if (rc)
 		return rc;
 	if (!di->pasid_dir && alloc_table(d, &di->pasid_dir))
 		return -ENOMEM;
-	ctx = d->ctx_tables[bus][devfn >= 128] + (devfn & 0x7f) * VTD_SMCTX_SIZE;
-	hh_mem_write64(d->h, ctx + 8, 0); /* RID_PASID 0 */
-	hh_mem_write64(d->h, ctx + 16, 0);
-	hh_mem_write64(d->h, ctx + 24, 0);
-	hh_mem_write64(d->h, ctx,
-		       di->pasid_dir | ((uint64_t)PDTS << VTD_SMCTX_PDTS_SHIFT) |
-			   (di->ats ? VTD_SMCTX_DTE : 0) | VTD_SMCTX_PASIDE | VTD_SMCTX_P);
+	ctx = d->ctx_tables[bus][half] + (devfn & 0x7f) * VTD_SMCTX_SIZE;
+	vtd_smce_set_rid_pasid(&ce, 0);
+	vtd_smce_set_pasid_dir(&ce, di->pasid_dir);
+	vtd_smce_set_pdts(&ce, PDTS);
+	vtd_smce_set_dte(&ce, di->ats);
+	vtd_smce_set_paside(&ce, true);
+	vtd_smce_set_present(&ce);
+	for (unsigned w = 1; w < 4; w++)
+		hh_mem_write64(d->h, ctx + 8 * w, ce.val[w]);
+	hh_mem_write64(d->h, ctx, ce.val[0]);
 	return 0;
 }
 
 /* A PASID-table entry; qwords 1-7 first, then qword 0 with P (Linux pasid_set_*). */
-static int set_pasid_entry(struct vtd_drv *d, struct dev_info *di, uint32_t pasid, uint64_t q0,
-			   uint64_t q1, uint64_t q2)
+static int set_pasid_entry(struct vtd_drv *d, struct dev_info *di, uint32_t pasid,
+			   const struct vtd_pasid_entry *e)
 {
 	uint64_t pe = pasid_slot(d, di, pasid);
 
 	if (!pe)
 		return -ENOSPC;
-	hh_mem_write64(d->h, pe + 8, q1);
-	hh_mem_write64(d->h, pe + 16, q2);
-	for (unsigned i = 3; i < 8; i++)
-		hh_mem_write64(d->h, pe + 8 * i, 0);
-	hh_mem_write64(d->h, pe, q0);
+	for (unsigned i = 1; i < 8; i++)
+		hh_mem_write64(d->h, pe + 8 * i, e->val[i]);
+	hh_mem_write64(d->h, pe, e->val[0]);
 	return 0;
+}
+
+/* A present PASID-table entry translated by `pgtt` for domain did: second level at slptptr
+ * of `levels` levels (second-level, nested, pass-through), first level at flptptr of
+ * fl_levels levels with supervisor requests (first-level, nested). */
+static struct vtd_pasid_entry pasid_entry(unsigned pgtt, uint16_t did, uint64_t slptptr,
+					  unsigned levels, uint64_t flptptr, unsigned fl_levels)
+{
+	struct vtd_pasid_entry e = {{0}};
+
+	vtd_pe_set_slptptr(&e, slptptr);
+	vtd_pe_set_pgtt(&e, pgtt);
+	if (levels)
+		vtd_pe_set_aw(&e, vtd_levels_to_aw(levels));
+	vtd_pe_set_present(&e);
+	vtd_pe_set_did(&e, did);
+	if (fl_levels) {
+		vtd_pe_set_flptptr(&e, flptptr);
+		vtd_pe_set_flpm(&e, fl_levels == 5 ? 1 : 0);
+		vtd_pe_set_sre(&e, true);
+	}
+	return e;
 }
 
 bool vtd_drv_dev_has_rmrr(const struct vtd_drv *d, uint16_t bdf)
@@ -927,8 +1020,10 @@ static int map_rmrrs(struct vtd_domain *dom, uint16_t bdf)
 int vtd_attach(struct vtd_domain *dom, uint16_t bdf)
 {
 	struct vtd_drv *d = dom->d;
-	uint8_t bus = (uint8_t)(bdf >> 8), devfn = (uint8_t)bdf;
+	uint8_t bus = (uint8_t)PCI_BUS_NUM(bdf), devfn = (uint8_t)bdf;
 	struct dev_info *di = dev_get(d, bdf, true);
+	struct vtd_context_entry ce = {{0}};
+	struct vtd_pasid_entry pe;
 	uint64_t ctx;
 	int rc;
 
@@ -941,11 +1036,8 @@ int vtd_attach(struct vtd_domain *dom, uint16_t bdf)
 	di->ats = enable_ats(d, bdf);
 	if (d->scalable) {
 		/* RID_PASID's entry: second-level translation by the domain's tables. */
-		rc =
-		    set_pasid_entry(d, di, 0,
-				    dom->pgd | ((uint64_t)VTD_PGTT_SL << VTD_PE_PGTT_SHIFT) |
-					((uint64_t)(dom->levels - 2) << VTD_PE_AW_SHIFT) | VTD_PE_P,
-				    dom->did, 0);
+		pe = pasid_entry(VTD_PGTT_SL, dom->did, dom->pgd, dom->levels, 0, 0);
+		rc = set_pasid_entry(d, di, 0, &pe);
 		if (!rc)
 			rc = sm_context(d, di);
 		if (!rc)
@@ -957,16 +1049,17 @@ int vtd_attach(struct vtd_domain *dom, uint16_t bdf)
 	rc = ensure_ctx_table(d, bus, 0);
 	if (rc)
 		return rc;
-	ctx = d->ctx_tables[bus][0] + devfn * 16u;
+	ctx = d->ctx_tables[bus][0] + devfn * VTD_CTX_ENTRY_SIZE;
 	/* High half first, then the low half with P: the unit never sees a half-written present
 	 * entry (VT-d §9.3; Linux context_set_*). AW = levels - 2. TT 01b lets the device use
 	 * its ATC. */
-	hh_mem_write64(d->h, ctx + 8, (uint64_t)(dom->levels - 2) | ((uint64_t)dom->did << 8));
-	hh_mem_write64(
-	    d->h, ctx,
-	    dom->pgd |
-		((uint64_t)(di->ats ? VTD_TT_DEVTLB : VTD_TT_UNTRANSLATED) << VTD_CTX_TT_SHIFT) |
-		VTD_CTX_P);
+	vtd_ce_set_aw(&ce, vtd_levels_to_aw(dom->levels));
+	vtd_ce_set_did(&ce, dom->did);
+	vtd_ce_set_slptptr(&ce, dom->pgd);
+	vtd_ce_set_tt(&ce, di->ats ? VTD_TT_DEVTLB : VTD_TT_UNTRANSLATED);
+	vtd_ce_set_present(&ce);
+	hh_mem_write64(d->h, ctx + 8, ce.val[1]);
+	hh_mem_write64(d->h, ctx, ce.val[0]);
 	flush_write_buffer(d);
 	/* Caching mode would require a flush of the not-present entry; flush the device's
 	 * context anyway, as Linux's domain_context_mapping does. */
@@ -978,7 +1071,9 @@ int vtd_attach(struct vtd_domain *dom, uint16_t bdf)
 
 int vtd_attach_passthrough(struct vtd_drv *d, uint16_t bdf)
 {
-	uint8_t bus = (uint8_t)(bdf >> 8), devfn = (uint8_t)bdf;
+	uint8_t bus = (uint8_t)PCI_BUS_NUM(bdf), devfn = (uint8_t)bdf;
+	struct vtd_context_entry ce = {{0}};
+	struct vtd_pasid_entry pe;
 	struct dev_info *di;
 	uint64_t ctx;
 	int rc;
@@ -991,11 +1086,8 @@ int vtd_attach_passthrough(struct vtd_drv *d, uint16_t bdf)
 	di->dom = NULL;
 	if (d->scalable) {
 		/* PGTT pass-through for RID_PASID; Linux uses FLPT_DEFAULT_DID (1) for it. */
-		rc = set_pasid_entry(d, di, 0,
-				     ((uint64_t)VTD_PGTT_PT << VTD_PE_PGTT_SHIFT) |
-					 ((uint64_t)(d->agaw_levels - 2) << VTD_PE_AW_SHIFT) |
-					 VTD_PE_P,
-				     0, 0);
+		pe = pasid_entry(VTD_PGTT_PT, 0, 0, d->agaw_levels, 0, 0);
+		rc = set_pasid_entry(d, di, 0, &pe);
 		if (!rc)
 			rc = sm_context(d, di);
 		if (!rc)
@@ -1007,33 +1099,39 @@ int vtd_attach_passthrough(struct vtd_drv *d, uint16_t bdf)
 	rc = ensure_ctx_table(d, bus, 0);
 	if (rc)
 		return rc;
-	ctx = d->ctx_tables[bus][0] + devfn * 16u;
-	hh_mem_write64(d->h, ctx + 8, (uint64_t)(d->agaw_levels - 2));
-	hh_mem_write64(d->h, ctx, ((uint64_t)VTD_TT_PASSTHROUGH << VTD_CTX_TT_SHIFT) | VTD_CTX_P);
+	ctx = d->ctx_tables[bus][0] + devfn * VTD_CTX_ENTRY_SIZE;
+	vtd_ce_set_aw(&ce, vtd_levels_to_aw(d->agaw_levels));
+	vtd_ce_set_tt(&ce, VTD_TT_PASSTHROUGH);
+	vtd_ce_set_present(&ce);
+	hh_mem_write64(d->h, ctx + 8, ce.val[1]);
+	hh_mem_write64(d->h, ctx, ce.val[0]);
 	flush_write_buffer(d);
 	return flush_context(d, QI_GRAN_DEVICE, 0, bdf);
 }
 
 int vtd_detach(struct vtd_drv *d, uint16_t bdf)
 {
-	uint8_t bus = (uint8_t)(bdf >> 8), devfn = (uint8_t)bdf;
+	uint8_t bus = (uint8_t)PCI_BUS_NUM(bdf), devfn = (uint8_t)bdf;
 	struct dev_info *di = dev_get(d, bdf, false);
 	uint16_t did = 0;
 	uint64_t ctx;
 	int rc;
 
-	if (!d->ctx_tables[bus][d->scalable ? devfn >= 128 : 0])
+	if (!d->ctx_tables[bus][d->scalable ? vtd_smroot_half(devfn) : 0])
 		return 0;
 	if (d->scalable) {
-		ctx = d->ctx_tables[bus][devfn >= 128] + (devfn & 0x7f) * VTD_SMCTX_SIZE;
+		ctx = d->ctx_tables[bus][vtd_smroot_half(devfn)] + (devfn & 0x7f) * VTD_SMCTX_SIZE;
 		did = di && di->dom ? di->dom->did : 0;
 		hh_mem_write64(d->h, ctx, 0);
 		rc = flush_context(d, QI_GRAN_DEVICE, 0, bdf);
 		if (!rc)
 			rc = flush_pasid_cache(d, QI_PC_ALL_PASIDS, did, 0);
 	} else {
-		ctx = d->ctx_tables[bus][0] + devfn * 16u;
-		did = (uint16_t)VTD_CTX_HI_DID(hh_mem_read64(d->h, ctx + 8));
+		struct vtd_context_entry ce = {{0}};
+
+		ctx = d->ctx_tables[bus][0] + devfn * VTD_CTX_ENTRY_SIZE;
+		ce.val[1] = hh_mem_read64(d->h, ctx + 8);
+		did = vtd_ce_did(&ce);
 		hh_mem_write64(d->h, ctx, 0);
 		hh_mem_write64(d->h, ctx + 8, 0);
 		rc = flush_context(d, QI_GRAN_DEVICE, did, bdf);
@@ -1050,6 +1148,7 @@ int vtd_attach_pasid_first_level(struct vtd_domain *dom, uint16_t bdf, uint32_t 
 {
 	struct vtd_drv *d = dom->d;
 	struct dev_info *di = dev_get(d, bdf, false);
+	struct vtd_pasid_entry pe;
 	int rc;
 
 	if (!d->scalable || !(d->ecap & ECAP_FLTS))
@@ -1058,9 +1157,8 @@ int vtd_attach_pasid_first_level(struct vtd_domain *dom, uint16_t bdf, uint32_t 
 		return -EINVAL;
 	if (!di || !di->pasid_dir)
 		return -ENODEV; /* attach the device (its RID_PASID) first */
-	rc = set_pasid_entry(
-	    d, di, pasid, ((uint64_t)VTD_PGTT_FL << VTD_PE_PGTT_SHIFT) | VTD_PE_P, dom->did,
-	    fl_root | ((fl_levels == 5 ? 1ull : 0) << VTD_PE_FLPM_SHIFT) | VTD_PE_SRE);
+	pe = pasid_entry(VTD_PGTT_FL, dom->did, 0, 0, fl_root, fl_levels);
+	rc = set_pasid_entry(d, di, pasid, &pe);
 	return rc ? rc : flush_pasid_cache(d, QI_PC_PASID_SEL, dom->did, pasid);
 }
 
@@ -1069,6 +1167,7 @@ int vtd_attach_pasid_nested(struct vtd_domain *dom, uint16_t bdf, uint32_t pasid
 {
 	struct vtd_drv *d = dom->d;
 	struct dev_info *di = dev_get(d, bdf, false);
+	struct vtd_pasid_entry pe;
 	int rc;
 
 	if (!d->scalable || !(d->ecap & ECAP_NEST))
@@ -1077,27 +1176,22 @@ int vtd_attach_pasid_nested(struct vtd_domain *dom, uint16_t bdf, uint32_t pasid
 		return -EINVAL;
 	if (!di || !di->pasid_dir)
 		return -ENODEV;
-	rc = set_pasid_entry(d, di, pasid,
-			     dom->pgd | ((uint64_t)VTD_PGTT_NESTED << VTD_PE_PGTT_SHIFT) |
-				 ((uint64_t)(dom->levels - 2) << VTD_PE_AW_SHIFT) | VTD_PE_P,
-			     dom->did,
-			     fl_root_gpa | ((fl_levels == 5 ? 1ull : 0) << VTD_PE_FLPM_SHIFT) |
-				 VTD_PE_SRE);
+	pe = pasid_entry(VTD_PGTT_NESTED, dom->did, dom->pgd, dom->levels, fl_root_gpa, fl_levels);
+	rc = set_pasid_entry(d, di, pasid, &pe);
 	return rc ? rc : flush_pasid_cache(d, QI_PC_PASID_SEL, dom->did, pasid);
 }
 
 int vtd_flush_pasid(struct vtd_domain *dom, uint32_t pasid, uint64_t addr, unsigned am, bool whole)
 {
 	struct vtd_drv *d = dom->d;
-	uint64_t desc[2] = {QI_PIOTLB_TYPE |
-				((uint64_t)(whole ? QI_GRAN_NONG_PASID : QI_GRAN_PSI_PASID) << 4) |
-				((uint64_t)dom->did << 16) | ((uint64_t)pasid << 32),
-			    whole ? 0 : (addr & QI_IOTLB_ADDR) | am};
+	struct vtd_inv_desc desc =
+	    whole ? vtd_inv_piotlb(QI_GRAN_NONG_PASID, dom->did, pasid, 0, 0, false)
+		  : vtd_inv_piotlb(QI_GRAN_PSI_PASID, dom->did, pasid, addr, am, false);
 
 	if (!d->scalable)
 		return -ENOTSUP;
 	d->st.iotlb_flushes++;
-	return qi_submit(d, desc, 1);
+	return qi_submit(d, &desc, 1);
 }
 
 /* ---- IRTEs ---- */
@@ -1121,8 +1215,8 @@ void vtd_irte_free(struct vtd_drv *d, uint32_t index)
 {
 	if (!d->ir || index >= d->cfg.irt_entries || !d->irte_used[index])
 		return;
-	hh_mem_write64(d->h, d->irt + index * 16ull, 0);
-	hh_mem_write64(d->h, d->irt + index * 16ull + 8, 0);
+	hh_mem_write64(d->h, d->irt + index * VTD_IRTE_SIZE, 0);
+	hh_mem_write64(d->h, d->irt + index * VTD_IRTE_SIZE + 8, 0);
 	flush_iec(d, false, index);
 	d->irte_used[index] = 0;
 	d->st.irtes_in_use--;
@@ -1131,17 +1225,19 @@ void vtd_irte_free(struct vtd_drv *d, uint32_t index)
 static int irte_remapped(struct vtd_drv *d, uint32_t index, uint32_t apic_id, uint8_t vector,
 			 uint16_t sid, bool level)
 {
-	uint64_t lo, hi;
+	struct vtd_irte e = {{0}};
 
 	if (!d->ir || index >= d->cfg.irt_entries)
 		return -EINVAL;
 	/* Fixed delivery, physical destination, edge; SVT=1 SQ=0: the full requester ID must
 	 * match (VT-d §9.10). */
-	lo = IRTE_P | ((uint64_t)vector << IRTE_V_SHIFT) | (level ? IRTE_TM : 0) |
-	     ((uint64_t)(d->eim ? apic_id : (apic_id & 0xff) << 8) << IRTE_DST_SHIFT);
-	hi = sid | ((uint64_t)IRTE_SVT_SID << 18);
-	hh_mem_write64(d->h, d->irt + index * 16ull + 8, hi);
-	hh_mem_write64(d->h, d->irt + index * 16ull, lo);
+	vtd_irte_set_present(&e);
+	vtd_irte_set_vector(&e, vector);
+	vtd_irte_set_tm(&e, level);
+	vtd_irte_set_dst(&e, apic_id, d->eim);
+	vtd_irte_set_sid(&e, IRTE_SVT_SID, 0, sid);
+	hh_mem_write64(d->h, d->irt + index * VTD_IRTE_SIZE + 8, e.val[1]);
+	hh_mem_write64(d->h, d->irt + index * VTD_IRTE_SIZE, e.val[0]);
 	return flush_iec(d, false, index);
 }
 
@@ -1160,26 +1256,26 @@ int vtd_irte_set_remapped_level(struct vtd_drv *d, uint32_t index, uint32_t apic
 int vtd_irte_set_posted(struct vtd_drv *d, uint32_t index, uint64_t pi_desc, uint8_t vector,
 			uint16_t sid, bool urgent)
 {
-	uint64_t lo, hi, pda = pi_desc;
+	struct vtd_irte e = {{0}};
 
-	if (!d->ir || index >= d->cfg.irt_entries || (pda & (PID_SIZE - 1)))
+	if (!d->ir || index >= d->cfg.irt_entries || (pi_desc & (PI_DESC_SIZE - 1)))
 		return -EINVAL;
 	if (!d->pi)
 		return -ENOTSUP;
 	/* §9.11: IM = 1, VV, URG, PDA[31:6] in 63:38 and PDA[63:32] in 127:96 (Linux's
 	 * intel_ir_set_vcpu_affinity / struct irte.pda_l, pda_h). */
-	lo = IRTE_P | IRTE_IM | (urgent ? IRTE_URG : 0) | ((uint64_t)vector << IRTE_V_SHIFT) |
-	     (((pda & 0xffffffffull) >> 6) << 38);
-	hi = sid | ((uint64_t)IRTE_SVT_SID << 18) | ((pda >> 32) << 32);
-	hh_mem_write64(d->h, d->irt + index * 16ull + 8, hi);
-	hh_mem_write64(d->h, d->irt + index * 16ull, lo);
+	vtd_irte_set_present(&e);
+	vtd_irte_set_posted_pda(&e, pi_desc, urgent);
+	vtd_irte_set_vector(&e, vector);
+	vtd_irte_set_sid(&e, IRTE_SVT_SID, 0, sid);
+	hh_mem_write64(d->h, d->irt + index * VTD_IRTE_SIZE + 8, e.val[1]);
+	hh_mem_write64(d->h, d->irt + index * VTD_IRTE_SIZE, e.val[0]);
 	return flush_iec(d, false, index);
 }
 
 void vtd_irte_msi(uint32_t index, uint64_t *addr, uint32_t *data)
 {
 	/* Remappable format, SHV set, subhandle 0 in the data (Linux does the same). */
-	*addr = MSI_ADDR_BASE | ((uint64_t)(index & 0x7fff) << 5) | IR_MSI_FORMAT | IR_MSI_SHV |
-		((uint64_t)((index >> 15) & 1) << 2);
+	*addr = MSI_ADDR_BASE | VTD_IR_MSI_HANDLE(index) | IR_MSI_FORMAT | IR_MSI_SHV;
 	*data = 0;
 }

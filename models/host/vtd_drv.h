@@ -50,6 +50,12 @@ extern const struct metric_table vtd_drv_metrics;
 
 int vtd_drv_init(struct host *h, uint64_t reg_base, const struct vtd_drv_cfg *cfg,
 		 struct vtd_drv **out);
+/* Turn the unit off in Linux's order: translation, interrupt remapping, queued invalidation
+ * (GCMD, polling GSTS). Runs on a host CPU (it takes simulated time). */
+int vtd_drv_shutdown(struct vtd_drv *d);
+/* Give back every page the driver allocated (tables, queue, IRT), its fault vector and its
+ * memory. Call vtd_drv_shutdown first while the machine runs; destroy itself takes no
+ * simulated time and may run after the engine has stopped. Accepts NULL. */
 void vtd_drv_destroy(struct vtd_drv *d);
 const struct vtd_drv_stats *vtd_drv_stats(const struct vtd_drv *d);
 uint64_t vtd_drv_root_table(const struct vtd_drv *d);

@@ -46,20 +46,20 @@ static uint64_t make_cap(const struct vtd_cfg *c, const struct vtd_hw *h)
 {
 	uint64_t cap = 0;
 
-	cap |= h->nd & 7;
+	cap |= VTD_CAP_ND(h->nd);
 	if (c->afl)
 		cap |= CAP_AFL;
 	if (c->rwbf)
 		cap |= CAP_RWBF;
 	if (c->caching_mode)
 		cap |= CAP_CM;
-	cap |= (uint64_t)(h->sagaw & 0x1f) << 8;
-	cap |= (uint64_t)((h->mgaw - 1) & 0x3f) << 16;
-	cap |= (uint64_t)PTSIM_VTD_FRO << 24;
-	cap |= (uint64_t)(h->sllps & 0xf) << 34;
+	cap |= VTD_CAP_SAGAW(h->sagaw);
+	cap |= VTD_CAP_MGAW(h->mgaw);
+	cap |= VTD_CAP_FRO(PTSIM_VTD_FRO * 16);
+	cap |= VTD_CAP_SLLPS(h->sllps);
 	cap |= CAP_PSI;
-	cap |= (uint64_t)((c->nfr - 1) & 0xff) << 40;
-	cap |= (uint64_t)9 << 48; /* MAMV: page-selective invalidation of up to 2^9 pages */
+	cap |= VTD_CAP_NFR(c->nfr);
+	cap |= VTD_CAP_MAMV(9); /* page-selective invalidation of up to 2^9 pages */
 	cap |= CAP_DWD | CAP_DRD;
 	if (h->fl_1g)
 		cap |= CAP_FL1GP;
@@ -88,13 +88,13 @@ static uint64_t make_ecap(const struct vtd_cfg *c, const struct vtd_hw *h)
 		e |= ECAP_PT;
 	if (c->snoop_control)
 		e |= ECAP_SC;
-	e |= (uint64_t)PTSIM_VTD_IRO << 8;
-	e |= (uint64_t)0xf << 20; /* MHMV: handle mask up to 15 */
+	e |= VTD_ECAP_IRO(PTSIM_VTD_IRO * 16);
+	e |= VTD_ECAP_MHMV(0xf); /* handle mask up to 15 */
 	if (h->nested)
 		e |= ECAP_NEST;
 	if (h->pasid_bits) {
 		e |= ECAP_PASID;
-		e |= (uint64_t)((h->pasid_bits - 1) & 0x1f) << 35;
+		e |= VTD_ECAP_PSS(h->pasid_bits - 1);
 	}
 	if (c->scalable) {
 		e |= ECAP_SMTS | ECAP_RPS;
@@ -125,12 +125,13 @@ static void define_regs(struct vtd *v)
 	regs_define(r, DMAR_VER_REG, 4, 0x10, 0, 0, 0);
 	regs_define(r, DMAR_CAP_REG, 8, v->cap, 0, 0, 0);
 	regs_define(r, DMAR_ECAP_REG, 8, v->ecap, 0, 0, 0);
-	regs_define(r, DMAR_GCMD_REG, 4, 0, 0xff800000u, 0, 0xffffffffu);
+	regs_define(r, DMAR_GCMD_REG, 4, 0, DMA_GCMD_MASK, 0, 0xffffffffu);
 	regs_define(r, DMAR_GSTS_REG, 4, 0, 0, 0, 0);
 	regs_define(r, DMAR_RTADDR_REG, 8, 0, rta_rw, 0, 0);
 	regs_define(r, DMAR_CCMD_REG, 8, 0,
-		    DMA_CCMD_ICC | (3ull << DMA_CCMD_CIRG_SHIFT) | (3ull << 32) | 0xffffffffull, 0,
-		    0);
+		    DMA_CCMD_ICC | VTD_CCMD_CIRG(3) | VTD_CCMD_FM(3) | VTD_CCMD_SID(0xffff) |
+			VTD_CCMD_DID(0xffff),
+		    0, 0);
 	regs_define(r, DMAR_FSTS_REG, 4, 0, 0,
 		    DMA_FSTS_PFO | DMA_FSTS_IQE | DMA_FSTS_ICE | DMA_FSTS_ITE |
 			(c->afl ? DMA_FSTS_AFO | DMA_FSTS_APF : 0),
@@ -139,14 +140,14 @@ static void define_regs(struct vtd *v)
 	regs_define(r, DMAR_FEDATA_REG, 4, 0, 0xffff, 0, 0);
 	regs_define(r, DMAR_FEADDR_REG, 4, 0, 0xfffffffcu, 0, 0);
 	regs_define(r, DMAR_FEUADDR_REG, 4, 0, c->eim ? 0xffffffffu : 0, 0, 0);
-	regs_define(r, DMAR_AFLOG_REG, 8, 0, c->afl ? DMA_AFLOG_FLA | (7ull << 9) : 0, 0, 0);
+	regs_define(r, DMAR_AFLOG_REG, 8, 0, c->afl ? DMA_AFLOG_FLA | VTD_AFLOG_FLS(7) : 0, 0, 0);
 	/* CAP.PLMR and PHMR are clear: no protected memory regions, PMEN reads 0. */
 	regs_define(r, DMAR_PMEN_REG, 4, 0, 0, 0, 0);
 	if (c->qi) {
 		regs_define(r, DMAR_IQH_REG, 8, 0, 0, 0, 0);
 		regs_define(r, DMAR_IQT_REG, 8, 0, DMA_IQ_MASK, 0, 0);
 		regs_define(r, DMAR_IQA_REG, 8, 0,
-			    DMA_IQA_BASE | (c->scalable ? DMA_IQA_DW : 0) | 0x7, 0, 0);
+			    DMA_IQA_BASE | (c->scalable ? DMA_IQA_DW : 0) | VTD_IQA_QS(7), 0, 0);
 		regs_define(r, DMAR_ICS_REG, 4, 0, 0, DMA_ICS_IWC, 0);
 		regs_define(r, DMAR_IECTL_REG, 4, DMA_IECTL_IM, DMA_IECTL_IM, 0, 0);
 		regs_define(r, DMAR_IEDATA_REG, 4, 0, 0xffff, 0, 0);
@@ -156,11 +157,10 @@ static void define_regs(struct vtd *v)
 	}
 	if (c->ir)
 		regs_define(r, DMAR_IRTA_REG, 8, 0,
-			    DMA_IRTA_BASE | (c->eim ? DMA_IRTA_EIME : 0) | 0xf, 0, 0);
-	regs_define(r, IVA_OFF, 8, 0, ~0xf80ull, 0, 0);
+			    DMA_IRTA_BASE | (c->eim ? DMA_IRTA_EIME : 0) | VTD_IRTA_S(0xf), 0, 0);
+	regs_define(r, IVA_OFF, 8, 0, ~DMA_IVA_RSVD, 0, 0);
 	regs_define(r, IOTLB_OFF, 8, 0,
-		    DMA_TLB_IVT | (3ull << DMA_TLB_IIRG_SHIFT) | DMA_TLB_DR | DMA_TLB_DW |
-			(0xffffull << 32),
+		    DMA_TLB_IVT | VTD_TLB_IIRG(3) | DMA_TLB_DR | DMA_TLB_DW | VTD_TLB_DID(0xffff),
 		    0, 0);
 	for (unsigned i = 0; i < c->nfr; i++) {
 		regs_define(r, frcd_off(i), 8, 0, 0, 0, 0);
@@ -271,7 +271,7 @@ uint32_t vtd__gsts(const struct vtd *v)
 
 bool vtd__scalable(const struct vtd *v)
 {
-	return ((v->rta & DMA_RTADDR_TTM_MASK) >> DMA_RTADDR_TTM_SHIFT) == DMA_TTM_SCALABLE;
+	return DMA_RTADDR_TTM(v->rta) == DMA_TTM_SCALABLE;
 }
 
 /* ---- invalidation (§6.5): what each granularity selects ---- */
@@ -497,7 +497,7 @@ static void do_pending(struct vtd *v, const struct vtd_pending *p)
 		regs_clear_bits(&v->r, DMAR_GSTS_REG, 4, DMA_GSTS_WBFS);
 		break;
 	case VTD_P_CCMD: {
-		unsigned gran = (unsigned)(p->arg >> DMA_CCMD_CIRG_SHIFT) & 3;
+		unsigned gran = (unsigned)DMA_CCMD_CIRG(p->arg);
 		uint64_t c;
 
 		if (gran)
@@ -507,13 +507,13 @@ static void do_pending(struct vtd *v, const struct vtd_pending *p)
 		v->st.reg_inv_ctx++;
 		/* ICC clears; CAIG reports the granularity performed (0: request refused). */
 		c = regs_get(&v->r, DMAR_CCMD_REG, 8);
-		c &= ~(DMA_CCMD_ICC | (3ull << DMA_CCMD_CAIG_SHIFT));
-		c |= (uint64_t)gran << DMA_CCMD_CAIG_SHIFT;
+		c &= ~(DMA_CCMD_ICC | VTD_CCMD_CAIG(3));
+		c |= VTD_CCMD_CAIG(gran);
 		regs_set(&v->r, DMAR_CCMD_REG, 8, c);
 		break;
 	}
 	case VTD_P_IOTLB: {
-		unsigned gran = (unsigned)(p->arg >> DMA_TLB_IIRG_SHIFT) & 3;
+		unsigned gran = (unsigned)DMA_TLB_IIRG(p->arg);
 		uint64_t iva = regs_get(&v->r, IVA_OFF, 8);
 		uint64_t c;
 
@@ -521,12 +521,12 @@ static void do_pending(struct vtd *v, const struct vtd_pending *p)
 			gran = 0; /* beyond MAMV: refused, IAIG 0 */
 		if (gran)
 			vtd__iotlb_flush(v, (int)gran, (uint16_t)DMA_TLB_DID(p->arg),
-					 iva & ~0xfffull, (unsigned)DMA_IVA_AM(iva),
+					 iva & DMA_IVA_ADDR, (unsigned)DMA_IVA_AM(iva),
 					 iva & DMA_IVA_IH);
 		v->st.reg_inv_iotlb++;
 		c = regs_get(&v->r, IOTLB_OFF, 8);
-		c &= ~(DMA_TLB_IVT | (3ull << DMA_TLB_IAIG_SHIFT));
-		c |= (uint64_t)gran << DMA_TLB_IAIG_SHIFT;
+		c &= ~(DMA_TLB_IVT | VTD_TLB_IAIG(3));
+		c |= VTD_TLB_IAIG(gran);
 		regs_set(&v->r, IOTLB_OFF, 8, c);
 		break;
 	}
@@ -610,20 +610,17 @@ static void status_serviced(struct vtd *v)
 		regs_clear_bits(&v->r, DMAR_FECTL_REG, 4, DMA_FECTL_IP);
 }
 
-static uint64_t record_hi(const struct vtd_fault *f)
+/* The 128-bit record of a fault (§11.4.14), F clear. */
+static struct vtd_fault_record fault_record(const struct vtd_fault *f)
 {
-	uint64_t hi = f->sid | ((uint64_t)f->reason << DMA_FRCD_HI_FR_SHIFT) |
-		      ((uint64_t)(f->at & 3) << DMA_FRCD_HI_AT_SHIFT);
+	struct vtd_fault_record r =
+	    vtd_frcd_make(f->fi, f->sid, f->reason, f->at,
+			  (f->read ? DMA_FRCD_HI_T : 0) | (f->t2 ? DMA_FRCD_HI_T2 : 0) |
+			      (f->priv ? DMA_FRCD_HI_PRIV : 0));
 
-	if (f->read)
-		hi |= DMA_FRCD_HI_T;
-	if (f->t2)
-		hi |= DMA_FRCD_HI_T2;
-	if (f->priv)
-		hi |= DMA_FRCD_HI_PRIV;
 	if (f->pasid_present)
-		hi |= DMA_FRCD_HI_PP | ((uint64_t)(f->pasid & 0xfffff) << DMA_FRCD_HI_PV_SHIFT);
-	return hi;
+		vtd_frcd_set_pasid(&r, f->pasid);
+	return r;
 }
 
 /* §7.4 (advanced fault logging): records go to the log in memory; APF on the first, AFO
@@ -638,8 +635,10 @@ static void log_fault(struct vtd *v, const struct vtd_fault *f, uint64_t t)
 		vtd__fault_status(v, DMA_FSTS_AFO, t);
 		return;
 	}
-	mem_write64(v->mem, pa, f->fi & DMA_FRCD_LO_FI_MASK);
-	mem_write64(v->mem, pa + 8, record_hi(f));
+	struct vtd_fault_record r = fault_record(f);
+
+	mem_write64(v->mem, pa, r.val[0]);
+	mem_write64(v->mem, pa + 8, r.val[1]);
 	v->flog_next++;
 	if (!(regs_get(&v->r, DMAR_FSTS_REG, 4) & DMA_FSTS_APF))
 		vtd__fault_status(v, DMA_FSTS_APF, t);
@@ -650,6 +649,7 @@ static void log_fault(struct vtd *v, const struct vtd_fault *f, uint64_t t)
  * set PPF, and setting PPF is an interrupt condition only if no status field was set. */
 void vtd__record_fault(struct vtd *v, const struct vtd_fault *f, uint64_t t)
 {
+	struct vtd_fault_record r;
 	uint32_t fsts;
 	unsigned fri;
 
@@ -674,13 +674,13 @@ void vtd__record_fault(struct vtd *v, const struct vtd_fault *f, uint64_t t)
 		vtd__fault_status(v, DMA_FSTS_PFO, t);
 		return;
 	}
-	regs_set(&v->r, frcd_off(fri), 8, f->fi & DMA_FRCD_LO_FI_MASK);
-	regs_set(&v->r, frcd_off(fri) + 8, 8, DMA_FRCD_HI_F | record_hi(f));
+	r = fault_record(f);
+	regs_set(&v->r, frcd_off(fri), 8, r.val[0]);
+	regs_set(&v->r, frcd_off(fri) + 8, 8, DMA_FRCD_HI_F | r.val[1]);
 	v->frcd_next = (fri + 1) % v->cfg.nfr;
 	if (fsts & DMA_FSTS_PPF)
 		return;
-	regs_set(&v->r, DMAR_FSTS_REG, 4,
-		 (fsts & ~(0xffu << DMA_FSTS_FRI_SHIFT)) | (fri << DMA_FSTS_FRI_SHIFT));
+	regs_set(&v->r, DMAR_FSTS_REG, 4, (fsts & ~DMA_FSTS_FRI_MASK) | VTD_FSTS_FRI(fri));
 	vtd__fault_status(v, DMA_FSTS_PPF, t);
 }
 

@@ -13,6 +13,7 @@
 #include "models/iommu/vtd_internal.h"
 #include "models/mem/mem.h"
 #include "models/pcie/pcie.h"
+#include "models/pcie/pcie_regs.h"
 #include "sim/trace.h"
 
 #include <stdio.h>
@@ -20,7 +21,14 @@
 #include <stdarg.h>
 #include <string.h>
 
+/* What a pending message carries to commit (struct pcie_irq's words, this unit's own packing):
+ * w[0] the kind; deliver: w[1] the destination APIC ID, w[2] the vector and IRQ_W_LEVEL; post:
+ * w[1] the SID and IRQ_W_INDEX(index), w[2] the vector and IRQ_W_URGENT, w[3] the descriptor. */
 enum { IRQ_KIND_DELIVER = 1, IRQ_KIND_POST = 2 };
+#define IRQ_W_LEVEL	  0x100u
+#define IRQ_W_URGENT	  0x200u
+#define IRQ_W_INDEX(i)	  ((uint64_t)(i) << 16)
+#define IRQ_W_INDEX_OF(w) ((uint32_t)((w) >> 16))
 
 static struct vtd_centry *iec_find(struct vtd *v, uint32_t index)
 {
@@ -35,22 +43,22 @@ static struct vtd_centry *iec_find(struct vtd *v, uint32_t index)
 	return e;
 }
 
-static void iec_insert(struct vtd *v, uint32_t index, uint64_t lo, uint64_t hi)
+static void iec_insert(struct vtd *v, uint32_t index, const struct vtd_irte *irte)
 {
 	struct vtd_centry *e = vtd__cache_insert(&v->iec, index, 0);
 
 	if (e) {
-		e->d[0] = lo;
-		e->d[1] = hi;
+		e->d[0] = irte->val[0];
+		e->d[1] = irte->val[1];
 	}
 }
 
 /* §9.10: SVT 1 compares the requester ID under the SQ mask; SVT 2 checks its bus against
  * the [start, end] bus range in the SID field; SVT 3 is reserved. */
-static bool sid_ok(uint64_t hi, uint16_t sid, bool *rsvd)
+static bool sid_ok(const struct vtd_irte *irte, uint16_t sid, bool *rsvd)
 {
-	unsigned svt = (unsigned)IRTE_HI_SVT(hi);
-	uint16_t esid = (uint16_t)IRTE_HI_SID(hi);
+	unsigned svt = vtd_irte_svt(irte);
+	uint16_t esid = vtd_irte_sid(irte);
 
 	*rsvd = false;
 	switch (svt) {
@@ -58,14 +66,14 @@ static bool sid_ok(uint64_t hi, uint16_t sid, bool *rsvd)
 		return true;
 	case IRTE_SVT_SID: {
 		static const uint16_t sq_mask[4] = {0xffff, 0xfffb, 0xfff9, 0xfff8};
-		uint16_t m = sq_mask[IRTE_HI_SQ(hi)];
+		uint16_t m = sq_mask[vtd_irte_sq(irte)];
 
 		return (sid & m) == (esid & m);
 	}
 	case IRTE_SVT_BUS: {
-		uint8_t bus = (uint8_t)(sid >> 8);
+		uint8_t bus = (uint8_t)PCI_BUS_NUM(sid);
 
-		return bus >= (esid >> 8) && bus <= (esid & 0xff);
+		return bus >= vtd_irte_bus_start(irte) && bus <= vtd_irte_bus_end(irte);
 	}
 	default:
 		*rsvd = true;
@@ -95,9 +103,11 @@ static bool eime(const struct vtd *v)
 }
 
 /* Reserved fields of a present IRTE (§9.10, §9.11): fault 24h. */
-static bool irte_rsvd(const struct vtd *v, uint64_t lo, uint64_t hi)
+static bool irte_rsvd(const struct vtd *v, const struct vtd_irte *irte)
 {
-	if (lo & IRTE_IM) {
+	uint64_t lo = irte->val[0], hi = irte->val[1];
+
+	if (vtd_irte_im(irte)) {
 		/* Posted format exists only with CAP.PI. */
 		return !(v->cap & CAP_PI) || (lo & IRTE_LO_RSVD_POST) || (hi & IRTE_HI_RSVD_POST);
 	}
@@ -113,24 +123,22 @@ static void post(struct vtd *v, const struct pcie_irq *irq)
 	 * send the notification vector to NDST. Done as one atomic update of the descriptor. */
 	uint64_t pda = irq->w[3];
 	uint8_t vv = (uint8_t)irq->w[2];
-	bool urg = (irq->w[2] >> 9) & 1;
-	uint64_t pir_word = pda + PID_PIR_OFF + (vv / 64) * 8;
+	bool urg = irq->w[2] & IRQ_W_URGENT;
+	uint64_t pir_word = pda + pi_pir_word(vv);
 	struct vtd_posted p = {.pda = pda,
 			       .vector = vv,
 			       .urgent = urg,
 			       .t = irq->t_deliver,
-			       .index = (uint32_t)(irq->w[1] >> 16),
+			       .index = IRQ_W_INDEX_OF(irq->w[1]),
 			       .sid = (uint16_t)irq->w[1]};
 	uint64_t ctl;
 
-	mem_write64(v->mem, pir_word, mem_read64(v->mem, pir_word) | (1ull << (vv % 64)));
-	ctl = mem_read64(v->mem, pda + PID_CTRL_OFF);
-	p.nv = (uint8_t)PID_NV(ctl);
-	p.ndst = PID_NDST(ctl);
-	if (!eime(v))
-		p.ndst = (p.ndst >> 8) & 0xff; /* xAPIC: the ID sits in NDST[15:8] */
-	if (!(ctl & PID_ON) && (!(ctl & PID_SN) || urg)) {
-		mem_write64(v->mem, pda + PID_CTRL_OFF, ctl | PID_ON);
+	mem_write64(v->mem, pir_word, mem_read64(v->mem, pir_word) | pi_pir_bit(vv));
+	ctl = mem_read64(v->mem, pda + PI_DESC_CTL);
+	p.nv = pi_ctl_nv(ctl);
+	p.ndst = pi_ctl_dest(ctl, eime(v)); /* xAPIC: the ID sits in NDST[15:8] */
+	if (!pi_ctl_on(ctl) && (!pi_ctl_sn(ctl) || urg)) {
+		mem_write64(v->mem, pda + PI_DESC_CTL, ctl | PI_DESC_ON);
 		v->st.pi_notifications++;
 		p.notified = true;
 	} else {
@@ -138,9 +146,9 @@ static void post(struct vtd *v, const struct pcie_irq *irq)
 	}
 	if (trace_on())
 		step(v,
-		     p.notified       ? "interrupt posted (PIR bit, ON)"
-		     : ctl & PID_ON ? "interrupt posted (PIR bit only: ON already set)"
-				    : "interrupt posted (PIR bit only: SN set, no notification)",
+		     p.notified	      ? "interrupt posted (PIR bit, ON)"
+		     : pi_ctl_on(ctl) ? "interrupt posted (PIR bit only: ON already set)"
+				      : "interrupt posted (PIR bit only: SN set, no notification)",
 		     irq->t_deliver, "\"vector\":\"0x%02x\",\"descriptor\":\"0x%llx\"",
 		     (unsigned)vv, (unsigned long long)pda);
 	if (v->hooks.posted)
@@ -161,7 +169,7 @@ static void commit(void *ctx, const struct pcie_irq *irq)
 	if (irq->w[0] == IRQ_KIND_DELIVER) {
 		if (v->hooks.deliver)
 			v->hooks.deliver(v->hooks.ctx, (uint32_t)irq->w[1], (uint8_t)irq->w[2],
-					 (irq->w[2] >> 8) & 1, irq->t_deliver);
+					 irq->w[2] & IRQ_W_LEVEL, irq->t_deliver);
 		return;
 	}
 	post(v, irq);
@@ -172,7 +180,7 @@ static void block(struct vtd *v, struct pcie_irq *irq, uint16_t sid, uint32_t in
 {
 	/* Interrupt requests are writes; the index goes in FI bits 63:48 (§7.3.1). */
 	struct vtd_fault f = {
-	    .sid = sid, .fi = (uint64_t)index << 48, .reason = reason, .fpd = fpd};
+	    .sid = sid, .fi = VTD_FRCD_FI_IR_INDEX(index), .reason = reason, .fpd = fpd};
 
 	irq->status = -1;
 	v->st.ir_blocked++;
@@ -193,7 +201,7 @@ void vtd_remap_msi(struct vtd *v, uint16_t sid, uint64_t addr, uint32_t data, ui
 	irq->status = 0;
 	irq->t_deliver = t + lat;
 
-	if (!(gsts & DMA_GSTS_IRES) || !(addr & IR_MSI_FORMAT)) {
+	if (!(gsts & DMA_GSTS_IRES) || !msi_is_remappable(addr)) {
 		/* §5.1.2.1: with remapping on, compatibility format passes only with CFIS set and
 		 * extended interrupt mode off. */
 		if ((gsts & DMA_GSTS_IRES) && (!(gsts & DMA_GSTS_CFIS) || eime(v))) {
@@ -203,15 +211,15 @@ void vtd_remap_msi(struct vtd *v, uint16_t sid, uint64_t addr, uint32_t data, ui
 		v->st.ir_compat++;
 		irq->w[0] = IRQ_KIND_DELIVER;
 		irq->w[1] = MSI_ADDR_DEST(addr);
-		irq->w[2] = MSI_DATA_VECTOR(data) | ((data & MSI_DATA_TRIGGER) ? 0x100u : 0);
+		irq->w[2] = MSI_DATA_VECTOR(data) | ((data & MSI_DATA_TRIGGER) ? IRQ_W_LEVEL : 0);
 		return;
 	}
 
 	uint32_t handle = IR_MSI_HANDLE(addr);
-	uint32_t index = handle + ((addr & IR_MSI_SHV) ? (data & 0xffff) : 0);
-	uint32_t entries = 1u << (DMA_IRTA_S(v->irta) + 1);
+	uint32_t index = handle + ((addr & IR_MSI_SHV) ? IR_MSI_SUBHANDLE(data) : 0);
+	uint32_t entries = DMA_IRTA_ENTRIES(v->irta);
 	struct vtd_centry *e;
-	uint64_t lo, hi;
+	struct vtd_irte irte;
 	bool rsvd, fpd;
 
 	if (data & IR_MSI_DATA_RSVD) {
@@ -224,57 +232,54 @@ void vtd_remap_msi(struct vtd *v, uint16_t sid, uint64_t addr, uint32_t data, ui
 	}
 	e = iec_find(v, index);
 	if (e) {
-		lo = e->d[0];
-		hi = e->d[1];
+		irte.val[0] = e->d[0];
+		irte.val[1] = e->d[1];
 	} else {
-		uint64_t pa = (v->irta & DMA_IRTA_BASE) + (uint64_t)index * 16;
+		uint64_t pa = (v->irta & DMA_IRTA_BASE) + (uint64_t)index * VTD_IRTE_SIZE;
 
-		if (!v->mem || !mem_is_ram(v->mem, pa, 16)) {
+		if (!v->mem || !mem_is_ram(v->mem, pa, VTD_IRTE_SIZE)) {
 			block(v, irq, sid, index, VTD_FR_IR_TABLE_ACCESS, false, t);
 			return;
 		}
-		lo = mem_read64(v->mem, pa);
-		hi = mem_read64(v->mem, pa + 8);
-		lat += mem_access_ps(v->mem, 16, false);
+		irte.val[0] = mem_read64(v->mem, pa);
+		irte.val[1] = mem_read64(v->mem, pa + 8);
+		lat += mem_access_ps(v->mem, VTD_IRTE_SIZE, false);
 		irq->t_deliver = t + lat;
-		if (lo & IRTE_P)
-			iec_insert(v, index, lo, hi);
+		if (vtd_irte_present(&irte))
+			iec_insert(v, index, &irte);
 	}
-	fpd = lo & IRTE_FPD;
-	if (!(lo & IRTE_P)) {
+	fpd = vtd_irte_fpd(&irte);
+	if (!vtd_irte_present(&irte)) {
 		block(v, irq, sid, index, VTD_FR_IR_NOT_PRESENT, fpd, t);
 		return;
 	}
-	if (irte_rsvd(v, lo, hi)) {
+	if (irte_rsvd(v, &irte)) {
 		block(v, irq, sid, index, VTD_FR_IR_IRTE_RSVD, fpd, t);
 		return;
 	}
-	if (!sid_ok(hi, sid, &rsvd)) {
+	if (!sid_ok(&irte, sid, &rsvd)) {
 		block(v, irq, sid, index, rsvd ? VTD_FR_IR_IRTE_RSVD : VTD_FR_IR_SID_MISMATCH, fpd,
 		      t);
 		return;
 	}
-	if (lo & IRTE_IM) {
-		uint64_t pda = ((lo >> 38) << 6) | (IRTE_HI_PDA_HI(hi) << 32);
+	if (vtd_irte_im(&irte)) {
+		uint64_t pda = vtd_irte_pda(&irte);
 
-		if (!mem_is_ram(v->mem, pda, PID_SIZE)) {
+		if (!mem_is_ram(v->mem, pda, PI_DESC_SIZE)) {
 			block(v, irq, sid, index, VTD_FR_IR_PID_ACCESS, fpd, t);
 			return;
 		}
 		v->st.ir_posted++;
 		irq->w[0] = IRQ_KIND_POST;
-		irq->w[1] = sid | ((uint64_t)index << 16);
-		irq->w[2] = ((lo >> IRTE_V_SHIFT) & 0xff) | ((lo & IRTE_URG) ? 0x200u : 0);
+		irq->w[1] = sid | IRQ_W_INDEX(index);
+		irq->w[2] = vtd_irte_vector(&irte) | (vtd_irte_urg(&irte) ? IRQ_W_URGENT : 0);
 		irq->w[3] = pda;
 		/* The descriptor update is a read-modify-write of memory. */
 		irq->t_deliver += 2 * mem_access_ps(v->mem, 8, false);
 		return;
 	}
 	v->st.ir_remapped++;
-	uint32_t dst = (uint32_t)(lo >> IRTE_DST_SHIFT);
-	if (!eime(v))
-		dst = (dst >> 8) & 0xff; /* xAPIC: destination ID in bits 47:40 */
 	irq->w[0] = IRQ_KIND_DELIVER;
-	irq->w[1] = dst;
-	irq->w[2] = ((lo >> IRTE_V_SHIFT) & 0xff) | ((lo & IRTE_TM) ? 0x100u : 0);
+	irq->w[1] = vtd_irte_dst(&irte, eime(v)); /* xAPIC: destination ID in bits 47:40 */
+	irq->w[2] = vtd_irte_vector(&irte) | (vtd_irte_tm(&irte) ? IRQ_W_LEVEL : 0);
 }

@@ -36,30 +36,8 @@ static void queue_error(struct vtd *v, unsigned iqei, uint64_t t)
 	uint64_t iqer = regs_get(&v->r, DMAR_IQER_REG, 8);
 
 	v->st.qi_errors++;
-	regs_set(&v->r, DMAR_IQER_REG, 8, (iqer & ~0xfull) | (iqei & 0xf));
+	regs_set(&v->r, DMAR_IQER_REG, 8, (iqer & ~DMA_IQER_IQEI_MASK) | VTD_IQER_IQEI(iqei));
 	vtd__fault_status(v, DMA_FSTS_IQE, t);
-}
-
-/* The range an ATS invalidate request names (PCIe ATS: with S, the lowest clear address bit
- * from 12 up sets the size; all ones: everything). */
-static void ats_range(uint64_t hi, bool s, uint64_t *addr, uint64_t *size)
-{
-	uint64_t a = hi & ~0xfffull;
-
-	if (!s) {
-		*addr = a;
-		*size = 4096;
-		return;
-	}
-	for (unsigned b = 12; b < 64; b++) {
-		if (!(a & (1ull << b))) {
-			*size = 1ull << (b + 1);
-			*addr = a & ~(*size - 1);
-			return;
-		}
-	}
-	*addr = 0;
-	*size = 0;
 }
 
 struct qi_state {
@@ -90,67 +68,62 @@ static void devtlb(struct vtd *v, struct qi_state *q, uint16_t sid, bool pp, uin
 
 /* Execute one descriptor at t; 0, or an IQEI code for an invalid one. The wait descriptor may
  * sleep (the engine is an actor). */
-static unsigned execute(struct vtd *v, struct qi_state *q, uint64_t lo, uint64_t hi, uint64_t t)
+static unsigned execute(struct vtd *v, struct qi_state *q, const struct vtd_inv_desc *d, uint64_t t)
 {
-	unsigned type = (unsigned)QI_TYPE_FULL(lo);
+	unsigned type = vtd_inv_type(d), gran = vtd_inv_gran(d);
 	bool sm = vtd__scalable(v);
 
 	if (type >= QI_PIOTLB_TYPE && type <= QI_PDIOTLB_TYPE && !sm)
 		return DMA_IQEI_TTM; /* PASID-based descriptors need scalable mode */
 	switch (type) {
 	case QI_CC_TYPE:
-		if (!QI_GRAN(lo))
+		if (!gran)
 			return DMA_IQEI_RSVD;
-		vtd__ctx_flush(v, (int)QI_GRAN(lo), (uint16_t)QI_CC_DID(lo),
-			       (uint16_t)QI_CC_SID(lo), (unsigned)QI_CC_FM(lo));
+		vtd__ctx_flush(v, (int)gran, vtd_inv_did(d), vtd_inv_cc_sid(d), vtd_inv_cc_fm(d));
 		return 0;
 	case QI_IOTLB_TYPE:
-		if (!QI_GRAN(lo))
+		if (!gran)
 			return DMA_IQEI_RSVD;
-		if (QI_GRAN(lo) == QI_GRAN_DEVICE && QI_IOTLB_AM(hi) > CAP_MAMV(v->cap))
+		if (gran == QI_GRAN_DEVICE && vtd_inv_am(d) > CAP_MAMV(v->cap))
 			return DMA_IQEI_RSVD;
-		vtd__iotlb_flush(v, (int)QI_GRAN(lo), (uint16_t)QI_IOTLB_DID(lo),
-				 hi & QI_IOTLB_ADDR, (unsigned)QI_IOTLB_AM(hi), hi & QI_IOTLB_IH);
+		vtd__iotlb_flush(v, (int)gran, vtd_inv_did(d), vtd_inv_addr(d), vtd_inv_am(d),
+				 vtd_inv_ih(d));
 		return 0;
 	case QI_DIOTLB_TYPE: {
 		uint64_t addr, size;
 
 		if (!(v->ecap & ECAP_DT))
 			return DMA_IQEI_TYPE;
-		ats_range(hi, hi & QI_DEV_SIZE, &addr, &size);
-		devtlb(v, q, (uint16_t)QI_DEV_SID(lo), false, 0, addr, size, t);
+		vtd_inv_dev_range(d, &addr, &size);
+		devtlb(v, q, vtd_inv_dev_sid(d), false, 0, addr, size, t);
 		return 0;
 	}
 	case QI_PDIOTLB_TYPE: {
-		uint64_t addr = 0, size = 0;
+		uint64_t addr, size;
 
 		if (!(v->ecap & ECAP_DT))
 			return DMA_IQEI_TYPE;
-		if (!(hi & QI_PDEV_G))
-			ats_range(hi, hi & QI_PDEV_SIZE, &addr, &size);
-		devtlb(v, q, (uint16_t)QI_PDEV_SID(lo), true, QI_PDEV_PASID(lo), addr, size, t);
+		vtd_inv_pdev_range(d, &addr, &size);
+		devtlb(v, q, vtd_inv_pdev_sid(d), true, vtd_inv_pasid(d), addr, size, t);
 		return 0;
 	}
 	case QI_IEC_TYPE:
 		if (!(v->ecap & ECAP_IR))
 			return DMA_IQEI_TYPE;
-		vtd__iec_flush(v, !(lo & QI_IEC_G_INDEX), (uint32_t)QI_IEC_IIDX(lo),
-			       (unsigned)QI_IEC_IM(lo));
+		vtd__iec_flush(v, vtd_inv_iec_global(d), vtd_inv_iec_iidx(d), vtd_inv_iec_im(d));
 		return 0;
 	case QI_PIOTLB_TYPE:
-		if (QI_GRAN(lo) != QI_GRAN_NONG_PASID && QI_GRAN(lo) != QI_GRAN_PSI_PASID)
+		if (gran != QI_GRAN_NONG_PASID && gran != QI_GRAN_PSI_PASID)
 			return DMA_IQEI_RSVD;
-		if (QI_GRAN(lo) == QI_GRAN_PSI_PASID && QI_IOTLB_AM(hi) > CAP_MAMV(v->cap))
+		if (gran == QI_GRAN_PSI_PASID && vtd_inv_am(d) > CAP_MAMV(v->cap))
 			return DMA_IQEI_RSVD;
-		vtd__piotlb_flush(v, (int)QI_GRAN(lo), (uint16_t)QI_IOTLB_DID(lo),
-				  QI_PIOTLB_PASID(lo), hi & QI_IOTLB_ADDR,
-				  (unsigned)QI_IOTLB_AM(hi), hi & QI_IOTLB_IH);
+		vtd__piotlb_flush(v, (int)gran, vtd_inv_did(d), vtd_inv_pasid(d), vtd_inv_addr(d),
+				  vtd_inv_am(d), vtd_inv_ih(d));
 		return 0;
 	case QI_PC_TYPE:
-		if (QI_GRAN(lo) == 2)
+		if (gran == 2)
 			return DMA_IQEI_RSVD;
-		vtd__pasid_cache_flush(v, (int)QI_GRAN(lo), (uint16_t)QI_IOTLB_DID(lo),
-				       QI_PIOTLB_PASID(lo));
+		vtd__pasid_cache_flush(v, (int)gran, vtd_inv_did(d), vtd_inv_pasid(d));
 		return 0;
 	case QI_IWD_TYPE:
 		v->st.qi_waits++;
@@ -163,18 +136,17 @@ static unsigned execute(struct vtd *v, struct qi_state *q, uint64_t lo, uint64_t
 			q->devtlb_lost = false;
 			v->st.devtlb_timeouts++;
 			regs_set(&v->r, DMAR_IQER_REG, 8,
-				 (regs_get(&v->r, DMAR_IQER_REG, 8) &
-				  ~(0xffffull << DMA_IQER_ITESID_SHIFT)) |
-				     ((uint64_t)q->lost_sid << DMA_IQER_ITESID_SHIFT));
+				 (regs_get(&v->r, DMAR_IQER_REG, 8) & ~DMA_IQER_ITESID_MASK) |
+				     VTD_IQER_ITESID(q->lost_sid));
 			vtd__fault_status(v, DMA_FSTS_ITE, sim_now());
 			return 0; /* aborted: no status write, no interrupt */
 		}
 		if (q->devtlb_done > sim_now())
 			sim_sleep_until(q->devtlb_done);
 		t = sim_now();
-		if ((lo & QI_IWD_SW) && v->mem)
-			mem_write32(v->mem, hi & QI_IWD_STADDR, QI_IWD_STDATA(lo));
-		if ((lo & QI_IWD_IF) && !(regs_get(&v->r, DMAR_ICS_REG, 4) & DMA_ICS_IWC)) {
+		if (vtd_inv_wait_sw(d) && v->mem)
+			mem_write32(v->mem, vtd_inv_wait_addr(d), vtd_inv_wait_data(d));
+		if (vtd_inv_wait_if(d) && !(regs_get(&v->r, DMAR_ICS_REG, 4) & DMA_ICS_IWC)) {
 			regs_set_bits(&v->r, DMAR_ICS_REG, 4, DMA_ICS_IWC);
 			vtd__raise_event(v, DMAR_IECTL_REG, DMAR_IEDATA_REG, DMAR_IEADDR_REG, t);
 		}
@@ -194,10 +166,11 @@ static void qi_engine(void *arg)
 		sim_event_wait(v->qi_wake);
 		for (;;) {
 			uint64_t iqa = regs_get(&v->r, DMAR_IQA_REG, 8);
-			uint64_t head = regs_get(&v->r, DMAR_IQH_REG, 8) & DMA_IQ_MASK;
-			uint64_t tail = regs_get(&v->r, DMAR_IQT_REG, 8) & DMA_IQ_MASK;
+			uint64_t head = DMA_IQ_OFFSET(regs_get(&v->r, DMAR_IQH_REG, 8));
+			uint64_t tail = DMA_IQ_OFFSET(regs_get(&v->r, DMAR_IQT_REG, 8));
 			unsigned db = desc_bytes(iqa), iqei;
-			uint64_t t, base = iqa & DMA_IQA_BASE, lo, hi;
+			uint64_t t, base = iqa & DMA_IQA_BASE;
+			struct vtd_inv_desc desc = {{0}};
 
 			vtd__sync(v, sim_now());
 			if (!(vtd__gsts(v) & DMA_GSTS_QIES) || head == tail)
@@ -224,16 +197,17 @@ static void qi_engine(void *arg)
 				queue_error(v, DMA_IQEI_FETCH, t);
 				break;
 			}
-			lo = mem_read64(v->mem, base + head);
-			hi = mem_read64(v->mem, base + head + 8);
+			/* What every descriptor uses is in its first 128 bits. */
+			desc.val[0] = mem_read64(v->mem, base + head);
+			desc.val[1] = mem_read64(v->mem, base + head + 8);
 			v->st.qi_descs++;
-			iqei = execute(v, &q, lo, hi, t);
+			iqei = execute(v, &q, &desc, t);
 			if (iqei) {
 				queue_error(v, iqei, sim_now());
 				break;
 			}
 			head = (head + db) % queue_bytes(iqa);
-			regs_set(&v->r, DMAR_IQH_REG, 8, head);
+			regs_set(&v->r, DMAR_IQH_REG, 8, VTD_IQ_OFFSET(head));
 		}
 	}
 }

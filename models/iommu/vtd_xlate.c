@@ -22,6 +22,7 @@
  */
 #include "models/iommu/vtd_internal.h"
 #include "models/mem/mem.h"
+#include "models/pcie/pcie_regs.h"
 
 #include <string.h>
 
@@ -130,11 +131,6 @@ static void fail(struct wctx *w, uint8_t reason)
 	vtd__record_fault(w->v, &f, w->t + out->lat_ps);
 }
 
-static unsigned lvl_shift(unsigned lvl)
-{
-	return 12 + 9 * (lvl - 1);
-}
-
 /* ---- paging-structure caches ---- */
 
 static uint64_t psc_k1(unsigned kind, unsigned lvl, uint16_t did, uint32_t pasid)
@@ -154,7 +150,7 @@ static bool psc_find(struct wctx *w, unsigned kind, unsigned levels, uint64_t in
 
 		if (!v->psc[l].entries)
 			continue;
-		e = vtd__cache_lookup(&v->psc[l], in >> lvl_shift(l),
+		e = vtd__cache_lookup(&v->psc[l], in >> vtd_level_shift(l),
 				      psc_k1(kind, l, w->did, pasid));
 		if (e) {
 			*table = e->d[0];
@@ -174,14 +170,14 @@ static void psc_fill(struct wctx *w, unsigned kind, unsigned l, uint64_t in, uin
 
 	if (l < 2 || l >= VTD_PSC_LEVELS || !v->psc[l].entries)
 		return;
-	e = vtd__cache_insert(&v->psc[l], in >> lvl_shift(l),
+	e = vtd__cache_insert(&v->psc[l], in >> vtd_level_shift(l),
 			      psc_k1(nested ? 4u : kind, l, w->did, pasid));
 	e->d[0] = next;
 	e->d[1] = perm;
 	e->did = w->did;
 	e->pasid = pasid;
-	e->base = in & ~((1ull << lvl_shift(l)) - 1);
-	e->span = 1ull << lvl_shift(l);
+	e->base = in & ~((1ull << vtd_level_shift(l)) - 1);
+	e->span = 1ull << vtd_level_shift(l);
 }
 
 /* ---- second level (§3.6, §9.8) ---- */
@@ -201,41 +197,43 @@ static enum walk_rc sl_walk(struct wctx *w, uint64_t root, unsigned levels, uint
 	unsigned perm = IOTLB_PERM_R | IOTLB_PERM_W;
 	unsigned lvl = levels;
 
-	if (in >> lvl_shift(levels + 1))
+	if (in >> vtd_level_shift(levels + 1))
 		return W_BEYOND;
 	start_walk(w);
 	psc_find(w, VTD_PSC_SL, levels, in, 0, &table, &lvl, &perm);
 	for (; lvl >= 1; lvl--) {
-		unsigned shift = lvl_shift(lvl);
-		uint64_t pte;
+		unsigned shift = vtd_level_shift(lvl);
+		struct vtd_sl_pte pte;
 
 		res->lvl = lvl;
-		if (!read_entry(w, table + ((in >> shift) & 511) * 8, 8, &pte, true))
+		if (!read_entry(w, table + vtd_level_index(in, lvl) * VTD_PTE_SIZE, 8, &pte.val,
+				true))
 			return W_ACCESS;
-		if (!(pte & (VTD_SL_R | VTD_SL_W))) {
+		if (!vtd_slpte_present(&pte)) {
 			res->perm = 0;
 			res->pa = 0;
 			res->shift = 12;
 			return W_NP;
 		}
-		perm &= (unsigned)(pte & (VTD_SL_R | VTD_SL_W));
-		if (lvl > 1 && (pte & VTD_SL_PS)) {
+		/* IOTLB_PERM_R/W are VT-d's R and W bits. */
+		perm &= vtd_slpte_perm(&pte);
+		if (lvl > 1 && vtd_slpte_ps(&pte)) {
 			/* A large page where CAP.SLLPS allows one, aligned; else reserved. */
 			if (!((lvl == 2 && (v->hw.sllps & 1)) || (lvl == 3 && (v->hw.sllps & 2))) ||
-			    ((pte & VTD_SL_ADDR) & ((1ull << shift) - 1)))
+			    (vtd_slpte_addr(&pte) & ((1ull << shift) - 1)))
 				return W_RSVD;
-			res->pa = (pte & VTD_SL_ADDR) | (in & ((1ull << shift) - 1));
+			res->pa = vtd_slpte_addr(&pte) | (in & ((1ull << shift) - 1));
 			res->shift = shift;
 			res->perm = perm;
 			return W_OK;
 		}
 		if (lvl == 1) {
-			res->pa = (pte & VTD_SL_ADDR) | (in & 0xfff);
+			res->pa = vtd_slpte_addr(&pte) | (in & 0xfff);
 			res->shift = 12;
 			res->perm = perm;
 			return W_OK;
 		}
-		table = pte & VTD_SL_ADDR;
+		table = vtd_slpte_addr(&pte);
 		psc_fill(w, VTD_PSC_SL, lvl, in, 0, table, perm, false);
 	}
 	return W_ACCESS;
@@ -281,7 +279,7 @@ static uint8_t fl_walk(struct wctx *w, const struct fl_walk_in *in, uint64_t va,
 {
 	struct vtd *v = w->v;
 	const struct vtd_req *r = w->req;
-	unsigned top = lvl_shift(in->levels) + 8; /* highest implemented bit */
+	unsigned top = vtd_level_shift(in->levels) + 8; /* highest implemented bit */
 	uint64_t table = in->root, ext;
 	unsigned perm = IOTLB_PERM_R | IOTLB_PERM_W, lvl = in->levels;
 	bool user = !r->priv, any_us = true;
@@ -298,15 +296,16 @@ static uint8_t fl_walk(struct wctx *w, const struct fl_walk_in *in, uint64_t va,
 	if (psc_find(w, VTD_PSC_FL, in->levels, va, w->pasid, &table, &lvl, &perm))
 		any_us = perm & 4;
 	for (; lvl >= 1; lvl--) {
-		unsigned shift = lvl_shift(lvl);
-		uint64_t slot, pte;
+		unsigned shift = vtd_level_shift(lvl);
+		struct vtd_fl_pte pte;
+		uint64_t slot;
 
 		if (in->nested) {
 			/* The table is guest-physical: translate it through second level. */
 			struct sl_result s;
 			enum walk_rc rc;
 
-			if (table >> lvl_shift(in->sl_levels + 1))
+			if (table >> vtd_level_shift(in->sl_levels + 1))
 				return VTD_FR_SM_FL_BEYOND_AW;
 			rc = sl_translate(w, in->sl_root, in->sl_levels, table, &s);
 			if (rc == W_ACCESS)
@@ -321,35 +320,36 @@ static uint8_t fl_walk(struct wctx *w, const struct fl_walk_in *in, uint64_t va,
 			if (!(s.perm & IOTLB_PERM_W))
 				perm |= 8;
 		}
-		slot = table + ((va >> shift) & 511) * 8;
-		if (!read_entry(w, slot, 8, &pte, true))
+		slot = table + vtd_level_index(va, lvl) * VTD_PTE_SIZE;
+		if (!read_entry(w, slot, 8, &pte.val, true))
 			return VTD_FR_SM_FL_ACCESS;
-		ptes[lvl] = pte;
+		ptes[lvl] = pte.val;
 		slots[lvl] = slot;
 		got[lvl] = true;
-		if (!(pte & VTD_FL_P))
+		if (!vtd_flpte_present(&pte))
 			return VTD_FR_SM_FL_NP;
-		if (!(pte & VTD_FL_US))
+		if (!vtd_flpte_us(&pte))
 			any_us = false;
-		if (!(pte & VTD_FL_RW))
+		if (!vtd_flpte_rw(&pte))
 			perm &= ~IOTLB_PERM_W;
-		if (pte & VTD_FL_PS) {
+		if (vtd_flpte_ps(&pte)) {
 			bool ok = lvl == 2 || (lvl == 3 && (v->cap & CAP_FL1GP));
 
-			if (!ok || ((pte & VTD_FL_ADDR) & ((1ull << shift) - 1) & ~0x1000ull))
+			if (!ok ||
+			    (vtd_flpte_addr(&pte) & ((1ull << shift) - 1) & ~VTD_FL_PAT_LARGE))
 				return VTD_FR_SM_FL_RSVD;
 			/* Bit 12 of a large-page entry is PAT, not an address bit. */
-			res->pa = ((pte & VTD_FL_ADDR) & ~((1ull << shift) - 1)) |
+			res->pa = (vtd_flpte_addr(&pte) & ~((1ull << shift) - 1)) |
 				  (va & ((1ull << shift) - 1));
 			res->shift = shift;
 			break;
 		}
 		if (lvl == 1) {
-			res->pa = (pte & VTD_FL_ADDR) | (va & 0xfff);
+			res->pa = vtd_flpte_addr(&pte) | (va & 0xfff);
 			res->shift = 12;
 			break;
 		}
-		table = pte & VTD_FL_ADDR;
+		table = vtd_flpte_addr(&pte);
 		psc_fill(w, VTD_PSC_FL, lvl, va, w->pasid, table, (perm & 3) | (any_us ? 4 : 0),
 			 in->nested);
 	}
@@ -382,148 +382,155 @@ static uint64_t ctx_key(uint16_t sid, bool scalable)
 }
 
 /* Legacy root + context entries (§9.1, §9.3); 0 or a fault reason. */
-static uint8_t legacy_context(struct wctx *w, uint64_t *lo, uint64_t *hi)
+static uint8_t legacy_context(struct wctx *w, struct vtd_context_entry *ctx)
 {
 	struct vtd *v = w->v;
 	uint16_t sid = w->req->sid;
 	struct vtd_centry *ce;
-	uint64_t root, ctp, e[2];
+	struct vtd_root_entry re;
 
 	v->st.ctx_lookups++;
 	ce = vtd__cache_lookup(&v->ctx, ctx_key(sid, false), 0);
 	if (ce) {
 		v->st.ctx_hits++;
 		w->out->lat_ps += v->cfg.ctx_hit_ps;
-		*lo = ce->d[0];
-		*hi = ce->d[1];
-		return (*lo & VTD_CTX_P) ? 0 : VTD_FR_CTX_NOT_PRESENT;
+		ctx->val[0] = ce->d[0];
+		ctx->val[1] = ce->d[1];
+		return vtd_ce_present(ctx) ? 0 : VTD_FR_CTX_NOT_PRESENT;
 	}
 	v->st.ctx_misses++;
-	if (!read_entry(w, (v->rta & DMA_RTADDR_RTA_MASK) + (sid >> 8) * 16u, 16, e, false))
+	if (!read_entry(w, (v->rta & DMA_RTADDR_RTA_MASK) + PCI_BUS_NUM(sid) * VTD_ROOT_ENTRY_SIZE,
+			VTD_ROOT_ENTRY_SIZE, re.val, false))
 		return VTD_FR_ROOT_ACCESS;
-	root = e[0];
-	if (!(root & VTD_ROOT_P))
+	if (!vtd_root_present(&re))
 		return VTD_FR_ROOT_NOT_PRESENT;
-	if ((root & VTD_ROOT_LO_RSVD) || e[1])
+	if (vtd_root_rsvd(&re))
 		return VTD_FR_ROOT_RSVD;
-	ctp = root & VTD_ROOT_CTP;
-	if (!read_entry(w, ctp + (sid & 0xff) * 16u, 16, e, false))
+	if (!read_entry(w, vtd_root_ctp(&re) + (sid & 0xff) * VTD_CTX_ENTRY_SIZE,
+			VTD_CTX_ENTRY_SIZE, ctx->val, false))
 		return VTD_FR_CTX_ACCESS;
-	*lo = e[0];
-	*hi = e[1];
-	if (!(*lo & VTD_CTX_P)) {
+	if (!vtd_ce_present(ctx)) {
 		if (v->cfg.caching_mode) {
 			/* Caching mode: a not-present entry may be cached (§6.1). */
 			ce = vtd__cache_insert(&v->ctx, ctx_key(sid, false), 0);
-			ce->d[0] = *lo;
-			ce->d[1] = *hi;
+			ce->d[0] = ctx->val[0];
+			ce->d[1] = ctx->val[1];
 			ce->sid = sid;
-			ce->did = (uint16_t)VTD_CTX_HI_DID(*hi);
+			ce->did = vtd_ce_did(ctx);
 		}
 		return VTD_FR_CTX_NOT_PRESENT;
 	}
-	w->fpd = *lo & VTD_CTX_FPD;
-	if ((*lo & VTD_CTX_LO_RSVD) || (*hi & VTD_CTX_HI_RSVD))
+	w->fpd = vtd_ce_fpd(ctx);
+	if (vtd_ce_rsvd(ctx))
 		return VTD_FR_CTX_RSVD;
 	ce = vtd__cache_insert(&v->ctx, ctx_key(sid, false), 0);
-	ce->d[0] = *lo;
-	ce->d[1] = *hi;
+	ce->d[0] = ctx->val[0];
+	ce->d[1] = ctx->val[1];
 	ce->sid = sid;
-	ce->did = (uint16_t)VTD_CTX_HI_DID(*hi);
+	ce->did = vtd_ce_did(ctx);
 	return 0;
 }
 
-/* Scalable-mode root + context entries (§9.2, §9.4); q[0..1] get the context entry. */
-static uint8_t sm_context(struct wctx *w, uint64_t *q)
+/* Scalable-mode root + context entries (§9.2, §9.4); the unit keeps the context entry's first
+ * two qwords (the others are reserved). */
+static uint8_t sm_context(struct wctx *w, struct vtd_sm_context_entry *ctx)
 {
 	struct vtd *v = w->v;
 	uint16_t sid = w->req->sid;
 	uint8_t devfn = (uint8_t)sid;
+	unsigned half = vtd_smroot_half(devfn);
 	struct vtd_centry *ce;
-	uint64_t e[4], rt;
+	struct vtd_root_entry re;
 
+	memset(ctx, 0, sizeof(*ctx));
 	v->st.ctx_lookups++;
 	ce = vtd__cache_lookup(&v->ctx, ctx_key(sid, true), 0);
 	if (ce) {
 		v->st.ctx_hits++;
 		w->out->lat_ps += v->cfg.ctx_hit_ps;
-		q[0] = ce->d[0];
-		q[1] = ce->d[1];
-		return (q[0] & VTD_SMCTX_P) ? 0 : VTD_FR_SM_CTX_NP;
+		ctx->val[0] = ce->d[0];
+		ctx->val[1] = ce->d[1];
+		return vtd_smce_present(ctx) ? 0 : VTD_FR_SM_CTX_NP;
 	}
 	v->st.ctx_misses++;
-	if (!read_entry(w, (v->rta & DMA_RTADDR_RTA_MASK) + (sid >> 8) * 16u, 16, e, false))
+	if (!read_entry(w, (v->rta & DMA_RTADDR_RTA_MASK) + PCI_BUS_NUM(sid) * VTD_ROOT_ENTRY_SIZE,
+			VTD_ROOT_ENTRY_SIZE, re.val, false))
 		return VTD_FR_SM_ROOT_ACCESS;
-	rt = devfn < 128 ? e[0] : e[1]; /* lower half: devfn 0-127, upper: 128-255 */
-	if (!(rt & VTD_SMROOT_P))
+	if (!vtd_smroot_present(&re, half))
 		return VTD_FR_SM_ROOT_NP;
-	if (rt & VTD_SMROOT_RSVD)
+	if (vtd_smroot_rsvd(&re, half))
 		return VTD_FR_SM_ROOT_RSVD;
-	if (!read_entry(w, (rt & VTD_SMROOT_CTP) + (devfn & 0x7f) * VTD_SMCTX_SIZE, 32, e, false))
+	if (!read_entry(w, vtd_smroot_ctp(&re, half) + (devfn & 0x7f) * VTD_SMCTX_SIZE,
+			VTD_SMCTX_SIZE, ctx->val, false))
 		return VTD_FR_SM_CTX_ACCESS;
-	q[0] = e[0];
-	q[1] = e[1];
-	if (!(q[0] & VTD_SMCTX_P)) {
+	if (!vtd_smce_present(ctx)) {
 		if (v->cfg.caching_mode) {
 			ce = vtd__cache_insert(&v->ctx, ctx_key(sid, true), 0);
-			ce->d[0] = q[0];
+			ce->d[0] = ctx->val[0];
 			ce->sid = sid;
 			ce->did = 0xffff;
 		}
 		return VTD_FR_SM_CTX_NP;
 	}
-	w->fpd = q[0] & VTD_SMCTX_FPD;
-	if ((q[0] & VTD_SMCTX_LO_RSVD) || (q[1] & VTD_SMCTX_Q1_RSVD) || e[2] || e[3])
+	w->fpd = vtd_smce_fpd(ctx);
+	if (vtd_smce_rsvd(ctx))
 		return VTD_FR_SM_CTX_RSVD;
-	if (!(v->ecap & ECAP_RPS) && VTD_SMCTX_RID_PASID(q[1]))
+	if (!(v->ecap & ECAP_RPS) && vtd_smce_rid_pasid(ctx))
 		return VTD_FR_SM_CTX_INVALID;
 	ce = vtd__cache_insert(&v->ctx, ctx_key(sid, true), 0);
-	ce->d[0] = q[0];
-	ce->d[1] = q[1];
+	ce->d[0] = ctx->val[0];
+	ce->d[1] = ctx->val[1];
 	ce->sid = sid;
 	ce->did = 0xffff; /* scalable context entries carry no domain */
 	return 0;
 }
 
-/* PASID directory + table entries (§9.5, §9.6); pe[0..2] get the PASID-table entry. */
-static uint8_t pasid_entry(struct wctx *w, const uint64_t *ctx, uint32_t pasid, uint64_t *pe)
+/* PASID directory + table entries (§9.5, §9.6); pe gets the PASID-table entry's first three
+ * qwords (what the unit reads and caches). */
+static uint8_t pasid_entry(struct wctx *w, const struct vtd_sm_context_entry *ctx, uint32_t pasid,
+			   struct vtd_pasid_entry *pe)
 {
 	struct vtd *v = w->v;
 	uint16_t sid = w->req->sid;
-	uint64_t key = ((uint64_t)sid << 20) | pasid, dirpa, tpa, e[8], de;
+	uint64_t key = ((uint64_t)sid << 20) | pasid, dirpa, tpa;
+	struct vtd_pasid_dir_entry de;
+	struct vtd_pasid_entry e;
 	struct vtd_centry *ce;
 
-	if ((pasid >> VTD_PASID_DIR_SHIFT) >= (1u << (VTD_SMCTX_PDTS(ctx[0]) + 7)))
+	memset(pe, 0, sizeof(*pe));
+	if (vtd_pasid_dir_index(pasid) >= vtd_smce_pasid_dir_entries(ctx))
 		return VTD_FR_SM_PASID_MAX;
 	ce = vtd__cache_lookup(&v->pasid, key, 1);
 	if (ce) {
 		w->out->lat_ps += v->cfg.ctx_hit_ps;
-		memcpy(pe, ce->d, 3 * sizeof(*pe));
+		memcpy(pe->val, ce->d, 3 * sizeof(pe->val[0]));
 		w->fpd |= ce->d[3] & 1;
 		return 0;
 	}
-	dirpa = (ctx[0] & VTD_SMCTX_PASIDDIRPTR) + (uint64_t)(pasid >> VTD_PASID_DIR_SHIFT) * 8;
-	if (!read_entry(w, dirpa, 8, &de, false))
+	dirpa = vtd_smce_pasid_dir(ctx) + (uint64_t)vtd_pasid_dir_index(pasid) * VTD_PDE_SIZE;
+	if (!read_entry(w, dirpa, VTD_PDE_SIZE, &de.val, false))
 		return VTD_FR_SM_PDE_ACCESS;
-	if (!(de & VTD_PDE_P))
+	if (!vtd_pde_present(&de))
 		return VTD_FR_SM_PDE_NP;
-	w->fpd |= de & VTD_PDE_FPD;
-	if (de & VTD_PDE_RSVD)
+	w->fpd |= vtd_pde_fpd(&de);
+	if (vtd_pde_rsvd(&de))
 		return VTD_FR_SM_PDE_RSVD;
-	tpa = (de & VTD_PDE_PTPTR) + (uint64_t)(pasid & 63) * VTD_PASID_ENTRY_SIZE;
-	if (!read_entry(w, tpa, 32, e, false))
+	tpa = vtd_pde_table(&de) + (uint64_t)vtd_pasid_table_index(pasid) * VTD_PASID_ENTRY_SIZE;
+	/* The unit reads the half of the entry it uses (qwords 0-3). */
+	memset(&e, 0, sizeof(e));
+	if (!read_entry(w, tpa, 32, e.val, false))
 		return VTD_FR_SM_PTE_ACCESS;
-	if (!(e[0] & VTD_PE_P))
+	if (!vtd_pe_present(&e))
 		return VTD_FR_SM_PTE_NP;
-	w->fpd |= e[0] & VTD_PE_FPD;
-	if ((e[0] & VTD_PE_Q0_RSVD) || (e[1] & VTD_PE_Q1_RSVD) || (e[2] & VTD_PE_Q2_RSVD))
+	w->fpd |= vtd_pe_fpd(&e);
+	if (vtd_pe_rsvd(&e))
 		return VTD_FR_SM_PTE_RSVD;
-	memcpy(pe, e, 3 * sizeof(*pe));
+	memcpy(pe->val, e.val, 3 * sizeof(pe->val[0]));
 	ce = vtd__cache_insert(&v->pasid, key, 1);
 	if (ce) {
-		memcpy(ce->d, e, 3 * sizeof(*pe));
+		memcpy(ce->d, e.val, 3 * sizeof(e.val[0]));
 		ce->d[3] = w->fpd ? 1 : 0;
-		ce->did = VTD_PE_DID(e[1]);
+		ce->did = vtd_pe_did(&e);
 		ce->pasid = pasid;
 		ce->sid = sid;
 	}
@@ -534,7 +541,7 @@ static uint8_t pasid_entry(struct wctx *w, const uint64_t *ctx, uint32_t pasid, 
 
 static bool sl_aw_ok(const struct vtd *v, unsigned aw)
 {
-	return aw >= 1 && aw <= 3 && (CAP_SAGAW(v->cap) & (1u << aw));
+	return aw >= 1 && aw <= 3 && (CAP_SAGAW(v->cap) & CAP_SAGAW_LEVELS(vtd_aw_to_levels(aw)));
 }
 
 /* The IOTLB, then a walk: second level only (fl NULL), first level, or nested. */
@@ -638,7 +645,7 @@ static void legacy(struct wctx *w)
 {
 	struct vtd *v = w->v;
 	const struct vtd_req *r = w->req;
-	uint64_t lo, hi;
+	struct vtd_context_entry ctx;
 	unsigned tt, aw;
 	uint8_t reason;
 
@@ -647,15 +654,15 @@ static void legacy(struct wctx *w)
 		fail(w, VTD_FR_SM_PASID_LEGACY);
 		return;
 	}
-	reason = legacy_context(w, &lo, &hi);
+	reason = legacy_context(w, &ctx);
 	if (reason) {
 		fail(w, reason);
 		return;
 	}
-	w->fpd = lo & VTD_CTX_FPD;
-	tt = (unsigned)((lo & VTD_CTX_TT_MASK) >> VTD_CTX_TT_SHIFT);
-	w->did = (uint16_t)VTD_CTX_HI_DID(hi);
-	aw = (unsigned)VTD_CTX_HI_AW(hi);
+	w->fpd = vtd_ce_fpd(&ctx);
+	tt = vtd_ce_tt(&ctx);
+	w->did = vtd_ce_did(&ctx);
+	aw = vtd_ce_aw(&ctx);
 
 	/* §9.3 TT: 00b untranslated only, 01b also translation and translated requests (only
 	 * with ECAP.DT), 10b pass-through (only with ECAP.PT), 11b reserved. */
@@ -681,42 +688,43 @@ static void legacy(struct wctx *w)
 		return;
 	}
 	w->pasid = IOTLB_NO_PASID;
-	translate_pages(w, IOTLB_KIND_SL, lo & VTD_CTX_SLPTPTR, aw + 2, NULL);
+	translate_pages(w, IOTLB_KIND_SL, vtd_ce_slptptr(&ctx), vtd_aw_to_levels(aw), NULL);
 }
 
 static void scalable(struct wctx *w)
 {
 	struct vtd *v = w->v;
 	const struct vtd_req *r = w->req;
-	uint64_t ctx[2], pe[3];
+	struct vtd_sm_context_entry ctx;
+	struct vtd_pasid_entry pe;
 	unsigned pgtt, aw;
 	uint8_t reason;
 	uint32_t pasid;
 
-	reason = sm_context(w, ctx);
+	reason = sm_context(w, &ctx);
 	if (reason) {
 		fail(w, reason);
 		return;
 	}
-	w->fpd = ctx[0] & VTD_SMCTX_FPD;
-	if (r->pasid_present && (!(ctx[0] & VTD_SMCTX_PASIDE) || !(v->ecap & ECAP_PASID))) {
+	w->fpd = vtd_smce_fpd(&ctx);
+	if (r->pasid_present && (!vtd_smce_paside(&ctx) || !(v->ecap & ECAP_PASID))) {
 		fail(w, VTD_FR_SM_PASIDE_CLEAR);
 		return;
 	}
-	if (r->at != VTD_AT_UNTRANSLATED && (!(ctx[0] & VTD_SMCTX_DTE) || !(v->ecap & ECAP_DT))) {
+	if (r->at != VTD_AT_UNTRANSLATED && (!vtd_smce_dte(&ctx) || !(v->ecap & ECAP_DT))) {
 		fail(w, VTD_FR_SM_DTE_CLEAR);
 		return;
 	}
-	pasid = r->pasid_present ? r->pasid : VTD_SMCTX_RID_PASID(ctx[1]);
-	reason = pasid_entry(w, ctx, pasid, pe);
+	pasid = r->pasid_present ? r->pasid : vtd_smce_rid_pasid(&ctx);
+	reason = pasid_entry(w, &ctx, pasid, &pe);
 	if (reason) {
 		fail(w, reason);
 		return;
 	}
-	w->did = VTD_PE_DID(pe[1]);
+	w->did = vtd_pe_did(&pe);
 	w->pasid = pasid;
-	pgtt = (unsigned)VTD_PE_PGTT(pe[0]);
-	aw = (unsigned)VTD_PE_AW(pe[0]);
+	pgtt = vtd_pe_pgtt(&pe);
+	aw = vtd_pe_aw(&pe);
 	/* §9.6 PGTT and what the unit supports (SPT.4 conditions). */
 	if ((pgtt == VTD_PGTT_FL && !(v->ecap & ECAP_FLTS)) ||
 	    (pgtt == VTD_PGTT_SL && !(v->ecap & ECAP_SLTS)) ||
@@ -724,7 +732,7 @@ static void scalable(struct wctx *w)
 	    (pgtt == VTD_PGTT_PT && !(v->ecap & ECAP_PT)) || pgtt == 0 || pgtt > VTD_PGTT_PT ||
 	    ((pgtt == VTD_PGTT_SL || pgtt == VTD_PGTT_NESTED) && !sl_aw_ok(v, aw)) ||
 	    ((pgtt == VTD_PGTT_FL || pgtt == VTD_PGTT_NESTED) &&
-	     (VTD_PE_FLPM(pe[2]) > 1 || (VTD_PE_FLPM(pe[2]) == 1 && !(v->cap & CAP_FL5LP))))) {
+	     (vtd_pe_flpm(&pe) > 1 || (vtd_pe_flpm(&pe) == 1 && !(v->cap & CAP_FL5LP))))) {
 		fail(w, VTD_FR_SM_PTE_INVALID);
 		return;
 	}
@@ -739,16 +747,16 @@ static void scalable(struct wctx *w)
 		return;
 	}
 	if (pgtt == VTD_PGTT_SL) {
-		translate_pages(w, IOTLB_KIND_SL, pe[0] & VTD_PE_SLPTPTR, aw + 2, NULL);
+		translate_pages(w, IOTLB_KIND_SL, vtd_pe_slptptr(&pe), vtd_aw_to_levels(aw), NULL);
 		return;
 	}
 	struct fl_walk_in fl = {
-	    .root = pe[2] & VTD_PE_FLPTPTR,
-	    .levels = VTD_PE_FLPM(pe[2]) ? 5 : 4,
+	    .root = vtd_pe_flptptr(&pe),
+	    .levels = vtd_pe_flpm(&pe) ? 5 : 4,
 	    .nested = pgtt == VTD_PGTT_NESTED,
-	    .sl_root = pe[0] & VTD_PE_SLPTPTR,
-	    .sl_levels = aw + 2,
-	    .sre = pe[2] & VTD_PE_SRE,
+	    .sl_root = vtd_pe_slptptr(&pe),
+	    .sl_levels = vtd_aw_to_levels(aw),
+	    .sre = vtd_pe_sre(&pe),
 	};
 	translate_pages(w, fl.nested ? IOTLB_KIND_NESTED : IOTLB_KIND_FL, fl.sl_root, fl.sl_levels,
 			&fl);
@@ -770,7 +778,7 @@ void vtd_translate_req(struct vtd *v, const struct vtd_req *req, uint64_t t, str
 		pass(&w);
 		return;
 	}
-	ttm = (unsigned)((v->rta & DMA_RTADDR_TTM_MASK) >> DMA_RTADDR_TTM_SHIFT);
+	ttm = (unsigned)DMA_RTADDR_TTM(v->rta);
 	if (ttm == DMA_TTM_LEGACY)
 		legacy(&w);
 	else if (ttm == DMA_TTM_SCALABLE)

@@ -144,11 +144,12 @@ static int add_ext_cap(struct pcie_fn *fn, uint16_t id, unsigned ver, unsigned l
 
 	if (off + len > PCI_CFG_SPACE_EXP_SIZE)
 		return -ENOSPC;
-	regs_define(&fn->cfg, off, 4, id | (ver << 16), 0, 0, 0);
+	regs_define(&fn->cfg, off, 4, PCI_EXT_CAP_HDR(id, ver, 0), 0, 0, 0);
 	if (fn->last_ext) {
 		uint32_t h = (uint32_t)regs_get(&fn->cfg, fn->last_ext, 4);
 
-		regs_define(&fn->cfg, fn->last_ext, 4, (h & 0xfffff) | (off << 20), 0, 0, 0);
+		regs_define(&fn->cfg, fn->last_ext, 4,
+			    PCI_EXT_CAP_HDR(PCI_EXT_CAP_ID(h), PCI_EXT_CAP_VER(h), off), 0, 0, 0);
 	}
 	fn->last_ext = (uint16_t)off;
 	fn->ext_next = (uint16_t)((off + len + 3) & ~3u);
@@ -193,14 +194,20 @@ int pcie_fn_add_cap_exp(struct pcie_fn *fn, unsigned port_type, bool flr)
 		return off;
 	o = (uint32_t)off;
 	regs_define(&fn->cfg, o + PCI_EXP_FLAGS, 2,
-		    0x2 | (port_type << 4) | (port ? PCI_EXP_FLAGS_SLOT : 0), 0, 0, 0);
+		    PCI_FIELD_PREP(PCI_EXP_FLAGS_VERS, 2) |
+			PCI_FIELD_PREP(PCI_EXP_FLAGS_TYPE, port_type) |
+			(port ? PCI_EXP_FLAGS_SLOT : 0),
+		    0, 0, 0);
 	/* DEVCAP (§7.5.3.3): 512-byte max payload supported, role-based error reporting; FLR
 	 * for endpoints that have it. */
 	regs_define(&fn->cfg, o + PCI_EXP_DEVCAP, 4,
-		    0x2 | 0x8000 | (flr ? PCI_EXP_DEVCAP_FLR : 0), 0, 0, 0);
-	/* DEVCTL: MPS (7:5) and MRRS (14:12) writable, reset 128/512; Initiate FLR (15) is
-	 * write-only and reads 0. */
-	regs_define(&fn->cfg, o + PCI_EXP_DEVCTL, 2, 0x2000 | 0x0010,
+		    PCI_FIELD_PREP(PCI_EXP_DEVCAP_PAYLOAD, mps_code(512)) | PCI_EXP_DEVCAP_RBER |
+			(flr ? PCI_EXP_DEVCAP_FLR : 0),
+		    0, 0, 0);
+	/* DEVCTL: MPS (7:5) and MRRS (14:12) writable, reset 128/512, relaxed ordering; Initiate
+	 * FLR (15) is write-only and reads 0. */
+	regs_define(&fn->cfg, o + PCI_EXP_DEVCTL, 2,
+		    PCI_FIELD_PREP(PCI_EXP_DEVCTL_READRQ, mps_code(512)) | PCI_EXP_DEVCTL_RELAX_EN,
 		    0x7fff | (flr ? PCI_EXP_DEVCTL_BCR_FLR : 0), 0, PCI_EXP_DEVCTL_BCR_FLR);
 	regs_define(&fn->cfg, o + PCI_EXP_DEVSTA, 2, 0, 0, 0x000f, 0);
 	regs_define(&fn->cfg, o + PCI_EXP_LNKCTL, 2, 0, 0x0fff, 0, 0);
@@ -241,16 +248,22 @@ void pcie__cfg_set_link(struct pcie_fn *fn, const struct pcie_link_cfg *l, uint8
 	for (unsigned g = 1; g <= l->gen; g++)
 		speeds |= 1u << g;
 	regs_define(&fn->cfg, o + PCI_EXP_LNKCAP, 4,
-		    l->gen | (l->width << 4) | ((uint32_t)port_number << 24) |
-			    (down ? PCI_EXP_LNKCAP_DLLLARC : 0),
+		    PCI_FIELD_PREP(PCI_EXP_LNKCAP_SLS, l->gen) |
+			PCI_FIELD_PREP(PCI_EXP_LNKCAP_MLW, l->width) |
+			PCI_FIELD_PREP(PCI_EXP_LNKCAP_PN, port_number) |
+			(down ? PCI_EXP_LNKCAP_DLLLARC : 0),
 		    0, 0, 0);
 	regs_define(&fn->cfg, o + PCI_EXP_LNKSTA, 2,
-		    l->gen | (l->width << 4) | (down ? PCI_EXP_LNKSTA_DLLLA : 0), 0, 0, 0);
+		    PCI_FIELD_PREP(PCI_EXP_LNKSTA_CLS, l->gen) |
+			PCI_FIELD_PREP(PCI_EXP_LNKSTA_NLW, l->width) |
+			(down ? PCI_EXP_LNKSTA_DLLLA : 0),
+		    0, 0, 0);
 	regs_define(&fn->cfg, o + PCI_EXP_LNKCAP2, 4, speeds, 0, 0, 0);
 	/* Program the negotiated payload/read sizes as firmware would leave them. */
 	uint16_t devctl = (uint16_t)regs_get(&fn->cfg, o + PCI_EXP_DEVCTL, 2);
 	devctl = (uint16_t)((devctl & ~(PCI_EXP_DEVCTL_PAYLOAD | PCI_EXP_DEVCTL_READRQ)) |
-			    (mps_code(l->mps) << 5) | (mps_code(l->mrrs) << 12));
+			    PCI_FIELD_PREP(PCI_EXP_DEVCTL_PAYLOAD, mps_code(l->mps)) |
+			    PCI_FIELD_PREP(PCI_EXP_DEVCTL_READRQ, mps_code(l->mrrs)));
 	regs_set(&fn->cfg, o + PCI_EXP_DEVCTL, 2, devctl);
 	fn->cfg.reset[o + PCI_EXP_DEVCTL] = (uint8_t)devctl;
 	fn->cfg.reset[o + PCI_EXP_DEVCTL + 1] = (uint8_t)(devctl >> 8);
@@ -277,8 +290,8 @@ int pcie_fn_add_cap_msi(struct pcie_fn *fn, unsigned nvec, bool addr64, bool mas
 	/* PCI 3.0 §6.8.1.3: Multiple Message Capable is log2(vectors); software writes Multiple
 	 * Message Enable and MSI Enable. */
 	regs_define(&fn->cfg, o + PCI_MSI_FLAGS, 2,
-		    (log << 1) | (addr64 ? PCI_MSI_FLAGS_64BIT : 0) |
-			    (maskable ? PCI_MSI_FLAGS_MASKBIT : 0),
+		    PCI_FIELD_PREP(PCI_MSI_FLAGS_QMASK, log) | (addr64 ? PCI_MSI_FLAGS_64BIT : 0) |
+			(maskable ? PCI_MSI_FLAGS_MASKBIT : 0),
 		    PCI_MSI_FLAGS_ENABLE | PCI_MSI_FLAGS_QSIZE, 0, 0);
 	regs_define(&fn->cfg, o + PCI_MSI_ADDRESS_LO, 4, 0, 0xfffffffc, 0, 0);
 	if (addr64) {
@@ -340,7 +353,8 @@ int pcie_fn_add_ext_acs(struct pcie_fn *fn, uint16_t cap, unsigned egress_bits)
 	o = (uint32_t)off;
 	/* PCIe 5.0 §7.7.8.2: Egress Control Vector Size in 15:8 (0 encodes 256). Control bits are
 	 * writable only for what the function implements (§7.7.8.3). */
-	regs_define(&fn->cfg, o + PCI_ACS_CAP, 2, cap | ((egress_bits & 0xff) << 8), 0, 0, 0);
+	regs_define(&fn->cfg, o + PCI_ACS_CAP, 2,
+		    cap | PCI_FIELD_PREP(PCI_ACS_EGRESS_BITS, egress_bits), 0, 0, 0);
 	regs_define(&fn->cfg, o + PCI_ACS_CTRL, 2, 0, cap, 0, 0);
 	for (unsigned i = 0; i < vec_bytes; i += 4) {
 		unsigned bits = egress_bits - i * 8 >= 32 ? 32 : egress_bits - i * 8;
@@ -404,7 +418,8 @@ void pcie__cfg_update_ari_chain(struct pcie_fn *const *kids, size_t n)
 				next = g;
 				break;
 			}
-		regs_define(&byfn[f]->cfg, o + PCI_ARI_CAP, 2, next << 8, 0, 0, 0);
+		regs_define(&byfn[f]->cfg, o + PCI_ARI_CAP, 2,
+			    PCI_FIELD_PREP(PCI_ARI_CAP_NFN_MASK, next), 0, 0, 0);
 	}
 }
 
@@ -430,7 +445,8 @@ int pcie_fn_add_ext_pasid(struct pcie_fn *fn, unsigned width)
 	if (off < 0)
 		return off;
 	/* PCIe 5.0 §7.8.8.2: Max PASID Width in 12:8. */
-	regs_define(&fn->cfg, (uint32_t)off + PCI_PASID_CAP, 2, width << 8, 0, 0, 0);
+	regs_define(&fn->cfg, (uint32_t)off + PCI_PASID_CAP, 2,
+		    PCI_FIELD_PREP(PCI_PASID_CAP_WIDTH_MASK, width), 0, 0, 0);
 	regs_define(&fn->cfg, (uint32_t)off + PCI_PASID_CTRL, 2, 0, PCI_PASID_CTRL_ENABLE, 0, 0);
 	return off;
 }

@@ -6,6 +6,14 @@
 #ifndef PTSIM_PCIE_REGS_H
 #define PTSIM_PCIE_REGS_H
 
+#include <stdint.h>
+
+/* Encoders next to decoders for every multi-bit field defined by its mask (Linux's
+ * FIELD_PREP / FIELD_GET of <linux/bitfield.h>): PCI_FIELD_PREP(PCI_EXP_LNKCAP_MLW, 8). */
+#define PCI_FIELD_SHIFT(mask)     ((unsigned)__builtin_ctzll((uint64_t)(mask)))
+#define PCI_FIELD_PREP(mask, val) (((uint64_t)(val) << PCI_FIELD_SHIFT(mask)) & (uint64_t)(mask))
+#define PCI_FIELD_GET(mask, reg)  (((uint64_t)(reg) & (uint64_t)(mask)) >> PCI_FIELD_SHIFT(mask))
+
 #define PCI_CFG_SPACE_SIZE     256
 #define PCI_CFG_SPACE_EXP_SIZE 4096
 
@@ -141,8 +149,10 @@
 #define  PCI_EXP_FLAGS_SLOT  0x0100
 #define PCI_EXP_DEVCAP     4
 #define  PCI_EXP_DEVCAP_PAYLOAD 0x00000007
+#define  PCI_EXP_DEVCAP_RBER    0x00008000 /* role-based error reporting */
 #define  PCI_EXP_DEVCAP_FLR     0x10000000
 #define PCI_EXP_DEVCTL     8
+#define  PCI_EXP_DEVCTL_RELAX_EN 0x0010
 #define  PCI_EXP_DEVCTL_PAYLOAD 0x00e0
 #define  PCI_EXP_DEVCTL_READRQ  0x7000
 #define  PCI_EXP_DEVCTL_BCR_FLR 0x8000
@@ -179,6 +189,8 @@
 #define PCI_EXT_CAP_ID(h)   ((h) & 0xffff)
 #define PCI_EXT_CAP_VER(h)  (((h) >> 16) & 0xf)
 #define PCI_EXT_CAP_NEXT(h) (((h) >> 20) & 0xffc)
+#define PCI_EXT_CAP_HDR(id, ver, next) \
+	((uint32_t)((id) & 0xffff) | ((uint32_t)((ver) & 0xf) << 16) | ((uint32_t)((next) & 0xffc) << 20))
 #define PCI_EXT_CAP_ID_ERR   0x0001
 #define PCI_EXT_CAP_ID_ACS   0x000d
 #define PCI_EXT_CAP_ID_ARI   0x000e
@@ -214,6 +226,7 @@
 #define  PCI_ARI_CAP_MFVC 0x0001
 #define  PCI_ARI_CAP_ACS  0x0002
 #define  PCI_ARI_CAP_NFN(x) (((x) >> 8) & 0xff) /* Next Function Number */
+#define  PCI_ARI_CAP_NFN_MASK 0xff00
 #define PCI_ARI_CTRL 0x06
 #define PCI_EXT_CAP_ARI_SIZEOF 8
 
@@ -247,6 +260,7 @@
 #define  PCI_PASID_CAP_EXEC 0x0002
 #define  PCI_PASID_CAP_PRIV 0x0004
 #define  PCI_PASID_CAP_WIDTH(x) (((x) >> 8) & 0x1f)
+#define  PCI_PASID_CAP_WIDTH_MASK 0x1f00
 #define PCI_PASID_CTRL 0x06
 #define  PCI_PASID_CTRL_ENABLE 0x0001
 #define  PCI_PASID_CTRL_EXEC   0x0002
@@ -260,6 +274,7 @@
 #define PCI_SLOT(devfn)       (((devfn) >> 3) & 0x1f)
 #define PCI_FUNC(devfn)       ((devfn) & 0x07)
 #define PCI_RID(bus, devfn)   ((uint16_t)(((bus) << 8) | (devfn)))
+#define PCI_BUS_NUM(rid)      (((rid) >> 8) & 0xff)
 
 /* ECAM, PCIe 5.0 §7.2.2: bus[27:20] device[19:15] function[14:12] offset[11:0]. */
 #define PCI_ECAM_OFFSET(bus, devfn, reg)                                                           \

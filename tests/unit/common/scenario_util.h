@@ -32,6 +32,17 @@ static const char scenario_small[] =
 	"workload: {device: nic0, frames: 100}\n"
 	"run: {max_sim_ms: 1000}\n";
 
+/* A scenario's strings live in the config context it was loaded with, which must outlive
+ * every machine built from it: the contexts stay here and are freed at exit. */
+static struct cfg_ctx *scenario_ctxs[16];
+static unsigned scenario_nctxs;
+
+static inline void scenario_ctxs_free(void)
+{
+	while (scenario_nctxs)
+		cfg_ctx_destroy(scenario_ctxs[--scenario_nctxs]);
+}
+
 /* Load YAML text (plus --set overrides) as a scenario; aborts the test binary on errors. */
 static inline void scenario_from_text(const char *text, const char *const *sets, size_t nsets,
 				      struct scenario *sc)
@@ -45,7 +56,14 @@ static inline void scenario_from_text(const char *text, const char *const *sets,
 		exit(1);
 	}
 	close(fd);
+	if (scenario_nctxs == sizeof(scenario_ctxs) / sizeof(scenario_ctxs[0])) {
+		fprintf(stderr, "scenario_from_text: too many scenarios\n");
+		exit(1);
+	}
+	if (!scenario_nctxs)
+		atexit(scenario_ctxs_free);
 	cfg_ctx_create(&ctx);
+	scenario_ctxs[scenario_nctxs++] = ctx;
 	if (scenario_load(ctx, path, sets, nsets, sc)) {
 		for (size_t i = 0; i < cfg_error_count(ctx); i++)
 			fprintf(stderr, "%s\n", cfg_error_text(ctx, i));

@@ -86,7 +86,7 @@ static int run(void **state)
 {
 	char path[] = "/tmp/ptsim-enum-XXXXXX.yaml";
 	int fd = mkstemps(path, 5);
-	struct cfg_ctx *ctx;
+	static struct cfg_ctx *ctx; /* the scenario points into it: kept with the machine */
 	static struct scenario sc;
 	struct run_opts o = {.config_path = "inline", .seed = 1, .host_only = true};
 	char err[256];

@@ -191,7 +191,7 @@ static void legacy_tables(struct fx *f, uint16_t did_a, uint16_t did_b)
 
 static void scenario_legacy(struct fx *f)
 {
-	struct q q;
+	struct q q = {0};
 	uint64_t d[8], st;
 
 	legacy_tables(f, 1, 2);
@@ -368,7 +368,7 @@ static bool devtlb_hook(void *ctx, uint16_t sid, bool pp, uint32_t pasid, uint64
 
 static void scenario_devtlb(struct fx *f)
 {
-	struct q q;
+	struct q q = {0};
 	uint64_t d[2], st;
 
 	at_now(f);
@@ -395,7 +395,7 @@ static void scenario_devtlb(struct fx *f)
 
 static void scenario_scalable(struct fx *f)
 {
-	struct q q;
+	struct q q = {0};
 	uint64_t d[2], fl = fx_alloc(f), sl = fx_alloc(f), dir;
 	const struct vtd_cache_stats *pc = vtd_cache_stats(f->v, VTD_CACHE_PASID);
 	uint64_t m0;

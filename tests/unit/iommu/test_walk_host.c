@@ -117,8 +117,8 @@ static void driver_built_the_context(void **state)
 	assert_true(rec.ctx_lo & VTD_CTX_P);
 	assert_int_equal((rec.ctx_lo & VTD_CTX_TT_MASK) >> VTD_CTX_TT_SHIFT, VTD_TT_UNTRANSLATED);
 	assert_int_equal(rec.ctx_lo & VTD_CTX_SLPTPTR, rec.pgd);
-	assert_int_equal(VTD_CTX_HI_AW(rec.ctx_hi), 2); /* 48-bit, 4 levels */
-	assert_int_equal(VTD_CTX_HI_DID(rec.ctx_hi), rec.did);
+	assert_int_equal(rec.ctx_hi & 7, 2); /* AW 66:64: 48-bit, 4 levels (§9.3) */
+	assert_int_equal((rec.ctx_hi >> 8) & 0xffff, rec.did); /* DID 87:72 */
 	assert_int_equal(rec.levels, 4);
 }
 

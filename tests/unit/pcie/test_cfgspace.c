@@ -366,14 +366,45 @@ static void intx_only_and_multifunction(void **state)
 			 PCI_HEADER_TYPE_MFD);
 }
 
+/* Field encoders against the spec's bit positions (PCIe 5.0 §7.5.3, §7.6, §7.8.7-7.8.8, PCI
+ * 3.0 §6.8.1.3): they build what the decoders read back. */
+static void field_encoders(void **state)
+{
+	(void)state;
+	/* Extended capability header: ID 15:0, version 19:16, next 31:20. */
+	assert_int_equal(PCI_EXT_CAP_HDR(0x000f, 1, 0x148), 0x1481000fu);
+	assert_int_equal(PCI_EXT_CAP_NEXT(PCI_EXT_CAP_HDR(0x10, 1, 0x160)), 0x160);
+	/* PCIe capabilities: version 3:0, port type 7:4. */
+	assert_int_equal(PCI_FIELD_PREP(PCI_EXP_FLAGS_VERS, 2) |
+			     PCI_FIELD_PREP(PCI_EXP_FLAGS_TYPE, PCI_EXP_TYPE_ROOT_PORT),
+			 0x42);
+	/* LNKCAP: speed 3:0, width 9:4, port number 31:24; Gen3 x8 port 2. */
+	assert_int_equal(PCI_FIELD_PREP(PCI_EXP_LNKCAP_SLS, 3) |
+			     PCI_FIELD_PREP(PCI_EXP_LNKCAP_MLW, 8) |
+			     PCI_FIELD_PREP(PCI_EXP_LNKCAP_PN, 2),
+			 0x02000083u);
+	assert_int_equal(PCI_FIELD_GET(PCI_EXP_LNKSTA_NLW, 0x1083), 8);
+	/* DEVCTL: MPS 7:5, MRRS 14:12 (256 and 512 bytes). */
+	assert_int_equal(PCI_FIELD_PREP(PCI_EXP_DEVCTL_PAYLOAD, 1) |
+			     PCI_FIELD_PREP(PCI_EXP_DEVCTL_READRQ, 2),
+			 0x2020);
+	/* MSI: Multiple Message Capable 3:1 (8 vectors). */
+	assert_int_equal(PCI_FIELD_PREP(PCI_MSI_FLAGS_QMASK, 3), 0x6);
+	/* ARI next function 15:8, PASID width 12:8, ACS egress vector size 15:8. */
+	assert_int_equal(PCI_ARI_CAP_NFN(PCI_FIELD_PREP(PCI_ARI_CAP_NFN_MASK, 0x81)), 0x81);
+	assert_int_equal(PCI_FIELD_PREP(PCI_PASID_CAP_WIDTH_MASK, 20), 0x1400);
+	assert_int_equal(PCI_FIELD_PREP(PCI_ACS_EGRESS_BITS, 16), 0x1000);
+	/* Requester ID 03:02.1. */
+	assert_int_equal(PCI_BUS_NUM(PCI_RID(3, PCI_DEVFN(2, 1))), 3);
+	assert_int_equal(PCI_RID(3, PCI_DEVFN(2, 1)), 0x0311);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(bar_sizing),
-	    cmocka_unit_test(register_masks),
-	    cmocka_unit_test(memory_space_and_bus_master),
-	    cmocka_unit_test(capabilities),
-	    cmocka_unit_test(intx_only_and_multifunction),
+	    cmocka_unit_test(field_encoders), cmocka_unit_test(bar_sizing),
+	    cmocka_unit_test(register_masks), cmocka_unit_test(memory_space_and_bus_master),
+	    cmocka_unit_test(capabilities),   cmocka_unit_test(intx_only_and_multifunction),
 	};
 
 	return cmocka_run_group_tests(tests, build, NULL);
