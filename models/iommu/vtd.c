@@ -570,9 +570,12 @@ void vtd__raise_event(struct vtd *v, uint32_t ctl_reg, uint32_t data_reg, uint32
 
 	if (ctl_reg == DMAR_FECTL_REG)
 		v->st.fault_events++;
-	if (v->hooks.deliver)
-		v->hooks.deliver(v->hooks.ctx, MSI_ADDR_DEST(addr), (uint8_t)MSI_DATA_VECTOR(data),
-				 false, t);
+	/* the unit's own event: a compatibility-format message, edge (§7.4, §11.4.4.2) */
+	if (v->hooks.deliver) {
+		struct msi_compat m = msi_compat_decode(addr, data);
+
+		v->hooks.deliver(v->hooks.ctx, m.dest, m.vector, false, t);
+	}
 }
 
 static void fault_event(struct vtd *v, uint64_t t)

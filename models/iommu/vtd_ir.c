@@ -208,10 +208,12 @@ void vtd_remap_msi(struct vtd *v, uint16_t sid, uint64_t addr, uint32_t data, ui
 			block(v, irq, sid, 0, VTD_FR_IR_COMPAT_BLOCK, false, t);
 			return;
 		}
+		struct msi_compat m = msi_compat_decode(addr, data);
+
 		v->st.ir_compat++;
 		irq->w[0] = IRQ_KIND_DELIVER;
-		irq->w[1] = MSI_ADDR_DEST(addr);
-		irq->w[2] = MSI_DATA_VECTOR(data) | ((data & MSI_DATA_TRIGGER) ? IRQ_W_LEVEL : 0);
+		irq->w[1] = m.dest;
+		irq->w[2] = m.vector | (m.level_trigger ? IRQ_W_LEVEL : 0);
 		return;
 	}
 

@@ -7,6 +7,7 @@
 
 #include "models/apic/ioapic.h"
 #include "models/apic/lapic.h"
+#include "models/apic/msi_regs.h"
 #include "models/cpu/cpu.h"
 #include "models/iommu/vtd_regs.h"
 #include "models/pcie/pcie_regs.h"
@@ -98,12 +99,14 @@ static void compat_commit(void *ctx, const struct pcie_irq *irq)
 static void rc_msi(void *ctx, uint16_t sid, uint64_t addr, uint32_t data, uint64_t t,
 		   struct pcie_irq *irq)
 {
+	struct msi_compat m = msi_compat_decode(addr, data);
+
 	(void)sid;
 	irq->commit = compat_commit;
 	irq->ctx = ctx;
 	irq->t_deliver = t;
-	irq->w[1] = MSI_ADDR_DEST(addr);
-	irq->w[2] = MSI_DATA_VECTOR(data) | ((data & MSI_DATA_TRIGGER) ? 0x100u : 0);
+	irq->w[1] = m.dest;
+	irq->w[2] = m.vector | (m.level_trigger ? 0x100u : 0);
 }
 
 /* INTx: a PC-style rotation of INTA-D of each root-bus device over GSIs 16-23. */
