@@ -42,6 +42,8 @@ int machine_create(const struct scenario *sc, const struct run_opts *opts, struc
 int machine_start(struct machine *m);
 int machine_finish(struct machine *m, int engine_rc, struct results *res, char *err,
 		   size_t errlen);
+/* Free the machine and everything in it, once the engine has stopped. */
+void machine_destroy(struct machine *m);
 
 /* Tests: run this instead of the guest kernel on every vCPU of every VM. */
 struct vcpu;

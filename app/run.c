@@ -526,6 +526,45 @@ int machine_start(struct machine *m)
 	return sim_actor_start("controller", controller, m, 0);
 }
 
+/* Whoever creates destroys: the software the run brought up, then the hardware. */
+void machine_destroy(struct machine *m)
+{
+	if (!m)
+		return;
+	metrics_snap_destroy(m->c0);
+	metrics_snap_destroy(m->c1);
+	metrics_destroy(m->metrics);
+	wl_stream_rx_destroy(m->wl);
+	sim_samples_free(&m->il.lat);
+	if (m->bench_ran)
+		wl_dma_bench_free(m->sys.host, &m->bench);
+	for (unsigned v = 0; v < m->sc->nvms; v++)
+		gk_destroy(m->gk[v]);
+	for (unsigned i = 0; i < m->nvfio; i++)
+		vfio_destroy(m->vfio[i]);
+	host_system_destroy(&m->sys);
+	for (unsigned i = 0; i < m->nnics; i++)
+		nic_destroy(m->nic[i]);
+	for (unsigned i = 0; i < m->neng; i++)
+		dmaeng_destroy(m->eng[i]);
+	for (unsigned i = 0; i < m->ngendevs; i++)
+		gendev_destroy(m->gendev[i]);
+	platform_destroy(m->plat);
+	for (size_t i = 0; i < m->nsriov; i++)
+		free((char *)m->sriov[i].path);
+	free(m->sriov);
+	free(m->nic);
+	free(m->eng);
+	free(m->gendev);
+	free(m->vfio);
+	free(m->owners);
+	free(m->vm);
+	free(m->gk);
+	free(m->rmrrs);
+	free(m->survey);
+	free(m);
+}
+
 int machine_finish(struct machine *m, int engine_rc, struct results *res, char *err,
 		   size_t errlen)
 {
@@ -559,7 +598,9 @@ int machine_run(const struct scenario *sc, const struct run_opts *opts, struct r
 		return 1;
 	}
 	machine_start(m);
-	return machine_finish(m, sim_engine_run(), res, err, errlen);
+	rc = machine_finish(m, sim_engine_run(), res, err, errlen);
+	machine_destroy(m);
+	return rc;
 }
 
 void machine_set_msi_observer(struct machine *m,

@@ -125,3 +125,16 @@ struct vtd_drv *host_iommu_at(const struct host_system *s, uint64_t reg_base)
 			return s->iommu[u];
 	return NULL;
 }
+
+void host_system_destroy(struct host_system *s)
+{
+	hv_destroy(s->hv);
+	hpci_free(&s->pci);
+	host_ioapic_destroy(s->ioapic);
+	for (unsigned u = 0; u < s->niommu; u++)
+		vtd_drv_destroy(s->iommu[u]);
+	free(s->iommu);
+	host_sched_destroy(s->sched);
+	host_destroy(s->host);
+	memset(s, 0, sizeof(*s));
+}

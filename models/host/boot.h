@@ -68,6 +68,9 @@ struct host_system {
  * err. The system is filled as far as boot got. */
 int host_boot(const struct host_machine *hm, const struct host_boot_cfg *cfg,
 	      struct host_system *sys, char *err, size_t errlen);
+/* Take down what host_boot brought up, in the reverse order (memory only: no simulated time;
+ * after the engine has stopped). */
+void host_system_destroy(struct host_system *sys);
 /* The driver of the unit that remaps bdf (the DMAR's device scopes), or NULL. */
 struct vtd_drv *host_iommu_for(const struct host_system *sys, uint16_t bdf);
 /* The driver of the unit whose registers are at reg_base, or NULL. */
