@@ -72,6 +72,9 @@ int scenario_load(struct cfg_ctx *ctx, const char *path, const char *const *sets
 				snprintf(p, sizeof(p), "vms.%zu.name", v);
 				cfg_error_path(ctx, root, p, "duplicate VM name '%s'", vm->name);
 			}
+		unsigned *pin = cfg_alloc(ctx, (vm->vm.nvcpus ? vm->vm.nvcpus : 1) * sizeof(*pin));
+
+		((struct sc_vm *)vm)->vm.pcpu = pin;
 		for (size_t c = 0; c < vm->npcpus; c++) {
 			snprintf(p, sizeof(p), "vms.%zu.pcpus.%zu", v, c);
 			if (vm->pcpus[c] >= out->machine.cpu.pcpus)
@@ -82,8 +85,8 @@ int scenario_load(struct cfg_ctx *ctx, const char *path, const char *const *sets
 				cfg_error_path(ctx, root, p,
 					       "pCPU 0 runs the host's own work; pin vCPUs to pCPUs "
 					       "1..%u", out->machine.cpu.pcpus - 1);
-			else if (c < 16)
-				((struct sc_vm *)vm)->vm.pcpu[c] = vm->pcpus[c];
+			else if (pin && c < vm->vm.nvcpus)
+				pin[c] = vm->pcpus[c];
 		}
 		/* Without a list, each VM's vCPUs take the next free pCPUs from 1; sharing a
 		 * pCPU (overcommit) is asked for by listing it. */
@@ -96,8 +99,8 @@ int scenario_load(struct cfg_ctx *ctx, const char *path, const char *const *sets
 					       vm->vm.nvcpus, next_pcpu, next_pcpu + vm->vm.nvcpus,
 					       out->machine.cpu.pcpus);
 			}
-			for (uint32_t c = 0; c < vm->vm.nvcpus && c < 16; c++)
-				((struct sc_vm *)vm)->vm.pcpu[c] = next_pcpu + c;
+			for (uint32_t c = 0; pin && c < vm->vm.nvcpus; c++)
+				pin[c] = next_pcpu + c;
 			next_pcpu += vm->vm.nvcpus;
 		}
 		for (size_t d = 0; d < vm->ndevices; d++) {

@@ -160,7 +160,7 @@ static const struct cfg_field scenario_fields[] = {
 	       "host kernel costs and choices"),
     CFG_STRUCT("hypervisor", struct scenario, host.hv_costs, hv_costs_schema,
 	       "VM-exit handler costs, beyond the hardware's exit and entry"),
-    CFG_LIST("vms", struct scenario, vms, nvms, vm_schema, 1, 8, "the virtual machines"),
+    CFG_LIST("vms", struct scenario, vms, nvms, vm_schema, 1, 4096, "the virtual machines"),
     CFG_STRUCT("workload", struct scenario, workload, wl_schema, "what runs"),
     CFG_STRUCT("run", struct scenario, run, run_schema, "run control"),
     CFG_END,

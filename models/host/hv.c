@@ -67,7 +67,7 @@ int hv_create(struct host *h, const struct hv_cfg *cfg, struct hv **out)
 /* What hv_vm_create took: the vCPUs, their threads and LAPICs, the EPT, guest RAM. */
 static void vm_free(struct vm *vm)
 {
-	for (unsigned c = 0; c < vm->cfg.nvcpus && c < MAX_VCPUS; c++) {
+	for (unsigned c = 0; vm->vc && c < vm->cfg.nvcpus; c++) {
 		host_thread_destroy(vm->vc[c].thread);
 		vcpu_destroy(vm->vc[c].v);
 		lapic_destroy(vm->vc[c].vlapic);
@@ -76,6 +76,8 @@ static void vm_free(struct vm *vm)
 	ept_destroy(vm->ept);
 	if (vm->ram_hpa)
 		hh_free_pages(vm->hv->h, vm->ram_hpa, vm->cfg.ram_bytes / PAGE);
+	free(vm->vc);
+	free(vm->pinning);
 	free(vm);
 }
 
@@ -87,6 +89,7 @@ void hv_destroy(struct hv *hv)
 		return;
 	for (unsigned i = 0; i < hv->nvms; i++)
 		vm_free(hv->vms[i]);
+	free(hv->vms);
 	hv__irq_exit(hv);
 	free(hv);
 }
@@ -377,14 +380,27 @@ int hv_vm_create(struct hv *hv, const struct vm_cfg *cfg, struct vm **out)
 	uint64_t pages = cfg->ram_bytes / PAGE;
 	int rc;
 
-	if (!cfg->nvcpus || cfg->nvcpus > MAX_VCPUS || hv->nvms == MAX_VMS ||
-	    cfg->ram_bytes < (4ull << 20) || cfg->ram_bytes % PAGE)
+	struct vm **vms;
+
+	if (!cfg->nvcpus || !cfg->pcpu || cfg->ram_bytes < (4ull << 20) || cfg->ram_bytes % PAGE)
 		return -EINVAL;
+	vms = realloc(hv->vms, (hv->nvms + 1) * sizeof(*vms));
+	if (!vms)
+		return -ENOMEM;
+	hv->vms = vms;
 	vm = calloc(1, sizeof(*vm));
 	if (!vm)
 		return -ENOMEM;
 	vm->hv = hv;
 	vm->cfg = *cfg;
+	vm->vc = calloc(cfg->nvcpus, sizeof(*vm->vc));
+	vm->pinning = calloc(cfg->nvcpus, sizeof(*vm->pinning));
+	if (!vm->vc || !vm->pinning) {
+		rc = -ENOMEM;
+		goto fail;
+	}
+	memcpy(vm->pinning, cfg->pcpu, cfg->nvcpus * sizeof(*vm->pinning));
+	vm->cfg.pcpu = vm->pinning;
 	vm->mmio_next = GUEST_MMIO_BASE;
 	/* Guest RAM: one contiguous host allocation in huge pages (as hugetlbfs-backed guests
 	 * get): 1 GiB-aligned when it is that big and such a place exists, else 2 MiB. */
@@ -426,7 +442,7 @@ int hv_vm_create(struct hv *hv, const struct vm_cfg *cfg, struct vm **out)
 			goto fail;
 		}
 		vc.id = i;
-		snprintf(vc.name, sizeof(vc.name), "%.20s.vcpu%u", cfg->name, i);
+		snprintf(vc.name, sizeof(vc.name), "%.16s.vcpu%u", cfg->name, i);
 		hc->vm = vm;
 		hc->p = m->pcpus[cfg->pcpu[i]];
 		rc = vcpu_create(&vc, m->mem, m->fab, &hc->v);

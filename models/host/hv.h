@@ -76,7 +76,7 @@ struct vm_cfg {
 	unsigned id;
 	char name[32];
 	unsigned nvcpus;
-	unsigned pcpu[16];  /* pinning: vCPU i runs on pCPU pcpu[i] */
+	const unsigned *pcpu; /* pinning: vCPU i runs on pCPU pcpu[i] (nvcpus of them) */
 	uint64_t ram_bytes;
 	enum hv_irq_mode irq_mode;
 	int host_irq_pcpu;  /* pCPU that takes assigned devices' host vectors; -1: the vCPU's */

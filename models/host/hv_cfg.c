@@ -51,7 +51,7 @@ static const struct cfg_field costs_fields[] = {
 const struct cfg_schema hv_costs_schema = CFG_SCHEMA("hypervisor", struct hv_costs, costs_fields);
 
 static const struct cfg_field vm_fields[] = {
-    CFG_U32("vcpus", struct vm_cfg, nvcpus, 1, 1, 16, "vCPUs", "virtual CPUs"),
+    CFG_U32("vcpus", struct vm_cfg, nvcpus, 1, 1, 256, "vCPUs", "virtual CPUs"),
     CFG_MIB("memory_mib", struct vm_cfg, ram_bytes, 1024, 16, 1 << 20, "guest RAM"),
     CFG_ENUM("interrupt_mode", struct vm_cfg, irq_mode, hv_irq_mode_names, HV_IRQ_EMULATED,
 	     "how device interrupts reach the guest"),

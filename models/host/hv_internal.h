@@ -14,9 +14,7 @@ struct lapic;
 struct sim_event;
 
 #define PAGE 4096ull
-#define MAX_VCPUS 16
 #define MAX_TRAPS 32
-#define MAX_VMS 8
 #define KVM_ENOSYS 1000
 
 struct hv_vcpu {
@@ -63,7 +61,8 @@ struct vm {
 	unsigned nranges;
 	uint64_t rgpa[2], rhpa[2], rsize[2];
 	struct ept *ept;
-	struct hv_vcpu vc[MAX_VCPUS];
+	struct hv_vcpu *vc;   /* cfg.nvcpus of them */
+	unsigned *pinning;    /* the pCPU of each (cfg.pcpu points here) */
 	struct trap traps[MAX_TRAPS];
 	unsigned ntraps;
 	struct vpci_slot vpci[256];
@@ -76,7 +75,7 @@ struct vm {
 struct hv {
 	struct host *h;
 	struct hv_cfg cfg;
-	struct vm *vms[MAX_VMS];
+	struct vm **vms;
 	unsigned nvms;
 	uint64_t pid_page;   /* posted-interrupt descriptors, 64 per page */
 	unsigned pid_used;
