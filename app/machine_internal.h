@@ -16,6 +16,7 @@
 #include "sim/metrics.h"
 #include "sim/stats.h"
 #include "workloads/dma_bench.h"
+#include "workloads/stream_rx.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -33,17 +34,32 @@ struct dev_owner {
  * interrupt entry for one of that device's vectors. Messages that arrive while an earlier
  * one is still pending are delivered together: they count as coalesced. */
 #define MSI_FIFO 4096
+/* Interrupt latency: from a device's MSI write to the first instruction of the guest's
+ * interrupt entry for one of that device's vectors, over every device of the workload.
+ * Messages that arrive while an earlier one is still pending are delivered together: they
+ * count as coalesced. */
 struct irq_latency {
-	uint64_t t[MSI_FIFO];
-	unsigned head, n;
-	uint8_t devfn;
-	struct gk *g;
 	struct sim_samples lat;
 	uint64_t coalesced, overflow;
 	bool measuring;
-	/* tests: told of each MSI-X write of the workload's device, after the probe */
+	/* tests: told of each MSI-X write of a workload device, after the probe */
 	void (*observer)(void *ctx, unsigned entry, uint64_t t_ps);
 	void *observer_ctx;
+};
+
+/* A guest the workload runs in: whose interrupt entries the probes look at (workload.c). */
+struct workload_guest {
+	struct machine *m;
+	struct gk *g;
+};
+
+/* One workload device's interrupt messages in flight to its guest (workload.c). */
+struct irq_probe {
+	struct irq_latency *il;
+	struct gk *g;
+	uint8_t devfn;
+	uint64_t t[MSI_FIFO];
+	unsigned head, n;
 };
 
 struct machine {
@@ -76,6 +92,10 @@ struct machine {
 	unsigned nowners;
 	struct wl_stream_rx *wl;
 	struct irq_latency il;
+	struct irq_probe **probes; /* per workload device */
+	unsigned nprobes;
+	struct workload_guest **wgk; /* the workload's guests (each once) */
+	unsigned nwgk;
 	struct dmaeng *bench_eng; /* dma_bench: the engine and what the host saw */
 	struct wl_dma_bench_result bench;
 	bool bench_ran;
@@ -97,6 +117,16 @@ int machine__push(void *arrayp, unsigned *n, void *item);
 void machine__fail(struct machine *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* build.c: the hardware of the scenario. */
 int machine__build(struct machine *m);
+/* workload.c: the workload's streams, devices and probes; dma_bench; the window hooks. */
+int machine__workload_bind(struct machine *m, const struct wl_hooks *hooks,
+			   void (*irq_done)(void *ctx));
+bool machine__workload_vm(const struct machine *m, unsigned v);
+bool machine__workload_in_irq(const struct machine *m);
+void machine__workload_free(struct machine *m);
+void machine__run_dma_bench(struct machine *m, void (*on_start)(void *), void (*on_done)(void *));
+/* A ptnic function by name: a PF, or one of its VFs ("nic0.vf2"). */
+struct nic *machine__find_nic(const struct machine *m, const char *name);
+
 /* report.c: every model's counters now into *s (the first call registers every model instance
  * the machine has: take it once the VMs are built), and the results of the window c0..c1
  * (0, or 1 with a message in err). */

@@ -57,43 +57,6 @@ int machine__push(void *arrayp, unsigned *n, void *item)
 	return 0;
 }
 
-/* ---- interrupt latency probes ---- */
-
-static void msi_probe(void *ctx, unsigned entry, uint64_t t_ps)
-{
-	struct irq_latency *il = ctx;
-
-	if (il->n == MSI_FIFO) {
-		il->head = (il->head + 1) % MSI_FIFO;
-		il->n--;
-		il->overflow++;
-	}
-	il->t[(il->head + il->n) % MSI_FIFO] = t_ps;
-	il->n++;
-	if (il->observer)
-		il->observer(il->observer_ctx, entry, t_ps);
-}
-
-static void irq_probe(void *ctx, uint8_t vector, uint64_t t_ps)
-{
-	struct irq_latency *il = ctx;
-	uint64_t first;
-
-	if (!il->n || !gk_vector_of(il->g, vector, il->devfn))
-		return;
-	first = il->t[il->head];
-	il->head = (il->head + 1) % MSI_FIFO;
-	il->n--;
-	while (il->n && il->t[il->head] <= t_ps) {
-		il->head = (il->head + 1) % MSI_FIFO;
-		il->n--;
-		if (il->measuring)
-			il->coalesced++;
-	}
-	if (il->measuring && t_ps >= first)
-		sim_samples_add(&il->lat, t_ps - first);
-}
-
 /* ---- the controller: host boot, VMs, the measurement window ---- */
 
 static void on_start(void *ctx)
@@ -129,7 +92,7 @@ static void on_irq_done(void *ctx)
 {
 	struct machine *m = ctx;
 
-	if (m->end_pending && !gk_in_irq(m->il.g))
+	if (m->end_pending && !machine__workload_in_irq(m))
 		end_window(m);
 }
 
@@ -139,7 +102,7 @@ static void on_done(void *ctx)
 
 	if (m->done || m->end_pending)
 		return;
-	if (m->il.g && gk_in_irq(m->il.g))
+	if (machine__workload_in_irq(m))
 		m->end_pending = true;
 	else
 		end_window(m);
@@ -239,40 +202,6 @@ static void bench_done(void *ctx)
 	machine__snapshot(m, &m->c1);
 }
 
-/* dma_bench: the host maps a window for the engine and lets it read (workloads/dma_bench.h). */
-static void run_dma_bench(struct machine *m)
-{
-	const struct sc_workload *w = &m->sc->workload;
-	struct pcie_fn *fn = pcie_fabric_find(m->fab, w->device);
-	struct wl_dma_bench_cfg bc = w->dma_bench;
-	struct wl_dma_bench_hooks bh = {on_start, bench_done, m};
-	struct vtd_drv *iommu;
-	struct hpci_dev *hd;
-	char path[128];
-	int rc;
-
-	bc.seed = (uint32_t)m->opts.seed;
-	bc.poll_ps = 10 * SIM_PS_PER_US; /* how often the host looks at the engine */
-	for (unsigned i = 0; i < m->neng; i++)
-		if (dmaeng_fn(m->eng[i]) == fn)
-			m->bench_eng = m->eng[i];
-	pcie_fn_location(fn, path, sizeof(path));
-	hd = hpci_find_path(&m->sys.pci, path);
-	if (!hd || !m->bench_eng) {
-		machine__fail(m, "dma_bench: the host did not find %s", w->device);
-		return;
-	}
-	iommu = host_iommu_for(&m->sys, hd->bdf);
-	if (!iommu) {
-		machine__fail(m, "dma_bench: %s is behind no DMA-remapping unit (DMAR)", w->device);
-		return;
-	}
-	rc = wl_dma_bench_run(m->sys.host, iommu, &m->sys.pci, hd->bdf, &bc, &bh, &m->bench);
-	if (rc)
-		machine__fail(m, "dma_bench: %s", strerror(-rc));
-	m->bench_ran = !rc;
-}
-
 /* The administrator's `echo N > sriov_numvfs` for every PF the scenario gives num_vfs, in
  * the order of the topology. */
 static int sriov_requests(struct machine *m, const struct sc_node *n, size_t count)
@@ -338,19 +267,6 @@ static void host_boot_cfg_of(const struct machine *m, struct host_boot_cfg *bc)
 	bc->hypervisor = !m->opts.host_only;
 }
 
-/* A ptnic function by name: a PF, or one of its VFs ("nic0.vf2"). */
-static struct nic *find_nic(const struct machine *m, const char *name)
-{
-	for (unsigned i = 0; i < m->nnics; i++) {
-		if (!strcmp(pcie_fn_name(nic_fn(m->nic[i])), name))
-			return m->nic[i];
-		for (unsigned n = 1; n <= nic_total_vfs(m->nic[i]); n++)
-			if (!strcmp(pcie_fn_name(nic_fn(nic_vf(m->nic[i], n))), name))
-				return nic_vf(m->nic[i], n);
-	}
-	return NULL;
-}
-
 static void controller(void *arg)
 {
 	struct machine *m = arg;
@@ -397,45 +313,30 @@ static void controller(void *arg)
 		}
 	}
 
-	/* The workload: the NIC that receives, and the guest that owns it. */
-	struct nic *wnic = find_nic(m, sc->workload.device);
+	/* The workload: a stream into each of its NICs, received in the guests that own them. */
+	struct wl_hooks wh = {on_start, on_sent, on_done, m};
 
-	if (wnic) {
-		int vm = -1;
-		for (unsigned k = 0; k < m->nowners; k++)
-			if (m->owners[k].fn == nic_fn(wnic)) {
-				vm = (int)m->owners[k].vm;
-				m->il.devfn = m->owners[k].guest_devfn;
-			}
-		rc = wl_stream_rx_create(&sc->workload.stream_rx, m->opts.seed, &m->wl);
-		if (rc || vm < 0) {
-			machine__fail(m, "workload: %s", rc ? strerror(-rc) : "device not assigned");
-			return;
-		}
-		struct wl_hooks wh = {on_start, on_sent, on_done, m};
-		wl_stream_rx_bind(m->wl, wnic, m->gk[vm], &wh);
-		m->il.g = m->gk[vm];
-		sim_samples_init(&m->il.lat);
-		nic_set_msi_probe(wnic, msi_probe, &m->il);
-		gk_set_irq_probe(m->gk[vm], irq_probe, &m->il);
-		gk_set_irq_done_probe(m->gk[vm], on_irq_done, m);
+	rc = machine__workload_bind(m, &wh, on_irq_done);
+	if (rc) {
+		machine__fail(m, "workload: %s", strerror(-rc));
+		return;
 	}
 	m->t_setup_done = pcpu_sync(m->pcpu[0]);
 	if (sc->workload.kind == SC_WL_DMA_BENCH) {
-		run_dma_bench(m);
+		machine__run_dma_bench(m, on_start, bench_done);
 		return;
 	}
-	/* The other VMs boot first, so that the measurement holds only the workload's VM
-	 * booting-free; then the workload's VM. */
+	/* The other VMs boot first, so that the measurement holds only the workload's VMs
+	 * booting-free; then the workload's VMs. */
 	for (unsigned v = 0; v < sc->nvms; v++) {
-		if (m->gk[v] == m->il.g)
+		if (machine__workload_vm(m, v))
 			continue;
 		hv_vm_start(m->vm[v]);
 		while (!gk_stats(m->gk[v])->boot_done_ps && sim_now() < deadline)
 			pcpu_idle_until(m->pcpu[0], sim_now() + 100 * SIM_PS_PER_US);
 	}
 	for (unsigned v = 0; v < sc->nvms; v++)
-		if (m->gk[v] == m->il.g)
+		if (machine__workload_vm(m, v))
 			hv_vm_start(m->vm[v]);
 
 	/* pCPU 0 idles (serving host interrupts) until the workload is done. */
@@ -444,7 +345,7 @@ static void controller(void *arg)
 		const struct wl_stream_rx_result *wr = m->wl ? wl_stream_rx_result(m->wl) : NULL;
 
 		/* Every frame is out: the guest has the drain time to account for them. */
-		if (wr && wr->sent == sc->workload.stream_rx.frames) {
+		if (wr && wr->sent == wl_stream_rx_frames(m->wl)) {
 			uint64_t drain = wr->t_last_ps + sc->workload.drain_ps;
 
 			if (sim_now() >= drain) {
@@ -468,7 +369,7 @@ static void controller(void *arg)
 			fprintf(stderr,
 				"\rptsim: t=%.3f ms  frames %llu/%llu received, %llu dropped   ",
 				(double)sim_now() / SIM_PS_PER_MS, (unsigned long long)r->received,
-				(unsigned long long)sc->workload.stream_rx.frames,
+				(unsigned long long)wl_stream_rx_frames(m->wl),
 				(unsigned long long)r->dropped);
 		}
 	}
@@ -482,7 +383,7 @@ static void controller(void *arg)
 			      "%llu frames "
 			      "received, %llu dropped%s)",
 			      sc->run.max_sim_ms, r ? (unsigned long long)r->received : 0ull,
-			      (unsigned long long)sc->workload.stream_rx.frames,
+			      (unsigned long long)(m->wl ? wl_stream_rx_frames(m->wl) : 0),
 			      r ? (unsigned long long)r->dropped : 0ull,
 			      r && !r->started ? "; the guest application never started" : "");
 	}
@@ -534,10 +435,7 @@ void machine_destroy(struct machine *m)
 	metrics_snap_destroy(m->c0);
 	metrics_snap_destroy(m->c1);
 	metrics_destroy(m->metrics);
-	wl_stream_rx_destroy(m->wl);
-	sim_samples_free(&m->il.lat);
-	if (m->bench_ran)
-		wl_dma_bench_free(m->sys.host, &m->bench);
+	machine__workload_free(m);
 	for (unsigned v = 0; v < m->sc->nvms; v++)
 		gk_destroy(m->gk[v]);
 	for (unsigned i = 0; i < m->nvfio; i++)

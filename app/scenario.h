@@ -125,6 +125,8 @@ struct sc_vm {
 struct sc_workload {
 	int kind;
 	const char *device;
+	const char **devices; /* stream_rx: a stream into each (instead of device) */
+	size_t ndevices;
 	struct wl_stream_rx_cfg stream_rx; /* workloads/stream_rx.h */
 	uint64_t drain_ps;
 	struct wl_dma_bench_cfg dma_bench; /* workloads/dma_bench.h */

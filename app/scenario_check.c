@@ -42,6 +42,48 @@ static void check_iommu_firmware(struct cfg_ctx *ctx, const struct cfg_node *roo
 			       "the ACPI tables (DMAR) need firmware memory; 'firmware_mib' is 0");
 }
 
+/* A device the workload drives: a NIC (or its VF) some VM owns, or dma_bench's engine. */
+static void check_workload_device(struct cfg_ctx *ctx, const struct cfg_node *root,
+				  const struct scenario *out, const char *device, const char *path)
+{
+	const struct sc_node *n = scenario_find_node(out, device, NULL);
+	bool assigned = false;
+
+	if (!n)
+		n = scenario_find_vf(out, device, NULL); /* its PF's type */
+	for (size_t k = 0; k < out->nvms; k++)
+		for (size_t e = 0; e < out->vms[k].ndevices; e++)
+			if (!strcmp(out->vms[k].devices[e], device)) {
+				char p[96];
+
+				assigned = true;
+				if (out->vms[k].guest.task == SC_TASK_IDLE)
+					continue;
+				snprintf(p, sizeof(p), "vms.%zu.guest.task", k);
+				cfg_error_path(ctx, root, p,
+					       "'%s' runs the workload (it owns %s); "
+					       "guest.task is for the other VMs",
+					       out->vms[k].name, device);
+			}
+	if (out->workload.kind == SC_WL_DMA_BENCH) {
+		/* The host drives the engine itself, as pcie-bench's driver does. */
+		if (!n || n->type != SC_DMA_ENGINE)
+			cfg_error_path(ctx, root, path, "'%s' is not a dma_engine in machine.pcie",
+				       device);
+		else if (assigned)
+			cfg_error_path(ctx, root, path,
+				       "'%s' is assigned to a VM; dma_bench drives it from the host",
+				       device);
+		else if (!out->machine.iommu.enabled)
+			cfg_error_path(ctx, root, "workload.kind",
+				       "dma_bench measures the IOMMU; the machine has none");
+	} else if (!n || n->type != SC_PTNIC) {
+		cfg_error_path(ctx, root, path, "'%s' is not a NIC in machine.pcie", device);
+	} else if (!assigned) {
+		cfg_error_path(ctx, root, path, "'%s' is not assigned to any VM", device);
+	}
+}
+
 int scenario_load(struct cfg_ctx *ctx, const char *path, const char *const *sets, size_t nsets,
 		  struct scenario *out)
 {
@@ -155,48 +197,17 @@ int scenario_load(struct cfg_ctx *ctx, const char *path, const char *const *sets
 			       "has %llu MiB",
 			       (unsigned long long)vm_mib,
 			       (unsigned long long)(out->machine.memory.size >> 20));
-	if (out->workload.device) {
-		const struct sc_node *n = scenario_find_node(out, out->workload.device, NULL);
-		bool assigned = false;
+	if (out->workload.device)
+		check_workload_device(ctx, root, out, out->workload.device, "workload.device");
+	for (size_t i = 0; i < out->workload.ndevices; i++) {
+		char p[64];
 
-		if (!n)
-			n = scenario_find_vf(out, out->workload.device, NULL); /* its PF's type */
-
-		for (size_t k = 0; k < out->nvms; k++)
-			for (size_t e = 0; e < out->vms[k].ndevices; e++)
-				if (!strcmp(out->vms[k].devices[e], out->workload.device)) {
-					char p[96];
-
-					assigned = true;
-					if (out->vms[k].guest.task == SC_TASK_IDLE)
-						continue;
-					snprintf(p, sizeof(p), "vms.%zu.guest.task", k);
-					cfg_error_path(ctx, root, p,
-						       "'%s' runs the workload (it owns %s); "
-						       "guest.task is for the other VMs",
-						       out->vms[k].name, out->workload.device);
-				}
-		if (out->workload.kind == SC_WL_DMA_BENCH) {
-			/* The host drives the engine itself, as pcie-bench's driver does. */
-			if (!n || n->type != SC_DMA_ENGINE)
-				cfg_error_path(ctx, root, "workload.device",
-					       "'%s' is not a dma_engine in machine.pcie",
-					       out->workload.device);
-			else if (assigned)
-				cfg_error_path(ctx, root, "workload.device",
-					       "'%s' is assigned to a VM; dma_bench drives it from "
-					       "the host",
-					       out->workload.device);
-			else if (!out->machine.iommu.enabled)
-				cfg_error_path(ctx, root, "workload.kind",
-					       "dma_bench measures the IOMMU; the machine has none");
-		} else if (!n || n->type != SC_PTNIC) {
-			cfg_error_path(ctx, root, "workload.device", "'%s' is not a NIC in machine.pcie",
-				       out->workload.device);
-		} else if (!assigned) {
-			cfg_error_path(ctx, root, "workload.device",
-				       "'%s' is not assigned to any VM", out->workload.device);
-		}
+		snprintf(p, sizeof(p), "workload.devices.%zu", i);
+		check_workload_device(ctx, root, out, out->workload.devices[i], p);
+		for (size_t k = 0; k < i; k++)
+			if (!strcmp(out->workload.devices[k], out->workload.devices[i]))
+				cfg_error_path(ctx, root, p, "'%s' is listed twice",
+					       out->workload.devices[i]);
 	}
 	check_iommu_firmware(ctx, root, out);
 	return (int)cfg_error_count(ctx);

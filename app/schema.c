@@ -121,16 +121,23 @@ static void wl_check(void *p, const struct cfg_scope *s)
 	if (w->stream_rx.rate_gbps > w->stream_rx.line_gbps)
 		cfg_scope_error(s, "rate_gbps", "'rate_gbps' (%g) is above the line rate (%g)",
 				w->stream_rx.rate_gbps, w->stream_rx.line_gbps);
-	if (!w->device)
+	if (!w->device && !w->ndevices)
 		cfg_scope_error(s, NULL, "'workload.device' is required: the %s",
 				w->kind == SC_WL_DMA_BENCH ? "DMA engine that reads"
 							   : "NIC that receives");
+	if (w->device && w->ndevices)
+		cfg_scope_error(s, "devices", "give 'device' or 'devices', not both");
+	if (w->ndevices && w->kind != SC_WL_STREAM_RX)
+		cfg_scope_error(s, "devices", "'devices' (a stream into each) is for stream_rx");
 }
 
 static const struct cfg_field wl_fields[] = {
     CFG_ENUM("kind", struct sc_workload, kind, sc_wl_kind_names, SC_WL_STREAM_RX, "what runs"),
     CFG_STR("device", struct sc_workload, device, NULL,
 	    "the NIC the traffic goes through (dma_bench: the DMA engine)"),
+    CFG_STRLIST("devices", struct sc_workload, devices, ndevices,
+		"stream_rx: NICs (or their VFs) that each receive a stream of 'frames' frames, "
+		"instead of one 'device'"),
     CFG_INLINE(struct sc_workload, stream_rx, wl_stream_rx_cfg_schema),
     CFG_NS("drain_ns", struct sc_workload, drain_ps, 10000000, 1, 1e13,
 	   "after the last frame, how long the guest has to account for every frame; what it "

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * stream_rx: a stream of frames arrives at a NIC assigned to a VM; an application in the
- * guest receives them. The wire side generates frames (constant or Poisson arrivals at a
- * given rate on a given line rate) carrying a sequence number and their arrival time; the
- * guest side records each frame's latency from arrival to the application, and the run ends
- * when every frame is either received or dropped.
+ * stream_rx: streams of frames arrive at NICs assigned to VMs; an application in each guest
+ * receives them. The wire side of each stream generates frames (constant or Poisson arrivals
+ * at a given rate on a given line rate) carrying the stream, a sequence number and their
+ * arrival time; the guest side records each frame's latency from arrival to the application.
+ * Streams into one guest share its application. The workload ends when every frame of every
+ * stream is either received or dropped.
  */
 #ifndef PTSIM_WL_STREAM_RX_H
 #define PTSIM_WL_STREAM_RX_H
@@ -49,6 +50,7 @@ struct wl_stream_rx_result {
 struct metric_table;
 extern const struct metric_table wl_stream_rx_metrics;
 
+/* The workload, with no stream yet; every stream sends cfg->frames frames. */
 int wl_stream_rx_create(const struct wl_stream_rx_cfg *cfg, uint64_t seed,
 			struct wl_stream_rx **out);
 void wl_stream_rx_destroy(struct wl_stream_rx *w);
@@ -59,10 +61,19 @@ struct wl_hooks {
 	void *ctx;
 };
 
-/* Wire it to the NIC's port and the guest kernel. */
-void wl_stream_rx_bind(struct wl_stream_rx *w, struct nic *nic, struct gk *g,
-		       const struct wl_hooks *hooks);
+/* A stream into the NIC's port, received by the application of guest g. Its arrivals draw
+ * from a random stream of their own. */
+int wl_stream_rx_add(struct wl_stream_rx *w, struct nic *nic, struct gk *g);
+/* Wire the streams to their NICs and install the applications (the guests' init). */
+void wl_stream_rx_bind(struct wl_stream_rx *w, const struct wl_hooks *hooks);
+/* The whole workload's result (every stream), and each stream's (latencies: only the whole's).
+ * on_start: the first application is ready; on_sent: every stream's last frame is on the
+ * wire; on_done: every frame of every stream is accounted for. */
 struct wl_stream_rx_result *wl_stream_rx_result(struct wl_stream_rx *w);
+unsigned wl_stream_rx_nstreams(const struct wl_stream_rx *w);
+const struct wl_stream_rx_result *wl_stream_rx_stream(const struct wl_stream_rx *w, unsigned i);
+/* Frames the whole workload sends. */
+uint64_t wl_stream_rx_frames(const struct wl_stream_rx *w);
 /* Every frame has been sent; the guest has had until `now` to account for them: give up on
  * the rest (counted lost) and end. */
 void wl_stream_rx_give_up(struct wl_stream_rx *w);

@@ -40,7 +40,7 @@ struct host {
 	size_t nfree, cap_free;
 	struct irq_slot (*idt)[256]; /* per pCPU */
 	struct host_stats st;
-	struct sim_event *spin_ev;
+	struct sim_event **spin_ev; /* per pCPU: what a CPU spinning on memory waits on */
 	bool defer_eoi;
 };
 
@@ -89,7 +89,10 @@ int host_create(const struct host_cfg *cfg, const struct host_machine *m, struct
 	h->cfg = *cfg;
 	h->m = *m;
 	h->idt = calloc(m->npcpus, sizeof(*h->idt));
-	rc = h->idt ? sim_event_create(&h->spin_ev) : -ENOMEM;
+	h->spin_ev = calloc(m->npcpus, sizeof(*h->spin_ev));
+	rc = h->idt && h->spin_ev ? 0 : -ENOMEM;
+	for (unsigned c = 0; !rc && c < m->npcpus; c++)
+		rc = sim_event_create(&h->spin_ev[c]);
 	if (rc)
 		goto fail;
 	/* The page allocator gets all RAM above 1 MiB that firmware does not own (E820). */
@@ -127,7 +130,9 @@ void host_destroy(struct host *h)
 	/* The pCPUs outlive the host: they stop calling its dispatcher. */
 	for (unsigned c = 0; h->idt && c < h->m.npcpus; c++)
 		pcpu_set_host_irq(h->m.pcpus[c], NULL, NULL);
-	sim_event_destroy(h->spin_ev);
+	for (unsigned c = 0; h->spin_ev && c < h->m.npcpus; c++)
+		sim_event_destroy(h->spin_ev[c]);
+	free(h->spin_ev);
 	free(h->free);
 	free(h->idt);
 	free(h);
@@ -264,7 +269,9 @@ bool hh_spin_mem32(struct host *h, uint64_t pa, uint32_t want, uint64_t timeout_
 	h->st.spins++;
 	if (mem_read32(h->m.mem, pa) == want)
 		return true;
-	w = mem_watch(h->m.mem, pa, 4, spin_wake, h->spin_ev);
+	struct sim_event *ev = h->spin_ev[pcpu_id(p)];
+
+	w = mem_watch(h->m.mem, pa, 4, spin_wake, ev);
 	if (w < 0) {
 		/* No watch slot: poll. */
 		while (mem_read32(h->m.mem, pa) != want && sim_now() < deadline) {
@@ -275,7 +282,7 @@ bool hh_spin_mem32(struct host *h, uint64_t pa, uint32_t want, uint64_t timeout_
 	}
 	sim_set_wait_label("host spin on memory");
 	while ((ok = mem_read32(h->m.mem, pa) == want) == false && sim_now() < deadline)
-		sim_event_wait_until(h->spin_ev, deadline);
+		sim_event_wait_until(ev, deadline);
 	mem_unwatch(h->m.mem, w);
 	/* The CPU spun all along; the last poll sees the write a little after it lands. */
 	pcpu_account_host(p, sim_now() - t0);

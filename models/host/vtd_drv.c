@@ -23,8 +23,6 @@
 #define QI_PAGES_LOG2	1
 #define QI_PAGES	(1u << QI_PAGES_LOG2)
 #define WAIT_TIMEOUT_NS (10ull * 1000 * 1000)
-#define MAX_DOMAINS	64
-#define MAX_DEVS	64
 #define PDTS		2 /* PASID directory of 2^(2+7) = 512 entries: PASIDs up to 2^15 */
 
 struct vtd_domain {
@@ -68,9 +66,13 @@ struct vtd_drv {
 	uint64_t irt;
 	uint8_t *irte_used;
 	/* domains and devices */
-	struct vtd_domain *domains[MAX_DOMAINS];
+	struct vtd_domain **domains;
 	unsigned ndomains;
-	struct dev_info devs[MAX_DEVS];
+	/* devices it set up, in the order they came (a detached one's slot is reused), and an
+	 * index by bus and devfn (Linux keeps this in struct device's iommu data) */
+	struct dev_info **devs;
+	unsigned ndevs;
+	struct dev_info **by_bus[256];
 	unsigned agaw_levels;
 	uint8_t fault_vector;
 	bool fault_irq_set;
@@ -178,9 +180,16 @@ static void flush_write_buffer(struct vtd_drv *d)
 
 /* ---- invalidation ---- */
 
+/*
+ * Descriptors, then a wait descriptor whose status write says they are done. Each wait
+ * descriptor writes to its own word of the status page, the one of its queue slot (Linux's
+ * desc_status[wait_index]): CPUs that submit at once, each spinning on its own word, are not
+ * confused by another's completion. Writing the descriptors and the tail does not block, so
+ * no other CPU's submission comes between (Linux takes qi->q_lock for that).
+ */
 static int qi_submit(struct vtd_drv *d, const struct vtd_inv_desc *descs, unsigned n)
 {
-	uint64_t status = d->status_page;
+	uint64_t status = d->status_page + 4ull * ((d->qi_tail + n) % d->qi_entries);
 	uint32_t seq = ++d->status_seq;
 
 	for (unsigned i = 0; i <= n; i++) {
@@ -240,8 +249,8 @@ static unsigned devtlb_descs(struct vtd_drv *d, const struct vtd_domain *dom, ui
 {
 	unsigned n = 0;
 
-	for (unsigned i = 0; i < MAX_DEVS && n < max; i++) {
-		const struct dev_info *di = &d->devs[i];
+	for (unsigned i = 0; i < d->ndevs && n < max; i++) {
+		const struct dev_info *di = d->devs[i];
 
 		if (!di->used || !di->ats || (dom && di->dom != dom))
 			continue;
@@ -547,6 +556,12 @@ void vtd_drv_destroy(struct vtd_drv *d)
 		host_irq_free(d->h, d->cfg.fault_cpu, d->fault_vector);
 	for (unsigned i = 0; i < d->ndomains; i++)
 		free(d->domains[i]);
+	free(d->domains);
+	for (unsigned i = 0; i < d->ndevs; i++)
+		free(d->devs[i]);
+	free(d->devs);
+	for (unsigned b = 0; b < 256; b++)
+		free(d->by_bus[b]);
 	free(d->pages);
 	free(d->irte_used);
 	free(d);
@@ -628,8 +643,14 @@ int vtd_domain_alloc(struct vtd_drv *d, struct vtd_domain **out)
 	unsigned ndom = CAP_NDOMS(d->cap);
 	int rc;
 
-	if (d->ndomains == MAX_DOMAINS || d->ndomains + 1 >= ndom)
+	struct vtd_domain **grown;
+
+	if (d->ndomains + 1 >= ndom)
 		return -ENOSPC;
+	grown = realloc(d->domains, (d->ndomains + 1) * sizeof(*grown));
+	if (!grown)
+		return -ENOMEM;
+	d->domains = grown;
 	dom = calloc(1, sizeof(*dom));
 	if (!dom)
 		return -ENOMEM;
@@ -799,28 +820,50 @@ void vtd_domain_flush(struct vtd_domain *dom)
 
 static struct dev_info *dev_get(struct vtd_drv *d, uint16_t bdf, bool create)
 {
-	struct dev_info *free_slot = NULL;
+	struct dev_info **bus = d->by_bus[PCI_BUS_NUM(bdf)], *di = NULL;
 
-	for (unsigned i = 0; i < MAX_DEVS; i++) {
-		if (d->devs[i].used && d->devs[i].bdf == bdf)
-			return &d->devs[i];
-		if (!d->devs[i].used && !free_slot)
-			free_slot = &d->devs[i];
-	}
-	if (!create || !free_slot)
+	if (bus && bus[bdf & 0xff])
+		return bus[bdf & 0xff];
+	if (!create)
 		return NULL;
-	memset(free_slot, 0, sizeof(*free_slot));
-	free_slot->used = true;
-	free_slot->bdf = bdf;
-	return free_slot;
+	if (!bus) {
+		bus = d->by_bus[PCI_BUS_NUM(bdf)] = calloc(256, sizeof(*bus));
+		if (!bus)
+			return NULL;
+	}
+	for (unsigned i = 0; i < d->ndevs && !di; i++)
+		if (!d->devs[i]->used)
+			di = d->devs[i];
+	if (!di) {
+		struct dev_info **grown = realloc(d->devs, (d->ndevs + 1) * sizeof(*grown));
+
+		if (!grown)
+			return NULL;
+		d->devs = grown;
+		di = d->devs[d->ndevs] = malloc(sizeof(*di));
+		if (!di)
+			return NULL;
+		d->ndevs++;
+	}
+	memset(di, 0, sizeof(*di));
+	di->used = true;
+	di->bdf = bdf;
+	bus[bdf & 0xff] = di;
+	return di;
+}
+
+/* A device no longer set up: its slot is free for the next one. */
+static void dev_put(struct vtd_drv *d, struct dev_info *di)
+{
+	d->by_bus[PCI_BUS_NUM(di->bdf)][di->bdf & 0xff] = NULL;
+	di->used = false;
 }
 
 bool vtd_ats_enabled(const struct vtd_drv *d, uint16_t bdf)
 {
-	for (unsigned i = 0; i < MAX_DEVS; i++)
-		if (d->devs[i].used && d->devs[i].bdf == bdf)
-			return d->devs[i].ats;
-	return false;
+	struct dev_info *const *bus = d->by_bus[PCI_BUS_NUM(bdf)];
+
+	return bus && bus[bdf & 0xff] && bus[bdf & 0xff]->ats;
 }
 
 /* The root port above bdf: the bus-0 bridge whose bus range holds its bus. */
@@ -1139,7 +1182,7 @@ int vtd_detach(struct vtd_drv *d, uint16_t bdf)
 	if (!rc)
 		rc = flush_iotlb_dom(d, di ? di->dom : NULL, QI_GRAN_DOMAIN, did, 0, 0);
 	if (di)
-		di->used = false;
+		dev_put(d, di);
 	return rc;
 }
 

@@ -1,0 +1,212 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The workload of a run: stream_rx's streams, one per device of workload.device(s), each
+ * received by the application of the guest that owns the device, and the probes that time
+ * each device's interrupts from its MSI write to its guest's interrupt entry; or dma_bench,
+ * which the host drives.
+ */
+#include "app/machine_internal.h"
+
+#include "models/devices/dmaeng.h"
+#include "models/devices/nic.h"
+#include "models/guest/kernel/gk.h"
+#include "models/host/vtd_drv.h"
+#include "models/pcie/pcie.h"
+#include "sim/engine.h"
+#include "sim/simtime.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct nic *machine__find_nic(const struct machine *m, const char *name)
+{
+	for (unsigned i = 0; i < m->nnics; i++) {
+		if (!strcmp(pcie_fn_name(nic_fn(m->nic[i])), name))
+			return m->nic[i];
+		for (unsigned n = 1; n <= nic_total_vfs(m->nic[i]); n++)
+			if (!strcmp(pcie_fn_name(nic_fn(nic_vf(m->nic[i], n))), name))
+				return nic_vf(m->nic[i], n);
+	}
+	return NULL;
+}
+
+/* ---- interrupt latency probes ---- */
+
+static void msi_probe(void *ctx, unsigned entry, uint64_t t_ps)
+{
+	struct irq_probe *p = ctx;
+	struct irq_latency *il = p->il;
+
+	if (p->n == MSI_FIFO) {
+		p->head = (p->head + 1) % MSI_FIFO;
+		p->n--;
+		il->overflow++;
+	}
+	p->t[(p->head + p->n) % MSI_FIFO] = t_ps;
+	p->n++;
+	if (il->observer)
+		il->observer(il->observer_ctx, entry, t_ps);
+}
+
+/* A vector entered in guest g: the oldest message of the device it belongs to. */
+static void irq_entered(struct irq_probe *p, uint64_t t_ps)
+{
+	struct irq_latency *il = p->il;
+	uint64_t first = p->t[p->head];
+
+	p->head = (p->head + 1) % MSI_FIFO;
+	p->n--;
+	while (p->n && p->t[p->head] <= t_ps) {
+		p->head = (p->head + 1) % MSI_FIFO;
+		p->n--;
+		if (il->measuring)
+			il->coalesced++;
+	}
+	if (il->measuring && t_ps >= first)
+		sim_samples_add(&il->lat, t_ps - first);
+}
+
+static void irq_probe(void *ctx, uint8_t vector, uint64_t t_ps)
+{
+	const struct workload_guest *wg = ctx;
+	const struct machine *m = wg->m;
+
+	for (unsigned i = 0; i < m->nprobes; i++)
+		if (m->probes[i]->g == wg->g && m->probes[i]->n &&
+		    gk_vector_of(wg->g, vector, m->probes[i]->devfn)) {
+			irq_entered(m->probes[i], t_ps);
+			return;
+		}
+}
+
+/* ---- stream_rx ---- */
+
+static int add_stream(struct machine *m, const char *device, struct wl_stream_rx *w)
+{
+	struct nic *nic = machine__find_nic(m, device);
+	const struct dev_owner *o = NULL;
+	struct irq_probe *p;
+	int rc;
+
+	for (unsigned k = 0; nic && k < m->nowners; k++)
+		if (m->owners[k].fn == nic_fn(nic))
+			o = &m->owners[k];
+	if (!o) {
+		machine__fail(m, "workload: %s is not assigned to a VM", device);
+		return -ENODEV;
+	}
+	rc = wl_stream_rx_add(w, nic, m->gk[o->vm]);
+	if (rc)
+		return rc;
+	p = calloc(1, sizeof(*p));
+	if (!p || machine__push(&m->probes, &m->nprobes, p)) {
+		free(p);
+		return -ENOMEM;
+	}
+	p->il = &m->il;
+	p->g = m->gk[o->vm];
+	p->devfn = o->guest_devfn;
+	nic_set_msi_probe(nic, msi_probe, p);
+	for (unsigned i = 0; i < m->nwgk; i++)
+		if (m->wgk[i]->g == p->g)
+			return 0;
+	struct workload_guest *wg = calloc(1, sizeof(*wg));
+
+	if (!wg || machine__push(&m->wgk, &m->nwgk, wg)) {
+		free(wg);
+		return -ENOMEM;
+	}
+	wg->m = m;
+	wg->g = p->g;
+	return 0;
+}
+
+int machine__workload_bind(struct machine *m, const struct wl_hooks *hooks,
+			   void (*irq_done)(void *ctx))
+{
+	const struct sc_workload *wl = &m->sc->workload;
+	int rc;
+
+	if (wl->kind != SC_WL_STREAM_RX)
+		return 0;
+	rc = wl_stream_rx_create(&wl->stream_rx, m->opts.seed, &m->wl);
+	if (!rc && wl->device)
+		rc = add_stream(m, wl->device, m->wl);
+	for (size_t i = 0; !rc && i < wl->ndevices; i++)
+		rc = add_stream(m, wl->devices[i], m->wl);
+	if (rc)
+		return rc;
+	wl_stream_rx_bind(m->wl, hooks);
+	sim_samples_init(&m->il.lat);
+	for (unsigned i = 0; i < m->nwgk; i++) {
+		gk_set_irq_probe(m->wgk[i]->g, irq_probe, m->wgk[i]);
+		gk_set_irq_done_probe(m->wgk[i]->g, irq_done, hooks->ctx);
+	}
+	return 0;
+}
+
+bool machine__workload_vm(const struct machine *m, unsigned v)
+{
+	for (unsigned i = 0; i < m->nwgk; i++)
+		if (m->wgk[i]->g == m->gk[v])
+			return true;
+	return false;
+}
+
+bool machine__workload_in_irq(const struct machine *m)
+{
+	for (unsigned i = 0; i < m->nwgk; i++)
+		if (gk_in_irq(m->wgk[i]->g))
+			return true;
+	return false;
+}
+
+void machine__workload_free(struct machine *m)
+{
+	wl_stream_rx_destroy(m->wl);
+	sim_samples_free(&m->il.lat);
+	for (unsigned i = 0; i < m->nprobes; i++)
+		free(m->probes[i]);
+	free(m->probes);
+	for (unsigned i = 0; i < m->nwgk; i++)
+		free(m->wgk[i]);
+	free(m->wgk);
+	if (m->bench_ran)
+		wl_dma_bench_free(m->sys.host, &m->bench);
+}
+
+/* ---- dma_bench: the host maps a window for the engine and lets it read ---- */
+
+void machine__run_dma_bench(struct machine *m, void (*on_start)(void *), void (*on_done)(void *))
+{
+	const struct sc_workload *w = &m->sc->workload;
+	struct pcie_fn *fn = pcie_fabric_find(m->fab, w->device);
+	struct wl_dma_bench_cfg bc = w->dma_bench;
+	struct wl_dma_bench_hooks bh = {on_start, on_done, m};
+	struct vtd_drv *iommu;
+	struct hpci_dev *hd;
+	char path[128];
+	int rc;
+
+	bc.seed = (uint32_t)m->opts.seed;
+	bc.poll_ps = 10 * SIM_PS_PER_US; /* how often the host looks at the engine */
+	for (unsigned i = 0; i < m->neng; i++)
+		if (dmaeng_fn(m->eng[i]) == fn)
+			m->bench_eng = m->eng[i];
+	pcie_fn_location(fn, path, sizeof(path));
+	hd = hpci_find_path(&m->sys.pci, path);
+	if (!hd || !m->bench_eng) {
+		machine__fail(m, "dma_bench: the host did not find %s", w->device);
+		return;
+	}
+	iommu = host_iommu_for(&m->sys, hd->bdf);
+	if (!iommu) {
+		machine__fail(m, "dma_bench: %s is behind no DMA-remapping unit (DMAR)", w->device);
+		return;
+	}
+	rc = wl_dma_bench_run(m->sys.host, iommu, &m->sys.pci, hd->bdf, &bc, &bh, &m->bench);
+	if (rc)
+		machine__fail(m, "dma_bench: %s", strerror(-rc));
+	m->bench_ran = !rc;
+}
