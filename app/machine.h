@@ -63,13 +63,13 @@ struct pcie_fabric *machine_fabric(const struct machine *m);
 struct vtd *machine_vtd(const struct machine *m);
 /* VT-d unit i (DMAR order of machine.iommu.units) and the host's driver for it, or NULL. */
 struct vtd *machine_unit(const struct machine *m, unsigned i);
-struct vtd_drv *machine_unit_drv(const struct machine *m, unsigned i);
+struct intel_iommu *machine_unit_drv(const struct machine *m, unsigned i);
 /* The DMAR table as the host parsed it. */
 const struct dmar_info *machine_dmar(const struct machine *m);
 struct nic *machine_nic(const struct machine *m, unsigned i);
 struct pcpu *machine_pcpu(const struct machine *m, unsigned i);
 struct host *machine_host(const struct machine *m);
-struct vtd_drv *machine_iommu(const struct machine *m);
+struct intel_iommu *machine_iommu(const struct machine *m);
 struct vm *machine_vm(const struct machine *m, unsigned i);
 struct gk *machine_gk(const struct machine *m, unsigned i);
 struct vfio_dev *machine_vfio(const struct machine *m, unsigned i);

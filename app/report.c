@@ -13,7 +13,7 @@
 #include "models/host/hv.h"
 #include "models/host/sched.h"
 #include "models/host/vfio.h"
-#include "models/host/vtd_drv.h"
+#include "models/host/intel_iommu.h"
 #include "models/iommu/iotlb.h"
 #include "models/pcie/pcie.h"
 #include "sim/engine.h"
@@ -132,7 +132,7 @@ static int register_metrics(struct machine *m, struct metrics *reg)
 	PLACE(vtd_metrics, "", vtd);
 	for (unsigned k = 0; k < VTD_CACHE_N; k++)
 		PLACE(vtd_cache_metrics, cache_prefix[k], cache[k]);
-	PLACE(vtd_drv_metrics, "", drv);
+	PLACE(intel_iommu_metrics, "", drv);
 	PLACE(pcie_atc_metrics, "ats.atc.", atc);
 	PLACE(pcie_metrics, "", fab);
 	PLACE(platform_metrics, "", plat);
@@ -178,7 +178,7 @@ static int register_metrics(struct machine *m, struct metrics *reg)
 	}
 	for (unsigned u = 0; u < m->nunits; u++) {
 		const struct vtd *unit = platform_unit(m->plat, u);
-		const struct vtd_drv *d = machine_unit_drv(m, u);
+		const struct intel_iommu *d = machine_unit_drv(m, u);
 
 		add(&rc, vtd, vtd_stats(unit), NULL);
 		add(&rc, iotlb, iotlb_stats(vtd_iotlb(unit)), NULL);
@@ -188,7 +188,7 @@ static int register_metrics(struct machine *m, struct metrics *reg)
 		for (unsigned l = 0; l < VTD_PSC_LEVELS; l++)
 			add(&rc, cache[VTD_CACHE_PSC], vtd_psc_stats(unit, l), NULL);
 		if (d)
-			add(&rc, drv, vtd_drv_stats(d), NULL);
+			add(&rc, drv, intel_iommu_stats(d), NULL);
 	}
 	for (size_t i = 0; i < pcie_fabric_nfns(m->fab); i++)
 		add(&rc, atc, pcie_fn_atc_stats(pcie_fabric_fn(m->fab, i)), NULL);

@@ -18,7 +18,7 @@
 #include "models/host/sched.h"
 #include "models/host/survey.h"
 #include "models/host/vfio.h"
-#include "models/host/vtd_drv.h"
+#include "models/host/intel_iommu.h"
 #include "models/pcie/pcie.h"
 #include "models/pcie/pcie_regs.h"
 #include "sim/engine.h"
@@ -165,7 +165,7 @@ static int boot_vm(struct machine *m, unsigned v)
 		fc.dma = sv->dma;
 		fc.flr_wait_us = m->sc->host.flr_wait_us;
 		fc.ioapic = m->sys.ioapic;
-		struct vtd_drv *iommu = host_iommu_for(&m->sys, hd->bdf);
+		struct intel_iommu *iommu = host_iommu_for(&m->sys, hd->bdf);
 		struct vfio_dev *vd;
 		struct dev_owner *o;
 
@@ -545,7 +545,7 @@ struct vtd *machine_unit(const struct machine *m, unsigned i)
 	return platform_unit(m->plat, i);
 }
 
-struct vtd_drv *machine_unit_drv(const struct machine *m, unsigned i)
+struct intel_iommu *machine_unit_drv(const struct machine *m, unsigned i)
 {
 	const struct vtd *u = platform_unit(m->plat, i);
 
@@ -572,7 +572,7 @@ struct host *machine_host(const struct machine *m)
 	return m->sys.host;
 }
 
-struct vtd_drv *machine_iommu(const struct machine *m)
+struct intel_iommu *machine_iommu(const struct machine *m)
 {
 	return machine_unit_drv(m, 0);
 }

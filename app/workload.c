@@ -10,7 +10,7 @@
 #include "models/devices/dmaeng.h"
 #include "models/devices/nic.h"
 #include "models/guest/kernel/gk.h"
-#include "models/host/vtd_drv.h"
+#include "models/host/intel_iommu.h"
 #include "models/pcie/pcie.h"
 #include "sim/engine.h"
 #include "sim/simtime.h"
@@ -184,7 +184,7 @@ void machine__run_dma_bench(struct machine *m, void (*on_start)(void *), void (*
 	struct pcie_fn *fn = pcie_fabric_find(m->fab, w->device);
 	struct wl_dma_bench_cfg bc = w->dma_bench;
 	struct wl_dma_bench_hooks bh = {on_start, on_done, m};
-	struct vtd_drv *iommu;
+	struct intel_iommu *iommu;
 	struct hpci_dev *hd;
 	char path[128];
 	int rc;

@@ -4,7 +4,7 @@
 #include "models/devices/dmaeng_regs.h"
 #include "models/host/host.h"
 #include "models/host/hpci.h"
-#include "models/host/vtd_drv.h"
+#include "models/host/intel_iommu.h"
 #include "models/mem/mem.h"
 #include "models/pcie/pcie_regs.h"
 #include "sim/knob.h"
@@ -26,14 +26,14 @@ static const struct metric dma_bench_rows[] = {
 const struct metric_table wl_dma_bench_metrics =
     METRIC_TABLE(struct wl_dma_bench_result, dma_bench_rows);
 
-int wl_dma_bench_run(struct host *h, struct vtd_drv *iommu, struct hpci *pci, uint16_t bdf,
+int wl_dma_bench_run(struct host *h, struct intel_iommu *iommu, struct hpci *pci, uint16_t bdf,
 		     const struct wl_dma_bench_cfg *cfg, const struct wl_dma_bench_hooks *hooks,
 		     struct wl_dma_bench_result *res)
 {
 	struct hpci_dev *pd = hpci_find_bdf(pci, bdf);
 	unsigned page_shift = (unsigned)__builtin_ctzll(cfg->page_bytes); /* 12, 21 or 30 */
 	uint64_t page = 1ull << page_shift, bar, size, hpa;
-	struct vtd_domain *dom;
+	struct dmar_domain *dom;
 	int rc;
 
 	memset(res, 0, sizeof(*res));
@@ -42,40 +42,40 @@ int wl_dma_bench_run(struct host *h, struct vtd_drv *iommu, struct hpci *pci, ui
 	bar = pd->bar[0].base;
 	/* The buffer: whole pages of the mapping's size, aligned to it. */
 	size = (cfg->window_bytes + page - 1) & ~(page - 1);
-	rc = hh_alloc_pages_aligned(h, size / 4096, page, MEM_OWNER_HOST, &hpa);
+	rc = host_alloc_pages_aligned(h, size / 4096, page, MEM_OWNER_HOST, &hpa);
 	if (rc)
 		return rc;
 	res->hpa = hpa;
 	res->mapped_bytes = size;
-	rc = vtd_domain_alloc(iommu, &dom);
+	rc = intel_iommu_domain_alloc(iommu, &dom);
 	if (!rc)
 		rc =
-		    vtd_domain_map_pages(dom, IOVA_BASE, hpa, size, VTD_PROT_READ, page_shift);
+		    intel_iommu_map_pages(dom, IOVA_BASE, hpa, size, IOMMU_READ, page_shift);
 	if (!rc)
-		rc = vtd_attach(dom, bdf);
+		rc = intel_iommu_attach_device(dom, bdf);
 	if (rc)
 		return rc;
 	res->iova = IOVA_BASE;
 
-	hh_cfg_write(h, bdf, PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
-	hh_writel(h, bar + DMAENG_ADDR_LO, (uint32_t)IOVA_BASE);
-	hh_writel(h, bar + DMAENG_ADDR_HI, (uint32_t)(IOVA_BASE >> 32));
-	hh_writel(h, bar + DMAENG_WINDOW_LO, (uint32_t)cfg->window_bytes);
-	hh_writel(h, bar + DMAENG_WINDOW_HI, (uint32_t)(cfg->window_bytes >> 32));
-	hh_writel(h, bar + DMAENG_COUNT, (uint32_t)cfg->reads);
-	hh_writel(h, bar + DMAENG_LEN, cfg->read_bytes);
-	hh_writel(h, bar + DMAENG_TAGS, cfg->outstanding);
-	hh_writel(h, bar + DMAENG_SEED, cfg->seed);
+	host_cfg_write(h, bdf, PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+	host_writel(h, bar + DMAENG_ADDR_LO, (uint32_t)IOVA_BASE);
+	host_writel(h, bar + DMAENG_ADDR_HI, (uint32_t)(IOVA_BASE >> 32));
+	host_writel(h, bar + DMAENG_WINDOW_LO, (uint32_t)cfg->window_bytes);
+	host_writel(h, bar + DMAENG_WINDOW_HI, (uint32_t)(cfg->window_bytes >> 32));
+	host_writel(h, bar + DMAENG_COUNT, (uint32_t)cfg->reads);
+	host_writel(h, bar + DMAENG_LEN, cfg->read_bytes);
+	host_writel(h, bar + DMAENG_TAGS, cfg->outstanding);
+	host_writel(h, bar + DMAENG_SEED, cfg->seed);
 	if (hooks->on_start)
 		hooks->on_start(hooks->ctx);
-	hh_writel(h, bar + DMAENG_CTRL, DMAENG_CTRL_START);
-	while (!(hh_readl(h, bar + DMAENG_STATUS) & DMAENG_STATUS_DONE))
-		hh_ndelay(h, cfg->poll_ps / 1000);
-	res->reads_done = hh_readl(h, bar + DMAENG_DONE_COUNT);
-	res->errors = hh_readl(h, bar + DMAENG_ERRORS);
-	res->elapsed_ns = hh_readl(h, bar + DMAENG_ELAPSED_LO) |
-			  (uint64_t)hh_readl(h, bar + DMAENG_ELAPSED_HI) << 32;
-	hh_writel(h, bar + DMAENG_STATUS, DMAENG_STATUS_DONE);
+	host_writel(h, bar + DMAENG_CTRL, DMAENG_CTRL_START);
+	while (!(host_readl(h, bar + DMAENG_STATUS) & DMAENG_STATUS_DONE))
+		host_ndelay(h, cfg->poll_ps / 1000);
+	res->reads_done = host_readl(h, bar + DMAENG_DONE_COUNT);
+	res->errors = host_readl(h, bar + DMAENG_ERRORS);
+	res->elapsed_ns = host_readl(h, bar + DMAENG_ELAPSED_LO) |
+			  (uint64_t)host_readl(h, bar + DMAENG_ELAPSED_HI) << 32;
+	host_writel(h, bar + DMAENG_STATUS, DMAENG_STATUS_DONE);
 	res->done = true;
 	if (hooks->on_done)
 		hooks->on_done(hooks->ctx);
@@ -85,7 +85,7 @@ int wl_dma_bench_run(struct host *h, struct vtd_drv *iommu, struct hpci *pci, ui
 void wl_dma_bench_free(struct host *h, const struct wl_dma_bench_result *res)
 {
 	if (res->hpa && res->mapped_bytes)
-		hh_free_pages(h, res->hpa, res->mapped_bytes / 4096);
+		host_free_pages(h, res->hpa, res->mapped_bytes / 4096);
 }
 
 /* ---- knobs ---- */

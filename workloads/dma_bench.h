@@ -15,7 +15,7 @@
 struct cfg_schema;
 struct host;
 struct hpci;
-struct vtd_drv;
+struct intel_iommu;
 
 struct wl_dma_bench_cfg {
 	uint64_t window_bytes;
@@ -46,11 +46,11 @@ struct metric_table;
 extern const struct metric_table wl_dma_bench_metrics;
 
 /* Run it from host context (the controller actor): 0, or a negative errno. */
-int wl_dma_bench_run(struct host *h, struct vtd_drv *iommu, struct hpci *pci, uint16_t bdf,
+int wl_dma_bench_run(struct host *h, struct intel_iommu *iommu, struct hpci *pci, uint16_t bdf,
 		     const struct wl_dma_bench_cfg *cfg, const struct wl_dma_bench_hooks *hooks,
 		     struct wl_dma_bench_result *res);
 /* After the run and its report (no time passes): give the buffer back to the host, once. Its
- * mapping goes with the VT-d driver's domain (vtd_drv_destroy). */
+ * mapping goes with the VT-d driver's domain (intel_iommu_destroy). */
 void wl_dma_bench_free(struct host *h, const struct wl_dma_bench_result *res);
 
 #endif

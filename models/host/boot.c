@@ -5,7 +5,7 @@
 #include "models/host/iommu_groups.h"
 #include "models/host/ioapic_drv.h"
 #include "models/host/sched.h"
-#include "models/host/vtd_drv.h"
+#include "models/host/intel_iommu.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -14,7 +14,7 @@
 #include <string.h>
 
 static int failed(char *err, size_t errlen, int rc, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 static int failed(char *err, size_t errlen, int rc, const char *fmt, ...)
 {
@@ -36,16 +36,16 @@ static int iommu_init(struct host_system *s, const struct host_boot_cfg *c, char
 	if (!s->iommu)
 		return failed(err, errlen, -ENOMEM, "VT-d driver");
 	for (unsigned u = 0; u < s->dmar.nunits; u++) {
-		struct vtd_drv_cfg dc = {.use_qi = true,
-					 .use_ir = true,
-					 .x2apic = true,
-					 .superpages = true,
-					 .scalable = c->iommu.scalable,
-					 .ats = c->iommu.ats,
-					 .irt_entries = c->irte_entries,
-					 .fault_cpu = 0,
-					 .dmar = &s->dmar};
-		int rc = vtd_drv_init(s->host, s->dmar.unit[u].reg_base, &dc, &s->iommu[u]);
+		struct intel_iommu_cfg dc = {.use_qi = true,
+					     .use_ir = true,
+					     .x2apic = true,
+					     .superpages = true,
+					     .scalable = c->iommu.scalable,
+					     .ats = c->iommu.ats,
+					     .irt_entries = c->irte_entries,
+					     .fault_cpu = 0,
+					     .dmar = &s->dmar};
+		int rc = intel_iommu_init(s->host, s->dmar.unit[u].reg_base, &dc, &s->iommu[u]);
 
 		if (rc)
 			return failed(err, errlen, rc, "VT-d driver (unit at %#llx)",
@@ -71,8 +71,8 @@ static int sriov_enable(struct host_system *s, const struct host_boot_cfg *c)
 	return 0;
 }
 
-int host_boot(const struct host_machine *hm, const struct host_boot_cfg *cfg,
-	      struct host_system *s, char *err, size_t errlen)
+int host_boot(const struct host_machine *hm, const struct host_boot_cfg *cfg, struct host_system *s,
+	      char *err, size_t errlen)
 {
 	struct host_cfg kc = cfg->kernel;
 	int rc;
@@ -111,14 +111,14 @@ int host_boot(const struct host_machine *hm, const struct host_boot_cfg *cfg,
 	return 0;
 }
 
-struct vtd_drv *host_iommu_for(const struct host_system *s, uint16_t bdf)
+struct intel_iommu *host_iommu_for(const struct host_system *s, uint16_t bdf)
 {
 	int u = dmar_unit_for(s->host, &s->dmar, bdf);
 
 	return u >= 0 && (unsigned)u < s->niommu ? s->iommu[u] : NULL;
 }
 
-struct vtd_drv *host_iommu_at(const struct host_system *s, uint64_t reg_base)
+struct intel_iommu *host_iommu_at(const struct host_system *s, uint64_t reg_base)
 {
 	for (unsigned u = 0; u < s->niommu; u++)
 		if (s->dmar.unit[u].reg_base == reg_base)
@@ -132,7 +132,7 @@ void host_system_destroy(struct host_system *s)
 	hpci_free(&s->pci);
 	host_ioapic_destroy(s->ioapic);
 	for (unsigned u = 0; u < s->niommu; u++)
-		vtd_drv_destroy(s->iommu[u]);
+		intel_iommu_destroy(s->iommu[u]);
 	free(s->iommu);
 	host_sched_destroy(s->sched);
 	host_destroy(s->host);

@@ -21,7 +21,7 @@
 struct cfg_schema;
 struct host_ioapic;
 struct host_sched;
-struct vtd_drv;
+struct intel_iommu;
 
 /* `echo numvfs > sriov_numvfs` for the PF at a location path. */
 struct host_sriov_req {
@@ -40,14 +40,14 @@ struct intel_iommu_opts {
  * its costs and scheduler, the VT-d driver's choices, vfio's reset wait; then what the caller
  * resolves: the VFs to enable, and whether the hypervisor comes up. */
 struct host_boot_cfg {
-	struct host_cfg kernel;     /* costs (host.*) and scheduler (host.sched) */
-	uint64_t flr_wait_us;       /* vfio: wait after a function-level reset */
-	unsigned irte_entries;      /* interrupt-remapping table entries per unit */
+	struct host_cfg kernel; /* costs (host.*) and scheduler (host.sched) */
+	uint64_t flr_wait_us;	/* vfio: wait after a function-level reset */
+	unsigned irte_entries;	/* interrupt-remapping table entries per unit */
 	struct intel_iommu_opts iommu;
-	struct hv_costs hv_costs;   /* hypervisor.* */
+	struct hv_costs hv_costs; /* hypervisor.* */
 	const struct host_sriov_req *sriov;
 	size_t nsriov;
-	bool hypervisor;            /* false: boot the host only (survey, lspci) */
+	bool hypervisor; /* false: boot the host only (survey, lspci) */
 };
 /* The knobs of host_boot_cfg (the `host` section; hv_costs is hv_costs_schema): host_cfg.c. */
 extern const struct cfg_schema host_boot_cfg_schema;
@@ -57,7 +57,7 @@ struct host_system {
 	struct host *host;
 	struct host_sched *sched;
 	struct dmar_info dmar;
-	struct vtd_drv **iommu; /* one driver per DRHD, in the DMAR's order */
+	struct intel_iommu **iommu; /* one driver per DRHD, in the DMAR's order */
 	unsigned niommu;
 	struct host_ioapic *ioapic;
 	struct hpci pci;
@@ -72,8 +72,8 @@ int host_boot(const struct host_machine *hm, const struct host_boot_cfg *cfg,
  * after the engine has stopped). */
 void host_system_destroy(struct host_system *sys);
 /* The driver of the unit that remaps bdf (the DMAR's device scopes), or NULL. */
-struct vtd_drv *host_iommu_for(const struct host_system *sys, uint16_t bdf);
+struct intel_iommu *host_iommu_for(const struct host_system *sys, uint16_t bdf);
 /* The driver of the unit whose registers are at reg_base, or NULL. */
-struct vtd_drv *host_iommu_at(const struct host_system *sys, uint64_t reg_base);
+struct intel_iommu *host_iommu_at(const struct host_system *sys, uint64_t reg_base);
 
 #endif

@@ -13,7 +13,7 @@
 static void read_bytes(struct host *h, uint64_t pa, uint8_t *buf, unsigned len)
 {
 	for (unsigned i = 0; i < len; i += 4) {
-		uint32_t w = hh_mem_read32(h, pa + i);
+		uint32_t w = host_mem_read32(h, pa + i);
 
 		for (unsigned k = 0; k < 4 && i + k < len; k++)
 			buf[i + k] = (uint8_t)(w >> (8 * k));
@@ -41,7 +41,7 @@ static bool sum_ok(const uint8_t *p, unsigned len)
 /* A table's length from its header, bounded. */
 static unsigned table_len(struct host *h, uint64_t pa)
 {
-	uint32_t len = hh_mem_read32(h, pa + 4);
+	uint32_t len = host_mem_read32(h, pa + 4);
 
 	return len < 36 || len > MAX_TABLE ? 0 : len;
 }
@@ -150,7 +150,7 @@ int dmar_parse(struct host *h, struct dmar_info *out)
 		uint8_t tab[MAX_TABLE];
 		unsigned len = table_len(h, pa);
 
-		if (!len || hh_mem_read32(h, pa) != 0x52414d44u) /* "DMAR" */
+		if (!len || host_mem_read32(h, pa) != 0x52414d44u) /* "DMAR" */
 			continue;
 		read_bytes(h, pa, tab, len);
 		if (len < ACPI_DMAR_HDR_SIZE || !sum_ok(tab, len))
@@ -169,15 +169,15 @@ bool dmar_scope_bdf(struct host *h, const struct dmar_scope *s, uint16_t *bdf)
 	for (unsigned i = 0; i < s->npath; i++) {
 		uint16_t b = PCI_RID(bus, PCI_DEVFN(s->path[i][0], s->path[i][1]));
 
-		if (hh_cfg_read(h, b, PCI_VENDOR_ID, 2) == 0xffff)
+		if (host_cfg_read(h, b, PCI_VENDOR_ID, 2) == 0xffff)
 			return false;
 		if (i + 1 == s->npath) {
 			*bdf = b;
 			return true;
 		}
-		if ((hh_cfg_read(h, b, PCI_HEADER_TYPE, 1) & 0x7f) != 1)
+		if ((host_cfg_read(h, b, PCI_HEADER_TYPE, 1) & 0x7f) != 1)
 			return false;
-		bus = (uint8_t)hh_cfg_read(h, b, PCI_SECONDARY_BUS, 1);
+		bus = (uint8_t)host_cfg_read(h, b, PCI_SECONDARY_BUS, 1);
 		if (!bus)
 			return false;
 	}
@@ -193,8 +193,8 @@ bool dmar_scope_covers(struct host *h, const struct dmar_scope *s, uint16_t bdf)
 	if (me == bdf)
 		return true;
 	if (s->type == ACPI_DMAR_SCOPE_BRIDGE) {
-		uint8_t sec = (uint8_t)hh_cfg_read(h, me, PCI_SECONDARY_BUS, 1);
-		uint8_t sub = (uint8_t)hh_cfg_read(h, me, PCI_SUBORDINATE_BUS, 1);
+		uint8_t sec = (uint8_t)host_cfg_read(h, me, PCI_SECONDARY_BUS, 1);
+		uint8_t sub = (uint8_t)host_cfg_read(h, me, PCI_SUBORDINATE_BUS, 1);
 		uint8_t bus = (uint8_t)PCI_BUS_NUM(bdf);
 
 		return sec && bus >= sec && bus <= sub;

@@ -153,14 +153,14 @@ const struct host_stats *host_stats(const struct host *h)
 	return &h->st;
 }
 
-struct pcpu *hh_this_cpu(struct host *h)
+struct pcpu *host_this_cpu(struct host *h)
 {
 	struct pcpu *p = pcpu_self();
 
 	return p ? p : h->m.pcpus[0];
 }
 
-unsigned hh_cpu_apic_id(struct host *h, unsigned cpu)
+unsigned host_cpu_apic_id(struct host *h, unsigned cpu)
 {
 	return cpu < h->m.npcpus ? lapic_id(pcpu_lapic(h->m.pcpus[cpu])) : 0;
 }
@@ -169,7 +169,7 @@ unsigned hh_cpu_apic_id(struct host *h, unsigned cpu)
 
 static uint64_t mmio_read(struct host *h, uint64_t pa, unsigned size)
 {
-	struct pcpu *p = hh_this_cpu(h);
+	struct pcpu *p = host_this_cpu(h);
 	uint64_t v = 0, t = pcpu_sync(p);
 
 	h->st.mmio_reads++;
@@ -179,29 +179,29 @@ static uint64_t mmio_read(struct host *h, uint64_t pa, unsigned size)
 
 static void mmio_write(struct host *h, uint64_t pa, unsigned size, uint64_t v)
 {
-	struct pcpu *p = hh_this_cpu(h);
+	struct pcpu *p = host_this_cpu(h);
 	uint64_t t = pcpu_sync(p);
 
 	h->st.mmio_writes++;
 	pcpu_charge_ps(p, pcie_cpu_write(h->m.fab, pa, size, v, t));
 }
 
-uint32_t hh_readl(struct host *h, uint64_t pa)
+uint32_t host_readl(struct host *h, uint64_t pa)
 {
 	return (uint32_t)mmio_read(h, pa, 4);
 }
 
-uint64_t hh_readq(struct host *h, uint64_t pa)
+uint64_t host_readq(struct host *h, uint64_t pa)
 {
 	return mmio_read(h, pa, 8);
 }
 
-void hh_writel(struct host *h, uint64_t pa, uint32_t v)
+void host_writel(struct host *h, uint64_t pa, uint32_t v)
 {
 	mmio_write(h, pa, 4, v);
 }
 
-void hh_writeq(struct host *h, uint64_t pa, uint64_t v)
+void host_writeq(struct host *h, uint64_t pa, uint64_t v)
 {
 	mmio_write(h, pa, 8, v);
 }
@@ -211,13 +211,13 @@ static uint64_t ecam(const struct host *h, uint16_t bdf, uint32_t off)
 	return h->m.ecam_base + ((uint64_t)bdf << 12) + off;
 }
 
-uint32_t hh_cfg_read(struct host *h, uint16_t bdf, uint32_t off, unsigned size)
+uint32_t host_cfg_read(struct host *h, uint16_t bdf, uint32_t off, unsigned size)
 {
 	h->st.cfg_reads++;
 	return (uint32_t)mmio_read(h, ecam(h, bdf, off), size);
 }
 
-void hh_cfg_write(struct host *h, uint16_t bdf, uint32_t off, unsigned size, uint32_t v)
+void host_cfg_write(struct host *h, uint16_t bdf, uint32_t off, unsigned size, uint32_t v)
 {
 	h->st.cfg_writes++;
 	mmio_write(h, ecam(h, bdf, off), size, v);
@@ -227,28 +227,28 @@ void hh_cfg_write(struct host *h, uint16_t bdf, uint32_t off, unsigned size, uin
 
 static void mem_cost(struct host *h)
 {
-	pcpu_charge_cycles(hh_this_cpu(h), h->cfg.costs.mem_access_cycles);
+	pcpu_charge_cycles(host_this_cpu(h), h->cfg.costs.mem_access_cycles);
 }
 
-uint64_t hh_mem_read64(struct host *h, uint64_t pa)
+uint64_t host_mem_read64(struct host *h, uint64_t pa)
 {
 	mem_cost(h);
 	return mem_read64(h->m.mem, pa);
 }
 
-uint32_t hh_mem_read32(struct host *h, uint64_t pa)
+uint32_t host_mem_read32(struct host *h, uint64_t pa)
 {
 	mem_cost(h);
 	return mem_read32(h->m.mem, pa);
 }
 
-void hh_mem_write64(struct host *h, uint64_t pa, uint64_t v)
+void host_mem_write64(struct host *h, uint64_t pa, uint64_t v)
 {
 	mem_cost(h);
 	mem_write64(h->m.mem, pa, v);
 }
 
-void hh_mem_write32(struct host *h, uint64_t pa, uint32_t v)
+void host_mem_write32(struct host *h, uint64_t pa, uint32_t v)
 {
 	mem_cost(h);
 	mem_write32(h->m.mem, pa, v);
@@ -259,9 +259,9 @@ static void spin_wake(void *ctx)
 	sim_event_signal(ctx);
 }
 
-bool hh_spin_mem32(struct host *h, uint64_t pa, uint32_t want, uint64_t timeout_ns)
+bool host_spin_mem32(struct host *h, uint64_t pa, uint32_t want, uint64_t timeout_ns)
 {
-	struct pcpu *p = hh_this_cpu(h);
+	struct pcpu *p = host_this_cpu(h);
 	uint64_t t0 = pcpu_sync(p), deadline = t0 + timeout_ns * 1000;
 	int w;
 	bool ok;
@@ -291,7 +291,7 @@ bool hh_spin_mem32(struct host *h, uint64_t pa, uint32_t want, uint64_t timeout_
 	return ok;
 }
 
-int hh_alloc_pages_aligned(struct host *h, uint64_t npages, uint64_t align, unsigned owner,
+int host_alloc_pages_aligned(struct host *h, uint64_t npages, uint64_t align, unsigned owner,
 			   uint64_t *pa)
 {
 	if (align < PAGE || (align & (align - 1)))
@@ -322,7 +322,7 @@ int hh_alloc_pages_aligned(struct host *h, uint64_t npages, uint64_t align, unsi
 
 			if (ptr)
 				memset(ptr, 0, npages * PAGE);
-			pcpu_charge_cycles(hh_this_cpu(h), npages * h->cfg.costs.page_zero_cycles);
+			pcpu_charge_cycles(host_this_cpu(h), npages * h->cfg.costs.page_zero_cycles);
 		}
 		h->st.pages_allocated += npages;
 		h->st.pages_in_use += npages;
@@ -333,19 +333,19 @@ int hh_alloc_pages_aligned(struct host *h, uint64_t npages, uint64_t align, unsi
 	return -ENOMEM;
 }
 
-int hh_alloc_pages(struct host *h, uint64_t npages, unsigned owner, uint64_t *pa)
+int host_alloc_pages(struct host *h, uint64_t npages, unsigned owner, uint64_t *pa)
 {
-	return hh_alloc_pages_aligned(h, npages, PAGE, owner, pa);
+	return host_alloc_pages_aligned(h, npages, PAGE, owner, pa);
 }
 
-void hh_free_pages(struct host *h, uint64_t pa, uint64_t npages)
+void host_free_pages(struct host *h, uint64_t pa, uint64_t npages)
 {
 	mem_set_owner(h->m.mem, pa, npages * PAGE, MEM_OWNER_NONE);
 	free_add(h, pa, npages);
 	h->st.pages_in_use -= npages;
 }
 
-uint64_t hh_free_page_count(const struct host *h)
+uint64_t host_free_page_count(const struct host *h)
 {
 	uint64_t n = 0;
 
@@ -356,27 +356,27 @@ uint64_t hh_free_page_count(const struct host *h)
 
 /* ---- time ---- */
 
-uint64_t hh_now(struct host *h)
+uint64_t host_now(struct host *h)
 {
-	return pcpu_now(hh_this_cpu(h));
+	return pcpu_now(host_this_cpu(h));
 }
 
-void hh_ndelay(struct host *h, uint64_t ns)
+void host_ndelay(struct host *h, uint64_t ns)
 {
-	struct pcpu *p = hh_this_cpu(h);
+	struct pcpu *p = host_this_cpu(h);
 
 	pcpu_charge_ps(p, ns * 1000);
 	pcpu_sync(p);
 }
 
-void hh_udelay(struct host *h, uint64_t us)
+void host_udelay(struct host *h, uint64_t us)
 {
-	hh_ndelay(h, us * 1000);
+	host_ndelay(h, us * 1000);
 }
 
-void hh_cpu_work(struct host *h, uint64_t cycles)
+void host_cpu_work(struct host *h, uint64_t cycles)
 {
-	pcpu_charge_cycles(hh_this_cpu(h), cycles);
+	pcpu_charge_cycles(host_this_cpu(h), cycles);
 }
 
 /* ---- interrupts ---- */
@@ -422,9 +422,9 @@ void host_irq_defer_eoi(struct host *h)
 	h->defer_eoi = true;
 }
 
-int hh_apic_highest_isr(struct host *h)
+int host_apic_highest_isr(struct host *h)
 {
-	struct pcpu *p = hh_this_cpu(h);
+	struct pcpu *p = host_this_cpu(h);
 
 	/* Eight x2APIC MSR reads, highest register first, stopping at the first non-zero. */
 	for (int i = 7; i >= 0; i--) {
@@ -437,9 +437,9 @@ int hh_apic_highest_isr(struct host *h)
 	return -1;
 }
 
-void hh_apic_eoi(struct host *h)
+void host_apic_eoi(struct host *h)
 {
-	struct pcpu *p = hh_this_cpu(h);
+	struct pcpu *p = host_this_cpu(h);
 
 	pcpu_charge_cycles(p, h->cfg.costs.eoi_cycles);
 	lapic_eoi(pcpu_lapic(p));
@@ -451,16 +451,16 @@ void host_irq_free(struct host *h, unsigned cpu, uint8_t vector)
 		memset(&h->idt[cpu][vector], 0, sizeof(h->idt[cpu][vector]));
 }
 
-void hh_send_ipi(struct host *h, unsigned cpu, uint8_t vector)
+void host_send_ipi(struct host *h, unsigned cpu, uint8_t vector)
 {
-	struct pcpu *p = hh_this_cpu(h);
+	struct pcpu *p = host_this_cpu(h);
 
 	if (cpu >= h->m.npcpus)
 		return;
 	/* The IPI leaves when the code sending it gets there, not when its handler began. */
 	pcpu_charge_cycles(p, h->cfg.costs.eoi_cycles); /* one x2APIC MSR write */
 	pcpu_sync(p);
-	lapic_write_icr(pcpu_lapic(p), ((uint64_t)hh_cpu_apic_id(h, cpu) << 32) | vector);
+	lapic_write_icr(pcpu_lapic(p), ((uint64_t)host_cpu_apic_id(h, cpu) << 32) | vector);
 }
 
 void host_dispatch_irq(void *ctx, struct pcpu *p, uint8_t vector)
@@ -497,13 +497,13 @@ void host_dispatch_irq(void *ctx, struct pcpu *p, uint8_t vector)
 
 /* ---- threads, timer, idle ---- */
 
-struct hh_thread {
+struct host_task {
 	struct pcpu_thread *pt;
 };
 
-int hh_thread_create(struct host *h, unsigned cpu, struct vcpu *v, struct hh_thread **out)
+int host_task_create(struct host *h, unsigned cpu, struct vcpu *v, struct host_task **out)
 {
-	struct hh_thread *t;
+	struct host_task *t;
 	int rc;
 
 	if (cpu >= h->m.npcpus)
@@ -520,7 +520,7 @@ int hh_thread_create(struct host *h, unsigned cpu, struct vcpu *v, struct hh_thr
 	return 0;
 }
 
-void hh_thread_destroy(struct hh_thread *t)
+void host_task_destroy(struct host_task *t)
 {
 	if (!t)
 		return;
@@ -528,55 +528,55 @@ void hh_thread_destroy(struct hh_thread *t)
 	free(t);
 }
 
-void hh_thread_set_current(struct host *h, unsigned cpu, struct hh_thread *t)
+void host_task_set_current(struct host *h, unsigned cpu, struct host_task *t)
 {
 	if (cpu < h->m.npcpus)
 		pcpu_thread_resume(h->m.pcpus[cpu], t ? t->pt : NULL);
 }
 
-void hh_thread_wait(struct hh_thread *t, const char *why)
+void host_task_wait(struct host_task *t, const char *why)
 {
 	pcpu_thread_wait(t->pt, why);
 }
 
-void hh_switch_to(struct host *h, struct hh_thread *next, const char *why)
+void host_switch_to(struct host *h, struct host_task *next, const char *why)
 {
-	pcpu_switch_to(hh_this_cpu(h), next->pt, why);
+	pcpu_switch_to(host_this_cpu(h), next->pt, why);
 }
 
-void hh_timer_arm(struct host *h, uint64_t deadline_ps)
+void host_timer_arm(struct host *h, uint64_t deadline_ps)
 {
-	struct pcpu *p = hh_this_cpu(h);
+	struct pcpu *p = host_this_cpu(h);
 
 	/* a WRMSR to IA32_TSC_DEADLINE */
 	pcpu_charge_cycles(p, h->cfg.costs.eoi_cycles);
 	pcpu_timer_arm(p, deadline_ps, HOST_LOCAL_TIMER_VECTOR);
 }
 
-void hh_idle(struct host *h)
+void host_idle(struct host *h)
 {
-	pcpu_idle(hh_this_cpu(h));
+	pcpu_idle(host_this_cpu(h));
 }
 
-void hh_poll_until(struct host *h, uint64_t deadline_ps)
+void host_poll_until(struct host *h, uint64_t deadline_ps)
 {
-	pcpu_poll_until(hh_this_cpu(h), deadline_ps);
+	pcpu_poll_until(host_this_cpu(h), deadline_ps);
 }
 
-void hh_kick_cpu(struct host *h, unsigned cpu)
+void host_kick_cpu(struct host *h, unsigned cpu)
 {
 	if (cpu < h->m.npcpus)
 		pcpu_kick(h->m.pcpus[cpu]);
 }
 
-unsigned hh_this_cpu_id(struct host *h)
+unsigned host_this_cpu_id(struct host *h)
 {
-	return pcpu_id(hh_this_cpu(h));
+	return pcpu_id(host_this_cpu(h));
 }
 
-void hh_trace_step(struct host *h, const char *cat, const char *name, const char *args)
+void host_trace_step(struct host *h, const char *cat, const char *name, const char *args)
 {
-	struct pcpu *p = hh_this_cpu(h);
+	struct pcpu *p = host_this_cpu(h);
 
 	if (trace_on())
 		trace_instant(sim_trace, pcpu_track(p), cat, name, pcpu_now(p), args);

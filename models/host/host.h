@@ -79,41 +79,41 @@ const struct host_costs *host_costs(const struct host *h);
 
 /* ---- HAL: registers and config space ---- */
 
-uint32_t hh_readl(struct host *h, uint64_t pa);
-uint64_t hh_readq(struct host *h, uint64_t pa);
-void hh_writel(struct host *h, uint64_t pa, uint32_t v);
-void hh_writeq(struct host *h, uint64_t pa, uint64_t v);
+uint32_t host_readl(struct host *h, uint64_t pa);
+uint64_t host_readq(struct host *h, uint64_t pa);
+void host_writel(struct host *h, uint64_t pa, uint32_t v);
+void host_writeq(struct host *h, uint64_t pa, uint64_t v);
 /* Config space through ECAM: bdf = bus << 8 | devfn. */
-uint32_t hh_cfg_read(struct host *h, uint16_t bdf, uint32_t off, unsigned size);
-void hh_cfg_write(struct host *h, uint16_t bdf, uint32_t off, unsigned size, uint32_t v);
+uint32_t host_cfg_read(struct host *h, uint16_t bdf, uint32_t off, unsigned size);
+void host_cfg_write(struct host *h, uint16_t bdf, uint32_t off, unsigned size, uint32_t v);
 
 /* ---- HAL: memory ---- */
 
-uint64_t hh_mem_read64(struct host *h, uint64_t pa);
-uint32_t hh_mem_read32(struct host *h, uint64_t pa);
-void hh_mem_write64(struct host *h, uint64_t pa, uint64_t v);
-void hh_mem_write32(struct host *h, uint64_t pa, uint32_t v);
+uint64_t host_mem_read64(struct host *h, uint64_t pa);
+uint32_t host_mem_read32(struct host *h, uint64_t pa);
+void host_mem_write64(struct host *h, uint64_t pa, uint64_t v);
+void host_mem_write32(struct host *h, uint64_t pa, uint32_t v);
 /* Spin until the 32-bit word at pa equals want, or timeout; true if it did. The CPU is busy
  * all along (host time). */
-bool hh_spin_mem32(struct host *h, uint64_t pa, uint32_t want, uint64_t timeout_ns);
+bool host_spin_mem32(struct host *h, uint64_t pa, uint32_t want, uint64_t timeout_ns);
 /* Physically contiguous, zeroed pages owned by `owner` (MEM_OWNER_*). */
-int hh_alloc_pages(struct host *h, uint64_t npages, unsigned owner, uint64_t *pa);
+int host_alloc_pages(struct host *h, uint64_t npages, unsigned owner, uint64_t *pa);
 /* The same, starting at a multiple of `align` bytes (a power of two >= 4 KiB). */
-int hh_alloc_pages_aligned(struct host *h, uint64_t npages, uint64_t align, unsigned owner,
+int host_alloc_pages_aligned(struct host *h, uint64_t npages, uint64_t align, unsigned owner,
 			   uint64_t *pa);
-void hh_free_pages(struct host *h, uint64_t pa, uint64_t npages);
-uint64_t hh_free_page_count(const struct host *h);
+void host_free_pages(struct host *h, uint64_t pa, uint64_t npages);
+uint64_t host_free_page_count(const struct host *h);
 
 /* ---- HAL: time and CPU ---- */
 
 /* The calling pCPU's time (what it has reached, including unsynced work). */
-uint64_t hh_now(struct host *h);
-void hh_udelay(struct host *h, uint64_t us);
-void hh_ndelay(struct host *h, uint64_t ns);
+uint64_t host_now(struct host *h);
+void host_udelay(struct host *h, uint64_t us);
+void host_ndelay(struct host *h, uint64_t ns);
 /* Charge host CPU work. */
-void hh_cpu_work(struct host *h, uint64_t cycles);
-struct pcpu *hh_this_cpu(struct host *h);
-unsigned hh_cpu_apic_id(struct host *h, unsigned cpu);
+void host_cpu_work(struct host *h, uint64_t cycles);
+struct pcpu *host_this_cpu(struct host *h);
+unsigned host_cpu_apic_id(struct host *h, unsigned cpu);
 
 /* ---- interrupts ---- */
 
@@ -134,10 +134,10 @@ void host_irq_free_system(struct host *h, uint8_t vector, const void *ctx);
 void host_irq_defer_eoi(struct host *h);
 /* This CPU's local APIC, for code that retires a vector left in service for a guest: the
  * highest vector in service (-1: none), read from the ISR registers, and an EOI. */
-int hh_apic_highest_isr(struct host *h);
-void hh_apic_eoi(struct host *h);
+int host_apic_highest_isr(struct host *h);
+void host_apic_eoi(struct host *h);
 /* Send an IPI from the calling pCPU to pCPU `cpu` (x2APIC ICR write). */
-void hh_send_ipi(struct host *h, unsigned cpu, uint8_t vector);
+void host_send_ipi(struct host *h, unsigned cpu, uint8_t vector);
 /* The host's interrupt dispatcher (installed on every pCPU). */
 void host_dispatch_irq(void *ctx, struct pcpu *p, uint8_t vector);
 
@@ -152,29 +152,29 @@ const struct host_stats *host_stats(const struct host *h);
 /* ---- HAL: threads, the CPU's timer, idling (what the scheduler's arch code does) ---- */
 
 struct vcpu;
-struct hh_thread;
+struct host_task;
 /* A thread of pCPU cpu that runs vCPU v (NULL: a host thread). */
-int hh_thread_create(struct host *h, unsigned cpu, struct vcpu *v, struct hh_thread **out);
-void hh_thread_destroy(struct hh_thread *t);
+int host_task_create(struct host *h, unsigned cpu, struct vcpu *v, struct host_task **out);
+void host_task_destroy(struct host_task *t);
 /* Make t the CPU's running thread and let it go (no switch: the first thread of an idle
- * CPU); t's own hh_thread_wait returns at once. */
-void hh_thread_set_current(struct host *h, unsigned cpu, struct hh_thread *t);
-/* The calling thread waits to be switched to (or for hh_thread_set_current). */
-void hh_thread_wait(struct hh_thread *t, const char *why);
+ * CPU); t's own host_task_wait returns at once. */
+void host_task_set_current(struct host *h, unsigned cpu, struct host_task *t);
+/* The calling thread waits to be switched to (or for host_task_set_current). */
+void host_task_wait(struct host_task *t, const char *why);
 /* switch_to: the calling (current) thread gives its CPU to next and waits to be switched
  * back to. */
-void hh_switch_to(struct host *h, struct hh_thread *next, const char *why);
+void host_switch_to(struct host *h, struct host_task *next, const char *why);
 /* This CPU's LAPIC timer (TSC-deadline mode), raising HOST_LOCAL_TIMER_VECTOR; 0 disarms. */
-void hh_timer_arm(struct host *h, uint64_t deadline_ps);
+void host_timer_arm(struct host *h, uint64_t deadline_ps);
 /* Halt this CPU until an interrupt (serviced before returning); spin until deadline_ps or an
  * interrupt (servicing it); kick a CPU out of either. */
-void hh_idle(struct host *h);
-void hh_poll_until(struct host *h, uint64_t deadline_ps);
-void hh_kick_cpu(struct host *h, unsigned cpu);
-unsigned hh_this_cpu_id(struct host *h);
+void host_idle(struct host *h);
+void host_poll_until(struct host *h, uint64_t deadline_ps);
+void host_kick_cpu(struct host *h, unsigned cpu);
+unsigned host_this_cpu_id(struct host *h);
 
 /* A named step on this CPU's trace track (when tracing): what a teaching trace shows. */
-void hh_trace_step(struct host *h, const char *cat, const char *name, const char *args);
+void host_trace_step(struct host *h, const char *cat, const char *name, const char *args);
 void host_log(struct host *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

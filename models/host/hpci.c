@@ -43,13 +43,13 @@ unsigned hpci_find_cap(struct host *h, uint16_t bdf, uint8_t cap_id)
 {
 	unsigned off, guard = 0;
 
-	if (!(hh_cfg_read(h, bdf, PCI_STATUS, 2) & PCI_STATUS_CAP_LIST))
+	if (!(host_cfg_read(h, bdf, PCI_STATUS, 2) & PCI_STATUS_CAP_LIST))
 		return 0;
-	off = hh_cfg_read(h, bdf, PCI_CAPABILITY_LIST, 1) & ~3u;
+	off = host_cfg_read(h, bdf, PCI_CAPABILITY_LIST, 1) & ~3u;
 	while (off && guard++ < 48) {
-		if (hh_cfg_read(h, bdf, off, 1) == cap_id)
+		if (host_cfg_read(h, bdf, off, 1) == cap_id)
 			return off;
-		off = hh_cfg_read(h, bdf, off + PCI_CAP_LIST_NEXT, 1) & ~3u;
+		off = host_cfg_read(h, bdf, off + PCI_CAP_LIST_NEXT, 1) & ~3u;
 	}
 	return 0;
 }
@@ -59,7 +59,7 @@ unsigned hpci_find_ext_cap(struct host *h, uint16_t bdf, uint16_t cap_id)
 	unsigned off = PCI_EXT_CAP_START, guard = 0;
 
 	while (off >= PCI_EXT_CAP_START && guard++ < 64) {
-		uint32_t hd = hh_cfg_read(h, bdf, off, 4);
+		uint32_t hd = host_cfg_read(h, bdf, off, 4);
 
 		if (!hd || hd == 0xffffffffu)
 			return 0;
@@ -76,12 +76,12 @@ static void size_bars(struct host *h, uint16_t bdf, uint32_t reg, unsigned nbars
 {
 	for (unsigned b = 0; b < nbars; b++) {
 		uint32_t off = reg + 4 * b;
-		uint32_t orig = hh_cfg_read(h, bdf, off, 4), lo, hi = 0xffffffffu;
+		uint32_t orig = host_cfg_read(h, bdf, off, 4), lo, hi = 0xffffffffu;
 		uint64_t mask;
 
-		hh_cfg_write(h, bdf, off, 4, 0xffffffffu);
-		lo = hh_cfg_read(h, bdf, off, 4);
-		hh_cfg_write(h, bdf, off, 4, orig);
+		host_cfg_write(h, bdf, off, 4, 0xffffffffu);
+		lo = host_cfg_read(h, bdf, off, 4);
+		host_cfg_write(h, bdf, off, 4, orig);
 		if (!lo)
 			continue; /* unimplemented BAR */
 		if (lo & PCI_BASE_ADDRESS_SPACE_IO) {
@@ -91,11 +91,11 @@ static void size_bars(struct host *h, uint16_t bdf, uint32_t reg, unsigned nbars
 		}
 		bar[b].prefetch = lo & PCI_BASE_ADDRESS_MEM_PREFETCH;
 		if (lo & PCI_BASE_ADDRESS_MEM_TYPE_64) {
-			uint32_t orig_hi = hh_cfg_read(h, bdf, off + 4, 4);
+			uint32_t orig_hi = host_cfg_read(h, bdf, off + 4, 4);
 
-			hh_cfg_write(h, bdf, off + 4, 4, 0xffffffffu);
-			hi = hh_cfg_read(h, bdf, off + 4, 4);
-			hh_cfg_write(h, bdf, off + 4, 4, orig_hi);
+			host_cfg_write(h, bdf, off + 4, 4, 0xffffffffu);
+			hi = host_cfg_read(h, bdf, off + 4, 4);
+			host_cfg_write(h, bdf, off + 4, 4, orig_hi);
 			bar[b].is64 = true;
 		}
 		mask = ((uint64_t)hi << 32) | (lo & 0xfffffff0u);
@@ -111,11 +111,11 @@ static void size_bars(struct host *h, uint16_t bdf, uint32_t reg, unsigned nbars
  * forwarding, wherever the function implements them. */
 static void enable_acs(struct host *h, const struct hpci_dev *d)
 {
-	uint16_t cap = (uint16_t)hh_cfg_read(h, d->bdf, d->ext_acs + PCI_ACS_CAP, 2);
-	uint16_t ctrl = (uint16_t)hh_cfg_read(h, d->bdf, d->ext_acs + PCI_ACS_CTRL, 2);
+	uint16_t cap = (uint16_t)host_cfg_read(h, d->bdf, d->ext_acs + PCI_ACS_CAP, 2);
+	uint16_t ctrl = (uint16_t)host_cfg_read(h, d->bdf, d->ext_acs + PCI_ACS_CTRL, 2);
 
 	ctrl |= cap & (PCI_ACS_SV | PCI_ACS_RR | PCI_ACS_CR | PCI_ACS_UF);
-	hh_cfg_write(h, d->bdf, d->ext_acs + PCI_ACS_CTRL, 2, ctrl);
+	host_cfg_write(h, d->bdf, d->ext_acs + PCI_ACS_CTRL, 2, ctrl);
 }
 
 static bool ari_forwarding_enabled(struct host *h, const struct hpci *p, int parent)
@@ -126,7 +126,7 @@ static bool ari_forwarding_enabled(struct host *h, const struct hpci *p, int par
 		return false;
 	br = &p->dev[parent];
 	return br->cap_exp &&
-	       (hh_cfg_read(h, br->bdf, br->cap_exp + PCI_EXP_DEVCTL2, 2) & PCI_EXP_DEVCTL2_ARI);
+	       (host_cfg_read(h, br->bdf, br->cap_exp + PCI_EXP_DEVCTL2, 2) & PCI_EXP_DEVCTL2_ARI);
 }
 
 /* SR-IOV PF: ARI Capable Hierarchy where the port forwards ARI, the VF geometry for TotalVFs
@@ -134,17 +134,17 @@ static bool ari_forwarding_enabled(struct host *h, const struct hpci *p, int par
 static void probe_sriov(struct host *h, struct hpci *p, int parent, struct hpci_dev *d)
 {
 	uint32_t o = d->ext_sriov;
-	uint16_t ctrl = (uint16_t)hh_cfg_read(h, d->bdf, o + PCI_SRIOV_CTRL, 2);
+	uint16_t ctrl = (uint16_t)host_cfg_read(h, d->bdf, o + PCI_SRIOV_CTRL, 2);
 
 	if (ari_forwarding_enabled(h, p, parent) && !PCI_FUNC(d->bdf))
 		ctrl |= PCI_SRIOV_CTRL_ARI;
-	hh_cfg_write(h, d->bdf, o + PCI_SRIOV_CTRL, 2, ctrl & ~PCI_SRIOV_CTRL_VFE);
-	d->total_vfs = (uint16_t)hh_cfg_read(h, d->bdf, o + PCI_SRIOV_TOTAL_VF, 2);
-	hh_cfg_write(h, d->bdf, o + PCI_SRIOV_NUM_VF, 2, d->total_vfs);
-	d->vf_offset = (uint16_t)hh_cfg_read(h, d->bdf, o + PCI_SRIOV_VF_OFFSET, 2);
-	d->vf_stride = (uint16_t)hh_cfg_read(h, d->bdf, o + PCI_SRIOV_VF_STRIDE, 2);
-	d->vf_device = (uint16_t)hh_cfg_read(h, d->bdf, o + PCI_SRIOV_VF_DID, 2);
-	hh_cfg_write(h, d->bdf, o + PCI_SRIOV_NUM_VF, 2, 0);
+	host_cfg_write(h, d->bdf, o + PCI_SRIOV_CTRL, 2, ctrl & ~PCI_SRIOV_CTRL_VFE);
+	d->total_vfs = (uint16_t)host_cfg_read(h, d->bdf, o + PCI_SRIOV_TOTAL_VF, 2);
+	host_cfg_write(h, d->bdf, o + PCI_SRIOV_NUM_VF, 2, d->total_vfs);
+	d->vf_offset = (uint16_t)host_cfg_read(h, d->bdf, o + PCI_SRIOV_VF_OFFSET, 2);
+	d->vf_stride = (uint16_t)host_cfg_read(h, d->bdf, o + PCI_SRIOV_VF_STRIDE, 2);
+	d->vf_device = (uint16_t)host_cfg_read(h, d->bdf, o + PCI_SRIOV_VF_DID, 2);
+	host_cfg_write(h, d->bdf, o + PCI_SRIOV_NUM_VF, 2, 0);
 	size_bars(h, d->bdf, o + PCI_SRIOV_BAR, PCI_SRIOV_NUM_BARS, d->vf_bar);
 }
 
@@ -163,7 +163,7 @@ static int probe_fn(struct host *h, struct hpci *p, uint8_t bus, uint8_t devfn, 
 		    const char *ppath)
 {
 	uint16_t bdf = PCI_RID(bus, devfn);
-	uint32_t id = hh_cfg_read(h, bdf, PCI_VENDOR_ID, 4);
+	uint32_t id = host_cfg_read(h, bdf, PCI_VENDOR_ID, 4);
 	struct hpci_dev d;
 
 	if (id == 0xffffffffu || (id & 0xffff) == 0xffff)
@@ -172,8 +172,8 @@ static int probe_fn(struct host *h, struct hpci *p, uint8_t bus, uint8_t devfn, 
 	d.bdf = bdf;
 	d.vendor = (uint16_t)id;
 	d.device = (uint16_t)(id >> 16);
-	d.class_rev = hh_cfg_read(h, bdf, PCI_CLASS_REVISION, 4);
-	d.header_type = (uint8_t)hh_cfg_read(h, bdf, PCI_HEADER_TYPE, 1);
+	d.class_rev = host_cfg_read(h, bdf, PCI_CLASS_REVISION, 4);
+	d.header_type = (uint8_t)host_cfg_read(h, bdf, PCI_HEADER_TYPE, 1);
 	d.bridge = (d.header_type & 0x7f) == PCI_HEADER_TYPE_BRIDGE;
 	d.multifunction = d.header_type & PCI_HEADER_TYPE_MFD;
 	d.parent = parent;
@@ -183,7 +183,7 @@ static int probe_fn(struct host *h, struct hpci *p, uint8_t bus, uint8_t devfn, 
 	d.cap_msix = hpci_find_cap(h, bdf, PCI_CAP_ID_MSIX);
 	d.cap_msi = hpci_find_cap(h, bdf, PCI_CAP_ID_MSI);
 	d.cap_pm = hpci_find_cap(h, bdf, PCI_CAP_ID_PM);
-	d.pcie_type = d.cap_exp ? (int)((hh_cfg_read(h, bdf, d.cap_exp + PCI_EXP_FLAGS, 2) &
+	d.pcie_type = d.cap_exp ? (int)((host_cfg_read(h, bdf, d.cap_exp + PCI_EXP_FLAGS, 2) &
 					  PCI_EXP_FLAGS_TYPE) >> 4)
 				: -1;
 	if (d.cap_exp) {
@@ -198,22 +198,22 @@ static int probe_fn(struct host *h, struct hpci *p, uint8_t bus, uint8_t devfn, 
 	snprintf(d.path, sizeof(d.path), "%s#PCI(%02X%02X)", ppath, PCI_SLOT(devfn),
 		 PCI_FUNC(devfn));
 	{
-		uint16_t cmd = (uint16_t)hh_cfg_read(h, bdf, PCI_COMMAND, 2);
+		uint16_t cmd = (uint16_t)host_cfg_read(h, bdf, PCI_COMMAND, 2);
 
-		hh_cfg_write(h, bdf, PCI_COMMAND, 2, cmd & ~(PCI_COMMAND_MEMORY | PCI_COMMAND_IO));
+		host_cfg_write(h, bdf, PCI_COMMAND, 2, cmd & ~(PCI_COMMAND_MEMORY | PCI_COMMAND_IO));
 		size_bars(h, bdf, PCI_BASE_ADDRESS_0, d.bridge ? 2 : 6, d.bar);
-		hh_cfg_write(h, bdf, PCI_COMMAND, 2, cmd);
+		host_cfg_write(h, bdf, PCI_COMMAND, 2, cmd);
 	}
 	if (d.ext_acs && p->acs_enabled)
 		enable_acs(h, &d);
 	/* Linux pci_configure_ari: a port forwards ARI when its device 0 function 0 has it. */
 	if (devfn == 0 && d.ext_ari && parent >= 0 && p->dev[parent].cap_exp) {
 		const struct hpci_dev *br = &p->dev[parent];
-		uint32_t cap2 = hh_cfg_read(h, br->bdf, br->cap_exp + PCI_EXP_DEVCAP2, 4);
+		uint32_t cap2 = host_cfg_read(h, br->bdf, br->cap_exp + PCI_EXP_DEVCAP2, 4);
 
 		if (cap2 & PCI_EXP_DEVCAP2_ARI)
-			hh_cfg_write(h, br->bdf, br->cap_exp + PCI_EXP_DEVCTL2, 2,
-				     hh_cfg_read(h, br->bdf, br->cap_exp + PCI_EXP_DEVCTL2, 2) |
+			host_cfg_write(h, br->bdf, br->cap_exp + PCI_EXP_DEVCTL2, 2,
+				     host_cfg_read(h, br->bdf, br->cap_exp + PCI_EXP_DEVCTL2, 2) |
 					     PCI_EXP_DEVCTL2_ARI);
 	}
 	if (d.ext_sriov)
@@ -245,7 +245,7 @@ static int scan_bus(struct host *h, struct hpci *p, uint8_t bus, int parent, con
 			if (!cur->ext_ari)
 				break;
 			next = PCI_ARI_CAP_NFN(
-			    hh_cfg_read(h, cur->bdf, cur->ext_ari + PCI_ARI_CAP, 2));
+			    host_cfg_read(h, cur->bdf, cur->ext_ari + PCI_ARI_CAP, 2));
 			if (!next || next <= fn)
 				break;
 			fn = next;
@@ -290,15 +290,15 @@ static int scan_bus(struct host *h, struct hpci *p, uint8_t bus, int parent, con
 			return -ENOSPC;
 		}
 		d->secondary = (uint8_t)(*next_bus)++;
-		hh_cfg_write(h, bdf, PCI_PRIMARY_BUS, 1, bus);
-		hh_cfg_write(h, bdf, PCI_SECONDARY_BUS, 1, d->secondary);
-		hh_cfg_write(h, bdf, PCI_SUBORDINATE_BUS, 1, 0xff);
+		host_cfg_write(h, bdf, PCI_PRIMARY_BUS, 1, bus);
+		host_cfg_write(h, bdf, PCI_SECONDARY_BUS, 1, d->secondary);
+		host_cfg_write(h, bdf, PCI_SUBORDINATE_BUS, 1, 0xff);
 		snprintf(path, sizeof(path), "%s", d->path);
 		rc = scan_bus(h, p, p->dev[i].secondary, (int)i, path, next_bus);
 		if (rc)
 			return rc;
 		p->dev[i].subordinate = (uint8_t)(*next_bus - 1);
-		hh_cfg_write(h, bdf, PCI_SUBORDINATE_BUS, 1, p->dev[i].subordinate);
+		host_cfg_write(h, bdf, PCI_SUBORDINATE_BUS, 1, p->dev[i].subordinate);
 	}
 	return 0;
 }
@@ -331,9 +331,9 @@ static int place(struct host *h, struct window *w, uint64_t size, uint64_t *base
 
 static void write_bar(struct host *h, uint16_t bdf, uint32_t reg, const struct hpci_bar *b)
 {
-	hh_cfg_write(h, bdf, reg, 4, (uint32_t)b->base);
+	host_cfg_write(h, bdf, reg, 4, (uint32_t)b->base);
 	if (b->is64)
-		hh_cfg_write(h, bdf, reg + 4, 4, (uint32_t)(b->base >> 32));
+		host_cfg_write(h, bdf, reg + 4, 4, (uint32_t)(b->base >> 32));
 }
 
 /* A device's BARs (and VF BARs, each the size of all its VFs), largest first per window. */
@@ -378,39 +378,39 @@ static void set_windows(struct host *h, const struct hpci_dev *d, const struct w
 	uint16_t cmd = PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER;
 
 	if (end->mem.cur > start->mem.cur) {
-		hh_cfg_write(h, d->bdf, PCI_MEMORY_BASE, 2,
+		host_cfg_write(h, d->bdf, PCI_MEMORY_BASE, 2,
 			     (uint32_t)(start->mem.cur >> 16) & 0xfff0);
-		hh_cfg_write(h, d->bdf, PCI_MEMORY_LIMIT, 2,
+		host_cfg_write(h, d->bdf, PCI_MEMORY_LIMIT, 2,
 			     (uint32_t)((end->mem.cur - 1) >> 16) & 0xfff0);
 	} else {
 		/* base above limit: the window is closed */
-		hh_cfg_write(h, d->bdf, PCI_MEMORY_BASE, 2, 0xfff0);
-		hh_cfg_write(h, d->bdf, PCI_MEMORY_LIMIT, 2, 0);
+		host_cfg_write(h, d->bdf, PCI_MEMORY_BASE, 2, 0xfff0);
+		host_cfg_write(h, d->bdf, PCI_MEMORY_LIMIT, 2, 0);
 	}
 	if (end->pref.cur > start->pref.cur) {
-		hh_cfg_write(h, d->bdf, PCI_PREF_MEMORY_BASE, 2,
+		host_cfg_write(h, d->bdf, PCI_PREF_MEMORY_BASE, 2,
 			     (uint32_t)(start->pref.cur >> 16) & 0xfff0);
-		hh_cfg_write(h, d->bdf, PCI_PREF_BASE_UPPER32, 4,
+		host_cfg_write(h, d->bdf, PCI_PREF_BASE_UPPER32, 4,
 			     (uint32_t)(start->pref.cur >> 32));
-		hh_cfg_write(h, d->bdf, PCI_PREF_MEMORY_LIMIT, 2,
+		host_cfg_write(h, d->bdf, PCI_PREF_MEMORY_LIMIT, 2,
 			     (uint32_t)((end->pref.cur - 1) >> 16) & 0xfff0);
-		hh_cfg_write(h, d->bdf, PCI_PREF_LIMIT_UPPER32, 4,
+		host_cfg_write(h, d->bdf, PCI_PREF_LIMIT_UPPER32, 4,
 			     (uint32_t)((end->pref.cur - 1) >> 32));
 	} else {
-		hh_cfg_write(h, d->bdf, PCI_PREF_MEMORY_BASE, 2, 0xfff0);
-		hh_cfg_write(h, d->bdf, PCI_PREF_MEMORY_LIMIT, 2, 0);
-		hh_cfg_write(h, d->bdf, PCI_PREF_BASE_UPPER32, 4, 0);
-		hh_cfg_write(h, d->bdf, PCI_PREF_LIMIT_UPPER32, 4, 0);
+		host_cfg_write(h, d->bdf, PCI_PREF_MEMORY_BASE, 2, 0xfff0);
+		host_cfg_write(h, d->bdf, PCI_PREF_MEMORY_LIMIT, 2, 0);
+		host_cfg_write(h, d->bdf, PCI_PREF_BASE_UPPER32, 4, 0);
+		host_cfg_write(h, d->bdf, PCI_PREF_LIMIT_UPPER32, 4, 0);
 	}
 	if (end->io.cur > start->io.cur) {
-		hh_cfg_write(h, d->bdf, PCI_IO_BASE, 1, (uint32_t)(start->io.cur >> 8) & 0xf0);
-		hh_cfg_write(h, d->bdf, PCI_IO_LIMIT, 1, (uint32_t)((end->io.cur - 1) >> 8) & 0xf0);
+		host_cfg_write(h, d->bdf, PCI_IO_BASE, 1, (uint32_t)(start->io.cur >> 8) & 0xf0);
+		host_cfg_write(h, d->bdf, PCI_IO_LIMIT, 1, (uint32_t)((end->io.cur - 1) >> 8) & 0xf0);
 		cmd |= PCI_COMMAND_IO;
 	} else {
-		hh_cfg_write(h, d->bdf, PCI_IO_BASE, 1, 0xf0);
-		hh_cfg_write(h, d->bdf, PCI_IO_LIMIT, 1, 0);
+		host_cfg_write(h, d->bdf, PCI_IO_BASE, 1, 0xf0);
+		host_cfg_write(h, d->bdf, PCI_IO_LIMIT, 1, 0);
 	}
-	hh_cfg_write(h, d->bdf, PCI_COMMAND, 2, cmd);
+	host_cfg_write(h, d->bdf, PCI_COMMAND, 2, cmd);
 }
 
 static void align_windows(struct windows *w)
@@ -490,15 +490,15 @@ int hpci_sriov_enable(struct host *h, struct hpci *p, size_t pf, unsigned numvfs
 		return -ERANGE;
 	d = p->dev[pf];
 	o = d.ext_sriov;
-	hh_cfg_write(h, d.bdf, o + PCI_SRIOV_NUM_VF, 2, numvfs);
+	host_cfg_write(h, d.bdf, o + PCI_SRIOV_NUM_VF, 2, numvfs);
 	/* offset and stride may depend on NumVFs (SR-IOV 1.1 §3.3.10): read them again */
-	d.vf_offset = (uint16_t)hh_cfg_read(h, d.bdf, o + PCI_SRIOV_VF_OFFSET, 2);
-	d.vf_stride = (uint16_t)hh_cfg_read(h, d.bdf, o + PCI_SRIOV_VF_STRIDE, 2);
-	ctrl = (uint16_t)hh_cfg_read(h, d.bdf, o + PCI_SRIOV_CTRL, 2);
-	hh_cfg_write(h, d.bdf, o + PCI_SRIOV_CTRL, 2,
+	d.vf_offset = (uint16_t)host_cfg_read(h, d.bdf, o + PCI_SRIOV_VF_OFFSET, 2);
+	d.vf_stride = (uint16_t)host_cfg_read(h, d.bdf, o + PCI_SRIOV_VF_STRIDE, 2);
+	ctrl = (uint16_t)host_cfg_read(h, d.bdf, o + PCI_SRIOV_CTRL, 2);
+	host_cfg_write(h, d.bdf, o + PCI_SRIOV_CTRL, 2,
 		     ctrl | PCI_SRIOV_CTRL_VFE | PCI_SRIOV_CTRL_MSE);
 	/* SR-IOV 1.1 §3.3.3.1: wait 100 ms before the VFs' config space is valid. */
-	hh_udelay(h, 100000);
+	host_udelay(h, 100000);
 	p->dev[pf].num_vfs = (uint16_t)numvfs;
 	p->dev[pf].vf_offset = d.vf_offset;
 	p->dev[pf].vf_stride = d.vf_stride;
@@ -511,8 +511,8 @@ int hpci_sriov_enable(struct host *h, struct hpci *p, size_t pf, unsigned numvfs
 		/* A VF's IDs read FFFFh: software takes the PF's vendor and the VF Device ID. */
 		v.vendor = d.vendor;
 		v.device = d.vf_device;
-		v.class_rev = hh_cfg_read(h, bdf, PCI_CLASS_REVISION, 4);
-		v.header_type = (uint8_t)hh_cfg_read(h, bdf, PCI_HEADER_TYPE, 1) & 0x7f;
+		v.class_rev = host_cfg_read(h, bdf, PCI_CLASS_REVISION, 4);
+		v.header_type = (uint8_t)host_cfg_read(h, bdf, PCI_HEADER_TYPE, 1) & 0x7f;
 		v.parent = d.parent;
 		v.pf = (int)pf;
 		v.vf_index = n;
@@ -562,7 +562,7 @@ int hpci_snapshot(struct host *h, struct hpci *p)
 			return -ENOMEM;
 		d->config_len = len;
 		for (unsigned off = 0; off < len; off += 4) {
-			uint32_t v = hh_cfg_read(h, d->bdf, off, 4);
+			uint32_t v = host_cfg_read(h, d->bdf, off, 4);
 
 			memcpy(d->config + off, &v, 4);
 		}

@@ -40,7 +40,7 @@ static void vlapic_notify(void *ctx)
 	if (self != hc->p) {
 		/* Running in guest mode elsewhere: an IPI forces the exit that lets us inject. */
 		hc->vm->st.ipis_sent++;
-		hh_send_ipi(hc->vm->hv->h, pcpu_id(hc->p), HOST_RESCHEDULE_VECTOR);
+		host_send_ipi(hc->vm->hv->h, pcpu_id(hc->p), HOST_RESCHEDULE_VECTOR);
 	}
 }
 
@@ -75,7 +75,7 @@ static void vm_free(struct vm *vm)
 	}
 	ept_destroy(vm->ept);
 	if (vm->ram_hpa)
-		hh_free_pages(vm->hv->h, vm->ram_hpa, vm->cfg.ram_bytes / PAGE);
+		host_free_pages(vm->hv->h, vm->ram_hpa, vm->cfg.ram_bytes / PAGE);
 	free(vm->vc);
 	free(vm->pinning);
 	free(vm);
@@ -369,7 +369,7 @@ static int write_bootparam(struct vm *vm)
 			      vm->cfg.nvcpus, 1ull << 20, GUEST_IOAPIC_BASE};
 
 	for (unsigned i = 0; i < sizeof(w) / sizeof(w[0]); i++)
-		hh_mem_write64(h, bp + 8 * i, w[i]);
+		host_mem_write64(h, bp + 8 * i, w[i]);
 	return 0;
 }
 
@@ -406,10 +406,10 @@ int hv_vm_create(struct hv *hv, const struct vm_cfg *cfg, struct vm **out)
 	 * get): 1 GiB-aligned when it is that big and such a place exists, else 2 MiB. */
 	rc = -ENOMEM;
 	if (cfg->ram_bytes >= (1ull << 30))
-		rc = hh_alloc_pages_aligned(h, pages, 1ull << 30, MEM_OWNER_VM(cfg->id),
+		rc = host_alloc_pages_aligned(h, pages, 1ull << 30, MEM_OWNER_VM(cfg->id),
 					    &vm->ram_hpa);
 	if (rc)
-		rc = hh_alloc_pages_aligned(h, pages, 2ull << 20, MEM_OWNER_VM(cfg->id),
+		rc = host_alloc_pages_aligned(h, pages, 2ull << 20, MEM_OWNER_VM(cfg->id),
 					    &vm->ram_hpa);
 	if (rc)
 		goto fail;

@@ -86,7 +86,7 @@ struct hv {
 
 static inline void hv__charge(struct vm *vm, uint64_t cycles)
 {
-	hh_cpu_work(vm->hv->h, cycles);
+	host_cpu_work(vm->hv->h, cycles);
 }
 
 /* hv_irq.c */

@@ -38,7 +38,7 @@ static void step(struct hv_vcpu *hc, const char *name, unsigned vec)
 	struct pcpu *p = pcpu_self();
 
 	snprintf(args, sizeof(args), "\"vector\":\"0x%02x\"", vec);
-	trace_instant(sim_trace, pcpu_track(p ? p : hc->p), "hv", name, hh_now(hc->vm->hv->h),
+	trace_instant(sim_trace, pcpu_track(p ? p : hc->p), "hv", name, host_now(hc->vm->hv->h),
 		      args);
 }
 
@@ -63,7 +63,7 @@ static void wakeup_irq(void *ctx, struct pcpu *p, uint8_t vector)
 	struct hv *hv = ctx;
 
 	(void)vector;
-	hh_cpu_work(hv->h, hv->cfg.costs.pi_wakeup);
+	host_cpu_work(hv->h, hv->cfg.costs.pi_wakeup);
 	for (unsigned i = 0; i < hv->nvms; i++) {
 		struct vm *vm = hv->vms[i];
 
@@ -72,7 +72,7 @@ static void wakeup_irq(void *ctx, struct pcpu *p, uint8_t vector)
 
 			if (hc->p != p || !hc->pi_blocked)
 				continue;
-			if (pi_ctl_on(hh_mem_read64(hv->h, hc->pi_desc + PI_DESC_CTL))) {
+			if (pi_ctl_on(host_mem_read64(hv->h, hc->pi_desc + PI_DESC_CTL))) {
 				vm->st.pi_wakeups++;
 				if (trace_on())
 					step(hc, "wakeup vector: wake the blocked vCPU", vector);
@@ -100,7 +100,7 @@ void hv__irq_exit(struct hv *hv)
 	host_irq_free_system(hv->h, HOST_POSTED_INTR_VECTOR, hv);
 	host_irq_free_system(hv->h, HOST_POSTED_INTR_WAKEUP_VECTOR, hv);
 	for (unsigned i = 0; i < hv->npid_pages; i++)
-		hh_free_pages(hv->h, hv->pid_pages[i], 1);
+		host_free_pages(hv->h, hv->pid_pages[i], 1);
 	free(hv->pid_pages);
 	hv->pid_pages = NULL;
 	hv->npid_pages = 0;
@@ -109,9 +109,9 @@ void hv__irq_exit(struct hv *hv)
 
 static void pid_set_nv(struct hv *hv, struct hv_vcpu *hc, uint8_t nv)
 {
-	uint64_t ctl = hh_mem_read64(hv->h, hc->pi_desc + PI_DESC_CTL);
+	uint64_t ctl = host_mem_read64(hv->h, hc->pi_desc + PI_DESC_CTL);
 
-	hh_mem_write64(hv->h, hc->pi_desc + PI_DESC_CTL, pi_ctl_set_nv(ctl, nv));
+	host_mem_write64(hv->h, hc->pi_desc + PI_DESC_CTL, pi_ctl_set_nv(ctl, nv));
 }
 
 int hv__vcpu_irq_setup(struct vm *vm, struct hv_vcpu *hc)
@@ -143,7 +143,7 @@ int hv__vcpu_irq_setup(struct vm *vm, struct hv_vcpu *hc)
 			if (!pages)
 				return -ENOMEM;
 			hv->pid_pages = pages;
-			rc = hh_alloc_pages(hv->h, 1, MEM_OWNER_HOST, &hv->pid_page);
+			rc = host_alloc_pages(hv->h, 1, MEM_OWNER_HOST, &hv->pid_page);
 			if (rc)
 				return rc;
 			hv->pid_pages[hv->npid_pages++] = hv->pid_page;
@@ -152,9 +152,9 @@ int hv__vcpu_irq_setup(struct vm *vm, struct hv_vcpu *hc)
 		hc->pi_desc = hv->pid_page + PI_DESC_SIZE * hv->pid_used++;
 		/* NDST is the x2APIC ID of the pCPU (the host runs interrupt remapping with
 		 * EIME, so the IOMMU reads all 32 bits, VT-d §9.12). */
-		hh_mem_write64(
+		host_mem_write64(
 		    hv->h, hc->pi_desc + PI_DESC_CTL,
-		    pi_ctl_make(HOST_POSTED_INTR_VECTOR, hh_cpu_apic_id(hv->h, pcpu_id(hc->p))));
+		    pi_ctl_make(HOST_POSTED_INTR_VECTOR, host_cpu_apic_id(hv->h, pcpu_id(hc->p))));
 		ctl->msr_trap_x2apic = false;
 		ctl->msr_trap_eoi = false;
 		ctl->apic_reg_virt = true;
@@ -175,7 +175,7 @@ bool hv__runnable(void *ctx)
 
 	if (lapic_deliverable(hc->vlapic) >= 0)
 		return true;
-	if (posted(vm) && pi_ctl_on(hh_mem_read64(vm->hv->h, hc->pi_desc + PI_DESC_CTL)))
+	if (posted(vm) && pi_ctl_on(host_mem_read64(vm->hv->h, hc->pi_desc + PI_DESC_CTL)))
 		return true;
 	for (int i = 0; i < 8; i++)
 		if (hc->reflect[i])
@@ -203,18 +203,18 @@ void hv__deliver(struct vm *vm, struct hv_vcpu *hc, uint8_t vector, bool level)
 	uint64_t pir = hc->pi_desc + pi_pir_word(vector);
 	uint64_t ctl;
 
-	hh_cpu_work(hv->h, hv->cfg.costs.post);
+	host_cpu_work(hv->h, hv->cfg.costs.post);
 	vm->st.posted++;
-	hh_mem_write64(hv->h, pir, hh_mem_read64(hv->h, pir) | pi_pir_bit(vector));
-	ctl = hh_mem_read64(hv->h, hc->pi_desc + PI_DESC_CTL);
+	host_mem_write64(hv->h, pir, host_mem_read64(hv->h, pir) | pi_pir_bit(vector));
+	ctl = host_mem_read64(hv->h, hc->pi_desc + PI_DESC_CTL);
 	if (pi_ctl_on(ctl))
 		return; /* a notification is already on its way */
-	hh_mem_write64(hv->h, hc->pi_desc + PI_DESC_CTL, ctl | PI_DESC_ON);
-	if (vcpu_in_guest(hc->v) && hc->p != hh_this_cpu(hv->h)) {
+	host_mem_write64(hv->h, hc->pi_desc + PI_DESC_CTL, ctl | PI_DESC_ON);
+	if (vcpu_in_guest(hc->v) && hc->p != host_this_cpu(hv->h)) {
 		vm->st.notifications_sent++;
 		if (trace_on())
 			step(hc, "notification IPI to the vCPU's pCPU", HOST_POSTED_INTR_VECTOR);
-		hh_send_ipi(hv->h, pcpu_id(hc->p), HOST_POSTED_INTR_VECTOR);
+		host_send_ipi(hv->h, pcpu_id(hc->p), HOST_POSTED_INTR_VECTOR);
 	} else {
 		host_thread_wake(hc->thread);
 	}
@@ -265,7 +265,7 @@ void hv__pre_entry(struct hv_vcpu *hc)
 	if (posted(vm)) {
 		/* sync_pir_to_irr: what was posted while we were out enters the virtual IRR;
 		 * virtual-interrupt delivery takes it from there, no injection, no window. */
-		if (pi_ctl_on(hh_mem_read64(vm->hv->h, hc->pi_desc + PI_DESC_CTL))) {
+		if (pi_ctl_on(host_mem_read64(vm->hv->h, hc->pi_desc + PI_DESC_CTL))) {
 			if (trace_on())
 				step(hc, "before entry: PIR to vIRR (sync_pir_to_irr)", 0);
 			vcpu_pi_sync(hc->v);
@@ -281,7 +281,7 @@ void hv__pre_entry(struct hv_vcpu *hc)
 			vm->st.reflected++;
 			if (trace_on())
 				step(hc, "self-IPI: the vector again, for the shadow IDT", i * 32 + b);
-			hh_send_ipi(vm->hv->h, pcpu_id(hc->p), (uint8_t)(i * 32 + b)); /* self-IPI */
+			host_send_ipi(vm->hv->h, pcpu_id(hc->p), (uint8_t)(i * 32 + b)); /* self-IPI */
 		}
 	}
 	if (lapic_deliverable(hc->vlapic) < 0) {
@@ -339,7 +339,7 @@ void hv__post_block(struct hv_vcpu *hc)
 static void intercepted_eoi(struct vm *vm, struct hv_vcpu *hc)
 {
 	struct host *h = vm->hv->h;
-	int hv_vec = hh_apic_highest_isr(h), pv = -1, lv = lapic_highest_isr(hc->vlapic);
+	int hv_vec = host_apic_highest_isr(h), pv = -1, lv = lapic_highest_isr(hc->vlapic);
 
 	if (hv_vec >= 0)
 		pv = vm->cfg.irq_mode == HV_IRQ_ELI
@@ -349,7 +349,7 @@ static void intercepted_eoi(struct vm *vm, struct hv_vcpu *hc)
 		if (trace_on())
 			step(hc, "intercepted EOI is for an assigned vector: EOI the physical LAPIC",
 			     (unsigned)hv_vec);
-		hh_apic_eoi(h);
+		host_apic_eoi(h);
 	} else {
 		lapic_eoi(hc->vlapic);
 	}
@@ -368,8 +368,8 @@ void hv__sched_out(void *ctx, bool preempted)
 
 	if (!posted(vm) || !preempted)
 		return;
-	ctl = hh_mem_read64(vm->hv->h, hc->pi_desc + PI_DESC_CTL);
-	hh_mem_write64(vm->hv->h, hc->pi_desc + PI_DESC_CTL, ctl | PI_DESC_SN);
+	ctl = host_mem_read64(vm->hv->h, hc->pi_desc + PI_DESC_CTL);
+	host_mem_write64(vm->hv->h, hc->pi_desc + PI_DESC_CTL, ctl | PI_DESC_SN);
 	vm->st.pi_sn_sets++;
 	if (trace_on())
 		step(hc, "preempted: descriptor SN = 1 (notifications suppressed)", 0);
@@ -387,19 +387,19 @@ void hv__sched_in(void *ctx)
 
 	if (!posted(vm))
 		return;
-	ctl = hh_mem_read64(h, hc->pi_desc + PI_DESC_CTL);
+	ctl = host_mem_read64(h, hc->pi_desc + PI_DESC_CTL);
 	if (!pi_ctl_sn(ctl))
 		return;
 	ctl &= ~PI_DESC_SN;
 	for (unsigned w = 0; w < 4; w++)
-		pir |= hh_mem_read64(h, hc->pi_desc + PI_DESC_PIR + 8ull * w);
+		pir |= host_mem_read64(h, hc->pi_desc + PI_DESC_PIR + 8ull * w);
 	if (pir && !pi_ctl_on(ctl)) {
 		ctl |= PI_DESC_ON;
 		vm->st.pi_on_at_resume++;
 		if (trace_on())
 			step(hc, "resumed: SN = 0, PIR pending so ON = 1 (synced before entry)", 0);
 	}
-	hh_mem_write64(h, hc->pi_desc + PI_DESC_CTL, ctl);
+	host_mem_write64(h, hc->pi_desc + PI_DESC_CTL, ctl);
 }
 
 /* APICv's trap-like APIC-write exit: the register is written in the virtual-APIC page;

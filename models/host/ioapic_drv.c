@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 #include "models/host/ioapic_drv.h"
 #include "models/apic/ioapic_regs.h"
-#include "models/host/vtd_drv.h"
+#include "models/host/intel_iommu.h"
 
 #include <errno.h>
 #include <stdlib.h>
 
 struct host_ioapic {
 	struct host *h;
-	struct vtd_drv *iommu;
+	struct intel_iommu *iommu;
 	uint64_t base;
 	unsigned pins;
 	uint16_t sid;
@@ -17,14 +17,14 @@ struct host_ioapic {
 
 static void write_reg(struct host_ioapic *io, uint32_t reg, uint32_t val)
 {
-	hh_writel(io->h, io->base + IOAPIC_REGSEL, reg);
-	hh_writel(io->h, io->base + IOAPIC_WINDOW, val);
+	host_writel(io->h, io->base + IOAPIC_REGSEL, reg);
+	host_writel(io->h, io->base + IOAPIC_WINDOW, val);
 }
 
 static uint32_t read_reg(struct host_ioapic *io, uint32_t reg)
 {
-	hh_writel(io->h, io->base + IOAPIC_REGSEL, reg);
-	return hh_readl(io->h, io->base + IOAPIC_WINDOW);
+	host_writel(io->h, io->base + IOAPIC_REGSEL, reg);
+	return host_readl(io->h, io->base + IOAPIC_WINDOW);
 }
 
 static void write_rte(struct host_ioapic *io, unsigned pin, uint64_t rte)
@@ -35,7 +35,7 @@ static void write_rte(struct host_ioapic *io, unsigned pin, uint64_t rte)
 	io->rte[pin] = rte;
 }
 
-int host_ioapic_init(struct host *h, struct vtd_drv *iommu, struct host_ioapic **out)
+int host_ioapic_init(struct host *h, struct intel_iommu *iommu, struct host_ioapic **out)
 {
 	const struct host_machine *m = host_machine(h);
 	struct host_ioapic *io;
@@ -75,18 +75,18 @@ int host_gsi_request(struct host_ioapic *io, unsigned gsi, unsigned cpu, host_ir
 	if (rc)
 		return rc;
 	rte |= *vector;
-	if (io->iommu && vtd_drv_ir_enabled(io->iommu)) {
+	if (io->iommu && intel_iommu_ir_enabled(io->iommu)) {
 		uint32_t index;
 
-		rc = vtd_irte_alloc(io->iommu, &index);
+		rc = irq_remapping_alloc_irte(io->iommu, &index);
 		if (!rc)
-			rc = vtd_irte_set_remapped_level(io->iommu, index, hh_cpu_apic_id(io->h, cpu),
+			rc = irq_remapping_set_remapped_level(io->iommu, index, host_cpu_apic_id(io->h, cpu),
 							 *vector, io->sid);
 		if (rc)
 			return rc;
 		rte |= IOAPIC_RTE_REMAP | IOAPIC_RTE_INDEX(index);
 	} else {
-		rte |= IOAPIC_RTE_DEST_ID(hh_cpu_apic_id(io->h, cpu));
+		rte |= IOAPIC_RTE_DEST_ID(host_cpu_apic_id(io->h, cpu));
 	}
 	write_rte(io, gsi, rte);
 	return 0;

@@ -14,9 +14,9 @@
 #include "models/host/host.h"
 
 struct host_ioapic;
-struct vtd_drv;
+struct intel_iommu;
 
-int host_ioapic_init(struct host *h, struct vtd_drv *iommu, struct host_ioapic **out);
+int host_ioapic_init(struct host *h, struct intel_iommu *iommu, struct host_ioapic **out);
 /* The driver's memory (its vectors and IRTEs go with the host and the VT-d driver). */
 void host_ioapic_destroy(struct host_ioapic *io);
 /* Route GSI gsi (level-triggered, active low, as PCI INTx is) to a new vector on pCPU cpu,

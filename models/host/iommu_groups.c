@@ -19,9 +19,9 @@ static bool acs_flags_enabled(struct host *h, const struct hpci_dev *d, uint16_t
 
 	if (!d->ext_acs)
 		return false;
-	cap = (uint16_t)hh_cfg_read(h, d->bdf, d->ext_acs + PCI_ACS_CAP, 2);
+	cap = (uint16_t)host_cfg_read(h, d->bdf, d->ext_acs + PCI_ACS_CAP, 2);
 	flags &= cap | PCI_ACS_EC;
-	ctrl = (uint16_t)hh_cfg_read(h, d->bdf, d->ext_acs + PCI_ACS_CTRL, 2);
+	ctrl = (uint16_t)host_cfg_read(h, d->bdf, d->ext_acs + PCI_ACS_CTRL, 2);
 	return (ctrl & flags) == flags;
 }
 

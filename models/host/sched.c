@@ -17,7 +17,7 @@ enum thread_state {
 struct host_thread {
 	struct host_sched *s;
 	unsigned cpu;
-	struct hh_thread *hw;
+	struct host_task *hw;
 	const struct host_thread_ops *ops;
 	void *ctx;
 	enum thread_state state;
@@ -80,7 +80,7 @@ static struct host_thread *pop_head(struct rq *rq)
 
 static struct rq *this_rq(struct host_sched *s)
 {
-	unsigned cpu = hh_this_cpu_id(s->h);
+	unsigned cpu = host_this_cpu_id(s->h);
 
 	return cpu < s->ncpus ? &s->rq[cpu] : NULL;
 }
@@ -94,7 +94,7 @@ static void update_timer(struct host_sched *s, struct rq *rq)
 	if (want == rq->timer)
 		return;
 	rq->timer = want;
-	hh_timer_arm(s->h, want);
+	host_timer_arm(s->h, want);
 }
 
 /* The LAPIC timer: the slice of the current thread has run out. */
@@ -109,10 +109,10 @@ static void tick(void *ctx, struct pcpu *p, uint8_t vector)
 	if (!rq)
 		return;
 	rq->timer = 0;
-	if (rq->n && hh_now(s->h) >= rq->slice_start + s->cfg.slice_ps) {
+	if (rq->n && host_now(s->h) >= rq->slice_start + s->cfg.slice_ps) {
 		s->st.slice_expiries++;
 		rq->need_resched = true;
-		hh_trace_step(s->h, "sched", "time slice over: reschedule at the next entry", NULL);
+		host_trace_step(s->h, "sched", "time slice over: reschedule at the next entry", NULL);
 	} else {
 		update_timer(s, rq);
 	}
@@ -208,7 +208,7 @@ int host_thread_create(struct host_sched *s, unsigned cpu, struct vcpu *v,
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return -ENOMEM;
-	rc = hh_thread_create(s->h, cpu, v, &t->hw);
+	rc = host_task_create(s->h, cpu, v, &t->hw);
 	if (rc) {
 		free(t);
 		return rc;
@@ -233,15 +233,15 @@ void host_thread_wake_new(struct host_thread *t)
 	if (!rq->curr) {
 		rq->curr = t;
 		t->state = T_RUNNING;
-		rq->slice_start = hh_now(s->h);
-		hh_thread_set_current(s->h, cpu, t->hw);
+		rq->slice_start = host_now(s->h);
+		host_task_set_current(s->h, cpu, t->hw);
 	} else {
 		t->state = T_RUNNABLE;
-		t->queued_at = hh_now(s->h);
+		t->queued_at = host_now(s->h);
 		push_tail(rq, t);
 		if (rq->n == 1) {
 			s->st.resched_ipis++;
-			hh_send_ipi(s->h, cpu, HOST_RESCHEDULE_VECTOR);
+			host_send_ipi(s->h, cpu, HOST_RESCHEDULE_VECTOR);
 		}
 	}
 }
@@ -250,7 +250,7 @@ void host_thread_destroy(struct host_thread *t)
 {
 	if (!t)
 		return;
-	hh_thread_destroy(t->hw);
+	host_task_destroy(t->hw);
 	free(t);
 }
 
@@ -260,7 +260,7 @@ static void resumed(struct host_thread *t)
 	struct host_sched *s = t->s;
 	struct rq *rq = &s->rq[t->cpu];
 
-	rq->slice_start = hh_now(s->h);
+	rq->slice_start = host_now(s->h);
 	if (t->ops && t->ops->sched_in)
 		t->ops->sched_in(t->ctx);
 	update_timer(s, rq);
@@ -270,7 +270,7 @@ void host_thread_start(struct host_thread *t)
 {
 	/* Always wait: `state` says RUNNING as soon as another thread picks t in switch_out,
 	 * but t may run only once that thread has switched to it. */
-	hh_thread_wait(t->hw, "runnable: waiting for its pCPU");
+	host_task_wait(t->hw, "runnable: waiting for its pCPU");
 	resumed(t);
 }
 
@@ -280,7 +280,7 @@ static void switch_out(struct host_thread *prev, enum thread_state how)
 	struct host_sched *s = prev->s;
 	struct rq *rq = &s->rq[prev->cpu];
 	struct host_thread *next = pop_head(rq);
-	uint64_t now = hh_now(s->h);
+	uint64_t now = host_now(s->h);
 
 	rq->need_resched = false;
 	if (!next)
@@ -304,13 +304,13 @@ static void switch_out(struct host_thread *prev, enum thread_state how)
 		char args[48];
 
 		snprintf(args, sizeof(args), "\"run_queue\":%u", rq->n);
-		hh_trace_step(s->h, "sched",
+		host_trace_step(s->h, "sched",
 			      how == T_RUNNABLE ? "context switch: preempted"
 						: "context switch: blocked",
 			      args);
 	}
-	hh_cpu_work(s->h, s->cfg.switch_cycles);
-	hh_switch_to(s->h, next->hw,
+	host_cpu_work(s->h, s->cfg.switch_cycles);
+	host_switch_to(s->h, next->hw,
 		     how == T_RUNNABLE ? "preempted: runnable, waiting for its pCPU"
 				       : "blocked (another thread has the pCPU)");
 	/* switched back to: prev is current again */
@@ -339,7 +339,7 @@ void host_thread_block(struct host_thread *t, bool (*runnable)(void *ctx), void 
 			continue;
 		}
 		t->idle = true;
-		hh_idle(t->s->h);
+		host_idle(t->s->h);
 		t->idle = false;
 	}
 }
@@ -349,10 +349,10 @@ bool host_thread_poll(struct host_thread *t, bool (*runnable)(void *ctx), void *
 {
 	struct host_sched *s = t->s;
 	struct rq *rq = &s->rq[t->cpu];
-	uint64_t end = hh_now(s->h) + poll_ps;
+	uint64_t end = host_now(s->h) + poll_ps;
 
-	while (!runnable(ctx) && !rq->n && hh_now(s->h) < end)
-		hh_poll_until(s->h, end);
+	while (!runnable(ctx) && !rq->n && host_now(s->h) < end)
+		host_poll_until(s->h, end);
 	return runnable(ctx);
 }
 
@@ -360,17 +360,17 @@ void host_thread_wake(struct host_thread *t)
 {
 	struct host_sched *s = t->s;
 	struct rq *rq = &s->rq[t->cpu];
-	bool local = hh_this_cpu_id(s->h) == t->cpu;
+	bool local = host_this_cpu_id(s->h) == t->cpu;
 
 	if (t->state == T_RUNNING) {
-		hh_kick_cpu(s->h, t->cpu); /* running, polling or idling: let it look */
+		host_kick_cpu(s->h, t->cpu); /* running, polling or idling: let it look */
 		return;
 	}
 	if (t->state == T_RUNNABLE)
 		return; /* it will look when its turn comes */
 	t->state = T_RUNNABLE;
 	t->st.wakeups++;
-	t->queued_at = hh_now(s->h);
+	t->queued_at = host_now(s->h);
 	if (s->cfg.wakeup_preempt) {
 		push_head(rq, t);
 		rq->need_resched = true;
@@ -379,13 +379,13 @@ void host_thread_wake(struct host_thread *t)
 		push_tail(rq, t);
 	}
 	if (rq->curr && rq->curr->idle) {
-		hh_kick_cpu(s->h, t->cpu); /* the current thread idles: it will switch */
+		host_kick_cpu(s->h, t->cpu); /* the current thread idles: it will switch */
 	} else if (local) {
 		update_timer(s, rq);
 	} else if (s->cfg.wakeup_preempt || rq->n == 1) {
 		/* preempt now, or start a stopped tick */
 		s->st.resched_ipis++;
-		hh_send_ipi(s->h, t->cpu, HOST_RESCHEDULE_VECTOR);
+		host_send_ipi(s->h, t->cpu, HOST_RESCHEDULE_VECTOR);
 	}
 }
 

@@ -4,7 +4,7 @@
 #include "models/host/hpci.h"
 #include "models/host/ioapic_drv.h"
 #include "models/host/hv.h"
-#include "models/host/vtd_drv.h"
+#include "models/host/intel_iommu.h"
 #include "models/iommu/vtd_regs.h"
 #include "sim/metrics.h"
 #include "sim/trace.h"
@@ -39,8 +39,8 @@ struct vbar {
 struct vfio_dev {
 	struct vm *vm;
 	struct host *h;
-	struct vtd_drv *iommu;
-	struct vtd_domain *dom;
+	struct intel_iommu *iommu;
+	struct dmar_domain *dom;
 	struct vfio_cfg cfg;
 	struct hpci_dev pdev;
 	struct vbar bar[6];
@@ -77,7 +77,7 @@ static void vec_irq(void *ctx, struct pcpu *p, uint8_t vector)
 
 	d->st.irqs++;
 	/* vfio_msihandler -> eventfd -> irqfd -> kvm_set_msi, all in the host kernel. */
-	hh_cpu_work(d->h, hv_costs(vm_hv(d->vm))->irqfd);
+	host_cpu_work(d->h, hv_costs(vm_hv(d->vm))->irqfd);
 	vm_assigned_irq(d->vm, p, vector, v->addr_lo | (uint64_t)v->addr_hi << 32, v->data);
 }
 
@@ -93,15 +93,15 @@ static int vec_enable(struct vfio_dev *d, struct vfio_vec *v)
 		if (mode == HV_IRQ_VTD_POSTED) {
 			/* VT-d posting: the IRTE points at the destination vCPU's descriptor and
 			 * carries the guest's own vector; no host vector at all. */
-			if (!d->iommu || !vtd_drv_posting(d->iommu))
+			if (!d->iommu || !intel_iommu_posting(d->iommu))
 				return -ENOTSUP;
-			rc = vtd_irte_alloc(d->iommu, &v->irte);
+			rc = irq_remapping_alloc_irte(d->iommu, &v->irte);
 			if (!rc)
-				rc = vtd_irte_set_posted(d->iommu, v->irte, vm_pi_desc(d->vm, gaddr),
+				rc = irq_remapping_set_posted(d->iommu, v->irte, vm_pi_desc(d->vm, gaddr),
 							 (uint8_t)v->data, d->pdev.bdf, false);
 			if (rc)
 				return rc;
-			vtd_irte_msi(v->irte, &addr, &data);
+			irq_remapping_msi(v->irte, &addr, &data);
 			v->posted = true;
 		} else {
 			/* ELI needs the vector on the vCPU's own pCPU (its shadow IDT takes it). */
@@ -112,35 +112,35 @@ static int vec_enable(struct vfio_dev *d, struct vfio_vec *v)
 				return rc;
 			if (mode == HV_IRQ_ELI)
 				vm_shadow_idt_map(d->vm, gaddr, v->host_vector, (uint8_t)v->data);
-			if (d->iommu && vtd_drv_ir_enabled(d->iommu)) {
-				rc = vtd_irte_alloc(d->iommu, &v->irte);
+			if (d->iommu && intel_iommu_ir_enabled(d->iommu)) {
+				rc = irq_remapping_alloc_irte(d->iommu, &v->irte);
 				if (!rc)
-					rc = vtd_irte_set_remapped(d->iommu, v->irte,
-								   hh_cpu_apic_id(d->h, v->cpu),
+					rc = irq_remapping_set_remapped(d->iommu, v->irte,
+								   host_cpu_apic_id(d->h, v->cpu),
 								   v->host_vector, d->pdev.bdf);
 				if (rc)
 					return rc;
-				vtd_irte_msi(v->irte, &addr, &data);
+				irq_remapping_msi(v->irte, &addr, &data);
 			} else {
-				addr = msi_compat_addr((uint8_t)hh_cpu_apic_id(d->h, v->cpu), 0);
+				addr = msi_compat_addr((uint8_t)host_cpu_apic_id(d->h, v->cpu), 0);
 				data = msi_compat_data(v->host_vector, MSI_DATA_DLM_FIXED, 0);
 			}
 		}
-		hh_writel(d->h, phys_table(d, v->idx, PCI_MSIX_ENTRY_LOWER_ADDR), (uint32_t)addr);
-		hh_writel(d->h, phys_table(d, v->idx, PCI_MSIX_ENTRY_UPPER_ADDR),
+		host_writel(d->h, phys_table(d, v->idx, PCI_MSIX_ENTRY_LOWER_ADDR), (uint32_t)addr);
+		host_writel(d->h, phys_table(d, v->idx, PCI_MSIX_ENTRY_UPPER_ADDR),
 			  (uint32_t)(addr >> 32));
-		hh_writel(d->h, phys_table(d, v->idx, PCI_MSIX_ENTRY_DATA), data);
+		host_writel(d->h, phys_table(d, v->idx, PCI_MSIX_ENTRY_DATA), data);
 		v->active = true;
 		d->st.vectors_enabled++;
 	}
-	hh_writel(d->h, phys_table(d, v->idx, PCI_MSIX_ENTRY_VECTOR_CTRL), 0);
+	host_writel(d->h, phys_table(d, v->idx, PCI_MSIX_ENTRY_VECTOR_CTRL), 0);
 	return 0;
 }
 
 static void vec_mask(struct vfio_dev *d, struct vfio_vec *v)
 {
 	if (v->active)
-		hh_writel(d->h, phys_table(d, v->idx, PCI_MSIX_ENTRY_VECTOR_CTRL),
+		host_writel(d->h, phys_table(d, v->idx, PCI_MSIX_ENTRY_VECTOR_CTRL),
 			  PCI_MSIX_ENTRY_CTRL_MASKBIT);
 }
 
@@ -170,8 +170,8 @@ static uint64_t msix_trap_read(void *ctx, uint64_t off, unsigned size)
 		return f[field / 4] >> (8 * (field % 4)) & size_mask(size);
 	}
 	/* Anything else in the trapped page comes from the device. */
-	return size == 8 ? hh_readq(d->h, d->bar[d->msix_bar].hpa + bar_off)
-			 : hh_readl(d->h, d->bar[d->msix_bar].hpa + bar_off) & size_mask(size);
+	return size == 8 ? host_readq(d->h, d->bar[d->msix_bar].hpa + bar_off)
+			 : host_readl(d->h, d->bar[d->msix_bar].hpa + bar_off) & size_mask(size);
 }
 
 static void msix_trap_write(void *ctx, uint64_t off, unsigned size, uint64_t val)
@@ -205,9 +205,9 @@ static void msix_trap_write(void *ctx, uint64_t off, unsigned size, uint64_t val
 	if (bar_off >= d->pba_off && bar_off < d->pba_off + 8)
 		return; /* the PBA is read-only */
 	if (size == 8)
-		hh_writeq(d->h, d->bar[d->msix_bar].hpa + bar_off, val);
+		host_writeq(d->h, d->bar[d->msix_bar].hpa + bar_off, val);
 	else
-		hh_writel(d->h, d->bar[d->msix_bar].hpa + bar_off, (uint32_t)val);
+		host_writel(d->h, d->bar[d->msix_bar].hpa + bar_off, (uint32_t)val);
 }
 
 /* QEMU emulates the MSI-X table: a user-space round trip per access. */
@@ -327,11 +327,11 @@ static uint32_t cfg_read(void *ctx, uint32_t off, unsigned size)
 		/* The virtual firmware's routing: the guest GSI in Interrupt Line, the pin. */
 		dw = d->intx_pin ? d->guest_gsi | (d->intx_pin << 8) : 0;
 	} else if (d->msix_cap && (off & ~3u) == d->msix_cap) {
-		uint32_t phys = hh_cfg_read(d->h, d->pdev.bdf, d->msix_cap, 4);
+		uint32_t phys = host_cfg_read(d->h, d->pdev.bdf, d->msix_cap, 4);
 
 		dw = (phys & 0x07ffffffu) | ((uint32_t)d->msix_ctl << 16);
 	} else {
-		dw = hh_cfg_read(d->h, d->pdev.bdf, off & ~3u, 4);
+		dw = host_cfg_read(d->h, d->pdev.bdf, off & ~3u, 4);
 	}
 	return (dw >> (8 * (off & 3))) & size_mask(size);
 }
@@ -359,14 +359,14 @@ static void cfg_write(void *ctx, uint32_t off, unsigned size, uint32_t val)
 		d->msix_ctl = ctl & (PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL);
 		/* Physical: enabled when the guest enables it, masked while any vector is
 		 * still being set up; the per-vector masks do the rest. */
-		hh_cfg_write(d->h, d->pdev.bdf, d->msix_cap + PCI_MSIX_FLAGS, 2, d->msix_ctl);
+		host_cfg_write(d->h, d->pdev.bdf, d->msix_cap + PCI_MSIX_FLAGS, 2, d->msix_ctl);
 		for (unsigned i = 0; i < d->nvec; i++)
 			vec_update(d, &d->vec[i]);
 		return;
 	}
 	if (exp && off <= exp + PCI_EXP_DEVCTL + 1 && off + size > exp + PCI_EXP_DEVCTL + 1)
 		val &= ~((uint32_t)PCI_EXP_DEVCTL_BCR_FLR << (8 * (exp + PCI_EXP_DEVCTL - off)));
-	hh_cfg_write(d->h, d->pdev.bdf, off, size, val);
+	host_cfg_write(d->h, d->pdev.bdf, off, size, val);
 }
 
 static const struct hv_vpci_ops vpci_ops = {cfg_read, cfg_write};
@@ -378,7 +378,7 @@ static void intx_step(struct vfio_dev *d, const char *what)
 	char args[48];
 
 	snprintf(args, sizeof(args), "\"gsi\":%u", d->host_gsi);
-	hh_trace_step(d->h, "vfio", what, args);
+	host_trace_step(d->h, "vfio", what, args);
 }
 
 static void intx_irq(void *ctx, struct pcpu *p, uint8_t vector)
@@ -394,8 +394,8 @@ static void intx_irq(void *ctx, struct pcpu *p, uint8_t vector)
 	d->st.intx_irqs++;
 	host_gsi_mask(d->cfg.ioapic, d->host_gsi, true);
 	d->intx_masked = true;
-	d->intx_masked_at = hh_now(d->h);
-	hh_cpu_work(d->h, hv_costs(vm_hv(d->vm))->irqfd);
+	d->intx_masked_at = host_now(d->h);
+	host_cpu_work(d->h, hv_costs(vm_hv(d->vm))->irqfd);
 	vm_set_gsi(d->vm, d->guest_gsi, true);
 }
 
@@ -409,7 +409,7 @@ static void intx_ack(void *ctx)
 		return;
 	d->intx_masked = false;
 	d->st.intx_unmasks++;
-	d->st.intx_masked_ps += hh_now(d->h) - d->intx_masked_at;
+	d->st.intx_masked_ps += host_now(d->h) - d->intx_masked_at;
 	if (trace_on())
 		intx_step(d, "guest EOI seen: host unmasks the INTx line");
 	host_gsi_mask(d->cfg.ioapic, d->host_gsi, false);
@@ -418,7 +418,7 @@ static void intx_ack(void *ctx)
 static int intx_setup(struct vfio_dev *d, struct hpci *pci)
 {
 	struct hpci_dev *pd = hpci_find_bdf(pci, d->pdev.bdf);
-	unsigned pin = hh_cfg_read(d->h, d->pdev.bdf, PCI_INTERRUPT_PIN, 1);
+	unsigned pin = host_cfg_read(d->h, d->pdev.bdf, PCI_INTERRUPT_PIN, 1);
 	unsigned swz = pin;
 
 	if (!pin || pin > 4 || !d->cfg.ioapic)
@@ -447,18 +447,18 @@ static int reset_function(struct vfio_dev *d)
 	uint32_t saved[6];
 	uint16_t cmd;
 
-	if (!exp || !(hh_cfg_read(d->h, bdf, exp + PCI_EXP_DEVCAP, 4) & PCI_EXP_DEVCAP_FLR))
+	if (!exp || !(host_cfg_read(d->h, bdf, exp + PCI_EXP_DEVCAP, 4) & PCI_EXP_DEVCAP_FLR))
 		return 0; /* no FLR: assigned as is (a real VFIO would try other resets) */
 	/* pci_save_state / FLR / pci_restore_state */
-	cmd = (uint16_t)hh_cfg_read(d->h, bdf, PCI_COMMAND, 2);
+	cmd = (uint16_t)host_cfg_read(d->h, bdf, PCI_COMMAND, 2);
 	for (unsigned i = 0; i < 6; i++)
-		saved[i] = hh_cfg_read(d->h, bdf, PCI_BASE_ADDRESS_0 + 4 * i, 4);
-	hh_cfg_write(d->h, bdf, exp + PCI_EXP_DEVCTL, 2,
-		     hh_cfg_read(d->h, bdf, exp + PCI_EXP_DEVCTL, 2) | PCI_EXP_DEVCTL_BCR_FLR);
-	hh_udelay(d->h, d->cfg.flr_wait_us);
+		saved[i] = host_cfg_read(d->h, bdf, PCI_BASE_ADDRESS_0 + 4 * i, 4);
+	host_cfg_write(d->h, bdf, exp + PCI_EXP_DEVCTL, 2,
+		     host_cfg_read(d->h, bdf, exp + PCI_EXP_DEVCTL, 2) | PCI_EXP_DEVCTL_BCR_FLR);
+	host_udelay(d->h, d->cfg.flr_wait_us);
 	for (unsigned i = 0; i < 6; i++)
-		hh_cfg_write(d->h, bdf, PCI_BASE_ADDRESS_0 + 4 * i, 4, saved[i]);
-	hh_cfg_write(d->h, bdf, PCI_COMMAND, 2, cmd & ~PCI_COMMAND_MASTER);
+		host_cfg_write(d->h, bdf, PCI_BASE_ADDRESS_0 + 4 * i, 4, saved[i]);
+	host_cfg_write(d->h, bdf, PCI_COMMAND, 2, cmd & ~PCI_COMMAND_MASTER);
 	d->st.resets++;
 	return 0;
 }
@@ -474,8 +474,8 @@ static int map_guest_memory(struct vfio_dev *d)
 		return 0;
 	case DMA_DIRECT_MAP:
 		for (unsigned i = 0; i < n; i++) {
-			rc = vtd_domain_map(d->dom, gpa[i], hpa[i], size[i],
-					    VTD_PROT_READ | VTD_PROT_WRITE);
+			rc = intel_iommu_map(d->dom, gpa[i], hpa[i], size[i],
+					    IOMMU_READ | IOMMU_WRITE);
 			if (rc)
 				return rc;
 			d->st.pinned_pages += size[i] / PAGE;
@@ -486,7 +486,7 @@ static int map_guest_memory(struct vfio_dev *d)
 	}
 }
 
-int vfio_assign(struct vm *vm, struct vtd_drv *iommu, struct hpci *pci,
+int vfio_assign(struct vm *vm, struct intel_iommu *iommu, struct hpci *pci,
 		const struct vfio_cfg *cfg, struct vfio_dev **out)
 {
 	struct host *h = hv_host(vm_hv(vm));
@@ -500,9 +500,9 @@ int vfio_assign(struct vm *vm, struct vtd_drv *iommu, struct hpci *pci,
 		return -ENODEV; /* no DMA-remapping unit covers the device */
 	/* Linux (since 3.17) refuses a device with an RMRR: firmware keeps DMAing to memory the
 	 * VM's domain would not map ("ineligible for IOMMU domain attach"). */
-	if (iommu && vtd_drv_dev_has_rmrr(iommu, pd->bdf))
+	if (iommu && intel_iommu_dev_has_rmrr(iommu, pd->bdf))
 		return -EPERM;
-	if (cfg->dma.strategy == DMA_NONE && iommu && !(vtd_drv_ecap(iommu) & ECAP_PT))
+	if (cfg->dma.strategy == DMA_NONE && iommu && !(intel_iommu_ecap(iommu) & ECAP_PT))
 		return -ENOTSUP;
 	d = calloc(1, sizeof(*d));
 	if (!d)
@@ -517,13 +517,13 @@ int vfio_assign(struct vm *vm, struct vtd_drv *iommu, struct hpci *pci,
 	if (rc)
 		goto fail;
 	if (cfg->dma.strategy == DMA_NONE) {
-		rc = iommu ? vtd_attach_passthrough(iommu, pd->bdf) : 0;
+		rc = iommu ? intel_iommu_attach_identity(iommu, pd->bdf) : 0;
 	} else {
-		rc = vtd_domain_alloc(iommu, &d->dom);
+		rc = intel_iommu_domain_alloc(iommu, &d->dom);
 		if (!rc)
 			rc = map_guest_memory(d);
 		if (!rc)
-			rc = vtd_attach(d->dom, pd->bdf);
+			rc = intel_iommu_attach_device(d->dom, pd->bdf);
 	}
 	if (rc)
 		goto fail;
@@ -531,9 +531,9 @@ int vfio_assign(struct vm *vm, struct vtd_drv *iommu, struct hpci *pci,
 	/* MSI-X geometry. */
 	d->msix_cap = pd->cap_msix;
 	if (d->msix_cap) {
-		uint16_t ctl = (uint16_t)hh_cfg_read(h, pd->bdf, d->msix_cap + PCI_MSIX_FLAGS, 2);
-		uint32_t t = hh_cfg_read(h, pd->bdf, d->msix_cap + PCI_MSIX_TABLE, 4);
-		uint32_t p = hh_cfg_read(h, pd->bdf, d->msix_cap + PCI_MSIX_PBA, 4);
+		uint16_t ctl = (uint16_t)host_cfg_read(h, pd->bdf, d->msix_cap + PCI_MSIX_FLAGS, 2);
+		uint32_t t = host_cfg_read(h, pd->bdf, d->msix_cap + PCI_MSIX_TABLE, 4);
+		uint32_t p = host_cfg_read(h, pd->bdf, d->msix_cap + PCI_MSIX_PBA, 4);
 
 		d->nvec = (ctl & PCI_MSIX_FLAGS_QSIZE) + 1;
 		d->msix_bar = t & PCI_MSIX_TABLE_BIR;
@@ -571,8 +571,8 @@ int vfio_assign(struct vm *vm, struct vtd_drv *iommu, struct hpci *pci,
 			b++;
 	}
 	/* Memory decoding on the physical function; bus mastering is the guest's to enable. */
-	hh_cfg_write(h, pd->bdf, PCI_COMMAND, 2,
-		     (hh_cfg_read(h, pd->bdf, PCI_COMMAND, 2) | PCI_COMMAND_MEMORY) &
+	host_cfg_write(h, pd->bdf, PCI_COMMAND, 2,
+		     (host_cfg_read(h, pd->bdf, PCI_COMMAND, 2) | PCI_COMMAND_MEMORY) &
 			     ~PCI_COMMAND_MASTER);
 	rc = intx_setup(d, pci);
 	if (!rc)
@@ -630,10 +630,10 @@ const struct vfio_stats *vfio_stats(const struct vfio_dev *d)
 
 uint16_t vfio_domain_id(const struct vfio_dev *d)
 {
-	return d->dom ? vtd_domain_id(d->dom) : 0;
+	return d->dom ? dmar_domain_id(d->dom) : 0;
 }
 
-struct vtd_domain *vfio_domain(const struct vfio_dev *d)
+struct dmar_domain *vfio_domain(const struct vfio_dev *d)
 {
 	return d->dom;
 }

@@ -15,7 +15,7 @@
 
 struct cfg_schema;
 struct vm;
-struct vtd_drv;
+struct intel_iommu;
 struct hpci;
 struct vfio_dev;
 struct host_ioapic;
@@ -64,12 +64,12 @@ struct vfio_stats {
 struct metric_table;
 extern const struct metric_table vfio_metrics;
 
-int vfio_assign(struct vm *vm, struct vtd_drv *iommu, struct hpci *pci,
+int vfio_assign(struct vm *vm, struct intel_iommu *iommu, struct hpci *pci,
 		const struct vfio_cfg *cfg, struct vfio_dev **out);
 void vfio_destroy(struct vfio_dev *d);
 const struct vfio_stats *vfio_stats(const struct vfio_dev *d);
 uint16_t vfio_domain_id(const struct vfio_dev *d);
-struct vtd_domain *vfio_domain(const struct vfio_dev *d);
+struct dmar_domain *vfio_domain(const struct vfio_dev *d);
 uint16_t vfio_host_bdf(const struct vfio_dev *d);
 uint64_t vfio_guest_bar(const struct vfio_dev *d, int bar);
 

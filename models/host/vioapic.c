@@ -37,7 +37,7 @@ static void fire(struct vm *vm, unsigned pin)
 
 		snprintf(args, sizeof(args), "\"pin\":%u,\"vector\":\"0x%02x\"", pin,
 			 (unsigned)(e & IOAPIC_RTE_VECTOR));
-		hh_trace_step(vm->hv->h, "hv", "guest I/O APIC pin fires (Remote IRR set)", args);
+		host_trace_step(vm->hv->h, "hv", "guest I/O APIC pin fires (Remote IRR set)", args);
 	}
 	if (hc)
 		hv__deliver(vm, hc, (uint8_t)(e & IOAPIC_RTE_VECTOR), level);
@@ -94,7 +94,7 @@ void hv__vioapic_eoi(void *ctx, uint8_t vector)
 		io->rte[pin] &= ~IOAPIC_RTE_REMOTE_IRR;
 		io->eois++;
 		if (trace_on())
-			hh_trace_step(vm->hv->h, "hv", "EOI broadcast: guest I/O APIC clears Remote IRR",
+			host_trace_step(vm->hv->h, "hv", "EOI broadcast: guest I/O APIC clears Remote IRR",
 				      NULL);
 		if (io->ack[pin])
 			io->ack[pin](io->ack_ctx[pin]);

@@ -50,7 +50,7 @@ struct vtd_dmar_atsr {
 
 struct vtd_dmar_desc {
 	uint8_t host_address_width; /* bits (the table stores width - 1) */
-	uint8_t flags;              /* ACPI_DMAR_INTR_REMAP, ... */
+	uint8_t flags;		    /* ACPI_DMAR_INTR_REMAP, ... */
 	unsigned ndrhd, nrmrr;
 	struct vtd_dmar_drhd drhd[VTD_DMAR_MAX_UNITS];
 	struct vtd_dmar_rmrr rmrr[VTD_DMAR_MAX_RMRRS];

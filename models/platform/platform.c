@@ -287,8 +287,8 @@ static int build_units(struct platform *p)
 		const struct platform_unit_cfg *uc = c->iommu.nunits ? &c->iommu.units[u] : &all;
 		struct platform_unit *pu = &p->units[u];
 		struct vtd_cfg vc = c->iommu.unit;
-		struct vtd_hooks vh = {.deliver = deliver, .devtlb_invalidate = devtlb_invalidate,
-				       .ctx = p};
+		struct vtd_hooks vh = {
+		    .deliver = deliver, .devtlb_invalidate = devtlb_invalidate, .ctx = p};
 
 		snprintf(vc.name, sizeof(vc.name), "%s", uc->name);
 		vc.reg_base = PLATFORM_DMAR + (uint64_t)u * 0x1000;

@@ -35,14 +35,14 @@ struct pcpu;
 struct platform;
 
 /* ---- the physical address map ---- */
-#define PLATFORM_LOW_RAM_TOP 0x80000000ull   /* RAM below 4 GiB ends at 2 GiB; the rest above */
-#define PLATFORM_MMIO32      0xc0000000ull   /* 32-bit PCI window */
+#define PLATFORM_LOW_RAM_TOP 0x80000000ull /* RAM below 4 GiB ends at 2 GiB; the rest above */
+#define PLATFORM_MMIO32	     0xc0000000ull /* 32-bit PCI window */
 #define PLATFORM_MMIO32_SIZE 0x20000000ull
-#define PLATFORM_ECAM        0xe0000000ull   /* 256 buses x 1 MiB (ACPI MCFG) */
+#define PLATFORM_ECAM	     0xe0000000ull /* 256 buses x 1 MiB (ACPI MCFG) */
 #define PLATFORM_ECAM_BUSES  256u
-#define PLATFORM_IOAPIC      0xfec00000ull
-#define PLATFORM_DMAR        0xfed90000ull   /* VT-d unit i's registers at + i * 4 KiB */
-#define PLATFORM_MMIO64      0x380000000000ull
+#define PLATFORM_IOAPIC	     0xfec00000ull
+#define PLATFORM_DMAR	     0xfed90000ull /* VT-d unit i's registers at + i * 4 KiB */
+#define PLATFORM_MMIO64	     0x380000000000ull
 #define PLATFORM_MMIO64_SIZE (1ull << 40)
 
 #define PLATFORM_IOAPIC_PINS 24
@@ -86,7 +86,7 @@ struct platform_firmware_cfg {
  * platform_cfg.c. */
 struct platform_cfg {
 	struct cpu_cfg cpu;
-	struct mem_cfg memory;       /* low_top is the platform's */
+	struct mem_cfg memory;	     /* low_top is the platform's */
 	struct pcie_fabric_cfg pcie; /* latencies; the windows are the platform's */
 	struct platform_iommu_cfg iommu;
 	struct platform_firmware_cfg firmware;
@@ -97,7 +97,7 @@ extern const struct cfg_schema platform_firmware_cfg_schema;
 struct platform_stats {
 	uint64_t irqs_delivered;     /* interrupt messages that took effect */
 	uint64_t irqs_in_flight_max; /* most messages in flight at once */
-	uint64_t irqs_dropped;       /* lost for want of memory (never expected) */
+	uint64_t irqs_dropped;	     /* lost for want of memory (never expected) */
 };
 
 int platform_create(const struct platform_cfg *cfg, struct platform **out);

@@ -31,7 +31,8 @@ struct platform {
 	uint64_t rsdp;
 	struct ioapic *ioapic;
 	struct pcie_mmio_ops ioapic_mmio;
-	unsigned gsi_assert[PLATFORM_IOAPIC_PINS]; /* INTx lines asserted onto each pin (wired-OR) */
+	unsigned
+	    gsi_assert[PLATFORM_IOAPIC_PINS]; /* INTx lines asserted onto each pin (wired-OR) */
 	struct apic_bus *bus;
 	struct lapic **lapic;
 	struct pcpu **pcpu;

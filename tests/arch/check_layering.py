@@ -224,7 +224,7 @@ def self_test():
               "#include <string.h>\n/* #include \"models/cpu/cpu.h\" */\n")
         write(t, "models/guest/drivers/d_regs.h", "")
         write(t, "models/host/drv.c", '#include "models/iommu/vtd_regs.h"\n'
-              '#include "models/host/host.h"\nvoid f(void){ hh_readl(0,0); }\n')
+              '#include "models/host/host.h"\nvoid f(void){ host_readl(0,0); }\n')
         write(t, "models/host/host.c", '#include "models/pcie/pcie.h"\n'
               "void g(void){ pcie_cpu_read(0,0,0,0,0); }\n")
         write(t, "models/host/hv.c", '#include "models/cpu/vmx.h"\n'

@@ -22,7 +22,7 @@
 #include "models/host/hpci.h"
 #include "models/host/hv.h"
 #include "models/host/vfio.h"
-#include "models/host/vtd_drv.h"
+#include "models/host/intel_iommu.h"
 #include "models/iommu/vtd.h"
 #include "models/iommu/vtd_regs.h"
 #include "models/mem/mem.h"
@@ -95,8 +95,8 @@ static void guest(void *ctx, struct vcpu *v)
 	struct host *h = machine_host(m);
 	struct pcie_fn *nic = nic_fn(machine_nic(m, 0));
 	struct pcie_fn *eng = pcie_fabric_find(machine_fabric(m), "dma0");
-	struct vtd_drv *all = machine_unit_drv(m, 1), *scoped = machine_unit_drv(m, 0);
-	struct vtd_domain *dom;
+	struct intel_iommu *all = machine_unit_drv(m, 1), *scoped = machine_unit_drv(m, 0);
+	struct dmar_domain *dom;
 	uint64_t t0;
 
 	(void)ctx;
@@ -110,7 +110,7 @@ static void guest(void *ctx, struct vcpu *v)
 	rec.dma_unit = dmar_unit_for(h, &rec.d, rec.dma_bdf);
 	rec.nic_rmrr = dmar_has_rmrr(h, &rec.d, rec.nic_bdf);
 	rec.dma_rmrr = dmar_has_rmrr(h, &rec.d, rec.dma_bdf);
-	rec.ats_on = vtd_ats_enabled(all, rec.nic_bdf);
+	rec.ats_on = intel_iommu_ats_enabled(all, rec.nic_bdf);
 
 	/* The NIC's DMA: translation requests first, then its own ATC. */
 	pcie_fn_cfg_set(nic, PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
@@ -136,15 +136,15 @@ static void guest(void *ctx, struct vcpu *v)
 	rec.inv_devtlb_before = vtd_stats(machine_unit(m, 1))->inv_devtlb;
 	rec.atc_inv_before = pcie_fn_atc_stats(nic)->invalidations;
 	t0 = pcpu_sync(pcpu_self());
-	vtd_domain_unmap(vfio_domain(machine_vfio(m, 0)), 0x100000, 4096, true);
+	intel_iommu_unmap(vfio_domain(machine_vfio(m, 0)), 0x100000, 4096, true);
 	rec.unmap_ps = pcpu_sync(pcpu_self()) - t0;
 	rec.inv_devtlb_after = vtd_stats(machine_unit(m, 1))->inv_devtlb;
 	rec.atc_inv_after = pcie_fn_atc_stats(nic)->invalidations;
 
 	/* dma0 has an RMRR: its domain maps it 1:1; a VM may not have it. */
-	rec.attach_rc = vtd_domain_alloc(scoped, &dom);
+	rec.attach_rc = intel_iommu_domain_alloc(scoped, &dom);
 	if (!rec.attach_rc)
-		rec.attach_rc = vtd_attach(dom, rec.dma_bdf);
+		rec.attach_rc = intel_iommu_attach_device(dom, rec.dma_bdf);
 	vtd_translate(machine_unit(m, 0), rec.dma_bdf, 0x1e001234, true, sim_now(), &rec.rmrr_x);
 	{
 		struct vfio_cfg fc = {.host_bdf = rec.dma_bdf, .dma.strategy = DMA_DIRECT_MAP};

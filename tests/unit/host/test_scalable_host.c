@@ -6,7 +6,7 @@
  * invalidation descriptors. A guest-managed first level over that second level (PGTT nested,
  * what a nested vIOMMU would use) translates with every first-level pointer going through the
  * host's tables: 24 reads for 4 levels over 4 levels, and PASID-based invalidation drops it.
- * Posted IRTEs (vtd_irte_set_posted, CAP.PI) update a posted-interrupt descriptor.
+ * Posted IRTEs (irq_remapping_set_posted, CAP.PI) update a posted-interrupt descriptor.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -19,7 +19,7 @@
 #include "models/host/host.h"
 #include "models/host/hv.h"
 #include "models/host/vfio.h"
-#include "models/host/vtd_drv.h"
+#include "models/host/intel_iommu.h"
 #include "models/iommu/vtd.h"
 #include "models/iommu/vtd_regs.h"
 #include "models/mem/mem.h"
@@ -63,17 +63,17 @@ static void guest(void *ctx, struct vcpu *v)
 {
 	struct vtd *u = machine_vtd(m);
 	struct mem *mem = machine_mem(m);
-	struct vtd_drv *drv = machine_iommu(m);
-	struct vtd_domain *dom = vfio_domain(machine_vfio(m, 0));
+	struct intel_iommu *drv = machine_iommu(m);
+	struct dmar_domain *dom = vfio_domain(machine_vfio(m, 0));
 	uint64_t next = 0x800000, root, r0, dir, pt;
 	struct vtd_req r = {.addr = 0x7f0000042000ull, .pasid_present = true, .pasid = 9};
 
 	(void)ctx;
 	(void)v;
 	rec.ran = true;
-	rec.scalable = vtd_drv_scalable(drv);
+	rec.scalable = intel_iommu_scalable(drv);
 	rec.sid = pcie_fn_rid(nic_fn(machine_nic(m, 0)));
-	rec.did = vtd_domain_id(dom);
+	rec.did = dmar_domain_id(dom);
 	rec.ram = vm_ram_hpa(machine_vm(m, 0));
 	rec.rtaddr = vtd_reg_read(u, DMAR_RTADDR_REG, 8, sim_now());
 	rec.iqa = vtd_reg_read(u, DMAR_IQA_REG, 8, sim_now());
@@ -91,7 +91,7 @@ static void guest(void *ctx, struct vcpu *v)
 
 	/* A guest first level (tables in guest memory) nested over the VM's domain. */
 	root = guest_table(mem, rec.ram, &next, r.addr, 0x2345000);
-	rec.attach_rc = vtd_attach_pasid_nested(dom, rec.sid, 9, root, 4);
+	rec.attach_rc = intel_pasid_setup_nested(dom, rec.sid, 9, root, 4);
 	pcpu_sync(pcpu_self());
 	r.sid = rec.sid;
 	r0 = vtd_stats(u)->walk_mem_reads;
@@ -103,7 +103,7 @@ static void guest(void *ctx, struct vcpu *v)
 	rec.reads_hit = vtd_stats(u)->walk_mem_reads - r0;
 	/* The guest unmaps (its PTE) and has the PASID's IOTLB entries invalidated. */
 	mem_write64(mem, rec.ram + (next - 4096) + ((r.addr >> 12) & 511) * 8, 0);
-	rec.flush_rc = vtd_flush_pasid(dom, 9, 0, 0, true);
+	rec.flush_rc = qi_flush_piotlb(dom, 9, 0, 0, true);
 	pcpu_sync(pcpu_self());
 	vtd_translate_req(u, &r, sim_now(), &rec.after_flush);
 
@@ -115,12 +115,12 @@ static void guest(void *ctx, struct vcpu *v)
 		uint64_t addr;
 		uint32_t data;
 
-		hh_alloc_pages(machine_host(m), 1, MEM_OWNER_HOST, &pda);
+		host_alloc_pages(machine_host(m), 1, MEM_OWNER_HOST, &pda);
 		mem_write64(mem, pda + 32, (uint64_t)0xf2 << 8 | (1ull << 32));
-		vtd_irte_alloc(drv, &idx);
-		rec.posted_rc = vtd_irte_set_posted(drv, idx, pda, 0x51, rec.sid, false);
+		irq_remapping_alloc_irte(drv, &idx);
+		rec.posted_rc = irq_remapping_set_posted(drv, idx, pda, 0x51, rec.sid, false);
 		pcpu_sync(pcpu_self());
-		vtd_irte_msi(idx, &addr, &data);
+		irq_remapping_msi(idx, &addr, &data);
 		rec.posted_before = vtd_stats(u)->ir_posted;
 		vtd_remap_msi(u, rec.sid, addr, data, sim_now(), &irq);
 		pcie_irq_commit(&irq);

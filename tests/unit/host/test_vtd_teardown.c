@@ -21,7 +21,7 @@
 #include "models/devices/nic.h"
 #include "models/host/host.h"
 #include "models/host/hv.h"
-#include "models/host/vtd_drv.h"
+#include "models/host/intel_iommu.h"
 #include "models/iommu/vtd.h"
 #include "models/iommu/vtd_regs.h"
 #include "models/mem/mem.h"
@@ -59,7 +59,7 @@ static uint32_t gsts(void)
 static void one_round(struct round *r, uint64_t base, bool scalable, uint64_t pi_desc)
 {
 	struct host *h = machine_host(m);
-	struct vtd_drv_cfg cfg = {.use_qi = true,
+	struct intel_iommu_cfg cfg = {.use_qi = true,
 				  .use_ir = true,
 				  .x2apic = true,
 				  .superpages = true,
@@ -69,66 +69,66 @@ static void one_round(struct round *r, uint64_t base, bool scalable, uint64_t pi
 				  .dmar = machine_dmar(m)};
 	uint16_t sid = pcie_fn_rid(nic_fn(machine_nic(m, 0)));
 	uint64_t ram = vm_ram_hpa(machine_vm(m, 0));
-	struct vtd_domain *dom;
-	struct vtd_drv *d;
+	struct dmar_domain *dom;
+	struct intel_iommu *d;
 	uint32_t idx[2];
 
-	r->free_before = hh_free_page_count(h);
+	r->free_before = host_free_page_count(h);
 	r->in_use_before = host_stats(h)->pages_in_use;
-	r->init_rc = vtd_drv_init(h, base, &cfg, &d);
+	r->init_rc = intel_iommu_init(h, base, &cfg, &d);
 	if (r->init_rc)
 		return;
-	r->scalable = vtd_drv_scalable(d);
-	if (vtd_domain_alloc(d, &dom))
+	r->scalable = intel_iommu_scalable(d);
+	if (intel_iommu_domain_alloc(d, &dom))
 		return;
 	/* 4 KiB, 2 MiB and 1 GiB leaves: tables at every level. */
-	r->map_rc[0] = vtd_domain_map_pages(dom, 0x10000, ram, 0x4000, VTD_PROT_READ, 12);
+	r->map_rc[0] = intel_iommu_map_pages(dom, 0x10000, ram, 0x4000, IOMMU_READ, 12);
 	r->map_rc[1] =
-	    vtd_domain_map_pages(dom, 0x200000, ram, 0x400000, VTD_PROT_READ | VTD_PROT_WRITE, 21);
-	r->map_rc[2] = vtd_domain_map_pages(dom, 1ull << 39, 0, 1ull << 30, VTD_PROT_READ, 30);
-	r->attach_rc = vtd_attach(dom, sid);
+	    intel_iommu_map_pages(dom, 0x200000, ram, 0x400000, IOMMU_READ | IOMMU_WRITE, 21);
+	r->map_rc[2] = intel_iommu_map_pages(dom, 1ull << 39, 0, 1ull << 30, IOMMU_READ, 30);
+	r->attach_rc = intel_iommu_attach_device(dom, sid);
 	if (scalable) {
-		r->fl_rc = vtd_attach_pasid_first_level(dom, sid, 5, ram, 4);
-		r->nested_rc = vtd_attach_pasid_nested(dom, sid, 300, 0x1000, 4);
+		r->fl_rc = intel_pasid_setup_first_level(dom, sid, 5, ram, 4);
+		r->nested_rc = intel_pasid_setup_nested(dom, sid, 300, 0x1000, 4);
 	}
-	r->irte_rc[0] = vtd_irte_alloc(d, &idx[0]);
+	r->irte_rc[0] = irq_remapping_alloc_irte(d, &idx[0]);
 	if (!r->irte_rc[0])
-		r->irte_rc[0] = vtd_irte_set_remapped(d, idx[0], 1, 0x40, sid);
-	r->irte_rc[1] = vtd_irte_alloc(d, &idx[1]);
+		r->irte_rc[0] = irq_remapping_set_remapped(d, idx[0], 1, 0x40, sid);
+	r->irte_rc[1] = irq_remapping_alloc_irte(d, &idx[1]);
 	if (!r->irte_rc[1])
-		r->irte_rc[1] = vtd_irte_set_posted(d, idx[1], pi_desc, 0x51, sid, false);
-	vtd_irte_free(d, idx[0]);
-	vtd_domain_unmap(dom, 0x10000, 0x1000, true);
+		r->irte_rc[1] = irq_remapping_set_posted(d, idx[1], pi_desc, 0x51, sid, false);
+	irq_remapping_free_irte(d, idx[0]);
+	intel_iommu_unmap(dom, 0x10000, 0x1000, true);
 	pcpu_sync(pcpu_self());
 	r->gsts_up = gsts();
-	r->table_pages = vtd_drv_stats(d)->table_pages;
-	r->free_up = hh_free_page_count(h);
+	r->table_pages = intel_iommu_stats(d)->table_pages;
+	r->free_up = host_free_page_count(h);
 
-	r->shutdown_rc = vtd_drv_shutdown(d);
+	r->shutdown_rc = intel_iommu_shutdown(d);
 	pcpu_sync(pcpu_self());
 	r->gsts_down = gsts();
 	r->te_down = vtd_translation_enabled(machine_vtd(m), sim_now());
-	vtd_drv_destroy(d);
-	r->free_after = hh_free_page_count(h);
+	intel_iommu_destroy(d);
+	r->free_after = host_free_page_count(h);
 	r->in_use_after = host_stats(h)->pages_in_use;
 }
 
 static void guest(void *ctx, struct vcpu *v)
 {
 	struct host *h = machine_host(m);
-	struct vtd_drv *d0 = machine_iommu(m);
-	uint64_t base = vtd_drv_reg_base(d0), pi_desc;
+	struct intel_iommu *d0 = machine_iommu(m);
+	uint64_t base = intel_iommu_reg_base(d0), pi_desc;
 
 	(void)ctx;
 	(void)v;
 	rec.ran = true;
 	/* The machine's own driver: off (its pages stay: the machine still refers to them). */
-	rec.shutdown0_rc = vtd_drv_shutdown(d0);
+	rec.shutdown0_rc = intel_iommu_shutdown(d0);
 	pcpu_sync(pcpu_self());
 	rec.gsts0 = gsts();
 	rec.te0 = vtd_translation_enabled(machine_vtd(m), sim_now());
 	/* A posted-interrupt descriptor the IRTE can point at, allocated outside the counts. */
-	if (hh_alloc_pages(h, 1, MEM_OWNER_HOST, &pi_desc))
+	if (host_alloc_pages(h, 1, MEM_OWNER_HOST, &pi_desc))
 		return;
 	one_round(&rec.r[0], base, false, pi_desc);
 	one_round(&rec.r[1], base, true, pi_desc);

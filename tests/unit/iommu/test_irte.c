@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "models/host/vtd_drv.h"
+#include "models/host/intel_iommu.h"
 #include "models/iommu/vtd.h"
 #include "models/iommu/vtd_regs.h"
 #include "models/mem/mem.h"
@@ -643,7 +643,7 @@ static void test_iec_stale(void **state)
 	fx_free(f);
 }
 
-/* The host driver's vtd_irte_msi() (a pure function) and the unit agree on the handle
+/* The host driver's irq_remapping_msi() (a pure function) and the unit agree on the handle
  * encoding, including handle[15] in address bit 2 (§5.1.2.2). */
 static void test_host_msi_round_trip(void **state)
 {
@@ -655,7 +655,7 @@ static void test_host_msi_round_trip(void **state)
 	write_irte(f, 40000, irte_lo(0x9c, xapic(6)), 0);
 	enable_ir(f, IRT | 15, false); /* 2^16 entries */
 
-	vtd_irte_msi(5, &addr, &data);
+	irq_remapping_msi(5, &addr, &data);
 	assert_int_equal(addr & 0xfff00000u, 0xfee00000u);
 	assert_true(addr & (1u << 4));
 	assert_false(addr & (1u << 2));
@@ -663,7 +663,7 @@ static void test_host_msi_round_trip(void **state)
 	assert_int_equal(f->ev.vector[0], 0x35);
 	assert_int_equal(f->ev.dest[0], 2);
 
-	vtd_irte_msi(40000, &addr, &data);
+	irq_remapping_msi(40000, &addr, &data);
 	assert_true(addr & (1u << 2)); /* 40000 = 0x9c40: handle[15] set */
 	assert_int_equal(send(f, SID, addr, data, NULL), 0);
 	assert_int_equal(f->ev.n, 2);

@@ -16,7 +16,7 @@
 #include "models/devices/nic.h"
 #include "models/host/hv.h"
 #include "models/host/vfio.h"
-#include "models/host/vtd_drv.h"
+#include "models/host/intel_iommu.h"
 #include "models/iommu/vtd.h"
 #include "models/iommu/vtd_regs.h"
 #include "models/mem/mem.h"
@@ -53,8 +53,8 @@ static void guest(void *ctx, struct vcpu *v)
 	rec.sid = pcie_fn_rid(nic_fn(machine_nic(m, 0)));
 	rec.did = vfio_domain_id(machine_vfio(m, 0));
 	rec.ram_hpa = vm_ram_hpa(machine_vm(m, 0));
-	rec.levels = vtd_domain_levels(vfio_domain(machine_vfio(m, 0)));
-	rec.pgd = vtd_domain_pgd(vfio_domain(machine_vfio(m, 0)));
+	rec.levels = dmar_domain_levels(vfio_domain(machine_vfio(m, 0)));
+	rec.pgd = dmar_domain_pgd(vfio_domain(machine_vfio(m, 0)));
 
 	/* The tables in memory, as the driver left them. */
 	rec.rtaddr = vtd_reg_read(u, DMAR_RTADDR_REG, 8, sim_now());
@@ -79,15 +79,15 @@ static void guest(void *ctx, struct vcpu *v)
 	vtd_translate(u, rec.sid, 0x8000000, true, sim_now(), &rec.outside_w);
 	/* Let the fault-event interrupt reach pCPU 0 and the host's handler run. */
 	sim_sleep_until(sim_now() + 50 * SIM_PS_PER_US);
-	rec.faults_handled = vtd_drv_stats(machine_iommu(m))->faults_handled;
-	rec.fault_irqs = vtd_drv_stats(machine_iommu(m))->fault_irqs;
+	rec.faults_handled = intel_iommu_stats(machine_iommu(m))->faults_handled;
+	rec.fault_irqs = intel_iommu_stats(machine_iommu(m))->fault_irqs;
 
 	/* Unmap a page without flushing: the IOTLB still holds it (stale but usable). */
-	vtd_domain_unmap(vfio_domain(machine_vfio(m, 0)), 0x123000, 0x1000, false);
+	intel_iommu_unmap(vfio_domain(machine_vfio(m, 0)), 0x123000, 0x1000, false);
 	pcpu_sync(pcpu_self());
 	vtd_translate(u, rec.sid, 0x123456, false, sim_now(), &rec.stale);
 	/* Now the driver invalidates (queued, waits for completion): the page faults. */
-	vtd_domain_flush(vfio_domain(machine_vfio(m, 0)));
+	intel_iommu_flush_iotlb_all(vfio_domain(machine_vfio(m, 0)));
 	pcpu_sync(pcpu_self());
 	vtd_translate(u, rec.sid, 0x123456, false, sim_now(), &rec.after_flush);
 

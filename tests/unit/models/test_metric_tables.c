@@ -18,7 +18,7 @@
 #include "models/host/hv.h"
 #include "models/host/sched.h"
 #include "models/host/vfio.h"
-#include "models/host/vtd_drv.h"
+#include "models/host/intel_iommu.h"
 #include "models/iommu/iotlb.h"
 #include "models/iommu/vtd.h"
 #include "models/pcie/pcie.h"
@@ -33,7 +33,7 @@
 static const struct metric_table *const tables[] = {
     &sim_engine_metrics,   &vtd_metrics,	  &vtd_cache_metrics, &iotlb_metrics,
     &pcie_metrics,	   &pcie_atc_metrics,	  &vcpu_metrics,      &pcpu_time_metrics,
-    &nic_metrics,	   &dmaeng_metrics,	  &vtd_drv_metrics,   &vfio_metrics,
+    &nic_metrics,	   &dmaeng_metrics,	  &intel_iommu_metrics,   &vfio_metrics,
     &host_sched_metrics,   &host_thread_metrics,  &vm_metrics,	      &gk_metrics,
     &wl_stream_rx_metrics, &wl_dma_bench_metrics,
 };
@@ -269,7 +269,7 @@ static void device_tables(void **state)
 
 static void host_tables(void **state)
 {
-	struct vtd_drv_stats d = {0};
+	struct intel_iommu_stats d = {0};
 	struct vfio_stats f = {0};
 	struct host_sched_stats s = {0};
 	struct host_thread_stats t = {0};
@@ -277,7 +277,7 @@ static void host_tables(void **state)
 	struct probe p;
 
 	(void)state;
-	probe_begin(&p, &vtd_drv_metrics, &d);
+	probe_begin(&p, &intel_iommu_metrics, &d);
 	d.pages_mapped_peak = 300; /* a gauge: its value at the end */
 	probe_expect(&p, "iommu.pinned_pages_peak", NULL, 300);
 	probe_begin(&p, &vfio_metrics, &f);

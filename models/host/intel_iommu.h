@@ -16,11 +16,11 @@
 #include <stdint.h>
 
 struct host;
-struct vtd_drv;
-struct vtd_domain;
+struct intel_iommu;
+struct dmar_domain;
 struct dmar_info;
 
-struct vtd_drv_cfg {
+struct intel_iommu_cfg {
 	bool use_qi;          /* queued invalidation when ECAP.QI (else register-based) */
 	bool use_ir;          /* interrupt remapping when ECAP.IR */
 	bool x2apic;          /* IRTE destinations are x2APIC IDs (IRTA.EIME) */
@@ -32,10 +32,10 @@ struct vtd_drv_cfg {
 	const struct dmar_info *dmar; /* the firmware's DMAR table (ATSR, RMRRs); may be NULL */
 };
 
-#define VTD_PROT_READ  1u
-#define VTD_PROT_WRITE 2u
+#define IOMMU_READ  1u
+#define IOMMU_WRITE 2u
 
-struct vtd_drv_stats {
+struct intel_iommu_stats {
 	uint64_t maps, unmaps, pages_mapped, pages_unmapped, pages_mapped_peak;
 	uint64_t table_pages;
 	uint64_t qi_submits, qi_descs, qi_errors, reg_invalidations;
@@ -46,86 +46,86 @@ struct vtd_drv_stats {
 };
 /* Its metric table (sim/metrics.h). */
 struct metric_table;
-extern const struct metric_table vtd_drv_metrics;
+extern const struct metric_table intel_iommu_metrics;
 
-int vtd_drv_init(struct host *h, uint64_t reg_base, const struct vtd_drv_cfg *cfg,
-		 struct vtd_drv **out);
+int intel_iommu_init(struct host *h, uint64_t reg_base, const struct intel_iommu_cfg *cfg,
+		 struct intel_iommu **out);
 /* Turn the unit off in Linux's order: translation, interrupt remapping, queued invalidation
  * (GCMD, polling GSTS). Runs on a host CPU (it takes simulated time). */
-int vtd_drv_shutdown(struct vtd_drv *d);
+int intel_iommu_shutdown(struct intel_iommu *d);
 /* Give back every page the driver allocated (tables, queue, IRT), its fault vector and its
- * memory. Call vtd_drv_shutdown first while the machine runs; destroy itself takes no
+ * memory. Call intel_iommu_shutdown first while the machine runs; destroy itself takes no
  * simulated time and may run after the engine has stopped. Accepts NULL. */
-void vtd_drv_destroy(struct vtd_drv *d);
-const struct vtd_drv_stats *vtd_drv_stats(const struct vtd_drv *d);
-uint64_t vtd_drv_root_table(const struct vtd_drv *d);
-uint64_t vtd_drv_cap(const struct vtd_drv *d);
-uint64_t vtd_drv_ecap(const struct vtd_drv *d);
-uint64_t vtd_drv_reg_base(const struct vtd_drv *d);
-bool vtd_drv_scalable(const struct vtd_drv *d);
-bool vtd_drv_qi(const struct vtd_drv *d);
+void intel_iommu_destroy(struct intel_iommu *d);
+const struct intel_iommu_stats *intel_iommu_stats(const struct intel_iommu *d);
+uint64_t intel_iommu_root_table(const struct intel_iommu *d);
+uint64_t intel_iommu_cap(const struct intel_iommu *d);
+uint64_t intel_iommu_ecap(const struct intel_iommu *d);
+uint64_t intel_iommu_reg_base(const struct intel_iommu *d);
+bool intel_iommu_scalable(const struct intel_iommu *d);
+bool intel_iommu_qi(const struct intel_iommu *d);
 
 /* ---- DMA remapping ---- */
 
-int vtd_domain_alloc(struct vtd_drv *d, struct vtd_domain **out);
-uint16_t vtd_domain_id(const struct vtd_domain *dom);
-uint64_t vtd_domain_pgd(const struct vtd_domain *dom);
-unsigned vtd_domain_levels(const struct vtd_domain *dom);
+int intel_iommu_domain_alloc(struct intel_iommu *d, struct dmar_domain **out);
+uint16_t dmar_domain_id(const struct dmar_domain *dom);
+uint64_t dmar_domain_pgd(const struct dmar_domain *dom);
+unsigned dmar_domain_levels(const struct dmar_domain *dom);
 /* Map [iova, iova+size) to [hpa, hpa+size) (4 KiB aligned) with VTD_PROT_*, with the largest
  * pages allowed. New mappings need no flush unless CAP.CM (VT-d §6.1) or CAP.RWBF. */
-int vtd_domain_map(struct vtd_domain *dom, uint64_t iova, uint64_t hpa, uint64_t size,
+int intel_iommu_map(struct dmar_domain *dom, uint64_t iova, uint64_t hpa, uint64_t size,
 		   unsigned prot);
 /* The same with one page size only (12, 21 or 30): what a benchmark asks for. */
-int vtd_domain_map_pages(struct vtd_domain *dom, uint64_t iova, uint64_t hpa, uint64_t size,
+int intel_iommu_map_pages(struct dmar_domain *dom, uint64_t iova, uint64_t hpa, uint64_t size,
 			 unsigned prot, unsigned page_shift);
 /* Unmap and, when flush, invalidate the IOTLB (and device TLBs) for the range and wait. */
-int vtd_domain_unmap(struct vtd_domain *dom, uint64_t iova, uint64_t size, bool flush);
+int intel_iommu_unmap(struct dmar_domain *dom, uint64_t iova, uint64_t size, bool flush);
 /* Invalidate every IOTLB entry of the domain and wait (deferred flushing's batch flush). */
-void vtd_domain_flush(struct vtd_domain *dom);
+void intel_iommu_flush_iotlb_all(struct dmar_domain *dom);
 /* Point the device's context (scalable mode: its RID_PASID entry) at the domain, enable ATS
  * when allowed, and flush its cached context. */
-int vtd_attach(struct vtd_domain *dom, uint16_t bdf);
-int vtd_detach(struct vtd_drv *d, uint16_t bdf);
+int intel_iommu_attach_device(struct dmar_domain *dom, uint16_t bdf);
+int intel_iommu_detach_device(struct intel_iommu *d, uint16_t bdf);
 /* A context entry that passes the device's DMA through untranslated (ECAP.PT). */
-int vtd_attach_passthrough(struct vtd_drv *d, uint16_t bdf);
-/* Whether a DMAR RMRR names bdf: memory the device keeps using, which vtd_attach maps 1:1
+int intel_iommu_attach_identity(struct intel_iommu *d, uint16_t bdf);
+/* Whether a DMAR RMRR names bdf: memory the device keeps using, which intel_iommu_attach_device maps 1:1
  * in the device's domain; such a device cannot be safely assigned to a VM. */
-bool vtd_drv_dev_has_rmrr(const struct vtd_drv *d, uint16_t bdf);
+bool intel_iommu_dev_has_rmrr(const struct intel_iommu *d, uint16_t bdf);
 /* Whether ATS was enabled for bdf at attach. */
-bool vtd_ats_enabled(const struct vtd_drv *d, uint16_t bdf);
+bool intel_iommu_ats_enabled(const struct intel_iommu *d, uint16_t bdf);
 
 /* Scalable mode, PASID granular (VT-d §9.6): PASID `pasid` of bdf translated by a first-level
  * table (an x86 page table) at fl_root, either host-physical (PGTT first-level, tagged with
  * the domain's ID) or guest-physical over the domain's second level (PGTT nested: every
  * first-level pointer goes through the domain's tables). fl_levels 4 or 5. */
-int vtd_attach_pasid_first_level(struct vtd_domain *dom, uint16_t bdf, uint32_t pasid,
+int intel_pasid_setup_first_level(struct dmar_domain *dom, uint16_t bdf, uint32_t pasid,
 				 uint64_t fl_root, unsigned fl_levels);
-int vtd_attach_pasid_nested(struct vtd_domain *dom, uint16_t bdf, uint32_t pasid,
+int intel_pasid_setup_nested(struct dmar_domain *dom, uint16_t bdf, uint32_t pasid,
 			    uint64_t fl_root_gpa, unsigned fl_levels);
 /* PASID-based IOTLB invalidation of 2^am pages at addr, or (whole) of the whole PASID. */
-int vtd_flush_pasid(struct vtd_domain *dom, uint32_t pasid, uint64_t addr, unsigned am,
+int qi_flush_piotlb(struct dmar_domain *dom, uint32_t pasid, uint64_t addr, unsigned am,
 		    bool whole);
 
 /* ---- interrupt remapping ---- */
 
-int vtd_irte_alloc(struct vtd_drv *d, uint32_t *index);
-void vtd_irte_free(struct vtd_drv *d, uint32_t index);
+int irq_remapping_alloc_irte(struct intel_iommu *d, uint32_t *index);
+void irq_remapping_free_irte(struct intel_iommu *d, uint32_t index);
 /* Remapped-format IRTE (VT-d §9.10) with source-ID validation of sid; flushes the IEC. */
-int vtd_irte_set_remapped(struct vtd_drv *d, uint32_t index, uint32_t apic_id, uint8_t vector,
+int irq_remapping_set_remapped(struct intel_iommu *d, uint32_t index, uint32_t apic_id, uint8_t vector,
 			  uint16_t sid);
 /* The same for a level-triggered source (IRTE.TM = 1), such as an I/O APIC pin. */
-int vtd_irte_set_remapped_level(struct vtd_drv *d, uint32_t index, uint32_t apic_id,
+int irq_remapping_set_remapped_level(struct intel_iommu *d, uint32_t index, uint32_t apic_id,
 				uint8_t vector, uint16_t sid);
 /* Posted-format IRTE (VT-d §9.11, needs CAP.PI): the device's interrupt becomes PIR bit
  * `vector` in the posted-interrupt descriptor at pi_desc (64-byte aligned), with source-ID
  * validation of sid; urgent sets URG (notify even while SN is set). -ENOTSUP without CAP.PI.
  * Flushes the IEC. */
-int vtd_irte_set_posted(struct vtd_drv *d, uint32_t index, uint64_t pi_desc, uint8_t vector,
+int irq_remapping_set_posted(struct intel_iommu *d, uint32_t index, uint64_t pi_desc, uint8_t vector,
 			uint16_t sid, bool urgent);
 /* The remappable-format MSI address/data that select IRTE `index` (VT-d §5.1.2.2). */
-void vtd_irte_msi(uint32_t index, uint64_t *addr, uint32_t *data);
-bool vtd_drv_ir_enabled(const struct vtd_drv *d);
+void irq_remapping_msi(uint32_t index, uint64_t *addr, uint32_t *data);
+bool intel_iommu_ir_enabled(const struct intel_iommu *d);
 /* Whether posted IRTEs can be used (interrupt remapping on and CAP.PI). */
-bool vtd_drv_posting(const struct vtd_drv *d);
+bool intel_iommu_posting(const struct intel_iommu *d);
 
 #endif
