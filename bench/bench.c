@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -146,6 +147,72 @@ static int run_bench(const char *ptsim, const char *config, unsigned window_kib,
 	return *out ? 0 : -1;
 }
 
+/* The ptsim binary beside this one. */
+static int ptsim_path(char *out, size_t len)
+{
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	char *slash;
+
+	if (n <= 0)
+		return -1;
+	exe[n] = 0;
+	slash = strrchr(exe, '/');
+	if (!slash)
+		return -1;
+	*slash = 0;
+	snprintf(out, len, "%s/ptsim", exe);
+	return 0;
+}
+
+/* One whole `ptsim run` as a process: its results and its peak resident set. */
+static void machine_row(const char *ptsim, const char *label, const char *config)
+{
+	char json[] = "/tmp/ptsim-bench-XXXXXX";
+	int fd = mkstemp(json), st;
+	struct rusage ru;
+	char *js = NULL;
+	pid_t pid;
+
+	if (fd < 0)
+		return;
+	close(fd);
+	pid = fork();
+	if (pid == 0) {
+		execl(ptsim, ptsim, "run", config, "--quiet", "--json", json, (char *)NULL);
+		_exit(127);
+	}
+	if (pid > 0 && wait4(pid, &st, 0, &ru) == pid && WIFEXITED(st) && !WEXITSTATUS(st))
+		js = slurp(json);
+	unlink(json);
+	if (!js) {
+		printf("  %-28s (run failed)\n", label);
+		return;
+	}
+	double frames = json_num(js, "workload", "frames_received");
+	double events = json_num(js, "window", "events");
+	double wall = json_num(js, NULL, "wall_s");
+
+	printf("  %-28s %8.0f %8.3f %12.0f %10.2f %10.1f\n", label, frames, wall,
+	       wall > 0 ? frames / wall : 0, frames > 0 ? events / frames : 0,
+	       (double)ru.ru_maxrss / 1024.0);
+	fflush(stdout);
+	free(js);
+}
+
+static void machine_table(void)
+{
+	char ptsim[PATH_MAX + 8];
+
+	if (ptsim_path(ptsim, sizeof(ptsim)))
+		return;
+	printf("\nWhole runs (one process each; wall time from the results, setup included)\n");
+	printf("  %-28s %8s %8s %12s %10s %10s\n", "machine", "frames", "wall s", "frames/s",
+	       "events/fr", "peak MiB");
+	machine_row(ptsim, "default (1 VM, 1 NIC)", "configs/default.yaml");
+	machine_row(ptsim, "64 VMs x 4 VFs", "configs/scale/64vm-4vf.yaml");
+}
+
 static void iommu_table(void)
 {
 	static const unsigned windows[] = {4, 16, 64, 256, 1024, 4096, 16384, 65536};
@@ -254,7 +321,9 @@ int main(int argc, char **argv)
 	       "frame)\n",
 	       fps / raw_rate, raw_rate / fps);
 	fflush(stdout);
-	if (argc <= 1)
+	if (argc <= 1) {
+		machine_table();
 		iommu_table();
+	}
 	_exit(0);
 }

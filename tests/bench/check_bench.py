@@ -28,6 +28,18 @@ def main(argv):
         r = int(fps.group(1)) / int(raw.group(1))
         claim(abs(r - float(ratio.group(1))) <= 0.0002 + 0.01 * r,
               "the ratio is frames/s over raw sleeps/s of the same run")
+    runs = re.findall(r"^\s+(default \(1 VM, 1 NIC\)|64 VMs x 4 VFs)\s+(\d+)\s+([\d.]+)"
+                      r"\s+(\d+)\s+([\d.]+)\s+([\d.]+)\s*$", out, re.M)
+    claim(len(runs) == 2, "whole runs: the default machine and the 64-VM machine (%d rows)"
+          % len(runs))
+    if len(runs) == 2:
+        d, big = [[float(x) for x in r[1:]] for r in runs]
+        claim(d[0] == 10000 and big[0] == 2560, "each run received every frame it was sent")
+        claim(all(abs(r[2] - r[0] / r[1]) <= 1 + 0.01 * r[2] for r in (d, big) if r[1] > 0),
+              "frames/s is frames over the run's own wall time")
+        claim(all(r[3] > 0 and r[4] > 0 for r in (d, big)), "events per frame and peak RSS "
+              "measured")
+        claim(big[4] > d[4], "the 64-VM machine holds more memory than the default one")
     rows = re.findall(r"^\s+(4 KiB|2 MiB)\s+(\d+ [KM]iB)\s+([\d.-]+)\s+([\d.-]+)\s+([\d.-]+)"
                       r"\s+([\d.-]+)\s+([\d.-]+)\s*$", out, re.M)
     claim(len(rows) == 16, "IOMMU table: 8 windows x 2 page sizes (%d rows)" % len(rows))

@@ -1,14 +1,15 @@
 #!/usr/bin/env python3
 """The wiring scales: a machine with many VMs, each owning several SR-IOV VFs.
 
-  scale.py PTSIM [--vms N] [--vfs K] [--frames F] [--write FILE]
+  scale.py PTSIM [--vms N] [--vfs K] [--frames F] [--write FILE | --config FILE]
 
 Builds a scenario (written to a temporary file, or to FILE with --write): K ptnic PFs, each
 behind its own root port with N VFs enabled; N VMs, VM i pinned to pCPU i+1 and owning VF i+1
 of every PF; a stream_rx workload with a stream of F frames into each of the N*K VFs. Runs it
 and checks that every stream arrived where it was sent: every VM's guest took an interrupt per
 frame of its K streams, every VF received F frames, and the totals add up. Defaults: 64 VMs,
-4 VFs each (256 streams).
+4 VFs each (256 streams). --config FILE runs FILE instead, after checking that it is what
+this script writes (configs/scale/64vm-4vf.yaml is, for the defaults).
 """
 import argparse
 import json
@@ -19,7 +20,12 @@ import tempfile
 
 
 def scenario(vms, vfs, frames):
-    out = ["name: scale-%dvm-%dvf" % (vms, vfs),
+    out = ["# A cloud host: %d VMs, each owning %d SR-IOV VFs, one of each of %d ptnic PFs; every"
+           % (vms, vfs, vfs),
+           "# VF receives a stream. Written by tests/scenario/scale.py --vms %d --vfs %d --frames %d"
+           % (vms, vfs, frames),
+           "# --write FILE (the scale test checks this file is what it writes).",
+           "name: scale-%dvm-%dvf" % (vms, vfs),
            "description: %d VMs, each with %d SR-IOV VFs (one of each of %d ptnic PFs), a "
            "stream of %d frames into every VF" % (vms, vfs, vfs, frames),
            "seed: 1",
@@ -61,17 +67,26 @@ def main():
     ap.add_argument("--vfs", type=int, default=4)
     ap.add_argument("--frames", type=int, default=10)
     ap.add_argument("--write")
+    ap.add_argument("--config")
     a = ap.parse_args()
     text = scenario(a.vms, a.vfs, a.frames)
     if a.write:
         with open(a.write, "w") as f:
             f.write(text)
         return 0
+    if a.config:
+        with open(a.config) as f:
+            if f.read() != text:
+                print("FAILED: %s is not what scale.py writes for --vms %d --vfs %d "
+                      "--frames %d (regenerate it with --write)" % (a.config, a.vms, a.vfs,
+                                                                    a.frames))
+                return 1
     with tempfile.TemporaryDirectory() as d:
-        cfg = os.path.join(d, "scale.yaml")
+        cfg = a.config or os.path.join(d, "scale.yaml")
         js = os.path.join(d, "scale.json")
-        with open(cfg, "w") as f:
-            f.write(text)
+        if not a.config:
+            with open(cfg, "w") as f:
+                f.write(text)
         p = subprocess.run([a.ptsim, "run", cfg, "--quiet", "--json", js],
                            capture_output=True, text=True)
         if p.returncode:
