@@ -2,10 +2,11 @@
 /*
  * ptnic, the endpoint model: a PCIe function (config space with BAR0, PM, PCIe and MSI-X
  * capabilities), its registers, and a DMA engine actor that receives frames from the wire
- * into the descriptor ring by DMA and raises MSI-X, all through the fabric (so through the
- * IOMMU and interrupt remapping). With SR-IOV, each virtual function is a ptnic of its own
- * (the same registers in its VF BAR 0, its own MSI-X, ring and engine), as the VFs of igb or
- * ixgbe are functions of the same silicon that the guest's VF driver drives.
+ * into the receive ring and sends the frames of the transmit ring onto the wire, by DMA, and
+ * raises MSI-X, all through the fabric (so through the IOMMU and interrupt remapping). With SR-IOV,
+ * each virtual function is a ptnic of its own (the same registers in its VF BAR 0, its own MSI-X,
+ * ring and engine), as the VFs of igb or ixgbe are functions of the same silicon that the guest's
+ * VF driver drives.
  */
 #ifndef PTSIM_NIC_H
 #define PTSIM_NIC_H
@@ -31,10 +32,21 @@ struct nic_wire_ops {
 	void (*dropped)(void *ctx, const struct nic_frame *f);
 };
 
+/* Where transmitted frames go: the link to the peer (the workload's), mirror of nic_wire_ops. */
+struct nic_wire_sink_ops {
+	/* A frame has left: f->t_ps is its last bit on the wire, f->len its bytes there (FCS and
+	 * padding included); data holds the `len` bytes the NIC read from memory for it. */
+	void (*transmitted)(void *ctx, const struct nic_frame *f, const uint8_t *data, size_t len);
+	/* A frame the NIC did not send (a descriptor or buffer DMA failed, or it was too long);
+	 * f->t_ps is when it gave up. */
+	void (*dropped)(void *ctx, const struct nic_frame *f);
+};
+
 struct nic_cfg {
 	char name[32];
 	uint64_t reset_ps;     /* CTRL.RST to ready */
-	unsigned max_inflight; /* frames whose DMA may be in flight at once */
+	unsigned max_inflight; /* frames whose DMA may be in flight at once, each way */
+	uint64_t tx_fifo_bytes; /* transmit packet buffer: frames fetched, not yet on the wire */
 	/* SR-IOV (0: none): VFs the PF can have, First VF Offset and VF Stride */
 	unsigned total_vfs;
 	uint16_t vf_offset, vf_stride;
@@ -46,6 +58,8 @@ extern const struct cfg_schema nic_cfg_schema;
 struct nic_stats {
 	uint64_t rx_frames, rx_bytes, rx_missed, rx_disabled, rx_dma_errors;
 	uint64_t desc_reads, irqs_sent, irqs_pended, irqs_blocked, resets, intx_asserts;
+	uint64_t tx_frames, tx_bytes, tx_desc_reads, tx_writebacks, tx_dma_errors, tx_too_long;
+	uint64_t tx_wire_ps; /* time the transmitter was busy with frames (gaps aside) */
 };
 /* Its metric table (sim/metrics.h). */
 struct metric_table;
@@ -58,6 +72,11 @@ struct pcie_fn *nic_fn(const struct nic *n);
 struct nic *nic_vf(const struct nic *pf, unsigned n);
 unsigned nic_total_vfs(const struct nic *pf);
 void nic_set_wire(struct nic *n, const struct nic_wire_ops *ops, void *ctx);
+/* The transmit side of the port: where frames go, and the link's rate. Without a sink the
+ * port is unplugged: frames leave at NIC_LINE_GBPS and vanish. */
+#define NIC_LINE_GBPS 10.0
+void nic_set_wire_sink(struct nic *n, const struct nic_wire_sink_ops *ops, void *ctx,
+		       double line_gbps);
 /* Measurement: called with the MSI-X entry and time of every interrupt message sent, or with
  * NIC_PROBE_INTX when the INTx line is asserted. */
 #define NIC_PROBE_INTX (~0u)

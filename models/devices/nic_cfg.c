@@ -5,7 +5,11 @@
 
 static const struct cfg_field nic_fields[] = {
     CFG_U32("max_inflight", struct nic_cfg, max_inflight, 32, 1, 1024, "frames",
-	    "ptnic: frames whose DMA may be in flight at once"),
+	    "ptnic: frames whose DMA may be in flight at once, each way"),
+    CFG_KIB("tx_fifo_kib", struct nic_cfg, tx_fifo_bytes, 16, 1, 1024,
+	    "ptnic: transmit packet buffer, frames fetched and not yet on the wire",
+	    .source = "8254x SDM: PBA's default split of the 64 KB packet buffer, 48 KB "
+		      "receive and 16 KB transmit"),
     CFG_NS("reset_ns", struct nic_cfg, reset_ps, 1000, 0, 1e9,
 	   "ptnic: time from CTRL.RST to ready"),
     CFG_END,

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * ptnic register interface: the device side of its datasheet. ptnic is a simple, fictional
- * Ethernet receive engine in the style of Intel's e1000 family (8254x SDM §13, §3.2): a ring
- * of 16-byte legacy receive descriptors, head/tail registers, interrupt cause/mask registers
- * with auto-masking, an interrupt throttle, and MSI-X.
+ * Ethernet controller in the style of Intel's e1000 family (8254x SDM §13, §3.2, §3.3): a
+ * receive and a transmit ring of 16-byte legacy descriptors, head/tail registers, interrupt
+ * cause/mask registers with auto-masking, an interrupt throttle, and MSI-X with a vector
+ * allocation register (the 82574's IVAR) that gives each cause its entry.
  * Vendor 0x7074 is not assigned in pci.ids; it marks the device as ptsim's own.
  */
 #ifndef PTSIM_NIC_REGS_H
@@ -30,17 +31,38 @@
 #define PTNIC_IMS    0x00d0 /* write 1: enable causes; read: enabled causes */
 #define PTNIC_IMC    0x00d8 /* write 1: disable causes */
 #define PTNIC_EIAM   0x00e0 /* causes masked automatically when their MSI-X message goes */
+#define  PTNIC_INT_TXDW 0x00000001 /* transmit descriptor written back */
 #define  PTNIC_INT_RXT0 0x00000080 /* receive descriptor written back */
+#define PTNIC_IVAR   0x00e4 /* MSI-X entry of each cause (82574 IVAR; e1000e's E1000_IVAR_*) */
+#define  PTNIC_IVAR_RX(entry)   ((entry) & 7u)         /* receive: entry, 2:0 */
+#define  PTNIC_IVAR_RX_VALID    0x00000008
+#define  PTNIC_IVAR_TX(entry)   (((entry) & 7u) << 8)  /* transmit: entry, 10:8 */
+#define  PTNIC_IVAR_TX_VALID    0x00000800
+#define  PTNIC_IVAR_RX_ENTRY(v) ((v) & 7u)
+#define  PTNIC_IVAR_TX_ENTRY(v) (((v) >> 8) & 7u)
+/* At reset receive goes to entry 0 and transmit to entry 1, each valid. */
+#define  PTNIC_IVAR_RESET                                                                          \
+	(PTNIC_IVAR_RX(0) | PTNIC_IVAR_RX_VALID | PTNIC_IVAR_TX(1) | PTNIC_IVAR_TX_VALID)
 #define PTNIC_RCTL   0x0100
 #define  PTNIC_RCTL_EN 0x00000002
+#define PTNIC_TCTL   0x0400 /* transmit control */
+#define  PTNIC_TCTL_EN  0x00000002
+#define  PTNIC_TCTL_PSP 0x00000008 /* pad short packets to 64 bytes */
 #define PTNIC_RDBAL  0x2800
 #define PTNIC_RDBAH  0x2804
 #define PTNIC_RDLEN  0x2808
 #define PTNIC_RDH    0x2810
 #define PTNIC_RDT    0x2818
+#define PTNIC_TDBAL  0x3800
+#define PTNIC_TDBAH  0x3804
+#define PTNIC_TDLEN  0x3808
+#define PTNIC_TDH    0x3810
+#define PTNIC_TDT    0x3818
 #define PTNIC_MPC    0x4010 /* missed packets (no descriptor) */
 #define PTNIC_GPRC   0x4074 /* good packets received */
+#define PTNIC_GPTC   0x4080 /* good packets transmitted */
 #define PTNIC_GORC   0x4088 /* good octets received, low 32 bits */
+#define PTNIC_GOTC   0x4090 /* good octets transmitted, low 32 bits */
 
 /* Legacy receive descriptor, 16 bytes (8254x SDM §3.2.3). */
 #define PTNIC_RXD_SIZE      16
@@ -50,5 +72,20 @@
 #define  PTNIC_RXD_STAT_DD  0x01
 #define  PTNIC_RXD_STAT_EOP 0x02
 #define PTNIC_RX_BUF_SIZE   2048
+
+/* Legacy transmit descriptor, 16 bytes (8254x SDM §3.3.3): buffer address, length, CSO, CMD,
+ * status (written back with DD when CMD.RS asked for a report), CSS, special. */
+#define PTNIC_TXD_SIZE      16
+#define PTNIC_TXD_ADDR      0
+#define PTNIC_TXD_LENGTH    8
+#define PTNIC_TXD_CMD       11
+#define  PTNIC_TXD_CMD_EOP  0x01 /* end of packet */
+#define  PTNIC_TXD_CMD_IFCS 0x02 /* insert the FCS */
+#define  PTNIC_TXD_CMD_RS   0x08 /* report status: write DD back */
+#define PTNIC_TXD_STATUS    12
+#define  PTNIC_TXD_STAT_DD  0x01
+/* What one transmitted frame may gather (ptnic's limits; longer frames are discarded). */
+#define PTNIC_TX_MAX_FRAME  16384
+#define PTNIC_TX_MAX_DESC   64
 
 #endif

@@ -19,18 +19,38 @@
 #define REG_ITR    0x00c4
 #define REG_IMS    0x00d0
 #define REG_IMC    0x00d8
+#define  INT_TXDW  0x00000001u /* transmit descriptor written back */
 #define  INT_RXT0  0x00000080u
+#define REG_IVAR   0x00e4 /* which MSI-X entry each cause raises */
+#define  IVAR_RX(entry)  ((entry) & 7u)
+#define  IVAR_RX_VALID   0x00000008u
+#define  IVAR_TX(entry)  (((entry) & 7u) << 8)
+#define  IVAR_TX_VALID   0x00000800u
 #define REG_RCTL   0x0100
 #define  RCTL_EN   0x00000002u
+#define REG_TCTL   0x0400
+#define  TCTL_EN   0x00000002u
+#define  TCTL_PSP  0x00000008u /* pad short frames */
 #define REG_RDBAL  0x2800
 #define REG_RDBAH  0x2804
 #define REG_RDLEN  0x2808
 #define REG_RDH    0x2810
 #define REG_RDT    0x2818
+#define REG_TDBAL  0x3800
+#define REG_TDBAH  0x3804
+#define REG_TDLEN  0x3808
+#define REG_TDH    0x3810
+#define REG_TDT    0x3818
 #define REG_MPC    0x4010
 
 #define RXD_STAT_DD  0x01
 #define RXD_STAT_EOP 0x02
 #define RX_BUF_SIZE  2048
+
+/* Legacy transmit descriptor: CMD and status bits. */
+#define TXD_CMD_EOP  0x01 /* end of packet */
+#define TXD_CMD_IFCS 0x02 /* the device appends the FCS */
+#define TXD_CMD_RS   0x08 /* report status: write DD back */
+#define TXD_STAT_DD  0x01
 
 #endif
