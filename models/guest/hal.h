@@ -58,6 +58,8 @@ typedef unsigned int gfp_t;
 #define EIO    5
 #define ENOSPC 28
 #define ETIMEDOUT 110
+#define EBUSY  16
+#define ENOTSUPP 524
 
 /* ---- devices ---- */
 
@@ -188,6 +190,19 @@ int pci_alloc_irq_vectors(struct pci_dev *pdev, unsigned int min_vecs, unsigned 
 			  unsigned int flags);
 void pci_free_irq_vectors(struct pci_dev *pdev);
 int pci_irq_vector(struct pci_dev *pdev, unsigned int nr);
+/* Dynamic MSI-X allocation (Linux 6.2, drivers/pci/msi/api.c): one more entry after
+ * pci_alloc_irq_vectors enabled MSI-X, programmed now, masked until request_irq. index: the
+ * entry, or MSI_ANY_INDEX for the first free one; map.index < 0 is an error. */
+struct irq_affinity_desc;
+struct msi_map {
+	int index; /* the MSI-X entry, or a negative errno */
+	int virq;  /* what request_irq takes */
+};
+#define MSI_ANY_INDEX (~0u)
+bool pci_msix_can_alloc_dyn(struct pci_dev *pdev);
+struct msi_map pci_msix_alloc_irq_at(struct pci_dev *pdev, unsigned int index,
+				     const struct irq_affinity_desc *affdesc);
+void pci_msix_free_irq(struct pci_dev *pdev, struct msi_map map);
 int request_irq(unsigned int irq, irq_handler_t handler, unsigned long flags, const char *name,
 		void *dev);
 void free_irq(unsigned int irq, void *dev);
@@ -252,13 +267,52 @@ int printk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 #define dev_warn(dev, fmt, ...)  printk("%s: warning: " fmt, (dev)->name, ##__VA_ARGS__)
 #define dev_err(dev, fmt, ...)   printk("%s: error: " fmt, (dev)->name, ##__VA_ARGS__)
 
-/* ---- networking: a received frame goes up the stack (Linux: napi_gro_receive) ---- */
+/* ---- networking (Linux's netdevice.h, skbuff.h) ----
+ * A NIC driver allocates a net_device with its private data, points it at its parent device
+ * and its operations, and registers it. Received frames go up the stack (Linux:
+ * napi_gro_receive). Frames to send come down as sk_buffs to ndo_start_xmit, which takes the
+ * frame (NETDEV_TX_OK) or, its ring full, refuses it (NETDEV_TX_BUSY); a driver stops its
+ * queue before the ring fills and wakes it when completions have freed room, and hands each
+ * transmitted skb back with dev_consume_skb_any (or drops one with dev_kfree_skb_any). */
 
-struct net_device;
+struct sk_buff {
+	void *data; /* the frame, from its Ethernet header (no FCS) */
+	unsigned int len;
+	struct net_device *dev;
+	void *hal; /* backend's */
+};
+
+typedef enum netdev_tx {
+	NETDEV_TX_OK = 0x00,
+	NETDEV_TX_BUSY = 0x10,
+} netdev_tx_t;
+
+struct net_device_ops {
+	int (*ndo_open)(struct net_device *dev); /* the interface goes up: transmit set up */
+	int (*ndo_stop)(struct net_device *dev);
+	netdev_tx_t (*ndo_start_xmit)(struct sk_buff *skb, struct net_device *dev);
+};
+
+struct net_device {
+	char name[16];
+	const struct net_device_ops *netdev_ops; /* set by the driver before register_netdev */
+	struct device *parent;			 /* SET_NETDEV_DEV */
+	unsigned long state;			 /* the kernel's: up, transmit queue stopped */
+	void *priv;				 /* netdev_priv */
+	void *hal;				 /* backend's */
+};
+#define SET_NETDEV_DEV(ndev, pdev) ((ndev)->parent = (pdev))
+
 struct net_device *alloc_netdev_priv(size_t priv_size, const char *name);
 void *netdev_priv(const struct net_device *ndev);
 int register_netdev(struct net_device *ndev);
 void netif_receive_frame(struct net_device *ndev, const void *data, unsigned int len);
+void netif_start_queue(struct net_device *ndev);
+void netif_stop_queue(struct net_device *ndev);
+void netif_wake_queue(struct net_device *ndev);
+bool netif_queue_stopped(const struct net_device *ndev);
+void dev_consume_skb_any(struct sk_buff *skb); /* transmitted: the sender is told */
+void dev_kfree_skb_any(struct sk_buff *skb);   /* dropped */
 
 /* PCI config registers a driver uses (include/uapi/linux/pci_regs.h). */
 #define PCI_VENDOR_ID       0x00

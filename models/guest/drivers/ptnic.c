@@ -7,6 +7,16 @@
  * the buffers by moving the tail, and re-enables the auto-masked interrupt cause. On a
  * possibly shared INTx line the handler first reads ICR, which says whether the interrupt is
  * ours and, being read-to-clear, makes the device drop the line.
+ *
+ * Transmit follows e1000/igb too: ndo_open sets up a ring of legacy transmit descriptors
+ * (dma_alloc_coherent) and gives transmit completions an MSI-X vector of their own, as igb
+ * does, allocated then (pci_msix_alloc_irq_at, so that a function that never transmits
+ * programs no second entry) -- or, with tx_shared_vector=1 or on INTx, they share the
+ * receive one, whose handler then cleans both; ndo_start_xmit maps the frame's data
+ * (dma_map_single, DMA_TO_DEVICE), fills one descriptor (EOP, IFCS, RS) and moves the tail,
+ * stopping the queue when the ring is full (e1000_maybe_stop_tx); the transmit interrupt
+ * cleans the descriptors the device wrote back (DD): it unmaps each buffer, hands the skb back
+ * (dev_consume_skb_any) and wakes the queue once enough room is free (TX_WAKE_THRESHOLD).
  */
 #include "hal.h"
 #include "ptnic_regs.h"
@@ -23,6 +33,32 @@ struct ptnic_rx_desc {
 };
 _Static_assert(sizeof(struct ptnic_rx_desc) == 16, "legacy receive descriptor is 16 bytes");
 
+struct ptnic_tx_desc {
+	__le64 addr;
+	__le16 length;
+	u8 cso;
+	u8 cmd;
+	u8 status;
+	u8 css;
+	__le16 special;
+};
+_Static_assert(sizeof(struct ptnic_tx_desc) == 16, "legacy transmit descriptor is 16 bytes");
+
+/* The transmit ring: hardware owns [next_to_clean, next_to_use) until it writes DD back. */
+struct ptnic_tx_ring {
+	struct ptnic_tx_desc *desc;
+	dma_addr_t dma;
+	unsigned int count, next_to_use, next_to_clean;
+	struct sk_buff **skb;
+	dma_addr_t *buf_dma;
+	struct msi_map map; /* its own MSI-X entry and vector, when it has them */
+	int irq;            /* its own vector, or -1 when it shares the receive one */
+	bool open;
+	unsigned int wake_thresh;
+	u64 desc_cycles;
+	u64 irqs, frames;
+};
+
 struct ptnic {
 	struct pci_dev *pdev;
 	struct net_device *ndev;
@@ -37,6 +73,7 @@ struct ptnic {
 	unsigned int budget;
 	u64 desc_cycles;
 	u64 irqs, irqs_no_work, frames;
+	struct ptnic_tx_ring tx;
 };
 
 static irqreturn_t ptnic_intr(int irq, void *data)
@@ -73,6 +110,208 @@ static irqreturn_t ptnic_intr(int irq, void *data)
 		writel(INT_RXT0, nic->hw + REG_IMS); /* the cause was auto-masked by the message */
 	return IRQ_HANDLED;
 }
+
+/* ---- transmit ---- */
+
+/* Descriptors software may still fill; one stays empty, so that TDH == TDT means empty. */
+static unsigned int ptnic_tx_unused(const struct ptnic_tx_ring *tx)
+{
+	return tx->count - 1 - (tx->next_to_use + tx->count - tx->next_to_clean) % tx->count;
+}
+
+/* The frames the device has sent: unmap, hand back, and wake the queue when there is room. */
+static unsigned int ptnic_clean_tx(struct ptnic *nic)
+{
+	struct ptnic_tx_ring *tx = &nic->tx;
+	struct device *dev = &nic->pdev->dev;
+	unsigned int done = 0;
+
+	if (!tx->open)
+		return 0;
+	while (tx->next_to_clean != tx->next_to_use) {
+		unsigned int i = tx->next_to_clean;
+		struct ptnic_tx_desc *d = &tx->desc[i];
+		struct sk_buff *skb = tx->skb[i];
+
+		if (!(READ_ONCE(d->status) & TXD_STAT_DD))
+			break;
+		dma_rmb(); /* nothing of the descriptor before DD */
+		cpu_cycles(tx->desc_cycles);
+		dma_unmap_single(dev, tx->buf_dma[i], skb->len, DMA_TO_DEVICE);
+		tx->skb[i] = NULL;
+		d->status = 0;
+		tx->next_to_clean = (i + 1) % tx->count;
+		dev_consume_skb_any(skb);
+		done++;
+	}
+	tx->frames += done;
+	if (done && netif_queue_stopped(nic->ndev) && ptnic_tx_unused(tx) >= tx->wake_thresh)
+		netif_wake_queue(nic->ndev);
+	return done;
+}
+
+/* The transmit vector: clean, then re-enable the auto-masked cause. */
+static irqreturn_t ptnic_intr_tx(int irq, void *data)
+{
+	struct ptnic *nic = data;
+
+	(void)irq;
+	nic->tx.irqs++;
+	ptnic_clean_tx(nic);
+	writel(INT_TXDW, nic->hw + REG_IMS);
+	return IRQ_HANDLED;
+}
+
+/* One vector (tx_shared_vector) or the INTx line for both: receive first -- on INTx its ICR
+ * read drops the line for both causes -- then whatever the device has sent. */
+static irqreturn_t ptnic_intr_shared(int irq, void *data)
+{
+	struct ptnic *nic = data;
+	irqreturn_t ret = ptnic_intr(irq, data);
+
+	if (!nic->tx.open || nic->tx.irq >= 0)
+		return ret;
+	nic->tx.irqs++;
+	if (ptnic_clean_tx(nic))
+		ret = IRQ_HANDLED;
+	if (!nic->intx)
+		writel(INT_TXDW, nic->hw + REG_IMS);
+	return ret;
+}
+
+static netdev_tx_t ptnic_xmit_frame(struct sk_buff *skb, struct net_device *ndev)
+{
+	struct ptnic *nic = netdev_priv(ndev);
+	struct ptnic_tx_ring *tx = &nic->tx;
+	struct device *dev = &nic->pdev->dev;
+	unsigned int i = tx->next_to_use;
+	struct ptnic_tx_desc *d = &tx->desc[i];
+	dma_addr_t dma;
+
+	if (!ptnic_tx_unused(tx)) {
+		/* the queue was stopped when the ring filled; a caller that did not look */
+		netif_stop_queue(ndev);
+		return NETDEV_TX_BUSY;
+	}
+	dma = dma_map_single(dev, skb->data, skb->len, DMA_TO_DEVICE);
+	if (dma_mapping_error(dev, dma)) {
+		dev_kfree_skb_any(skb); /* dropped, as e1000 does */
+		return NETDEV_TX_OK;
+	}
+	cpu_cycles(tx->desc_cycles);
+	tx->skb[i] = skb;
+	tx->buf_dma[i] = dma;
+	d->addr = cpu_to_le64(dma);
+	d->length = cpu_to_le16((u16)skb->len);
+	d->cso = 0;
+	d->css = 0;
+	d->special = 0;
+	d->status = 0;
+	d->cmd = TXD_CMD_EOP | TXD_CMD_IFCS | TXD_CMD_RS;
+	tx->next_to_use = (i + 1) % tx->count;
+	wmb(); /* the descriptor is in memory before the device sees the tail */
+	writel(tx->next_to_use, nic->hw + REG_TDT);
+	/* e1000_maybe_stop_tx: stop before the next frame finds no room, then look again in
+	 * case a completion made room in between. */
+	if (!ptnic_tx_unused(tx)) {
+		netif_stop_queue(ndev);
+		mb();
+		if (ptnic_tx_unused(tx) >= tx->wake_thresh)
+			netif_start_queue(ndev);
+	}
+	return NETDEV_TX_OK;
+}
+
+/* ndo_open: the transmit ring and its interrupt (Linux: e1000_open's
+ * e1000_setup_all_tx_resources, e1000_configure_tx, e1000_request_irq). The receive side is
+ * up since probe. */
+static int ptnic_open(struct net_device *ndev)
+{
+	struct ptnic *nic = netdev_priv(ndev);
+	struct ptnic_tx_ring *tx = &nic->tx;
+	struct device *dev = &nic->pdev->dev;
+	int err;
+
+	tx->count = (unsigned int)module_param_u64("ptnic", "tx_ring_size");
+	tx->wake_thresh = (unsigned int)module_param_u64("ptnic", "tx_wake_thresh");
+	if (tx->wake_thresh > tx->count / 2)
+		tx->wake_thresh = tx->count / 2;
+	tx->desc_cycles = module_param_u64("ptnic", "tx_desc_cycles");
+	tx->desc = dma_alloc_coherent(dev, tx->count * sizeof(*tx->desc), &tx->dma, GFP_KERNEL);
+	tx->skb = kzalloc(tx->count * sizeof(*tx->skb), GFP_KERNEL);
+	tx->buf_dma = kzalloc(tx->count * sizeof(*tx->buf_dma), GFP_KERNEL);
+	if (!tx->desc || !tx->skb || !tx->buf_dma)
+		return -ENOMEM;
+	tx->next_to_use = tx->next_to_clean = 0;
+	writel((u32)tx->dma, nic->hw + REG_TDBAL);
+	writel((u32)(tx->dma >> 32), nic->hw + REG_TDBAH);
+	writel(tx->count * (u32)sizeof(*tx->desc), nic->hw + REG_TDLEN);
+	writel(0, nic->hw + REG_TDH);
+	writel(0, nic->hw + REG_TDT);
+	tx->irq = -1;
+	if (!nic->intx) {
+		if (!module_param_u64("ptnic", "tx_shared_vector") &&
+		    pci_msix_can_alloc_dyn(nic->pdev)) {
+			tx->map = pci_msix_alloc_irq_at(nic->pdev, 1, NULL);
+			if (tx->map.index >= 0)
+				tx->irq = tx->map.virq; /* else: share the receive vector */
+		}
+		/* Which entry each cause raises: receive 0, transmit its own or the shared 0. */
+		writel(IVAR_RX(0) | IVAR_RX_VALID |
+			   IVAR_TX(tx->irq >= 0 ? (u32)tx->map.index : 0) | IVAR_TX_VALID,
+		       nic->hw + REG_IVAR);
+		if (tx->irq >= 0) {
+			err = request_irq((unsigned int)tx->irq, ptnic_intr_tx, 0, "ptnic-tx", nic);
+			if (err)
+				return err;
+		}
+	}
+	tx->open = true;
+	writel(INT_TXDW, nic->hw + REG_IMS);
+	writel(TCTL_EN | TCTL_PSP, nic->hw + REG_TCTL);
+	netif_start_queue(ndev);
+	dev_info(dev, "ptnic: %u transmit descriptors, %s", tx->count,
+		 nic->intx	? "on the INTx line"
+		 : tx->irq >= 0 ? "their own vector"
+				: "sharing the receive vector");
+	return 0;
+}
+
+/* ndo_stop: transmit off, what is still in the ring unmapped and dropped. */
+static int ptnic_stop(struct net_device *ndev)
+{
+	struct ptnic *nic = netdev_priv(ndev);
+	struct ptnic_tx_ring *tx = &nic->tx;
+	struct device *dev = &nic->pdev->dev;
+
+	if (!tx->open)
+		return 0;
+	netif_stop_queue(ndev);
+	writel(0, nic->hw + REG_TCTL);
+	writel(INT_TXDW, nic->hw + REG_IMC);
+	if (tx->irq >= 0) {
+		free_irq((unsigned int)tx->irq, nic);
+		pci_msix_free_irq(nic->pdev, tx->map);
+		tx->irq = -1;
+	}
+	for (unsigned int i = tx->next_to_clean; i != tx->next_to_use; i = (i + 1) % tx->count) {
+		dma_unmap_single(dev, tx->buf_dma[i], tx->skb[i]->len, DMA_TO_DEVICE);
+		dev_kfree_skb_any(tx->skb[i]);
+		tx->skb[i] = NULL;
+	}
+	tx->open = false;
+	dma_free_coherent(dev, tx->count * sizeof(*tx->desc), tx->desc, tx->dma);
+	kfree(tx->skb);
+	kfree(tx->buf_dma);
+	tx->desc = NULL;
+	return 0;
+}
+
+static const struct net_device_ops ptnic_netdev_ops = {
+    .ndo_open = ptnic_open,
+    .ndo_stop = ptnic_stop,
+    .ndo_start_xmit = ptnic_xmit_frame,
+};
 
 static int ptnic_reset(struct ptnic *nic)
 {
@@ -132,6 +371,8 @@ static int ptnic_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	nic = netdev_priv(ndev);
 	nic->pdev = pdev;
 	nic->ndev = ndev;
+	SET_NETDEV_DEV(ndev, &pdev->dev);
+	ndev->netdev_ops = &ptnic_netdev_ops;
 	nic->count = (unsigned int)module_param_u64("ptnic", "ring_size");
 	nic->budget = (unsigned int)module_param_u64("ptnic", "budget");
 	nic->desc_cycles = module_param_u64("ptnic", "desc_cycles");
@@ -160,7 +401,9 @@ static int ptnic_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		return err;
 	nic->intx = !pdev->msix_enabled;
 	nic->irq = pci_irq_vector(pdev, 0);
-	err = request_irq((unsigned int)nic->irq, ptnic_intr, 0, "ptnic-rx", nic);
+	nic->tx.irq = -1;
+	/* Receive's vector; it cleans transmit too when transmit shares it (ndo_open decides). */
+	err = request_irq((unsigned int)nic->irq, ptnic_intr_shared, 0, "ptnic-rx", nic);
 	if (err)
 		return err;
 
@@ -175,6 +418,7 @@ static void ptnic_remove(struct pci_dev *pdev)
 {
 	struct ptnic *nic = pci_get_drvdata(pdev);
 
+	ptnic_stop(nic->ndev);
 	writel(0, nic->hw + REG_RCTL);
 	writel(~0u, nic->hw + REG_IMC);
 	free_irq((unsigned int)nic->irq, nic);
@@ -199,6 +443,15 @@ static const struct kernel_param ptnic_params[] = {
 			"driver work per received descriptor"),
     module_param_bool(intx, false,
 		      "use the legacy INTx line (through the I/O APIC) instead of MSI-X"),
+    module_param_uint(tx_ring_size, 256, 8, 4096, "descriptors",
+		      "transmit descriptors (e1000's default TxDescriptors)", .pow2 = true),
+    module_param_ullong(tx_desc_cycles, 100, 0, 10000000, "cycles",
+			"driver work per transmit descriptor, each time: filled in xmit, cleaned"),
+    module_param_uint(tx_wake_thresh, 32, 1, 4096, "descriptors",
+		      "free descriptors before a stopped queue wakes (e1000's TX_WAKE_THRESHOLD; "
+		      "at most half the ring)"),
+    module_param_bool(tx_shared_vector, false,
+		      "transmit completions share the receive MSI-X vector instead of their own"),
     {0},
 };
 

@@ -81,6 +81,15 @@ void gk_compute(struct gk *g, uint64_t cycles)
 	isa_compute(cycles);
 }
 
+void gk_spin_until(struct gk *g, uint64_t t_ps)
+{
+	for (uint64_t now = gk_now_ps(g); now < t_ps; now = gk_now_ps(g)) {
+		uint64_t c = isa_ps_to_tsc(t_ps - now);
+
+		isa_compute(c ? c : 1);
+	}
+}
+
 void gk_halt(struct gk *g)
 {
 	(void)g;

@@ -26,6 +26,7 @@ struct gk_costs {
 	uint64_t irq_entry;  /* interrupt entry: IDT, irq_enter, dispatch */
 	uint64_t irq_exit;   /* irq_exit, softirq check, IRET */
 	uint64_t net_rx;     /* the network stack's work per received frame */
+	uint64_t net_tx;     /* ... per frame sent, from the send call to the driver */
 };
 
 enum gk_idle { GK_IDLE_HALT, GK_IDLE_POLL };
@@ -61,6 +62,7 @@ struct gk_stats {
 	uint64_t irqs, spurious_irqs, unhandled_irqs, eois;
 	uint64_t cfg_reads, cfg_writes;
 	uint64_t frames_rx, bytes_rx;
+	uint64_t frames_tx, bytes_tx, tx_busy, tx_completed, tx_dropped;
 	uint64_t dma_maps, dma_unmaps, coherent_bytes;
 	uint64_t pages_used;
 	uint64_t boot_done_ps;
@@ -82,7 +84,30 @@ void gk_entry(void *ctx, struct vcpu *v);
 /* For the application: where received frames go (its socket), CPU work, idling. */
 void gk_net_set_rx(struct gk *g, void (*rx)(void *ctx, const void *data, unsigned len),
 		   void *ctx);
+/* Sending, as a packet socket with PACKET_QDISC_BYPASS does (Linux's packet_direct_xmit): the
+ * frame (Ethernet header on, no FCS) is copied into an skb and handed straight to the driver's
+ * ndo_start_xmit. The network device of the function at devfn (NULL: none has registered),
+ * brought up (ndo_open) once before sending. gk_net_xmit returns GK_XMIT_OK, GK_XMIT_BUSY
+ * (the queue is stopped or the driver's ring is full: try again once a completion has made
+ * room), or a negative errno. */
+struct net_device;
+enum gk_xmit { GK_XMIT_OK = 0x00, GK_XMIT_BUSY = 0x10 }; /* NETDEV_TX_OK, NETDEV_TX_BUSY */
+struct net_device *gk_netdev_of(struct gk *g, uint8_t devfn);
+int gk_net_open(struct gk *g, struct net_device *nd);
+int gk_net_xmit(struct gk *g, struct net_device *nd, const void *data, unsigned len);
+bool gk_net_tx_stopped(const struct net_device *nd);
+/* Back off until one of the devices' queues can take a frame again: halt between interrupts
+ * (`halt`), or spin, looking again every `spin_ps` of guest time. */
+void gk_net_wait_tx(struct gk *g, struct net_device *const *nd, unsigned n, bool halt,
+		    uint64_t spin_ps);
+/* Told when a sent frame's skb is freed: after it was transmitted (sent), or dropped. */
+void gk_net_set_tx_done(struct gk *g,
+			void (*fn)(void *ctx, const void *data, unsigned len, bool sent),
+			void *ctx);
 void gk_compute(struct gk *g, uint64_t cycles);
+/* Spin until guest time t_ps (a loop on the TSC); interrupts are taken meanwhile, and one that
+ * is still running at t_ps ends the spin late. */
+void gk_spin_until(struct gk *g, uint64_t t_ps);
 void gk_halt(struct gk *g);
 /* Guest time, in picoseconds (from the TSC). */
 uint64_t gk_now_ps(struct gk *g);

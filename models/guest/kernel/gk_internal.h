@@ -31,7 +31,8 @@ struct gk_dev {
 	struct gk *g;
 	struct pci_driver *drv;
 	unsigned nvec;
-	int vec[32];                /* guest vectors of its MSI-X entries */
+	int vec[32];                /* guest vectors of its MSI-X entries (-1: none) */
+	unsigned msix_size;         /* entries in its MSI-X table */
 	volatile u8 *msix_table;    /* ioremapped */
 	bool intx;                  /* vec[0] is its INTx line through the I/O APIC */
 };
@@ -44,12 +45,6 @@ struct gk_ram {
 
 struct gk_free_block {
 	uint64_t gpa, size;
-};
-
-struct net_device {
-	char name[16];
-	struct gk *g;
-	void *priv;
 };
 
 struct gk {
@@ -74,6 +69,8 @@ struct gk {
 	unsigned nnetdevs;
 	void (*rx)(void *ctx, const void *data, unsigned len);
 	void *rx_ctx;
+	void (*tx_done)(void *ctx, const void *data, unsigned len, bool sent);
+	void *tx_done_ctx;
 	void (*init)(void *ctx, struct gk *g);
 	void *init_ctx;
 	void (*irq_probe)(void *ctx, uint8_t vector, uint64_t t_ps);

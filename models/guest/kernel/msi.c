@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Interrupt vectors for a PCI function (Linux's drivers/pci/msi): MSI-X entries programmed in
- * msix_capability_init's order, or the legacy INTx line routed through the I/O APIC.
+ * msix_capability_init's order, or the legacy INTx line routed through the I/O APIC; and one
+ * more MSI-X entry later (pci_msix_alloc_irq_at, Linux 6.2's dynamic allocation).
  */
 #include "models/guest/kernel/gk_internal.h"
 #include "models/pcie/pcie_regs.h"
@@ -32,6 +33,15 @@ static int alloc_intx(struct gk *g, struct pci_dev *pdev)
 	return 1;
 }
 
+/* An entry's message (x86 activates MSI early: written at allocation, not at request_irq).
+ * Physical destination: the boot CPU's x2APIC ID 0; fixed, edge. */
+static void msix_write_msg(struct gk_dev *d, unsigned i, int vec)
+{
+	writel(0xfee00000u, d->msix_table + i * 16 + PCI_MSIX_ENTRY_LOWER_ADDR);
+	writel(0, d->msix_table + i * 16 + PCI_MSIX_ENTRY_UPPER_ADDR);
+	writel((u32)vec, d->msix_table + i * 16 + PCI_MSIX_ENTRY_DATA);
+}
+
 int pci_alloc_irq_vectors(struct pci_dev *pdev, unsigned int min_vecs, unsigned int max_vecs,
 			  unsigned int flags)
 {
@@ -45,6 +55,7 @@ int pci_alloc_irq_vectors(struct pci_dev *pdev, unsigned int min_vecs, unsigned 
 		return (flags & PCI_IRQ_LEGACY) && min_vecs <= 1 ? alloc_intx(g, pdev) : -ENODEV;
 	pci_read_config_word(pdev, (int)(cap + PCI_MSIX_FLAGS), &ctl);
 	n = (ctl & PCI_MSIX_FLAGS_QSIZE) + 1u;
+	d->msix_size = n;
 	if (n > max_vecs)
 		n = max_vecs;
 	if (n > ARRAY_SIZE(d->vec))
@@ -63,10 +74,7 @@ int pci_alloc_irq_vectors(struct pci_dev *pdev, unsigned int min_vecs, unsigned 
 		if (vec < 0)
 			return vec;
 		d->vec[i] = vec;
-		/* Physical destination: the boot CPU's x2APIC ID 0; fixed, edge. */
-		writel(0xfee00000u, d->msix_table + i * 16 + PCI_MSIX_ENTRY_LOWER_ADDR);
-		writel(0, d->msix_table + i * 16 + PCI_MSIX_ENTRY_UPPER_ADDR);
-		writel((u32)vec, d->msix_table + i * 16 + PCI_MSIX_ENTRY_DATA);
+		msix_write_msg(d, i, vec);
 	}
 	pci_write_config_word(pdev, (int)(cap + PCI_MSIX_FLAGS), (u16)(ctl | PCI_MSIX_FLAGS_ENABLE));
 	d->nvec = n;
@@ -99,5 +107,59 @@ int pci_irq_vector(struct pci_dev *pdev, unsigned int nr)
 {
 	struct gk_dev *d = gk__dev(pdev);
 
-	return nr < d->nvec ? d->vec[nr] : -EINVAL;
+	return nr < d->nvec && d->vec[nr] >= 0 ? d->vec[nr] : -EINVAL;
+}
+
+bool pci_msix_can_alloc_dyn(struct pci_dev *pdev)
+{
+	return pdev->msix_enabled;
+}
+
+struct msi_map pci_msix_alloc_irq_at(struct pci_dev *pdev, unsigned int index,
+				     const struct irq_affinity_desc *affdesc)
+{
+	struct gk_dev *d = gk__dev(pdev);
+	struct msi_map map = {.index = -ENOTSUPP, .virq = 0};
+	unsigned limit = d->msix_size < ARRAY_SIZE(d->vec) ? d->msix_size : ARRAY_SIZE(d->vec);
+	int vec;
+
+	(void)affdesc;
+	if (!pci_msix_can_alloc_dyn(pdev))
+		return map;
+	if (index == MSI_ANY_INDEX)
+		for (index = 0; index < d->nvec && d->vec[index] >= 0; index++)
+			;
+	if (index >= limit) {
+		map.index = index == d->nvec ? -ENOSPC : -EINVAL;
+		return map;
+	}
+	if (index < d->nvec && d->vec[index] >= 0) {
+		map.index = -EBUSY;
+		return map;
+	}
+	vec = gk__alloc_vector(gk__self());
+	if (vec < 0) {
+		map.index = vec;
+		return map;
+	}
+	while (d->nvec < index)
+		d->vec[d->nvec++] = -1;
+	if (index == d->nvec)
+		d->nvec++;
+	d->vec[index] = vec;
+	msix_write_msg(d, index, vec);
+	map.index = (int)index;
+	map.virq = vec;
+	return map;
+}
+
+void pci_msix_free_irq(struct pci_dev *pdev, struct msi_map map)
+{
+	struct gk_dev *d = gk__dev(pdev);
+
+	if (map.index < 0 || (unsigned)map.index >= d->nvec)
+		return;
+	writel(PCI_MSIX_ENTRY_CTRL_MASKBIT,
+	       d->msix_table + map.index * 16 + PCI_MSIX_ENTRY_VECTOR_CTRL);
+	d->vec[map.index] = -1;
 }

@@ -1,18 +1,42 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The network stack, reduced to what a NIC driver calls: a net_device with private data, and
- * a received frame going up (Linux's napi_gro_receive) to whoever listens: the workload's
- * application, through gk_net_set_rx.
+ * The network stack, reduced to what a NIC driver calls and what an application needs: a
+ * net_device with private data; a received frame going up (Linux's napi_gro_receive) to whoever
+ * listens (the workload's application, through gk_net_set_rx); and a frame going down from the
+ * application's send call straight to the driver's ndo_start_xmit, as a packet socket with
+ * PACKET_QDISC_BYPASS does (Linux's packet_direct_xmit): no qdisc, so a full ring is the
+ * sender's to wait out. The driver's transmit queue is one bit, stopped or not
+ * (netif_stop_queue / netif_wake_queue); an skb handed back after transmission tells the
+ * sender, as the socket's write-space callback does (sock_wfree).
  */
 #include "models/guest/kernel/gk_internal.h"
 
 #include <stdio.h>
+#include <string.h>
+
+#define NETDEV_UP      0x1ul /* __LINK_STATE_START: opened */
+#define NETDEV_TX_XOFF 0x2ul /* __QUEUE_STATE_DRV_XOFF: the driver stopped its queue */
+
+_Static_assert((int)GK_XMIT_OK == (int)NETDEV_TX_OK && (int)GK_XMIT_BUSY == (int)NETDEV_TX_BUSY,
+	       "gk_net_xmit returns what the driver returned");
+
+static struct gk *gk_of(const struct net_device *nd)
+{
+	return nd->hal;
+}
 
 void gk_net_set_rx(struct gk *g, void (*rx)(void *ctx, const void *data, unsigned len),
 		   void *ctx)
 {
 	g->rx = rx;
 	g->rx_ctx = ctx;
+}
+
+void gk_net_set_tx_done(struct gk *g,
+			void (*fn)(void *ctx, const void *data, unsigned len, bool sent), void *ctx)
+{
+	g->tx_done = fn;
+	g->tx_done_ctx = ctx;
 }
 
 struct net_device *alloc_netdev_priv(size_t priv_size, const char *name)
@@ -24,7 +48,7 @@ struct net_device *alloc_netdev_priv(size_t priv_size, const char *name)
 		return NULL;
 	nd = &g->netdevs[g->nnetdevs++];
 	snprintf(nd->name, sizeof(nd->name), "%s", name);
-	nd->g = g;
+	nd->hal = g;
 	nd->priv = kzalloc(priv_size, GFP_KERNEL);
 	return nd->priv ? nd : NULL;
 }
@@ -42,11 +66,187 @@ int register_netdev(struct net_device *ndev)
 
 void netif_receive_frame(struct net_device *ndev, const void *data, unsigned int len)
 {
-	struct gk *g = ndev->g;
+	struct gk *g = gk_of(ndev);
 
 	isa_compute(g->cfg.costs.net_rx);
 	g->st.frames_rx++;
 	g->st.bytes_rx += len;
 	if (g->rx)
 		g->rx(g->rx_ctx, data, len);
+}
+
+/* ---- the transmit queue ---- */
+
+void netif_start_queue(struct net_device *ndev)
+{
+	ndev->state &= ~NETDEV_TX_XOFF;
+}
+
+void netif_stop_queue(struct net_device *ndev)
+{
+	ndev->state |= NETDEV_TX_XOFF;
+}
+
+/* Linux also reschedules the qdisc here; a sender waiting in gk_net_wait_tx was woken by the
+ * interrupt that brought the completion, and looks again. */
+void netif_wake_queue(struct net_device *ndev)
+{
+	ndev->state &= ~NETDEV_TX_XOFF;
+}
+
+bool netif_queue_stopped(const struct net_device *ndev)
+{
+	return ndev->state & NETDEV_TX_XOFF;
+}
+
+bool gk_net_tx_stopped(const struct net_device *nd)
+{
+	return !(nd->state & NETDEV_UP) || netif_queue_stopped(nd);
+}
+
+/* ---- sk_buffs: the struct from kmalloc, the data from a block of a power-of-two size aligned
+ * to its size, as Linux's kmalloc slabs give it (kmalloc-2k for a full frame), so that the
+ * data of a frame up to 4 KiB never crosses a page ---- */
+
+static size_t data_block(unsigned len)
+{
+	size_t b = 64;
+
+	while (b < len)
+		b <<= 1;
+	return b;
+}
+
+static struct sk_buff *alloc_skb(struct gk *g, struct net_device *nd, unsigned len)
+{
+	struct sk_buff *skb = kmalloc(sizeof(*skb), GFP_ATOMIC);
+	size_t b = data_block(len);
+
+	if (!skb)
+		return NULL;
+	skb->data = gk__alloc(g, b, b < 4096 ? b : 4096, NULL);
+	if (!skb->data) {
+		kfree(skb);
+		return NULL;
+	}
+	skb->len = len;
+	skb->dev = nd;
+	skb->hal = g;
+	return skb;
+}
+
+static void free_skb(struct sk_buff *skb, bool sent)
+{
+	struct gk *g = skb->hal;
+
+	if (sent)
+		g->st.tx_completed++;
+	else
+		g->st.tx_dropped++;
+	if (g->tx_done)
+		g->tx_done(g->tx_done_ctx, skb->data, skb->len, sent);
+	gk__free(g, skb->data, data_block(skb->len));
+	kfree(skb);
+}
+
+void dev_consume_skb_any(struct sk_buff *skb)
+{
+	if (skb)
+		free_skb(skb, true);
+}
+
+void dev_kfree_skb_any(struct sk_buff *skb)
+{
+	if (skb)
+		free_skb(skb, false);
+}
+
+/* ---- the application's side ---- */
+
+struct net_device *gk_netdev_of(struct gk *g, uint8_t devfn)
+{
+	for (unsigned i = 0; i < g->nnetdevs; i++) {
+		const struct device *p = g->netdevs[i].parent;
+		const struct pci_dev *pdev =
+		    p ? (const struct pci_dev *)((const char *)p - offsetof(struct pci_dev, dev))
+		      : NULL;
+
+		if (pdev && pdev->devfn == devfn)
+			return &g->netdevs[i];
+	}
+	return NULL;
+}
+
+/* dev_open: the driver's ndo_open sets up its transmit side; the queue starts awake. */
+int gk_net_open(struct gk *g, struct net_device *nd)
+{
+	int rc = 0;
+
+	(void)g;
+	if (nd->state & NETDEV_UP)
+		return 0;
+	if (nd->netdev_ops && nd->netdev_ops->ndo_open)
+		rc = nd->netdev_ops->ndo_open(nd);
+	if (!rc)
+		nd->state |= NETDEV_UP;
+	return rc;
+}
+
+int gk_net_xmit(struct gk *g, struct net_device *nd, const void *data, unsigned len)
+{
+	struct sk_buff *skb;
+	netdev_tx_t rc;
+
+	if (!(nd->state & NETDEV_UP) || !nd->netdev_ops || !nd->netdev_ops->ndo_start_xmit)
+		return -ENODEV;
+	if (netif_queue_stopped(nd)) {
+		g->st.tx_busy++;
+		return GK_XMIT_BUSY;
+	}
+	/* The socket's send path: the skb, the copy from the caller, the headers. */
+	isa_compute(g->cfg.costs.net_tx);
+	skb = alloc_skb(g, nd, len);
+	if (!skb)
+		return -ENOMEM;
+	memcpy(skb->data, data, len);
+	rc = nd->netdev_ops->ndo_start_xmit(skb, nd);
+	if (rc == NETDEV_TX_BUSY) {
+		/* The driver did not take it: it is still ours to free, unsent and uncounted. */
+		g->st.tx_busy++;
+		gk__free(g, skb->data, data_block(skb->len));
+		kfree(skb);
+		return GK_XMIT_BUSY;
+	}
+	g->st.frames_tx++;
+	g->st.bytes_tx += len;
+	return GK_XMIT_OK;
+}
+
+static bool all_stopped(struct net_device *const *nd, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (!gk_net_tx_stopped(nd[i]))
+			return false;
+	return true;
+}
+
+void gk_net_wait_tx(struct gk *g, struct net_device *const *nd, unsigned n, bool halt,
+		    uint64_t spin_ps)
+{
+	uint64_t spin = isa_ps_to_tsc(spin_ps);
+
+	(void)g;
+	if (!halt) {
+		while (all_stopped(nd, n))
+			isa_compute(spin ? spin : 1);
+		return;
+	}
+	/* Look with interrupts off, then STI;HLT: a completion between the look and the halt
+	 * still wakes us (the interrupt is taken right after STI). */
+	isa_cli();
+	while (all_stopped(nd, n)) {
+		isa_safe_halt();
+		isa_cli();
+	}
+	isa_sti();
 }

@@ -18,6 +18,9 @@ static const struct cfg_field costs_fields[] = {
 	    "guest interrupt exit (to IRET)", .source = "estimate"),
     CFG_U64("net_rx_cycles", struct gk_costs, net_rx, 1500, 0, 1e8, "cycles",
 	    "network stack work per received frame", .source = "estimate"),
+    CFG_U64("net_tx_cycles", struct gk_costs, net_tx, 1500, 0, 1e8, "cycles",
+	    "network stack work per frame sent (the send call up to the driver)",
+	    .source = "estimate, as net_rx_cycles"),
     CFG_END,
 };
 static const struct cfg_schema costs_schema =
