@@ -17,6 +17,7 @@
 #include "sim/stats.h"
 #include "workloads/dma_bench.h"
 #include "workloads/stream_rx.h"
+#include "workloads/stream_tx.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -90,7 +91,8 @@ struct machine {
 	unsigned nvfio;
 	struct dev_owner *owners; /* per assigned function */
 	unsigned nowners;
-	struct wl_stream_rx *wl;
+	struct wl_stream_rx *wl;  /* stream_rx */
+	struct wl_stream_tx *wtx; /* stream_tx */
 	struct irq_latency il;
 	struct irq_probe **probes; /* per workload device */
 	unsigned nprobes;
@@ -121,6 +123,18 @@ int machine__build(struct machine *m);
 int machine__workload_bind(struct machine *m, const struct wl_hooks *hooks,
 			   void (*irq_done)(void *ctx));
 bool machine__workload_vm(const struct machine *m, unsigned v);
+/* Where a stream workload stands, whichever way it goes, for the controller's drain, progress
+ * line and failure message. */
+struct wl_status {
+	bool stream, started;
+	uint64_t total, sent, done, dropped; /* done: received (stream_tx: on the wire) */
+	const char *done_words;		     /* "received", "on the wire" */
+};
+void machine__workload_status(const struct machine *m, struct wl_status *st);
+/* When the controller gives up waiting for the workload (UINT64_MAX: not known yet) and the
+ * latest it should look again. */
+uint64_t machine__workload_give_up_at(const struct machine *m, uint64_t now, uint64_t *look);
+void machine__workload_give_up(struct machine *m);
 bool machine__workload_in_irq(const struct machine *m);
 void machine__workload_free(struct machine *m);
 void machine__run_dma_bench(struct machine *m, void (*on_start)(void *), void (*on_done)(void *));

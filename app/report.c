@@ -22,6 +22,7 @@
 #include "sim/simtime.h"
 #include "workloads/dma_bench.h"
 #include "workloads/stream_rx.h"
+#include "workloads/stream_tx.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -247,6 +248,7 @@ int machine__fill_results(struct machine *m, struct results *r, char *err, size_
 {
 	const struct scenario *sc = m->sc;
 	struct wl_stream_rx_result *w = m->wl ? wl_stream_rx_result(m->wl) : NULL;
+	struct wl_stream_tx_result *wt = m->wtx ? wl_stream_tx_result(m->wtx) : NULL;
 	struct dmaeng_stats *es = m->bench_eng ? dmaeng_stats(m->bench_eng) : NULL;
 	struct metric_ctx ctx = {.clock = {sc->machine.cpu.freq_mhz}};
 	uint64_t window = m->t_end - m->t_start;
@@ -266,6 +268,12 @@ int machine__fill_results(struct machine *m, struct results *r, char *err, size_
 		ctx.ops = w->received;
 		bytes = w->rx_bytes;
 		lat = &w->latency_ps;
+	} else if (wt) {
+		/* From the first send call to the last frame's last bit on the wire. */
+		measured = wt->t_last_ps > wt->t_first_ps ? wt->t_last_ps - wt->t_first_ps : 0;
+		ctx.ops = wt->received;
+		bytes = wt->wire_bytes;
+		lat = &wt->latency_ps;
 	} else {
 		/* dma_bench: from the engine's first read to its last completion. */
 		measured = es->t_last > es->t_first ? es->t_last - es->t_first : 0;
@@ -306,6 +314,8 @@ int machine__fill_results(struct machine *m, struct results *r, char *err, size_
 
 	if (w) {
 		rc = rc ? rc : metrics_emit(r, "workload.", &wl_stream_rx_metrics, w);
+	} else if (wt) {
+		rc = rc ? rc : metrics_emit(r, "workload.", &wl_stream_tx_metrics, wt);
 	} else {
 		rc = rc ? rc : metrics_emit(r, "workload.", &dmaeng_metrics, es);
 		results_set_u64(r, "workload.window_bytes", sc->workload.dma_bench.window_bytes);

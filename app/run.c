@@ -313,7 +313,8 @@ static void controller(void *arg)
 		}
 	}
 
-	/* The workload: a stream into each of its NICs, received in the guests that own them. */
+	/* The workload: a stream through each of its NICs, received (sent) in the guests that own
+	 * them. */
 	struct wl_hooks wh = {on_start, on_sent, on_done, m};
 
 	rc = machine__workload_bind(m, &wh, on_irq_done);
@@ -341,20 +342,16 @@ static void controller(void *arg)
 
 	/* pCPU 0 idles (serving host interrupts) until the workload is done. */
 	while (!m->done && sim_now() < deadline) {
-		uint64_t until = deadline;
-		const struct wl_stream_rx_result *wr = m->wl ? wl_stream_rx_result(m->wl) : NULL;
+		uint64_t until = deadline, look;
+		uint64_t give_up = machine__workload_give_up_at(m, sim_now(), &look);
+		struct wl_status st;
 
-		/* Every frame is out: the guest has the drain time to account for them. */
-		if (wr && wr->sent == wl_stream_rx_frames(m->wl)) {
-			uint64_t drain = wr->t_last_ps + sc->workload.drain_ps;
-
-			if (sim_now() >= drain) {
-				wl_stream_rx_give_up(m->wl);
-				break;
-			}
-			if (drain < until)
-				until = drain;
+		if (sim_now() >= give_up) {
+			machine__workload_give_up(m);
+			break;
 		}
+		if (look < until)
+			until = look;
 
 		if (m->opts.progress && sim_now() + SIM_PS_PER_MS < until)
 			until = sim_now() + SIM_PS_PER_MS;
@@ -362,30 +359,28 @@ static void controller(void *arg)
 		struct timespec now_w;
 
 		clock_gettime(CLOCK_MONOTONIC, &now_w);
-		if (m->opts.progress && m->wl && now_w.tv_sec - m->wall0.tv_sec >= 2) {
+		machine__workload_status(m, &st);
+		if (m->opts.progress && st.stream && now_w.tv_sec - m->wall0.tv_sec >= 2) {
 			m->progress_shown = true;
-			const struct wl_stream_rx_result *r = wl_stream_rx_result(m->wl);
-
-			fprintf(stderr,
-				"\rptsim: t=%.3f ms  frames %llu/%llu received, %llu dropped   ",
-				(double)sim_now() / SIM_PS_PER_MS, (unsigned long long)r->received,
-				(unsigned long long)wl_stream_rx_frames(m->wl),
-				(unsigned long long)r->dropped);
+			fprintf(stderr, "\rptsim: t=%.3f ms  frames %llu/%llu %s, %llu dropped   ",
+				(double)sim_now() / SIM_PS_PER_MS, (unsigned long long)st.done,
+				(unsigned long long)st.total, st.done_words,
+				(unsigned long long)st.dropped);
 		}
 	}
 	if (m->progress_shown)
 		fprintf(stderr, "\r%100s\r", "");
 	if (!m->done) {
-		const struct wl_stream_rx_result *r = m->wl ? wl_stream_rx_result(m->wl) : NULL;
+		struct wl_status st;
 
-		machine__fail(m,
-			      "the workload did not finish within run.max_sim_ms = %g ms (%llu of "
-			      "%llu frames "
-			      "received, %llu dropped%s)",
-			      sc->run.max_sim_ms, r ? (unsigned long long)r->received : 0ull,
-			      (unsigned long long)(m->wl ? wl_stream_rx_frames(m->wl) : 0),
-			      r ? (unsigned long long)r->dropped : 0ull,
-			      r && !r->started ? "; the guest application never started" : "");
+		machine__workload_status(m, &st);
+		machine__fail(
+		    m,
+		    "the workload did not finish within run.max_sim_ms = %g ms (%llu of "
+		    "%llu frames %s, %llu dropped%s)",
+		    sc->run.max_sim_ms, (unsigned long long)st.done, (unsigned long long)st.total,
+		    st.done_words, (unsigned long long)st.dropped,
+		    st.stream && !st.started ? "; the guest application never started" : "");
 	}
 }
 
@@ -478,7 +473,7 @@ int machine_finish(struct machine *m, int engine_rc, struct results *res, char *
 	}
 	if (m->opts.host_only)
 		return m->done ? 0 : (snprintf(err, errlen, "the host did not finish booting"), 1);
-	if (!m->wl && !m->bench_ran) {
+	if (!m->wl && !m->wtx && !m->bench_ran) {
 		snprintf(err, errlen, "no workload ran");
 		return 1;
 	}

@@ -22,7 +22,7 @@
 #include "models/pcie/pcie.h"
 #include "models/platform/platform.h"
 #include "workloads/dma_bench.h"
-#include "workloads/stream_rx.h"
+#include "workloads/stream.h"
 
 struct cfg_ctx;
 struct cfg_node;
@@ -125,9 +125,9 @@ struct sc_vm {
 struct sc_workload {
 	int kind;
 	const char *device;
-	const char **devices; /* stream_rx: a stream into each (instead of device) */
+	const char **devices; /* stream_rx, stream_tx: a stream through each (instead of device) */
 	size_t ndevices;
-	struct wl_stream_rx_cfg stream_rx; /* workloads/stream_rx.h */
+	struct wl_stream_cfg stream; /* workloads/stream.h: stream_rx's and stream_tx's */
 	uint64_t drain_ps;
 	struct wl_dma_bench_cfg dma_bench; /* workloads/dma_bench.h */
 };

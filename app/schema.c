@@ -107,8 +107,9 @@ static void wl_check(void *p, const struct cfg_scope *s)
 {
 	const struct sc_workload *w = p;
 	uint64_t page_kib = w->dma_bench.page_bytes / 1024;
+	bool stream = w->kind == SC_WL_STREAM_RX || w->kind == SC_WL_STREAM_TX;
 
-	if (w->kind != SC_WL_STREAM_RX && w->kind != SC_WL_DMA_BENCH)
+	if (!stream && w->kind != SC_WL_DMA_BENCH)
 		cfg_scope_error(s, "kind", "workload kind '%s' is not implemented yet",
 				sc_wl_kind_names[w->kind]);
 	if (w->kind == SC_WL_DMA_BENCH && page_kib != 4 && page_kib != 2048 && page_kib != 1048576)
@@ -118,17 +119,28 @@ static void wl_check(void *p, const struct cfg_scope *s)
 				(unsigned long long)page_kib);
 	if (w->kind == SC_WL_DMA_BENCH && w->dma_bench.window_bytes < w->dma_bench.read_bytes)
 		cfg_scope_error(s, "window_kib", "the window is smaller than one read");
-	if (w->stream_rx.rate_gbps > w->stream_rx.line_gbps)
+	if (w->stream.rate_gbps > w->stream.line_gbps)
 		cfg_scope_error(s, "rate_gbps", "'rate_gbps' (%g) is above the line rate (%g)",
-				w->stream_rx.rate_gbps, w->stream_rx.line_gbps);
+				w->stream.rate_gbps, w->stream.line_gbps);
+	if (w->stream.rate_gbps == 0 && w->kind == SC_WL_STREAM_RX)
+		cfg_scope_error(s, "rate_gbps",
+				"stream_rx needs an offered load: 'rate_gbps' 0 (as fast as the "
+				"ring allows) is for stream_tx");
+	if (w->stream.rate_gbps == 0 && w->kind == SC_WL_STREAM_TX &&
+	    w->stream.arrival == WL_ARRIVAL_POISSON)
+		cfg_scope_error(s, "arrival",
+				"Poisson send times need a rate; 'rate_gbps' is 0 (as fast as the "
+				"ring allows)");
 	if (!w->device && !w->ndevices)
 		cfg_scope_error(s, NULL, "'workload.device' is required: the %s",
-				w->kind == SC_WL_DMA_BENCH ? "DMA engine that reads"
-							   : "NIC that receives");
+				w->kind == SC_WL_DMA_BENCH   ? "DMA engine that reads"
+				: w->kind == SC_WL_STREAM_TX ? "NIC that sends"
+							     : "NIC that receives");
 	if (w->device && w->ndevices)
 		cfg_scope_error(s, "devices", "give 'device' or 'devices', not both");
-	if (w->ndevices && w->kind != SC_WL_STREAM_RX)
-		cfg_scope_error(s, "devices", "'devices' (a stream into each) is for stream_rx");
+	if (w->ndevices && !stream)
+		cfg_scope_error(s, "devices",
+				"'devices' (a stream through each) is for stream_rx and stream_tx");
 }
 
 static const struct cfg_field wl_fields[] = {
@@ -136,12 +148,13 @@ static const struct cfg_field wl_fields[] = {
     CFG_STR("device", struct sc_workload, device, NULL,
 	    "the NIC the traffic goes through (dma_bench: the DMA engine)"),
     CFG_STRLIST("devices", struct sc_workload, devices, ndevices,
-		"stream_rx: NICs (or their VFs) that each receive a stream of 'frames' frames, "
-		"instead of one 'device'"),
-    CFG_INLINE(struct sc_workload, stream_rx, wl_stream_rx_cfg_schema),
+		"stream_rx, stream_tx: NICs (or their VFs) that each receive (send) a stream of "
+		"'frames' frames, instead of one 'device'"),
+    CFG_INLINE(struct sc_workload, stream, wl_stream_cfg_schema),
     CFG_NS("drain_ns", struct sc_workload, drain_ps, 10000000, 1, 1e13,
-	   "after the last frame, how long the guest has to account for every frame; what it "
-	   "has not by then is reported lost"),
+	   "after the last frame, how long the guest has to account for every frame (stream_tx: "
+	   "how long nothing may move while the senders wait on their devices); what is not "
+	   "accounted for by then is reported lost"),
     CFG_INLINE(struct sc_workload, dma_bench, wl_dma_bench_cfg_schema),
     CFG_END,
 };

@@ -87,6 +87,23 @@ void machine_print_summary(const struct scenario *sc, const struct results *r, F
 		fprintf(f, "  %-32s %10.0f / %.0f / %.0f ns (mean / p50 / p99)\n",
 			"read latency, issue to data", get_d(r, "latency_ns.mean"),
 			get_d(r, "latency_ns.p50"), get_d(r, "latency_ns.p99"));
+	} else if (sc->workload.kind == SC_WL_STREAM_TX) {
+		fprintf(f, "  %-32s %14llu of %llu (%llu dropped, %llu lost, %llu corrupt)\n",
+			"frames sent, on the wire",
+			(unsigned long long)get_u(r, "workload.frames_received"),
+			(unsigned long long)get_u(r, "workload.frames_sent"),
+			(unsigned long long)get_u(r, "workload.frames_dropped"),
+			(unsigned long long)get_u(r, "workload.frames_lost"),
+			(unsigned long long)get_u(r, "workload.frames_corrupt"));
+		fprintf(f, "  %-32s %14llu (retried when a completion made room)\n",
+			"sends refused, ring full",
+			(unsigned long long)get_u(r, "workload.send_busy"));
+		fprintf(f, "  %-32s %14.3f Gb/s\n", "throughput on the wire",
+			get_d(r, "throughput_gbps"));
+		fprintf(f, "  %-32s %14.0f frames/s\n", "rate", get_d(r, "ops_per_s"));
+		fprintf(f, "  %-32s %10.0f / %.0f / %.0f ns (mean / p50 / p99)\n",
+			"latency, send call to wire", get_d(r, "latency_ns.mean"),
+			get_d(r, "latency_ns.p50"), get_d(r, "latency_ns.p99"));
 	} else {
 		fprintf(f, "  %-32s %14llu of %llu (%llu dropped by the NIC, %llu lost)\n",
 			"frames received", (unsigned long long)get_u(r, "workload.frames_received"),

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The workload of a run: stream_rx's streams, one per device of workload.device(s), each
- * received by the application of the guest that owns the device, and the probes that time
- * each device's interrupts from its MSI write to its guest's interrupt entry; or dma_bench,
- * which the host drives.
+ * The workload of a run: stream_rx's or stream_tx's streams, one per device of
+ * workload.device(s), each received (sent) by the application of the guest that owns the
+ * device, and the probes that time each device's interrupts from its MSI write to its guest's
+ * interrupt entry; or dma_bench, which the host drives.
  */
 #include "app/machine_internal.h"
 
@@ -80,9 +80,9 @@ static void irq_probe(void *ctx, uint8_t vector, uint64_t t_ps)
 		}
 }
 
-/* ---- stream_rx ---- */
+/* ---- stream_rx, stream_tx ---- */
 
-static int add_stream(struct machine *m, const char *device, struct wl_stream_rx *w)
+static int add_stream(struct machine *m, const char *device)
 {
 	struct nic *nic = machine__find_nic(m, device);
 	const struct dev_owner *o = NULL;
@@ -96,7 +96,8 @@ static int add_stream(struct machine *m, const char *device, struct wl_stream_rx
 		machine__fail(m, "workload: %s is not assigned to a VM", device);
 		return -ENODEV;
 	}
-	rc = wl_stream_rx_add(w, nic, m->gk[o->vm]);
+	rc = m->wl ? wl_stream_rx_add(m->wl, nic, m->gk[o->vm])
+		   : wl_stream_tx_add(m->wtx, nic, m->gk[o->vm], o->guest_devfn);
 	if (rc)
 		return rc;
 	p = calloc(1, sizeof(*p));
@@ -128,16 +129,22 @@ int machine__workload_bind(struct machine *m, const struct wl_hooks *hooks,
 	const struct sc_workload *wl = &m->sc->workload;
 	int rc;
 
-	if (wl->kind != SC_WL_STREAM_RX)
+	if (wl->kind == SC_WL_STREAM_RX)
+		rc = wl_stream_rx_create(&wl->stream, m->opts.seed, &m->wl);
+	else if (wl->kind == SC_WL_STREAM_TX)
+		rc = wl_stream_tx_create(&wl->stream, m->opts.seed, &m->wtx);
+	else
 		return 0;
-	rc = wl_stream_rx_create(&wl->stream_rx, m->opts.seed, &m->wl);
 	if (!rc && wl->device)
-		rc = add_stream(m, wl->device, m->wl);
+		rc = add_stream(m, wl->device);
 	for (size_t i = 0; !rc && i < wl->ndevices; i++)
-		rc = add_stream(m, wl->devices[i], m->wl);
+		rc = add_stream(m, wl->devices[i]);
 	if (rc)
 		return rc;
-	wl_stream_rx_bind(m->wl, hooks);
+	if (m->wl)
+		wl_stream_rx_bind(m->wl, hooks);
+	else
+		wl_stream_tx_bind(m->wtx, hooks);
 	sim_samples_init(&m->il.lat);
 	for (unsigned i = 0; i < m->nwgk; i++) {
 		gk_set_irq_probe(m->wgk[i]->g, irq_probe, m->wgk[i]);
@@ -162,9 +169,69 @@ bool machine__workload_in_irq(const struct machine *m)
 	return false;
 }
 
+void machine__workload_status(const struct machine *m, struct wl_status *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->done_words = "received";
+	if (m->wl) {
+		const struct wl_stream_rx_result *r = wl_stream_rx_result(m->wl);
+
+		st->stream = true;
+		st->started = r->started;
+		st->total = wl_stream_rx_frames(m->wl);
+		st->sent = r->sent;
+		st->done = r->received;
+		st->dropped = r->dropped;
+	} else if (m->wtx) {
+		const struct wl_stream_tx_result *r = wl_stream_tx_result(m->wtx);
+
+		st->stream = true;
+		st->started = r->started;
+		st->total = wl_stream_tx_frames(m->wtx);
+		st->sent = r->sent;
+		st->done = r->received;
+		st->dropped = r->dropped;
+		st->done_words = "on the wire";
+	}
+}
+
+/* stream_rx: every frame is out; the guest has the drain time to account for them.
+ * stream_tx: the senders wait on their devices and nothing has moved for the drain time;
+ * until they do, look again every drain time. */
+uint64_t machine__workload_give_up_at(const struct machine *m, uint64_t now, uint64_t *look)
+{
+	uint64_t drain = m->sc->workload.drain_ps;
+
+	*look = UINT64_MAX;
+	if (m->wl) {
+		const struct wl_stream_rx_result *wr = wl_stream_rx_result(m->wl);
+
+		if (wr->sent != wl_stream_rx_frames(m->wl))
+			return UINT64_MAX;
+		*look = wr->t_last_ps + drain;
+		return *look;
+	}
+	if (m->wtx) {
+		uint64_t since = wl_stream_tx_stalled_since(m->wtx);
+
+		*look = since == UINT64_MAX ? now + drain : since + drain;
+		return since == UINT64_MAX ? UINT64_MAX : since + drain;
+	}
+	return UINT64_MAX;
+}
+
+void machine__workload_give_up(struct machine *m)
+{
+	if (m->wl)
+		wl_stream_rx_give_up(m->wl);
+	if (m->wtx)
+		wl_stream_tx_give_up(m->wtx);
+}
+
 void machine__workload_free(struct machine *m)
 {
 	wl_stream_rx_destroy(m->wl);
+	wl_stream_tx_destroy(m->wtx);
 	sim_samples_free(&m->il.lat);
 	for (unsigned i = 0; i < m->nprobes; i++)
 		free(m->probes[i]);

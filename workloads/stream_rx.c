@@ -3,7 +3,6 @@
 #include "models/devices/nic.h"
 #include "models/guest/kernel/gk.h"
 #include "sim/engine.h"
-#include "sim/knob.h"
 #include "sim/metrics.h"
 #include "sim/rng.h"
 
@@ -13,8 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Ethernet preamble + start delimiter (8 B) and minimum inter-frame gap (12 B), IEEE 802.3. */
-#define WIRE_OVERHEAD 20
 #define HDR_LEN 14
 #define ETHERTYPE_LOCAL 0x88b5 /* IEEE 802 local experimental */
 
@@ -39,7 +36,7 @@ struct app {
 };
 
 struct wl_stream_rx {
-	struct wl_stream_rx_cfg cfg;
+	struct wl_stream_cfg cfg;
 	uint64_t seed;
 	struct stream **streams;
 	unsigned nstreams;
@@ -49,8 +46,7 @@ struct wl_stream_rx {
 	struct wl_stream_rx_result r; /* the whole workload */
 };
 
-int wl_stream_rx_create(const struct wl_stream_rx_cfg *cfg, uint64_t seed,
-			struct wl_stream_rx **out)
+int wl_stream_rx_create(const struct wl_stream_cfg *cfg, uint64_t seed, struct wl_stream_rx **out)
 {
 	struct wl_stream_rx *w;
 
@@ -209,7 +205,7 @@ void wl_stream_rx_give_up(struct wl_stream_rx *w)
 
 static double wire_ps(const struct wl_stream_rx *w, double gbps)
 {
-	return (w->cfg.frame_bytes + WIRE_OVERHEAD) * 8.0 * 1000.0 / gbps;
+	return (w->cfg.frame_bytes + WL_WIRE_OVERHEAD) * 8.0 * 1000.0 / gbps;
 }
 
 static bool wire_next(void *ctx, struct nic_frame *f, uint8_t *data, size_t cap)
@@ -339,30 +335,3 @@ void wl_stream_rx_bind(struct wl_stream_rx *w, const struct wl_hooks *hooks)
 	for (unsigned i = 0; i < w->napps; i++)
 		gk_set_init(w->apps[i]->g, app_init, w->apps[i]);
 }
-
-/* ---- knobs ---- */
-
-static const char *const arrival_names[] = {"constant", "poisson", NULL};
-static const char *const idle_names[] = {"halt", "busy", NULL};
-
-static const struct cfg_field stream_rx_fields[] = {
-	CFG_U64("frames", struct wl_stream_rx_cfg, frames, 10000, 1, 1e9, "frames",
-		"frames to send"),
-	CFG_U32("frame_bytes", struct wl_stream_rx_cfg, frame_bytes, 1500, 64, 2048, "bytes",
-		"Ethernet frame size, header to FCS"),
-	CFG_DOUBLE("rate_gbps", struct wl_stream_rx_cfg, rate_gbps, 1.0, 1e-6, 1000, "Gb/s",
-		   "offered load on the wire"),
-	CFG_DOUBLE("line_gbps", struct wl_stream_rx_cfg, line_gbps, 10.0, 0.01, 1000, "Gb/s",
-		   "the port's line rate"),
-	CFG_ENUM("arrival", struct wl_stream_rx_cfg, arrival, arrival_names, WL_ARRIVAL_CONSTANT,
-		 "frame arrivals: evenly spaced or Poisson"),
-	CFG_U64("app_cycles", struct wl_stream_rx_cfg, app_cycles, 0, 0, 1e9, "cycles",
-		"application work per frame in the guest"),
-	CFG_ENUM("guest_idle", struct wl_stream_rx_cfg, guest_idle, idle_names, WL_IDLE_BUSY,
-		 "between frames the guest halts, or keeps its vCPU busy with other work"),
-	CFG_NS("start_delay_ns", struct wl_stream_rx_cfg, start_delay_ps, 10000, 0, 1e12,
-	       "from the application's start to the first frame"),
-	CFG_END,
-};
-const struct cfg_schema wl_stream_rx_cfg_schema =
-	CFG_SCHEMA("stream_rx", struct wl_stream_rx_cfg, stream_rx_fields);

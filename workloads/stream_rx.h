@@ -14,27 +14,11 @@
 #include <stdint.h>
 
 #include "sim/stats.h"
+#include "workloads/stream.h"
 
-struct cfg_schema;
 struct nic;
 struct gk;
 struct wl_stream_rx;
-
-enum wl_arrival { WL_ARRIVAL_CONSTANT, WL_ARRIVAL_POISSON };
-enum wl_guest_idle { WL_IDLE_HALT, WL_IDLE_BUSY };
-
-struct wl_stream_rx_cfg {
-	uint64_t frames;
-	uint32_t frame_bytes; /* Ethernet frame, header to FCS */
-	double rate_gbps;     /* offered load on the wire (frames + preamble + gap) */
-	double line_gbps;     /* the port's line rate: a frame takes frame time on the wire */
-	enum wl_arrival arrival;
-	uint64_t app_cycles;  /* the application's work per frame */
-	enum wl_guest_idle guest_idle; /* between frames the guest halts, or runs other work */
-	uint64_t start_delay_ps; /* from the application's start to the first frame */
-};
-/* The knobs of wl_stream_rx_cfg (workload.*): stream_rx.c. */
-extern const struct cfg_schema wl_stream_rx_cfg_schema;
 
 struct wl_stream_rx_result {
 	bool started, done;
@@ -51,15 +35,8 @@ struct metric_table;
 extern const struct metric_table wl_stream_rx_metrics;
 
 /* The workload, with no stream yet; every stream sends cfg->frames frames. */
-int wl_stream_rx_create(const struct wl_stream_rx_cfg *cfg, uint64_t seed,
-			struct wl_stream_rx **out);
+int wl_stream_rx_create(const struct wl_stream_cfg *cfg, uint64_t seed, struct wl_stream_rx **out);
 void wl_stream_rx_destroy(struct wl_stream_rx *w);
-struct wl_hooks {
-	void (*on_start)(void *ctx); /* the application is ready (before the first frame) */
-	void (*on_sent)(void *ctx);  /* the last frame has gone on the wire */
-	void (*on_done)(void *ctx);  /* every frame is accounted for (or the drain ran out) */
-	void *ctx;
-};
 
 /* A stream into the NIC's port, received by the application of guest g. Its arrivals draw
  * from a random stream of their own. */

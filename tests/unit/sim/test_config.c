@@ -295,6 +295,29 @@ static const struct bad bad_cases[] = {
      {"vms.0.viommu=nested"},
      .want = {{SET("vms.0.viommu=nested"), 1, 14, "viommu 'nested' is not implemented yet"}}},
 
+    /* workload combinations */
+    {"workload_kind_not_implemented", MACHINE VM0 "workload:\n  kind: rr\n  device: nic0\n",
+     .want = {{NULL, 14, 9, "workload kind 'rr' is not implemented yet"}}},
+    {"stream_rx_needs_a_rate", MACHINE VM0 "workload:\n  device: nic0\n  rate_gbps: 0\n",
+     .want = {{NULL, 15, 14,
+	       "stream_rx needs an offered load: 'rate_gbps' 0 (as fast as the ring allows) "
+	       "is for stream_tx"}}},
+    {"stream_tx_poisson_needs_a_rate",
+     MACHINE VM0 "workload:\n"
+		 "  kind: stream_tx\n"
+		 "  device: nic0\n"
+		 "  rate_gbps: 0\n"
+		 "  arrival: poisson\n",
+     .want = {{NULL, 17, 12,
+	       "Poisson send times need a rate; 'rate_gbps' is 0 (as fast as the ring "
+	       "allows)"}}},
+    {"stream_tx_above_line_rate",
+     MACHINE VM0 "workload: {kind: stream_tx, device: nic0, rate_gbps: 20}\n",
+     .want = {{NULL, 13, 54, "'rate_gbps' (20) is above the line rate (10)"}}},
+    {"devices_for_dma_bench", MACHINE VM0 "workload: {kind: dma_bench, devices: [nic0]}\n",
+     .want = {{NULL, 13, 38,
+	       "'devices' (a stream through each) is for stream_rx and stream_tx"}}},
+
     /* across sections (scenario_load) */
     {"device_not_found",
      MACHINE "vms:\n"
@@ -582,11 +605,11 @@ static void test_defaults(void **state)
 	assert_string_equal(vm->devices[0], "nic0");
 	assert_int_equal(sc.workload.kind, SC_WL_STREAM_RX);
 	assert_string_equal(sc.workload.device, "nic0");
-	assert_int_equal(sc.workload.stream_rx.frames, 10000);
-	assert_int_equal(sc.workload.stream_rx.frame_bytes, 1500);
-	assert_true(sc.workload.stream_rx.rate_gbps == 1.0);
-	assert_true(sc.workload.stream_rx.line_gbps == 10.0);
-	assert_int_equal(sc.workload.stream_rx.start_delay_ps, 10000000);
+	assert_int_equal(sc.workload.stream.frames, 10000);
+	assert_int_equal(sc.workload.stream.frame_bytes, 1500);
+	assert_true(sc.workload.stream.rate_gbps == 1.0);
+	assert_true(sc.workload.stream.line_gbps == 10.0);
+	assert_int_equal(sc.workload.stream.start_delay_ps, 10000000);
 	assert_true(sc.run.max_sim_ms == 60000.0);
 	cfg_ctx_destroy(ctx);
 }
@@ -614,7 +637,7 @@ static void test_ns_become_ps(void **state)
 	assert_int_equal(sc.machine.pcie.fabric.rc_latency_ps, 1);
 	assert_int_equal(sc.machine.pcie.devices[0].link.latency_ps, 35500);
 	assert_int_equal(sc.machine.pcie.devices[0].below[0].nic.reset_ps, 2000000);
-	assert_int_equal(sc.workload.stream_rx.start_delay_ps, 0);
+	assert_int_equal(sc.workload.stream.start_delay_ps, 0);
 	cfg_ctx_destroy(ctx);
 }
 
@@ -627,7 +650,7 @@ static void test_set_overrides_existing(void **state)
 	struct cfg_ctx *ctx = load_ok(path, sets, 3, &sc);
 
 	assert_int_equal(sc.machine.cpu.pcpus, 4); /* the last one wins */
-	assert_int_equal(sc.workload.stream_rx.frames, 1000);
+	assert_int_equal(sc.workload.stream.frames, 1000);
 	assert_string_equal(sc.machine.pcie.devices[0].name, "rp0"); /* the rest as in the file */
 	cfg_ctx_destroy(ctx);
 }
@@ -837,7 +860,7 @@ static void test_default_yaml(void **state)
 	assert_int_equal(sc.vms[0].ndevices, 1);
 	assert_string_equal(sc.vms[0].devices[0], "nic0");
 	assert_string_equal(sc.workload.device, "nic0");
-	assert_int_equal(sc.workload.stream_rx.start_delay_ps, 10000000);
+	assert_int_equal(sc.workload.stream.start_delay_ps, 10000000);
 	cfg_ctx_destroy(ctx);
 }
 

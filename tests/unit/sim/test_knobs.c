@@ -215,8 +215,8 @@ static void test_model_tables_point_at_their_members(void **state)
 	    {&vm_cfg_schema, "memory_mib", offsetof(struct vm_cfg, ram_bytes)},
 	    {&vfio_dma_cfg_schema, "strategy", offsetof(struct vfio_dma_cfg, strategy)},
 	    {&gk_cfg_schema, "net_rx_cycles", offsetof(struct gk_cfg, costs.net_rx)},
-	    {&wl_stream_rx_cfg_schema, "start_delay_ns",
-	     offsetof(struct wl_stream_rx_cfg, start_delay_ps)},
+	    {&wl_stream_cfg_schema, "start_delay_ns",
+	     offsetof(struct wl_stream_cfg, start_delay_ps)},
 	    {&wl_dma_bench_cfg_schema, "page_kib", offsetof(struct wl_dma_bench_cfg, page_bytes)},
 	};
 
