@@ -52,7 +52,7 @@ struct ptnic_tx_ring {
 	struct sk_buff **skb;
 	dma_addr_t *buf_dma;
 	struct msi_map map; /* its own MSI-X entry and vector, when it has them */
-	int irq;            /* its own vector, or -1 when it shares the receive one */
+	int irq;	    /* its own vector, or -1 when it shares the receive one */
 	bool open;
 	unsigned int wake_thresh;
 	u64 desc_cycles;
@@ -257,8 +257,8 @@ static int ptnic_open(struct net_device *ndev)
 				tx->irq = tx->map.virq; /* else: share the receive vector */
 		}
 		/* Which entry each cause raises: receive 0, transmit its own or the shared 0. */
-		writel(IVAR_RX(0) | IVAR_RX_VALID |
-			   IVAR_TX(tx->irq >= 0 ? (u32)tx->map.index : 0) | IVAR_TX_VALID,
+		writel(IVAR_RX(0) | IVAR_RX_VALID | IVAR_TX(tx->irq >= 0 ? (u32)tx->map.index : 0) |
+			   IVAR_TX_VALID,
 		       nic->hw + REG_IVAR);
 		if (tx->irq >= 0) {
 			err = request_irq((unsigned int)tx->irq, ptnic_intr_tx, 0, "ptnic-tx", nic);
