@@ -1,12 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * ptnic guest driver. Written against hal.h only, in the shape of Linux's e1000 receive path:
- * probe enables the function, resets it, builds a descriptor ring of DMA-mapped buffers, sets
+ * probe enables the function, resets it, builds a descriptor ring of receive buffers, sets
  * up one MSI-X vector (or, with intx=1 or no MSI-X, the legacy INTx line); the interrupt
- * handler cleans completed descriptors (up to a budget), passes frames up the stack, returns
- * the buffers by moving the tail, and re-enables the auto-masked interrupt cause. On a
- * possibly shared INTx line the handler first reads ICR, which says whether the interrupt is
- * ours and, being read-to-clear, makes the device drop the line.
+ * handler cleans completed descriptors (up to a budget), passes frames up the stack, refills
+ * the ring, moves the tail and re-enables the auto-masked interrupt cause. On a possibly
+ * shared INTx line the handler first reads ICR, which says whether the interrupt is ours and,
+ * being read-to-clear, makes the device drop the line.
+ *
+ * Each buffer is dma_map_single'd when it is posted to the ring and dma_unmap_single'd when
+ * its frame is received, before the CPU reads it (e1000_clean_rx_irq); the refill maps the
+ * slot's recycled buffer again (e1000_alloc_rx_buffers). A mapping the DMA layer refuses
+ * (dma_mapping_error: an IOMMU quota) leaves the slot empty: the ring runs shorter, and the
+ * next refill tries again from there (e1000's alloc_rx_buff_failed).
  */
 #include "hal.h"
 #include "ptnic_regs.h"
@@ -29,15 +35,47 @@ struct ptnic {
 	void __iomem *hw;
 	struct ptnic_rx_desc *ring;
 	dma_addr_t ring_dma;
-	unsigned int count, next_to_clean;
+	unsigned int count, next_to_clean, next_to_use; /* posted: [next_to_clean, next_to_use) */
 	void **buf;
-	dma_addr_t *buf_dma;
+	dma_addr_t *buf_dma; /* DMA_MAPPING_ERROR while the buffer is not posted */
 	int irq;
 	bool intx;
 	unsigned int budget;
 	u64 desc_cycles;
-	u64 irqs, irqs_no_work, frames;
+	u64 irqs, irqs_no_work, frames, alloc_failed;
 };
+
+/* Slots the driver may still fill: one stays empty, so that a full ring (RDT one behind RDH)
+ * differs from an empty one (RDT == RDH). */
+static unsigned int ptnic_unused(const struct ptnic *nic)
+{
+	return (nic->next_to_clean + nic->count - nic->next_to_use - 1) % nic->count;
+}
+
+/* Map and post buffers in the empty slots from next_to_use on; move the tail if any were. */
+static void ptnic_alloc_rx_buffers(struct ptnic *nic)
+{
+	struct device *dev = &nic->pdev->dev;
+	unsigned int n = ptnic_unused(nic), i = nic->next_to_use;
+
+	while (n--) {
+		dma_addr_t dma = dma_map_single(dev, nic->buf[i], RX_BUF_SIZE, DMA_FROM_DEVICE);
+
+		if (dma_mapping_error(dev, dma)) {
+			nic->alloc_failed++;
+			break; /* the ring stays shorter; the next refill starts here */
+		}
+		nic->buf_dma[i] = dma;
+		nic->ring[i].addr = cpu_to_le64(dma);
+		i = (i + 1) % nic->count;
+	}
+	if (i == nic->next_to_use)
+		return;
+	nic->next_to_use = i;
+	wmb();
+	/* Hand the posted buffers over: hardware owns [RDH, RDT). */
+	writel(i, nic->hw + REG_RDT);
+}
 
 static irqreturn_t ptnic_intr(int irq, void *data)
 {
@@ -52,23 +90,22 @@ static irqreturn_t ptnic_intr(int irq, void *data)
 		unsigned int i = nic->next_to_clean;
 		struct ptnic_rx_desc *d = &nic->ring[i];
 
-		if (!(READ_ONCE(d->status) & RXD_STAT_DD))
+		if (i == nic->next_to_use || !(READ_ONCE(d->status) & RXD_STAT_DD))
 			break;
 		dma_rmb(); /* read the rest of the descriptor after DD */
 		cpu_cycles(nic->desc_cycles);
+		/* The device is done with the buffer: unmap it before the CPU reads the frame. */
+		dma_unmap_single(&nic->pdev->dev, nic->buf_dma[i], RX_BUF_SIZE, DMA_FROM_DEVICE);
+		nic->buf_dma[i] = DMA_MAPPING_ERROR;
 		netif_receive_frame(nic->ndev, nic->buf[i], le16_to_cpu(d->length));
 		d->status = 0;
 		nic->next_to_clean = (i + 1) % nic->count;
 		done++;
 	}
 	nic->frames += done;
-	if (done) {
-		wmb();
-		/* Hand the cleaned buffers back: hardware owns [RDH, RDT). */
-		writel((nic->next_to_clean + nic->count - 1) % nic->count, nic->hw + REG_RDT);
-	} else {
+	if (!done)
 		nic->irqs_no_work++;
-	}
+	ptnic_alloc_rx_buffers(nic);
 	if (!nic->intx)
 		writel(INT_RXT0, nic->hw + REG_IMS); /* the cause was auto-masked by the message */
 	return IRQ_HANDLED;
@@ -99,16 +136,17 @@ static int ptnic_setup_rx(struct ptnic *nic)
 		nic->buf[i] = kmalloc(RX_BUF_SIZE, GFP_KERNEL);
 		if (!nic->buf[i])
 			return -ENOMEM;
-		nic->buf_dma[i] = dma_map_single(dev, nic->buf[i], RX_BUF_SIZE, DMA_FROM_DEVICE);
-		if (dma_mapping_error(dev, nic->buf_dma[i]))
-			return -ENOMEM;
-		nic->ring[i].addr = cpu_to_le64(nic->buf_dma[i]);
+		nic->buf_dma[i] = DMA_MAPPING_ERROR;
 	}
 	writel((u32)nic->ring_dma, nic->hw + REG_RDBAL);
 	writel((u32)(nic->ring_dma >> 32), nic->hw + REG_RDBAH);
 	writel(nic->count * (u32)sizeof(*nic->ring), nic->hw + REG_RDLEN);
 	writel(0, nic->hw + REG_RDH);
-	writel(nic->count - 1, nic->hw + REG_RDT);
+	writel(0, nic->hw + REG_RDT);
+	nic->next_to_clean = nic->next_to_use = 0;
+	ptnic_alloc_rx_buffers(nic);
+	if (nic->next_to_use == 0)
+		return -ENOMEM; /* not one buffer could be mapped */
 	return 0;
 }
 

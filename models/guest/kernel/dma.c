@@ -47,15 +47,19 @@ dma_addr_t dma_map_single(struct device *dev, void *ptr, size_t size, enum dma_d
 	(void)size;
 	(void)dir;
 	g->st.dma_maps++;
+	isa_compute(g->cfg.costs.dma_direct);
 	return gpa == ~0ull ? DMA_MAPPING_ERROR : gpa;
 }
 
 void dma_unmap_single(struct device *dev, dma_addr_t addr, size_t size,
 		      enum dma_data_direction dir)
 {
+	struct gk *g = gk__self();
+
 	(void)dev;
 	(void)addr;
 	(void)size;
 	(void)dir;
-	gk__self()->st.dma_unmaps++;
+	g->st.dma_unmaps++;
+	isa_compute(g->cfg.costs.dma_direct);
 }

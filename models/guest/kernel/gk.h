@@ -26,6 +26,7 @@ struct gk_costs {
 	uint64_t irq_entry;  /* interrupt entry: IDT, irq_enter, dispatch */
 	uint64_t irq_exit;   /* irq_exit, softirq check, IRET */
 	uint64_t net_rx;     /* the network stack's work per received frame */
+	uint64_t dma_direct; /* a dma_map_* or dma_unmap_* call with no IOMMU (dma-direct) */
 };
 
 enum gk_idle { GK_IDLE_HALT, GK_IDLE_POLL };

@@ -18,6 +18,10 @@ static const struct cfg_field costs_fields[] = {
 	    "guest interrupt exit (to IRET)", .source = "estimate"),
     CFG_U64("net_rx_cycles", struct gk_costs, net_rx, 1500, 0, 1e8, "cycles",
 	    "network stack work per received frame", .source = "estimate"),
+    CFG_U64("dma_direct_cycles", struct gk_costs, dma_direct, 20, 0, 1e6, "cycles",
+	    "one dma_map_single or dma_unmap_single without an IOMMU: dma-direct's address "
+	    "conversion and mask check (kernel/dma/direct.h)",
+	    .source = "estimate: a few instructions"),
     CFG_END,
 };
 static const struct cfg_schema costs_schema =
