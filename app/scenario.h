@@ -127,6 +127,8 @@ struct sc_workload {
 	const char *device;
 	const char **devices; /* stream_rx: a stream into each (instead of device) */
 	size_t ndevices;
+	uint32_t *rates_mbps; /* stream_rx with devices: each stream's rate (none: rate_gbps) */
+	size_t nrates;
 	struct wl_stream_rx_cfg stream_rx; /* workloads/stream_rx.h */
 	uint64_t drain_ps;
 	struct wl_dma_bench_cfg dma_bench; /* workloads/dma_bench.h */

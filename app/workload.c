@@ -82,7 +82,8 @@ static void irq_probe(void *ctx, uint8_t vector, uint64_t t_ps)
 
 /* ---- stream_rx ---- */
 
-static int add_stream(struct machine *m, const char *device, struct wl_stream_rx *w)
+static int add_stream(struct machine *m, const char *device, double rate_gbps,
+		      struct wl_stream_rx *w)
 {
 	struct nic *nic = machine__find_nic(m, device);
 	const struct dev_owner *o = NULL;
@@ -96,7 +97,7 @@ static int add_stream(struct machine *m, const char *device, struct wl_stream_rx
 		machine__fail(m, "workload: %s is not assigned to a VM", device);
 		return -ENODEV;
 	}
-	rc = wl_stream_rx_add(w, nic, m->gk[o->vm]);
+	rc = wl_stream_rx_add(w, nic, m->gk[o->vm], rate_gbps);
 	if (rc)
 		return rc;
 	p = calloc(1, sizeof(*p));
@@ -132,9 +133,10 @@ int machine__workload_bind(struct machine *m, const struct wl_hooks *hooks,
 		return 0;
 	rc = wl_stream_rx_create(&wl->stream_rx, m->opts.seed, &m->wl);
 	if (!rc && wl->device)
-		rc = add_stream(m, wl->device, m->wl);
+		rc = add_stream(m, wl->device, 0, m->wl);
 	for (size_t i = 0; !rc && i < wl->ndevices; i++)
-		rc = add_stream(m, wl->devices[i], m->wl);
+		rc = add_stream(m, wl->devices[i], i < wl->nrates ? wl->rates_mbps[i] / 1000.0 : 0,
+				m->wl);
 	if (rc)
 		return rc;
 	wl_stream_rx_bind(m->wl, hooks);

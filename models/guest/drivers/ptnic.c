@@ -13,6 +13,13 @@
  * slot's recycled buffer again (e1000_alloc_rx_buffers). A mapping the DMA layer refuses
  * (dma_mapping_error: an IOMMU quota) leaves the slot empty: the ring runs shorter, and the
  * next refill tries again from there (e1000's alloc_rx_buff_failed).
+ *
+ * With rx_pool > 0 a slot does not keep its buffer: the refill takes a fresh one from a pool,
+ * the most recently returned first (the LIFO cache of Linux's page_pool and of the slab's
+ * per-CPU free lists), and the frames an interrupt received go back to the pool only after
+ * that interrupt's refill, once the stack is done with them (NAPI's GRO flush at the end of
+ * the poll) -- as e1000 hands each received skb up and allocates a new one. How deep into the
+ * pool the refills reach then depends on how many frames each interrupt brought.
  */
 #include "hal.h"
 #include "ptnic_regs.h"
@@ -36,8 +43,12 @@ struct ptnic {
 	struct ptnic_rx_desc *ring;
 	dma_addr_t ring_dma;
 	unsigned int count, next_to_clean, next_to_use; /* posted: [next_to_clean, next_to_use) */
-	void **buf;
+	void **buf;					/* rx_pool: NULL while the slot is empty */
 	dma_addr_t *buf_dma; /* DMA_MAPPING_ERROR while the buffer is not posted */
+	void **pool;	     /* rx_pool: free buffers, the top last */
+	unsigned int npool;
+	void **held; /* rx_pool: this interrupt's frames, still up the stack */
+	unsigned int nheld;
 	int irq;
 	bool intx;
 	unsigned int budget;
@@ -59,10 +70,22 @@ static void ptnic_alloc_rx_buffers(struct ptnic *nic)
 	unsigned int n = ptnic_unused(nic), i = nic->next_to_use;
 
 	while (n--) {
-		dma_addr_t dma = dma_map_single(dev, nic->buf[i], RX_BUF_SIZE, DMA_FROM_DEVICE);
+		dma_addr_t dma;
 
+		if (nic->pool) {
+			if (!nic->npool) {
+				nic->alloc_failed++;
+				break;
+			}
+			nic->buf[i] = nic->pool[--nic->npool];
+		}
+		dma = dma_map_single(dev, nic->buf[i], RX_BUF_SIZE, DMA_FROM_DEVICE);
 		if (dma_mapping_error(dev, dma)) {
 			nic->alloc_failed++;
+			if (nic->pool) {
+				nic->pool[nic->npool++] = nic->buf[i];
+				nic->buf[i] = NULL;
+			}
 			break; /* the ring stays shorter; the next refill starts here */
 		}
 		nic->buf_dma[i] = dma;
@@ -98,6 +121,10 @@ static irqreturn_t ptnic_intr(int irq, void *data)
 		dma_unmap_single(&nic->pdev->dev, nic->buf_dma[i], RX_BUF_SIZE, DMA_FROM_DEVICE);
 		nic->buf_dma[i] = DMA_MAPPING_ERROR;
 		netif_receive_frame(nic->ndev, nic->buf[i], le16_to_cpu(d->length));
+		if (nic->pool) {
+			nic->held[nic->nheld++] = nic->buf[i];
+			nic->buf[i] = NULL;
+		}
 		d->status = 0;
 		nic->next_to_clean = (i + 1) % nic->count;
 		done++;
@@ -106,6 +133,10 @@ static irqreturn_t ptnic_intr(int irq, void *data)
 	if (!done)
 		nic->irqs_no_work++;
 	ptnic_alloc_rx_buffers(nic);
+	/* The stack is done with this interrupt's frames: their buffers go back, last on top. */
+	for (unsigned int k = 0; k < nic->nheld; k++)
+		nic->pool[nic->npool++] = nic->held[k];
+	nic->nheld = 0;
 	if (!nic->intx)
 		writel(INT_RXT0, nic->hw + REG_IMS); /* the cause was auto-masked by the message */
 	return IRQ_HANDLED;
@@ -128,15 +159,34 @@ static int ptnic_setup_rx(struct ptnic *nic)
 
 	nic->ring = dma_alloc_coherent(dev, nic->count * sizeof(*nic->ring), &nic->ring_dma,
 				       GFP_KERNEL);
+	unsigned int extra = (unsigned int)module_param_u64("ptnic", "rx_pool");
+
 	nic->buf = kzalloc(nic->count * sizeof(*nic->buf), GFP_KERNEL);
 	nic->buf_dma = kzalloc(nic->count * sizeof(*nic->buf_dma), GFP_KERNEL);
 	if (!nic->ring || !nic->buf || !nic->buf_dma)
 		return -ENOMEM;
-	for (unsigned int i = 0; i < nic->count; i++) {
-		nic->buf[i] = kmalloc(RX_BUF_SIZE, GFP_KERNEL);
-		if (!nic->buf[i])
-			return -ENOMEM;
+	for (unsigned int i = 0; i < nic->count; i++)
 		nic->buf_dma[i] = DMA_MAPPING_ERROR;
+	if (extra) {
+		unsigned int n = nic->count - 1 + extra;
+
+		nic->pool = kzalloc(n * sizeof(*nic->pool), GFP_KERNEL);
+		nic->held = kzalloc(nic->count * sizeof(*nic->held), GFP_KERNEL);
+		if (!nic->pool || !nic->held)
+			return -ENOMEM;
+		/* Allocated in address order and stacked so that the first refill takes them so. */
+		for (unsigned int k = 0; k < n; k++) {
+			nic->pool[n - 1 - k] = kmalloc(RX_BUF_SIZE, GFP_KERNEL);
+			if (!nic->pool[n - 1 - k])
+				return -ENOMEM;
+		}
+		nic->npool = n;
+	} else {
+		for (unsigned int i = 0; i < nic->count; i++) {
+			nic->buf[i] = kmalloc(RX_BUF_SIZE, GFP_KERNEL);
+			if (!nic->buf[i])
+				return -ENOMEM;
+		}
 	}
 	writel((u32)nic->ring_dma, nic->hw + REG_RDBAL);
 	writel((u32)(nic->ring_dma >> 32), nic->hw + REG_RDBAH);
@@ -237,6 +287,9 @@ static const struct kernel_param ptnic_params[] = {
 			"driver work per received descriptor"),
     module_param_bool(intx, false,
 		      "use the legacy INTx line (through the I/O APIC) instead of MSI-X"),
+    module_param_uint(rx_pool, 0, 0, 65536, "buffers",
+		      "receive buffers beyond the ring in a LIFO pool a refill takes fresh ones "
+		      "from (0: each slot reuses its own buffer)"),
     {0},
 };
 

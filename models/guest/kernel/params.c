@@ -22,6 +22,10 @@ static const struct cfg_field costs_fields[] = {
 	    "one dma_map_single or dma_unmap_single without an IOMMU: dma-direct's address "
 	    "conversion and mask check (kernel/dma/direct.h)",
 	    .source = "estimate: a few instructions"),
+    CFG_U64("dma_pv_cycles", struct gk_costs, dma_pv, 60, 0, 1e6, "cycles",
+	    "one dma_map_single or dma_unmap_single through the paravirtual IOMMU, its hypercall "
+	    "aside: the page bookkeeping and writing the request into the batch",
+	    .source = "estimate"),
     CFG_END,
 };
 static const struct cfg_schema costs_schema =
