@@ -638,6 +638,11 @@ struct vfio_dev *machine_vfio(const struct machine *m, unsigned i)
 	return i < m->nvfio ? m->vfio[i] : NULL;
 }
 
+struct pv_iommu *machine_pv(const struct machine *m, unsigned i)
+{
+	return i < m->sc->nvms ? m->pv[i] : NULL;
+}
+
 struct hpci *machine_pci(struct machine *m)
 {
 	return &m->sys.pci;

@@ -63,7 +63,7 @@ static void summary_dma(const struct scenario *sc, const struct results *r, FILE
 {
 	const struct sc_vm *vm = &sc->vms[0];
 
-	if (vm->dma.strategy == DMA_NONE)
+	if (vm->dma.strategy == DMA_NONE || !vm->ndevices)
 		return;
 	fprintf(f, "\nDMA mapping (%s", dma_strategy_names[vm->dma.strategy]);
 	if (vm->dma.strategy > DMA_DIRECT_MAP && vm->dma.strategy != DMA_PERSISTENT)

@@ -78,6 +78,7 @@ struct pv_iommu {
 	uint64_t direct_pinned;
 	/* the request being served */
 	uint64_t cur_key, cur_gpa, gen;
+	bool mapping; /* a map request: teardowns now are evictions */
 	/* strict: the hypercall's teardowns; deferred: the flush queue */
 	struct pv_range *gather, *fq;
 	unsigned ngather, cap_gather, nfq;
@@ -401,10 +402,15 @@ static void op_unmap(void *ctx, uint64_t key, bool in_use)
 	p->pending++;
 	if (in_use)
 		p->evicted_in_use = true;
-	if (pv->cfg.invalidation == DMA_INVAL_DEFERRED)
+	if (pv->cfg.invalidation == DMA_INVAL_DEFERRED) {
 		fq_queue(pv, key);
-	else
-		range_add(&pv->gather, &pv->ngather, &pv->cap_gather, key, pv->gen);
+		return;
+	}
+	range_add(&pv->gather, &pv->ngather, &pv->cap_gather, key, pv->gen);
+	/* Strict: a page evicted for another is invalidated and unpinned before the other is
+	 * pinned, so the pinned pages never exceed the quota. */
+	if (pv->mapping)
+		strict_sync(pv);
 }
 
 static bool op_prefetchable(void *ctx, uint64_t key)
@@ -463,7 +469,9 @@ static int request(struct pv_iommu *pv, const uint64_t *w)
 		if (!vm_gpa_to_hpa(pv->vm, gpa + k * PAGE, &hpa))
 			return -EFAULT;
 	pv->st.map_requests++;
+	pv->mapping = true;
 	rc = dma_strategy_map(pv->strat, key, (unsigned)n);
+	pv->mapping = false;
 	if (rc)
 		return rc;
 	for (uint64_t k = 0; k < n; k++)
