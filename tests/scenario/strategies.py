@@ -186,6 +186,15 @@ def behaviour(ptsim, d):
         remaps[repl] = x["dma.remaps"]
     check(len(set(remaps.values())) == 3,
           "LRU, FIFO and CLOCK do not differ below the working set: %s" % remaps)
+    check(remaps["lru"] < remaps["fifo"],
+          "LRU remaps no less than FIFO on uneven reuse: %s" % remaps)
+
+    # at the line rate a hypercall per map and unmap keeps the guest below half of it
+    line = {s: flat(run(ptsim, RX, dma(s) + ["workload.frames=4000"], d))["throughput_gbps"]
+            for s in ("direct_map", "single_use", "persistent")}
+    check(line["single_use"] < 0.5 * line["direct_map"] and
+          line["persistent"] > 0.95 * line["direct_map"],
+          "at the line rate: %s Gb/s" % line)
 
     # a batch is sent at the doorbell: one interrupt's unmap and map in one hypercall
     b = flat(run(ptsim, RX, dma("single_use") + ["vms.0.dma.batch=8", "workload.rate_gbps=1",
