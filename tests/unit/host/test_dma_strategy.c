@@ -21,7 +21,7 @@ static struct {
 	bool unmapped_in_use[64];
 	unsigned nmap, nunmap;
 	uint64_t prefetch_limit; /* keys at or above it are not guest RAM */
-	int fail_map;            /* the back-end refuses this key (0: none) */
+	int fail_map;		 /* the back-end refuses this key (0: none) */
 } be;
 
 static int be_map(void *ctx, uint64_t key)

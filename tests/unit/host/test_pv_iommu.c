@@ -52,8 +52,8 @@ static void put_req(unsigned i, unsigned op, unsigned devfn, uint64_t iova, uint
 		    uint64_t len)
 {
 	uint64_t hpa = vm_ram_hpa(machine_vm(m, 0)) + REQ_GPA + 8ull * PV_IOMMU_REQ_WORDS * i;
-	const uint64_t w[PV_IOMMU_REQ_WORDS] = {
-	    PV_IOMMU_OP(op, 2, devfn), iova, gpa, len, vcpu_rdtsc(cpu), 0};
+	const uint64_t w[PV_IOMMU_REQ_WORDS] = {PV_IOMMU_OP(op, 2, devfn), iova, gpa, len,
+						vcpu_rdtsc(cpu),	   0};
 
 	for (unsigned k = 0; k < PV_IOMMU_REQ_WORDS; k++)
 		mem_write64(machine_mem(m), hpa + 8 * k, w[k]);
@@ -62,8 +62,8 @@ static void put_req(unsigned i, unsigned op, unsigned devfn, uint64_t iova, uint
 static int64_t status(unsigned i)
 {
 	return (int64_t)mem_read64(machine_mem(m), vm_ram_hpa(machine_vm(m, 0)) + REQ_GPA +
-							8ull * PV_IOMMU_REQ_WORDS * i +
-							8 * PV_IOMMU_W_STATUS);
+						       8ull * PV_IOMMU_REQ_WORDS * i +
+						       8 * PV_IOMMU_W_STATUS);
 }
 
 /* One request, one hypercall: its status. */
@@ -79,8 +79,8 @@ static bool dev_access(uint64_t iova, uint64_t *hpa)
 {
 	struct vtd_xlate x;
 
-	vtd_translate(machine_vtd(m), pcie_fn_rid(nic_fn(machine_nic(m, 0))), iova, true,
-		      sim_now(), &x);
+	vtd_translate(machine_vtd(m), pcie_fn_rid(nic_fn(machine_nic(m, 0))), iova, true, sim_now(),
+		      &x);
 	if (hpa)
 		*hpa = x.hpa;
 	return x.ok;
@@ -124,8 +124,8 @@ static void guest_strict(void *ctx, struct vcpu *v)
 	rec->ok[2] = dev_access(iova + 0x10, NULL); /* invalidated before the call returned */
 	snap(0);
 	/* what the host refuses */
-	rec->st[2] = call1(PV_IOMMU_OP_MAP, DEVFN, iova, 0x8000000, PG); /* beyond 64 MiB */
-	rec->st[3] = call1(PV_IOMMU_OP_MAP, 0x20, iova, 0x300000, PG);	 /* no such device */
+	rec->st[2] = call1(PV_IOMMU_OP_MAP, DEVFN, iova, 0x8000000, PG);    /* beyond 64 MiB */
+	rec->st[3] = call1(PV_IOMMU_OP_MAP, 0x20, iova, 0x300000, PG);	    /* no such device */
 	rec->st[4] = call1(PV_IOMMU_OP_MAP, DEVFN, 0x300000, 0x300000, PG); /* not its window */
 	rec->st[5] = call1(PV_IOMMU_OP_MAP, DEVFN, iova, 0x300000, 100);    /* not whole pages */
 	rec->ok[3] = dev_access(0x300000, NULL);
@@ -152,7 +152,7 @@ static void guest_deferred(void *ctx, struct vcpu *v)
 		call1(PV_IOMMU_OP_MAP, DEVFN, iova + i * PG, 0x300000 + i * PG, PG);
 		call1(PV_IOMMU_OP_UNMAP, DEVFN, iova + i * PG, 0, PG);
 	}
-	rec->ok[2] = dev_access(iova, NULL);	     /* flushed with the full queue */
+	rec->ok[2] = dev_access(iova, NULL);	      /* flushed with the full queue */
 	rec->ok[3] = dev_access(iova + 4 * PG, NULL); /* queued after the flush */
 	snap(1);
 	/* guest code runs 1.5 ms: the queue's timer (1 ms) fires on this pCPU */
@@ -207,7 +207,7 @@ static void guest_evict(void *ctx, struct vcpu *v)
 	rec->ran = true;
 	rec->st[0] = call1(PV_IOMMU_OP_MAP, DEVFN, 0x300000, 0x300000, PG);
 	rec->st[1] = call1(PV_IOMMU_OP_MAP, DEVFN, 0x400000, 0x400000, PG); /* takes 0x300000 */
-	rec->ok[0] = dev_access(0x300000, NULL);			      /* lost */
+	rec->ok[0] = dev_access(0x300000, NULL);			    /* lost */
 	rec->st[2] = call1(PV_IOMMU_OP_UNMAP, DEVFN, 0x300000, 0, PG);
 	snap(0);
 	machine_end(m);
@@ -281,9 +281,9 @@ static void strict_unmap_invalidates_before_it_returns(void **state)
 
 static void deferred_unmaps_wait_for_the_flush_queue(void **state)
 {
-	static const char *const sets[] = {"vms.0.dma.strategy=single_use",
-					   "vms.0.dma.invalidation=deferred",
-					   "vms.0.dma.flush_entries=4", "vms.0.dma.flush_timeout_us=1000"};
+	static const char *const sets[] = {
+	    "vms.0.dma.strategy=single_use", "vms.0.dma.invalidation=deferred",
+	    "vms.0.dma.flush_entries=4", "vms.0.dma.flush_timeout_us=1000"};
 
 	(void)state;
 	run(guest_deferred, sets, 4);
