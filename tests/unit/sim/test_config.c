@@ -244,9 +244,8 @@ static const struct bad bad_cases[] = {
     {"set_index_out_of_range",
      BASE,
      {"vms.3.name=x"},
-     .want =
-	 {{SET("vms.3.name=x"), 1, 5,
-	   "index 3 is out of range: the list at {file}:11:3 has 1 item (index 1 appends one)"}}},
+     .want = {{SET("vms.3.name=x"), 1, 5,
+	       "index 3 is out of range: the list at {file}:11:3 has 1 item (index 1 appends one)"}}},
     {"set_unknown_key",
      BASE,
      {"machine.cpu.pcpu=4"},
@@ -276,7 +275,8 @@ static const struct bad bad_cases[] = {
     {"set_flow_list_bad_item",
      BASE,
      {"vms.0.pcpus=[x]"},
-     .want = {{SET("vms.0.pcpus=[x]"), 1, 14, "'pcpus' expects a non-negative integer, got 'x'"}}},
+     .want = {{SET("vms.0.pcpus=[x]"), 1, 14,
+	       "'pcpus' expects a non-negative integer, got 'x'"}}},
     {"set_empty_segment",
      BASE,
      {"machine..cpu=1"},
@@ -318,7 +318,8 @@ static const struct bad bad_cases[] = {
 	     "    vcpus: 2\n"
 	     "    devices: [nic0]\n" WORKLOAD,
      .want = {{NULL, 12, 12, "2 vCPUs from pCPU 1 need 3 pCPUs; the machine has 2"}}},
-    {"second_vm_needs_its_own_pcpu", MACHINE VM0 "  - name: vm1\n" WORKLOAD,
+    {"second_vm_needs_its_own_pcpu",
+     MACHINE VM0 "  - name: vm1\n" WORKLOAD,
      .want = {{NULL, 13, 5, "1 vCPUs from pCPU 2 need 3 pCPUs; the machine has 2"}}},
     {"pcpu_zero_is_the_hosts",
      MACHINE "vms:\n"
@@ -331,9 +332,8 @@ static const struct bad bad_cases[] = {
 	     "  - name: vm0\n"
 	     "    guest: {task: cpu_hog}\n"
 	     "    devices: [nic0]\n" WORKLOAD,
-     .want = {{NULL, 12, 19,
-	       "'vm0' runs the workload (it owns nic0); guest.task is for the "
-	       "other VMs"}}},
+     .want = {{NULL, 12, 19, "'vm0' runs the workload (it owns nic0); guest.task is for the "
+			     "other VMs"}}},
     {"ptnic_on_root_bus", MACHINE "      - {name: nic1, type: ptnic, slot: 2}\n" VM0 WORKLOAD,
      .want = {{NULL, 10, 9, "'nic1' is a ptnic on the root bus; put it below a root port"}}},
     {"duplicate_device_name",
