@@ -23,7 +23,7 @@
 #include <stdint.h>
 #include <time.h>
 
-
+struct pv_iommu;
 
 struct dev_owner {
 	struct pcie_fn *fn;
@@ -89,6 +89,8 @@ struct machine {
 	struct gk **gk;
 	struct vfio_dev **vfio;
 	unsigned nvfio;
+	struct pv_iommu **pv; /* per scenario VM: its DMA back-end, or NULL (strategy none) */
+	struct pv_iommu **pv_by_sid; /* [65536]: whose back-end a requester ID's DMA is, or NULL */
 	struct dev_owner *owners; /* per assigned function */
 	unsigned nowners;
 	struct wl_stream_rx *wl;  /* stream_rx */

@@ -12,6 +12,7 @@
 #include "models/guest/kernel/gk.h"
 #include "models/host/hv.h"
 #include "models/host/sched.h"
+#include "models/host/pv_iommu.h"
 #include "models/host/vfio.h"
 #include "models/host/intel_iommu.h"
 #include "models/iommu/iotlb.h"
@@ -84,6 +85,38 @@ static const struct metric_formula derived[] = {
       "cpu.exit_cycles", "cpu.hv_cycles"),
     F("cpu.overhead_cycles_per_op", PER_OP, "exit and hypervisor cycles per frame",
       "cpu.exit_cycles", "cpu.hv_cycles"),
+    F("exits_per_op", PER_OP, "all VMs' exits per frame (dma_bench: per read)", "exits.total"),
+    /* the DMA mapping strategy (models/host/pv_iommu.c, models/guest/kernel/dma.c) */
+    F("dma.ops", ADD, "the guest drivers' dma_map_* and dma_unmap_* calls", "guest.dma_maps",
+      "guest.dma_unmaps"),
+    F("dma.requests_per_hypercall", RATIO, "paravirtual IOMMU requests per hypercall",
+      "guest.dma_requests", "guest.dma_hypercalls"),
+    F("dma.invalidations_total", ADD, "the strategy's IOTLB invalidations, every kind",
+      "dma.invalidations.page", "dma.invalidations.domain"),
+    F("dma.invalidations_per_op", PER_OP, "the strategy's IOTLB invalidations per frame",
+      "dma.invalidations.page", "dma.invalidations.domain"),
+    F("dma.invalidation_descriptors_per_op", PER_OP,
+      "their queued-invalidation descriptors per frame", "dma.invalidation_descriptors"),
+    F("dma.maps_per_op", PER_OP, "pages mapped in the IOMMU per frame", "dma.maps"),
+    F("dma.remaps_per_op", PER_OP, "pages mapped again (after a teardown) per frame", "dma.remaps"),
+    F("dma.hypercalls_per_op", PER_OP, "paravirtual IOMMU hypercalls per frame",
+      "guest.dma_hypercalls"),
+    F("dma.hypercall_cycles", CYCLES, "the DMA layer's hypercalls, VMCALL to return",
+      "guest.dma_hypercall_ns"),
+    F("dma.hypercall_hv_cycles", CYCLES, "of them, in the hypervisor's handler",
+      "dma.hypercall_hv_ns"),
+    F("dma.hv_cycles", CYCLES, "the hypervisor's DMA mapping work (hypercalls and timers)",
+      "dma.hv_ns"),
+    F("dma.exit_cycles", SUB, "of the hypercalls, the exit, entry and exit handling",
+      "dma.hypercall_cycles", "dma.hypercall_hv_cycles"),
+    F("dma.cycles_per_dma_op.guest", RATIO,
+      "per dma_map/unmap call: the guest DMA layer's own cycles", "guest.dma_cycles", "dma.ops"),
+    F("dma.cycles_per_dma_op.exit", RATIO,
+      "per dma_map/unmap call: exit and entry cycles of its hypercalls", "dma.exit_cycles",
+      "dma.ops"),
+    F("dma.cycles_per_dma_op.hypervisor", RATIO,
+      "per dma_map/unmap call: the hypervisor's cycles (mapping, invalidation, pinning)",
+      "dma.hv_cycles", "dma.ops"),
 };
 #undef F
 
@@ -117,7 +150,7 @@ static int register_metrics(struct machine *m, struct metrics *reg)
 {
 	const struct scenario *sc = m->sc;
 	struct metrics_group *gk, *vcpu, *iotlb, *vtd, *cache[VTD_CACHE_N], *drv, *atc, *fab, *plat;
-	struct metrics_group *cpu, *vm, *sched, *thread, *nic, *vfio, *il, *eng;
+	struct metrics_group *cpu, *vm, *sched, *thread, *nic, *vfio, *il, *eng, *pv;
 	bool *seen = calloc(m->npcpus ? m->npcpus : 1, sizeof(*seen));
 	char each[256];
 	int rc = seen ? 0 : -ENOMEM;
@@ -143,6 +176,7 @@ static int register_metrics(struct machine *m, struct metrics *reg)
 	PLACE(host_thread_metrics, "", thread);
 	PLACE(nic_metrics, "", nic);
 	PLACE(vfio_metrics, "", vfio);
+	PLACE(pv_iommu_metrics, "", pv);
 	PLACE(irq_latency_metrics, "", il);
 	PLACE(sim_engine_metrics, "window.", eng);
 #undef PLACE
@@ -176,6 +210,7 @@ static int register_metrics(struct machine *m, struct metrics *reg)
 			add(&rc, thread, t ? host_thread_stats(t) : NULL, e);
 		}
 		add(&rc, vm, vm_stats(vmp), e);
+		add(&rc, pv, m->pv[v] ? pv_iommu_stats(m->pv[v]) : NULL, e);
 	}
 	for (unsigned u = 0; u < m->nunits; u++) {
 		const struct vtd *unit = platform_unit(m->plat, u);
@@ -244,6 +279,54 @@ void machine__snapshot(struct machine *m, struct metrics_snap **s)
 
 /* ---- results ---- */
 
+/* Pinned memory over the window: the time-weighted mean from the back-ends' integrals, and
+ * both figures in MiB; in total and, with several VMs, per VM. */
+static int dma_results(struct machine *m, struct results *r, uint64_t window_ps)
+{
+	const struct scenario *sc = m->sc;
+	double win_ns = (double)window_ps / 1000.0, mean = 0;
+	uint64_t peak = 0;
+	int rc = 0;
+
+	for (unsigned v = 0; v < sc->nvms && !rc; v++) {
+		uint64_t integral = 0, p = 0;
+		double vm_mean;
+		char k[160];
+
+		if (!m->pv[v])
+			continue;
+		metrics_table_get(&pv_iommu_metrics, pv_iommu_stats(m->pv[v]),
+				  "dma.pinned_pages_peak", &p);
+		/* the integral over the window: the end's count minus the start's */
+		if (m->c0 && m->c1) {
+			uint64_t a = 0, b = 0;
+			const char *e = sc->nvms > 1 ? sc->vms[v].name : NULL;
+
+			if (e)
+				snprintf(k, sizeof(k), "vms.%s.dma.pinned_page_ns", e);
+			else
+				snprintf(k, sizeof(k), "dma.pinned_page_ns");
+			metrics_get(m->c0, k, &a);
+			metrics_get(m->c1, k, &b);
+			integral = b - a;
+		}
+		vm_mean = win_ns > 0 ? (double)integral / win_ns : 0;
+		mean += vm_mean;
+		peak += p;
+		if (sc->nvms > 1) {
+			snprintf(k, sizeof(k), "vms.%s.dma.pinned_pages_mean", sc->vms[v].name);
+			rc = results_set_double(r, k, vm_mean);
+			snprintf(k, sizeof(k), "vms.%s.dma.pinned_mib_mean", sc->vms[v].name);
+			rc = rc ? rc : results_set_double(r, k, vm_mean * 4096 / 1048576.0);
+		}
+	}
+	rc = rc ? rc : results_set_double(r, "dma.pinned_pages_mean", mean);
+	rc = rc ? rc : results_set_double(r, "dma.pinned_mib_mean", mean * 4096 / 1048576.0);
+	rc =
+	    rc ? rc : results_set_double(r, "dma.pinned_mib_peak", (double)peak * 4096 / 1048576.0);
+	return rc;
+}
+
 int machine__fill_results(struct machine *m, struct results *r, char *err, size_t errlen)
 {
 	const struct scenario *sc = m->sc;
@@ -305,6 +388,11 @@ int machine__fill_results(struct machine *m, struct results *r, char *err, size_
 		return 1;
 	}
 	results_set_u64(r, "iommu.units", m->nunits);
+	rc = dma_results(m, r, window);
+	if (rc) {
+		snprintf(err, errlen, "results: %s", strerror(-rc));
+		return 1;
+	}
 
 	results_set_double(r, "throughput_gbps",
 			   measured ? (double)bytes * 8.0 * 1000.0 / (double)measured : 0);

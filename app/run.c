@@ -17,6 +17,7 @@
 #include "models/host/ioapic_drv.h"
 #include "models/host/sched.h"
 #include "models/host/survey.h"
+#include "models/host/pv_iommu.h"
 #include "models/host/vfio.h"
 #include "models/host/intel_iommu.h"
 #include "models/pcie/pcie.h"
@@ -59,6 +60,14 @@ int machine__push(void *arrayp, unsigned *n, void *item)
 
 /* ---- the controller: host boot, VMs, the measurement window ---- */
 
+/* The DMA back-ends' books follow the window (their samples, their pinned-page integral). */
+static void pv_measure(struct machine *m, bool on)
+{
+	for (unsigned v = 0; v < m->sc->nvms; v++)
+		if (m->pv[v])
+			pv_iommu_measure(m->pv[v], on, sim_now());
+}
+
 static void on_start(void *ctx)
 {
 	struct machine *m = ctx;
@@ -66,6 +75,7 @@ static void on_start(void *ctx)
 	m->started = true;
 	m->t_start = sim_now();
 	m->il.measuring = true;
+	pv_measure(m, true);
 	machine__snapshot(m, &m->c0);
 }
 
@@ -84,6 +94,7 @@ static void end_window(struct machine *m)
 	m->done = true;
 	m->t_end = sim_now();
 	m->il.measuring = false;
+	pv_measure(m, false);
 	machine__snapshot(m, &m->c1);
 	pcpu_kick(m->pcpu[0]);
 }
@@ -139,6 +150,11 @@ static int boot_vm(struct machine *m, unsigned v)
 	rc = hv_vm_create(m->sys.hv, &vc, &m->vm[v]);
 	if (rc)
 		return rc;
+	if (sv->ndevices && sv->dma.strategy != DMA_NONE) {
+		rc = pv_iommu_create(m->vm[v], &sv->dma, &m->pv[v]);
+		if (rc)
+			return rc;
+	}
 	if (trace_on())
 		for (unsigned i = 0; i < vc.nvcpus; i++) {
 			char name[48];
@@ -163,6 +179,7 @@ static int boot_vm(struct machine *m, unsigned v)
 		fc.host_bdf = hd->bdf;
 		fc.guest_devfn = (uint8_t)PCI_DEVFN(3 + d, 0);
 		fc.dma = sv->dma;
+		fc.pv = m->pv[v];
 		fc.flr_wait_us = m->sc->host.flr_wait_us;
 		fc.ioapic = m->sys.ioapic;
 		struct intel_iommu *iommu = host_iommu_for(&m->sys, hd->bdf);
@@ -187,10 +204,23 @@ static int boot_vm(struct machine *m, unsigned v)
 			return -ENOMEM;
 		m->owners = o;
 		m->owners[m->nowners++] = (struct dev_owner){fn, v, fc.guest_devfn};
-		/* The experiment's bookkeeping: DMA from it outside the VM's memory is counted. */
+		/* The experiment's bookkeeping: DMA from it outside the VM's memory is counted, and
+		 * its translations go to the books of the VM's DMA back-end. */
 		pcie_fn_set_owner(fn, MEM_OWNER_VM(v));
+		if (m->pv[v] && sv->dma.strategy > DMA_DIRECT_MAP)
+			m->pv_by_sid[hd->bdf] = m->pv[v];
 	}
 	return 0;
+}
+
+/* The IOMMU's translations, for the books of the VM whose function made the request. */
+static void observe_xlate(void *ctx, uint16_t sid, uint64_t addr, bool ok, uint64_t t)
+{
+	struct machine *m = ctx;
+	struct pv_iommu *pv = m->pv_by_sid[sid];
+
+	if (pv)
+		pv_iommu_observe(pv, sid, addr, ok, t);
 }
 
 static void bench_done(void *ctx)
@@ -199,6 +229,7 @@ static void bench_done(void *ctx)
 
 	m->done = true;
 	m->t_end = sim_now();
+	pv_measure(m, false);
 	machine__snapshot(m, &m->c1);
 }
 
@@ -313,6 +344,13 @@ static void controller(void *arg)
 		}
 	}
 
+	for (unsigned i = 0; i < 65536; i++)
+		if (m->pv_by_sid[i]) {
+			for (unsigned u = 0; u < m->nunits; u++)
+				vtd_set_xlate_observer(platform_unit(m->plat, u), observe_xlate, m);
+			break;
+		}
+
 	/* The workload: a stream through each of its NICs, received (sent) in the guests that own
 	 * them. */
 	struct wl_hooks wh = {on_start, on_sent, on_done, m};
@@ -402,7 +440,9 @@ int machine_create(const struct scenario *sc, const struct run_opts *opts, struc
 	}
 	m->vm = calloc(sc->nvms ? sc->nvms : 1, sizeof(*m->vm));
 	m->gk = calloc(sc->nvms ? sc->nvms : 1, sizeof(*m->gk));
-	rc = m->vm && m->gk ? machine__build(m) : -ENOMEM;
+	m->pv = calloc(sc->nvms ? sc->nvms : 1, sizeof(*m->pv));
+	m->pv_by_sid = calloc(65536, sizeof(*m->pv_by_sid));
+	rc = m->vm && m->gk && m->pv && m->pv_by_sid ? machine__build(m) : -ENOMEM;
 	if (!rc)
 		rc = sriov_requests(m, sc->machine.pcie.devices, sc->machine.pcie.ndevices);
 	if (rc) {
@@ -410,6 +450,8 @@ int machine_create(const struct scenario *sc, const struct run_opts *opts, struc
 		platform_destroy(m->plat);
 		free(m->vm);
 		free(m->gk);
+		free(m->pv);
+		free(m->pv_by_sid);
 		free(m);
 		return rc;
 	}
@@ -435,6 +477,8 @@ void machine_destroy(struct machine *m)
 		gk_destroy(m->gk[v]);
 	for (unsigned i = 0; i < m->nvfio; i++)
 		vfio_destroy(m->vfio[i]);
+	for (unsigned v = 0; v < m->sc->nvms; v++)
+		pv_iommu_destroy(m->pv[v]);
 	host_system_destroy(&m->sys);
 	for (unsigned i = 0; i < m->nnics; i++)
 		nic_destroy(m->nic[i]);
@@ -453,6 +497,8 @@ void machine_destroy(struct machine *m)
 	free(m->owners);
 	free(m->vm);
 	free(m->gk);
+	free(m->pv);
+	free(m->pv_by_sid);
 	free(m->rmrrs);
 	free(m->survey);
 	free(m);
@@ -585,6 +631,11 @@ struct gk *machine_gk(const struct machine *m, unsigned i)
 struct vfio_dev *machine_vfio(const struct machine *m, unsigned i)
 {
 	return i < m->nvfio ? m->vfio[i] : NULL;
+}
+
+struct pv_iommu *machine_pv(const struct machine *m, unsigned i)
+{
+	return i < m->sc->nvms ? m->pv[i] : NULL;
 }
 
 struct hpci *machine_pci(struct machine *m)

@@ -127,6 +127,8 @@ struct sc_workload {
 	const char *device;
 	const char **devices; /* stream_rx, stream_tx: a stream through each (instead of device) */
 	size_t ndevices;
+	uint32_t *rates_mbps; /* stream_rx with devices: each stream's rate (none: rate_gbps) */
+	size_t nrates;
 	struct wl_stream_cfg stream; /* workloads/stream.h: stream_rx's and stream_tx's */
 	uint64_t drain_ps;
 	struct wl_dma_bench_cfg dma_bench; /* workloads/dma_bench.h */

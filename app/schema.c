@@ -72,14 +72,6 @@ static void vm_check(void *p, const struct cfg_scope *s)
 		    s, "host_irq_pcpu",
 		    "with interrupt_mode 'eli' the host vector must land on the vCPU's own "
 		    "pCPU (its shadow IDT takes it); leave host_irq_pcpu out");
-	if (v->dma.strategy != DMA_DIRECT_MAP && v->dma.strategy != DMA_NONE) {
-		const struct cfg_node *dma = cfg_map_get(s->map, "dma");
-		const struct cfg_node *st = cfg_map_get(dma, "strategy");
-
-		cfg_error(s->ctx, st ? st : dma,
-			  "dma.strategy '%s' is not implemented yet (direct_map and none are)",
-			  dma_strategy_names[v->dma.strategy]);
-	}
 	if (v->viommu != SC_VIOMMU_NONE)
 		cfg_scope_error(s, "viommu", "viommu '%s' is not implemented yet",
 				viommu_names[v->viommu]);
@@ -141,6 +133,15 @@ static void wl_check(void *p, const struct cfg_scope *s)
 	if (w->ndevices && !stream)
 		cfg_scope_error(s, "devices",
 				"'devices' (a stream through each) is for stream_rx and stream_tx");
+	if (w->nrates && (w->kind != SC_WL_STREAM_RX || w->nrates != w->ndevices))
+		cfg_scope_error(s, "rates_mbps",
+				"'rates_mbps' gives %zu rates for %zu devices of a stream_rx workload",
+				w->nrates, w->ndevices);
+	for (size_t i = 0; i < w->nrates; i++)
+		if (w->rates_mbps[i] > w->stream.line_gbps * 1000)
+			cfg_scope_error(s, "rates_mbps",
+					"rate %u Mb/s is above the line rate (%g Gb/s)",
+					w->rates_mbps[i], w->stream.line_gbps);
 }
 
 static const struct cfg_field wl_fields[] = {
@@ -150,6 +151,9 @@ static const struct cfg_field wl_fields[] = {
     CFG_STRLIST("devices", struct sc_workload, devices, ndevices,
 		"stream_rx, stream_tx: NICs (or their VFs) that each receive (send) a stream of "
 		"'frames' frames, instead of one 'device'"),
+    CFG_U32LIST("rates_mbps", struct sc_workload, rates_mbps, nrates, 1, 1000000, "Mb/s",
+		"stream_rx with 'devices': each stream's offered load, in the devices' order "
+		"(default: rate_gbps for every stream)"),
     CFG_INLINE(struct sc_workload, stream, wl_stream_cfg_schema),
     CFG_NS("drain_ns", struct sc_workload, drain_ps, 10000000, 1, 1e13,
 	   "after the last frame, how long the guest has to account for every frame (stream_tx: "

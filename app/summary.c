@@ -57,6 +57,66 @@ static void summary_caches(const struct results *r, FILE *f)
 	}
 }
 
+/* The DMA mapping strategy: what it pinned and, for the paravirtual ones, what it cost and
+ * what it left translatable after the guest's unmaps. */
+static void summary_dma(const struct scenario *sc, const struct results *r, FILE *f)
+{
+	const struct sc_vm *vm = &sc->vms[0];
+
+	if (vm->dma.strategy == DMA_NONE || !vm->ndevices)
+		return;
+	fprintf(f, "\nDMA mapping (%s", dma_strategy_names[vm->dma.strategy]);
+	if (vm->dma.strategy > DMA_DIRECT_MAP && vm->dma.strategy != DMA_PERSISTENT)
+		fprintf(f, ", %s invalidation", dma_inval_names[vm->dma.invalidation]);
+	if (vm->dma.strategy == DMA_ON_DEMAND)
+		fprintf(f, ", quota %llu pages, %s", (unsigned long long)vm->dma.quota_pages,
+			dma_repl_names[vm->dma.replacement]);
+	fprintf(f, ")\n");
+	fprintf(f, "  %-32s %14llu peak, %.1f mean (%.2f / %.2f MiB)\n", "pages pinned",
+		(unsigned long long)get_u(r, "dma.pinned_pages_peak"),
+		get_d(r, "dma.pinned_pages_mean"), get_d(r, "dma.pinned_mib_peak"),
+		get_d(r, "dma.pinned_mib_mean"));
+	if (vm->dma.strategy <= DMA_DIRECT_MAP)
+		return;
+	fprintf(f, "  %-32s %14llu (%.2f requests each, %.3f per frame)\n", "hypercalls",
+		(unsigned long long)get_u(r, "guest.dma_hypercalls"),
+		get_d(r, "dma.requests_per_hypercall"), get_d(r, "dma.hypercalls_per_op"));
+	fprintf(f, "  %-32s %14llu mapped, %llu torn down, %llu mapped again\n", "IOMMU pages",
+		(unsigned long long)get_u(r, "dma.maps"),
+		(unsigned long long)get_u(r, "dma.unmaps"),
+		(unsigned long long)get_u(r, "dma.remaps"));
+	if (vm->dma.strategy == DMA_ON_DEMAND || vm->dma.strategy == DMA_SHARED)
+		fprintf(f, "  %-32s %14llu hits, %llu misses, %llu evictions, %llu prefetch hits\n",
+			"map cache", (unsigned long long)get_u(r, "dma.cache.hits"),
+			(unsigned long long)get_u(r, "dma.cache.misses"),
+			(unsigned long long)get_u(r, "dma.cache.evictions"),
+			(unsigned long long)get_u(r, "dma.cache.prefetch_hits"));
+	if (get_u(r, "guest.dma_map_errors") || get_u(r, "dma.cache.evictions_in_use"))
+		fprintf(f,
+			"  %-32s %14llu maps refused, %llu pages evicted in use, %llu DMAs lost\n",
+			"quota", (unsigned long long)get_u(r, "guest.dma_map_errors"),
+			(unsigned long long)get_u(r, "dma.cache.evictions_in_use"),
+			(unsigned long long)get_u(r, "dma.lost_dmas"));
+	fprintf(f, "  %-32s %14llu page, %llu domain (%llu descriptors)\n", "IOTLB invalidations",
+		(unsigned long long)get_u(r, "dma.invalidations.page"),
+		(unsigned long long)get_u(r, "dma.invalidations.domain"),
+		(unsigned long long)get_u(r, "dma.invalidation_descriptors"));
+	if (vm->dma.invalidation == DMA_INVAL_DEFERRED)
+		fprintf(f, "  %-32s %14llu full, %llu by the timer\n", "flush-queue flushes",
+			(unsigned long long)get_u(r, "dma.flush_queue.flushes_full"),
+			(unsigned long long)get_u(r, "dma.flush_queue.flushes_timeout"));
+	fprintf(f, "  %-32s %10.0f / %.0f / %.0f guest, exit, hypervisor\n",
+		"cycles per dma_map/unmap", get_d(r, "dma.cycles_per_dma_op.guest"),
+		get_d(r, "dma.cycles_per_dma_op.exit"),
+		get_d(r, "dma.cycles_per_dma_op.hypervisor"));
+	fprintf(f, "  %-32s %10.0f / %.0f / %.0f ns (mean / p99 / max), %llu pages\n",
+		"use-after-unmap window", get_d(r, "dma.unmap_window_ns.mean"),
+		get_d(r, "dma.unmap_window_ns.p99"), get_d(r, "dma.unmap_window_ns.max"),
+		(unsigned long long)get_u(r, "dma.unmap_windows"));
+	fprintf(f, "  %-32s %14llu\n", "device accesses after unmap",
+		(unsigned long long)get_u(r, "dma.use_after_unmap"));
+}
+
 void machine_print_summary(const struct scenario *sc, const struct results *r, FILE *f)
 {
 	const struct sc_vm *vm = &sc->vms[0];
@@ -174,6 +234,8 @@ void machine_print_summary(const struct scenario *sc, const struct results *r, F
 		fprintf(f, "  %-32s %14llu  <-- DMA reached memory the VM does not own\n",
 			"bytes written outside the VM",
 			(unsigned long long)get_u(r, "dma.outside_vm_bytes"));
+
+	summary_dma(sc, r, f);
 
 	fprintf(f, "\nCPU (the VM's pCPUs, cycles per frame)\n");
 	fprintf(f, "  %-32s %14.0f\n", "total (guest + exits + host)", get_d(r, "cpu.cycles_per_op"));

@@ -82,7 +82,7 @@ static void irq_probe(void *ctx, uint8_t vector, uint64_t t_ps)
 
 /* ---- stream_rx, stream_tx ---- */
 
-static int add_stream(struct machine *m, const char *device)
+static int add_stream(struct machine *m, const char *device, double rate_gbps)
 {
 	struct nic *nic = machine__find_nic(m, device);
 	const struct dev_owner *o = NULL;
@@ -96,7 +96,7 @@ static int add_stream(struct machine *m, const char *device)
 		machine__fail(m, "workload: %s is not assigned to a VM", device);
 		return -ENODEV;
 	}
-	rc = m->wl ? wl_stream_rx_add(m->wl, nic, m->gk[o->vm])
+	rc = m->wl ? wl_stream_rx_add(m->wl, nic, m->gk[o->vm], rate_gbps)
 		   : wl_stream_tx_add(m->wtx, nic, m->gk[o->vm], o->guest_devfn);
 	if (rc)
 		return rc;
@@ -136,9 +136,9 @@ int machine__workload_bind(struct machine *m, const struct wl_hooks *hooks,
 	else
 		return 0;
 	if (!rc && wl->device)
-		rc = add_stream(m, wl->device);
+		rc = add_stream(m, wl->device, 0);
 	for (size_t i = 0; !rc && i < wl->ndevices; i++)
-		rc = add_stream(m, wl->devices[i]);
+		rc = add_stream(m, wl->devices[i], i < wl->nrates ? wl->rates_mbps[i] / 1000.0 : 0);
 	if (rc)
 		return rc;
 	if (m->wl)

@@ -587,6 +587,9 @@ static int derive(const struct metrics_snap *w, const struct metric_formula *f,
 		out->real = true;
 		out->d = ctx && ctx->ops ? (double)sum / (double)ctx->ops : 0.0;
 		break;
+	case METRIC_SUB:
+		out->u = sum - a[0] < a[0] ? a[0] - (sum - a[0]) : 0;
+		break;
 	default:
 		*bad = f->key;
 		return -EINVAL;

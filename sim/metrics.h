@@ -130,6 +130,7 @@ enum metric_op {
 	METRIC_MEAN_NS, /* real: time arg0 (ps) per count arg1, in ns; 0 when arg1 is 0 */
 	METRIC_CYCLES,	/* integer: time arg0 (ps) in cycles of the context's clock, rounded */
 	METRIC_PER_OP,	/* real: the sum of the args per operation of the context; 0 without */
+	METRIC_SUB,	/* integer: arg0 minus the other args, 0 if they are more */
 };
 
 #define METRIC_MAX_ARGS 6
@@ -142,7 +143,7 @@ struct metric_formula {
 	const char *meaning;
 };
 
-/* A formula: op ADD, RATIO, MEAN_NS, CYCLES or PER_OP, then its meaning, then its args. */
+/* A formula: op ADD, RATIO, MEAN_NS, CYCLES, PER_OP or SUB, then its meaning, then its args. */
 #define METRIC_FORMULA(key_, op_, meaning_, ...)                                                   \
 	{                                                                                          \
 		.key = (key_), .op = METRIC_##op_, .arg = {__VA_ARGS__}, .meaning = (meaning_)     \

@@ -24,6 +24,7 @@ struct stream {
 	struct sim_rng *rng;
 	struct nic *nic;
 	struct app *app;
+	double rate_gbps;     /* its offered load */
 	double next_start_ps; /* first bit of the next frame */
 	uint64_t next_seq;
 	struct wl_stream_rx_result r; /* its counts (latencies go to the whole's) */
@@ -98,7 +99,7 @@ static struct app *app_of(struct wl_stream_rx *w, struct gk *g)
 	return a;
 }
 
-int wl_stream_rx_add(struct wl_stream_rx *w, struct nic *nic, struct gk *g)
+int wl_stream_rx_add(struct wl_stream_rx *w, struct nic *nic, struct gk *g, double rate_gbps)
 {
 	struct stream **streams = realloc(w->streams, (w->nstreams + 1) * sizeof(*streams));
 	struct stream *s;
@@ -114,6 +115,7 @@ int wl_stream_rx_add(struct wl_stream_rx *w, struct nic *nic, struct gk *g)
 	s->w = w;
 	s->index = w->nstreams;
 	s->nic = nic;
+	s->rate_gbps = rate_gbps > 0 ? rate_gbps : w->cfg.rate_gbps;
 	s->app = app_of(w, g);
 	/* stream 0 keeps the name a single stream always had: the same seed, the same frames */
 	if (s->index)
@@ -212,7 +214,7 @@ static bool wire_next(void *ctx, struct nic_frame *f, uint8_t *data, size_t cap)
 {
 	struct stream *s = ctx;
 	struct wl_stream_rx *w = s->w;
-	double gap = wire_ps(w, w->cfg.rate_gbps);
+	double gap = wire_ps(w, s->rate_gbps);
 	uint64_t start, ts, idx = s->index;
 
 	if (!s->r.started || s->next_seq >= w->cfg.frames)

@@ -38,9 +38,9 @@ extern const struct metric_table wl_stream_rx_metrics;
 int wl_stream_rx_create(const struct wl_stream_cfg *cfg, uint64_t seed, struct wl_stream_rx **out);
 void wl_stream_rx_destroy(struct wl_stream_rx *w);
 
-/* A stream into the NIC's port, received by the application of guest g. Its arrivals draw
- * from a random stream of their own. */
-int wl_stream_rx_add(struct wl_stream_rx *w, struct nic *nic, struct gk *g);
+/* A stream into the NIC's port, received by the application of guest g, at rate_gbps (0: the
+ * workload's rate_gbps). Its arrivals draw from a random stream of their own. */
+int wl_stream_rx_add(struct wl_stream_rx *w, struct nic *nic, struct gk *g, double rate_gbps);
 /* Wire the streams to their NICs and install the applications (the guests' init). */
 void wl_stream_rx_bind(struct wl_stream_rx *w, const struct wl_hooks *hooks);
 /* The whole workload's result (every stream), and each stream's (latencies: only the whole's).

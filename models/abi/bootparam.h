@@ -12,6 +12,7 @@
 #ifndef PTSIM_ABI_BOOTPARAM_H
 #define PTSIM_ABI_BOOTPARAM_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define BOOTPARAM_GPA   0x7000ull
@@ -37,8 +38,14 @@ struct bootparam {
 	uint64_t ncpus;
 	uint64_t reserved_top; /* guest RAM below this is the firmware's (boot params, etc.) */
 	uint64_t ioapic_base;  /* MADT: the I/O APIC, GSI base 0 */
+	/* The paravirtual IOMMU (pv_iommu.h): its PV_IOMMU_* flags (0: none), the most requests
+	 * a hypercall may carry, the quota of pages in use a QUOTA_FAIL map may not exceed, and
+	 * the IOVA window of IOVA_ALLOC. */
+	uint64_t pv_iommu_flags, pv_iommu_batch, pv_iommu_quota;
+	uint64_t pv_iommu_iova_base, pv_iommu_iova_size;
 };
-/* The hypervisor writes it word by word and the guest reads it whole: no padding, 17 words. */
-_Static_assert(sizeof(struct bootparam) == 17 * 8, "struct bootparam is 17 64-bit words");
+/* The hypervisor writes it word by word and the guest reads it whole: no padding, 22 words. */
+_Static_assert(sizeof(struct bootparam) == 22 * 8, "struct bootparam is 22 64-bit words");
+#define BOOTPARAM_WORD(member) (offsetof(struct bootparam, member) / 8)
 
 #endif

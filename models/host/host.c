@@ -11,6 +11,7 @@
 #include "models/mem/mem.h"
 #include "models/pcie/pcie.h"
 #include "sim/engine.h"
+#include "sim/simtime.h"
 #include "sim/trace.h"
 
 #include <errno.h>
@@ -33,12 +34,21 @@ struct irq_slot {
 	void *ctx;
 };
 
+/* A CPU's LAPIC timer as Linux's clockevents share it: the scheduler's deadline (what
+ * host_timer_arm asks for) and the hrtimers queued on that CPU, soonest first; the timer is
+ * programmed for the earliest of them. */
+struct cpu_timer {
+	uint64_t sched;
+	struct host_hrtimer *head;
+};
+
 struct host {
 	struct host_cfg cfg;
 	struct host_machine m;
 	struct free_range *free;
 	size_t nfree, cap_free;
 	struct irq_slot (*idt)[256]; /* per pCPU */
+	struct cpu_timer *tm;	     /* per pCPU */
 	struct host_stats st;
 	struct sim_event **spin_ev; /* per pCPU: what a CPU spinning on memory waits on */
 	bool defer_eoi;
@@ -90,7 +100,8 @@ int host_create(const struct host_cfg *cfg, const struct host_machine *m, struct
 	h->m = *m;
 	h->idt = calloc(m->npcpus, sizeof(*h->idt));
 	h->spin_ev = calloc(m->npcpus, sizeof(*h->spin_ev));
-	rc = h->idt && h->spin_ev ? 0 : -ENOMEM;
+	h->tm = calloc(m->npcpus, sizeof(*h->tm));
+	rc = h->idt && h->spin_ev && h->tm ? 0 : -ENOMEM;
 	for (unsigned c = 0; !rc && c < m->npcpus; c++)
 		rc = sim_event_create(&h->spin_ev[c]);
 	if (rc)
@@ -135,6 +146,7 @@ void host_destroy(struct host *h)
 	free(h->spin_ev);
 	free(h->free);
 	free(h->idt);
+	free(h->tm);
 	free(h);
 }
 
@@ -374,6 +386,11 @@ void host_udelay(struct host *h, uint64_t us)
 	host_ndelay(h, us * 1000);
 }
 
+uint64_t host_tsc_to_ps(struct host *h, uint64_t tsc)
+{
+	return sim_cycles_to_ps(pcpu_clock(host_this_cpu(h)), tsc);
+}
+
 void host_cpu_work(struct host *h, uint64_t cycles)
 {
 	pcpu_charge_cycles(host_this_cpu(h), cycles);
@@ -463,12 +480,23 @@ void host_send_ipi(struct host *h, unsigned cpu, uint8_t vector)
 	lapic_write_icr(pcpu_lapic(p), ((uint64_t)host_cpu_apic_id(h, cpu) << 32) | vector);
 }
 
+static void hrtimer_interrupt(struct host *h, unsigned cpu);
+
 void host_dispatch_irq(void *ctx, struct pcpu *p, uint8_t vector)
 {
 	struct host *h = ctx;
 	unsigned cpu = pcpu_id(p);
 	const struct irq_slot *s = cpu < h->m.npcpus ? &h->idt[cpu][vector] : NULL;
 
+	if (vector == HOST_LOCAL_TIMER_VECTOR && cpu < h->m.npcpus && h->tm[cpu].head) {
+		/* hrtimers are due, or the timer is theirs to share with the scheduler's slice */
+		pcpu_charge_cycles(p, h->cfg.costs.irq_entry_cycles);
+		h->st.irqs++;
+		hrtimer_interrupt(h, cpu);
+		pcpu_charge_cycles(p, h->cfg.costs.eoi_cycles);
+		lapic_eoi(pcpu_lapic(p));
+		return;
+	}
 	if (trace_on()) {
 		char args[48];
 
@@ -544,13 +572,98 @@ void host_switch_to(struct host *h, struct host_task *next, const char *why)
 	pcpu_switch_to(host_this_cpu(h), next->pt, why);
 }
 
+/* The earliest deadline a CPU's timer serves (0: none). */
+static uint64_t cpu_timer_next(const struct cpu_timer *tm)
+{
+	uint64_t d = tm->head ? tm->head->expires : 0;
+
+	return tm->sched && (!d || tm->sched < d) ? tm->sched : d;
+}
+
+/* Program this CPU's LAPIC timer: a WRMSR to IA32_TSC_DEADLINE. */
+static void program_timer(struct host *h, struct pcpu *p)
+{
+	pcpu_charge_cycles(p, h->cfg.costs.eoi_cycles);
+	pcpu_timer_arm(p, cpu_timer_next(&h->tm[pcpu_id(p)]), HOST_LOCAL_TIMER_VECTOR);
+}
+
 void host_timer_arm(struct host *h, uint64_t deadline_ps)
 {
 	struct pcpu *p = host_this_cpu(h);
 
-	/* a WRMSR to IA32_TSC_DEADLINE */
-	pcpu_charge_cycles(p, h->cfg.costs.eoi_cycles);
-	pcpu_timer_arm(p, deadline_ps, HOST_LOCAL_TIMER_VECTOR);
+	h->tm[pcpu_id(p)].sched = deadline_ps;
+	program_timer(h, p);
+}
+
+void host_hrtimer_init(struct host_hrtimer *t, void (*fn)(struct host_hrtimer *t))
+{
+	memset(t, 0, sizeof(*t));
+	t->fn = fn;
+	t->cpu = -1;
+}
+
+bool host_hrtimer_active(const struct host_hrtimer *t)
+{
+	return t->cpu >= 0;
+}
+
+static void hrtimer_unlink(struct host *h, struct host_hrtimer *t)
+{
+	struct host_hrtimer **pp = &h->tm[t->cpu].head;
+
+	while (*pp && *pp != t)
+		pp = &(*pp)->next;
+	if (*pp)
+		*pp = t->next;
+	t->next = NULL;
+	t->cpu = -1;
+}
+
+void host_hrtimer_start(struct host *h, struct host_hrtimer *t, uint64_t expires_ps)
+{
+	struct pcpu *p = host_this_cpu(h);
+	unsigned cpu = pcpu_id(p);
+	uint64_t before = cpu_timer_next(&h->tm[cpu]);
+	struct host_hrtimer **pp;
+
+	if (host_hrtimer_active(t))
+		hrtimer_unlink(h, t);
+	t->expires = expires_ps;
+	t->cpu = (int)cpu;
+	for (pp = &h->tm[cpu].head; *pp && (*pp)->expires <= expires_ps; pp = &(*pp)->next)
+		;
+	t->next = *pp;
+	*pp = t;
+	if (cpu_timer_next(&h->tm[cpu]) != before)
+		program_timer(h, p);
+}
+
+void host_hrtimer_cancel(struct host *h, struct host_hrtimer *t)
+{
+	if (host_hrtimer_active(t))
+		hrtimer_unlink(h, t);
+}
+
+/* The LAPIC timer fired with hrtimers queued (Linux's hrtimer_interrupt): run the expired
+ * ones in order, then the scheduler's tick if its deadline has come, then program the next. */
+static void hrtimer_interrupt(struct host *h, unsigned cpu)
+{
+	struct cpu_timer *tm = &h->tm[cpu];
+	const struct irq_slot *s = &h->idt[cpu][HOST_LOCAL_TIMER_VECTOR];
+	struct pcpu *p = h->m.pcpus[cpu];
+
+	while (tm->head && tm->head->expires <= pcpu_now(p)) {
+		struct host_hrtimer *t = tm->head;
+
+		hrtimer_unlink(h, t);
+		t->fn(t);
+	}
+	if (tm->sched && tm->sched <= pcpu_now(p) && s->fn) {
+		tm->sched = 0;
+		s->fn(s->ctx, p, HOST_LOCAL_TIMER_VECTOR); /* re-arms through host_timer_arm */
+	}
+	if (cpu_timer_next(tm))
+		program_timer(h, p);
 }
 
 void host_idle(struct host *h)

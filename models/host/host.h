@@ -110,6 +110,8 @@ uint64_t host_free_page_count(const struct host *h);
 uint64_t host_now(struct host *h);
 void host_udelay(struct host *h, uint64_t us);
 void host_ndelay(struct host *h, uint64_t ns);
+/* A guest's TSC value (the vCPUs' TSC runs at the pCPUs' clock, no offset) in ps. */
+uint64_t host_tsc_to_ps(struct host *h, uint64_t tsc);
 /* Charge host CPU work. */
 void host_cpu_work(struct host *h, uint64_t cycles);
 struct pcpu *host_this_cpu(struct host *h);
@@ -164,8 +166,22 @@ void host_task_wait(struct host_task *t, const char *why);
 /* switch_to: the calling (current) thread gives its CPU to next and waits to be switched
  * back to. */
 void host_switch_to(struct host *h, struct host_task *next, const char *why);
-/* This CPU's LAPIC timer (TSC-deadline mode), raising HOST_LOCAL_TIMER_VECTOR; 0 disarms. */
+/* This CPU's LAPIC timer (TSC-deadline mode), raising HOST_LOCAL_TIMER_VECTOR; 0 disarms.
+ * The scheduler's slice: the vector's handler (host_irq_set_system) runs when it is due. */
 void host_timer_arm(struct host *h, uint64_t deadline_ps);
+/* A one-shot timer (Linux's hrtimer, reduced): started on the calling CPU, fn runs in that
+ * CPU's LAPIC timer interrupt at or after `expires`, in host context (an exit when a vCPU
+ * runs there). The CPU's timer serves the soonest of its hrtimers and the scheduler's slice. */
+struct host_hrtimer {
+	uint64_t expires;
+	void (*fn)(struct host_hrtimer *t);
+	int cpu; /* queued on this CPU; -1: not queued */
+	struct host_hrtimer *next;
+};
+void host_hrtimer_init(struct host_hrtimer *t, void (*fn)(struct host_hrtimer *t));
+void host_hrtimer_start(struct host *h, struct host_hrtimer *t, uint64_t expires_ps);
+void host_hrtimer_cancel(struct host *h, struct host_hrtimer *t);
+bool host_hrtimer_active(const struct host_hrtimer *t);
 /* Halt this CPU until an interrupt (serviced before returning); spin until deadline_ps or an
  * interrupt (servicing it); kick a CPU out of either. */
 void host_idle(struct host *h);

@@ -333,7 +333,10 @@ static void handle_exit(void *ctx, struct vcpu *v, struct vmx_exit *e)
 		break;
 	case EXIT_REASON_VMCALL:
 		charge(vm, c->vmcall);
-		e->data = (uint64_t)-KVM_ENOSYS;
+		if (vm->hc_fn && e->nr == vm->hc_nr)
+			e->data = vm->hc_fn(vm->hc_ctx, e->nr, e->args);
+		else
+			e->data = (uint64_t)-KVM_ENOSYS;
 		break;
 	default:
 		charge(vm, c->kernel_mmio);
@@ -603,6 +606,31 @@ unsigned vm_ram_ranges(const struct vm *vm, uint64_t *gpa, uint64_t *hpa, uint64
 struct ept *vm_ept(const struct vm *vm)
 {
 	return vm->ept;
+}
+
+int vm_set_hypercall(struct vm *vm, uint64_t nr, hv_hypercall_fn fn, void *ctx)
+{
+	if (vm->hc_fn && vm->hc_fn != fn)
+		return -EBUSY;
+	vm->hc_nr = nr;
+	vm->hc_fn = fn;
+	vm->hc_ctx = ctx;
+	return 0;
+}
+
+void vm_bootparam_write(struct vm *vm, unsigned word, uint64_t val)
+{
+	host_mem_write64(vm->hv->h, vm->ram_hpa + BOOTPARAM_GPA + 8ull * word, val);
+}
+
+bool vm_gpa_to_hpa(const struct vm *vm, uint64_t gpa, uint64_t *hpa)
+{
+	for (unsigned i = 0; i < vm->nranges; i++)
+		if (gpa >= vm->rgpa[i] && gpa - vm->rgpa[i] < vm->rsize[i]) {
+			*hpa = vm->rhpa[i] + (gpa - vm->rgpa[i]);
+			return true;
+		}
+	return false;
 }
 
 int vm_alloc_mmio(struct vm *vm, uint64_t size, uint64_t *gpa)

@@ -45,6 +45,9 @@ struct hv_costs {
 	uint64_t exception;     /* ELI: a #NP exit for a vector not in the shadow IDT */
 	uint64_t pi_wakeup;     /* the posted-interrupt wakeup handler */
 	uint64_t post;          /* posting an interrupt into a descriptor from software */
+	uint64_t pv_iommu_req;	/* a paravirtual IOMMU request: decode, check, look up */
+	uint64_t pin_page;	/* pinning one guest page for DMA */
+	uint64_t unpin_page;	/* unpinning it */
 };
 /* The knobs of hv_costs (hypervisor.*): hv_cfg.c. */
 extern const struct cfg_schema hv_costs_schema;
@@ -128,6 +131,17 @@ int vm_add_trap(struct vm *vm, uint64_t gpa, uint64_t size, const struct hv_trap
 		void *ctx);
 void vm_del_trap(struct vm *vm, uint64_t gpa);
 int vm_add_vpci(struct vm *vm, uint8_t devfn, const struct hv_vpci_ops *ops, void *ctx);
+
+/* A hypercall of the VM's guest (VMCALL with RAX = nr, RBX and RCX in args): fn runs in the
+ * exit handler on the vCPU's pCPU, after the hypervisor's vmcall_cycles, and returns what
+ * RAX gets. Unregistered numbers return -KVM_ENOSYS, as KVM's do. One handler per VM. */
+typedef uint64_t (*hv_hypercall_fn)(void *ctx, uint64_t nr, const uint64_t args[2]);
+int vm_set_hypercall(struct vm *vm, uint64_t nr, hv_hypercall_fn fn, void *ctx);
+/* Write 64-bit word `word` of the guest's boot parameters (models/abi/bootparam.h), before the
+ * guest starts: what the virtual firmware tells it. */
+void vm_bootparam_write(struct vm *vm, unsigned word, uint64_t val);
+/* The host-physical address of guest-physical gpa if it is guest RAM (false otherwise). */
+bool vm_gpa_to_hpa(const struct vm *vm, uint64_t gpa, uint64_t *hpa);
 
 /* Deliver a guest MSI (guest address/data) to the VM: the in-kernel irqfd path, by the VM's
  * interrupt mode (inject into the emulated LAPIC, or post into the vCPU's descriptor). */

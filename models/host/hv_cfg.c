@@ -46,6 +46,14 @@ static const struct cfg_field costs_fields[] = {
 	    "the posted-interrupt wakeup handler"),
     CFG_U64("post_cycles", struct hv_costs, post, 60, 0, 1e7, "cycles",
 	    "software posting an interrupt into a vCPU's descriptor"),
+    CFG_U64("pv_iommu_request_cycles", struct hv_costs, pv_iommu_req, 150, 0, 1e7, "cycles",
+	    "one paravirtual IOMMU request: decode, check the guest pages belong to the VM, look "
+	    "the pages up (reading it from guest memory and the IOMMU work are counted apart)",
+	    .source = "estimate"),
+    CFG_U64("pin_page_cycles", struct hv_costs, pin_page, 300, 0, 1e7, "cycles",
+	    "pinning one guest page for DMA (get_user_pages, accounting)", .source = "estimate"),
+    CFG_U64("unpin_page_cycles", struct hv_costs, unpin_page, 150, 0, 1e7, "cycles", "unpinning it",
+	    .source = "estimate"),
     CFG_END,
 };
 const struct cfg_schema hv_costs_schema = CFG_SCHEMA("hypervisor", struct hv_costs, costs_fields);

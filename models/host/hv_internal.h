@@ -69,6 +69,9 @@ struct vm {
 	uint64_t mmio_next;
 	uint32_t cf8; /* config mechanism #1 address latch */
 	struct vioapic vioapic;
+	uint64_t hc_nr; /* the hypercall a back-end serves (vm_set_hypercall) */
+	hv_hypercall_fn hc_fn;
+	void *hc_ctx;
 	struct vm_stats st;
 };
 

@@ -82,6 +82,21 @@ int intel_iommu_map_pages(struct dmar_domain *dom, uint64_t iova, uint64_t hpa, 
 int intel_iommu_unmap(struct dmar_domain *dom, uint64_t iova, uint64_t size, bool flush);
 /* Invalidate every IOTLB entry of the domain and wait (deferred flushing's batch flush). */
 void intel_iommu_flush_iotlb_all(struct dmar_domain *dom);
+/* What an invalidation submitted: page-selective and domain-selective IOTLB invalidations,
+ * and queued-invalidation descriptors (wait and device-TLB descriptors included). */
+struct intel_iommu_flush_info {
+	unsigned psi, dsi, descs, waits;
+};
+/* Invalidate n ranges of the domain (unmapped without flush) together: page-selective
+ * descriptors submitted with one wait descriptor per QI_MAX_BATCHED_DESC_COUNT (Linux's
+ * qi_batch), or one domain-selective when a range is too wide; returns once they completed.
+ * info (may be NULL) adds up what was submitted. */
+int intel_iommu_flush_ranges(struct dmar_domain *dom, const uint64_t *iova, const uint64_t *size,
+			     unsigned n, struct intel_iommu_flush_info *info);
+/* The domain's whole IOTLB (and device TLBs), one domain-selective invalidation and a wait. */
+int intel_iommu_flush_domain(struct dmar_domain *dom, struct intel_iommu_flush_info *info);
+/* The IOMMU a domain lives in. */
+struct intel_iommu *dmar_domain_iommu(const struct dmar_domain *dom);
 /* Point the device's context (scalable mode: its RID_PASID entry) at the domain, enable ATS
  * when allowed, and flush its cached context. */
 int intel_iommu_attach_device(struct dmar_domain *dom, uint16_t bdf);

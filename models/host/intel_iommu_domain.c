@@ -49,6 +49,11 @@ uint64_t dmar_domain_pgd(const struct dmar_domain *dom)
 	return dom->pgd;
 }
 
+struct intel_iommu *dmar_domain_iommu(const struct dmar_domain *dom)
+{
+	return dom->d;
+}
+
 unsigned dmar_domain_levels(const struct dmar_domain *dom)
 {
 	return dom->levels;
@@ -184,5 +189,5 @@ int intel_iommu_unmap(struct dmar_domain *dom, uint64_t iova, uint64_t size, boo
 
 void intel_iommu_flush_iotlb_all(struct dmar_domain *dom)
 {
-	intel_iommu__flush_iotlb_dom(dom->d, dom, QI_GRAN_DOMAIN, dom->did, 0, 0);
+	intel_iommu_flush_domain(dom, NULL);
 }

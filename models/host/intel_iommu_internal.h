@@ -22,6 +22,8 @@
 #define QI_PAGES	(1u << QI_PAGES_LOG2)
 #define WAIT_TIMEOUT_NS (10ull * 1000 * 1000)
 #define PDTS		2 /* PASID directory of 2^(2+7) = 512 entries: PASIDs up to 2^15 */
+/* Descriptors submitted with one wait descriptor at most (Linux's qi_batch, iommu.h). */
+#define QI_MAX_BATCHED_DESC_COUNT 16
 
 struct dmar_domain {
 	struct intel_iommu *d;

@@ -160,3 +160,98 @@ int intel_iommu__flush_range(struct dmar_domain *dom, uint64_t iova, uint64_t en
 	return intel_iommu__flush_iotlb_dom(d, dom, QI_GRAN_DEVICE, dom->did,
 					    iova & ~((PAGE << am) - 1), am);
 }
+
+/* What a gathered invalidation submitted (descriptors include the wait descriptors). */
+static void info_add(struct intel_iommu_flush_info *info, unsigned psi, unsigned dsi,
+		     unsigned descs)
+{
+	if (!info)
+		return;
+	info->psi += psi;
+	info->dsi += dsi;
+	info->descs += descs;
+	info->waits += descs ? 1 : 0;
+}
+
+/* The page-selective invalidation covering [iova, end) (VT-d §6.5.2.3): its address mask, or
+ * -1 when it is too wide (or the unit has no PSI) and the domain must go. */
+static int psi_am(const struct intel_iommu *d, uint64_t iova, uint64_t end)
+{
+	unsigned am = 0;
+
+	while ((iova & ~((PAGE << am) - 1)) + (PAGE << am) < end && am < CAP_MAMV(d->cap))
+		am++;
+	if ((iova & ~((PAGE << am) - 1)) + (PAGE << am) < end || !(d->cap & CAP_PSI))
+		return -1;
+	return (int)am;
+}
+
+/*
+ * Several ranges of one domain, invalidated together (Linux 6.12's struct qi_batch in
+ * drivers/iommu/intel/cache.c): one page-selective IOTLB descriptor per range (and the device
+ * TLBs' of the domain's ATS devices), up to QI_MAX_BATCHED_DESC_COUNT descriptors per
+ * submission, each submission ending with one wait descriptor; a range too wide for PSI makes
+ * it one domain-selective descriptor for everything. Register-based invalidation goes range by
+ * range. Returns when every invalidation has completed.
+ */
+int intel_iommu_flush_ranges(struct dmar_domain *dom, const uint64_t *iova, const uint64_t *size,
+			     unsigned n, struct intel_iommu_flush_info *info)
+{
+	struct intel_iommu *d = dom->d;
+	struct vtd_inv_desc desc[QI_MAX_BATCHED_DESC_COUNT];
+	unsigned nd = 0, psi = 0;
+	int rc = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		if (psi_am(d, iova[i], iova[i] + size[i]) < 0)
+			return intel_iommu_flush_domain(dom, info);
+	if (!d->qi) {
+		for (unsigned i = 0; i < n && !rc; i++) {
+			rc = intel_iommu__flush_range(dom, iova[i], iova[i] + size[i]);
+			info_add(info, 1, 0, 0);
+		}
+		return rc;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		unsigned am = (unsigned)psi_am(d, iova[i], iova[i] + size[i]);
+		uint64_t addr = iova[i] & ~((PAGE << am) - 1);
+		unsigned ndev = 0;
+
+		for (unsigned k = 0; d->dt && k < d->ndevs; k++)
+			ndev += d->devs[k]->used && d->devs[k]->ats && d->devs[k]->dom == dom;
+		if (nd + 1 + ndev > QI_MAX_BATCHED_DESC_COUNT) {
+			rc = rc ? rc : qi_submit_sync(d, desc, nd);
+			info_add(info, psi, 0, nd + 1);
+			nd = psi = 0;
+		}
+		d->st.iotlb_flushes++;
+		desc[nd++] = vtd_inv_iotlb(QI_GRAN_DEVICE, dom->did, addr, am, false, true, true);
+		psi++;
+		for (unsigned k = 0; d->dt && k < d->ndevs; k++) {
+			const struct dev_info *di = d->devs[k];
+
+			if (di->used && di->ats && di->dom == dom) {
+				desc[nd++] = vtd_inv_dev_iotlb(di->bdf, addr, am, false);
+				d->st.devtlb_flushes++;
+			}
+		}
+	}
+	if (nd) {
+		rc = rc ? rc : qi_submit_sync(d, desc, nd);
+		info_add(info, psi, 0, nd + 1);
+	}
+	return rc;
+}
+
+/* Every IOTLB entry of the domain (and its devices' TLBs), one domain-selective descriptor and
+ * a wait: what a flush queue's flush does (Linux's intel_flush_iotlb_all). */
+int intel_iommu_flush_domain(struct dmar_domain *dom, struct intel_iommu_flush_info *info)
+{
+	struct intel_iommu *d = dom->d;
+	unsigned ndev = 0;
+
+	for (unsigned k = 0; d->dt && k < d->ndevs; k++)
+		ndev += d->devs[k]->used && d->devs[k]->ats && d->devs[k]->dom == dom;
+	info_add(info, 0, 1, d->qi ? 2 + ndev : 0);
+	return intel_iommu__flush_iotlb_dom(d, dom, QI_GRAN_DOMAIN, dom->did, 0, 0);
+}

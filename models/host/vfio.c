@@ -5,6 +5,7 @@
 #include "models/host/ioapic_drv.h"
 #include "models/host/hv.h"
 #include "models/host/intel_iommu.h"
+#include "models/host/pv_iommu.h"
 #include "models/iommu/vtd_regs.h"
 #include "sim/metrics.h"
 #include "sim/trace.h"
@@ -480,9 +481,14 @@ static int map_guest_memory(struct vfio_dev *d)
 				return rc;
 			d->st.pinned_pages += size[i] / PAGE;
 		}
+		if (d->cfg.pv)
+			pv_iommu_pinned_at_assignment(d->cfg.pv, d->st.pinned_pages);
 		return 0;
 	default:
-		return -ENOTSUP;
+		/* Paravirtual: nothing up front; the guest asks the back-end page by page. */
+		if (!d->cfg.pv)
+			return -ENOTSUP;
+		return pv_iommu_add_device(d->cfg.pv, d->pdev.bdf, d->cfg.guest_devfn, d->dom);
 	}
 }
 

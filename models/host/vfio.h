@@ -13,6 +13,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "models/host/dma_strategy.h"
+
 struct cfg_schema;
 struct vm;
 struct intel_iommu;
@@ -20,36 +22,34 @@ struct hpci;
 struct vfio_dev;
 struct host_ioapic;
 
-enum dma_strategy {
-	DMA_NONE,       /* no DMA remapping for the device (context pass-through) */
-	DMA_DIRECT_MAP, /* all guest RAM mapped and pinned up front (what VFIO does) */
-	DMA_SINGLE_USE,
-	DMA_SHARED,
-	DMA_PERSISTENT,
-	DMA_ON_DEMAND,
-};
-enum dma_repl { DMA_REPL_LRU, DMA_REPL_FIFO, DMA_REPL_RANDOM };
-enum dma_inval { DMA_INVAL_STRICT, DMA_INVAL_DEFERRED };
-/* Their YAML names, in order (vfio_cfg.c). */
+/* Their YAML names, in order (vfio_cfg.c); the enums are dma_strategy.h's. */
 extern const char *const dma_strategy_names[];
+extern const char *const dma_inval_names[];
+extern const char *const dma_repl_names[];
 
-/* How a VM's DMA is mapped in the IOMMU (vms[].dma). Only the strategy acts yet (none and
- * direct_map); the rest are the on-demand map cache's, reserved until it exists. */
+/* How a VM's DMA is mapped in the IOMMU (vms[].dma). none and direct_map are set up at
+ * assignment; the others are the paravirtual IOMMU's (pv_iommu.h), which the guest asks. */
 struct vfio_dma_cfg {
-	enum dma_strategy strategy;
-	uint64_t quota_pages;       /* on_demand: pages the map cache may keep mapped */
-	enum dma_repl replacement;  /* on_demand: which mapping the cache drops */
-	uint32_t batch;             /* mappings set up or torn down per operation */
-	bool prefetch;              /* on_demand: map ahead of use */
+	enum dma_strategy_kind strategy;
+	uint64_t quota_pages;		/* on_demand: pages the map cache may keep mapped */
+	enum dma_repl replacement;	/* on_demand: which unused mapping a miss drops */
+	enum dma_quota_full quota_full; /* on_demand: a miss with every cached page in use */
+	uint32_t batch;			/* requests the guest puts in one hypercall */
+	uint32_t prefetch;		/* on_demand: following pages a miss maps too */
 	enum dma_inval invalidation; /* IOTLB invalidation after unmapping */
+	uint32_t flush_entries;	     /* deferred: the flush queue's size */
+	uint64_t flush_timeout_ps;   /* deferred: the flush queue's timer */
 };
 /* The knobs of vfio_dma_cfg: vfio_cfg.c. */
 extern const struct cfg_schema vfio_dma_cfg_schema;
+
+struct pv_iommu;
 
 struct vfio_cfg {
 	uint16_t host_bdf;
 	uint8_t guest_devfn;
 	struct vfio_dma_cfg dma;
+	struct pv_iommu *pv;  /* the VM's DMA back-end (any strategy but none), or NULL */
 	uint64_t flr_wait_us; /* PCIe 5.0 §6.6.2: 100 ms before the function is ready */
 	struct host_ioapic *ioapic; /* for the function's INTx (NULL: no INTx offered) */
 };

@@ -145,6 +145,12 @@ struct vtd_hooks {
 int vtd_create(const struct vtd_cfg *cfg, struct mem *mem, struct vtd **out);
 void vtd_destroy(struct vtd *v);
 void vtd_set_hooks(struct vtd *v, const struct vtd_hooks *hooks);
+/* Measurement, not hardware (the experiment's bookkeeping, as pcie_fn_set_owner is): told of
+ * every request's outcome -- its requester ID, address, whether the unit translated it -- at
+ * the time it reached the unit. */
+void vtd_set_xlate_observer(struct vtd *v,
+			    void (*fn)(void *ctx, uint16_t sid, uint64_t addr, bool ok, uint64_t t),
+			    void *ctx);
 /* Start the invalidation-queue engine (an actor). Call before the run. */
 int vtd_start(struct vtd *v);
 

@@ -762,7 +762,16 @@ static void scalable(struct wctx *w)
 			&fl);
 }
 
+static void translate(struct vtd *v, const struct vtd_req *req, uint64_t t, struct vtd_xlate *out);
+
 void vtd_translate_req(struct vtd *v, const struct vtd_req *req, uint64_t t, struct vtd_xlate *out)
+{
+	translate(v, req, t, out);
+	if (v->observer)
+		v->observer(v->observer_ctx, req->sid, req->addr, out->ok, t);
+}
+
+static void translate(struct vtd *v, const struct vtd_req *req, uint64_t t, struct vtd_xlate *out)
 {
 	struct wctx w = {.v = v, .req = req, .out = out, .t = t, .pasid = IOTLB_NO_PASID};
 	unsigned ttm;

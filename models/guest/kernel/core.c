@@ -23,6 +23,7 @@ void gk_destroy(struct gk *g)
 {
 	if (!g)
 		return;
+	gk__dma_free(g);
 	free(g->freelist);
 	free(g);
 }
@@ -71,8 +72,10 @@ void gk_entry(void *ctx, struct vcpu *v)
 	} else {
 		gk__lapic_init(g);
 	}
-	for (;;)
+	for (;;) {
+		gk__dma_flush(g); /* nothing the DMA layer queued waits while the CPU sleeps */
 		isa_safe_halt();
+	}
 }
 
 void gk_compute(struct gk *g, uint64_t cycles)
@@ -92,7 +95,7 @@ void gk_spin_until(struct gk *g, uint64_t t_ps)
 
 void gk_halt(struct gk *g)
 {
-	(void)g;
+	gk__dma_flush(g);
 	isa_safe_halt();
 }
 

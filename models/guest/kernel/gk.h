@@ -27,6 +27,8 @@ struct gk_costs {
 	uint64_t irq_exit;   /* irq_exit, softirq check, IRET */
 	uint64_t net_rx;     /* the network stack's work per received frame */
 	uint64_t net_tx;     /* ... per frame sent, from the send call to the driver */
+	uint64_t dma_direct; /* a dma_map_* or dma_unmap_* call with no IOMMU (dma-direct) */
+	uint64_t dma_pv;     /* the same through the paravirtual IOMMU, its hypercall aside */
 };
 
 enum gk_idle { GK_IDLE_HALT, GK_IDLE_POLL };
@@ -64,6 +66,10 @@ struct gk_stats {
 	uint64_t frames_rx, bytes_rx;
 	uint64_t frames_tx, bytes_tx, tx_busy, tx_completed, tx_dropped;
 	uint64_t dma_maps, dma_unmaps, coherent_bytes;
+	uint64_t dma_map_errors; /* maps refused: dma_mapping_error for the driver */
+	uint64_t dma_requests, dma_hypercalls, dma_request_errors; /* paravirtual IOMMU */
+	uint64_t dma_cycles;	   /* the DMA layer's own work, hypercalls aside */
+	uint64_t dma_hypercall_ps; /* its hypercalls, VMCALL to return, as the guest saw */
 	uint64_t pages_used;
 	uint64_t boot_done_ps;
 	uint64_t printks;

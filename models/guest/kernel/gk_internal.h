@@ -10,6 +10,7 @@
 #include "models/guest/hal.h"
 #include "models/guest/kernel/isa.h"
 #include "models/abi/bootparam.h"
+#include "sim/u64map.h"
 
 #define GK_MAX_DEVS    32
 #define GK_MAX_DRIVERS 8
@@ -47,6 +48,18 @@ struct gk_free_block {
 	uint64_t gpa, size;
 };
 
+/* The DMA layer's paravirtual IOMMU front-end (dma.c, models/abi/pv_iommu.h). */
+struct gk_dma {
+	bool ready;
+	uint64_t flags, batch, quota; /* from the boot parameters */
+	uint64_t iova_base, iova_size, iova_next;
+	uint64_t *q; /* the request batch in guest RAM, at q_gpa */
+	uint64_t q_gpa;
+	unsigned nq;
+	struct u64map pages; /* PERSISTENT: pages mapped; QUOTA_FAIL: page -> mappings of it */
+	uint64_t in_use;     /* QUOTA_FAIL: pages with mappings */
+};
+
 struct gk {
 	struct gk_cfg cfg;
 	struct vcpu *cpus[GK_MAX_CPUS];
@@ -78,6 +91,7 @@ struct gk {
 	void (*irq_done)(void *ctx);
 	void *irq_done_ctx;
 	unsigned irq_depth;
+	struct gk_dma dma;
 	struct gk_stats st;
 };
 
@@ -92,6 +106,10 @@ int gk__mm_init(struct gk *g);
 void *gk__alloc(struct gk *g, size_t size, size_t align, uint64_t *gpa);
 void gk__free(struct gk *g, const void *ptr, size_t size);
 uint64_t gk__virt_to_phys(struct gk *g, const void *ptr);
+
+/* dma.c: send the queued paravirtual IOMMU requests (before an MMIO write, before HLT). */
+void gk__dma_flush(struct gk *g);
+void gk__dma_free(struct gk *g);
 
 /* pci.c */
 uint32_t gk__cfg_read(struct gk *g, uint8_t devfn, uint32_t off, unsigned size);

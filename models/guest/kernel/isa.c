@@ -45,6 +45,11 @@ void isa_out(uint16_t port, unsigned size, uint32_t val)
 	vcpu_pio_out(cpu(), port, size, val);
 }
 
+uint64_t isa_vmcall(uint64_t nr, uint64_t a0, uint64_t a1)
+{
+	return vcpu_vmcall(cpu(), nr, a0, a1);
+}
+
 uint64_t isa_rdmsr(uint32_t msr)
 {
 	return vcpu_rdmsr(cpu(), msr);

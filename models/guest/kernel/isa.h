@@ -24,6 +24,8 @@ void isa_mmio_write(uint64_t gpa, unsigned size, uint64_t val);
 /* IN and OUT. */
 uint32_t isa_in(uint16_t port, unsigned size);
 void isa_out(uint16_t port, unsigned size, uint32_t val);
+/* VMCALL: a hypercall, number nr with two arguments (RAX, RBX, RCX); its result (RAX). */
+uint64_t isa_vmcall(uint64_t nr, uint64_t a0, uint64_t a1);
 /* RDMSR and WRMSR. */
 uint64_t isa_rdmsr(uint32_t msr);
 void isa_wrmsr(uint32_t msr, uint64_t val);

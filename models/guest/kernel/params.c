@@ -21,6 +21,14 @@ static const struct cfg_field costs_fields[] = {
     CFG_U64("net_tx_cycles", struct gk_costs, net_tx, 1500, 0, 1e8, "cycles",
 	    "network stack work per frame sent (the send call up to the driver)",
 	    .source = "estimate, as net_rx_cycles"),
+    CFG_U64("dma_direct_cycles", struct gk_costs, dma_direct, 20, 0, 1e6, "cycles",
+	    "one dma_map_single or dma_unmap_single without an IOMMU: dma-direct's address "
+	    "conversion and mask check (kernel/dma/direct.h)",
+	    .source = "estimate: a few instructions"),
+    CFG_U64("dma_pv_cycles", struct gk_costs, dma_pv, 60, 0, 1e6, "cycles",
+	    "one dma_map_single or dma_unmap_single through the paravirtual IOMMU, its hypercall "
+	    "aside: the page bookkeeping and writing the request into the batch",
+	    .source = "estimate"),
     CFG_END,
 };
 static const struct cfg_schema costs_schema =

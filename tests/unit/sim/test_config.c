@@ -409,7 +409,7 @@ static const struct bad bad_cases[] = {
      "  - vcpus: 1\n"
      "    devices: nic0\n"
      "  - name: vm1\n"
-     "    dma: {strategy: on_demand}\n"
+     "    dma: {strategy: on_demand, replacement: mru}\n"
      "workload: [1]\n",
      .want =
 	 {
@@ -421,7 +421,7 @@ static const struct bad bad_cases[] = {
 	     {NULL, 7, 17, "'irte_entries' is 100, which is not a power of two"},
 	     {NULL, 9, 5, "'vms.0.name' is required"},
 	     {NULL, 10, 14, "'devices' expects a list, got a plain value"},
-	     {NULL, 12, 21, "dma.strategy 'on_demand' is not implemented yet"},
+	     {NULL, 12, 45, "'replacement' is 'mru'; expected one of: lru, fifo, clock"},
 	     {NULL, 13, 11, "'workload' expects a mapping of keys, got a list"},
 	 }},
 };
