@@ -34,6 +34,75 @@ static const char *const pciconf_names[] = {"ecam", "io", NULL};
 static const char *const apic_names[] = {"x2apic", "xapic", NULL};
 static const char *const task_names[] = {"idle", "cpu_hog", NULL};
 
+/* ---- names ---- */
+
+/* Names live in the models' 32-byte name fields and go unquoted into results keys
+ * (vms.<name>.exits), CSV headers, location listings and traces. */
+#define SC_NAME_MAX 31
+
+/* A name's mistake, or NULL: 1 to 31 letters, digits, '_' and '-', and '.' when `dots`. */
+static const char *name_problem(const char *name, bool dots, char *buf, size_t len)
+{
+	size_t n = strlen(name);
+
+	if (!n)
+		return "is empty";
+	if (n > SC_NAME_MAX) {
+		snprintf(buf, len, "is %zu characters long; at most %d", n, SC_NAME_MAX);
+		return buf;
+	}
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)name[i];
+
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		    c == '_' || c == '-' || (c == '.' && dots))
+			continue;
+		if (c > 0x20 && c < 0x7f)
+			snprintf(buf, len, "has '%c'; names are letters, digits, '_', '-'%s", c,
+				 dots ? " and '.'" : "");
+		else
+			snprintf(buf, len, "has byte 0x%02x; names are letters, digits, '_', '-'%s",
+				 c, dots ? " and '.'" : "");
+		return buf;
+	}
+	return NULL;
+}
+
+static void check_name(const struct cfg_scope *s, const char *what, const char *name, bool dots)
+{
+	char buf[96];
+	const char *why = name ? name_problem(name, dots, buf, sizeof(buf)) : NULL;
+
+	if (why)
+		cfg_scope_error(s, "name", "%s name '%.40s%s' %s", what, name,
+				strlen(name) > 40 ? "..." : "", why);
+}
+
+/* "<pf>.vf<n>": VF n (1-65535, decimal without a leading zero) of a function named pf. */
+static bool parse_vf_name(const char *name, char *pf, size_t pflen, unsigned *k)
+{
+	const char *dot = strrchr(name, '.');
+	unsigned long v = 0;
+	const char *d;
+
+	if (!dot || dot == name || (size_t)(dot - name) >= pflen || strncmp(dot, ".vf", 3))
+		return false;
+	d = dot + 3;
+	if (*d < '1' || *d > '9')
+		return false;
+	for (; *d; d++) {
+		if (*d < '0' || *d > '9')
+			return false;
+		v = v * 10 + (unsigned long)(*d - '0');
+		if (v > 65535)
+			return false;
+	}
+	memcpy(pf, name, (size_t)(dot - name));
+	pf[dot - name] = 0;
+	*k = (unsigned)v;
+	return true;
+}
+
 /* ---- machine.pcie.devices (a tree) ---- */
 
 static void link_defaults(void *p)
@@ -207,6 +276,8 @@ static uint16_t acs_from_names(const struct sc_node *n, const struct cfg_scope *
 	for (size_t i = 0; i < n->nacs; i++) {
 		int k = 0;
 
+		if (!n->acs[i])
+			continue; /* not a string: the binder said so */
 		while (acs_names[k] && strcmp(acs_names[k], n->acs[i]))
 			k++;
 		if (!acs_names[k]) {
@@ -233,6 +304,7 @@ static void node_check(void *p, const struct cfg_scope *s)
 		     cfg_scope_has(s, "class");
 	n->acs_given = cfg_scope_has(s, "acs");
 	n->has_acs = n->acs_given && n->nacs;
+	check_name(s, "device", n->name, true);
 	if (n->has_acs)
 		n->acs_bits = acs_from_names(n, s);
 	if ((n->type == SC_ROOT_PORT || n->type == SC_DOWNSTREAM_PORT || n->type == SC_SWITCH ||
@@ -496,8 +568,21 @@ static const struct cfg_field unit_fields[] = {
 		  "devices (endpoints, or ports with everything below them) this unit remaps"),
 	CFG_END,
 };
+static void unit_check(void *p, const struct cfg_scope *s)
+{
+	const struct sc_iommu_unit *u = p;
+
+	check_name(s, "unit", u->name, false);
+	/* the DMAR table's DRHD and the host's dmar_unit hold 16 device scopes (DMAR_MAX_SCOPES) */
+	if (u->nscope > 16)
+		cfg_scope_error(s, "scope",
+				"unit '%s' lists %zu devices; a unit's scope holds at "
+				"most 16 (ports cover everything below them)",
+				u->name, u->nscope);
+}
+
 static const struct cfg_schema unit_schema = {"iommu unit", sizeof(struct sc_iommu_unit),
-					      unit_fields, unit_defaults, NULL};
+					      unit_fields, unit_defaults, unit_check};
 
 static void psc_defaults(void *p)
 {
@@ -536,7 +621,8 @@ static void iommu_check(void *p, const struct cfg_scope *s)
 	for (size_t i = 0; i < m->nunits; i++) {
 		include_all += m->units[i].include_all;
 		for (size_t k = 0; k < i; k++)
-			if (!strcmp(m->units[k].name, m->units[i].name))
+			if (m->units[k].name && m->units[i].name &&
+			    !strcmp(m->units[k].name, m->units[i].name))
 				cfg_scope_error(s, "units", "two units are named '%s'",
 						m->units[i].name);
 		if (!m->units[i].include_all && !m->units[i].nscope)
@@ -939,9 +1025,10 @@ static void vm_check(void *p, const struct cfg_scope *s)
 {
 	struct sc_vm *v = p;
 
+	check_name(s, "VM", v->name, false);
 	if (v->npcpus && v->npcpus != v->vcpus)
-		cfg_scope_error(s, "pcpus", "'pcpus' lists %zu pCPUs for %u vCPUs", v->npcpus,
-				v->vcpus);
+		cfg_scope_error(s, "pcpus", "'pcpus' lists %zu pCPU%s for %u vCPU%s", v->npcpus,
+				v->npcpus == 1 ? "" : "s", v->vcpus, v->vcpus == 1 ? "" : "s");
 	v->host_irq_pcpu_set = cfg_scope_has(s, "host_irq_pcpu");
 	if ((v->interrupt_mode == SC_IRQ_EOI_PASSTHROUGH || v->interrupt_mode == SC_IRQ_ELI) &&
 	    v->guest.apic != SC_APIC_X2APIC)
@@ -1144,17 +1231,13 @@ const struct sc_node *scenario_find_node(const struct scenario *s, const char *n
 
 const struct sc_node *scenario_find_vf(const struct scenario *s, const char *name, unsigned *n)
 {
-	const char *dot = strrchr(name, '.');
 	char pf[128];
 	const struct sc_node *p;
 	unsigned k;
-	int used = 0;
 
-	if (!dot || dot - name >= (long)sizeof(pf) || sscanf(dot, ".vf%u%n", &k, &used) != 1 ||
-	    dot[used] || !k)
+	/* exactly the name the fabric gives VF k ("pf.vf7"; not "pf.vf07" or "pf.vf+7") */
+	if (!parse_vf_name(name, pf, sizeof(pf), &k))
 		return NULL;
-	memcpy(pf, name, (size_t)(dot - name));
-	pf[dot - name] = 0;
 	p = scenario_find_node(s, pf, NULL);
 	if (!p || !p->has_sriov || k > p->sriov.num_vfs)
 		return NULL;
@@ -1188,7 +1271,18 @@ struct walk {
 	unsigned next_bus;
 	bool bus_error;
 	unsigned depth; /* bridges above the node being checked */
+	unsigned nics, engines, gendevs; /* built so far, for the bounds below */
 };
+
+/*
+ * What app/build.c can build today (struct machine's fixed arrays: MAX_NICS, MAX_ENGINES,
+ * MAX_GENDEVS); the architecture issue (9) removes these bounds. Until then a scenario past
+ * one is a config error here, never a write past an array.
+ */
+#define SC_MAX_NICS	16
+#define SC_MAX_ENGINES	8
+#define SC_MAX_GENDEVS	512
+#define SC_MAX_ASSIGNED 16 /* functions assigned to VMs, all VMs together */
 
 /* Bridges a function may have above it: location paths and the DMA path stay bounded. */
 #define MAX_BRIDGE_DEPTH 10
@@ -1336,10 +1430,40 @@ static void check_node(struct walk *w, struct sc_node *nd, const char *p,
 
 	if (nd->name) {
 		const struct sc_node *first = scenario_find_node(w->s, nd->name, NULL);
+		const struct sc_node *pf = NULL;
+		char pfn[128];
+		unsigned k;
 
 		if (first != nd)
 			cfg_error_path(w->ctx, w->root, p, "duplicate device name '%s'", nd->name);
+		/* the name of a VF its PF has, or may have once the host enables more */
+		if (parse_vf_name(nd->name, pfn, sizeof(pfn), &k))
+			pf = scenario_find_node(w->s, pfn, NULL);
+		if (pf && (!pf->has_sriov || k > pf->sriov.total_vfs))
+			pf = NULL;
+		if (pf) {
+			subpath(sub, sizeof(sub), "%s.name", p);
+			cfg_error_path(w->ctx, w->root, sub,
+				       "'%s' is the name of VF %u of '%s' (VFs are named "
+				       "<pf>.vf<n>); pick another name",
+				       nd->name, k, pf->name);
+		}
 	}
+	/* the bounds of what app/build.c builds (see SC_MAX_NICS) */
+	if (nd->type == SC_PTNIC && ++w->nics == SC_MAX_NICS + 1)
+		cfg_error_path(w->ctx, w->root, p,
+			       "'%s' is the %uth ptnic; ptsim builds at most %u for now", nd->name,
+			       w->nics, SC_MAX_NICS);
+	if (nd->type == SC_DMA_ENGINE && ++w->engines == SC_MAX_ENGINES + 1)
+		cfg_error_path(w->ctx, w->root, p,
+			       "'%s' is the %uth dma_engine; ptsim builds at most %u for now",
+			       nd->name, w->engines, SC_MAX_ENGINES);
+	if ((nd->type == SC_ENDPOINT || nd->type == SC_RCIEP || nd->type == SC_PCI_DEVICE) &&
+	    ++w->gendevs == SC_MAX_GENDEVS + 1)
+		cfg_error_path(w->ctx, w->root, p,
+			       "'%s' is the %uth endpoint; ptsim builds at most %u endpoints, "
+			       "RCiEPs and PCI devices for now",
+			       nd->name, w->gendevs, SC_MAX_GENDEVS);
 	switch (nd->type) {
 	case SC_ROOT_PORT:
 		if (parent)
@@ -1478,34 +1602,109 @@ static void check_nodes(struct walk *w, struct sc_node *n, size_t count, const c
 	}
 }
 
-/* machine.iommu.units scopes name real devices; the DMAR needs firmware memory. */
-static void check_iommu_firmware(struct cfg_ctx *ctx, const struct cfg_node *root,
-				 const struct scenario *out)
+/* The node's level: 0 on the root bus, one more per bridge above it; -1 if absent. */
+static int node_level(const struct sc_node *n, size_t count, const char *name, int level)
 {
+	for (size_t i = 0; i < count; i++) {
+		int l;
+
+		if (n[i].name && !strcmp(n[i].name, name))
+			return level;
+		l = node_level(n[i].below, n[i].nbelow, name, level + 1);
+		if (l < 0)
+			l = node_level(n[i].ports, n[i].nports, name, level + 1);
+		if (l >= 0)
+			return l;
+	}
+	return -1;
+}
+
+/* Is b at or below a (a bridge covers everything below it, VT-d §8.3.1)? */
+static bool node_covers(const struct sc_node *a, const struct sc_node *b)
+{
+	if (a == b)
+		return true;
+	return find_in(a->below, a->nbelow, b->name, NULL, NULL) ||
+	       find_in(a->ports, a->nports, b->name, NULL, NULL);
+}
+
+/*
+ * A DMAR device scope names a function by its path from the root bus: one (device, function)
+ * entry per level, at most DMAR_MAX_PATH (8) in the host's parser and the table writer.
+ */
+#define SC_DMAR_MAX_PATH 8
+
+static void check_scope_device(struct walk *w, const char *p, const char *name, const char *what)
+{
+	const struct scenario *sc = w->s;
+	int level = node_level(sc->machine.pcie.devices, sc->machine.pcie.ndevices, name, 0);
+
+	if (level >= SC_DMAR_MAX_PATH)
+		cfg_error_path(w->ctx, w->root, p,
+			       "'%s' is %d bridges below the root bus; a DMAR %s names devices at "
+			       "most %d below it",
+			       name, level, what, SC_DMAR_MAX_PATH - 1);
+}
+
+/* machine.iommu.units: every scope names a device, no device is in two units' scopes (itself
+ * or through a port above it: which unit remaps it would depend on the table's order); the
+ * DMAR needs firmware memory. */
+static void check_iommu_units(struct walk *w, const char *prefix)
+{
+	const struct scenario *out = w->s;
 	const struct sc_iommu *io = &out->machine.iommu;
 	char p[160];
 
 	for (size_t u = 0; u < io->nunits; u++) {
 		for (size_t i = 0; i < io->units[u].nscope; i++) {
 			const char *name = io->units[u].scope[i];
+			const struct sc_node *n = scenario_find_node(out, name, NULL);
+			bool dup = false;
 
-			snprintf(p, sizeof(p), "machine.iommu.units.%zu.scope.%zu", u, i);
-			if (!scenario_find_node(out, name, NULL)) {
-				cfg_error_path(ctx, root, p, "no device named '%s' in machine.pcie",
-					       name);
+			snprintf(p, sizeof(p), "%siommu.units.%zu.scope.%zu", prefix, u, i);
+			if (!n) {
+				cfg_error_path(w->ctx, w->root, p,
+					       "no device named '%s' in machine.pcie%s", name,
+					       scenario_find_vf(out, name, NULL)
+						   ? " (a VF is in the scope of its PF's unit)"
+						   : "");
 				continue;
 			}
-			for (size_t k = 0; k < u; k++)
-				for (size_t j = 0; j < io->units[k].nscope; j++)
-					if (!strcmp(io->units[k].scope[j], name))
-						cfg_error_path(ctx, root, p,
+			check_scope_device(w, p, name, "device scope");
+			for (size_t k = 0; k < u && !dup; k++)
+				for (size_t j = 0; j < io->units[k].nscope && !dup; j++) {
+					const struct sc_node *o =
+					    scenario_find_node(out, io->units[k].scope[j], NULL);
+
+					if (!o)
+						continue;
+					dup = true;
+					if (o == n)
+						cfg_error_path(w->ctx, w->root, p,
 							       "'%s' is already in unit '%s'", name,
 							       io->units[k].name);
+					else if (node_covers(o, n))
+						cfg_error_path(
+						    w->ctx, w->root, p,
+						    "'%s' is below '%s', which is in unit "
+						    "'%s'",
+						    name, o->name, io->units[k].name);
+					else if (node_covers(n, o))
+						cfg_error_path(
+						    w->ctx, w->root, p,
+						    "'%s' has '%s' below it, which is in unit "
+						    "'%s'",
+						    name, o->name, io->units[k].name);
+					else
+						dup = false;
+				}
 		}
 	}
-	if (io->enabled && out->machine.memory.firmware_mib == 0)
-		cfg_error_path(ctx, root, "machine.memory.firmware_mib",
+	if (io->enabled && out->machine.memory.firmware_mib == 0) {
+		snprintf(p, sizeof(p), "%smemory.firmware_mib", prefix);
+		cfg_error_path(w->ctx, w->root, p,
 			       "the ACPI tables (DMAR) need firmware memory; 'firmware_mib' is 0");
+	}
 }
 
 static void check_firmware(struct walk *w, const struct scenario *sc, const char *prefix)
@@ -1530,6 +1729,8 @@ static void check_firmware(struct walk *w, const struct scenario *sc, const char
 			cfg_error_path(w->ctx, w->root, p,
 				       "'%s' is a %s; an RMRR names an endpoint", r->device,
 				       node_types[n->type]);
+		else
+			check_scope_device(w, p, r->device, "RMRR");
 		snprintf(p, sizeof(p), "%sfirmware.rmrrs.%zu.base", prefix, i);
 		if (r->base & 0xfff)
 			cfg_error_path(w->ctx, w->root, p, "RMRR base 0x%llx is not 4 KiB aligned",
@@ -1549,15 +1750,172 @@ static void check_firmware(struct walk *w, const struct scenario *sc, const char
 	}
 }
 
+/* What a scenario and a machine file share: the fabric, firmware and IOMMU units. */
 static void check_machine(struct cfg_ctx *ctx, const struct cfg_node *root, const char *prefix,
 			  struct scenario *out)
 {
-	struct walk w = {ctx, root, out, 1, false, 0};
+	struct walk w = {.ctx = ctx, .root = root, .s = out, .next_bus = 1};
 	char p[64];
 
 	snprintf(p, sizeof(p), "%spcie.devices", prefix);
 	check_nodes(&w, out->machine.pcie.devices, out->machine.pcie.ndevices, p, NULL);
 	check_firmware(&w, out, prefix);
+	check_iommu_units(&w, prefix);
+}
+
+/*
+ * Host RAM as the host's page allocator will hand it out (models/host/host.c: first fit, in
+ * address order, over what E820 leaves it), so that a VM's RAM or a dma_bench window that
+ * cannot be placed is a config error rather than "Cannot allocate memory" after the boot.
+ */
+#define SC_MAX_RAM_RANGES (2 + 2 * 16) /* low and high RAM, split by up to 16 RMRRs */
+
+struct ram_plan {
+	uint64_t base[SC_MAX_RAM_RANGES], end[SC_MAX_RAM_RANGES];
+	unsigned n;
+};
+
+static void ram_cut(struct ram_plan *r, uint64_t lo, uint64_t hi)
+{
+	for (unsigned i = 0; i < r->n && lo < hi; i++) {
+		if (hi <= r->base[i] || lo >= r->end[i])
+			continue;
+		if (lo > r->base[i] && hi < r->end[i] && r->n < SC_MAX_RAM_RANGES) {
+			/* split in two */
+			memmove(&r->base[i + 1], &r->base[i], (r->n - i) * sizeof(r->base[0]));
+			memmove(&r->end[i + 1], &r->end[i], (r->n - i) * sizeof(r->end[0]));
+			r->n++;
+			r->end[i] = lo;
+			r->base[i + 1] = hi;
+			i++;
+		} else if (lo <= r->base[i]) {
+			r->base[i] = hi < r->end[i] ? hi : r->end[i];
+		} else {
+			r->end[i] = lo;
+		}
+	}
+}
+
+/* One allocation of `size` aligned to `align`, first fit; false if no range holds it. */
+static bool ram_alloc(struct ram_plan *r, uint64_t size, uint64_t align)
+{
+	for (unsigned i = 0; i < r->n; i++) {
+		uint64_t start = (r->base[i] + align - 1) & ~(align - 1);
+
+		if (start >= r->base[i] && start <= r->end[i] && r->end[i] - start >= size) {
+			ram_cut(r, start, start + size);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Single pages from wherever they are free (page tables); false if RAM runs out. */
+static bool ram_take(struct ram_plan *r, uint64_t bytes)
+{
+	for (unsigned i = 0; i < r->n && bytes; i++) {
+		uint64_t n = r->end[i] - r->base[i] < bytes ? r->end[i] - r->base[i] : bytes;
+
+		r->base[i] += n;
+		bytes -= n;
+	}
+	return !bytes;
+}
+
+static uint64_t ram_largest(const struct ram_plan *r)
+{
+	uint64_t big = 0;
+
+	for (unsigned i = 0; i < r->n; i++)
+		if (r->end[i] - r->base[i] > big)
+			big = r->end[i] - r->base[i];
+	return big;
+}
+
+/* Paging-structure pages mapping `bytes` with pages of 1 << shift (4-level tables). */
+static uint64_t pt_bytes(uint64_t bytes, unsigned shift)
+{
+	uint64_t entries = (bytes + (1ull << shift) - 1) >> shift, pages = 0;
+
+	for (unsigned l = 0; l < 4 && entries > 1; l++) {
+		entries = (entries + 511) / 512;
+		pages += entries;
+	}
+	return (pages + 1) * 4096;
+}
+
+static void check_host_ram(struct cfg_ctx *ctx, const struct cfg_node *root,
+			   const struct scenario *sc)
+{
+	const struct sc_memory *mm = &sc->machine.memory;
+	uint64_t ram = mm->size_mib << 20, low = ram < PTSIM_LOW_RAM_TOP ? ram : PTSIM_LOW_RAM_TOP;
+	const struct sc_workload *w = &sc->workload;
+	struct ram_plan r = {.n = 0};
+	char p[96];
+
+	if ((mm->firmware_mib << 20) + (1ull << 20) < low) {
+		r.base[r.n] = 1ull << 20;
+		r.end[r.n++] = low - (mm->firmware_mib << 20);
+	}
+	if (ram > low) {
+		r.base[r.n] = 4ull << 30;
+		r.end[r.n++] = (4ull << 30) + ram - low;
+	}
+	for (size_t i = 0; i < sc->machine.firmware.nrmrrs; i++) {
+		const struct sc_rmrr *m = &sc->machine.firmware.rmrrs[i];
+
+		ram_cut(&r, m->base & ~0xfffull, m->base + m->size_kib * 1024);
+	}
+	/* the host's own tables before the VMs: per unit a root table, the invalidation queue
+	 * and the interrupt-remapping table (16 B an entry); measured 20 KiB for
+	 * configs/default.yaml, 2.1 MiB for configs/vtd_units.yaml with 65536 IRTEs */
+	ram_take(&r, (uint64_t)(sc->machine.iommu.nunits ? sc->machine.iommu.nunits : 1) *
+			     ((uint64_t)sc->host.irte_entries * 16 + (64 << 10)) +
+			 (64 << 10));
+	for (size_t v = 0; v < sc->nvms; v++) {
+		const struct sc_vm *vm = &sc->vms[v];
+		uint64_t size = vm->memory_mib << 20;
+
+		/* hv_vm_create: one allocation, 1 GiB-aligned when that big and possible */
+		if (!(size >= (1ull << 30) && ram_alloc(&r, size, 1ull << 30)) &&
+		    !ram_alloc(&r, size, 2ull << 20)) {
+			snprintf(p, sizeof(p), "vms.%zu.memory_mib", v);
+			cfg_error_path(
+			    ctx, root, p,
+			    "'%s' needs %llu MiB of host RAM in one piece (guest RAM is one "
+			    "allocation); the largest piece left is %llu MiB",
+			    vm->name, (unsigned long long)vm->memory_mib,
+			    (unsigned long long)(ram_largest(&r) >> 20));
+			return;
+		}
+		/* its DMA mapping: the guest's RAM in 4 KiB (or 1 GiB) IOMMU pages */
+		if (vm->ndevices && vm->dma.strategy == SC_DMA_DIRECT_MAP)
+			ram_take(&r, pt_bytes(size, sc->machine.iommu.superpages ? 30 : 12));
+	}
+	if (w->kind == SC_WL_DMA_BENCH) {
+		unsigned shift = w->page_kib == 4 ? 12 : w->page_kib == 2048 ? 21 : 30;
+		uint64_t page = 1ull << shift;
+		uint64_t size = (w->window_kib * 1024 + page - 1) & ~(page - 1);
+
+		/* workloads/dma_bench.c: the window in one allocation aligned to its pages, then
+		 * the tables that map it */
+		if (!ram_alloc(&r, size, page))
+			cfg_error_path(
+			    ctx, root, "workload.window_kib",
+			    "the dma_bench window (%llu MiB in %llu KiB pages) is one "
+			    "allocation of host RAM; the largest piece left after the VMs "
+			    "is %llu MiB (machine.memory.size_mib is %llu)",
+			    (unsigned long long)(size >> 20), (unsigned long long)w->page_kib,
+			    (unsigned long long)(ram_largest(&r) >> 20),
+			    (unsigned long long)mm->size_mib);
+		else if (!ram_take(&r, pt_bytes(size, shift)))
+			cfg_error_path(
+			    ctx, root, "workload.window_kib",
+			    "the IOMMU tables that map the dma_bench window (%llu MiB in "
+			    "%llu KiB pages) need %llu MiB more host RAM than is left",
+			    (unsigned long long)(size >> 20), (unsigned long long)w->page_kib,
+			    (unsigned long long)(pt_bytes(size, shift) >> 20));
+	}
 }
 
 int scenario_load(struct cfg_ctx *ctx, const char *path, const char *const *sets, size_t nsets,
@@ -1565,6 +1923,7 @@ int scenario_load(struct cfg_ctx *ctx, const char *path, const char *const *sets
 {
 	struct cfg_node *root = cfg_load_file(ctx, path);
 	uint64_t vm_mib = 0;
+	unsigned nassigned = 0;
 
 	if (!root)
 		return (int)cfg_error_count(ctx);
@@ -1608,11 +1967,13 @@ int scenario_load(struct cfg_ctx *ctx, const char *path, const char *const *sets
 		if (!vm->npcpus) {
 			if (next_pcpu + vm->vcpus > out->machine.cpu.pcpus) {
 				snprintf(p, sizeof(p), "vms.%zu.vcpus", v);
-				cfg_error_path(ctx, root, p,
-					       "%u vCPUs from pCPU %u need %u pCPUs; the machine has "
-					       "%u (add pCPUs, or list 'pcpus' to share them)",
-					       vm->vcpus, next_pcpu, next_pcpu + vm->vcpus,
-					       out->machine.cpu.pcpus);
+				cfg_error_path(
+				    ctx, root, p,
+				    "%u vCPU%s from pCPU %u need%s %u pCPUs; the machine "
+				    "has %u (add pCPUs, or list 'pcpus' to share them)",
+				    vm->vcpus, vm->vcpus == 1 ? "" : "s", next_pcpu,
+				    vm->vcpus == 1 ? "s" : "", next_pcpu + vm->vcpus,
+				    out->machine.cpu.pcpus);
 			}
 			for (uint32_t c = 0; c < vm->vcpus && c < 16; c++)
 				((struct sc_vm *)vm)->pinned[c] = next_pcpu + c;
@@ -1622,6 +1983,11 @@ int scenario_load(struct cfg_ctx *ctx, const char *path, const char *const *sets
 			const struct sc_node *n = scenario_find_node(out, vm->devices[d], NULL);
 
 			snprintf(p, sizeof(p), "vms.%zu.devices.%zu", v, d);
+			if (++nassigned == SC_MAX_ASSIGNED + 1)
+				cfg_error_path(ctx, root, p,
+					       "'%s' is the %uth function assigned to a VM; ptsim "
+					       "assigns at most %u, all VMs together, for now",
+					       vm->devices[d], nassigned, SC_MAX_ASSIGNED);
 			if (!n && scenario_find_vf(out, vm->devices[d], NULL))
 				n = scenario_find_vf(out, vm->devices[d], NULL);
 			if (!n) {
@@ -1669,6 +2035,8 @@ int scenario_load(struct cfg_ctx *ctx, const char *path, const char *const *sets
 			       "has %llu MiB",
 			       (unsigned long long)vm_mib,
 			       (unsigned long long)out->machine.memory.size_mib);
+	else if (!cfg_error_count(ctx))
+		check_host_ram(ctx, root, out);
 	if (out->workload.device) {
 		const struct sc_node *n = scenario_find_node(out, out->workload.device, NULL);
 		bool assigned = false;
@@ -1709,7 +2077,6 @@ int scenario_load(struct cfg_ctx *ctx, const char *path, const char *const *sets
 				       "'%s' is not assigned to any VM", out->workload.device);
 		}
 	}
-	check_iommu_firmware(ctx, root, out);
 	return (int)cfg_error_count(ctx);
 }
 

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <yaml.h>
 
@@ -533,6 +534,7 @@ static struct cfg_node *load_path(struct cfg_ctx *ctx, const char *path, const s
 {
 	struct parse ps = {0};
 	struct cfg_node *root;
+	struct stat st;
 	FILE *f;
 
 	if (ctx->include_depth >= MAX_INCLUDE_DEPTH) {
@@ -543,6 +545,12 @@ static struct cfg_node *load_path(struct cfg_ctx *ctx, const char *path, const s
 	f = fopen(path, "rb");
 	if (!f) {
 		cfg_error_mark(ctx, from, "cannot open '%s': %s", path, strerror(errno));
+		return NULL;
+	}
+	/* fopen opens a directory; reading it fails later with a bare "input error" */
+	if (!fstat(fileno(f), &st) && S_ISDIR(st.st_mode)) {
+		fclose(f);
+		cfg_error_mark(ctx, from, "cannot open '%s': %s", path, strerror(EISDIR));
 		return NULL;
 	}
 	ps.file = cfg_strdup(ctx, path);
@@ -806,11 +814,12 @@ void cfg_scope_error(const struct cfg_scope *s, const char *key, const char *fmt
 	const struct cfg_mark *m = NULL;
 	va_list ap;
 
-	if (at) {
+	if (at)
 		m = &at->mark;
-	} else if (s->map) {
+	else if (s->map)
 		m = &s->map->mark;
-	}
+	else if (s->anchor)
+		m = &s->anchor->mark;
 	va_start(ap, fmt);
 	add_error(s->ctx, m, fmt, ap);
 	va_end(ap);
@@ -903,25 +912,62 @@ static bool is_pow2(uint64_t v)
 	return v && !(v & (v - 1));
 }
 
+/*
+ * Values a binding may visit: aliases let a small file stand for an exponentially large tree
+ * (a list of 256 aliases of a list of 256 aliases...). Far above any real machine (a PCI
+ * segment has 256 buses), far below what takes long to bind.
+ */
+#define MAX_BOUND_VALUES (1u << 17)
+
 struct binder {
 	struct cfg_ctx *ctx;
 	size_t errs_before;
+	size_t values; /* values bound so far */
+	bool too_many; /* MAX_BOUND_VALUES reached: bind nothing more */
 };
 
 static void bind_struct(struct binder *b, const struct cfg_schema *s, const struct cfg_node *map,
-			void *obj, const char *path);
+			const struct cfg_node *anchor, void *obj, const char *path);
+
+/* A bound as the file would write it: integers exactly (1073741824, not 1.07374e+09). */
+static void fmt_bound(char *buf, size_t len, double v)
+{
+	if (v == floor(v) && fabs(v) < 0x1p63)
+		snprintf(buf, len, "%lld", (long long)v);
+	else
+		snprintf(buf, len, "%g", v);
+}
 
 static bool check_range(struct binder *b, const struct cfg_field *f, const struct cfg_node *v,
 			double x)
 {
+	char lo[32], hi[32];
+
 	if (f->min == 0 && f->max == 0)
 		return true;
 	if (x < f->min || x > f->max) {
-		cfg_error(b->ctx, v, "'%s' is %s, outside the allowed range %g..%g", f->key,
-			  v->text, f->min, f->max);
+		fmt_bound(lo, sizeof(lo), f->min);
+		fmt_bound(hi, sizeof(hi), f->max);
+		cfg_error(b->ctx, v, "'%s' is %s, outside the allowed range %s..%s", f->key,
+			  v->text, lo, hi);
 		return false;
 	}
 	return true;
+}
+
+/* Count one more value; false (with one error, at the first value past the limit) when the
+ * file expands to more than MAX_BOUND_VALUES. */
+static bool count_value(struct binder *b, const struct cfg_node *v)
+{
+	if (b->too_many)
+		return false;
+	if (++b->values <= MAX_BOUND_VALUES)
+		return true;
+	b->too_many = true;
+	cfg_error(b->ctx, v,
+		  "the configuration expands to more than %u values (aliases repeating aliases?)",
+		  MAX_BOUND_VALUES);
+	return false;
 }
 
 static void bind_scalar(struct binder *b, const struct cfg_field *f, const struct cfg_node *v,
@@ -929,6 +975,8 @@ static void bind_scalar(struct binder *b, const struct cfg_field *f, const struc
 {
 	char *dst = (char *)obj + f->off;
 
+	if (!count_value(b, v))
+		return;
 	if (v->kind != CFG_SCALAR || v->null) {
 		cfg_error(b->ctx, v, "'%s' expects %s, got %s", f->key,
 			  f->type == CFG_F_BOOL	  ? "true or false"
@@ -1036,7 +1084,8 @@ static void bind_field(struct binder *b, const struct cfg_field *f, const struct
 	snprintf(sub, sizeof(sub), "%s%s%s", path, *path ? "." : "", f->key);
 	if (f->type == CFG_F_STRUCT) {
 		if (v->kind == CFG_SCALAR && v->null) {
-			bind_struct(b, f->sub, NULL, (char *)obj + f->off, sub);
+			/* `key:` with nothing: defaults, errors pointing at the empty key */
+			bind_struct(b, f->sub, NULL, v, (char *)obj + f->off, sub);
 			return;
 		}
 		if (v->kind != CFG_MAP) {
@@ -1044,7 +1093,7 @@ static void bind_field(struct binder *b, const struct cfg_field *f, const struct
 				  kind_name(v));
 			return;
 		}
-		bind_struct(b, f->sub, v, (char *)obj + f->off, sub);
+		bind_struct(b, f->sub, v, v, (char *)obj + f->off, sub);
 		return;
 	}
 	if (f->type == CFG_F_LIST) {
@@ -1060,8 +1109,12 @@ static void bind_field(struct binder *b, const struct cfg_field *f, const struct
 			count = v->n;
 		}
 		if ((f->min || f->max) && (count < f->min || count > f->max)) {
-			cfg_error(b->ctx, v, "'%s' has %zu item%s; between %g and %g are allowed",
-				  f->key, count, count == 1 ? "" : "s", f->min, f->max);
+			char lo[32], hi[32];
+
+			fmt_bound(lo, sizeof(lo), f->min);
+			fmt_bound(hi, sizeof(hi), f->max);
+			cfg_error(b->ctx, v, "'%s' has %zu item%s; between %s and %s are allowed",
+				  f->key, count, count == 1 ? "" : "s", lo, hi);
 			return;
 		}
 		if (count) {
@@ -1072,14 +1125,17 @@ static void bind_field(struct binder *b, const struct cfg_field *f, const struct
 				void *el = (char *)arr + i * f->sub->size;
 
 				snprintf(ipath, sizeof(ipath), "%s.%zu", sub, i);
+				if (f->sub->defaults)
+					f->sub->defaults(el);
+				if (!count_value(b, it))
+					continue;
 				if (it->kind != CFG_MAP) {
-					cfg_error(b->ctx, it, "each item of '%s' must be a mapping, got %s",
+					cfg_error(b->ctx, it,
+						  "each item of '%s' must be a mapping, got %s",
 						  f->key, kind_name(it));
-					if (f->sub->defaults)
-						f->sub->defaults(el);
 					continue;
 				}
-				bind_struct(b, f->sub, it, el, ipath);
+				bind_struct(b, f->sub, it, it, el, ipath);
 			}
 		}
 		*(void **)((char *)obj + f->off) = arr;
@@ -1117,36 +1173,46 @@ static void bind_field(struct binder *b, const struct cfg_field *f, const struct
 	bind_scalar(b, f, v, obj);
 }
 
+/*
+ * Bind one struct. `anchor` is where its errors point when it is not in the file (map NULL):
+ * the nearest enclosing node that is. Its check runs only when its own values bound without
+ * an error: a check may rely on every required value being there and well-typed (a name is a
+ * string, not NULL), and the errors it would add would only repeat the first.
+ */
 static void bind_struct(struct binder *b, const struct cfg_schema *s, const struct cfg_node *map,
-			void *obj, const char *path)
+			const struct cfg_node *anchor, void *obj, const char *path)
 {
-	struct cfg_scope scope = {b->ctx, map, path};
+	struct cfg_scope scope = {b->ctx, map, path, map ? map : anchor};
+	const struct cfg_node *at = map ? map : anchor;
+	size_t errs = b->ctx->n_errs;
 
 	memset(obj, 0, s->size);
 	if (s->defaults)
 		s->defaults(obj);
 
-	for (const struct cfg_field *f = s->fields; f->key; f++) {
+	for (const struct cfg_field *f = s->fields; f->key && !b->too_many; f++) {
 		const struct cfg_node *v = cfg_map_get(map, f->key);
 
 		if (!v) {
 			if (f->type == CFG_F_LIST && f->min > 0)
-				cfg_error(b->ctx, map, "'%s%s%s' is required: at least %g item%s",
+				cfg_error(b->ctx, at, "'%s%s%s' is required: at least %g item%s",
 					  path, *path ? "." : "", f->key, f->min,
 					  f->min == 1 ? "" : "s");
 			else if (f->flags & CFG_REQUIRED)
-				cfg_error(b->ctx, map, "'%s%s%s' is required", path, *path ? "." : "",
-					  f->key);
+				cfg_error(b->ctx, at, "'%s%s%s' is required", path,
+					  *path ? "." : "", f->key);
 			else if (f->type == CFG_F_STRUCT) {
 				char sub[512];
 
 				snprintf(sub, sizeof(sub), "%s%s%s", path, *path ? "." : "", f->key);
-				bind_struct(b, f->sub, NULL, (char *)obj + f->off, sub);
+				bind_struct(b, f->sub, NULL, at, (char *)obj + f->off, sub);
 			}
 			continue;
 		}
 		bind_field(b, f, v, obj, path);
 	}
+	bool bound = b->ctx->n_errs == errs && !b->too_many;
+
 	/* Every key must be known. */
 	if (map) {
 		for (size_t i = 0; i < map->n; i++) {
@@ -1176,21 +1242,21 @@ static void bind_struct(struct binder *b, const struct cfg_schema *s, const stru
 					       map->keys[i], *path ? path : "the top level");
 		}
 	}
-	if (s->check)
+	if (s->check && bound)
 		s->check(obj, &scope);
 }
 
 size_t cfg_bind(struct cfg_ctx *ctx, const struct cfg_schema *schema, const struct cfg_node *map,
 		void *obj)
 {
-	struct binder b = {ctx, ctx->n_errs};
+	struct binder b = {.ctx = ctx, .errs_before = ctx->n_errs};
 
 	if (map && map->kind != CFG_MAP) {
 		/* Nothing below can be right: one error, not one per missing key. */
 		cfg_error(ctx, map, "expected a mapping of keys at the top, got %s", kind_name(map));
 		return ctx->n_errs - b.errs_before;
 	}
-	bind_struct(&b, schema, map, obj, "");
+	bind_struct(&b, schema, map, map, obj, "");
 	return ctx->n_errs - b.errs_before;
 }
 

@@ -101,11 +101,14 @@ struct cfg_field {
 	const char *doc;
 };
 
-/* Checks after a struct is bound; report with cfg_scope_error. */
+/* Checks after a struct is bound; report with cfg_scope_error. A check runs only when the
+ * struct's own values bound without an error, so it may rely on them: required values are
+ * present, list items are of their type (no NULL string in a list of strings). */
 struct cfg_scope {
 	struct cfg_ctx *ctx;
-	const struct cfg_node *map; /* may be NULL when the struct was not in the file */
-	const char *path;           /* dotted path of this struct */
+	const struct cfg_node *map;    /* may be NULL when the struct was not in the file */
+	const char *path;	       /* dotted path of this struct */
+	const struct cfg_node *anchor; /* map, or the nearest enclosing node in the file */
 };
 void cfg_scope_error(const struct cfg_scope *s, const char *key, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
