@@ -3,6 +3,7 @@
 #include "app/cli.h"
 #include "app/scenario.h"
 #include "sim/config.h"
+#include "sim/outfile.h"
 #include "sim/results.h"
 
 #include <errno.h>
@@ -131,7 +132,7 @@ int cli_write_results(const char *path, int (*fn)(const struct results *, FILE *
 	int rc = results_write_file(path, fn, r);
 
 	if (rc) {
-		fprintf(stderr, "ptsim: cannot write %s: %s\n", path, strerror(-rc));
+		fprintf(stderr, "ptsim: cannot write %s: %s\n", path, outfile_strerror(rc));
 		return EXIT_FAIL;
 	}
 	return 0;
