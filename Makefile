@@ -1,9 +1,12 @@
 # ptsim entry points. `make run` and `make test` do all the set-up on a fresh Debian 12.
 BUILD ?= build
+ASAN_BUILD ?= build-asan
 JOBS  ?= $(shell nproc 2>/dev/null || echo 2)
 CONFIG ?= configs/default.yaml
+# make fuzz: seconds each libFuzzer harness runs
+SECONDS ?= 60
 
-.PHONY: all deps configure build run test bench clean
+.PHONY: all deps configure build run test asan-configure test-asan check-all fuzz bench clean
 
 all: build
 
@@ -19,11 +22,36 @@ build: configure
 run: build
 	./$(BUILD)/ptsim run $(CONFIG)
 
+# The whole suite (one short scenario under valgrind among it), then again built with
+# AddressSanitizer and UndefinedBehaviorSanitizer (clang, leak detection on; the fuzz harness
+# runs a few seconds there). README.md, "Robustness".
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	@$(MAKE) --no-print-directory test-asan
+
+asan-configure: deps
+	@CC=clang CXX=clang++ cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+		-DPTSIM_WERROR=ON -DPTSIM_SANITIZE=ON -DPTSIM_FUZZ=ON >/dev/null
+
+test-asan: asan-configure
+	@cmake --build $(ASAN_BUILD) -j $(JOBS)
+	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+		ctest --output-on-failure -j $(JOBS) $(ASAN_CTEST_ARGS)
+
+# Everything make test runs, with nothing left out for time (see README.md).
+check-all: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	@$(MAKE) --no-print-directory test-asan ASAN_CTEST_ARGS=
+
+# Run every libFuzzer harness for SECONDS (make fuzz SECONDS=3600); what it learns stays in
+# $(ASAN_BUILD)/fuzz/, a crash is written there (copy it to tests/fuzz/regressions/).
+fuzz: asan-configure
+	@cmake --build $(ASAN_BUILD) -j $(JOBS) --target fuzz_config
+	./tests/fuzz/run.sh ./$(ASAN_BUILD)/tests/fuzz_config $(SECONDS) $(ASAN_BUILD)/fuzz \
+		tests/fuzz/regressions tests/fuzz/seeds configs tests/bad
 
 bench: build
 	./$(BUILD)/ptsim-bench
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -31,6 +31,21 @@ static int parse_u64(const char *s, uint64_t *out)
 	return 0;
 }
 
+/* An output FILE that looks like an option ("--json --quiet") is a mistake, not a file to
+ * create: '-' is standard output, and ./-name a file whose name starts with '-'. */
+static int file_value(const char *usage, const char *opt, const char *val, const char **out)
+{
+	if (val[0] == '-' && val[1]) {
+		fprintf(stderr,
+			"ptsim: %s needs a FILE, not '%s' ('-' is standard output, ./%s a "
+			"file of that name)\n\n%s",
+			opt, val, val, usage);
+		return EXIT_USAGE;
+	}
+	*out = val;
+	return 0;
+}
+
 int parse_args(int argc, char **argv, const char *usage, unsigned allow, struct args *a)
 {
 	for (int i = 0; i < argc; i++) {
@@ -57,15 +72,19 @@ int parse_args(int argc, char **argv, const char *usage, unsigned allow, struct 
 						   val);
 			a->have_seed = true;
 		} else if ((allow & CLI_RUN) && OPT("--json")) {
-			a->json = val;
+			if (file_value(usage, "--json", val, &a->json))
+				return EXIT_USAGE;
 		} else if ((allow & CLI_RUN) && OPT("--csv")) {
-			a->csv = val;
+			if (file_value(usage, "--csv", val, &a->csv))
+				return EXIT_USAGE;
 		} else if ((allow & CLI_RUN) && OPT("--trace")) {
-			a->trace = val;
+			if (file_value(usage, "--trace", val, &a->trace))
+				return EXIT_USAGE;
 		} else if ((allow & CLI_RUN) && !strcmp(s, "--quiet")) {
 			a->quiet = true;
 		} else if ((allow & CLI_DMAR) && OPT("--dmar")) {
-			a->dmar = val;
+			if (file_value(usage, "--dmar", val, &a->dmar))
+				return EXIT_USAGE;
 		} else if ((allow & CLI_SCHEMA) && !strcmp(s, "--schema")) {
 			a->schema = true;
 		} else if (s[0] == '-') {

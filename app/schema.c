@@ -1356,7 +1356,12 @@ static void check_rids(struct walk *w, const struct sc_node *n, size_t count, co
 {
 	static const struct sc_node *owner[65536];
 	char p[300];
+	size_t pfs = 0;
 
+	for (size_t i = 0; i < count; i++)
+		pfs += n[i].has_sriov;
+	if (!pfs)
+		return; /* functions alone: check_nodes compares their device/function numbers */
 	memset(owner, 0, sizeof(owner));
 	for (size_t i = 0; i < count; i++)
 		owner[node_devfn(&n[i])] = &n[i];
@@ -1500,8 +1505,8 @@ static void check_node(struct walk *w, struct sc_node *nd, const char *p,
 	default: /* ptnic, endpoint, switch, pci_bridge: on a PCIe link */
 		if (!parent)
 			cfg_error_path(w->ctx, w->root, p,
-				       "'%s' is a %s on the root bus; put it below a root port",
-				       nd->name, me);
+				       "'%s' is a%s %s on the root bus; put it below a root port",
+				       nd->name, strchr("aeiou", me[0]) ? "n" : "", me);
 		else if (parent->type == SC_PCI_BRIDGE)
 			cfg_error_path(w->ctx, w->root, p,
 				       "'%s' is a PCIe %s on the conventional PCI bus below '%s'",

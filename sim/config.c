@@ -112,7 +112,9 @@ static void add_error(struct cfg_ctx *ctx, const struct cfg_mark *m, const char 
 	int n;
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	if (m && m->file)
+	if (m && m->file && !m->line)
+		n = asprintf(&full, "%s: error: %s", m->file, msg);
+	else if (m && m->file)
 		n = asprintf(&full, "%s:%u:%u: error: %s", m->file, m->line, m->col, msg);
 	else
 		n = asprintf(&full, "error: %s", msg);
@@ -389,11 +391,66 @@ static struct cfg_node *parse_seq(struct parse *ps, yaml_event_t *start, int dep
 	}
 }
 
+/* A mapping's keys by hash, to find a duplicate in constant time: a file may hold a mapping
+ * of a hundred thousand keys (an error, but found in linear time). */
+struct keyset {
+	size_t *slot; /* index + 1 into the map's keys, 0: empty */
+	size_t cap;
+};
+
+static size_t key_hash(const char *s)
+{
+	size_t h = 14695981039346656037ull; /* FNV-1a */
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return h;
+}
+
+static void keyset_put(struct keyset *ks, const struct cfg_node *n, size_t i)
+{
+	size_t h = key_hash(n->keys[i]) & (ks->cap - 1);
+
+	while (ks->slot[h])
+		h = (h + 1) & (ks->cap - 1);
+	ks->slot[h] = i + 1;
+}
+
+/* The index of `key` among the map's first keys, or -1. */
+static long keyset_find(const struct keyset *ks, const struct cfg_node *n, const char *key)
+{
+	size_t h;
+
+	if (!ks->cap)
+		return -1;
+	for (h = key_hash(key) & (ks->cap - 1); ks->slot[h]; h = (h + 1) & (ks->cap - 1))
+		if (!strcmp(n->keys[ks->slot[h] - 1], key))
+			return (long)(ks->slot[h] - 1);
+	return -1;
+}
+
+/* Remember key n->n - 1 (just appended) unless an earlier one has its name. */
+static void keyset_add(struct cfg_ctx *ctx, struct keyset *ks, const struct cfg_node *n)
+{
+	if (n->n * 2 > ks->cap) {
+		ks->cap = ks->cap ? ks->cap * 2 : 16;
+		ks->slot = cfg_alloc(ctx, ks->cap * sizeof(*ks->slot));
+		for (size_t i = 0; i < n->n; i++)
+			if (keyset_find(ks, n, n->keys[i]) < 0)
+				keyset_put(ks, n, i);
+		return;
+	}
+	if (keyset_find(ks, n, n->keys[n->n - 1]) < 0)
+		keyset_put(ks, n, n->n - 1);
+}
+
 static struct cfg_node *parse_map(struct parse *ps, yaml_event_t *start, int depth)
 {
 	struct cfg_mark m = mark_of(ps, start->start_mark);
 	struct cfg_node *n = new_node(ps->ctx, CFG_MAP, &m);
+	struct keyset ks = {NULL, 0};
 	size_t cap = 0;
+	long first;
 	yaml_event_t ev;
 	long anchor = remember_anchor(ps, start->data.mapping_start.anchor, NULL);
 
@@ -417,13 +474,11 @@ static struct cfg_node *parse_map(struct parse *ps, yaml_event_t *start, int dep
 		const char *key = cfg_strdup(ps->ctx, (const char *)ev.data.scalar.value);
 		yaml_event_delete(&ev);
 
-		for (size_t i = 0; i < n->n; i++) {
-			if (!strcmp(n->keys[i], key)) {
-				cfg_error_mark(ps->ctx, &km,
-					       "duplicate key '%s' (first given at line %u)", key,
-					       n->key_marks[i].line);
-				ps->failed = true;
-			}
+		first = keyset_find(&ks, n, key);
+		if (first >= 0) {
+			cfg_error_mark(ps->ctx, &km, "duplicate key '%s' (first given at line %u)",
+				       key, n->key_marks[first].line);
+			ps->failed = true;
 		}
 		if (!next_event(ps, &ev))
 			return NULL;
@@ -432,6 +487,7 @@ static struct cfg_node *parse_map(struct parse *ps, yaml_event_t *start, int dep
 		if (!v)
 			return NULL;
 		node_append(ps->ctx, n, &cap, key, &km, v);
+		keyset_add(ps->ctx, &ks, n);
 	}
 }
 
@@ -535,8 +591,12 @@ static struct cfg_node *load_path(struct cfg_ctx *ctx, const char *path, const s
 	struct parse ps = {0};
 	struct cfg_node *root;
 	struct stat st;
+	struct cfg_mark whole = {cfg_strdup(ctx, path), 0, 0};
 	FILE *f;
 
+	/* the top-level file: its errors name it (line 0: no line) */
+	if (!from)
+		from = &whole;
 	if (ctx->include_depth >= MAX_INCLUDE_DEPTH) {
 		cfg_error_mark(ctx, from, "includes nested deeper than %d (a loop?)",
 			       MAX_INCLUDE_DEPTH);
@@ -1220,18 +1280,21 @@ static void bind_struct(struct binder *b, const struct cfg_schema *s, const stru
 			const char *best = NULL;
 			unsigned bestd = 3;
 
-			for (f = s->fields; f->key; f++) {
+			for (f = s->fields; f->key; f++)
 				if (!strcmp(f->key, map->keys[i]))
 					break;
+			if (f->key) {
+				map->used[i] = true;
+				continue;
+			}
+			/* unknown: the nearest known key, if near enough to be a typo */
+			for (f = s->fields; f->key; f++) {
 				unsigned d = edit_distance(f->key, map->keys[i]);
+
 				if (d < bestd) {
 					bestd = d;
 					best = f->key;
 				}
-			}
-			if (f->key) {
-				map->used[i] = true;
-				continue;
 			}
 			if (best)
 				cfg_error_mark(b->ctx, &map->key_marks[i],

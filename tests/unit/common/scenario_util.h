@@ -32,10 +32,14 @@ static const char scenario_small[] =
 	"workload: {device: nic0, frames: 100}\n"
 	"run: {max_sim_ms: 1000}\n";
 
-/* Load YAML text (plus --set overrides) as a scenario; aborts the test binary on errors. */
+/* Load YAML text (plus --set overrides) as a scenario; aborts the test binary on errors. The
+ * scenario's strings and lists live in its config context, kept here for as long as the test
+ * binary runs (reachable, so not a leak). */
 static inline void scenario_from_text(const char *text, const char *const *sets, size_t nsets,
 				      struct scenario *sc)
 {
+	static struct cfg_ctx *contexts[64];
+	static size_t ncontexts;
 	char path[] = "/tmp/ptsim-test-XXXXXX.yaml";
 	int fd = mkstemps(path, 5);
 	struct cfg_ctx *ctx;
@@ -45,7 +49,11 @@ static inline void scenario_from_text(const char *text, const char *const *sets,
 		exit(1);
 	}
 	close(fd);
-	cfg_ctx_create(&ctx);
+	if (cfg_ctx_create(&ctx) || ncontexts == sizeof(contexts) / sizeof(contexts[0])) {
+		fprintf(stderr, "scenario_from_text: no room for another scenario\n");
+		exit(1);
+	}
+	contexts[ncontexts++] = ctx;
 	if (scenario_load(ctx, path, sets, nsets, sc)) {
 		for (size_t i = 0; i < cfg_error_count(ctx); i++)
 			fprintf(stderr, "%s\n", cfg_error_text(ctx, i));

@@ -86,7 +86,7 @@ static int run(void **state)
 {
 	char path[] = "/tmp/ptsim-enum-XXXXXX.yaml";
 	int fd = mkstemps(path, 5);
-	struct cfg_ctx *ctx;
+	static struct cfg_ctx *ctx; /* holds the scenario's strings while the machine runs */
 	static struct scenario sc;
 	struct run_opts o = {.config_path = "inline", .seed = 1, .host_only = true};
 	char err[256];
