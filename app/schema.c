@@ -6,6 +6,9 @@
  * (`ptsim check --schema`).
  */
 #include "app/scenario.h"
+#include "models/devices/dmaeng_regs.h"
+#include "models/devices/nic_regs.h"
+#include "models/host/bootparam.h"
 #include "sim/config.h"
 
 #include <stdarg.h>
@@ -33,6 +36,20 @@ static const char *const idle_names[] = {"halt", "busy", NULL};
 static const char *const pciconf_names[] = {"ecam", "io", NULL};
 static const char *const apic_names[] = {"x2apic", "xapic", NULL};
 static const char *const task_names[] = {"idle", "cpu_hog", NULL};
+
+/* A size as a person writes it: 16 bytes, 16 KiB, 512 MiB, 32 GiB (rounded down). */
+static const char *fmt_size(uint64_t bytes, char *buf, size_t len)
+{
+	if (bytes >= (1ull << 30) && !(bytes & ((1ull << 30) - 1)))
+		snprintf(buf, len, "%llu GiB", (unsigned long long)(bytes >> 30));
+	else if (bytes >= (1ull << 20))
+		snprintf(buf, len, "%llu MiB", (unsigned long long)(bytes >> 20));
+	else if (bytes >= 1024)
+		snprintf(buf, len, "%llu KiB", (unsigned long long)(bytes >> 10));
+	else
+		snprintf(buf, len, "%llu bytes", (unsigned long long)bytes);
+	return buf;
+}
 
 /* ---- names ---- */
 
@@ -1598,6 +1615,23 @@ static void check_nodes(struct walk *w, struct sc_node *n, size_t count, const c
 					       "'%s' and '%s' are both at device %u function %u",
 					       n[k].name, n[i].name, n[i].slot, n[i].function);
 			}
+	/* Enumeration probes function 0 of each device first and goes on to the others only
+	 * when it is there (PCI 3.0 §3.2.2.3.4; with ARI, the Next Function chain starts at
+	 * function 0 of device 0). */
+	for (size_t i = 0; i < count; i++) {
+		unsigned f0 = n[i].function > 7 ? 0 : n[i].slot << 3;
+		bool found = false;
+
+		for (size_t k = 0; k < count && !found && n[i].function; k++)
+			found = node_devfn(&n[k]) == f0;
+		if (n[i].function && !found) {
+			subpath(p, sizeof(p), "%s.%zu.function", path, i);
+			cfg_error_path(w->ctx, w->root, p,
+				       "'%s' is function %u of device %u, which has no function 0: "
+				       "the host looks for function 0 first and would not find it",
+				       n[i].name, n[i].function, n[i].function > 7 ? 0 : n[i].slot);
+		}
+	}
 	check_rids(w, n, count, path, parent);
 	/* VFs past the PF's bus take bus numbers before the bridges below get theirs. */
 	w->next_bus += vf_buses(n, count);
@@ -1755,6 +1789,136 @@ static void check_firmware(struct walk *w, const struct scenario *sc, const char
 	}
 }
 
+/*
+ * The host's BAR placement (models/host/hpci.c, as Linux does it): depth first in bus scan
+ * order, each bridge's windows 1 MiB (I/O 4 KiB) aligned, each function's BARs largest first,
+ * a PF's VF BARs once for all its VFs; 64-bit prefetchable BARs in the 64-bit window, other
+ * memory BARs in the 32-bit one, I/O BARs in ports 0x1000-0xffff. The windows are the
+ * platform's (app/machine_internal.h: PHYS_MMIO32, PHYS_MMIO64).
+ */
+#define SC_MMIO32_BASE 0xc0000000ull
+#define SC_MMIO32_SIZE 0x20000000ull
+#define SC_MMIO64_BASE 0x380000000000ull
+#define SC_MMIO64_SIZE (1ull << 40)
+
+struct bar_window {
+	uint64_t cur, limit;
+	const char *what;
+};
+
+struct bar_windows {
+	struct bar_window mem, pref, io;
+	bool full; /* one error is enough: what follows would not fit either */
+};
+
+static void align_bar_windows(struct bar_windows *bw)
+{
+	bw->mem.cur = (bw->mem.cur + (1ull << 20) - 1) & ~((1ull << 20) - 1);
+	bw->pref.cur = (bw->pref.cur + (1ull << 20) - 1) & ~((1ull << 20) - 1);
+	bw->io.cur = (bw->io.cur + 0xfff) & ~0xfffull;
+}
+
+/* Place a function's BARs (or its VFs', `mult` of each); an error at p when one does not fit. */
+static void place_bars(struct walk *w, const char *p, const char *name, const struct sc_node *n,
+		       bool vf, uint64_t mult, struct bar_windows *bw)
+{
+	const struct sc_bar *bars = vf ? n->sriov.vf_bars : n->bars;
+	size_t nbars = vf ? n->sriov.nvf_bars : n->nbars;
+	bool given = vf ? n->sriov.has_vf_bars : n->has_bars;
+	struct sc_bar dflt = {.index = 0, .size = 0x4000, .type = SC_BAR_MEM64};
+	bool done[8] = {false};
+
+	if (n->type == SC_PTNIC || n->type == SC_DMA_ENGINE) {
+		dflt.size = n->type == SC_PTNIC ? PTNIC_BAR0_SIZE : DMAENG_BAR_SIZE;
+		given = false;
+	}
+	if (!given) {
+		bars = &dflt;
+		nbars = 1;
+	}
+	for (;;) {
+		int best = -1;
+		struct bar_window *win;
+		uint64_t size, at;
+		char sz[32];
+
+		for (size_t i = 0; i < nbars && i < 8; i++)
+			if (!done[i] && (best < 0 || bars[i].size > bars[best].size))
+				best = (int)i;
+		if (best < 0)
+			return;
+		done[best] = true;
+		win = bars[best].type == SC_BAR_IO			       ? &bw->io
+		      : bars[best].prefetch && bars[best].type == SC_BAR_MEM64 ? &bw->pref
+									       : &bw->mem;
+		size = bars[best].size * mult;
+		at = (win->cur + size - 1) & ~(size - 1);
+		if (!size || at < win->cur || at + size > win->limit) {
+			if (vf)
+				cfg_error_path(
+				    w->ctx, w->root, p,
+				    "VF BAR %u of '%s' (%s for its %llu VFs) does not fit "
+				    "in the host's %s after the BARs placed before it",
+				    bars[best].index, name, fmt_size(size, sz, sizeof(sz)),
+				    (unsigned long long)mult, win->what);
+			else
+				cfg_error_path(w->ctx, w->root, p,
+					       "BAR %u of '%s' (%s) does not fit in the host's %s "
+					       "after the BARs placed before it",
+					       bars[best].index, name,
+					       fmt_size(size, sz, sizeof(sz)), win->what);
+			bw->full = true;
+			return;
+		}
+		win->cur = at + size;
+	}
+}
+
+static void place_bus(struct walk *w, const struct sc_node *n, size_t count, const char *path,
+		      struct bar_windows *bw)
+{
+	/* the host scans a bus in device/function order */
+	for (unsigned devfn = 0; devfn < 256 && !bw->full; devfn++)
+		for (size_t i = 0; i < count && !bw->full; i++) {
+			char p[300];
+
+			if (node_devfn(&n[i]) != devfn)
+				continue;
+			subpath(p, sizeof(p), "%s.%zu", path, i);
+			if (is_bridge_node(&n[i])) {
+				char sub[320];
+
+				align_bar_windows(bw);
+				subpath(sub, sizeof(sub), "%s.%s", p,
+					n[i].type == SC_SWITCH ? "ports" : "below");
+				if (n[i].type == SC_SWITCH)
+					place_bus(w, n[i].ports, n[i].nports, sub, bw);
+				else
+					place_bus(w, n[i].below, n[i].nbelow, sub, bw);
+				align_bar_windows(bw);
+				continue;
+			}
+			place_bars(w, p, n[i].name, &n[i], false, 1, bw);
+			if (n[i].has_sriov && n[i].sriov.total_vfs && !bw->full)
+				place_bars(w, p, n[i].name, &n[i], true, n[i].sriov.total_vfs, bw);
+		}
+}
+
+static void check_host_windows(struct walk *w, const char *prefix)
+{
+	struct bar_windows bw = {
+	    .mem = {SC_MMIO32_BASE, SC_MMIO32_BASE + SC_MMIO32_SIZE,
+		    "32-bit MMIO window (512 MiB, for non-prefetchable and 32-bit BARs)"},
+	    .pref = {SC_MMIO64_BASE, SC_MMIO64_BASE + SC_MMIO64_SIZE,
+		     "64-bit MMIO window (1 TiB, for 64-bit prefetchable BARs)"},
+	    .io = {0x1000, 0x10000, "I/O port space (0x1000-0xffff, 4 KiB per bridge)"},
+	};
+	char p[64];
+
+	snprintf(p, sizeof(p), "%spcie.devices", prefix);
+	place_bus(w, w->s->machine.pcie.devices, w->s->machine.pcie.ndevices, p, &bw);
+}
+
 /* What a scenario and a machine file share: the fabric, firmware and IOMMU units. */
 static void check_machine(struct cfg_ctx *ctx, const struct cfg_node *root, const char *prefix,
 			  struct scenario *out)
@@ -1766,6 +1930,8 @@ static void check_machine(struct cfg_ctx *ctx, const struct cfg_node *root, cons
 	check_nodes(&w, out->machine.pcie.devices, out->machine.pcie.ndevices, p, NULL);
 	check_firmware(&w, out, prefix);
 	check_iommu_units(&w, prefix);
+	if (!cfg_error_count(ctx))
+		check_host_windows(&w, prefix);
 }
 
 /*
@@ -1923,6 +2089,95 @@ static void check_host_ram(struct cfg_ctx *ctx, const struct cfg_node *root,
 	}
 }
 
+/*
+ * What assigning functions costs a VM (models/host/vfio.c): each memory BAR a place in the
+ * guest's window for assigned devices, aligned to its size; each MSI-X table page, and the
+ * PBA's when it is on a page of its own, a trapped range. The hypervisor traps at most
+ * SC_VM_MAX_TRAPS ranges per VM (hv_internal.h MAX_TRAPS, a fixed array issue 9 removes),
+ * two of them its own (the guest's ECAM and I/O APIC).
+ */
+#define SC_VM_MAX_TRAPS 32
+#define SC_VM_OWN_TRAPS 2
+
+struct vm_mmio {
+	uint64_t next; /* the window's next free guest-physical address */
+	unsigned traps;
+};
+
+/* A function's memory BARs, by index (as the host's enumeration lists them). */
+static unsigned fn_bars(const struct sc_node *n, bool vf, uint64_t size[6])
+{
+	const struct sc_bar *bars = vf ? n->sriov.vf_bars : n->bars;
+	size_t nbars = vf ? n->sriov.nvf_bars : n->nbars;
+	bool given = vf ? n->sriov.has_vf_bars : n->has_bars;
+
+	memset(size, 0, 6 * sizeof(size[0]));
+	if (n->type == SC_PTNIC)
+		size[0] = PTNIC_BAR0_SIZE;
+	else if (n->type == SC_DMA_ENGINE)
+		size[0] = DMAENG_BAR_SIZE;
+	else if (!given)
+		size[0] = 0x4000; /* the default: one 16 KiB 64-bit BAR 0 */
+	for (size_t i = 0; given && n->type != SC_PTNIC && i < nbars; i++)
+		if (bars[i].type != SC_BAR_IO && bars[i].index < 6)
+			size[bars[i].index] = bars[i].size;
+	return 6;
+}
+
+/* Trapped ranges of a function's MSI-X table and PBA: the table's pages, and the PBA's page
+ * when the table does not end on it (gendev and VFs: the PBA right after the table). */
+static unsigned fn_msix_traps(const struct sc_node *n, bool vf)
+{
+	uint32_t nvec;
+
+	if (n->type == SC_PTNIC)
+		return PTNIC_MSIX_PBA / 4096 != PTNIC_MSIX_TABLE / 4096 ? 2 : 1;
+	nvec = vf ? n->sriov.vf_msix_vectors : n->msix_vectors;
+	if (!nvec || n->type == SC_DMA_ENGINE)
+		return 0;
+	return 1 + (nvec * 16 % 4096 == 0);
+}
+
+/* Account one assigned function in its VM; an error at path p when it does not fit. */
+static void check_vm_mmio(struct cfg_ctx *ctx, const struct cfg_node *root, const char *p,
+			  const char *vm, const char *name, const struct sc_node *n, bool vf,
+			  struct vm_mmio *mm)
+{
+	uint64_t size[6], end = GUEST_MMIO_BASE + GUEST_MMIO_SIZE;
+	unsigned traps = fn_msix_traps(n, vf);
+
+	fn_bars(n, vf, size);
+	for (unsigned b = 0; b < 6; b++) {
+		uint64_t sz = size[b] < 4096 ? 4096 : size[b];
+		uint64_t at = (mm->next + sz - 1) & ~(sz - 1);
+
+		if (!size[b])
+			continue;
+		if (at < mm->next || at + sz > end) {
+			char need[32], left[32];
+
+			cfg_error_path(
+			    ctx, root, p,
+			    "'%s' does not fit in the guest MMIO window of '%s': its BAR "
+			    "%u is %s, and the window for assigned devices is %llu MiB "
+			    "(%s left)",
+			    name, vm, b, fmt_size(sz, need, sizeof(need)),
+			    (unsigned long long)(GUEST_MMIO_SIZE >> 20),
+			    fmt_size(end - mm->next, left, sizeof(left)));
+			mm->next = end;
+			return;
+		}
+		mm->next = at + sz;
+	}
+	if (mm->traps <= SC_VM_MAX_TRAPS && mm->traps + traps > SC_VM_MAX_TRAPS)
+		cfg_error_path(
+		    ctx, root, p,
+		    "'%s' takes '%s' past %u trapped MMIO ranges (its MSI-X table and PBA "
+		    "trap; %u are in use): assign it to another VM",
+		    name, vm, SC_VM_MAX_TRAPS, mm->traps);
+	mm->traps += traps;
+}
+
 int scenario_load(struct cfg_ctx *ctx, const char *path, const char *const *sets, size_t nsets,
 		  struct scenario *out)
 {
@@ -1984,8 +2239,11 @@ int scenario_load(struct cfg_ctx *ctx, const char *path, const char *const *sets
 				((struct sc_vm *)vm)->pinned[c] = next_pcpu + c;
 			next_pcpu += vm->vcpus;
 		}
+		struct vm_mmio mm = {GUEST_MMIO_BASE, SC_VM_OWN_TRAPS};
+
 		for (size_t d = 0; d < vm->ndevices; d++) {
 			const struct sc_node *n = scenario_find_node(out, vm->devices[d], NULL);
+			bool vf = false;
 
 			snprintf(p, sizeof(p), "vms.%zu.devices.%zu", v, d);
 			if (++nassigned == SC_MAX_ASSIGNED + 1)
@@ -1993,8 +2251,10 @@ int scenario_load(struct cfg_ctx *ctx, const char *path, const char *const *sets
 					       "'%s' is the %uth function assigned to a VM; ptsim "
 					       "assigns at most %u, all VMs together, for now",
 					       vm->devices[d], nassigned, SC_MAX_ASSIGNED);
-			if (!n && scenario_find_vf(out, vm->devices[d], NULL))
+			if (!n && scenario_find_vf(out, vm->devices[d], NULL)) {
 				n = scenario_find_vf(out, vm->devices[d], NULL);
+				vf = true;
+			}
 			if (!n) {
 				cfg_error_path(ctx, root, p, "no device named '%s' in machine.pcie",
 					       vm->devices[d]);
@@ -2006,6 +2266,8 @@ int scenario_load(struct cfg_ctx *ctx, const char *path, const char *const *sets
 			else if (is_bridge_node(n))
 				cfg_error_path(ctx, root, p, "'%s' is a %s; bridges are not "
 					       "assignable", vm->devices[d], node_types[n->type]);
+			else
+				check_vm_mmio(ctx, root, p, vm->name, vm->devices[d], n, vf, &mm);
 			for (size_t k = 0; k < out->nvms; k++)
 				for (size_t e = 0; e < out->vms[k].ndevices; e++)
 					if ((k < v || (k == v && e < d)) &&

@@ -493,6 +493,34 @@ static const struct bad bad_cases[] = {
 	       "allocation of host RAM; the largest piece left after the VMs is "
 	       "5120 MiB"}}},
 
+    {"function_without_function_0",
+     MACHINE "      - name: rp1\n"
+	     "        type: root_port\n"
+	     "        slot: 2\n"
+	     "        below: [{name: ep, type: endpoint, function: 1}]\n" VM0 WORKLOAD,
+     .want = {{NULL, 13, 54, "'ep' is function 1 of device 0, which has no function 0"}}},
+    {"bar_past_the_hosts_32bit_window",
+     MACHINE
+     "      - name: rp1\n"
+     "        type: root_port\n"
+     "        slot: 2\n"
+     "        below: [{name: ep, type: endpoint, bars: [{index: 0, size: 0x40000000}]}]\n" VM0
+	 WORKLOAD,
+     .want = {{NULL, 13, 17,
+	       "BAR 0 of 'ep' (1 GiB) does not fit in the host's 32-bit MMIO "
+	       "window (512 MiB, for non-prefetchable and 32-bit BARs)"}}},
+    {"bar_past_the_guests_window",
+     MACHINE "      - name: rp1\n"
+	     "        type: root_port\n"
+	     "        slot: 2\n"
+	     "        below: [{name: ep, type: endpoint, bars: [{index: 0, size: 0x40000000, "
+	     "prefetch: true}]}]\n"
+	     "vms:\n  - name: vm0\n    devices: [nic0, ep]\n" WORKLOAD,
+     .want = {{NULL, 16, 21,
+	       "'ep' does not fit in the guest MMIO window of 'vm0': its BAR 0 "
+	       "is 1 GiB, and the window for assigned devices is 512 MiB (511 MiB "
+	       "left)"}}},
+
     /* one file, many mistakes: all of them, in order */
     {"many_mistakes",
      "seed: -3\n"
