@@ -38,11 +38,6 @@ struct run_outputs {
 	struct outfile *file[3]; /* --json, --csv; the trace is sim_trace's */
 };
 
-static bool is_stdout_path(const char *p)
-{
-	return p && (!strcmp(p, "-") || !strcmp(p, "/dev/stdout"));
-}
-
 static int open_outputs(struct run_outputs *ro, const struct args *a)
 {
 	unsigned to_stdout = 0;
@@ -52,7 +47,7 @@ static int open_outputs(struct run_outputs *ro, const struct args *a)
 	ro->opt[1] = "--csv", ro->path[1] = a->csv;
 	ro->opt[2] = "--trace", ro->path[2] = a->trace;
 	for (int i = 0; i < 3; i++)
-		to_stdout += is_stdout_path(ro->path[i]);
+		to_stdout += outfile_is_stdout(ro->path[i]);
 	if (to_stdout > 1)
 		return usage_error(usage_run, "%s",
 				   "only one of --json, --csv and --trace can "
@@ -167,8 +162,8 @@ int cmd_run(int argc, char **argv)
 	if (rc)
 		goto out;
 	/* a result file on standard output: the summary would spoil it */
-	if (!a.quiet && !is_stdout_path(a.json) && !is_stdout_path(a.csv) &&
-	    !is_stdout_path(a.trace))
+	if (!a.quiet && !outfile_is_stdout(a.json) && !outfile_is_stdout(a.csv) &&
+	    !outfile_is_stdout(a.trace))
 		machine_print_summary(&sc, res, stdout);
 	fflush(stdout);
 	/* SimGrid's actors still hold the machine; the process ends here. */

@@ -173,6 +173,11 @@ static int named_fd(const char *path)
 	return *end || n > INT_MAX ? -1 : (int)n;
 }
 
+bool outfile_is_stdout(const char *path)
+{
+	return path && (!strcmp(path, "-") || named_fd(path) == STDOUT_FILENO);
+}
+
 /* A path that does not exist: itself, or where its chain of symbolic links ends. */
 static int new_target(const char *path, char *out, size_t len)
 {
@@ -268,7 +273,7 @@ int outfile_open(const char *path, struct outfile **out)
 	if (!o)
 		return -ENOMEM;
 	o->slot = -1;
-	if (!strcmp(path, "-") || named_fd(path) == STDOUT_FILENO) {
+	if (outfile_is_stdout(path)) {
 		o->f = stdout;
 		o->is_stdout = true;
 		*out = o;

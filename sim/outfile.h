@@ -25,6 +25,8 @@ struct outfile;
 
 /* Open path for writing. 0, or -errno (or OUTFILE_ESPECIAL): see outfile_strerror. */
 int outfile_open(const char *path, struct outfile **out);
+/* Whether path names standard output ("-", /dev/stdout, /dev/fd/1, /proc/self/fd/1). */
+bool outfile_is_stdout(const char *path);
 /* What to write to. */
 FILE *outfile_stream(const struct outfile *o);
 /* The absolute path that the rename will replace, or NULL when written straight through. */

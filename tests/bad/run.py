@@ -19,7 +19,10 @@ cases.txt, one case a line:  NAME | INPUT | COMMANDS | ARGS | EXIT | PATTERN
   COMMANDS  comma-separated: check, run, survey, lspci, acpi; with an INPUT, acpi gets
             --dmar DIR/t.dat and run --quiet
   ARGS      more arguments (shell words); DIR is the case's scratch directory
-  PATTERN   a regular expression searched in stderr; {input} stands for INPUT as given
+  EXIT      the exit status; 2|0 for a bound of the current build (issue 9 removes them):
+            the positioned error, or, once the bound is gone, success, never a crash
+  PATTERN   a regular expression searched in stderr (when the exit is not 0); {input}
+            stands for INPUT as given
 """
 import concurrent.futures
 import io
@@ -84,11 +87,11 @@ def gen_many_endpoints():
 
 
 def gen_seventeen_vfs():
-    """One VM with 17 VFs of server-2s (app/build.c has room for 16; it crashed the run)."""
+    """One VM with 17 VFs of server-2s (app/build.c had room for 16: it crashed the run)."""
     vfs = ", ".join("nic0.vf%d" % i for i in range(1, 18))
     return ("name: vf17\nmachine: !include %s/configs/machines/server-2s.yaml\n"
-            "vms:\n  - name: vm0\n    devices: [%s]\nworkload: {device: nic0}\n"
-            % (ROOT, vfs))
+            "vms:\n  - name: vm0\n    devices: [%s]\nworkload: {kind: dma_bench, device: dma0, "
+            "reads: 100}\n" % (ROOT, vfs))
 
 
 GEN = {name[4:]: fn for name, fn in globals().items() if name.startswith("gen_")}
@@ -186,10 +189,11 @@ class Runner:
                     ok = False
                     continue
                 why = []
-                if p.returncode != want_exit:
-                    why.append("exit %d, wanted %d" % (p.returncode, want_exit))
+                if p.returncode not in want_exit:
+                    why.append("exit %d, wanted %s" % (p.returncode,
+                                                       " or ".join(map(str, want_exit))))
                 pat = pattern.replace("{input}", re.escape(inp_arg or ""))
-                if pattern and not re.search(pat, p.stderr):
+                if pattern and p.returncode and not re.search(pat, p.stderr):
                     why.append("no match for /%s/" % pat)
                 why += check_output(p.stderr)
                 if why:
@@ -221,7 +225,8 @@ class Runner:
                 name, inp, cmds, args, ex, pattern = fields
                 if pattern_filter and pattern_filter not in name:
                     continue
-                cases.append((name, inp, cmds.split(","), args, int(ex), pattern))
+                cases.append((name, inp, cmds.split(","), args,
+                              [int(x) for x in ex.split("|")], pattern))
         self.count += len(cases)
         with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
             for text in pool.map(lambda c: self.config_case(*c), cases):
