@@ -46,6 +46,7 @@ static int add_pending(const char *path)
 		if (pending[i].used)
 			continue;
 		memcpy(pending[i].path, path, strlen(path) + 1);
+		__atomic_signal_fence(__ATOMIC_SEQ_CST); /* the path is whole before it counts */
 		pending[i].used = 1;
 		return i;
 	}
