@@ -24,7 +24,7 @@ run: build
 
 # The whole suite (one short scenario under valgrind among it), then again built with
 # AddressSanitizer and UndefinedBehaviorSanitizer (clang, leak detection on; the fuzz harness
-# runs a few seconds there). README.md, "Robustness".
+# runs a few seconds there), its fast subset. README.md, "Robustness".
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 	@$(MAKE) --no-print-directory test-asan
@@ -33,15 +33,21 @@ asan-configure: deps
 	@CC=clang CXX=clang++ cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 		-DPTSIM_WERROR=ON -DPTSIM_SANITIZE=ON -DPTSIM_FUZZ=ON >/dev/null
 
+# The sanitizer build's fast subset: the tests labelled check-all (tests/bad through every
+# command, the speed figures) wait for make check-all.
+ASAN_CTEST ?= -LE check-all
 test-asan: asan-configure
 	@cmake --build $(ASAN_BUILD) -j $(JOBS)
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-		ctest --output-on-failure -j $(JOBS)
+		ctest --output-on-failure -j $(JOBS) $(ASAN_CTEST)
 
-# make test, then the slow checks it leaves out (README.md, "Robustness"): a Debug build with
-# -Werror (gcc warns differently without optimisation), each fuzz harness for a minute, and
-# random --set overrides of the shipped configs that check accepts, run for 3 minutes.
-check-all: test
+# Everything: make test with the whole sanitizer suite, then the slow checks (README.md,
+# "Robustness"): a Debug build with -Werror (gcc warns differently without optimisation),
+# each fuzz harness for a minute, and 3 minutes of random --set overrides of the shipped
+# configs that check accepts.
+check-all: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	@$(MAKE) --no-print-directory test-asan ASAN_CTEST="-LE quick"
 	@cmake -S . -B build-debug -DCMAKE_BUILD_TYPE=Debug -DPTSIM_WERROR=ON >/dev/null
 	@cmake --build build-debug -j $(JOBS)
 	./tests/fuzz/run.sh ./$(ASAN_BUILD)/tests/fuzz_config 60 $(ASAN_BUILD)/fuzz \
