@@ -101,14 +101,21 @@ int parse_args(int argc, char **argv, const char *usage, unsigned allow, struct 
 	return 0;
 }
 
+static void print_errors(const struct cfg_ctx *ctx, const char *config)
+{
+	size_t n = cfg_error_count(ctx), shown = cfg_error_shown(ctx);
+
+	for (size_t i = 0; i < shown; i++)
+		fprintf(stderr, "%s\n", cfg_error_text(ctx, i));
+	if (n > shown)
+		fprintf(stderr, "ptsim: %zu more errors not shown\n", n - shown);
+	fprintf(stderr, "ptsim: %zu error%s in %s\n", n, n == 1 ? "" : "s", config);
+}
+
 int cli_load(const struct args *a, struct cfg_ctx *ctx, struct scenario *sc)
 {
 	if (scenario_load(ctx, a->config, a->sets, a->nsets, sc)) {
-		size_t n = cfg_error_count(ctx);
-
-		for (size_t i = 0; i < n; i++)
-			fprintf(stderr, "%s\n", cfg_error_text(ctx, i));
-		fprintf(stderr, "ptsim: %zu error%s in %s\n", n, n == 1 ? "" : "s", a->config);
+		print_errors(ctx, a->config);
 		return EXIT_USAGE;
 	}
 	return 0;
@@ -118,11 +125,7 @@ int cli_load_machine(const char *config, const char *const *sets, size_t nsets,
 			struct cfg_ctx *ctx, struct scenario *sc)
 {
 	if (scenario_load_machine(ctx, config, sets, nsets, sc)) {
-		size_t n = cfg_error_count(ctx);
-
-		for (size_t i = 0; i < n; i++)
-			fprintf(stderr, "%s\n", cfg_error_text(ctx, i));
-		fprintf(stderr, "ptsim: %zu error%s in %s\n", n, n == 1 ? "" : "s", config);
+		print_errors(ctx, config);
 		return EXIT_USAGE;
 	}
 	return 0;

@@ -17,6 +17,9 @@
 #include <yaml.h>
 
 #define MAX_INCLUDE_DEPTH 8
+/* Errors kept with their text: a hostile file can have a hundred thousand (one per alias of a
+ * node with an unknown key); the rest are counted. */
+#define MAX_ERROR_TEXTS 500
 #define MAX_NEST_DEPTH 64
 
 struct arena_block {
@@ -33,7 +36,8 @@ struct anchor {
 struct cfg_ctx {
 	struct arena_block *arena;
 	char **errs;
-	size_t n_errs, cap_errs;
+	size_t n_errs;		 /* every error */
+	size_t n_text, cap_errs; /* the first MAX_ERROR_TEXTS of them, formatted */
 	/* anchors of the document being parsed */
 	struct anchor *anchors;
 	size_t n_anchors, cap_anchors;
@@ -97,7 +101,7 @@ void cfg_ctx_destroy(struct cfg_ctx *ctx)
 		free(ctx->arena);
 		ctx->arena = n;
 	}
-	for (size_t i = 0; i < ctx->n_errs; i++)
+	for (size_t i = 0; i < ctx->n_text; i++)
 		free(ctx->errs[i]);
 	free(ctx->errs);
 	free(ctx->anchors);
@@ -111,6 +115,9 @@ static void add_error(struct cfg_ctx *ctx, const struct cfg_mark *m, const char 
 	char msg[1024], *full;
 	int n;
 
+	ctx->n_errs++; /* counted even when its text is not kept */
+	if (ctx->n_text >= MAX_ERROR_TEXTS)
+		return;
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	if (m && m->file && !m->line)
 		n = asprintf(&full, "%s: error: %s", m->file, msg);
@@ -120,7 +127,7 @@ static void add_error(struct cfg_ctx *ctx, const struct cfg_mark *m, const char 
 		n = asprintf(&full, "error: %s", msg);
 	if (n < 0)
 		return;
-	if (ctx->n_errs == ctx->cap_errs) {
+	if (ctx->n_text == ctx->cap_errs) {
 		size_t nc = ctx->cap_errs ? ctx->cap_errs * 2 : 16;
 		char **ne = realloc(ctx->errs, nc * sizeof(*ne));
 
@@ -131,7 +138,7 @@ static void add_error(struct cfg_ctx *ctx, const struct cfg_mark *m, const char 
 		ctx->errs = ne;
 		ctx->cap_errs = nc;
 	}
-	ctx->errs[ctx->n_errs++] = full;
+	ctx->errs[ctx->n_text++] = full;
 }
 
 void cfg_error(struct cfg_ctx *ctx, const struct cfg_node *at, const char *fmt, ...)
@@ -179,9 +186,14 @@ size_t cfg_error_count(const struct cfg_ctx *ctx)
 	return ctx->n_errs;
 }
 
+size_t cfg_error_shown(const struct cfg_ctx *ctx)
+{
+	return ctx->n_text;
+}
+
 const char *cfg_error_text(const struct cfg_ctx *ctx, size_t i)
 {
-	return i < ctx->n_errs ? ctx->errs[i] : NULL;
+	return i < ctx->n_text ? ctx->errs[i] : NULL;
 }
 
 /* ---- tree building ---- */
@@ -977,7 +989,7 @@ static bool is_pow2(uint64_t v)
  * (a list of 256 aliases of a list of 256 aliases...). Far above any real machine (a PCI
  * segment has 256 buses), far below what takes long to bind.
  */
-#define MAX_BOUND_VALUES (1u << 17)
+#define MAX_BOUND_VALUES (1u << 16)
 
 struct binder {
 	struct cfg_ctx *ctx;
@@ -1273,8 +1285,10 @@ static void bind_struct(struct binder *b, const struct cfg_schema *s, const stru
 	}
 	bool bound = b->ctx->n_errs == errs && !b->too_many;
 
-	/* Every key must be known. */
-	if (map) {
+	/* Every key must be known: said once per mapping and schema, however many aliases bind
+	 * it. */
+	if (map && map->keys_checked != s) {
+		((struct cfg_node *)map)->keys_checked = s;
 		for (size_t i = 0; i < map->n; i++) {
 			const struct cfg_field *f;
 			const char *best = NULL;

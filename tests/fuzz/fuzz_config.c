@@ -123,7 +123,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		rc = machine ? scenario_load_machine(ctx, input_path, sets, nsets, &sc)
 			     : scenario_load(ctx, input_path, sets, nsets, &sc);
 		/* every error has its text (what check prints) */
-		for (size_t i = 0; i < cfg_error_count(ctx); i++)
+		if (cfg_error_shown(ctx) > cfg_error_count(ctx) || (rc && !cfg_error_shown(ctx)))
+			abort();
+		for (size_t i = 0; i < cfg_error_shown(ctx); i++)
 			if (!cfg_error_text(ctx, i) || !*cfg_error_text(ctx, i))
 				abort();
 		if (!rc)

@@ -426,11 +426,17 @@ static const struct bad bad_cases[] = {
 			   "x3: &x3 {name: p3, type: root_port, slot: 1, below: [" R64(
 			       "*x2") "]}\n"
 				      "machine: {pcie: {devices: [*x3]}}\n",
-     .want = {{NULL, 1, 25, "the configuration expands to more than 131072 values"},
+     .want = {{NULL, 1, 16, "the configuration expands to more than 65536 values"},
 	      {NULL, 1, 1, "unknown key 'x0'"},
 	      {NULL, 2, 1, "unknown key 'x1'"},
 	      {NULL, 3, 1, "unknown key 'x2'"},
 	      {NULL, 4, 1, "unknown key 'x3'"}}},
+
+    /* one mapping, two places through an alias: each reports the keys it does not know */
+    {"alias_bound_by_two_schemas",
+     "host: &x {irte_entries: 256, pcpus: 2}\n" MACHINE_CPU("*x") VM0 WORKLOAD,
+     .want = {{NULL, 1, 11, "unknown key 'irte_entries' in machine.cpu"},
+	      {NULL, 1, 30, "unknown key 'pcpus' in host"}}},
 
     /* mistakes that used to pass `check` and fail the run with a bare errno */
     {"device_named_like_a_vf",
