@@ -989,7 +989,7 @@ static bool is_pow2(uint64_t v)
  * (a list of 256 aliases of a list of 256 aliases...). Far above any real machine (a PCI
  * segment has 256 buses), far below what takes long to bind.
  */
-#define MAX_BOUND_VALUES (1u << 16)
+#define MAX_BOUND_VALUES (1u << 15)
 
 struct binder {
 	struct cfg_ctx *ctx;

@@ -426,7 +426,7 @@ static const struct bad bad_cases[] = {
 			   "x3: &x3 {name: p3, type: root_port, slot: 1, below: [" R64(
 			       "*x2") "]}\n"
 				      "machine: {pcie: {devices: [*x3]}}\n",
-     .want = {{NULL, 1, 16, "the configuration expands to more than 65536 values"},
+     .want = {{NULL, 1, 16, "the configuration expands to more than 32768 values"},
 	      {NULL, 1, 1, "unknown key 'x0'"},
 	      {NULL, 2, 1, "unknown key 'x1'"},
 	      {NULL, 3, 1, "unknown key 'x2'"},
