@@ -3,6 +3,7 @@
 #include "app/cli.h"
 #include "app/scenario.h"
 #include "sim/config.h"
+#include "sim/outfile.h"
 #include "sim/results.h"
 
 #include <errno.h>
@@ -27,6 +28,21 @@ static int parse_u64(const char *s, uint64_t *out)
 	if (errno || !*s || *end || *s == '-')
 		return -1;
 	*out = v;
+	return 0;
+}
+
+/* An output FILE that looks like an option ("--json --quiet") is a mistake, not a file to
+ * create: '-' is standard output, and ./-name a file whose name starts with '-'. */
+static int file_value(const char *usage, const char *opt, const char *val, const char **out)
+{
+	if (val[0] == '-' && val[1]) {
+		fprintf(stderr,
+			"ptsim: %s needs a FILE, not '%s' ('-' is standard output, ./%s a "
+			"file of that name)\n\n%s",
+			opt, val, val, usage);
+		return EXIT_USAGE;
+	}
+	*out = val;
 	return 0;
 }
 
@@ -56,15 +72,19 @@ int parse_args(int argc, char **argv, const char *usage, unsigned allow, struct 
 						   val);
 			a->have_seed = true;
 		} else if ((allow & CLI_RUN) && OPT("--json")) {
-			a->json = val;
+			if (file_value(usage, "--json", val, &a->json))
+				return EXIT_USAGE;
 		} else if ((allow & CLI_RUN) && OPT("--csv")) {
-			a->csv = val;
+			if (file_value(usage, "--csv", val, &a->csv))
+				return EXIT_USAGE;
 		} else if ((allow & CLI_RUN) && OPT("--trace")) {
-			a->trace = val;
+			if (file_value(usage, "--trace", val, &a->trace))
+				return EXIT_USAGE;
 		} else if ((allow & CLI_RUN) && !strcmp(s, "--quiet")) {
 			a->quiet = true;
 		} else if ((allow & CLI_DMAR) && OPT("--dmar")) {
-			a->dmar = val;
+			if (file_value(usage, "--dmar", val, &a->dmar))
+				return EXIT_USAGE;
 		} else if ((allow & CLI_SCHEMA) && !strcmp(s, "--schema")) {
 			a->schema = true;
 		} else if (s[0] == '-') {
@@ -81,14 +101,21 @@ int parse_args(int argc, char **argv, const char *usage, unsigned allow, struct 
 	return 0;
 }
 
+static void print_errors(const struct cfg_ctx *ctx, const char *config)
+{
+	size_t n = cfg_error_count(ctx), shown = cfg_error_shown(ctx);
+
+	for (size_t i = 0; i < shown; i++)
+		fprintf(stderr, "%s\n", cfg_error_text(ctx, i));
+	if (n > shown)
+		fprintf(stderr, "ptsim: %zu more errors not shown\n", n - shown);
+	fprintf(stderr, "ptsim: %zu error%s in %s\n", n, n == 1 ? "" : "s", config);
+}
+
 int cli_load(const struct args *a, struct cfg_ctx *ctx, struct scenario *sc)
 {
 	if (scenario_load(ctx, a->config, a->sets, a->nsets, sc)) {
-		size_t n = cfg_error_count(ctx);
-
-		for (size_t i = 0; i < n; i++)
-			fprintf(stderr, "%s\n", cfg_error_text(ctx, i));
-		fprintf(stderr, "ptsim: %zu error%s in %s\n", n, n == 1 ? "" : "s", a->config);
+		print_errors(ctx, a->config);
 		return EXIT_USAGE;
 	}
 	return 0;
@@ -98,11 +125,7 @@ int cli_load_machine(const char *config, const char *const *sets, size_t nsets,
 			struct cfg_ctx *ctx, struct scenario *sc)
 {
 	if (scenario_load_machine(ctx, config, sets, nsets, sc)) {
-		size_t n = cfg_error_count(ctx);
-
-		for (size_t i = 0; i < n; i++)
-			fprintf(stderr, "%s\n", cfg_error_text(ctx, i));
-		fprintf(stderr, "ptsim: %zu error%s in %s\n", n, n == 1 ? "" : "s", config);
+		print_errors(ctx, config);
 		return EXIT_USAGE;
 	}
 	return 0;
@@ -131,7 +154,7 @@ int cli_write_results(const char *path, int (*fn)(const struct results *, FILE *
 	int rc = results_write_file(path, fn, r);
 
 	if (rc) {
-		fprintf(stderr, "ptsim: cannot write %s: %s\n", path, strerror(-rc));
+		fprintf(stderr, "ptsim: cannot write %s: %s\n", path, outfile_strerror(rc));
 		return EXIT_FAIL;
 	}
 	return 0;

@@ -5,26 +5,28 @@
 #include "models/platform/platform.h"
 #include "app/scenario.h"
 #include "sim/config.h"
+#include "sim/outfile.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 static const char usage_acpi[] =
-	"usage: ptsim acpi CONFIG --dmar FILE [--set KEY=VALUE ...]\n"
-	"\n"
-	"Write the DMA Remapping Reporting table (ACPI DMAR, VT-d ch. 8) that the machine's\n"
-	"firmware builds from CONFIG: one DRHD per VT-d unit with its device scopes or\n"
-	"INCLUDE_PCI_ALL, the RMRRs of machine.firmware.rmrrs, an ATSR when the units have\n"
-	"device TLBs. 'iasl -d FILE' disassembles it.\n";
+    "usage: ptsim acpi CONFIG --dmar FILE [--set KEY=VALUE ...]\n"
+    "\n"
+    "CONFIG is a scenario or a machine file (configs/machines/).\n"
+    "Write the DMA Remapping Reporting table (ACPI DMAR, VT-d ch. 8) that the machine's\n"
+    "firmware builds from CONFIG: one DRHD per VT-d unit with its device scopes or\n"
+    "INCLUDE_PCI_ALL, the RMRRs of machine.firmware.rmrrs, an ATSR when the units have\n"
+    "device TLBs. 'iasl -d FILE' disassembles it.\n";
 
 int cmd_acpi(int argc, char **argv)
 {
 	struct args a = {0};
 	struct cfg_ctx *ctx;
 	struct scenario sc;
+	struct outfile *out;
 	uint8_t buf[8192];
-	FILE *f;
 	int rc, len;
 
 	rc = parse_args(argc, argv, usage_acpi, CLI_DMAR, &a);
@@ -34,14 +36,17 @@ int cmd_acpi(int argc, char **argv)
 		return usage_error(usage_acpi, "%s", "--dmar FILE is required");
 	if (cfg_ctx_create(&ctx))
 		return EXIT_FAIL;
-	rc = cli_load(&a, ctx, &sc);
+	/* a scenario, or a machine file as survey and lspci read it */
+	rc = cli_is_machine_file(a.config) ? cli_load_machine(a.config, a.sets, a.nsets, ctx, &sc)
+					   : cli_load(&a, ctx, &sc);
 	if (rc)
-		return rc;
+		goto out;
 	if (!sc.machine.iommu.enabled) {
 		fprintf(stderr, "ptsim: %s: the machine has no IOMMU (machine.iommu.enabled is "
 				"false): no DMAR table\n",
 			a.config);
-		return EXIT_USAGE;
+		rc = EXIT_USAGE;
+		goto out;
 	}
 	/* The table the firmware of the machine built (its scopes name the functions' places). */
 	struct run_opts o = {.config_path = a.config};
@@ -53,13 +58,23 @@ int cmd_acpi(int argc, char **argv)
 	if (len < 0) {
 		fprintf(stderr, "ptsim: %s: cannot build the DMAR table: %s\n", a.config,
 			strerror(-len));
-		return EXIT_FAIL;
+		rc = EXIT_FAIL;
+		goto out;
 	}
-	f = fopen(a.dmar, "wb");
-	if (!f || fwrite(buf, 1, (size_t)len, f) != (size_t)len || fclose(f)) {
-		fprintf(stderr, "ptsim: cannot write %s: %s\n", a.dmar, strerror(errno));
-		return EXIT_FAIL;
+	rc = outfile_open(a.dmar, &out);
+	if (!rc) {
+		if (fwrite(buf, 1, (size_t)len, outfile_stream(out)) == (size_t)len)
+			rc = outfile_commit(out);
+		else {
+			rc = -errno;
+			outfile_discard(out);
+		}
 	}
+	if (rc) {
+		fprintf(stderr, "ptsim: cannot write %s: %s\n", a.dmar, outfile_strerror(rc));
+		rc = EXIT_FAIL;
+	}
+out:
 	cfg_ctx_destroy(ctx);
-	return 0;
+	return rc;
 }

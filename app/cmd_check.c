@@ -31,6 +31,11 @@ int cmd_check(int argc, char **argv)
 	if (rc)
 		return rc;
 	if (a.schema) {
+		if (a.config || a.nsets)
+			return usage_error(usage_check,
+					   "--schema takes no CONFIG or --set (it "
+					   "describes every key), got '%s'",
+					   a.config ? a.config : a.sets[0]);
 		cfg_schema_describe(&scenario_schema, 0, emit_line, stdout);
 		return 0;
 	}

@@ -83,12 +83,15 @@ int cmd_inspect(int argc, char **argv, bool survey)
 	if (cfg_ctx_create(&ctx))
 		return EXIT_FAIL;
 	rc = cli_load_machine(config, sets, nsets, ctx, &sc);
-	if (rc)
+	if (rc) {
+		cfg_ctx_destroy(ctx);
 		return rc;
+	}
 	rc = survey ? inspect_survey(&sc, config, json, force, stdout, err, sizeof(err))
 		    : inspect_lspci(&sc, config, tree, hex, stdout, err, sizeof(err));
 	if (rc) {
 		fprintf(stderr, "ptsim: %s: %s\n", config, err);
+		cfg_ctx_destroy(ctx);
 		return EXIT_FAIL;
 	}
 	fflush(stdout);

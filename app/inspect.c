@@ -291,10 +291,17 @@ int inspect_survey(const struct scenario *sc, const char *config, bool json, boo
 					sev_names[survey_reason_severity(r)], reason);
 			}
 		}
-		fprintf(f, "\n%u assignable, %u assignable when forced%s, %u not assignable "
-			   "(bridges and ports included)\n",
-			counts[0] + counts[1], counts[force ? 1 : 2], force ? " (forced here)" : "",
-			counts[3]);
+		/* each function counted once: forced, its verdict is assignable_forced */
+		if (force)
+			fprintf(f,
+				"\n%u assignable (%u of them only because forced), %u not "
+				"assignable (bridges and ports included)\n",
+				counts[0] + counts[1], counts[1], counts[3]);
+		else
+			fprintf(f,
+				"\n%u assignable, %u assignable when forced, %u not assignable "
+				"(bridges and ports included)\n",
+				counts[0], counts[2], counts[3]);
 	}
 	free(idx);
 	return 0;

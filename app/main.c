@@ -4,6 +4,7 @@
  * simulation or report failure, 2 usage or configuration error (DESIGN.md, "Interfaces").
  */
 #include "app/cli.h"
+#include "sim/outfile.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -24,6 +25,8 @@ static const char usage_main[] =
 
 int main(int argc, char **argv)
 {
+	/* Ctrl-C and kill: no unfinished result file is left behind (sim/outfile.h) */
+	outfile_catch_signals();
 	if (argc < 2)
 		return usage_error(usage_main, "%s", "a command is required");
 	if (!strcmp(argv[1], "run"))

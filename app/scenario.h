@@ -176,6 +176,18 @@ int scenario_load_machine(struct cfg_ctx *ctx, const char *path, const char *con
  * file) and the firmware's RMRRs against it. */
 void scenario_check_machine(struct cfg_ctx *ctx, const struct cfg_node *root, const char *prefix,
 			    struct scenario *out);
+/* resource_check.c: what the scenario asks of the address spaces, checked before the boot.
+ * The host's BAR windows for the topology at `path` (machine.pcie.devices). */
+void scenario_check_bar_windows(struct cfg_ctx *ctx, const struct cfg_node *root,
+				const struct scenario *sc, const char *path);
+/* Host RAM for the VMs, their direct maps and dma_bench's window. */
+void scenario_check_host_ram(struct cfg_ctx *ctx, const struct cfg_node *root,
+			     const struct scenario *sc);
+/* One function assigned to VM `vm`: its BARs in the guest's window for assigned devices, from
+ * *next on (GUEST_MMIO_BASE for the first); an error at p when they do not fit. */
+void scenario_check_vm_mmio(struct cfg_ctx *ctx, const struct cfg_node *root, const char *p,
+			    const char *vm, const char *name, const struct sc_node *n, bool vf,
+			    uint64_t *next);
 bool scenario_node_is_bridge(const struct sc_node *n);
 
 #endif

@@ -5,6 +5,7 @@
  * and devices, the workload's device, the VT-d units' scopes and firmware memory.
  */
 #include "app/scenario.h"
+#include "models/abi/bootparam.h"
 #include "sim/config.h"
 
 #include <stdio.h>
@@ -12,35 +13,6 @@
 #include <string.h>
 
 #define node_types sc_node_type_names
-
-static void check_iommu_firmware(struct cfg_ctx *ctx, const struct cfg_node *root,
-				 const struct scenario *out)
-{
-	const struct platform_iommu_cfg *io = &out->machine.iommu;
-	char p[160];
-
-	for (size_t u = 0; u < io->nunits; u++) {
-		for (size_t i = 0; i < io->units[u].nscope; i++) {
-			const char *name = io->units[u].scope[i];
-
-			snprintf(p, sizeof(p), "machine.iommu.units.%zu.scope.%zu", u, i);
-			if (!scenario_find_node(out, name, NULL)) {
-				cfg_error_path(ctx, root, p, "no device named '%s' in machine.pcie",
-					       name);
-				continue;
-			}
-			for (size_t k = 0; k < u; k++)
-				for (size_t j = 0; j < io->units[k].nscope; j++)
-					if (!strcmp(io->units[k].scope[j], name))
-						cfg_error_path(ctx, root, p,
-							       "'%s' is already in unit '%s'", name,
-							       io->units[k].name);
-		}
-	}
-	if (io->enabled && out->machine.memory.firmware_size == 0)
-		cfg_error_path(ctx, root, "machine.memory.firmware_mib",
-			       "the ACPI tables (DMAR) need firmware memory; 'firmware_mib' is 0");
-}
 
 /* A device the workload drives: a NIC (or its VF) some VM owns, or dma_bench's engine. */
 static void check_workload_device(struct cfg_ctx *ctx, const struct cfg_node *root,
@@ -136,21 +108,27 @@ int scenario_load(struct cfg_ctx *ctx, const char *path, const char *const *sets
 			if (next_pcpu + vm->vm.nvcpus > out->machine.cpu.pcpus) {
 				snprintf(p, sizeof(p), "vms.%zu.vcpus", v);
 				cfg_error_path(ctx, root, p,
-					       "%u vCPUs from pCPU %u need %u pCPUs; the machine has "
-					       "%u (add pCPUs, or list 'pcpus' to share them)",
-					       vm->vm.nvcpus, next_pcpu, next_pcpu + vm->vm.nvcpus,
+					       "%u vCPU%s from pCPU %u need%s %u pCPUs; the machine "
+					       "has %u (add pCPUs, or list 'pcpus' to share them)",
+					       vm->vm.nvcpus, vm->vm.nvcpus == 1 ? "" : "s", next_pcpu,
+					       vm->vm.nvcpus == 1 ? "s" : "", next_pcpu + vm->vm.nvcpus,
 					       out->machine.cpu.pcpus);
 			}
 			for (uint32_t c = 0; pin && c < vm->vm.nvcpus; c++)
 				pin[c] = next_pcpu + c;
 			next_pcpu += vm->vm.nvcpus;
 		}
+		uint64_t mmio_next = GUEST_MMIO_BASE;
+
 		for (size_t d = 0; d < vm->ndevices; d++) {
 			const struct sc_node *n = scenario_find_node(out, vm->devices[d], NULL);
+			bool vf = false;
 
 			snprintf(p, sizeof(p), "vms.%zu.devices.%zu", v, d);
-			if (!n && scenario_find_vf(out, vm->devices[d], NULL))
+			if (!n && scenario_find_vf(out, vm->devices[d], NULL)) {
 				n = scenario_find_vf(out, vm->devices[d], NULL);
+				vf = true;
+			}
 			if (!n) {
 				cfg_error_path(ctx, root, p, "no device named '%s' in machine.pcie",
 					       vm->devices[d]);
@@ -162,6 +140,9 @@ int scenario_load(struct cfg_ctx *ctx, const char *path, const char *const *sets
 			else if (scenario_node_is_bridge(n))
 				cfg_error_path(ctx, root, p, "'%s' is a %s; bridges are not "
 					       "assignable", vm->devices[d], node_types[n->type]);
+			else
+				scenario_check_vm_mmio(ctx, root, p, vm->name, vm->devices[d], n, vf,
+						       &mmio_next);
 			for (size_t k = 0; k < out->nvms; k++)
 				for (size_t e = 0; e < out->vms[k].ndevices; e++)
 					if ((k < v || (k == v && e < d)) &&
@@ -197,6 +178,8 @@ int scenario_load(struct cfg_ctx *ctx, const char *path, const char *const *sets
 			       "has %llu MiB",
 			       (unsigned long long)vm_mib,
 			       (unsigned long long)(out->machine.memory.size >> 20));
+	else if (!cfg_error_count(ctx))
+		scenario_check_host_ram(ctx, root, out);
 	if (out->workload.device)
 		check_workload_device(ctx, root, out, out->workload.device, "workload.device");
 	for (size_t i = 0; i < out->workload.ndevices; i++) {
@@ -209,7 +192,6 @@ int scenario_load(struct cfg_ctx *ctx, const char *path, const char *const *sets
 				cfg_error_path(ctx, root, p, "'%s' is listed twice",
 					       out->workload.devices[i]);
 	}
-	check_iommu_firmware(ctx, root, out);
 	return (int)cfg_error_count(ctx);
 }
 

@@ -58,9 +58,11 @@ static void vm_check(void *p, const struct cfg_scope *s)
 {
 	struct sc_vm *v = p;
 
+	cfg_scope_check_name(s, "name", "VM", v->name, false);
 	if (v->npcpus && v->npcpus != v->vm.nvcpus)
-		cfg_scope_error(s, "pcpus", "'pcpus' lists %zu pCPUs for %u vCPUs", v->npcpus,
-				v->vm.nvcpus);
+		cfg_scope_error(s, "pcpus", "'pcpus' lists %zu pCPU%s for %u vCPU%s", v->npcpus,
+				v->npcpus == 1 ? "" : "s", v->vm.nvcpus,
+				v->vm.nvcpus == 1 ? "" : "s");
 	if ((v->vm.irq_mode == HV_IRQ_EOI_PASSTHROUGH || v->vm.irq_mode == HV_IRQ_ELI) &&
 	    v->guest.kernel.apic != GK_APIC_X2APIC)
 		cfg_scope_error(s, "interrupt_mode",

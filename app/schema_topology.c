@@ -106,6 +106,8 @@ static uint16_t acs_from_names(const struct sc_node *n, const struct cfg_scope *
 	for (size_t i = 0; i < n->nacs; i++) {
 		int k = 0;
 
+		if (!n->acs[i])
+			continue; /* not a string: the binder said so */
 		while (acs_names[k] && strcmp(acs_names[k], n->acs[i]))
 			k++;
 		if (!acs_names[k]) {
@@ -132,6 +134,7 @@ static void node_check(void *p, const struct cfg_scope *s)
 		     cfg_scope_has(s, "class");
 	n->acs_given = cfg_scope_has(s, "acs");
 	n->has_acs = n->acs_given && n->nacs;
+	cfg_scope_check_name(s, "name", "device", n->name, true);
 	if (n->has_acs)
 		n->acs_bits = acs_from_names(n, s);
 	if ((n->type == SC_ROOT_PORT || n->type == SC_DOWNSTREAM_PORT || n->type == SC_SWITCH ||

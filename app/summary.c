@@ -5,6 +5,7 @@
 #include "models/cpu/vmx.h"
 #include "sim/results.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -120,18 +121,37 @@ static void summary_dma(const struct scenario *sc, const struct results *r, FILE
 void machine_print_summary(const struct scenario *sc, const struct results *r, FILE *f)
 {
 	const struct sc_vm *vm = &sc->vms[0];
+	/* dma_bench: the host drives a DMA engine; no VM, interrupt or vCPU is in the window */
+	bool bench = sc->workload.kind == SC_WL_DMA_BENCH;
+	/* what is per frame or per translation has nothing to divide by without them */
+	bool frames = bench || get_u(r, "workload.frames_received");
 
 	fprintf(f, "ptsim %s  scenario '%s'  seed %llu\n", PTSIM_VERSION, sc->name,
 		(unsigned long long)get_u(r, "seed"));
 	if (sc->description && *sc->description)
 		fprintf(f, "  %s\n", sc->description);
-	fprintf(f, "\nSetup (host boot, assignment, guest boot): %.3f ms simulated, %llu exits\n",
-		(double)get_u(r, "setup.sim_time_ns") / 1e6,
-		(unsigned long long)get_u(r, "setup.exits"));
-	fprintf(f, "Measured window: %.3f ms simulated (%llu engine events), %s mode, %s DMA\n",
-		(double)get_u(r, "window.length_ns") / 1e6,
-		(unsigned long long)get_u(r, "window.events"), hv_irq_mode_names[vm->vm.irq_mode],
-		dma_strategy_names[vm->dma.strategy]);
+	if (bench)
+		fprintf(f, "\nSetup (host boot): %.3f ms simulated\n",
+			(double)get_u(r, "setup.sim_time_ns") / 1e6);
+	else
+		fprintf(
+		    f,
+		    "\nSetup (host boot, assignment, guest boot): %.3f ms simulated, %llu exits\n",
+		    (double)get_u(r, "setup.sim_time_ns") / 1e6,
+		    (unsigned long long)get_u(r, "setup.exits"));
+	if (bench)
+		fprintf(f,
+			"Measured window: %.3f ms simulated (%llu engine events), the host "
+			"drives %s\n",
+			(double)get_u(r, "window.length_ns") / 1e6,
+			(unsigned long long)get_u(r, "window.events"), sc->workload.device);
+	else
+		fprintf(
+		    f, "Measured window: %.3f ms simulated (%llu engine events), %s mode, %s DMA\n",
+		    (double)get_u(r, "window.length_ns") / 1e6,
+		    (unsigned long long)get_u(r, "window.events"),
+		    hv_irq_mode_names[vm->vm.irq_mode],
+		    dma_strategy_names[vm->dma.strategy]);
 
 	fprintf(f, "\n%-34s %14s\n", "Workload", "");
 	if (sc->workload.kind == SC_WL_DMA_BENCH) {
@@ -172,10 +192,16 @@ void machine_print_summary(const struct scenario *sc, const struct results *r, F
 			(unsigned long long)get_u(r, "workload.frames_lost"));
 		fprintf(f, "  %-32s %14.3f Gb/s\n", "throughput", get_d(r, "throughput_gbps"));
 		fprintf(f, "  %-32s %14.0f frames/s\n", "rate", get_d(r, "ops_per_s"));
-		fprintf(f, "  %-32s %10.0f / %.0f / %.0f ns (mean / p50 / p99)\n",
-			"latency, wire to application", get_d(r, "latency_ns.mean"),
-			get_d(r, "latency_ns.p50"), get_d(r, "latency_ns.p99"));
+		if (frames)
+			fprintf(f, "  %-32s %10.0f / %.0f / %.0f ns (mean / p50 / p99)\n",
+				"latency, wire to application", get_d(r, "latency_ns.mean"),
+				get_d(r, "latency_ns.p50"), get_d(r, "latency_ns.p99"));
+		else
+			fprintf(f, "  %-32s %14s (no frame reached the application)\n",
+				"latency, wire to application", "-");
 	}
+	if (bench)
+		goto iommu;
 
 	fprintf(f, "\nInterrupts and exits\n");
 	fprintf(f, "  %-32s %14llu\n", "interrupts delivered to guest",
@@ -205,14 +231,25 @@ void machine_print_summary(const struct scenario *sc, const struct results *r, F
 		"latency, device IRQ to handler", get_d(r, "interrupts.latency_ns.mean"),
 		get_d(r, "interrupts.latency_ns.p50"), get_d(r, "interrupts.latency_ns.p99"));
 
+iommu:
 	fprintf(f, "\nIOMMU\n");
+	if (!sc->machine.iommu.enabled) {
+		fprintf(f,
+			"  none (machine.iommu.enabled: false): DMA goes to memory untranslated\n");
+		goto dma;
+	}
 	fprintf(f, "  %-32s %14llu (%llu hits, %llu misses, hit rate %.3f)\n", "IOTLB lookups",
 		(unsigned long long)get_u(r, "iotlb.lookups"), (unsigned long long)get_u(r, "iotlb.hits"),
 		(unsigned long long)get_u(r, "iotlb.misses"), get_d(r, "iotlb.hit_rate"));
 	fprintf(f, "  %-32s %14llu (%llu memory reads)\n", "page walks",
 		(unsigned long long)get_u(r, "iommu.walks"),
 		(unsigned long long)get_u(r, "iommu.walk_mem_reads"));
-	fprintf(f, "  %-32s %14.1f ns\n", "mean translation time", get_d(r, "iommu.translation_ns_mean"));
+	if (get_u(r, "iotlb.lookups"))
+		fprintf(f, "  %-32s %14.1f ns\n", "mean translation time",
+			get_d(r, "iommu.translation_ns_mean"));
+	else
+		fprintf(f, "  %-32s %14s (no IOTLB lookup: DMA passed through untranslated)\n",
+			"mean translation time", "-");
 	if (get_u(r, "iommu.walks_queued"))
 		fprintf(f, "  %-32s %14llu (mean wait per walk %.1f ns)\n",
 			"walks queued for a walker",
@@ -226,6 +263,7 @@ void machine_print_summary(const struct scenario *sc, const struct results *r, F
 		(unsigned long long)get_u(r, "iommu.pinned_pages_peak"));
 	fprintf(f, "  %-32s %14llu\n", "faults", (unsigned long long)get_u(r, "iommu.faults"));
 
+dma:
 	fprintf(f, "\nDMA\n");
 	fprintf(f, "  %-32s %14llu (%llu bytes, %llu blocked)\n", "requests",
 		(unsigned long long)get_u(r, "dma.requests"), (unsigned long long)get_u(r, "dma.bytes"),
@@ -235,11 +273,20 @@ void machine_print_summary(const struct scenario *sc, const struct results *r, F
 			"bytes written outside the VM",
 			(unsigned long long)get_u(r, "dma.outside_vm_bytes"));
 
+	if (bench)
+		goto end;
 	summary_dma(sc, r, f);
 
 	fprintf(f, "\nCPU (the VM's pCPUs, cycles per frame)\n");
-	fprintf(f, "  %-32s %14.0f\n", "total (guest + exits + host)", get_d(r, "cpu.cycles_per_op"));
-	fprintf(f, "  %-32s %14.0f\n", "virtualization overhead", get_d(r, "cpu.overhead_cycles_per_op"));
+	if (frames) {
+		fprintf(f, "  %-32s %14.0f\n", "total (guest + exits + host)",
+			get_d(r, "cpu.cycles_per_op"));
+		fprintf(f, "  %-32s %14.0f\n", "virtualization overhead",
+			get_d(r, "cpu.overhead_cycles_per_op"));
+	} else {
+		fprintf(f, "  %-32s %14s (no frame received)\n", "total (guest + exits + host)",
+			"-");
+	}
 	fprintf(f, "  %-32s %14llu guest, %llu exit, %llu host, %llu idle\n", "cycles in window",
 		(unsigned long long)get_u(r, "cpu.guest_cycles"),
 		(unsigned long long)get_u(r, "cpu.exit_cycles"),
@@ -269,6 +316,7 @@ void machine_print_summary(const struct scenario *sc, const struct results *r, F
 				"posted-interrupt descriptor", (unsigned long long)get_u(r, "vm.pi_sn_sets"),
 				(unsigned long long)get_u(r, "vm.pi_on_at_resume"));
 	}
+end:
 	fprintf(f, "\nSimulated %.3f ms in %.2f s of wall time.\n",
 		(double)get_u(r, "sim_time_ns") / 1e6, get_d(r, "wall_s"));
 }

@@ -7,6 +7,7 @@
  * the memory map. Every problem is an error at the entry's position.
  */
 #include "app/scenario.h"
+#include "models/platform/dmar_table.h"
 #include "sim/config.h"
 
 #include <stdarg.h>
@@ -41,19 +42,40 @@ const struct sc_node *scenario_find_node(const struct scenario *s, const char *n
 	return find_in(s->machine.pcie.devices, s->machine.pcie.ndevices, name, NULL, parent);
 }
 
-const struct sc_node *scenario_find_vf(const struct scenario *s, const char *name, unsigned *n)
+/* "<pf>.vf<n>": VF n (1-65535, decimal without a leading zero) of a function named pf. */
+static bool parse_vf_name(const char *name, char *pf, size_t pflen, unsigned *k)
 {
 	const char *dot = strrchr(name, '.');
+	unsigned long v = 0;
+	const char *d;
+
+	if (!dot || dot == name || (size_t)(dot - name) >= pflen || strncmp(dot, ".vf", 3))
+		return false;
+	d = dot + 3;
+	if (*d < '1' || *d > '9')
+		return false;
+	for (; *d; d++) {
+		if (*d < '0' || *d > '9')
+			return false;
+		v = v * 10 + (unsigned long)(*d - '0');
+		if (v > 65535)
+			return false;
+	}
+	memcpy(pf, name, (size_t)(dot - name));
+	pf[dot - name] = 0;
+	*k = (unsigned)v;
+	return true;
+}
+
+const struct sc_node *scenario_find_vf(const struct scenario *s, const char *name, unsigned *n)
+{
 	char pf[128];
 	const struct sc_node *p;
 	unsigned k;
-	int used = 0;
 
-	if (!dot || dot - name >= (long)sizeof(pf) || sscanf(dot, ".vf%u%n", &k, &used) != 1 ||
-	    dot[used] || !k)
+	/* exactly the name the fabric gives VF k ("pf.vf7"; not "pf.vf07" or "pf.vf+7") */
+	if (!parse_vf_name(name, pf, sizeof(pf), &k))
 		return NULL;
-	memcpy(pf, name, (size_t)(dot - name));
-	pf[dot - name] = 0;
 	p = scenario_find_node(s, pf, NULL);
 	if (!p || !p->has_sriov || k > p->sriov.num_vfs)
 		return NULL;
@@ -161,7 +183,12 @@ static void check_rids(struct walk *w, const struct sc_node *n, size_t count, co
 {
 	static const struct sc_node *owner[65536];
 	char p[300];
+	size_t pfs = 0;
 
+	for (size_t i = 0; i < count; i++)
+		pfs += n[i].has_sriov;
+	if (!pfs)
+		return; /* functions alone: check_nodes compares their device/function numbers */
 	memset(owner, 0, sizeof(owner));
 	for (size_t i = 0; i < count; i++)
 		owner[node_devfn(&n[i])] = &n[i];
@@ -236,9 +263,24 @@ static void check_node(struct walk *w, struct sc_node *nd, const char *p,
 
 	if (nd->name) {
 		const struct sc_node *first = scenario_find_node(w->s, nd->name, NULL);
+		const struct sc_node *pf = NULL;
+		char pfn[128];
+		unsigned k;
 
 		if (first != nd)
 			cfg_error_path(w->ctx, w->root, p, "duplicate device name '%s'", nd->name);
+		/* the name of a VF its PF has, or may have once the host enables more */
+		if (parse_vf_name(nd->name, pfn, sizeof(pfn), &k))
+			pf = scenario_find_node(w->s, pfn, NULL);
+		if (pf && (!pf->has_sriov || k > pf->sriov.total_vfs))
+			pf = NULL;
+		if (pf) {
+			subpath(sub, sizeof(sub), "%s.name", p);
+			cfg_error_path(w->ctx, w->root, sub,
+				       "'%s' is the name of VF %u of '%s' (VFs are named "
+				       "<pf>.vf<n>); pick another name",
+				       nd->name, k, pf->name);
+		}
 	}
 	switch (nd->type) {
 	case SC_ROOT_PORT:
@@ -276,8 +318,8 @@ static void check_node(struct walk *w, struct sc_node *nd, const char *p,
 	default: /* ptnic, endpoint, switch, pci_bridge: on a PCIe link */
 		if (!parent)
 			cfg_error_path(w->ctx, w->root, p,
-				       "'%s' is a %s on the root bus; put it below a root port",
-				       nd->name, me);
+				       "'%s' is a%s %s on the root bus; put it below a root port",
+				       nd->name, strchr("aeiou", me[0]) ? "n" : "", me);
 		else if (parent->type == SC_PCI_BRIDGE)
 			cfg_error_path(w->ctx, w->root, p,
 				       "'%s' is a PCIe %s on the conventional PCI bus below '%s'",
@@ -369,6 +411,23 @@ static void check_nodes(struct walk *w, struct sc_node *n, size_t count, const c
 					       "'%s' and '%s' are both at device %u function %u",
 					       n[k].name, n[i].name, n[i].slot, n[i].function);
 			}
+	/* Enumeration probes function 0 of each device first and goes on to the others only
+	 * when it is there (PCI 3.0 §3.2.2.3.4; with ARI, the Next Function chain starts at
+	 * function 0 of device 0). */
+	for (size_t i = 0; i < count; i++) {
+		unsigned f0 = n[i].function > 7 ? 0 : n[i].slot << 3;
+		bool found = false;
+
+		for (size_t k = 0; k < count && !found && n[i].function; k++)
+			found = node_devfn(&n[k]) == f0;
+		if (n[i].function && !found) {
+			subpath(p, sizeof(p), "%s.%zu.function", path, i);
+			cfg_error_path(w->ctx, w->root, p,
+				       "'%s' is function %u of device %u, which has no function 0: "
+				       "the host looks for function 0 first and would not find it",
+				       n[i].name, n[i].function, n[i].function > 7 ? 0 : n[i].slot);
+		}
+	}
 	check_rids(w, n, count, path, parent);
 	/* VFs past the PF's bus take bus numbers before the bridges below get theirs. */
 	w->next_bus += vf_buses(n, count);
@@ -378,6 +437,104 @@ static void check_nodes(struct walk *w, struct sc_node *n, size_t count, const c
 	}
 }
 
+/* The node's level: 0 on the root bus, one more per bridge above it; -1 if absent. */
+static int node_level(const struct sc_node *n, size_t count, const char *name, int level)
+{
+	for (size_t i = 0; i < count; i++) {
+		int l;
+
+		if (n[i].name && !strcmp(n[i].name, name))
+			return level;
+		l = node_level(n[i].below, n[i].nbelow, name, level + 1);
+		if (l < 0)
+			l = node_level(n[i].ports, n[i].nports, name, level + 1);
+		if (l >= 0)
+			return l;
+	}
+	return -1;
+}
+
+/* Is b at or below a (a bridge covers everything below it, VT-d §8.3.1)? */
+static bool node_covers(const struct sc_node *a, const struct sc_node *b)
+{
+	if (a == b)
+		return true;
+	return find_in(a->below, a->nbelow, b->name, NULL, NULL) ||
+	       find_in(a->ports, a->nports, b->name, NULL, NULL);
+}
+
+/* A DMAR device scope names a function by its path from the root bus: one (device, function)
+ * entry per level, at most VTD_DMAR_MAX_PATH in the table the firmware writes. */
+static void check_scope_device(struct walk *w, const char *p, const char *name, const char *what)
+{
+	const struct scenario *sc = w->s;
+	int level = node_level(sc->machine.pcie.devices, sc->machine.pcie.ndevices, name, 0);
+
+	if (level >= VTD_DMAR_MAX_PATH)
+		cfg_error_path(w->ctx, w->root, p,
+			       "'%s' is %d bridges below the root bus; a DMAR %s names devices at "
+			       "most %d below it",
+			       name, level, what, VTD_DMAR_MAX_PATH - 1);
+}
+
+/* machine.iommu.units: every scope names a device, no device is in two units' scopes (itself
+ * or through a port above it: which unit remaps it would depend on the table's order); the
+ * DMAR needs firmware memory. */
+static void check_iommu_units(struct walk *w, const char *prefix)
+{
+	const struct scenario *out = w->s;
+	const struct platform_iommu_cfg *io = &out->machine.iommu;
+	char p[160];
+
+	for (size_t u = 0; u < io->nunits; u++) {
+		for (size_t i = 0; i < io->units[u].nscope; i++) {
+			const char *name = io->units[u].scope[i];
+			const struct sc_node *n = scenario_find_node(out, name, NULL);
+			bool dup = false;
+
+			snprintf(p, sizeof(p), "%siommu.units.%zu.scope.%zu", prefix, u, i);
+			if (!n) {
+				cfg_error_path(w->ctx, w->root, p,
+					       "no device named '%s' in machine.pcie%s", name,
+					       scenario_find_vf(out, name, NULL)
+						   ? " (a VF is in the scope of its PF's unit)"
+						   : "");
+				continue;
+			}
+			check_scope_device(w, p, name, "device scope");
+			for (size_t k = 0; k < u && !dup; k++)
+				for (size_t j = 0; j < io->units[k].nscope && !dup; j++) {
+					const struct sc_node *o =
+					    scenario_find_node(out, io->units[k].scope[j], NULL);
+
+					if (!o)
+						continue;
+					dup = true;
+					if (o == n)
+						cfg_error_path(w->ctx, w->root, p,
+							       "'%s' is already in unit '%s'", name,
+							       io->units[k].name);
+					else if (node_covers(o, n))
+						cfg_error_path(w->ctx, w->root, p,
+							       "'%s' is below '%s', which is in unit "
+							       "'%s'",
+							       name, o->name, io->units[k].name);
+					else if (node_covers(n, o))
+						cfg_error_path(w->ctx, w->root, p,
+							       "'%s' has '%s' below it, which is in "
+							       "unit '%s'",
+							       name, o->name, io->units[k].name);
+					else
+						dup = false;
+				}
+		}
+	}
+	if (io->enabled && out->machine.memory.firmware_size == 0) {
+		snprintf(p, sizeof(p), "%smemory.firmware_mib", prefix);
+		cfg_error_path(w->ctx, w->root, p,
+			       "the ACPI tables (DMAR) need firmware memory; 'firmware_mib' is 0");
+	}
+}
 
 static void check_firmware(struct walk *w, const struct scenario *sc, const char *prefix)
 {
@@ -401,6 +558,8 @@ static void check_firmware(struct walk *w, const struct scenario *sc, const char
 			cfg_error_path(w->ctx, w->root, p,
 				       "'%s' is a %s; an RMRR names an endpoint", r->device,
 				       node_types[n->type]);
+		else
+			check_scope_device(w, p, r->device, "RMRR");
 		snprintf(p, sizeof(p), "%sfirmware.rmrrs.%zu.base", prefix, i);
 		if (r->base & 0xfff)
 			cfg_error_path(w->ctx, w->root, p, "RMRR base 0x%llx is not 4 KiB aligned",
@@ -423,10 +582,16 @@ static void check_firmware(struct walk *w, const struct scenario *sc, const char
 void scenario_check_machine(struct cfg_ctx *ctx, const struct cfg_node *root, const char *prefix,
 			    struct scenario *out)
 {
-	struct walk w = {ctx, root, out, 1, false, 0};
+	struct walk w = {.ctx = ctx, .root = root, .s = out, .next_bus = 1};
 	char p[64];
 
 	snprintf(p, sizeof(p), "%spcie.devices", prefix);
 	check_nodes(&w, out->machine.pcie.devices, out->machine.pcie.ndevices, p, NULL);
 	check_firmware(&w, out, prefix);
+	check_iommu_units(&w, prefix);
+	/* BARs are placed only in a topology that is right (the placement walks it) */
+	if (!cfg_error_count(ctx)) {
+		snprintf(p, sizeof(p), "%spcie.devices", prefix);
+		scenario_check_bar_windows(ctx, root, out, p);
+	}
 }

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Install what ptsim needs on Debian 12, only what is missing.
-# Called by `make run`, `make test` and `make bench`; safe to run again.
+# Called by `make run`, `make test`, `make check-all`, `make fuzz` and `make bench`; safe to
+# run again.
 set -eu
 
 # Build and run: compiler (C, and C++ for the one SimGrid platform file), CMake, pkg-config,
@@ -10,6 +11,10 @@ PKGS="gcc g++ make cmake pkg-config libsimgrid-dev libyaml-dev libgsl-dev libcmo
 # (iasl) to disassemble the firmware's ACPI DMAR table in tests/firmware; pciutils, whose
 # lspci reads ptsim's config dumps back (tests/scenario/lspci_decode.py).
 PKGS="$PKGS python3 acpica-tools pciutils"
+# Robustness (README.md, "Robustness"): clang and its runtimes (libclang-rt-dev: ASan, UBSan,
+# libFuzzer; only recommended by clang, so named here) for the sanitizer and fuzzing build,
+# valgrind for the memcheck run.
+PKGS="$PKGS clang libclang-rt-dev valgrind"
 
 missing=""
 for p in $PKGS; do

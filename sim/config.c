@@ -13,10 +13,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <yaml.h>
 
 #define MAX_INCLUDE_DEPTH 8
+/* Errors kept with their text: a hostile file can have a hundred thousand (one per alias of a
+ * node with an unknown key); the rest are counted. */
+#define MAX_ERROR_TEXTS 500
 #define MAX_NEST_DEPTH 64
 
 struct arena_block {
@@ -33,7 +37,8 @@ struct anchor {
 struct cfg_ctx {
 	struct arena_block *arena;
 	char **errs;
-	size_t n_errs, cap_errs;
+	size_t n_errs;		 /* every error */
+	size_t n_text, cap_errs; /* the first MAX_ERROR_TEXTS of them, formatted */
 	/* anchors of the document being parsed */
 	struct anchor *anchors;
 	size_t n_anchors, cap_anchors;
@@ -97,7 +102,7 @@ void cfg_ctx_destroy(struct cfg_ctx *ctx)
 		free(ctx->arena);
 		ctx->arena = n;
 	}
-	for (size_t i = 0; i < ctx->n_errs; i++)
+	for (size_t i = 0; i < ctx->n_text; i++)
 		free(ctx->errs[i]);
 	free(ctx->errs);
 	free(ctx->anchors);
@@ -111,14 +116,19 @@ static void add_error(struct cfg_ctx *ctx, const struct cfg_mark *m, const char 
 	char msg[1024], *full;
 	int n;
 
+	ctx->n_errs++; /* counted even when its text is not kept */
+	if (ctx->n_text >= MAX_ERROR_TEXTS)
+		return;
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	if (m && m->file)
+	if (m && m->file && !m->line)
+		n = asprintf(&full, "%s: error: %s", m->file, msg);
+	else if (m && m->file)
 		n = asprintf(&full, "%s:%u:%u: error: %s", m->file, m->line, m->col, msg);
 	else
 		n = asprintf(&full, "error: %s", msg);
 	if (n < 0)
 		return;
-	if (ctx->n_errs == ctx->cap_errs) {
+	if (ctx->n_text == ctx->cap_errs) {
 		size_t nc = ctx->cap_errs ? ctx->cap_errs * 2 : 16;
 		char **ne = realloc(ctx->errs, nc * sizeof(*ne));
 
@@ -129,7 +139,7 @@ static void add_error(struct cfg_ctx *ctx, const struct cfg_mark *m, const char 
 		ctx->errs = ne;
 		ctx->cap_errs = nc;
 	}
-	ctx->errs[ctx->n_errs++] = full;
+	ctx->errs[ctx->n_text++] = full;
 }
 
 void cfg_error(struct cfg_ctx *ctx, const struct cfg_node *at, const char *fmt, ...)
@@ -177,9 +187,14 @@ size_t cfg_error_count(const struct cfg_ctx *ctx)
 	return ctx->n_errs;
 }
 
+size_t cfg_error_shown(const struct cfg_ctx *ctx)
+{
+	return ctx->n_text;
+}
+
 const char *cfg_error_text(const struct cfg_ctx *ctx, size_t i)
 {
-	return i < ctx->n_errs ? ctx->errs[i] : NULL;
+	return i < ctx->n_text ? ctx->errs[i] : NULL;
 }
 
 /* ---- tree building ---- */
@@ -389,11 +404,66 @@ static struct cfg_node *parse_seq(struct parse *ps, yaml_event_t *start, int dep
 	}
 }
 
+/* A mapping's keys by hash, to find a duplicate in constant time: a file may hold a mapping
+ * of a hundred thousand keys (an error, but found in linear time). */
+struct keyset {
+	size_t *slot; /* index + 1 into the map's keys, 0: empty */
+	size_t cap;
+};
+
+static size_t key_hash(const char *s)
+{
+	size_t h = 14695981039346656037ull; /* FNV-1a */
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return h;
+}
+
+static void keyset_put(struct keyset *ks, const struct cfg_node *n, size_t i)
+{
+	size_t h = key_hash(n->keys[i]) & (ks->cap - 1);
+
+	while (ks->slot[h])
+		h = (h + 1) & (ks->cap - 1);
+	ks->slot[h] = i + 1;
+}
+
+/* The index of `key` among the map's first keys, or -1. */
+static long keyset_find(const struct keyset *ks, const struct cfg_node *n, const char *key)
+{
+	size_t h;
+
+	if (!ks->cap)
+		return -1;
+	for (h = key_hash(key) & (ks->cap - 1); ks->slot[h]; h = (h + 1) & (ks->cap - 1))
+		if (!strcmp(n->keys[ks->slot[h] - 1], key))
+			return (long)(ks->slot[h] - 1);
+	return -1;
+}
+
+/* Remember key n->n - 1 (just appended) unless an earlier one has its name. */
+static void keyset_add(struct cfg_ctx *ctx, struct keyset *ks, const struct cfg_node *n)
+{
+	if (n->n * 2 > ks->cap) {
+		ks->cap = ks->cap ? ks->cap * 2 : 16;
+		ks->slot = cfg_alloc(ctx, ks->cap * sizeof(*ks->slot));
+		for (size_t i = 0; i < n->n; i++)
+			if (keyset_find(ks, n, n->keys[i]) < 0)
+				keyset_put(ks, n, i);
+		return;
+	}
+	if (keyset_find(ks, n, n->keys[n->n - 1]) < 0)
+		keyset_put(ks, n, n->n - 1);
+}
+
 static struct cfg_node *parse_map(struct parse *ps, yaml_event_t *start, int depth)
 {
 	struct cfg_mark m = mark_of(ps, start->start_mark);
 	struct cfg_node *n = new_node(ps->ctx, CFG_MAP, &m);
+	struct keyset ks = {NULL, 0};
 	size_t cap = 0;
+	long first;
 	yaml_event_t ev;
 	long anchor = remember_anchor(ps, start->data.mapping_start.anchor, NULL);
 
@@ -417,13 +487,11 @@ static struct cfg_node *parse_map(struct parse *ps, yaml_event_t *start, int dep
 		const char *key = cfg_strdup(ps->ctx, (const char *)ev.data.scalar.value);
 		yaml_event_delete(&ev);
 
-		for (size_t i = 0; i < n->n; i++) {
-			if (!strcmp(n->keys[i], key)) {
-				cfg_error_mark(ps->ctx, &km,
-					       "duplicate key '%s' (first given at line %u)", key,
-					       n->key_marks[i].line);
-				ps->failed = true;
-			}
+		first = keyset_find(&ks, n, key);
+		if (first >= 0) {
+			cfg_error_mark(ps->ctx, &km, "duplicate key '%s' (first given at line %u)",
+				       key, n->key_marks[first].line);
+			ps->failed = true;
 		}
 		if (!next_event(ps, &ev))
 			return NULL;
@@ -432,6 +500,7 @@ static struct cfg_node *parse_map(struct parse *ps, yaml_event_t *start, int dep
 		if (!v)
 			return NULL;
 		node_append(ps->ctx, n, &cap, key, &km, v);
+		keyset_add(ps->ctx, &ks, n);
 	}
 }
 
@@ -534,8 +603,13 @@ static struct cfg_node *load_path(struct cfg_ctx *ctx, const char *path, const s
 {
 	struct parse ps = {0};
 	struct cfg_node *root;
+	struct stat st;
+	struct cfg_mark whole = {cfg_strdup(ctx, path), 0, 0};
 	FILE *f;
 
+	/* the top-level file: its errors name it (line 0: no line) */
+	if (!from)
+		from = &whole;
 	if (ctx->include_depth >= MAX_INCLUDE_DEPTH) {
 		cfg_error_mark(ctx, from, "includes nested deeper than %d (a loop?)",
 			       MAX_INCLUDE_DEPTH);
@@ -544,6 +618,12 @@ static struct cfg_node *load_path(struct cfg_ctx *ctx, const char *path, const s
 	f = fopen(path, "rb");
 	if (!f) {
 		cfg_error_mark(ctx, from, "cannot open '%s': %s", path, strerror(errno));
+		return NULL;
+	}
+	/* fopen opens a directory; reading it fails later with a bare "input error" */
+	if (!fstat(fileno(f), &st) && S_ISDIR(st.st_mode)) {
+		fclose(f);
+		cfg_error_mark(ctx, from, "cannot open '%s': %s", path, strerror(EISDIR));
 		return NULL;
 	}
 	ps.file = cfg_strdup(ctx, path);
@@ -801,17 +881,57 @@ int cfg_override(struct cfg_ctx *ctx, struct cfg_node **root, const char *assign
 
 /* ---- binding ---- */
 
+/* A name's mistake, or NULL. */
+static const char *name_problem(const char *name, bool dots, char *buf, size_t len)
+{
+	size_t n = strlen(name);
+
+	if (!n)
+		return "is empty";
+	if (n > CFG_NAME_MAX) {
+		snprintf(buf, len, "is %zu characters long; at most %d", n, CFG_NAME_MAX);
+		return buf;
+	}
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)name[i];
+
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		    c == '_' || c == '-' || (c == '.' && dots))
+			continue;
+		if (c > 0x20 && c < 0x7f)
+			snprintf(buf, len, "has '%c'; names are letters, digits, '_', '-'%s", c,
+				 dots ? " and '.'" : "");
+		else
+			snprintf(buf, len, "has byte 0x%02x; names are letters, digits, '_', '-'%s",
+				 c, dots ? " and '.'" : "");
+		return buf;
+	}
+	return NULL;
+}
+
+void cfg_scope_check_name(const struct cfg_scope *s, const char *key, const char *what,
+			  const char *name, bool dots)
+{
+	char buf[96];
+	const char *why = name ? name_problem(name, dots, buf, sizeof(buf)) : NULL;
+
+	if (why)
+		cfg_scope_error(s, key, "%s name '%.40s%s' %s", what, name,
+				strlen(name) > 40 ? "..." : "", why);
+}
+
 void cfg_scope_error(const struct cfg_scope *s, const char *key, const char *fmt, ...)
 {
 	const struct cfg_node *at = key ? cfg_map_get(s->map, key) : NULL;
 	const struct cfg_mark *m = NULL;
 	va_list ap;
 
-	if (at) {
+	if (at)
 		m = &at->mark;
-	} else if (s->map) {
+	else if (s->map)
 		m = &s->map->mark;
-	}
+	else if (s->anchor)
+		m = &s->anchor->mark;
 	va_start(ap, fmt);
 	add_error(s->ctx, m, fmt, ap);
 	va_end(ap);
@@ -904,25 +1024,62 @@ static bool is_pow2(uint64_t v)
 	return v && !(v & (v - 1));
 }
 
+/*
+ * Values a binding may visit: aliases let a small file stand for an exponentially large tree
+ * (a list of 256 aliases of a list of 256 aliases...). Far above any real machine (a PCI
+ * segment has 256 buses), far below what takes long to bind.
+ */
+#define MAX_BOUND_VALUES (1u << 15)
+
 struct binder {
 	struct cfg_ctx *ctx;
 	size_t errs_before;
+	size_t values; /* values bound so far */
+	bool too_many; /* MAX_BOUND_VALUES reached: bind nothing more */
 };
 
 static void bind_struct(struct binder *b, const struct cfg_schema *s, const struct cfg_node *map,
-			void *obj, const char *path);
+			const struct cfg_node *anchor, void *obj, const char *path);
+
+/* A bound as the file would write it: integers exactly (1073741824, not 1.07374e+09). */
+static void fmt_bound(char *buf, size_t len, double v)
+{
+	if (v == floor(v) && fabs(v) < 0x1p63)
+		snprintf(buf, len, "%lld", (long long)v);
+	else
+		snprintf(buf, len, "%g", v);
+}
 
 static bool check_range(struct binder *b, const struct cfg_field *f, const struct cfg_node *v,
 			double x)
 {
+	char lo[32], hi[32];
+
 	if (f->min == 0 && f->max == 0)
 		return true;
 	if (x < f->min || x > f->max) {
-		cfg_error(b->ctx, v, "'%s' is %s, outside the allowed range %g..%g", f->key,
-			  v->text, f->min, f->max);
+		fmt_bound(lo, sizeof(lo), f->min);
+		fmt_bound(hi, sizeof(hi), f->max);
+		cfg_error(b->ctx, v, "'%s' is %s, outside the allowed range %s..%s", f->key,
+			  v->text, lo, hi);
 		return false;
 	}
 	return true;
+}
+
+/* Count one more value; false (with one error, at the first value past the limit) when the
+ * file expands to more than MAX_BOUND_VALUES. */
+static bool count_value(struct binder *b, const struct cfg_node *v)
+{
+	if (b->too_many)
+		return false;
+	if (++b->values <= MAX_BOUND_VALUES)
+		return true;
+	b->too_many = true;
+	cfg_error(b->ctx, v,
+		  "the configuration expands to more than %u values (aliases repeating aliases?)",
+		  MAX_BOUND_VALUES);
+	return false;
 }
 
 /* One scalar into its member: parsed, checked in the YAML's unit, stored in the member's. */
@@ -931,6 +1088,8 @@ static void bind_scalar(struct binder *b, const struct cfg_field *f, const struc
 {
 	char *dst = (char *)obj + f->off;
 
+	if (!count_value(b, v))
+		return;
 	if (v->kind != CFG_SCALAR || v->null) {
 		cfg_error(b->ctx, v, "'%s' expects %s, got %s", f->key,
 			  f->type == CFG_F_BOOL	  ? "true or false"
@@ -1037,7 +1196,8 @@ static void bind_field(struct binder *b, const struct cfg_field *f, const struct
 	snprintf(subpath, sizeof(subpath), "%s%s%s", path, *path ? "." : "", f->key);
 	if (f->type == CFG_F_STRUCT) {
 		if (v->kind == CFG_SCALAR && v->null) {
-			bind_struct(b, sub, NULL, (char *)obj + f->off, subpath);
+			/* `key:` with nothing: defaults, errors pointing at the empty key */
+			bind_struct(b, sub, NULL, v, (char *)obj + f->off, subpath);
 			return;
 		}
 		if (v->kind != CFG_MAP) {
@@ -1045,7 +1205,7 @@ static void bind_field(struct binder *b, const struct cfg_field *f, const struct
 				  kind_name(v));
 			return;
 		}
-		bind_struct(b, sub, v, (char *)obj + f->off, subpath);
+		bind_struct(b, sub, v, v, (char *)obj + f->off, subpath);
 		return;
 	}
 	if (f->type == CFG_F_LIST) {
@@ -1061,8 +1221,12 @@ static void bind_field(struct binder *b, const struct cfg_field *f, const struct
 			count = v->n;
 		}
 		if ((f->min || f->max) && (count < f->min || count > f->max)) {
-			cfg_error(b->ctx, v, "'%s' has %zu item%s; between %g and %g are allowed",
-				  f->key, count, count == 1 ? "" : "s", f->min, f->max);
+			char lo[32], hi[32];
+
+			fmt_bound(lo, sizeof(lo), f->min);
+			fmt_bound(hi, sizeof(hi), f->max);
+			cfg_error(b->ctx, v, "'%s' has %zu item%s; between %s and %s are allowed",
+				  f->key, count, count == 1 ? "" : "s", lo, hi);
 			return;
 		}
 		if (count) {
@@ -1073,13 +1237,18 @@ static void bind_field(struct binder *b, const struct cfg_field *f, const struct
 				void *el = (char *)arr + i * sub->size;
 
 				snprintf(ipath, sizeof(ipath), "%s.%zu", subpath, i);
+				if (!count_value(b, it)) {
+					cfg_defaults(sub, el);
+					continue;
+				}
 				if (it->kind != CFG_MAP) {
-					cfg_error(b->ctx, it, "each item of '%s' must be a mapping, got %s",
+					cfg_error(b->ctx, it,
+						  "each item of '%s' must be a mapping, got %s",
 						  f->key, kind_name(it));
 					cfg_defaults(sub, el);
 					continue;
 				}
-				bind_struct(b, sub, it, el, ipath);
+				bind_struct(b, sub, it, it, el, ipath);
 			}
 		}
 		*(void **)((char *)obj + f->off) = arr;
@@ -1119,29 +1288,29 @@ static void bind_field(struct binder *b, const struct cfg_field *f, const struct
 
 /* The fields of s from map, in the order declared; an inline struct's fields in its place. */
 static void bind_fields(struct binder *b, const struct cfg_schema *s, const struct cfg_node *map,
-			void *obj, const char *path)
+			const struct cfg_node *at, void *obj, const char *path)
 {
-	for (const struct cfg_field *f = s->fields; f->key; f++) {
+	for (const struct cfg_field *f = s->fields; f->key && !b->too_many; f++) {
 		const struct cfg_node *v;
 
 		if (f->type == CFG_F_INLINE) {
-			bind_fields(b, cfg__sub(f), map, (char *)obj + f->off, path);
+			bind_fields(b, cfg__sub(f), map, at, (char *)obj + f->off, path);
 			continue;
 		}
 		v = cfg_map_get(map, f->key);
 		if (!v) {
 			if (f->type == CFG_F_LIST && f->min > 0)
-				cfg_error(b->ctx, map, "'%s%s%s' is required: at least %g item%s",
+				cfg_error(b->ctx, at, "'%s%s%s' is required: at least %g item%s",
 					  path, *path ? "." : "", f->key, f->min,
 					  f->min == 1 ? "" : "s");
 			else if (f->flags & CFG_REQUIRED)
-				cfg_error(b->ctx, map, "'%s%s%s' is required", path, *path ? "." : "",
-					  f->key);
+				cfg_error(b->ctx, at, "'%s%s%s' is required", path,
+					  *path ? "." : "", f->key);
 			else if (f->type == CFG_F_STRUCT) {
 				char sub[512];
 
 				snprintf(sub, sizeof(sub), "%s%s%s", path, *path ? "." : "", f->key);
-				bind_struct(b, cfg__sub(f), NULL, (char *)obj + f->off, sub);
+				bind_struct(b, cfg__sub(f), NULL, at, (char *)obj + f->off, sub);
 			}
 			continue;
 		}
@@ -1180,16 +1349,28 @@ static void run_checks(const struct cfg_schema *s, void *obj, const struct cfg_s
 		s->check(obj, scope);
 }
 
+/*
+ * Bind one struct. `anchor` is where its errors point when it is not in the file (map NULL):
+ * the nearest enclosing node that is. Its checks run only when its own values bound without
+ * an error: a check may rely on every required value being there and well-typed (a name is a
+ * string, not NULL), and the errors it would add would only repeat the first.
+ */
 static void bind_struct(struct binder *b, const struct cfg_schema *s, const struct cfg_node *map,
-			void *obj, const char *path)
+			const struct cfg_node *anchor, void *obj, const char *path)
 {
-	struct cfg_scope scope = {b->ctx, map, path};
+	const struct cfg_node *at = map ? map : anchor;
+	struct cfg_scope scope = {b->ctx, map, path, at};
+	size_t errs = b->ctx->n_errs;
+	bool bound;
 
 	memset(obj, 0, s->size);
 	cfg__defaults_in_place(s, obj);
-	bind_fields(b, s, map, obj, path);
-	/* Every key must be known. */
-	if (map) {
+	bind_fields(b, s, map, at, obj, path);
+	bound = b->ctx->n_errs == errs && !b->too_many;
+	/* Every key must be known: said once per mapping and schema, however many aliases bind
+	 * it. */
+	if (map && map->keys_checked != s) {
+		((struct cfg_node *)map)->keys_checked = s;
 		for (size_t i = 0; i < map->n; i++) {
 			const char *best = NULL;
 			unsigned bestd = 3;
@@ -1207,19 +1388,20 @@ static void bind_struct(struct binder *b, const struct cfg_schema *s, const stru
 					       map->keys[i], *path ? path : "the top level");
 		}
 	}
-	run_checks(s, obj, &scope);
+	if (bound)
+		run_checks(s, obj, &scope);
 }
 
 size_t cfg_bind(struct cfg_ctx *ctx, const struct cfg_schema *schema, const struct cfg_node *map,
 		void *obj)
 {
-	struct binder b = {ctx, ctx->n_errs};
+	struct binder b = {.ctx = ctx, .errs_before = ctx->n_errs};
 
 	if (map && map->kind != CFG_MAP) {
 		/* Nothing below can be right: one error, not one per missing key. */
 		cfg_error(ctx, map, "expected a mapping of keys at the top, got %s", kind_name(map));
 		return ctx->n_errs - b.errs_before;
 	}
-	bind_struct(&b, schema, map, obj, "");
+	bind_struct(&b, schema, map, map, obj, "");
 	return ctx->n_errs - b.errs_before;
 }

@@ -34,6 +34,8 @@ struct cfg_node {
 	const char **keys;          /* map keys */
 	struct cfg_mark *key_marks; /* map key positions */
 	bool *used;                 /* map: key consumed by the binder */
+	const void *keys_checked;   /* map: the schema its unknown keys were reported against (an
+				       alias binds the same node again) */
 };
 
 /* ---- documents and diagnostics ---- */
@@ -59,7 +61,9 @@ void cfg_error_path(struct cfg_ctx *ctx, const struct cfg_node *root, const char
 		    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 size_t cfg_error_count(const struct cfg_ctx *ctx);
-/* The i-th message, formatted "file:line:col: error: message". */
+/* How many of them have their text (the first 500: a hostile file can have a hundred
+ * thousand), and the i-th message, formatted "file:line:col: error: message"; NULL past it. */
+size_t cfg_error_shown(const struct cfg_ctx *ctx);
 const char *cfg_error_text(const struct cfg_ctx *ctx, size_t i);
 
 /* Node lookup by dotted path ("vms.0.dma"); NULL if absent. */

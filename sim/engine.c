@@ -8,6 +8,7 @@
 #include "engine.h"
 #include "engine_s4u.h"
 #include "metrics.h"
+#include "outfile.h"
 
 #include <errno.h>
 #include <math.h>
@@ -61,6 +62,10 @@ int sim_engine_init(void)
 		return -EALREADY;
 	if (sim_s4u_setup() != 0)
 		return -EIO;
+	/* SimGrid's engine takes SIGINT (it prints every actor's state and exits 1): an
+	 * interrupted run must remove its unfinished output files instead */
+	if (outfile_signals_caught())
+		outfile_catch_signals();
 	eng.host = sg_host_by_name("machine");
 	if (!eng.host)
 		return -EIO;

@@ -73,16 +73,25 @@ struct cfg_field {
 	double scale;	      /* stored units per YAML unit (0: 1; CFG_F_NS: 0 means 1000, ps) */
 };
 
-/* Checks after a struct is bound; report with cfg_scope_error. */
+/* Checks after a struct is bound; report with cfg_scope_error. A check runs only when the
+ * struct's own values bound without an error, so it may rely on them: required values are
+ * present, list items are of their type (no NULL string in a list of strings). */
 struct cfg_scope {
 	struct cfg_ctx *ctx;
-	const struct cfg_node *map; /* may be NULL when the struct was not in the file */
-	const char *path;	    /* dotted path of this struct */
+	const struct cfg_node *map;    /* may be NULL when the struct was not in the file */
+	const char *path;	       /* dotted path of this struct */
+	const struct cfg_node *anchor; /* map, or the nearest enclosing node in the file */
 };
 void cfg_scope_error(const struct cfg_scope *s, const char *key, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* Whether `key` was written in this struct's map (as opposed to defaulted). */
 bool cfg_scope_has(const struct cfg_scope *s, const char *key);
+/* Names go unquoted into results keys (vms.<name>.exits), CSV headers, location listings and
+ * traces: 1 to CFG_NAME_MAX letters, digits, '_' and '-', and '.' when `dots`. An error at
+ * `key` ("<what> name '...' is empty") when `name` is not one; NULL is left to the binder. */
+#define CFG_NAME_MAX 31
+void cfg_scope_check_name(const struct cfg_scope *s, const char *key, const char *what,
+			  const char *name, bool dots);
 
 struct cfg_schema {
 	const char *name;

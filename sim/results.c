@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "results.h"
+#include "outfile.h"
 
 #include <errno.h>
 #include <locale.h>
@@ -490,27 +491,18 @@ static int write_csv_with_header(const struct results *r, FILE *f)
 int results_write_file(const char *path, int (*fn)(const struct results *, FILE *),
 		       const struct results *r)
 {
-	char tmp[4096];
-	FILE *f;
+	struct outfile *o;
 	int rc;
 
 	if (!fn)
 		fn = write_csv_with_header;
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	f = fopen(tmp, "w");
-	if (!f)
-		return -errno;
-	rc = fn(r, f);
-	if (fclose(f) != 0 && !rc)
-		rc = -EIO;
+	rc = outfile_open(path, &o);
+	if (rc)
+		return rc;
+	rc = fn(r, outfile_stream(o));
 	if (rc) {
-		unlink(tmp);
+		outfile_discard(o);
 		return rc;
 	}
-	if (rename(tmp, path) != 0) {
-		rc = -errno;
-		unlink(tmp);
-		return rc;
-	}
-	return 0;
+	return outfile_commit(o);
 }

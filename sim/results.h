@@ -4,7 +4,7 @@
  * values, written as nested JSON, as a CSV row, or looked up by the summary printer. Keys
  * keep the order they were set in, except that a new key joins the deepest group it shares
  * with earlier keys (after that group's last key), so every group's keys stay together.
- * Files are written to a temporary name and renamed, so no partial file is left behind.
+ * Files are written whole or not at all (sim/outfile.h).
  */
 #ifndef PTSIM_SIM_RESULTS_H
 #define PTSIM_SIM_RESULTS_H
@@ -42,7 +42,8 @@ int results_write_json(const struct results *r, FILE *f);
 /* CSV: header line (when `header`) and one row, keys in order. */
 int results_write_csv(const struct results *r, FILE *f, bool header);
 
-/* Write with fn to path via path.tmp + rename. 0 or -errno. */
+/* Write with fn to path, whole or not at all (sim/outfile.h). 0, or an error code for
+ * outfile_strerror. */
 int results_write_file(const char *path, int (*fn)(const struct results *, FILE *),
 		       const struct results *r);
 

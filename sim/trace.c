@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "trace.h"
+#include "outfile.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -33,7 +34,7 @@ struct track {
 
 struct trace {
 	FILE *f;
-	char *path, *tmp;
+	struct outfile *out;
 	bool first;
 	struct track *tracks;
 	int n_tracks, cap_tracks;
@@ -69,28 +70,25 @@ static void ts(FILE *f, uint64_t ps)
 int trace_open(const char *path, struct trace **out)
 {
 	struct trace *t = calloc(1, sizeof(*t));
+	int rc;
 
 	if (!t)
 		return -ENOMEM;
-	t->path = strdup(path);
-	if (!t->path || asprintf(&t->tmp, "%s.tmp", path) < 0) {
-		free(t->path);
+	rc = outfile_open(path, &t->out);
+	if (rc) {
 		free(t);
-		return -ENOMEM;
+		return rc;
 	}
-	t->f = fopen(t->tmp, "w");
-	if (!t->f) {
-		int e = -errno;
-
-		free(t->tmp);
-		free(t->path);
-		free(t);
-		return e;
-	}
+	t->f = outfile_stream(t->out);
 	fputs("{\"displayTimeUnit\":\"ns\",\"traceEvents\":[", t->f);
 	t->first = true;
 	*out = t;
 	return 0;
+}
+
+const char *trace_target(const struct trace *t)
+{
+	return t ? outfile_target(t->out) : NULL;
 }
 
 int trace_close(struct trace *t, bool commit)
@@ -100,17 +98,11 @@ int trace_close(struct trace *t, bool commit)
 	if (!t)
 		return 0;
 	fputs("\n]}\n", t->f);
-	if (fclose(t->f) != 0)
-		rc = -EIO;
-	if (commit && !rc) {
-		if (rename(t->tmp, t->path) != 0)
-			rc = -errno;
-	}
-	if (!commit || rc)
-		unlink(t->tmp);
+	if (commit)
+		rc = outfile_commit(t->out);
+	else
+		outfile_discard(t->out);
 	free(t->tracks);
-	free(t->tmp);
-	free(t->path);
 	free(t);
 	return rc;
 }

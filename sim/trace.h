@@ -15,8 +15,11 @@ struct trace;
 /* The run's trace, or NULL when tracing is off. */
 extern struct trace *sim_trace;
 
+/* Open the trace file (sim/outfile.h: whole or not at all); 0 or an outfile_strerror code. */
 int trace_open(const char *path, struct trace **out);
-/* Finish the file and rename it into place (commit) or remove it (!commit). */
+/* The file the trace will replace (outfile_target), or NULL: straight through, or no trace. */
+const char *trace_target(const struct trace *t);
+/* Finish the file and put it in place (commit), or remove it (!commit). */
 int trace_close(struct trace *t, bool commit);
 
 /* A track ("vcpu0", "nic0 dma") in a process group ("vm0", "machine"); returns its id. */

@@ -286,7 +286,8 @@ static int scan_bus(struct host *h, struct hpci *p, uint8_t bus, int parent, con
 		if (!d->bridge)
 			continue;
 		if (*next_bus > 255) {
-			host_log(h, "pci %04x: out of bus numbers", bdf);
+			host_log(h, "pci %02x:%02x.%u: out of bus numbers", bdf >> 8,
+				 (bdf >> 3) & 0x1f, bdf & 7);
 			return -ENOSPC;
 		}
 		d->secondary = (uint8_t)(*next_bus)++;
@@ -546,7 +547,8 @@ int hpci_sriov_enable(struct host *h, struct hpci *p, size_t pf, unsigned numvfs
 		if (rc)
 			return rc;
 	}
-	host_log(h, "pci %04x: %u VFs enabled", d.bdf, numvfs);
+	host_log(h, "pci %02x:%02x.%u: %u VFs enabled", d.bdf >> 8, (d.bdf >> 3) & 0x1f, d.bdf & 7,
+		 numvfs);
 	return 0;
 }
 

@@ -76,6 +76,7 @@ static void vm_free(struct vm *vm)
 	ept_destroy(vm->ept);
 	if (vm->ram_hpa)
 		host_free_pages(vm->hv->h, vm->ram_hpa, vm->cfg.ram_bytes / PAGE);
+	free(vm->traps);
 	free(vm->vc);
 	free(vm->pinning);
 	free(vm);
@@ -647,8 +648,15 @@ int vm_alloc_mmio(struct vm *vm, uint64_t size, uint64_t *gpa)
 int vm_add_trap(struct vm *vm, uint64_t gpa, uint64_t size, const struct hv_trap_ops *ops,
 		void *ctx)
 {
-	if (vm->ntraps == MAX_TRAPS)
-		return -ENOSPC;
+	if (vm->ntraps == vm->traps_cap) {
+		unsigned cap = vm->traps_cap ? vm->traps_cap * 2 : 8;
+		struct trap *t = realloc(vm->traps, cap * sizeof(*t));
+
+		if (!t)
+			return -ENOMEM;
+		vm->traps = t;
+		vm->traps_cap = cap;
+	}
 	vm->traps[vm->ntraps].gpa = gpa;
 	vm->traps[vm->ntraps].size = size;
 	vm->traps[vm->ntraps].ops = ops;

@@ -14,7 +14,6 @@ struct lapic;
 struct sim_event;
 
 #define PAGE 4096ull
-#define MAX_TRAPS 32
 #define KVM_ENOSYS 1000
 
 struct hv_vcpu {
@@ -63,8 +62,8 @@ struct vm {
 	struct ept *ept;
 	struct hv_vcpu *vc;   /* cfg.nvcpus of them */
 	unsigned *pinning;    /* the pCPU of each (cfg.pcpu points here) */
-	struct trap traps[MAX_TRAPS];
-	unsigned ntraps;
+	struct trap *traps; /* trapped MMIO ranges: the VM's own and each assigned function's */
+	unsigned ntraps, traps_cap;
 	struct vpci_slot vpci[256];
 	uint64_t mmio_next;
 	uint32_t cf8; /* config mechanism #1 address latch */

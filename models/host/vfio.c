@@ -585,8 +585,9 @@ int vfio_assign(struct vm *vm, struct intel_iommu *iommu, struct hpci *pci,
 		rc = vm_add_vpci(vm, cfg->guest_devfn, &vpci_ops, d);
 	if (rc)
 		goto fail;
-	host_log(h, "vfio: %04x assigned to %s at 00:%02x.%d (%u MSI-X vectors)", pd->bdf,
-		 vm_config(vm)->name, cfg->guest_devfn >> 3, cfg->guest_devfn & 7, d->nvec);
+	host_log(h, "vfio: %02x:%02x.%u assigned to %s at 00:%02x.%d (%u MSI-X vectors)",
+		 pd->bdf >> 8, (pd->bdf >> 3) & 0x1f, pd->bdf & 7, vm_config(vm)->name,
+		 cfg->guest_devfn >> 3, cfg->guest_devfn & 7, d->nvec);
 	*out = d;
 	return 0;
 fail:

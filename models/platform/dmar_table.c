@@ -12,11 +12,12 @@ struct out {
 	bool overflow;
 };
 
+/* Little-endian; bytes past the value's eight are zero (reserved fields wider than 64 bits). */
 static void put(struct out *o, uint64_t v, unsigned bytes)
 {
 	for (unsigned i = 0; i < bytes; i++) {
 		if (o->len < o->cap)
-			o->p[o->len] = (uint8_t)(v >> (8 * i));
+			o->p[o->len] = i < 8 ? (uint8_t)(v >> (8 * i)) : 0;
 		else
 			o->overflow = true;
 		o->len++;

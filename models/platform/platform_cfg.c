@@ -4,6 +4,7 @@
  * DRHDs), and what its firmware reports (_OSC, RMRRs). The rest of machine.* is the models':
  * cpu_cfg_schema, mem_cfg_schema, pcie_fabric_cfg_schema, vtd_cfg_schema.
  */
+#include "models/platform/dmar_table.h"
 #include "models/platform/platform.h"
 #include "sim/knob.h"
 
@@ -17,8 +18,21 @@ static const struct cfg_field unit_fields[] = {
 		"devices (endpoints, or ports with everything below them) this unit remaps"),
     CFG_END,
 };
+static void unit_check(void *p, const struct cfg_scope *s)
+{
+	const struct platform_unit_cfg *u = p;
+
+	cfg_scope_check_name(s, "name", "unit", u->name, false);
+	/* a DRHD's device scopes as the firmware writes them */
+	if (u->nscope > VTD_DMAR_MAX_SCOPES)
+		cfg_scope_error(s, "scope",
+				"unit '%s' lists %zu devices; a unit's scope holds at most %d "
+				"(ports cover everything below them)",
+				u->name, u->nscope, VTD_DMAR_MAX_SCOPES);
+}
+
 static const struct cfg_schema unit_schema =
-    CFG_SCHEMA("iommu unit", struct platform_unit_cfg, unit_fields);
+    CFG_SCHEMA("iommu unit", struct platform_unit_cfg, unit_fields, .check = unit_check);
 
 /* The DRHDs of one segment (VT-d 3.x §8.3): distinct names, each with a scope, at most one
  * INCLUDE_PCI_ALL. (The unit's own knobs are checked by vtd_cfg_schema first.) */
@@ -30,7 +44,8 @@ static void iommu_check(void *p, const struct cfg_scope *s)
 	for (size_t i = 0; i < m->nunits; i++) {
 		include_all += m->units[i].include_all;
 		for (size_t k = 0; k < i; k++)
-			if (!strcmp(m->units[k].name, m->units[i].name))
+			if (m->units[k].name && m->units[i].name &&
+			    !strcmp(m->units[k].name, m->units[i].name))
 				cfg_scope_error(s, "units", "two units are named '%s'",
 						m->units[i].name);
 		if (!m->units[i].include_all && !m->units[i].nscope)

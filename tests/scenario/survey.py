@@ -6,8 +6,28 @@
 A change to a golden file is a reviewed decision: say why in the commit message.
 """
 import os
+import re
 import subprocess
 import sys
+
+
+def counts_add_up(text):
+    """The footer counts each function once: its numbers add up to the listed functions."""
+    rows = len(re.findall(r"^[0-9a-f]{2}:[0-9a-f]{2}\.[0-7] ", text, re.M))
+    footer = text.rstrip().splitlines()[-1]
+    m = re.match(r"(\d+) assignable \((\d+) of them only because forced\), (\d+) not "
+                 r"assignable", footer)
+    if m:
+        total = int(m.group(1)) + int(m.group(3))
+    else:
+        m = re.match(r"(\d+) assignable, (\d+) assignable when forced(?: \(forced here\))?, "
+                     r"(\d+) not assignable", footer)
+        total = sum(int(g) for g in m.groups()) if m else -1
+    if total != rows:
+        print("FAILED: the footer counts %d functions, the survey lists %d:\n  %s"
+              % (total, rows, footer))
+        return False
+    return True
 
 
 def main(argv):
@@ -21,6 +41,8 @@ def main(argv):
     p = subprocess.run([ptsim, "survey", machine] + extra, capture_output=True, text=True)
     if p.returncode != 0:
         print("FAILED: ptsim survey %s exited %d\n%s" % (machine, p.returncode, p.stderr))
+        return 1
+    if "--json" not in extra and not counts_add_up(p.stdout):
         return 1
     if update:
         with open(golden, "w") as f:

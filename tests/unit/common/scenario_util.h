@@ -34,7 +34,7 @@ static const char scenario_small[] =
 
 /* A scenario's strings live in the config context it was loaded with, which must outlive
  * every machine built from it: the contexts stay here and are freed at exit. */
-static struct cfg_ctx *scenario_ctxs[16];
+static struct cfg_ctx *scenario_ctxs[64];
 static unsigned scenario_nctxs;
 
 static inline void scenario_ctxs_free(void)
@@ -56,13 +56,13 @@ static inline void scenario_from_text(const char *text, const char *const *sets,
 		exit(1);
 	}
 	close(fd);
-	if (scenario_nctxs == sizeof(scenario_ctxs) / sizeof(scenario_ctxs[0])) {
-		fprintf(stderr, "scenario_from_text: too many scenarios\n");
+	if (scenario_nctxs == sizeof(scenario_ctxs) / sizeof(scenario_ctxs[0]) ||
+	    cfg_ctx_create(&ctx)) {
+		fprintf(stderr, "scenario_from_text: no room for another scenario\n");
 		exit(1);
 	}
 	if (!scenario_nctxs)
 		atexit(scenario_ctxs_free);
-	cfg_ctx_create(&ctx);
 	scenario_ctxs[scenario_nctxs++] = ctx;
 	if (scenario_load(ctx, path, sets, nsets, sc)) {
 		for (size_t i = 0; i < cfg_error_count(ctx); i++)

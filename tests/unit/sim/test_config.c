@@ -22,7 +22,7 @@
 /* ---- files in a private temporary directory ---- */
 
 static char tmpdir[64];
-static char files[96][128];
+static char files[256][128];
 static size_t nfiles;
 
 static int group_setup(void **state)
@@ -145,6 +145,9 @@ struct bad {
 };
 
 #define SET(s) "--set " s
+#define R4(x)  x ", " x ", " x ", " x
+#define R16(x) R4(x) ", " R4(x) ", " R4(x) ", " R4(x)
+#define R64(x) R16(x) ", " R16(x) ", " R16(x) ", " R16(x)
 
 static const struct bad bad_cases[] = {
     /* YAML itself */
@@ -244,8 +247,9 @@ static const struct bad bad_cases[] = {
     {"set_index_out_of_range",
      BASE,
      {"vms.3.name=x"},
-     .want = {{SET("vms.3.name=x"), 1, 5,
-	       "index 3 is out of range: the list at {file}:11:3 has 1 item (index 1 appends one)"}}},
+     .want =
+	 {{SET("vms.3.name=x"), 1, 5,
+	   "index 3 is out of range: the list at {file}:11:3 has 1 item (index 1 appends one)"}}},
     {"set_unknown_key",
      BASE,
      {"machine.cpu.pcpu=4"},
@@ -275,8 +279,7 @@ static const struct bad bad_cases[] = {
     {"set_flow_list_bad_item",
      BASE,
      {"vms.0.pcpus=[x]"},
-     .want = {{SET("vms.0.pcpus=[x]"), 1, 14,
-	       "'pcpus' expects a non-negative integer, got 'x'"}}},
+     .want = {{SET("vms.0.pcpus=[x]"), 1, 14, "'pcpus' expects a non-negative integer, got 'x'"}}},
     {"set_empty_segment",
      BASE,
      {"machine..cpu=1"},
@@ -341,9 +344,8 @@ static const struct bad bad_cases[] = {
 	     "    vcpus: 2\n"
 	     "    devices: [nic0]\n" WORKLOAD,
      .want = {{NULL, 12, 12, "2 vCPUs from pCPU 1 need 3 pCPUs; the machine has 2"}}},
-    {"second_vm_needs_its_own_pcpu",
-     MACHINE VM0 "  - name: vm1\n" WORKLOAD,
-     .want = {{NULL, 13, 5, "1 vCPUs from pCPU 2 need 3 pCPUs; the machine has 2"}}},
+    {"second_vm_needs_its_own_pcpu", MACHINE VM0 "  - name: vm1\n" WORKLOAD,
+     .want = {{NULL, 13, 5, "1 vCPU from pCPU 2 needs 3 pCPUs; the machine has 2"}}},
     {"pcpu_zero_is_the_hosts",
      MACHINE "vms:\n"
 	     "  - name: vm0\n"
@@ -355,8 +357,9 @@ static const struct bad bad_cases[] = {
 	     "  - name: vm0\n"
 	     "    guest: {task: cpu_hog}\n"
 	     "    devices: [nic0]\n" WORKLOAD,
-     .want = {{NULL, 12, 19, "'vm0' runs the workload (it owns nic0); guest.task is for the "
-			     "other VMs"}}},
+     .want = {{NULL, 12, 19,
+	       "'vm0' runs the workload (it owns nic0); guest.task is for the "
+	       "other VMs"}}},
     {"ptnic_on_root_bus", MACHINE "      - {name: nic1, type: ptnic, slot: 2}\n" VM0 WORKLOAD,
      .want = {{NULL, 10, 9, "'nic1' is a ptnic on the root bus; put it below a root port"}}},
     {"duplicate_device_name",
@@ -395,6 +398,157 @@ static const struct bad bad_cases[] = {
 	       "posted_interrupts"}}},
     {"workload_not_a_nic", MACHINE VM0 "workload: {device: rp0}\n",
      .want = {{NULL, 13, 20, "'rp0' is not a NIC in machine.pcie"}}},
+
+    /* values that do not bind: the struct's check does not run on them (it used to crash) */
+    {"acs_null_item",
+     BASE,
+     {"machine.pcie.devices.0.acs=[~]"},
+     .want = {{SET("machine.pcie.devices.0.acs=[~]"), 1, 29,
+	       "'acs' expects a string, got nothing"}}},
+    {"acs_nested_list",
+     BASE,
+     {"machine.pcie.devices.0.acs=[sv, [tb]]"},
+     .want = {{SET("machine.pcie.devices.0.acs=[sv, [tb]]"), 1, 33,
+	       "'acs' expects a string, got a list"}}},
+    {"acs_mapping_item",
+     BASE,
+     {"machine.pcie.devices.0.acs=[{a: 1}]"},
+     .want = {{SET("machine.pcie.devices.0.acs=[{a: 1}]"), 1, 29,
+	       "'acs' expects a string, got a mapping"}}},
+    {"unit_without_name",
+     BASE,
+     {"machine.iommu.units=[{name: a, include_all: true}, {scope: [nic0]}]"},
+     .want = {{SET("machine.iommu.units=[{name: a, include_all: true}, {scope: [nic0]}]"), 1, 52,
+	       "'machine.iommu.units.1.name' is required"}}},
+    {"unit_name_not_a_string",
+     BASE,
+     {"machine.iommu.units=[{name: [x], include_all: true}, {name: b, scope: [nic0]}]"},
+     .want = {{SET("machine.iommu.units=[{name: [x], include_all: true}, {name: b, scope: "
+		   "[nic0]}]"),
+	       1, 29, "'name' expects a string, got a list"}}},
+    {"range_in_exact_integers",
+     BASE,
+     {"workload.window_kib=1"},
+     .want = {{SET("workload.window_kib=1"), 1, 21,
+	       "'window_kib' is 1, outside the allowed range 4..1073741824"}}},
+    {"time_range_in_exact_integers",
+     BASE,
+     {"machine.pcie.devices.0.link.latency_ns=2e6"},
+     .want = {{SET("machine.pcie.devices.0.link.latency_ns=2e6"), 1, 40,
+	       "'latency_ns' is 2e6, outside the allowed range 0..1000000"}}},
+    {"workload_absent_has_a_position", MACHINE VM0,
+     .want = {{NULL, 1, 1, "'workload.device' is required: the NIC that receives"}}},
+    {"workload_empty_has_a_position", MACHINE VM0 "workload:\n",
+     .want = {{NULL, 13, 10, "'workload.device' is required: the NIC that receives"}}},
+    {"alias_expansion_bounded",
+     "x0: &x0 {name: e, type: endpoint}\n"
+     "x1: &x1 {name: p1, type: root_port, slot: 1, below: [" R64(
+	 "*x0") "]}\n"
+		"x2: &x2 {name: p2, type: root_port, slot: 1, below: [" R64(
+		    "*x1") "]}\n"
+			   "x3: &x3 {name: p3, type: root_port, slot: 1, below: [" R64(
+			       "*x2") "]}\n"
+				      "machine: {pcie: {devices: [*x3]}}\n",
+     .want = {{NULL, 1, 16, "the configuration expands to more than 32768 values"},
+	      {NULL, 1, 1, "unknown key 'x0'"},
+	      {NULL, 2, 1, "unknown key 'x1'"},
+	      {NULL, 3, 1, "unknown key 'x2'"},
+	      {NULL, 4, 1, "unknown key 'x3'"}}},
+
+    /* one mapping, two places through an alias: each reports the keys it does not know */
+    {"alias_bound_by_two_schemas",
+     "host: &x {irte_entries: 256, pcpus: 2}\n" MACHINE_CPU("*x") VM0 WORKLOAD,
+     .want = {{NULL, 1, 11, "unknown key 'irte_entries' in machine.cpu"},
+	      {NULL, 1, 30, "unknown key 'pcpus' in host"}}},
+
+    /* mistakes that used to pass `check` and fail the run with a bare errno */
+    {"device_named_like_a_vf",
+     MACHINE "      - name: rp1\n"
+	     "        type: root_port\n"
+	     "        slot: 2\n"
+	     "        below:\n"
+	     "          - {name: pf, type: endpoint, ari: true, sriov: {total_vfs: 4, "
+	     "num_vfs: 2}}\n"
+	     "      - name: rp2\n"
+	     "        type: root_port\n"
+	     "        slot: 3\n"
+	     "        below: [{name: pf.vf4, type: endpoint}]\n" VM0 WORKLOAD,
+     .want = {{NULL, 18, 24,
+	       "'pf.vf4' is the name of VF 4 of 'pf' (VFs are named "
+	       "<pf>.vf<n>); pick another name"}}},
+    {"empty_device_name", MACHINE "      - {name: \"\", type: rciep, slot: 4}\n" VM0 WORKLOAD,
+     .want = {{NULL, 10, 16, "device name '' is empty"}}},
+    {"long_device_name",
+     MACHINE
+     "      - {name: a23456789012345678901234567890123, type: rciep, slot: 4}\n" VM0 WORKLOAD,
+     .want = {{NULL, 10, 16,
+	       "device name 'a23456789012345678901234567890123' is 33 "
+	       "characters long; at most 31"}}},
+    {"vm_name_with_a_dot", MACHINE "vms:\n  - name: vm.0\n    devices: [nic0]\n" WORKLOAD,
+     .want = {{NULL, 11, 11, "VM name 'vm.0' has '.'; names are letters, digits, '_', '-'"}}},
+    {"vm_name_with_a_comma", MACHINE "vms:\n  - name: \"vm,0\"\n    devices: [nic0]\n" WORKLOAD,
+     .want = {{NULL, 11, 11, "VM name 'vm,0' has ','"}}},
+    {"scope_names_a_missing_device",
+     BASE,
+     {"machine.iommu.units=[{name: a, scope: [nope]}, {name: b, include_all: true}]"},
+     .want = {{SET("machine.iommu.units=[{name: a, scope: [nope]}, {name: b, include_all: "
+		   "true}]"),
+	       1, 40, "no device named 'nope' in machine.pcie"}}},
+    {"device_in_two_units",
+     BASE,
+     {"machine.iommu.units=[{name: a, scope: [nic0]}, {name: b, scope: [rp0]}]"},
+     .want = {{SET("machine.iommu.units=[{name: a, scope: [nic0]}, {name: b, scope: [rp0]}]"), 1,
+	       66, "'rp0' has 'nic0' below it, which is in unit 'a'"}}},
+    {"device_below_a_port_of_another_unit",
+     BASE,
+     {"machine.iommu.units=[{name: a, scope: [rp0]}, {name: b, scope: [nic0]}]"},
+     .want = {{SET("machine.iommu.units=[{name: a, scope: [rp0]}, {name: b, scope: [nic0]}]"), 1,
+	       65, "'nic0' is below 'rp0', which is in unit 'a'"}}},
+    {"vm_ram_in_one_piece",
+     MACHINE "vms:\n  - name: vm0\n    memory_mib: 3000\n    devices: [nic0]\n" WORKLOAD,
+     {"machine.memory.size_mib=4096"},
+     .want = {{NULL, 12, 17,
+	       "'vm0' needs 3000 MiB of host RAM in one piece (guest RAM is one "
+	       "allocation); the largest piece left is 2048 MiB"}}},
+    {"dma_bench_window_too_big",
+     MACHINE "      - name: rp1\n"
+	     "        type: root_port\n"
+	     "        slot: 2\n"
+	     "        below: [{name: dma0, type: dma_engine}]\n"
+	     "vms: [{name: vm0}]\n"
+	     "workload: {kind: dma_bench, device: dma0, window_kib: 16777216}\n",
+     .want = {{NULL, 15, 55,
+	       "the dma_bench window (16384 MiB in 4 KiB pages) is one "
+	       "allocation of host RAM; the largest piece left after the VMs is "
+	       "5120 MiB"}}},
+
+    {"function_without_function_0",
+     MACHINE "      - name: rp1\n"
+	     "        type: root_port\n"
+	     "        slot: 2\n"
+	     "        below: [{name: ep, type: endpoint, function: 1}]\n" VM0 WORKLOAD,
+     .want = {{NULL, 13, 54, "'ep' is function 1 of device 0, which has no function 0"}}},
+    {"bar_past_the_hosts_32bit_window",
+     MACHINE
+     "      - name: rp1\n"
+     "        type: root_port\n"
+     "        slot: 2\n"
+     "        below: [{name: ep, type: endpoint, bars: [{index: 0, size: 0x40000000}]}]\n" VM0
+	 WORKLOAD,
+     .want = {{NULL, 13, 17,
+	       "BAR 0 of 'ep' (1 GiB) does not fit in the host's 32-bit MMIO "
+	       "window (512 MiB, for non-prefetchable and 32-bit BARs)"}}},
+    {"bar_past_the_guests_window",
+     MACHINE "      - name: rp1\n"
+	     "        type: root_port\n"
+	     "        slot: 2\n"
+	     "        below: [{name: ep, type: endpoint, bars: [{index: 0, size: 0x40000000, "
+	     "prefetch: true}]}]\n"
+	     "vms:\n  - name: vm0\n    devices: [nic0, ep]\n" WORKLOAD,
+     .want = {{NULL, 16, 21,
+	       "'ep' does not fit in the guest MMIO window of 'vm0': its BAR 0 "
+	       "is 1 GiB, and the window for assigned devices is 512 MiB (511 MiB "
+	       "left)"}}},
 
     /* one file, many mistakes: all of them, in order */
     {"many_mistakes",
@@ -465,14 +619,16 @@ static void test_file_not_found(void **state)
 {
 	struct cfg_ctx *ctx;
 	struct scenario sc;
-	char path[128], msg[256];
+	char path[128], msg[512];
 
 	snprintf(path, sizeof(path), "%s/absent.yaml", tmpdir);
-	snprintf(msg, sizeof(msg), "cannot open '%s': No such file or directory", path);
+	/* the file has no line to point at: its name alone */
+	snprintf(msg, sizeof(msg), "%s: error: cannot open '%s': No such file or directory", path,
+		 path);
 	assert_int_equal(cfg_ctx_create(&ctx), 0);
 	assert_int_equal(scenario_load(ctx, path, NULL, 0, &sc), 1);
 	assert_int_equal(cfg_error_count(ctx), 1);
-	expect_error(ctx, 0, NULL, 0, 0, msg, NULL);
+	assert_string_equal(cfg_error_text(ctx, 0), msg);
 	assert_null(cfg_load_file(ctx, path));
 	assert_int_equal(cfg_error_count(ctx), 2);
 	cfg_ctx_destroy(ctx);

@@ -12,6 +12,7 @@
 
 #include "sim/results.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <locale.h>
 #include <math.h>
@@ -624,7 +625,21 @@ static void test_lookup(void **state)
 /* ---- atomic files ---- */
 
 static char dir[64];
-static char target[128], target_tmp[160];
+static char target[128], target_tmp[160]; /* target_tmp: a user's file, never ours to touch */
+
+/* Entries of dir, "." and ".." left out. */
+static int entries(void)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((e = readdir(d)))
+		n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+	closedir(d);
+	return n;
+}
 
 static int file_setup(void **state)
 {
@@ -651,12 +666,12 @@ static int failing_writer(const struct results *r, FILE *f)
 
 /* What the target held while the writer ran. */
 static char *seen_during_write;
-static bool tmp_existed_during_write;
+static int entries_during_write;
 
 static int observing_writer(const struct results *r, FILE *f)
 {
 	seen_during_write = slurp(target);
-	tmp_existed_during_write = exists(target_tmp);
+	entries_during_write = entries();
 	return results_write_json(r, f);
 }
 
@@ -677,7 +692,7 @@ static void test_write_file_failure_leaves_nothing(void **state)
 	results_set_u64(r, "a", 1);
 	assert_int_equal(results_write_file(target, failing_writer, r), -EIO);
 	assert_false(exists(target));
-	assert_false(exists(target_tmp));
+	assert_int_equal(entries(), 0);
 	results_destroy(r);
 }
 
@@ -692,7 +707,7 @@ static void test_write_file_failure_keeps_old(void **state)
 	assert_int_equal(results_write_file(target, failing_writer, r), -EIO);
 	now = slurp(target);
 	assert_string_equal(now, "old\n");
-	assert_false(exists(target_tmp));
+	assert_int_equal(entries(), 1);
 	free(now);
 	results_destroy(r);
 }
@@ -703,20 +718,25 @@ static void test_write_file_replaces(void **state)
 	char *now, *want;
 
 	put(target, "old\n");
-	put(target_tmp, "stale leftover of an earlier crash");
+	/* A file named like the old fixed temporary is the user's: it stays as it is. */
+	put(target_tmp, "the user's own file");
 	assert_int_equal(results_create(&r), 0);
 	results_set_u64(r, "a.b", 1);
 	results_set_str(r, "c", "d");
 	seen_during_write = NULL;
 	assert_int_equal(results_write_file(target, observing_writer, r), 0);
-	/* The writer wrote to the side file: the target was untouched until the rename. */
+	/* The writer wrote to a side file of its own: the target was untouched until the
+	 * rename. */
 	assert_non_null(seen_during_write);
 	assert_string_equal(seen_during_write, "old\n");
-	assert_true(tmp_existed_during_write);
+	assert_int_equal(entries_during_write, 3);
 	now = slurp(target);
 	want = capture(results_write_json, r);
 	assert_string_equal(now, want);
-	assert_false(exists(target_tmp));
+	assert_int_equal(entries(), 2);
+	free(now);
+	now = slurp(target_tmp);
+	assert_string_equal(now, "the user's own file");
 	free(now);
 	free(want);
 	free(seen_during_write);

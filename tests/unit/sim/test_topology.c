@@ -154,7 +154,7 @@ static const struct bad cases[] = {
 	 2, 20, "no device named 'nope' in machine.pcie"},
 	{"endpoint_on_the_root_bus",
 	 HEAD "    - {name: ep, type: endpoint, slot: 3}\n",
-	 3, 7, "'ep' is a endpoint on the root bus; put it below a root port"},
+	 3, 7, "'ep' is an endpoint on the root bus; put it below a root port"},
 	{"switch_port_outside_a_switch",
 	 HEAD "    - {name: p, type: downstream_port, slot: 3}\n",
 	 3, 7, "downstream port 'p' belongs in a switch's 'ports'"},
