@@ -1,9 +1,14 @@
 /* SPDX-License-Identifier: MIT */
-/* Shared by sim/knob.c and sim/config.c: what binding needs of the declarations. */
+/* Shared by sim/knob.c, sim/config.c and sim/config_bind.c: what binding needs of the
+ * declarations and of the diagnostics. */
 #ifndef PTSIM_SIM_KNOB_INTERNAL_H
 #define PTSIM_SIM_KNOB_INTERNAL_H
 
 #include "sim/knob.h"
+
+#include <stdarg.h>
+
+struct cfg_mark;
 
 /* The field's sub-schema (static or built at run time). */
 const struct cfg_schema *cfg__sub(const struct cfg_field *f);
@@ -12,5 +17,7 @@ const struct cfg_schema *cfg__sub(const struct cfg_field *f);
 void cfg__store(const struct cfg_field *f, void *obj, double v);
 /* The declared defaults over obj as it is (no zeroing first). */
 void cfg__defaults_in_place(const struct cfg_schema *schema, void *obj);
+/* Record an error at m (NULL: no position); counted always, its text kept for the first 500. */
+void cfg__error_markv(struct cfg_ctx *ctx, const struct cfg_mark *m, const char *fmt, va_list ap);
 
 #endif
