@@ -53,8 +53,10 @@ int cmd_acpi(int argc, char **argv)
 	struct machine *m;
 
 	len = machine_create(&sc, &o, &m);
-	if (!len)
+	if (!len) {
 		len = platform_dmar_table(machine_platform(m), buf, sizeof(buf));
+		machine_destroy(m);
+	}
 	if (len < 0) {
 		fprintf(stderr, "ptsim: %s: cannot build the DMAR table: %s\n", a.config,
 			strerror(-len));
