@@ -41,13 +41,16 @@ unmaps it at its completion), every strategy, strict and deferred, flat out and 
   - single_use strict invalidates once per frame, and deferred issues fewer invalidation
     descriptors; the strict window stays within microseconds where deferred's reaches
     milliseconds (paced: the flush queue fills in 3 ms);
+  - flat out no two frames in flight share a page: shared maps as many pages as single_use;
   - persistent stops mapping after warm-up (twice the frames: the same pages, few hypercalls);
   - on_demand on a 1 Gb/s line: at a quota of its working set no remaps, twice the frames map
     no more pages; below it a refused map waits for a completion (no frame dropped, every
-    refusal counted) and remaps grow as the quota shrinks; with quota_full: evict the
+    refusal counted) and remaps grow as the quota shrinks, alike for LRU, FIFO and CLOCK
+    (buffers come back in the order they were sent); with quota_full: evict the
     evicted pages' DMAs are blocked and counted lost, and every frame's fate is counted;
   - batch 8: the map goes to the hypervisor at the TDT doorbell (paced: a hypercall for each
-    frame's map and one for its unmap; nothing faults), flat out several unmaps share one;
+    frame's map and one for its unmap; nothing faults), flat out several unmaps share one, on
+    a 1 Gb/s line none do;
     on INTx, where no register write follows the clean-up, queued unmaps go when the guest
     halts for a full ring (a strict window of microseconds).
 """
@@ -400,6 +403,13 @@ def tx_behaviour(ptsim, d):
                  x["dma.cache.quota_failures"], x["dma.pinned_pages_peak"], x["iommu.faults"]))
     check(0 < per[0][1] < per[1][1] < per[2][1],
           "tx on_demand: remaps do not grow as the quota shrinks: %s" % per)
+    # the transmit buffers come back in the order they were sent: the policies evict alike
+    pol = {repl: flat(run(ptsim, TX, dma("on_demand") + line1_q +
+                          ["vms.0.dma.quota_pages=%d" % per[1][0],
+                           "vms.0.dma.replacement=" + repl], d))["dma.remaps"]
+           for repl in ("fifo", "clock")}
+    pol["lru"] = per[1][1]
+    check(len(set(pol.values())) == 1, "tx on_demand: LRU, FIFO and CLOCK remap %s" % pol)
     # an uncooperative guest (quota_full: evict) whose quota leaves the transmit side an
     # eighth of its pages: the hypervisor takes pages in use (the least recently used first:
     # receive buffers, then the transmit ring and buffers), the NIC's DMA to them is blocked
@@ -424,6 +434,12 @@ def tx_behaviour(ptsim, d):
     p1 = r[("flat", "persistent", "strict")]
     p2 = flat(run(ptsim, TX, dma("persistent") + ["workload.frames=%d" % (2 * frames),
                                                   "workload.rate_gbps=0"], d))
+    # flat out no two frames in flight share a page: shared maps what single_use maps
+    fs, fu = r[("flat", "shared", "strict")], r[("flat", "single_use", "strict")]
+    check(fs["dma.cache.hits"] == 0 and fs["dma.maps"] == fu["dma.maps"],
+          "tx flat out: shared reused %d mappings and mapped %d pages, single_use %d"
+          % (fs["dma.cache.hits"], fs["dma.maps"], fu["dma.maps"]))
+
     check(p2["dma.maps"] == p1["dma.maps"] and
           p2["dma.pinned_pages_peak"] == p1["dma.pinned_pages_peak"] and
           p2["guest.dma_hypercalls"] <= p1["dma.pinned_pages_peak"],
@@ -453,6 +469,12 @@ def tx_behaviour(ptsim, d):
           "tx flat out batch 8: %.2f requests per hypercall, %d hypercalls (batch 1: %d)"
           % (bf["dma.requests_per_hypercall"], bf["guest.dma_hypercalls"],
              su["guest.dma_hypercalls"]))
+    # on a 1 Gb/s line each frame's map meets its doorbell and its unmap the completion's IMS
+    # write alone: batching leaves a request per hypercall
+    b1 = flat(run(ptsim, TX, dma("on_demand") + line1_q + ["vms.0.dma.batch=8"], d))
+    check(b1["dma.requests_per_hypercall"] == 1.0 and b1["workload.frames_received"] == frames,
+          "tx batch 8 on a 1 Gb/s line: %.3f requests per hypercall, %d frames"
+          % (b1["dma.requests_per_hypercall"], b1["workload.frames_received"]))
     # on INTx no register write follows the transmit clean-up: its unmaps wait in the batch
     # until the guest halts for a full ring, not until the next doorbell
     bi = flat(run(ptsim, TX, dma("single_use") + flat_out +
