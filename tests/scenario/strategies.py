@@ -7,7 +7,8 @@ strategy and invalidation policy, and the behaviour README.md describes, asserte
 Goldens: configs/strategies/stream_rx.yaml and stream_tx.yaml (2,000 frames; tx-*.json) with
 every strategy, strict and deferred where the strategy unmaps, configs/strategies/reuse.yaml
 with on_demand below its working set, and stream_tx on a 1 Gb/s line with on_demand below the
-pages in flight (tx-on_demand-below-quota), compared key by key with
+pages in flight (tx-on_demand-below-quota) or with prefetch 4, and single_use with batch 8
+flat out, compared key by key with
 tests/golden/strategies/*.json (exact; wall time aside). --update rewrites them (a reviewed
 decision: say why in the commit).
 
@@ -46,7 +47,8 @@ unmaps it at its completion), every strategy, strict and deferred, flat out and 
   - on_demand on a 1 Gb/s line: at a quota of its working set no remaps, twice the frames map
     no more pages; below it a refused map waits for a completion (no frame dropped, every
     refusal counted) and remaps grow as the quota shrinks, alike for LRU, FIFO and CLOCK
-    (buffers come back in the order they were sent); with quota_full: evict the
+    (buffers come back in the order they were sent); prefetch maps ahead what later frames
+    use (fewer misses); with quota_full: evict the
     evicted pages' DMAs are blocked and counted lost, and every frame's fate is counted;
   - batch 8: the map goes to the hypervisor at the TDT doorbell (paced: a hypercall for each
     frame's map and one for its unmap; nothing faults), flat out several unmaps share one, on
@@ -96,7 +98,11 @@ GOLDEN_CASES = [
                           ("on_demand-strict", "on_demand", "strict"),
                           ("on_demand-deferred", "on_demand", "deferred")]] + [
     ("tx-on_demand-below-quota", TX, dma("on_demand") +
-     ["workload.frames=2000", "workload.line_gbps=1", "vms.0.dma.quota_pages=200"])]
+     ["workload.frames=2000", "workload.line_gbps=1", "vms.0.dma.quota_pages=200"]),
+    ("tx-on_demand-prefetch4", TX, dma("on_demand") +
+     ["workload.frames=2000", "workload.line_gbps=1", "vms.0.dma.prefetch=4"]),
+    ("tx-single_use-batch8", TX, dma("single_use") +
+     ["workload.frames=2000", "vms.0.dma.batch=8"])]
 
 
 def run(ptsim, config, sets, d, tag="r"):
@@ -410,6 +416,16 @@ def tx_behaviour(ptsim, d):
            for repl in ("fifo", "clock")}
     pol["lru"] = per[1][1]
     check(len(set(pol.values())) == 1, "tx on_demand: LRU, FIFO and CLOCK remap %s" % pol)
+    # prefetch: a miss maps the next pages too, which the following frames' skbs occupy
+    pf = flat(run(ptsim, TX, dma("on_demand") + line1_q + ["vms.0.dma.prefetch=4"], d))
+    check(pf["workload.frames_received"] == frames and pf["iommu.faults"] == 0 and
+          pf["dma.cache.prefetch_hits"] > 0 and pf["dma.cache.misses"] < od["dma.cache.misses"]
+          and pf["dma.remaps"] == 0,
+          "tx on_demand prefetch 4: %d frames, %d faults, %d prefetched, %d prefetch hits, %d "
+          "misses (%d without prefetch), %d remaps"
+          % (pf["workload.frames_received"], pf["iommu.faults"], pf["dma.cache.prefetched"],
+             pf["dma.cache.prefetch_hits"], pf["dma.cache.misses"], od["dma.cache.misses"],
+             pf["dma.remaps"]))
     # an uncooperative guest (quota_full: evict) whose quota leaves the transmit side an
     # eighth of its pages: the hypervisor takes pages in use (the least recently used first:
     # receive buffers, then the transmit ring and buffers), the NIC's DMA to them is blocked
