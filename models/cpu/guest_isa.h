@@ -9,6 +9,7 @@
 #ifndef PTSIM_GUEST_ISA_H
 #define PTSIM_GUEST_ISA_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct sim_clock;
@@ -37,6 +38,8 @@ void vcpu_wrmsr(struct vcpu *v, uint32_t msr, uint64_t val);
 void vcpu_safe_halt(struct vcpu *v);
 void vcpu_cli(struct vcpu *v);
 void vcpu_sti(struct vcpu *v);
+/* PUSHF: is RFLAGS.IF set (interrupts on)? */
+bool vcpu_irqs_enabled(const struct vcpu *v);
 uint64_t vcpu_vmcall(struct vcpu *v, uint64_t nr, uint64_t a0, uint64_t a1);
 /* A guest-physical RAM range as a host pointer (the CPU's cached access); NULL if not RAM. */
 void *vcpu_gpa_ptr(struct vcpu *v, uint64_t gpa, uint64_t len);

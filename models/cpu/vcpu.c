@@ -726,6 +726,11 @@ void vcpu_cli(struct vcpu *v)
 	v->guest_if = false;
 }
 
+bool vcpu_irqs_enabled(const struct vcpu *v)
+{
+	return v->guest_if;
+}
+
 void vcpu_sti(struct vcpu *v)
 {
 	v->guest_if = true;

@@ -30,6 +30,9 @@
  * stopping the queue when the ring is full (e1000_maybe_stop_tx); the transmit interrupt
  * cleans the descriptors the device wrote back (DD): it unmaps each buffer, hands the skb back
  * (dev_consume_skb_any) and wakes the queue once enough room is free (TX_WAKE_THRESHOLD).
+ * A map the DMA layer refuses while frames are in flight stops the queue as a full ring does
+ * (their completions unmap: the ring runs shorter, as the receive ring does); with none in
+ * flight the frame is dropped, as e1000 drops it.
  */
 #include "hal.h"
 #include "ptnic_regs.h"
@@ -69,7 +72,7 @@ struct ptnic_tx_ring {
 	bool open;
 	unsigned int wake_thresh;
 	u64 desc_cycles;
-	u64 irqs, frames;
+	u64 irqs, frames, map_waits;
 };
 
 struct ptnic {
@@ -263,7 +266,21 @@ static netdev_tx_t ptnic_xmit_frame(struct sk_buff *skb, struct net_device *ndev
 	}
 	dma = dma_map_single(dev, skb->data, skb->len, DMA_TO_DEVICE);
 	if (dma_mapping_error(dev, dma)) {
-		dev_kfree_skb_any(skb); /* dropped, as e1000 does */
+		/* A refused map (an IOMMU quota full of buffers in flight): while frames are in
+		 * flight their completions unmap, so the ring runs shorter -- stop the queue and
+		 * hand the skb back (NETDEV_TX_BUSY), to be sent again when a completion wakes
+		 * the queue. Look again after stopping, as e1000_maybe_stop_tx does: a completion
+		 * in between may have emptied the ring. With nothing in flight no unmap will come:
+		 * the frame is dropped, as e1000 drops it. */
+		if (tx->next_to_clean != tx->next_to_use) {
+			netif_stop_queue(ndev);
+			mb();
+			if (tx->next_to_clean == tx->next_to_use)
+				netif_start_queue(ndev); /* the caller tries again at once */
+			tx->map_waits++;
+			return NETDEV_TX_BUSY;
+		}
+		dev_kfree_skb_any(skb);
 		return NETDEV_TX_OK;
 	}
 	cpu_cycles(tx->desc_cycles);

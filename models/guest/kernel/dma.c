@@ -60,13 +60,22 @@ void gk__dma_free(struct gk *g)
 	u64map_free(&g->dma.pages);
 }
 
+/* The batch is this CPU's and interrupt handlers map and unmap too (a transmit completion):
+ * interrupts stay off from the hypercall until the batch is empty again, as virtio-iommu holds
+ * its request lock with spin_lock_irqsave. Otherwise a handler taken on the hypercall's return
+ * queues behind requests already served and sends them again, or more than `batch` of them
+ * (refused whole). Nothing else here takes an interrupt: queueing a request is plain stores. */
 void gk__dma_flush(struct gk *g)
 {
 	struct gk_dma *d = &g->dma;
+	bool irqs;
 	uint64_t t0;
 
 	if (!d->nq)
 		return;
+	irqs = isa_irqs_enabled();
+	if (irqs)
+		isa_cli();
 	t0 = isa_rdtsc();
 	if ((int64_t)isa_vmcall(KVM_HC_PV_IOMMU, d->q_gpa, d->nq) < 0)
 		g->st.dma_request_errors += d->nq;
@@ -77,6 +86,8 @@ void gk__dma_flush(struct gk *g)
 	g->st.dma_hypercall_ps += isa_tsc_to_ps(isa_rdtsc() - t0);
 	g->st.dma_hypercalls++;
 	d->nq = 0;
+	if (irqs)
+		isa_sti();
 }
 
 /* The device's slot on the guest's bus, which names it to the hypervisor. */

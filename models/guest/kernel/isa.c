@@ -75,6 +75,11 @@ void isa_sti(void)
 	vcpu_sti(cpu());
 }
 
+bool isa_irqs_enabled(void)
+{
+	return vcpu_irqs_enabled(cpu());
+}
+
 void isa_safe_halt(void)
 {
 	vcpu_safe_halt(cpu());

@@ -10,6 +10,7 @@
 #ifndef PTSIM_GK_ISA_H
 #define PTSIM_GK_ISA_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* This CPU's number, its initial APIC ID (CPUID leaf 0BH). */
@@ -37,6 +38,8 @@ void *isa_ram_ptr(uint64_t gpa, uint64_t len);
 /* CLI, STI, and STI;HLT (halt until an interrupt: the idle instruction). */
 void isa_cli(void);
 void isa_sti(void);
+/* PUSHF: are interrupts on (RFLAGS.IF)? What local_irq_save keeps to restore. */
+bool isa_irqs_enabled(void);
 void isa_safe_halt(void);
 
 /* LIDT: the handler this CPU runs for every interrupt vector (an interrupt gate: IF clear). */

@@ -235,7 +235,6 @@ void gk_net_wait_tx(struct gk *g, struct net_device *const *nd, unsigned n, bool
 {
 	uint64_t spin = isa_ps_to_tsc(spin_ps);
 
-	(void)g;
 	if (!halt) {
 		while (all_stopped(nd, n))
 			isa_compute(spin ? spin : 1);
@@ -245,6 +244,8 @@ void gk_net_wait_tx(struct gk *g, struct net_device *const *nd, unsigned n, bool
 	 * still wakes us (the interrupt is taken right after STI). */
 	isa_cli();
 	while (all_stopped(nd, n)) {
+		/* as every halt does: nothing the DMA layer queued waits while the CPU sleeps */
+		gk__dma_flush(g);
 		isa_safe_halt();
 		isa_cli();
 	}

@@ -567,6 +567,41 @@ static void test_mapping_error_drops(void **state)
 	assert_int_equal(ring()[0].addr, dma_log[1].addr);
 }
 
+/* A map refused while frames are in flight (a quota full of their pages): the ring runs
+ * shorter -- the queue stops, the skb goes back to the caller, and a completion, which unmaps,
+ * wakes the queue for the frame to go again. */
+static void test_mapping_error_in_flight_waits(void **state)
+{
+	struct net_device *nd;
+	struct tx_desc *r;
+	struct sk_buff *again;
+	unsigned maps;
+
+	(void)state;
+	nd = bring_up(NULL, 0);
+	r = ring();
+	assert_int_equal(xmit(nd, skb_of(200, 1)), NETDEV_TX_OK);
+	assert_int_equal(xmit(nd, skb_of(200, 2)), NETDEV_TX_OK);
+	fail_next_map = true;
+	again = skb_of(200, 3);
+	assert_int_equal(xmit(nd, again), NETDEV_TX_BUSY);
+	assert_int_equal(skbs.dropped, 0);
+	assert_true(netif_queue_stopped(nd));
+	assert_int_equal(reg(REG_TDT), 2);
+	maps = ndma;
+	/* the first completion unmaps a buffer and wakes the queue: the frame goes */
+	write_back(r, 256, 0, 1);
+	tx_interrupt(0x41);
+	assert_int_equal(skbs.consumed, 1);
+	assert_int_equal(ndma, maps + 1);
+	assert_false(dma_log[ndma - 1].map);
+	assert_false(netif_queue_stopped(nd));
+	assert_int_equal(xmit(nd, again), NETDEV_TX_OK);
+	assert_int_equal(reg(REG_TDT), 3);
+	assert_int_equal(ring()[2].addr, dma_log[ndma - 1].addr);
+	assert_int_equal(skbs.dropped, 0);
+}
+
 static void test_shared_vector(void **state)
 {
 	struct net_device *nd;
@@ -595,6 +630,7 @@ int main(void)
 	    cmocka_unit_test(test_map_at_send_unmap_at_completion),
 	    cmocka_unit_test(test_ring_full_backs_off),
 	    cmocka_unit_test(test_mapping_error_drops),
+	    cmocka_unit_test(test_mapping_error_in_flight_waits),
 	    cmocka_unit_test(test_shared_vector),
 	};
 
