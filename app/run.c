@@ -19,7 +19,7 @@
 #include "models/host/survey.h"
 #include "models/host/pv_iommu.h"
 #include "models/host/vfio.h"
-#include "models/host/intel_iommu.h"
+#include "models/drivers/intel_iommu/intel_iommu.h"
 #include "models/pcie/pcie.h"
 #include "models/pcie/pcie_regs.h"
 #include "sim/engine.h"

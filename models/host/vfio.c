@@ -4,7 +4,7 @@
 #include "models/host/hpci.h"
 #include "models/host/ioapic_drv.h"
 #include "models/host/hv.h"
-#include "models/host/intel_iommu.h"
+#include "models/drivers/intel_iommu/intel_iommu.h"
 #include "models/host/pv_iommu.h"
 #include "models/iommu/vtd_regs.h"
 #include "sim/metrics.h"

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Domains and their second-level page tables (Linux's dmar_domain, domain_pfn_mapping). */
-#include "models/host/intel_iommu_internal.h"
+#include "models/drivers/intel_iommu/intel_iommu_internal.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -67,7 +67,7 @@ static uint64_t pte_slot(struct dmar_domain *dom, uint64_t iova, unsigned target
 
 	for (unsigned lvl = dom->levels; lvl > target; lvl--) {
 		uint64_t slot = table + vtd_level_index(iova, lvl) * VTD_PTE_SIZE;
-		struct vtd_sl_pte pte = {host_mem_read64(d->h, slot)};
+		struct vtd_sl_pte pte = {mem_rd64(d, slot)};
 
 		if (!vtd_slpte_present(&pte)) {
 			uint64_t next;
@@ -76,7 +76,7 @@ static uint64_t pte_slot(struct dmar_domain *dom, uint64_t iova, unsigned target
 				return 0;
 			/* Non-leaf entries grant both rights; the leaf decides (VT-d §9.8). */
 			vtd_slpte_set(&pte, next, VTD_SL_R | VTD_SL_W, false);
-			host_mem_write64(d->h, slot, pte.val);
+			mem_wr64(d, slot, pte.val);
 			table = next;
 		} else if (vtd_slpte_ps(&pte)) {
 			return 0; /* a large page is in the way */
@@ -124,7 +124,7 @@ static int map_range(struct dmar_domain *dom, uint64_t iova, uint64_t hpa, uint6
 		if (!slot)
 			return -ENOMEM;
 		vtd_slpte_set(&pte, hpa, rights, lvl > 1);
-		host_mem_write64(d->h, slot, pte.val);
+		mem_wr64(d, slot, pte.val);
 		uint64_t step = 1ull << vtd_level_shift(lvl);
 		iova += step;
 		hpa += step;
@@ -167,7 +167,7 @@ int intel_iommu_unmap(struct dmar_domain *dom, uint64_t iova, uint64_t size, boo
 
 		for (lvl = 1; lvl <= 3; lvl++) {
 			uint64_t s = pte_slot(dom, a, lvl, false);
-			struct vtd_sl_pte pte = {s && lvl > 1 ? host_mem_read64(d->h, s) : 0};
+			struct vtd_sl_pte pte = {s && lvl > 1 ? mem_rd64(d, s) : 0};
 
 			if (s && (lvl == 1 || vtd_slpte_ps(&pte))) {
 				slot = s;
@@ -178,7 +178,7 @@ int intel_iommu_unmap(struct dmar_domain *dom, uint64_t iova, uint64_t size, boo
 			a += PAGE;
 			continue;
 		}
-		host_mem_write64(d->h, slot, 0); /* dma_clear_pte */
+		mem_wr64(d, slot, 0); /* dma_clear_pte */
 		a += 1ull << vtd_level_shift(lvl);
 		d->st.pages_unmapped += (1ull << vtd_level_shift(lvl)) / PAGE;
 	}

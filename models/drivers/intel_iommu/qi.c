@@ -4,7 +4,7 @@
  * (qi_submit_sync and the qi_flush_* of Linux's dmar.c), else through the context and IOTLB
  * command registers; device TLBs of the domain's devices with ATS go too.
  */
-#include "models/host/intel_iommu_internal.h"
+#include "models/drivers/intel_iommu/intel_iommu_internal.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -32,20 +32,20 @@ int qi_submit_sync(struct intel_iommu *d, const struct vtd_inv_desc *descs, unsi
 
 		/* 128-bit descriptors, or 256-bit ones whose upper half is zero. */
 		for (unsigned w = 0; w < d->qi_desc / 8; w++)
-			host_mem_write64(d->h, slot + 8 * w, w < 2 ? desc.val[w] : 0);
+			mem_wr64(d, slot + 8 * w, w < 2 ? desc.val[w] : 0);
 		d->qi_tail = (d->qi_tail + 1) % d->qi_entries;
 	}
 	d->st.qi_submits++;
 	d->st.qi_descs += n + 1;
 	wr64(d, DMAR_IQT_REG, VTD_IQ_OFFSET((uint64_t)d->qi_tail * d->qi_desc));
-	if (!host_spin_mem32(d->h, status, seq, WAIT_TIMEOUT_NS)) {
+	if (!d->hal.ops->spin_mem32(d->hal.ctx, status, seq, WAIT_TIMEOUT_NS)) {
 		/* Like qi_check_fault(): an invalid descriptor (IQE) or a device-TLB time-out (ITE)
 		 * stopped the queue. Report, clear, skip what is left. */
 		uint32_t fsts = rd32(d, DMAR_FSTS_REG);
 
 		d->st.qi_errors++;
-		host_log(d->h, "vtd: invalidation wait failed (FSTS %#x, IQERCD %#llx)", fsts,
-			 (unsigned long long)rd64(d, DMAR_IQER_REG));
+		intel_iommu__log(d, "vtd: invalidation wait failed (FSTS %#x, IQERCD %#llx)", fsts,
+				 (unsigned long long)rd64(d, DMAR_IQER_REG));
 		if (fsts & (DMA_FSTS_IQE | DMA_FSTS_ITE | DMA_FSTS_ICE)) {
 			wr64(d, DMAR_IQT_REG, rd64(d, DMAR_IQH_REG));
 			d->qi_tail = (unsigned)(DMA_IQ_OFFSET(rd64(d, DMAR_IQH_REG)) / d->qi_desc);
@@ -71,7 +71,7 @@ int intel_iommu__flush_context(struct intel_iommu *d, int gran, uint16_t did, ui
 	for (;;) {
 		if (!(rd64(d, DMAR_CCMD_REG) & DMA_CCMD_ICC))
 			return 0;
-		host_ndelay(d->h, host_costs(d->h)->poll_ns);
+		relax(d);
 	}
 }
 
@@ -118,7 +118,7 @@ int intel_iommu__flush_iotlb_dom(struct intel_iommu *d, const struct dmar_domain
 	for (;;) {
 		if (!(rd64(d, iro + 8) & DMA_TLB_IVT))
 			return 0;
-		host_ndelay(d->h, host_costs(d->h)->poll_ns);
+		relax(d);
 	}
 }
 
