@@ -6,6 +6,7 @@
 #include "models/host/hv.h"
 #include "models/drivers/intel_iommu/intel_iommu.h"
 #include "models/host/pv_iommu.h"
+#include "models/host/viommu.h"
 #include "models/iommu/vtd_regs.h"
 #include "sim/metrics.h"
 #include "sim/trace.h"
@@ -474,6 +475,8 @@ static int map_guest_memory(struct vfio_dev *d)
 	case DMA_NONE:
 		return 0;
 	case DMA_DIRECT_MAP:
+		/* With a vIOMMU the guest's contexts are identity (passthrough) for now: the
+		 * domain holds all guest RAM. */
 		for (unsigned i = 0; i < n; i++) {
 			rc = intel_iommu_map(d->dom, gpa[i], hpa[i], size[i],
 					    IOMMU_READ | IOMMU_WRITE);
@@ -483,6 +486,9 @@ static int map_guest_memory(struct vfio_dev *d)
 		}
 		if (d->cfg.pv)
 			pv_iommu_pinned_at_assignment(d->cfg.pv, d->st.pinned_pages);
+		if (d->cfg.viommu)
+			return viommu_add_device(d->cfg.viommu, d->pdev.bdf, d->cfg.guest_devfn,
+						 d->dom);
 		return 0;
 	default:
 		/* Paravirtual: nothing up front; the guest asks the back-end page by page. */

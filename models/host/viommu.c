@@ -1,0 +1,436 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The guest-visible IOMMU (viommu.h): an emulated VT-d unit, served by the VMM in user space
+ * as QEMU's intel-iommu is (each access costs a user-space exit), and what the hypervisor does
+ * with the guest's invalidations -- shadowing its second-level tables into the physical unit
+ * (caching mode), or binding its first-level tables in nested mode and forwarding its
+ * invalidations. Register semantics follow VT-d 3.x ch. 11; invalidation descriptors §6.5.2.
+ *
+ * Keys of the shadow: (device index << 52 | gIOVA page number) -> HPA | 1.
+ */
+#include "models/host/viommu.h"
+#include "models/abi/bootparam.h"
+#include "models/drivers/intel_iommu/intel_iommu.h"
+#include "models/host/host.h"
+#include "models/host/hv.h"
+#include "models/iommu/vtd_regs.h"
+#include "sim/metrics.h"
+#include "sim/u64map.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PAGE	      4096ull
+#define KEY(dev, pfn) ((uint64_t)(dev) << 52 | (pfn))
+#define KEY_DEV(k)    ((unsigned)((k) >> 52))
+#define MAX_DEVS      8
+#define IRO	      0x500u /* IVA at 0x500, IOTLB at 0x508 (ECAP.IRO) */
+#define FRO	      0x400u /* one fault record (CAP.FRO, CAP.NFR) */
+
+struct vdev {
+	uint16_t bdf;
+	uint8_t devfn;
+	struct dmar_domain *dom;
+	/* the guest's context entry, as last read */
+	bool present, identity;
+	unsigned tt, levels;
+	uint16_t did;
+	uint64_t root;
+	/* nested: the first-level table bound on the physical unit (0: none) */
+	uint64_t fl_root;
+};
+
+struct viommu {
+	struct vm *vm;
+	struct host *h;
+	struct viommu_cfg cfg;
+	uint8_t regs[DMAR_REG_SIZE];
+	uint64_t rta; /* the root table latched by SRTP */
+	struct vdev dev[MAX_DEVS];
+	unsigned ndevs;
+	struct u64map shadow;
+	struct viommu_stats st;
+};
+
+/* ---- registers ---- */
+
+static uint64_t reg_get(const struct viommu *vi, uint32_t off, unsigned size)
+{
+	uint64_t v = 0;
+
+	for (unsigned i = 0; i < size && off + i < DMAR_REG_SIZE; i++)
+		v |= (uint64_t)vi->regs[off + i] << (8 * i);
+	return v;
+}
+
+static void reg_set(struct viommu *vi, uint32_t off, unsigned size, uint64_t v)
+{
+	for (unsigned i = 0; i < size && off + i < DMAR_REG_SIZE; i++)
+		vi->regs[off + i] = (uint8_t)(v >> (8 * i));
+}
+
+/* ---- guest memory, as the VMM reads and writes it ---- */
+
+static bool g_read64(struct viommu *vi, uint64_t gpa, uint64_t *v)
+{
+	uint64_t hpa;
+
+	if (!vm_gpa_to_hpa(vi->vm, gpa, &hpa))
+		return false;
+	*v = host_mem_read64(vi->h, hpa);
+	return true;
+}
+
+static void g_write32(struct viommu *vi, uint64_t gpa, uint32_t v)
+{
+	uint64_t hpa;
+
+	if (vm_gpa_to_hpa(vi->vm, gpa, &hpa))
+		host_mem_write32(vi->h, hpa, v);
+}
+
+/* ---- what the VMM does with the guest's invalidations ---- */
+
+/* For now the guest's contexts are identity (guest.iommu: passthrough) and the VM's domain
+ * holds all its RAM: there is nothing of the guest's tables to follow yet. */
+static void contexts_changed(struct viommu *vi)
+{
+	(void)vi;
+}
+
+static void guest_iotlb_inv(struct viommu *vi, unsigned gran, uint16_t did, uint64_t addr,
+			    unsigned am)
+{
+	(void)vi;
+	(void)gran;
+	(void)did;
+	(void)addr;
+	(void)am;
+}
+
+static void pc_inv(struct viommu *vi)
+{
+	(void)vi;
+}
+
+static void run_desc(struct viommu *vi, const struct vtd_inv_desc *desc)
+{
+	host_cpu_work(vi->h, hv_costs(vm_hv(vi->vm))->viommu_desc);
+	vi->st.descs++;
+	switch (vtd_inv_type(desc)) {
+	case QI_CC_TYPE:
+		vi->st.cc_descs++;
+		contexts_changed(vi);
+		break;
+	case QI_IOTLB_TYPE:
+		vi->st.iotlb_descs++;
+		guest_iotlb_inv(vi, vtd_inv_gran(desc), vtd_inv_did(desc), vtd_inv_addr(desc),
+				vtd_inv_am(desc));
+		break;
+	case QI_PC_TYPE:
+		vi->st.pc_descs++;
+		pc_inv(vi);
+		break;
+	case QI_PIOTLB_TYPE:
+		vi->st.piotlb_descs++;
+		guest_iotlb_inv(
+		    vi, vtd_inv_gran(desc) == QI_GRAN_PSI_PASID ? QI_GRAN_DEVICE : QI_GRAN_DOMAIN,
+		    vtd_inv_did(desc), vtd_inv_addr(desc), vtd_inv_am(desc));
+		break;
+	case QI_IWD_TYPE:
+		vi->st.wait_descs++;
+		/* Everything before it is done: the status write completes the guest's wait. */
+		if (vtd_inv_wait_sw(desc))
+			g_write32(vi, vtd_inv_wait_addr(desc), vtd_inv_wait_data(desc));
+		if (vtd_inv_wait_if(desc))
+			reg_set(vi, DMAR_ICS_REG, 4, DMA_ICS_IWC);
+		break;
+	default:
+		vi->st.other_descs++; /* interrupt entries, device TLBs: nothing to do */
+		break;
+	}
+}
+
+/* The guest moved the tail (§6.5.2): fetch and carry out every descriptor up to it. */
+static void run_queue(struct viommu *vi)
+{
+	uint64_t iqa = reg_get(vi, DMAR_IQA_REG, 8), t0 = host_now(vi->h);
+	unsigned dsz = (iqa & DMA_IQA_DW) ? 32 : 16;
+	uint64_t qsize = PAGE << DMA_IQA_QS(iqa), base = iqa & DMA_IQA_BASE;
+	uint64_t head = DMA_IQ_OFFSET(reg_get(vi, DMAR_IQH_REG, 8));
+	uint64_t tail = DMA_IQ_OFFSET(reg_get(vi, DMAR_IQT_REG, 8));
+
+	vi->st.iq_tail_writes++;
+	if (!(reg_get(vi, DMAR_GSTS_REG, 4) & DMA_GSTS_QIES) || tail >= qsize)
+		return;
+	while (head != tail) {
+		struct vtd_inv_desc desc = {{0}};
+
+		if (!g_read64(vi, base + head, &desc.val[0]) ||
+		    !g_read64(vi, base + head + 8, &desc.val[1]))
+			break;
+		run_desc(vi, &desc);
+		head = (head + dsz) % qsize;
+	}
+	reg_set(vi, DMAR_IQH_REG, 8, VTD_IQ_OFFSET(head));
+	vi->st.hv_ps += host_now(vi->h) - t0;
+}
+
+/* GCMD (§11.4.4): persistent enables mirror into GSTS; one-shot commands complete at once. */
+static void gcmd_write(struct viommu *vi, uint32_t cmd)
+{
+	uint32_t sts = reg_get(vi, DMAR_GSTS_REG, 4);
+	const uint32_t mirror[][2] = {{DMA_GCMD_TE, DMA_GSTS_TES},
+				      {DMA_GCMD_QIE, DMA_GSTS_QIES},
+				      {DMA_GCMD_IRE, DMA_GSTS_IRES}};
+
+	for (unsigned i = 0; i < 3; i++) {
+		if ((cmd & mirror[i][0]) && !(sts & mirror[i][1]) && mirror[i][0] == DMA_GCMD_QIE)
+			reg_set(vi, DMAR_IQH_REG, 8, 0);
+		sts = (cmd & mirror[i][0]) ? sts | mirror[i][1] : sts & ~mirror[i][1];
+	}
+	if (cmd & DMA_GCMD_SRTP) {
+		vi->rta = reg_get(vi, DMAR_RTADDR_REG, 8) & DMA_RTADDR_RTA_MASK;
+		sts |= DMA_GSTS_RTPS;
+		contexts_changed(vi);
+	}
+	if (cmd & DMA_GCMD_SIRTP)
+		sts |= DMA_GSTS_IRTPS;
+	reg_set(vi, DMAR_GSTS_REG, 4, sts);
+}
+
+static uint64_t viommu_read(void *ctx, uint64_t off, unsigned size)
+{
+	struct viommu *vi = ctx;
+
+	vi->st.reg_reads++;
+	return reg_get(vi, (uint32_t)off, size);
+}
+
+static void viommu_write(void *ctx, uint64_t off, unsigned size, uint64_t val)
+{
+	struct viommu *vi = ctx;
+	uint32_t o = (uint32_t)off;
+
+	vi->st.reg_writes++;
+	switch (o) {
+	case DMAR_VER_REG:
+	case DMAR_CAP_REG:
+	case DMAR_ECAP_REG:
+	case DMAR_GSTS_REG:
+	case DMAR_IQH_REG:
+		return; /* read-only */
+	case DMAR_GCMD_REG:
+		gcmd_write(vi, (uint32_t)val);
+		return;
+	case DMAR_FSTS_REG:
+	case DMAR_ICS_REG:
+		reg_set(vi, o, 4, reg_get(vi, o, 4) & ~(uint32_t)val); /* RW1C */
+		return;
+	case DMAR_CCMD_REG:
+		/* Register-based context invalidation completes at once (ICC clear). */
+		if (size == 8 && (val & DMA_CCMD_ICC))
+			contexts_changed(vi);
+		reg_set(vi, o, size, val & ~DMA_CCMD_ICC);
+		return;
+	case IRO + 8:
+		if (size == 8 && (val & DMA_TLB_IVT))
+			guest_iotlb_inv(vi, (unsigned)DMA_TLB_IIRG(val), (uint16_t)DMA_TLB_DID(val),
+					reg_get(vi, IRO, 8) & DMA_IVA_ADDR,
+					(unsigned)DMA_IVA_AM(reg_get(vi, IRO, 8)));
+		reg_set(vi, o, size, val & ~DMA_TLB_IVT);
+		return;
+	case DMAR_IQT_REG:
+		reg_set(vi, o, size, val);
+		run_queue(vi);
+		return;
+	default:
+		reg_set(vi, o, size, val);
+		return;
+	}
+}
+
+/* Served by the VMM in user space, as QEMU's intel-iommu is. */
+static const struct hv_trap_ops viommu_ops = {viommu_read, viommu_write, true};
+
+/* ---- the virtual firmware: RSDP -> XSDT -> DMAR with one DRHD (ACPI 6.x §5.2; VT-d §8) ---- */
+
+static uint8_t checksum(const uint8_t *p, size_t len)
+{
+	uint8_t s = 0;
+
+	for (size_t i = 0; i < len; i++)
+		s = (uint8_t)(s + p[i]);
+	return (uint8_t)-s;
+}
+
+static void put_le(uint8_t *p, uint64_t v, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static void acpi_header(uint8_t *p, const char sig[4], uint32_t len, uint8_t rev)
+{
+	memcpy(p, sig, 4);
+	put_le(p + 4, len, 4);
+	p[8] = rev;
+	memcpy(p + 10, "PTSIM ", 6);
+	memcpy(p + 16, "PTSIMVM ", 8);
+	put_le(p + 24, 1, 4);
+	memcpy(p + 28, "PTSM", 4);
+	put_le(p + 32, 1, 4);
+}
+
+static void write_bytes(struct viommu *vi, uint64_t gpa, const uint8_t *p, size_t len)
+{
+	for (size_t i = 0; i < len; i += 4) {
+		uint32_t w = 0;
+
+		for (unsigned k = 0; k < 4 && i + k < len; k++)
+			w |= (uint32_t)p[i + k] << (8 * k);
+		g_write32(vi, gpa + i, w);
+	}
+}
+
+static void write_acpi(struct viommu *vi)
+{
+	const uint64_t rsdp = GUEST_ACPI_BASE, xsdt = rsdp + 0x40, dmar = rsdp + 0x100;
+	uint8_t r[36] = {0}, x[44] = {0}, t[ACPI_DMAR_HDR_SIZE + 16] = {0};
+	uint8_t *drhd = t + ACPI_DMAR_HDR_SIZE;
+
+	acpi_header(t, ACPI_DMAR_SIG, sizeof(t), 1);
+	t[36] = 48 - 1; /* host address width - 1 */
+	t[37] = 0;	/* no interrupt remapping offered */
+	put_le(drhd, ACPI_DMAR_TYPE_DRHD, 2);
+	put_le(drhd + 2, 16, 2);
+	drhd[4] = ACPI_DRHD_INCLUDE_PCI_ALL;
+	put_le(drhd + 8, GUEST_VIOMMU_BASE, 8);
+	t[9] = checksum(t, sizeof(t));
+	acpi_header(x, "XSDT", sizeof(x), 1);
+	put_le(x + 36, dmar, 8);
+	x[9] = checksum(x, sizeof(x));
+	memcpy(r, "RSD PTR ", 8);
+	memcpy(r + 9, "PTSIM ", 6);
+	r[15] = 2;
+	put_le(r + 20, sizeof(r), 4);
+	put_le(r + 24, xsdt, 8);
+	r[8] = checksum(r, 20);
+	r[32] = checksum(r, sizeof(r));
+	write_bytes(vi, rsdp, r, sizeof(r));
+	write_bytes(vi, xsdt, x, sizeof(x));
+	write_bytes(vi, dmar, t, sizeof(t));
+	vm_bootparam_write(vi->vm, BOOTPARAM_WORD(acpi_rsdp), rsdp);
+}
+
+/* ---- life ---- */
+
+int viommu_create(struct vm *vm, const struct viommu_cfg *cfg, struct viommu **out)
+{
+	struct viommu *vi;
+	uint64_t cap, ecap;
+	int rc;
+
+	if (cfg->mode == VIOMMU_NONE)
+		return -EINVAL;
+	vi = calloc(1, sizeof(*vi));
+	if (!vi)
+		return -ENOMEM;
+	vi->vm = vm;
+	vi->h = hv_host(vm_hv(vm));
+	vi->cfg = *cfg;
+	u64map_init(&vi->shadow);
+	/* 4-level tables, 256 domains, PSI up to 512 pages, one fault record, 4 KiB pages only. */
+	cap = VTD_CAP_ND(2) | VTD_CAP_SAGAW_48bit | VTD_CAP_MGAW(48) | VTD_CAP_FRO(FRO) |
+	      VTD_CAP_NFR(1) | CAP_PSI | VTD_CAP_MAMV(9);
+	ecap = ECAP_QI | ECAP_PT | VTD_ECAP_IRO(IRO);
+	if (cfg->mode == VIOMMU_SHADOW)
+		cap |= CAP_CM; /* VT-d §6.1: software invalidates not-present entries too */
+	else
+		ecap |= ECAP_SMTS | ECAP_FLTS | ECAP_PASID | VTD_ECAP_PSS(19);
+	reg_set(vi, DMAR_VER_REG, 4, 0x10);
+	reg_set(vi, DMAR_CAP_REG, 8, cap);
+	reg_set(vi, DMAR_ECAP_REG, 8, ecap);
+	reg_set(vi, DMAR_FECTL_REG, 4, DMA_FECTL_IM);
+	rc = vm_add_trap(vm, GUEST_VIOMMU_BASE, DMAR_REG_SIZE, &viommu_ops, vi);
+	if (rc) {
+		viommu_destroy(vi);
+		return rc;
+	}
+	write_acpi(vi);
+	*out = vi;
+	return 0;
+}
+
+void viommu_destroy(struct viommu *vi)
+{
+	if (!vi)
+		return;
+	u64map_free(&vi->shadow);
+	free(vi);
+}
+
+enum viommu_mode viommu_mode(const struct viommu *vi)
+{
+	return vi->cfg.mode;
+}
+
+int viommu_add_device(struct viommu *vi, uint16_t bdf, uint8_t guest_devfn, struct dmar_domain *dom)
+{
+	const struct intel_iommu *pu = dmar_domain_iommu(dom);
+
+	if (vi->ndevs == MAX_DEVS)
+		return -ENOSPC;
+	/* Nested translation needs a physical unit in scalable mode that nests (VT-d §3.8). */
+	if (vi->cfg.mode == VIOMMU_NESTED &&
+	    (!intel_iommu_scalable(pu) || !(intel_iommu_ecap(pu) & ECAP_NEST)))
+		return -ENOTSUP;
+	vi->dev[vi->ndevs++] = (struct vdev){.bdf = bdf, .devfn = guest_devfn, .dom = dom};
+	return 0;
+}
+
+const struct viommu_stats *viommu_stats(const struct viommu *vi)
+{
+	return &vi->st;
+}
+
+#define VI_ROW(field, kind, key, meaning)                                                          \
+	{                                                                                          \
+		METRIC(struct viommu_stats, field, kind, key, meaning)                             \
+	}
+static const struct metric viommu_rows[] = {
+    VI_ROW(reg_reads, COUNT, "viommu.reg_reads", "vIOMMU register reads the VMM trapped"),
+    VI_ROW(reg_writes, COUNT, "viommu.reg_writes",
+	   "vIOMMU register writes the VMM trapped (invalidation-queue tail writes among them)"),
+    VI_ROW(iq_tail_writes, COUNT, "viommu.iq_tail_writes",
+	   "invalidation-queue tail writes: the guest submitting invalidations"),
+    VI_ROW(descs, COUNT, "viommu.descriptors", "invalidation descriptors the VMM carried out"),
+    VI_ROW(cc_descs, COUNT, "viommu.descriptors_by_kind.context", "context-cache"),
+    VI_ROW(iotlb_descs, COUNT, "viommu.descriptors_by_kind.iotlb", "IOTLB"),
+    VI_ROW(pc_descs, COUNT, "viommu.descriptors_by_kind.pasid_cache", "PASID-cache"),
+    VI_ROW(piotlb_descs, COUNT, "viommu.descriptors_by_kind.piotlb", "PASID-based IOTLB"),
+    VI_ROW(wait_descs, COUNT, "viommu.descriptors_by_kind.wait", "invalidation wait"),
+    VI_ROW(other_descs, COUNT, "viommu.descriptors_by_kind.other",
+	   "interrupt-entry and device-TLB (nothing to do)"),
+    VI_ROW(shadow_walks, COUNT, "viommu.shadow.walks",
+	   "shadow: gIOVA pages looked up in the guest's tables"),
+    VI_ROW(shadow_walk_reads, COUNT, "viommu.shadow.walk_reads",
+	   "shadow: guest paging entries the VMM read"),
+    VI_ROW(shadow_syncs, COUNT, "viommu.shadow.syncs",
+	   "shadow: whole-table resynchronisations (context, domain or global invalidations)"),
+    VI_ROW(shadow_installs, COUNT, "viommu.shadow.installs",
+	   "shadow: gIOVA->HPA pages installed in the physical unit"),
+    VI_ROW(shadow_removals, COUNT, "viommu.shadow.removals",
+	   "shadow: pages removed from the physical unit (with its IOTLB invalidated)"),
+    VI_ROW(shadow_bad, COUNT, "viommu.shadow.refused",
+	   "shadow: guest mappings to addresses that are not the VM's RAM (not shadowed)"),
+    VI_ROW(shadow_pages_peak, GAUGE, "viommu.shadow.pages_peak",
+	   "shadow: pages installed at the peak (pinned for DMA)"),
+    VI_ROW(forwarded, COUNT, "viommu.forwarded_invalidations",
+	   "nested: guest IOTLB invalidations forwarded to the physical unit"),
+    VI_ROW(nested_binds, COUNT, "viommu.nested_binds",
+	   "nested: guest first-level tables bound in the physical unit's PASID entries"),
+    VI_ROW(hv_ps, TIME, "viommu.hv_ns", "VMM time carrying out the guest's invalidations"),
+};
+const struct metric_table viommu_metrics = METRIC_TABLE(struct viommu_stats, viommu_rows);
