@@ -475,8 +475,11 @@ static int map_guest_memory(struct vfio_dev *d)
 	case DMA_NONE:
 		return 0;
 	case DMA_DIRECT_MAP:
-		/* With a vIOMMU the guest's contexts are identity (passthrough) for now: the
-		 * domain holds all guest RAM. */
+		/* shadow: the domain holds what the vIOMMU shadows from the guest's tables;
+		 * nested: all guest RAM, the second level under the guest's first level. */
+		if (d->cfg.viommu && viommu_mode(d->cfg.viommu) == VIOMMU_SHADOW)
+			return viommu_add_device(d->cfg.viommu, d->pdev.bdf, d->cfg.guest_devfn,
+						 d->dom);
 		for (unsigned i = 0; i < n; i++) {
 			rc = intel_iommu_map(d->dom, gpa[i], hpa[i], size[i],
 					    IOMMU_READ | IOMMU_WRITE);

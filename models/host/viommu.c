@@ -90,28 +90,220 @@ static void g_write32(struct viommu *vi, uint64_t gpa, uint32_t v)
 		host_mem_write32(vi->h, hpa, v);
 }
 
-/* ---- what the VMM does with the guest's invalidations ---- */
+/* ---- shadow: the guest's second level into the physical unit ---- */
 
-/* For now the guest's contexts are identity (guest.iommu: passthrough) and the VM's domain
- * holds all its RAM: there is nothing of the guest's tables to follow yet. */
+static void shadow_count(struct viommu *vi, int delta)
+{
+	vi->st.shadow_pages += (uint64_t)(int64_t)delta;
+	if (vi->st.shadow_pages > vi->st.shadow_pages_peak)
+		vi->st.shadow_pages_peak = vi->st.shadow_pages;
+}
+
+/* One gIOVA page: make the physical unit translate it as the guest's tables say (found: to
+ * the guest page gpa with rights prot), pinning what it maps (VFIO's map ioctl). */
+static void shadow_page(struct viommu *vi, unsigned di, uint64_t iova, bool found, uint64_t gpa,
+			unsigned prot)
+{
+	struct vdev *d = &vi->dev[di];
+	const struct hv_costs *c = hv_costs(vm_hv(vi->vm));
+	uint64_t key = KEY(di, iova / PAGE), have = 0, hpa = 0;
+	bool had = u64map_get(&vi->shadow, key, &have);
+
+	if (found && !vm_gpa_to_hpa(vi->vm, gpa, &hpa)) {
+		vi->st.shadow_bad++; /* not the VM's RAM: never shadowed */
+		found = false;
+	}
+	if (found && had && have == (hpa | 1))
+		return;
+	if (had) {
+		host_cpu_work(vi->h, c->unpin_page);
+		intel_iommu_unmap(d->dom, iova, PAGE, true);
+		u64map_del(&vi->shadow, key);
+		vi->st.shadow_removals++;
+		shadow_count(vi, -1);
+	}
+	if (found && prot) {
+		host_cpu_work(vi->h, c->pin_page);
+		if (intel_iommu_map(d->dom, iova, hpa, PAGE, prot) == 0) {
+			u64map_put(&vi->shadow, key, hpa | 1);
+			vi->st.shadow_installs++;
+			shadow_count(vi, +1);
+		}
+	}
+}
+
+/* The guest's second-level walk of one gIOVA (VT-d §3.6, 4 KiB granules): its leaf. */
+static bool shadow_walk(struct viommu *vi, const struct vdev *d, uint64_t iova, uint64_t *gpa,
+			unsigned *prot)
+{
+	uint64_t table = d->root;
+
+	vi->st.shadow_walks++;
+	for (unsigned lvl = d->levels; lvl >= 1; lvl--) {
+		struct vtd_sl_pte pte;
+
+		vi->st.shadow_walk_reads++;
+		if (!g_read64(vi, table + vtd_level_index(iova, lvl) * VTD_PTE_SIZE, &pte.val) ||
+		    !vtd_slpte_present(&pte))
+			return false;
+		if (lvl == 1 || vtd_slpte_ps(&pte)) {
+			uint64_t span = 1ull << vtd_level_shift(lvl);
+
+			*gpa = vtd_slpte_addr(&pte) + ((iova & (span - 1)) & ~(PAGE - 1));
+			*prot = ((pte.val & VTD_SL_R) ? IOMMU_READ : 0) |
+				((pte.val & VTD_SL_W) ? IOMMU_WRITE : 0);
+			return true;
+		}
+		table = vtd_slpte_addr(&pte);
+	}
+	return false;
+}
+
+/* A page-selective invalidation: 2^am pages from addr, walked one by one. */
+static void shadow_range(struct viommu *vi, unsigned di, uint64_t addr, unsigned am)
+{
+	const struct vdev *d = &vi->dev[di];
+
+	for (uint64_t i = 0; i < (1ull << am); i++) {
+		uint64_t iova = (addr & ~((PAGE << am) - 1)) + i * PAGE, gpa = 0;
+		unsigned prot = 0;
+		bool found = d->present && d->tt != VTD_TT_PASSTHROUGH && d->root &&
+			     shadow_walk(vi, d, iova, &gpa, &prot);
+
+		shadow_page(vi, di, iova, found, gpa, prot);
+	}
+}
+
+/* Every present leaf below `table` (level lvl, covering from base), shadowed; seen marks it. */
+static void shadow_tree(struct viommu *vi, unsigned di, uint64_t table, unsigned lvl, uint64_t base,
+			struct u64map *seen)
+{
+	for (unsigned i = 0; i < 512; i++) {
+		struct vtd_sl_pte pte;
+		uint64_t va = base + ((uint64_t)i << vtd_level_shift(lvl));
+
+		vi->st.shadow_walk_reads++;
+		if (!g_read64(vi, table + i * VTD_PTE_SIZE, &pte.val) || !vtd_slpte_present(&pte))
+			continue;
+		if (lvl > 1 && !vtd_slpte_ps(&pte)) {
+			shadow_tree(vi, di, vtd_slpte_addr(&pte), lvl - 1, va, seen);
+			continue;
+		}
+		unsigned prot = ((pte.val & VTD_SL_R) ? IOMMU_READ : 0) |
+				((pte.val & VTD_SL_W) ? IOMMU_WRITE : 0);
+
+		for (uint64_t o = 0; o < (1ull << vtd_level_shift(lvl)); o += PAGE) {
+			vi->st.shadow_walks++;
+			shadow_page(vi, di, va + o, true, vtd_slpte_addr(&pte) + o, prot);
+			u64map_put(seen, KEY(di, (va + o) / PAGE), 1);
+		}
+	}
+}
+
+/* Resynchronise a device's whole shadow with the guest's tables (QEMU's
+ * vtd_sync_shadow_page_table on a domain or global invalidation). */
+static void shadow_sync(struct viommu *vi, unsigned di)
+{
+	struct vdev *d = &vi->dev[di];
+	struct u64map seen;
+	uint64_t *gone = NULL, key, val;
+	size_t ngone = 0, it = 0;
+	bool identity = d->present && d->tt == VTD_TT_PASSTHROUGH;
+	uint64_t gpa[4], hpa[4], size[4];
+	unsigned n = vm_ram_ranges(vi->vm, gpa, hpa, size, 4);
+
+	vi->st.shadow_syncs++;
+	/* Pass-through context: the device's DMA addresses are guest-physical; shadow all RAM. */
+	if (identity != d->identity) {
+		for (unsigned i = 0; i < n; i++) {
+			if (identity)
+				intel_iommu_map(d->dom, gpa[i], hpa[i], size[i],
+						IOMMU_READ | IOMMU_WRITE);
+			else
+				intel_iommu_unmap(d->dom, gpa[i], size[i], true);
+		}
+		d->identity = identity;
+	}
+	u64map_init(&seen);
+	if (d->present && !identity && d->root)
+		shadow_tree(vi, di, d->root, d->levels, 0, &seen);
+	while (u64map_next(&vi->shadow, &it, &key, &val)) {
+		uint64_t *g;
+
+		if (KEY_DEV(key) != di || u64map_get(&seen, key, NULL))
+			continue;
+		g = realloc(gone, (ngone + 1) * sizeof(*g));
+		if (!g)
+			break;
+		gone = g;
+		gone[ngone++] = key;
+	}
+	for (size_t i = 0; i < ngone; i++)
+		shadow_page(vi, di, (gone[i] & ((1ull << 52) - 1)) * PAGE, false, 0, 0);
+	free(gone);
+	u64map_free(&seen);
+}
+
+/* ---- the guest's context entries ---- */
+
+/* Legacy mode (VT-d §9.1-9.3): root entry of bus 0, the device's context entry. */
+static void read_context(struct viommu *vi, struct vdev *d)
+{
+	struct vtd_root_entry re = {{0}};
+	struct vtd_context_entry ce = {{0}};
+
+	d->present = false;
+	if (!vi->rta || !g_read64(vi, vi->rta, &re.val[0]) || !vtd_root_present(&re))
+		return;
+	if (!g_read64(vi, vtd_root_ctp(&re) + d->devfn * VTD_CTX_ENTRY_SIZE, &ce.val[0]) ||
+	    !g_read64(vi, vtd_root_ctp(&re) + d->devfn * VTD_CTX_ENTRY_SIZE + 8, &ce.val[1]) ||
+	    !vtd_ce_present(&ce))
+		return;
+	d->present = true;
+	d->tt = vtd_ce_tt(&ce);
+	d->root = vtd_ce_slptptr(&ce);
+	d->levels = vtd_ce_aw(&ce) + 2;
+	d->did = vtd_ce_did(&ce);
+}
+
+/* A context-cache invalidation (or a new root table): what each device's entry says now. */
 static void contexts_changed(struct viommu *vi)
 {
-	(void)vi;
+	for (unsigned i = 0; i < vi->ndevs; i++) {
+		struct vdev *d = &vi->dev[i], old = *d;
+
+		if (vi->cfg.mode == VIOMMU_NESTED)
+			continue; /* the PASID-cache invalidation that follows binds */
+		read_context(vi, d);
+		if (d->present != old.present || d->tt != old.tt || d->root != old.root ||
+		    d->levels != old.levels)
+			shadow_sync(vi, i);
+	}
 }
+
+/* ---- invalidations ---- */
 
 static void guest_iotlb_inv(struct viommu *vi, unsigned gran, uint16_t did, uint64_t addr,
 			    unsigned am)
 {
-	(void)vi;
-	(void)gran;
-	(void)did;
-	(void)addr;
-	(void)am;
+	for (unsigned i = 0; i < vi->ndevs; i++) {
+		struct vdev *d = &vi->dev[i];
+
+		if (gran != QI_GRAN_GLOBAL && d->did != did)
+			continue;
+		if (vi->cfg.mode == VIOMMU_NESTED) {
+			continue; /* identity contexts for now: nothing to follow */
+		} else if (gran == QI_GRAN_DEVICE) {
+			shadow_range(vi, i, addr, am);
+		} else {
+			shadow_sync(vi, i);
+		}
+	}
 }
 
 static void pc_inv(struct viommu *vi)
 {
-	(void)vi;
+	(void)vi; /* nested: the guest's first-level tables are not bound yet */
 }
 
 static void run_desc(struct viommu *vi, const struct vtd_inv_desc *desc)

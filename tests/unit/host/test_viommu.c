@@ -1,10 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The guest-visible IOMMU on a whole machine: a "guest" (this file's code on vm0's vCPU)
- * programs the emulated unit through trapping MMIO, as a guest's VT-d driver does, and the VMM
- * serves it: capabilities by mode (Caching Mode for shadow, scalable first-level for nested),
- * GCMD commands completing in GSTS, and the invalidation queue run within the tail write's
- * exit, the wait descriptor's status written before the guest looks.
+ * The guest-visible IOMMU on a whole machine: a "guest" (this file's code on vm0's vCPU) builds
+ * VT-d tables in its RAM and programs the emulated unit through trapping MMIO, as a guest's
+ * VT-d driver does, then plays the device, asking the physical unit to translate. Checked: the
+ * emulated unit (capabilities by mode, GCMD commands completing in GSTS, the invalidation queue
+ * run within the tail write's exit, the wait descriptor's status written before the guest
+ * looks); shadowing walks the guest's second level for exactly what was invalidated (a mapping
+ * the guest did not invalidate is not seen: Caching Mode), installs gIOVA -> HPA, refuses
+ * guest addresses that are not the VM's RAM, removes unmapped pages with the physical IOTLB
+ * invalidated, and resynchronises everything on a domain invalidation.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -18,10 +22,13 @@
 #include "app/machine.h"
 #include "models/abi/bootparam.h"
 #include "models/cpu/guest_isa.h"
+#include "models/devices/nic.h"
 #include "models/host/hv.h"
 #include "models/host/viommu.h"
+#include "models/iommu/vtd.h"
 #include "models/iommu/vtd_regs.h"
 #include "models/mem/mem.h"
+#include "models/pcie/pcie.h"
 #include "sim/engine.h"
 
 #define DEVFN  0x18 /* the NIC on vm0's bus: 00:03.0 */
@@ -89,9 +96,33 @@ static uint32_t submit(const struct vtd_inv_desc *d, unsigned n)
 	return gr32(STATUS);
 }
 
+static bool dev_access(uint64_t iova, uint64_t *hpa)
+{
+	struct vtd_xlate x;
+
+	vtd_translate(machine_vtd(m), pcie_fn_rid(nic_fn(machine_nic(m, 0))), iova, true, sim_now(),
+		      &x);
+	if (hpa)
+		*hpa = x.hpa;
+	return x.ok;
+}
+
 static void snap(unsigned i)
 {
 	rec->s[i] = *viommu_stats(machine_viommu(m, 0));
+}
+
+static void leaf(uint64_t iova, uint64_t v)
+{
+	gw64(L1 + vtd_level_index(iova, 1) * 8, v);
+}
+
+static uint64_t sl(uint64_t pa)
+{
+	struct vtd_sl_pte p;
+
+	vtd_slpte_set(&p, pa, VTD_SL_R | VTD_SL_W, false);
+	return p.val;
 }
 
 /* Queued invalidation on, 256-bit descriptors (what the guest's driver does in either mode). */
@@ -120,6 +151,70 @@ static void guest_regs(void *ctx, struct vcpu *v)
 	rec->status = submit(&d, 1) == seq;
 	rec->hpa[3] = vcpu_mmio_read(cpu, GUEST_VIOMMU_BASE + DMAR_IQH_REG, 8);
 	snap(0);
+	machine_end(m);
+}
+
+static void guest_shadow(void *ctx, struct vcpu *v)
+{
+	struct vtd_root_entry re = {{0}};
+	struct vtd_context_entry ce = {{0}};
+	struct vtd_inv_desc d;
+
+	(void)ctx;
+	cpu = v;
+	rec->ran = true;
+	rec->ram_hpa = vm_ram_hpa(machine_vm(m, 0));
+	/* Legacy tables: root -> context (DID 5, 4 levels) -> L4 -> L3 -> L2 -> L1, empty L1. */
+	vtd_root_set_ctp(&re, CTX);
+	vtd_root_set_present(&re);
+	gw64(ROOT, re.val[0]);
+	vtd_ce_set_aw(&ce, vtd_levels_to_aw(4));
+	vtd_ce_set_did(&ce, DID);
+	vtd_ce_set_slptptr(&ce, L4);
+	vtd_ce_set_tt(&ce, VTD_TT_UNTRANSLATED);
+	vtd_ce_set_present(&ce);
+	gw64(CTX + DEVFN * 16 + 8, ce.val[1]);
+	gw64(CTX + DEVFN * 16, ce.val[0]);
+	gw64(L4, sl(L3));
+	gw64(L3, sl(L2));
+	gw64(L2, sl(L1));
+	qi_on();
+	reg64(DMAR_RTADDR_REG, ROOT);
+	reg32(DMAR_GCMD_REG, DMA_GCMD_QIE | DMA_GCMD_SRTP);
+	reg32(DMAR_GCMD_REG, DMA_GCMD_QIE | DMA_GCMD_TE);
+	d = vtd_inv_cc(QI_GRAN_GLOBAL, 0, 0, 0);
+	rec->status = submit(&d, 1) == seq;
+	snap(0);
+	/* A mapping the guest wrote but did not invalidate: the VMM cannot know of it. */
+	leaf(IOVA, sl(BUF));
+	rec->ok[0] = dev_access(IOVA, NULL);
+	/* Its page-selective invalidation: one walk of four reads, one page installed. */
+	d = vtd_inv_iotlb(QI_GRAN_DEVICE, DID, IOVA, 0, false, true, true);
+	submit(&d, 1);
+	rec->ok[1] = dev_access(IOVA + 0x10, &rec->hpa[1]);
+	snap(1);
+	/* Unmapped and invalidated: removed, and the physical IOTLB no longer translates it. */
+	leaf(IOVA, 0);
+	submit(&d, 1);
+	rec->ok[2] = dev_access(IOVA, NULL);
+	snap(2);
+	/* A guest-physical address that is not the VM's RAM (64 MiB of it): never shadowed. */
+	leaf(IOVA, sl(0x40000000));
+	submit(&d, 1);
+	rec->ok[3] = dev_access(IOVA, NULL);
+	snap(3);
+	/* Two pages at once, then one of them gone: a domain invalidation resynchronises all. */
+	leaf(IOVA, sl(BUF));
+	leaf(IOVA + PG, sl(BUF + PG));
+	d = vtd_inv_iotlb(QI_GRAN_DOMAIN, DID, 0, 0, false, true, true);
+	submit(&d, 1);
+	rec->ok[4] = dev_access(IOVA, NULL);
+	rec->ok[5] = dev_access(IOVA + PG, &rec->hpa[5]);
+	leaf(IOVA, 0);
+	submit(&d, 1);
+	rec->ok[6] = dev_access(IOVA, NULL);
+	rec->ok[7] = dev_access(IOVA + PG, NULL);
+	snap(4);
 	machine_end(m);
 }
 
@@ -192,11 +287,54 @@ static void nested_unit_is_scalable_without_caching_mode(void **state)
 	assert_true(rec->status);
 }
 
+static void shadow_walks_what_the_guest_invalidates(void **state)
+{
+	static const char *const sets[] = {"vms.0.viommu=shadow"};
+
+	(void)state;
+	run(guest_shadow, sets, 1);
+	/* the wait descriptor's status write completed within the tail write's exit */
+	assert_true(rec->status);
+	assert_int_equal(rec->s[0].cc_descs, 1);
+	assert_int_equal(rec->s[0].shadow_installs, 0);
+	assert_int_equal(rec->s[0].iq_tail_writes, 1);
+	/* every register write trapped: IQA, GCMD x3, RTADDR, IQT */
+	assert_int_equal(rec->s[0].reg_writes, 6);
+	/* written, not invalidated: not translated */
+	assert_false(rec->ok[0]);
+	/* invalidated: one walk of the 4-level table, installed at the VM's host page */
+	assert_true(rec->ok[1]);
+	assert_int_equal(rec->hpa[1], rec->ram_hpa + BUF + 0x10);
+	assert_int_equal(rec->s[1].shadow_walks - rec->s[0].shadow_walks, 1);
+	assert_int_equal(rec->s[1].shadow_walk_reads - rec->s[0].shadow_walk_reads, 4);
+	assert_int_equal(rec->s[1].shadow_installs, 1);
+	assert_int_equal(rec->s[1].iotlb_descs, 1);
+	/* unmapped: removed, the physical IOTLB entry invalidated */
+	assert_false(rec->ok[2]);
+	assert_int_equal(rec->s[2].shadow_removals, 1);
+	assert_int_equal(rec->s[2].shadow_pages, 0);
+	/* outside the VM's RAM: refused */
+	assert_false(rec->ok[3]);
+	assert_int_equal(rec->s[3].shadow_bad, 1);
+	assert_int_equal(rec->s[3].shadow_installs, 1);
+	/* a domain invalidation: both pages, then only the one still mapped */
+	assert_true(rec->ok[4]);
+	assert_true(rec->ok[5]);
+	assert_int_equal(rec->hpa[5], rec->ram_hpa + BUF + PG);
+	assert_false(rec->ok[6]);
+	assert_true(rec->ok[7]);
+	assert_int_equal(rec->s[4].shadow_syncs - rec->s[3].shadow_syncs, 2);
+	assert_int_equal(rec->s[4].shadow_installs, 3);
+	assert_int_equal(rec->s[4].shadow_removals, 2);
+	assert_int_equal(rec->s[4].shadow_pages, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(emulated_unit_serves_registers_and_queue),
 	    cmocka_unit_test(nested_unit_is_scalable_without_caching_mode),
+	    cmocka_unit_test(shadow_walks_what_the_guest_invalidates),
 	};
 
 	rec = shared_alloc(sizeof(*rec));
