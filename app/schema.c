@@ -76,11 +76,6 @@ static void vm_check(void *p, const struct cfg_scope *s)
 				"viommu '%s' decides the VM's DMA mappings itself (the guest maps "
 				"through its own VT-d driver); leave dma.strategy at direct_map",
 				viommu_mode_names[v->viommu.mode]);
-	else if (v->viommu.mode == VIOMMU_NESTED && v->guest.kernel.iommu != GK_IOMMU_PASSTHROUGH)
-		cfg_scope_error(s, "viommu",
-				"viommu 'nested' with guest.iommu other than passthrough needs the "
-				"guest's first-level tables bound on the physical unit, which is not "
-				"implemented yet");
 }
 
 static const struct cfg_field vm_fields[] = {

@@ -266,6 +266,44 @@ static void read_context(struct viommu *vi, struct vdev *d)
 	d->did = vtd_ce_did(&ce);
 }
 
+/* Scalable mode (§9.4-9.6): RID_PASID's PASID-table entry; PGTT first-level binds the guest's
+ * table in nested mode on the physical unit, anything else puts back second-level only. */
+static void bind_pasid(struct viommu *vi, struct vdev *d)
+{
+	struct vtd_root_entry re = {{0}};
+	struct vtd_sm_context_entry ce = {{0}};
+	struct vtd_pasid_dir_entry pde = {0};
+	struct vtd_pasid_entry pe = {{0}};
+	uint64_t ctx, fl = 0;
+	unsigned half = vtd_smroot_half(d->devfn), levels = 4;
+
+	if (vi->rta && g_read64(vi, vi->rta + 8 * half, &re.val[half]) &&
+	    vtd_smroot_present(&re, half)) {
+		ctx = vtd_smroot_ctp(&re, half) + (d->devfn & 0x7f) * VTD_SMCTX_SIZE;
+		if (g_read64(vi, ctx, &ce.val[0]) && vtd_smce_present(&ce) &&
+		    g_read64(vi, vtd_smce_pasid_dir(&ce), &pde.val) && vtd_pde_present(&pde) &&
+		    g_read64(vi, vtd_pde_table(&pde), &pe.val[0]) &&
+		    g_read64(vi, vtd_pde_table(&pde) + 8, &pe.val[1]) &&
+		    g_read64(vi, vtd_pde_table(&pde) + 16, &pe.val[2]) && vtd_pe_present(&pe) &&
+		    vtd_pe_pgtt(&pe) == VTD_PGTT_FL) {
+			fl = vtd_pe_flptptr(&pe);
+			levels = vtd_pe_flpm(&pe) ? 5 : 4;
+			d->did = vtd_pe_did(&pe);
+		}
+	}
+	if (fl == d->fl_root)
+		return;
+	if (fl && intel_pasid_setup_nested(d->dom, d->bdf, 0, fl, levels) == 0) {
+		d->fl_root = fl;
+		vi->st.nested_binds++;
+		/* What the unit cached of RID_PASID's second-level-only translation goes. */
+		intel_iommu_flush_domain(d->dom, NULL);
+	} else if (!fl) {
+		intel_iommu_attach_device(d->dom, d->bdf); /* back to the VM's second level */
+		d->fl_root = 0;
+	}
+}
+
 /* A context-cache invalidation (or a new root table): what each device's entry says now. */
 static void contexts_changed(struct viommu *vi)
 {
@@ -292,7 +330,9 @@ static void guest_iotlb_inv(struct viommu *vi, unsigned gran, uint16_t did, uint
 		if (gran != QI_GRAN_GLOBAL && d->did != did)
 			continue;
 		if (vi->cfg.mode == VIOMMU_NESTED) {
-			continue; /* identity contexts for now: nothing to follow */
+			/* What the guest invalidates, the physical unit invalidates for the VM. */
+			vi->st.forwarded++;
+			qi_flush_piotlb(d->dom, 0, addr, am, gran != QI_GRAN_DEVICE);
 		} else if (gran == QI_GRAN_DEVICE) {
 			shadow_range(vi, i, addr, am);
 		} else {
@@ -303,7 +343,9 @@ static void guest_iotlb_inv(struct viommu *vi, unsigned gran, uint16_t did, uint
 
 static void pc_inv(struct viommu *vi)
 {
-	(void)vi; /* nested: the guest's first-level tables are not bound yet */
+	for (unsigned i = 0; i < vi->ndevs; i++)
+		if (vi->cfg.mode == VIOMMU_NESTED)
+			bind_pasid(vi, &vi->dev[i]);
 }
 
 static void run_desc(struct viommu *vi, const struct vtd_inv_desc *desc)

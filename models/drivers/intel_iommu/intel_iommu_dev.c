@@ -274,8 +274,10 @@ int intel_iommu_attach_device(struct dmar_domain *dom, uint16_t bdf)
 	di->dom = dom;
 	di->ats = enable_ats(d, bdf);
 	if (d->scalable) {
-		/* RID_PASID's entry: second-level translation by the domain's tables. */
-		pe = pasid_entry(VTD_PGTT_SL, dom->did, dom->pgd, dom->levels, 0, 0);
+		/* RID_PASID's entry: second-level (or first-level) translation by the domain's
+		 * tables. */
+		pe = dom->fl ? pasid_entry(VTD_PGTT_FL, dom->did, 0, 0, dom->pgd, dom->levels)
+			     : pasid_entry(VTD_PGTT_SL, dom->did, dom->pgd, dom->levels, 0, 0);
 		rc = set_pasid_entry(d, di, 0, &pe);
 		if (!rc)
 			rc = sm_context(d, di);

@@ -29,6 +29,10 @@ struct dmar_domain {
 	uint16_t did;
 	uint64_t pgd;
 	unsigned levels;
+	/* First-level tables (x86 paging format, PGTT 001b) instead of second-level: what Linux
+	 * uses in scalable mode on a unit that translates first level only (a vIOMMU built for
+	 * nesting); its invalidations are PASID-based (VT-d §6.5.2.4). */
+	bool fl;
 };
 
 struct dev_info {

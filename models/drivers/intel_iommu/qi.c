@@ -104,7 +104,13 @@ int intel_iommu__flush_iotlb_dom(struct intel_iommu *d, const struct dmar_domain
 		struct vtd_inv_desc desc[17];
 		unsigned n = 1;
 
-		desc[0] = vtd_inv_iotlb((unsigned)gran, did, addr, am, false, true, true);
+		/* A first-level domain's entries are tagged with RID_PASID (§6.5.2.4). */
+		if (dom && dom->fl)
+			desc[0] = vtd_inv_piotlb(gran == QI_GRAN_DEVICE ? QI_GRAN_PSI_PASID
+									: QI_GRAN_NONG_PASID,
+						 did, 0, addr, am, false);
+		else
+			desc[0] = vtd_inv_iotlb((unsigned)gran, did, addr, am, false, true, true);
 		if (d->dt)
 			n += devtlb_descs(d, gran == QI_GRAN_GLOBAL ? NULL : dom, addr, am,
 					  gran != QI_GRAN_DEVICE, desc + 1, 16);
@@ -205,7 +211,7 @@ int intel_iommu_flush_ranges(struct dmar_domain *dom, const uint64_t *iova, cons
 	for (unsigned i = 0; i < n; i++)
 		if (psi_am(d, iova[i], iova[i] + size[i]) < 0)
 			return intel_iommu_flush_domain(dom, info);
-	if (!d->qi) {
+	if (!d->qi || dom->fl) {
 		for (unsigned i = 0; i < n && !rc; i++) {
 			rc = intel_iommu__flush_range(dom, iova[i], iova[i] + size[i]);
 			info_add(info, 1, 0, 0);

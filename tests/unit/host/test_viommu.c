@@ -8,7 +8,9 @@
  * looks); shadowing walks the guest's second level for exactly what was invalidated (a mapping
  * the guest did not invalidate is not seen: Caching Mode), installs gIOVA -> HPA, refuses
  * guest addresses that are not the VM's RAM, removes unmapped pages with the physical IOTLB
- * invalidated, and resynchronises everything on a domain invalidation.
+ * invalidated, and resynchronises everything on a domain invalidation; in nested mode the
+ * unit walks the guest's first level over the VM's second level (longer walks), and a guest
+ * invalidation is forwarded.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -218,6 +220,76 @@ static void guest_shadow(void *ctx, struct vcpu *v)
 	machine_end(m);
 }
 
+static uint64_t fl(uint64_t pa)
+{
+	struct vtd_fl_pte p;
+
+	vtd_flpte_set(&p, pa, VTD_FL_RW | VTD_FL_US);
+	return p.val;
+}
+
+static void guest_nested(void *ctx, struct vcpu *v)
+{
+	const struct vtd_stats *vs = vtd_stats(machine_vtd(m));
+	struct vtd_root_entry re = {{0}};
+	struct vtd_sm_context_entry ce = {{0}};
+	struct vtd_pasid_dir_entry pde = {0};
+	struct vtd_pasid_entry pe = {{0}};
+	struct vtd_inv_desc d;
+
+	(void)ctx;
+	cpu = v;
+	rec->ran = true;
+	rec->ram_hpa = vm_ram_hpa(machine_vm(m, 0));
+	/* Scalable tables: root (lower half) -> context -> PASID directory -> RID_PASID's entry,
+	 * first level (DID 5) at L4, an x86 4-level table mapping IOVA to BUF. */
+	vtd_smroot_set_ctp(&re, 0, CTX);
+	vtd_smroot_set_present(&re, 0);
+	gw64(ROOT, re.val[0]);
+	vtd_smce_set_pasid_dir(&ce, PDIR);
+	vtd_smce_set_present(&ce);
+	gw64(CTX + DEVFN * 32, ce.val[0]);
+	vtd_pde_set_table(&pde, PTBL);
+	vtd_pde_set_present(&pde);
+	gw64(PDIR, pde.val);
+	vtd_pe_set_pgtt(&pe, VTD_PGTT_FL);
+	vtd_pe_set_did(&pe, DID);
+	vtd_pe_set_flptptr(&pe, L4);
+	vtd_pe_set_present(&pe);
+	gw64(PTBL + 8, pe.val[1]);
+	gw64(PTBL + 16, pe.val[2]);
+	gw64(PTBL, pe.val[0]);
+	gw64(L4, fl(L3));
+	gw64(L3, fl(L2));
+	gw64(L2, fl(L1));
+	leaf(IOVA, fl(BUF));
+	qi_on();
+	reg64(DMAR_RTADDR_REG, ROOT | VTD_RTADDR_TTM(DMA_TTM_SCALABLE));
+	reg32(DMAR_GCMD_REG, DMA_GCMD_QIE | DMA_GCMD_SRTP);
+	reg32(DMAR_GCMD_REG, DMA_GCMD_QIE | DMA_GCMD_TE);
+	/* The PASID-cache invalidation binds the table on the physical unit. */
+	d = vtd_inv_pc(QI_PC_PASID_SEL, DID, 0);
+	submit(&d, 1);
+	snap(0);
+	rec->walks[0] = vs->walks;
+	rec->walk_reads[0] = vs->walk_mem_reads;
+	rec->ok[0] = dev_access(IOVA + 0x10, &rec->hpa[0]);
+	rec->walks[1] = vs->walks;
+	rec->walk_reads[1] = vs->walk_mem_reads;
+	/* A second page mapped by the guest, with no invalidation and no exit: translates. */
+	leaf(IOVA + PG, fl(BUF + PG));
+	rec->ok[1] = dev_access(IOVA + PG, &rec->hpa[1]);
+	snap(1);
+	/* Unmapped: the IOTLB still has it until the guest's invalidation is forwarded. */
+	leaf(IOVA, 0);
+	rec->ok[2] = dev_access(IOVA, NULL);
+	d = vtd_inv_piotlb(QI_GRAN_PSI_PASID, DID, 0, IOVA, 0, false);
+	submit(&d, 1);
+	rec->ok[3] = dev_access(IOVA, NULL);
+	snap(2);
+	machine_end(m);
+}
+
 /* ---- running one in a child ---- */
 
 struct run_arg {
@@ -329,12 +401,40 @@ static void shadow_walks_what_the_guest_invalidates(void **state)
 	assert_int_equal(rec->s[4].shadow_pages, 1);
 }
 
+static void nested_binds_the_guest_table_and_forwards_invalidations(void **state)
+{
+	static const char *const sets[] = {"vms.0.viommu=nested",
+					   "machine.iommu.scalable_mode=true"};
+
+	(void)state;
+	run(guest_nested, sets, 2);
+	assert_int_equal(rec->s[0].nested_binds, 1);
+	assert_int_equal(rec->s[0].pc_descs, 1);
+	/* the device's DMA goes gIOVA -> GPA (guest's first level) -> HPA (the VM's second) */
+	assert_true(rec->ok[0]);
+	assert_int_equal(rec->hpa[0], rec->ram_hpa + BUF + 0x10);
+	/* one nested walk reads more than a second-level walk's 4 entries */
+	assert_int_equal(rec->walks[1] - rec->walks[0], 1);
+	assert_true(rec->walk_reads[1] - rec->walk_reads[0] > 4);
+	/* a new mapping needs no exit */
+	assert_true(rec->ok[1]);
+	assert_int_equal(rec->hpa[1], rec->ram_hpa + BUF + PG);
+	assert_int_equal(rec->s[1].reg_writes, rec->s[0].reg_writes);
+	/* the stale entry until the forwarded invalidation */
+	assert_true(rec->ok[2]);
+	assert_false(rec->ok[3]);
+	assert_int_equal(rec->s[2].forwarded, 1);
+	assert_int_equal(rec->s[2].piotlb_descs, 1);
+	assert_int_equal(rec->s[2].shadow_installs, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(emulated_unit_serves_registers_and_queue),
 	    cmocka_unit_test(nested_unit_is_scalable_without_caching_mode),
 	    cmocka_unit_test(shadow_walks_what_the_guest_invalidates),
+	    cmocka_unit_test(nested_binds_the_guest_table_and_forwards_invalidations),
 	};
 
 	rec = shared_alloc(sizeof(*rec));
