@@ -629,9 +629,10 @@ const struct viommu_stats *viommu_stats(const struct viommu *vi)
 	return &vi->st;
 }
 
+/* Every row also goes under the VM's prefix (vms.<name>.viommu.*) when there are several. */
 #define VI_ROW(field, kind, key, meaning)                                                          \
 	{                                                                                          \
-		METRIC(struct viommu_stats, field, kind, key, meaning)                             \
+		METRIC(struct viommu_stats, field, kind, key, meaning), .each = (key)              \
 	}
 static const struct metric viommu_rows[] = {
     VI_ROW(reg_reads, COUNT, "viommu.reg_reads", "vIOMMU register reads the VMM trapped"),

@@ -19,7 +19,8 @@ Behaviour (every figure from a run, none typed in), at 1 Gb/s (a frame per inter
     machine (first level over second level);
   - shadow pins what the guest maps, nested all of the VM's RAM (its second level);
   - passthrough: no maps, no traps, the cost of no vIOMMU;
-  - shadow costs more cycles per frame than nested.
+  - shadow costs more cycles per frame than nested;
+  - with several VMs each has its own keys (vms.<name>.viommu.*), only those with a vIOMMU.
 """
 import json
 import os
@@ -155,6 +156,18 @@ def behaviour(ptsim, d):
         check(traps(p) == 0 and p["cpu.cycles_per_op"] == r["none"]["cpu.cycles_per_op"],
               "%s passthrough: %d traps, %.0f cycles per frame (no vIOMMU %.0f)"
               % (name, traps(p), p["cpu.cycles_per_op"], r["none"]["cpu.cycles_per_op"]))
+    # several VMs: each VM's own keys, for the VMs that have a vIOMMU only, adding up
+    v = flat(run(ptsim, "configs/scale/64vm-4vf.yaml",
+                 ["vms.0.viommu=shadow", "vms.1.viommu=nested", SCALABLE, "workload.frames=5"], d))
+    check(v.get("vms.vm0.viommu.shadow.installs", 0) > 0 and
+          v.get("vms.vm1.viommu.forwarded_invalidations", 0) > 0 and
+          "vms.vm2.viommu.reg_writes" not in v and
+          v["viommu.reg_writes"] == v["vms.vm0.viommu.reg_writes"] +
+          v["vms.vm1.viommu.reg_writes"],
+          "per-VM keys: vm0 %s installs, vm1 %s forwarded, vm2 %s"
+          % (v.get("vms.vm0.viommu.shadow.installs"),
+             v.get("vms.vm1.viommu.forwarded_invalidations"),
+             v.get("vms.vm2.viommu.reg_writes")))
     for x in bad:
         print("FAILED: " + x)
     if not bad:
