@@ -296,6 +296,12 @@ static const struct bad bad_cases[] = {
      .want = {{SET("vms.0.viommu=nested"), 1, 14,
 	       "viommu 'nested' decides the VM's DMA mappings itself (the guest maps through its "
 	       "own VT-d driver); leave dma.strategy at direct_map"}}},
+    {"viommu_nested_needs_a_scalable_unit",
+     BASE,
+     {"vms.0.viommu=nested"},
+     .want = {{SET("vms.0.viommu=nested"), 1, 14,
+	       "viommu 'nested' needs the VT-d unit in scalable mode with nested translation "
+	       "(machine.iommu.scalable_mode and nested, host.iommu.scalable_mode)"}}},
 
     /* workload combinations */
     {"workload_kind_not_implemented", MACHINE VM0 "workload:\n  kind: rr\n  device: nic0\n",
