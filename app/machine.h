@@ -75,6 +75,8 @@ struct gk *machine_gk(const struct machine *m, unsigned i);
 struct vfio_dev *machine_vfio(const struct machine *m, unsigned i);
 /* VM i's DMA back-end (models/host/pv_iommu.h), NULL with strategy none or no device. */
 struct pv_iommu *machine_pv(const struct machine *m, unsigned i);
+/* VM i's guest-visible IOMMU (models/host/viommu.h), NULL without one. */
+struct viommu *machine_viommu(const struct machine *m, unsigned i);
 struct hpci *machine_pci(struct machine *m);
 /* host_only: the survey of machine_pci(m)'s functions, index for index. */
 struct survey_fn;

@@ -13,8 +13,10 @@
 #include "models/host/hv.h"
 #include "models/host/sched.h"
 #include "models/host/pv_iommu.h"
+#include "models/host/viommu.h"
 #include "models/host/vfio.h"
-#include "models/host/intel_iommu.h"
+#include "models/drivers/intel_iommu/intel_iommu.h"
+#include "models/host/host_iommu.h"
 #include "models/iommu/iotlb.h"
 #include "models/pcie/pcie.h"
 #include "sim/engine.h"
@@ -150,7 +152,8 @@ static int register_metrics(struct machine *m, struct metrics *reg)
 {
 	const struct scenario *sc = m->sc;
 	struct metrics_group *gk, *vcpu, *iotlb, *vtd, *cache[VTD_CACHE_N], *drv, *atc, *fab, *plat;
-	struct metrics_group *cpu, *vm, *sched, *thread, *nic, *vfio, *il, *eng, *pv;
+	struct metrics_group *cpu, *vm, *sched, *thread, *nic, *vfio, *il, *eng, *pv, *vi = NULL;
+	bool any_viommu = false;
 	bool *seen = calloc(m->npcpus ? m->npcpus : 1, sizeof(*seen));
 	char each[256];
 	int rc = seen ? 0 : -ENOMEM;
@@ -177,6 +180,11 @@ static int register_metrics(struct machine *m, struct metrics *reg)
 	PLACE(nic_metrics, "", nic);
 	PLACE(vfio_metrics, "", vfio);
 	PLACE(pv_iommu_metrics, "", pv);
+	/* The vIOMMU's keys only where a VM has one (results of other runs keep their keys). */
+	for (unsigned v = 0; v < sc->nvms; v++)
+		any_viommu |= m->viommu[v] != NULL;
+	if (any_viommu)
+		PLACE(viommu_metrics, "", vi);
 	PLACE(irq_latency_metrics, "", il);
 	PLACE(sim_engine_metrics, "window.", eng);
 #undef PLACE
@@ -211,6 +219,8 @@ static int register_metrics(struct machine *m, struct metrics *reg)
 		}
 		add(&rc, vm, vm_stats(vmp), e);
 		add(&rc, pv, m->pv[v] ? pv_iommu_stats(m->pv[v]) : NULL, e);
+		if (vi)
+			add(&rc, vi, m->viommu[v] ? viommu_stats(m->viommu[v]) : NULL, e);
 	}
 	for (unsigned u = 0; u < m->nunits; u++) {
 		const struct vtd *unit = platform_unit(m->plat, u);

@@ -19,7 +19,8 @@
 #include "models/host/survey.h"
 #include "models/host/pv_iommu.h"
 #include "models/host/vfio.h"
-#include "models/host/intel_iommu.h"
+#include "models/host/viommu.h"
+#include "models/drivers/intel_iommu/intel_iommu.h"
 #include "models/pcie/pcie.h"
 #include "models/pcie/pcie_regs.h"
 #include "sim/engine.h"
@@ -150,7 +151,13 @@ static int boot_vm(struct machine *m, unsigned v)
 	rc = hv_vm_create(m->sys.hv, &vc, &m->vm[v]);
 	if (rc)
 		return rc;
-	if (sv->ndevices && sv->dma.strategy != DMA_NONE) {
+	if (sv->ndevices && sv->viommu.mode != VIOMMU_NONE) {
+		/* The guest maps through its own VT-d driver; the vIOMMU decides the physical
+		 * unit's mappings (no paravirtual back-end). */
+		rc = viommu_create(m->vm[v], &sv->viommu, &m->viommu[v]);
+		if (rc)
+			return rc;
+	} else if (sv->ndevices && sv->dma.strategy != DMA_NONE) {
 		rc = pv_iommu_create(m->vm[v], &sv->dma, &m->pv[v]);
 		if (rc)
 			return rc;
@@ -180,6 +187,7 @@ static int boot_vm(struct machine *m, unsigned v)
 		fc.guest_devfn = (uint8_t)PCI_DEVFN(3 + d, 0);
 		fc.dma = sv->dma;
 		fc.pv = m->pv[v];
+		fc.viommu = m->viommu[v];
 		fc.flr_wait_us = m->sc->host.flr_wait_us;
 		fc.ioapic = m->sys.ioapic;
 		struct intel_iommu *iommu = host_iommu_for(&m->sys, hd->bdf);
@@ -442,7 +450,8 @@ int machine_create(const struct scenario *sc, const struct run_opts *opts, struc
 	m->gk = calloc(sc->nvms ? sc->nvms : 1, sizeof(*m->gk));
 	m->pv = calloc(sc->nvms ? sc->nvms : 1, sizeof(*m->pv));
 	m->pv_by_sid = calloc(65536, sizeof(*m->pv_by_sid));
-	rc = m->vm && m->gk && m->pv && m->pv_by_sid ? machine__build(m) : -ENOMEM;
+	m->viommu = calloc(sc->nvms ? sc->nvms : 1, sizeof(*m->viommu));
+	rc = m->vm && m->gk && m->pv && m->pv_by_sid && m->viommu ? machine__build(m) : -ENOMEM;
 	if (!rc)
 		rc = sriov_requests(m, sc->machine.pcie.devices, sc->machine.pcie.ndevices);
 	if (rc) {
@@ -452,6 +461,7 @@ int machine_create(const struct scenario *sc, const struct run_opts *opts, struc
 		free(m->gk);
 		free(m->pv);
 		free(m->pv_by_sid);
+		free(m->viommu);
 		free(m);
 		return rc;
 	}
@@ -477,8 +487,10 @@ void machine_destroy(struct machine *m)
 		gk_destroy(m->gk[v]);
 	for (unsigned i = 0; i < m->nvfio; i++)
 		vfio_destroy(m->vfio[i]);
-	for (unsigned v = 0; v < m->sc->nvms; v++)
+	for (unsigned v = 0; v < m->sc->nvms; v++) {
 		pv_iommu_destroy(m->pv[v]);
+		viommu_destroy(m->viommu[v]);
+	}
 	host_system_destroy(&m->sys);
 	for (unsigned i = 0; i < m->nnics; i++)
 		nic_destroy(m->nic[i]);
@@ -499,6 +511,7 @@ void machine_destroy(struct machine *m)
 	free(m->gk);
 	free(m->pv);
 	free(m->pv_by_sid);
+	free(m->viommu);
 	free(m->rmrrs);
 	free(m->survey);
 	free(m);
@@ -636,6 +649,11 @@ struct vfio_dev *machine_vfio(const struct machine *m, unsigned i)
 struct pv_iommu *machine_pv(const struct machine *m, unsigned i)
 {
 	return i < m->sc->nvms ? m->pv[i] : NULL;
+}
+
+struct viommu *machine_viommu(const struct machine *m, unsigned i)
+{
+	return i < m->sc->nvms ? m->viommu[i] : NULL;
 }
 
 struct hpci *machine_pci(struct machine *m)

@@ -19,6 +19,7 @@
 #include "models/host/boot.h"
 #include "models/host/hv.h"
 #include "models/host/vfio.h"
+#include "models/host/viommu.h"
 #include "models/pcie/pcie.h"
 #include "models/platform/platform.h"
 #include "workloads/dma_bench.h"
@@ -34,7 +35,6 @@ enum sc_node_type { SC_ROOT_PORT, SC_PTNIC, SC_SWITCH, SC_DOWNSTREAM_PORT, SC_EN
 		   SC_PCI_BRIDGE, SC_PCI_DEVICE, SC_DMA_ENGINE };
 enum sc_bar_type { SC_BAR_MEM32, SC_BAR_MEM64, SC_BAR_IO };
 enum sc_intx { SC_INTX_NONE, SC_INTX_A, SC_INTX_B, SC_INTX_C, SC_INTX_D };
-enum sc_viommu { SC_VIOMMU_NONE, SC_VIOMMU_SHADOW, SC_VIOMMU_NESTED };
 enum sc_wl_kind { SC_WL_STREAM_RX, SC_WL_STREAM_TX, SC_WL_RR, SC_WL_NVME, SC_WL_DMA_BENCH };
 enum sc_guest_task { SC_TASK_IDLE, SC_TASK_CPU_HOG };
 
@@ -114,7 +114,7 @@ struct sc_vm {
 	uint32_t *pcpus;
 	size_t npcpus;
 	struct vfio_dma_cfg dma; /* models/host/vfio.h */
-	int viommu;
+	struct viommu_cfg viommu; /* vms[].viommu (models/host/viommu.h) */
 	const char **devices;
 	size_t ndevices;
 	struct sc_guest guest;

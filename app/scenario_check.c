@@ -86,6 +86,18 @@ int scenario_load(struct cfg_ctx *ctx, const char *path, const char *const *sets
 				snprintf(p, sizeof(p), "vms.%zu.name", v);
 				cfg_error_path(ctx, root, p, "duplicate VM name '%s'", vm->name);
 			}
+		/* Nested translation (VT-d §3.8) needs a physical unit in scalable mode that nests,
+		 * and a host driver that uses scalable mode. */
+		if (vm->viommu.mode == VIOMMU_NESTED &&
+		    (!out->machine.iommu.unit.scalable || !out->machine.iommu.unit.nested ||
+		     !out->host.iommu.scalable)) {
+			snprintf(p, sizeof(p), "vms.%zu.viommu", v);
+			cfg_error_path(
+			    ctx, root, p,
+			    "viommu 'nested' needs the VT-d unit in scalable mode with nested "
+			    "translation (machine.iommu.scalable_mode and nested, "
+			    "host.iommu.scalable_mode)");
+		}
 		unsigned *pin = cfg_alloc(ctx, (vm->vm.nvcpus ? vm->vm.nvcpus : 1) * sizeof(*pin));
 
 		((struct sc_vm *)vm)->vm.pcpu = pin;

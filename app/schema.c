@@ -15,7 +15,6 @@
 #include <stdio.h>
 
 const char *const sc_wl_kind_names[] = {"stream_rx", "stream_tx", "rr", "nvme", "dma_bench", NULL};
-static const char *const viommu_names[] = {"none", "shadow", "nested", NULL};
 static const char *const task_names[] = {"idle", "cpu_hog", NULL};
 
 /* ---- machine ---- */
@@ -74,9 +73,11 @@ static void vm_check(void *p, const struct cfg_scope *s)
 		    s, "host_irq_pcpu",
 		    "with interrupt_mode 'eli' the host vector must land on the vCPU's own "
 		    "pCPU (its shadow IDT takes it); leave host_irq_pcpu out");
-	if (v->viommu != SC_VIOMMU_NONE)
-		cfg_scope_error(s, "viommu", "viommu '%s' is not implemented yet",
-				viommu_names[v->viommu]);
+	if (v->viommu.mode != VIOMMU_NONE && v->dma.strategy != DMA_DIRECT_MAP)
+		cfg_scope_error(s, "viommu",
+				"viommu '%s' decides the VM's DMA mappings itself (the guest maps "
+				"through its own VT-d driver); leave dma.strategy at direct_map",
+				viommu_mode_names[v->viommu.mode]);
 }
 
 static const struct cfg_field vm_fields[] = {
@@ -85,8 +86,7 @@ static const struct cfg_field vm_fields[] = {
     CFG_U32LIST("pcpus", struct sc_vm, pcpus, npcpus, 0, 255, NULL,
 		"pCPU each vCPU is pinned to (default: 1, 2, ...)", .flags = CFG_ID),
     CFG_STRUCT("dma", struct sc_vm, dma, vfio_dma_cfg_schema, "DMA protection strategy"),
-    CFG_ENUM("viommu", struct sc_vm, viommu, viommu_names, SC_VIOMMU_NONE,
-	     "a virtual IOMMU for the guest"),
+    CFG_INLINE(struct sc_vm, viommu, viommu_cfg_schema),
     CFG_STRLIST("devices", struct sc_vm, devices, ndevices,
 		"functions assigned to the VM, by name"),
     CFG_STRUCT("guest", struct sc_vm, guest, guest_schema, "the guest kernel and drivers"),

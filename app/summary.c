@@ -118,6 +118,50 @@ static void summary_dma(const struct scenario *sc, const struct results *r, FILE
 		(unsigned long long)get_u(r, "dma.use_after_unmap"));
 }
 
+/* The guest-visible IOMMU: what the guest's own driver cost in traps, and what the VMM did
+ * with its invalidations (shadowing or forwarding them). */
+static void summary_viommu(const struct scenario *sc, const struct results *r, FILE *f)
+{
+	static const char *const policy[] = {"strict", "lazy", "passthrough"};
+	const struct sc_vm *vm = &sc->vms[0];
+	double per_op = get_d(r, "exits_per_op"),
+	       ops = per_op > 0 ? get_d(r, "exits.total") / per_op : 0;
+	uint64_t traps = get_u(r, "viommu.reg_reads") + get_u(r, "viommu.reg_writes");
+
+	fprintf(f, "\nvIOMMU (%s, guest iommu %s)\n", viommu_mode_names[vm->viommu.mode],
+		policy[vm->guest.kernel.iommu]);
+	fprintf(f, "  %-32s %14llu (%llu queue tail writes; %.3f per frame)\n", "register traps",
+		(unsigned long long)traps, (unsigned long long)get_u(r, "viommu.iq_tail_writes"),
+		ops > 0 ? (double)traps / ops : 0.0);
+	fprintf(f, "  %-32s %14llu (%llu IOTLB, %llu PASID-based, %llu context, %llu wait)\n",
+		"descriptors carried out", (unsigned long long)get_u(r, "viommu.descriptors"),
+		(unsigned long long)get_u(r, "viommu.descriptors_by_kind.iotlb"),
+		(unsigned long long)get_u(r, "viommu.descriptors_by_kind.piotlb"),
+		(unsigned long long)get_u(r, "viommu.descriptors_by_kind.context"),
+		(unsigned long long)get_u(r, "viommu.descriptors_by_kind.wait"));
+	if (vm->viommu.mode == VIOMMU_SHADOW) {
+		fprintf(f,
+			"  %-32s %14llu gIOVA pages (%llu guest entries read, %llu full resyncs)\n",
+			"shadow walks", (unsigned long long)get_u(r, "viommu.shadow.walks"),
+			(unsigned long long)get_u(r, "viommu.shadow.walk_reads"),
+			(unsigned long long)get_u(r, "viommu.shadow.syncs"));
+		fprintf(f,
+			"  %-32s %14llu installed, %llu removed, %llu refused; %llu at the peak\n",
+			"shadow pages", (unsigned long long)get_u(r, "viommu.shadow.installs"),
+			(unsigned long long)get_u(r, "viommu.shadow.removals"),
+			(unsigned long long)get_u(r, "viommu.shadow.refused"),
+			(unsigned long long)get_u(r, "viommu.shadow.pages_peak"));
+	} else {
+		fprintf(f, "  %-32s %14llu\n", "invalidations forwarded",
+			(unsigned long long)get_u(r, "viommu.forwarded_invalidations"));
+	}
+	fprintf(f, "  %-32s %14.1f us\n", "VMM time on invalidations",
+		get_d(r, "viommu.hv_ns") / 1000.0);
+	fprintf(f, "  %-32s %14.2f\n", "memory reads per IOTLB-miss walk",
+		get_u(r, "iommu.walks") ? get_d(r, "iommu.walk_mem_reads") / get_d(r, "iommu.walks")
+					: 0.0);
+}
+
 void machine_print_summary(const struct scenario *sc, const struct results *r, FILE *f)
 {
 	const struct sc_vm *vm = &sc->vms[0];
@@ -147,11 +191,13 @@ void machine_print_summary(const struct scenario *sc, const struct results *r, F
 			(unsigned long long)get_u(r, "window.events"), sc->workload.device);
 	else
 		fprintf(
-		    f, "Measured window: %.3f ms simulated (%llu engine events), %s mode, %s DMA\n",
+		    f, "Measured window: %.3f ms simulated (%llu engine events), %s mode, %s %s\n",
 		    (double)get_u(r, "window.length_ns") / 1e6,
 		    (unsigned long long)get_u(r, "window.events"),
 		    hv_irq_mode_names[vm->vm.irq_mode],
-		    dma_strategy_names[vm->dma.strategy]);
+		    vm->viommu.mode != VIOMMU_NONE ? viommu_mode_names[vm->viommu.mode]
+						   : dma_strategy_names[vm->dma.strategy],
+		    vm->viommu.mode != VIOMMU_NONE ? "vIOMMU" : "DMA");
 
 	fprintf(f, "\n%-34s %14s\n", "Workload", "");
 	if (sc->workload.kind == SC_WL_DMA_BENCH) {
@@ -275,7 +321,10 @@ dma:
 
 	if (bench)
 		goto end;
-	summary_dma(sc, r, f);
+	if (vm->viommu.mode != VIOMMU_NONE && vm->ndevices)
+		summary_viommu(sc, r, f);
+	else
+		summary_dma(sc, r, f);
 
 	fprintf(f, "\nCPU (the VM's pCPUs, cycles per frame)\n");
 	if (frames) {

@@ -10,7 +10,7 @@
 #include "models/devices/dmaeng.h"
 #include "models/devices/nic.h"
 #include "models/guest/kernel/gk.h"
-#include "models/host/intel_iommu.h"
+#include "models/drivers/intel_iommu/intel_iommu.h"
 #include "models/pcie/pcie.h"
 #include "sim/engine.h"
 #include "sim/simtime.h"

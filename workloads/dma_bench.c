@@ -4,7 +4,7 @@
 #include "models/devices/dmaeng_regs.h"
 #include "models/host/host.h"
 #include "models/host/hpci.h"
-#include "models/host/intel_iommu.h"
+#include "models/drivers/intel_iommu/intel_iommu.h"
 #include "models/mem/mem.h"
 #include "models/pcie/pcie_regs.h"
 #include "sim/knob.h"

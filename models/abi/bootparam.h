@@ -26,6 +26,8 @@
 #define GUEST_MMIO_SIZE   0x20000000ull
 #define GUEST_HIGH_RAM    0x100000000ull
 #define GUEST_IOAPIC_BASE 0xfec00000ull
+#define GUEST_VIOMMU_BASE 0xfed90000ull /* the vIOMMU's registers (QEMU's Q35 address) */
+#define GUEST_ACPI_BASE	  0xe0000ull	/* the virtual firmware's ACPI tables (below 1 MiB) */
 
 #define BP_MAX_RAM 4
 
@@ -43,9 +45,11 @@ struct bootparam {
 	 * the IOVA window of IOVA_ALLOC. */
 	uint64_t pv_iommu_flags, pv_iommu_batch, pv_iommu_quota;
 	uint64_t pv_iommu_iova_base, pv_iommu_iova_size;
+	/* ACPI: the RSDP of the firmware's tables (a DMAR table describing a vIOMMU), 0: none. */
+	uint64_t acpi_rsdp;
 };
-/* The hypervisor writes it word by word and the guest reads it whole: no padding, 22 words. */
-_Static_assert(sizeof(struct bootparam) == 22 * 8, "struct bootparam is 22 64-bit words");
+/* The hypervisor writes it word by word and the guest reads it whole: no padding, 23 words. */
+_Static_assert(sizeof(struct bootparam) == 23 * 8, "struct bootparam is 23 64-bit words");
 #define BOOTPARAM_WORD(member) (offsetof(struct bootparam, member) / 8)
 
 #endif

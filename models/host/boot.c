@@ -5,7 +5,8 @@
 #include "models/host/iommu_groups.h"
 #include "models/host/ioapic_drv.h"
 #include "models/host/sched.h"
-#include "models/host/intel_iommu.h"
+#include "models/drivers/intel_iommu/intel_iommu.h"
+#include "models/host/host_iommu.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -45,7 +46,8 @@ static int iommu_init(struct host_system *s, const struct host_boot_cfg *c, char
 					     .irt_entries = c->irte_entries,
 					     .fault_cpu = 0,
 					     .dmar = &s->dmar};
-		int rc = intel_iommu_init(s->host, s->dmar.unit[u].reg_base, &dc, &s->iommu[u]);
+		struct iommu_hal hal = host_iommu_hal(s->host);
+		int rc = intel_iommu_init(&hal, s->dmar.unit[u].reg_base, &dc, &s->iommu[u]);
 
 		if (rc)
 			return failed(err, errlen, rc, "VT-d driver (unit at %#llx)",
@@ -75,6 +77,7 @@ int host_boot(const struct host_machine *hm, const struct host_boot_cfg *cfg, st
 	      char *err, size_t errlen)
 {
 	struct host_cfg kc = cfg->kernel;
+	struct iommu_hal hal;
 	int rc;
 
 	memset(s, 0, sizeof(*s));
@@ -84,7 +87,8 @@ int host_boot(const struct host_machine *hm, const struct host_boot_cfg *cfg, st
 	if (rc)
 		return failed(err, errlen, rc, "host kernel");
 	/* detect_intel_iommu: the DMAR table tells where the units are. */
-	rc = dmar_parse(s->host, &s->dmar);
+	hal = host_iommu_hal(s->host);
+	rc = dmar_parse(&hal, hm->acpi_rsdp, &s->dmar);
 	if (rc && rc != -ENODEV)
 		return failed(err, errlen, rc, "ACPI DMAR table");
 	rc = iommu_init(s, cfg, err, errlen);
@@ -113,7 +117,8 @@ int host_boot(const struct host_machine *hm, const struct host_boot_cfg *cfg, st
 
 struct intel_iommu *host_iommu_for(const struct host_system *s, uint16_t bdf)
 {
-	int u = dmar_unit_for(s->host, &s->dmar, bdf);
+	struct iommu_hal hal = host_iommu_hal(s->host);
+	int u = dmar_unit_for(&hal, &s->dmar, bdf);
 
 	return u >= 0 && (unsigned)u < s->niommu ? s->iommu[u] : NULL;
 }

@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "models/host/dmar.h"
+#include "models/drivers/intel_iommu/dmar.h"
 #include "models/host/host.h"
 #include "models/host/hpci.h"
 #include "models/host/hv.h"

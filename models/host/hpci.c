@@ -11,8 +11,9 @@
  */
 #include "models/host/hpci.h"
 
-#include "models/host/dmar.h"
+#include "models/drivers/intel_iommu/dmar.h"
 #include "models/host/host.h"
+#include "models/host/host_iommu.h"
 #include "models/pcie/pcie_regs.h"
 
 #include <errno.h>
@@ -462,10 +463,11 @@ int hpci_enumerate(struct host *h, struct hpci *out)
 	/* Linux turns ACS on (pci_request_acs) when the IOMMU driver finds DMA-remapping units
 	 * in the firmware's DMAR table. */
 	struct dmar_info *di = calloc(1, sizeof(*di));
+	struct iommu_hal hal = host_iommu_hal(h);
 
 	if (!di)
 		return -ENOMEM;
-	out->acs_enabled = dmar_parse(h, di) == 0 && di->nunits > 0;
+	out->acs_enabled = dmar_parse(&hal, host_machine(h)->acpi_rsdp, di) == 0 && di->nunits > 0;
 	free(di);
 	rc = scan_bus(h, out, 0, -1, "PCIROOT(0)", &next_bus);
 	if (!rc)

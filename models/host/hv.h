@@ -48,6 +48,7 @@ struct hv_costs {
 	uint64_t pv_iommu_req;	/* a paravirtual IOMMU request: decode, check, look up */
 	uint64_t pin_page;	/* pinning one guest page for DMA */
 	uint64_t unpin_page;	/* unpinning it */
+	uint64_t viommu_desc;	/* a vIOMMU invalidation descriptor: fetch, decode, dispatch */
 };
 /* The knobs of hv_costs (hypervisor.*): hv_cfg.c. */
 extern const struct cfg_schema hv_costs_schema;

@@ -54,6 +54,10 @@ static const struct cfg_field costs_fields[] = {
 	    "pinning one guest page for DMA (get_user_pages, accounting)", .source = "estimate"),
     CFG_U64("unpin_page_cycles", struct hv_costs, unpin_page, 150, 0, 1e7, "cycles", "unpinning it",
 	    .source = "estimate"),
+    CFG_U64("viommu_desc_cycles", struct hv_costs, viommu_desc, 300, 0, 1e7, "cycles",
+	    "a vIOMMU's invalidation descriptor carried out by the VMM (fetch, decode, dispatch), "
+	    "beyond the page-table walks and mappings it leads to",
+	    .source = "estimate (QEMU's vtd_process_inv_desc)"),
     CFG_END,
 };
 const struct cfg_schema hv_costs_schema = CFG_SCHEMA("hypervisor", struct hv_costs, costs_fields);

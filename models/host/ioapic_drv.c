@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "models/host/ioapic_drv.h"
 #include "models/apic/ioapic_regs.h"
-#include "models/host/intel_iommu.h"
+#include "models/drivers/intel_iommu/intel_iommu.h"
 
 #include <errno.h>
 #include <stdlib.h>

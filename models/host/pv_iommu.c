@@ -24,7 +24,7 @@
 #include "models/host/dma_strategy.h"
 #include "models/host/host.h"
 #include "models/host/hv.h"
-#include "models/host/intel_iommu.h"
+#include "models/drivers/intel_iommu/intel_iommu.h"
 #include "sim/metrics.h"
 #include "sim/u64map.h"
 

@@ -4,8 +4,9 @@
 #include "models/host/hpci.h"
 #include "models/host/ioapic_drv.h"
 #include "models/host/hv.h"
-#include "models/host/intel_iommu.h"
+#include "models/drivers/intel_iommu/intel_iommu.h"
 #include "models/host/pv_iommu.h"
+#include "models/host/viommu.h"
 #include "models/iommu/vtd_regs.h"
 #include "sim/metrics.h"
 #include "sim/trace.h"
@@ -474,6 +475,11 @@ static int map_guest_memory(struct vfio_dev *d)
 	case DMA_NONE:
 		return 0;
 	case DMA_DIRECT_MAP:
+		/* shadow: the domain holds what the vIOMMU shadows from the guest's tables;
+		 * nested: all guest RAM, the second level under the guest's first level. */
+		if (d->cfg.viommu && viommu_mode(d->cfg.viommu) == VIOMMU_SHADOW)
+			return viommu_add_device(d->cfg.viommu, d->pdev.bdf, d->cfg.guest_devfn,
+						 d->dom);
 		for (unsigned i = 0; i < n; i++) {
 			rc = intel_iommu_map(d->dom, gpa[i], hpa[i], size[i],
 					    IOMMU_READ | IOMMU_WRITE);
@@ -483,6 +489,9 @@ static int map_guest_memory(struct vfio_dev *d)
 		}
 		if (d->cfg.pv)
 			pv_iommu_pinned_at_assignment(d->cfg.pv, d->st.pinned_pages);
+		if (d->cfg.viommu)
+			return viommu_add_device(d->cfg.viommu, d->pdev.bdf, d->cfg.guest_devfn,
+						 d->dom);
 		return 0;
 	default:
 		/* Paravirtual: nothing up front; the guest asks the back-end page by page. */

@@ -44,12 +44,14 @@ struct vfio_dma_cfg {
 extern const struct cfg_schema vfio_dma_cfg_schema;
 
 struct pv_iommu;
+struct viommu;
 
 struct vfio_cfg {
 	uint16_t host_bdf;
 	uint8_t guest_devfn;
 	struct vfio_dma_cfg dma;
 	struct pv_iommu *pv;  /* the VM's DMA back-end (any strategy but none), or NULL */
+	struct viommu *viommu; /* the VM's guest-visible IOMMU, or NULL */
 	uint64_t flr_wait_us; /* PCIe 5.0 §6.6.2: 100 ms before the function is ready */
 	struct host_ioapic *ioapic; /* for the function's INTx (NULL: no INTx offered) */
 };

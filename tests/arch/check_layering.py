@@ -9,8 +9,8 @@ Rules:
   2. Guest drivers (models/guest/drivers) include "hal.h", their own headers in that folder
      and the C library, nothing else.
   3. Includes go down the layers only:
-       sim (core) <- hardware models (mem pcie iommu apic cpu devices) <- host <- guest
-       <- workloads <- app (the application, which may include everything).
+       sim (core) <- hardware models (mem pcie iommu apic cpu devices) <- shared drivers
+       <- host <- guest <- workloads <- app (the application, which may include everything).
   4. The HAL is the only door: host software other than its HAL backends (host.c for
      registers, config space, memory and interrupts; hv.c and hv_irq.c for VMX, EPT and the
      emulated/virtual-APIC state the VMCS points at) and the guest
@@ -25,6 +25,11 @@ Rules:
   6. Host and guest software include none of each other's headers; what they share is the
      ABI (models/abi/: the boot parameters and the guest-physical map), which includes
      nothing of ptsim and which only software (host, guest, workloads, app) includes.
+  7. Drivers that host and guest software share (models/drivers/<driver>/: the VT-d driver,
+     built once and run in either kernel) include their own folder's headers (among them
+     the HAL each kernel implements for them), hardware *_regs.h and the C library, nothing
+     else: no sim/, no hardware model, no host or guest header. They call no hardware model
+     and no CPU model; only software (host, guest, workloads, app) includes them.
 """
 import os
 import re
@@ -35,8 +40,10 @@ HW = ("mem", "pcie", "iommu", "apic", "cpu", "devices", "platform")
 INC = re.compile(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]', re.M)
 SRC_EXT = (".c", ".h", ".cpp")
 # Calls into hardware models that host/guest software must not make outside the HAL backends.
+# (A call through a member, ops->mem_read64(), is a HAL's, not the model's.)
 HW_CALL = re.compile(
-    r"\b(pcie_(?!fn_location)\w+|vtd_(?:translate|reg_read|reg_write|remap_msi|create|stats|"
+    r"(?<!->)(?<!\.)\b(pcie_(?!fn_location)\w+|"
+    r"vtd_(?:translate|reg_read|reg_write|remap_msi|create|stats|"
     r"cap|ecap|iotlb)\w*|iotlb_\w+|mem_(?:read|write|ptr|create|watch)\w*|lapic_\w+|"
     r"apic_bus_\w+|nic_\w+)\s*\(")
 HOST_HAL = {"models/host/host.c", "models/host/hv.c", "models/host/hv_irq.c"}
@@ -44,7 +51,7 @@ HOST_HAL = {"models/host/host.c", "models/host/hv.c", "models/host/hv_irq.c"}
 GUEST_ISA = "models/guest/kernel/isa.c"
 GUEST_SIDE_CPU = "models/cpu/guest_isa.h"
 HOST_CPU = ("models/cpu/cpu.h", "models/cpu/vmx.h")
-CPU_CALL = re.compile(r"\b((?:vcpu|pcpu|ept|vmx)_\w+)\s*\(")
+CPU_CALL = re.compile(r"(?<!->)(?<!\.)\b((?:vcpu|pcpu|ept|vmx)_\w+)\s*\(")
 SOFTWARE = ("host", "guest", "workloads", "app")
 
 
@@ -57,6 +64,8 @@ def layer(path):
     for h in HW:
         if p.startswith("models/%s/" % h):
             return "hw"
+    if p.startswith("models/drivers/"):
+        return "drivers"
     if p.startswith("models/host/"):
         return "host"
     if p.startswith("models/guest/"):
@@ -68,7 +77,7 @@ def layer(path):
     return None
 
 
-RANK = {"sim": 0, "hw": 1, "host": 2, "guest": 3, "workloads": 4, "app": 5}
+RANK = {"sim": 0, "hw": 1, "drivers": 2, "host": 3, "guest": 4, "workloads": 5, "app": 6}
 
 
 def strip_comments(text):
@@ -111,10 +120,22 @@ def check(root):
                     errors.append('%s: the ABI header includes "%s"; it includes nothing of '
                                   'ptsim, so host and guest can both include it' % (where, inc))
                     continue
+                if me == "drivers" and kind == '"':
+                    own = os.path.dirname(path) + "/"
+                    if not (inc.startswith(own) or (layer(inc) == "hw" and
+                                                    os.path.basename(inc).endswith("_regs.h"))):
+                        errors.append('%s: the shared driver includes "%s"; it includes its own '
+                                      'headers (its HAL), hardware *_regs.h and the C library '
+                                      'only' % (where, inc))
+                    continue
                 if kind != '"' or me is None:
                     continue
                 target = layer(inc)
                 if target is None:
+                    continue
+                if target == "drivers" and me not in SOFTWARE:
+                    errors.append('%s: %s code includes the shared driver "%s"; only software '
+                                  'runs it' % (where, me, inc))
                     continue
                 if target == "abi":
                     if me not in SOFTWARE:
@@ -154,7 +175,13 @@ def check(root):
                     errors.append("%s:%d: guest code calls the CPU model's %s(); the guest "
                                   "kernel reaches the CPU only through %s"
                                   % (path, line, m.group(1), GUEST_ISA))
-            if me in ("host", "guest") and path not in HOST_HAL:
+            if me == "drivers":
+                for m in CPU_CALL.finditer(code):
+                    line = code.count("\n", 0, m.start()) + 1
+                    errors.append("%s:%d: the shared driver calls the CPU model's %s(); it "
+                                  "reaches the kernel it runs in through its HAL"
+                                  % (path, line, m.group(1)))
+            if me in ("host", "guest", "drivers") and path not in HOST_HAL:
                 for m in HW_CALL.finditer(code):
                     line = code.count("\n", 0, m.start()) + 1
                     errors.append("%s:%d: %s software calls the hardware model function %s(); "
@@ -209,6 +236,28 @@ def self_test():
                                "the ABI header includes"),
         "hardware includes the ABI": ("models/iommu/v.c", '#include "models/abi/bootparam.h"\n',
                                       "contract between host and guest"),
+        "shared driver includes host": ("models/drivers/intel_iommu/d.c",
+                                        '#include "models/host/host.h"\n', "the shared driver"),
+        "shared driver includes sim": ("models/drivers/intel_iommu/d.c",
+                                       '#include "sim/metrics.h"\n', "the shared driver"),
+        "shared driver includes a model": ("models/drivers/intel_iommu/d.c",
+                                           '#include "models/iommu/vtd.h"\n', "the shared driver"),
+        "shared driver includes guest": ("models/drivers/intel_iommu/d.c",
+                                         '#include "models/guest/hal.h"\n', "the shared driver"),
+        "shared driver includes another driver": ("models/drivers/intel_iommu/d.c",
+                                                  '#include "models/drivers/x/x.h"\n',
+                                                  "the shared driver"),
+        "shared driver calls a model": ("models/drivers/intel_iommu/d.c",
+                                        "void f(void){ mem_write64(0,0,0); }\n", "mem_write64"),
+        "shared driver calls the vCPU": ("models/drivers/intel_iommu/d.c",
+                                         "void f(void){ vcpu_mmio_write(0,0,4,0); }\n",
+                                         "vcpu_mmio_write"),
+        "hardware includes the shared driver": ("models/iommu/v.c",
+                                                '#include "models/drivers/intel_iommu/d.h"\n',
+                                                "only software runs it"),
+        "sim includes the shared driver": ("sim/e.c",
+                                           '#include "models/drivers/intel_iommu/d.h"\n',
+                                           "only software runs it"),
     }
     ok = True
     for name, (rel, text, expect) in cases.items():
@@ -235,7 +284,14 @@ def self_test():
               "{ vcpu_compute(vcpu_current(), c); }\n")
         write(t, "models/guest/kernel/k.c", '#include "models/guest/kernel/isa.h"\n'
               '#include "models/abi/bootparam.h"\n#include "models/pcie/pcie_regs.h"\n'
+              '#include "models/drivers/intel_iommu/d.h"\n'
               "void k(void){ isa_compute(1); }\n")
+        write(t, "models/drivers/intel_iommu/d.h", '#include "models/drivers/intel_iommu/hal.h"\n'
+              '#include "models/iommu/vtd_regs.h"\n#include <stdint.h>\n')
+        write(t, "models/drivers/intel_iommu/d.c", '#include "models/drivers/intel_iommu/d.h"\n'
+              "void d(struct hal *h){ h->ops->readl(h->ctx, 0); h->ops->mem_read64(h->ctx, 0); }\n")
+        write(t, "models/host/hal.c", '#include "models/drivers/intel_iommu/d.h"\n'
+              '#include "models/host/host.h"\n')
         errs = check(t)
         if errs:
             print("self-test FAILED: a clean tree was flagged: %s" % errs)

@@ -24,6 +24,7 @@ void gk_destroy(struct gk *g)
 	if (!g)
 		return;
 	gk__dma_free(g);
+	gk__iommu_free(g);
 	free(g->freelist);
 	free(g);
 }
@@ -65,7 +66,10 @@ void gk_entry(void *ctx, struct vcpu *v)
 		}
 		gk__lapic_init(g);
 		gk__pci_scan(g);
-		gk__pci_bind(g);
+		if (gk__iommu_init(g))
+			printk("%s: DMAR: no IOMMU; devices are not bound", g->cfg.name);
+		else
+			gk__pci_bind(g);
 		g->st.boot_done_ps = gk_now_ps(g);
 		if (g->init)
 			g->init(g->init_ctx, g);
@@ -74,6 +78,8 @@ void gk_entry(void *ctx, struct vcpu *v)
 	}
 	for (;;) {
 		gk__dma_flush(g); /* nothing the DMA layer queued waits while the CPU sleeps */
+		if (gk__iommu_on(g))
+			gk__iommu_fq_check(g);
 		isa_safe_halt();
 	}
 }
@@ -96,6 +102,8 @@ void gk_spin_until(struct gk *g, uint64_t t_ps)
 void gk_halt(struct gk *g)
 {
 	gk__dma_flush(g);
+	if (gk__iommu_on(g))
+		gk__iommu_fq_check(g);
 	isa_safe_halt();
 }
 

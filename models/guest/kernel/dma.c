@@ -216,7 +216,14 @@ void *dma_alloc_coherent(struct device *dev, size_t size, dma_addr_t *handle, gf
 		return NULL;
 	memset(p, 0, sz);
 	*handle = gpa;
-	if (pv_ready(g)) {
+	if (gk__iommu_on(g)) {
+		dma_work(g, g->cfg.costs.dma_iommu);
+		*handle = gk__iommu_map(g, dev, gpa, sz, DMA_BIDIRECTIONAL);
+		if (*handle == DMA_MAPPING_ERROR) {
+			gk__free(g, p, sz);
+			return NULL;
+		}
+	} else if (pv_ready(g)) {
 		dma_work(g, g->cfg.costs.dma_pv);
 		*handle = pv_map(g, dev, gpa, sz, DMA_BIDIRECTIONAL);
 		if (*handle == DMA_MAPPING_ERROR) {
@@ -233,7 +240,10 @@ void dma_free_coherent(struct device *dev, size_t size, void *cpu_addr, dma_addr
 	struct gk *g = gk__self();
 	size_t sz = (size + 4095) & ~(size_t)4095;
 
-	if (pv_ready(g)) {
+	if (gk__iommu_on(g)) {
+		dma_work(g, g->cfg.costs.dma_iommu);
+		gk__iommu_unmap(g, dev, handle, sz, DMA_BIDIRECTIONAL);
+	} else if (pv_ready(g)) {
 		dma_work(g, g->cfg.costs.dma_pv);
 		pv_unmap(g, dev, handle, sz, DMA_BIDIRECTIONAL);
 		gk__dma_flush(g); /* the memory goes back to the allocator */
@@ -252,6 +262,15 @@ dma_addr_t dma_map_single(struct device *dev, void *ptr, size_t size, enum dma_d
 		g->st.dma_map_errors++;
 		return DMA_MAPPING_ERROR;
 	}
+	if (gk__iommu_on(g)) {
+		/* iommu.passthrough: identity, dma-direct's cost */
+		dma_work(g, g->cfg.iommu == GK_IOMMU_PASSTHROUGH ? g->cfg.costs.dma_direct
+								 : g->cfg.costs.dma_iommu);
+		a = gk__iommu_map(g, dev, gpa, size, dir);
+		if (a == DMA_MAPPING_ERROR)
+			g->st.dma_map_errors++;
+		return a;
+	}
 	if (!pv_ready(g)) {
 		isa_compute(g->cfg.costs.dma_direct);
 		return gpa;
@@ -269,6 +288,12 @@ void dma_unmap_single(struct device *dev, dma_addr_t addr, size_t size,
 	struct gk *g = gk__self();
 
 	g->st.dma_unmaps++;
+	if (gk__iommu_on(g)) {
+		dma_work(g, g->cfg.iommu == GK_IOMMU_PASSTHROUGH ? g->cfg.costs.dma_direct
+								 : g->cfg.costs.dma_iommu);
+		gk__iommu_unmap(g, dev, addr, size, dir);
+		return;
+	}
 	if (!pv_ready(g)) {
 		isa_compute(g->cfg.costs.dma_direct);
 		return;

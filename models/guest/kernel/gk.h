@@ -29,11 +29,15 @@ struct gk_costs {
 	uint64_t net_tx;     /* ... per frame sent, from the send call to the driver */
 	uint64_t dma_direct; /* a dma_map_* or dma_unmap_* call with no IOMMU (dma-direct) */
 	uint64_t dma_pv;     /* the same through the paravirtual IOMMU, its hypercall aside */
+	uint64_t dma_iommu;  /* the same through the guest's own VT-d driver, its exits aside */
 };
 
 enum gk_idle { GK_IDLE_HALT, GK_IDLE_POLL };
 enum gk_pci_config { GK_PCI_CONFIG_ECAM, GK_PCI_CONFIG_IO };
 enum gk_apic { GK_APIC_X2APIC, GK_APIC_XAPIC };
+/* With a guest-visible IOMMU: how the DMA layer uses it (Linux's iommu.strict and
+ * iommu.passthrough): invalidate at each unmap, defer through a flush queue, or identity. */
+enum gk_iommu_policy { GK_IOMMU_STRICT, GK_IOMMU_LAZY, GK_IOMMU_PASSTHROUGH };
 
 /* A kernel. Its knobs (costs, config mechanism, LAPIC interface) are declared in params.c;
  * the name is its creator's. */
@@ -42,6 +46,7 @@ struct gk_cfg {
 	struct gk_costs costs;
 	enum gk_pci_config pci_config; /* config space by ECAM (MMIO) or ports 0xCF8/0xCFC */
 	enum gk_apic apic;             /* the LAPIC by x2APIC MSRs or the xAPIC MMIO page */
+	enum gk_iommu_policy iommu;    /* the DMA layer's policy when the VM has a vIOMMU */
 };
 extern const struct cfg_schema gk_cfg_schema;
 

@@ -60,6 +60,31 @@ struct gk_dma {
 	uint64_t in_use;     /* QUOTA_FAIL: pages with mappings */
 };
 
+/* The guest's own IOMMU (iommu.c): the shared VT-d driver on the unit its DMAR table names. */
+struct intel_iommu;
+struct dmar_domain;
+struct dmar_info;
+#define GK_IOVA_SIZES 4	   /* IOVA ranges of 1..4 pages are reused */
+#define GK_IOVA_CACHE 1024 /* ... up to this many of each size */
+struct gk_fq_entry {
+	struct dmar_domain *dom;
+	uint64_t iova;
+	unsigned npages;
+};
+struct gk_iommu {
+	struct intel_iommu *unit; /* NULL: no IOMMU (the DMA layer is dma-direct or paravirtual) */
+	struct dmar_info *dmar;
+	struct dmar_domain *dom[GK_MAX_DEVS]; /* per device; NULL: identity */
+	uint64_t iova_next;
+	uint64_t freed[GK_IOVA_SIZES][GK_IOVA_CACHE];
+	unsigned nfree[GK_IOVA_SIZES];
+	struct gk_fq_entry *fq; /* lazy: the flush queue */
+	unsigned nfq;
+	uint64_t fq_first_ps, fq_flushes;
+	void (*fault_fn)(void *arg);
+	void *fault_arg;
+};
+
 struct gk {
 	struct gk_cfg cfg;
 	struct vcpu *cpus[GK_MAX_CPUS];
@@ -92,6 +117,7 @@ struct gk {
 	void *irq_done_ctx;
 	unsigned irq_depth;
 	struct gk_dma dma;
+	struct gk_iommu iommu;
 	struct gk_stats st;
 };
 
@@ -110,6 +136,16 @@ uint64_t gk__virt_to_phys(struct gk *g, const void *ptr);
 /* dma.c: send the queued paravirtual IOMMU requests (before an MMIO write, before HLT). */
 void gk__dma_flush(struct gk *g);
 void gk__dma_free(struct gk *g);
+
+/* iommu.c: the guest's VT-d driver and the DMA API's IOMMU path */
+int gk__iommu_init(struct gk *g);
+void gk__iommu_free(struct gk *g);
+bool gk__iommu_on(const struct gk *g);
+void gk__iommu_fq_check(struct gk *g);
+dma_addr_t gk__iommu_map(struct gk *g, struct device *dev, uint64_t gpa, size_t size,
+			 enum dma_data_direction dir);
+void gk__iommu_unmap(struct gk *g, struct device *dev, dma_addr_t addr, size_t size,
+		     enum dma_data_direction dir);
 
 /* pci.c */
 uint32_t gk__cfg_read(struct gk *g, uint8_t devfn, uint32_t off, unsigned size);

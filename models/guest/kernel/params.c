@@ -29,6 +29,11 @@ static const struct cfg_field costs_fields[] = {
 	    "one dma_map_single or dma_unmap_single through the paravirtual IOMMU, its hypercall "
 	    "aside: the page bookkeeping and writing the request into the batch",
 	    .source = "estimate"),
+    CFG_U64("dma_iommu_cycles", struct gk_costs, dma_iommu, 400, 0, 1e6, "cycles",
+	    "one dma_map_single or dma_unmap_single through the guest's own VT-d driver (a "
+	    "vIOMMU), its register and invalidation exits aside: IOVA allocation and the "
+	    "driver's page-table walk and writes",
+	    .source = "estimate: Linux's iommu_dma_map_page without its flush"),
     CFG_END,
 };
 static const struct cfg_schema costs_schema =
@@ -36,6 +41,7 @@ static const struct cfg_schema costs_schema =
 
 static const char *const pci_config_names[] = {"ecam", "io", NULL};
 static const char *const apic_names[] = {"x2apic", "xapic", NULL};
+static const char *const iommu_names[] = {"strict", "lazy", "passthrough", NULL};
 
 static const struct cfg_field gk_fields[] = {
     CFG_INLINE(struct gk_cfg, costs, costs_schema),
@@ -43,6 +49,13 @@ static const struct cfg_field gk_fields[] = {
 	     "config space access: ECAM (MMIO) or ports 0xCF8/0xCFC"),
     CFG_ENUM("apic", struct gk_cfg, apic, apic_names, GK_APIC_X2APIC,
 	     "the guest's LAPIC interface: x2APIC MSRs or the xAPIC MMIO page"),
+    CFG_ENUM("iommu", struct gk_cfg, iommu, iommu_names, GK_IOMMU_STRICT,
+	     "with a vIOMMU (vms[].viommu): the guest DMA layer's policy, as Linux's "
+	     "iommu.strict / iommu.passthrough: strict (invalidate before an unmap returns), "
+	     "lazy (unmapped IOVAs wait in a flush queue, 256 entries or 10 ms, then one "
+	     "domain invalidation) or passthrough (identity: no maps)",
+	     .source = "the protective choice; Linux on x86 defaults to lazy "
+		       "(CONFIG_IOMMU_DEFAULT_DMA_LAZY)"),
     CFG_END,
 };
 const struct cfg_schema gk_cfg_schema = CFG_SCHEMA("guest", struct gk_cfg, gk_fields);

@@ -18,11 +18,12 @@
 
 #include "../common/scenario_util.h"
 #include "models/devices/nic.h"
-#include "models/host/dmar.h"
+#include "models/drivers/intel_iommu/dmar.h"
+#include "models/host/host_iommu.h"
 #include "models/host/hpci.h"
 #include "models/host/hv.h"
 #include "models/host/vfio.h"
-#include "models/host/intel_iommu.h"
+#include "models/drivers/intel_iommu/intel_iommu.h"
 #include "models/iommu/vtd.h"
 #include "models/iommu/vtd_regs.h"
 #include "models/mem/mem.h"
@@ -96,6 +97,7 @@ static void guest(void *ctx, struct vcpu *v)
 	struct pcie_fn *nic = nic_fn(machine_nic(m, 0));
 	struct pcie_fn *eng = pcie_fabric_find(machine_fabric(m), "dma0");
 	struct intel_iommu *all = machine_unit_drv(m, 1), *scoped = machine_unit_drv(m, 0);
+	struct iommu_hal hal = host_iommu_hal(h);
 	struct dmar_domain *dom;
 	uint64_t t0;
 
@@ -103,13 +105,13 @@ static void guest(void *ctx, struct vcpu *v)
 	(void)v;
 	rec.ran = true;
 	/* The host parses the table again, as a second reader would. */
-	dmar_parse(h, &rec.d);
+	dmar_parse(&hal, host_machine(h)->acpi_rsdp, &rec.d);
 	rec.nic_bdf = pcie_fn_rid(nic);
 	rec.dma_bdf = pcie_fn_rid(eng);
-	rec.nic_unit = dmar_unit_for(h, &rec.d, rec.nic_bdf);
-	rec.dma_unit = dmar_unit_for(h, &rec.d, rec.dma_bdf);
-	rec.nic_rmrr = dmar_has_rmrr(h, &rec.d, rec.nic_bdf);
-	rec.dma_rmrr = dmar_has_rmrr(h, &rec.d, rec.dma_bdf);
+	rec.nic_unit = dmar_unit_for(&hal, &rec.d, rec.nic_bdf);
+	rec.dma_unit = dmar_unit_for(&hal, &rec.d, rec.dma_bdf);
+	rec.nic_rmrr = dmar_has_rmrr(&hal, &rec.d, rec.nic_bdf);
+	rec.dma_rmrr = dmar_has_rmrr(&hal, &rec.d, rec.dma_bdf);
 	rec.ats_on = intel_iommu_ats_enabled(all, rec.nic_bdf);
 
 	/* The NIC's DMA: translation requests first, then its own ATC. */

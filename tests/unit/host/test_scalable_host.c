@@ -19,7 +19,7 @@
 #include "models/host/host.h"
 #include "models/host/hv.h"
 #include "models/host/vfio.h"
-#include "models/host/intel_iommu.h"
+#include "models/drivers/intel_iommu/intel_iommu.h"
 #include "models/iommu/vtd.h"
 #include "models/iommu/vtd_regs.h"
 #include "models/mem/mem.h"

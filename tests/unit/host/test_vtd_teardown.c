@@ -21,7 +21,8 @@
 #include "models/devices/nic.h"
 #include "models/host/host.h"
 #include "models/host/hv.h"
-#include "models/host/intel_iommu.h"
+#include "models/drivers/intel_iommu/intel_iommu.h"
+#include "models/host/host_iommu.h"
 #include "models/iommu/vtd.h"
 #include "models/iommu/vtd_regs.h"
 #include "models/mem/mem.h"
@@ -75,7 +76,9 @@ static void one_round(struct round *r, uint64_t base, bool scalable, uint64_t pi
 
 	r->free_before = host_free_page_count(h);
 	r->in_use_before = host_stats(h)->pages_in_use;
-	r->init_rc = intel_iommu_init(h, base, &cfg, &d);
+	struct iommu_hal hal = host_iommu_hal(h);
+
+	r->init_rc = intel_iommu_init(&hal, base, &cfg, &d);
 	if (r->init_rc)
 		return;
 	r->scalable = intel_iommu_scalable(d);

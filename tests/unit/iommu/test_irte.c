@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "models/host/intel_iommu.h"
+#include "models/drivers/intel_iommu/intel_iommu.h"
 #include "models/iommu/vtd.h"
 #include "models/iommu/vtd_regs.h"
 #include "models/mem/mem.h"

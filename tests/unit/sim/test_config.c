@@ -295,8 +295,16 @@ static const struct bad bad_cases[] = {
      .want = {{SET("seed=\"5\""), 1, 6, "'seed' expects a non-negative integer, got '5'"}}},
     {"set_list_index_value",
      BASE,
+     {"vms.0.dma.strategy=shared", "vms.0.viommu=nested"},
+     .want = {{SET("vms.0.viommu=nested"), 1, 14,
+	       "viommu 'nested' decides the VM's DMA mappings itself (the guest maps through its "
+	       "own VT-d driver); leave dma.strategy at direct_map"}}},
+    {"viommu_nested_needs_a_scalable_unit",
+     BASE,
      {"vms.0.viommu=nested"},
-     .want = {{SET("vms.0.viommu=nested"), 1, 14, "viommu 'nested' is not implemented yet"}}},
+     .want = {{SET("vms.0.viommu=nested"), 1, 14,
+	       "viommu 'nested' needs the VT-d unit in scalable mode with nested translation "
+	       "(machine.iommu.scalable_mode and nested, host.iommu.scalable_mode)"}}},
 
     /* workload combinations */
     {"workload_kind_not_implemented", MACHINE VM0 "workload:\n  kind: rr\n  device: nic0\n",
@@ -755,7 +763,7 @@ static void test_defaults(void **state)
 	assert_int_equal(vm->vm.ram_bytes, 1024ull << 20);
 	assert_int_equal(vm->vm.irq_mode, HV_IRQ_EMULATED);
 	assert_int_equal(vm->dma.strategy, DMA_DIRECT_MAP);
-	assert_int_equal(vm->viommu, SC_VIOMMU_NONE);
+	assert_int_equal(vm->viommu.mode, VIOMMU_NONE);
 	assert_int_equal(vm->guest.ptnic.v[0].u32, 256);
 	assert_int_equal(vm->ndevices, 1);
 	assert_string_equal(vm->devices[0], "nic0");

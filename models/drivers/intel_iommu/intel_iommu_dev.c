@@ -4,7 +4,7 @@
  * pass-through, its RMRRs, ATS (VT-d §4, PCIe §10), and PASID entries for first-level and
  * nested translation (Linux's pasid.c).
  */
-#include "models/host/intel_iommu_internal.h"
+#include "models/drivers/intel_iommu/intel_iommu_internal.h"
 #include "models/pcie/pcie_regs.h"
 
 #include <errno.h>
@@ -69,15 +69,15 @@ static bool root_port_of(struct intel_iommu *d, uint16_t bdf, uint16_t *port)
 	for (unsigned devfn = 0; devfn < 256; devfn++) {
 		uint8_t sec, sub;
 
-		if (host_cfg_read(d->h, (uint16_t)devfn, PCI_VENDOR_ID, 2) == 0xffff) {
+		if (cfg_rd(d, (uint16_t)devfn, PCI_VENDOR_ID, 2) == 0xffff) {
 			if (!(devfn & 7))
 				devfn += 7; /* no function 0: no device */
 			continue;
 		}
-		if ((host_cfg_read(d->h, (uint16_t)devfn, PCI_HEADER_TYPE, 1) & 0x7f) != 1)
+		if ((cfg_rd(d, (uint16_t)devfn, PCI_HEADER_TYPE, 1) & 0x7f) != 1)
 			continue;
-		sec = (uint8_t)host_cfg_read(d->h, (uint16_t)devfn, PCI_SECONDARY_BUS, 1);
-		sub = (uint8_t)host_cfg_read(d->h, (uint16_t)devfn, PCI_SUBORDINATE_BUS, 1);
+		sec = (uint8_t)cfg_rd(d, (uint16_t)devfn, PCI_SECONDARY_BUS, 1);
+		sub = (uint8_t)cfg_rd(d, (uint16_t)devfn, PCI_SUBORDINATE_BUS, 1);
 		if (sec && bus >= sec && bus <= sub) {
 			*port = (uint16_t)devfn;
 			return true;
@@ -92,7 +92,7 @@ static unsigned find_ats(struct intel_iommu *d, uint16_t bdf)
 	unsigned off = PCI_EXT_CAP_START, guard = 0;
 
 	while (off && guard++ < 64) {
-		uint32_t h = host_cfg_read(d->h, bdf, off, 4);
+		uint32_t h = cfg_rd(d, bdf, off, 4);
 
 		if (h == 0 || h == 0xffffffffu)
 			return 0;
@@ -111,12 +111,13 @@ static bool enable_ats(struct intel_iommu *d, uint16_t bdf)
 	uint16_t port;
 
 	if (!d->dt || !d->cfg.dmar || !root_port_of(d, bdf, &port) ||
-	    !dmar_ats_allowed(d->h, d->cfg.dmar, port))
+	    !dmar_ats_allowed(&d->hal, d->cfg.dmar, port))
 		return false;
 	cap = find_ats(d, bdf);
 	if (!cap)
 		return false;
-	host_cfg_write(d->h, bdf, cap + PCI_ATS_CTRL, 2, PCI_ATS_CTRL_ENABLE | PCI_ATS_CTRL_STU(0));
+	d->hal.ops->cfg_write(d->hal.ctx, bdf, cap + PCI_ATS_CTRL, 2,
+			      PCI_ATS_CTRL_ENABLE | PCI_ATS_CTRL_STU(0));
 	d->st.ats_enabled++;
 	return true;
 }
@@ -135,14 +136,13 @@ static int ensure_ctx_table(struct intel_iommu *d, uint8_t bus, unsigned half)
 	if (!d->scalable) {
 		vtd_root_set_ctp(&re, d->ctx_tables[bus][0]);
 		vtd_root_set_present(&re);
-		host_mem_write64(d->h, d->root + bus * VTD_ROOT_ENTRY_SIZE, re.val[0]);
+		mem_wr64(d, d->root + bus * VTD_ROOT_ENTRY_SIZE, re.val[0]);
 	} else {
 		/* §9.2: the lower half points at devfn 0-127, the upper at 128-255; only this
 		 * half's word is written. */
 		vtd_smroot_set_ctp(&re, half, d->ctx_tables[bus][half]);
 		vtd_smroot_set_present(&re, half);
-		host_mem_write64(d->h, d->root + bus * VTD_ROOT_ENTRY_SIZE + 8u * half,
-				 re.val[half]);
+		mem_wr64(d, d->root + bus * VTD_ROOT_ENTRY_SIZE + 8u * half, re.val[half]);
 	}
 	return 0;
 }
@@ -164,7 +164,7 @@ static uint64_t pasid_slot(struct intel_iommu *d, struct dev_info *di, uint32_t 
 
 		vtd_pde_set_table(&pde, di->pasid_tables[dir]);
 		vtd_pde_set_present(&pde);
-		host_mem_write64(d->h, di->pasid_dir + dir * VTD_PDE_SIZE, pde.val);
+		mem_wr64(d, di->pasid_dir + dir * VTD_PDE_SIZE, pde.val);
 	}
 	return di->pasid_tables[dir] +
 	       (uint64_t)vtd_pasid_table_index(pasid) * VTD_PASID_ENTRY_SIZE;
@@ -191,8 +191,8 @@ static int sm_context(struct intel_iommu *d, struct dev_info *di)
 	vtd_smce_set_paside(&ce, true);
 	vtd_smce_set_present(&ce);
 	for (unsigned w = 1; w < 4; w++)
-		host_mem_write64(d->h, ctx + 8 * w, ce.val[w]);
-	host_mem_write64(d->h, ctx, ce.val[0]);
+		mem_wr64(d, ctx + 8 * w, ce.val[w]);
+	mem_wr64(d, ctx, ce.val[0]);
 	return 0;
 }
 
@@ -205,8 +205,8 @@ static int set_pasid_entry(struct intel_iommu *d, struct dev_info *di, uint32_t 
 	if (!pe)
 		return -ENOSPC;
 	for (unsigned i = 1; i < 8; i++)
-		host_mem_write64(d->h, pe + 8 * i, e->val[i]);
-	host_mem_write64(d->h, pe, e->val[0]);
+		mem_wr64(d, pe + 8 * i, e->val[i]);
+	mem_wr64(d, pe, e->val[0]);
 	return 0;
 }
 
@@ -234,7 +234,7 @@ static struct vtd_pasid_entry pasid_entry(unsigned pgtt, uint16_t did, uint64_t 
 
 bool intel_iommu_dev_has_rmrr(const struct intel_iommu *d, uint16_t bdf)
 {
-	return d->cfg.dmar && dmar_has_rmrr(d->h, d->cfg.dmar, bdf);
+	return d->cfg.dmar && dmar_has_rmrr(&d->hal, d->cfg.dmar, bdf);
 }
 
 /* RMRRs (VT-d §8.4): the device keeps using that memory, so its domain maps it 1:1, as
@@ -246,7 +246,7 @@ static int map_rmrrs(struct dmar_domain *dom, uint16_t bdf)
 
 	for (unsigned r = 0; di && r < di->nrmrr && !rc; r++)
 		for (unsigned i = 0; i < di->rmrr[r].nscope && !rc; i++)
-			if (dmar_scope_covers(dom->d->h, &di->rmrr[r].scope[i], bdf)) {
+			if (dmar_scope_covers(&dom->d->hal, &di->rmrr[r].scope[i], bdf)) {
 				uint64_t base = di->rmrr[r].base & ~(PAGE - 1);
 				uint64_t end = (di->rmrr[r].end | (PAGE - 1)) + 1;
 
@@ -274,8 +274,10 @@ int intel_iommu_attach_device(struct dmar_domain *dom, uint16_t bdf)
 	di->dom = dom;
 	di->ats = enable_ats(d, bdf);
 	if (d->scalable) {
-		/* RID_PASID's entry: second-level translation by the domain's tables. */
-		pe = pasid_entry(VTD_PGTT_SL, dom->did, dom->pgd, dom->levels, 0, 0);
+		/* RID_PASID's entry: second-level (or first-level) translation by the domain's
+		 * tables. */
+		pe = dom->fl ? pasid_entry(VTD_PGTT_FL, dom->did, 0, 0, dom->pgd, dom->levels)
+			     : pasid_entry(VTD_PGTT_SL, dom->did, dom->pgd, dom->levels, 0, 0);
 		rc = set_pasid_entry(d, di, 0, &pe);
 		if (!rc)
 			rc = sm_context(d, di);
@@ -297,8 +299,8 @@ int intel_iommu_attach_device(struct dmar_domain *dom, uint16_t bdf)
 	vtd_ce_set_slptptr(&ce, dom->pgd);
 	vtd_ce_set_tt(&ce, di->ats ? VTD_TT_DEVTLB : VTD_TT_UNTRANSLATED);
 	vtd_ce_set_present(&ce);
-	host_mem_write64(d->h, ctx + 8, ce.val[1]);
-	host_mem_write64(d->h, ctx, ce.val[0]);
+	mem_wr64(d, ctx + 8, ce.val[1]);
+	mem_wr64(d, ctx, ce.val[0]);
 	intel_iommu__flush_write_buffer(d);
 	/* Caching mode would require a flush of the not-present entry; flush the device's
 	 * context anyway, as Linux's domain_context_mapping does. */
@@ -342,8 +344,8 @@ int intel_iommu_attach_identity(struct intel_iommu *d, uint16_t bdf)
 	vtd_ce_set_aw(&ce, vtd_levels_to_aw(d->agaw_levels));
 	vtd_ce_set_tt(&ce, VTD_TT_PASSTHROUGH);
 	vtd_ce_set_present(&ce);
-	host_mem_write64(d->h, ctx + 8, ce.val[1]);
-	host_mem_write64(d->h, ctx, ce.val[0]);
+	mem_wr64(d, ctx + 8, ce.val[1]);
+	mem_wr64(d, ctx, ce.val[0]);
 	intel_iommu__flush_write_buffer(d);
 	return intel_iommu__flush_context(d, QI_GRAN_DEVICE, 0, bdf);
 }
@@ -361,7 +363,7 @@ int intel_iommu_detach_device(struct intel_iommu *d, uint16_t bdf)
 	if (d->scalable) {
 		ctx = d->ctx_tables[bus][vtd_smroot_half(devfn)] + (devfn & 0x7f) * VTD_SMCTX_SIZE;
 		did = di && di->dom ? di->dom->did : 0;
-		host_mem_write64(d->h, ctx, 0);
+		mem_wr64(d, ctx, 0);
 		rc = intel_iommu__flush_context(d, QI_GRAN_DEVICE, 0, bdf);
 		if (!rc)
 			rc = intel_iommu__flush_pasid_cache(d, QI_PC_ALL_PASIDS, did, 0);
@@ -369,10 +371,10 @@ int intel_iommu_detach_device(struct intel_iommu *d, uint16_t bdf)
 		struct vtd_context_entry ce = {{0}};
 
 		ctx = d->ctx_tables[bus][0] + devfn * VTD_CTX_ENTRY_SIZE;
-		ce.val[1] = host_mem_read64(d->h, ctx + 8);
+		ce.val[1] = mem_rd64(d, ctx + 8);
 		did = vtd_ce_did(&ce);
-		host_mem_write64(d->h, ctx, 0);
-		host_mem_write64(d->h, ctx + 8, 0);
+		mem_wr64(d, ctx, 0);
+		mem_wr64(d, ctx + 8, 0);
 		rc = intel_iommu__flush_context(d, QI_GRAN_DEVICE, did, bdf);
 	}
 	if (!rc)

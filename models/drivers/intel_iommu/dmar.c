@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Parsing the ACPI DMAR table (VT-d 3.x ch. 8) through the HAL; see dmar.h. */
-#include "models/host/dmar.h"
-#include "models/host/host.h"
+#include "models/drivers/intel_iommu/dmar.h"
+#include "models/drivers/intel_iommu/iommu_hal.h"
 #include "models/iommu/vtd_regs.h"
 #include "models/pcie/pcie_regs.h"
 
@@ -10,10 +10,10 @@
 
 #define MAX_TABLE (64u * 1024)
 
-static void read_bytes(struct host *h, uint64_t pa, uint8_t *buf, unsigned len)
+static void read_bytes(const struct iommu_hal *hal, uint64_t pa, uint8_t *buf, unsigned len)
 {
 	for (unsigned i = 0; i < len; i += 4) {
-		uint32_t w = host_mem_read32(h, pa + i);
+		uint32_t w = hal->ops->mem_read32(hal->ctx, pa + i);
 
 		for (unsigned k = 0; k < 4 && i + k < len; k++)
 			buf[i + k] = (uint8_t)(w >> (8 * k));
@@ -39,9 +39,9 @@ static bool sum_ok(const uint8_t *p, unsigned len)
 }
 
 /* A table's length from its header, bounded. */
-static unsigned table_len(struct host *h, uint64_t pa)
+static unsigned table_len(const struct iommu_hal *hal, uint64_t pa)
 {
-	uint32_t len = host_mem_read32(h, pa + 4);
+	uint32_t len = hal->ops->mem_read32(hal->ctx, pa + 4);
 
 	return len < 36 || len > MAX_TABLE ? 0 : len;
 }
@@ -126,33 +126,33 @@ static int parse_table(const uint8_t *t, unsigned len, struct dmar_info *d)
 	return 0;
 }
 
-int dmar_parse(struct host *h, struct dmar_info *out)
+int dmar_parse(const struct iommu_hal *hal, uint64_t rsdp, struct dmar_info *out)
 {
-	uint64_t rsdp = host_machine(h)->acpi_rsdp, xsdt;
+	uint64_t xsdt;
 	uint8_t r[36], t[MAX_TABLE];
 	unsigned xlen;
 
 	memset(out, 0, sizeof(*out));
 	if (!rsdp)
 		return -ENODEV;
-	read_bytes(h, rsdp, r, sizeof(r));
+	read_bytes(hal, rsdp, r, sizeof(r));
 	if (memcmp(r, "RSD PTR ", 8) || !sum_ok(r, 20) || r[15] < 2 || !sum_ok(r, 36))
 		return -EINVAL;
 	xsdt = le(r + 24, 8);
-	xlen = table_len(h, xsdt);
+	xlen = table_len(hal, xsdt);
 	if (!xlen)
 		return -EINVAL;
-	read_bytes(h, xsdt, t, xlen);
+	read_bytes(hal, xsdt, t, xlen);
 	if (memcmp(t, "XSDT", 4) || !sum_ok(t, xlen))
 		return -EINVAL;
 	for (unsigned i = 36; i + 8 <= xlen; i += 8) {
 		uint64_t pa = le(t + i, 8);
 		uint8_t tab[MAX_TABLE];
-		unsigned len = table_len(h, pa);
+		unsigned len = table_len(hal, pa);
 
-		if (!len || host_mem_read32(h, pa) != 0x52414d44u) /* "DMAR" */
+		if (!len || hal->ops->mem_read32(hal->ctx, pa) != 0x52414d44u) /* "DMAR" */
 			continue;
-		read_bytes(h, pa, tab, len);
+		read_bytes(hal, pa, tab, len);
 		if (len < ACPI_DMAR_HDR_SIZE || !sum_ok(tab, len))
 			return -EINVAL;
 		return parse_table(tab, len, out);
@@ -160,7 +160,7 @@ int dmar_parse(struct host *h, struct dmar_info *out)
 	return -ENODEV;
 }
 
-bool dmar_scope_bdf(struct host *h, const struct dmar_scope *s, uint16_t *bdf)
+bool dmar_scope_bdf(const struct iommu_hal *hal, const struct dmar_scope *s, uint16_t *bdf)
 {
 	uint8_t bus = s->bus;
 
@@ -169,32 +169,32 @@ bool dmar_scope_bdf(struct host *h, const struct dmar_scope *s, uint16_t *bdf)
 	for (unsigned i = 0; i < s->npath; i++) {
 		uint16_t b = PCI_RID(bus, PCI_DEVFN(s->path[i][0], s->path[i][1]));
 
-		if (host_cfg_read(h, b, PCI_VENDOR_ID, 2) == 0xffff)
+		if (hal->ops->cfg_read(hal->ctx, b, PCI_VENDOR_ID, 2) == 0xffff)
 			return false;
 		if (i + 1 == s->npath) {
 			*bdf = b;
 			return true;
 		}
-		if ((host_cfg_read(h, b, PCI_HEADER_TYPE, 1) & 0x7f) != 1)
+		if ((hal->ops->cfg_read(hal->ctx, b, PCI_HEADER_TYPE, 1) & 0x7f) != 1)
 			return false;
-		bus = (uint8_t)host_cfg_read(h, b, PCI_SECONDARY_BUS, 1);
+		bus = (uint8_t)hal->ops->cfg_read(hal->ctx, b, PCI_SECONDARY_BUS, 1);
 		if (!bus)
 			return false;
 	}
 	return false;
 }
 
-bool dmar_scope_covers(struct host *h, const struct dmar_scope *s, uint16_t bdf)
+bool dmar_scope_covers(const struct iommu_hal *hal, const struct dmar_scope *s, uint16_t bdf)
 {
 	uint16_t me;
 
-	if (!dmar_scope_bdf(h, s, &me))
+	if (!dmar_scope_bdf(hal, s, &me))
 		return false;
 	if (me == bdf)
 		return true;
 	if (s->type == ACPI_DMAR_SCOPE_BRIDGE) {
-		uint8_t sec = (uint8_t)host_cfg_read(h, me, PCI_SECONDARY_BUS, 1);
-		uint8_t sub = (uint8_t)host_cfg_read(h, me, PCI_SUBORDINATE_BUS, 1);
+		uint8_t sec = (uint8_t)hal->ops->cfg_read(hal->ctx, me, PCI_SECONDARY_BUS, 1);
+		uint8_t sub = (uint8_t)hal->ops->cfg_read(hal->ctx, me, PCI_SUBORDINATE_BUS, 1);
 		uint8_t bus = (uint8_t)PCI_BUS_NUM(bdf);
 
 		return sec && bus >= sec && bus <= sub;
@@ -202,7 +202,7 @@ bool dmar_scope_covers(struct host *h, const struct dmar_scope *s, uint16_t bdf)
 	return false;
 }
 
-int dmar_unit_for(struct host *h, const struct dmar_info *d, uint16_t bdf)
+int dmar_unit_for(const struct iommu_hal *hal, const struct dmar_info *d, uint16_t bdf)
 {
 	int all = -1;
 
@@ -212,22 +212,22 @@ int dmar_unit_for(struct host *h, const struct dmar_info *d, uint16_t bdf)
 			continue;
 		}
 		for (unsigned i = 0; i < d->unit[u].nscope; i++)
-			if (dmar_scope_covers(h, &d->unit[u].scope[i], bdf))
+			if (dmar_scope_covers(hal, &d->unit[u].scope[i], bdf))
 				return (int)u;
 	}
 	return all;
 }
 
-bool dmar_has_rmrr(struct host *h, const struct dmar_info *d, uint16_t bdf)
+bool dmar_has_rmrr(const struct iommu_hal *hal, const struct dmar_info *d, uint16_t bdf)
 {
 	for (unsigned r = 0; r < d->nrmrr; r++)
 		for (unsigned i = 0; i < d->rmrr[r].nscope; i++)
-			if (dmar_scope_covers(h, &d->rmrr[r].scope[i], bdf))
+			if (dmar_scope_covers(hal, &d->rmrr[r].scope[i], bdf))
 				return true;
 	return false;
 }
 
-bool dmar_ats_allowed(struct host *h, const struct dmar_info *d, uint16_t port_bdf)
+bool dmar_ats_allowed(const struct iommu_hal *hal, const struct dmar_info *d, uint16_t port_bdf)
 {
 	if (!d->have_atsr)
 		return false;
@@ -236,7 +236,7 @@ bool dmar_ats_allowed(struct host *h, const struct dmar_info *d, uint16_t port_b
 	for (unsigned i = 0; i < d->natsr; i++) {
 		uint16_t b;
 
-		if (dmar_scope_bdf(h, &d->atsr[i], &b) && b == port_bdf)
+		if (dmar_scope_bdf(hal, &d->atsr[i], &b) && b == port_bdf)
 			return true;
 	}
 	return false;

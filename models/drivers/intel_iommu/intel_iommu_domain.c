@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Domains and their second-level page tables (Linux's dmar_domain, domain_pfn_mapping). */
-#include "models/host/intel_iommu_internal.h"
+#include "models/drivers/intel_iommu/intel_iommu_internal.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -29,6 +29,9 @@ int intel_iommu_domain_alloc(struct intel_iommu *d, struct dmar_domain **out)
 	/* DID 0 is reserved when caching mode is set (VT-d §9.3); start at 1 as Linux does. */
 	dom->did = (uint16_t)(d->ndomains + 1);
 	dom->levels = d->agaw_levels;
+	dom->fl = d->scalable && (d->ecap & ECAP_FLTS) && !(d->ecap & ECAP_SLTS);
+	if (dom->fl)
+		dom->levels = 4; /* 4-level paging (PASID entry FLPM 0) */
 	rc = intel_iommu__alloc_table(d, &dom->pgd);
 	if (rc) {
 		free(dom);
@@ -59,6 +62,47 @@ unsigned dmar_domain_levels(const struct dmar_domain *dom)
 	return dom->levels;
 }
 
+/* The domain's entry format: second level (VT-d §9.8) or first level (§9.7, x86 paging with
+ * U/S set: requests without PASID are user requests unless the context says otherwise). */
+static bool pte_present(const struct dmar_domain *dom, uint64_t v)
+{
+	struct vtd_sl_pte sl = {v};
+	struct vtd_fl_pte fl = {v};
+
+	return dom->fl ? vtd_flpte_present(&fl) : vtd_slpte_present(&sl);
+}
+
+static bool pte_ps(const struct dmar_domain *dom, uint64_t v)
+{
+	struct vtd_sl_pte sl = {v};
+	struct vtd_fl_pte fl = {v};
+
+	return dom->fl ? vtd_flpte_ps(&fl) : vtd_slpte_ps(&sl);
+}
+
+static uint64_t pte_addr(const struct dmar_domain *dom, uint64_t v)
+{
+	struct vtd_sl_pte sl = {v};
+	struct vtd_fl_pte fl = {v};
+
+	return dom->fl ? vtd_flpte_addr(&fl) : vtd_slpte_addr(&sl);
+}
+
+/* rights: VTD_SL_R | VTD_SL_W; a first-level entry is readable when present. */
+static uint64_t pte_make(const struct dmar_domain *dom, uint64_t pa, unsigned rights, bool large)
+{
+	struct vtd_sl_pte sl;
+	struct vtd_fl_pte fl;
+
+	if (!dom->fl) {
+		vtd_slpte_set(&sl, pa, rights, large);
+		return sl.val;
+	}
+	vtd_flpte_set(&fl, pa,
+		      VTD_FL_US | ((rights & VTD_SL_W) ? VTD_FL_RW : 0) | (large ? VTD_FL_PS : 0));
+	return fl.val;
+}
+
 /* The entry for iova at `target` level, creating tables above it. 0 on failure. */
 static uint64_t pte_slot(struct dmar_domain *dom, uint64_t iova, unsigned target, bool create)
 {
@@ -67,21 +111,20 @@ static uint64_t pte_slot(struct dmar_domain *dom, uint64_t iova, unsigned target
 
 	for (unsigned lvl = dom->levels; lvl > target; lvl--) {
 		uint64_t slot = table + vtd_level_index(iova, lvl) * VTD_PTE_SIZE;
-		struct vtd_sl_pte pte = {host_mem_read64(d->h, slot)};
+		uint64_t pte = mem_rd64(d, slot);
 
-		if (!vtd_slpte_present(&pte)) {
+		if (!pte_present(dom, pte)) {
 			uint64_t next;
 
 			if (!create || intel_iommu__alloc_table(d, &next))
 				return 0;
 			/* Non-leaf entries grant both rights; the leaf decides (VT-d §9.8). */
-			vtd_slpte_set(&pte, next, VTD_SL_R | VTD_SL_W, false);
-			host_mem_write64(d->h, slot, pte.val);
+			mem_wr64(d, slot, pte_make(dom, next, VTD_SL_R | VTD_SL_W, false));
 			table = next;
-		} else if (vtd_slpte_ps(&pte)) {
+		} else if (pte_ps(dom, pte)) {
 			return 0; /* a large page is in the way */
 		} else {
-			table = vtd_slpte_addr(&pte);
+			table = pte_addr(dom, pte);
 		}
 	}
 	return table + vtd_level_index(iova, target) * VTD_PTE_SIZE;
@@ -119,12 +162,10 @@ static int map_range(struct dmar_domain *dom, uint64_t iova, uint64_t hpa, uint6
 				lvl = 2;
 		}
 		uint64_t slot = pte_slot(dom, iova, lvl, true);
-		struct vtd_sl_pte pte;
 
 		if (!slot)
 			return -ENOMEM;
-		vtd_slpte_set(&pte, hpa, rights, lvl > 1);
-		host_mem_write64(d->h, slot, pte.val);
+		mem_wr64(d, slot, pte_make(dom, hpa, rights, lvl > 1));
 		uint64_t step = 1ull << vtd_level_shift(lvl);
 		iova += step;
 		hpa += step;
@@ -167,9 +208,9 @@ int intel_iommu_unmap(struct dmar_domain *dom, uint64_t iova, uint64_t size, boo
 
 		for (lvl = 1; lvl <= 3; lvl++) {
 			uint64_t s = pte_slot(dom, a, lvl, false);
-			struct vtd_sl_pte pte = {s && lvl > 1 ? host_mem_read64(d->h, s) : 0};
+			uint64_t pte = s && lvl > 1 ? mem_rd64(d, s) : 0;
 
-			if (s && (lvl == 1 || vtd_slpte_ps(&pte))) {
+			if (s && (lvl == 1 || pte_ps(dom, pte))) {
 				slot = s;
 				break;
 			}
@@ -178,7 +219,7 @@ int intel_iommu_unmap(struct dmar_domain *dom, uint64_t iova, uint64_t size, boo
 			a += PAGE;
 			continue;
 		}
-		host_mem_write64(d->h, slot, 0); /* dma_clear_pte */
+		mem_wr64(d, slot, 0); /* dma_clear_pte */
 		a += 1ull << vtd_level_shift(lvl);
 		d->st.pages_unmapped += (1ull << vtd_level_shift(lvl)) / PAGE;
 	}

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The host's reading of the ACPI DMAR table (VT-d 3.x ch. 8), as Linux's drivers/iommu/intel/
- * dmar.c does it: from the RSDP firmware handed over, through the XSDT to the table, checking
+ * Reading the ACPI DMAR table (VT-d 3.x ch. 8), as Linux's drivers/iommu/intel/dmar.c does
+ * it, in the host or in a guest whose firmware describes a virtual IOMMU: from the RSDP firmware
+ * handed over, through the XSDT to the table, checking
  * signatures and checksums, then the remapping units (DRHD), reserved memory (RMRR) and ATS
  * root ports (ATSR). Device scopes are paths from a bus; they name a function only once PCI
  * enumeration has numbered the buses, so they are resolved through config space when asked.
- * Everything is read through the HAL.
+ * Everything is read through the VT-d driver's HAL (iommu_hal.h).
  */
 #ifndef PTSIM_DMAR_H
 #define PTSIM_DMAR_H
@@ -13,7 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-struct host;
+struct iommu_hal;
 
 #define DMAR_MAX_PATH   8
 #define DMAR_MAX_SCOPES 16
@@ -52,19 +53,20 @@ struct dmar_info {
 	struct dmar_scope atsr[DMAR_MAX_SCOPES];
 };
 
-/* Find and parse the DMAR table: 0, -ENODEV (no RSDP, no DMAR), -EINVAL (bad table). */
-int dmar_parse(struct host *h, struct dmar_info *out);
+/* Find and parse the DMAR table from the RSDP at rsdp (0: firmware gave none): 0, -ENODEV (no
+ * RSDP, no DMAR), -EINVAL (bad table). */
+int dmar_parse(const struct iommu_hal *hal, uint64_t rsdp, struct dmar_info *out);
 /* The BDF the scope's path reaches now (bridges' secondary bus numbers read through config
  * space); false if a hop is absent or not a bridge. */
-bool dmar_scope_bdf(struct host *h, const struct dmar_scope *s, uint16_t *bdf);
+bool dmar_scope_bdf(const struct iommu_hal *hal, const struct dmar_scope *s, uint16_t *bdf);
 /* Whether the scope covers bdf: the function itself, or for a bridge scope what is below. */
-bool dmar_scope_covers(struct host *h, const struct dmar_scope *s, uint16_t bdf);
+bool dmar_scope_covers(const struct iommu_hal *hal, const struct dmar_scope *s, uint16_t bdf);
 /* The unit (index) that remaps bdf: a scope that lists it, else the INCLUDE_PCI_ALL unit;
  * -1 if none (DMA from it is not remapped). */
-int dmar_unit_for(struct host *h, const struct dmar_info *d, uint16_t bdf);
+int dmar_unit_for(const struct iommu_hal *hal, const struct dmar_info *d, uint16_t bdf);
 /* Whether an RMRR names bdf (a device the firmware keeps using memory for). */
-bool dmar_has_rmrr(struct host *h, const struct dmar_info *d, uint16_t bdf);
+bool dmar_has_rmrr(const struct iommu_hal *hal, const struct dmar_info *d, uint16_t bdf);
 /* Whether the ATSR lets bdf below root port `port_bdf` use ATS. */
-bool dmar_ats_allowed(struct host *h, const struct dmar_info *d, uint16_t port_bdf);
+bool dmar_ats_allowed(const struct iommu_hal *hal, const struct dmar_info *d, uint16_t port_bdf);
 
 #endif

@@ -6,30 +6,41 @@
  * persistent enable bits already set, and the driver polls GSTS for the command's status
  * (VT-d 3.x §10.4.4). What it uses is decided from CAP/ECAP, as Linux does.
  */
-#include "models/host/intel_iommu_internal.h"
-#include "models/mem/mem.h"
+#include "models/drivers/intel_iommu/intel_iommu_internal.h"
 #include "models/pcie/pcie_regs.h"
-#include "sim/metrics.h"
 
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+void intel_iommu__log(struct intel_iommu *d, const char *fmt, ...)
+{
+	char buf[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	d->hal.ops->log(d->hal.ctx, buf);
+}
 
 /* IOMMU_WAIT_OP: poll a register until cond holds, with a timeout. */
 static int wait_reg(struct intel_iommu *d, uint32_t off, uint32_t mask, bool set)
 {
-	uint64_t deadline = host_now(d->h) + WAIT_TIMEOUT_NS * 1000;
+	uint64_t deadline = now_ps(d) + WAIT_TIMEOUT_NS * 1000;
 
 	for (;;) {
 		uint32_t v = rd32(d, off);
 
 		if (set ? (v & mask) : !(v & mask))
 			return 0;
-		if (host_now(d->h) > deadline) {
-			host_log(d->h, "vtd: timeout waiting for reg %#x mask %#x", off, mask);
+		if (now_ps(d) > deadline) {
+			intel_iommu__log(d, "vtd: timeout waiting for reg %#x mask %#x", off, mask);
 			return -ETIMEDOUT;
 		}
-		host_ndelay(d->h, host_costs(d->h)->poll_ns);
+		relax(d);
 	}
 }
 
@@ -51,7 +62,7 @@ int intel_iommu__gcmd(struct intel_iommu *d, uint32_t cmd, uint32_t sts_bit, boo
 	return wait_reg(d, DMAR_GSTS_REG, sts_bit, enable);
 }
 
-/* Host pages for the unit's structures (zeroed), remembered for destroy. */
+/* Pages for the unit's structures (zeroed), remembered for destroy. */
 int intel_iommu__alloc_pages(struct intel_iommu *d, uint64_t npages, uint64_t *pa)
 {
 	int rc;
@@ -65,7 +76,7 @@ int intel_iommu__alloc_pages(struct intel_iommu *d, uint64_t npages, uint64_t *p
 		d->pages = n;
 		d->cap_pages = nc;
 	}
-	rc = host_alloc_pages(d->h, npages, MEM_OWNER_HOST, pa);
+	rc = d->hal.ops->alloc_pages(d->hal.ctx, npages, pa);
 	if (rc)
 		return rc;
 	d->pages[d->npages_rec].pa = *pa;
@@ -92,7 +103,7 @@ void intel_iommu__flush_write_buffer(struct intel_iommu *d)
 
 /* ---- fault handling ---- */
 
-static void fault_irq(void *ctx, struct pcpu *p, uint8_t vector)
+static void fault_irq(void *ctx)
 {
 	struct intel_iommu *d = ctx;
 	uint32_t fsts = rd32(d, DMAR_FSTS_REG);
@@ -100,8 +111,6 @@ static void fault_irq(void *ctx, struct pcpu *p, uint8_t vector)
 	uint32_t fro = (uint32_t)CAP_FRO(d->cap);
 	unsigned idx = (unsigned)DMA_FSTS_FRI(fsts);
 
-	(void)p;
-	(void)vector;
 	d->st.fault_irqs++;
 	/* Like dmar_fault(): walk the records from FRI while F is set, log and clear each. */
 	for (unsigned n = 0; n < nfr && (fsts & DMA_FSTS_PPF); n++) {
@@ -112,8 +121,8 @@ static void fault_irq(void *ctx, struct pcpu *p, uint8_t vector)
 		if (!vtd_frcd_f(&r))
 			continue;
 		r.val[0] = rd64(d, fro + VTD_FRCD_SIZE * i);
-		host_log(
-		    d->h, "DMAR: [%s] request device [%02x:%02x.%d] fault addr %#llx reason %#x",
+		intel_iommu__log(
+		    d, "DMAR: [%s] request device [%02x:%02x.%d] fault addr %#llx reason %#x",
 		    vtd_frcd_read(&r) ? "DMA Read" : "DMA Write", PCI_BUS_NUM(vtd_frcd_sid(&r)),
 		    PCI_SLOT(vtd_frcd_sid(&r)), PCI_FUNC(vtd_frcd_sid(&r)),
 		    (unsigned long long)vtd_frcd_fi(&r), vtd_frcd_reason(&r));
@@ -147,16 +156,17 @@ static int setup_qi(struct intel_iommu *d)
 	return rc;
 }
 
-int intel_iommu_init(struct host *h, uint64_t reg_base, const struct intel_iommu_cfg *cfg,
-		     struct intel_iommu **out)
+int intel_iommu_init(const struct iommu_hal *hal, uint64_t reg_base,
+		     const struct intel_iommu_cfg *cfg, struct intel_iommu **out)
 {
 	struct intel_iommu *d = calloc(1, sizeof(*d));
+	uint32_t fault_apic;
 	unsigned sagaw;
 	int rc;
 
 	if (!d)
 		return -ENOMEM;
-	d->h = h;
+	d->hal = *hal;
 	d->cfg = *cfg;
 	d->base = reg_base;
 	d->cap = rd64(d, DMAR_CAP_REG);
@@ -182,13 +192,13 @@ int intel_iommu_init(struct host *h, uint64_t reg_base, const struct intel_iommu
 	d->pi = d->cap & CAP_PI;
 
 	/* Fault reporting first, so that anything below that faults is seen. */
-	rc = host_irq_alloc(h, cfg->fault_cpu, fault_irq, d, &d->fault_vector);
+	rc = hal->ops->irq_alloc(hal->ctx, cfg->fault_cpu, fault_irq, d, &d->fault_vector,
+				 &fault_apic, &d->fault_irq);
 	if (rc)
 		goto fail;
-	d->fault_irq_set = true;
 	/* The fault event is a compatibility-format MSI to the fault CPU (§11.4.9.3-11.4.9.4). */
 	wr32(d, DMAR_FEDATA_REG, msi_compat_data(d->fault_vector, MSI_DATA_DLM_FIXED, 0));
-	wr32(d, DMAR_FEADDR_REG, msi_compat_addr((uint8_t)host_cpu_apic_id(h, cfg->fault_cpu), 0));
+	wr32(d, DMAR_FEADDR_REG, msi_compat_addr((uint8_t)fault_apic, 0));
 	wr32(d, DMAR_FEUADDR_REG, 0);
 	wr32(d, DMAR_FECTL_REG, 0); /* unmask */
 
@@ -229,9 +239,10 @@ int intel_iommu_init(struct host *h, uint64_t reg_base, const struct intel_iommu
 	rc = intel_iommu__gcmd(d, DMA_GCMD_TE, DMA_GSTS_TES, true);
 	if (rc)
 		goto fail;
-	host_log(h, "DMAR: unit at %#llx: %s mode, %u-level tables, QI %s, IR %s%s, TE on",
-		 (unsigned long long)reg_base, d->scalable ? "scalable" : "legacy", d->agaw_levels,
-		 d->qi ? "on" : "off", d->ir ? "on" : "off", d->eim ? " (x2APIC)" : "");
+	intel_iommu__log(d, "DMAR: unit at %#llx: %s mode, %u-level tables, QI %s, IR %s%s, TE on",
+			 (unsigned long long)reg_base, d->scalable ? "scalable" : "legacy",
+			 d->agaw_levels, d->qi ? "on" : "off", d->ir ? "on" : "off",
+			 d->eim ? " (x2APIC)" : "");
 	*out = d;
 	return 0;
 fail:
@@ -261,20 +272,20 @@ int intel_iommu_shutdown(struct intel_iommu *d)
 	}
 	if (d->gcmd & DMA_GCMD_QIE) {
 		/* dmar_disable_qi: let the unit fetch what is queued (IQH reaches IQT) first. */
-		deadline = host_now(d->h) + WAIT_TIMEOUT_NS * 1000;
+		deadline = now_ps(d) + WAIT_TIMEOUT_NS * 1000;
 		while (DMA_IQ_OFFSET(rd64(d, DMAR_IQT_REG)) !=
 			   DMA_IQ_OFFSET(rd64(d, DMAR_IQH_REG)) &&
-		       host_now(d->h) <= deadline)
-			host_ndelay(d->h, host_costs(d->h)->poll_ns);
+		       now_ps(d) <= deadline)
+			relax(d);
 		r = intel_iommu__gcmd(d, DMA_GCMD_QIE, DMA_GSTS_QIES, false);
 		rc = rc ? rc : r;
 		d->qi = false;
 	}
 	if (!rc)
-		host_log(d->h,
-			 "DMAR: unit at %#llx: translation, interrupt remapping and queued "
-			 "invalidation off",
-			 (unsigned long long)d->base);
+		intel_iommu__log(d,
+				 "DMAR: unit at %#llx: translation, interrupt remapping and queued "
+				 "invalidation off",
+				 (unsigned long long)d->base);
 	return rc;
 }
 
@@ -286,9 +297,9 @@ void intel_iommu_destroy(struct intel_iommu *d)
 	 * and its status page, the IRT (free_dmar_iommu). Safe once intel_iommu_shutdown has run,
 	 * or when nothing runs any more. */
 	for (size_t i = 0; i < d->npages_rec; i++)
-		host_free_pages(d->h, d->pages[i].pa, d->pages[i].npages);
-	if (d->fault_irq_set)
-		host_irq_free(d->h, d->cfg.fault_cpu, d->fault_vector);
+		d->hal.ops->free_pages(d->hal.ctx, d->pages[i].pa, d->pages[i].npages);
+	if (d->fault_irq)
+		d->hal.ops->irq_free(d->hal.ctx, d->fault_irq);
 	for (unsigned i = 0; i < d->ndomains; i++)
 		free(d->domains[i]);
 	free(d->domains);
@@ -301,30 +312,6 @@ void intel_iommu_destroy(struct intel_iommu *d)
 	free(d->irte_used);
 	free(d);
 }
-
-/* Where the host driver's counters reach the results (the application places this table at
- * ""). Left out: the queue submissions, flush requests and faults handled, which the unit
- * counts as it executes them (iommu.invalidation_*, iommu.invalidations_by_kind.*,
- * iommu.fault_events), and ats_enabled, which only setup changes. */
-#define DRV_ROW(field, kind, key, meaning)                                                         \
-	{                                                                                          \
-		METRIC(struct intel_iommu_stats, field, kind, key, meaning)                        \
-	}
-static const struct metric intel_iommu_rows[] = {
-    DRV_ROW(maps, COUNT, "iommu.maps", "map calls on the units' domains"),
-    DRV_ROW(unmaps, COUNT, "iommu.unmaps", "unmap calls"),
-    {METRIC(struct intel_iommu_stats, pages_mapped_peak, GAUGE, "iommu.pinned_pages_peak",
-	    "4 KiB pages mapped in a unit's tables at their peak, summed over the units"),
-     .agg = METRIC_AGG_SUM},
-    DRV_ROW(pages_mapped, COUNT, "iommu.driver.pages_mapped", "4 KiB pages mapped"),
-    DRV_ROW(pages_unmapped, COUNT, "iommu.driver.pages_unmapped", "4 KiB pages unmapped"),
-    DRV_ROW(table_pages, GAUGE, "iommu.driver.table_pages",
-	    "pages the driver allocated for root, context, page, queue and IRT tables"),
-    DRV_ROW(irtes_in_use, GAUGE, "iommu.driver.irtes_in_use",
-	    "interrupt-remapping table entries allocated"),
-};
-const struct metric_table intel_iommu_metrics =
-    METRIC_TABLE(struct intel_iommu_stats, intel_iommu_rows);
 
 const struct intel_iommu_stats *intel_iommu_stats(const struct intel_iommu *d)
 {

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The host VT-d driver's state and what its files share: intel_iommu.c (bring-up, faults,
+ * The VT-d driver's state and what its files share: intel_iommu.c (bring-up, faults,
  * teardown), qi.c (invalidation: queued or register-based), intel_iommu_domain.c (domains and
  * their page tables), intel_iommu_dev.c (context and PASID entries, attaching devices, ATS),
  * irq_remapping.c (the interrupt-remapping table).
@@ -8,9 +8,8 @@
 #ifndef PTSIM_INTEL_IOMMU_INTERNAL_H
 #define PTSIM_INTEL_IOMMU_INTERNAL_H
 
-#include "models/host/dmar.h"
-#include "models/host/host.h"
-#include "models/host/intel_iommu.h"
+#include "models/drivers/intel_iommu/dmar.h"
+#include "models/drivers/intel_iommu/intel_iommu.h"
 #include "models/iommu/vtd_regs.h"
 
 #include <stdbool.h>
@@ -30,6 +29,10 @@ struct dmar_domain {
 	uint16_t did;
 	uint64_t pgd;
 	unsigned levels;
+	/* First-level tables (x86 paging format, PGTT 001b) instead of second-level: what Linux
+	 * uses in scalable mode on a unit that translates first level only (a vIOMMU built for
+	 * nesting); its invalidations are PASID-based (VT-d §6.5.2.4). */
+	bool fl;
 };
 
 struct dev_info {
@@ -45,7 +48,7 @@ struct drv_pages {
 };
 
 struct intel_iommu {
-	struct host *h;
+	struct iommu_hal hal;
 	struct intel_iommu_cfg cfg;
 	uint64_t base;
 	uint64_t cap, ecap;
@@ -75,7 +78,7 @@ struct intel_iommu {
 	struct dev_info **by_bus[256];
 	unsigned agaw_levels;
 	uint8_t fault_vector;
-	bool fault_irq_set;
+	void *fault_irq; /* the HAL's cookie for it; NULL: none */
 	/* Every simulated page the driver allocated, to give back at destroy (Linux frees its
 	 * tables in free_dmar_iommu / domain_exit). */
 	struct drv_pages *pages;
@@ -83,25 +86,54 @@ struct intel_iommu {
 	struct intel_iommu_stats st;
 };
 
+/* The HAL's calls (iommu_hal.h). */
 static inline uint32_t rd32(struct intel_iommu *d, uint32_t off)
 {
-	return host_readl(d->h, d->base + off);
+	return d->hal.ops->readl(d->hal.ctx, d->base + off);
 }
 
 static inline uint64_t rd64(struct intel_iommu *d, uint32_t off)
 {
-	return host_readq(d->h, d->base + off);
+	return d->hal.ops->readq(d->hal.ctx, d->base + off);
 }
 
 static inline void wr32(struct intel_iommu *d, uint32_t off, uint32_t v)
 {
-	host_writel(d->h, d->base + off, v);
+	d->hal.ops->writel(d->hal.ctx, d->base + off, v);
 }
 
 static inline void wr64(struct intel_iommu *d, uint32_t off, uint64_t v)
 {
-	host_writeq(d->h, d->base + off, v);
+	d->hal.ops->writeq(d->hal.ctx, d->base + off, v);
 }
+
+static inline uint64_t mem_rd64(struct intel_iommu *d, uint64_t pa)
+{
+	return d->hal.ops->mem_read64(d->hal.ctx, pa);
+}
+
+static inline void mem_wr64(struct intel_iommu *d, uint64_t pa, uint64_t v)
+{
+	d->hal.ops->mem_write64(d->hal.ctx, pa, v);
+}
+
+static inline uint32_t cfg_rd(struct intel_iommu *d, uint16_t bdf, uint32_t off, unsigned size)
+{
+	return d->hal.ops->cfg_read(d->hal.ctx, bdf, off, size);
+}
+
+static inline uint64_t now_ps(struct intel_iommu *d)
+{
+	return d->hal.ops->now_ps(d->hal.ctx);
+}
+
+static inline void relax(struct intel_iommu *d)
+{
+	d->hal.ops->relax(d->hal.ctx);
+}
+
+void intel_iommu__log(struct intel_iommu *d, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 int intel_iommu__alloc_table(struct intel_iommu *d, uint64_t *pa);
 void intel_iommu__flush_write_buffer(struct intel_iommu *d);

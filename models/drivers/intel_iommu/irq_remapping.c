@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Interrupt remapping (VT-d 3.x ch. 5): the table, its entries (Linux's
  * intel_irq_remapping.c: alloc_irte, modify_irte, free_irte) and their MSI address/data. */
-#include "models/host/intel_iommu_internal.h"
+#include "models/drivers/intel_iommu/intel_iommu_internal.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -56,8 +56,8 @@ void irq_remapping_free_irte(struct intel_iommu *d, uint32_t index)
 {
 	if (!d->ir || index >= d->cfg.irt_entries || !d->irte_used[index])
 		return;
-	host_mem_write64(d->h, d->irt + index * VTD_IRTE_SIZE, 0);
-	host_mem_write64(d->h, d->irt + index * VTD_IRTE_SIZE + 8, 0);
+	mem_wr64(d, d->irt + index * VTD_IRTE_SIZE, 0);
+	mem_wr64(d, d->irt + index * VTD_IRTE_SIZE + 8, 0);
 	intel_iommu__flush_iec(d, false, index);
 	d->irte_used[index] = 0;
 	d->st.irtes_in_use--;
@@ -77,8 +77,8 @@ static int irte_remapped(struct intel_iommu *d, uint32_t index, uint32_t apic_id
 	vtd_irte_set_tm(&e, level);
 	vtd_irte_set_dst(&e, apic_id, d->eim);
 	vtd_irte_set_sid(&e, IRTE_SVT_SID, 0, sid);
-	host_mem_write64(d->h, d->irt + index * VTD_IRTE_SIZE + 8, e.val[1]);
-	host_mem_write64(d->h, d->irt + index * VTD_IRTE_SIZE, e.val[0]);
+	mem_wr64(d, d->irt + index * VTD_IRTE_SIZE + 8, e.val[1]);
+	mem_wr64(d, d->irt + index * VTD_IRTE_SIZE, e.val[0]);
 	return intel_iommu__flush_iec(d, false, index);
 }
 
@@ -109,8 +109,8 @@ int irq_remapping_set_posted(struct intel_iommu *d, uint32_t index, uint64_t pi_
 	vtd_irte_set_posted_pda(&e, pi_desc, urgent);
 	vtd_irte_set_vector(&e, vector);
 	vtd_irte_set_sid(&e, IRTE_SVT_SID, 0, sid);
-	host_mem_write64(d->h, d->irt + index * VTD_IRTE_SIZE + 8, e.val[1]);
-	host_mem_write64(d->h, d->irt + index * VTD_IRTE_SIZE, e.val[0]);
+	mem_wr64(d, d->irt + index * VTD_IRTE_SIZE + 8, e.val[1]);
+	mem_wr64(d, d->irt + index * VTD_IRTE_SIZE, e.val[0]);
 	return intel_iommu__flush_iec(d, false, index);
 }
 

@@ -4,7 +4,7 @@
  * (qi_submit_sync and the qi_flush_* of Linux's dmar.c), else through the context and IOTLB
  * command registers; device TLBs of the domain's devices with ATS go too.
  */
-#include "models/host/intel_iommu_internal.h"
+#include "models/drivers/intel_iommu/intel_iommu_internal.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -32,20 +32,20 @@ int qi_submit_sync(struct intel_iommu *d, const struct vtd_inv_desc *descs, unsi
 
 		/* 128-bit descriptors, or 256-bit ones whose upper half is zero. */
 		for (unsigned w = 0; w < d->qi_desc / 8; w++)
-			host_mem_write64(d->h, slot + 8 * w, w < 2 ? desc.val[w] : 0);
+			mem_wr64(d, slot + 8 * w, w < 2 ? desc.val[w] : 0);
 		d->qi_tail = (d->qi_tail + 1) % d->qi_entries;
 	}
 	d->st.qi_submits++;
 	d->st.qi_descs += n + 1;
 	wr64(d, DMAR_IQT_REG, VTD_IQ_OFFSET((uint64_t)d->qi_tail * d->qi_desc));
-	if (!host_spin_mem32(d->h, status, seq, WAIT_TIMEOUT_NS)) {
+	if (!d->hal.ops->spin_mem32(d->hal.ctx, status, seq, WAIT_TIMEOUT_NS)) {
 		/* Like qi_check_fault(): an invalid descriptor (IQE) or a device-TLB time-out (ITE)
 		 * stopped the queue. Report, clear, skip what is left. */
 		uint32_t fsts = rd32(d, DMAR_FSTS_REG);
 
 		d->st.qi_errors++;
-		host_log(d->h, "vtd: invalidation wait failed (FSTS %#x, IQERCD %#llx)", fsts,
-			 (unsigned long long)rd64(d, DMAR_IQER_REG));
+		intel_iommu__log(d, "vtd: invalidation wait failed (FSTS %#x, IQERCD %#llx)", fsts,
+				 (unsigned long long)rd64(d, DMAR_IQER_REG));
 		if (fsts & (DMA_FSTS_IQE | DMA_FSTS_ITE | DMA_FSTS_ICE)) {
 			wr64(d, DMAR_IQT_REG, rd64(d, DMAR_IQH_REG));
 			d->qi_tail = (unsigned)(DMA_IQ_OFFSET(rd64(d, DMAR_IQH_REG)) / d->qi_desc);
@@ -71,7 +71,7 @@ int intel_iommu__flush_context(struct intel_iommu *d, int gran, uint16_t did, ui
 	for (;;) {
 		if (!(rd64(d, DMAR_CCMD_REG) & DMA_CCMD_ICC))
 			return 0;
-		host_ndelay(d->h, host_costs(d->h)->poll_ns);
+		relax(d);
 	}
 }
 
@@ -104,7 +104,13 @@ int intel_iommu__flush_iotlb_dom(struct intel_iommu *d, const struct dmar_domain
 		struct vtd_inv_desc desc[17];
 		unsigned n = 1;
 
-		desc[0] = vtd_inv_iotlb((unsigned)gran, did, addr, am, false, true, true);
+		/* A first-level domain's entries are tagged with RID_PASID (§6.5.2.4). */
+		if (dom && dom->fl)
+			desc[0] = vtd_inv_piotlb(gran == QI_GRAN_DEVICE ? QI_GRAN_PSI_PASID
+									: QI_GRAN_NONG_PASID,
+						 did, 0, addr, am, false);
+		else
+			desc[0] = vtd_inv_iotlb((unsigned)gran, did, addr, am, false, true, true);
 		if (d->dt)
 			n += devtlb_descs(d, gran == QI_GRAN_GLOBAL ? NULL : dom, addr, am,
 					  gran != QI_GRAN_DEVICE, desc + 1, 16);
@@ -118,7 +124,7 @@ int intel_iommu__flush_iotlb_dom(struct intel_iommu *d, const struct dmar_domain
 	for (;;) {
 		if (!(rd64(d, iro + 8) & DMA_TLB_IVT))
 			return 0;
-		host_ndelay(d->h, host_costs(d->h)->poll_ns);
+		relax(d);
 	}
 }
 
@@ -205,7 +211,7 @@ int intel_iommu_flush_ranges(struct dmar_domain *dom, const uint64_t *iova, cons
 	for (unsigned i = 0; i < n; i++)
 		if (psi_am(d, iova[i], iova[i] + size[i]) < 0)
 			return intel_iommu_flush_domain(dom, info);
-	if (!d->qi) {
+	if (!d->qi || dom->fl) {
 		for (unsigned i = 0; i < n && !rc; i++) {
 			rc = intel_iommu__flush_range(dom, iova[i], iova[i] + size[i]);
 			info_add(info, 1, 0, 0);

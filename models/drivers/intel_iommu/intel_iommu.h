@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The host's VT-d driver, in the manner of Linux's drivers/iommu/intel/: it reads CAP/ECAP and
+ * The VT-d driver, in the manner of Linux's drivers/iommu/intel/: it reads CAP/ECAP and
  * uses what the unit offers (queued invalidation, interrupt remapping, x2APIC mode, scalable
  * mode, pass-through, superpages, device TLBs, posted interrupts; caching mode and write-buffer
  * flushing when the unit requires them), builds the root table, context tables (legacy or
@@ -8,6 +8,10 @@
  * the invalidation queue and the interrupt-remapping table, and enables things one GCMD command
  * at a time, polling GSTS. Domains map IOVA ranges; devices attach to domains through context
  * (and PASID) entries; IRTEs are allocated and written for MSIs, remapped or posted.
+ *
+ * One copy of the code serves the host kernel and a guest's: it reaches the kernel it runs in
+ * only through the HAL it is given at init (iommu_hal.h), and includes nothing else of ptsim
+ * but the hardware's *_regs.h.
  */
 #ifndef PTSIM_VTD_DRV_H
 #define PTSIM_VTD_DRV_H
@@ -15,7 +19,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-struct host;
+#include "models/drivers/intel_iommu/iommu_hal.h"
+
 struct intel_iommu;
 struct dmar_domain;
 struct dmar_info;
@@ -28,7 +33,7 @@ struct intel_iommu_cfg {
 	bool scalable;        /* scalable-mode tables when ECAP.SMTS */
 	bool ats;             /* enable ATS on endpoints that have it (ECAP.DT, DMAR ATSR) */
 	unsigned irt_entries; /* interrupt-remapping table entries (power of two, 2..65536) */
-	unsigned fault_cpu;   /* pCPU that takes the fault-event interrupt */
+	unsigned fault_cpu;   /* CPU that takes the fault-event interrupt */
 	const struct dmar_info *dmar; /* the firmware's DMAR table (ATSR, RMRRs); may be NULL */
 };
 
@@ -44,14 +49,12 @@ struct intel_iommu_stats {
 	uint64_t faults_handled, fault_irqs;
 	uint64_t irtes_in_use, ats_enabled;
 };
-/* Its metric table (sim/metrics.h). */
-struct metric_table;
-extern const struct metric_table intel_iommu_metrics;
 
-int intel_iommu_init(struct host *h, uint64_t reg_base, const struct intel_iommu_cfg *cfg,
-		 struct intel_iommu **out);
+/* Bring up the unit whose registers are at reg_base, through hal (copied). */
+int intel_iommu_init(const struct iommu_hal *hal, uint64_t reg_base,
+		     const struct intel_iommu_cfg *cfg, struct intel_iommu **out);
 /* Turn the unit off in Linux's order: translation, interrupt remapping, queued invalidation
- * (GCMD, polling GSTS). Runs on a host CPU (it takes simulated time). */
+ * (GCMD, polling GSTS). Runs on a CPU of the kernel (it takes simulated time). */
 int intel_iommu_shutdown(struct intel_iommu *d);
 /* Give back every page the driver allocated (tables, queue, IRT), its fault vector and its
  * memory. Call intel_iommu_shutdown first while the machine runs; destroy itself takes no
