@@ -11,6 +11,9 @@ PKGS="gcc g++ make cmake pkg-config libsimgrid-dev libyaml-dev libgsl-dev libcmo
 # (iasl) to disassemble the firmware's ACPI DMAR table in tests/firmware; pciutils, whose
 # lspci reads ptsim's config dumps back (tests/scenario/lspci_decode.py).
 PKGS="$PKGS python3 acpica-tools pciutils"
+# Sweep analysis (analysis/plot.py; tests/analysis): numpy for the means and confidence
+# intervals, matplotlib (Agg backend, headless) to draw PNG and SVG.
+PKGS="$PKGS python3-numpy python3-matplotlib"
 # Robustness (README.md, "Robustness"): clang and its runtimes (libclang-rt-dev: ASan, UBSan,
 # libFuzzer; only recommended by clang, so named here) for the sanitizer and fuzzing build,
 # valgrind for the memcheck run.
