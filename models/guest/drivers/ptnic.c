@@ -3,8 +3,9 @@
  * ptnic guest driver. Written against hal.h only, in the shape of Linux's e1000 receive path:
  * probe enables the function, resets it, builds a descriptor ring of receive buffers, sets
  * up one MSI-X vector (or, with intx=1 or no MSI-X, the legacy INTx line); the interrupt
- * handler cleans completed descriptors (up to a budget), passes frames up the stack, refills
- * the ring, moves the tail and re-enables the auto-masked interrupt cause. On a possibly
+ * handler polls as NAPI does -- cleans completed descriptors up to a budget, passes frames up
+ * the stack, refills the ring and moves the tail, and polls again while a poll used its whole
+ * budget -- then re-enables the auto-masked interrupt cause. On a possibly
  * shared INTx line the handler first reads ICR, which says whether the interrupt is ours and,
  * being read-to-clear, makes the device drop the line.
  *
@@ -140,15 +141,11 @@ static void ptnic_alloc_rx_buffers(struct ptnic *nic)
 	writel(i, nic->hw + REG_RDT);
 }
 
-static irqreturn_t ptnic_intr(int irq, void *data)
+/* One NAPI poll: clean up to `budget` completed descriptors, pass their frames up, refill. */
+static unsigned int ptnic_poll_rx(struct ptnic *nic)
 {
-	struct ptnic *nic = data;
 	unsigned int done = 0;
 
-	(void)irq;
-	if (nic->intx && !(readl(nic->hw + REG_ICR) & INT_RXT0))
-		return IRQ_NONE; /* another device's interrupt on a shared line */
-	nic->irqs++;
 	while (done < nic->budget) {
 		unsigned int i = nic->next_to_clean;
 		struct ptnic_rx_desc *d = &nic->ring[i];
@@ -170,13 +167,33 @@ static irqreturn_t ptnic_intr(int irq, void *data)
 		done++;
 	}
 	nic->frames += done;
-	if (!done)
-		nic->irqs_no_work++;
 	ptnic_alloc_rx_buffers(nic);
-	/* The stack is done with this interrupt's frames: their buffers go back, last on top. */
+	/* The stack is done with this poll's frames: their buffers go back, last on top. */
 	for (unsigned int k = 0; k < nic->nheld; k++)
 		nic->pool[nic->npool++] = nic->held[k];
 	nic->nheld = 0;
+	return done;
+}
+
+static irqreturn_t ptnic_intr(int irq, void *data)
+{
+	struct ptnic *nic = data;
+	unsigned int done, total = 0;
+
+	(void)irq;
+	if (nic->intx && !(readl(nic->hw + REG_ICR) & INT_RXT0))
+		return IRQ_NONE; /* another device's interrupt on a shared line */
+	nic->irqs++;
+	/* A poll that used its whole budget may have left frames behind whose cause the message
+	 * already carried away: poll again before re-enabling the cause, as NAPI does
+	 * (napi_complete_done only when a poll did less than its budget). Otherwise they would
+	 * wait in the ring for a frame that may never come. */
+	do {
+		done = ptnic_poll_rx(nic);
+		total += done;
+	} while (done == nic->budget);
+	if (!total)
+		nic->irqs_no_work++;
 	if (!nic->intx)
 		writel(INT_RXT0, nic->hw + REG_IMS); /* the cause was auto-masked by the message */
 	return IRQ_HANDLED;
