@@ -117,7 +117,9 @@ static int parse_opts(int argc, char **argv, struct sweep_opts *o)
 					     exit(EXIT_USAGE), 0))                         \
 			  : (!strncmp(s, name "=", strlen(name) + 1) ? (val = s + strlen(name) + 1, 1) \
 								     : 0))
-		if (OPT("-j") || OPT("--jobs")) {
+		if (!strncmp(s, "-j", 2) && s[2] && s[2] != '=')
+			val = s + 2; /* -j4, as make takes it */
+		if (val || OPT("-j") || OPT("--jobs")) {
 			if (parse_uint(val, 1, 4096, &o->jobs))
 				return usage_error(usage_sweep, "-j wants a number of processes from 1 "
 								"to 4096, not '%s'", val);

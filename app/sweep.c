@@ -627,6 +627,13 @@ int sweep_load(struct sweep *sw, const char *path, bool validate_points)
 	root = cfg_load_file(sw->ctx, path);
 	if (!root)
 		return (int)cfg_error_count(sw->ctx);
+	if (root->kind == CFG_MAP && !cfg_map_get(root, "scenario") &&
+	    !cfg_map_get(root, "parameters")) {
+		cfg_error(sw->ctx, root,
+			  "not a sweep file: no 'scenario' or 'parameters' (a scenario is run with "
+			  "'ptsim run')");
+		return (int)cfg_error_count(sw->ctx);
+	}
 	cfg_bind(sw->ctx, &sw_file_schema, root, &f);
 	if (cfg_error_count(sw->ctx))
 		return (int)cfg_error_count(sw->ctx);
