@@ -37,6 +37,7 @@ static const char usage_sweep[] =
 	"       ptsim sweep SWEEP.yaml --emit-slurm DIR [--shards N] [--max-running K]\n"
 	"                              [--sbatch OPTION ...] [--csv FILE] [--json FILE]\n"
 	"       ptsim sweep SWEEP.yaml --list\n"
+	"       ptsim sweep --schema\n"
 	"\n"
 	"Run every point of a sweep file (base scenario, parameters, seeds, kept keys; see\n"
 	"configs/README.md) and write one CSV row and one JSON line per run.\n"
@@ -55,6 +56,7 @@ static const char usage_sweep[] =
 	"  --max-running K   array tasks at once (--array=0-(N-1)%K; default N)\n"
 	"  --sbatch OPTION   an #SBATCH line for both scripts, e.g. --sbatch=--partition=x\n"
 	"  --list            print the runs (index, point, seed, shard of --shards, values)\n"
+	"  --schema          every key of a sweep file: type, range, default, meaning\n"
 	"  -h, --help        this text\n"
 	"\n"
 	"Ctrl-C stops the runs, writes the finished rows and exits 130; the same command\n"
@@ -65,7 +67,7 @@ static const char usage_sweep[] =
 struct sweep_opts {
 	const char *file, *csv, *json, *slurm_dir;
 	unsigned jobs, shard_i, shard_n, shards, max_running;
-	bool merge, list;
+	bool merge, list, schema;
 	const char *sbatch[MAX_SBATCH];
 	size_t nsbatch;
 };
@@ -160,6 +162,8 @@ static int parse_opts(int argc, char **argv, struct sweep_opts *o)
 			o->merge = true;
 		} else if (!strcmp(s, "--list")) {
 			o->list = true;
+		} else if (!strcmp(s, "--schema")) {
+			o->schema = true;
 		} else if (s[0] == '-' && s[1]) {
 			return usage_error(usage_sweep, "unknown option '%s'", s);
 		} else if (!o->file) {
@@ -169,6 +173,8 @@ static int parse_opts(int argc, char **argv, struct sweep_opts *o)
 		}
 #undef OPT
 	}
+	if (o->schema)
+		return 0;
 	if (!o->file)
 		return usage_error(usage_sweep, "%s", "a SWEEP file is required");
 	if ((o->merge + !!o->shard_n + !!o->slurm_dir + o->list) > 1)
@@ -851,6 +857,11 @@ static int merge(const struct sweep *sw, struct store *st, const char *json)
 
 /* ---- the command ---- */
 
+static void emit_line(void *arg, const char *line)
+{
+	fprintf(arg, "%s\n", line);
+}
+
 static void print_errors(const struct cfg_ctx *ctx, const char *file)
 {
 	size_t n = cfg_error_count(ctx), shown = cfg_error_shown(ctx);
@@ -907,6 +918,10 @@ int cmd_sweep(int argc, char **argv)
 	rc = parse_opts(argc, argv, &o);
 	if (rc)
 		return rc;
+	if (o.schema) {
+		sweep_schema_describe(emit_line, stdout);
+		return 0;
+	}
 	rc = sweep_load(&sw, o.file, true);
 	if (rc) {
 		if (rc > 0)

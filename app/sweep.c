@@ -182,6 +182,11 @@ static const struct cfg_field sw_file_fields[] = {
 static const struct cfg_schema sw_file_schema =
 	CFG_SCHEMA("sweep", struct sw_file_cfg, sw_file_fields);
 
+void sweep_schema_describe(void (*emit)(void *, const char *), void *arg)
+{
+	cfg_schema_describe(&sw_file_schema, 0, emit, arg);
+}
+
 /* ---- expansion ---- */
 
 bool sweep_is_sweep_file(const char *path)
@@ -446,6 +451,17 @@ static uint64_t fnv(uint64_t h, const void *p, size_t n)
 	return h;
 }
 
+/* MurmurHash3's finalizer: FNV-1a alone leaves hashes that differ only in their last bytes
+ * (seed 1, 2, 3) looking alike. */
+static uint64_t mix(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ull;
+	return h ^ (h >> 33);
+}
+
 uint64_t sweep_hash_tree(uint64_t h, const struct cfg_node *n)
 {
 	char tag[32];
@@ -570,7 +586,7 @@ static int validate(struct sweep *sw)
 				r->seed = (sw->first_seed_set ? sw->first_seed : sc.seed) + s;
 				snprintf(sd, sizeof(sd), "seed=%llu", (unsigned long long)r->seed);
 				snprintf(r->hash, sizeof(r->hash), "%016llx",
-					 (unsigned long long)fnv(base, sd, strlen(sd)));
+					 (unsigned long long)mix(fnv(base, sd, strlen(sd))));
 			}
 		}
 		cfg_ctx_destroy(ctx);

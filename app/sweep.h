@@ -62,6 +62,9 @@ struct sweep {
 	size_t nruns;
 };
 
+/* Every key of a sweep file, as `ptsim check --schema` describes a scenario's. */
+void sweep_schema_describe(void (*emit)(void *, const char *), void *arg);
+
 /* Whether the YAML file at path looks like a sweep file (a top-level `parameters` or
  * `scenario` key, which a scenario does not have). */
 bool sweep_is_sweep_file(const char *path);
