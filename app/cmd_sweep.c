@@ -512,10 +512,15 @@ static int run_all(const struct sweep *sw, struct store *st, const size_t *todo,
 		}
 		size_t np = 0;
 
-		for (unsigned i = 0; i < jobs; i++)
-			if (w[i].fd >= 0)
-				pf[np].fd = w[i].fd, pf[np].events = POLLIN, pf[np].revents = 0, np++;
-		if (poll(pf, np, 250) < 0 && errno != EINTR) {
+		for (unsigned i = 0; i < jobs; i++) {
+			pf[i].fd = w[i].fd; /* negative: poll skips it */
+			pf[i].events = POLLIN;
+			pf[i].revents = 0;
+			np += w[i].fd >= 0;
+		}
+		if (!np)
+			continue;
+		if (poll(pf, jobs, 250) < 0 && errno != EINTR) {
 			rc = -errno;
 			break;
 		}
@@ -525,7 +530,7 @@ static int run_all(const struct sweep *sw, struct store *st, const size_t *todo,
 			ssize_t n;
 			int status;
 
-			if (x->fd < 0)
+			if (x->fd < 0 || !(pf[i].revents & (POLLIN | POLLHUP | POLLERR)))
 				continue;
 			n = read(x->fd, buf, sizeof(buf));
 			if (n < 0 && (errno == EAGAIN || errno == EINTR))
@@ -1015,17 +1020,17 @@ int cmd_sweep(int argc, char **argv)
 	for (int k = 0; k < 2; k++) {
 		struct outfile *of;
 		const char *p = k ? json : csv;
-		int e = outfile_open(p, &of);
+		int e;
 
+		if (!resumable(p))
+			continue; /* a device or a pipe: opened once, at the end */
+		e = outfile_open(p, &of);
 		if (e) {
 			fprintf(stderr, "ptsim: cannot write %s: %s\n", p, outfile_strerror(e));
 			rc = EXIT_FAIL;
 			goto out;
 		}
-		if (outfile_target(of))
-			outfile_discard(of);
-		else
-			outfile_commit(of); /* a device or a pipe: written at the end */
+		outfile_discard(of);
 	}
 	if (journal_path && ntodo) {
 		journal = open(journal_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
