@@ -7,6 +7,7 @@
 #include "app/sweep.h"
 #include "sim/results.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -171,10 +172,12 @@ static char *unescape(const char *s, const char *end)
 		p++;
 		if (*p == 'n')
 			*o++ = '\n';
-		else if (*p == 'u') {
+		else if (*p == 'u' && end - p > 4 && isxdigit((unsigned char)p[1]) &&
+			 isxdigit((unsigned char)p[2]) && isxdigit((unsigned char)p[3]) &&
+			 isxdigit((unsigned char)p[4])) {
 			*o++ = (char)strtol((char[]){p[1], p[2], p[3], p[4], 0}, NULL, 16);
 			p += 4;
-		} else
+		} else if (p < end)
 			*o++ = *p;
 	}
 	*o = 0;
