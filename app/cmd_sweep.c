@@ -1061,7 +1061,8 @@ int cmd_sweep(int argc, char **argv)
 		fprintf(stderr, "ptsim: sweep: %s\n", strerror(-rc));
 		rc = EXIT_FAIL;
 	}
-	int wrc = write_outputs(csv, json, &st);
+	/* nothing finished (stopped at once, or every run failed): the outputs stay as they were */
+	int wrc = st.have || !mine ? write_outputs(csv, json, &st) : 0;
 
 	if (!wrc && journal >= 0) {
 		close(journal);
@@ -1076,8 +1077,16 @@ int cmd_sweep(int argc, char **argv)
 		if (st.rows[r].line && (!o.shard_n || r % o.shard_n == o.shard_i))
 			done_now++;
 	if (stop_sig > 0) {
-		fprintf(stderr, "ptsim: interrupted (%s); %zu of %zu runs are in %s and %s, the same "
-				"command resumes\n", strsignal(stop_sig), done_now, mine, csv, json);
+		const char *sig = stop_sig == SIGINT	? "SIGINT"
+				  : stop_sig == SIGTERM ? "SIGTERM"
+							: "SIGHUP";
+
+		if (done_now)
+			fprintf(stderr, "ptsim: interrupted (%s); %zu of %zu runs are in %s and %s, "
+					"the same command resumes\n", sig, done_now, mine, csv, json);
+		else
+			fprintf(stderr, "ptsim: interrupted (%s) before a run finished; nothing "
+					"written\n", sig);
 		rc = 128 + stop_sig;
 	} else if (!rc && failed) {
 		fprintf(stderr, "ptsim: %zu run%s failed; the others are in %s and %s\n", failed,
