@@ -31,36 +31,36 @@
 #include <unistd.h>
 
 static const char usage_sweep[] =
-	"usage: ptsim sweep SWEEP.yaml [-j N] [--csv FILE] [--json FILE]\n"
-	"       ptsim sweep SWEEP.yaml --shard I/N [-j N] [--csv FILE] [--json FILE]\n"
-	"       ptsim sweep SWEEP.yaml --merge [--csv FILE] [--json FILE]\n"
-	"       ptsim sweep SWEEP.yaml --emit-slurm DIR [--shards N] [--max-running K]\n"
-	"                              [--sbatch OPTION ...] [--csv FILE] [--json FILE]\n"
-	"       ptsim sweep SWEEP.yaml --list\n"
-	"       ptsim sweep --schema\n"
-	"\n"
-	"Run every point of a sweep file (base scenario, parameters, seeds, kept keys; see\n"
-	"configs/README.md) and write one CSV row and one JSON line per run.\n"
-	"\n"
-	"  -j N              runs at once, each a forked process (default: the usable cores)\n"
-	"  --csv FILE        the CSV (default: the sweep file's name with .csv, beside it)\n"
-	"  --json FILE       the JSON lines (default: the same with .jsonl); read back to\n"
-	"                    resume: runs whose point is already there are skipped\n"
-	"  --shard I/N       run only share I of N (0 <= I < N); outputs get .shard-I-of-N\n"
-	"                    before their extension\n"
-	"  --merge           combine the shard outputs into the CSV and JSON lines a whole\n"
-	"                    run writes (fails, writing nothing, if a run is missing)\n"
-	"  --emit-slurm DIR  write DIR/sweep.sbatch (a job array, one shard a task),\n"
-	"                    DIR/merge.sbatch and DIR/submit.sh (afterok: merge after all)\n"
-	"  --shards N        shards of --emit-slurm (default: the runs, at most 32)\n"
-	"  --max-running K   array tasks at once (--array=0-(N-1)%K; default N)\n"
-	"  --sbatch OPTION   an #SBATCH line for both scripts, e.g. --sbatch=--partition=x\n"
-	"  --list            print the runs (index, point, seed, shard of --shards, values)\n"
-	"  --schema          every key of a sweep file: type, range, default, meaning\n"
-	"  -h, --help        this text\n"
-	"\n"
-	"Ctrl-C stops the runs, writes the finished rows and exits 130; the same command\n"
-	"resumes. Rows are byte-identical however the sweep is split, but for wall_s.\n";
+    "usage: ptsim sweep SWEEP.yaml [-j N] [--csv FILE] [--json FILE]\n"
+    "       ptsim sweep SWEEP.yaml --shard I/N [-j N] [--csv FILE] [--json FILE]\n"
+    "       ptsim sweep SWEEP.yaml --merge [--csv FILE] [--json FILE]\n"
+    "       ptsim sweep SWEEP.yaml --emit-slurm DIR [--shards N] [--max-running K]\n"
+    "                              [--sbatch OPTION ...] [--csv FILE] [--json FILE]\n"
+    "       ptsim sweep SWEEP.yaml --list\n"
+    "       ptsim sweep --schema\n"
+    "\n"
+    "Run every point of a sweep file (base scenario, parameters, seeds, kept keys; see\n"
+    "configs/README.md) and write one CSV row and one JSON line per run.\n"
+    "\n"
+    "  -j N              runs at once, each a forked process (default: the usable cores)\n"
+    "  --csv FILE        the CSV (default: the sweep file's name with .csv, beside it)\n"
+    "  --json FILE       the JSON lines (default: the same with .jsonl); read back to\n"
+    "                    resume: runs whose point is already there are skipped\n"
+    "  --shard I/N       run only share I of N (0 <= I < N); outputs get .shard-I-of-N\n"
+    "                    before their extension\n"
+    "  --merge           combine the shard outputs into the CSV and JSON lines a whole\n"
+    "                    run writes (fails, writing nothing, if a run is missing)\n"
+    "  --emit-slurm DIR  write DIR/sweep.sbatch (a job array, one shard a task),\n"
+    "                    DIR/merge.sbatch and DIR/submit.sh (afterok: merge after all)\n"
+    "  --shards N        shards of --emit-slurm (default: the runs, at most 32)\n"
+    "  --max-running K   array tasks at once (--array=0-(N-1)%K; default N)\n"
+    "  --sbatch OPTION   an #SBATCH line for both scripts, e.g. --sbatch=--partition=x\n"
+    "  --list            print the runs (index, point, seed, shard of --shards, values)\n"
+    "  --schema          every key of a sweep file: type, range, default, meaning\n"
+    "  -h, --help        this text\n"
+    "\n"
+    "Ctrl-C stops the runs, writes the finished rows and exits 130; the same command\n"
+    "resumes. Rows are byte-identical however the sweep is split, but for wall_s.\n";
 
 #define MAX_SBATCH 32
 
@@ -113,18 +113,20 @@ static int parse_opts(int argc, char **argv, struct sweep_opts *o)
 			fputs(usage_sweep, stdout);
 			exit(0);
 		}
-#define OPT(name)                                                                          \
-	(!strcmp(s, name) ? (i + 1 < argc ? (val = argv[++i], 1)                           \
-					  : (usage_error(usage_sweep, "%s needs a value", name), \
-					     exit(EXIT_USAGE), 0))                         \
-			  : (!strncmp(s, name "=", strlen(name) + 1) ? (val = s + strlen(name) + 1, 1) \
-								     : 0))
+#define OPT(name)                                                                                  \
+	(!strcmp(s, name)                                                                          \
+	     ? (i + 1 < argc                                                                       \
+		    ? (val = argv[++i], 1)                                                         \
+		    : (usage_error(usage_sweep, "%s needs a value", name), exit(EXIT_USAGE), 0))   \
+	     : (!strncmp(s, name "=", strlen(name) + 1) ? (val = s + strlen(name) + 1, 1) : 0))
 		if (!strncmp(s, "-j", 2) && s[2] && s[2] != '=')
 			val = s + 2; /* -j4, as make takes it */
 		if (val || OPT("-j") || OPT("--jobs")) {
 			if (parse_uint(val, 1, 4096, &o->jobs))
-				return usage_error(usage_sweep, "-j wants a number of processes from 1 "
-								"to 4096, not '%s'", val);
+				return usage_error(usage_sweep,
+						   "-j wants a number of processes from 1 "
+						   "to 4096, not '%s'",
+						   val);
 		} else if (OPT("--csv")) {
 			o->csv = val;
 		} else if (OPT("--json")) {
@@ -140,17 +142,22 @@ static int parse_opts(int argc, char **argv, struct sweep_opts *o)
 			if (parse_uint(sl + 1, 1, 1000000, &o->shard_n) ||
 			    parse_uint(i_s, 0, o->shard_n - 1, &o->shard_i))
 				return usage_error(usage_sweep,
-						   "--shard wants I/N with 0 <= I < N, not '%s'", val);
+						   "--shard wants I/N with 0 <= I < N, not '%s'",
+						   val);
 		} else if (OPT("--emit-slurm")) {
 			o->slurm_dir = val;
 		} else if (OPT("--shards")) {
 			if (parse_uint(val, 1, 1000000, &o->shards))
-				return usage_error(usage_sweep, "--shards wants a positive number, "
-								"not '%s'", val);
+				return usage_error(usage_sweep,
+						   "--shards wants a positive number, "
+						   "not '%s'",
+						   val);
 		} else if (OPT("--max-running")) {
 			if (parse_uint(val, 1, 1000000, &o->max_running))
-				return usage_error(usage_sweep, "--max-running wants a positive "
-								"number, not '%s'", val);
+				return usage_error(usage_sweep,
+						   "--max-running wants a positive "
+						   "number, not '%s'",
+						   val);
 		} else if (OPT("--sbatch")) {
 			if (o->nsbatch == MAX_SBATCH)
 				return usage_error(usage_sweep, "too many --sbatch options (%s)",
@@ -187,8 +194,8 @@ static int parse_opts(int argc, char **argv, struct sweep_opts *o)
 		const char *p = k ? o->json : o->csv;
 
 		if (p && p[0] == '-' && p[1])
-			return usage_error(usage_sweep, "an output FILE may not start with '-': '%s'",
-					   p);
+			return usage_error(usage_sweep,
+					   "an output FILE may not start with '-': '%s'", p);
 	}
 	return 0;
 }
@@ -233,7 +240,7 @@ static bool resumable(const char *path)
 struct store {
 	const struct sweep *sw;
 	struct sweep_row *rows; /* by run */
-	struct u64map by_hash;  /* point hash -> run */
+	struct u64map by_hash;	/* point hash -> run */
 	size_t have, stray, torn;
 };
 
@@ -274,8 +281,7 @@ static bool store_take(struct store *st, struct sweep_row *row, const unsigned *
 	uint64_t r;
 
 	if (!pt || strlen(pt) != 18 || !u64map_get(&st->by_hash, hash_key(pt + 1), &r) ||
-	    strncmp(st->sw->runs[r].hash, pt + 1, 16) ||
-	    (shard && r % shard[1] != shard[0])) {
+	    strncmp(st->sw->runs[r].hash, pt + 1, 16) || (shard && r % shard[1] != shard[0])) {
 		st->stray++;
 		return false;
 	}
@@ -577,11 +583,12 @@ static int run_all(const struct sweep *sw, struct store *st, const size_t *todo,
 				sweep_point_name(sw, r->point, name, sizeof(name));
 				if (tty)
 					fputs("\r\033[K", stderr);
-				fprintf(stderr, "ptsim: run %zu (point %s: %s, seed %llu) failed: %s\n",
+				fprintf(stderr,
+					"ptsim: run %zu (point %s: %s, seed %llu) failed: %s\n",
 					x->run, r->hash, name, (unsigned long long)r->seed,
-					x->n ? x->out
-					     : WIFSIGNALED(status) ? strsignal(WTERMSIG(status))
-								   : "no result");
+					x->n		      ? x->out
+					: WIFSIGNALED(status) ? strsignal(WTERMSIG(status))
+							      : "no result");
 				(*failed)++;
 			}
 		}
@@ -763,8 +770,8 @@ static int emit_slurm(const struct sweep *sw, const struct sweep_opts *o, const 
 	if (!rc)
 		rc = write_script(a_dir, "submit.sh", submit);
 	if (!rc)
-		printf("%s: %zu runs in %u shards (%u at once); submit with %s/submit.sh\n", sw->path,
-		       sw->nruns, n, k, a_dir);
+		printf("%s: %zu runs in %u shards (%u at once); submit with %s/submit.sh\n",
+		       sw->path, sw->nruns, n, k, a_dir);
 out:
 	free(array), free(merge), free(submit);
 	free(q_exe), free(q_sweep), free(q_csv), free(q_json), free(q_dir);
@@ -809,8 +816,10 @@ static int merge(const struct sweep *sw, struct store *st, const char *json)
 		    strcmp(e->d_name + pl + used, ext) || !nn || i >= nn)
 			continue;
 		if (n && nn != n) {
-			fprintf(stderr, "ptsim: %s has the outputs of %u shards and of %u: remove the "
-					"old ones\n", dir, n, nn);
+			fprintf(stderr,
+				"ptsim: %s has the outputs of %u shards and of %u: remove the "
+				"old ones\n",
+				dir, n, nn);
 			rc = EXIT_FAIL;
 			break;
 		}
@@ -826,7 +835,8 @@ static int merge(const struct sweep *sw, struct store *st, const char *json)
 	}
 	closedir(d);
 	if (!rc && !n) {
-		fprintf(stderr, "ptsim: no shard outputs %s/%s*-of-*%s to merge\n", dir, prefix, ext);
+		fprintf(stderr, "ptsim: no shard outputs %s/%s*-of-*%s to merge\n", dir, prefix,
+			ext);
 		rc = EXIT_FAIL;
 	}
 	for (unsigned i = 0; !rc && i < n; i++) {
@@ -840,17 +850,18 @@ static int merge(const struct sweep *sw, struct store *st, const char *json)
 	if (!rc && st->have < sw->nruns) {
 		size_t shown = 0;
 
-		fprintf(stderr, "ptsim: cannot merge: %zu of %zu runs have no row", sw->nruns - st->have,
-			sw->nruns);
+		fprintf(stderr, "ptsim: cannot merge: %zu of %zu runs have no row",
+			sw->nruns - st->have, sw->nruns);
 		for (unsigned i = 0; i < n; i++)
 			if (!seen[i])
-				fprintf(stderr, "%s%u", shown++ ? ", " : " (no output from shard ", i);
+				fprintf(stderr, "%s%u", shown++ ? ", " : " (no output from shard ",
+					i);
 		fprintf(stderr, "%s\n", shown ? ")" : "");
 		for (size_t r = 0, k = 0; r < sw->nruns && k < 5; r++)
 			if (!st->rows[r].line) {
-				fprintf(stderr, "  run %zu (point %s, seed %llu) of shard %zu/%u\n", r,
-					sw->runs[r].hash, (unsigned long long)sw->runs[r].seed, r % n,
-					n);
+				fprintf(stderr, "  run %zu (point %s, seed %llu) of shard %zu/%u\n",
+					r, sw->runs[r].hash, (unsigned long long)sw->runs[r].seed,
+					r % n, n);
 				k++;
 			}
 		rc = EXIT_FAIL;
@@ -903,7 +914,8 @@ static int list_runs(const struct sweep *sw, unsigned shards)
 		char name[2048];
 
 		sweep_point_name(sw, sw->runs[r].point, name, sizeof(name));
-		printf("%zu %s seed=%llu", r, sw->runs[r].hash, (unsigned long long)sw->runs[r].seed);
+		printf("%zu %s seed=%llu", r, sw->runs[r].hash,
+		       (unsigned long long)sw->runs[r].seed);
 		if (shards)
 			printf(" shard=%zu", r % shards);
 		printf(" %s\n", name);
@@ -974,8 +986,8 @@ int cmd_sweep(int argc, char **argv)
 		goto out;
 	}
 	if (o.shard_n) {
-		char *c = shard_path(csv, o.shard_i, o.shard_n), *j = shard_path(json, o.shard_i,
-										  o.shard_n);
+		char *c = shard_path(csv, o.shard_i, o.shard_n),
+		     *j = shard_path(json, o.shard_i, o.shard_n);
 
 		free(csv), free(json);
 		csv = c, json = j;
@@ -1001,8 +1013,10 @@ int cmd_sweep(int argc, char **argv)
 			goto out;
 		}
 		if (st.stray)
-			fprintf(stderr, "ptsim: %zu rows in %s are not runs of this sweep (it changed?); "
-					"they are left out\n", st.stray, json);
+			fprintf(stderr,
+				"ptsim: %zu rows in %s are not runs of this sweep (it changed?); "
+				"they are left out\n",
+				st.stray, json);
 	}
 	todo = malloc((sw.nruns ? sw.nruns : 1) * sizeof(*todo));
 	if (!todo) {
@@ -1035,7 +1049,8 @@ int cmd_sweep(int argc, char **argv)
 	if (journal_path && ntodo) {
 		journal = open(journal_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
 		if (journal < 0) {
-			fprintf(stderr, "ptsim: cannot write %s: %s\n", journal_path, strerror(errno));
+			fprintf(stderr, "ptsim: cannot write %s: %s\n", journal_path,
+				strerror(errno));
 			rc = EXIT_FAIL;
 			goto out;
 		}
@@ -1082,11 +1097,15 @@ int cmd_sweep(int argc, char **argv)
 							: "SIGHUP";
 
 		if (done_now)
-			fprintf(stderr, "ptsim: interrupted (%s); %zu of %zu runs are in %s and %s, "
-					"the same command resumes\n", sig, done_now, mine, csv, json);
+			fprintf(stderr,
+				"ptsim: interrupted (%s); %zu of %zu runs are in %s and %s, "
+				"the same command resumes\n",
+				sig, done_now, mine, csv, json);
 		else
-			fprintf(stderr, "ptsim: interrupted (%s) before a run finished; nothing "
-					"written\n", sig);
+			fprintf(stderr,
+				"ptsim: interrupted (%s) before a run finished; nothing "
+				"written\n",
+				sig);
 		rc = 128 + stop_sig;
 	} else if (!rc && failed) {
 		fprintf(stderr, "ptsim: %zu run%s failed; the others are in %s and %s\n", failed,
@@ -1095,8 +1114,8 @@ int cmd_sweep(int argc, char **argv)
 	} else if (stop_sig < 0) {
 		rc = EXIT_FAIL;
 	} else if (!rc && !outfile_is_stdout(csv) && !outfile_is_stdout(json)) {
-		printf("%s: %zu runs (%zu done before): %s and %s\n", o.file, mine, mine - ntodo, csv,
-		       json);
+		printf("%s: %zu runs (%zu done before): %s and %s\n", o.file, mine, mine - ntodo,
+		       csv, json);
 	}
 	for (int i = 0; i < 3; i++)
 		sigaction(sigs[i], &old[i], NULL);

@@ -59,7 +59,8 @@ static void range_check(void *obj, const struct cfg_scope *s)
 		return;
 	}
 	if (step + points + factor != 1) {
-		cfg_scope_error(s, NULL, "a range needs exactly one of 'step', 'points' and 'factor'");
+		cfg_scope_error(s, NULL,
+				"a range needs exactly one of 'step', 'points' and 'factor'");
 		return;
 	}
 	if (r->to < r->from)
@@ -75,23 +76,22 @@ static void range_check(void *obj, const struct cfg_scope *s)
 }
 
 static const struct cfg_field sw_range_fields[] = {
-	CFG_DOUBLE("from", struct sw_range_cfg, from, 0, 0, 0, "", "first value",
-		   .flags = CFG_ID),
-	CFG_DOUBLE("to", struct sw_range_cfg, to, 0, 0, 0, "", "last value (inclusive)",
-		   .flags = CFG_ID),
-	CFG_DOUBLE("step", struct sw_range_cfg, step, 0, 0, 0, "", "linear: from, from+step, ... to",
-		   .flags = CFG_ID),
-	CFG_U32("points", struct sw_range_cfg, points, 0, 2, SW_MAX_VALUES, "values",
-		"this many values from 'from' to 'to', evenly spaced (log: evenly on a log scale)"),
-	CFG_BOOL("log", struct sw_range_cfg, log, false, "log scale: with 'points' or 'factor'"),
-	CFG_DOUBLE("factor", struct sw_range_cfg, factor, 0, 0, 0, "",
-		   "log: from, from*factor, ... up to 'to'", .flags = CFG_ID),
-	CFG_BOOL("round", struct sw_range_cfg, round, false,
-		 "round each value to an integer (values that coincide are kept once)"),
-	CFG_END,
+    CFG_DOUBLE("from", struct sw_range_cfg, from, 0, 0, 0, "", "first value", .flags = CFG_ID),
+    CFG_DOUBLE("to", struct sw_range_cfg, to, 0, 0, 0, "", "last value (inclusive)",
+	       .flags = CFG_ID),
+    CFG_DOUBLE("step", struct sw_range_cfg, step, 0, 0, 0, "", "linear: from, from+step, ... to",
+	       .flags = CFG_ID),
+    CFG_U32("points", struct sw_range_cfg, points, 0, 2, SW_MAX_VALUES, "values",
+	    "this many values from 'from' to 'to', evenly spaced (log: evenly on a log scale)"),
+    CFG_BOOL("log", struct sw_range_cfg, log, false, "log scale: with 'points' or 'factor'"),
+    CFG_DOUBLE("factor", struct sw_range_cfg, factor, 0, 0, 0, "",
+	       "log: from, from*factor, ... up to 'to'", .flags = CFG_ID),
+    CFG_BOOL("round", struct sw_range_cfg, round, false,
+	     "round each value to an integer (values that coincide are kept once)"),
+    CFG_END,
 };
 static const struct cfg_schema sw_range_schema =
-	CFG_SCHEMA("range", struct sw_range_cfg, sw_range_fields, .check = range_check);
+    CFG_SCHEMA("range", struct sw_range_cfg, sw_range_fields, .check = range_check);
 
 static void item_check(void *obj, const struct cfg_scope *s)
 {
@@ -99,37 +99,40 @@ static void item_check(void *obj, const struct cfg_scope *s)
 	bool values = cfg_scope_has(s, "values"), range = cfg_scope_has(s, "range");
 
 	if (!it->key) {
-		cfg_scope_error(s, NULL, "a parameter needs 'key' (a config key, as --set takes it)");
+		cfg_scope_error(s, NULL,
+				"a parameter needs 'key' (a config key, as --set takes it)");
 		return;
 	}
 	if (!strcmp(it->key, "seed"))
-		cfg_scope_error(s, "key", "the seed is not a parameter: use 'seeds' and 'first_seed'");
+		cfg_scope_error(s, "key",
+				"the seed is not a parameter: use 'seeds' and 'first_seed'");
 	if (values + range != 1)
-		cfg_scope_error(s, "key", "parameter '%s' needs exactly one of 'values' and 'range'",
-				it->key);
+		cfg_scope_error(
+		    s, "key", "parameter '%s' needs exactly one of 'values' and 'range'", it->key);
 	else if (values && !it->nvalues)
 		cfg_scope_error(s, "values", "parameter '%s' has no values", it->key);
 }
 
 static const struct cfg_field sw_item_fields[] = {
-	CFG_STR("key", struct sw_item_cfg, key, NULL,
-		"config key to vary, dotted as --set takes it (vms.0.interrupt_mode)"),
-	CFG_STRLIST("values", struct sw_item_cfg, values, nvalues, "the values, in order"),
-	CFG_STRUCT("range", struct sw_item_cfg, range, sw_range_schema,
-		   "numeric values: from, to and step, points or (log) factor"),
-	CFG_END,
+    CFG_STR("key", struct sw_item_cfg, key, NULL,
+	    "config key to vary, dotted as --set takes it (vms.0.interrupt_mode)"),
+    CFG_STRLIST("values", struct sw_item_cfg, values, nvalues, "the values, in order"),
+    CFG_STRUCT("range", struct sw_item_cfg, range, sw_range_schema,
+	       "numeric values: from, to and step, points or (log) factor"),
+    CFG_END,
 };
 static const struct cfg_schema sw_item_schema =
-	CFG_SCHEMA("parameter", struct sw_item_cfg, sw_item_fields, .check = item_check);
+    CFG_SCHEMA("parameter", struct sw_item_cfg, sw_item_fields, .check = item_check);
 
 static void param_check(void *obj, const struct cfg_scope *s)
 {
 	const struct sw_param_cfg *p = obj;
 
-	if (cfg_scope_has(s, "zip") && (cfg_scope_has(s, "key") || cfg_scope_has(s, "values") ||
-					cfg_scope_has(s, "range")))
-		cfg_scope_error(s, "zip", "a 'zip' group takes no 'key', 'values' or 'range' of its "
-					  "own: list its parameters under it");
+	if (cfg_scope_has(s, "zip") &&
+	    (cfg_scope_has(s, "key") || cfg_scope_has(s, "values") || cfg_scope_has(s, "range")))
+		cfg_scope_error(s, "zip",
+				"a 'zip' group takes no 'key', 'values' or 'range' of its "
+				"own: list its parameters under it");
 	if (cfg_scope_has(s, "zip") && p->nzip < 2)
 		cfg_scope_error(s, "zip", "a 'zip' group needs at least 2 parameters");
 }
@@ -142,45 +145,45 @@ static void param_item_check(void *obj, const struct cfg_scope *s)
 }
 
 static const struct cfg_field sw_param_item_fields[] = {
-	CFG_STR("key", struct sw_item_cfg, key, NULL,
-		"config key to vary, dotted as --set takes it (vms.0.interrupt_mode)"),
-	CFG_STRLIST("values", struct sw_item_cfg, values, nvalues, "the values, in order"),
-	CFG_STRUCT("range", struct sw_item_cfg, range, sw_range_schema,
-		   "numeric values: from, to and step, points or (log) factor"),
-	CFG_END,
+    CFG_STR("key", struct sw_item_cfg, key, NULL,
+	    "config key to vary, dotted as --set takes it (vms.0.interrupt_mode)"),
+    CFG_STRLIST("values", struct sw_item_cfg, values, nvalues, "the values, in order"),
+    CFG_STRUCT("range", struct sw_item_cfg, range, sw_range_schema,
+	       "numeric values: from, to and step, points or (log) factor"),
+    CFG_END,
 };
-static const struct cfg_schema sw_param_item_schema = CFG_SCHEMA(
-	"parameter", struct sw_item_cfg, sw_param_item_fields, .check = param_item_check);
+static const struct cfg_schema sw_param_item_schema =
+    CFG_SCHEMA("parameter", struct sw_item_cfg, sw_param_item_fields, .check = param_item_check);
 
 static const struct cfg_field sw_param_fields[] = {
-	CFG_INLINE(struct sw_param_cfg, item, sw_param_item_schema),
-	CFG_LIST("zip", struct sw_param_cfg, zip, nzip, sw_item_schema, 0, 64,
-		 "parameters that vary together, value i with value i (equal counts)"),
-	CFG_END,
+    CFG_INLINE(struct sw_param_cfg, item, sw_param_item_schema),
+    CFG_LIST("zip", struct sw_param_cfg, zip, nzip, sw_item_schema, 0, 64,
+	     "parameters that vary together, value i with value i (equal counts)"),
+    CFG_END,
 };
 static const struct cfg_schema sw_param_schema =
-	CFG_SCHEMA("parameters", struct sw_param_cfg, sw_param_fields, .check = param_check);
+    CFG_SCHEMA("parameters", struct sw_param_cfg, sw_param_fields, .check = param_check);
 
 static const struct cfg_field sw_file_fields[] = {
-	CFG_STR("scenario", struct sw_file_cfg, scenario, NULL,
-		"the base scenario, relative to the sweep file", .flags = CFG_REQUIRED),
-	CFG_STR("description", struct sw_file_cfg, description, "", "what the sweep shows"),
-	CFG_STRLIST("set", struct sw_file_cfg, set, nset,
-		    "KEY=VALUE overrides of every point, as --set takes them"),
-	CFG_LIST("parameters", struct sw_file_cfg, params, nparams, sw_param_schema, 1, 64,
-		 "what varies: the cartesian product of these (a zip group counts as one)"),
-	CFG_U32("seeds", struct sw_file_cfg, seeds, 1, 1, 10000, "runs",
-		"runs of each point, with seeds first_seed, first_seed+1, ..."),
-	CFG_INT("first_seed", struct sw_file_cfg, first_seed, -1, 0, 2147483647, "",
-		"the first seed of each point", .flags = CFG_ID,
-		.def_text = "the point's scenario seed"),
-	CFG_STRLIST("keep", struct sw_file_cfg, keep, nkeep,
-		    "result keys to keep: a key, a group (iotlb) or a glob (interrupts.*); "
-		    "all when absent"),
-	CFG_END,
+    CFG_STR("scenario", struct sw_file_cfg, scenario, NULL,
+	    "the base scenario, relative to the sweep file", .flags = CFG_REQUIRED),
+    CFG_STR("description", struct sw_file_cfg, description, "", "what the sweep shows"),
+    CFG_STRLIST("set", struct sw_file_cfg, set, nset,
+		"KEY=VALUE overrides of every point, as --set takes them"),
+    CFG_LIST("parameters", struct sw_file_cfg, params, nparams, sw_param_schema, 1, 64,
+	     "what varies: the cartesian product of these (a zip group counts as one)"),
+    CFG_U32("seeds", struct sw_file_cfg, seeds, 1, 1, 10000, "runs",
+	    "runs of each point, with seeds first_seed, first_seed+1, ..."),
+    CFG_INT("first_seed", struct sw_file_cfg, first_seed, -1, 0, 2147483647, "",
+	    "the first seed of each point", .flags = CFG_ID,
+	    .def_text = "the point's scenario seed"),
+    CFG_STRLIST("keep", struct sw_file_cfg, keep, nkeep,
+		"result keys to keep: a key, a group (iotlb) or a glob (interrupts.*); "
+		"all when absent"),
+    CFG_END,
 };
 static const struct cfg_schema sw_file_schema =
-	CFG_SCHEMA("sweep", struct sw_file_cfg, sw_file_fields);
+    CFG_SCHEMA("sweep", struct sw_file_cfg, sw_file_fields);
 
 void sweep_schema_describe(void (*emit)(void *, const char *), void *arg)
 {
@@ -265,7 +268,8 @@ static int expand_item(struct sweep *sw, const struct sw_item_cfg *it, const str
 			if (i >= r->points)
 				break;
 			double t = (double)i / (r->points - 1);
-			x = r->log ? r->from * pow(r->to / r->from, t) : r->from + t * (r->to - r->from);
+			x = r->log ? r->from * pow(r->to / r->from, t)
+				   : r->from + t * (r->to - r->from);
 			if (i == r->points - 1)
 				x = r->to;
 		} else if (r->log) {
@@ -341,10 +345,11 @@ static int expand(struct sweep *sw, const struct sw_file_cfg *f, const struct cf
 				if (expand_item(sw, &p->zip[k], zn->items[k], ax))
 					return 1;
 				if (k && ax->n != g->n)
-					cfg_error(sw->ctx, zn->items[k],
-						  "zipped parameter '%s' has %zu values, '%s' has %zu: "
-						  "a zip needs equal counts",
-						  ax->key, ax->n, sw->axes[g->first].key, g->n);
+					cfg_error(
+					    sw->ctx, zn->items[k],
+					    "zipped parameter '%s' has %zu values, '%s' has %zu: "
+					    "a zip needs equal counts",
+					    ax->key, ax->n, sw->axes[g->first].key, g->n);
 				g->n = ax->n;
 				sw->naxes++;
 			}
@@ -361,8 +366,8 @@ static int expand(struct sweep *sw, const struct sw_file_cfg *f, const struct cf
 				cfg_error_mark(sw->ctx, &sw->axes[a].marks[0],
 					       "parameter '%s' is varied twice", sw->axes[a].key);
 	if (total * sw->seeds > SW_MAX_RUNS)
-		cfg_error(sw->ctx, params, "%.0f runs (points x seeds); at most %d", total * sw->seeds,
-			  SW_MAX_RUNS);
+		cfg_error(sw->ctx, params, "%.0f runs (points x seeds); at most %d",
+			  total * sw->seeds, SW_MAX_RUNS);
 	sw->npoints = (size_t)total;
 	return cfg_error_count(sw->ctx) ? 1 : 0;
 }
@@ -618,10 +623,11 @@ static int validate(struct sweep *sw)
 
 				sweep_point_name(sw, sw->runs[i].point, a, sizeof(a));
 				sweep_point_name(sw, sw->runs[j].point, b, sizeof(b));
-				cfg_error_mark(sw->ctx, &sw->axes[0].marks[0],
-					       "point %zu (%s) resolves to the same config as point "
-					       "%zu (%s)",
-					       sw->runs[i].point, a, sw->runs[j].point, b);
+				cfg_error_mark(
+				    sw->ctx, &sw->axes[0].marks[0],
+				    "point %zu (%s) resolves to the same config as point "
+				    "%zu (%s)",
+				    sw->runs[i].point, a, sw->runs[j].point, b);
 				break;
 			}
 		if (i > 20000)
@@ -688,7 +694,8 @@ int sweep_load(struct sweep *sw, const char *path, bool validate_points)
 	sw->nkeep = f.nkeep;
 	for (size_t i = 0; i < f.nkeep; i++)
 		if (!f.keep[i][0])
-			cfg_error(sw->ctx, cfg_node_at(root, "keep")->items[i], "an empty 'keep' key");
+			cfg_error(sw->ctx, cfg_node_at(root, "keep")->items[i],
+				  "an empty 'keep' key");
 	if (cfg_error_count(sw->ctx) || expand(sw, &f, root))
 		return cfg_error_count(sw->ctx) ? (int)cfg_error_count(sw->ctx) : -1;
 	if (!validate_points)

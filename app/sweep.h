@@ -23,8 +23,8 @@
 struct sweep_axis {
 	const char *key;
 	size_t n;
-	const char **text;	  /* the value's YAML text for --set (quoted strings stay quoted) */
-	const char **plain;	  /* the value as it goes into a row */
+	const char **text;	/* the value's YAML text for --set (quoted strings stay quoted) */
+	const char **plain;	/* the value as it goes into a row */
 	struct cfg_mark *marks; /* where each value comes from in the sweep file */
 };
 
@@ -40,10 +40,10 @@ struct sweep_run {
 };
 
 struct sweep {
-	struct cfg_ctx *ctx; /* the sweep file's, owned */
-	const char *path;    /* the sweep file, as given */
+	struct cfg_ctx *ctx;	  /* the sweep file's, owned */
+	const char *path;	  /* the sweep file, as given */
 	const char *scenario_arg; /* as written in the sweep file (the results' `config`) */
-	const char *scenario;     /* resolved against the sweep file's directory */
+	const char *scenario;	  /* resolved against the sweep file's directory */
 	struct cfg_mark scenario_mark;
 	const char **sets; /* fixed overrides of every point */
 	size_t nsets;
@@ -104,8 +104,7 @@ struct sweep_row {
 
 /* The row of run r from its results, kept keys only (`seed` is the run's column). malloc'ed
  * line, NULL on ENOMEM. */
-char *sweep_row_line(const struct sweep *sw, const struct sweep_run *r,
-		     const struct results *res);
+char *sweep_row_line(const struct sweep *sw, const struct sweep_run *r, const struct results *res);
 /* Parse a line written by sweep_row_line; 0, or -1 when it is not one (a torn last line). */
 int sweep_row_parse(const char *line, struct sweep_row *row);
 void sweep_row_free(struct sweep_row *row);
