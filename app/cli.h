@@ -51,5 +51,8 @@ int cmd_run(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_acpi(int argc, char **argv);
 int cmd_inspect(int argc, char **argv, bool survey);
+int cmd_sweep(int argc, char **argv);
+/* `ptsim check SWEEP.yaml`: the sweep file and every point it makes (app/cmd_sweep.c). */
+int sweep_check(const char *path);
 
 #endif

@@ -2,6 +2,7 @@
 /* `ptsim check`: validate a scenario or a machine file; `--schema`: every key. */
 #include "app/cli.h"
 #include "app/scenario.h"
+#include "app/sweep.h"
 #include "sim/config.h"
 
 #include <stdio.h>
@@ -12,7 +13,8 @@ static const char usage_check[] =
 	"\n"
 	"Validate CONFIG and report every error with file:line:column; exit 2 if any.\n"
 	"CONFIG is a scenario, or a machine file on its own (configs/machines/: no 'machine',\n"
-	"'vms' or 'workload' key), checked as survey and lspci read it.\n"
+	"'vms' or 'workload' key), checked as survey and lspci read it, or a sweep file\n"
+	"('scenario' and 'parameters' keys): the file and every point it makes.\n"
 	"--schema prints every configuration key with its type, range and meaning.\n";
 
 static void emit_line(void *arg, const char *line)
@@ -38,6 +40,12 @@ int cmd_check(int argc, char **argv)
 					   a.config ? a.config : a.sets[0]);
 		cfg_schema_describe(&scenario_schema, 0, emit_line, stdout);
 		return 0;
+	}
+	if (sweep_is_sweep_file(a.config)) {
+		if (a.nsets)
+			return usage_error(usage_check, "--set does not apply to a sweep file (%s)",
+					   a.config);
+		return sweep_check(a.config);
 	}
 	if (cfg_ctx_create(&ctx))
 		return EXIT_FAIL;

@@ -161,6 +161,11 @@ extern const struct cfg_schema sc_bar_schema;
 int scenario_load(struct cfg_ctx *ctx, const char *path, const char *const *sets, size_t nsets,
 		  struct scenario *out);
 
+/* The same from a tree already loaded with cfg_load_file in ctx (`ptsim sweep` parses the base
+ * scenario once); the overrides change the tree, and *root is the tree they leave. */
+int scenario_load_tree(struct cfg_ctx *ctx, struct cfg_node **root, const char *const *sets,
+		       size_t nsets, struct scenario *out);
+
 /* Find a topology node by name (depth-first, switch ports included), or NULL. */
 const struct sc_node *scenario_find_node(const struct scenario *s, const char *name,
 					 const struct sc_node **parent);

@@ -60,14 +60,23 @@ int scenario_load(struct cfg_ctx *ctx, const char *path, const char *const *sets
 		  struct scenario *out)
 {
 	struct cfg_node *root = cfg_load_file(ctx, path);
-	uint64_t vm_mib = 0;
 
 	if (!root)
 		return (int)cfg_error_count(ctx);
+	return scenario_load_tree(ctx, &root, sets, nsets, out);
+}
+
+int scenario_load_tree(struct cfg_ctx *ctx, struct cfg_node **rootp, const char *const *sets,
+		       size_t nsets, struct scenario *out)
+{
+	struct cfg_node *root = *rootp;
+	uint64_t vm_mib = 0;
+
 	/* A bad --set is reported, and the file is still checked: every error at once (unless
 	 * the file is not even a mapping, which the --set error has said already). */
 	for (size_t i = 0; i < nsets; i++)
 		cfg_override(ctx, &root, sets[i]);
+	*rootp = root;
 	if (cfg_error_count(ctx) && root->kind != CFG_MAP)
 		return (int)cfg_error_count(ctx);
 	cfg_bind(ctx, &scenario_schema, root, out);

@@ -18,6 +18,9 @@ PKGS="$PKGS python3-numpy python3-matplotlib"
 # libFuzzer; only recommended by clang, so named here) for the sanitizer and fuzzing build,
 # valgrind for the memcheck run.
 PKGS="$PKGS clang libclang-rt-dev valgrind"
+# `ptsim sweep` on Slurm: tests/sweep/slurm.py starts a one-node cluster on localhost (munged,
+# slurmctld, slurmd) and submits the emitted job array and merge job with sbatch.
+PKGS="$PKGS slurm-wlm munge"
 
 missing=""
 for p in $PKGS; do

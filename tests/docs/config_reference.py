@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
-"""configs/README.md carries the schema (`ptsim check --schema`) between two markers; this
-keeps it true.   config_reference.py PTSIM README [--update]"""
+"""configs/README.md carries the schema (`ptsim check --schema`) between two markers, and the
+sweep file's (`ptsim sweep --schema`) between two others; this keeps them true.
+    config_reference.py PTSIM README [--update]"""
 import difflib
 import subprocess
 import sys
 
-BEGIN, END = "<!-- schema:begin -->", "<!-- schema:end -->"
+BLOCKS = [("<!-- schema:begin -->", "<!-- schema:end -->", ["check", "--schema"]),
+          ("<!-- sweep-schema:begin -->", "<!-- sweep-schema:end -->", ["sweep", "--schema"])]
 
 
 def main(argv):
@@ -13,26 +15,34 @@ def main(argv):
         print(__doc__)
         return 2
     ptsim, readme = argv[0], argv[1]
-    schema = subprocess.run([ptsim, "check", "--schema"], capture_output=True, text=True,
-                            check=True).stdout
     with open(readme) as f:
         text = f.read()
-    if BEGIN not in text or END not in text:
-        print("FAILED: %s has no %s ... %s block" % (readme, BEGIN, END))
-        return 1
-    head, rest = text.split(BEGIN, 1)
-    body, tail = rest.split(END, 1)
-    want = "\n```yaml\n" + schema + "```\n"
+    failed = False
+    for BEGIN, END, args in BLOCKS:
+        schema = subprocess.run([ptsim] + args, capture_output=True, text=True,
+                                check=True).stdout
+        if BEGIN not in text or END not in text:
+            print("FAILED: %s has no %s ... %s block" % (readme, BEGIN, END))
+            return 1
+        head, rest = text.split(BEGIN, 1)
+        body, tail = rest.split(END, 1)
+        want = "\n```yaml\n" + schema + "```\n"
+        if "--update" in argv:
+            text = head + BEGIN + want + END + tail
+            continue
+        if body != want:
+            sys.stdout.writelines(difflib.unified_diff(body.splitlines(True),
+                                                       want.splitlines(True), readme,
+                                                       "ptsim " + " ".join(args)))
+            print("FAILED: %s is out of date; run: %s %s %s --update" % (
+                readme, sys.argv[0], ptsim, readme))
+            failed = True
     if "--update" in argv:
         with open(readme, "w") as f:
-            f.write(head + BEGIN + want + END + tail)
+            f.write(text)
         print("updated %s" % readme)
         return 0
-    if body != want:
-        sys.stdout.writelines(difflib.unified_diff(body.splitlines(True), want.splitlines(True),
-                                                   readme, "ptsim check --schema"))
-        print("FAILED: %s is out of date; run: %s %s %s --update" % (readme, sys.argv[0], ptsim,
-                                                                      readme))
+    if failed:
         return 1
     print("%s matches the schema" % readme)
     return 0

@@ -1,0 +1,1131 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * `ptsim sweep`: run every point of a sweep file in forked children of a process that has
+ * loaded the libraries and parsed the base scenario (SimGrid's engine is one per process, and
+ * none starts here), resume by the rows already written, run a 1/N shard, merge shards, or
+ * write the Slurm scripts that do both. See app/sweep.h for the file and the rows.
+ */
+#include "app/cli.h"
+#include "app/machine.h"
+#include "app/scenario.h"
+#include "app/sweep.h"
+#include "sim/config.h"
+#include "sim/outfile.h"
+#include "sim/results.h"
+#include "sim/u64map.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char usage_sweep[] =
+    "usage: ptsim sweep SWEEP.yaml [-j N] [--csv FILE] [--json FILE]\n"
+    "       ptsim sweep SWEEP.yaml --shard I/N [-j N] [--csv FILE] [--json FILE]\n"
+    "       ptsim sweep SWEEP.yaml --merge [--csv FILE] [--json FILE]\n"
+    "       ptsim sweep SWEEP.yaml --emit-slurm DIR [--shards N] [--max-running K]\n"
+    "                              [--sbatch OPTION ...] [--csv FILE] [--json FILE]\n"
+    "       ptsim sweep SWEEP.yaml --list\n"
+    "       ptsim sweep --schema\n"
+    "\n"
+    "Run every point of a sweep file (base scenario, parameters, seeds, kept keys; see\n"
+    "configs/README.md) and write one CSV row and one JSON line per run.\n"
+    "\n"
+    "  -j N              runs at once, each a forked process (default: the usable cores)\n"
+    "  --csv FILE        the CSV (default: the sweep file's name with .csv, beside it)\n"
+    "  --json FILE       the JSON lines (default: the same with .jsonl); read back to\n"
+    "                    resume: runs whose point is already there are skipped\n"
+    "  --shard I/N       run only share I of N (0 <= I < N); outputs get .shard-I-of-N\n"
+    "                    before their extension\n"
+    "  --merge           combine the shard outputs into the CSV and JSON lines a whole\n"
+    "                    run writes (fails, writing nothing, if a run is missing)\n"
+    "  --emit-slurm DIR  write DIR/sweep.sbatch (a job array, one shard a task),\n"
+    "                    DIR/merge.sbatch and DIR/submit.sh (afterok: merge after all)\n"
+    "  --shards N        shards of --emit-slurm (default: the runs, at most 32)\n"
+    "  --max-running K   array tasks at once (--array=0-(N-1)%K; default N)\n"
+    "  --sbatch OPTION   an #SBATCH line for both scripts, e.g. --sbatch=--partition=x\n"
+    "  --list            print the runs (index, point, seed, shard of --shards, values)\n"
+    "  --schema          every key of a sweep file: type, range, default, meaning\n"
+    "  -h, --help        this text\n"
+    "\n"
+    "Ctrl-C stops the runs, writes the finished rows and exits 130; the same command\n"
+    "resumes. Rows are byte-identical however the sweep is split, but for wall_s.\n";
+
+#define MAX_SBATCH 32
+
+struct sweep_opts {
+	const char *file, *csv, *json, *slurm_dir;
+	unsigned jobs, shard_i, shard_n, shards, max_running;
+	bool merge, list, schema;
+	const char *sbatch[MAX_SBATCH];
+	size_t nsbatch;
+};
+
+static volatile sig_atomic_t stop_sig;
+
+static void on_stop(int sig)
+{
+	if (!stop_sig)
+		stop_sig = sig;
+}
+
+static unsigned usable_cores(void)
+{
+	cpu_set_t set;
+
+	if (!sched_getaffinity(0, sizeof(set), &set) && CPU_COUNT(&set) > 0)
+		return (unsigned)CPU_COUNT(&set);
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n > 0 ? (unsigned)n : 1;
+}
+
+static int parse_uint(const char *s, unsigned lo, unsigned hi, unsigned *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || !*s || *end || *s == '-' || v < lo || v > hi)
+		return -1;
+	*out = (unsigned)v;
+	return 0;
+}
+
+static int parse_opts(int argc, char **argv, struct sweep_opts *o)
+{
+	for (int i = 0; i < argc; i++) {
+		const char *s = argv[i], *val = NULL;
+
+		if (!strcmp(s, "-h") || !strcmp(s, "--help")) {
+			fputs(usage_sweep, stdout);
+			exit(0);
+		}
+#define OPT(name)                                                                                  \
+	(!strcmp(s, name)                                                                          \
+	     ? (i + 1 < argc                                                                       \
+		    ? (val = argv[++i], 1)                                                         \
+		    : (usage_error(usage_sweep, "%s needs a value", name), exit(EXIT_USAGE), 0))   \
+	     : (!strncmp(s, name "=", strlen(name) + 1) ? (val = s + strlen(name) + 1, 1) : 0))
+		if (!strncmp(s, "-j", 2) && s[2] && s[2] != '=')
+			val = s + 2; /* -j4, as make takes it */
+		if (val || OPT("-j") || OPT("--jobs")) {
+			if (parse_uint(val, 1, 4096, &o->jobs))
+				return usage_error(usage_sweep,
+						   "-j wants a number of processes from 1 "
+						   "to 4096, not '%s'",
+						   val);
+		} else if (OPT("--csv")) {
+			o->csv = val;
+		} else if (OPT("--json")) {
+			o->json = val;
+		} else if (OPT("--shard")) {
+			const char *sl = strchr(val, '/');
+			char i_s[32];
+
+			if (!sl || (size_t)(sl - val) >= sizeof(i_s))
+				return usage_error(usage_sweep, "--shard wants I/N, not '%s'", val);
+			memcpy(i_s, val, (size_t)(sl - val));
+			i_s[sl - val] = 0;
+			if (parse_uint(sl + 1, 1, 1000000, &o->shard_n) ||
+			    parse_uint(i_s, 0, o->shard_n - 1, &o->shard_i))
+				return usage_error(usage_sweep,
+						   "--shard wants I/N with 0 <= I < N, not '%s'",
+						   val);
+		} else if (OPT("--emit-slurm")) {
+			o->slurm_dir = val;
+		} else if (OPT("--shards")) {
+			if (parse_uint(val, 1, 1000000, &o->shards))
+				return usage_error(usage_sweep,
+						   "--shards wants a positive number, "
+						   "not '%s'",
+						   val);
+		} else if (OPT("--max-running")) {
+			if (parse_uint(val, 1, 1000000, &o->max_running))
+				return usage_error(usage_sweep,
+						   "--max-running wants a positive "
+						   "number, not '%s'",
+						   val);
+		} else if (OPT("--sbatch")) {
+			if (o->nsbatch == MAX_SBATCH)
+				return usage_error(usage_sweep, "too many --sbatch options (%s)",
+						   "32 at most");
+			if (strchr(val, '\n'))
+				return usage_error(usage_sweep, "--sbatch '%s' has a newline", val);
+			o->sbatch[o->nsbatch++] = val;
+		} else if (!strcmp(s, "--merge")) {
+			o->merge = true;
+		} else if (!strcmp(s, "--list")) {
+			o->list = true;
+		} else if (!strcmp(s, "--schema")) {
+			o->schema = true;
+		} else if (s[0] == '-' && s[1]) {
+			return usage_error(usage_sweep, "unknown option '%s'", s);
+		} else if (!o->file) {
+			o->file = s;
+		} else {
+			return usage_error(usage_sweep, "unexpected argument '%s'", s);
+		}
+#undef OPT
+	}
+	if (o->schema)
+		return 0;
+	if (!o->file)
+		return usage_error(usage_sweep, "%s", "a SWEEP file is required");
+	if ((o->merge + !!o->shard_n + !!o->slurm_dir + o->list) > 1)
+		return usage_error(usage_sweep, "%s",
+				   "--shard, --merge, --emit-slurm and --list go one at a time");
+	if ((o->shards || o->max_running || o->nsbatch) && !o->slurm_dir && !o->list)
+		return usage_error(usage_sweep, "%s",
+				   "--shards, --max-running and --sbatch go with --emit-slurm");
+	for (int k = 0; k < 2; k++) {
+		const char *p = k ? o->json : o->csv;
+
+		if (p && p[0] == '-' && p[1])
+			return usage_error(usage_sweep,
+					   "an output FILE may not start with '-': '%s'", p);
+	}
+	return 0;
+}
+
+/* ---- paths ---- */
+
+/* The sweep file's path without its extension (configs/sweeps/modes), malloc'ed. */
+static char *stem_of(const char *path)
+{
+	char *s = strdup(path), *dot = strrchr(s, '.'), *sl = strrchr(s, '/');
+
+	if (dot && (!sl || dot > sl + 1))
+		*dot = 0;
+	return s;
+}
+
+/* path with ".shard-I-of-N" before its extension. */
+static char *shard_path(const char *path, unsigned i, unsigned n)
+{
+	const char *dot = strrchr(path, '.'), *sl = strrchr(path, '/');
+	char *out;
+
+	if (!dot || (sl && dot < sl + 1) || dot == path || (sl && dot == sl + 1))
+		dot = path + strlen(path);
+	if (asprintf(&out, "%.*s.shard-%u-of-%u%s", (int)(dot - path), path, i, n, dot) < 0)
+		return NULL;
+	return out;
+}
+
+/* A file resume can read and a journal can sit beside: not standard output, not a device. */
+static bool resumable(const char *path)
+{
+	struct stat st;
+
+	if (outfile_is_stdout(path))
+		return false;
+	return stat(path, &st) ? errno == ENOENT : S_ISREG(st.st_mode);
+}
+
+/* ---- rows by point ---- */
+
+struct store {
+	const struct sweep *sw;
+	struct sweep_row *rows; /* by run */
+	struct u64map by_hash;	/* point hash -> run */
+	size_t have, stray, torn;
+};
+
+static uint64_t hash_key(const char *hex)
+{
+	uint64_t k = strtoull(hex, NULL, 16);
+
+	return k == U64MAP_NONE ? k - 1 : k;
+}
+
+static int store_init(struct store *st, const struct sweep *sw)
+{
+	memset(st, 0, sizeof(*st));
+	st->sw = sw;
+	st->rows = calloc(sw->nruns ? sw->nruns : 1, sizeof(*st->rows));
+	if (!st->rows)
+		return -ENOMEM;
+	u64map_init(&st->by_hash);
+	for (size_t r = 0; r < sw->nruns; r++)
+		if (u64map_put(&st->by_hash, hash_key(sw->runs[r].hash), r))
+			return -ENOMEM;
+	return 0;
+}
+
+static void store_free(struct store *st)
+{
+	if (st->rows)
+		for (size_t r = 0; r < st->sw->nruns; r++)
+			sweep_row_free(&st->rows[r]);
+	free(st->rows);
+	u64map_free(&st->by_hash);
+}
+
+/* Take a parsed row if its point is one of this sweep's runs (accepted by `want`). */
+static bool store_take(struct store *st, struct sweep_row *row, const unsigned *shard)
+{
+	const char *pt = sweep_row_point(row);
+	uint64_t r;
+
+	if (!pt || strlen(pt) != 18 || !u64map_get(&st->by_hash, hash_key(pt + 1), &r) ||
+	    strncmp(st->sw->runs[r].hash, pt + 1, 16) || (shard && r % shard[1] != shard[0])) {
+		st->stray++;
+		return false;
+	}
+	if (!st->rows[r].line)
+		st->have++;
+	sweep_row_free(&st->rows[r]);
+	st->rows[r] = *row;
+	memset(row, 0, sizeof(*row));
+	return true;
+}
+
+/* Read the rows of a JSON lines file (missing: none). A line that does not parse (the torn
+ * end of a killed sweep's journal) is skipped. */
+static int store_load(struct store *st, const char *path, const unsigned *shard)
+{
+	FILE *f = fopen(path, "r");
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+
+	if (!f)
+		return errno == ENOENT ? 0 : -errno;
+	while ((n = getline(&line, &cap, f)) > 0) {
+		struct sweep_row row;
+
+		if (line[n - 1] == '\n')
+			line[--n] = 0;
+		if (!n)
+			continue;
+		if (sweep_row_parse(line, &row)) {
+			st->torn++;
+			continue;
+		}
+		if (!store_take(st, &row, shard))
+			sweep_row_free(&row);
+	}
+	free(line);
+	fclose(f);
+	return 0;
+}
+
+/* ---- writing the outputs ---- */
+
+static int write_one(const char *path, const struct store *st, bool csv)
+{
+	struct outfile *of;
+	int rc = outfile_open(path, &of);
+
+	if (!rc) {
+		errno = 0;
+		rc = csv ? sweep_write_csv(st->rows, st->sw->nruns, outfile_stream(of))
+			 : sweep_write_jsonl(st->rows, st->sw->nruns, outfile_stream(of));
+		if (rc) {
+			rc = errno ? -errno : rc;
+			outfile_discard(of);
+		} else {
+			rc = outfile_commit(of);
+		}
+	}
+	if (rc)
+		fprintf(stderr, "ptsim: cannot write %s: %s\n", path, outfile_strerror(rc));
+	return rc ? EXIT_FAIL : 0;
+}
+
+static int write_outputs(const char *csv, const char *json, const struct store *st)
+{
+	int rc = write_one(json, st, false);
+
+	return write_one(csv, st, true) ? EXIT_FAIL : rc;
+}
+
+/* ---- the runs ---- */
+
+struct worker {
+	pid_t pid;
+	int fd;
+	size_t run;
+	char *out;
+	size_t n, cap;
+};
+
+static void write_all(int fd, const char *s, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, s, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return;
+		s += w, n -= (size_t)w;
+	}
+}
+
+/* In the child: bind the point onto the parent's parsed base scenario, run, send the row. */
+static void child(const struct sweep *sw, struct cfg_ctx *bctx, struct cfg_node *base,
+		  const struct sweep_run *r, int fd)
+{
+	struct scenario sc;
+	struct results *res;
+	struct run_opts o = {0};
+	char err[2048];
+	size_t nsets;
+	char **sets = sweep_point_sets(sw, r->point, &nsets);
+
+	if (!sets || results_create(&res)) {
+		write_all(fd, "out of memory", 13);
+		_exit(EXIT_FAIL);
+	}
+	if (scenario_load_tree(bctx, &base, (const char *const *)sets, nsets, &sc)) {
+		const char *t = cfg_error_shown(bctx) ? cfg_error_text(bctx, 0) : "config error";
+
+		write_all(fd, t, strlen(t));
+		_exit(EXIT_USAGE);
+	}
+	o.config_path = sw->scenario_arg;
+	o.seed = r->seed;
+	if (machine_run(&sc, &o, res, err, sizeof(err))) {
+		write_all(fd, err, strlen(err));
+		_exit(EXIT_FAIL);
+	}
+	char *line = sweep_row_line(sw, r, res);
+
+	if (!line) {
+		write_all(fd, "out of memory", 13);
+		_exit(EXIT_FAIL);
+	}
+	write_all(fd, line, strlen(line));
+	/* SimGrid's actors still hold the machine; the process ends here (as `ptsim run`). */
+	_exit(0);
+}
+
+static int spawn(struct worker *w, const struct sweep *sw, struct cfg_ctx *bctx,
+		 struct cfg_node *base, size_t run, const struct worker *all, size_t nall)
+{
+	int p[2];
+
+	if (pipe2(p, O_CLOEXEC))
+		return -errno;
+	fflush(NULL);
+	w->pid = fork();
+	if (w->pid < 0) {
+		close(p[0]), close(p[1]);
+		return -errno;
+	}
+	if (!w->pid) {
+		/* its own process group: a terminal's Ctrl-C reaches the parent, which stops
+		 * the children; and it ends with the parent */
+		setpgid(0, 0);
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGHUP, SIG_DFL);
+		signal(SIGPIPE, SIG_DFL);
+		close(p[0]);
+		for (size_t i = 0; i < nall; i++)
+			if (all[i].pid > 0 && all[i].fd >= 0)
+				close(all[i].fd);
+		child(sw, bctx, base, &sw->runs[run], p[1]);
+	}
+	close(p[1]);
+	w->fd = p[0];
+	w->run = run;
+	w->n = 0;
+	return 0;
+}
+
+static double now_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+static void progress(size_t done, size_t total, size_t before, double t0, bool last)
+{
+	double el = now_s() - t0, rate = el > 0 ? (double)(done - before) / el : 0;
+	char left[64] = "";
+
+	if (rate > 0 && done < total) {
+		double s = (double)(total - done) / rate;
+
+		if (s < 120)
+			snprintf(left, sizeof(left), ", about %.0f s left", s);
+		else if (s < 7200)
+			snprintf(left, sizeof(left), ", about %.0f min left", s / 60);
+		else
+			snprintf(left, sizeof(left), ", about %.1f h left", s / 3600);
+	}
+	fprintf(stderr, "\rsweep: %zu/%zu runs done, %.2f runs/s%s\033[K%s", done, total, rate,
+		left, last ? "\n" : "");
+}
+
+/* The runs in `todo`, -j at a time; rows go into the store and to the journal as they come. */
+static int run_all(const struct sweep *sw, struct store *st, const size_t *todo, size_t ntodo,
+		   unsigned jobs, int journal, size_t total, size_t *failed)
+{
+	struct cfg_ctx *bctx;
+	struct cfg_node *base;
+	struct worker *w = calloc(jobs, sizeof(*w));
+	struct pollfd *pf = calloc(jobs, sizeof(*pf));
+	size_t next = 0, active = 0, done0 = total - ntodo;
+	bool tty = isatty(STDERR_FILENO);
+	double t0 = now_s(), shown = 0;
+	int rc = 0;
+
+	if (!w || !pf || cfg_ctx_create(&bctx)) {
+		free(w), free(pf);
+		return -ENOMEM;
+	}
+	/* the base scenario, parsed once: each child binds its point onto its copy */
+	base = cfg_load_file(bctx, sw->scenario);
+	if (!base) {
+		fprintf(stderr, "ptsim: %s\n", cfg_error_text(bctx, 0));
+		cfg_ctx_destroy(bctx);
+		free(w), free(pf);
+		return EXIT_USAGE;
+	}
+	for (unsigned i = 0; i < jobs; i++)
+		w[i].fd = -1;
+	while ((next < ntodo || active) && !stop_sig) {
+		for (unsigned i = 0; i < jobs && next < ntodo && !stop_sig; i++) {
+			if (w[i].fd >= 0)
+				continue;
+			int e = spawn(&w[i], sw, bctx, base, todo[next], w, jobs);
+
+			if (e) {
+				fprintf(stderr, "ptsim: cannot start a run: %s\n", strerror(-e));
+				stop_sig = -1;
+				break;
+			}
+			next++, active++;
+		}
+		size_t np = 0;
+
+		for (unsigned i = 0; i < jobs; i++) {
+			pf[i].fd = w[i].fd; /* negative: poll skips it */
+			pf[i].events = POLLIN;
+			pf[i].revents = 0;
+			np += w[i].fd >= 0;
+		}
+		if (!np)
+			continue;
+		if (poll(pf, jobs, 250) < 0 && errno != EINTR) {
+			rc = -errno;
+			break;
+		}
+		for (unsigned i = 0; i < jobs; i++) {
+			struct worker *x = &w[i];
+			char buf[65536];
+			ssize_t n;
+			int status;
+
+			if (x->fd < 0 || !(pf[i].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			n = read(x->fd, buf, sizeof(buf));
+			if (n < 0 && (errno == EAGAIN || errno == EINTR))
+				continue;
+			if (n > 0) {
+				if (x->n + (size_t)n + 1 > x->cap) {
+					size_t cap = x->cap ? x->cap : 65536;
+
+					while (cap < x->n + (size_t)n + 1)
+						cap *= 2;
+					char *g = realloc(x->out, cap);
+
+					if (!g) {
+						rc = -ENOMEM;
+						break;
+					}
+					x->out = g, x->cap = cap;
+				}
+				memcpy(x->out + x->n, buf, (size_t)n);
+				x->n += (size_t)n;
+				x->out[x->n] = 0;
+				continue;
+			}
+			/* end of the child's output: it has finished */
+			close(x->fd);
+			x->fd = -1;
+			active--;
+			while (waitpid(x->pid, &status, 0) < 0 && errno == EINTR)
+				;
+			x->pid = 0;
+			const struct sweep_run *r = &sw->runs[x->run];
+			struct sweep_row row;
+
+			if (WIFEXITED(status) && !WEXITSTATUS(status) && x->n &&
+			    !sweep_row_parse(x->out, &row)) {
+				if (journal >= 0) {
+					x->out[x->n] = '\n';
+					write_all(journal, x->out, x->n + 1);
+				}
+				store_take(st, &row, NULL);
+			} else {
+				char name[1024];
+
+				sweep_point_name(sw, r->point, name, sizeof(name));
+				if (tty)
+					fputs("\r\033[K", stderr);
+				fprintf(stderr,
+					"ptsim: run %zu (point %s: %s, seed %llu) failed: %s\n",
+					x->run, r->hash, name, (unsigned long long)r->seed,
+					x->n		      ? x->out
+					: WIFSIGNALED(status) ? strsignal(WTERMSIG(status))
+							      : "no result");
+				(*failed)++;
+			}
+		}
+		if (rc)
+			break;
+		if (tty && now_s() - shown > 0.5) {
+			progress(done0 + next - active, total, done0, t0, false);
+			shown = now_s();
+		}
+	}
+	/* interrupted: the runs in progress are given up */
+	for (unsigned i = 0; i < jobs; i++) {
+		if (w[i].pid > 0) {
+			kill(w[i].pid, SIGTERM);
+			while (waitpid(w[i].pid, NULL, 0) < 0 && errno == EINTR)
+				;
+		}
+		if (w[i].fd >= 0)
+			close(w[i].fd);
+		free(w[i].out);
+	}
+	if (tty)
+		progress(st->have, total, done0, t0, true);
+	free(w), free(pf);
+	cfg_ctx_destroy(bctx);
+	return rc;
+}
+
+/* ---- Slurm ---- */
+
+/* A path for a shell script: absolute, single-quoted. */
+static char *sh_quote(const char *s)
+{
+	size_t n = 3;
+	char *out, *o;
+
+	for (const char *p = s; *p; p++)
+		n += *p == '\'' ? 4 : 1;
+	out = o = malloc(n);
+	if (!out)
+		return NULL;
+	*o++ = '\'';
+	for (const char *p = s; *p; p++) {
+		if (*p == '\'') {
+			memcpy(o, "'\\''", 4);
+			o += 4;
+		} else {
+			*o++ = *p;
+		}
+	}
+	*o++ = '\'';
+	*o = 0;
+	return out;
+}
+
+/* path made absolute (its directory must exist), malloc'ed. */
+static char *absolute(const char *path)
+{
+	char *dup = strdup(path), *sl = strrchr(dup, '/'), *dir, *out = NULL;
+	const char *name;
+
+	if (!dup)
+		return NULL;
+	if (sl) {
+		*sl = 0;
+		dir = realpath(sl == dup ? "/" : dup, NULL);
+		name = sl + 1;
+	} else {
+		dir = realpath(".", NULL);
+		name = dup;
+	}
+	if (dir && asprintf(&out, "%s/%s", strcmp(dir, "/") ? dir : "", name) < 0)
+		out = NULL;
+	free(dir);
+	free(dup);
+	return out;
+}
+
+static int write_script(const char *dir, const char *name, const char *text)
+{
+	char *path;
+	struct outfile *of;
+	int rc;
+
+	if (asprintf(&path, "%s/%s", dir, name) < 0)
+		return EXIT_FAIL;
+	rc = outfile_open(path, &of);
+	if (!rc) {
+		fputs(text, outfile_stream(of));
+		rc = outfile_commit(of);
+	}
+	if (!rc && chmod(path, 0755))
+		rc = -errno;
+	if (rc)
+		fprintf(stderr, "ptsim: cannot write %s: %s\n", path, outfile_strerror(rc));
+	free(path);
+	return rc ? EXIT_FAIL : 0;
+}
+
+static int emit_slurm(const struct sweep *sw, const struct sweep_opts *o, const char *csv,
+		      const char *json)
+{
+	unsigned n = o->shards ? o->shards : (unsigned)(sw->nruns < 32 ? sw->nruns : 32);
+	unsigned k = o->max_running ? o->max_running : n;
+	char self[PATH_MAX];
+	ssize_t sl = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	char *q_exe, *q_sweep, *q_csv, *q_json, *q_dir, *a_sweep, *a_csv, *a_json, *a_dir;
+	char *array = NULL, *merge = NULL, *submit = NULL, extra[8192] = "";
+	size_t el = 0;
+	int rc = EXIT_FAIL;
+
+	if (sl <= 0) {
+		fprintf(stderr, "ptsim: cannot find this program's path: %s\n", strerror(errno));
+		return EXIT_FAIL;
+	}
+	self[sl] = 0;
+	if (outfile_is_stdout(csv) || outfile_is_stdout(json))
+		return usage_error(usage_sweep, "%s", "--emit-slurm writes files; not '-'");
+	if (mkdir(o->slurm_dir, 0777) && errno != EEXIST) {
+		fprintf(stderr, "ptsim: cannot create %s: %s\n", o->slurm_dir, strerror(errno));
+		return EXIT_FAIL;
+	}
+	a_sweep = realpath(sw->path, NULL);
+	a_csv = absolute(csv);
+	a_json = absolute(json);
+	a_dir = realpath(o->slurm_dir, NULL);
+	q_exe = sh_quote(self);
+	q_sweep = a_sweep ? sh_quote(a_sweep) : NULL;
+	q_csv = a_csv ? sh_quote(a_csv) : NULL;
+	q_json = a_json ? sh_quote(a_json) : NULL;
+	q_dir = a_dir ? sh_quote(a_dir) : NULL;
+	if (!q_exe || !q_sweep || !q_csv || !q_json || !q_dir) {
+		fprintf(stderr, "ptsim: cannot resolve the paths of %s and its outputs: %s\n",
+			sw->path, strerror(errno));
+		goto out;
+	}
+	for (size_t i = 0; i < o->nsbatch; i++)
+		el += (size_t)snprintf(extra + el, el < sizeof(extra) ? sizeof(extra) - el : 0,
+				       "#SBATCH %s\n", o->sbatch[i]);
+	if (asprintf(&array,
+		     "#!/bin/sh\n"
+		     "# A job array: task I runs shard I of %u of the sweep %s.\n"
+		     "# Written by: ptsim sweep --emit-slurm; submit with submit.sh (which chains\n"
+		     "# merge.sbatch after it with --dependency=afterok).\n"
+		     "#SBATCH --job-name=ptsim-sweep\n"
+		     "#SBATCH --array=0-%u%%%u\n"
+		     "#SBATCH --ntasks=1\n"
+		     "#SBATCH --output=%s/shard-%%a.out\n"
+		     "%s"
+		     "exec %s sweep %s -j \"${SLURM_CPUS_PER_TASK:-1}\" \\\n"
+		     "     --shard \"$SLURM_ARRAY_TASK_ID/%u\" --csv %s --json %s\n",
+		     n, a_sweep, n - 1, k, a_dir, extra, q_exe, q_sweep, n, q_csv, q_json) < 0 ||
+	    asprintf(&merge,
+		     "#!/bin/sh\n"
+		     "# Merge the %u shards of the sweep %s into its CSV and JSON lines.\n"
+		     "#SBATCH --job-name=ptsim-merge\n"
+		     "#SBATCH --ntasks=1\n"
+		     "#SBATCH --output=%s/merge.out\n"
+		     "%s"
+		     "exec %s sweep %s --merge --csv %s --json %s\n",
+		     n, a_sweep, a_dir, extra, q_exe, q_sweep, q_csv, q_json) < 0 ||
+	    asprintf(&submit,
+		     "#!/bin/sh\n"
+		     "# Submit the array, then the merge once every task has succeeded.\n"
+		     "set -eu\n"
+		     "dir=%s\n"
+		     "array=$(sbatch --parsable \"$dir/sweep.sbatch\")\n"
+		     "array=${array%%%%;*}\n"
+		     "merge=$(sbatch --parsable --dependency=afterok:\"$array\" "
+		     "\"$dir/merge.sbatch\")\n"
+		     "merge=${merge%%%%;*}\n"
+		     "echo \"array job $array (%u tasks), merge job $merge\"\n"
+		     "echo \"results: \"%s\" and \"%s\n",
+		     q_dir, n, q_csv, q_json) < 0)
+		goto out;
+	rc = write_script(a_dir, "sweep.sbatch", array);
+	if (!rc)
+		rc = write_script(a_dir, "merge.sbatch", merge);
+	if (!rc)
+		rc = write_script(a_dir, "submit.sh", submit);
+	if (!rc)
+		printf("%s: %zu runs in %u shards (%u at once); submit with %s/submit.sh\n",
+		       sw->path, sw->nruns, n, k, a_dir);
+out:
+	free(array), free(merge), free(submit);
+	free(q_exe), free(q_sweep), free(q_csv), free(q_json), free(q_dir);
+	free(a_sweep), free(a_csv), free(a_json), free(a_dir);
+	return rc;
+}
+
+/* ---- merge ---- */
+
+static int merge(const struct sweep *sw, struct store *st, const char *json)
+{
+	char *dup = strdup(json), *sl = strrchr(dup, '/'), *dot;
+	const char *dir = sl ? (sl == dup ? "/" : dup) : ".", *base = sl ? sl + 1 : dup;
+	char prefix[NAME_MAX + 16], ext[NAME_MAX + 1] = "";
+	unsigned n = 0, *seen = NULL;
+	DIR *d;
+	struct dirent *e;
+	int rc = 0;
+
+	if (sl)
+		*sl = 0;
+	dot = strrchr(base, '.');
+	if (dot && dot != base) {
+		snprintf(ext, sizeof(ext), "%s", dot);
+		*dot = 0;
+	}
+	snprintf(prefix, sizeof(prefix), "%s.shard-", base);
+	d = opendir(dir);
+	if (!d) {
+		fprintf(stderr, "ptsim: cannot read %s: %s\n", dir, strerror(errno));
+		free(dup);
+		return EXIT_FAIL;
+	}
+	/* every <stem>.shard-I-of-N<ext> (and its journal) with one N */
+	while ((e = readdir(d))) {
+		unsigned i, nn;
+		int used = 0;
+		size_t pl = strlen(prefix), el = strlen(ext), l = strlen(e->d_name);
+
+		if (strncmp(e->d_name, prefix, pl) || l < pl + el ||
+		    sscanf(e->d_name + pl, "%u-of-%u%n", &i, &nn, &used) != 2 ||
+		    strcmp(e->d_name + pl + used, ext) || !nn || i >= nn)
+			continue;
+		if (n && nn != n) {
+			fprintf(stderr,
+				"ptsim: %s has the outputs of %u shards and of %u: remove the "
+				"old ones\n",
+				dir, n, nn);
+			rc = EXIT_FAIL;
+			break;
+		}
+		if (!n) {
+			n = nn;
+			seen = calloc(n, sizeof(*seen));
+			if (!seen) {
+				rc = EXIT_FAIL;
+				break;
+			}
+		}
+		seen[i] = 1;
+	}
+	closedir(d);
+	if (!rc && !n) {
+		fprintf(stderr, "ptsim: no shard outputs %s/%s*-of-*%s to merge\n", dir, prefix,
+			ext);
+		rc = EXIT_FAIL;
+	}
+	for (unsigned i = 0; !rc && i < n; i++) {
+		char *p = shard_path(json, i, n), *j = NULL;
+
+		if (!p || asprintf(&j, "%s.partial", p) < 0 || store_load(st, p, NULL) ||
+		    store_load(st, j, NULL))
+			rc = EXIT_FAIL;
+		free(p), free(j);
+	}
+	if (!rc && st->have < sw->nruns) {
+		size_t shown = 0;
+
+		fprintf(stderr, "ptsim: cannot merge: %zu of %zu runs have no row",
+			sw->nruns - st->have, sw->nruns);
+		for (unsigned i = 0; i < n; i++)
+			if (!seen[i])
+				fprintf(stderr, "%s%u", shown++ ? ", " : " (no output from shard ",
+					i);
+		fprintf(stderr, "%s\n", shown ? ")" : "");
+		for (size_t r = 0, k = 0; r < sw->nruns && k < 5; r++)
+			if (!st->rows[r].line) {
+				fprintf(stderr, "  run %zu (point %s, seed %llu) of shard %zu/%u\n",
+					r, sw->runs[r].hash, (unsigned long long)sw->runs[r].seed,
+					r % n, n);
+				k++;
+			}
+		rc = EXIT_FAIL;
+	}
+	free(seen);
+	free(dup);
+	return rc;
+}
+
+/* ---- the command ---- */
+
+static void emit_line(void *arg, const char *line)
+{
+	fprintf(arg, "%s\n", line);
+}
+
+static void print_errors(const struct cfg_ctx *ctx, const char *file)
+{
+	size_t n = cfg_error_count(ctx), shown = cfg_error_shown(ctx);
+
+	for (size_t i = 0; i < shown; i++)
+		fprintf(stderr, "%s\n", cfg_error_text(ctx, i));
+	if (n > shown)
+		fprintf(stderr, "ptsim: %zu more errors not shown\n", n - shown);
+	fprintf(stderr, "ptsim: %zu error%s in %s\n", n, n == 1 ? "" : "s", file);
+}
+
+int sweep_check(const char *path)
+{
+	struct sweep sw;
+	int rc = sweep_load(&sw, path, true);
+
+	if (rc > 0) {
+		print_errors(sw.ctx, path);
+		rc = EXIT_USAGE;
+	} else if (rc < 0) {
+		fprintf(stderr, "ptsim: %s: out of memory\n", path);
+		rc = EXIT_FAIL;
+	} else {
+		printf("%s: ok (sweep of '%s': %zu points x %u seed%s = %zu runs)\n", path,
+		       sw.scenario_arg, sw.npoints, sw.seeds, sw.seeds == 1 ? "" : "s", sw.nruns);
+	}
+	sweep_free(&sw);
+	return rc;
+}
+
+static int list_runs(const struct sweep *sw, unsigned shards)
+{
+	for (size_t r = 0; r < sw->nruns; r++) {
+		char name[2048];
+
+		sweep_point_name(sw, sw->runs[r].point, name, sizeof(name));
+		printf("%zu %s seed=%llu", r, sw->runs[r].hash,
+		       (unsigned long long)sw->runs[r].seed);
+		if (shards)
+			printf(" shard=%zu", r % shards);
+		printf(" %s\n", name);
+	}
+	return 0;
+}
+
+int cmd_sweep(int argc, char **argv)
+{
+	struct sweep_opts o = {0};
+	struct sweep sw;
+	struct store st = {0};
+	char *stem = NULL, *csv = NULL, *json = NULL, *journal_path = NULL;
+	size_t *todo = NULL, ntodo = 0, mine = 0, failed = 0;
+	int journal = -1, rc;
+
+	rc = parse_opts(argc, argv, &o);
+	if (rc)
+		return rc;
+	if (o.schema) {
+		sweep_schema_describe(emit_line, stdout);
+		return 0;
+	}
+	rc = sweep_load(&sw, o.file, true);
+	if (rc) {
+		if (rc > 0)
+			print_errors(sw.ctx, o.file);
+		else
+			fprintf(stderr, "ptsim: %s: out of memory\n", o.file);
+		sweep_free(&sw);
+		return rc > 0 ? EXIT_USAGE : EXIT_FAIL;
+	}
+	if (o.list) {
+		rc = list_runs(&sw, o.shards);
+		goto out;
+	}
+	stem = stem_of(o.file);
+	if (asprintf(&csv, "%s.csv", stem) < 0 || asprintf(&json, "%s.jsonl", stem) < 0) {
+		rc = EXIT_FAIL;
+		goto out;
+	}
+	if (o.csv) {
+		free(csv);
+		csv = strdup(o.csv);
+	}
+	if (o.json) {
+		free(json);
+		json = strdup(o.json);
+	}
+	if (!csv || !json) {
+		rc = EXIT_FAIL;
+		goto out;
+	}
+	if (o.slurm_dir) {
+		rc = emit_slurm(&sw, &o, csv, json);
+		goto out;
+	}
+	if (store_init(&st, &sw)) {
+		rc = EXIT_FAIL;
+		goto out;
+	}
+	if (o.merge) {
+		rc = merge(&sw, &st, json);
+		if (!rc)
+			rc = write_outputs(csv, json, &st);
+		if (!rc && !outfile_is_stdout(csv) && !outfile_is_stdout(json))
+			printf("%s: merged %zu runs into %s and %s\n", o.file, sw.nruns, csv, json);
+		goto out;
+	}
+	if (o.shard_n) {
+		char *c = shard_path(csv, o.shard_i, o.shard_n),
+		     *j = shard_path(json, o.shard_i, o.shard_n);
+
+		free(csv), free(json);
+		csv = c, json = j;
+		if (!csv || !json) {
+			rc = EXIT_FAIL;
+			goto out;
+		}
+	}
+	if (!strcmp(csv, json) || (outfile_is_stdout(csv) && outfile_is_stdout(json))) {
+		rc = usage_error(usage_sweep, "--csv and --json name the same file, %s", csv);
+		goto out;
+	}
+
+	/* what is done already: the JSON lines and the journal of a sweep that was killed */
+	if (resumable(json)) {
+		const unsigned sh[2] = {o.shard_i, o.shard_n};
+
+		if (asprintf(&journal_path, "%s.partial", json) < 0 ||
+		    store_load(&st, json, o.shard_n ? sh : NULL) ||
+		    store_load(&st, journal_path, o.shard_n ? sh : NULL)) {
+			fprintf(stderr, "ptsim: cannot read %s: %s\n", json, strerror(errno));
+			rc = EXIT_FAIL;
+			goto out;
+		}
+		if (st.stray)
+			fprintf(stderr,
+				"ptsim: %zu rows in %s are not runs of this sweep (it changed?); "
+				"they are left out\n",
+				st.stray, json);
+	}
+	todo = malloc((sw.nruns ? sw.nruns : 1) * sizeof(*todo));
+	if (!todo) {
+		rc = EXIT_FAIL;
+		goto out;
+	}
+	for (size_t r = 0; r < sw.nruns; r++) {
+		if (o.shard_n && r % o.shard_n != o.shard_i)
+			continue;
+		mine++;
+		if (!st.rows[r].line)
+			todo[ntodo++] = r;
+	}
+	/* outputs are checked before the runs: a path that cannot be written fails now */
+	for (int k = 0; k < 2; k++) {
+		struct outfile *of;
+		const char *p = k ? json : csv;
+		int e;
+
+		if (!resumable(p))
+			continue; /* a device or a pipe: opened once, at the end */
+		e = outfile_open(p, &of);
+		if (e) {
+			fprintf(stderr, "ptsim: cannot write %s: %s\n", p, outfile_strerror(e));
+			rc = EXIT_FAIL;
+			goto out;
+		}
+		outfile_discard(of);
+	}
+	if (journal_path && ntodo) {
+		journal = open(journal_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+		if (journal < 0) {
+			fprintf(stderr, "ptsim: cannot write %s: %s\n", journal_path,
+				strerror(errno));
+			rc = EXIT_FAIL;
+			goto out;
+		}
+	}
+
+	struct sigaction sa = {.sa_handler = on_stop}, old[3];
+	const int sigs[3] = {SIGINT, SIGTERM, SIGHUP};
+
+	sigemptyset(&sa.sa_mask);
+	for (int i = 0; i < 3; i++)
+		sigaction(sigs[i], &sa, &old[i]);
+	if (ntodo)
+		rc = run_all(&sw, &st, todo, ntodo, o.jobs ? o.jobs : usable_cores(), journal, mine,
+			     &failed);
+	/* the outputs whole, whatever comes now */
+	sigset_t block, prev;
+
+	sigemptyset(&block);
+	for (int i = 0; i < 3; i++)
+		sigaddset(&block, sigs[i]);
+	sigprocmask(SIG_BLOCK, &block, &prev);
+	if (rc < 0) {
+		fprintf(stderr, "ptsim: sweep: %s\n", strerror(-rc));
+		rc = EXIT_FAIL;
+	}
+	/* nothing finished (stopped at once, or every run failed): the outputs stay as they were */
+	int wrc = st.have || !mine ? write_outputs(csv, json, &st) : 0;
+
+	if (!wrc && journal >= 0) {
+		close(journal);
+		journal = -1;
+		unlink(journal_path);
+	}
+	if (!rc)
+		rc = wrc;
+	size_t done_now = 0;
+
+	for (size_t r = 0; r < sw.nruns; r++)
+		if (st.rows[r].line && (!o.shard_n || r % o.shard_n == o.shard_i))
+			done_now++;
+	if (stop_sig > 0) {
+		const char *sig = stop_sig == SIGINT	? "SIGINT"
+				  : stop_sig == SIGTERM ? "SIGTERM"
+							: "SIGHUP";
+
+		if (done_now)
+			fprintf(stderr,
+				"ptsim: interrupted (%s); %zu of %zu runs are in %s and %s, "
+				"the same command resumes\n",
+				sig, done_now, mine, csv, json);
+		else
+			fprintf(stderr,
+				"ptsim: interrupted (%s) before a run finished; nothing "
+				"written\n",
+				sig);
+		rc = 128 + stop_sig;
+	} else if (!rc && failed) {
+		fprintf(stderr, "ptsim: %zu run%s failed; the others are in %s and %s\n", failed,
+			failed == 1 ? "" : "s", csv, json);
+		rc = EXIT_FAIL;
+	} else if (stop_sig < 0) {
+		rc = EXIT_FAIL;
+	} else if (!rc && !outfile_is_stdout(csv) && !outfile_is_stdout(json)) {
+		printf("%s: %zu runs (%zu done before): %s and %s\n", o.file, mine, mine - ntodo,
+		       csv, json);
+	}
+	for (int i = 0; i < 3; i++)
+		sigaction(sigs[i], &old[i], NULL);
+	sigprocmask(SIG_SETMASK, &prev, NULL);
+out:
+	if (journal >= 0)
+		close(journal);
+	free(todo);
+	store_free(&st);
+	free(stem), free(csv), free(json), free(journal_path);
+	sweep_free(&sw);
+	return rc;
+}
