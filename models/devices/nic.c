@@ -795,7 +795,11 @@ static void mmio_write(void *ctx, int bar, uint64_t off, unsigned size, uint64_t
 		return;
 	case PTNIC_IMS:
 		wr(n, PTNIC_IMS, rd(n, PTNIC_IMS) | v);
-		kick(n); /* causes already pending fire as soon as they are enabled */
+		/* Causes already pending fire as soon as they are enabled. With none pending and
+		 * the line low there is nothing to re-evaluate: the driver re-enables after every
+		 * interrupt, and waking the engine for nothing would cost two engine calls. */
+		if ((rd(n, PTNIC_ICR) & rd(n, PTNIC_IMS)) || n->intx_asserted)
+			kick(n);
 		return;
 	case PTNIC_IMC:
 		wr(n, PTNIC_IMS, rd(n, PTNIC_IMS) & ~v);
