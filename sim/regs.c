@@ -43,6 +43,14 @@ static inline uint64_t get_le(const uint8_t *p, unsigned width)
 	uint64_t v = 0;
 
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	if (width == 1)
+		return p[0];
+	if (width == 2) {
+		uint16_t x;
+
+		memcpy(&x, p, 2);
+		return x;
+	}
 	if (width == 4) {
 		uint32_t x;
 
@@ -62,6 +70,12 @@ static inline uint64_t get_le(const uint8_t *p, unsigned width)
 static inline void put_le(uint8_t *p, unsigned width, uint64_t v)
 {
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	if (width == 2) {
+		uint16_t x = (uint16_t)v;
+
+		memcpy(p, &x, 2);
+		return;
+	}
 	if (width == 4) {
 		uint32_t x = (uint32_t)v;
 
