@@ -95,13 +95,15 @@ static void select_kth(uint64_t *v, size_t n, size_t k)
  */
 double sim_samples_quantile(struct sim_samples *s, double q)
 {
-	const double index = q * (double)(s->n - 1);
-	const size_t lhs = (size_t)(int)index;
-	const double delta = index - (double)lhs;
+	double index, delta;
+	size_t lhs;
 	uint64_t a, b;
 
 	if (!s->n)
 		return 0;
+	index = q * (double)(s->n - 1);
+	lhs = (size_t)index; /* GSL truncates through int: the same for q in [0, 1] */
+	delta = index - (double)lhs;
 	if (s->sorted) {
 		a = s->v[lhs];
 		b = lhs + 1 < s->n ? s->v[lhs + 1] : a;

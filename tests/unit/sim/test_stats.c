@@ -29,6 +29,12 @@ static void quantiles_match_gsl(void **state)
 	uint64_t seed = 7;
 
 	(void)state;
+	{
+		struct sim_samples e;
+
+		sim_samples_init(&e);
+		assert_true(sim_samples_quantile(&e, 0.5) == 0); /* empty: 0, as before */
+	}
 	for (unsigned round = 0; round < 300; round++) {
 		size_t n = 1 + lcg(&seed) % (round < 200 ? 50 : 20000);
 		uint64_t span = round % 3 == 0 ? 5 : 1000000007ull;
