@@ -53,6 +53,9 @@ void machine_set_guest_entry(struct machine *m, void (*entry)(void *ctx, struct 
  * machine's, for interrupt latency). */
 void machine_set_msi_observer(struct machine *m,
 			      void (*fn)(void *ctx, unsigned entry, uint64_t t_ps), void *ctx);
+/* Wall time from machine_create to the measurement window's start (setup: building, host
+ * boot, VM boot) and of the window itself (steady state), in seconds; 0 if not reached. */
+void machine_window_wall(const struct machine *m, double *setup_s, double *window_s);
 /* Tests: end the run as if the workload were done (from any actor). */
 void machine_end(struct machine *m);
 

@@ -112,6 +112,7 @@ struct machine {
 	struct metrics *metrics; /* every model instance's counters (report.c) */
 	struct metrics_snap *c0, *c1;
 	struct timespec wall0;
+	struct timespec wall_start, wall_end; /* wall clock at the window's start and end */
 	void (*guest_entry)(void *ctx, struct vcpu *v);
 	void *guest_entry_ctx;
 	bool progress_shown;

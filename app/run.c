@@ -75,6 +75,7 @@ static void on_start(void *ctx)
 
 	m->started = true;
 	m->t_start = sim_now();
+	clock_gettime(CLOCK_MONOTONIC, &m->wall_start);
 	m->il.measuring = true;
 	pv_measure(m, true);
 	machine__snapshot(m, &m->c0);
@@ -94,6 +95,7 @@ static void end_window(struct machine *m)
 	m->end_pending = false;
 	m->done = true;
 	m->t_end = sim_now();
+	clock_gettime(CLOCK_MONOTONIC, &m->wall_end);
 	m->il.measuring = false;
 	pv_measure(m, false);
 	machine__snapshot(m, &m->c1);
@@ -237,6 +239,7 @@ static void bench_done(void *ctx)
 
 	m->done = true;
 	m->t_end = sim_now();
+	clock_gettime(CLOCK_MONOTONIC, &m->wall_end);
 	pv_measure(m, false);
 	machine__snapshot(m, &m->c1);
 }
@@ -553,6 +556,17 @@ int machine_run(const struct scenario *sc, const struct run_opts *opts, struct r
 	rc = machine_finish(m, sim_engine_run(), res, err, errlen);
 	machine_destroy(m);
 	return rc;
+}
+
+static double wall_between(const struct timespec *a, const struct timespec *b)
+{
+	return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) * 1e-9;
+}
+
+void machine_window_wall(const struct machine *m, double *setup_s, double *window_s)
+{
+	*setup_s = m->started ? wall_between(&m->wall0, &m->wall_start) : 0;
+	*window_s = m->started && m->done ? wall_between(&m->wall_start, &m->wall_end) : 0;
 }
 
 void machine_set_msi_observer(struct machine *m,

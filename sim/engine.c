@@ -23,13 +23,28 @@
 
 #define PS_PER_S 1e12
 
-/* Our record of each actor: what it runs and what it waits on, for the deadlock report. */
+#define NO_DEADLINE UINT64_MAX
+
+static inline double ps_to_s(uint64_t ps)
+{
+	return (double)ps / PS_PER_S;
+}
+
+/*
+ * Our record of each actor: what it runs, what it waits on (for the deadlock report), its own
+ * clock and, while blocked, its deadline (for eliding unobservable sleeps; engine.h).
+ */
 struct sim_actor {
 	char name[48];
 	sim_actor_fn fn;
 	void *arg;
 	void *user_data;
 	const char *wait_label;
+	uint64_t now;	   /* this actor's clock: ahead of SimGrid's after an elided sleep */
+	uint64_t deadline; /* while blocked: when SimGrid wakes it (NO_DEADLINE: a signal) */
+	size_t heap_idx;   /* its place in eng.heap while blocked with a deadline, else SIZE_MAX */
+	bool runnable;	   /* counted in eng.runnable: running, ready, started or signalled */
+	bool ahead;	   /* now is past SimGrid's clock: catch up before interacting */
 	bool blocked;
 	bool finished;
 	bool daemon;
@@ -38,17 +53,177 @@ struct sim_actor {
 
 static struct {
 	bool initialised;
+	bool elide; /* sim_engine_set_elision() */
 	sg_host_t host;
 	struct sim_actor *actors;
+	struct sim_actor *cur; /* the actor running now (NULL: maestro) */
+	/* Actors that may run at SimGrid's current time without any deadline passing. */
+	size_t runnable;
+	/* Non-daemon actors not yet ended: with none, SimGrid kills the daemons at their next
+	 * call, so a daemon must not run on past that by eliding. */
+	size_t live;
+	/* Min-heap by deadline of the actors blocked until a time. */
+	struct sim_actor **heap;
+	size_t heap_len, heap_cap;
+	/* The latest clock an actor blocked with while ahead of SimGrid (deadlock report). */
+	uint64_t latest;
 	struct sim_engine_stats st;
 	char report[2048];
-} eng;
+} eng = {.elide = true};
 
 struct sim_event {
 	sg_sem_t sem;
-	bool latched; /* a signal is pending */
-	bool waiting; /* the waiter is blocked in the semaphore */
+	struct sim_actor *waiter; /* who blocked on it (one waiter) */
+	bool latched;		  /* a signal is pending */
+	bool waiting;		  /* the waiter is blocked in the semaphore */
 };
+
+/* ---- the deadline heap ---- */
+
+static void heap_set(size_t i, struct sim_actor *a)
+{
+	eng.heap[i] = a;
+	a->heap_idx = i;
+}
+
+static void heap_up(size_t i)
+{
+	struct sim_actor *a = eng.heap[i];
+
+	while (i > 0) {
+		size_t p = (i - 1) / 2;
+
+		if (eng.heap[p]->deadline <= a->deadline)
+			break;
+		heap_set(i, eng.heap[p]);
+		i = p;
+	}
+	heap_set(i, a);
+}
+
+static void heap_down(size_t i)
+{
+	struct sim_actor *a = eng.heap[i];
+
+	for (;;) {
+		size_t c = 2 * i + 1;
+
+		if (c >= eng.heap_len)
+			break;
+		if (c + 1 < eng.heap_len && eng.heap[c + 1]->deadline < eng.heap[c]->deadline)
+			c++;
+		if (a->deadline <= eng.heap[c]->deadline)
+			break;
+		heap_set(i, eng.heap[c]);
+		i = c;
+	}
+	heap_set(i, a);
+}
+
+static void heap_push(struct sim_actor *a)
+{
+	if (eng.heap_len == eng.heap_cap) {
+		size_t ncap = eng.heap_cap ? 2 * eng.heap_cap : 64;
+		struct sim_actor **n = realloc(eng.heap, ncap * sizeof(*n));
+
+		if (!n) {
+			/* Out of memory: stop eliding rather than lose track of a deadline. */
+			eng.elide = false;
+			return;
+		}
+		eng.heap = n;
+		eng.heap_cap = ncap;
+	}
+	eng.heap[eng.heap_len] = a;
+	heap_up(eng.heap_len++);
+}
+
+static void heap_remove(struct sim_actor *a)
+{
+	size_t i = a->heap_idx;
+	struct sim_actor *last;
+
+	if (i == SIZE_MAX)
+		return;
+	a->heap_idx = SIZE_MAX;
+	last = eng.heap[--eng.heap_len];
+	if (i == eng.heap_len)
+		return;
+	heap_set(i, last);
+	heap_up(i);
+	heap_down(last->heap_idx);
+}
+
+/* ---- who may run when ---- */
+
+static inline uint64_t sg_now_ps(void)
+{
+	return (uint64_t)llround(simgrid_get_clock() * PS_PER_S);
+}
+
+/* The calling actor is about to block in SimGrid until deadline (NO_DEADLINE: a signal). */
+static void note_block(struct sim_actor *a, uint64_t deadline)
+{
+	if (!a)
+		return;
+	a->blocked = true;
+	if (a->ahead && a->now > eng.latest)
+		eng.latest = a->now;
+	if (a->runnable) {
+		a->runnable = false;
+		eng.runnable--;
+	}
+	a->deadline = deadline;
+	if (deadline != NO_DEADLINE)
+		heap_push(a);
+}
+
+/* Another actor made a (e.g. signalled) actor ready at the current time. */
+static void note_ready(struct sim_actor *a)
+{
+	heap_remove(a);
+	if (!a->runnable) {
+		a->runnable = true;
+		eng.runnable++;
+	}
+}
+
+/* SimGrid returned to the calling actor: its clock is SimGrid's again. */
+static void note_resume(struct sim_actor *a)
+{
+	eng.cur = a;
+	if (!a)
+		return;
+	a->blocked = false;
+	note_ready(a);
+	a->now = sg_now_ps();
+	a->ahead = false;
+}
+
+/*
+ * May the calling actor move its own clock to t without telling SimGrid? Only if no other actor
+ * can run before t: none is ready now, and every blocked one wakes strictly after t (at the
+ * same instant SimGrid's order would decide, so that is left to SimGrid).
+ */
+static inline bool can_elide(const struct sim_actor *a, uint64_t t)
+{
+	return eng.elide && a && a->runnable && eng.runnable == 1 && eng.live > 0 &&
+	       (eng.heap_len == 0 || eng.heap[0]->deadline > t);
+}
+
+/* Before the calling actor interacts with another: bring SimGrid to its clock. */
+static void catch_up(void)
+{
+	struct sim_actor *a = eng.cur;
+
+	if (!a || !a->ahead)
+		return;
+	/* Nobody else can run before a->now (can_elide), so this sleep changes no order. */
+	eng.st.calls++;
+	sg_actor_sleep_until(ps_to_s(a->now));
+	eng.cur = a;
+	a->ahead = false;
+}
 
 struct sim_queue {
 	void **items;
@@ -73,21 +248,33 @@ int sim_engine_init(void)
 	return 0;
 }
 
-static struct sim_actor *self_rec(void)
+static inline struct sim_actor *self_rec(void)
 {
-	return sg_actor_self_get_data();
+	return eng.cur;
 }
 
 static void actor_trampoline(int argc, char **argv)
 {
 	(void)argc;
 	(void)argv;
-	struct sim_actor *a = self_rec();
+	struct sim_actor *a = sg_actor_self_get_data();
 
-	if (a->daemon)
+	eng.cur = a;
+	a->now = sg_now_ps();
+	if (a->daemon) {
 		sg_actor_daemonize(sg_actor_self());
+		eng.cur = a;
+	}
 	a->fn(a->arg);
+	/* Ending is observable (the last non-daemon's end stops the run): at our own time. */
+	catch_up();
 	a->finished = true;
+	if (!a->daemon)
+		eng.live--;
+	if (a->runnable) {
+		a->runnable = false;
+		eng.runnable--;
+	}
 }
 
 int sim_actor_start(const char *name, sim_actor_fn fn, void *arg, unsigned flags)
@@ -100,16 +287,28 @@ int sim_actor_start(const char *name, sim_actor_fn fn, void *arg, unsigned flags
 	a = calloc(1, sizeof(*a));
 	if (!a)
 		return -ENOMEM;
+	/* The new actor starts at SimGrid's time: make that the caller's. */
+	catch_up();
 	snprintf(a->name, sizeof(a->name), "%s", name);
 	a->fn = fn;
 	a->arg = arg;
 	a->daemon = flags & SIM_ACTOR_DAEMON;
+	a->heap_idx = SIZE_MAX;
+	a->runnable = true;
+	eng.runnable++;
+	if (!a->daemon)
+		eng.live++;
 	a->next = eng.actors;
 	eng.actors = a;
 
-	sa = sg_actor_init(a->name, eng.host);
-	sg_actor_set_data(sa, a);
-	sg_actor_start(sa, actor_trampoline, 0, NULL);
+	{
+		struct sim_actor *caller = eng.cur;
+
+		sa = sg_actor_init(a->name, eng.host);
+		sg_actor_set_data(sa, a);
+		sg_actor_start(sa, actor_trampoline, 0, NULL);
+		eng.cur = caller;
+	}
 	return 0;
 }
 
@@ -120,6 +319,7 @@ int sim_engine_run(void)
 	int blocked_live = 0;
 
 	simgrid_run();
+	eng.cur = NULL;
 	if (!sim_s4u_deadlocked())
 		return 0;
 
@@ -149,30 +349,51 @@ const char *sim_deadlock_report(void)
 
 uint64_t sim_now(void)
 {
-	return (uint64_t)llround(simgrid_get_clock() * PS_PER_S);
+	uint64_t t;
+
+	if (eng.cur)
+		return eng.cur->now;
+	/* maestro: after the run, or the deadlock report (an actor may have blocked ahead) */
+	t = sg_now_ps();
+	return t > eng.latest ? t : eng.latest;
 }
 
-static inline double ps_to_s(uint64_t ps)
+void sim_engine_set_elision(bool on)
 {
-	return (double)ps / PS_PER_S;
+	eng.elide = on;
 }
 
-static void mark_blocked(bool b)
+/* One real SimGrid sleep to t_ps (after the caller checked t_ps is ahead of its clock). */
+static void real_sleep_until(struct sim_actor *a, uint64_t t_ps)
 {
-	struct sim_actor *a = self_rec();
-
-	if (a)
-		a->blocked = b;
+	catch_up();
+	eng.st.calls++;
+	note_block(a, t_ps);
+	sg_actor_sleep_until(ps_to_s(t_ps));
+	note_resume(a);
 }
 
 void sim_sleep_until(uint64_t t_ps)
 {
+	struct sim_actor *a = self_rec();
+
 	if (t_ps <= sim_now())
 		return;
-	eng.st.calls++;
-	mark_blocked(true);
-	sg_actor_sleep_until(ps_to_s(t_ps));
-	mark_blocked(false);
+	if (can_elide(a, t_ps)) {
+		a->now = t_ps;
+		a->ahead = true;
+		return;
+	}
+	real_sleep_until(a, t_ps);
+}
+
+void sim_sleep_until_real(uint64_t t_ps)
+{
+	struct sim_actor *a = self_rec();
+
+	if (t_ps <= sim_now())
+		return;
+	real_sleep_until(a, t_ps);
 }
 
 void *sim_self_data(void)
@@ -245,14 +466,25 @@ void sim_event_destroy(struct sim_event *ev)
 
 void sim_event_signal(struct sim_event *ev)
 {
+	struct sim_actor *self;
+
 	if (ev->latched)
 		return;
 	ev->latched = true;
 	if (ev->waiting) {
-		/* One release per blocked wait; the waiter consumes the latch. */
+		/*
+		 * One release per blocked wait; the waiter consumes the latch. A latch alone
+		 * needs no catching up (the waiter reads it when it next runs, after us), a wake
+		 * does: the waiter runs at SimGrid's time.
+		 */
+		catch_up();
+		self = eng.cur;
 		ev->waiting = false;
+		if (ev->waiter)
+			note_ready(ev->waiter);
 		eng.st.calls++;
 		sg_sem_release(ev->sem);
+		eng.cur = self;
 	}
 }
 
@@ -261,20 +493,26 @@ bool sim_event_pending(const struct sim_event *ev)
 	return ev->latched;
 }
 
-static bool event_block(struct sim_event *ev, double timeout_s)
+/* Block on ev until signalled or until deadline_ps (NO_DEADLINE: no timeout). */
+static bool event_block(struct sim_event *ev, uint64_t deadline_ps)
 {
+	struct sim_actor *a = self_rec();
 	int r;
 
+	if (deadline_ps != NO_DEADLINE)
+		catch_up();
 	ev->waiting = true;
+	ev->waiter = a;
 	eng.st.calls++;
-	mark_blocked(true);
-	if (timeout_s < 0) {
+	note_block(a, deadline_ps);
+	if (deadline_ps == NO_DEADLINE) {
 		sg_sem_acquire(ev->sem);
 		r = 0;
 	} else {
-		r = sg_sem_acquire_timeout(ev->sem, timeout_s);
+		/* relative to SimGrid's clock, which may be behind ours */
+		r = sg_sem_acquire_timeout(ev->sem, ps_to_s(deadline_ps) - simgrid_get_clock());
 	}
-	mark_blocked(false);
+	note_resume(a);
 	if (r != 0 && !ev->waiting) {
 		/*
 		 * The timeout fired, but a signaller ran in the same instant and released the
@@ -283,6 +521,7 @@ static bool event_block(struct sim_event *ev, double timeout_s)
 		 */
 		eng.st.calls++;
 		sg_sem_acquire(ev->sem);
+		note_resume(a);
 		r = 0;
 	}
 	ev->waiting = false;
@@ -304,7 +543,13 @@ bool sim_event_wait_until(struct sim_event *ev, uint64_t deadline_ps)
 	now = sim_now();
 	if (deadline_ps <= now)
 		return false;
-	if (!event_block(ev, ps_to_s(deadline_ps) - simgrid_get_clock())) {
+	if (can_elide(self_rec(), deadline_ps)) {
+		/* nobody runs before the deadline, so nobody can signal: a timeout */
+		self_rec()->now = deadline_ps;
+		self_rec()->ahead = true;
+		return false;
+	}
+	if (!event_block(ev, deadline_ps)) {
 		/* A relative timeout can land a hair early or late; finish at the exact time. */
 		sim_sleep_until(deadline_ps);
 		return false;
@@ -318,7 +563,7 @@ void sim_event_wait(struct sim_event *ev)
 		ev->latched = false;
 		return;
 	}
-	event_block(ev, -1.0);
+	event_block(ev, NO_DEADLINE);
 }
 
 /* ---- queues ---- */

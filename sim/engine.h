@@ -3,8 +3,25 @@
  * ptsim engine: actors, the integer-picosecond clock, interruptible waits and queues.
  *
  * The only module that talks to SimGrid. Everything else sees uint64_t picoseconds and these
- * functions. Each blocking call here is one SimGrid simcall (about 0.5-6 us of wall time), so
- * models compute latencies arithmetically and call the engine once per simulated operation.
+ * functions. A SimGrid simcall costs about 0.5-6 us of wall time, so models compute latencies
+ * arithmetically and call the engine once per simulated operation.
+ *
+ * Sleeps nobody can observe cost no engine call (DESIGN.md, "Time and the engine"). Each actor
+ * has its own clock, and sim_now() reads the caller's. When an actor's sleep or timed wait
+ * would end strictly before every other actor's next deadline -- an actor that is ready to run,
+ * just started or just signalled counts as "now", one blocked on a signal as never -- nobody
+ * can run, signal or look before it ends, so the engine moves that actor's clock forward and
+ * returns without calling SimGrid (a timed wait so elided times out: nobody is left to signal
+ * it). SimGrid's clock then lags behind the actor's. Before the actor does anything another
+ * actor can see happen at a time -- wakes a waiter (a signal or a push that releases a blocked
+ * consumer), starts an actor, or ends -- the engine catches SimGrid up with one real sleep to
+ * the actor's clock. Writing shared state needs no catching up: every other actor reads it only
+ * when it next runs, which is at a time after the writer's clock. Real blocking calls made while
+ * ahead need none either: their deadlines are absolute, and nobody wakes before the actor's
+ * clock. At one instant SimGrid alone orders actors: a sleep ending at the same time as another
+ * actor's deadline is never elided. The order of everything the models do, and every
+ * timestamp, is therefore the same as with one SimGrid call per sleep; only `events` (the
+ * count of SimGrid calls) differs.
  */
 #ifndef PTSIM_SIM_ENGINE_H
 #define PTSIM_SIM_ENGINE_H
@@ -34,11 +51,19 @@ int sim_engine_run(void);
 /* What the actors were waiting on when the engine found a deadlock. */
 const char *sim_deadlock_report(void);
 
-/* The simulated clock in picoseconds. */
+/* The calling actor's simulated clock in picoseconds (outside actors: the engine's). */
 uint64_t sim_now(void);
 
-/* Block the calling actor until absolute time t (no-op when t <= now). */
+/* Block the calling actor until absolute time t (no-op when t <= now; no engine call when no
+ * other actor can run before t). */
 void sim_sleep_until(uint64_t t_ps);
+
+/* The same, always one SimGrid sleep: for measuring the engine itself (ptsim-bench). */
+void sim_sleep_until_real(uint64_t t_ps);
+
+/* Elide unobservable sleeps (the default) or make every sleep a SimGrid call: for tests that
+ * compare the two. Set it before the run. */
+void sim_engine_set_elision(bool on);
 
 /* Per-actor user pointer (the vCPU, the device...) for code that needs "current". */
 void *sim_self_data(void);

@@ -36,17 +36,57 @@ static int in_range(const struct regs *r, uint32_t off, unsigned width)
 	return width >= 1 && width <= 8 && off <= r->size && width <= r->size - off;
 }
 
-static uint64_t get_le(const uint8_t *p, unsigned width)
+/* Little-endian loads and stores: one move for the naturally sized widths on a little-endian
+ * host (registers are read on every device operation), byte by byte otherwise. */
+static inline uint64_t get_le(const uint8_t *p, unsigned width)
 {
 	uint64_t v = 0;
 
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	if (width == 1)
+		return p[0];
+	if (width == 2) {
+		uint16_t x;
+
+		memcpy(&x, p, 2);
+		return x;
+	}
+	if (width == 4) {
+		uint32_t x;
+
+		memcpy(&x, p, 4);
+		return x;
+	}
+	if (width == 8) {
+		memcpy(&v, p, 8);
+		return v;
+	}
+#endif
 	for (unsigned i = 0; i < width; i++)
 		v |= (uint64_t)p[i] << (8 * i);
 	return v;
 }
 
-static void put_le(uint8_t *p, unsigned width, uint64_t v)
+static inline void put_le(uint8_t *p, unsigned width, uint64_t v)
 {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	if (width == 2) {
+		uint16_t x = (uint16_t)v;
+
+		memcpy(p, &x, 2);
+		return;
+	}
+	if (width == 4) {
+		uint32_t x = (uint32_t)v;
+
+		memcpy(p, &x, 4);
+		return;
+	}
+	if (width == 8) {
+		memcpy(p, &v, 8);
+		return;
+	}
+#endif
 	for (unsigned i = 0; i < width; i++)
 		p[i] = (uint8_t)(v >> (8 * i));
 }

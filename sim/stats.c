@@ -4,8 +4,6 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include <gsl/gsl_sort.h>
-#include <gsl/gsl_statistics_double.h>
 
 void sim_samples_init(struct sim_samples *s)
 {
@@ -59,32 +57,71 @@ double sim_samples_mean(const struct sim_samples *s)
 	return (double)(sum / s->n);
 }
 
-static int cmp_u64(const void *a, const void *b)
+/* Move the k-th smallest of v[0..n) to v[k], the smaller ones before it, the others after
+ * (Hoare's selection, median-of-three pivots): O(n), where sorting was O(n log n). */
+static void select_kth(uint64_t *v, size_t n, size_t k)
 {
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	size_t lo = 0, hi = n - 1;
 
-	return x < y ? -1 : x > y;
+	while (hi > lo) {
+		size_t mid = lo + (hi - lo) / 2, i = lo, j = hi;
+		uint64_t a = v[lo], b = v[mid], c = v[hi], pivot, t;
+
+		pivot = a < b ? (b < c ? b : (a < c ? c : a)) : (a < c ? a : (b < c ? c : b));
+		for (;;) {
+			while (v[i] < pivot)
+				i++;
+			while (v[j] > pivot)
+				j--;
+			if (i >= j)
+				break;
+			t = v[i];
+			v[i] = v[j];
+			v[j] = t;
+			i++;
+			j--;
+		}
+		/* v[lo..j] <= pivot <= v[j+1..hi] */
+		if (k <= j)
+			hi = j;
+		else
+			lo = j + 1;
+	}
 }
 
+/*
+ * GSL's gsl_stats_quantile_from_sorted_data, the same arithmetic on the two order statistics
+ * it reads, found by selection instead of a sort: the values reported do not change.
+ */
 double sim_samples_quantile(struct sim_samples *s, double q)
 {
-	double *d;
-	double r;
+	double index, delta;
+	size_t lhs;
+	uint64_t a, b;
 
 	if (!s->n)
 		return 0;
-	if (!s->sorted) {
-		qsort(s->v, s->n, sizeof(*s->v), cmp_u64);
-		s->sorted = 1;
+	index = q * (double)(s->n - 1);
+	lhs = (size_t)index; /* GSL truncates through int: the same for q in [0, 1] */
+	delta = index - (double)lhs;
+	if (s->sorted) {
+		a = s->v[lhs];
+		b = lhs + 1 < s->n ? s->v[lhs + 1] : a;
+	} else {
+		select_kth(s->v, s->n, lhs);
+		a = s->v[lhs];
+		b = a;
+		if (lhs + 1 < s->n) {
+			/* the next order statistic: the least of what selection left after lhs */
+			b = s->v[lhs + 1];
+			for (size_t i = lhs + 2; i < s->n; i++)
+				if (s->v[i] < b)
+					b = s->v[i];
+		}
 	}
-	d = malloc(s->n * sizeof(*d));
-	if (!d)
-		return 0;
-	for (size_t i = 0; i < s->n; i++)
-		d[i] = (double)s->v[i];
-	r = gsl_stats_quantile_from_sorted_data(d, 1, s->n, q);
-	free(d);
-	return r;
+	if (lhs == s->n - 1)
+		return (double)a;
+	return (1 - delta) * (double)a + delta * (double)b;
 }
 
 uint64_t sim_samples_max(struct sim_samples *s)

@@ -81,6 +81,7 @@ struct nic {
 	struct nic_cfg cfg;
 	struct pcie_fabric *fab;
 	struct pcie_fn *fn;
+	unsigned msix_cap_off; /* the MSI-X capability's offset + 1 once looked up (0: not yet) */
 	struct regs r;
 	struct regs msix;
 	uint32_t pba;
@@ -182,12 +183,16 @@ static void device_reset(struct nic *n)
 
 /* ---- interrupts ---- */
 
-static unsigned msix_cap(const struct nic *n)
+/* The capability list is read-only and fixed once the function exists: walk it once, not on
+ * every interrupt evaluation. */
+static unsigned msix_cap(struct nic *n)
 {
-	return pcie_fn_cap_offset(n->fn, PCI_CAP_ID_MSIX);
+	if (!n->msix_cap_off)
+		n->msix_cap_off = pcie_fn_cap_offset(n->fn, PCI_CAP_ID_MSIX) + 1;
+	return n->msix_cap_off - 1;
 }
 
-static bool msix_enabled(const struct nic *n, bool *fn_masked)
+static bool msix_enabled(struct nic *n, bool *fn_masked)
 {
 	uint16_t ctl = (uint16_t)pcie_fn_cfg_get(n->fn, msix_cap(n) + PCI_MSIX_FLAGS, 2);
 
@@ -795,7 +800,11 @@ static void mmio_write(void *ctx, int bar, uint64_t off, unsigned size, uint64_t
 		return;
 	case PTNIC_IMS:
 		wr(n, PTNIC_IMS, rd(n, PTNIC_IMS) | v);
-		kick(n); /* causes already pending fire as soon as they are enabled */
+		/* Causes already pending fire as soon as they are enabled. With none pending and
+		 * the line low there is nothing to re-evaluate: the driver re-enables after every
+		 * interrupt, and waking the engine for nothing would cost two engine calls. */
+		if ((rd(n, PTNIC_ICR) & rd(n, PTNIC_IMS)) || n->intx_asserted)
+			kick(n);
 		return;
 	case PTNIC_IMC:
 		wr(n, PTNIC_IMS, rd(n, PTNIC_IMS) & ~v);

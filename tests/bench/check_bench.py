@@ -28,6 +28,22 @@ def main(argv):
         r = int(fps.group(1)) / int(raw.group(1))
         claim(abs(r - float(ratio.group(1))) <= 0.0002 + 0.01 * r,
               "the ratio is frames/s over raw sleeps/s of the same run")
+    setup = re.search(r"(\d+) frames in ([\d.]+) s wall; setup ([\d.]+) s wall", out)
+    claim(bool(setup) and float(setup.group(2)) > 0 and float(setup.group(3)) > 0,
+          "steady-state wall time and setup wall time reported apart")
+    if setup and fps and float(setup.group(2)) > 0:
+        f = int(setup.group(1)) / float(setup.group(2))
+        claim(abs(f - int(fps.group(1))) <= 1 + 0.01 * f,
+              "steady-state frames/s is the window's frames over the window's wall time")
+    by_guest = re.search(r"events per frame by guest:\s+emulated ([\d.-]+), vtd_posted "
+                         r"([\d.-]+), halting ([\d.-]+)", out)
+    claim(bool(by_guest) and all(float(x) > 0 for x in by_guest.groups()),
+          "engine events per frame measured for emulated, vtd_posted and halting guests")
+    dma = re.search(r"dma_bench:\s+([\d.-]+) reads/s per wall second \(window\), ([\d.-]+) "
+                    r"events/read \((\d+) reads\)", out)
+    claim(bool(dma) and float(dma.group(1)) > 0 and float(dma.group(2)) > 0
+          and int(dma.group(3)) > 0, "dma_bench reads per wall second and events per read "
+          "measured")
     runs = re.findall(r"^\s+(default \(1 VM, 1 NIC\)|64 VMs x 4 VFs)\s+(\d+)\s+([\d.]+)"
                       r"\s+(\d+)\s+([\d.]+)\s+([\d.]+)\s*$", out, re.M)
     claim(len(runs) == 2, "whole runs: the default machine and the 64-VM machine (%d rows)"
