@@ -16,6 +16,7 @@
 #include "sim/metrics.h"
 #include "sim/stats.h"
 #include "workloads/dma_bench.h"
+#include "workloads/nvme.h"
 #include "workloads/stream_rx.h"
 #include "workloads/stream_tx.h"
 
@@ -78,6 +79,8 @@ struct machine {
 	unsigned neng;
 	struct gendev **gendev;
 	unsigned ngendevs;
+	struct nvme **nvme;
+	unsigned nnvmes;
 	/* software: the host as booted, the VMs and their devices */
 	struct host_rmrr *rmrrs; /* what firmware tells the host's survey */
 	unsigned nrmrrs;
@@ -95,6 +98,7 @@ struct machine {
 	unsigned nowners;
 	struct wl_stream_rx *wl;  /* stream_rx */
 	struct wl_stream_tx *wtx; /* stream_tx */
+	struct wl_nvme *wnv;	  /* nvme */
 	struct irq_latency il;
 	struct irq_probe **probes; /* per workload device */
 	unsigned nprobes;

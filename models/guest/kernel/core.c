@@ -24,6 +24,7 @@ void gk_destroy(struct gk *g)
 	if (!g)
 		return;
 	gk__dma_free(g);
+	gk__blk_free(g);
 	free(g->freelist);
 	free(g);
 }

@@ -92,6 +92,7 @@ struct gk {
 	void *irq_done_ctx;
 	unsigned irq_depth;
 	struct gk_dma dma;
+	struct gk_blk *blk; /* blk.c: disks and the submitter's completion callback */
 	struct gk_stats st;
 };
 
@@ -110,6 +111,10 @@ uint64_t gk__virt_to_phys(struct gk *g, const void *ptr);
 /* dma.c: send the queued paravirtual IOMMU requests (before an MMIO write, before HLT). */
 void gk__dma_flush(struct gk *g);
 void gk__dma_free(struct gk *g);
+
+/* blk.c */
+struct gk_blk;
+void gk__blk_free(struct gk *g);
 
 /* pci.c */
 uint32_t gk__cfg_read(struct gk *g, uint8_t devfn, uint32_t off, unsigned size);
