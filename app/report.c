@@ -261,7 +261,8 @@ static int register_metrics(struct machine *m, struct metrics *reg)
 		const char *e = NULL;
 
 		if (m->nnvmes > 1) {
-			e = prefix_of(each, sizeof(each), "devices.", pcie_fn_name(nvme_fn(m->nvme[i])));
+			e = prefix_of(each, sizeof(each), "devices.",
+				      pcie_fn_name(nvme_fn(m->nvme[i])));
 			if (!e)
 				rc = -ENAMETOOLONG;
 		}
@@ -442,11 +443,10 @@ int machine__fill_results(struct machine *m, struct results *r, char *err, size_
 			metrics_get(m->c0, "nvme.io_time_ns", &t0);
 			metrics_get(m->c1, "nvme.io_time_ns", &t1);
 			results_set_double(r, "workload.media_utilisation",
-					   measured ? (double)(b1 - b0) / (double)measured
-						    : 0);
-			results_set_double(r, "workload.device_ns_mean",
-					   wn->completed ? (double)(t1 - t0) / 1000.0 / (double)wn->completed
-							 : 0);
+					   measured ? (double)(b1 - b0) / (double)measured : 0);
+			results_set_double(
+			    r, "workload.device_ns_mean",
+			    wn->completed ? (double)(t1 - t0) / 1000.0 / (double)wn->completed : 0);
 		}
 	} else {
 		rc = rc ? rc : metrics_emit(r, "workload.", &dmaeng_metrics, es);

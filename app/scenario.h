@@ -136,7 +136,7 @@ struct sc_workload {
 	struct wl_stream_cfg stream; /* workloads/stream.h: stream_rx's and stream_tx's */
 	uint64_t drain_ps;
 	struct wl_dma_bench_cfg dma_bench; /* workloads/dma_bench.h */
-	struct wl_nvme_cfg nvme;           /* workloads/nvme.h */
+	struct wl_nvme_cfg nvme;	   /* workloads/nvme.h */
 };
 
 struct sc_run {

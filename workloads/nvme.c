@@ -15,7 +15,7 @@
 #define SECTOR 512u
 
 static const char *const rw_names[] = {"randread", "randwrite", "randrw", "read",
-				       "write",    "rw",        NULL};
+				       "write",	   "rw",	NULL};
 static const char *const idle_names[] = {"halt", "busy", NULL};
 
 static const struct cfg_field nvme_fields[] = {

@@ -24,8 +24,14 @@ struct cfg_schema;
 struct gk;
 struct wl_nvme;
 
-enum wl_nvme_rw { WL_NVME_RANDREAD, WL_NVME_RANDWRITE, WL_NVME_RANDRW, WL_NVME_READ,
-		  WL_NVME_WRITE, WL_NVME_RW };
+enum wl_nvme_rw {
+	WL_NVME_RANDREAD,
+	WL_NVME_RANDWRITE,
+	WL_NVME_RANDRW,
+	WL_NVME_READ,
+	WL_NVME_WRITE,
+	WL_NVME_RW
+};
 
 struct wl_nvme_cfg {
 	int rw;		     /* enum wl_nvme_rw */

@@ -123,8 +123,8 @@ static uint32_t max_bytes(const struct nvme *c)
 
 static void define_regs(struct nvme *c)
 {
-	uint64_t cap = NVME_CAP_SET_MQES(c->cfg.mqes - 1) | NVME_CAP_CQR | NVME_CAP_SET_TO(
-			   (c->cfg.ready_ps / 500000000000ull) + 1) |
+	uint64_t cap = NVME_CAP_SET_MQES(c->cfg.mqes - 1) | NVME_CAP_CQR |
+		       NVME_CAP_SET_TO((c->cfg.ready_ps / 500000000000ull) + 1) |
 		       NVME_CAP_SET_DSTRD(c->cfg.dstrd) | NVME_CAP_CSS_NVM |
 		       NVME_CAP_SET_MPSMIN(0) | NVME_CAP_SET_MPSMAX(0);
 
@@ -144,8 +144,8 @@ static void define_regs(struct nvme *c)
 		regs_define(&c->msix, e + PCI_MSIX_ENTRY_LOWER_ADDR, 4, 0, 0xfffffffcu, 0, 0);
 		regs_define(&c->msix, e + PCI_MSIX_ENTRY_UPPER_ADDR, 4, 0, 0xffffffffu, 0, 0);
 		regs_define(&c->msix, e + PCI_MSIX_ENTRY_DATA, 4, 0, 0xffffffffu, 0, 0);
-		regs_define(&c->msix, e + PCI_MSIX_ENTRY_VECTOR_CTRL, 4, PCI_MSIX_ENTRY_CTRL_MASKBIT,
-			    PCI_MSIX_ENTRY_CTRL_MASKBIT, 0, 0);
+		regs_define(&c->msix, e + PCI_MSIX_ENTRY_VECTOR_CTRL, 4,
+			    PCI_MSIX_ENTRY_CTRL_MASKBIT, PCI_MSIX_ENTRY_CTRL_MASKBIT, 0, 0);
 	}
 }
 
@@ -419,8 +419,9 @@ static uint16_t admin(struct nvme *c, struct nvme_cmd *k, const uint8_t *sqe, ui
 			return NVME_SC_INVALID_FIELD | NVME_SC_DNR;
 		if (cns == NVME_ID_CNS_NS && nvme_le32(sqe + NVME_SQE_NSID) != 1)
 			return NVME_SC_INVALID_NS | NVME_SC_DNR;
-		np = nvme_prp_walk(prp1, nvme_le64(sqe + NVME_SQE_PRP2), NVME_IDENTIFY_SIZE, PAGE,
-				   read_list, &d, c->pieces, (PAGE << c->cfg.mdts) / PAGE + 1, NULL);
+		np =
+		    nvme_prp_walk(prp1, nvme_le64(sqe + NVME_SQE_PRP2), NVME_IDENTIFY_SIZE, PAGE,
+				  read_list, &d, c->pieces, (PAGE << c->cfg.mdts) / PAGE + 1, NULL);
 		if (np < 0)
 			return NVME_SC_DATA_XFER_ERROR;
 		k->len = NVME_IDENTIFY_SIZE;
@@ -449,7 +450,10 @@ static uint16_t admin(struct nvme *c, struct nvme_cmd *k, const uint8_t *sqe, ui
 		if ((cdw11 & NVME_CQ_IRQ_ENABLED) && NVME_CDW11_IV(cdw11) >= c->nvec)
 			return NVME_SC_INVALID_VECTOR | NVME_SC_DNR;
 		q = &c->cq[qid];
-		*q = (struct nvme_cq){.valid = true, .base = prp1, .size = qsize, .phase = 1,
+		*q = (struct nvme_cq){.valid = true,
+				      .base = prp1,
+				      .size = qsize,
+				      .phase = 1,
 				      .iv = NVME_CDW11_IV(cdw11),
 				      .ien = (cdw11 & NVME_CQ_IRQ_ENABLED) != 0};
 		return NVME_SC_SUCCESS;
@@ -465,8 +469,8 @@ static uint16_t admin(struct nvme *c, struct nvme_cmd *k, const uint8_t *sqe, ui
 			return NVME_SC_QUEUE_SIZE | NVME_SC_DNR;
 		if (!(cdw11 & NVME_QUEUE_PHYS_CONTIG) || (prp1 & (PAGE - 1)))
 			return NVME_SC_INVALID_FIELD | NVME_SC_DNR;
-		c->sq[qid] = (struct nvme_sq){.valid = true, .base = prp1, .size = qsize,
-					      .cqid = cqid};
+		c->sq[qid] =
+		    (struct nvme_sq){.valid = true, .base = prp1, .size = qsize, .cqid = cqid};
 		return NVME_SC_SUCCESS;
 	}
 	case nvme_admin_delete_sq:
@@ -548,7 +552,8 @@ static void fetch(struct nvme *c, unsigned q, uint64_t now)
 {
 	struct nvme_sq *sq = &c->sq[q];
 	struct pcie_dma d = {.addr = sq->base + (uint64_t)sq->head * NVME_SQE_SIZE,
-			     .len = NVME_SQE_SIZE, .t_issue = now};
+			     .len = NVME_SQE_SIZE,
+			     .t_issue = now};
 	struct nvme_cmd *k = NULL;
 	uint8_t sqe[NVME_SQE_SIZE];
 
@@ -557,6 +562,8 @@ static void fetch(struct nvme *c, unsigned q, uint64_t now)
 			k = &c->cmds[i];
 			break;
 		}
+	if (!k)
+		return; /* the caller keeps ninflight below max_inflight: never */
 	pcie_dma_submit(c->fn, &d);
 	c->st.sqe_fetches++;
 	sq->head = (sq->head + 1) % sq->size;
@@ -738,10 +745,13 @@ static void enable(struct nvme *c, uint64_t now)
 	uint32_t aqa = (uint32_t)rd(c, NVME_REG_AQA, 4);
 
 	reset_queues(c);
-	c->sq[0] = (struct nvme_sq){.valid = true, .base = rd(c, NVME_REG_ASQ, 8),
-				    .size = NVME_AQA_ASQS(aqa) + 1u};
-	c->cq[0] = (struct nvme_cq){.valid = true, .base = rd(c, NVME_REG_ACQ, 8),
-				    .size = NVME_AQA_ACQS(aqa) + 1u, .phase = 1, .ien = true};
+	c->sq[0] = (struct nvme_sq){
+	    .valid = true, .base = rd(c, NVME_REG_ASQ, 8), .size = NVME_AQA_ASQS(aqa) + 1u};
+	c->cq[0] = (struct nvme_cq){.valid = true,
+				    .base = rd(c, NVME_REG_ACQ, 8),
+				    .size = NVME_AQA_ACQS(aqa) + 1u,
+				    .phase = 1,
+				    .ien = true};
 	c->enabled = true;
 	c->ready_at = now + c->cfg.ready_ps;
 	c->media_free = 0;
@@ -766,9 +776,9 @@ static uint64_t mmio_read(void *ctx, int bar, uint64_t off, unsigned size)
 	if (off >= NVME_MSIX_TABLE && off < NVME_MSIX_TABLE + c->nvec * 16u)
 		return regs_read(&c->msix, (uint32_t)(off - NVME_MSIX_TABLE), size);
 	if (off >= NVME_MSIX_PBA && off + size <= NVME_MSIX_PBA + 16)
-		return size == 8 ? c->pba[(off - NVME_MSIX_PBA) / 8]
-				 : (uint32_t)(c->pba[(off - NVME_MSIX_PBA) / 8] >>
-					      ((off & 4) ? 32 : 0));
+		return size == 8
+			   ? c->pba[(off - NVME_MSIX_PBA) / 8]
+			   : (uint32_t)(c->pba[(off - NVME_MSIX_PBA) / 8] >> ((off & 4) ? 32 : 0));
 	if (off + size > REG_SPACE)
 		return 0; /* doorbells are write-only */
 	if (off == NVME_REG_CSTS) {
@@ -854,10 +864,10 @@ static void flr(void *ctx)
 }
 
 static const struct pcie_fn_ops nvme_ops = {
-	.mmio_read = mmio_read,
-	.mmio_write = mmio_write,
-	.cfg_written = cfg_written,
-	.flr = flr,
+    .mmio_read = mmio_read,
+    .mmio_write = mmio_write,
+    .cfg_written = cfg_written,
+    .flr = flr,
 };
 
 int nvme_create(const struct nvme_cfg *cfg, struct pcie_fabric *fab, struct nvme **out)
@@ -893,13 +903,13 @@ int nvme_create(const struct nvme_cfg *cfg, struct pcie_fabric *fab, struct nvme
 		return rc;
 	}
 	define_regs(c);
-	/* The silicon: IDs and class 010802, BAR0, PM, PCIe endpoint with FLR, MSI-X in BAR0. */
+	/* The silicon: IDs and class 010802, BAR0, PM, PCIe endpoint with FLR, MSI-X in BAR0 (no
+	 * INTx pin: ptsim's controller interrupts by MSI-X only). */
 	pcie_fn_set_ids(c->fn, NVME_VENDOR_ID, NVME_DEVICE_ID, NVME_CLASS, NVME_VENDOR_ID, 0x0002);
 	pcie_fn_add_bar(c->fn, 0, NVME_BAR0_SIZE, true, false);
 	pcie_fn_add_cap_pm(c->fn);
 	pcie_fn_add_cap_exp(c->fn, PCI_EXP_TYPE_ENDPOINT, true);
 	pcie_fn_add_cap_msix(c->fn, c->nvec, 0, NVME_MSIX_TABLE, 0, NVME_MSIX_PBA);
-	pcie_fn_set_intx_pin(c->fn, 1);
 	pcie_fn_set_ops(c->fn, &nvme_ops, c);
 	*out = c;
 	return 0;
@@ -975,8 +985,7 @@ static const struct metric nvme_rows[] = {
 	     "submission queue entries fetched by DMA"),
     NVME_ROW(prp_list_reads, "nvme.prp_list_reads", "prp_list_reads",
 	     "PRP list pages (or parts) read by DMA"),
-    NVME_ROW(cqe_posts, "nvme.cqe_posts", "cqe_posts",
-	     "completion queue entries written by DMA"),
+    NVME_ROW(cqe_posts, "nvme.cqe_posts", "cqe_posts", "completion queue entries written by DMA"),
     NVME_ROW(dma_errors, "nvme.dma_errors", "dma_errors",
 	     "DMAs that failed (IOMMU fault, no bus master)"),
     NVME_ROW(msis_sent, "nvme.msis_sent", "msis_sent", "MSI-X messages sent"),

@@ -19,11 +19,11 @@
 
 /* BAR0: registers, doorbells from 0x1000, the MSI-X table and PBA on pages of their own (so
  * they can trap while the doorbells are mapped into the guest). */
-#define NVME_BAR0_SIZE    0x4000
-#define NVME_DB_END       0x3000
-#define NVME_MSIX_TABLE   0x3000
-#define NVME_MSIX_PBA     0x3800
-#define NVME_MSIX_MAX     65 /* admin + 64 I/O queues */
+#define NVME_BAR0_SIZE	0x4000
+#define NVME_DB_END	0x3000
+#define NVME_MSIX_TABLE 0x3000
+#define NVME_MSIX_PBA	0x3800
+#define NVME_MSIX_MAX	65 /* admin + 64 I/O queues */
 
 /* Controller registers (NVMe 1.4 §3.1, Figure 78). */
 #define NVME_REG_CAP   0x0000 /* Controller Capabilities, 64 bits */
@@ -39,40 +39,40 @@
 #define NVME_REG_DBS   0x1000 /* SQ 0 Tail Doorbell */
 
 /* CAP fields (§3.1.1) with their constructors. */
-#define NVME_CAP_MQES(cap)    ((uint32_t)((cap) & 0xffff)) /* max entries, 0's based */
-#define NVME_CAP_TIMEOUT(cap) ((uint32_t)(((cap) >> 24) & 0xff)) /* 500 ms units */
-#define NVME_CAP_STRIDE(cap)  ((uint32_t)(((cap) >> 32) & 0xf))
-#define NVME_CAP_MPSMIN(cap)  ((uint32_t)(((cap) >> 48) & 0xf))
-#define NVME_CAP_MPSMAX(cap)  ((uint32_t)(((cap) >> 52) & 0xf))
-#define  NVME_CAP_SET_MQES(v)   ((uint64_t)((v) & 0xffff))
-#define  NVME_CAP_CQR           (1ull << 16) /* contiguous queues required */
-#define  NVME_CAP_SET_TO(v)     ((uint64_t)((v) & 0xff) << 24)
-#define  NVME_CAP_SET_DSTRD(v)  ((uint64_t)((v) & 0xf) << 32)
-#define  NVME_CAP_CSS_NVM       (1ull << 37) /* NVM command set */
-#define  NVME_CAP_SET_MPSMIN(v) ((uint64_t)((v) & 0xf) << 48)
-#define  NVME_CAP_SET_MPSMAX(v) ((uint64_t)((v) & 0xf) << 52)
+#define NVME_CAP_MQES(cap)     ((uint32_t)((cap)&0xffff))	  /* max entries, 0's based */
+#define NVME_CAP_TIMEOUT(cap)  ((uint32_t)(((cap) >> 24) & 0xff)) /* 500 ms units */
+#define NVME_CAP_STRIDE(cap)   ((uint32_t)(((cap) >> 32) & 0xf))
+#define NVME_CAP_MPSMIN(cap)   ((uint32_t)(((cap) >> 48) & 0xf))
+#define NVME_CAP_MPSMAX(cap)   ((uint32_t)(((cap) >> 52) & 0xf))
+#define NVME_CAP_SET_MQES(v)   ((uint64_t)((v)&0xffff))
+#define NVME_CAP_CQR	       (1ull << 16) /* contiguous queues required */
+#define NVME_CAP_SET_TO(v)     ((uint64_t)((v)&0xff) << 24)
+#define NVME_CAP_SET_DSTRD(v)  ((uint64_t)((v)&0xf) << 32)
+#define NVME_CAP_CSS_NVM       (1ull << 37) /* NVM command set */
+#define NVME_CAP_SET_MPSMIN(v) ((uint64_t)((v)&0xf) << 48)
+#define NVME_CAP_SET_MPSMAX(v) ((uint64_t)((v)&0xf) << 52)
 
 #define NVME_VS(major, minor, ter) (((major) << 16) | ((minor) << 8) | (ter))
 
 /* CC (§3.1.5) */
-#define NVME_CC_ENABLE      0x00000001u
-#define NVME_CC_CSS_MASK    0x00000070u
-#define NVME_CC_MPS_SHIFT   7
-#define NVME_CC_MPS_MASK    0x00000780u
-#define NVME_CC_AMS_MASK    0x00003800u
-#define NVME_CC_SHN_MASK    0x0000c000u
-#define NVME_CC_SHN_NORMAL  0x00004000u
-#define NVME_CC_IOSQES(v)   ((uint32_t)(v) << 16)
-#define NVME_CC_IOCQES(v)   ((uint32_t)(v) << 20)
-#define NVME_CC_WRITABLE    0x00fffff1u
+#define NVME_CC_ENABLE	   0x00000001u
+#define NVME_CC_CSS_MASK   0x00000070u
+#define NVME_CC_MPS_SHIFT  7
+#define NVME_CC_MPS_MASK   0x00000780u
+#define NVME_CC_AMS_MASK   0x00003800u
+#define NVME_CC_SHN_MASK   0x0000c000u
+#define NVME_CC_SHN_NORMAL 0x00004000u
+#define NVME_CC_IOSQES(v)  ((uint32_t)(v) << 16)
+#define NVME_CC_IOCQES(v)  ((uint32_t)(v) << 20)
+#define NVME_CC_WRITABLE   0x00fffff1u
 /* CSTS (§3.1.6) */
-#define NVME_CSTS_RDY       0x00000001u
-#define NVME_CSTS_CFS       0x00000002u
+#define NVME_CSTS_RDY	     0x00000001u
+#define NVME_CSTS_CFS	     0x00000002u
 #define NVME_CSTS_SHST_CMPLT 0x00000008u
 /* AQA (§3.1.8): sizes 0's based */
-#define NVME_AQA_ASQS(aqa)  ((uint32_t)((aqa) & 0xfff))
-#define NVME_AQA_ACQS(aqa)  ((uint32_t)(((aqa) >> 16) & 0xfff))
-#define NVME_AQA(sq, cq)    ((uint32_t)(((cq) & 0xfff) << 16 | ((sq) & 0xfff)))
+#define NVME_AQA_ASQS(aqa) ((uint32_t)((aqa)&0xfff))
+#define NVME_AQA_ACQS(aqa) ((uint32_t)(((aqa) >> 16) & 0xfff))
+#define NVME_AQA(sq, cq)   ((uint32_t)(((cq)&0xfff) << 16 | ((sq)&0xfff)))
 
 /* Doorbells (§3.1.24, §3.1.25): SQ y Tail at 0x1000 + (2y) * (4 << DSTRD), CQ y Head at
  * 0x1000 + (2y + 1) * (4 << DSTRD). */
@@ -132,10 +132,10 @@ static inline uint16_t nvme_sqe_cid(const uint8_t *sqe)
 
 /* Completion queue entry (§4.6): DW0 command specific, DW2 SQ head 15:0 and SQ ID 31:16, DW3
  * CID 15:0, phase tag 16, status field 31:17. */
-#define NVME_CQE_DW0    0
-#define NVME_CQE_SQHD   8
-#define NVME_CQE_SQID   10
-#define NVME_CQE_CID    12
+#define NVME_CQE_DW0	0
+#define NVME_CQE_SQHD	8
+#define NVME_CQE_SQID	10
+#define NVME_CQE_CID	12
 #define NVME_CQE_STATUS 14 /* 16 bits: phase in bit 0, status code above */
 static inline void nvme_cqe_build(uint8_t *cqe, uint32_t dw0, uint16_t sqhd, uint16_t sqid,
 				  uint16_t cid, uint16_t status, unsigned phase)
@@ -151,34 +151,34 @@ static inline void nvme_cqe_build(uint8_t *cqe, uint32_t dw0, uint16_t sqhd, uin
 }
 
 /* Status codes (§4.6.1.2), generic command status, with SCT 0. */
-#define NVME_SC_SUCCESS        0x000
-#define NVME_SC_INVALID_OPCODE 0x001
-#define NVME_SC_INVALID_FIELD  0x002
+#define NVME_SC_SUCCESS		0x000
+#define NVME_SC_INVALID_OPCODE	0x001
+#define NVME_SC_INVALID_FIELD	0x002
 #define NVME_SC_DATA_XFER_ERROR 0x004
-#define NVME_SC_INVALID_NS     0x00b
-#define NVME_SC_LBA_RANGE      0x080
+#define NVME_SC_INVALID_NS	0x00b
+#define NVME_SC_LBA_RANGE	0x080
 /* command specific (SCT 1) */
 #define NVME_SC_CQ_INVALID     0x100
 #define NVME_SC_QID_INVALID    0x101
 #define NVME_SC_QUEUE_SIZE     0x102
 #define NVME_SC_INVALID_VECTOR 0x108
-#define NVME_SC_DNR            0x4000
+#define NVME_SC_DNR	       0x4000
 
 /* Admin opcodes (§5) */
-#define nvme_admin_delete_sq     0x00
-#define nvme_admin_create_sq     0x01
-#define nvme_admin_delete_cq     0x04
-#define nvme_admin_create_cq     0x05
-#define nvme_admin_identify      0x06
-#define nvme_admin_set_features  0x09
-#define NVME_FEAT_NUM_QUEUES     0x07
-#define NVME_ID_CNS_NS           0x00
-#define NVME_ID_CNS_CTRL         0x01
+#define nvme_admin_delete_sq	0x00
+#define nvme_admin_create_sq	0x01
+#define nvme_admin_delete_cq	0x04
+#define nvme_admin_create_cq	0x05
+#define nvme_admin_identify	0x06
+#define nvme_admin_set_features 0x09
+#define NVME_FEAT_NUM_QUEUES	0x07
+#define NVME_ID_CNS_NS		0x00
+#define NVME_ID_CNS_CTRL	0x01
 /* Create I/O CQ (§5.3) CDW11: PC bit 0, IEN bit 1, IV 31:16; Create I/O SQ (§5.4) CDW11: PC
  * bit 0, QPRIO 2:1, CQID 31:16; both CDW10: QID 15:0, QSIZE 31:16 (0's based). */
 #define NVME_QUEUE_PHYS_CONTIG 0x1u
 #define NVME_CQ_IRQ_ENABLED    0x2u
-#define NVME_CDW10_QID(v)      ((uint16_t)((v) & 0xffff))
+#define NVME_CDW10_QID(v)      ((uint16_t)((v)&0xffff))
 #define NVME_CDW10_QSIZE(v)    ((uint16_t)((v) >> 16))
 #define NVME_CDW11_IV(v)       ((uint16_t)((v) >> 16))
 #define NVME_CDW11_CQID(v)     ((uint16_t)((v) >> 16))
@@ -192,17 +192,17 @@ static inline void nvme_cqe_build(uint8_t *cqe, uint32_t dw0, uint16_t sqhd, uin
 #define NVME_IDENTIFY_SIZE 4096
 #define NVME_ID_CTRL_VID   0
 #define NVME_ID_CTRL_SSVID 2
-#define NVME_ID_CTRL_SN    4  /* 20 ASCII */
-#define NVME_ID_CTRL_MN    24 /* 40 ASCII */
-#define NVME_ID_CTRL_FR    64 /* 8 ASCII */
+#define NVME_ID_CTRL_SN	   4  /* 20 ASCII */
+#define NVME_ID_CTRL_MN	   24 /* 40 ASCII */
+#define NVME_ID_CTRL_FR	   64 /* 8 ASCII */
 #define NVME_ID_CTRL_MDTS  77
 #define NVME_ID_CTRL_VER   80
 #define NVME_ID_CTRL_SQES  512
 #define NVME_ID_CTRL_CQES  513
-#define NVME_ID_CTRL_NN    516
-#define NVME_ID_NS_NSZE    0
-#define NVME_ID_NS_NCAP    8
-#define NVME_ID_NS_NUSE    16
+#define NVME_ID_CTRL_NN	   516
+#define NVME_ID_NS_NSZE	   0
+#define NVME_ID_NS_NCAP	   8
+#define NVME_ID_NS_NUSE	   16
 #define NVME_ID_NS_NLBAF   25
 #define NVME_ID_NS_FLBAS   26
 #define NVME_ID_NS_LBAF0   128 /* MS 15:0, LBADS 23:16, RP 25:24 */

@@ -323,20 +323,20 @@ void dev_kfree_skb_any(struct sk_buff *skb);   /* dropped */
  * at most max_hw_sectors long (no bio segments). */
 typedef u64 sector_t;
 typedef u8 blk_status_t;
-#define SECTOR_SHIFT     9
-#define BLK_STS_OK       0
+#define SECTOR_SHIFT	 9
+#define BLK_STS_OK	 0
 #define BLK_STS_RESOURCE 9
-#define BLK_STS_IOERR    10
+#define BLK_STS_IOERR	 10
 
 enum req_op { REQ_OP_READ = 0, REQ_OP_WRITE = 1, REQ_OP_FLUSH = 2 };
 
 struct blk_mq_hw_ctx;
 struct request {
 	enum req_op op;
-	sector_t sector;        /* the first 512-byte sector */
-	unsigned int data_len;  /* bytes */
-	void *buf;              /* the data, in kernel memory */
-	int tag;                /* unique within its hardware queue while in flight */
+	sector_t sector;       /* the first 512-byte sector */
+	unsigned int data_len; /* bytes */
+	void *buf;	       /* the data, in kernel memory */
+	int tag;	       /* unique within its hardware queue while in flight */
 	struct blk_mq_hw_ctx *mq_hctx;
 	void *hal; /* backend's */
 };
@@ -357,16 +357,16 @@ struct blk_mq_tag_set {
 	const struct blk_mq_ops *ops;
 	unsigned int nr_hw_queues;
 	unsigned int queue_depth; /* tags per hardware queue */
-	unsigned int cmd_size;    /* driver's bytes after each request (blk_mq_rq_to_pdu) */
+	unsigned int cmd_size;	  /* driver's bytes after each request (blk_mq_rq_to_pdu) */
 	void *driver_data;
 	void *hal; /* backend's */
 };
 struct gendisk {
 	char disk_name[32];
 	struct blk_mq_tag_set *tag_set;
-	sector_t capacity;           /* set_capacity */
+	sector_t capacity;	     /* set_capacity */
 	unsigned int max_hw_sectors; /* the largest request, in sectors */
-	struct device *parent;       /* device_add_disk */
+	struct device *parent;	     /* device_add_disk */
 	void *private_data;
 	void *hal; /* backend's */
 };

@@ -224,7 +224,8 @@ static int nvme_create_queue(struct nvme_dev *dev, u16 qid)
 	c.opcode = nvme_admin_create_cq;
 	c.prp1 = cpu_to_le64(q->cq_dma);
 	c.cdw10 = cpu_to_le32(((u32)(q->q_depth - 1) << 16) | qid);
-	c.cdw11 = cpu_to_le32(((u32)q->vector << 16) | NVME_QUEUE_PHYS_CONTIG | NVME_CQ_IRQ_ENABLED);
+	c.cdw11 =
+	    cpu_to_le32(((u32)q->vector << 16) | NVME_QUEUE_PHYS_CONTIG | NVME_CQ_IRQ_ENABLED);
 	rc = nvme_admin_sync(dev, &c, NULL);
 	if (rc)
 		return rc;
@@ -459,8 +460,8 @@ static int nvme_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	dev->cap = readq(dev->bar + NVME_REG_CAP);
 	dev->db_stride = 1u << NVME_CAP_STRIDE(dev->cap);
 	depth = (u32)module_param_u64("nvme", "io_queue_depth");
-	dev->q_depth = (u16)(NVME_CAP_MQES(dev->cap) + 1 < depth ? NVME_CAP_MQES(dev->cap) + 1
-								 : depth);
+	dev->q_depth =
+	    (u16)(NVME_CAP_MQES(dev->cap) + 1 < depth ? NVME_CAP_MQES(dev->cap) + 1 : depth);
 
 	/* one vector for the admin queue during bring-up (nvme_pci_enable) */
 	rc = pci_alloc_irq_vectors(pdev, 1, 1, PCI_IRQ_MSIX);
@@ -544,8 +545,8 @@ static void nvme_remove(struct pci_dev *pdev)
 }
 
 static const struct pci_device_id nvme_ids[] = {
-	{PCI_DEVICE(0x7074, 0x0002)}, /* ptsim's controller; Linux matches the class 010802 */
-	{0},
+    {PCI_DEVICE(0x7074, 0x0002)}, /* ptsim's controller; Linux matches the class 010802 */
+    {0},
 };
 
 static const struct kernel_param nvme_params[] = {

@@ -24,7 +24,7 @@ enum {
 	NVME_REG_DBS = 0x1000,
 };
 
-#define NVME_CAP_MQES(cap)    ((cap) & 0xffff)
+#define NVME_CAP_MQES(cap)    ((cap)&0xffff)
 #define NVME_CAP_TIMEOUT(cap) (((cap) >> 24) & 0xff)
 #define NVME_CAP_STRIDE(cap)  (((cap) >> 32) & 0xf)
 
@@ -91,8 +91,8 @@ enum {
 
 /* Identify data offsets the driver reads (§5.15.2). */
 #define NVME_ID_CTRL_MDTS 77
-#define NVME_ID_CTRL_NN   516
-#define NVME_ID_NS_NSZE   0
+#define NVME_ID_CTRL_NN	  516
+#define NVME_ID_NS_NSZE	  0
 #define NVME_ID_NS_FLBAS  26
 #define NVME_ID_NS_LBAF0  128
 

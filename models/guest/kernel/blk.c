@@ -237,8 +237,7 @@ void *gk_blk_alloc_buf(struct gk *g, size_t len)
 	return gk__alloc(g, len, 4096, NULL);
 }
 
-void gk_blk_set_done(struct gk *g, void (*done)(void *ctx, uint64_t cookie, int status),
-		     void *ctx)
+void gk_blk_set_done(struct gk *g, void (*done)(void *ctx, uint64_t cookie, int status), void *ctx)
 {
 	struct gk_blk *b = blk_of(g);
 

@@ -126,8 +126,7 @@ unsigned gk_disk_queues(const struct gendisk *d);
 uint64_t gk_disk_sectors(const struct gendisk *d);
 unsigned gk_disk_max_bytes(const struct gendisk *d);
 void *gk_blk_alloc_buf(struct gk *g, size_t len);
-void gk_blk_set_done(struct gk *g, void (*done)(void *ctx, uint64_t cookie, int status),
-		     void *ctx);
+void gk_blk_set_done(struct gk *g, void (*done)(void *ctx, uint64_t cookie, int status), void *ctx);
 int gk_blk_submit(struct gk *g, struct gendisk *d, unsigned hctx, bool write, uint64_t sector,
 		  unsigned len, void *buf, uint64_t cookie);
 void gk_blk_wait(struct gk *g, bool halt);

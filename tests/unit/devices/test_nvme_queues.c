@@ -29,16 +29,16 @@
 #include "sim/engine.h"
 #include "sim/simtime.h"
 
-#define BAR0   0xc0000000ull
-#define ASQ    0x100000ull
-#define ACQ    0x101000ull
-#define IOSQ   0x102000ull
-#define IOCQ   0x103000ull
-#define IDENT  0x104000ull
-#define DATA   0x200000ull /* reads land here */
-#define PRPL   0x300000ull /* a PRP list */
-#define QSIZE  4
-#define DSTRD  2
+#define BAR0  0xc0000000ull
+#define ASQ   0x100000ull
+#define ACQ   0x101000ull
+#define IOSQ  0x102000ull
+#define IOCQ  0x103000ull
+#define IDENT 0x104000ull
+#define DATA  0x200000ull /* reads land here */
+#define PRPL  0x300000ull /* a PRP list */
+#define QSIZE 4
+#define DSTRD 2
 
 static struct mem *mem;
 static struct pcie_fabric *fab;
@@ -238,18 +238,15 @@ static void driver(void *arg)
 	rec.csts_after = (uint32_t)r(NVME_REG_CSTS, 4);
 
 	before = nmsis;
-	rec.admin_status[0] = admin(nvme_admin_identify, 0, IDENT, 1, 0,
-				    &rec.admin_phase[0]);
+	rec.admin_status[0] = admin(nvme_admin_identify, 0, IDENT, 1, 0, &rec.admin_phase[0]);
 	mem_read(mem, IDENT, id, sizeof(id));
 	memcpy(&rec.id_vid, id, 2);
 	rec.id_mdts = id[NVME_ID_CTRL_MDTS];
 	rec.id_sqes = id[512];
-	rec.admin_status[1] =
-	    admin(nvme_admin_identify, 1, IDENT, 0, 0, &rec.admin_phase[1]);
+	rec.admin_status[1] = admin(nvme_admin_identify, 1, IDENT, 0, 0, &rec.admin_phase[1]);
 	rec.nsze = mem_read64(mem, IDENT);
 	rec.admin_status[2] = admin(nvme_admin_create_cq, 0, IOCQ, (QSIZE - 1) << 16 | 1,
-				    1u << 16 | 1u | 2u,
-				    &rec.admin_phase[2]);
+				    1u << 16 | 1u | 2u, &rec.admin_phase[2]);
 	rec.admin_status[3] = admin(nvme_admin_create_sq, 0, IOSQ, (QSIZE - 1) << 16 | 1,
 				    1u << 16 | 1u, &rec.admin_phase[3]);
 	rec.admin_msis = nmsis - before;
@@ -351,7 +348,7 @@ static void test_registers(void **state)
 	assert_int_equal(NVME_CAP_MQES(rec.cap), 63);
 	assert_int_equal(NVME_CAP_STRIDE(rec.cap), DSTRD);
 	assert_true(NVME_CAP_TIMEOUT(rec.cap) >= 1);
-	assert_true(rec.cap & (1ull << 37)); /* CSS: NVM command set */
+	assert_true(rec.cap & (1ull << 37));  /* CSS: NVM command set */
 	assert_int_equal(rec.vs, 0x00010400); /* 1.4.0 */
 	/* CSTS.RDY only after the ready time */
 	assert_int_equal(rec.csts_before & 1u, 0);
@@ -452,8 +449,7 @@ static void test_prp_walk_chain(void **state)
 	/* two pages: PRP2 must have no offset */
 	assert_int_equal(nvme_prp_walk(0x1000, 0x2010, 8192, 4096, fake_read, NULL, p, 4, NULL),
 			 -1);
-	assert_int_equal(nvme_prp_walk(0x1800, 0x3000, 4096, 4096, fake_read, NULL, p, 4, NULL),
-			 2);
+	assert_int_equal(nvme_prp_walk(0x1800, 0x3000, 4096, 4096, fake_read, NULL, p, 4, NULL), 2);
 	/* an entry of a list with an offset is invalid */
 	fake_list[2][0] = 0x5000;
 	fake_list[2][1] = 0x6008;
@@ -464,9 +460,9 @@ static void test_prp_walk_chain(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_registers),	   cmocka_unit_test(test_doorbell_offsets),
-	    cmocka_unit_test(test_admin),	   cmocka_unit_test(test_phase_wraps),
-	    cmocka_unit_test(test_prps),	   cmocka_unit_test(test_prp_walk_chain),
+	    cmocka_unit_test(test_registers), cmocka_unit_test(test_doorbell_offsets),
+	    cmocka_unit_test(test_admin),     cmocka_unit_test(test_phase_wraps),
+	    cmocka_unit_test(test_prps),      cmocka_unit_test(test_prp_walk_chain),
 	};
 
 	return cmocka_run_group_tests(tests, run, NULL);

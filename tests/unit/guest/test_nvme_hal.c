@@ -146,8 +146,11 @@ static void execute(unsigned qid, const struct nvme_command *c)
 	case nvme_admin_create_cq: {
 		unsigned q = c->cdw10 & 0xffff;
 
-		cqs[q] = (struct fq){.cq = c->prp1, .size = (c->cdw10 >> 16) + 1, .phase = 1,
-				     .iv = c->cdw11 >> 16, .valid = true};
+		cqs[q] = (struct fq){.cq = c->prp1,
+				     .size = (c->cdw10 >> 16) + 1,
+				     .phase = 1,
+				     .iv = c->cdw11 >> 16,
+				     .valid = true};
 		post(0, c, 0, 0);
 		break;
 	}
@@ -175,8 +178,8 @@ static void doorbell(uint32_t off, uint32_t v)
 	if ((off - 0x1000) % stride || idx % 2)
 		return; /* a head doorbell: nothing to do here */
 	while (sqs[q].sq_head != v) {
-		const struct nvme_command *c = (const struct nvme_command *)ptr(sqs[q].sq) +
-					       sqs[q].sq_head;
+		const struct nvme_command *c =
+		    (const struct nvme_command *)ptr(sqs[q].sq) + sqs[q].sq_head;
 
 		sqs[q].sq_head = (sqs[q].sq_head + 1) % sqs[q].size;
 		execute(q, c);
@@ -206,13 +209,17 @@ void writel(u32 val, volatile void __iomem *addr)
 		if (val & NVME_CC_ENABLE) {
 			regs[NVME_REG_CSTS / 4] |= NVME_CSTS_RDY;
 			cc_at_enable_aqa = regs[NVME_REG_AQA / 4];
-			asq_at_enable = regs[NVME_REG_ASQ / 4] | (u64)regs[NVME_REG_ASQ / 4 + 1] << 32;
-			acq_at_enable = regs[NVME_REG_ACQ / 4] | (u64)regs[NVME_REG_ACQ / 4 + 1] << 32;
-			sqs[0] = (struct fq){.sq = asq_at_enable, .size = (cc_at_enable_aqa & 0xfff) + 1,
+			asq_at_enable = regs[NVME_REG_ASQ / 4] | (u64)regs[NVME_REG_ASQ / 4 + 1]
+								     << 32;
+			acq_at_enable = regs[NVME_REG_ACQ / 4] | (u64)regs[NVME_REG_ACQ / 4 + 1]
+								     << 32;
+			sqs[0] = (struct fq){.sq = asq_at_enable,
+					     .size = (cc_at_enable_aqa & 0xfff) + 1,
 					     .valid = true};
 			cqs[0] = (struct fq){.cq = acq_at_enable,
 					     .size = ((cc_at_enable_aqa >> 16) & 0xfff) + 1,
-					     .phase = 1, .valid = true};
+					     .phase = 1,
+					     .valid = true};
 		} else {
 			regs[NVME_REG_CSTS / 4] &= ~(u32)NVME_CSTS_RDY;
 		}
@@ -294,8 +301,7 @@ dma_addr_t dma_map_single(struct device *dev, void *p, size_t size, enum dma_dat
 	return a;
 }
 
-void dma_unmap_single(struct device *dev, dma_addr_t addr, size_t size,
-		      enum dma_data_direction dir)
+void dma_unmap_single(struct device *dev, dma_addr_t addr, size_t size, enum dma_data_direction dir)
 {
 	(void)dev;
 	if (ndma < MAX_LOG)
@@ -470,8 +476,7 @@ static void test_probe(void **state)
 
 		assert_int_equal(cq->opcode, nvme_admin_create_cq);
 		assert_int_equal(cq->cdw10, 3u << 16 | q); /* io_queue_depth 4 */
-		assert_int_equal(cq->cdw11,
-				 q << 16 | NVME_QUEUE_PHYS_CONTIG | NVME_CQ_IRQ_ENABLED);
+		assert_int_equal(cq->cdw11, q << 16 | NVME_QUEUE_PHYS_CONTIG | NVME_CQ_IRQ_ENABLED);
 		assert_int_equal(sq->opcode, nvme_admin_create_sq);
 		assert_int_equal(sq->cdw10 & 0xffff, q);
 		assert_int_equal(sq->cdw11 >> 16, q); /* on its own completion queue */
