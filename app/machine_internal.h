@@ -135,6 +135,7 @@ struct wl_status {
 	bool stream, started;
 	uint64_t total, sent, done, dropped; /* done: received (stream_tx: on the wire) */
 	const char *done_words;		     /* "received", "on the wire" */
+	const char *why;		     /* why the application did not start, if it says */
 };
 void machine__workload_status(const struct machine *m, struct wl_status *st);
 /* When the controller gives up waiting for the workload (UINT64_MAX: not known yet) and the

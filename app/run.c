@@ -421,10 +421,11 @@ static void controller(void *arg)
 		machine__fail(
 		    m,
 		    "the workload did not finish within run.max_sim_ms = %g ms (%llu of "
-		    "%llu frames %s, %llu dropped%s)",
+		    "%llu frames %s, %llu dropped%s%s%s)",
 		    sc->run.max_sim_ms, (unsigned long long)st.done, (unsigned long long)st.total,
 		    st.done_words, (unsigned long long)st.dropped,
-		    st.stream && !st.started ? "; the guest application never started" : "");
+		    st.stream && !st.started ? "; the guest application never started" : "",
+		    st.why ? ": " : "", st.why ? st.why : "");
 	}
 }
 

@@ -252,6 +252,7 @@ void machine__workload_status(const struct machine *m, struct wl_status *st)
 		st->sent = r->submitted;
 		st->done = r->completed;
 		st->done_words = "completed (I/O requests, not frames)";
+		st->why = wl_nvme_error(m->wnv);
 	}
 }
 
