@@ -8,6 +8,7 @@
 #include "app/machine_internal.h"
 
 #include "models/devices/dmaeng.h"
+#include "models/devices/nvme.h"
 #include "models/devices/gendev.h"
 #include "models/devices/nic.h"
 #include "models/host/host.h"
@@ -216,6 +217,19 @@ static int build_node(struct machine *m, const struct sc_node *n, struct pcie_fn
 		if (rc)
 			return rc;
 		fn = dmaeng_fn(e);
+		break;
+	}
+	case SC_NVME: {
+		struct nvme_cfg vc = n->nvme;
+		struct nvme *c;
+
+		snprintf(vc.name, sizeof(vc.name), "%s", n->name);
+		rc = nvme_create(&vc, m->fab, &c);
+		if (!rc)
+			rc = machine__push(&m->nvme, &m->nnvmes, c);
+		if (rc)
+			return rc;
+		fn = nvme_fn(c);
 		break;
 	}
 	default:

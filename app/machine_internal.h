@@ -16,6 +16,7 @@
 #include "sim/metrics.h"
 #include "sim/stats.h"
 #include "workloads/dma_bench.h"
+#include "workloads/nvme.h"
 #include "workloads/stream_rx.h"
 #include "workloads/stream_tx.h"
 
@@ -78,6 +79,8 @@ struct machine {
 	unsigned neng;
 	struct gendev **gendev;
 	unsigned ngendevs;
+	struct nvme **nvme;
+	unsigned nnvmes;
 	/* software: the host as booted, the VMs and their devices */
 	struct host_rmrr *rmrrs; /* what firmware tells the host's survey */
 	unsigned nrmrrs;
@@ -96,6 +99,7 @@ struct machine {
 	unsigned nowners;
 	struct wl_stream_rx *wl;  /* stream_rx */
 	struct wl_stream_tx *wtx; /* stream_tx */
+	struct wl_nvme *wnv;	  /* nvme */
 	struct irq_latency il;
 	struct irq_probe **probes; /* per workload device */
 	unsigned nprobes;
@@ -133,6 +137,7 @@ struct wl_status {
 	bool stream, started;
 	uint64_t total, sent, done, dropped; /* done: received (stream_tx: on the wire) */
 	const char *done_words;		     /* "received", "on the wire" */
+	const char *why;		     /* why the application did not start, if it says */
 };
 void machine__workload_status(const struct machine *m, struct wl_status *st);
 /* When the controller gives up waiting for the workload (UINT64_MAX: not known yet) and the

@@ -9,6 +9,7 @@
 
 #include "models/devices/dmaeng.h"
 #include "models/devices/nic.h"
+#include "models/devices/nvme.h"
 #include "models/guest/kernel/gk.h"
 #include "models/host/hv.h"
 #include "models/host/sched.h"
@@ -24,6 +25,7 @@
 #include "sim/results.h"
 #include "sim/simtime.h"
 #include "workloads/dma_bench.h"
+#include "workloads/nvme.h"
 #include "workloads/stream_rx.h"
 #include "workloads/stream_tx.h"
 
@@ -152,7 +154,8 @@ static int register_metrics(struct machine *m, struct metrics *reg)
 {
 	const struct scenario *sc = m->sc;
 	struct metrics_group *gk, *vcpu, *iotlb, *vtd, *cache[VTD_CACHE_N], *drv, *atc, *fab, *plat;
-	struct metrics_group *cpu, *vm, *sched, *thread, *nic, *vfio, *il, *eng, *pv, *vi = NULL;
+	struct metrics_group *cpu, *vm, *sched, *thread, *nic, *vfio, *il, *eng, *pv, *vi = NULL,
+			     *nvme = NULL;
 	bool any_viommu = false;
 	bool *seen = calloc(m->npcpus ? m->npcpus : 1, sizeof(*seen));
 	char each[256];
@@ -178,6 +181,9 @@ static int register_metrics(struct machine *m, struct metrics *reg)
 	PLACE(host_sched_metrics, "", sched);
 	PLACE(host_thread_metrics, "", thread);
 	PLACE(nic_metrics, "", nic);
+	/* NVMe controllers' keys only in machines that have one */
+	if (m->nnvmes)
+		PLACE(nvme_metrics, "", nvme);
 	PLACE(vfio_metrics, "", vfio);
 	PLACE(pv_iommu_metrics, "", pv);
 	/* The vIOMMU's keys only where a VM has one (results of other runs keep their keys). */
@@ -262,6 +268,17 @@ static int register_metrics(struct machine *m, struct metrics *reg)
 			}
 			add(&rc, nic, nic_stats(f), e);
 		}
+	for (unsigned i = 0; i < m->nnvmes; i++) {
+		const char *e = NULL;
+
+		if (m->nnvmes > 1) {
+			e = prefix_of(each, sizeof(each), "devices.",
+				      pcie_fn_name(nvme_fn(m->nvme[i])));
+			if (!e)
+				rc = -ENAMETOOLONG;
+		}
+		add(&rc, nvme, nvme_stats(m->nvme[i]), e);
+	}
 	add(&rc, il, &m->il, NULL);
 	add(&rc, eng, sim_engine_stats(), NULL);
 	free(seen);
@@ -342,6 +359,7 @@ int machine__fill_results(struct machine *m, struct results *r, char *err, size_
 	const struct scenario *sc = m->sc;
 	struct wl_stream_rx_result *w = m->wl ? wl_stream_rx_result(m->wl) : NULL;
 	struct wl_stream_tx_result *wt = m->wtx ? wl_stream_tx_result(m->wtx) : NULL;
+	struct wl_nvme_result *wn = m->wnv ? wl_nvme_result(m->wnv) : NULL;
 	struct dmaeng_stats *es = m->bench_eng ? dmaeng_stats(m->bench_eng) : NULL;
 	struct metric_ctx ctx = {.clock = {sc->machine.cpu.freq_mhz}};
 	uint64_t window = m->t_end - m->t_start;
@@ -367,6 +385,12 @@ int machine__fill_results(struct machine *m, struct results *r, char *err, size_
 		ctx.ops = wt->received;
 		bytes = wt->wire_bytes;
 		lat = &wt->latency_ps;
+	} else if (wn) {
+		/* From the first submission call to the last completion. */
+		measured = wn->t_last_ps > wn->t_first_ps ? wn->t_last_ps - wn->t_first_ps : 0;
+		ctx.ops = wn->completed;
+		bytes = wn->read_bytes + wn->write_bytes;
+		lat = &wn->latency_ps;
 	} else {
 		/* dma_bench: from the engine's first read to its last completion. */
 		measured = es->t_last > es->t_first ? es->t_last - es->t_first : 0;
@@ -414,6 +438,27 @@ int machine__fill_results(struct machine *m, struct results *r, char *err, size_
 		rc = rc ? rc : metrics_emit(r, "workload.", &wl_stream_rx_metrics, w);
 	} else if (wt) {
 		rc = rc ? rc : metrics_emit(r, "workload.", &wl_stream_tx_metrics, wt);
+	} else if (wn) {
+		rc = rc ? rc : metrics_emit(r, "workload.", &wl_nvme_metrics, wn);
+		results_set_double(r, "workload.iops",
+				   measured ? (double)wn->completed * 1e12 / (double)measured : 0);
+		results_set_double(r, "workload.bandwidth_mib_s",
+				   measured ? (double)bytes * 1e12 / (double)measured / 1048576.0
+					    : 0);
+		if (m->nnvmes) {
+			uint64_t b0 = 0, b1 = 0, t0 = 0, t1 = 0;
+
+			/* the media's share of the window, the controller's time per request */
+			metrics_get(m->c0, "nvme.media_busy_ns", &b0);
+			metrics_get(m->c1, "nvme.media_busy_ns", &b1);
+			metrics_get(m->c0, "nvme.io_time_ns", &t0);
+			metrics_get(m->c1, "nvme.io_time_ns", &t1);
+			results_set_double(r, "workload.media_utilisation",
+					   measured ? (double)(b1 - b0) / (double)measured : 0);
+			results_set_double(
+			    r, "workload.device_ns_mean",
+			    wn->completed ? (double)(t1 - t0) / 1000.0 / (double)wn->completed : 0);
+		}
 	} else {
 		rc = rc ? rc : metrics_emit(r, "workload.", &dmaeng_metrics, es);
 		results_set_u64(r, "workload.window_bytes", sc->workload.dma_bench.window_bytes);

@@ -9,6 +9,8 @@
 #include "models/devices/dmaeng.h"
 #include "models/devices/gendev.h"
 #include "models/devices/nic.h"
+#include "models/devices/nvme.h"
+#include "models/guest/drivers/nvme_drv.h"
 #include "models/guest/drivers/ptnic_drv.h"
 #include "models/guest/kernel/gk.h"
 #include "models/host/host.h"
@@ -141,6 +143,8 @@ static int boot_vm(struct machine *m, unsigned v)
 	rc = gk_create(&gc, &m->gk[v]);
 	if (!rc)
 		rc = gk_register_builtin(m->gk[v], &ptnic_driver, &sv->guest.ptnic);
+	if (!rc)
+		rc = gk_register_builtin(m->gk[v], &nvme_driver, &sv->guest.nvme);
 	if (rc)
 		return rc;
 	if (sv->guest.task == SC_TASK_CPU_HOG)
@@ -324,6 +328,8 @@ static void controller(void *arg)
 		nic_start(m->nic[i]);
 	for (unsigned i = 0; i < m->neng; i++)
 		dmaeng_start(m->eng[i]);
+	for (unsigned i = 0; i < m->nnvmes; i++)
+		nvme_start(m->nvme[i]);
 	platform_start(m->plat);
 
 	host_machine_of(m, &hm);
@@ -426,10 +432,11 @@ static void controller(void *arg)
 		machine__fail(
 		    m,
 		    "the workload did not finish within run.max_sim_ms = %g ms (%llu of "
-		    "%llu frames %s, %llu dropped%s)",
+		    "%llu frames %s, %llu dropped%s%s%s)",
 		    sc->run.max_sim_ms, (unsigned long long)st.done, (unsigned long long)st.total,
 		    st.done_words, (unsigned long long)st.dropped,
-		    st.stream && !st.started ? "; the guest application never started" : "");
+		    st.stream && !st.started ? "; the guest application never started" : "",
+		    st.why ? ": " : "", st.why ? st.why : "");
 	}
 }
 
@@ -501,6 +508,8 @@ void machine_destroy(struct machine *m)
 		dmaeng_destroy(m->eng[i]);
 	for (unsigned i = 0; i < m->ngendevs; i++)
 		gendev_destroy(m->gendev[i]);
+	for (unsigned i = 0; i < m->nnvmes; i++)
+		nvme_destroy(m->nvme[i]);
 	platform_destroy(m->plat);
 	for (size_t i = 0; i < m->nsriov; i++)
 		free((char *)m->sriov[i].path);
@@ -508,6 +517,7 @@ void machine_destroy(struct machine *m)
 	free(m->nic);
 	free(m->eng);
 	free(m->gendev);
+	free(m->nvme);
 	free(m->vfio);
 	free(m->owners);
 	free(m->vm);
@@ -535,7 +545,7 @@ int machine_finish(struct machine *m, int engine_rc, struct results *res, char *
 	}
 	if (m->opts.host_only)
 		return m->done ? 0 : (snprintf(err, errlen, "the host did not finish booting"), 1);
-	if (!m->wl && !m->wtx && !m->bench_ran) {
+	if (!m->wl && !m->wtx && !m->wnv && !m->bench_ran) {
 		snprintf(err, errlen, "no workload ran");
 		return 1;
 	}

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "models/devices/nic.h"
+#include "models/devices/nvme.h"
 #include "models/guest/kernel/gk.h"
 #include "models/host/boot.h"
 #include "models/host/hv.h"
@@ -23,6 +24,7 @@
 #include "models/pcie/pcie.h"
 #include "models/platform/platform.h"
 #include "workloads/dma_bench.h"
+#include "workloads/nvme.h"
 #include "workloads/stream.h"
 
 struct cfg_ctx;
@@ -32,7 +34,7 @@ struct cfg_node;
 #define PTSIM_LOW_RAM_TOP PLATFORM_LOW_RAM_TOP
 
 enum sc_node_type { SC_ROOT_PORT, SC_PTNIC, SC_SWITCH, SC_DOWNSTREAM_PORT, SC_ENDPOINT, SC_RCIEP,
-		   SC_PCI_BRIDGE, SC_PCI_DEVICE, SC_DMA_ENGINE };
+		   SC_PCI_BRIDGE, SC_PCI_DEVICE, SC_DMA_ENGINE, SC_NVME };
 enum sc_bar_type { SC_BAR_MEM32, SC_BAR_MEM64, SC_BAR_IO };
 enum sc_intx { SC_INTX_NONE, SC_INTX_A, SC_INTX_B, SC_INTX_C, SC_INTX_D };
 enum sc_wl_kind { SC_WL_STREAM_RX, SC_WL_STREAM_TX, SC_WL_RR, SC_WL_NVME, SC_WL_DMA_BENCH };
@@ -64,6 +66,7 @@ struct sc_node {
 	struct sc_node *ports; /* switch: its downstream ports */
 	size_t nports;
 	struct nic_cfg nic; /* ptnic (models/devices); its name is the node's */
+	struct nvme_cfg nvme; /* nvme (models/devices) */
 	/* generic functions: identity, BARs, interrupts, capabilities */
 	uint32_t vendor, device, class_code, revision, subsys_vendor, subsys;
 	struct sc_bar *bars;
@@ -106,6 +109,7 @@ struct sc_guest {
 	struct gk_cfg kernel;          /* the guest kernel's knobs (models/guest/kernel) */
 	int task;                      /* enum sc_guest_task */
 	struct gk_module_args ptnic;   /* the ptnic driver's module parameters */
+	struct gk_module_args nvme;    /* the nvme driver's */
 };
 
 struct sc_vm {
@@ -132,6 +136,7 @@ struct sc_workload {
 	struct wl_stream_cfg stream; /* workloads/stream.h: stream_rx's and stream_tx's */
 	uint64_t drain_ps;
 	struct wl_dma_bench_cfg dma_bench; /* workloads/dma_bench.h */
+	struct wl_nvme_cfg nvme;	   /* workloads/nvme.h */
 };
 
 struct sc_run {

@@ -49,6 +49,12 @@ static void check_workload_device(struct cfg_ctx *ctx, const struct cfg_node *ro
 		else if (!out->machine.iommu.enabled)
 			cfg_error_path(ctx, root, "workload.kind",
 				       "dma_bench measures the IOMMU; the machine has none");
+	} else if (out->workload.kind == SC_WL_NVME) {
+		if (!n || n->type != SC_NVME)
+			cfg_error_path(ctx, root, path,
+				       "'%s' is not an nvme controller in machine.pcie", device);
+		else if (!assigned)
+			cfg_error_path(ctx, root, path, "'%s' is not assigned to any VM", device);
 	} else if (!n || n->type != SC_PTNIC) {
 		cfg_error_path(ctx, root, path, "'%s' is not a NIC in machine.pcie", device);
 	} else if (!assigned) {

@@ -9,6 +9,7 @@
  * tables.
  */
 #include "app/scenario.h"
+#include "models/guest/drivers/nvme_drv.h"
 #include "models/guest/drivers/ptnic_drv.h"
 #include "sim/config.h"
 
@@ -39,6 +40,12 @@ static const struct cfg_schema *ptnic_params_schema(void)
 	return gk_param_schema(&ptnic_driver);
 }
 
+/* vms[].guest.nvme: the nvme driver's parameter table, as a schema. */
+static const struct cfg_schema *nvme_params_schema(void)
+{
+	return gk_param_schema(&nvme_driver);
+}
+
 static const struct cfg_field guest_fields[] = {
     CFG_INLINE(struct sc_guest, kernel, gk_cfg_schema),
     CFG_ENUM("task", struct sc_guest, task, task_names, SC_TASK_IDLE,
@@ -49,6 +56,11 @@ static const struct cfg_field guest_fields[] = {
      .off = offsetof(struct sc_guest, ptnic),
      .sub_fn = ptnic_params_schema,
      .doc = "ptnic driver parameters (its module_param table)"},
+    {.key = "nvme",
+     .type = CFG_F_STRUCT,
+     .off = offsetof(struct sc_guest, nvme),
+     .sub_fn = nvme_params_schema,
+     .doc = "nvme driver parameters (its module_param table)"},
     CFG_END,
 };
 static const struct cfg_schema guest_schema = CFG_SCHEMA("guest", struct sc_guest, guest_fields);
@@ -103,7 +115,7 @@ static void wl_check(void *p, const struct cfg_scope *s)
 	uint64_t page_kib = w->dma_bench.page_bytes / 1024;
 	bool stream = w->kind == SC_WL_STREAM_RX || w->kind == SC_WL_STREAM_TX;
 
-	if (!stream && w->kind != SC_WL_DMA_BENCH)
+	if (!stream && w->kind != SC_WL_DMA_BENCH && w->kind != SC_WL_NVME)
 		cfg_scope_error(s, "kind", "workload kind '%s' is not implemented yet",
 				sc_wl_kind_names[w->kind]);
 	if (w->kind == SC_WL_DMA_BENCH && page_kib != 4 && page_kib != 2048 && page_kib != 1048576)
@@ -129,6 +141,7 @@ static void wl_check(void *p, const struct cfg_scope *s)
 		cfg_scope_error(s, NULL, "'workload.device' is required: the %s",
 				w->kind == SC_WL_DMA_BENCH   ? "DMA engine that reads"
 				: w->kind == SC_WL_STREAM_TX ? "NIC that sends"
+				: w->kind == SC_WL_NVME	     ? "NVMe controller the jobs use"
 							     : "NIC that receives");
 	if (w->device && w->ndevices)
 		cfg_scope_error(s, "devices", "give 'device' or 'devices', not both");
@@ -149,7 +162,8 @@ static void wl_check(void *p, const struct cfg_scope *s)
 static const struct cfg_field wl_fields[] = {
     CFG_ENUM("kind", struct sc_workload, kind, sc_wl_kind_names, SC_WL_STREAM_RX, "what runs"),
     CFG_STR("device", struct sc_workload, device, NULL,
-	    "the NIC the traffic goes through (dma_bench: the DMA engine)"),
+	    "the NIC the traffic goes through (dma_bench: the DMA engine; nvme: the NVMe "
+	    "controller)"),
     CFG_STRLIST("devices", struct sc_workload, devices, ndevices,
 		"stream_rx, stream_tx: NICs (or their VFs) that each receive (send) a stream of "
 		"'frames' frames, instead of one 'device'"),
@@ -162,6 +176,8 @@ static const struct cfg_field wl_fields[] = {
 	   "how long nothing may move while the senders wait on their devices); what is not "
 	   "accounted for by then is reported lost"),
     CFG_INLINE(struct sc_workload, dma_bench, wl_dma_bench_cfg_schema),
+    CFG_STRUCT("nvme", struct sc_workload, nvme, wl_nvme_cfg_schema,
+	       "nvme: the fio-like jobs (pattern, block size, queue depth, jobs, requests)"),
     CFG_END,
 };
 static const struct cfg_schema wl_schema =

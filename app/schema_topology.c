@@ -13,7 +13,7 @@
 
 const char *const sc_node_type_names[] = {"root_port", "ptnic", "switch", "downstream_port",
 					  "endpoint", "rciep", "pci_bridge", "pci_device",
-					  "dma_engine", NULL};
+					  "dma_engine", "nvme", NULL};
 #define node_types sc_node_type_names
 
 static const char *const bar_types[] = {"mem32", "mem64", "io", NULL};
@@ -125,7 +125,7 @@ static void node_check(void *p, const struct cfg_scope *s)
 {
 	struct sc_node *n = p;
 	bool ep = n->type == SC_PTNIC || n->type == SC_ENDPOINT || n->type == SC_RCIEP ||
-		  n->type == SC_PCI_DEVICE || n->type == SC_DMA_ENGINE;
+		  n->type == SC_PCI_DEVICE || n->type == SC_DMA_ENGINE || n->type == SC_NVME;
 
 	n->has_type = cfg_scope_has(s, "type");
 	n->has_bars = cfg_scope_has(s, "bars");
@@ -159,6 +159,12 @@ static void node_check(void *p, const struct cfg_scope *s)
 	     cfg_node_at(s->map, "sriov.vf_msix_vectors")))
 		cfg_scope_error(s, "sriov", "a ptnic's VFs are ptnics (fixed BAR, IDs and MSI-X): "
 			       "give only total_vfs, num_vfs, offset and stride");
+	if (n->type == SC_NVME && (n->has_ids || n->nbars || n->has_sriov))
+		cfg_scope_error(s, NULL, "nvme '%s' is a fixed device (IDs, BAR0, MSI-X); its knobs "
+			       "are under 'nvme'", n->name);
+	if (n->type != SC_NVME && cfg_scope_has(s, "nvme"))
+		cfg_scope_error(s, "nvme", "'nvme' sets an NVMe controller's knobs; '%s' is not one",
+				n->name);
 	if (n->function > 255 || (n->function > 7 && !n->ari))
 		cfg_scope_error(s, "function",
 				"'function' is %u; functions are 0-7 (up to 255 with 'ari: true')",
@@ -191,6 +197,8 @@ static const struct cfg_field node_fields[] = {
 	CFG_LIST("ports", struct sc_node, ports, nports, node_schema, 0, 32,
 		 "switch: its downstream ports (type downstream_port, each with a link)"),
 	CFG_INLINE(struct sc_node, nic, nic_cfg_schema),
+	CFG_STRUCT("nvme", struct sc_node, nvme, nvme_cfg_schema,
+		   "type nvme: the NVMe controller's queues and media"),
 	CFG_U32("vendor", struct sc_node, vendor, 0x7074, 0, 0xffff, NULL,
 		"Vendor ID (0x7074 is ptsim's; ports and bridges: their silicon's unless given)",
 		.flags = CFG_HEX),

@@ -168,7 +168,8 @@ void machine_print_summary(const struct scenario *sc, const struct results *r, F
 	/* dma_bench: the host drives a DMA engine; no VM, interrupt or vCPU is in the window */
 	bool bench = sc->workload.kind == SC_WL_DMA_BENCH;
 	/* what is per frame or per translation has nothing to divide by without them */
-	bool frames = bench || get_u(r, "workload.frames_received");
+	bool frames =
+	    bench || get_u(r, "workload.frames_received") || get_u(r, "workload.ios_completed");
 
 	fprintf(f, "ptsim %s  scenario '%s'  seed %llu\n", PTSIM_VERSION, sc->name,
 		(unsigned long long)get_u(r, "seed"));
@@ -213,6 +214,28 @@ void machine_print_summary(const struct scenario *sc, const struct results *r, F
 		fprintf(f, "  %-32s %10.0f / %.0f / %.0f ns (mean / p50 / p99)\n",
 			"read latency, issue to data", get_d(r, "latency_ns.mean"),
 			get_d(r, "latency_ns.p50"), get_d(r, "latency_ns.p99"));
+	} else if (sc->workload.kind == SC_WL_NVME) {
+		fprintf(
+		    f,
+		    "  %-32s %14llu of %llu (%llu reads, %llu writes, %llu errors, %llu corrupt)\n",
+		    "I/O requests completed",
+		    (unsigned long long)get_u(r, "workload.ios_completed"),
+		    (unsigned long long)get_u(r, "workload.ios_submitted"),
+		    (unsigned long long)get_u(r, "workload.reads"),
+		    (unsigned long long)get_u(r, "workload.writes"),
+		    (unsigned long long)get_u(r, "workload.io_errors"),
+		    (unsigned long long)get_u(r, "workload.ios_corrupt"));
+		fprintf(f, "  %-32s %14.0f IOPS\n", "rate", get_d(r, "ops_per_s"));
+		fprintf(f, "  %-32s %14.1f MiB/s\n", "bandwidth",
+			get_d(r, "workload.bandwidth_mib_s"));
+		fprintf(f, "  %-32s %10.0f / %.0f / %.0f ns (mean / p50 / p99)\n",
+			"latency, submission to completion", get_d(r, "latency_ns.mean"),
+			get_d(r, "latency_ns.p50"), get_d(r, "latency_ns.p99"));
+		fprintf(f, "  %-32s %14.0f ns per request, media busy %.1f %% of the window\n",
+			"in the controller", get_d(r, "workload.device_ns_mean"),
+			100.0 * get_d(r, "workload.media_utilisation"));
+		fprintf(f, "  %-32s %14.3f exits, %.0f cycles\n", "per request",
+			get_d(r, "exits_per_op"), get_d(r, "cpu.cycles_per_op"));
 	} else if (sc->workload.kind == SC_WL_STREAM_TX) {
 		fprintf(f, "  %-32s %14llu of %llu (%llu dropped, %llu lost, %llu corrupt)\n",
 			"frames sent, on the wire",

@@ -9,6 +9,7 @@
 
 #include "models/devices/dmaeng.h"
 #include "models/devices/nic.h"
+#include "models/devices/nvme.h"
 #include "models/guest/kernel/gk.h"
 #include "models/drivers/intel_iommu/intel_iommu.h"
 #include "models/pcie/pcie.h"
@@ -123,12 +124,62 @@ static int add_stream(struct machine *m, const char *device, double rate_gbps)
 	return 0;
 }
 
+/* ---- nvme: the jobs in the guest that owns the controller ---- */
+
+static int bind_nvme(struct machine *m, const struct wl_hooks *hooks, void (*irq_done)(void *ctx))
+{
+	const struct sc_workload *wl = &m->sc->workload;
+	const struct dev_owner *o = NULL;
+	struct nvme *c = NULL;
+	struct irq_probe *p;
+	struct workload_guest *wg;
+	int rc;
+
+	for (unsigned i = 0; i < m->nnvmes; i++)
+		if (!strcmp(pcie_fn_name(nvme_fn(m->nvme[i])), wl->device))
+			c = m->nvme[i];
+	for (unsigned k = 0; c && k < m->nowners; k++)
+		if (m->owners[k].fn == nvme_fn(c))
+			o = &m->owners[k];
+	if (!o) {
+		machine__fail(m, "workload: %s is not assigned to a VM", wl->device);
+		return -ENODEV;
+	}
+	rc = wl_nvme_create(&wl->nvme, m->opts.seed, &m->wnv);
+	if (!rc)
+		rc = wl_nvme_bind(m->wnv, m->gk[o->vm], o->guest_devfn, hooks);
+	if (rc)
+		return rc;
+	p = calloc(1, sizeof(*p));
+	if (!p || machine__push(&m->probes, &m->nprobes, p)) {
+		free(p);
+		return -ENOMEM;
+	}
+	p->il = &m->il;
+	p->g = m->gk[o->vm];
+	p->devfn = o->guest_devfn;
+	nvme_set_msi_probe(c, msi_probe, p);
+	wg = calloc(1, sizeof(*wg));
+	if (!wg || machine__push(&m->wgk, &m->nwgk, wg)) {
+		free(wg);
+		return -ENOMEM;
+	}
+	wg->m = m;
+	wg->g = p->g;
+	sim_samples_init(&m->il.lat);
+	gk_set_irq_probe(wg->g, irq_probe, wg);
+	gk_set_irq_done_probe(wg->g, irq_done, hooks->ctx);
+	return 0;
+}
+
 int machine__workload_bind(struct machine *m, const struct wl_hooks *hooks,
 			   void (*irq_done)(void *ctx))
 {
 	const struct sc_workload *wl = &m->sc->workload;
 	int rc;
 
+	if (wl->kind == SC_WL_NVME)
+		return bind_nvme(m, hooks, irq_done);
 	if (wl->kind == SC_WL_STREAM_RX)
 		rc = wl_stream_rx_create(&wl->stream, m->opts.seed, &m->wl);
 	else if (wl->kind == SC_WL_STREAM_TX)
@@ -192,6 +243,16 @@ void machine__workload_status(const struct machine *m, struct wl_status *st)
 		st->done = r->received;
 		st->dropped = r->dropped;
 		st->done_words = "on the wire";
+	} else if (m->wnv) {
+		const struct wl_nvme_result *r = wl_nvme_result(m->wnv);
+
+		st->stream = true;
+		st->started = r->started;
+		st->total = wl_nvme_total(m->wnv);
+		st->sent = r->submitted;
+		st->done = r->completed;
+		st->done_words = "completed (I/O requests, not frames)";
+		st->why = wl_nvme_error(m->wnv);
 	}
 }
 
@@ -232,6 +293,7 @@ void machine__workload_free(struct machine *m)
 {
 	wl_stream_rx_destroy(m->wl);
 	wl_stream_tx_destroy(m->wtx);
+	wl_nvme_destroy(m->wnv);
 	sim_samples_free(&m->il.lat);
 	for (unsigned i = 0; i < m->nprobes; i++)
 		free(m->probes[i]);

@@ -314,6 +314,92 @@ bool netif_queue_stopped(const struct net_device *ndev);
 void dev_consume_skb_any(struct sk_buff *skb); /* transmitted: the sender is told */
 void dev_kfree_skb_any(struct sk_buff *skb);   /* dropped */
 
+/* ---- block devices (Linux's blk-mq, include/linux/blk-mq.h and blkdev.h, reduced) ----
+ * A block driver describes its hardware queues in a tag set (how many, how deep, the per-request
+ * data it wants), allocates a disk on it, sets its capacity and adds it. The kernel hands it each
+ * request through queue_rq on the hardware queue the submitter chose, with a tag unique in that
+ * queue; the driver completes it with blk_mq_end_request, usually from its interrupt handler,
+ * finding it again by tag (blk_mq_tag_to_rq). A request's data is one buffer in kernel memory,
+ * at most max_hw_sectors long (no bio segments). */
+typedef u64 sector_t;
+typedef u8 blk_status_t;
+#define SECTOR_SHIFT	 9
+#define BLK_STS_OK	 0
+#define BLK_STS_RESOURCE 9
+#define BLK_STS_IOERR	 10
+
+enum req_op { REQ_OP_READ = 0, REQ_OP_WRITE = 1, REQ_OP_FLUSH = 2 };
+
+struct blk_mq_hw_ctx;
+struct request {
+	enum req_op op;
+	sector_t sector;       /* the first 512-byte sector */
+	unsigned int data_len; /* bytes */
+	void *buf;	       /* the data, in kernel memory */
+	int tag;	       /* unique within its hardware queue while in flight */
+	struct blk_mq_hw_ctx *mq_hctx;
+	void *hal; /* backend's */
+};
+struct blk_mq_hw_ctx {
+	unsigned int queue_num;
+	void *driver_data; /* set by the driver's init_hctx */
+	void *hal;	   /* backend's */
+};
+struct blk_mq_queue_data {
+	struct request *rq;
+	bool last; /* the last of a batch: ring the doorbell */
+};
+struct blk_mq_ops {
+	blk_status_t (*queue_rq)(struct blk_mq_hw_ctx *hctx, const struct blk_mq_queue_data *bd);
+	int (*init_hctx)(struct blk_mq_hw_ctx *hctx, void *driver_data, unsigned int hctx_idx);
+};
+struct blk_mq_tag_set {
+	const struct blk_mq_ops *ops;
+	unsigned int nr_hw_queues;
+	unsigned int queue_depth; /* tags per hardware queue */
+	unsigned int cmd_size;	  /* driver's bytes after each request (blk_mq_rq_to_pdu) */
+	void *driver_data;
+	void *hal; /* backend's */
+};
+struct gendisk {
+	char disk_name[32];
+	struct blk_mq_tag_set *tag_set;
+	sector_t capacity;	     /* set_capacity */
+	unsigned int max_hw_sectors; /* the largest request, in sectors */
+	struct device *parent;	     /* device_add_disk */
+	void *private_data;
+	void *hal; /* backend's */
+};
+int blk_mq_alloc_tag_set(struct blk_mq_tag_set *set);
+void blk_mq_free_tag_set(struct blk_mq_tag_set *set);
+struct gendisk *blk_mq_alloc_disk(struct blk_mq_tag_set *set, void *queuedata);
+static inline void set_capacity(struct gendisk *disk, sector_t sectors)
+{
+	disk->capacity = sectors;
+}
+int device_add_disk(struct device *parent, struct gendisk *disk);
+static inline void *blk_mq_rq_to_pdu(struct request *rq)
+{
+	return rq + 1;
+}
+static inline enum req_op req_op(const struct request *rq)
+{
+	return rq->op;
+}
+static inline sector_t blk_rq_pos(const struct request *rq)
+{
+	return rq->sector;
+}
+static inline unsigned int blk_rq_bytes(const struct request *rq)
+{
+	return rq->data_len;
+}
+struct request *blk_mq_tag_to_rq(struct blk_mq_hw_ctx *hctx, unsigned int tag);
+void blk_mq_start_request(struct request *rq);
+void blk_mq_end_request(struct request *rq, blk_status_t error);
+/* CPUs the kernel brought up (the VM's vCPUs). */
+unsigned int num_online_cpus(void);
+
 /* PCI config registers a driver uses (include/uapi/linux/pci_regs.h). */
 #define PCI_VENDOR_ID       0x00
 #define PCI_DEVICE_ID       0x02

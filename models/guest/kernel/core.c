@@ -25,6 +25,7 @@ void gk_destroy(struct gk *g)
 		return;
 	gk__dma_free(g);
 	gk__iommu_free(g);
+	gk__blk_free(g);
 	free(g->freelist);
 	free(g);
 }

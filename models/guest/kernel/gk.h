@@ -14,6 +14,7 @@
 #define PTSIM_GK_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct cfg_schema;
@@ -115,6 +116,25 @@ void gk_net_wait_tx(struct gk *g, struct net_device *const *nd, unsigned n, bool
 void gk_net_set_tx_done(struct gk *g,
 			void (*fn)(void *ctx, const void *data, unsigned len, bool sent),
 			void *ctx);
+/* Block I/O, as an application's asynchronous I/O reaches blk-mq (Linux's io_uring or libaio
+ * with O_DIRECT: no page cache, the application's buffer is the request's). The disk of the
+ * function at devfn (NULL: none was added); a request of `len` bytes at `sector` on hardware
+ * queue `hctx` (modulo the disk's queues), with the buffer from gk_blk_alloc_buf; returns 0,
+ * GK_BLK_BUSY (no free tag, or the driver said BLK_STS_RESOURCE: try again after a completion),
+ * or a negative errno. Each request ends with `done(ctx, cookie, status)` (a blk_status_t) in
+ * the completing context (the driver's interrupt). gk_blk_wait returns once a completion has
+ * happened since the last wait: halting between interrupts (`halt`) or spinning. */
+struct gendisk;
+#define GK_BLK_BUSY 0x10
+struct gendisk *gk_disk_of(struct gk *g, uint8_t devfn);
+unsigned gk_disk_queues(const struct gendisk *d);
+uint64_t gk_disk_sectors(const struct gendisk *d);
+unsigned gk_disk_max_bytes(const struct gendisk *d);
+void *gk_blk_alloc_buf(struct gk *g, size_t len);
+void gk_blk_set_done(struct gk *g, void (*done)(void *ctx, uint64_t cookie, int status), void *ctx);
+int gk_blk_submit(struct gk *g, struct gendisk *d, unsigned hctx, bool write, uint64_t sector,
+		  unsigned len, void *buf, uint64_t cookie);
+void gk_blk_wait(struct gk *g, bool halt);
 void gk_compute(struct gk *g, uint64_t cycles);
 /* Spin until guest time t_ps (a loop on the TSC); interrupts are taken meanwhile, and one that
  * is still running at t_ps ends the spin late. */

@@ -118,6 +118,7 @@ struct gk {
 	unsigned irq_depth;
 	struct gk_dma dma;
 	struct gk_iommu iommu;
+	struct gk_blk *blk; /* blk.c: disks and the submitter's completion callback */
 	struct gk_stats st;
 };
 
@@ -146,6 +147,9 @@ dma_addr_t gk__iommu_map(struct gk *g, struct device *dev, uint64_t gpa, size_t 
 			 enum dma_data_direction dir);
 void gk__iommu_unmap(struct gk *g, struct device *dev, dma_addr_t addr, size_t size,
 		     enum dma_data_direction dir);
+/* blk.c */
+struct gk_blk;
+void gk__blk_free(struct gk *g);
 
 /* pci.c */
 uint32_t gk__cfg_read(struct gk *g, uint8_t devfn, uint32_t off, unsigned size);
