@@ -52,14 +52,18 @@ check-all: build
 	@cmake --build build-debug -j $(JOBS)
 	./tests/fuzz/run.sh ./$(ASAN_BUILD)/tests/fuzz_config 60 $(ASAN_BUILD)/fuzz \
 		tests/fuzz/regressions configs tests/bad
+	./tests/fuzz/run.sh ./$(ASAN_BUILD)/tests/fuzz_sweep 60 $(ASAN_BUILD)/fuzz \
+		tests/fuzz/regressions configs/sweeps tests/bad
 	python3 tests/fuzz/check_then_run.py ./$(BUILD)/ptsim --minutes 3
 
 # Run every libFuzzer harness for SECONDS (make fuzz SECONDS=3600); what it learns stays in
 # $(ASAN_BUILD)/fuzz/, a crash is written there (copy it to tests/fuzz/regressions/).
 fuzz: asan-configure
-	@cmake --build $(ASAN_BUILD) -j $(JOBS) --target fuzz_config
+	@cmake --build $(ASAN_BUILD) -j $(JOBS) --target fuzz_config fuzz_sweep
 	./tests/fuzz/run.sh ./$(ASAN_BUILD)/tests/fuzz_config $(SECONDS) $(ASAN_BUILD)/fuzz \
 		tests/fuzz/regressions configs tests/bad
+	./tests/fuzz/run.sh ./$(ASAN_BUILD)/tests/fuzz_sweep $(SECONDS) $(ASAN_BUILD)/fuzz \
+		tests/fuzz/regressions configs/sweeps tests/bad
 
 bench: build
 	./$(BUILD)/ptsim-bench
