@@ -177,4 +177,3 @@ out:
 	free(a_sweep), free(a_csv), free(a_json), free(a_dir);
 	return rc;
 }
-
