@@ -58,7 +58,7 @@ static const struct metric_formula derived[] = {
     F("interrupts.by_path.posted_wakeup", ADD,
       "posted to a halted vCPU and woken through the wakeup vector", "vm.posted_wakeups"),
     F("interrupts.sent_by_devices", ADD, "interrupt messages and INTx assertions the devices sent",
-      "nic.msis_sent", "interrupts.intx.asserts"),
+      "?nic.msis_sent", "?nvme.msis_sent", "interrupts.intx.asserts"),
     F("interrupts.intx.masked_ns_mean", MEAN_NS, "time an INTx line stayed masked, per unmask",
       "interrupts.intx.masked_ns", "interrupts.intx.unmasks"),
     F("exits_per_interrupt", RATIO, "all VMs' exits per interrupt delivered", "exits.total",

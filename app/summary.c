@@ -11,6 +11,22 @@
 
 /* ---- summary ---- */
 
+/* What the workload counts as one operation, for "per ..." lines (exits_per_op and
+ * cpu.cycles_per_op divide by it). */
+static const char *op_noun(const struct scenario *sc)
+{
+	switch (sc->workload.kind) {
+	case SC_WL_NVME:
+		return "request";
+	case SC_WL_DMA_BENCH:
+		return "read";
+	case SC_WL_RR:
+		return "transaction";
+	default:
+		return "frame";
+	}
+}
+
 static uint64_t get_u(const struct results *r, const char *k)
 {
 	uint64_t v = 0;
@@ -79,9 +95,9 @@ static void summary_dma(const struct scenario *sc, const struct results *r, FILE
 		get_d(r, "dma.pinned_mib_mean"));
 	if (vm->dma.strategy <= DMA_DIRECT_MAP)
 		return;
-	fprintf(f, "  %-32s %14llu (%.2f requests each, %.3f per frame)\n", "hypercalls",
+	fprintf(f, "  %-32s %14llu (%.2f requests each, %.3f per %s)\n", "hypercalls",
 		(unsigned long long)get_u(r, "guest.dma_hypercalls"),
-		get_d(r, "dma.requests_per_hypercall"), get_d(r, "dma.hypercalls_per_op"));
+		get_d(r, "dma.requests_per_hypercall"), get_d(r, "dma.hypercalls_per_op"), op_noun(sc));
 	fprintf(f, "  %-32s %14llu mapped, %llu torn down, %llu mapped again\n", "IOMMU pages",
 		(unsigned long long)get_u(r, "dma.maps"),
 		(unsigned long long)get_u(r, "dma.unmaps"),
@@ -130,9 +146,9 @@ static void summary_viommu(const struct scenario *sc, const struct results *r, F
 
 	fprintf(f, "\nvIOMMU (%s, guest iommu %s)\n", viommu_mode_names[vm->viommu.mode],
 		policy[vm->guest.kernel.iommu]);
-	fprintf(f, "  %-32s %14llu (%llu queue tail writes; %.3f per frame)\n", "register traps",
+	fprintf(f, "  %-32s %14llu (%llu queue tail writes; %.3f per %s)\n", "register traps",
 		(unsigned long long)traps, (unsigned long long)get_u(r, "viommu.iq_tail_writes"),
-		ops > 0 ? (double)traps / ops : 0.0);
+		ops > 0 ? (double)traps / ops : 0.0, op_noun(sc));
 	fprintf(f, "  %-32s %14llu (%llu IOTLB, %llu PASID-based, %llu context, %llu wait)\n",
 		"descriptors carried out", (unsigned long long)get_u(r, "viommu.descriptors"),
 		(unsigned long long)get_u(r, "viommu.descriptors_by_kind.iotlb"),
@@ -349,15 +365,15 @@ dma:
 	else
 		summary_dma(sc, r, f);
 
-	fprintf(f, "\nCPU (the VM's pCPUs, cycles per frame)\n");
+	fprintf(f, "\nCPU (the VM's pCPUs, cycles per %s)\n", op_noun(sc));
 	if (frames) {
 		fprintf(f, "  %-32s %14.0f\n", "total (guest + exits + host)",
 			get_d(r, "cpu.cycles_per_op"));
 		fprintf(f, "  %-32s %14.0f\n", "virtualization overhead",
 			get_d(r, "cpu.overhead_cycles_per_op"));
 	} else {
-		fprintf(f, "  %-32s %14s (no frame received)\n", "total (guest + exits + host)",
-			"-");
+		fprintf(f, "  %-32s %14s (no %s completed)\n", "total (guest + exits + host)", "-",
+			op_noun(sc));
 	}
 	fprintf(f, "  %-32s %14llu guest, %llu exit, %llu host, %llu idle\n", "cycles in window",
 		(unsigned long long)get_u(r, "cpu.guest_cycles"),

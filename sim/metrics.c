@@ -561,7 +561,12 @@ static int derive(const struct metrics_snap *w, const struct metric_formula *f,
 
 	*out = (struct dval){.key = f->key};
 	for (; n < METRIC_MAX_ARGS && f->arg[n]; n++) {
-		rc = arg_value(w, dv, ndv, f->arg[n], &a[n]);
+		/* "?key": a key of a model the machine may not have (a device type), 0 without it */
+		bool optional = f->arg[n][0] == '?';
+
+		rc = arg_value(w, dv, ndv, f->arg[n] + optional, &a[n]);
+		if (rc == -ENOENT && optional)
+			rc = 0;
 		if (rc) {
 			*bad = f->arg[n];
 			return rc;

@@ -139,7 +139,7 @@ enum metric_op {
 struct metric_formula {
 	const char *key;
 	enum metric_op op;
-	const char *arg[METRIC_MAX_ARGS]; /* up to the first NULL */
+	const char *arg[METRIC_MAX_ARGS]; /* up to the first NULL; "?key": 0 when there is no key */
 	const char *meaning;
 };
 

@@ -343,6 +343,8 @@ static void formulas(void **state)
 	    {"toy.none", METRIC_RATIO, {"toy.ops", "toy.depth"}, "0 over 0"},
 	    {"toy.busy_cycles", METRIC_CYCLES, {"toy.busy_ns"}, "cycles at 2 GHz"},
 	    {"toy.cycles_per_op", METRIC_PER_OP, {"toy.busy_cycles", "toy.busy_cycles"}, "per op"},
+	    {"toy.with_absent", METRIC_ADD, {"?toy.ops", "?gone.ops", "toy.depth"},
+	     "an absent optional key counts 0, a present one its value"},
 	};
 	struct toy_stats st = {0};
 	struct metrics *reg = reg_with(&st, 1, "", NULL);
@@ -365,8 +367,9 @@ static void formulas(void **state)
 	assert_true(dget(r, "toy.none") == 0.0);
 	assert_int_equal(uget(r, "toy.busy_cycles"), 20);
 	assert_true(dget(r, "toy.cycles_per_op") == 10.0); /* (20 + 20) / 4 */
+	assert_int_equal(uget(r, "toy.with_absent"), 3 + uget(r, "toy.depth"));
 	/* derived keys join their group: after the window's toy.* keys, before nothing else */
-	assert_string_equal(results_key(r, results_count(r) - 1), "toy.cycles_per_op");
+	assert_string_equal(results_key(r, results_count(r) - 1), "toy.with_absent");
 	results_destroy(r);
 	metrics_snap_destroy(a);
 	metrics_snap_destroy(w);
@@ -394,6 +397,13 @@ static void bad_formulas(void **state)
 	assert_int_equal(results_create(&r), 0);
 	assert_int_equal(metrics_report(s, typo, 1, NULL, r, &bad), -ENOENT);
 	assert_string_equal(bad, "toy.opz");
+	results_destroy(r);
+	/* "?" excuses only an absent key, never a real where an integer is needed */
+	static const struct metric_formula opt_real[] = {
+	    {"toy.r", METRIC_RATIO, {"toy.ops", "toy.depth"}, "a real"},
+	    {"toy.s", METRIC_ADD, {"?toy.r"}, "an optional sum of a real"}};
+	assert_int_equal(results_create(&r), 0);
+	assert_int_equal(metrics_report(s, opt_real, 2, NULL, r, &bad), -EINVAL);
 	results_destroy(r);
 	assert_int_equal(results_create(&r), 0);
 	assert_int_equal(metrics_report(s, real, 2, NULL, r, &bad), -EINVAL);
