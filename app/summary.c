@@ -97,7 +97,8 @@ static void summary_dma(const struct scenario *sc, const struct results *r, FILE
 		return;
 	fprintf(f, "  %-32s %14llu (%.2f requests each, %.3f per %s)\n", "hypercalls",
 		(unsigned long long)get_u(r, "guest.dma_hypercalls"),
-		get_d(r, "dma.requests_per_hypercall"), get_d(r, "dma.hypercalls_per_op"), op_noun(sc));
+		get_d(r, "dma.requests_per_hypercall"), get_d(r, "dma.hypercalls_per_op"),
+		op_noun(sc));
 	fprintf(f, "  %-32s %14llu mapped, %llu torn down, %llu mapped again\n", "IOMMU pages",
 		(unsigned long long)get_u(r, "dma.maps"),
 		(unsigned long long)get_u(r, "dma.unmaps"),
