@@ -56,16 +56,13 @@ unmaps it at its completion), every strategy, strict and deferred, flat out and 
     on INTx, where no register write follows the clean-up, queued unmaps go when the guest
     halts for a full ring (a strict window of microseconds).
 """
-import json
 import os
-import subprocess
 import sys
 import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
-sys.path.insert(0, os.path.join(ROOT, "analysis"))
-import compare  # noqa: E402
+from runs import flat, goldens, run  # noqa: E402 (tests/scenario is on the path)
 
 RX = "configs/strategies/stream_rx.yaml"
 TX = "configs/strategies/stream_tx.yaml"
@@ -104,49 +101,6 @@ GOLDEN_CASES = [
     ("tx-single_use-batch8", TX, dma("single_use") +
      ["workload.frames=2000", "vms.0.dma.batch=8"])]
 
-
-def run(ptsim, config, sets, d, tag="r"):
-    out = os.path.join(d, tag + ".json")
-    cmd = [ptsim, "run", config, "--quiet", "--json", out]
-    for s in sets:
-        cmd += ["--set", s]
-    p = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
-    if p.returncode:
-        raise SystemExit("FAILED to run: %s\n%s" % (" ".join(cmd), p.stderr))
-    return out
-
-
-def flat(path):
-    with open(path) as f:
-        return compare.flatten(json.load(f))
-
-
-def goldens(ptsim, d, update):
-    bad = 0
-    os.makedirs(GOLDEN, exist_ok=True)
-    for name, config, sets in GOLDEN_CASES:
-        got = run(ptsim, config, sets, d, name)
-        gold = os.path.join(GOLDEN, name + ".json")
-        if update:
-            with open(got) as f, open(gold, "w") as g:
-                g.write(f.read())
-            print("updated %s" % os.path.relpath(gold, ROOT))
-            continue
-        if not os.path.exists(gold):
-            print("FAILED: no golden %s (run with --update)" % gold)
-            bad += 1
-            continue
-        with open(gold) as f:
-            a = json.load(f)
-        with open(got) as f:
-            b = json.load(f)
-        diffs = compare.compare(a, b, {}, {}, set(), [])
-        if diffs:
-            bad += 1
-            print("FAILED golden %s: %d differences" % (name, len(diffs)))
-            for x in diffs[:20]:
-                print("     " + x)
-    return bad
 
 
 def behaviour(ptsim, d):
@@ -521,7 +475,7 @@ def main(argv):
     ptsim = os.path.abspath(argv[0])
     update = "--update" in argv
     with tempfile.TemporaryDirectory() as d:
-        bad = goldens(ptsim, d, update)
+        bad = goldens(ptsim, d, update, GOLDEN_CASES, GOLDEN)
         if update:
             return 0
         bad += behaviour(ptsim, d)
