@@ -693,6 +693,11 @@ struct viommu *machine_viommu(const struct machine *m, unsigned i)
 	return i < m->sc->nvms ? m->viommu[i] : NULL;
 }
 
+struct vfio_container *machine_vfio_container(const struct machine *m, unsigned i)
+{
+	return i < m->sc->nvms ? m->container[i] : NULL;
+}
+
 struct hpci *machine_pci(struct machine *m)
 {
 	return &m->sys.pci;
