@@ -80,6 +80,8 @@ struct vfio_dev *machine_vfio(const struct machine *m, unsigned i);
 struct pv_iommu *machine_pv(const struct machine *m, unsigned i);
 /* VM i's guest-visible IOMMU (models/host/viommu.h), NULL without one. */
 struct viommu *machine_viommu(const struct machine *m, unsigned i);
+/* VM i's VFIO container (models/host/vfio.h), NULL for a VM without devices. */
+struct vfio_container *machine_vfio_container(const struct machine *m, unsigned i);
 struct hpci *machine_pci(struct machine *m);
 /* host_only: the survey of machine_pci(m)'s functions, index for index. */
 struct survey_fn;

@@ -94,6 +94,7 @@ struct machine {
 	unsigned nvfio;
 	struct pv_iommu **pv; /* per scenario VM: its DMA back-end, or NULL (strategy none) */
 	struct viommu **viommu;	     /* per scenario VM: its guest-visible IOMMU, or NULL */
+	struct vfio_container **container; /* per scenario VM with devices: its VFIO container */
 	struct pv_iommu **pv_by_sid; /* [65536]: whose back-end a requester ID's DMA is, or NULL */
 	struct dev_owner *owners; /* per assigned function */
 	unsigned nowners;

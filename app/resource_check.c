@@ -295,9 +295,13 @@ void scenario_check_host_ram(struct cfg_ctx *ctx, const struct cfg_node *root,
 				       (unsigned long long)(ram_largest(&r) >> 20));
 			return;
 		}
-		/* its DMA mapping: the guest's RAM in 4 KiB (or 1 GiB) IOMMU pages */
+		/* its DMA mapping: the guest's RAM in 4 KiB (or 1 GiB) IOMMU pages, once for
+		 * the VM's container (its devices share the domain) */
 		if (vm->ndevices && vm->dma.strategy == DMA_DIRECT_MAP)
-			ram_take(&r, pt_bytes(size, sc->machine.iommu.unit.superpages ? 30 : 12));
+			ram_take(&r, pt_bytes(size, sc->machine.iommu.unit.superpages &&
+							    sc->host.iommu.superpages
+							? 30
+							: 12));
 	}
 	if (sc->workload.kind == SC_WL_DMA_BENCH) {
 		uint64_t page = wb->page_bytes;

@@ -176,6 +176,12 @@ static int boot_vm(struct machine *m, unsigned v)
 			vcpu_set_track(vm_vcpu(m->vm[v], i), trace_track(sim_trace, sv->name, name));
 		}
 
+	/* QEMU opens one VFIO container per VM and adds every group to it. */
+	if (sv->ndevices) {
+		rc = vfio_container_create(m->vm[v], &m->container[v]);
+		if (rc)
+			return rc;
+	}
 	for (size_t d = 0; d < sv->ndevices; d++) {
 		struct pcie_fn *fn = pcie_fabric_find(m->fab, sv->devices[d]);
 		struct vfio_cfg fc = {0};
@@ -194,6 +200,7 @@ static int boot_vm(struct machine *m, unsigned v)
 		fc.dma = sv->dma;
 		fc.pv = m->pv[v];
 		fc.viommu = m->viommu[v];
+		fc.container = m->container[v];
 		fc.flr_wait_us = m->sc->host.flr_wait_us;
 		fc.ioapic = m->sys.ioapic;
 		struct intel_iommu *iommu = host_iommu_for(&m->sys, hd->bdf);
@@ -461,7 +468,10 @@ int machine_create(const struct scenario *sc, const struct run_opts *opts, struc
 	m->pv = calloc(sc->nvms ? sc->nvms : 1, sizeof(*m->pv));
 	m->pv_by_sid = calloc(65536, sizeof(*m->pv_by_sid));
 	m->viommu = calloc(sc->nvms ? sc->nvms : 1, sizeof(*m->viommu));
-	rc = m->vm && m->gk && m->pv && m->pv_by_sid && m->viommu ? machine__build(m) : -ENOMEM;
+	m->container = calloc(sc->nvms ? sc->nvms : 1, sizeof(*m->container));
+	rc = m->vm && m->gk && m->pv && m->pv_by_sid && m->viommu && m->container
+		 ? machine__build(m)
+		 : -ENOMEM;
 	if (!rc)
 		rc = sriov_requests(m, sc->machine.pcie.devices, sc->machine.pcie.ndevices);
 	if (rc) {
@@ -472,6 +482,7 @@ int machine_create(const struct scenario *sc, const struct run_opts *opts, struc
 		free(m->pv);
 		free(m->pv_by_sid);
 		free(m->viommu);
+		free(m->container);
 		free(m);
 		return rc;
 	}
@@ -500,6 +511,7 @@ void machine_destroy(struct machine *m)
 	for (unsigned v = 0; v < m->sc->nvms; v++) {
 		pv_iommu_destroy(m->pv[v]);
 		viommu_destroy(m->viommu[v]);
+		vfio_container_destroy(m->container[v]);
 	}
 	host_system_destroy(&m->sys);
 	for (unsigned i = 0; i < m->nnics; i++)
@@ -525,6 +537,7 @@ void machine_destroy(struct machine *m)
 	free(m->pv);
 	free(m->pv_by_sid);
 	free(m->viommu);
+	free(m->container);
 	free(m->rmrrs);
 	free(m->survey);
 	free(m);
@@ -678,6 +691,11 @@ struct pv_iommu *machine_pv(const struct machine *m, unsigned i)
 struct viommu *machine_viommu(const struct machine *m, unsigned i)
 {
 	return i < m->sc->nvms ? m->viommu[i] : NULL;
+}
+
+struct vfio_container *machine_vfio_container(const struct machine *m, unsigned i)
+{
+	return i < m->sc->nvms ? m->container[i] : NULL;
 }
 
 struct hpci *machine_pci(struct machine *m)

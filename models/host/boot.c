@@ -40,7 +40,7 @@ static int iommu_init(struct host_system *s, const struct host_boot_cfg *c, char
 		struct intel_iommu_cfg dc = {.use_qi = true,
 					     .use_ir = true,
 					     .x2apic = true,
-					     .superpages = true,
+					     .superpages = c->iommu.superpages,
 					     .scalable = c->iommu.scalable,
 					     .ats = c->iommu.ats,
 					     .irt_entries = c->irte_entries,

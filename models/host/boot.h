@@ -29,11 +29,11 @@ struct host_sriov_req {
 	unsigned numvfs;
 };
 
-/* What the VT-d driver uses of what the hardware offers (Linux's intel_iommu= options): it
- * maps with large pages wherever CAP.SLLPS allows, as Linux does unless told sp_off. */
+/* What the VT-d driver uses of what the hardware offers (Linux's intel_iommu= options). */
 struct intel_iommu_opts {
-	bool scalable; /* scalable-mode tables when ECAP.SMTS (intel_iommu=sm_on) */
-	bool ats;      /* enable ATS on endpoints that have it, when ECAP.DT and the ATSR allow */
+	bool scalable;	 /* scalable-mode tables when ECAP.SMTS (intel_iommu=sm_on) */
+	bool ats;	 /* enable ATS on endpoints that have it, when ECAP.DT and the ATSR allow */
+	bool superpages; /* map with 2 MiB / 1 GiB pages where CAP.SLLPS allows (else sp_off) */
 };
 
 /* The kernel's configuration (the `host` section, and the hypervisor's costs from its own):

@@ -45,6 +45,10 @@ static const struct cfg_field intel_iommu_fields[] = {
     CFG_BOOL("ats", struct intel_iommu_opts, ats, true,
 	     "enable ATS on endpoints that have it when ECAP.DT and the DMAR ATSR allow",
 	     .source = "what Linux does"),
+    CFG_BOOL("superpages", struct intel_iommu_opts, superpages, true,
+	     "map with 2 MiB and 1 GiB pages where CAP.SLLPS allows and the IOVA and physical "
+	     "addresses are aligned (false: 4 KiB pages only, Linux's intel_iommu=sp_off)",
+	     .source = "Linux's default (drivers/iommu/intel/iommu.c: intel_iommu_superpage)"),
     CFG_END,
 };
 static const struct cfg_schema intel_iommu_schema =

@@ -465,10 +465,107 @@ static int reset_function(struct vfio_dev *d)
 	return 0;
 }
 
+/* ---- the container: one domain per unit for the VM's devices ---- */
+
+struct vfio_cdom {
+	struct intel_iommu *iommu;
+	struct dmar_domain *dom;
+};
+
+struct vfio_container {
+	struct vm *vm;
+	struct vfio_cdom *dom;
+	unsigned ndom;
+	uint64_t pinned_pages; /* guest RAM pinned for the direct mappings, once */
+};
+
+int vfio_container_create(struct vm *vm, struct vfio_container **out)
+{
+	struct vfio_container *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return -ENOMEM;
+	c->vm = vm;
+	*out = c;
+	return 0;
+}
+
+void vfio_container_destroy(struct vfio_container *c)
+{
+	if (!c)
+		return;
+	free(c->dom);
+	free(c);
+}
+
+unsigned vfio_container_domains(const struct vfio_container *c)
+{
+	return c->ndom;
+}
+
+uint64_t vfio_container_pinned(const struct vfio_container *c)
+{
+	return c->pinned_pages;
+}
+
+/* Whether the strategy lets the VM's functions share a domain (see vfio.h): direct_map, whose
+ * domain is the guest's physical address space and nothing per device. */
+static bool shares_domain(const struct vfio_cfg *cfg)
+{
+	return cfg->container && cfg->dma.strategy == DMA_DIRECT_MAP && !cfg->viommu;
+}
+
+static struct dmar_domain *container_domain(const struct vfio_container *c,
+					    const struct intel_iommu *iommu)
+{
+	for (unsigned i = 0; i < c->ndom; i++)
+		if (c->dom[i].iommu == iommu)
+			return c->dom[i].dom;
+	return NULL;
+}
+
+static int container_add(struct vfio_container *c, struct intel_iommu *iommu,
+			 struct dmar_domain *dom)
+{
+	struct vfio_cdom *grown = realloc(c->dom, (c->ndom + 1) * sizeof(*grown));
+
+	if (!grown)
+		return -ENOMEM;
+	c->dom = grown;
+	c->dom[c->ndom++] = (struct vfio_cdom){iommu, dom};
+	return 0;
+}
+
+/* All guest RAM, IOVA = GPA, with the largest pages the driver may use (VFIO_IOMMU_MAP_DMA
+ * per RAM range, then intel_iommu's superpages where the unit and alignment allow). Pins the
+ * pages unless the container pinned them already for a domain on another unit (type1's
+ * replay maps what is pinned). */
+static int map_all_ram(struct vfio_dev *d)
+{
+	uint64_t gpa[4], hpa[4], size[4], pinned = 0;
+	unsigned n = vm_ram_ranges(d->vm, gpa, hpa, size, 4);
+	int rc;
+
+	for (unsigned i = 0; i < n; i++) {
+		rc = intel_iommu_map(d->dom, gpa[i], hpa[i], size[i], IOMMU_READ | IOMMU_WRITE);
+		if (rc)
+			return rc;
+		pinned += size[i] / PAGE;
+	}
+	if (d->cfg.container) {
+		if (d->cfg.container->pinned_pages)
+			pinned = 0;
+		else
+			d->cfg.container->pinned_pages = pinned;
+	}
+	d->st.pinned_pages = pinned;
+	if (d->cfg.pv && pinned)
+		pv_iommu_pinned_at_assignment(d->cfg.pv, pinned);
+	return 0;
+}
+
 static int map_guest_memory(struct vfio_dev *d)
 {
-	uint64_t gpa[4], hpa[4], size[4];
-	unsigned n = vm_ram_ranges(d->vm, gpa, hpa, size, 4);
 	int rc;
 
 	switch (d->cfg.dma.strategy) {
@@ -480,15 +577,9 @@ static int map_guest_memory(struct vfio_dev *d)
 		if (d->cfg.viommu && viommu_mode(d->cfg.viommu) == VIOMMU_SHADOW)
 			return viommu_add_device(d->cfg.viommu, d->pdev.bdf, d->cfg.guest_devfn,
 						 d->dom);
-		for (unsigned i = 0; i < n; i++) {
-			rc = intel_iommu_map(d->dom, gpa[i], hpa[i], size[i],
-					    IOMMU_READ | IOMMU_WRITE);
-			if (rc)
-				return rc;
-			d->st.pinned_pages += size[i] / PAGE;
-		}
-		if (d->cfg.pv)
-			pv_iommu_pinned_at_assignment(d->cfg.pv, d->st.pinned_pages);
+		rc = map_all_ram(d);
+		if (rc)
+			return rc;
 		if (d->cfg.viommu)
 			return viommu_add_device(d->cfg.viommu, d->pdev.bdf, d->cfg.guest_devfn,
 						 d->dom);
@@ -533,10 +624,15 @@ int vfio_assign(struct vm *vm, struct intel_iommu *iommu, struct hpci *pci,
 		goto fail;
 	if (cfg->dma.strategy == DMA_NONE) {
 		rc = iommu ? intel_iommu_attach_identity(iommu, pd->bdf) : 0;
+	} else if (shares_domain(cfg) && (d->dom = container_domain(cfg->container, iommu))) {
+		/* The container already has a domain on this unit with the VM's RAM mapped. */
+		rc = intel_iommu_attach_device(d->dom, pd->bdf);
 	} else {
 		rc = intel_iommu_domain_alloc(iommu, &d->dom);
 		if (!rc)
 			rc = map_guest_memory(d);
+		if (!rc && shares_domain(cfg))
+			rc = container_add(cfg->container, iommu, d->dom);
 		if (!rc)
 			rc = intel_iommu_attach_device(d->dom, pd->bdf);
 	}
@@ -635,7 +731,7 @@ static const struct metric vfio_rows[] = {
     VFIO_ROW(msix_writes, COUNT, "vfio.msix_table_writes",
 	     "guest writes to the trapped MSI-X tables"),
     VFIO_ROW(pinned_pages, GAUGE, "vfio.pinned_pages",
-	     "guest pages pinned and mapped for assigned functions"),
+	     "guest pages pinned and mapped at assignment (once per VM's container)"),
 };
 const struct metric_table vfio_metrics = METRIC_TABLE(struct vfio_stats, vfio_rows);
 

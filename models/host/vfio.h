@@ -45,6 +45,30 @@ extern const struct cfg_schema vfio_dma_cfg_schema;
 
 struct pv_iommu;
 struct viommu;
+struct dmar_domain;
+
+/*
+ * A VFIO container (type1): the DMA address space of one VM, as QEMU opens one for all the
+ * groups of a VM. With direct_map the VM's RAM is pinned once per container and mapped once
+ * per VT-d unit its devices sit behind: the first function behind a unit gets a new domain
+ * with all of RAM mapped, every later one behind the same unit is attached to that domain (one
+ * DID, one set of page tables), as vfio_iommu_type1_attach_group tries the container's domains
+ * before it makes a new one and replays the mappings into it. A domain here spans one unit.
+ *
+ * Strategies that need the devices apart keep a domain per function: the paravirtual ones
+ * (the guest names the device in each request and the back-end keeps its books, mappings and
+ * invalidations per device, so one device's unmap must not tear down another's), and a
+ * vIOMMU (the guest's own driver puts each device in a domain of its own: shadow tables per
+ * guest domain; nested first levels per device, tagged by the DID of the second level).
+ */
+struct vfio_container;
+int vfio_container_create(struct vm *vm, struct vfio_container **out);
+/* Frees the container's bookkeeping (its domains are the drivers'). Accepts NULL. */
+void vfio_container_destroy(struct vfio_container *c);
+/* The domains the container made (one per unit behind which it has a shared-domain device). */
+unsigned vfio_container_domains(const struct vfio_container *c);
+/* Guest pages pinned for the container's direct mappings (once, however many domains). */
+uint64_t vfio_container_pinned(const struct vfio_container *c);
 
 struct vfio_cfg {
 	uint16_t host_bdf;
@@ -52,6 +76,8 @@ struct vfio_cfg {
 	struct vfio_dma_cfg dma;
 	struct pv_iommu *pv;  /* the VM's DMA back-end (any strategy but none), or NULL */
 	struct viommu *viommu; /* the VM's guest-visible IOMMU, or NULL */
+	/* the VM's container; NULL: the function has one of its own (its own domain) */
+	struct vfio_container *container;
 	uint64_t flr_wait_us; /* PCIe 5.0 §6.6.2: 100 ms before the function is ready */
 	struct host_ioapic *ioapic; /* for the function's INTx (NULL: no INTx offered) */
 };
@@ -59,7 +85,7 @@ struct vfio_cfg {
 struct vfio_stats {
 	uint64_t cfg_reads, cfg_writes, msix_reads, msix_writes, bar_remaps;
 	uint64_t vectors_enabled, irqs, resets;
-	uint64_t pinned_pages;
+	uint64_t pinned_pages; /* pinned when this function's assignment mapped guest RAM */
 	uint64_t intx_irqs, intx_unmasks, intx_masked_ps; /* the INTx line masked by the host */
 };
 /* Its metric table (sim/metrics.h). */
