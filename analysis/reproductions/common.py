@@ -201,6 +201,29 @@ def mean(rows, key):
     return sum(vals) / len(vals) if vals else float("nan")
 
 
+def numbers(row):
+    """A sweep row with its numeric cells as numbers (what analysis/strategies.py formats)."""
+    return {k: (sweep.number(v) if sweep.number(v) is not None else v) for k, v in row.items()}
+
+
+def merge(*parts):
+    """Rows of several sweeps as one, for a figure across them: each part is (rows, {old
+    parameter: new name}, {new name: fixed value}); only the named parameters are kept."""
+    rows, columns = [], ["point", "seed"]
+    for prows, rename, fixed in parts:
+        for r in prows:
+            new = {k: v for k, v in r.items() if not k.startswith(sweep.PARAM)}
+            for old, name in rename.items():
+                new[sweep.PARAM + name] = r[sweep.PARAM + old]
+            for name, val in fixed.items():
+                new[sweep.PARAM + name] = str(val)
+            rows.append(new)
+            for k in new:
+                if k not in columns:
+                    columns.append(k)
+    return rows, columns
+
+
 def figure(args, stem, rows, columns, y, x, group=None, where=(), bar=False, logx=False,
            logy=False, title=None, xlabel=None, ylabel=None, extra=()):
     """Draw y against x (one series per group value) with plot.py's means, intervals and
