@@ -110,9 +110,9 @@ def curve_table(qs, base, ws, pts):
     return lines
 
 
-def reuse_working_set(ptsim):
+def reuse_working_set(ptsim, sets=()):
     """reuse.yaml's working set: the pages on_demand pins with its default (unbounded) quota."""
-    return run(ptsim, REUSE, [])["dma.pinned_pages_peak"]
+    return run(ptsim, REUSE, list(sets))["dma.pinned_pages_peak"]
 
 
 def main(argv):
