@@ -208,7 +208,8 @@ def numbers(row):
 
 def merge(*parts):
     """Rows of several sweeps as one, for a figure across them: each part is (rows, {old
-    parameter: new name}, {new name: fixed value}); only the named parameters are kept."""
+    parameter: new name}, {new name: value}), a value fixed or a function of the row; only
+    the named parameters are kept."""
     rows, columns = [], ["point", "seed"]
     for prows, rename, fixed in parts:
         for r in prows:
@@ -216,7 +217,7 @@ def merge(*parts):
             for old, name in rename.items():
                 new[sweep.PARAM + name] = r[sweep.PARAM + old]
             for name, val in fixed.items():
-                new[sweep.PARAM + name] = str(val)
+                new[sweep.PARAM + name] = str(val(r) if callable(val) else val)
             rows.append(new)
             for k in new:
                 if k not in columns:
