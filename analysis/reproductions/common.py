@@ -39,12 +39,14 @@ def parse_args(name, argv, doc):
     ap.add_argument("--estimate", action="store_true",
                     help="print the runs and a measured cost per run as JSON, run nothing else")
     args = ap.parse_args(argv)
+    args.t0 = time.monotonic()
     args.name = name
     args.resolution = "smoke" if args.smoke else "full" if args.full else "default"
     args.ptsim = find_ptsim(args.ptsim)
     args.out = os.path.abspath(args.out or os.path.join(ROOT, "build", "reproductions", name))
     os.makedirs(args.out, exist_ok=True)
-    plot._import_numeric()  # numpy and matplotlib, or the system python3 that has them
+    if not args.estimate:
+        plot._import_numeric()  # numpy and matplotlib, or the system python3 that has them
     return args
 
 
@@ -131,21 +133,23 @@ class Sweep:
             raise SystemExit("ptsim sweep --list %s: %s" % (self.path, p.stderr))
         return len([line for line in p.stdout.splitlines() if line.strip()])
 
-    def time_one(self):
-        """Seconds of one run of the sweep (its first), forked as `ptsim sweep` forks them."""
+    def time_some(self, samples=3):
+        """(runs, seconds per run): a few of the sweep's runs spread over it (shard 0 of
+        ceil(runs / samples): runs 0, N, 2N ...), timed forked as `ptsim sweep` runs them."""
         n = self.count()
+        shards = max(1, -(-n // samples))
         d = os.path.join(self.args.out, "estimate")
         os.makedirs(d, exist_ok=True)
         t = time.monotonic()
         p = subprocess.run([self.args.ptsim, "sweep", self.write(), "-j", "1", "--shard",
-                            "0/%d" % n, "--csv", os.path.join(d, self.stem + ".csv"),
+                            "0/%d" % shards, "--csv", os.path.join(d, self.stem + ".csv"),
                             "--json", os.path.join(d, self.stem + ".jsonl")],
                            capture_output=True, text=True)
         dt = time.monotonic() - t
         shutil.rmtree(d, ignore_errors=True)
         if p.returncode:
-            raise SystemExit("ptsim sweep %s --shard 0/%d: %s" % (self.path, n, p.stderr))
-        return n, dt
+            raise SystemExit("ptsim sweep %s --shard 0/%d: %s" % (self.path, shards, p.stderr))
+        return n, dt / len(range(0, n, shards))
 
     def run(self):
         """Run the sweep afresh; its rows and columns (analysis/sweep.py)."""
@@ -170,9 +174,9 @@ def estimate(args, sweeps, extra_runs=0):
     """--estimate: the runs at this resolution and one measured run's cost, as a JSON line."""
     runs, secs = 0, 0.0
     for s in sweeps:
-        n, dt = s.time_one()
+        n, per = s.time_some()
         runs += n
-        secs += n * dt
+        secs += n * per
     per = secs / runs if runs else 0.0
     secs += extra_runs * per
     print(json.dumps({"reproduction": args.name, "resolution": args.resolution,
@@ -260,7 +264,6 @@ class Report:
     def __init__(self, args):
         self.args = args
         self.lines = []
-        self.t0 = time.monotonic()
 
     def say(self, *lines):
         for line in lines:
@@ -279,4 +282,4 @@ class Report:
                  " (in %s)" % self.args.out)
         with open(os.path.join(self.args.out, "table.md"), "w") as f:
             f.write("\n".join(self.lines) + "\n")
-        print("%s: %.1f s" % (self.args.name, time.monotonic() - self.t0))
+        print("%s: %.1f s" % (self.args.name, time.monotonic() - self.args.t0))

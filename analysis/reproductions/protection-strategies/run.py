@@ -53,11 +53,15 @@ def main(argv):
             r = common.pick(sw[wl].rows, vms__0__dma__strategy="none",
                             **{RATE[wl].replace(".", "__"): "10"})[0]
             frames = int(dict(x.split("=", 1) for x in sw[wl].doc["set"])["workload.frames"])
-            got = common.num(r, "workload.frames_received" if wl == "rx"
-                             else "workload.frames_completed")
-            rep.say("  %s: %d of %d frames %s, %d lost; %d bytes of DMA writes outside the VM" % (
-                wl, got, frames, "received" if wl == "rx" else "sent and completed",
-                common.num(r, "workload.frames_lost"), common.num(r, "dma.outside_vm_bytes")))
+            if wl == "rx":
+                what = "received (%d dropped by the NIC, %d lost)" % (
+                    common.num(r, "workload.frames_dropped"), common.num(r, "workload.frames_lost"))
+                got = common.num(r, "workload.frames_received")
+            else:
+                what = "sent and completed (%d lost)" % common.num(r, "workload.frames_lost")
+                got = common.num(r, "workload.frames_completed")
+            rep.say("  %s: %d of %d frames %s; %d bytes of DMA writes outside the VM" % (
+                wl, got, frames, what, common.num(r, "dma.outside_vm_bytes")))
     rows, columns = common.merge(
         (sw["rx"].rows, {STRATEGY: "strategy", RATE["rx"]: "rate_gbps"}, {"path": "rx"}),
         (sw["tx"].rows, {STRATEGY: "strategy", RATE["tx"]: "rate_gbps"}, {"path": "tx"}))
