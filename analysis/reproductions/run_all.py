@@ -58,7 +58,14 @@ def main(argv):
     print("Reproductions (%s resolution, -j %d): estimating from a few "
           "timed runs of each sweep ..." % ("full" if args.full else "default", args.jobs))
     sys.stdout.flush()
-    total, unknown = 0.0, []
+    # Each run.py also starts Python with numpy and matplotlib and draws: timed once here.
+    t = time.monotonic()
+    for py in (sys.executable, "/usr/bin/python3"):  # plot.py's choice: the system one next
+        if subprocess.run([py, "-c", "import numpy, matplotlib.pyplot"],
+                          capture_output=True).returncode == 0:
+            break
+    start = 2 * (time.monotonic() - t)  # the import, and about as much again to draw
+    total, unknown, est_of = 0.0, [], {}
     for name in names:
         p = subprocess.run(cmd(name, "--estimate"), capture_output=True, text=True)
         est = None
@@ -72,12 +79,14 @@ def main(argv):
             unknown.append(name)
             print("  %-24s time unknown (run.py --estimate did not answer)" % name)
             continue
-        total += est["estimate_s"]
-        print("  %-24s %4d runs x %.2f s per run / %d jobs = about %s" % (
-            name, est["runs"], est["seconds_per_run"], min(args.jobs, est["runs"]),
-            minutes(est["estimate_s"])))
-    print("About %s in all%s (measured now, on this machine's load)." % (
-        minutes(total), " plus %s" % ", ".join(unknown) if unknown else ""))
+        est_of[name] = est["estimate_s"] + start
+        total += est_of[name]
+        print("  %-24s %4d runs x %.2f s per run / %d jobs + %.0f s to start and draw = about %s"
+              % (name, est["runs"], est["seconds_per_run"], min(args.jobs, est["runs"]), start,
+                 minutes(est_of[name])))
+    print("About %s in all%s (per-run costs measured now, under this machine's load; more if "
+          "other work takes the cores the jobs need)." % (
+              minutes(total), " plus %s" % ", ".join(unknown) if unknown else ""))
     sys.stdout.flush()
     if args.estimate_only:
         return 0
@@ -92,7 +101,9 @@ def main(argv):
             failed.append(name)
     print("\nTime per reproduction:")
     for name, dt, rc in took:
-        print("  %-24s %s%s" % (name, minutes(dt), "  FAILED (exit %d)" % rc if rc else ""))
+        print("  %-24s %s%s%s" % (name, minutes(dt), " (estimated %s)" % minutes(est_of[name])
+                                  if name in est_of else "",
+                                  "  FAILED (exit %d)" % rc if rc else ""))
     print("  %-24s %s; figures and tables in %s" % ("all", minutes(sum(t[1] for t in took)),
                                                     args.out))
     return 1 if failed else 0

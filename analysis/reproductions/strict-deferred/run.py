@@ -20,7 +20,8 @@ import common  # noqa: E402
 SIZE = "workload.frame_bytes"
 RES = {
     "smoke": {"set": {"workload.frames": 2000}, "values": {SIZE: [64, 1500]}},
-    "full": {"set": {"workload.frames": 500000}},
+    "full": {"set": {"workload.frames": 500000},
+             "values": {SIZE: [64, 96, 128, 192, 256, 384, 512, 768, 1024, 1280, 1500]}},
 }
 SETUPS = ["direct_map", "pv strict", "pv deferred", "nested strict", "nested lazy",
           "shadow strict", "shadow lazy"]
