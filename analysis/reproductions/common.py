@@ -126,30 +126,50 @@ class Sweep:
             f.write("\n")
         return out
 
-    def count(self):
+    def listing(self):
+        """`ptsim sweep --list`: one (index, {key: value}) per run."""
         p = subprocess.run([self.args.ptsim, "sweep", self.write(), "--list"],
                            capture_output=True, text=True)
         if p.returncode:
             raise SystemExit("ptsim sweep --list %s: %s" % (self.path, p.stderr))
-        return len([line for line in p.stdout.splitlines() if line.strip()])
+        runs = []
+        for line in p.stdout.splitlines():
+            f = line.split(None, 3)
+            if len(f) >= 3:
+                vals = dict(kv.split("=", 1) for kv in (f[3].split(", ") if len(f) > 3 else []))
+                runs.append((int(f[0]), vals))
+        return runs
 
-    def time_some(self, samples=3):
-        """(runs, seconds per run): a few of the sweep's runs spread over it (shard 0 of
-        ceil(runs / samples): runs 0, N, 2N ...), timed forked as `ptsim sweep` runs them."""
-        n = self.count()
+    def count(self):
+        return len(self.listing())
+
+    def time_some(self, samples):
+        """(runs, seconds per run): `samples` of the sweep's runs spread over it, run as
+        `ptsim sweep -j JOBS` runs them (so the cost is per run with JOBS at once, on this
+        machine's load as it is). They are shard 0 of N (runs 0, N, 2N ...), N chosen so that
+        the sample does not keep hitting the same value of a parameter."""
+        runs = self.listing()
+        n = len(runs)
+        counts = {len({v.get(k) for _, v in runs}) for k in (runs[0][1] if runs else {})}
         shards = max(1, -(-n // samples))
+        while shards > 1 and any(c > 1 and shards % c == 0 for c in counts):
+            shards -= 1
+        k = len(range(0, n, shards))
         d = os.path.join(self.args.out, "estimate")
         os.makedirs(d, exist_ok=True)
         t = time.monotonic()
-        p = subprocess.run([self.args.ptsim, "sweep", self.write(), "-j", "1", "--shard",
-                            "0/%d" % shards, "--csv", os.path.join(d, self.stem + ".csv"),
+        p = subprocess.run([self.args.ptsim, "sweep", self.write(), "-j", str(self.args.jobs),
+                            "--shard", "0/%d" % shards,
+                            "--csv", os.path.join(d, self.stem + ".csv"),
                             "--json", os.path.join(d, self.stem + ".jsonl")],
                            capture_output=True, text=True)
         dt = time.monotonic() - t
         shutil.rmtree(d, ignore_errors=True)
         if p.returncode:
             raise SystemExit("ptsim sweep %s --shard 0/%d: %s" % (self.path, shards, p.stderr))
-        return n, dt / len(range(0, n, shards))
+        # k runs on min(jobs, k) cores: the last wave may be part-empty; count whole waves.
+        waves = -(-k // max(1, min(self.args.jobs, k)))
+        return n, dt / (waves * max(1, min(self.args.jobs, k)))
 
     def run(self):
         """Run the sweep afresh; its rows and columns (analysis/sweep.py)."""
@@ -171,18 +191,19 @@ class Sweep:
 
 
 def estimate(args, sweeps, extra_runs=0):
-    """--estimate: the runs at this resolution and one measured run's cost, as a JSON line."""
+    """--estimate: the runs at this resolution and their measured cost, as a JSON line:
+    seconds_per_run is wall time per run with -j JOBS runs at once (a few runs of each sweep,
+    spread over it: Sweep.time_some), estimate_s the runs times that."""
     runs, secs = 0, 0.0
     for s in sweeps:
-        n, per = s.time_some()
+        n, per = s.time_some(max(3, 2 * args.jobs))
         runs += n
         secs += n * per
     per = secs / runs if runs else 0.0
-    secs += extra_runs * per
+    secs += extra_runs * per * max(1, args.jobs)  # an extra run goes alone
     print(json.dumps({"reproduction": args.name, "resolution": args.resolution,
                       "runs": runs + extra_runs, "seconds_per_run": round(per, 3),
-                      "jobs": args.jobs,
-                      "estimate_s": round(secs / max(1, min(args.jobs, runs or 1)), 1)}))
+                      "jobs": args.jobs, "estimate_s": round(secs, 1)}))
 
 
 def num(row, key):

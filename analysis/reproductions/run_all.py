@@ -4,10 +4,12 @@
 usage: run_all.py [PTSIM] [--full] [-j N] [--out DIR] [--only NAME ...] [--estimate-only]
 
 A reproduction is a directory beside this script with a run.py (README.md here); they run in
-name order. Before running anything, each is asked for its runs and the measured cost of one
-of them (`run.py PTSIM --estimate`: up to three runs spread over each of its sweeps, timed
-as `ptsim sweep` forks them); the estimate is runs x seconds per run / jobs, per reproduction and in all. A
-run.py that does not answer --estimate is run all the same, its time unknown beforehand.
+name order. Before running anything, each is asked for its runs and their measured cost
+(`run.py PTSIM --estimate`: up to three runs spread over each of its sweeps, timed as `ptsim
+sweep` runs them, JOBS at once, so the machine's load counts); the estimate is runs x wall
+seconds per run, plus the time to start Python with matplotlib and draw (timed here), per
+reproduction and in all. A run.py that does
+not answer --estimate is run all the same, its time unknown beforehand.
 Each writes into OUT/<name>/ (default build/reproductions/) and prints its tables; at the
 end, the time each took. Exit status: 0 all ran, 1 one failed (the others still run).
 """
@@ -81,9 +83,9 @@ def main(argv):
             continue
         est_of[name] = est["estimate_s"] + start
         total += est_of[name]
-        print("  %-24s %4d runs x %.2f s per run / %d jobs + %.0f s to start and draw = about %s"
-              % (name, est["runs"], est["seconds_per_run"], min(args.jobs, est["runs"]), start,
-                 minutes(est_of[name])))
+        print("  %-24s %4d runs x %.2f s a run (%d at once) + %.0f s to start and draw = "
+              "about %s" % (name, est["runs"], est["seconds_per_run"], args.jobs, start,
+                            minutes(est_of[name])))
     print("About %s in all%s (per-run costs measured now, under this machine's load; more if "
           "other work takes the cores the jobs need)." % (
               minutes(total), " plus %s" % ", ".join(unknown) if unknown else ""))
