@@ -6,7 +6,8 @@ CONFIG ?= configs/default.yaml
 # make fuzz: seconds each libFuzzer harness runs
 SECONDS ?= 60
 
-.PHONY: all deps configure build run test asan-configure test-asan check-all fuzz bench clean
+.PHONY: all deps configure build run test asan-configure test-asan check-all fuzz bench reproduce \
+	clean
 
 all: build
 
@@ -67,6 +68,13 @@ fuzz: asan-configure
 
 bench: build
 	./$(BUILD)/ptsim-bench
+
+# Every reproduction of a published figure (analysis/reproductions/README.md): first how long
+# it will take (runs x a measured cost per run), then each one's tables; figures in
+# $(BUILD)/reproductions/. FULL=1: full resolution.
+reproduce: build
+	python3 analysis/reproductions/run_all.py ./$(BUILD)/ptsim -j $(JOBS) \
+		--out $(BUILD)/reproductions $(if $(FULL),--full)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) build-debug

@@ -69,15 +69,50 @@ def curve(ptsim, jobs, config, sets, base, ws, title, cmd):
         pts = dict(ex.map(point, [(q, r) for q in qs for r in POLICIES]))
     print(title)
     print(cmd + "\n")
-    print("| quota (pages) | of the working set | remaps/frame LRU / FIFO / CLOCK | "
-          "cycles/frame LRU / FIFO / CLOCK | throughput Gb/s LRU / FIFO / CLOCK |")
-    print("|---:|---:|---|---|---|")
+    print("\n".join(curve_table(qs, base, ws, pts)))
+
+
+# The tables' formats, shared with analysis/reproductions/ (protection-strategies,
+# on-demand-quota), which make the same figures with ptsim sweep. A result r is a mapping of
+# flattened result keys to numbers.
+STRATEGY_HEADER = [
+    "| workload | strategy | invalidation | throughput Gb/s | cycles/frame | exits/frame | "
+    "pinned MiB | invalidations/frame | window p99 |",
+    "|---|---|---|---:|---:|---:|---:|---:|---:|"]
+
+
+def window_text(strategy, r):
+    """The use-after-unmap window's p99, or why there is none."""
+    if strategy == "none":
+        return "no IOMMU mapping"
+    w = r["dma.unmap_window_ns.p99"]
+    return "never revoked" if strategy in NEVER_UNMAP else (
+        "%.2f ms" % (w / 1e6) if w >= 1e5 else "%.0f ns" % w)
+
+
+def strategy_row(wl, s, inv, r):
+    return "| %s | %s | %s | %.2f | %.0f | %.2f | %.2f | %.3f | %s |" % (
+        wl, s, inv, r["throughput_gbps"], r["cpu.cycles_per_op"], r["exits_per_op"],
+        r["dma.pinned_mib_mean"], r["dma.invalidations_per_op"], window_text(s, r))
+
+
+def curve_table(qs, base, ws, pts):
+    """The quota curve's lines: pts[(q, policy)] is the run at quota base + q."""
+    lines = ["| quota (pages) | of the working set | remaps/frame LRU / FIFO / CLOCK | "
+             "cycles/frame LRU / FIFO / CLOCK | throughput Gb/s LRU / FIFO / CLOCK |",
+             "|---:|---:|---|---|---|"]
     for q in qs:
         r = [pts[(q, x)] for x in POLICIES]
-        print("| %d | %.2f | %s | %s | %s |" % (
+        lines.append("| %d | %.2f | %s | %s | %s |" % (
             base + q, q / ws, " / ".join("%.3f" % x["dma.remaps_per_op"] for x in r),
             " / ".join("%.0f" % x["cpu.cycles_per_op"] for x in r),
             " / ".join("%.2f" % x["throughput_gbps"] for x in r)))
+    return lines
+
+
+def reuse_working_set(ptsim, sets=()):
+    """reuse.yaml's working set: the pages on_demand pins with its default (unbounded) quota."""
+    return run(ptsim, REUSE, list(sets))["dma.pinned_pages_peak"]
 
 
 def main(argv):
@@ -111,18 +146,11 @@ def main(argv):
         config, sets = common[wl]
         print("%s: ptsim run %s --set %s --set vms.0.dma.strategy=S "
               "--set vms.0.dma.invalidation=I" % (wl, config, " --set ".join(sets)))
-    print("\n| workload | strategy | invalidation | throughput Gb/s | cycles/frame | exits/frame | "
-          "pinned MiB | invalidations/frame | window p99 |")
-    print("|---|---|---|---:|---:|---:|---:|---:|---:|")
+    print("\n" + "\n".join(STRATEGY_HEADER))
     for (wl, s, inv), r in res:
-        w = r["dma.unmap_window_ns.p99"]
-        win = "never revoked" if s in NEVER_UNMAP else (
-            "%.2f ms" % (w / 1e6) if w >= 1e5 else "%.0f ns" % w)
-        print("| %s | %s | %s | %.2f | %.0f | %.2f | %.2f | %.3f | %s |" % (
-            wl, s, inv, r["throughput_gbps"], r["cpu.cycles_per_op"], r["exits_per_op"],
-            r["dma.pinned_mib_mean"], r["dma.invalidations_per_op"], win))
+        print(strategy_row(wl, s, inv, r))
 
-    ws = run(ptsim, REUSE, [])["dma.pinned_pages_peak"]
+    ws = reuse_working_set(ptsim)
     curve(ptsim, jobs, REUSE, [], 0, ws,
           "\nreuse: working set %d pages (ptsim run %s: dma.pinned_pages_peak with "
           "quota_pages 4096)" % (ws, REUSE),

@@ -12,8 +12,9 @@ PKGS="gcc g++ make cmake pkg-config libsimgrid-dev libyaml-dev libgsl-dev libcmo
 # lspci reads ptsim's config dumps back (tests/scenario/lspci_decode.py).
 PKGS="$PKGS python3 acpica-tools pciutils"
 # Sweep analysis (analysis/plot.py; tests/analysis): numpy for the means and confidence
-# intervals, matplotlib (Agg backend, headless) to draw PNG and SVG.
-PKGS="$PKGS python3-numpy python3-matplotlib"
+# intervals, matplotlib (Agg backend, headless) to draw PNG and SVG; PyYAML for the
+# reproductions, which write their sweep files at another resolution (analysis/reproductions).
+PKGS="$PKGS python3-numpy python3-matplotlib python3-yaml"
 # Robustness (README.md, "Robustness"): clang and its runtimes (libclang-rt-dev: ASan, UBSan,
 # libFuzzer; only recommended by clang, so named here) for the sanitizer and fuzzing build,
 # valgrind for the memcheck run.
