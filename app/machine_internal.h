@@ -122,7 +122,7 @@ struct machine {
 	void (*msi_observer)(void *ctx, unsigned entry, uint64_t t_ps); /* tests */
 	void *msi_observer_ctx;
 	struct vm_xlate_stats *vm_xlate; /* per scenario VM */
-	uint16_t *vm_of_sid;		 /* [65536]: 1 + the VM a requester ID is assigned to, or 0 */
+	uint16_t *vm_of_sid;	   /* [65536]: 1 + the VM a requester ID is assigned to, or 0 */
 	struct irq_probe **probes; /* per workload device */
 	unsigned nprobes;
 	struct workload_guest **wgk; /* the workload's guests (each once) */

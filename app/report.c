@@ -147,8 +147,9 @@ static const struct metric_formula per_vm_derived[] = {
     F("cpu.guest_cycles", CYCLES, "its vCPUs in guest mode", "cpu.guest_ns"),
     F("cpu.exit_cycles", CYCLES, "its exit and entry transitions", "cpu.exit_ns"),
     F("cpu.hv_cycles", CYCLES, "the hypervisor and host handlers while it ran", "cpu.hv_ns"),
-    F("cpu.cycles_per_op", PER_OP, "guest, exit and hypervisor cycles per operation of its workload",
-      "cpu.guest_cycles", "cpu.exit_cycles", "cpu.hv_cycles"),
+    F("cpu.cycles_per_op", PER_OP,
+      "guest, exit and hypervisor cycles per operation of its workload", "cpu.guest_cycles",
+      "cpu.exit_cycles", "cpu.hv_cycles"),
     F("exits_per_op", PER_OP, "its exits per operation of its workload", "exits"),
     F("exits_per_interrupt", RATIO, "its exits per interrupt delivered to it", "exits",
       "interrupts"),
@@ -189,8 +190,8 @@ static int register_metrics(struct machine *m, struct metrics *reg)
 {
 	const struct scenario *sc = m->sc;
 	struct metrics_group *gk, *vcpu, *iotlb, *vtd, *cache[VTD_CACHE_N], *drv, *atc, *fab, *plat;
-	struct metrics_group *cpu, *vm, *sched, *thread, *nic, *vfio, *il, *eng, *pv, *vi = NULL,
-			     *nvme = NULL, *xl = NULL;
+	struct metrics_group *cpu, *vm, *sched, *thread, *nic, *vfio, *il, *eng, *pv,
+	    *vi = NULL, *nvme = NULL, *xl = NULL;
 	bool any_viommu = false;
 	bool *seen = calloc(m->npcpus ? m->npcpus : 1, sizeof(*seen));
 	char each[256];
@@ -421,21 +422,35 @@ static void job_figs(const struct wl_job *j, struct job_figs *f)
 	if (j->rx) {
 		const struct wl_stream_rx_result *w = wl_stream_rx_result(j->rx);
 
-		*f = (struct job_figs){w->t_first_ps, w->t_end_ps, w->received, w->rx_bytes,
-				       &w->latency_ps, &wl_stream_rx_metrics, w};
+		*f = (struct job_figs){w->t_first_ps,
+				       w->t_end_ps,
+				       w->received,
+				       w->rx_bytes,
+				       &w->latency_ps,
+				       &wl_stream_rx_metrics,
+				       w};
 	} else if (j->tx) {
 		/* From the first send call to the last frame's last bit on the wire. */
 		const struct wl_stream_tx_result *w = wl_stream_tx_result(j->tx);
 
-		*f = (struct job_figs){w->t_first_ps, w->t_last_ps, w->received, w->wire_bytes,
-				       &w->latency_ps, &wl_stream_tx_metrics, w};
+		*f = (struct job_figs){w->t_first_ps,
+				       w->t_last_ps,
+				       w->received,
+				       w->wire_bytes,
+				       &w->latency_ps,
+				       &wl_stream_tx_metrics,
+				       w};
 	} else {
 		/* From the first submission call to the last completion. */
 		const struct wl_nvme_result *w = wl_nvme_result(j->nv);
 
-		*f = (struct job_figs){w->t_first_ps, w->t_last_ps, w->completed,
-				       w->read_bytes + w->write_bytes, &w->latency_ps,
-				       &wl_nvme_metrics, w};
+		*f = (struct job_figs){w->t_first_ps,
+				       w->t_last_ps,
+				       w->completed,
+				       w->read_bytes + w->write_bytes,
+				       &w->latency_ps,
+				       &wl_nvme_metrics,
+				       w};
 	}
 }
 
@@ -458,9 +473,8 @@ static int nvme_figures(struct machine *m, struct results *r, const char *prefix
 	rc = results_set_double(r, k, measured ? (double)ops * 1e12 / (double)measured : 0);
 	snprintf(k, sizeof(k), "%sbandwidth_mib_s", prefix);
 	rc = rc ? rc
-		: results_set_double(r, k,
-				     measured ? (double)bytes * 1e12 / (double)measured / 1048576.0
-					      : 0);
+		: results_set_double(
+		      r, k, measured ? (double)bytes * 1e12 / (double)measured / 1048576.0 : 0);
 	if (rc || !m->nnvmes)
 		return rc;
 	snprintf(c, sizeof(c), "%smedia_busy_ns", dev);
@@ -473,8 +487,7 @@ static int nvme_figures(struct machine *m, struct results *r, const char *prefix
 	rc = results_set_double(r, k, measured ? (double)(b1 - b0) / (double)measured : 0);
 	snprintf(k, sizeof(k), "%sdevice_ns_mean", prefix);
 	return rc ? rc
-		  : results_set_double(r, k,
-				       ops ? (double)(t1 - t0) / 1000.0 / (double)ops : 0);
+		  : results_set_double(r, k, ops ? (double)(t1 - t0) / 1000.0 / (double)ops : 0);
 }
 
 /* The jobs' result tables through a registry of their own: each kind's table at "workload."
@@ -531,6 +544,8 @@ static int workload_results(struct machine *m, struct results *r, const struct m
 	struct sim_samples all;
 	const struct sim_samples *lat = NULL;
 	uint64_t t_first = UINT64_MAX, t_last = 0, ops = 0, bytes = 0, measured;
+	/* the nvme jobs' own span, requests and bytes, for the IOPS beside stream jobs */
+	uint64_t nv_first = UINT64_MAX, nv_last = 0, nv_ops = 0, nv_bytes = 0;
 	bool nvme = false;
 	int rc = 0;
 
@@ -543,7 +558,13 @@ static int workload_results(struct machine *m, struct results *r, const struct m
 		t_last = f.t_last > t_last ? f.t_last : t_last;
 		ops += f.ops;
 		bytes += f.bytes;
-		nvme |= m->jobs[i]->nv != NULL;
+		if (m->jobs[i]->nv) {
+			nvme = true;
+			nv_first = f.t_first < nv_first ? f.t_first : nv_first;
+			nv_last = f.t_last > nv_last ? f.t_last : nv_last;
+			nv_ops += f.ops;
+			nv_bytes += f.bytes;
+		}
 		if (m->njobs == 1)
 			lat = f.lat;
 		for (size_t x = 0; m->njobs > 1 && x < f.lat->n && !rc; x++)
@@ -560,7 +581,8 @@ static int workload_results(struct machine *m, struct results *r, const struct m
 	sim_samples_free(&all);
 	rc = rc ? rc : workload_tables(m, r);
 	if (!rc && nvme)
-		rc = nvme_figures(m, r, "workload.", "nvme.", measured, ops, bytes);
+		rc = nvme_figures(m, r, "workload.", "nvme.", span(nv_first, nv_last), nv_ops,
+				  nv_bytes);
 	if (rc || sc->nvms < 2)
 		return rc;
 
@@ -603,8 +625,8 @@ static int workload_results(struct machine *m, struct results *r, const struct m
 		snprintf(pre, sizeof(pre), "vms.%s.", sc->vms[v].name);
 		if (!rc)
 			rc = metrics_derive(win, pre, per_vm_derived,
-					    sizeof(per_vm_derived) / sizeof(per_vm_derived[0]), &ctx,
-					    r, bad);
+					    sizeof(per_vm_derived) / sizeof(per_vm_derived[0]),
+					    &ctx, r, bad);
 	}
 	return rc;
 }

@@ -41,10 +41,11 @@ static void check_workload_device(struct cfg_ctx *ctx, const struct cfg_node *ro
 				char p[96];
 
 				if (vm >= 0 && (size_t)vm != k) {
-					cfg_error_path(ctx, root, path,
-						       "'%s' is assigned to '%s'; a VM's workload runs "
-						       "on the VM's own devices",
-						       device, out->vms[k].name);
+					cfg_error_path(
+					    ctx, root, path,
+					    "'%s' is assigned to '%s'; a VM's workload runs "
+					    "on the VM's own devices",
+					    device, out->vms[k].name);
 					return;
 				}
 				assigned = true;
@@ -115,14 +116,15 @@ static void check_workloads_given(struct cfg_ctx *ctx, const struct cfg_node *ro
 		vm->has_workload = cfg_node_at(root, p) != NULL;
 		given += vm->has_workload;
 		if (vm->has_workload && !vm->workload.device && !vm->workload.ndevices)
-			cfg_error_path(ctx, root, p, "'%s.device' is required: the %s of '%s' it uses",
-				       p, vm->workload.kind == SC_WL_NVME ? "NVMe controller" : "NIC",
-				       vm->name);
+			cfg_error_path(
+			    ctx, root, p, "'%s.device' is required: the %s of '%s' it uses", p,
+			    vm->workload.kind == SC_WL_NVME ? "NVMe controller" : "NIC", vm->name);
 	}
 	if (given && cfg_map_get(root, "workload"))
-		cfg_error_path(ctx, root, "workload",
-			       "VMs run workloads of their own (vms[].workload): leave the top-level "
-			       "workload out");
+		cfg_error_path(
+		    ctx, root, "workload",
+		    "VMs run workloads of their own (vms[].workload): leave the top-level "
+		    "workload out");
 	else if (!given && !top->device && !top->ndevices)
 		cfg_error_path(ctx, root, "workload", "'workload.device' is required: the %s",
 			       top->kind == SC_WL_DMA_BENCH   ? "DMA engine that reads"

@@ -190,23 +190,27 @@ static void summary_per_vm(const struct scenario *sc, const struct results *r, F
 	for (size_t v = 0; v < sc->nvms; v++) {
 		const struct sc_vm *vm = &sc->vms[v];
 		char k[8][160];
-		static const char *const key[8] = {
-		    "workload.throughput_gbps", "workload.ops_per_s", "workload.latency_ns.mean",
-		    "workload.latency_ns.p99",	"exits_per_op",	      "cpu.cycles_per_op",
-		    "iotlb.misses",		"iommu.translation_ns_mean"};
+		static const char *const key[8] = {"workload.throughput_gbps",
+						   "workload.ops_per_s",
+						   "workload.latency_ns.mean",
+						   "workload.latency_ns.p99",
+						   "exits_per_op",
+						   "cpu.cycles_per_op",
+						   "iotlb.misses",
+						   "iommu.translation_ns_mean"};
 
 		for (unsigned i = 0; i < 8; i++)
 			snprintf(k[i], sizeof(k[i]), "vms.%s.%s", vm->name, key[i]);
 		if (!vm->has_workload) {
-			fprintf(f, "  %-14s %-9s %10s %12s %10s %10s %8s %9s %9llu %9.1f\n", vm->name,
-				"-", "", "", "", "", "", "", (unsigned long long)get_u(r, k[6]),
-				get_d(r, k[7]));
+			fprintf(f, "  %-14s %-9s %10s %12s %10s %10s %8s %9s %9llu %9.1f\n",
+				vm->name, "-", "", "", "", "", "", "",
+				(unsigned long long)get_u(r, k[6]), get_d(r, k[7]));
 			continue;
 		}
 		fprintf(f, "  %-14s %-9s %10.3f %12.0f %10.0f %10.0f %8.3f %9.0f %9llu %9.1f\n",
-			vm->name, sc_wl_kind_names[vm->workload.kind], get_d(r, k[0]), get_d(r, k[1]),
-			get_d(r, k[2]), get_d(r, k[3]), get_d(r, k[4]), get_d(r, k[5]),
-			(unsigned long long)get_u(r, k[6]), get_d(r, k[7]));
+			vm->name, sc_wl_kind_names[vm->workload.kind], get_d(r, k[0]),
+			get_d(r, k[1]), get_d(r, k[2]), get_d(r, k[3]), get_d(r, k[4]),
+			get_d(r, k[5]), (unsigned long long)get_u(r, k[6]), get_d(r, k[7]));
 	}
 }
 

@@ -598,9 +598,9 @@ static int derive(const struct metrics_snap *w, const struct metric_formula *f,
 }
 
 /* Each formula in order, its value written to r; dv holds them for the later ones. */
-static int report_formulas(const struct metrics_snap *w, const struct metric_formula *f,
-			   size_t nf, const struct metric_ctx *ctx, struct dval *dv,
-			   struct results *r, const char **badkey)
+static int report_formulas(const struct metrics_snap *w, const struct metric_formula *f, size_t nf,
+			   const struct metric_ctx *ctx, struct dval *dv, struct results *r,
+			   const char **badkey)
 {
 	int rc = 0;
 
@@ -654,9 +654,8 @@ int metrics_report(const struct metrics_snap *w, const struct metric_formula *f,
 	return rc;
 }
 
-int metrics_derive(const struct metrics_snap *w, const char *prefix,
-		   const struct metric_formula *f, size_t nf, const struct metric_ctx *ctx,
-		   struct results *r, const char **bad)
+int metrics_derive(const struct metrics_snap *w, const char *prefix, const struct metric_formula *f,
+		   size_t nf, const struct metric_ctx *ctx, struct results *r, const char **bad)
 {
 	size_t plen = strlen(prefix), nstr = 0;
 	struct metric_formula *pf = calloc(nf ? nf : 1, sizeof(*pf));

@@ -162,9 +162,8 @@ int metrics_report(const struct metrics_snap *w, const struct metric_formula *f,
 
 /* The same formulas for the keys under prefix ("vms.vm0."): each formula's key and arguments
  * with prefix in front (per-VM figures declared once for every VM). */
-int metrics_derive(const struct metrics_snap *w, const char *prefix,
-		   const struct metric_formula *f, size_t nf, const struct metric_ctx *ctx,
-		   struct results *r, const char **bad);
+int metrics_derive(const struct metrics_snap *w, const char *prefix, const struct metric_formula *f,
+		   size_t nf, const struct metric_ctx *ctx, struct results *r, const char **bad);
 
 /* One struct's rows as they are now (no window), under prefix: figures that are not counted
  * over a window, such as a workload's result. */

@@ -436,11 +436,11 @@ static void formulas_under_a_prefix(void **state)
 	ctx.ops = 8;
 	assert_int_equal(metrics_derive(w, "vms.b.", f, 3, &ctx, r, NULL), 0);
 	assert_int_equal(uget(r, "vms.a.busy_cycles"), 20);
-	assert_true(dget(r, "vms.a.cycles_per_op") == 4.0);	/* 20 / 5 */
-	assert_true(dget(r, "vms.a.ns_per_op") == 5.0);		/* 10 ns / 2 */
+	assert_true(dget(r, "vms.a.cycles_per_op") == 4.0); /* 20 / 5 */
+	assert_true(dget(r, "vms.a.ns_per_op") == 5.0);	    /* 10 ns / 2 */
 	assert_int_equal(uget(r, "vms.b.busy_cycles"), 80);
 	assert_true(dget(r, "vms.b.cycles_per_op") == 10.0); /* 80 / 8 */
-	assert_true(dget(r, "vms.b.ns_per_op") == 10.0);	/* 40 ns / 4 */
+	assert_true(dget(r, "vms.b.ns_per_op") == 10.0);     /* 40 ns / 4 */
 	assert_int_equal(metrics_derive(w, "vms.a.", typo, 1, &ctx, r, &bad), -ENOENT);
 	assert_string_equal(bad, "opz");
 	results_destroy(r);
