@@ -49,6 +49,25 @@ struct irq_latency {
 	void *observer_ctx;
 };
 
+/* One workload of the run: the top-level one (vm -1), or a VM's own (workload.c). */
+struct wl_job {
+	struct machine *m;
+	const struct sc_workload *cfg;
+	int vm;
+	struct wl_stream_rx *rx; /* stream_rx */
+	struct wl_stream_tx *tx; /* stream_tx */
+	struct wl_nvme *nv;	 /* nvme */
+	struct nvme *nvme;	 /* nvme: its controller */
+	struct wl_hooks hooks;	 /* its own, which tell the run's */
+	struct irq_latency il;	 /* over its devices */
+	bool started, done;
+};
+
+/* A VM's DMA as the IOMMU translated it, counted by requester ID (run.c): measurement. */
+struct vm_xlate_stats {
+	uint64_t translations, iotlb_hits, iotlb_misses, walk_mem_reads, blocked, xlate_ps;
+};
+
 /* A guest the workload runs in: whose interrupt entries the probes look at (workload.c). */
 struct workload_guest {
 	struct machine *m;
@@ -98,10 +117,13 @@ struct machine {
 	struct pv_iommu **pv_by_sid; /* [65536]: whose back-end a requester ID's DMA is, or NULL */
 	struct dev_owner *owners; /* per assigned function */
 	unsigned nowners;
-	struct wl_stream_rx *wl;  /* stream_rx */
-	struct wl_stream_tx *wtx; /* stream_tx */
-	struct wl_nvme *wnv;	  /* nvme */
-	struct irq_latency il;
+	struct wl_job **jobs; /* the workloads: the top-level one, or each VM's */
+	unsigned njobs;
+	struct wl_hooks hooks; /* the run's window, which the jobs tell */
+	void (*msi_observer)(void *ctx, unsigned entry, uint64_t t_ps); /* tests */
+	void *msi_observer_ctx;
+	struct vm_xlate_stats *vm_xlate; /* per scenario VM */
+	uint16_t *vm_of_sid;	   /* [65536]: 1 + the VM a requester ID is assigned to, or 0 */
 	struct irq_probe **probes; /* per workload device */
 	unsigned nprobes;
 	struct workload_guest **wgk; /* the workload's guests (each once) */
@@ -128,10 +150,13 @@ int machine__push(void *arrayp, unsigned *n, void *item);
 void machine__fail(struct machine *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* build.c: the hardware of the scenario. */
 int machine__build(struct machine *m);
-/* workload.c: the workload's streams, devices and probes; dma_bench; the window hooks. */
+/* workload.c: the workloads' streams, devices and probes; dma_bench; the window hooks (each
+ * job tells hooks: on_start at the first application ready, on_done when every job is). */
 int machine__workload_bind(struct machine *m, const struct wl_hooks *hooks,
 			   void (*irq_done)(void *ctx));
 bool machine__workload_vm(const struct machine *m, unsigned v);
+/* The interrupt-latency probes count (on) or not. */
+void machine__workload_measure(struct machine *m, bool on);
 /* Where a stream workload stands, whichever way it goes, for the controller's drain, progress
  * line and failure message. */
 struct wl_status {
@@ -141,10 +166,12 @@ struct wl_status {
 	const char *why;		     /* why the application did not start, if it says */
 };
 void machine__workload_status(const struct machine *m, struct wl_status *st);
+void machine__job_status(const struct wl_job *j, struct wl_status *st);
 /* When the controller gives up waiting for the workload (UINT64_MAX: not known yet) and the
  * latest it should look again. */
 uint64_t machine__workload_give_up_at(const struct machine *m, uint64_t now, uint64_t *look);
-void machine__workload_give_up(struct machine *m);
+/* Give up on every job whose time has come; true when every job is done. */
+bool machine__workload_give_up(struct machine *m, uint64_t now);
 bool machine__workload_in_irq(const struct machine *m);
 void machine__workload_free(struct machine *m);
 void machine__run_dma_bench(struct machine *m, void (*on_start)(void *), void (*on_done)(void *));

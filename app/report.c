@@ -48,6 +48,24 @@ static const struct metric irq_latency_rows[] = {
 static const struct metric_table irq_latency_metrics =
     METRIC_TABLE(struct irq_latency, irq_latency_rows);
 
+/* With several VMs, each VM's translations (run.c counts them by requester ID): per VM only,
+ * the totals are the units' own. */
+#define XL_ROW(field, kind, key, meaning)                                                          \
+	{                                                                                          \
+		METRIC(struct vm_xlate_stats, field, kind, NULL, meaning), .each = (key)           \
+	}
+static const struct metric vm_xlate_rows[] = {
+    XL_ROW(translations, COUNT, "iommu.translations", "its DMA requests the IOMMU translated"),
+    XL_ROW(iotlb_hits, COUNT, "iotlb.hits", "of them, IOTLB hits"),
+    XL_ROW(iotlb_misses, COUNT, "iotlb.misses", "IOTLB misses (each a page walk)"),
+    XL_ROW(walk_mem_reads, COUNT, "iommu.walk_mem_reads", "paging entries its walks read"),
+    XL_ROW(blocked, COUNT, "iommu.blocked", "its requests the IOMMU blocked"),
+    XL_ROW(xlate_ps, TIME, "iommu.translation_ns",
+	   "translation time of its requests (caches, walks, waits for a walker)"),
+};
+static const struct metric_table vm_xlate_metrics =
+    METRIC_TABLE(struct vm_xlate_stats, vm_xlate_rows);
+
 /* ---- derived figures: formulas over the window's keys, each declared once ---- */
 
 #define F METRIC_FORMULA
@@ -122,6 +140,24 @@ static const struct metric_formula derived[] = {
       "per dma_map/unmap call: the hypervisor's cycles (mapping, invalidation, pinning)",
       "dma.hv_cycles", "dma.ops"),
 };
+
+/* Each VM's figures, with several VMs: the same formulas under vms.<name>. (its operations are
+ * its own workload's; 0 without one). */
+static const struct metric_formula per_vm_derived[] = {
+    F("cpu.guest_cycles", CYCLES, "its vCPUs in guest mode", "cpu.guest_ns"),
+    F("cpu.exit_cycles", CYCLES, "its exit and entry transitions", "cpu.exit_ns"),
+    F("cpu.hv_cycles", CYCLES, "the hypervisor and host handlers while it ran", "cpu.hv_ns"),
+    F("cpu.cycles_per_op", PER_OP,
+      "guest, exit and hypervisor cycles per operation of its workload", "cpu.guest_cycles",
+      "cpu.exit_cycles", "cpu.hv_cycles"),
+    F("exits_per_op", PER_OP, "its exits per operation of its workload", "exits"),
+    F("exits_per_interrupt", RATIO, "its exits per interrupt delivered to it", "exits",
+      "interrupts"),
+    F("iotlb.lookups", ADD, "IOTLB lookups of its DMA", "iotlb.hits", "iotlb.misses"),
+    F("iotlb.hit_rate", RATIO, "IOTLB hits per lookup of its DMA", "iotlb.hits", "iotlb.lookups"),
+    F("iommu.translation_ns_mean", MEAN_NS, "translation time per request of its DMA",
+      "iommu.translation_ns", "iommu.translations"),
+};
 #undef F
 
 /* ---- the registry: every instance of the machine ---- */
@@ -154,8 +190,8 @@ static int register_metrics(struct machine *m, struct metrics *reg)
 {
 	const struct scenario *sc = m->sc;
 	struct metrics_group *gk, *vcpu, *iotlb, *vtd, *cache[VTD_CACHE_N], *drv, *atc, *fab, *plat;
-	struct metrics_group *cpu, *vm, *sched, *thread, *nic, *vfio, *il, *eng, *pv, *vi = NULL,
-			     *nvme = NULL;
+	struct metrics_group *cpu, *vm, *sched, *thread, *nic, *vfio, *il, *eng, *pv,
+	    *vi = NULL, *nvme = NULL, *xl = NULL;
 	bool any_viommu = false;
 	bool *seen = calloc(m->npcpus ? m->npcpus : 1, sizeof(*seen));
 	char each[256];
@@ -192,6 +228,8 @@ static int register_metrics(struct machine *m, struct metrics *reg)
 	if (any_viommu)
 		PLACE(viommu_metrics, "", vi);
 	PLACE(irq_latency_metrics, "", il);
+	if (sc->nvms > 1)
+		PLACE(vm_xlate_metrics, "", xl);
 	PLACE(sim_engine_metrics, "window.", eng);
 #undef PLACE
 
@@ -227,6 +265,8 @@ static int register_metrics(struct machine *m, struct metrics *reg)
 		add(&rc, pv, m->pv[v] ? pv_iommu_stats(m->pv[v]) : NULL, e);
 		if (vi)
 			add(&rc, vi, m->viommu[v] ? viommu_stats(m->viommu[v]) : NULL, e);
+		if (xl)
+			add(&rc, xl, &m->vm_xlate[v], e);
 	}
 	for (unsigned u = 0; u < m->nunits; u++) {
 		const struct vtd *unit = platform_unit(m->plat, u);
@@ -279,7 +319,22 @@ static int register_metrics(struct machine *m, struct metrics *reg)
 		}
 		add(&rc, nvme, nvme_stats(m->nvme[i]), e);
 	}
-	add(&rc, il, &m->il, NULL);
+	/* the jobs' interrupt latencies: together, and a VM's job's under its workload's keys
+	 * (vms.<name>.interrupts is the VM's count) */
+	for (unsigned i = 0; i < m->njobs; i++) {
+		const struct wl_job *j = m->jobs[i];
+		struct metrics_group *g = NULL;
+
+		add(&rc, il, &j->il, NULL);
+		if (rc || j->vm < 0 || sc->nvms < 2)
+			continue;
+		if (snprintf(each, sizeof(each), "vms.%s.workload.", sc->vms[j->vm].name) >=
+		    (int)sizeof(each))
+			rc = -ENAMETOOLONG;
+		if (!rc)
+			rc = metrics_place(reg, &irq_latency_metrics, each, &g);
+		add(&rc, g, &j->il, NULL);
+	}
 	add(&rc, eng, sim_engine_stats(), NULL);
 	free(seen);
 	return rc;
@@ -354,17 +409,235 @@ static int dma_results(struct machine *m, struct results *r, uint64_t window_ps)
 	return rc;
 }
 
+/* A job's figures: its measured span, operations, bytes, latencies and its result table. */
+struct job_figs {
+	uint64_t t_first, t_last, ops, bytes;
+	const struct sim_samples *lat;
+	const struct metric_table *table;
+	const void *stats;
+};
+
+static void job_figs(const struct wl_job *j, struct job_figs *f)
+{
+	if (j->rx) {
+		const struct wl_stream_rx_result *w = wl_stream_rx_result(j->rx);
+
+		*f = (struct job_figs){w->t_first_ps,
+				       w->t_end_ps,
+				       w->received,
+				       w->rx_bytes,
+				       &w->latency_ps,
+				       &wl_stream_rx_metrics,
+				       w};
+	} else if (j->tx) {
+		/* From the first send call to the last frame's last bit on the wire. */
+		const struct wl_stream_tx_result *w = wl_stream_tx_result(j->tx);
+
+		*f = (struct job_figs){w->t_first_ps,
+				       w->t_last_ps,
+				       w->received,
+				       w->wire_bytes,
+				       &w->latency_ps,
+				       &wl_stream_tx_metrics,
+				       w};
+	} else {
+		/* From the first submission call to the last completion. */
+		const struct wl_nvme_result *w = wl_nvme_result(j->nv);
+
+		*f = (struct job_figs){w->t_first_ps,
+				       w->t_last_ps,
+				       w->completed,
+				       w->read_bytes + w->write_bytes,
+				       &w->latency_ps,
+				       &wl_nvme_metrics,
+				       w};
+	}
+}
+
+static uint64_t span(uint64_t a, uint64_t b)
+{
+	return b > a ? b - a : 0;
+}
+
+/* The nvme workload's figures beyond its table, under prefix ("workload." or a VM's): rates
+ * over its span, and the media's share of it and the controller's time per request, from
+ * counter key `dev` ("nvme." for every controller, "devices.<name>." for one). */
+static int nvme_figures(struct machine *m, struct results *r, const char *prefix, const char *dev,
+			uint64_t measured, uint64_t ops, uint64_t bytes)
+{
+	uint64_t b0 = 0, b1 = 0, t0 = 0, t1 = 0;
+	char k[192], c[160];
+	int rc;
+
+	snprintf(k, sizeof(k), "%siops", prefix);
+	rc = results_set_double(r, k, measured ? (double)ops * 1e12 / (double)measured : 0);
+	snprintf(k, sizeof(k), "%sbandwidth_mib_s", prefix);
+	rc = rc ? rc
+		: results_set_double(
+		      r, k, measured ? (double)bytes * 1e12 / (double)measured / 1048576.0 : 0);
+	if (rc || !m->nnvmes)
+		return rc;
+	snprintf(c, sizeof(c), "%smedia_busy_ns", dev);
+	metrics_get(m->c0, c, &b0);
+	metrics_get(m->c1, c, &b1);
+	snprintf(c, sizeof(c), "%sio_time_ns", dev);
+	metrics_get(m->c0, c, &t0);
+	metrics_get(m->c1, c, &t1);
+	snprintf(k, sizeof(k), "%smedia_utilisation", prefix);
+	rc = results_set_double(r, k, measured ? (double)(b1 - b0) / (double)measured : 0);
+	snprintf(k, sizeof(k), "%sdevice_ns_mean", prefix);
+	return rc ? rc
+		  : results_set_double(r, k, ops ? (double)(t1 - t0) / 1000.0 / (double)ops : 0);
+}
+
+/* The jobs' result tables through a registry of their own: each kind's table at "workload."
+ * (the jobs of a kind add up there) and, with several VMs, each VM's job at
+ * "vms.<name>.workload.". */
+static int workload_tables(struct machine *m, struct results *r)
+{
+	const struct scenario *sc = m->sc;
+	const struct metric_table *placed[3] = {0};
+	struct metrics_group *total[3] = {0};
+	struct metrics_snap *snap = NULL;
+	struct metrics *reg;
+	char pre[160];
+	int rc = metrics_create(&reg);
+
+	for (unsigned i = 0; i < m->njobs && !rc; i++) {
+		const struct wl_job *j = m->jobs[i];
+		struct metrics_group *g = NULL;
+		struct job_figs f;
+		unsigned t = 0;
+
+		job_figs(j, &f);
+		while (placed[t] && placed[t] != f.table)
+			t++;
+		if (!placed[t]) {
+			placed[t] = f.table;
+			rc = metrics_place(reg, f.table, "workload.", &total[t]);
+		}
+		if (!rc)
+			rc = metrics_add(total[t], f.stats, NULL);
+		if (rc || j->vm < 0 || sc->nvms < 2)
+			continue;
+		snprintf(pre, sizeof(pre), "vms.%s.workload.", sc->vms[j->vm].name);
+		rc = metrics_place(reg, f.table, pre, &g);
+		if (!rc)
+			rc = metrics_add(g, f.stats, NULL);
+	}
+	if (!rc)
+		rc = metrics_snapshot(reg, &snap);
+	if (!rc)
+		rc = metrics_report(snap, NULL, 0, NULL, r, NULL);
+	metrics_snap_destroy(snap);
+	metrics_destroy(reg);
+	return rc;
+}
+
+/* The workloads' results: the run's throughput, rate and latency over every job (from the
+ * first job's first operation to the last one's end), their tables, and with several VMs each
+ * VM's job under vms.<name>.workload. plus each VM's derived figures. */
+static int workload_results(struct machine *m, struct results *r, const struct metrics_snap *win,
+			    const struct metric_ctx *base, const char **bad)
+{
+	const struct scenario *sc = m->sc;
+	struct sim_samples all;
+	const struct sim_samples *lat = NULL;
+	uint64_t t_first = UINT64_MAX, t_last = 0, ops = 0, bytes = 0, measured;
+	/* the nvme jobs' own span, requests and bytes, for the IOPS beside stream jobs */
+	uint64_t nv_first = UINT64_MAX, nv_last = 0, nv_ops = 0, nv_bytes = 0;
+	bool nvme = false;
+	int rc = 0;
+
+	sim_samples_init(&all);
+	for (unsigned i = 0; i < m->njobs && !rc; i++) {
+		struct job_figs f;
+
+		job_figs(m->jobs[i], &f);
+		t_first = f.t_first < t_first ? f.t_first : t_first;
+		t_last = f.t_last > t_last ? f.t_last : t_last;
+		ops += f.ops;
+		bytes += f.bytes;
+		if (m->jobs[i]->nv) {
+			nvme = true;
+			nv_first = f.t_first < nv_first ? f.t_first : nv_first;
+			nv_last = f.t_last > nv_last ? f.t_last : nv_last;
+			nv_ops += f.ops;
+			nv_bytes += f.bytes;
+		}
+		if (m->njobs == 1)
+			lat = f.lat;
+		for (size_t x = 0; m->njobs > 1 && x < f.lat->n && !rc; x++)
+			rc = sim_samples_add(&all, f.lat->v[x]);
+	}
+	measured = span(t_first, t_last);
+	if (!rc) {
+		results_set_double(r, "throughput_gbps",
+				   measured ? (double)bytes * 8.0 * 1000.0 / (double)measured : 0);
+		results_set_double(r, "ops_per_s",
+				   measured ? (double)ops * 1e12 / (double)measured : 0);
+		rc = metrics_emit_samples(r, "latency_ns", lat ? lat : &all);
+	}
+	sim_samples_free(&all);
+	rc = rc ? rc : workload_tables(m, r);
+	if (!rc && nvme)
+		rc = nvme_figures(m, r, "workload.", "nvme.", span(nv_first, nv_last), nv_ops,
+				  nv_bytes);
+	if (rc || sc->nvms < 2)
+		return rc;
+
+	/* each VM's: its job's figures, and the per-VM formulas over its operations */
+	for (unsigned v = 0; v < sc->nvms && !rc; v++) {
+		struct metric_ctx ctx = *base;
+		const struct wl_job *j = NULL;
+		char pre[160], k[192];
+
+		for (unsigned i = 0; i < m->njobs; i++)
+			if (m->jobs[i]->vm == (int)v)
+				j = m->jobs[i];
+		ctx.ops = 0;
+		if (j) {
+			struct job_figs f;
+			uint64_t jm;
+
+			job_figs(j, &f);
+			jm = span(f.t_first, f.t_last);
+			ctx.ops = f.ops;
+			snprintf(pre, sizeof(pre), "vms.%s.workload.", sc->vms[v].name);
+			snprintf(k, sizeof(k), "%sthroughput_gbps", pre);
+			rc = results_set_double(
+			    r, k, jm ? (double)f.bytes * 8.0 * 1000.0 / (double)jm : 0);
+			snprintf(k, sizeof(k), "%sops_per_s", pre);
+			rc = rc ? rc
+				: results_set_double(r, k,
+						     jm ? (double)f.ops * 1e12 / (double)jm : 0);
+			snprintf(k, sizeof(k), "%slatency_ns", pre);
+			rc = rc ? rc : metrics_emit_samples(r, k, f.lat);
+			if (!rc && j->nv) {
+				char dev[160];
+
+				snprintf(dev, sizeof(dev), "devices.%s.",
+					 pcie_fn_name(nvme_fn(j->nvme)));
+				rc = nvme_figures(m, r, pre, m->nnvmes > 1 ? dev : "nvme.", jm,
+						  f.ops, f.bytes);
+			}
+		}
+		snprintf(pre, sizeof(pre), "vms.%s.", sc->vms[v].name);
+		if (!rc)
+			rc = metrics_derive(win, pre, per_vm_derived,
+					    sizeof(per_vm_derived) / sizeof(per_vm_derived[0]),
+					    &ctx, r, bad);
+	}
+	return rc;
+}
+
 int machine__fill_results(struct machine *m, struct results *r, char *err, size_t errlen)
 {
 	const struct scenario *sc = m->sc;
-	struct wl_stream_rx_result *w = m->wl ? wl_stream_rx_result(m->wl) : NULL;
-	struct wl_stream_tx_result *wt = m->wtx ? wl_stream_tx_result(m->wtx) : NULL;
-	struct wl_nvme_result *wn = m->wnv ? wl_nvme_result(m->wnv) : NULL;
 	struct dmaeng_stats *es = m->bench_eng ? dmaeng_stats(m->bench_eng) : NULL;
 	struct metric_ctx ctx = {.clock = {sc->machine.cpu.freq_mhz}};
 	uint64_t window = m->t_end - m->t_start;
-	uint64_t measured, bytes, setup_exits = 0, cfg_reads = 0, cfg_writes = 0;
-	const struct sim_samples *lat;
+	uint64_t measured = 0, setup_exits = 0, cfg_reads = 0, cfg_writes = 0;
 	struct metrics_snap *win = NULL;
 	const char *bad = NULL;
 	struct timespec wall1;
@@ -374,29 +647,16 @@ int machine__fill_results(struct machine *m, struct results *r, char *err, size_
 		snprintf(err, errlen, "results: the measured window never closed");
 		return 1;
 	}
-	if (w) {
-		measured = w->t_end_ps > w->t_first_ps ? w->t_end_ps - w->t_first_ps : 0;
-		ctx.ops = w->received;
-		bytes = w->rx_bytes;
-		lat = &w->latency_ps;
-	} else if (wt) {
-		/* From the first send call to the last frame's last bit on the wire. */
-		measured = wt->t_last_ps > wt->t_first_ps ? wt->t_last_ps - wt->t_first_ps : 0;
-		ctx.ops = wt->received;
-		bytes = wt->wire_bytes;
-		lat = &wt->latency_ps;
-	} else if (wn) {
-		/* From the first submission call to the last completion. */
-		measured = wn->t_last_ps > wn->t_first_ps ? wn->t_last_ps - wn->t_first_ps : 0;
-		ctx.ops = wn->completed;
-		bytes = wn->read_bytes + wn->write_bytes;
-		lat = &wn->latency_ps;
-	} else {
+	for (unsigned i = 0; i < m->njobs; i++) {
+		struct job_figs f;
+
+		job_figs(m->jobs[i], &f);
+		ctx.ops += f.ops;
+	}
+	if (!m->njobs) {
 		/* dma_bench: from the engine's first read to its last completion. */
 		measured = es->t_last > es->t_first ? es->t_last - es->t_first : 0;
 		ctx.ops = es->reads;
-		bytes = es->bytes;
-		lat = &es->latency_ps;
 	}
 
 	clock_gettime(CLOCK_MONOTONIC, &wall1);
@@ -415,8 +675,8 @@ int machine__fill_results(struct machine *m, struct results *r, char *err, size_
 	if (!rc)
 		rc = metrics_report(win, derived, sizeof(derived) / sizeof(derived[0]), &ctx, r,
 				    &bad);
-	metrics_snap_destroy(win);
 	if (rc) {
+		metrics_snap_destroy(win);
 		snprintf(err, errlen, "results: %s%s%s", bad ? bad : "", bad ? ": " : "",
 			 strerror(-rc));
 		return 1;
@@ -424,47 +684,26 @@ int machine__fill_results(struct machine *m, struct results *r, char *err, size_
 	results_set_u64(r, "iommu.units", m->nunits);
 	rc = dma_results(m, r, window);
 	if (rc) {
+		metrics_snap_destroy(win);
 		snprintf(err, errlen, "results: %s", strerror(-rc));
 		return 1;
 	}
 
-	results_set_double(r, "throughput_gbps",
-			   measured ? (double)bytes * 8.0 * 1000.0 / (double)measured : 0);
-	results_set_double(r, "ops_per_s",
-			   measured ? (double)ctx.ops * 1e12 / (double)measured : 0);
-	rc = metrics_emit_samples(r, "latency_ns", lat);
-
-	if (w) {
-		rc = rc ? rc : metrics_emit(r, "workload.", &wl_stream_rx_metrics, w);
-	} else if (wt) {
-		rc = rc ? rc : metrics_emit(r, "workload.", &wl_stream_tx_metrics, wt);
-	} else if (wn) {
-		rc = rc ? rc : metrics_emit(r, "workload.", &wl_nvme_metrics, wn);
-		results_set_double(r, "workload.iops",
-				   measured ? (double)wn->completed * 1e12 / (double)measured : 0);
-		results_set_double(r, "workload.bandwidth_mib_s",
-				   measured ? (double)bytes * 1e12 / (double)measured / 1048576.0
-					    : 0);
-		if (m->nnvmes) {
-			uint64_t b0 = 0, b1 = 0, t0 = 0, t1 = 0;
-
-			/* the media's share of the window, the controller's time per request */
-			metrics_get(m->c0, "nvme.media_busy_ns", &b0);
-			metrics_get(m->c1, "nvme.media_busy_ns", &b1);
-			metrics_get(m->c0, "nvme.io_time_ns", &t0);
-			metrics_get(m->c1, "nvme.io_time_ns", &t1);
-			results_set_double(r, "workload.media_utilisation",
-					   measured ? (double)(b1 - b0) / (double)measured : 0);
-			results_set_double(
-			    r, "workload.device_ns_mean",
-			    wn->completed ? (double)(t1 - t0) / 1000.0 / (double)wn->completed : 0);
-		}
+	if (m->njobs) {
+		rc = workload_results(m, r, win, &ctx, &bad);
 	} else {
+		results_set_double(r, "throughput_gbps",
+				   measured ? (double)es->bytes * 8.0 * 1000.0 / (double)measured
+					    : 0);
+		results_set_double(r, "ops_per_s",
+				   measured ? (double)ctx.ops * 1e12 / (double)measured : 0);
+		rc = metrics_emit_samples(r, "latency_ns", &es->latency_ps);
 		rc = rc ? rc : metrics_emit(r, "workload.", &dmaeng_metrics, es);
 		results_set_u64(r, "workload.window_bytes", sc->workload.dma_bench.window_bytes);
 		results_set_u64(r, "workload.page_bytes", sc->workload.dma_bench.page_bytes);
 		rc = rc ? rc : metrics_emit(r, "workload.", &wl_dma_bench_metrics, &m->bench);
 	}
+	metrics_snap_destroy(win);
 
 	/* Setup: up to the window's start; the guest's config accesses are the first VM's. */
 	metrics_get(m->c0, "exits.total", &setup_exits);
@@ -479,7 +718,8 @@ int machine__fill_results(struct machine *m, struct results *r, char *err, size_
 	results_set_u64(r, "setup.exits", setup_exits);
 	results_set_u64(r, "setup.guest_config_accesses", cfg_reads + cfg_writes);
 	if (rc) {
-		snprintf(err, errlen, "results: %s", strerror(-rc));
+		snprintf(err, errlen, "results: %s%s%s", bad ? bad : "", bad ? ": " : "",
+			 strerror(-rc));
 		return 1;
 	}
 	return 0;

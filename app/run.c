@@ -78,7 +78,7 @@ static void on_start(void *ctx)
 	m->started = true;
 	m->t_start = sim_now();
 	clock_gettime(CLOCK_MONOTONIC, &m->wall_start);
-	m->il.measuring = true;
+	machine__workload_measure(m, true);
 	pv_measure(m, true);
 	machine__snapshot(m, &m->c0);
 }
@@ -98,7 +98,7 @@ static void end_window(struct machine *m)
 	m->done = true;
 	m->t_end = sim_now();
 	clock_gettime(CLOCK_MONOTONIC, &m->wall_end);
-	m->il.measuring = false;
+	machine__workload_measure(m, false);
 	pv_measure(m, false);
 	machine__snapshot(m, &m->c1);
 	pcpu_kick(m->pcpu[0]);
@@ -228,20 +228,34 @@ static int boot_vm(struct machine *m, unsigned v)
 		/* The experiment's bookkeeping: DMA from it outside the VM's memory is counted, and
 		 * its translations go to the books of the VM's DMA back-end. */
 		pcie_fn_set_owner(fn, MEM_OWNER_VM(v));
+		m->vm_of_sid[hd->bdf] = (uint16_t)(v + 1);
 		if (m->pv[v] && sv->dma.strategy > DMA_DIRECT_MAP)
 			m->pv_by_sid[hd->bdf] = m->pv[v];
 	}
 	return 0;
 }
 
-/* The IOMMU's translations, for the books of the VM whose function made the request. */
-static void observe_xlate(void *ctx, uint16_t sid, uint64_t addr, bool ok, uint64_t t)
+/* The IOMMU's translations, for the books of the VM whose function made the request: its DMA
+ * back-end's, and with several VMs its own counts (the IOTLB and the walkers are shared). */
+static void observe_xlate(void *ctx, uint16_t sid, uint64_t addr, const struct vtd_xlate *x,
+			  uint64_t t)
 {
 	struct machine *m = ctx;
 	struct pv_iommu *pv = m->pv_by_sid[sid];
+	unsigned v = m->vm_of_sid[sid];
 
 	if (pv)
-		pv_iommu_observe(pv, sid, addr, ok, t);
+		pv_iommu_observe(pv, sid, addr, x->ok, t);
+	if (v && m->sc->nvms > 1) {
+		struct vm_xlate_stats *st = &m->vm_xlate[v - 1];
+
+		st->translations++;
+		st->iotlb_hits += x->iotlb_hit;
+		st->iotlb_misses += x->iotlb_miss;
+		st->walk_mem_reads += x->mem_reads;
+		st->blocked += !x->ok;
+		st->xlate_ps += x->lat_ps;
+	}
 }
 
 static void bench_done(void *ctx)
@@ -369,7 +383,7 @@ static void controller(void *arg)
 	}
 
 	for (unsigned i = 0; i < 65536; i++)
-		if (m->pv_by_sid[i]) {
+		if (m->pv_by_sid[i] || (sc->nvms > 1 && m->vm_of_sid[i])) {
 			for (unsigned u = 0; u < m->nunits; u++)
 				vtd_set_xlate_observer(platform_unit(m->plat, u), observe_xlate, m);
 			break;
@@ -408,10 +422,8 @@ static void controller(void *arg)
 		uint64_t give_up = machine__workload_give_up_at(m, sim_now(), &look);
 		struct wl_status st;
 
-		if (sim_now() >= give_up) {
-			machine__workload_give_up(m);
+		if (sim_now() >= give_up && machine__workload_give_up(m, sim_now()))
 			break;
-		}
 		if (look < until)
 			until = look;
 
@@ -469,7 +481,10 @@ int machine_create(const struct scenario *sc, const struct run_opts *opts, struc
 	m->pv_by_sid = calloc(65536, sizeof(*m->pv_by_sid));
 	m->viommu = calloc(sc->nvms ? sc->nvms : 1, sizeof(*m->viommu));
 	m->container = calloc(sc->nvms ? sc->nvms : 1, sizeof(*m->container));
-	rc = m->vm && m->gk && m->pv && m->pv_by_sid && m->viommu && m->container
+	m->vm_xlate = calloc(sc->nvms ? sc->nvms : 1, sizeof(*m->vm_xlate));
+	m->vm_of_sid = calloc(65536, sizeof(*m->vm_of_sid));
+	rc = m->vm && m->gk && m->pv && m->pv_by_sid && m->viommu && m->container && m->vm_xlate &&
+		     m->vm_of_sid
 		 ? machine__build(m)
 		 : -ENOMEM;
 	if (!rc)
@@ -483,6 +498,8 @@ int machine_create(const struct scenario *sc, const struct run_opts *opts, struc
 		free(m->pv_by_sid);
 		free(m->viommu);
 		free(m->container);
+		free(m->vm_xlate);
+		free(m->vm_of_sid);
 		free(m);
 		return rc;
 	}
@@ -538,6 +555,8 @@ void machine_destroy(struct machine *m)
 	free(m->pv_by_sid);
 	free(m->viommu);
 	free(m->container);
+	free(m->vm_xlate);
+	free(m->vm_of_sid);
 	free(m->rmrrs);
 	free(m->survey);
 	free(m);
@@ -558,7 +577,7 @@ int machine_finish(struct machine *m, int engine_rc, struct results *res, char *
 	}
 	if (m->opts.host_only)
 		return m->done ? 0 : (snprintf(err, errlen, "the host did not finish booting"), 1);
-	if (!m->wl && !m->wtx && !m->wnv && !m->bench_ran) {
+	if (!m->njobs && !m->bench_ran) {
 		snprintf(err, errlen, "no workload ran");
 		return 1;
 	}
@@ -595,8 +614,8 @@ void machine_window_wall(const struct machine *m, double *setup_s, double *windo
 void machine_set_msi_observer(struct machine *m,
 			      void (*fn)(void *ctx, unsigned entry, uint64_t t_ps), void *ctx)
 {
-	m->il.observer = fn;
-	m->il.observer_ctx = ctx;
+	m->msi_observer = fn;
+	m->msi_observer_ctx = ctx;
 }
 
 void machine_set_guest_entry(struct machine *m, void (*entry)(void *ctx, struct vcpu *v),

@@ -103,6 +103,21 @@ struct sc_machine {
 	struct platform_firmware_cfg firmware;
 };
 
+/* ---- workloads: the top-level one, or each VM's own (vms[].workload) ---- */
+
+struct sc_workload {
+	int kind;
+	const char *device;
+	const char **devices; /* stream_rx, stream_tx: a stream through each (instead of device) */
+	size_t ndevices;
+	uint32_t *rates_mbps; /* stream_rx with devices: each stream's rate (none: rate_gbps) */
+	size_t nrates;
+	struct wl_stream_cfg stream; /* workloads/stream.h: stream_rx's and stream_tx's */
+	uint64_t drain_ps;
+	struct wl_dma_bench_cfg dma_bench; /* workloads/dma_bench.h */
+	struct wl_nvme_cfg nvme;	   /* workloads/nvme.h */
+};
+
 /* ---- vms ---- */
 
 struct sc_guest {
@@ -122,22 +137,13 @@ struct sc_vm {
 	const char **devices;
 	size_t ndevices;
 	struct sc_guest guest;
+	/* vms[].workload: what this VM runs on its own devices (has_workload: it was given; the
+	 * top-level workload is then absent) */
+	struct sc_workload workload;
+	bool has_workload;
 };
 
-/* ---- workload, run ---- */
-
-struct sc_workload {
-	int kind;
-	const char *device;
-	const char **devices; /* stream_rx, stream_tx: a stream through each (instead of device) */
-	size_t ndevices;
-	uint32_t *rates_mbps; /* stream_rx with devices: each stream's rate (none: rate_gbps) */
-	size_t nrates;
-	struct wl_stream_cfg stream; /* workloads/stream.h: stream_rx's and stream_tx's */
-	uint64_t drain_ps;
-	struct wl_dma_bench_cfg dma_bench; /* workloads/dma_bench.h */
-	struct wl_nvme_cfg nvme;	   /* workloads/nvme.h */
-};
+/* ---- run ---- */
 
 struct sc_run {
 	double max_sim_ms;
@@ -176,6 +182,9 @@ const struct sc_node *scenario_find_node(const struct scenario *s, const char *n
 					 const struct sc_node **parent);
 /* Is `name` a VF of a configured PF ("<pf>.vf<n>", n <= its num_vfs)? Its PF, and n. */
 const struct sc_node *scenario_find_vf(const struct scenario *s, const char *name, unsigned *n);
+
+/* Does any VM run a workload of its own (vms[].workload)? */
+bool scenario_vm_workloads(const struct scenario *s);
 
 /* The VF BAR ranges etc. are checked; a scenario may describe a machine only (survey, lspci):
  * then `vms` and `workload` are optional. */

@@ -14,9 +14,21 @@
 
 #define node_types sc_node_type_names
 
-/* A device the workload drives: a NIC (or its VF) some VM owns, or dma_bench's engine. */
+static void not_assigned(struct cfg_ctx *ctx, const struct cfg_node *root,
+			 const struct scenario *out, long vm, const char *device, const char *path)
+{
+	if (vm >= 0)
+		cfg_error_path(ctx, root, path, "'%s' is not assigned to '%s'", device,
+			       out->vms[vm].name);
+	else
+		cfg_error_path(ctx, root, path, "'%s' is not assigned to any VM", device);
+}
+
+/* A device workload w drives: a NIC (or its VF) some VM owns -- VM `vm`, for a VM's own
+ * workload (vm >= 0) -- an NVMe controller likewise, or dma_bench's engine. */
 static void check_workload_device(struct cfg_ctx *ctx, const struct cfg_node *root,
-				  const struct scenario *out, const char *device, const char *path)
+				  const struct scenario *out, const struct sc_workload *w, long vm,
+				  const char *device, const char *path)
 {
 	const struct sc_node *n = scenario_find_node(out, device, NULL);
 	bool assigned = false;
@@ -28,6 +40,14 @@ static void check_workload_device(struct cfg_ctx *ctx, const struct cfg_node *ro
 			if (!strcmp(out->vms[k].devices[e], device)) {
 				char p[96];
 
+				if (vm >= 0 && (size_t)vm != k) {
+					cfg_error_path(
+					    ctx, root, path,
+					    "'%s' is assigned to '%s'; a VM's workload runs "
+					    "on the VM's own devices",
+					    device, out->vms[k].name);
+					return;
+				}
 				assigned = true;
 				if (out->vms[k].guest.task == SC_TASK_IDLE)
 					continue;
@@ -37,7 +57,7 @@ static void check_workload_device(struct cfg_ctx *ctx, const struct cfg_node *ro
 					       "guest.task is for the other VMs",
 					       out->vms[k].name, device);
 			}
-	if (out->workload.kind == SC_WL_DMA_BENCH) {
+	if (w->kind == SC_WL_DMA_BENCH) {
 		/* The host drives the engine itself, as pcie-bench's driver does. */
 		if (!n || n->type != SC_DMA_ENGINE)
 			cfg_error_path(ctx, root, path, "'%s' is not a dma_engine in machine.pcie",
@@ -49,17 +69,76 @@ static void check_workload_device(struct cfg_ctx *ctx, const struct cfg_node *ro
 		else if (!out->machine.iommu.enabled)
 			cfg_error_path(ctx, root, "workload.kind",
 				       "dma_bench measures the IOMMU; the machine has none");
-	} else if (out->workload.kind == SC_WL_NVME) {
+	} else if (w->kind == SC_WL_NVME) {
 		if (!n || n->type != SC_NVME)
 			cfg_error_path(ctx, root, path,
 				       "'%s' is not an nvme controller in machine.pcie", device);
 		else if (!assigned)
-			cfg_error_path(ctx, root, path, "'%s' is not assigned to any VM", device);
+			not_assigned(ctx, root, out, vm, device, path);
 	} else if (!n || n->type != SC_PTNIC) {
 		cfg_error_path(ctx, root, path, "'%s' is not a NIC in machine.pcie", device);
 	} else if (!assigned) {
-		cfg_error_path(ctx, root, path, "'%s' is not assigned to any VM", device);
+		not_assigned(ctx, root, out, vm, device, path);
 	}
+}
+
+/* A workload's devices: each once, each where it must be. */
+static void check_workload_devices(struct cfg_ctx *ctx, const struct cfg_node *root,
+				   const struct scenario *out, const struct sc_workload *w, long vm,
+				   const char *prefix)
+{
+	char p[96];
+
+	snprintf(p, sizeof(p), "%sworkload.device", prefix);
+	if (w->device)
+		check_workload_device(ctx, root, out, w, vm, w->device, p);
+	for (size_t i = 0; i < w->ndevices; i++) {
+		snprintf(p, sizeof(p), "%sworkload.devices.%zu", prefix, i);
+		check_workload_device(ctx, root, out, w, vm, w->devices[i], p);
+		for (size_t k = 0; k < i; k++)
+			if (!strcmp(w->devices[k], w->devices[i]))
+				cfg_error_path(ctx, root, p, "'%s' is listed twice", w->devices[i]);
+	}
+}
+
+/* The top-level workload, or the VMs' own: one of them, each naming its devices. */
+static void check_workloads_given(struct cfg_ctx *ctx, const struct cfg_node *root,
+				  struct scenario *out)
+{
+	const struct sc_workload *top = &out->workload;
+	size_t given = 0;
+
+	for (size_t v = 0; v < out->nvms; v++) {
+		struct sc_vm *vm = &out->vms[v];
+		char p[64];
+
+		snprintf(p, sizeof(p), "vms.%zu.workload", v);
+		vm->has_workload = cfg_node_at(root, p) != NULL;
+		given += vm->has_workload;
+		if (vm->has_workload && !vm->workload.device && !vm->workload.ndevices)
+			cfg_error_path(
+			    ctx, root, p, "'%s.device' is required: the %s of '%s' it uses", p,
+			    vm->workload.kind == SC_WL_NVME ? "NVMe controller" : "NIC", vm->name);
+	}
+	if (given && cfg_map_get(root, "workload"))
+		cfg_error_path(
+		    ctx, root, "workload",
+		    "VMs run workloads of their own (vms[].workload): leave the top-level "
+		    "workload out");
+	else if (!given && !top->device && !top->ndevices)
+		cfg_error_path(ctx, root, "workload", "'workload.device' is required: the %s",
+			       top->kind == SC_WL_DMA_BENCH   ? "DMA engine that reads"
+			       : top->kind == SC_WL_STREAM_TX ? "NIC that sends"
+			       : top->kind == SC_WL_NVME      ? "NVMe controller the jobs use"
+							      : "NIC that receives");
+}
+
+bool scenario_vm_workloads(const struct scenario *s)
+{
+	for (size_t v = 0; v < s->nvms; v++)
+		if (s->vms[v].has_workload)
+			return true;
+	return false;
 }
 
 int scenario_load(struct cfg_ctx *ctx, const char *path, const char *const *sets, size_t nsets,
@@ -86,6 +165,8 @@ int scenario_load_tree(struct cfg_ctx *ctx, struct cfg_node **rootp, const char 
 	if (cfg_error_count(ctx) && root->kind != CFG_MAP)
 		return (int)cfg_error_count(ctx);
 	cfg_bind(ctx, &scenario_schema, root, out);
+	if (!cfg_error_count(ctx))
+		check_workloads_given(ctx, root, out);
 	if (cfg_error_count(ctx))
 		return (int)cfg_error_count(ctx);
 
@@ -207,17 +288,14 @@ int scenario_load_tree(struct cfg_ctx *ctx, struct cfg_node **rootp, const char 
 			       (unsigned long long)(out->machine.memory.size >> 20));
 	else if (!cfg_error_count(ctx))
 		scenario_check_host_ram(ctx, root, out);
-	if (out->workload.device)
-		check_workload_device(ctx, root, out, out->workload.device, "workload.device");
-	for (size_t i = 0; i < out->workload.ndevices; i++) {
-		char p[64];
+	if (!scenario_vm_workloads(out))
+		check_workload_devices(ctx, root, out, &out->workload, -1, "");
+	for (size_t v = 0; v < out->nvms; v++) {
+		char p[48];
 
-		snprintf(p, sizeof(p), "workload.devices.%zu", i);
-		check_workload_device(ctx, root, out, out->workload.devices[i], p);
-		for (size_t k = 0; k < i; k++)
-			if (!strcmp(out->workload.devices[k], out->workload.devices[i]))
-				cfg_error_path(ctx, root, p, "'%s' is listed twice",
-					       out->workload.devices[i]);
+		snprintf(p, sizeof(p), "vms.%zu.", v);
+		if (out->vms[v].has_workload)
+			check_workload_devices(ctx, root, out, &out->vms[v].workload, (long)v, p);
 	}
 	return (int)cfg_error_count(ctx);
 }

@@ -34,6 +34,8 @@ static const struct cfg_schema machine_schema =
 
 /* ---- vms ---- */
 
+static const struct cfg_schema vm_wl_schema; /* vms[].workload, below with the workload's */
+
 /* vms[].guest.ptnic: the ptnic driver's own parameter table, as a schema. */
 static const struct cfg_schema *ptnic_params_schema(void)
 {
@@ -102,6 +104,9 @@ static const struct cfg_field vm_fields[] = {
     CFG_STRLIST("devices", struct sc_vm, devices, ndevices,
 		"functions assigned to the VM, by name"),
     CFG_STRUCT("guest", struct sc_vm, guest, guest_schema, "the guest kernel and drivers"),
+    CFG_STRUCT("workload", struct sc_vm, workload, vm_wl_schema,
+	       "what this VM runs on its own devices (stream_rx, stream_tx, nvme), with the keys "
+	       "of the top-level workload, which VMs with workloads of their own replace"),
     CFG_END,
 };
 static const struct cfg_schema vm_schema =
@@ -109,6 +114,9 @@ static const struct cfg_schema vm_schema =
 
 /* ---- workload, run ---- */
 
+/* What a workload's own values must satisfy, wherever it is given. That it names a device is
+ * checked with the VMs (scenario_check.c): the top-level one is left out when VMs have their
+ * own. */
 static void wl_check(void *p, const struct cfg_scope *s)
 {
 	const struct sc_workload *w = p;
@@ -137,12 +145,6 @@ static void wl_check(void *p, const struct cfg_scope *s)
 		cfg_scope_error(s, "arrival",
 				"Poisson send times need a rate; 'rate_gbps' is 0 (as fast as the "
 				"ring allows)");
-	if (!w->device && !w->ndevices)
-		cfg_scope_error(s, NULL, "'workload.device' is required: the %s",
-				w->kind == SC_WL_DMA_BENCH   ? "DMA engine that reads"
-				: w->kind == SC_WL_STREAM_TX ? "NIC that sends"
-				: w->kind == SC_WL_NVME	     ? "NVMe controller the jobs use"
-							     : "NIC that receives");
 	if (w->device && w->ndevices)
 		cfg_scope_error(s, "devices", "give 'device' or 'devices', not both");
 	if (w->ndevices && !stream)
@@ -182,6 +184,24 @@ static const struct cfg_field wl_fields[] = {
 };
 static const struct cfg_schema wl_schema =
     CFG_SCHEMA("workload", struct sc_workload, wl_fields, .check = wl_check);
+
+/* vms[].workload: the same keys; checked only when given, and never the host's dma_bench. */
+static void vm_wl_check(void *p, const struct cfg_scope *s)
+{
+	const struct sc_workload *w = p;
+
+	if (!s->map)
+		return;
+	if (w->kind == SC_WL_DMA_BENCH) {
+		cfg_scope_error(s, "kind",
+				"dma_bench is driven by the host, not by a VM: give it as the "
+				"top-level workload");
+		return;
+	}
+	wl_check(p, s);
+}
+static const struct cfg_schema vm_wl_schema =
+    CFG_SCHEMA("workload", struct sc_workload, wl_fields, .check = vm_wl_check);
 
 static const struct cfg_field run_fields[] = {
     CFG_DOUBLE("max_sim_ms", struct sc_run, max_sim_ms, 60000, 0.001, 1e7, "ms",

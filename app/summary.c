@@ -179,9 +179,62 @@ static void summary_viommu(const struct scenario *sc, const struct results *r, F
 					: 0.0);
 }
 
+/* The kind of the run's workload: the top-level one's, or the one every VM's own has (-1 when
+ * they differ). */
+static int run_kind(const struct scenario *sc)
+{
+	int kind = -1;
+
+	if (!scenario_vm_workloads(sc))
+		return sc->workload.kind;
+	for (size_t v = 0; v < sc->nvms; v++)
+		if (sc->vms[v].has_workload) {
+			if (kind >= 0 && kind != sc->vms[v].workload.kind)
+				return -1;
+			kind = sc->vms[v].workload.kind;
+		}
+	return kind;
+}
+
+/* With several VMs running workloads of their own: each VM's figures, from its results keys. */
+static void summary_per_vm(const struct scenario *sc, const struct results *r, FILE *f)
+{
+	fprintf(f, "\nPer VM (its own workload; its exits, cycles and DMA translations)\n");
+	fprintf(f, "  %-14s %-9s %10s %12s %10s %10s %8s %9s %9s %9s\n", "VM", "workload", "Gb/s",
+		"ops/s", "lat mean", "lat p99", "exits/op", "cyc/op", "IOTLB", "xlate");
+	fprintf(f, "  %-14s %-9s %10s %12s %10s %10s %8s %9s %9s %9s\n", "", "", "", "", "ns", "ns",
+		"", "", "misses", "ns mean");
+	for (size_t v = 0; v < sc->nvms; v++) {
+		const struct sc_vm *vm = &sc->vms[v];
+		char k[8][160];
+		static const char *const key[8] = {"workload.throughput_gbps",
+						   "workload.ops_per_s",
+						   "workload.latency_ns.mean",
+						   "workload.latency_ns.p99",
+						   "exits_per_op",
+						   "cpu.cycles_per_op",
+						   "iotlb.misses",
+						   "iommu.translation_ns_mean"};
+
+		for (unsigned i = 0; i < 8; i++)
+			snprintf(k[i], sizeof(k[i]), "vms.%s.%s", vm->name, key[i]);
+		if (!vm->has_workload) {
+			fprintf(f, "  %-14s %-9s %10s %12s %10s %10s %8s %9s %9llu %9.1f\n",
+				vm->name, "-", "", "", "", "", "", "",
+				(unsigned long long)get_u(r, k[6]), get_d(r, k[7]));
+			continue;
+		}
+		fprintf(f, "  %-14s %-9s %10.3f %12.0f %10.0f %10.0f %8.3f %9.0f %9llu %9.1f\n",
+			vm->name, sc_wl_kind_names[vm->workload.kind], get_d(r, k[0]),
+			get_d(r, k[1]), get_d(r, k[2]), get_d(r, k[3]), get_d(r, k[4]),
+			get_d(r, k[5]), (unsigned long long)get_u(r, k[6]), get_d(r, k[7]));
+	}
+}
+
 void machine_print_summary(const struct scenario *sc, const struct results *r, FILE *f)
 {
 	const struct sc_vm *vm = &sc->vms[0];
+	int kind = run_kind(sc);
 	/* dma_bench: the host drives a DMA engine; no VM, interrupt or vCPU is in the window */
 	bool bench = sc->workload.kind == SC_WL_DMA_BENCH;
 	/* what is per frame or per translation has nothing to divide by without them */
@@ -218,7 +271,11 @@ void machine_print_summary(const struct scenario *sc, const struct results *r, F
 		    vm->viommu.mode != VIOMMU_NONE ? "vIOMMU" : "DMA");
 
 	fprintf(f, "\n%-34s %14s\n", "Workload", "");
-	if (sc->workload.kind == SC_WL_DMA_BENCH) {
+	if (kind < 0) {
+		/* VMs' workloads of different kinds: what they have in common */
+		fprintf(f, "  %-32s %14.3f Gb/s, %.0f operations/s (every VM's together)\n",
+			"throughput", get_d(r, "throughput_gbps"), get_d(r, "ops_per_s"));
+	} else if (kind == SC_WL_DMA_BENCH) {
 		fprintf(f,
 			"  %-32s %14llu of %llu B (%llu failed), %llu KiB window, %llu KiB pages\n",
 			"DMA reads", (unsigned long long)get_u(r, "workload.reads"),
@@ -231,7 +288,7 @@ void machine_print_summary(const struct scenario *sc, const struct results *r, F
 		fprintf(f, "  %-32s %10.0f / %.0f / %.0f ns (mean / p50 / p99)\n",
 			"read latency, issue to data", get_d(r, "latency_ns.mean"),
 			get_d(r, "latency_ns.p50"), get_d(r, "latency_ns.p99"));
-	} else if (sc->workload.kind == SC_WL_NVME) {
+	} else if (kind == SC_WL_NVME) {
 		fprintf(
 		    f,
 		    "  %-32s %14llu of %llu (%llu reads, %llu writes, %llu errors, %llu corrupt)\n",
@@ -253,7 +310,7 @@ void machine_print_summary(const struct scenario *sc, const struct results *r, F
 			100.0 * get_d(r, "workload.media_utilisation"));
 		fprintf(f, "  %-32s %14.3f exits, %.0f cycles\n", "per request",
 			get_d(r, "exits_per_op"), get_d(r, "cpu.cycles_per_op"));
-	} else if (sc->workload.kind == SC_WL_STREAM_TX) {
+	} else if (kind == SC_WL_STREAM_TX) {
 		fprintf(f, "  %-32s %14llu of %llu (%llu dropped, %llu lost, %llu corrupt)\n",
 			"frames sent, on the wire",
 			(unsigned long long)get_u(r, "workload.frames_received"),
@@ -286,6 +343,8 @@ void machine_print_summary(const struct scenario *sc, const struct results *r, F
 			fprintf(f, "  %-32s %14s (no frame reached the application)\n",
 				"latency, wire to application", "-");
 	}
+	if (sc->nvms > 1 && scenario_vm_workloads(sc))
+		summary_per_vm(sc, r, f);
 	if (bench)
 		goto iommu;
 

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The workload of a run: stream_rx's or stream_tx's streams, one per device of
- * workload.device(s), each received (sent) by the application of the guest that owns the
- * device, and the probes that time each device's interrupts from its MSI write to its guest's
- * interrupt entry; or dma_bench, which the host drives.
+ * The workloads of a run: the top-level workload, or each VM's own (vms[].workload), each a
+ * job with its own streams (stream_rx, stream_tx: one per device, received or sent by the
+ * application of the guest that owns it) or NVMe jobs, its own interrupt-latency probes (from
+ * a device's MSI write to its guest's interrupt entry), and its own window: the run's window
+ * opens when the first job's application is ready and closes when the last job is done. Or
+ * dma_bench, which the host drives.
  */
 #include "app/machine_internal.h"
 
@@ -14,6 +16,7 @@
 #include "models/drivers/intel_iommu/intel_iommu.h"
 #include "models/pcie/pcie.h"
 #include "sim/engine.h"
+#include "sim/rng.h"
 #include "sim/simtime.h"
 
 #include <errno.h>
@@ -81,10 +84,42 @@ static void irq_probe(void *ctx, uint8_t vector, uint64_t t_ps)
 		}
 }
 
+/* ---- the jobs: each a workload with its own window hooks ---- */
+
+static void job_on_start(void *ctx)
+{
+	struct wl_job *j = ctx;
+	struct machine *m = j->m;
+
+	j->started = true;
+	if (!m->started)
+		m->hooks.on_start(m->hooks.ctx); /* the window opens with the first application */
+}
+
+static void job_on_sent(void *ctx)
+{
+	struct wl_job *j = ctx;
+
+	j->m->hooks.on_sent(j->m->hooks.ctx);
+}
+
+static void job_on_done(void *ctx)
+{
+	struct wl_job *j = ctx;
+	struct machine *m = j->m;
+
+	j->done = true;
+	for (unsigned i = 0; i < m->njobs; i++)
+		if (!m->jobs[i]->done)
+			return;
+	m->hooks.on_done(m->hooks.ctx); /* it closes when the last is done */
+}
+
 /* ---- stream_rx, stream_tx ---- */
 
-static int add_stream(struct machine *m, const char *device, double rate_gbps)
+static int add_stream(struct wl_job *j, const char *device, double rate_gbps)
 {
+	struct machine *m = j->m;
 	struct nic *nic = machine__find_nic(m, device);
 	const struct dev_owner *o = NULL;
 	struct irq_probe *p;
@@ -97,8 +132,8 @@ static int add_stream(struct machine *m, const char *device, double rate_gbps)
 		machine__fail(m, "workload: %s is not assigned to a VM", device);
 		return -ENODEV;
 	}
-	rc = m->wl ? wl_stream_rx_add(m->wl, nic, m->gk[o->vm], rate_gbps)
-		   : wl_stream_tx_add(m->wtx, nic, m->gk[o->vm], o->guest_devfn);
+	rc = j->rx ? wl_stream_rx_add(j->rx, nic, m->gk[o->vm], rate_gbps)
+		   : wl_stream_tx_add(j->tx, nic, m->gk[o->vm], o->guest_devfn);
 	if (rc)
 		return rc;
 	p = calloc(1, sizeof(*p));
@@ -106,7 +141,7 @@ static int add_stream(struct machine *m, const char *device, double rate_gbps)
 		free(p);
 		return -ENOMEM;
 	}
-	p->il = &m->il;
+	p->il = &j->il;
 	p->g = m->gk[o->vm];
 	p->devfn = o->guest_devfn;
 	nic_set_msi_probe(nic, msi_probe, p);
@@ -126,9 +161,10 @@ static int add_stream(struct machine *m, const char *device, double rate_gbps)
 
 /* ---- nvme: the jobs in the guest that owns the controller ---- */
 
-static int bind_nvme(struct machine *m, const struct wl_hooks *hooks, void (*irq_done)(void *ctx))
+static int bind_nvme(struct wl_job *j, uint64_t seed)
 {
-	const struct sc_workload *wl = &m->sc->workload;
+	struct machine *m = j->m;
+	const struct sc_workload *wl = j->cfg;
 	const struct dev_owner *o = NULL;
 	struct nvme *c = NULL;
 	struct irq_probe *p;
@@ -145,9 +181,10 @@ static int bind_nvme(struct machine *m, const struct wl_hooks *hooks, void (*irq
 		machine__fail(m, "workload: %s is not assigned to a VM", wl->device);
 		return -ENODEV;
 	}
-	rc = wl_nvme_create(&wl->nvme, m->opts.seed, &m->wnv);
+	j->nvme = c;
+	rc = wl_nvme_create(&wl->nvme, seed, &j->nv);
 	if (!rc)
-		rc = wl_nvme_bind(m->wnv, m->gk[o->vm], o->guest_devfn, hooks);
+		rc = wl_nvme_bind(j->nv, m->gk[o->vm], o->guest_devfn, &j->hooks);
 	if (rc)
 		return rc;
 	p = calloc(1, sizeof(*p));
@@ -155,7 +192,7 @@ static int bind_nvme(struct machine *m, const struct wl_hooks *hooks, void (*irq
 		free(p);
 		return -ENOMEM;
 	}
-	p->il = &m->il;
+	p->il = &j->il;
 	p->g = m->gk[o->vm];
 	p->devfn = o->guest_devfn;
 	nvme_set_msi_probe(c, msi_probe, p);
@@ -166,37 +203,72 @@ static int bind_nvme(struct machine *m, const struct wl_hooks *hooks, void (*irq
 	}
 	wg->m = m;
 	wg->g = p->g;
-	sim_samples_init(&m->il.lat);
-	gk_set_irq_probe(wg->g, irq_probe, wg);
-	gk_set_irq_done_probe(wg->g, irq_done, hooks->ctx);
+	return 0;
+}
+
+/* One workload: the top-level one (vm -1: in the VMs that own its devices) or VM vm's. */
+static int bind_job(struct machine *m, const struct sc_workload *wl, int vm, uint64_t seed)
+{
+	struct wl_job *j = calloc(1, sizeof(*j));
+	int rc;
+
+	if (!j || machine__push(&m->jobs, &m->njobs, j)) {
+		free(j);
+		return -ENOMEM;
+	}
+	j->m = m;
+	j->cfg = wl;
+	j->vm = vm;
+	j->hooks = (struct wl_hooks){job_on_start, job_on_sent, job_on_done, j};
+	j->il.observer = m->msi_observer;
+	j->il.observer_ctx = m->msi_observer_ctx;
+	sim_samples_init(&j->il.lat);
+	if (wl->kind == SC_WL_NVME)
+		return bind_nvme(j, seed);
+	if (wl->kind == SC_WL_STREAM_RX)
+		rc = wl_stream_rx_create(&wl->stream, seed, &j->rx);
+	else
+		rc = wl_stream_tx_create(&wl->stream, seed, &j->tx);
+	if (!rc && wl->device)
+		rc = add_stream(j, wl->device, 0);
+	for (size_t i = 0; !rc && i < wl->ndevices; i++)
+		rc = add_stream(j, wl->devices[i], i < wl->nrates ? wl->rates_mbps[i] / 1000.0 : 0);
+	if (rc)
+		return rc;
+	if (j->rx)
+		wl_stream_rx_bind(j->rx, &j->hooks);
+	else
+		wl_stream_tx_bind(j->tx, &j->hooks);
 	return 0;
 }
 
 int machine__workload_bind(struct machine *m, const struct wl_hooks *hooks,
 			   void (*irq_done)(void *ctx))
 {
-	const struct sc_workload *wl = &m->sc->workload;
-	int rc;
+	const struct scenario *sc = m->sc;
+	unsigned njobs = 0;
+	int rc = 0;
 
-	if (wl->kind == SC_WL_NVME)
-		return bind_nvme(m, hooks, irq_done);
-	if (wl->kind == SC_WL_STREAM_RX)
-		rc = wl_stream_rx_create(&wl->stream, m->opts.seed, &m->wl);
-	else if (wl->kind == SC_WL_STREAM_TX)
-		rc = wl_stream_tx_create(&wl->stream, m->opts.seed, &m->wtx);
-	else
-		return 0;
-	if (!rc && wl->device)
-		rc = add_stream(m, wl->device, 0);
-	for (size_t i = 0; !rc && i < wl->ndevices; i++)
-		rc = add_stream(m, wl->devices[i], i < wl->nrates ? wl->rates_mbps[i] / 1000.0 : 0);
+	m->hooks = *hooks;
+	if (!scenario_vm_workloads(sc)) {
+		if (sc->workload.kind == SC_WL_DMA_BENCH)
+			return 0; /* the host drives it (machine__run_dma_bench) */
+		rc = bind_job(m, &sc->workload, -1, m->opts.seed);
+	}
+	for (unsigned v = 0; v < sc->nvms; v++)
+		njobs += sc->vms[v].has_workload;
+	for (unsigned v = 0; v < sc->nvms && !rc; v++) {
+		char name[64];
+
+		if (!sc->vms[v].has_workload)
+			continue;
+		/* One VM's workload draws as the top-level one does; several, each its own. */
+		snprintf(name, sizeof(name), "vms.%s.workload", sc->vms[v].name);
+		rc = bind_job(m, &sc->vms[v].workload, (int)v,
+			      njobs > 1 ? sim_rng_derive_seed(m->opts.seed, name) : m->opts.seed);
+	}
 	if (rc)
 		return rc;
-	if (m->wl)
-		wl_stream_rx_bind(m->wl, hooks);
-	else
-		wl_stream_tx_bind(m->wtx, hooks);
-	sim_samples_init(&m->il.lat);
 	for (unsigned i = 0; i < m->nwgk; i++) {
 		gk_set_irq_probe(m->wgk[i]->g, irq_probe, m->wgk[i]);
 		gk_set_irq_done_probe(m->wgk[i]->g, irq_done, hooks->ctx);
@@ -220,60 +292,91 @@ bool machine__workload_in_irq(const struct machine *m)
 	return false;
 }
 
-void machine__workload_status(const struct machine *m, struct wl_status *st)
+void machine__workload_measure(struct machine *m, bool on)
+{
+	for (unsigned i = 0; i < m->njobs; i++)
+		m->jobs[i]->il.measuring = on;
+}
+
+void machine__job_status(const struct wl_job *j, struct wl_status *st)
 {
 	memset(st, 0, sizeof(*st));
 	st->done_words = "received";
-	if (m->wl) {
-		const struct wl_stream_rx_result *r = wl_stream_rx_result(m->wl);
+	if (j->rx) {
+		const struct wl_stream_rx_result *r = wl_stream_rx_result(j->rx);
 
 		st->stream = true;
 		st->started = r->started;
-		st->total = wl_stream_rx_frames(m->wl);
+		st->total = wl_stream_rx_frames(j->rx);
 		st->sent = r->sent;
 		st->done = r->received;
 		st->dropped = r->dropped;
-	} else if (m->wtx) {
-		const struct wl_stream_tx_result *r = wl_stream_tx_result(m->wtx);
+	} else if (j->tx) {
+		const struct wl_stream_tx_result *r = wl_stream_tx_result(j->tx);
 
 		st->stream = true;
 		st->started = r->started;
-		st->total = wl_stream_tx_frames(m->wtx);
+		st->total = wl_stream_tx_frames(j->tx);
 		st->sent = r->sent;
 		st->done = r->received;
 		st->dropped = r->dropped;
 		st->done_words = "on the wire";
-	} else if (m->wnv) {
-		const struct wl_nvme_result *r = wl_nvme_result(m->wnv);
+	} else if (j->nv) {
+		const struct wl_nvme_result *r = wl_nvme_result(j->nv);
 
 		st->stream = true;
 		st->started = r->started;
-		st->total = wl_nvme_total(m->wnv);
+		st->total = wl_nvme_total(j->nv);
 		st->sent = r->submitted;
 		st->done = r->completed;
 		st->done_words = "completed (I/O requests, not frames)";
-		st->why = wl_nvme_error(m->wnv);
+		st->why = wl_nvme_error(j->nv);
+	}
+}
+
+/* Every job's together (started: every one has); the words of the first. */
+void machine__workload_status(const struct machine *m, struct wl_status *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->done_words = "received";
+	for (unsigned i = 0; i < m->njobs; i++) {
+		struct wl_status js;
+
+		machine__job_status(m->jobs[i], &js);
+		if (!i) {
+			*st = js;
+			continue;
+		}
+		st->started &= js.started;
+		st->total += js.total;
+		st->sent += js.sent;
+		st->done += js.done;
+		st->dropped += js.dropped;
+		if (!st->why)
+			st->why = js.why;
 	}
 }
 
 /* stream_rx: every frame is out; the guest has the drain time to account for them.
  * stream_tx: the senders wait on their devices and nothing has moved for the drain time;
  * until they do, look again every drain time. */
-uint64_t machine__workload_give_up_at(const struct machine *m, uint64_t now, uint64_t *look)
+static uint64_t job_give_up_at(const struct wl_job *j, uint64_t now, uint64_t *look)
 {
-	uint64_t drain = m->sc->workload.drain_ps;
+	uint64_t drain = j->cfg->drain_ps;
 
 	*look = UINT64_MAX;
-	if (m->wl) {
-		const struct wl_stream_rx_result *wr = wl_stream_rx_result(m->wl);
+	if (j->done)
+		return UINT64_MAX;
+	if (j->rx) {
+		const struct wl_stream_rx_result *wr = wl_stream_rx_result(j->rx);
 
-		if (wr->sent != wl_stream_rx_frames(m->wl))
+		if (wr->sent != wl_stream_rx_frames(j->rx))
 			return UINT64_MAX;
 		*look = wr->t_last_ps + drain;
 		return *look;
 	}
-	if (m->wtx) {
-		uint64_t since = wl_stream_tx_stalled_since(m->wtx);
+	if (j->tx) {
+		uint64_t since = wl_stream_tx_stalled_since(j->tx);
 
 		*look = since == UINT64_MAX ? now + drain : since + drain;
 		return since == UINT64_MAX ? UINT64_MAX : since + drain;
@@ -281,20 +384,51 @@ uint64_t machine__workload_give_up_at(const struct machine *m, uint64_t now, uin
 	return UINT64_MAX;
 }
 
-void machine__workload_give_up(struct machine *m)
+/* The first job's time to give up, and the first time one should look again. */
+uint64_t machine__workload_give_up_at(const struct machine *m, uint64_t now, uint64_t *look)
 {
-	if (m->wl)
-		wl_stream_rx_give_up(m->wl);
-	if (m->wtx)
-		wl_stream_tx_give_up(m->wtx);
+	uint64_t first = UINT64_MAX;
+
+	*look = UINT64_MAX;
+	for (unsigned i = 0; i < m->njobs; i++) {
+		uint64_t l, g = job_give_up_at(m->jobs[i], now, &l);
+
+		first = g < first ? g : first;
+		*look = l < *look ? l : *look;
+	}
+	return first;
+}
+
+bool machine__workload_give_up(struct machine *m, uint64_t now)
+{
+	bool all = true;
+
+	for (unsigned i = 0; i < m->njobs; i++) {
+		struct wl_job *j = m->jobs[i];
+		uint64_t look;
+
+		if (!j->done && now >= job_give_up_at(j, now, &look)) {
+			if (j->rx)
+				wl_stream_rx_give_up(j->rx);
+			if (j->tx)
+				wl_stream_tx_give_up(j->tx);
+			j->done = true;
+		}
+		all &= j->done;
+	}
+	return all;
 }
 
 void machine__workload_free(struct machine *m)
 {
-	wl_stream_rx_destroy(m->wl);
-	wl_stream_tx_destroy(m->wtx);
-	wl_nvme_destroy(m->wnv);
-	sim_samples_free(&m->il.lat);
+	for (unsigned i = 0; i < m->njobs; i++) {
+		wl_stream_rx_destroy(m->jobs[i]->rx);
+		wl_stream_tx_destroy(m->jobs[i]->tx);
+		wl_nvme_destroy(m->jobs[i]->nv);
+		sim_samples_free(&m->jobs[i]->il.lat);
+		free(m->jobs[i]);
+	}
+	free(m->jobs);
 	for (unsigned i = 0; i < m->nprobes; i++)
 		free(m->probes[i]);
 	free(m->probes);

@@ -14,6 +14,11 @@
  * for windows from 4 KiB to 64 MiB with 4 KiB and 2 MiB pages: the IOTLB hit rate, the mean
  * translation time and DMA read latency with one read in flight, and with 32 in flight the
  * mean translation time (walks queue for the walkers) and the DMA read bandwidth.
+ *
+ * Between them, whole `ptsim run`s as processes: the default scenario and the cloud host with
+ * 8, 16, 32 and 64 VMs of 4 VFs each (configs/scale/), and 64 with 4 times the frames: wall
+ * time, engine events per frame, peak RSS and the growth from row to row.
+ * `ptsim-bench --scale` prints those rows only.
  */
 #include "app/machine.h"
 #include "app/scenario.h"
@@ -220,8 +225,14 @@ static int ptsim_path(char *out, size_t len)
 	return 0;
 }
 
-/* One whole `ptsim run` as a process: its results and its peak resident set. */
-static void machine_row(const char *ptsim, const char *label, const char *config)
+/* One whole `ptsim run` as a process, with `sets` (--set arguments, NULL-terminated): its
+ * figures and its peak resident set. 0, or -1 if it failed. */
+struct run_row {
+	double frames, wall, events, win_events, mib;
+};
+
+static int run_machine(const char *ptsim, const char *config, const char *const *sets,
+		       struct run_row *out)
 {
 	char json[] = "/tmp/ptsim-bench-XXXXXX";
 	int fd = mkstemp(json), st;
@@ -230,29 +241,92 @@ static void machine_row(const char *ptsim, const char *label, const char *config
 	pid_t pid;
 
 	if (fd < 0)
-		return;
+		return -1;
 	close(fd);
 	pid = fork();
 	if (pid == 0) {
-		execl(ptsim, ptsim, "run", config, "--quiet", "--json", json, (char *)NULL);
+		const char *argv[512] = {ptsim, "run", config, "--quiet", "--json", json};
+		size_t n = 6;
+
+		for (size_t i = 0; sets && sets[i] && n + 3 < 512; i++) {
+			argv[n++] = "--set";
+			argv[n++] = sets[i];
+		}
+		argv[n] = NULL;
+		execv(ptsim, (char *const *)argv);
 		_exit(127);
 	}
 	if (pid > 0 && wait4(pid, &st, 0, &ru) == pid && WIFEXITED(st) && !WEXITSTATUS(st))
 		js = slurp(json);
 	unlink(json);
-	if (!js) {
+	if (!js)
+		return -1;
+	out->frames = json_num(js, "workload", "frames_received");
+	out->events = json_num(js, NULL, "events");
+	out->win_events = json_num(js, "window", "events");
+	out->wall = json_num(js, NULL, "wall_s");
+	out->mib = (double)ru.ru_maxrss / 1024.0;
+	free(js);
+	return 0;
+}
+
+static void machine_row(const char *ptsim, const char *label, const char *config)
+{
+	struct run_row r;
+
+	if (run_machine(ptsim, config, NULL, &r)) {
 		printf("  %-28s (run failed)\n", label);
 		return;
 	}
-	double frames = json_num(js, "workload", "frames_received");
-	double events = json_num(js, "window", "events");
-	double wall = json_num(js, NULL, "wall_s");
-
-	printf("  %-28s %8.0f %8.3f %12.0f %10.2f %10.1f\n", label, frames, wall,
-	       wall > 0 ? frames / wall : 0, frames > 0 ? events / frames : 0,
-	       (double)ru.ru_maxrss / 1024.0);
+	printf("  %-28s %8.0f %8.3f %12.0f %10.2f %10.1f\n", label, r.frames, r.wall,
+	       r.wall > 0 ? r.frames / r.wall : 0, r.frames > 0 ? r.win_events / r.frames : 0,
+	       r.mib);
 	fflush(stdout);
-	free(js);
+}
+
+/* The cloud host (configs/machines/cloud-host.yaml) with 8 to 64 VMs, each owning 4 VFs and
+ * running a workload of its own (configs/scale/), then 64 VMs with 4 times the frames: wall
+ * time, engine events (the run's, setup included, and the measured window's per frame) and
+ * peak RSS, and each row's growth over the row before (linear cost: events grow as VMs or
+ * frames do, the window's events per frame stay). */
+static void scale_table(const char *ptsim)
+{
+	static const unsigned vms[] = {8, 16, 32, 64};
+	static char setbuf[64][48];
+	const char *sets[65];
+	struct run_row prev = {0}, r;
+
+	printf("\nScale: the cloud host, N VMs x 4 VFs, a workload of its own in each (%s)\n",
+	       "configs/scale/<N>vm-4vf.yaml");
+	printf("  %-22s %7s %7s %9s %9s %8s  %-7s %6s %7s %7s\n", "VMs", "frames", "wall s",
+	       "events", "window", "peak", "growth:", "wall", "events", "window");
+	printf("  %-22s %7s %7s %9s %9s %8s  %-7s %6s %7s %7s\n", "", "", "", "", "ev/frame",
+	       "MiB", "", "", "", "events");
+	for (unsigned i = 0; i <= sizeof(vms) / sizeof(vms[0]); i++) {
+		unsigned n = i < 4 ? vms[i] : 64;
+		char config[64], label[40];
+
+		snprintf(config, sizeof(config), "configs/scale/%uvm-4vf.yaml", n);
+		snprintf(label, sizeof(label), i < 4 ? "%u" : "%u, 4x the frames", n);
+		for (unsigned v = 0; v < 64; v++) {
+			snprintf(setbuf[v], sizeof(setbuf[v]), "vms.%u.workload.frames=40", v);
+			sets[v] = setbuf[v];
+		}
+		sets[64] = NULL;
+		if (run_machine(ptsim, config, i < 4 ? NULL : sets, &r)) {
+			printf("  %-22s (run failed)\n", label);
+			continue;
+		}
+		printf("  %-22s %7.0f %7.3f %9.0f %9.2f %8.1f  %-7s", label, r.frames, r.wall,
+		       r.events, r.frames > 0 ? r.win_events / r.frames : 0, r.mib, "");
+		if (prev.wall > 0)
+			printf(" %5.2fx %6.2fx %6.2fx\n", r.wall / prev.wall, r.events / prev.events,
+			       r.win_events / prev.win_events);
+		else
+			printf(" %6s %7s %7s\n", "-", "-", "-");
+		fflush(stdout);
+		prev = r;
+	}
 }
 
 static void machine_table(void)
@@ -266,6 +340,7 @@ static void machine_table(void)
 	       "events/fr", "peak MiB");
 	machine_row(ptsim, "default (1 VM, 1 NIC)", "configs/default.yaml");
 	machine_row(ptsim, "64 VMs x 4 VFs", "configs/scale/64vm-4vf.yaml");
+	scale_table(ptsim);
 }
 
 static void iommu_table(void)
@@ -332,6 +407,11 @@ static void iommu_table(void)
 int main(int argc, char **argv)
 {
 	const char *config = argc > 1 ? argv[1] : "configs/default.yaml";
+
+	if (argc > 1 && !strcmp(argv[1], "--scale")) {
+		machine_table(); /* the whole runs and the scale table only */
+		return 0;
+	}
 	struct cfg_ctx *ctx;
 	struct scenario sc;
 	struct results *res;

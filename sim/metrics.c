@@ -602,6 +602,29 @@ static int derive(const struct metrics_snap *w, const struct metric_formula *f,
 	return 0;
 }
 
+/* Each formula in order, its value written to r; dv holds them for the later ones. */
+static int report_formulas(const struct metrics_snap *w, const struct metric_formula *f, size_t nf,
+			   const struct metric_ctx *ctx, struct dval *dv, struct results *r,
+			   const char **badkey)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < nf && !rc; i++) {
+		const struct hent *e = find(w->reg, f[i].key);
+
+		*badkey = f[i].key;
+		if (e) {
+			rc = -EINVAL; /* a derived figure has a key of its own */
+			break;
+		}
+		rc = derive(w, &f[i], ctx, dv, i, &dv[i], badkey);
+		if (!rc)
+			rc = dv[i].real ? results_set_double(r, f[i].key, dv[i].d)
+					: results_set_u64(r, f[i].key, dv[i].u);
+	}
+	return rc;
+}
+
 int metrics_report(const struct metrics_snap *w, const struct metric_formula *f, size_t nf,
 		   const struct metric_ctx *ctx, struct results *r, const char **bad)
 {
@@ -628,20 +651,64 @@ int metrics_report(const struct metrics_snap *w, const struct metric_formula *f,
 		if (rc)
 			badkey = k->key;
 	}
-	for (size_t i = 0; i < nf && !rc; i++) {
-		const struct hent *e = find(reg, f[i].key);
-
-		badkey = f[i].key;
-		if (e) {
-			rc = -EINVAL; /* a derived figure has a key of its own */
-			break;
-		}
-		rc = derive(w, &f[i], ctx, dv, i, &dv[i], &badkey);
-		if (!rc)
-			rc = dv[i].real ? results_set_double(r, f[i].key, dv[i].d)
-					: results_set_u64(r, f[i].key, dv[i].u);
-	}
+	if (!rc)
+		rc = report_formulas(w, f, nf, ctx, dv, r, &badkey);
 	free(dv);
+	if (bad)
+		*bad = rc ? badkey : NULL;
+	return rc;
+}
+
+int metrics_derive(const struct metrics_snap *w, const char *prefix, const struct metric_formula *f,
+		   size_t nf, const struct metric_ctx *ctx, struct results *r, const char **bad)
+{
+	size_t plen = strlen(prefix), nstr = 0;
+	struct metric_formula *pf = calloc(nf ? nf : 1, sizeof(*pf));
+	char *buf = calloc(nf ? nf : 1, (METRIC_MAX_ARGS + 1) * KEY_MAX);
+	struct dval *dv = calloc(nf ? nf : 1, sizeof(*dv));
+	const char *badkey = NULL;
+	int rc = pf && buf && dv ? 0 : -ENOMEM;
+
+	/* The same formulas over the keys under prefix: every key and argument prefixed. */
+	for (size_t i = 0; i < nf && !rc; i++) {
+		const char *const *src[METRIC_MAX_ARGS + 1];
+		const char **dst[METRIC_MAX_ARGS + 1];
+
+		pf[i] = f[i];
+		src[0] = &f[i].key;
+		dst[0] = &pf[i].key;
+		for (size_t a = 0; a < METRIC_MAX_ARGS; a++) {
+			src[a + 1] = &f[i].arg[a];
+			dst[a + 1] = &pf[i].arg[a];
+		}
+		for (size_t a = 0; a <= METRIC_MAX_ARGS && !rc; a++) {
+			char *k = buf + nstr * KEY_MAX;
+
+			if (!*src[a])
+				continue;
+			if (plen + strlen(*src[a]) >= KEY_MAX) {
+				badkey = *src[a];
+				rc = -ENAMETOOLONG;
+				break;
+			}
+			snprintf(k, KEY_MAX, "%s%s", prefix, *src[a]);
+			*dst[a] = k;
+			nstr++;
+		}
+	}
+	if (!rc)
+		rc = report_formulas(w, pf, nf, ctx, dv, r, &badkey);
+	/* name the formula's own key or argument, not the prefixed copy about to be freed */
+	for (size_t i = 0; rc && badkey && i < nf; i++)
+		for (size_t a = 0; a <= METRIC_MAX_ARGS; a++) {
+			const char *pk = a ? pf[i].arg[a - 1] : pf[i].key;
+
+			if (pk == badkey)
+				badkey = a ? f[i].arg[a - 1] : f[i].key;
+		}
+	free(dv);
+	free(buf);
+	free(pf);
 	if (bad)
 		*bad = rc ? badkey : NULL;
 	return rc;

@@ -160,6 +160,11 @@ struct metric_ctx {
 int metrics_report(const struct metrics_snap *w, const struct metric_formula *f, size_t nf,
 		   const struct metric_ctx *ctx, struct results *r, const char **bad);
 
+/* The same formulas for the keys under prefix ("vms.vm0."): each formula's key and arguments
+ * with prefix in front (per-VM figures declared once for every VM). */
+int metrics_derive(const struct metrics_snap *w, const char *prefix, const struct metric_formula *f,
+		   size_t nf, const struct metric_ctx *ctx, struct results *r, const char **bad);
+
 /* One struct's rows as they are now (no window), under prefix: figures that are not counted
  * over a window, such as a workload's result. */
 int metrics_emit(struct results *r, const char *prefix, const struct metric_table *t,

@@ -45,5 +45,7 @@ static inline uint64_t pcpu__cap(const struct pcpu *p, uint64_t deadline_ps)
 }
 
 void pcpu__charge(struct pcpu *p, uint64_t ps, enum pcpu_bucket b);
+/* Host or exit time of the pCPU, also counted for the vCPU it ran for (vcpu_stats). */
+void vcpu__account(struct vcpu *v, uint64_t ps, enum pcpu_bucket b);
 
 #endif

@@ -122,6 +122,8 @@ void pcpu__charge(struct pcpu *p, uint64_t ps, enum pcpu_bucket b)
 		p->tm.exit_ps += ps;
 	else
 		p->tm.host_ps += ps;
+	if (p->vcpu)
+		vcpu__account(p->vcpu, ps, b);
 }
 
 void pcpu_charge_ps(struct pcpu *p, uint64_t ps)
@@ -137,6 +139,8 @@ void pcpu_charge_cycles(struct pcpu *p, uint64_t cycles)
 void pcpu_account_host(struct pcpu *p, uint64_t ps)
 {
 	p->tm.host_ps += ps;
+	if (p->vcpu)
+		vcpu__account(p->vcpu, ps, PCPU_HOST);
 }
 
 uint64_t pcpu_sync(struct pcpu *p)
@@ -301,6 +305,8 @@ void pcpu_poll_until(struct pcpu *p, uint64_t deadline_ps)
 	sim_set_wait_label("halt polling");
 	sim_event_wait_until(p->wake, pcpu__cap(p, deadline_ps));
 	p->tm.host_ps += sim_now() - t0;
+	if (p->vcpu)
+		vcpu__account(p->vcpu, sim_now() - t0, PCPU_HOST);
 	if (trace_on() && sim_now() > t0)
 		trace_span(sim_trace, p->track, "host", "halt poll", t0, sim_now(), NULL);
 	pcpu_service_irqs(p);

@@ -204,8 +204,25 @@ static const struct metric vcpu_rows[] = {
     {VCPU_ROW(mmio_read_ps, TIME, "vcpu.mmio_read_ns",
 	      "time the guest waited for those reads' completions, in all")},
     {VCPU_ROW(hlts, COUNT, "vcpu.hlts", "HLT instructions the guest executed")},
+    /* per VM only (the totals are the pCPUs' cpu.*_ns) */
+    {VCPU_ROW(guest_ps, TIME, NULL, "its pCPU's time in guest mode for it"),
+     .each = "cpu.guest_ns"},
+    {VCPU_ROW(exit_ps, TIME, NULL, "its pCPU's time in its exit and entry transitions"),
+     .each = "cpu.exit_ns"},
+    {VCPU_ROW(host_ps, TIME, NULL,
+	      "its pCPU's time in host code while it was the pCPU's vCPU (exit handlers, host "
+	      "interrupts, halt polling)"),
+     .each = "cpu.hv_ns"},
 };
 const struct metric_table vcpu_metrics = METRIC_TABLE(struct vcpu_stats, vcpu_rows);
+
+void vcpu__account(struct vcpu *v, uint64_t ps, enum pcpu_bucket b)
+{
+	if (b == PCPU_EXIT)
+		v->st.exit_ps += ps;
+	else
+		v->st.host_ps += ps;
+}
 
 const struct vcpu_stats *vcpu_stats(const struct vcpu *v)
 {
@@ -469,6 +486,7 @@ static void guest_time(struct vcpu *v, uint64_t ps)
 	sim_set_wait_label("guest instruction");
 	sim_sleep_until(t0 + ps);
 	v->p->tm.guest_ps += ps;
+	v->st.guest_ps += ps;
 }
 
 void vcpu_compute(struct vcpu *v, uint64_t cycles)
@@ -487,6 +505,7 @@ void vcpu_compute(struct vcpu *v, uint64_t cycles)
 			dt = remaining;
 		remaining -= dt;
 		p->tm.guest_ps += dt;
+		v->st.guest_ps += dt;
 		if (trace_on() && dt)
 			trace_span(sim_trace, p->track, "guest", "guest", t0, t0 + dt, NULL);
 		guest_poll(v);

@@ -129,6 +129,10 @@ struct vcpu_stats {
 	uint64_t guest_interrupts; /* vectors delivered to the guest's IDT */
 	uint64_t mmio_reads, mmio_writes, mmio_read_ps;
 	uint64_t hlts;
+	/* Its pCPU's time on its behalf: guest mode, exit and entry transitions, host code while
+	 * it was the pCPU's current vCPU (exit handlers, host interrupts, halt polling). The
+	 * pCPU's own counters hold the same time; these say whose it was when VMs share pCPUs. */
+	uint64_t guest_ps, exit_ps, host_ps;
 };
 
 int vcpu_create(const struct vcpu_cfg *cfg, struct mem *mem, struct pcie_fabric *fab,

@@ -259,9 +259,7 @@ void vtd_set_hooks(struct vtd *v, const struct vtd_hooks *hooks)
 	v->hooks = *hooks;
 }
 
-void vtd_set_xlate_observer(struct vtd *v,
-			    void (*fn)(void *ctx, uint16_t sid, uint64_t addr, bool ok, uint64_t t),
-			    void *ctx)
+void vtd_set_xlate_observer(struct vtd *v, vtd_xlate_observer_fn fn, void *ctx)
 {
 	v->observer = fn;
 	v->observer_ctx = ctx;

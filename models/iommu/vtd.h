@@ -146,11 +146,12 @@ int vtd_create(const struct vtd_cfg *cfg, struct mem *mem, struct vtd **out);
 void vtd_destroy(struct vtd *v);
 void vtd_set_hooks(struct vtd *v, const struct vtd_hooks *hooks);
 /* Measurement, not hardware (the experiment's bookkeeping, as pcie_fn_set_owner is): told of
- * every request's outcome -- its requester ID, address, whether the unit translated it -- at
- * the time it reached the unit. */
-void vtd_set_xlate_observer(struct vtd *v,
-			    void (*fn)(void *ctx, uint16_t sid, uint64_t addr, bool ok, uint64_t t),
-			    void *ctx);
+ * every request's outcome -- its requester ID, address, the translation (whether the unit
+ * translated it, IOTLB hit or miss, its time) -- at the time it reached the unit. */
+struct vtd_xlate;
+typedef void (*vtd_xlate_observer_fn)(void *ctx, uint16_t sid, uint64_t addr,
+				      const struct vtd_xlate *x, uint64_t t);
+void vtd_set_xlate_observer(struct vtd *v, vtd_xlate_observer_fn fn, void *ctx);
 /* Start the invalidation-queue engine (an actor). Call before the run. */
 int vtd_start(struct vtd *v);
 
@@ -184,6 +185,7 @@ struct vtd_xlate {
 	bool ok;              /* false: blocked (untranslated/translated) or UR (translation) */
 	uint8_t fault_reason; /* when !ok */
 	bool iotlb_hit;
+	bool iotlb_miss;      /* looked up in the IOTLB and missed (a walk followed) */
 	unsigned perm;        /* IOTLB_PERM_*: rights granted (translation requests: 0 = none) */
 	unsigned mem_reads;   /* paging-structure and table entries read from memory */
 };

@@ -96,7 +96,7 @@ struct vtd {
 	struct sim_event *qi_wake;
 	bool qi_started;
 	struct vtd_hooks hooks;
-	void (*observer)(void *ctx, uint16_t sid, uint64_t addr, bool ok, uint64_t t);
+	vtd_xlate_observer_fn observer;
 	void *observer_ctx;
 	struct vtd_stats st;
 	int track; /* trace track (0 until first used) */

@@ -561,6 +561,7 @@ static void translate_pages(struct wctx *w, unsigned kind, uint64_t sl_root, uns
 		struct sl_result res = {0};
 
 		out->lat_ps += v->cfg.iotlb_hit_ps; /* the miss is known after the lookup */
+		out->iotlb_miss = true;
 		if (kind == IOTLB_KIND_SL) {
 			enum walk_rc rc = sl_walk(w, sl_root, sl_levels, r->addr, &res);
 			bool sm = vtd__scalable(v);
@@ -768,7 +769,7 @@ void vtd_translate_req(struct vtd *v, const struct vtd_req *req, uint64_t t, str
 {
 	translate(v, req, t, out);
 	if (v->observer)
-		v->observer(v->observer_ctx, req->sid, req->addr, out->ok, t);
+		v->observer(v->observer_ctx, req->sid, req->addr, out, t);
 }
 
 static void translate(struct vtd *v, const struct vtd_req *req, uint64_t t, struct vtd_xlate *out)

@@ -111,8 +111,8 @@ def behaviour(ptsim, d):
               "%s passthrough: %d traps, %.0f cycles per frame (no vIOMMU %.0f)"
               % (name, traps(p), p["cpu.cycles_per_op"], r["none"]["cpu.cycles_per_op"]))
     # several VMs: each VM's own keys, for the VMs that have a vIOMMU only, adding up
-    v = flat(run(ptsim, "configs/scale/64vm-4vf.yaml",
-                 ["vms.0.viommu=shadow", "vms.1.viommu=nested", SCALABLE, "workload.frames=5"], d))
+    v = flat(run(ptsim, "configs/scale/8vm-4vf.yaml",
+                 ["vms.0.viommu=shadow", "vms.1.viommu=nested", SCALABLE], d))
     check(v.get("vms.vm0.viommu.shadow.installs", 0) > 0 and
           v.get("vms.vm1.viommu.forwarded_invalidations", 0) > 0 and
           "vms.vm2.viommu.reg_writes" not in v and

@@ -417,6 +417,48 @@ static void bad_formulas(void **state)
 	metrics_destroy(reg);
 }
 
+/* The same formulas under each instance's prefix: per-VM figures declared once, each with its
+ * own operations; an unknown argument is named as the formula wrote it. */
+static void formulas_under_a_prefix(void **state)
+{
+	static const struct metric_formula f[] = {
+	    {"busy_cycles", METRIC_CYCLES, {"busy_ns"}, "cycles at 2 GHz"},
+	    {"cycles_per_op", METRIC_PER_OP, {"busy_cycles"}, "per op"},
+	    {"ns_per_op", METRIC_MEAN_NS, {"busy_ns", "ops"}, "mean time"},
+	};
+	static const struct metric_formula typo[] = {{"x", METRIC_ADD, {"opz"}, "a typo"}};
+	static const char *const each[] = {"vms.a.", "vms.b."};
+	struct toy_stats st[2] = {{0}};
+	struct metrics *reg = reg_with(st, 2, "", each);
+	struct metrics_snap *a = snap(reg), *w;
+	struct metric_ctx ctx = {.clock = {2000}, .ops = 5};
+	struct results *r;
+	const char *bad = NULL;
+
+	(void)state;
+	st[0].ops = 2;
+	st[0].busy_ps = 10000; /* 20 cycles */
+	st[1].ops = 4;
+	st[1].busy_ps = 40000; /* 80 cycles */
+	w = window_since(reg, a);
+	assert_int_equal(results_create(&r), 0);
+	assert_int_equal(metrics_derive(w, "vms.a.", f, 3, &ctx, r, NULL), 0);
+	ctx.ops = 8;
+	assert_int_equal(metrics_derive(w, "vms.b.", f, 3, &ctx, r, NULL), 0);
+	assert_int_equal(uget(r, "vms.a.busy_cycles"), 20);
+	assert_true(dget(r, "vms.a.cycles_per_op") == 4.0); /* 20 / 5 */
+	assert_true(dget(r, "vms.a.ns_per_op") == 5.0);	    /* 10 ns / 2 */
+	assert_int_equal(uget(r, "vms.b.busy_cycles"), 80);
+	assert_true(dget(r, "vms.b.cycles_per_op") == 10.0); /* 80 / 8 */
+	assert_true(dget(r, "vms.b.ns_per_op") == 10.0);     /* 40 ns / 4 */
+	assert_int_equal(metrics_derive(w, "vms.a.", typo, 1, &ctx, r, &bad), -ENOENT);
+	assert_string_equal(bad, "opz");
+	results_destroy(r);
+	metrics_snap_destroy(a);
+	metrics_snap_destroy(w);
+	metrics_destroy(reg);
+}
+
 /* No bound on instances: 64 VMs with 4 devices each, every one with keys of its own. */
 static void sixty_four_vms_with_four_devices_each(void **state)
 {
@@ -506,6 +548,7 @@ int main(void)
 	    cmocka_unit_test(samples_of_instances_merge),
 	    cmocka_unit_test(formulas),
 	    cmocka_unit_test(bad_formulas),
+	    cmocka_unit_test(formulas_under_a_prefix),
 	    cmocka_unit_test(sixty_four_vms_with_four_devices_each),
 	    cmocka_unit_test(emit_and_table_get),
 	};
