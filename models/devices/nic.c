@@ -7,22 +7,13 @@
  * The engine is one actor. For each received frame it reads the descriptor at RDH, writes the
  * frame to the descriptor's buffer and writes the descriptor back (DD, EOP, length) -- three
  * DMAs whose timing and translation are computed when the frame is taken, and whose data lands
- * in memory when they complete. Completion sets ICR.RXT0.
- *
- * Transmit (8254x SDM §3.3): when TDT moves past TDH, it reads the descriptors at TDH up to the
- * one with EOP and each one's buffer (DMA reads, timed when the frame is taken, their data
- * copied then: the driver does not touch a posted buffer), while the transmit packet buffer
- * (tx_fifo_bytes) has room. The frame goes on the wire when its data is in and the wire is
- * free, at the link's rate with preamble and inter-frame gap (IEEE 802.3); the FCS is added
- * when a descriptor asks (IFCS). At its last bit the frame reaches the peer
- * (nic_wire_sink_ops) and its descriptors are written back in one burst, DD set in those with
- * RS: ptnic reports a frame once it has been sent, as the 8254x does when a descriptor asks
- * for RPS. The write-back in memory sets ICR.TXDW.
+ * in memory when they complete. Completion sets ICR.RXT0. The transmit engine, in the same actor, is nic_tx.c's.
  *
  * Each cause raises the MSI-X entry IVAR gives it (receive 0, transmit 1 at reset) no sooner
  * than ITR allows after that entry's last message, auto-masking the cause (EIAM) until the
  * driver re-enables it.
  */
+#include "models/devices/nic_internal.h"
 #include "models/devices/nic.h"
 #include "models/devices/nic_regs.h"
 #include "models/pcie/pcie.h"
@@ -38,85 +29,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define REG_SPACE 0x4100
-#define NEVER UINT64_MAX
-
-struct inflight {
-	bool used;
-	uint64_t t_done;
-	struct pcie_dma data, wb;
-	uint8_t buf[PTNIC_RX_BUF_SIZE];
-	uint8_t desc[PTNIC_RXD_SIZE];
-	bool data_ok;
-	struct nic_frame f;
-};
-
-/* A transmitted frame, from its first descriptor's fetch until it is on the wire and its
- * descriptors are written back. */
-struct tx_slot {
-	uint32_t first, ndesc;	  /* its descriptors in the ring */
-	uint32_t len;		  /* data bytes gathered */
-	uint32_t wire_len;	  /* bytes on the wire: data, FCS, padding */
-	uint64_t t_take;	  /* its first descriptor was fetched */
-	uint64_t t_ready;	  /* its data is in the NIC */
-	uint64_t t_start, t_wire; /* first and last bit on the wire */
-	uint64_t t_wb;		  /* its write-back is in memory */
-	bool ok, ifcs, rs, wb_done, wire_done;
-	unsigned nwb;
-	struct pcie_dma wb[2]; /* the write-back burst; two when the frame wraps the ring */
-	uint8_t *desc;	       /* the descriptors as fetched, DD set where RS asked */
-	uint8_t *buf;	       /* the frame's data */
-	size_t desc_cap, buf_cap;
-};
-
-/* The transmit engine's state, made when software first enables transmit. */
-struct nic_tx {
-	struct tx_slot *slot; /* max_inflight slots, a ring in the order frames were taken */
-	unsigned head, count; /* the oldest; slots in use, the one being gathered included */
-	bool gathering;	      /* slot[head + count - 1] is reading descriptors up to EOP */
-	uint64_t wire_free;   /* when the transmitter may start the next frame */
-};
-
-struct nic {
-	struct nic_cfg cfg;
-	struct pcie_fabric *fab;
-	struct pcie_fn *fn;
-	unsigned msix_cap_off; /* the MSI-X capability's offset + 1 once looked up (0: not yet) */
-	struct regs r;
-	struct regs msix;
-	uint32_t pba;
-	uint64_t reset_done_at;
-	const struct nic_wire_ops *wire;
-	void *wire_ctx;
-	const struct nic_wire_sink_ops *sink;
-	void *sink_ctx;
-	double line_gbps;
-	struct nic_tx *tx;
-	/* the next frame on the wire, read ahead */
-	bool have_frame;
-	struct nic_frame frame;
-	uint8_t frame_data[PTNIC_RX_BUF_SIZE];
-	struct inflight *fl;
-	uint64_t itr_next[PTNIC_MSIX_VECTORS]; /* each entry's next message, no sooner */
-	bool irq_check;
-	bool intx_asserted;
-	struct sim_event *wake;
-	int track;
-	void (*msi_probe)(void *ctx, unsigned entry, uint64_t t_ps);
-	void *msi_probe_ctx;
-	struct nic_stats st;
-	struct nic **vfs; /* SR-IOV: the VFs, each a ptnic of its own */
-	unsigned nvfs;
-};
-
 static uint32_t rd(const struct nic *n, uint32_t off)
 {
-	return (uint32_t)regs_get(&n->r, off, 4);
+	return nic__rd(n, off);
 }
 
 static void wr(struct nic *n, uint32_t off, uint32_t v)
 {
-	regs_set(&n->r, off, 4, v);
+	nic__wr(n, off, v);
 }
 
 static void define_regs(struct nic *n)
@@ -162,22 +82,13 @@ static void define_regs(struct nic *n)
 	}
 }
 
-/* In-flight transmit work is abandoned (a reset, an FLR). */
-static void tx_abandon(struct nic *n)
-{
-	if (n->tx) {
-		n->tx->head = n->tx->count = 0;
-		n->tx->gathering = false;
-	}
-}
-
 static void device_reset(struct nic *n)
 {
 	regs_reset(&n->r);
 	regs_reset(&n->msix);
 	n->pba = 0;
 	memset(n->itr_next, 0, sizeof(n->itr_next));
-	tx_abandon(n);
+	nic__tx_abandon(n);
 	n->st.resets++;
 }
 
@@ -408,263 +319,6 @@ static void complete(struct nic *n, struct inflight *s)
 	wr(n, PTNIC_ICR, rd(n, PTNIC_ICR) | PTNIC_INT_RXT0);
 }
 
-/* ---- transmit ---- */
-
-static uint64_t wire_ps(const struct nic *n, uint64_t bytes)
-{
-	return (uint64_t)llround((double)bytes * 8.0 * 1000.0 / n->line_gbps);
-}
-
-static struct tx_slot *tx_slot(const struct nic *n, unsigned k)
-{
-	return &n->tx->slot[(n->tx->head + k) % n->cfg.max_inflight];
-}
-
-/* Bytes in the transmit packet buffer: frames being fetched or waiting for the wire. */
-static uint64_t tx_fifo_used(const struct nic *n, uint64_t now)
-{
-	uint64_t used = 0;
-
-	for (unsigned k = 0; k < n->tx->count; k++) {
-		const struct tx_slot *s = tx_slot(n, k);
-
-		if (!s->wire_done &&
-		    (s->t_wire > now || (n->tx->gathering && k + 1 == n->tx->count)))
-			used += s->len;
-	}
-	return used;
-}
-
-static bool grow(uint8_t **p, size_t *cap, size_t need)
-{
-	uint8_t *q;
-
-	if (need <= *cap)
-		return true;
-	q = realloc(*p, need);
-	if (!q)
-		return false;
-	*p = q;
-	*cap = need;
-	return true;
-}
-
-/* The frame's last descriptor is in: time it on the wire. */
-static void tx_finish(struct nic *n, struct tx_slot *s)
-{
-	struct nic_tx *tx = n->tx;
-
-	tx->gathering = false;
-	s->wb_done = !s->rs;
-	s->nwb = 0;
-	s->wire_len = s->len + (s->ifcs ? 4 : 0);
-	if (s->ok && s->len && (rd(n, PTNIC_TCTL) & PTNIC_TCTL_PSP) && s->wire_len < 64)
-		s->wire_len = 64; /* padded to the Ethernet minimum */
-	if (s->ok && s->len) {
-		/* Preamble and start delimiter (8 bytes) before the frame, the inter-frame gap (12)
-		 * after it (IEEE 802.3 §4.4.2). */
-		s->t_start = s->t_ready > tx->wire_free ? s->t_ready : tx->wire_free;
-		s->t_wire = s->t_start + wire_ps(n, s->wire_len + 8);
-		tx->wire_free = s->t_start + wire_ps(n, s->wire_len + 20);
-	} else {
-		s->t_start = s->t_wire = s->t_ready; /* nothing goes out */
-	}
-}
-
-/* The frame has left (or was dropped): its descriptors go back in one burst, two if the frame
- * wraps the ring, issued now -- every DMA is submitted at its own time, so that the links'
- * arithmetic never makes an earlier request wait for a later one. */
-static void tx_writeback(struct nic *n, struct tx_slot *s, uint64_t now)
-{
-	uint32_t ndesc = rd(n, PTNIC_TDLEN) / PTNIC_TXD_SIZE;
-	uint64_t tdba = rd(n, PTNIC_TDBAL) | (uint64_t)rd(n, PTNIC_TDBAH) << 32;
-	uint32_t n1 = ndesc > s->first && ndesc - s->first < s->ndesc ? ndesc - s->first : s->ndesc;
-
-	s->t_wb = now;
-	s->nwb = s->ndesc > n1 ? 2 : 1;
-	for (unsigned i = 0; i < s->nwb; i++) {
-		struct pcie_dma *d = &s->wb[i];
-
-		memset(d, 0, sizeof(*d));
-		d->addr = i ? tdba : tdba + (uint64_t)s->first * PTNIC_TXD_SIZE;
-		d->len = (i ? s->ndesc - n1 : n1) * PTNIC_TXD_SIZE;
-		d->write = true;
-		d->t_issue = now;
-		pcie_dma_submit(n->fn, d);
-		if (d->status != PCIE_DMA_OK)
-			n->st.tx_dma_errors++;
-		if (d->t_done > s->t_wb)
-			s->t_wb = d->t_done;
-	}
-	if (trace_on())
-		trace_span(sim_trace, n->track, "dma", "tx frame DMA", s->t_take, s->t_wb, NULL);
-}
-
-/* Take what the transmit ring holds, frame by frame, while the packet buffer has room. */
-static void tx_take(struct nic *n, uint64_t now)
-{
-	struct nic_tx *tx = n->tx;
-	uint32_t ndesc = rd(n, PTNIC_TDLEN) / PTNIC_TXD_SIZE;
-	uint64_t tdba = rd(n, PTNIC_TDBAL) | (uint64_t)rd(n, PTNIC_TDBAH) << 32;
-
-	if (!tx || !(rd(n, PTNIC_TCTL) & PTNIC_TCTL_EN) || !ndesc || now < n->reset_done_at)
-		return;
-	for (;;) {
-		uint32_t tdh = rd(n, PTNIC_TDH), tdt = rd(n, PTNIC_TDT);
-		struct pcie_dma dread = {0};
-		uint8_t d[PTNIC_TXD_SIZE] = {0};
-		struct tx_slot *s;
-		uint64_t addr = 0;
-		uint16_t blen = 0;
-		uint8_t cmd = PTNIC_TXD_CMD_EOP;
-
-		if (tdh >= ndesc || tdh == tdt)
-			break;
-		if (!tx->gathering) {
-			if (tx->count == n->cfg.max_inflight ||
-			    (tx->count && tx_fifo_used(n, now) >= n->cfg.tx_fifo_bytes))
-				break; /* the engine wakes when a frame leaves */
-			s = tx_slot(n, tx->count++);
-			s->first = tdh;
-			s->ndesc = s->len = 0;
-			s->t_take = s->t_ready = now;
-			s->ok = true;
-			s->ifcs = s->rs = s->wb_done = s->wire_done = false;
-			s->nwb = 0;
-			tx->gathering = true;
-		} else {
-			s = tx_slot(n, tx->count - 1);
-		}
-
-		/* 1. The descriptor. */
-		dread.addr = tdba + (uint64_t)tdh * PTNIC_TXD_SIZE;
-		dread.len = PTNIC_TXD_SIZE;
-		dread.t_issue = now;
-		pcie_dma_submit(n->fn, &dread);
-		n->st.tx_desc_reads++;
-		if (dread.status == PCIE_DMA_OK) {
-			pcie_dma_read_data(n->fn, &dread, d);
-			memcpy(&addr, d + PTNIC_TXD_ADDR, 8);
-			blen = (uint16_t)(d[PTNIC_TXD_LENGTH] | d[PTNIC_TXD_LENGTH + 1] << 8);
-			cmd = d[PTNIC_TXD_CMD];
-		} else if (s->ok) {
-			/* No descriptor, no frame: what was gathered is dropped here. */
-			s->ok = false;
-			n->st.tx_dma_errors++;
-		}
-		if (dread.t_done > s->t_ready)
-			s->t_ready = dread.t_done;
-
-		/* 2. Its buffer. */
-		if (blen && s->ok && s->len + blen > PTNIC_TX_MAX_FRAME) {
-			s->ok = false;
-			n->st.tx_too_long++;
-		}
-		if (blen && s->ok) {
-			struct pcie_dma data = {0};
-
-			data.addr = addr;
-			data.len = blen;
-			data.t_issue = dread.t_done;
-			pcie_dma_submit(n->fn, &data);
-			if (data.status != PCIE_DMA_OK) {
-				s->ok = false;
-				n->st.tx_dma_errors++;
-			} else if (grow(&s->buf, &s->buf_cap, s->len + blen)) {
-				pcie_dma_read_data(n->fn, &data, s->buf + s->len);
-				s->len += blen;
-			}
-			if (data.t_done > s->t_ready)
-				s->t_ready = data.t_done;
-		}
-
-		/* The descriptor as it will be written back. */
-		if (cmd & PTNIC_TXD_CMD_RS) {
-			d[PTNIC_TXD_STATUS] |= PTNIC_TXD_STAT_DD;
-			s->rs = true;
-		}
-		s->ifcs |= (cmd & PTNIC_TXD_CMD_IFCS) != 0;
-		if (grow(&s->desc, &s->desc_cap, (s->ndesc + 1) * (size_t)PTNIC_TXD_SIZE))
-			memcpy(s->desc + s->ndesc * PTNIC_TXD_SIZE, d, PTNIC_TXD_SIZE);
-		s->ndesc++;
-		wr(n, PTNIC_TDH, (tdh + 1) % ndesc);
-		if (!(cmd & PTNIC_TXD_CMD_EOP) && s->ndesc == PTNIC_TX_MAX_DESC && s->ok) {
-			s->ok = false; /* a frame of too many descriptors ends here, discarded */
-			n->st.tx_too_long++;
-		}
-		if ((cmd & PTNIC_TXD_CMD_EOP) || s->ndesc == PTNIC_TX_MAX_DESC)
-			tx_finish(n, s);
-	}
-}
-
-/* Due transmit events, oldest frame first: a frame's last bit reaches the peer and its
- * write-back is issued; a write-back lands in memory (TXDW). Slots whose frame is done both
- * ways are freed. */
-static void tx_complete(struct nic *n, uint64_t now)
-{
-	struct nic_tx *tx = n->tx;
-	unsigned done = tx->count - (tx->gathering ? 1 : 0);
-
-	for (unsigned k = 0; k < done; k++) {
-		struct tx_slot *s = tx_slot(n, k);
-
-		if (!s->wire_done && s->t_wire <= now) {
-			struct nic_frame f = {.t_ps = s->t_wire, .len = s->wire_len};
-
-			s->wire_done = true;
-			if (s->ok && s->len) {
-				n->st.tx_frames++;
-				n->st.tx_bytes += s->wire_len;
-				n->st.tx_wire_ps += s->t_wire - s->t_start;
-				wr(n, PTNIC_GPTC, rd(n, PTNIC_GPTC) + 1);
-				wr(n, PTNIC_GOTC, rd(n, PTNIC_GOTC) + s->wire_len);
-				if (trace_on())
-					trace_span(sim_trace, n->track, "wire",
-						   "tx frame on the wire", s->t_start, s->t_wire,
-						   NULL);
-				if (n->sink && n->sink->transmitted)
-					n->sink->transmitted(n->sink_ctx, &f, s->buf, s->len);
-			} else if (!s->ok && n->sink && n->sink->dropped) {
-				n->sink->dropped(n->sink_ctx, &f);
-			}
-			if (s->rs)
-				tx_writeback(n, s, now);
-		}
-		if (s->wire_done && !s->wb_done && s->t_wb <= now) {
-			s->wb_done = true;
-			for (unsigned i = 0; i < s->nwb; i++)
-				pcie_dma_write_data(n->fn, &s->wb[i],
-						    s->desc + (i ? s->wb[0].len : 0));
-			for (unsigned i = 0; i < s->ndesc; i++)
-				if (s->desc[i * PTNIC_TXD_SIZE + PTNIC_TXD_STATUS] &
-				    PTNIC_TXD_STAT_DD)
-					n->st.tx_writebacks++;
-			wr(n, PTNIC_ICR, rd(n, PTNIC_ICR) | PTNIC_INT_TXDW);
-		}
-	}
-	while (done && tx_slot(n, 0)->wb_done && tx_slot(n, 0)->wire_done) {
-		tx->head = (tx->head + 1) % n->cfg.max_inflight;
-		tx->count--;
-		done--;
-	}
-}
-
-/* The next transmit event, or NEVER. */
-static uint64_t tx_next(const struct nic *n)
-{
-	uint64_t t = NEVER;
-
-	for (unsigned k = 0; n->tx && k < n->tx->count - (n->tx->gathering ? 1 : 0); k++) {
-		const struct tx_slot *s = tx_slot(n, k);
-
-		if (!s->wire_done && s->t_wire < t)
-			t = s->t_wire;
-		else if (s->wire_done && !s->wb_done && s->t_wb < t)
-			t = s->t_wb;
-	}
-	return t;
-}
-
 static void engine(void *arg)
 {
 	struct nic *n = arg;
@@ -685,10 +339,10 @@ static void engine(void *arg)
 			complete(n, first);
 		}
 		if (n->tx)
-			tx_complete(n, now);
+			nic__tx_complete(n, now);
 		while (fetch_frame(n) && n->frame.t_ps <= now)
 			take_frame(n, now);
-		tx_take(n, now);
+		nic__tx_take(n, now);
 		n->irq_check = false;
 		eval_irq(n, now);
 
@@ -700,8 +354,8 @@ static void engine(void *arg)
 				next = n->fl[i].t_done;
 		if (itr_due(n, now) < next)
 			next = itr_due(n, now);
-		if (tx_next(n) < next)
-			next = tx_next(n);
+		if (nic__tx_next(n) < next)
+			next = nic__tx_next(n);
 		sim_set_wait_label("nic: next frame or DMA completion");
 		if (next == NEVER)
 			sim_event_wait(n->wake);
@@ -718,31 +372,10 @@ static void kick(struct nic *n)
 	sim_event_signal(n->wake);
 }
 
-/* Transmit turned on: the engine's state is made the first time (a function that never
- * transmits carries none), and the engine looks at the ring. */
 static void tx_enable(struct nic *n)
 {
-	if ((rd(n, PTNIC_TCTL) & PTNIC_TCTL_EN) && !n->tx) {
-		n->tx = calloc(1, sizeof(*n->tx));
-		if (n->tx)
-			n->tx->slot = calloc(n->cfg.max_inflight, sizeof(*n->tx->slot));
-		if (n->tx && !n->tx->slot) {
-			free(n->tx);
-			n->tx = NULL;
-		}
-	}
+	nic__tx_enable(n);
 	kick(n);
-}
-
-/* Does a TDT write give the engine something to do now? Not while the packet buffer is full
- * with frames still to leave: the engine wakes when one does, and looks at TDT then. */
-static bool tx_may_take(const struct nic *n)
-{
-	const struct nic_tx *tx = n->tx;
-
-	if (!tx || tx->gathering || !tx->count)
-		return true;
-	return tx->count < n->cfg.max_inflight && tx_fifo_used(n, sim_now()) < n->cfg.tx_fifo_bytes;
 }
 
 static uint64_t mmio_read(void *ctx, int bar, uint64_t off, unsigned size)
@@ -817,7 +450,7 @@ static void mmio_write(void *ctx, int bar, uint64_t off, unsigned size, uint64_t
 		kick(n);
 	else if (off == PTNIC_TCTL)
 		tx_enable(n);
-	else if (off == PTNIC_TDT && tx_may_take(n))
+	else if (off == PTNIC_TDT && nic__tx_may_take(n))
 		kick(n);
 }
 
@@ -839,7 +472,7 @@ static void flr(void *ctx)
 	n->intx_asserted = false; /* the fabric dropped the line with the reset */
 	for (unsigned i = 0; i < n->cfg.max_inflight; i++)
 		n->fl[i].used = false; /* in-flight DMA is abandoned */
-	tx_abandon(n);
+	nic__tx_abandon(n);
 }
 
 static const struct pcie_fn_ops nic_ops = {
@@ -963,14 +596,7 @@ void nic_destroy(struct nic *n)
 	regs_free(&n->msix);
 	sim_event_destroy(n->wake);
 	free(n->fl);
-	if (n->tx) {
-		for (unsigned i = 0; i < n->cfg.max_inflight; i++) {
-			free(n->tx->slot[i].buf);
-			free(n->tx->slot[i].desc);
-		}
-		free(n->tx->slot);
-		free(n->tx);
-	}
+	nic__tx_free(n);
 	free(n);
 }
 
