@@ -7,11 +7,17 @@
  * The engine is one actor. For each received frame it reads the descriptor at RDH, writes the
  * frame to the descriptor's buffer and writes the descriptor back (DD, EOP, length) -- three
  * DMAs whose timing and translation are computed when the frame is taken, and whose data lands
- * in memory when they complete. Completion sets ICR.RXT0. The transmit engine, in the same actor, is nic_tx.c's.
+ * in memory when they complete. Completion sets ICR.RXT0. The transmit engine, in the same actor,
+ * is nic_tx.c's.
  *
  * Each cause raises the MSI-X entry IVAR gives it (receive 0, transmit 1 at reset) no sooner
- * than ITR allows after that entry's last message, auto-masking the cause (EIAM) until the
- * driver re-enables it.
+ * than the entry's EITR (or, at 0, ITR) allows after that entry's last message, auto-masking
+ * the cause (EIAM) until the driver re-enables it.
+ *
+ * With several receive queues and MRQC.RSS_EN, a frame goes to the queue the redirection
+ * table gives for its Toeplitz hash (82599 datasheet §7.1.2.8); other frames (not IPv4, or
+ * hashing off) go to queue 0. Queue q's completion sets its own cause, which the queue's IVAR
+ * sends to its vector.
  */
 #include "models/devices/nic_internal.h"
 #include "models/devices/nic.h"
@@ -50,7 +56,9 @@ static void define_regs(struct nic *n)
 	regs_define(r, PTNIC_ICS, 4, 0, 0, 0, 0xffffffffu);
 	regs_define(r, PTNIC_IMS, 4, 0, 0, 0, 0);
 	regs_define(r, PTNIC_IMC, 4, 0, 0, 0, 0xffffffffu);
-	regs_define(r, PTNIC_EIAM, 4, PTNIC_INT_RXT0 | PTNIC_INT_TXDW, 0xffffffffu, 0, 0);
+	regs_define(r, PTNIC_EIAM, 4,
+		    PTNIC_INT_RXT0 | PTNIC_INT_TXDW | (n->cfg.queues > 1 ? PTNIC_INT_RXQ_ALL : 0),
+		    0xffffffffu, 0, 0);
 	regs_define(r, PTNIC_IVAR, 4, PTNIC_IVAR_RESET,
 		    PTNIC_IVAR_RX(7) | PTNIC_IVAR_RX_VALID | PTNIC_IVAR_TX(7) | PTNIC_IVAR_TX_VALID,
 		    0, 0);
@@ -71,6 +79,26 @@ static void define_regs(struct nic *n)
 	regs_define(r, PTNIC_GPTC, 4, 0, 0, 0, 0);
 	regs_define(r, PTNIC_GORC, 4, 0, 0, 0, 0);
 	regs_define(r, PTNIC_GOTC, 4, 0, 0, 0, 0);
+	/* Multiple queues: the rings of queues 1.., their allocations, the vectors' throttles and
+	 * the RSS registers (82599 §8.2.3.7). */
+	for (unsigned q = 1; q < n->cfg.queues; q++) {
+		regs_define(r, PTNIC_RXQ(PTNIC_RDBAL, q), 4, 0, 0xfffffff0u, 0, 0);
+		regs_define(r, PTNIC_RXQ(PTNIC_RDBAH, q), 4, 0, 0xffffffffu, 0, 0);
+		regs_define(r, PTNIC_RXQ(PTNIC_RDLEN, q), 4, 0, 0x000fff80u, 0, 0);
+		regs_define(r, PTNIC_RXQ(PTNIC_RDH, q), 4, 0, 0xffff, 0, 0);
+		regs_define(r, PTNIC_RXQ(PTNIC_RDT, q), 4, 0, 0xffff, 0, 0);
+		regs_define(r, PTNIC_IVAR_Q(q), 4, 0, PTNIC_IVAR_RX(7) | PTNIC_IVAR_RX_VALID, 0, 0);
+	}
+	for (unsigned v = 0; v < PTNIC_MSIX_VECTORS; v++)
+		regs_define(r, PTNIC_EITR(v), 4, 0, 0xffff, 0, 0);
+	regs_define(r, PTNIC_RXQCAP, 4, n->cfg.queues ? n->cfg.queues : 1, 0, 0, 0);
+	regs_define(r, PTNIC_MRQC, 4, 0,
+		    PTNIC_MRQC_RSS_EN | PTNIC_MRQC_RSS_FIELD_TCP4 | PTNIC_MRQC_RSS_FIELD_IPV4, 0,
+		    0);
+	for (unsigned i = 0; i < PTNIC_RETA_ENTRIES / 4; i++)
+		regs_define(r, PTNIC_RETA(i), 4, 0, 0xffffffffu, 0, 0);
+	for (unsigned i = 0; i < PTNIC_RSS_KEY_BYTES / 4; i++)
+		regs_define(r, PTNIC_RSSRK(i), 4, 0, 0xffffffffu, 0, 0);
 	for (unsigned i = 0; i < PTNIC_MSIX_VECTORS; i++) {
 		uint32_t e = i * PCI_MSIX_ENTRY_SIZE;
 
@@ -115,12 +143,18 @@ static bool msix_enabled(struct nic *n, bool *fn_masked)
  * allocation without its valid bit sends the cause nowhere), any other cause with entry 0. */
 static uint32_t entry_causes(const struct nic *n, unsigned e)
 {
-	uint32_t ivar = rd(n, PTNIC_IVAR), c = e == 0 ? ~(PTNIC_INT_RXT0 | PTNIC_INT_TXDW) : 0;
+	uint32_t ivar = rd(n, PTNIC_IVAR), c = e == 0 ? ~(PTNIC_INT_RXQ_ALL | PTNIC_INT_TXDW) : 0;
 
 	if ((ivar & PTNIC_IVAR_RX_VALID) && PTNIC_IVAR_RX_ENTRY(ivar) == e)
 		c |= PTNIC_INT_RXT0;
 	if ((ivar & PTNIC_IVAR_TX_VALID) && PTNIC_IVAR_TX_ENTRY(ivar) == e)
 		c |= PTNIC_INT_TXDW;
+	for (unsigned q = 1; q < n->cfg.queues; q++) {
+		uint32_t iq = rd(n, PTNIC_IVAR_Q(q));
+
+		if ((iq & PTNIC_IVAR_RX_VALID) && PTNIC_IVAR_RX_ENTRY(iq) == e)
+			c |= PTNIC_INT_RXQ(q);
+	}
 	return c;
 }
 
@@ -137,7 +171,9 @@ static void msix_send(struct nic *n, unsigned e, uint32_t cause, uint64_t now)
 	/* The message carries the cause away: auto-clear it, auto-mask it (EIAM). */
 	wr(n, PTNIC_ICR, rd(n, PTNIC_ICR) & ~cause);
 	wr(n, PTNIC_IMS, rd(n, PTNIC_IMS) & ~(cause & rd(n, PTNIC_EIAM)));
-	n->itr_next[e] = now + (uint64_t)(rd(n, PTNIC_ITR) & 0xffff) * 256 * 1000;
+	n->itr_next[e] = now + (uint64_t)(rd(n, PTNIC_EITR(e)) ? rd(n, PTNIC_EITR(e))
+							       : rd(n, PTNIC_ITR) & 0xffff) *
+				   256 * 1000;
 	/* The message leaves the device: the root complex holds it until it takes effect. */
 	if (trace_on())
 		trace_set_current_flow(trace_new_flow());
@@ -148,6 +184,7 @@ static void msix_send(struct nic *n, unsigned e, uint32_t cause, uint64_t now)
 				   's');
 		}
 		n->st.irqs_sent++;
+		n->mq.vector_msis[e]++;
 		if (n->msi_probe)
 			n->msi_probe(n->msi_probe_ctx, e, now);
 	} else {
@@ -234,11 +271,61 @@ static void drop(struct nic *n, uint64_t *counter)
 		n->wire->dropped(n->wire_ctx, &n->frame);
 }
 
+uint32_t nic_toeplitz(const uint8_t *key, const uint8_t *in, size_t len)
+{
+	uint32_t r = 0, v = (uint32_t)key[0] << 24 | (uint32_t)key[1] << 16 |
+			    (uint32_t)key[2] << 8 | key[3];
+
+	for (size_t i = 0; i < len; i++)
+		for (int b = 7; b >= 0; b--) {
+			if (in[i] & (1u << b))
+				r ^= v;
+			/* the window slides one bit: the next key bit enters on the right */
+			v = v << 1 | (i + 4 < PTNIC_RSS_KEY_BYTES ? (key[i + 4] >> b) & 1u : 0);
+		}
+	return r;
+}
+
+/* The receive queue of the frame in frame_data: RSS (82599 §7.1.2.8.1), or queue 0. The hash
+ * input is the IPv4 source and destination addresses, then for TCP (not a fragment) the source
+ * and destination ports, in network order. */
+static unsigned rx_queue(const struct nic *n)
+{
+	const uint8_t *d = n->frame_data;
+	uint32_t mrqc = rd(n, PTNIC_MRQC), len = n->frame.len, ihl, hash, idx, ent;
+	uint8_t key[PTNIC_RSS_KEY_BYTES], in[12];
+	size_t inlen = 8;
+
+	if (n->cfg.queues < 2 || !(mrqc & PTNIC_MRQC_RSS_EN))
+		return 0;
+	if (len < 34 || d[12] != 0x08 || d[13] != 0x00 || d[14] >> 4 != 4)
+		return 0; /* not IPv4 on Ethernet II */
+	ihl = (d[14] & 15u) * 4;
+	if (ihl < 20 || len < 14 + ihl)
+		return 0;
+	memcpy(in, d + 26, 8);
+	if (d[23] == 6 && !(d[20] & 0x3f) && !d[21] && len >= 14 + ihl + 4 &&
+	    (mrqc & PTNIC_MRQC_RSS_FIELD_TCP4)) {
+		memcpy(in + 8, d + 14 + ihl, 4);
+		inlen = 12;
+	} else if (!(mrqc & PTNIC_MRQC_RSS_FIELD_IPV4)) {
+		return 0;
+	}
+	for (unsigned i = 0; i < PTNIC_RSS_KEY_BYTES; i++)
+		key[i] = (uint8_t)(rd(n, PTNIC_RSSRK(i / 4)) >> (8 * (i % 4)));
+	hash = nic_toeplitz(key, in, inlen);
+	idx = hash & (PTNIC_RETA_ENTRIES - 1);
+	ent = (rd(n, PTNIC_RETA(idx / 4)) >> (8 * (idx % 4))) & 0xff;
+	return ent < n->cfg.queues ? ent : 0;
+}
+
 static void take_frame(struct nic *n, uint64_t now)
 {
-	uint32_t rdlen = rd(n, PTNIC_RDLEN), ndesc = rdlen / PTNIC_RXD_SIZE;
-	uint32_t rdh = rd(n, PTNIC_RDH), rdt = rd(n, PTNIC_RDT);
-	uint64_t rdba = rd(n, PTNIC_RDBAL) | (uint64_t)rd(n, PTNIC_RDBAH) << 32;
+	unsigned q = rx_queue(n);
+	uint32_t rdlen = rd(n, PTNIC_RXQ(PTNIC_RDLEN, q)), ndesc = rdlen / PTNIC_RXD_SIZE;
+	uint32_t rdh = rd(n, PTNIC_RXQ(PTNIC_RDH, q)), rdt = rd(n, PTNIC_RXQ(PTNIC_RDT, q));
+	uint64_t rdba =
+	    rd(n, PTNIC_RXQ(PTNIC_RDBAL, q)) | (uint64_t)rd(n, PTNIC_RXQ(PTNIC_RDBAH, q)) << 32;
 	struct inflight *s = NULL;
 	struct pcie_dma dread = {0};
 	uint8_t desc[PTNIC_RXD_SIZE];
@@ -282,6 +369,7 @@ static void take_frame(struct nic *n, uint64_t now)
 	/* 2. Frame data, then 3. write-back: posted writes, issued back to back. */
 	memset(s, 0, offsetof(struct inflight, buf));
 	s->used = true;
+	s->q = q;
 	s->f = n->frame;
 	memcpy(s->buf, n->frame_data, n->frame.len);
 	s->data.addr = buf;
@@ -296,13 +384,13 @@ static void take_frame(struct nic *n, uint64_t now)
 	s->wb.addr = dread.addr;
 	s->wb.len = PTNIC_RXD_SIZE;
 	s->wb.write = true;
-	s->wb.t_issue = dread.t_done;
+	s->wb.t_issue = s->data.t_issue; /* after the data, in order */
 	pcie_dma_submit(n->fn, &s->wb);
 	s->data_ok = s->data.status == PCIE_DMA_OK;
 	if (!s->data_ok)
 		n->st.rx_dma_errors++;
 	s->t_done = s->data.t_done > s->wb.t_done ? s->data.t_done : s->wb.t_done;
-	wr(n, PTNIC_RDH, (rdh + 1) % ndesc);
+	wr(n, PTNIC_RXQ(PTNIC_RDH, q), (rdh + 1) % ndesc);
 	if (trace_on())
 		trace_span(sim_trace, n->track, "dma", "rx frame DMA", now, s->t_done, NULL);
 }
@@ -316,7 +404,8 @@ static void complete(struct nic *n, struct inflight *s)
 	n->st.rx_bytes += s->f.len;
 	wr(n, PTNIC_GPRC, rd(n, PTNIC_GPRC) + 1);
 	wr(n, PTNIC_GORC, rd(n, PTNIC_GORC) + s->f.len);
-	wr(n, PTNIC_ICR, rd(n, PTNIC_ICR) | PTNIC_INT_RXT0);
+	wr(n, PTNIC_ICR, rd(n, PTNIC_ICR) | PTNIC_INT_RXQ(s->q));
+	n->mq.rx_queue_frames[s->q]++;
 }
 
 static void engine(void *arg)
@@ -488,7 +577,7 @@ static int nic_alloc(const struct nic_cfg *cfg, struct pcie_fabric *fab, struct 
 	struct nic *n;
 	int rc;
 
-	if (!cfg->max_inflight)
+	if (!cfg->max_inflight || cfg->queues > PTNIC_MAX_QUEUES)
 		return -EINVAL;
 	n = calloc(1, sizeof(*n));
 	if (!n)
@@ -654,6 +743,15 @@ int nic_start(struct nic *n)
 	return rc;
 }
 
+const struct nic_mq_stats *nic_mq_stats(const struct nic *n)
+{
+	return &n->mq;
+}
+
+const struct nic_cfg *nic_config(const struct nic *n)
+{
+	return &n->cfg;
+}
 
 const struct nic_stats *nic_stats(const struct nic *n)
 {

@@ -47,6 +47,7 @@ struct nic_cfg {
 	uint64_t reset_ps;     /* CTRL.RST to ready */
 	unsigned max_inflight; /* frames whose DMA may be in flight at once, each way */
 	uint64_t tx_fifo_bytes; /* transmit packet buffer: frames fetched, not yet on the wire */
+	unsigned queues;	/* receive queues implemented (1..PTNIC_MAX_QUEUES) */
 	/* SR-IOV (0: none): VFs the PF can have, First VF Offset and VF Stride */
 	unsigned total_vfs;
 	uint16_t vf_offset, vf_stride;
@@ -64,6 +65,22 @@ struct nic_stats {
 /* Its metric table (sim/metrics.h). */
 struct metric_table;
 extern const struct metric_table nic_metrics;
+
+/* Multi-queue and shared-resource counters, a table of their own (placed only for machines
+ * whose NICs have several queues, so that other results keep their keys). */
+#define NIC_QUEUES_MAX 4
+struct nic_mq_stats {
+	uint64_t rx_queue_frames[NIC_QUEUES_MAX]; /* frames received into each queue */
+	uint64_t vector_msis[NIC_QUEUES_MAX];	  /* MSI-X messages sent by each entry */
+};
+extern const struct metric_table nic_mq_metrics;
+const struct nic_mq_stats *nic_mq_stats(const struct nic *n);
+const struct nic_cfg *nic_config(const struct nic *n);
+
+/* The Toeplitz hash of Microsoft's RSS specification ("Verifying the RSS Hash Calculation"):
+ * for every set bit of the input, most significant first, the 32 key bits starting at that
+ * bit's position are XORed into the result. key: 40 bytes (enough for 36 input bytes). */
+uint32_t nic_toeplitz(const uint8_t *key, const uint8_t *in, size_t len);
 
 int nic_create(const struct nic_cfg *cfg, struct pcie_fabric *fab, struct nic **out);
 void nic_destroy(struct nic *n);

@@ -14,7 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define REG_SPACE 0x4100
+#define REG_SPACE 0x5d00 /* up to the RSS key */
 #define NEVER	  UINT64_MAX
 
 struct sim_event;
@@ -26,6 +26,7 @@ struct inflight {
 	uint8_t buf[PTNIC_RX_BUF_SIZE];
 	uint8_t desc[PTNIC_RXD_SIZE];
 	bool data_ok;
+	unsigned q; /* the receive queue */
 	struct nic_frame f;
 };
 
@@ -85,6 +86,7 @@ struct nic {
 	struct nic_stats st;
 	struct nic **vfs; /* SR-IOV: the VFs, each a ptnic of its own */
 	unsigned nvfs;
+	struct nic_mq_stats mq;
 };
 
 static inline uint32_t nic__rd(const struct nic *n, uint32_t off)
