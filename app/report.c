@@ -181,9 +181,10 @@ static int register_metrics(struct machine *m, struct metrics *reg)
 	PLACE(host_sched_metrics, "", sched);
 	PLACE(host_thread_metrics, "", thread);
 	PLACE(nic_metrics, "", nic);
-	/* multi-queue keys only where a NIC has several queues */
+	/* multi-queue and shared-port keys only where a NIC has several queues or VFs */
 	for (unsigned i = 0; i < m->nnics; i++)
-		any_mq |= nic_config(m->nic[i])->queues > 1;
+		any_mq |= nic_config(m->nic[i])->queues > 1 || nic_total_vfs(m->nic[i]) ||
+			  nic_config(m->nic[i])->internal_gbps > 0;
 	if (any_mq)
 		PLACE(nic_mq_metrics, "", nic_mq);
 	/* NVMe controllers' keys only in machines that have one */

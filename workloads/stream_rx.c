@@ -405,8 +405,10 @@ static void app_init(void *ctx, struct gk *g)
 void wl_stream_rx_bind(struct wl_stream_rx *w, const struct wl_hooks *hooks)
 {
 	w->hooks = *hooks;
-	for (unsigned i = 0; i < w->nstreams; i++)
+	for (unsigned i = 0; i < w->nstreams; i++) {
 		nic_set_wire(w->streams[i]->nic, &wire_ops, w->streams[i]);
+		nic_set_port_gbps(w->streams[i]->nic, w->cfg.line_gbps);
+	}
 	for (unsigned i = 0; i < w->napps; i++)
 		gk_set_init(w->apps[i]->g, app_init, w->apps[i]);
 }

@@ -18,6 +18,12 @@
  * table gives for its Toeplitz hash (82599 datasheet §7.1.2.8); other frames (not IPv4, or
  * hashing off) go to queue 0. Queue q's completion sets its own cause, which the queue's IVAR
  * sends to its vector.
+ *
+ * SR-IOV: a function's frames pass its PF's port, one link for all of them: a frame whose
+ * preamble would start while another function's frame is on the port waits its turn, as the
+ * link partner holds frames for a port that is busy (802.3x flow control), so that the
+ * functions together receive no faster than the line. With internal_gbps, the frame data of
+ * every function (receive writes, transmit reads) queues for the PF's internal data path.
  */
 #include "models/devices/nic_internal.h"
 #include "models/devices/nic.h"
@@ -261,6 +267,7 @@ static bool fetch_frame(struct nic *n)
 	if (n->frame.len > PTNIC_RX_BUF_SIZE)
 		n->frame.len = PTNIC_RX_BUF_SIZE; /* no jumbo frames: truncated, as a long frame */
 	n->have_frame = true;
+	n->port_done = false;
 	return true;
 }
 
@@ -319,6 +326,41 @@ static unsigned rx_queue(const struct nic *n)
 	return ent < n->cfg.queues ? ent : 0;
 }
 
+/* The shared port (the PF's): a frame whose preamble would start while another function's
+ * frame is still on the port waits for the port. A function's own frames were spaced by their
+ * source; the slack absorbs that source's rounding. */
+static void port_turn(struct nic *n)
+{
+	struct nic *pf = n->pf;
+	uint64_t ser = (uint64_t)llround((n->frame.len + 8) * 8000.0 / pf->port_gbps);
+	uint64_t first = n->frame.t_ps > ser ? n->frame.t_ps - ser : 0;
+	uint64_t slack = pf->port_last == n ? 1000 : 0;
+
+	n->port_done = true;
+	if (pf->port_free > first + slack) {
+		uint64_t wait = pf->port_free - first;
+
+		n->frame.t_ps += wait;
+		n->mq.port_delayed++;
+		n->mq.port_wait_ps += wait;
+	}
+	pf->port_free = n->frame.t_ps + (uint64_t)llround(12 * 8000.0 / pf->port_gbps);
+	pf->port_last = n;
+}
+
+uint64_t nic__internal_slot(struct nic *n, uint64_t t, uint64_t bytes)
+{
+	struct nic *pf = n->pf;
+	uint64_t start;
+
+	if (pf->cfg.internal_gbps <= 0)
+		return t;
+	start = t > pf->internal_free ? t : pf->internal_free;
+	pf->internal_free = start + (uint64_t)llround(bytes * 8000.0 / pf->cfg.internal_gbps);
+	n->mq.internal_wait_ps += start - t;
+	return start;
+}
+
 static void take_frame(struct nic *n, uint64_t now)
 {
 	unsigned q = rx_queue(n);
@@ -375,7 +417,7 @@ static void take_frame(struct nic *n, uint64_t now)
 	s->data.addr = buf;
 	s->data.len = n->frame.len;
 	s->data.write = true;
-	s->data.t_issue = dread.t_done;
+	s->data.t_issue = nic__internal_slot(n, dread.t_done, n->frame.len);
 	pcie_dma_submit(n->fn, &s->data);
 	memcpy(s->desc, desc, sizeof(desc));
 	s->desc[PTNIC_RXD_LENGTH] = (uint8_t)n->frame.len;
@@ -429,8 +471,14 @@ static void engine(void *arg)
 		}
 		if (n->tx)
 			nic__tx_complete(n, now);
-		while (fetch_frame(n) && n->frame.t_ps <= now)
+		while (fetch_frame(n) && n->frame.t_ps <= now) {
+			if (!n->port_done) {
+				port_turn(n);
+				if (n->frame.t_ps > now)
+					break; /* the port is busy: its turn comes later */
+			}
 			take_frame(n, now);
+		}
 		nic__tx_take(n, now);
 		n->irq_check = false;
 		eval_irq(n, now);
@@ -585,6 +633,8 @@ static int nic_alloc(const struct nic_cfg *cfg, struct pcie_fabric *fab, struct 
 	n->cfg = *cfg;
 	n->fab = fab;
 	n->line_gbps = NIC_LINE_GBPS;
+	n->port_gbps = NIC_LINE_GBPS;
+	n->pf = n;
 	n->fl = calloc(cfg->max_inflight, sizeof(*n->fl));
 	rc = n->fl ? regs_init(&n->r, REG_SPACE) : -ENOMEM;
 	if (!rc)
@@ -633,6 +683,7 @@ static int add_vfs(struct nic *pf)
 		if (rc)
 			return rc;
 		vf->fn = pcie_fn_vf(pf->fn, i);
+		vf->pf = pf;
 		pf->vfs[pf->nvfs++] = vf;
 		pcie_fn_set_ops(vf->fn, &nic_ops, vf);
 	}
@@ -741,6 +792,11 @@ int nic_start(struct nic *n)
 	for (unsigned i = 0; i < n->nvfs && !rc; i++)
 		rc = nic_start(n->vfs[i]);
 	return rc;
+}
+
+void nic_set_port_gbps(struct nic *n, double line_gbps)
+{
+	n->pf->port_gbps = line_gbps > 0 ? line_gbps : NIC_LINE_GBPS;
 }
 
 const struct nic_mq_stats *nic_mq_stats(const struct nic *n)

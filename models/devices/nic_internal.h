@@ -73,6 +73,7 @@ struct nic {
 	struct nic_tx *tx;
 	/* the next frame on the wire, read ahead */
 	bool have_frame;
+	bool port_done; /* the frame has had its turn on the shared port */
 	struct nic_frame frame;
 	uint8_t frame_data[PTNIC_RX_BUF_SIZE];
 	struct inflight *fl;
@@ -86,7 +87,13 @@ struct nic {
 	struct nic_stats st;
 	struct nic **vfs; /* SR-IOV: the VFs, each a ptnic of its own */
 	unsigned nvfs;
+	struct nic *pf; /* a VF's PF; the PF itself for a PF: who holds the shared resources */
 	struct nic_mq_stats mq;
+	/* The PF's, shared by its functions: the receive port and the internal data path. */
+	double port_gbps;
+	uint64_t port_free;	     /* the port may start the next frame's preamble */
+	const struct nic *port_last; /* whose frame was last on the port */
+	uint64_t internal_free;	     /* the internal path is free from */
 };
 
 static inline uint32_t nic__rd(const struct nic *n, uint32_t off)
@@ -98,6 +105,9 @@ static inline void nic__wr(struct nic *n, uint32_t off, uint32_t v)
 {
 	regs_set(&n->r, off, 4, v);
 }
+
+/* The shared internal data path: when `bytes` issued at t may start (nic.c). */
+uint64_t nic__internal_slot(struct nic *n, uint64_t t, uint64_t bytes);
 
 /* The transmit engine (nic_tx.c). */
 /* Take what the transmit ring holds, frame by frame, while the packet buffer has room. */

@@ -173,7 +173,7 @@ void nic__tx_take(struct nic *n, uint64_t now)
 
 			data.addr = addr;
 			data.len = blen;
-			data.t_issue = dread.t_done;
+			data.t_issue = nic__internal_slot(n, dread.t_done, blen);
 			pcie_dma_submit(n->fn, &data);
 			if (data.status != PCIE_DMA_OK) {
 				s->ok = false;

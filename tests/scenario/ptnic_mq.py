@@ -3,7 +3,9 @@
 ptnic driver sets up 4 receive queues, a vector each, and RSS; frames of 16 TCP flows reach
 every queue, every queue's vector is delivered to the guest, and every frame reaches the
 application in flow order. The same machine with one queue (the driver's queues=1) takes
-every frame into queue 0 on one vector.
+every frame into queue 0 on one vector. With SR-IOV: two VFs of one PF in two VMs, each
+offered 8 Gb/s, receive no more than the 10 Gb/s line in total (the PF's shared port); with
+the PF's internal_gbps they are held to that instead.
 
   ptnic_mq.py PTSIM
 """
@@ -14,6 +16,7 @@ import sys
 import tempfile
 
 MQ = "configs/stream_rx_mq.yaml"
+VFS = "configs/stream_rx_vfs.yaml"
 
 
 def run(ptsim, config, sets):
@@ -51,11 +54,34 @@ def main(ptsim):
     if q1["0"] != frames or v1["1"] or v1["2"] or v1["3"]:
         bad.append("1 queue: frames per queue %s, messages per vector %s" % (q1, v1))
 
+    # SR-IOV (configs/stream_rx_vfs.yaml): two VFs of one PF in two VMs, 8 Gb/s offered
+    # into each, one 10 Gb/s port.
+    two = run(ptsim, VFS, [])
+    w = two["workload"]
+    total = two["throughput_gbps"]
+    held = two["nic"]["port"]["frames_held"]
+    if w["frames_received"] != 6000:
+        bad.append("two VFs: %s of 6000 frames received" % w["frames_received"])
+    if not 9.0 <= total <= 10.0 or not held:
+        bad.append("two VFs offered 16 Gb/s on a 10 Gb/s port: %.3f Gb/s, %s frames held" % (
+            total, held))
+    # One VF alone at 8 Gb/s: nothing to share the port with, nothing held.
+    alone = run(ptsim, VFS, ["workload.devices=[nic0.vf1]", "workload.rates_mbps=[8000]"])
+    ta = alone["throughput_gbps"]
+    if alone["nic"]["port"]["frames_held"] or not 7.5 <= ta <= 8.0:
+        bad.append("a VF alone at 8 Gb/s: %.3f Gb/s, %s frames held" % (
+            ta, alone["nic"]["port"]["frames_held"]))
+    internal = run(ptsim, VFS, ["machine.pcie.devices.0.below.0.internal_gbps=6"])
+    ti = internal["throughput_gbps"]
+    if not 5.0 <= ti <= 6.0 or not internal["nic"]["internal_wait_ns"]:
+        bad.append("two VFs, internal path 6 Gb/s: %.3f Gb/s, waited %s ns" % (
+            ti, internal["nic"]["internal_wait_ns"]))
     for b in bad:
         print("FAILED: " + b)
     if not bad:
-        print("4 queues: frames per queue %s, messages per vector %s; 1 queue: all on queue 0"
-              % (q, v))
+        print("4 queues: frames per queue %s, messages per vector %s; 1 queue: all on queue 0; "
+              "two VFs offered 16 Gb/s: %.3f Gb/s on the 10 Gb/s port (%d frames held), one alone "
+              "%.3f Gb/s; internal path 6 Gb/s: %.3f Gb/s" % (q, v, total, held, ta, ti))
     return 1 if bad else 0
 
 

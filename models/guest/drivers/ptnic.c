@@ -42,6 +42,12 @@
  * MRQC. Each queue's handler is the NAPI poll above on its own ring and re-enables its own
  * cause; queue 0's also cleans transmit, whose completions share its vector when no entry is
  * left. With queues = 1 (the default) nothing of this is touched: one ring, as before.
+ *
+ * SR-IOV VFs: this driver binds the VF device ID too. Linux has ixgbevf apart from ixgbe
+ * because an 82599 VF is a different programming model (its own register map, a mailbox to
+ * the PF driver for anything port-wide); a ptnic VF has the PF's register layout in its own
+ * BAR 0, its own queues, RSS and MSI-X, and nothing port-wide for a guest to set (the port's
+ * sharing is the silicon's), so a second driver would be a copy of this one.
  */
 #include "hal.h"
 #include "ptnic_regs.h"
