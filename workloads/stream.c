@@ -23,6 +23,9 @@ static const struct cfg_field stream_fields[] = {
 	     "(stream_tx: while it waits for ring space and after its last frame)"),
     CFG_NS("start_delay_ns", struct wl_stream_cfg, start_delay_ps, 10000, 0, 1e12,
 	   "from the application's start to the first frame"),
+    CFG_U32("flows", struct wl_stream_cfg, flows, 1, 1, 65536, "flows",
+	    "stream_rx: TCP/IPv4 flows each stream's frames take in turn, spread over the NIC's "
+	    "receive queues by RSS (1: frames without IP headers)"),
     CFG_END,
 };
 const struct cfg_schema wl_stream_cfg_schema =

@@ -31,7 +31,13 @@ struct wl_stream_cfg {
 	uint64_t app_cycles;	       /* the application's work per frame */
 	enum wl_guest_idle guest_idle; /* between frames the guest halts, or runs other work */
 	uint64_t start_delay_ps;       /* from the application's start to the first frame */
+	uint32_t flows; /* stream_rx: TCP/IPv4 flows each stream's frames take in turn (RSS
+			 * spreads them over the NIC's queues); 1: untagged frames */
 };
+/* What a frame of a stream of several flows carries before its payload: Ethernet, IPv4 and
+ * TCP headers; and the payload (sequence, arrival time, stream index). */
+#define WL_FLOW_HDR_LEN (14 + 20 + 20)
+#define WL_PAYLOAD_LEN	24
 /* The knobs of wl_stream_cfg (workload.*): stream.c. */
 extern const struct cfg_schema wl_stream_cfg_schema;
 

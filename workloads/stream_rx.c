@@ -27,6 +27,7 @@ struct stream {
 	double rate_gbps;     /* its offered load */
 	double next_start_ps; /* first bit of the next frame */
 	uint64_t next_seq;
+	uint64_t *flow_next; /* flows > 1: each flow's highest sequence received, plus one */
 	struct wl_stream_rx_result r; /* its counts (latencies go to the whole's) */
 };
 
@@ -69,6 +70,7 @@ void wl_stream_rx_destroy(struct wl_stream_rx *w)
 		return;
 	for (unsigned i = 0; i < w->nstreams; i++) {
 		sim_rng_destroy(w->streams[i]->rng);
+		free(w->streams[i]->flow_next);
 		free(w->streams[i]);
 	}
 	for (unsigned i = 0; i < w->napps; i++)
@@ -123,7 +125,12 @@ int wl_stream_rx_add(struct wl_stream_rx *w, struct nic *nic, struct gk *g, doub
 	else
 		snprintf(name, sizeof(name), "workload.stream_rx.arrivals");
 	rc = s->app ? sim_rng_create(w->seed, name, &s->rng) : -ENOMEM;
+	if (!rc && w->cfg.flows > 1) {
+		s->flow_next = calloc(w->cfg.flows, sizeof(*s->flow_next));
+		rc = s->flow_next ? 0 : -ENOMEM;
+	}
 	if (rc) {
+		sim_rng_destroy(s->rng);
 		free(s);
 		return rc;
 	}
@@ -210,6 +217,51 @@ static double wire_ps(const struct wl_stream_rx *w, double gbps)
 	return (w->cfg.frame_bytes + WL_WIRE_OVERHEAD) * 8.0 * 1000.0 / gbps;
 }
 
+static void put16(uint8_t *p, unsigned v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+/* Frame `seq` of stream `idx` in flow seq % flows: IPv4 (RFC 791, its header checksummed) and
+ * TCP (RFC 793) headers whose 4-tuple names the flow -- source 10.<1 + flow / 16384>.<stream>
+ * port 49152 + flow % 16384, destination 10.0.0.1 port 5001 -- so that RSS hashes it. */
+static void flow_headers(const struct wl_stream_rx *w, uint8_t *d, uint64_t seq, uint64_t idx)
+{
+	uint64_t flow = seq % w->cfg.flows;
+	uint8_t *ip = d + HDR_LEN, *tcp = ip + 20;
+	uint32_t sum = 0;
+
+	d[12] = 0x08; /* IPv4 */
+	d[13] = 0x00;
+	ip[0] = 0x45;
+	put16(ip + 2, w->cfg.frame_bytes - HDR_LEN - 4); /* without the FCS */
+	put16(ip + 4, (unsigned)(seq & 0xffff));
+	ip[6] = 0x40; /* don't fragment */
+	ip[8] = 64;
+	ip[9] = 6; /* TCP */
+	ip[12] = 10;
+	ip[13] = (uint8_t)(1 + flow / 16384);
+	ip[14] = (uint8_t)(idx >> 8);
+	ip[15] = (uint8_t)idx;
+	ip[16] = 10;
+	ip[19] = 1;
+	for (unsigned i = 0; i < 20; i += 2)
+		sum += (unsigned)ip[i] << 8 | ip[i + 1];
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	put16(ip + 10, ~sum & 0xffff);
+	put16(tcp, (unsigned)(49152 + flow % 16384));
+	put16(tcp + 2, 5001);
+	memcpy(tcp + 4,
+	       (const uint8_t[]){(uint8_t)(seq >> 24), (uint8_t)(seq >> 16), (uint8_t)(seq >> 8),
+				 (uint8_t)seq},
+	       4);
+	tcp[12] = 5 << 4;
+	tcp[13] = 0x18; /* ACK, PSH */
+	put16(tcp + 14, 0xffff);
+}
+
 static bool wire_next(void *ctx, struct nic_frame *f, uint8_t *data, size_t cap)
 {
 	struct stream *s = ctx;
@@ -240,6 +292,13 @@ static bool wire_next(void *ctx, struct nic_frame *f, uint8_t *data, size_t cap)
 		memcpy(data + HDR_LEN, &s->next_seq, 8);
 		memcpy(data + HDR_LEN + 8, &ts, 8);
 		memcpy(data + HDR_LEN + 16, &idx, 8);
+	}
+	if (w->cfg.flows > 1 && cap >= WL_FLOW_HDR_LEN + WL_PAYLOAD_LEN) {
+		memset(data + HDR_LEN, 0, WL_PAYLOAD_LEN);
+		flow_headers(w, data, s->next_seq, idx);
+		memcpy(data + WL_FLOW_HDR_LEN, &s->next_seq, 8);
+		memcpy(data + WL_FLOW_HDR_LEN + 8, &ts, 8);
+		memcpy(data + WL_FLOW_HDR_LEN + 16, &idx, 8);
 	}
 	s->next_seq++;
 	s->r.sent++;
@@ -274,14 +333,28 @@ static void app_rx(void *ctx, const void *data, unsigned len)
 	struct wl_stream_rx *w = a->w;
 	struct stream *s = w->streams[0];
 	uint64_t seq, ts, idx, now = gk_now_ps(a->g);
+	unsigned off = w->cfg.flows > 1 ? WL_FLOW_HDR_LEN : HDR_LEN;
 
-	if (len >= HDR_LEN + 24) {
-		memcpy(&seq, (const uint8_t *)data + HDR_LEN, 8);
-		memcpy(&ts, (const uint8_t *)data + HDR_LEN + 8, 8);
-		memcpy(&idx, (const uint8_t *)data + HDR_LEN + 16, 8);
+	if (len >= off + WL_PAYLOAD_LEN) {
+		const uint8_t *p = (const uint8_t *)data + off;
+		bool late;
+
+		memcpy(&seq, p, 8);
+		memcpy(&ts, p + 8, 8);
+		memcpy(&idx, p + 16, 8);
 		if (idx < w->nstreams)
 			s = w->streams[idx];
-		if (seq < s->r.received + s->r.dropped) {
+		if (s->flow_next) {
+			/* order within a flow: RSS keeps a flow on one queue, flows may pass */
+			uint64_t *next = &s->flow_next[seq % w->cfg.flows];
+
+			late = seq + 1 < *next;
+			if (!late)
+				*next = seq + 1;
+		} else {
+			late = seq < s->r.received + s->r.dropped;
+		}
+		if (late) {
 			s->r.out_of_order++;
 			w->r.out_of_order++;
 		}
@@ -332,8 +405,10 @@ static void app_init(void *ctx, struct gk *g)
 void wl_stream_rx_bind(struct wl_stream_rx *w, const struct wl_hooks *hooks)
 {
 	w->hooks = *hooks;
-	for (unsigned i = 0; i < w->nstreams; i++)
+	for (unsigned i = 0; i < w->nstreams; i++) {
 		nic_set_wire(w->streams[i]->nic, &wire_ops, w->streams[i]);
+		nic_set_port_gbps(w->streams[i]->nic, w->cfg.line_gbps);
+	}
 	for (unsigned i = 0; i < w->napps; i++)
 		gk_set_init(w->apps[i]->g, app_init, w->apps[i]);
 }

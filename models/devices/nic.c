@@ -7,22 +7,25 @@
  * The engine is one actor. For each received frame it reads the descriptor at RDH, writes the
  * frame to the descriptor's buffer and writes the descriptor back (DD, EOP, length) -- three
  * DMAs whose timing and translation are computed when the frame is taken, and whose data lands
- * in memory when they complete. Completion sets ICR.RXT0.
- *
- * Transmit (8254x SDM §3.3): when TDT moves past TDH, it reads the descriptors at TDH up to the
- * one with EOP and each one's buffer (DMA reads, timed when the frame is taken, their data
- * copied then: the driver does not touch a posted buffer), while the transmit packet buffer
- * (tx_fifo_bytes) has room. The frame goes on the wire when its data is in and the wire is
- * free, at the link's rate with preamble and inter-frame gap (IEEE 802.3); the FCS is added
- * when a descriptor asks (IFCS). At its last bit the frame reaches the peer
- * (nic_wire_sink_ops) and its descriptors are written back in one burst, DD set in those with
- * RS: ptnic reports a frame once it has been sent, as the 8254x does when a descriptor asks
- * for RPS. The write-back in memory sets ICR.TXDW.
+ * in memory when they complete. Completion sets ICR.RXT0. The transmit engine, in the same actor,
+ * is nic_tx.c's.
  *
  * Each cause raises the MSI-X entry IVAR gives it (receive 0, transmit 1 at reset) no sooner
- * than ITR allows after that entry's last message, auto-masking the cause (EIAM) until the
- * driver re-enables it.
+ * than the entry's EITR (or, at 0, ITR) allows after that entry's last message, auto-masking
+ * the cause (EIAM) until the driver re-enables it.
+ *
+ * With several receive queues and MRQC.RSS_EN, a frame goes to the queue the redirection
+ * table gives for its Toeplitz hash (82599 datasheet §7.1.2.8); other frames (not IPv4, or
+ * hashing off) go to queue 0. Queue q's completion sets its own cause, which the queue's IVAR
+ * sends to its vector.
+ *
+ * SR-IOV: a function's frames pass its PF's port, one link for all of them: a frame whose
+ * preamble would start while another function's frame is on the port waits its turn, as the
+ * link partner holds frames for a port that is busy (802.3x flow control), so that the
+ * functions together receive no faster than the line. With internal_gbps, the frame data of
+ * every function (receive writes, transmit reads) queues for the PF's internal data path.
  */
+#include "models/devices/nic_internal.h"
 #include "models/devices/nic.h"
 #include "models/devices/nic_regs.h"
 #include "models/pcie/pcie.h"
@@ -38,85 +41,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define REG_SPACE 0x4100
-#define NEVER UINT64_MAX
-
-struct inflight {
-	bool used;
-	uint64_t t_done;
-	struct pcie_dma data, wb;
-	uint8_t buf[PTNIC_RX_BUF_SIZE];
-	uint8_t desc[PTNIC_RXD_SIZE];
-	bool data_ok;
-	struct nic_frame f;
-};
-
-/* A transmitted frame, from its first descriptor's fetch until it is on the wire and its
- * descriptors are written back. */
-struct tx_slot {
-	uint32_t first, ndesc;	  /* its descriptors in the ring */
-	uint32_t len;		  /* data bytes gathered */
-	uint32_t wire_len;	  /* bytes on the wire: data, FCS, padding */
-	uint64_t t_take;	  /* its first descriptor was fetched */
-	uint64_t t_ready;	  /* its data is in the NIC */
-	uint64_t t_start, t_wire; /* first and last bit on the wire */
-	uint64_t t_wb;		  /* its write-back is in memory */
-	bool ok, ifcs, rs, wb_done, wire_done;
-	unsigned nwb;
-	struct pcie_dma wb[2]; /* the write-back burst; two when the frame wraps the ring */
-	uint8_t *desc;	       /* the descriptors as fetched, DD set where RS asked */
-	uint8_t *buf;	       /* the frame's data */
-	size_t desc_cap, buf_cap;
-};
-
-/* The transmit engine's state, made when software first enables transmit. */
-struct nic_tx {
-	struct tx_slot *slot; /* max_inflight slots, a ring in the order frames were taken */
-	unsigned head, count; /* the oldest; slots in use, the one being gathered included */
-	bool gathering;	      /* slot[head + count - 1] is reading descriptors up to EOP */
-	uint64_t wire_free;   /* when the transmitter may start the next frame */
-};
-
-struct nic {
-	struct nic_cfg cfg;
-	struct pcie_fabric *fab;
-	struct pcie_fn *fn;
-	unsigned msix_cap_off; /* the MSI-X capability's offset + 1 once looked up (0: not yet) */
-	struct regs r;
-	struct regs msix;
-	uint32_t pba;
-	uint64_t reset_done_at;
-	const struct nic_wire_ops *wire;
-	void *wire_ctx;
-	const struct nic_wire_sink_ops *sink;
-	void *sink_ctx;
-	double line_gbps;
-	struct nic_tx *tx;
-	/* the next frame on the wire, read ahead */
-	bool have_frame;
-	struct nic_frame frame;
-	uint8_t frame_data[PTNIC_RX_BUF_SIZE];
-	struct inflight *fl;
-	uint64_t itr_next[PTNIC_MSIX_VECTORS]; /* each entry's next message, no sooner */
-	bool irq_check;
-	bool intx_asserted;
-	struct sim_event *wake;
-	int track;
-	void (*msi_probe)(void *ctx, unsigned entry, uint64_t t_ps);
-	void *msi_probe_ctx;
-	struct nic_stats st;
-	struct nic **vfs; /* SR-IOV: the VFs, each a ptnic of its own */
-	unsigned nvfs;
-};
-
 static uint32_t rd(const struct nic *n, uint32_t off)
 {
-	return (uint32_t)regs_get(&n->r, off, 4);
+	return nic__rd(n, off);
 }
 
 static void wr(struct nic *n, uint32_t off, uint32_t v)
 {
-	regs_set(&n->r, off, 4, v);
+	nic__wr(n, off, v);
 }
 
 static void define_regs(struct nic *n)
@@ -130,7 +62,9 @@ static void define_regs(struct nic *n)
 	regs_define(r, PTNIC_ICS, 4, 0, 0, 0, 0xffffffffu);
 	regs_define(r, PTNIC_IMS, 4, 0, 0, 0, 0);
 	regs_define(r, PTNIC_IMC, 4, 0, 0, 0, 0xffffffffu);
-	regs_define(r, PTNIC_EIAM, 4, PTNIC_INT_RXT0 | PTNIC_INT_TXDW, 0xffffffffu, 0, 0);
+	regs_define(r, PTNIC_EIAM, 4,
+		    PTNIC_INT_RXT0 | PTNIC_INT_TXDW | (n->cfg.queues > 1 ? PTNIC_INT_RXQ_ALL : 0),
+		    0xffffffffu, 0, 0);
 	regs_define(r, PTNIC_IVAR, 4, PTNIC_IVAR_RESET,
 		    PTNIC_IVAR_RX(7) | PTNIC_IVAR_RX_VALID | PTNIC_IVAR_TX(7) | PTNIC_IVAR_TX_VALID,
 		    0, 0);
@@ -151,6 +85,26 @@ static void define_regs(struct nic *n)
 	regs_define(r, PTNIC_GPTC, 4, 0, 0, 0, 0);
 	regs_define(r, PTNIC_GORC, 4, 0, 0, 0, 0);
 	regs_define(r, PTNIC_GOTC, 4, 0, 0, 0, 0);
+	/* Multiple queues: the rings of queues 1.., their allocations, the vectors' throttles and
+	 * the RSS registers (82599 §8.2.3.7). */
+	for (unsigned q = 1; q < n->cfg.queues; q++) {
+		regs_define(r, PTNIC_RXQ(PTNIC_RDBAL, q), 4, 0, 0xfffffff0u, 0, 0);
+		regs_define(r, PTNIC_RXQ(PTNIC_RDBAH, q), 4, 0, 0xffffffffu, 0, 0);
+		regs_define(r, PTNIC_RXQ(PTNIC_RDLEN, q), 4, 0, 0x000fff80u, 0, 0);
+		regs_define(r, PTNIC_RXQ(PTNIC_RDH, q), 4, 0, 0xffff, 0, 0);
+		regs_define(r, PTNIC_RXQ(PTNIC_RDT, q), 4, 0, 0xffff, 0, 0);
+		regs_define(r, PTNIC_IVAR_Q(q), 4, 0, PTNIC_IVAR_RX(7) | PTNIC_IVAR_RX_VALID, 0, 0);
+	}
+	for (unsigned v = 0; v < PTNIC_MSIX_VECTORS; v++)
+		regs_define(r, PTNIC_EITR(v), 4, 0, 0xffff, 0, 0);
+	regs_define(r, PTNIC_RXQCAP, 4, n->cfg.queues ? n->cfg.queues : 1, 0, 0, 0);
+	regs_define(r, PTNIC_MRQC, 4, 0,
+		    PTNIC_MRQC_RSS_EN | PTNIC_MRQC_RSS_FIELD_TCP4 | PTNIC_MRQC_RSS_FIELD_IPV4, 0,
+		    0);
+	for (unsigned i = 0; i < PTNIC_RETA_ENTRIES / 4; i++)
+		regs_define(r, PTNIC_RETA(i), 4, 0, 0xffffffffu, 0, 0);
+	for (unsigned i = 0; i < PTNIC_RSS_KEY_BYTES / 4; i++)
+		regs_define(r, PTNIC_RSSRK(i), 4, 0, 0xffffffffu, 0, 0);
 	for (unsigned i = 0; i < PTNIC_MSIX_VECTORS; i++) {
 		uint32_t e = i * PCI_MSIX_ENTRY_SIZE;
 
@@ -162,22 +116,13 @@ static void define_regs(struct nic *n)
 	}
 }
 
-/* In-flight transmit work is abandoned (a reset, an FLR). */
-static void tx_abandon(struct nic *n)
-{
-	if (n->tx) {
-		n->tx->head = n->tx->count = 0;
-		n->tx->gathering = false;
-	}
-}
-
 static void device_reset(struct nic *n)
 {
 	regs_reset(&n->r);
 	regs_reset(&n->msix);
 	n->pba = 0;
 	memset(n->itr_next, 0, sizeof(n->itr_next));
-	tx_abandon(n);
+	nic__tx_abandon(n);
 	n->st.resets++;
 }
 
@@ -204,12 +149,18 @@ static bool msix_enabled(struct nic *n, bool *fn_masked)
  * allocation without its valid bit sends the cause nowhere), any other cause with entry 0. */
 static uint32_t entry_causes(const struct nic *n, unsigned e)
 {
-	uint32_t ivar = rd(n, PTNIC_IVAR), c = e == 0 ? ~(PTNIC_INT_RXT0 | PTNIC_INT_TXDW) : 0;
+	uint32_t ivar = rd(n, PTNIC_IVAR), c = e == 0 ? ~(PTNIC_INT_RXQ_ALL | PTNIC_INT_TXDW) : 0;
 
 	if ((ivar & PTNIC_IVAR_RX_VALID) && PTNIC_IVAR_RX_ENTRY(ivar) == e)
 		c |= PTNIC_INT_RXT0;
 	if ((ivar & PTNIC_IVAR_TX_VALID) && PTNIC_IVAR_TX_ENTRY(ivar) == e)
 		c |= PTNIC_INT_TXDW;
+	for (unsigned q = 1; q < n->cfg.queues; q++) {
+		uint32_t iq = rd(n, PTNIC_IVAR_Q(q));
+
+		if ((iq & PTNIC_IVAR_RX_VALID) && PTNIC_IVAR_RX_ENTRY(iq) == e)
+			c |= PTNIC_INT_RXQ(q);
+	}
 	return c;
 }
 
@@ -226,7 +177,9 @@ static void msix_send(struct nic *n, unsigned e, uint32_t cause, uint64_t now)
 	/* The message carries the cause away: auto-clear it, auto-mask it (EIAM). */
 	wr(n, PTNIC_ICR, rd(n, PTNIC_ICR) & ~cause);
 	wr(n, PTNIC_IMS, rd(n, PTNIC_IMS) & ~(cause & rd(n, PTNIC_EIAM)));
-	n->itr_next[e] = now + (uint64_t)(rd(n, PTNIC_ITR) & 0xffff) * 256 * 1000;
+	n->itr_next[e] = now + (uint64_t)(rd(n, PTNIC_EITR(e)) ? rd(n, PTNIC_EITR(e))
+							       : rd(n, PTNIC_ITR) & 0xffff) *
+				   256 * 1000;
 	/* The message leaves the device: the root complex holds it until it takes effect. */
 	if (trace_on())
 		trace_set_current_flow(trace_new_flow());
@@ -237,6 +190,7 @@ static void msix_send(struct nic *n, unsigned e, uint32_t cause, uint64_t now)
 				   's');
 		}
 		n->st.irqs_sent++;
+		n->mq.vector_msis[e]++;
 		if (n->msi_probe)
 			n->msi_probe(n->msi_probe_ctx, e, now);
 	} else {
@@ -313,6 +267,7 @@ static bool fetch_frame(struct nic *n)
 	if (n->frame.len > PTNIC_RX_BUF_SIZE)
 		n->frame.len = PTNIC_RX_BUF_SIZE; /* no jumbo frames: truncated, as a long frame */
 	n->have_frame = true;
+	n->port_done = false;
 	return true;
 }
 
@@ -323,11 +278,96 @@ static void drop(struct nic *n, uint64_t *counter)
 		n->wire->dropped(n->wire_ctx, &n->frame);
 }
 
+uint32_t nic_toeplitz(const uint8_t *key, const uint8_t *in, size_t len)
+{
+	uint32_t r = 0, v = (uint32_t)key[0] << 24 | (uint32_t)key[1] << 16 |
+			    (uint32_t)key[2] << 8 | key[3];
+
+	for (size_t i = 0; i < len; i++)
+		for (int b = 7; b >= 0; b--) {
+			if (in[i] & (1u << b))
+				r ^= v;
+			/* the window slides one bit: the next key bit enters on the right */
+			v = v << 1 | (i + 4 < PTNIC_RSS_KEY_BYTES ? (key[i + 4] >> b) & 1u : 0);
+		}
+	return r;
+}
+
+/* The receive queue of the frame in frame_data: RSS (82599 §7.1.2.8.1), or queue 0. The hash
+ * input is the IPv4 source and destination addresses, then for TCP (not a fragment) the source
+ * and destination ports, in network order. */
+static unsigned rx_queue(const struct nic *n)
+{
+	const uint8_t *d = n->frame_data;
+	uint32_t mrqc = rd(n, PTNIC_MRQC), len = n->frame.len, ihl, hash, idx, ent;
+	uint8_t key[PTNIC_RSS_KEY_BYTES], in[12];
+	size_t inlen = 8;
+
+	if (n->cfg.queues < 2 || !(mrqc & PTNIC_MRQC_RSS_EN))
+		return 0;
+	if (len < 34 || d[12] != 0x08 || d[13] != 0x00 || d[14] >> 4 != 4)
+		return 0; /* not IPv4 on Ethernet II */
+	ihl = (d[14] & 15u) * 4;
+	if (ihl < 20 || len < 14 + ihl)
+		return 0;
+	memcpy(in, d + 26, 8);
+	if (d[23] == 6 && !(d[20] & 0x3f) && !d[21] && len >= 14 + ihl + 4 &&
+	    (mrqc & PTNIC_MRQC_RSS_FIELD_TCP4)) {
+		memcpy(in + 8, d + 14 + ihl, 4);
+		inlen = 12;
+	} else if (!(mrqc & PTNIC_MRQC_RSS_FIELD_IPV4)) {
+		return 0;
+	}
+	for (unsigned i = 0; i < PTNIC_RSS_KEY_BYTES; i++)
+		key[i] = (uint8_t)(rd(n, PTNIC_RSSRK(i / 4)) >> (8 * (i % 4)));
+	hash = nic_toeplitz(key, in, inlen);
+	idx = hash & (PTNIC_RETA_ENTRIES - 1);
+	ent = (rd(n, PTNIC_RETA(idx / 4)) >> (8 * (idx % 4))) & 0xff;
+	return ent < n->cfg.queues ? ent : 0;
+}
+
+/* The shared port (the PF's): a frame whose preamble would start while another function's
+ * frame is still on the port waits for the port. A function's own frames were spaced by their
+ * source; the slack absorbs that source's rounding. */
+static void port_turn(struct nic *n)
+{
+	struct nic *pf = n->pf;
+	uint64_t ser = (uint64_t)llround((n->frame.len + 8) * 8000.0 / pf->port_gbps);
+	uint64_t first = n->frame.t_ps > ser ? n->frame.t_ps - ser : 0;
+	uint64_t slack = pf->port_last == n ? 1000 : 0;
+
+	n->port_done = true;
+	if (pf->port_free > first + slack) {
+		uint64_t wait = pf->port_free - first;
+
+		n->frame.t_ps += wait;
+		n->mq.port_delayed++;
+		n->mq.port_wait_ps += wait;
+	}
+	pf->port_free = n->frame.t_ps + (uint64_t)llround(12 * 8000.0 / pf->port_gbps);
+	pf->port_last = n;
+}
+
+uint64_t nic__internal_slot(struct nic *n, uint64_t t, uint64_t bytes)
+{
+	struct nic *pf = n->pf;
+	uint64_t start;
+
+	if (pf->cfg.internal_gbps <= 0)
+		return t;
+	start = t > pf->internal_free ? t : pf->internal_free;
+	pf->internal_free = start + (uint64_t)llround(bytes * 8000.0 / pf->cfg.internal_gbps);
+	n->mq.internal_wait_ps += start - t;
+	return start;
+}
+
 static void take_frame(struct nic *n, uint64_t now)
 {
-	uint32_t rdlen = rd(n, PTNIC_RDLEN), ndesc = rdlen / PTNIC_RXD_SIZE;
-	uint32_t rdh = rd(n, PTNIC_RDH), rdt = rd(n, PTNIC_RDT);
-	uint64_t rdba = rd(n, PTNIC_RDBAL) | (uint64_t)rd(n, PTNIC_RDBAH) << 32;
+	unsigned q = rx_queue(n);
+	uint32_t rdlen = rd(n, PTNIC_RXQ(PTNIC_RDLEN, q)), ndesc = rdlen / PTNIC_RXD_SIZE;
+	uint32_t rdh = rd(n, PTNIC_RXQ(PTNIC_RDH, q)), rdt = rd(n, PTNIC_RXQ(PTNIC_RDT, q));
+	uint64_t rdba =
+	    rd(n, PTNIC_RXQ(PTNIC_RDBAL, q)) | (uint64_t)rd(n, PTNIC_RXQ(PTNIC_RDBAH, q)) << 32;
 	struct inflight *s = NULL;
 	struct pcie_dma dread = {0};
 	uint8_t desc[PTNIC_RXD_SIZE];
@@ -371,12 +411,13 @@ static void take_frame(struct nic *n, uint64_t now)
 	/* 2. Frame data, then 3. write-back: posted writes, issued back to back. */
 	memset(s, 0, offsetof(struct inflight, buf));
 	s->used = true;
+	s->q = q;
 	s->f = n->frame;
 	memcpy(s->buf, n->frame_data, n->frame.len);
 	s->data.addr = buf;
 	s->data.len = n->frame.len;
 	s->data.write = true;
-	s->data.t_issue = dread.t_done;
+	s->data.t_issue = nic__internal_slot(n, dread.t_done, n->frame.len);
 	pcie_dma_submit(n->fn, &s->data);
 	memcpy(s->desc, desc, sizeof(desc));
 	s->desc[PTNIC_RXD_LENGTH] = (uint8_t)n->frame.len;
@@ -385,13 +426,13 @@ static void take_frame(struct nic *n, uint64_t now)
 	s->wb.addr = dread.addr;
 	s->wb.len = PTNIC_RXD_SIZE;
 	s->wb.write = true;
-	s->wb.t_issue = dread.t_done;
+	s->wb.t_issue = s->data.t_issue; /* after the data, in order */
 	pcie_dma_submit(n->fn, &s->wb);
 	s->data_ok = s->data.status == PCIE_DMA_OK;
 	if (!s->data_ok)
 		n->st.rx_dma_errors++;
 	s->t_done = s->data.t_done > s->wb.t_done ? s->data.t_done : s->wb.t_done;
-	wr(n, PTNIC_RDH, (rdh + 1) % ndesc);
+	wr(n, PTNIC_RXQ(PTNIC_RDH, q), (rdh + 1) % ndesc);
 	if (trace_on())
 		trace_span(sim_trace, n->track, "dma", "rx frame DMA", now, s->t_done, NULL);
 }
@@ -405,264 +446,8 @@ static void complete(struct nic *n, struct inflight *s)
 	n->st.rx_bytes += s->f.len;
 	wr(n, PTNIC_GPRC, rd(n, PTNIC_GPRC) + 1);
 	wr(n, PTNIC_GORC, rd(n, PTNIC_GORC) + s->f.len);
-	wr(n, PTNIC_ICR, rd(n, PTNIC_ICR) | PTNIC_INT_RXT0);
-}
-
-/* ---- transmit ---- */
-
-static uint64_t wire_ps(const struct nic *n, uint64_t bytes)
-{
-	return (uint64_t)llround((double)bytes * 8.0 * 1000.0 / n->line_gbps);
-}
-
-static struct tx_slot *tx_slot(const struct nic *n, unsigned k)
-{
-	return &n->tx->slot[(n->tx->head + k) % n->cfg.max_inflight];
-}
-
-/* Bytes in the transmit packet buffer: frames being fetched or waiting for the wire. */
-static uint64_t tx_fifo_used(const struct nic *n, uint64_t now)
-{
-	uint64_t used = 0;
-
-	for (unsigned k = 0; k < n->tx->count; k++) {
-		const struct tx_slot *s = tx_slot(n, k);
-
-		if (!s->wire_done &&
-		    (s->t_wire > now || (n->tx->gathering && k + 1 == n->tx->count)))
-			used += s->len;
-	}
-	return used;
-}
-
-static bool grow(uint8_t **p, size_t *cap, size_t need)
-{
-	uint8_t *q;
-
-	if (need <= *cap)
-		return true;
-	q = realloc(*p, need);
-	if (!q)
-		return false;
-	*p = q;
-	*cap = need;
-	return true;
-}
-
-/* The frame's last descriptor is in: time it on the wire. */
-static void tx_finish(struct nic *n, struct tx_slot *s)
-{
-	struct nic_tx *tx = n->tx;
-
-	tx->gathering = false;
-	s->wb_done = !s->rs;
-	s->nwb = 0;
-	s->wire_len = s->len + (s->ifcs ? 4 : 0);
-	if (s->ok && s->len && (rd(n, PTNIC_TCTL) & PTNIC_TCTL_PSP) && s->wire_len < 64)
-		s->wire_len = 64; /* padded to the Ethernet minimum */
-	if (s->ok && s->len) {
-		/* Preamble and start delimiter (8 bytes) before the frame, the inter-frame gap (12)
-		 * after it (IEEE 802.3 §4.4.2). */
-		s->t_start = s->t_ready > tx->wire_free ? s->t_ready : tx->wire_free;
-		s->t_wire = s->t_start + wire_ps(n, s->wire_len + 8);
-		tx->wire_free = s->t_start + wire_ps(n, s->wire_len + 20);
-	} else {
-		s->t_start = s->t_wire = s->t_ready; /* nothing goes out */
-	}
-}
-
-/* The frame has left (or was dropped): its descriptors go back in one burst, two if the frame
- * wraps the ring, issued now -- every DMA is submitted at its own time, so that the links'
- * arithmetic never makes an earlier request wait for a later one. */
-static void tx_writeback(struct nic *n, struct tx_slot *s, uint64_t now)
-{
-	uint32_t ndesc = rd(n, PTNIC_TDLEN) / PTNIC_TXD_SIZE;
-	uint64_t tdba = rd(n, PTNIC_TDBAL) | (uint64_t)rd(n, PTNIC_TDBAH) << 32;
-	uint32_t n1 = ndesc > s->first && ndesc - s->first < s->ndesc ? ndesc - s->first : s->ndesc;
-
-	s->t_wb = now;
-	s->nwb = s->ndesc > n1 ? 2 : 1;
-	for (unsigned i = 0; i < s->nwb; i++) {
-		struct pcie_dma *d = &s->wb[i];
-
-		memset(d, 0, sizeof(*d));
-		d->addr = i ? tdba : tdba + (uint64_t)s->first * PTNIC_TXD_SIZE;
-		d->len = (i ? s->ndesc - n1 : n1) * PTNIC_TXD_SIZE;
-		d->write = true;
-		d->t_issue = now;
-		pcie_dma_submit(n->fn, d);
-		if (d->status != PCIE_DMA_OK)
-			n->st.tx_dma_errors++;
-		if (d->t_done > s->t_wb)
-			s->t_wb = d->t_done;
-	}
-	if (trace_on())
-		trace_span(sim_trace, n->track, "dma", "tx frame DMA", s->t_take, s->t_wb, NULL);
-}
-
-/* Take what the transmit ring holds, frame by frame, while the packet buffer has room. */
-static void tx_take(struct nic *n, uint64_t now)
-{
-	struct nic_tx *tx = n->tx;
-	uint32_t ndesc = rd(n, PTNIC_TDLEN) / PTNIC_TXD_SIZE;
-	uint64_t tdba = rd(n, PTNIC_TDBAL) | (uint64_t)rd(n, PTNIC_TDBAH) << 32;
-
-	if (!tx || !(rd(n, PTNIC_TCTL) & PTNIC_TCTL_EN) || !ndesc || now < n->reset_done_at)
-		return;
-	for (;;) {
-		uint32_t tdh = rd(n, PTNIC_TDH), tdt = rd(n, PTNIC_TDT);
-		struct pcie_dma dread = {0};
-		uint8_t d[PTNIC_TXD_SIZE] = {0};
-		struct tx_slot *s;
-		uint64_t addr = 0;
-		uint16_t blen = 0;
-		uint8_t cmd = PTNIC_TXD_CMD_EOP;
-
-		if (tdh >= ndesc || tdh == tdt)
-			break;
-		if (!tx->gathering) {
-			if (tx->count == n->cfg.max_inflight ||
-			    (tx->count && tx_fifo_used(n, now) >= n->cfg.tx_fifo_bytes))
-				break; /* the engine wakes when a frame leaves */
-			s = tx_slot(n, tx->count++);
-			s->first = tdh;
-			s->ndesc = s->len = 0;
-			s->t_take = s->t_ready = now;
-			s->ok = true;
-			s->ifcs = s->rs = s->wb_done = s->wire_done = false;
-			s->nwb = 0;
-			tx->gathering = true;
-		} else {
-			s = tx_slot(n, tx->count - 1);
-		}
-
-		/* 1. The descriptor. */
-		dread.addr = tdba + (uint64_t)tdh * PTNIC_TXD_SIZE;
-		dread.len = PTNIC_TXD_SIZE;
-		dread.t_issue = now;
-		pcie_dma_submit(n->fn, &dread);
-		n->st.tx_desc_reads++;
-		if (dread.status == PCIE_DMA_OK) {
-			pcie_dma_read_data(n->fn, &dread, d);
-			memcpy(&addr, d + PTNIC_TXD_ADDR, 8);
-			blen = (uint16_t)(d[PTNIC_TXD_LENGTH] | d[PTNIC_TXD_LENGTH + 1] << 8);
-			cmd = d[PTNIC_TXD_CMD];
-		} else if (s->ok) {
-			/* No descriptor, no frame: what was gathered is dropped here. */
-			s->ok = false;
-			n->st.tx_dma_errors++;
-		}
-		if (dread.t_done > s->t_ready)
-			s->t_ready = dread.t_done;
-
-		/* 2. Its buffer. */
-		if (blen && s->ok && s->len + blen > PTNIC_TX_MAX_FRAME) {
-			s->ok = false;
-			n->st.tx_too_long++;
-		}
-		if (blen && s->ok) {
-			struct pcie_dma data = {0};
-
-			data.addr = addr;
-			data.len = blen;
-			data.t_issue = dread.t_done;
-			pcie_dma_submit(n->fn, &data);
-			if (data.status != PCIE_DMA_OK) {
-				s->ok = false;
-				n->st.tx_dma_errors++;
-			} else if (grow(&s->buf, &s->buf_cap, s->len + blen)) {
-				pcie_dma_read_data(n->fn, &data, s->buf + s->len);
-				s->len += blen;
-			}
-			if (data.t_done > s->t_ready)
-				s->t_ready = data.t_done;
-		}
-
-		/* The descriptor as it will be written back. */
-		if (cmd & PTNIC_TXD_CMD_RS) {
-			d[PTNIC_TXD_STATUS] |= PTNIC_TXD_STAT_DD;
-			s->rs = true;
-		}
-		s->ifcs |= (cmd & PTNIC_TXD_CMD_IFCS) != 0;
-		if (grow(&s->desc, &s->desc_cap, (s->ndesc + 1) * (size_t)PTNIC_TXD_SIZE))
-			memcpy(s->desc + s->ndesc * PTNIC_TXD_SIZE, d, PTNIC_TXD_SIZE);
-		s->ndesc++;
-		wr(n, PTNIC_TDH, (tdh + 1) % ndesc);
-		if (!(cmd & PTNIC_TXD_CMD_EOP) && s->ndesc == PTNIC_TX_MAX_DESC && s->ok) {
-			s->ok = false; /* a frame of too many descriptors ends here, discarded */
-			n->st.tx_too_long++;
-		}
-		if ((cmd & PTNIC_TXD_CMD_EOP) || s->ndesc == PTNIC_TX_MAX_DESC)
-			tx_finish(n, s);
-	}
-}
-
-/* Due transmit events, oldest frame first: a frame's last bit reaches the peer and its
- * write-back is issued; a write-back lands in memory (TXDW). Slots whose frame is done both
- * ways are freed. */
-static void tx_complete(struct nic *n, uint64_t now)
-{
-	struct nic_tx *tx = n->tx;
-	unsigned done = tx->count - (tx->gathering ? 1 : 0);
-
-	for (unsigned k = 0; k < done; k++) {
-		struct tx_slot *s = tx_slot(n, k);
-
-		if (!s->wire_done && s->t_wire <= now) {
-			struct nic_frame f = {.t_ps = s->t_wire, .len = s->wire_len};
-
-			s->wire_done = true;
-			if (s->ok && s->len) {
-				n->st.tx_frames++;
-				n->st.tx_bytes += s->wire_len;
-				n->st.tx_wire_ps += s->t_wire - s->t_start;
-				wr(n, PTNIC_GPTC, rd(n, PTNIC_GPTC) + 1);
-				wr(n, PTNIC_GOTC, rd(n, PTNIC_GOTC) + s->wire_len);
-				if (trace_on())
-					trace_span(sim_trace, n->track, "wire",
-						   "tx frame on the wire", s->t_start, s->t_wire,
-						   NULL);
-				if (n->sink && n->sink->transmitted)
-					n->sink->transmitted(n->sink_ctx, &f, s->buf, s->len);
-			} else if (!s->ok && n->sink && n->sink->dropped) {
-				n->sink->dropped(n->sink_ctx, &f);
-			}
-			if (s->rs)
-				tx_writeback(n, s, now);
-		}
-		if (s->wire_done && !s->wb_done && s->t_wb <= now) {
-			s->wb_done = true;
-			for (unsigned i = 0; i < s->nwb; i++)
-				pcie_dma_write_data(n->fn, &s->wb[i],
-						    s->desc + (i ? s->wb[0].len : 0));
-			for (unsigned i = 0; i < s->ndesc; i++)
-				if (s->desc[i * PTNIC_TXD_SIZE + PTNIC_TXD_STATUS] &
-				    PTNIC_TXD_STAT_DD)
-					n->st.tx_writebacks++;
-			wr(n, PTNIC_ICR, rd(n, PTNIC_ICR) | PTNIC_INT_TXDW);
-		}
-	}
-	while (done && tx_slot(n, 0)->wb_done && tx_slot(n, 0)->wire_done) {
-		tx->head = (tx->head + 1) % n->cfg.max_inflight;
-		tx->count--;
-		done--;
-	}
-}
-
-/* The next transmit event, or NEVER. */
-static uint64_t tx_next(const struct nic *n)
-{
-	uint64_t t = NEVER;
-
-	for (unsigned k = 0; n->tx && k < n->tx->count - (n->tx->gathering ? 1 : 0); k++) {
-		const struct tx_slot *s = tx_slot(n, k);
-
-		if (!s->wire_done && s->t_wire < t)
-			t = s->t_wire;
-		else if (s->wire_done && !s->wb_done && s->t_wb < t)
-			t = s->t_wb;
-	}
-	return t;
+	wr(n, PTNIC_ICR, rd(n, PTNIC_ICR) | PTNIC_INT_RXQ(s->q));
+	n->mq.rx_queue_frames[s->q]++;
 }
 
 static void engine(void *arg)
@@ -685,10 +470,16 @@ static void engine(void *arg)
 			complete(n, first);
 		}
 		if (n->tx)
-			tx_complete(n, now);
-		while (fetch_frame(n) && n->frame.t_ps <= now)
+			nic__tx_complete(n, now);
+		while (fetch_frame(n) && n->frame.t_ps <= now) {
+			if (!n->port_done) {
+				port_turn(n);
+				if (n->frame.t_ps > now)
+					break; /* the port is busy: its turn comes later */
+			}
 			take_frame(n, now);
-		tx_take(n, now);
+		}
+		nic__tx_take(n, now);
 		n->irq_check = false;
 		eval_irq(n, now);
 
@@ -700,8 +491,8 @@ static void engine(void *arg)
 				next = n->fl[i].t_done;
 		if (itr_due(n, now) < next)
 			next = itr_due(n, now);
-		if (tx_next(n) < next)
-			next = tx_next(n);
+		if (nic__tx_next(n) < next)
+			next = nic__tx_next(n);
 		sim_set_wait_label("nic: next frame or DMA completion");
 		if (next == NEVER)
 			sim_event_wait(n->wake);
@@ -718,31 +509,10 @@ static void kick(struct nic *n)
 	sim_event_signal(n->wake);
 }
 
-/* Transmit turned on: the engine's state is made the first time (a function that never
- * transmits carries none), and the engine looks at the ring. */
 static void tx_enable(struct nic *n)
 {
-	if ((rd(n, PTNIC_TCTL) & PTNIC_TCTL_EN) && !n->tx) {
-		n->tx = calloc(1, sizeof(*n->tx));
-		if (n->tx)
-			n->tx->slot = calloc(n->cfg.max_inflight, sizeof(*n->tx->slot));
-		if (n->tx && !n->tx->slot) {
-			free(n->tx);
-			n->tx = NULL;
-		}
-	}
+	nic__tx_enable(n);
 	kick(n);
-}
-
-/* Does a TDT write give the engine something to do now? Not while the packet buffer is full
- * with frames still to leave: the engine wakes when one does, and looks at TDT then. */
-static bool tx_may_take(const struct nic *n)
-{
-	const struct nic_tx *tx = n->tx;
-
-	if (!tx || tx->gathering || !tx->count)
-		return true;
-	return tx->count < n->cfg.max_inflight && tx_fifo_used(n, sim_now()) < n->cfg.tx_fifo_bytes;
 }
 
 static uint64_t mmio_read(void *ctx, int bar, uint64_t off, unsigned size)
@@ -817,7 +587,7 @@ static void mmio_write(void *ctx, int bar, uint64_t off, unsigned size, uint64_t
 		kick(n);
 	else if (off == PTNIC_TCTL)
 		tx_enable(n);
-	else if (off == PTNIC_TDT && tx_may_take(n))
+	else if (off == PTNIC_TDT && nic__tx_may_take(n))
 		kick(n);
 }
 
@@ -839,7 +609,7 @@ static void flr(void *ctx)
 	n->intx_asserted = false; /* the fabric dropped the line with the reset */
 	for (unsigned i = 0; i < n->cfg.max_inflight; i++)
 		n->fl[i].used = false; /* in-flight DMA is abandoned */
-	tx_abandon(n);
+	nic__tx_abandon(n);
 }
 
 static const struct pcie_fn_ops nic_ops = {
@@ -855,7 +625,7 @@ static int nic_alloc(const struct nic_cfg *cfg, struct pcie_fabric *fab, struct 
 	struct nic *n;
 	int rc;
 
-	if (!cfg->max_inflight)
+	if (!cfg->max_inflight || cfg->queues > PTNIC_MAX_QUEUES)
 		return -EINVAL;
 	n = calloc(1, sizeof(*n));
 	if (!n)
@@ -863,6 +633,8 @@ static int nic_alloc(const struct nic_cfg *cfg, struct pcie_fabric *fab, struct 
 	n->cfg = *cfg;
 	n->fab = fab;
 	n->line_gbps = NIC_LINE_GBPS;
+	n->port_gbps = NIC_LINE_GBPS;
+	n->pf = n;
 	n->fl = calloc(cfg->max_inflight, sizeof(*n->fl));
 	rc = n->fl ? regs_init(&n->r, REG_SPACE) : -ENOMEM;
 	if (!rc)
@@ -911,6 +683,7 @@ static int add_vfs(struct nic *pf)
 		if (rc)
 			return rc;
 		vf->fn = pcie_fn_vf(pf->fn, i);
+		vf->pf = pf;
 		pf->vfs[pf->nvfs++] = vf;
 		pcie_fn_set_ops(vf->fn, &nic_ops, vf);
 	}
@@ -963,14 +736,7 @@ void nic_destroy(struct nic *n)
 	regs_free(&n->msix);
 	sim_event_destroy(n->wake);
 	free(n->fl);
-	if (n->tx) {
-		for (unsigned i = 0; i < n->cfg.max_inflight; i++) {
-			free(n->tx->slot[i].buf);
-			free(n->tx->slot[i].desc);
-		}
-		free(n->tx->slot);
-		free(n->tx);
-	}
+	nic__tx_free(n);
 	free(n);
 }
 
@@ -1028,6 +794,20 @@ int nic_start(struct nic *n)
 	return rc;
 }
 
+void nic_set_port_gbps(struct nic *n, double line_gbps)
+{
+	n->pf->port_gbps = line_gbps > 0 ? line_gbps : NIC_LINE_GBPS;
+}
+
+const struct nic_mq_stats *nic_mq_stats(const struct nic *n)
+{
+	return &n->mq;
+}
+
+const struct nic_cfg *nic_config(const struct nic *n)
+{
+	return &n->cfg;
+}
 
 const struct nic_stats *nic_stats(const struct nic *n)
 {

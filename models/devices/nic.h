@@ -6,7 +6,9 @@
  * raises MSI-X, all through the fabric (so through the IOMMU and interrupt remapping). With SR-IOV,
  * each virtual function is a ptnic of its own (the same registers in its VF BAR 0, its own MSI-X,
  * ring and engine), as the VFs of igb or ixgbe are functions of the same silicon that the guest's
- * VF driver drives.
+ * VF driver drives. The VFs share what the PF's silicon has once: the port (frames for all
+ * of them arrive through one link, held to its rate) and, when configured, the device's
+ * internal bandwidth (every function's frame data passes one internal DMA path).
  */
 #ifndef PTSIM_NIC_H
 #define PTSIM_NIC_H
@@ -47,6 +49,8 @@ struct nic_cfg {
 	uint64_t reset_ps;     /* CTRL.RST to ready */
 	unsigned max_inflight; /* frames whose DMA may be in flight at once, each way */
 	uint64_t tx_fifo_bytes; /* transmit packet buffer: frames fetched, not yet on the wire */
+	unsigned queues;	/* receive queues implemented (1..PTNIC_MAX_QUEUES) */
+	double internal_gbps;	/* the internal data path all functions share (0: no limit) */
 	/* SR-IOV (0: none): VFs the PF can have, First VF Offset and VF Stride */
 	unsigned total_vfs;
 	uint16_t vf_offset, vf_stride;
@@ -65,6 +69,24 @@ struct nic_stats {
 struct metric_table;
 extern const struct metric_table nic_metrics;
 
+/* Multi-queue and shared-resource counters, a table of their own (placed only for machines
+ * whose NICs have several queues or VFs, so that other results keep their keys). */
+#define NIC_QUEUES_MAX 4
+struct nic_mq_stats {
+	uint64_t rx_queue_frames[NIC_QUEUES_MAX]; /* frames received into each queue */
+	uint64_t vector_msis[NIC_QUEUES_MAX];	  /* MSI-X messages sent by each entry */
+	uint64_t port_delayed, port_wait_ps;	  /* frames the shared port held, and how long */
+	uint64_t internal_wait_ps;		  /* DMA time waiting for the internal path */
+};
+extern const struct metric_table nic_mq_metrics;
+const struct nic_mq_stats *nic_mq_stats(const struct nic *n);
+const struct nic_cfg *nic_config(const struct nic *n);
+
+/* The Toeplitz hash of Microsoft's RSS specification ("Verifying the RSS Hash Calculation"):
+ * for every set bit of the input, most significant first, the 32 key bits starting at that
+ * bit's position are XORed into the result. key: 40 bytes (enough for 36 input bytes). */
+uint32_t nic_toeplitz(const uint8_t *key, const uint8_t *in, size_t len);
+
 int nic_create(const struct nic_cfg *cfg, struct pcie_fabric *fab, struct nic **out);
 void nic_destroy(struct nic *n);
 struct pcie_fn *nic_fn(const struct nic *n);
@@ -77,6 +99,9 @@ void nic_set_wire(struct nic *n, const struct nic_wire_ops *ops, void *ctx);
 #define NIC_LINE_GBPS 10.0
 void nic_set_wire_sink(struct nic *n, const struct nic_wire_sink_ops *ops, void *ctx,
 		       double line_gbps);
+/* The receive port's line rate (the PF's port, which its VFs share): frames of different
+ * functions that would overlap on it wait their turn. Default NIC_LINE_GBPS. */
+void nic_set_port_gbps(struct nic *n, double line_gbps);
 /* Measurement: called with the MSI-X entry and time of every interrupt message sent, or with
  * NIC_PROBE_INTX when the INTx line is asserted. */
 #define NIC_PROBE_INTX (~0u)

@@ -10,6 +10,13 @@ static const struct cfg_field nic_fields[] = {
 	    "ptnic: transmit packet buffer, frames fetched and not yet on the wire",
 	    .source = "8254x SDM: PBA's default split of the 64 KB packet buffer, 48 KB "
 		      "receive and 16 KB transmit"),
+    CFG_U32("queues", struct nic_cfg, queues, 1, 1, 4, "queues",
+	    "ptnic: receive queues the device implements, spread by RSS (each VF has as many)",
+	    .source = "1 keeps the single-queue NIC; igb's 82576 has 16, ptnic's MSI-X table "
+		      "has room for 4 vectors"),
+    CFG_DOUBLE("internal_gbps", struct nic_cfg, internal_gbps, 0, 0, 1000, "Gb/s",
+	       "ptnic: the internal data path every function's frame data shares, PF and VFs "
+	       "(0: no limit)"),
     CFG_NS("reset_ns", struct nic_cfg, reset_ps, 1000, 0, 1e9,
 	   "ptnic: time from CTRL.RST to ready"),
     CFG_END,

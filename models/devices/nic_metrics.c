@@ -43,3 +43,31 @@ static const struct metric nic_rows[] = {
     NIC_ROW(intx_asserts, "interrupts.intx.asserts", "intx_asserts", "legacy INTx line assertions"),
 };
 const struct metric_table nic_metrics = METRIC_TABLE(struct nic_stats, nic_rows);
+
+static const char *queue_elem(unsigned i)
+{
+	static const char *const n[NIC_QUEUES_MAX] = {"0", "1", "2", "3"};
+
+	return i < NIC_QUEUES_MAX ? n[i] : NULL;
+}
+
+/* Multi-queue receive and the resources a PF's functions share (placed at "" only where a
+ * NIC has several queues or VFs). */
+static const struct metric nic_mq_rows[] = {
+    {METRIC_ARRAY(struct nic_mq_stats, rx_queue_frames, COUNT, "nic.rx_queue_frames", queue_elem,
+		  "frames received into each receive queue (RSS)"),
+     .each = "rx_queue_frames"},
+    {METRIC_ARRAY(struct nic_mq_stats, vector_msis, COUNT, "nic.vector_msis", queue_elem,
+		  "MSI-X messages sent by each table entry"),
+     .each = "vector_msis"},
+    {METRIC(struct nic_mq_stats, port_delayed, COUNT, "nic.port.frames_held",
+	    "frames that waited for the shared port (another function's frame on it)"),
+     .each = "port_frames_held"},
+    {METRIC(struct nic_mq_stats, port_wait_ps, TIME, "nic.port.wait_ns",
+	    "time frames waited for the shared port"),
+     .each = "port_wait_ns"},
+    {METRIC(struct nic_mq_stats, internal_wait_ps, TIME, "nic.internal_wait_ns",
+	    "time frame data waited for the PF's internal data path (internal_gbps)"),
+     .each = "internal_wait_ns"},
+};
+const struct metric_table nic_mq_metrics = METRIC_TABLE(struct nic_mq_stats, nic_mq_rows);

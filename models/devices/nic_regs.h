@@ -4,7 +4,12 @@
  * Ethernet controller in the style of Intel's e1000 family (8254x SDM §13, §3.2, §3.3): a
  * receive and a transmit ring of 16-byte legacy descriptors, head/tail registers, interrupt
  * cause/mask registers with auto-masking, an interrupt throttle, and MSI-X with a vector
- * allocation register (the 82574's IVAR) that gives each cause its entry.
+ * allocation register (the 82574's IVAR) that gives each cause its entry. Receive has up to
+ * PTNIC_MAX_QUEUES queues (the device's `queues` knob says how many it implements), each with
+ * its ring registers at the 82574/igb per-queue offsets, its own cause bit, its own IVAR and a
+ * per-vector throttle (igb's EITR); receive-side scaling picks a frame's queue as the 82599
+ * does (82599 datasheet §7.1.2.8): a Toeplitz hash of its IPv4/TCP 4-tuple under a 40-byte key
+ * (RSSRK), its low 7 bits indexing a 128-entry redirection table (RETA).
  * Vendor 0x7074 is not assigned in pci.ids; it marks the device as ptsim's own.
  */
 #ifndef PTSIM_NIC_REGS_H
@@ -27,12 +32,17 @@
 #define  PTNIC_STATUS_LU 0x00000002
 #define PTNIC_ICR    0x00c0 /* cause, read to clear */
 #define PTNIC_ITR    0x00c4 /* minimum interval between interrupts, 256 ns units */
+/* Vector v's own interval, 256 ns units (igb's EITR); 0: ITR's applies. */
+#define PTNIC_EITR(v) (0x1680 + 4 * (v))
 #define PTNIC_ICS    0x00c8 /* write: set causes */
 #define PTNIC_IMS    0x00d0 /* write 1: enable causes; read: enabled causes */
 #define PTNIC_IMC    0x00d8 /* write 1: disable causes */
 #define PTNIC_EIAM   0x00e0 /* causes masked automatically when their MSI-X message goes */
 #define  PTNIC_INT_TXDW 0x00000001 /* transmit descriptor written back */
 #define  PTNIC_INT_RXT0 0x00000080 /* receive descriptor written back */
+/* Receive queue q's cause: RXT0 for queue 0, bit 16 + q for the others. */
+#define  PTNIC_INT_RXQ(q) ((q) ? 0x00010000u << (q) : PTNIC_INT_RXT0)
+#define  PTNIC_INT_RXQ_ALL (PTNIC_INT_RXT0 | 0x000e0000u)
 #define PTNIC_IVAR   0x00e4 /* MSI-X entry of each cause (82574 IVAR; e1000e's E1000_IVAR_*) */
 #define  PTNIC_IVAR_RX(entry)   ((entry) & 7u)         /* receive: entry, 2:0 */
 #define  PTNIC_IVAR_RX_VALID    0x00000008
@@ -43,16 +53,20 @@
 /* At reset receive goes to entry 0 and transmit to entry 1, each valid. */
 #define  PTNIC_IVAR_RESET                                                                          \
 	(PTNIC_IVAR_RX(0) | PTNIC_IVAR_RX_VALID | PTNIC_IVAR_TX(1) | PTNIC_IVAR_TX_VALID)
+/* Receive queue q's allocation, the same format (q >= 1; receive bits only, reset invalid). */
+#define PTNIC_IVAR_Q(q) ((q) ? 0x1700 + 4 * (q) : PTNIC_IVAR)
 #define PTNIC_RCTL   0x0100
 #define  PTNIC_RCTL_EN 0x00000002
 #define PTNIC_TCTL   0x0400 /* transmit control */
 #define  PTNIC_TCTL_EN  0x00000002
 #define  PTNIC_TCTL_PSP 0x00000008 /* pad short packets to 64 bytes */
-#define PTNIC_RDBAL  0x2800
+#define PTNIC_MAX_QUEUES 4
+#define PTNIC_RDBAL  0x2800 /* queue 0's; queue q's are 0x100 * q further (igb's RDBAL(n)) */
 #define PTNIC_RDBAH  0x2804
 #define PTNIC_RDLEN  0x2808
 #define PTNIC_RDH    0x2810
 #define PTNIC_RDT    0x2818
+#define PTNIC_RXQ(reg, q) ((reg) + 0x100 * (q))
 #define PTNIC_TDBAL  0x3800
 #define PTNIC_TDBAH  0x3804
 #define PTNIC_TDLEN  0x3808
@@ -63,6 +77,15 @@
 #define PTNIC_GPTC   0x4080 /* good packets transmitted */
 #define PTNIC_GORC   0x4088 /* good octets received, low 32 bits */
 #define PTNIC_GOTC   0x4090 /* good octets transmitted, low 32 bits */
+#define PTNIC_MRQC   0x5818 /* multiple receive queues command (82599 §8.2.3.7.12) */
+#define  PTNIC_MRQC_RSS_EN         0x00000001 /* RSS picks the queue */
+#define  PTNIC_MRQC_RSS_FIELD_TCP4 0x00010000 /* hash TCP/IPv4 over the 4-tuple */
+#define  PTNIC_MRQC_RSS_FIELD_IPV4 0x00020000 /* hash other IPv4 over the addresses */
+#define PTNIC_RXQCAP 0x5824 /* read-only: receive queues implemented */
+#define PTNIC_RETA(i)  (0x5c00 + 4 * (i)) /* 32 registers, entry 4i + k in byte k */
+#define PTNIC_RETA_ENTRIES 128
+#define PTNIC_RSSRK(i) (0x5c80 + 4 * (i)) /* 10 registers, key byte 4i + k in byte k */
+#define PTNIC_RSS_KEY_BYTES 40
 
 /* Legacy receive descriptor, 16 bytes (8254x SDM §3.2.3). */
 #define PTNIC_RXD_SIZE      16

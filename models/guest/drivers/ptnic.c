@@ -34,6 +34,20 @@
  * A map the DMA layer refuses while frames are in flight stops the queue as a full ring does
  * (their completions unmap: the ring runs shorter, as the receive ring does); with none in
  * flight the frame is dropped, as e1000 drops it.
+ *
+ * Several receive queues (queues > 1, igb's shape: igb_set_interrupt_capability,
+ * igb_setup_mrqc): the driver asks the device how many it has (RXQCAP), takes as many MSI-X
+ * vectors as queues, gives each queue a ring and a vector (entry q through its IVAR), writes
+ * the RSS key, a redirection table spreading its 128 entries round-robin over the queues, and
+ * MRQC. Each queue's handler is the NAPI poll above on its own ring and re-enables its own
+ * cause; queue 0's also cleans transmit, whose completions share its vector when no entry is
+ * left. With queues = 1 (the default) nothing of this is touched: one ring, as before.
+ *
+ * SR-IOV VFs: this driver binds the VF device ID too. Linux has ixgbevf apart from ixgbe
+ * because an 82599 VF is a different programming model (its own register map, a mailbox to
+ * the PF driver for anything port-wide); a ptnic VF has the PF's register layout in its own
+ * BAR 0, its own queues, RSS and MSI-X, and nothing port-wide for a guest to set (the port's
+ * sharing is the silicon's), so a second driver would be a copy of this one.
  */
 #include "hal.h"
 #include "ptnic_regs.h"
@@ -76,10 +90,13 @@ struct ptnic_tx_ring {
 	u64 irqs, frames, map_waits;
 };
 
-struct ptnic {
-	struct pci_dev *pdev;
-	struct net_device *ndev;
-	void __iomem *hw;
+struct ptnic;
+
+/* A receive queue: its ring, its buffers, its vector. */
+struct ptnic_rx_ring {
+	struct ptnic *nic;
+	u32 reg;   /* its registers' offset from queue 0's */
+	u32 cause; /* its interrupt cause */
 	struct ptnic_rx_desc *ring;
 	dma_addr_t ring_dma;
 	unsigned int count, next_to_clean, next_to_use; /* posted: [next_to_clean, next_to_use) */
@@ -90,113 +107,128 @@ struct ptnic {
 	void **held; /* rx_pool: this interrupt's frames, still up the stack */
 	unsigned int nheld;
 	int irq;
+	u64 irqs, irqs_no_work, frames, alloc_failed;
+};
+
+struct ptnic {
+	struct pci_dev *pdev;
+	struct net_device *ndev;
+	void __iomem *hw;
+	struct ptnic_rx_ring rx;		 /* queue 0 */
+	struct ptnic_rx_ring *rxq[PTNIC_QUEUES]; /* every queue, rxq[0] == &rx */
+	unsigned int nrx;
 	bool intx;
 	unsigned int budget;
 	u64 desc_cycles;
-	u64 irqs, irqs_no_work, frames, alloc_failed;
 	struct ptnic_tx_ring tx;
 };
 
 /* Slots the driver may still fill: one stays empty, so that a full ring (RDT one behind RDH)
  * differs from an empty one (RDT == RDH). */
-static unsigned int ptnic_unused(const struct ptnic *nic)
+static unsigned int ptnic_unused(const struct ptnic_rx_ring *r)
 {
-	return (nic->next_to_clean + nic->count - nic->next_to_use - 1) % nic->count;
+	return (r->next_to_clean + r->count - r->next_to_use - 1) % r->count;
 }
 
 /* Map and post buffers in the empty slots from next_to_use on; move the tail if any were. */
-static void ptnic_alloc_rx_buffers(struct ptnic *nic)
+static void ptnic_alloc_rx_buffers(struct ptnic_rx_ring *r)
 {
-	struct device *dev = &nic->pdev->dev;
-	unsigned int n = ptnic_unused(nic), i = nic->next_to_use;
+	struct device *dev = &r->nic->pdev->dev;
+	unsigned int n = ptnic_unused(r), i = r->next_to_use;
 
 	while (n--) {
 		dma_addr_t dma;
 
-		if (nic->pool) {
-			if (!nic->npool) {
-				nic->alloc_failed++;
+		if (r->pool) {
+			if (!r->npool) {
+				r->alloc_failed++;
 				break;
 			}
-			nic->buf[i] = nic->pool[--nic->npool];
+			r->buf[i] = r->pool[--r->npool];
 		}
-		dma = dma_map_single(dev, nic->buf[i], RX_BUF_SIZE, DMA_FROM_DEVICE);
+		dma = dma_map_single(dev, r->buf[i], RX_BUF_SIZE, DMA_FROM_DEVICE);
 		if (dma_mapping_error(dev, dma)) {
-			nic->alloc_failed++;
-			if (nic->pool) {
-				nic->pool[nic->npool++] = nic->buf[i];
-				nic->buf[i] = NULL;
+			r->alloc_failed++;
+			if (r->pool) {
+				r->pool[r->npool++] = r->buf[i];
+				r->buf[i] = NULL;
 			}
 			break; /* the ring stays shorter; the next refill starts here */
 		}
-		nic->buf_dma[i] = dma;
-		nic->ring[i].addr = cpu_to_le64(dma);
-		i = (i + 1) % nic->count;
+		r->buf_dma[i] = dma;
+		r->ring[i].addr = cpu_to_le64(dma);
+		i = (i + 1) % r->count;
 	}
-	if (i == nic->next_to_use)
+	if (i == r->next_to_use)
 		return;
-	nic->next_to_use = i;
+	r->next_to_use = i;
 	wmb();
 	/* Hand the posted buffers over: hardware owns [RDH, RDT). */
-	writel(i, nic->hw + REG_RDT);
+	writel(i, r->nic->hw + REG_RDT + r->reg);
 }
 
 /* One NAPI poll: clean up to `budget` completed descriptors, pass their frames up, refill. */
-static unsigned int ptnic_poll_rx(struct ptnic *nic)
+static unsigned int ptnic_poll_rx(struct ptnic_rx_ring *r)
 {
 	unsigned int done = 0;
 
-	while (done < nic->budget) {
-		unsigned int i = nic->next_to_clean;
-		struct ptnic_rx_desc *d = &nic->ring[i];
+	while (done < r->nic->budget) {
+		unsigned int i = r->next_to_clean;
+		struct ptnic_rx_desc *d = &r->ring[i];
 
-		if (i == nic->next_to_use || !(READ_ONCE(d->status) & RXD_STAT_DD))
+		if (i == r->next_to_use || !(READ_ONCE(d->status) & RXD_STAT_DD))
 			break;
 		dma_rmb(); /* read the rest of the descriptor after DD */
-		cpu_cycles(nic->desc_cycles);
+		cpu_cycles(r->nic->desc_cycles);
 		/* The device is done with the buffer: unmap it before the CPU reads the frame. */
-		dma_unmap_single(&nic->pdev->dev, nic->buf_dma[i], RX_BUF_SIZE, DMA_FROM_DEVICE);
-		nic->buf_dma[i] = DMA_MAPPING_ERROR;
-		netif_receive_frame(nic->ndev, nic->buf[i], le16_to_cpu(d->length));
-		if (nic->pool) {
-			nic->held[nic->nheld++] = nic->buf[i];
-			nic->buf[i] = NULL;
+		dma_unmap_single(&r->nic->pdev->dev, r->buf_dma[i], RX_BUF_SIZE, DMA_FROM_DEVICE);
+		r->buf_dma[i] = DMA_MAPPING_ERROR;
+		netif_receive_frame(r->nic->ndev, r->buf[i], le16_to_cpu(d->length));
+		if (r->pool) {
+			r->held[r->nheld++] = r->buf[i];
+			r->buf[i] = NULL;
 		}
 		d->status = 0;
-		nic->next_to_clean = (i + 1) % nic->count;
+		r->next_to_clean = (i + 1) % r->count;
 		done++;
 	}
-	nic->frames += done;
-	ptnic_alloc_rx_buffers(nic);
+	r->frames += done;
+	ptnic_alloc_rx_buffers(r);
 	/* The stack is done with this poll's frames: their buffers go back, last on top. */
-	for (unsigned int k = 0; k < nic->nheld; k++)
-		nic->pool[nic->npool++] = nic->held[k];
-	nic->nheld = 0;
+	for (unsigned int k = 0; k < r->nheld; k++)
+		r->pool[r->npool++] = r->held[k];
+	r->nheld = 0;
 	return done;
 }
 
-static irqreturn_t ptnic_intr(int irq, void *data)
+/* A queue's interrupt: NAPI's poll, then the auto-masked cause re-enabled. */
+static irqreturn_t ptnic_rx_irq(struct ptnic_rx_ring *r)
 {
-	struct ptnic *nic = data;
 	unsigned int done, total = 0;
 
-	(void)irq;
-	if (nic->intx && !(readl(nic->hw + REG_ICR) & INT_RXT0))
+	if (r->nic->intx && !(readl(r->nic->hw + REG_ICR) & INT_RXT0))
 		return IRQ_NONE; /* another device's interrupt on a shared line */
-	nic->irqs++;
+	r->irqs++;
 	/* A poll that used its whole budget may have left frames behind whose cause the message
 	 * already carried away: poll again before re-enabling the cause, as NAPI does
 	 * (napi_complete_done only when a poll did less than its budget). Otherwise they would
 	 * wait in the ring for a frame that may never come. */
 	do {
-		done = ptnic_poll_rx(nic);
+		done = ptnic_poll_rx(r);
 		total += done;
-	} while (done == nic->budget);
+	} while (done == r->nic->budget);
 	if (!total)
-		nic->irqs_no_work++;
-	if (!nic->intx)
-		writel(INT_RXT0, nic->hw + REG_IMS); /* the cause was auto-masked by the message */
+		r->irqs_no_work++;
+	if (!r->nic->intx) /* the cause was auto-masked by the message */
+		writel(r->cause, r->nic->hw + REG_IMS);
 	return IRQ_HANDLED;
+}
+
+/* Receive queue 1 and up: a vector each. */
+static irqreturn_t ptnic_intr_rxq(int irq, void *data)
+{
+	(void)irq;
+	return ptnic_rx_irq(data);
 }
 
 /* ---- transmit ---- */
@@ -255,8 +287,9 @@ static irqreturn_t ptnic_intr_tx(int irq, void *data)
 static irqreturn_t ptnic_intr_shared(int irq, void *data)
 {
 	struct ptnic *nic = data;
-	irqreturn_t ret = ptnic_intr(irq, data);
+	irqreturn_t ret = ptnic_rx_irq(&nic->rx);
 
+	(void)irq;
 	if (!nic->tx.open || nic->tx.irq >= 0)
 		return ret;
 	nic->tx.irqs++;
@@ -354,7 +387,8 @@ static int ptnic_open(struct net_device *ndev)
 	if (!nic->intx) {
 		if (!module_param_u64("ptnic", "tx_shared_vector") &&
 		    pci_msix_can_alloc_dyn(nic->pdev)) {
-			tx->map = pci_msix_alloc_irq_at(nic->pdev, 1, NULL);
+			tx->map = pci_msix_alloc_irq_at(nic->pdev, nic->nrx > 1 ? MSI_ANY_INDEX : 1,
+							NULL);
 			if (tx->map.index >= 0)
 				tx->irq = tx->map.virq; /* else: share the receive vector */
 		}
@@ -426,50 +460,101 @@ static int ptnic_reset(struct ptnic *nic)
 	return -ETIMEDOUT;
 }
 
-static int ptnic_setup_rx(struct ptnic *nic)
+/* One receive queue's ring and buffers, programmed into its registers and posted. */
+static int ptnic_setup_rx(struct ptnic *nic, struct ptnic_rx_ring *r, unsigned int q)
 {
 	struct device *dev = &nic->pdev->dev;
 
-	nic->ring = dma_alloc_coherent(dev, nic->count * sizeof(*nic->ring), &nic->ring_dma,
-				       GFP_KERNEL);
+	r->nic = nic;
+	r->reg = REG_RXQ(q);
+	r->cause = INT_RXQ(q);
+	r->count = (unsigned int)module_param_u64("ptnic", "ring_size");
+	r->ring = dma_alloc_coherent(dev, r->count * sizeof(*r->ring), &r->ring_dma, GFP_KERNEL);
 	unsigned int extra = (unsigned int)module_param_u64("ptnic", "rx_pool");
 
-	nic->buf = kzalloc(nic->count * sizeof(*nic->buf), GFP_KERNEL);
-	nic->buf_dma = kzalloc(nic->count * sizeof(*nic->buf_dma), GFP_KERNEL);
-	if (!nic->ring || !nic->buf || !nic->buf_dma)
+	r->buf = kzalloc(r->count * sizeof(*r->buf), GFP_KERNEL);
+	r->buf_dma = kzalloc(r->count * sizeof(*r->buf_dma), GFP_KERNEL);
+	if (!r->ring || !r->buf || !r->buf_dma)
 		return -ENOMEM;
-	for (unsigned int i = 0; i < nic->count; i++)
-		nic->buf_dma[i] = DMA_MAPPING_ERROR;
+	for (unsigned int i = 0; i < r->count; i++)
+		r->buf_dma[i] = DMA_MAPPING_ERROR;
 	if (extra) {
-		unsigned int n = nic->count - 1 + extra;
+		unsigned int n = r->count - 1 + extra;
 
-		nic->pool = kzalloc(n * sizeof(*nic->pool), GFP_KERNEL);
-		nic->held = kzalloc(nic->count * sizeof(*nic->held), GFP_KERNEL);
-		if (!nic->pool || !nic->held)
+		r->pool = kzalloc(n * sizeof(*r->pool), GFP_KERNEL);
+		r->held = kzalloc(r->count * sizeof(*r->held), GFP_KERNEL);
+		if (!r->pool || !r->held)
 			return -ENOMEM;
 		/* Allocated in address order and stacked so that the first refill takes them so. */
 		for (unsigned int k = 0; k < n; k++) {
-			nic->pool[n - 1 - k] = kmalloc(RX_BUF_SIZE, GFP_KERNEL);
-			if (!nic->pool[n - 1 - k])
+			r->pool[n - 1 - k] = kmalloc(RX_BUF_SIZE, GFP_KERNEL);
+			if (!r->pool[n - 1 - k])
 				return -ENOMEM;
 		}
-		nic->npool = n;
+		r->npool = n;
 	} else {
-		for (unsigned int i = 0; i < nic->count; i++) {
-			nic->buf[i] = kmalloc(RX_BUF_SIZE, GFP_KERNEL);
-			if (!nic->buf[i])
+		for (unsigned int i = 0; i < r->count; i++) {
+			r->buf[i] = kmalloc(RX_BUF_SIZE, GFP_KERNEL);
+			if (!r->buf[i])
 				return -ENOMEM;
 		}
 	}
-	writel((u32)nic->ring_dma, nic->hw + REG_RDBAL);
-	writel((u32)(nic->ring_dma >> 32), nic->hw + REG_RDBAH);
-	writel(nic->count * (u32)sizeof(*nic->ring), nic->hw + REG_RDLEN);
-	writel(0, nic->hw + REG_RDH);
-	writel(0, nic->hw + REG_RDT);
-	nic->next_to_clean = nic->next_to_use = 0;
-	ptnic_alloc_rx_buffers(nic);
-	if (nic->next_to_use == 0)
+	writel((u32)r->ring_dma, nic->hw + REG_RDBAL + r->reg);
+	writel((u32)(r->ring_dma >> 32), nic->hw + REG_RDBAH + r->reg);
+	writel(r->count * (u32)sizeof(*r->ring), nic->hw + REG_RDLEN + r->reg);
+	writel(0, nic->hw + REG_RDH + r->reg);
+	writel(0, nic->hw + REG_RDT + r->reg);
+	r->next_to_clean = r->next_to_use = 0;
+	ptnic_alloc_rx_buffers(r);
+	if (r->next_to_use == 0)
 		return -ENOMEM; /* not one buffer could be mapped */
+	return 0;
+}
+
+/* The Microsoft RSS specification's verification key, as igb and ixgbe once had it built in
+ * (Linux now fills a random one, netdev_rss_key_fill; a fixed key keeps runs reproducible). */
+static const u8 ptnic_rss_key[RSS_KEY_BYTES] = {
+    0x6d, 0x5a, 0x56, 0xda, 0x25, 0x5b, 0x0e, 0xc2, 0x41, 0x67, 0x25, 0x3d, 0x43, 0xa3,
+    0x8f, 0xb0, 0xd0, 0xca, 0x2b, 0xcb, 0xae, 0x7b, 0x30, 0xb4, 0x77, 0xcb, 0x2d, 0xa3,
+    0x80, 0x30, 0xf2, 0x0c, 0x6a, 0x42, 0xb7, 0x3b, 0xbe, 0xac, 0x01, 0xfa,
+};
+
+/* Queues 1 and up (igb_setup_all_rx_resources, igb_request_msix, igb_setup_mrqc): a ring
+ * each, a vector each (entry q, its own IVAR), then RSS: the key, a redirection table that
+ * spreads its 128 entries round-robin over the queues (ethtool_rxfh_indir_default), and
+ * MRQC hashing TCP/IPv4 over the 4-tuple and other IPv4 over the addresses. */
+static int ptnic_setup_rss(struct ptnic *nic)
+{
+	int err;
+
+	for (unsigned int q = 1; q < nic->nrx; q++) {
+		struct ptnic_rx_ring *r = kzalloc(sizeof(*r), GFP_KERNEL);
+
+		if (!r)
+			return -ENOMEM;
+		nic->rxq[q] = r;
+		err = ptnic_setup_rx(nic, r, q);
+		if (err)
+			return err;
+		r->irq = pci_irq_vector(nic->pdev, q);
+		writel(IVAR_RX(q) | IVAR_RX_VALID, nic->hw + REG_IVAR_Q(q));
+		err = request_irq((unsigned int)r->irq, ptnic_intr_rxq, 0, "ptnic-rxq", r);
+		if (err)
+			return err;
+	}
+	for (unsigned int i = 0; i < RSS_KEY_BYTES / 4; i++)
+		writel((u32)ptnic_rss_key[4 * i] | (u32)ptnic_rss_key[4 * i + 1] << 8 |
+			   (u32)ptnic_rss_key[4 * i + 2] << 16 |
+			   (u32)ptnic_rss_key[4 * i + 3] << 24,
+		       nic->hw + REG_RSSRK(i));
+	for (unsigned int i = 0; i < RETA_ENTRIES / 4; i++) {
+		u32 v = 0;
+
+		for (unsigned int k = 0; k < 4; k++)
+			v |= (u32)((4 * i + k) % nic->nrx) << (8 * k);
+		writel(v, nic->hw + REG_RETA(i));
+	}
+	writel(MRQC_RSS_EN | MRQC_RSS_FIELD_TCP4 | MRQC_RSS_FIELD_IPV4, nic->hw + REG_MRQC);
 	return 0;
 }
 
@@ -477,6 +562,7 @@ static int ptnic_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
 	struct net_device *ndev;
 	struct ptnic *nic;
+	unsigned int want;
 	int err;
 
 	(void)id;
@@ -495,7 +581,6 @@ static int ptnic_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	nic->ndev = ndev;
 	SET_NETDEV_DEV(ndev, &pdev->dev);
 	ndev->netdev_ops = &ptnic_netdev_ops;
-	nic->count = (unsigned int)module_param_u64("ptnic", "ring_size");
 	nic->budget = (unsigned int)module_param_u64("ptnic", "budget");
 	nic->desc_cycles = module_param_u64("ptnic", "desc_cycles");
 	pci_set_drvdata(pdev, nic);
@@ -511,28 +596,47 @@ static int ptnic_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	if (!(readl(nic->hw + REG_STATUS) & STATUS_LU))
 		dev_warn(&pdev->dev, "link is down");
 
-	err = ptnic_setup_rx(nic);
+	nic->rxq[0] = &nic->rx;
+	err = ptnic_setup_rx(nic, &nic->rx, 0);
 	if (err)
 		return err;
 	writel((u32)module_param_u64("ptnic", "itr"), nic->hw + REG_ITR);
 
+	/* Receive queues: as many as asked, the device has and MSI-X vectors allow (one each). */
+	want = (unsigned int)module_param_u64("ptnic", "queues");
+	if (want > 1) {
+		u32 have = readl(nic->hw + REG_RXQCAP);
+
+		want = have && have < want ? have : want;
+	}
 	nic->intx = module_param_u64("ptnic", "intx") != 0;
-	err = pci_alloc_irq_vectors(pdev, 1, 1,
+	err = pci_alloc_irq_vectors(pdev, 1, nic->intx ? 1 : want,
 				    nic->intx ? PCI_IRQ_LEGACY : PCI_IRQ_MSIX | PCI_IRQ_LEGACY);
 	if (err < 0)
 		return err;
 	nic->intx = !pdev->msix_enabled;
-	nic->irq = pci_irq_vector(pdev, 0);
+	nic->nrx = nic->intx ? 1 : (unsigned int)err;
+	nic->rx.irq = pci_irq_vector(pdev, 0);
 	nic->tx.irq = -1;
 	/* Receive's vector; it cleans transmit too when transmit shares it (ndo_open decides). */
-	err = request_irq((unsigned int)nic->irq, ptnic_intr_shared, 0, "ptnic-rx", nic);
+	err = request_irq((unsigned int)nic->rx.irq, ptnic_intr_shared, 0, "ptnic-rx", nic);
 	if (err)
 		return err;
+	if (nic->nrx > 1) {
+		err = ptnic_setup_rss(nic);
+		if (err)
+			return err;
+	}
 
-	writel(INT_RXT0, nic->hw + REG_IMS);
+	writel(nic->nrx > 1 ? INT_RXQ_ALL(nic->nrx) : INT_RXT0, nic->hw + REG_IMS);
 	writel(RCTL_EN, nic->hw + REG_RCTL);
-	dev_info(&pdev->dev, "ptnic: %u receive descriptors, %s vector %d", nic->count,
-		 nic->intx ? "INTx" : "MSI-X", nic->irq);
+	if (nic->nrx > 1)
+		dev_info(&pdev->dev,
+			 "ptnic: %u receive queues of %u descriptors, RSS, MSI-X vectors %d..",
+			 nic->nrx, nic->rx.count, nic->rx.irq);
+	else
+		dev_info(&pdev->dev, "ptnic: %u receive descriptors, %s vector %d", nic->rx.count,
+			 nic->intx ? "INTx" : "MSI-X", nic->rx.irq);
 	return register_netdev(ndev);
 }
 
@@ -543,7 +647,9 @@ static void ptnic_remove(struct pci_dev *pdev)
 	ptnic_stop(nic->ndev);
 	writel(0, nic->hw + REG_RCTL);
 	writel(~0u, nic->hw + REG_IMC);
-	free_irq((unsigned int)nic->irq, nic);
+	for (unsigned int q = 1; q < nic->nrx; q++)
+		free_irq((unsigned int)nic->rxq[q]->irq, nic->rxq[q]);
+	free_irq((unsigned int)nic->rx.irq, nic);
 	pci_free_irq_vectors(pdev);
 	pci_clear_master(pdev);
 }
@@ -577,6 +683,8 @@ static const struct kernel_param ptnic_params[] = {
     module_param_uint(rx_pool, 0, 0, 65536, "buffers",
 		      "receive buffers beyond the ring in a LIFO pool a refill takes fresh ones "
 		      "from (0: each slot reuses its own buffer)"),
+    module_param_uint(queues, 1, 1, PTNIC_QUEUES, "queues",
+		      "receive queues spread by RSS, a vector each (at most what the device has)"),
     {0},
 };
 

@@ -26,6 +26,10 @@
 #define  IVAR_RX_VALID   0x00000008u
 #define  IVAR_TX(entry)  (((entry) & 7u) << 8)
 #define  IVAR_TX_VALID   0x00000800u
+#define  INT_RXQ(q) ((q) ? 0x00010000u << (q) : INT_RXT0) /* receive queue q */
+#define  INT_RXQ_ALL(n) (INT_RXT0 | (((1u << (n)) - 2u) << 16)) /* queues 0..n-1 */
+#define REG_IVAR_Q(q) ((q) ? 0x1700 + 4 * (q) : REG_IVAR) /* receive queue q's entry */
+#define REG_EITR(v) (0x1680 + 4 * (v)) /* vector v's own interval (0: ITR's) */
 #define REG_RCTL   0x0100
 #define  RCTL_EN   0x00000002u
 #define REG_TCTL   0x0400
@@ -42,6 +46,17 @@
 #define REG_TDH    0x3810
 #define REG_TDT    0x3818
 #define REG_MPC    0x4010
+#define REG_MRQC   0x5818 /* multiple receive queues: RSS */
+#define  MRQC_RSS_EN         0x00000001u
+#define  MRQC_RSS_FIELD_TCP4 0x00010000u
+#define  MRQC_RSS_FIELD_IPV4 0x00020000u
+#define REG_RXQCAP 0x5824 /* receive queues the device has */
+#define REG_RETA(i)  (0x5c00 + 4 * (i)) /* entries 4i..4i+3, a byte each */
+#define REG_RSSRK(i) (0x5c80 + 4 * (i)) /* key bytes 4i..4i+3 */
+#define RETA_ENTRIES  128
+#define RSS_KEY_BYTES 40
+#define PTNIC_QUEUES  4
+#define REG_RXQ(q) (0x100 * (q)) /* queue q's ring registers: queue 0's plus this */
 
 #define RXD_STAT_DD  0x01
 #define RXD_STAT_EOP 0x02
