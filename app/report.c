@@ -141,23 +141,25 @@ static const struct metric_formula derived[] = {
       "dma.hv_cycles", "dma.ops"),
 };
 
-/* Each VM's figures, with several VMs: the same formulas under vms.<name>. (its operations are
- * its own workload's; 0 without one). */
+/* Each VM's figures, with several VMs: the same formulas under vms.<name>. The last
+ * PER_VM_PER_OP divide by the operations of the VM's own workload: a VM without one (its
+ * devices driven by the top-level workload, or none) has no such figures. */
 static const struct metric_formula per_vm_derived[] = {
     F("cpu.guest_cycles", CYCLES, "its vCPUs in guest mode", "cpu.guest_ns"),
     F("cpu.exit_cycles", CYCLES, "its exit and entry transitions", "cpu.exit_ns"),
     F("cpu.hv_cycles", CYCLES, "the hypervisor and host handlers while it ran", "cpu.hv_ns"),
-    F("cpu.cycles_per_op", PER_OP,
-      "guest, exit and hypervisor cycles per operation of its workload", "cpu.guest_cycles",
-      "cpu.exit_cycles", "cpu.hv_cycles"),
-    F("exits_per_op", PER_OP, "its exits per operation of its workload", "exits"),
     F("exits_per_interrupt", RATIO, "its exits per interrupt delivered to it", "exits",
       "interrupts"),
     F("iotlb.lookups", ADD, "IOTLB lookups of its DMA", "iotlb.hits", "iotlb.misses"),
     F("iotlb.hit_rate", RATIO, "IOTLB hits per lookup of its DMA", "iotlb.hits", "iotlb.lookups"),
     F("iommu.translation_ns_mean", MEAN_NS, "translation time per request of its DMA",
       "iommu.translation_ns", "iommu.translations"),
+    F("cpu.cycles_per_op", PER_OP,
+      "guest, exit and hypervisor cycles per operation of its workload", "cpu.guest_cycles",
+      "cpu.exit_cycles", "cpu.hv_cycles"),
+    F("exits_per_op", PER_OP, "its exits per operation of its workload", "exits"),
 };
+#define PER_VM_PER_OP 2
 #undef F
 
 /* ---- the registry: every instance of the machine ---- */
@@ -633,7 +635,8 @@ static int workload_results(struct machine *m, struct results *r, const struct m
 		snprintf(pre, sizeof(pre), "vms.%s.", sc->vms[v].name);
 		if (!rc)
 			rc = metrics_derive(win, pre, per_vm_derived,
-					    sizeof(per_vm_derived) / sizeof(per_vm_derived[0]),
+					    sizeof(per_vm_derived) / sizeof(per_vm_derived[0]) -
+						(j ? 0 : PER_VM_PER_OP),
 					    &ctx, r, bad);
 	}
 	return rc;
