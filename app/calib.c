@@ -358,9 +358,15 @@ static int read_table(struct calib *c, size_t ti, const struct cb_table_cfg *t,
 					   : cv < 0   ? t->columns.value
 						      : NULL;
 			if (miss) {
-				cfg_error_mark(c->ctx, &m,
-					       "the table has no column '%s' (its columns: %s%s)",
-					       miss, nh ? hdr[0] : "", nh > 1 ? ", ..." : "");
+				char cols[512];
+				size_t k = 0;
+
+				cols[0] = 0;
+				for (int i = 0; i < nh && k < sizeof(cols) - 8; i++)
+					k += (size_t)snprintf(cols + k, sizeof(cols) - k, "%s'%s'",
+							      i ? ", " : "", hdr[i]);
+				cfg_error_mark(c->ctx, &m, "the table has no column '%s' (it has %s)",
+					       miss, cols);
 				break;
 			}
 			for (size_t w = 0; w < t->nwhere && w < 64; w++) {
@@ -520,14 +526,29 @@ static bool try_point(struct calib *c, size_t p, const char *const *vals,
 		scenario_load_tree(ctx, &root, (const char *const *)sets, nsets, &sc);
 	if (cfg_error_count(ctx)) {
 		const char *t = cfg_error_text(ctx, 0), *e = strstr(t, ": error: ");
+		const char *inner = e && !strncmp(t, "--set ", 6) ? e + 9 : t;
 
-		cfg_error_mark(c->ctx, at, "%s is not a valid scenario: %s", what,
-			       e && !strncmp(t, "--set ", 6) ? e + 9 : t);
+		/* an error of a fitted key's value belongs to that key, wherever it showed */
+		for (size_t i = 0; !strncmp(t, "--set ", 6) && i < c->nparams; i++) {
+			size_t l = strlen(c->params[i].key);
+
+			if (!strncmp(t + 6, c->params[i].key, l) && t[6 + l] == '=') {
+				at = &c->params[i].mark;
+				if (!strcmp(c->prev_err, inner))
+					goto done; /* said already */
+				snprintf(c->prev_err, sizeof(c->prev_err), "%s", inner);
+				cfg_error_mark(c->ctx, at, "%s=%s is not a valid scenario: %s",
+					       c->params[i].key, vals[i], inner);
+				goto done;
+			}
+		}
+		cfg_error_mark(c->ctx, at, "%s is not a valid scenario: %s", what, inner);
 	} else {
 		ok = true;
 		if (seed)
 			*seed = sc.seed;
 	}
+done:
 	cfg_ctx_destroy(ctx);
 	sweep_sets_free(sets, nsets);
 	return ok;

@@ -62,6 +62,7 @@ struct calib {
 	size_t nparams;
 	unsigned rounds, iterations, grid_max;
 	double tolerance;
+	char prev_err[512]; /* checking: a fitted key's error, said once */
 };
 
 /* Every key of a calibration file, as `ptsim check --schema` describes a scenario's. */
