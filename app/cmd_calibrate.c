@@ -73,6 +73,7 @@ struct cal {
 	struct cal_eval *evals;
 	size_t nevals;
 	size_t runs_done, failed;
+	double best; /* the lowest cost so far (NAN: none) */
 	const char *missing_key; /* a result key no run has */
 	/* the batch being run */
 	const size_t *bev; /* job -> evaluation */
@@ -276,8 +277,21 @@ static int evaluate(struct cal *s, char ***cands, size_t ncand)
 			c->path, s->missing_key);
 		rc = EXIT_USAGE;
 	}
-	for (size_t k = 0; k < nb; k++)
-		s->evals[bev[k]].cost = cost_of(c, s->evals[bev[k]].sim);
+	for (size_t k = 0; k < nb; k++) {
+		struct cal_eval *ev = &s->evals[bev[k]];
+
+		ev->cost = cost_of(c, ev->sim);
+		/* what the search is doing, as it goes: each better point */
+		if (!rc && isfinite(ev->cost) && !(ev->cost >= s->best)) {
+			s->best = ev->cost;
+			fprintf(stderr, "calibrate: evaluation %zu (%zu runs): rms relative error "
+					"%.2f %% at",
+				bev[k] + 1, s->runs_done, 100 * sqrt(ev->cost));
+			for (size_t i = 0; i < c->nparams; i++)
+				fprintf(stderr, " %s=%s", c->params[i].key, ev->vals[i]);
+			fputc('\n', stderr);
+		}
+	}
 	free(todo);
 	free(bev);
 	return rc;
@@ -815,6 +829,7 @@ int cmd_calibrate(int argc, char **argv)
 		outfile_discard(of);
 	}
 	s.c = &c;
+	s.best = NAN;
 	s.jobs = jobs ? jobs : runpool_cores();
 	group_runs(&s);
 	if (!s.runs) {

@@ -10,7 +10,8 @@ latency with one, writes the results as a measured table (parameter,key,value) a
 calibration file whose bounds hold the known values but start elsewhere, runs `ptsim
 calibrate` and checks that the overlay and the residuals give back the known values: the
 discrete ones exactly, the continuous one within 3 % (a simplex on a simulated objective stops
-near, not at, the minimum), and every residual under 1 %.
+near, not at, the minimum), and every residual under 1 %; then analysis/calibration.py draws
+the fit (a PNG, and an SVG with a measured and a fitted series per table).
 """
 import csv
 import json
@@ -106,6 +107,19 @@ def main(argv):
         if abs(float(row["rel_error"])) > 0.01:
             bad.append("residual %s at %s=%s: %s" % (row["key"], row["parameter"], row["value"],
                                                      row["rel_error"]))
+    # analysis/calibration.py draws it: a panel per table (measured and fitted series)
+    png, svg = os.path.join(d, "fit.png"), os.path.join(d, "fit.svg")
+    p = subprocess.run([sys.executable, os.path.join(ROOT, "analysis", "calibration.py"),
+                        os.path.join(d, "calib.fit.csv"), "--logx", "-o", png, "-o", svg],
+                       capture_output=True, text=True)
+    if p.returncode or not os.path.getsize(png):
+        bad.append("calibration.py failed: %s" % p.stderr.strip())
+    else:
+        text = open(svg).read()
+        for kind in ("measured", "fitted"):
+            n = sum('id="%s-%d"' % (kind, i) in text for i in range(len(TABLES)))
+            if n != len(TABLES):
+                bad.append("the SVG has %d %s series, want %d" % (n, kind, len(TABLES)))
     print("recovered:", ", ".join("%s=%s" % kv for kv in fitted.items()))
     if bad:
         print("FAIL: " + "; ".join(bad))
