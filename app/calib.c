@@ -444,8 +444,8 @@ static int read_table(struct calib *c, size_t ti, const struct cb_table_cfg *t,
 		pt->key = t->key ? t->key : cfg_strdup(c->ctx, fld[ck]);
 		pt->value = v * t->value_scale;
 		pt->mark = m;
-		if (c->npoints > 100000) {
-			cfg_error_mark(c->ctx, &m, "more than 100000 measured points");
+		if (c->npoints > 10000) {
+			cfg_error_mark(c->ctx, &m, "more than 10000 measured points");
 			break;
 		}
 	}
