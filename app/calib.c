@@ -124,8 +124,8 @@ static void fit_check(void *obj, const struct cfg_scope *s)
 		return;
 	}
 	if (values == (lo || hi)) {
-		cfg_scope_error(s, "key",
-				"parameter '%s' needs either 'values' or 'min' and 'max'", f->key);
+		cfg_scope_error(s, "key", "parameter '%s' needs either 'values' or 'min' and 'max'",
+				f->key);
 		return;
 	}
 	if (values) {
@@ -154,7 +154,8 @@ static void fit_check(void *obj, const struct cfg_scope *s)
 		cfg_scope_error(s, "min", "an integer parameter needs integer 'min' and 'max'");
 	if (f->integer && cfg_scope_has(s, "step") && f->step != floor(f->step))
 		cfg_scope_error(s, "step", "an integer parameter needs an integer 'step'");
-	if (f->integer && (f->max - f->min) / (cfg_scope_has(s, "step") ? f->step : 1) >= CB_MAX_GRID)
+	if (f->integer &&
+	    (f->max - f->min) / (cfg_scope_has(s, "step") ? f->step : 1) >= CB_MAX_GRID)
 		cfg_scope_error(s, "max", "more than %d values from 'min' to 'max'", CB_MAX_GRID);
 }
 
@@ -170,8 +171,8 @@ static const struct cfg_field cb_fit_fields[] = {
     CFG_BOOL("integer", struct cb_fit_cfg, integer, false,
 	     "min..max in steps of 'step' (default 1), searched as discrete values; else "
 	     "continuous (Nelder-Mead simplex)"),
-    CFG_DOUBLE("start", struct cb_fit_cfg, start, 0, 0, 0, "",
-	       "first guess", .flags = CFG_ID, .def_text = "the middle of min..max"),
+    CFG_DOUBLE("start", struct cb_fit_cfg, start, 0, 0, 0, "", "first guess", .flags = CFG_ID,
+	       .def_text = "the middle of min..max"),
     CFG_DOUBLE("step", struct cb_fit_cfg, step, 0, 0, 0, "",
 	       "integer: the range's step; continuous: the simplex's first step", .flags = CFG_ID,
 	       .def_text = "1; continuous: (max - min) / 5"),
@@ -353,7 +354,7 @@ static int read_table(struct calib *c, size_t ti, const struct cb_table_cfg *t,
 			cp = find_col(hdr, nh, t->columns.parameter);
 			ck = t->key ? -2 : find_col(hdr, nh, t->columns.key);
 			cv = find_col(hdr, nh, t->columns.value);
-			const char *miss = cp < 0 ? t->columns.parameter
+			const char *miss = cp < 0     ? t->columns.parameter
 					   : ck == -1 ? t->columns.key
 					   : cv < 0   ? t->columns.value
 						      : NULL;
@@ -365,8 +366,9 @@ static int read_table(struct calib *c, size_t ti, const struct cb_table_cfg *t,
 				for (int i = 0; i < nh && k < sizeof(cols) - 8; i++)
 					k += (size_t)snprintf(cols + k, sizeof(cols) - k, "%s'%s'",
 							      i ? ", " : "", hdr[i]);
-				cfg_error_mark(c->ctx, &m, "the table has no column '%s' (it has %s)",
-					       miss, cols);
+				cfg_error_mark(c->ctx, &m,
+					       "the table has no column '%s' (it has %s)", miss,
+					       cols);
 				break;
 			}
 			for (size_t w = 0; w < t->nwhere && w < 64; w++) {
@@ -453,9 +455,8 @@ static int read_table(struct calib *c, size_t ti, const struct cb_table_cfg *t,
 		cfg_error(c->ctx, cfg_map_get(tn, "file"), "the table '%s' has no header line",
 			  tab->file);
 	else if (!cfg_error_count(c->ctx) && c->npoints == before)
-		cfg_error(c->ctx, cfg_map_get(tn, "file"),
-			  "no row of '%s' is a measured point%s", tab->file,
-			  t->nwhere ? " (with its 'where')" : "");
+		cfg_error(c->ctx, cfg_map_get(tn, "file"), "no row of '%s' is a measured point%s",
+			  tab->file, t->nwhere ? " (with its 'where')" : "");
 	free(line);
 	free(hline);
 	fclose(f);
@@ -507,8 +508,8 @@ static void first_guess(const struct calib *c, char (*bufs)[64], const char **va
 
 /* Whether point p is a valid scenario with vals; errors go to `at` with `what` named. On
  * success *seed is the scenario's seed. */
-static bool try_point(struct calib *c, size_t p, const char *const *vals,
-		      const struct cfg_mark *at, const char *what, uint64_t *seed)
+static bool try_point(struct calib *c, size_t p, const char *const *vals, const struct cfg_mark *at,
+		      const char *what, uint64_t *seed)
 {
 	struct cfg_ctx *ctx;
 	struct cfg_node *root;
@@ -642,15 +643,16 @@ int calib_load(struct calib *c, const char *path)
 	c->scenario_mark = sn->mark;
 	c->scenario = relative_to(c->ctx, path, f.scenario);
 	if (access(c->scenario, R_OK))
-		cfg_error(c->ctx, sn, "cannot read the scenario '%s' (relative to the calibration "
-				      "file)",
+		cfg_error(c->ctx, sn,
+			  "cannot read the scenario '%s' (relative to the calibration "
+			  "file)",
 			  c->scenario);
 	c->sets = f.set;
 	c->nsets = f.nset;
 	for (size_t i = 0; i < f.nset; i++)
 		if (!strchr(f.set[i], '='))
-			cfg_error(c->ctx, cfg_node_at(root, "set")->items[i], "'%s' is not KEY=VALUE",
-				  f.set[i]);
+			cfg_error(c->ctx, cfg_node_at(root, "set")->items[i],
+				  "'%s' is not KEY=VALUE", f.set[i]);
 	c->seed_set = f.seed >= 0;
 	c->seed = f.seed >= 0 ? (uint64_t)f.seed : 0;
 	c->rounds = f.search.rounds;

@@ -39,8 +39,8 @@ struct calib_param {
 	const char *key;
 	bool discrete;
 	size_t n;
-	const char **values; /* discrete: as --set takes them */
-	size_t start;	     /* discrete: index of the first guess */
+	const char **values;	 /* discrete: as --set takes them */
+	size_t start;		 /* discrete: index of the first guess */
 	double lo, hi, x0, step; /* continuous: bounds, first guess, first simplex step */
 	struct cfg_mark mark;
 };

@@ -73,7 +73,7 @@ struct cal {
 	struct cal_eval *evals;
 	size_t nevals;
 	size_t runs_done, failed;
-	double best; /* the lowest cost so far (NAN: none) */
+	double best;		 /* the lowest cost so far (NAN: none) */
 	const char *missing_key; /* a result key no run has */
 	/* the batch being run */
 	const size_t *bev; /* job -> evaluation */
@@ -284,8 +284,9 @@ static int evaluate(struct cal *s, char ***cands, size_t ncand)
 		/* what the search is doing, as it goes: each better point */
 		if (!rc && isfinite(ev->cost) && !(ev->cost >= s->best)) {
 			s->best = ev->cost;
-			fprintf(stderr, "calibrate: evaluation %zu (%zu runs): rms relative error "
-					"%.2f %% at",
+			fprintf(stderr,
+				"calibrate: evaluation %zu (%zu runs): rms relative error "
+				"%.2f %% at",
 				bev[k] + 1, s->runs_done, 100 * sqrt(ev->cost));
 			for (size_t i = 0; i < c->nparams; i++)
 				fprintf(stderr, " %s=%s", c->params[i].key, ev->vals[i]);
@@ -886,8 +887,9 @@ int cmd_calibrate(int argc, char **argv)
 	const struct cal_eval *best = find_eval(&s, cur_vals(&x, v));
 
 	if (!best || !isfinite(best->cost)) {
-		fprintf(stderr, "ptsim: %s: no parameter values ran every point (%zu runs failed)\n",
-			file, s.failed);
+		fprintf(stderr,
+			"ptsim: %s: no parameter values ran every point (%zu runs failed)\n", file,
+			s.failed);
 		rc = EXIT_FAIL;
 		goto out;
 	}

@@ -46,7 +46,8 @@ int cmd_check(int argc, char **argv)
 	if (calib_is_calib_file(a.config)) {
 		if (a.nsets)
 			return usage_error(usage_check,
-					   "--set does not apply to a calibration file (%s)", a.config);
+					   "--set does not apply to a calibration file (%s)",
+					   a.config);
 		return calib_check(a.config);
 	}
 	if (sweep_is_sweep_file(a.config)) {

@@ -385,8 +385,8 @@ static void pool_done(void *arg, size_t run, bool ok, char *out, size_t n, int s
 	char name[1024];
 
 	sweep_point_name(sp->sw, r->point, name, sizeof(name));
-	fprintf(stderr, "ptsim: run %zu (point %s: %s, seed %llu) failed: %s\n", run, r->hash,
-		name, (unsigned long long)r->seed,
+	fprintf(stderr, "ptsim: run %zu (point %s: %s, seed %llu) failed: %s\n", run, r->hash, name,
+		(unsigned long long)r->seed,
 		n		      ? out
 		: WIFSIGNALED(status) ? strsignal(WTERMSIG(status))
 				      : "no result");
@@ -697,8 +697,8 @@ int cmd_sweep(int argc, char **argv)
 	for (int i = 0; i < 3; i++)
 		sigaction(sigs[i], &sa, &old[i]);
 	if (ntodo)
-		rc = run_all(&sw, &st, todo, ntodo, o.jobs ? o.jobs : runpool_cores(), journal, mine,
-			     &failed);
+		rc = run_all(&sw, &st, todo, ntodo, o.jobs ? o.jobs : runpool_cores(), journal,
+			     mine, &failed);
 	/* the outputs whole, whatever comes now */
 	sigset_t block, prev;
 

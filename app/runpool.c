@@ -62,8 +62,8 @@ static void free_sets(char **sets, size_t n)
 
 /* In the child: bind the job's sets onto the parent's parsed base scenario, run, send the
  * line. */
-static void child(const struct runpool *rp, struct cfg_ctx *bctx, struct cfg_node *base,
-		  size_t job, int fd)
+static void child(const struct runpool *rp, struct cfg_ctx *bctx, struct cfg_node *base, size_t job,
+		  int fd)
 {
 	struct scenario sc;
 	struct results *res;

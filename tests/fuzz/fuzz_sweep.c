@@ -125,8 +125,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct calib c;
 
 	f = fopen(table_path, "wb");
-	if (!f || (yaml_len < size && fwrite(copy + yaml_len + 1, 1, size - yaml_len - 1, f) !=
-					  size - yaml_len - 1) ||
+	if (!f ||
+	    (yaml_len < size &&
+	     fwrite(copy + yaml_len + 1, 1, size - yaml_len - 1, f) != size - yaml_len - 1) ||
 	    fclose(f)) {
 		perror("ptsim fuzz: table file");
 		exit(1);
