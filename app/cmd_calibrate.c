@@ -863,6 +863,12 @@ int cmd_calibrate(int argc, char **argv)
 			cand[i] = x.vals[i];
 		rc = evaluate(&s, cands, 1);
 		x.cost = s.nevals ? s.evals[0].cost : INFINITY;
+		/* a search from a point that does not run would only try every value in vain */
+		if (!rc && !isfinite(x.cost)) {
+			fprintf(stderr, "ptsim: %s: %zu runs of the first guess failed\n", file,
+				s.failed);
+			rc = EXIT_FAIL;
+		}
 	}
 	for (unsigned round = 0; !rc && round < c.rounds; round++) {
 		char before[16][64];
