@@ -10,7 +10,8 @@ latency with one, writes the results as a measured table (parameter,key,value) a
 calibration file whose bounds hold the known values but start elsewhere, runs `ptsim
 calibrate` and checks that the overlay and the residuals give back the known values: the
 discrete ones exactly, the continuous one within 3 % (a simplex on a simulated objective stops
-near, not at, the minimum), and every residual under 1 %; then analysis/calibration.py draws
+near, not at, the minimum), and every residual under 1 %; that `ptsim run --overlay` with the
+overlay gives the fitted value at a measured point; then analysis/calibration.py draws
 the fit (a PNG, and an SVG with a measured and a fitted series per table).
 """
 import csv
@@ -107,6 +108,22 @@ def main(argv):
         if abs(float(row["rel_error"])) > 0.01:
             bad.append("residual %s at %s=%s: %s" % (row["key"], row["parameter"], row["value"],
                                                      row["rel_error"]))
+    # the overlay is usable with the scenario: `ptsim run --overlay` at a measured point gives
+    # the fitted value the residuals report (the same runs, the same seed)
+    row = rows[-1] if rows else None
+    if row:
+        extra = dict(TABLES)[row["key"]]
+        out = os.path.join(d, "overlay.json")
+        args = [ptsim, "run", os.path.join(ROOT, "configs/dma_bench.yaml"), "--quiet", "--json",
+                out, "--overlay", os.path.join(d, "calib.fit.yaml"),
+                "--set", "%s=%s" % (row["parameter"], row["value"]), "--set", extra]
+        for s in COMMON:
+            args += ["--set", s]
+        subprocess.run(args, check=True)
+        got = lookup(json.load(open(out)), row["key"])
+        if abs(got - float(row["fitted"])) > 1e-6 * abs(got):
+            bad.append("ptsim run --overlay gives %s=%r at %s=%s, the fit %s" % (
+                row["key"], got, row["parameter"], row["value"], row["fitted"]))
     # analysis/calibration.py draws it: a panel per table (measured and fitted series)
     png, svg = os.path.join(d, "fit.png"), os.path.join(d, "fit.svg")
     p = subprocess.run([sys.executable, os.path.join(ROOT, "analysis", "calibration.py"),
