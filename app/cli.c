@@ -46,6 +46,66 @@ static int file_value(const char *usage, const char *opt, const char *val, const
 	return 0;
 }
 
+static void print_errors(const struct cfg_ctx *ctx, const char *config);
+
+/* The leaves of an overlay's mappings as --set assignments (a.b.c=value), after a->sets.
+ * The strings live as long as the process. */
+static int overlay_leaves(const char *usage, const char *file, const struct cfg_node *n,
+			  char *path, size_t len, struct args *a)
+{
+	if (n->kind == CFG_MAP) {
+		for (size_t i = 0; i < n->n; i++) {
+			size_t l = strlen(path);
+
+			snprintf(path + l, len - l, "%s%s", l ? "." : "", n->keys[i]);
+			if (overlay_leaves(usage, file, n->items[i], path, len, a))
+				return EXIT_USAGE;
+			path[l] = 0;
+		}
+		return 0;
+	}
+	if (n->kind != CFG_SCALAR || n->null || !path[0]) {
+		fprintf(stderr,
+			"%s:%u:%u: error: an overlay holds mappings of values ('%s' is %s: give "
+			"it with --set)\n",
+			n->mark.file, n->mark.line, n->mark.col, path,
+			n->kind == CFG_SEQ ? "a list" : "empty");
+		return EXIT_USAGE;
+	}
+	char *set = NULL;
+
+	if (a->nsets == MAX_SETS)
+		return usage_error(usage, "too many --set options with the overlay's (%s)",
+				   "256 at most");
+	/* a quoted string stays a string, as in the overlay */
+	if (asprintf(&set, n->quoted ? "%s=\"%s\"" : "%s=%s", path, n->text) < 0)
+		return EXIT_FAIL;
+	a->sets[a->nsets++] = set;
+	return 0;
+}
+
+/* --overlay FILE: a YAML file in the scenario's nesting (what `ptsim calibrate` writes), its
+ * values applied as --set assignments at its place on the command line. */
+static int overlay(const char *usage, const char *file, struct args *a)
+{
+	struct cfg_ctx *ctx;
+	const struct cfg_node *root;
+	char path[1024] = "";
+	int rc = EXIT_USAGE;
+
+	if (cfg_ctx_create(&ctx))
+		return EXIT_FAIL;
+	root = cfg_load_file(ctx, file);
+	if (root && root->kind == CFG_MAP)
+		rc = overlay_leaves(usage, file, root, path, sizeof(path), a);
+	else if (root)
+		fprintf(stderr, "%s:1:1: error: an overlay is a mapping of config keys\n", file);
+	else
+		print_errors(ctx, file);
+	cfg_ctx_destroy(ctx);
+	return rc;
+}
+
 int parse_args(int argc, char **argv, const char *usage, unsigned allow, struct args *a)
 {
 	for (int i = 0; i < argc; i++) {
@@ -66,6 +126,11 @@ int parse_args(int argc, char **argv, const char *usage, unsigned allow, struct 
 			if (a->nsets == MAX_SETS)
 				return usage_error(usage, "too many --set options (%s)", "256 at most");
 			a->sets[a->nsets++] = val;
+		} else if (OPT("--overlay")) {
+			int rc = overlay(usage, val, a);
+
+			if (rc)
+				return rc;
 		} else if ((allow & CLI_RUN) && OPT("--seed")) {
 			if (parse_u64(val, &a->seed))
 				return usage_error(usage, "--seed wants a non-negative integer, not '%s'",

@@ -54,5 +54,8 @@ int cmd_inspect(int argc, char **argv, bool survey);
 int cmd_sweep(int argc, char **argv);
 /* `ptsim check SWEEP.yaml`: the sweep file and every point it makes (app/cmd_sweep.c). */
 int sweep_check(const char *path);
+int cmd_calibrate(int argc, char **argv);
+/* `ptsim check CALIB.yaml`: the calibration file and its tables (app/cmd_calibrate.c). */
+int calib_check(const char *path);
 
 #endif

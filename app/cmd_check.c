@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* `ptsim check`: validate a scenario or a machine file; `--schema`: every key. */
 #include "app/cli.h"
+#include "app/calib.h"
 #include "app/scenario.h"
 #include "app/sweep.h"
 #include "sim/config.h"
@@ -14,7 +15,8 @@ static const char usage_check[] =
 	"Validate CONFIG and report every error with file:line:column; exit 2 if any.\n"
 	"CONFIG is a scenario, or a machine file on its own (configs/machines/: no 'machine',\n"
 	"'vms' or 'workload' key), checked as survey and lspci read it, or a sweep file\n"
-	"('scenario' and 'parameters' keys): the file and every point it makes.\n"
+	"('scenario' and 'parameters' keys): the file and every point it makes; or a\n"
+	"calibration file ('measured' and 'fit' keys): the file, its tables and its points.\n"
 	"--schema prints every configuration key with its type, range and meaning.\n";
 
 static void emit_line(void *arg, const char *line)
@@ -40,6 +42,13 @@ int cmd_check(int argc, char **argv)
 					   a.config ? a.config : a.sets[0]);
 		cfg_schema_describe(&scenario_schema, 0, emit_line, stdout);
 		return 0;
+	}
+	if (calib_is_calib_file(a.config)) {
+		if (a.nsets)
+			return usage_error(usage_check,
+					   "--set does not apply to a calibration file (%s)",
+					   a.config);
+		return calib_check(a.config);
 	}
 	if (sweep_is_sweep_file(a.config)) {
 		if (a.nsets)

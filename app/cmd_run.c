@@ -20,6 +20,8 @@ static const char usage_run[] =
     "\n"
     "  --set KEY=VALUE   override a config value; KEY is a dotted path with list indexes,\n"
     "                    e.g. --set vms.0.interrupt_mode=emulated (repeatable)\n"
+    "  --overlay FILE    the values of a YAML file in the scenario's nesting (what ptsim\n"
+    "                    calibrate writes), as --set at this place (repeatable)\n"
     "  --seed N          random seed (default: the config's 'seed')\n"
     "  --json FILE       write the results as JSON\n"
     "  --csv FILE        write the results as one CSV row with a header\n"

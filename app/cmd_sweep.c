@@ -6,7 +6,7 @@
  * write the Slurm scripts that do both. See app/sweep.h for the file and the rows.
  */
 #include "app/cli.h"
-#include "app/machine.h"
+#include "app/runpool.h"
 #include "app/scenario.h"
 #include "app/sweep.h"
 #include "app/sweep_cmd.h"
@@ -19,16 +19,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 const char usage_sweep[] =
@@ -70,17 +66,6 @@ static void on_stop(int sig)
 {
 	if (!stop_sig)
 		stop_sig = sig;
-}
-
-static unsigned usable_cores(void)
-{
-	cpu_set_t set;
-
-	if (!sched_getaffinity(0, sizeof(set), &set) && CPU_COUNT(&set) > 0)
-		return (unsigned)CPU_COUNT(&set);
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
-
-	return n > 0 ? (unsigned)n : 1;
 }
 
 static int parse_uint(const char *s, unsigned lo, unsigned hi, unsigned *out)
@@ -347,13 +332,27 @@ static int write_outputs(const char *csv, const char *json, const struct store *
 
 /* ---- the runs ---- */
 
-struct worker {
-	pid_t pid;
-	int fd;
-	size_t run;
-	char *out;
-	size_t n, cap;
+struct sweep_pool {
+	const struct sweep *sw;
+	struct store *st;
+	int journal;
+	size_t *failed;
 };
+
+static char **pool_sets(void *arg, size_t run, size_t *nsets, uint64_t *seed)
+{
+	const struct sweep_pool *sp = arg;
+
+	*seed = sp->sw->runs[run].seed;
+	return sweep_point_sets(sp->sw, sp->sw->runs[run].point, nsets);
+}
+
+static char *pool_line(void *arg, size_t run, const struct results *res)
+{
+	const struct sweep_pool *sp = arg;
+
+	return sweep_row_line(sp->sw, &sp->sw->runs[run], res);
+}
 
 static void write_all(int fd, const char *s, size_t n)
 {
@@ -368,245 +367,50 @@ static void write_all(int fd, const char *s, size_t n)
 	}
 }
 
-/* In the child: bind the point onto the parent's parsed base scenario, run, send the row. */
-static void child(const struct sweep *sw, struct cfg_ctx *bctx, struct cfg_node *base,
-		  const struct sweep_run *r, int fd)
+/* A run ended: its row goes into the store and to the journal. */
+static void pool_done(void *arg, size_t run, bool ok, char *out, size_t n, int status)
 {
-	struct scenario sc;
-	struct results *res;
-	struct run_opts o = {0};
-	char err[2048];
-	size_t nsets;
-	char **sets = sweep_point_sets(sw, r->point, &nsets);
+	const struct sweep_pool *sp = arg;
+	const struct sweep_run *r = &sp->sw->runs[run];
+	struct sweep_row row;
 
-	if (!sets || results_create(&res)) {
-		write_all(fd, "out of memory", 13);
-		_exit(EXIT_FAIL);
+	if (ok && !sweep_row_parse(out, &row)) {
+		if (sp->journal >= 0) {
+			out[n] = '\n';
+			write_all(sp->journal, out, n + 1);
+		}
+		store_take(sp->st, &row, NULL);
+		return;
 	}
-	if (scenario_load_tree(bctx, &base, (const char *const *)sets, nsets, &sc)) {
-		const char *t = cfg_error_shown(bctx) ? cfg_error_text(bctx, 0) : "config error";
+	char name[1024];
 
-		write_all(fd, t, strlen(t));
-		_exit(EXIT_USAGE);
-	}
-	o.config_path = sw->scenario_arg;
-	o.seed = r->seed;
-	if (machine_run(&sc, &o, res, err, sizeof(err))) {
-		write_all(fd, err, strlen(err));
-		_exit(EXIT_FAIL);
-	}
-	char *line = sweep_row_line(sw, r, res);
-
-	if (!line) {
-		write_all(fd, "out of memory", 13);
-		_exit(EXIT_FAIL);
-	}
-	write_all(fd, line, strlen(line));
-	/* SimGrid's actors still hold the machine; the process ends here (as `ptsim run`). */
-	_exit(0);
-}
-
-static int spawn(struct worker *w, const struct sweep *sw, struct cfg_ctx *bctx,
-		 struct cfg_node *base, size_t run, const struct worker *all, size_t nall)
-{
-	int p[2];
-
-	if (pipe2(p, O_CLOEXEC))
-		return -errno;
-	fflush(NULL);
-	w->pid = fork();
-	if (w->pid < 0) {
-		close(p[0]), close(p[1]);
-		return -errno;
-	}
-	if (!w->pid) {
-		/* its own process group: a terminal's Ctrl-C reaches the parent, which stops
-		 * the children; and it ends with the parent */
-		setpgid(0, 0);
-		prctl(PR_SET_PDEATHSIG, SIGTERM);
-		signal(SIGINT, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
-		signal(SIGHUP, SIG_DFL);
-		signal(SIGPIPE, SIG_DFL);
-		close(p[0]);
-		for (size_t i = 0; i < nall; i++)
-			if (all[i].pid > 0 && all[i].fd >= 0)
-				close(all[i].fd);
-		child(sw, bctx, base, &sw->runs[run], p[1]);
-	}
-	close(p[1]);
-	w->fd = p[0];
-	w->run = run;
-	w->n = 0;
-	return 0;
-}
-
-static double now_s(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
-
-static void progress(size_t done, size_t total, size_t before, double t0, bool last)
-{
-	double el = now_s() - t0, rate = el > 0 ? (double)(done - before) / el : 0;
-	char left[64] = "";
-
-	if (rate > 0 && done < total) {
-		double s = (double)(total - done) / rate;
-
-		if (s < 120)
-			snprintf(left, sizeof(left), ", about %.0f s left", s);
-		else if (s < 7200)
-			snprintf(left, sizeof(left), ", about %.0f min left", s / 60);
-		else
-			snprintf(left, sizeof(left), ", about %.1f h left", s / 3600);
-	}
-	fprintf(stderr, "\rsweep: %zu/%zu runs done, %.2f runs/s%s\033[K%s", done, total, rate,
-		left, last ? "\n" : "");
+	sweep_point_name(sp->sw, r->point, name, sizeof(name));
+	fprintf(stderr, "ptsim: run %zu (point %s: %s, seed %llu) failed: %s\n", run, r->hash, name,
+		(unsigned long long)r->seed,
+		n		      ? out
+		: WIFSIGNALED(status) ? strsignal(WTERMSIG(status))
+				      : "no result");
+	(*sp->failed)++;
 }
 
 /* The runs in `todo`, -j at a time; rows go into the store and to the journal as they come. */
 static int run_all(const struct sweep *sw, struct store *st, const size_t *todo, size_t ntodo,
 		   unsigned jobs, int journal, size_t total, size_t *failed)
 {
-	struct cfg_ctx *bctx;
-	struct cfg_node *base;
-	struct worker *w = calloc(jobs, sizeof(*w));
-	struct pollfd *pf = calloc(jobs, sizeof(*pf));
-	size_t next = 0, active = 0, done0 = total - ntodo;
-	bool tty = isatty(STDERR_FILENO);
-	double t0 = now_s(), shown = 0;
-	int rc = 0;
+	struct sweep_pool sp = {sw, st, journal, failed};
+	const struct runpool rp = {
+	    .scenario = sw->scenario,
+	    .config_arg = sw->scenario_arg,
+	    .jobs = jobs,
+	    .what = "sweep",
+	    .progress = true,
+	    .arg = &sp,
+	    .sets = pool_sets,
+	    .line = pool_line,
+	    .done = pool_done,
+	};
 
-	if (!w || !pf || cfg_ctx_create(&bctx)) {
-		free(w), free(pf);
-		return -ENOMEM;
-	}
-	/* the base scenario, parsed once: each child binds its point onto its copy */
-	base = cfg_load_file(bctx, sw->scenario);
-	if (!base) {
-		fprintf(stderr, "ptsim: %s\n", cfg_error_text(bctx, 0));
-		cfg_ctx_destroy(bctx);
-		free(w), free(pf);
-		return EXIT_USAGE;
-	}
-	for (unsigned i = 0; i < jobs; i++)
-		w[i].fd = -1;
-	while ((next < ntodo || active) && !stop_sig) {
-		for (unsigned i = 0; i < jobs && next < ntodo && !stop_sig; i++) {
-			if (w[i].fd >= 0)
-				continue;
-			int e = spawn(&w[i], sw, bctx, base, todo[next], w, jobs);
-
-			if (e) {
-				fprintf(stderr, "ptsim: cannot start a run: %s\n", strerror(-e));
-				stop_sig = -1;
-				break;
-			}
-			next++, active++;
-		}
-		size_t np = 0;
-
-		for (unsigned i = 0; i < jobs; i++) {
-			pf[i].fd = w[i].fd; /* negative: poll skips it */
-			pf[i].events = POLLIN;
-			pf[i].revents = 0;
-			np += w[i].fd >= 0;
-		}
-		if (!np)
-			continue;
-		if (poll(pf, jobs, 250) < 0 && errno != EINTR) {
-			rc = -errno;
-			break;
-		}
-		for (unsigned i = 0; i < jobs; i++) {
-			struct worker *x = &w[i];
-			char buf[65536];
-			ssize_t n;
-			int status;
-
-			if (x->fd < 0 || !(pf[i].revents & (POLLIN | POLLHUP | POLLERR)))
-				continue;
-			n = read(x->fd, buf, sizeof(buf));
-			if (n < 0 && (errno == EAGAIN || errno == EINTR))
-				continue;
-			if (n > 0) {
-				if (x->n + (size_t)n + 1 > x->cap) {
-					size_t cap = x->cap ? x->cap : 65536;
-
-					while (cap < x->n + (size_t)n + 1)
-						cap *= 2;
-					char *g = realloc(x->out, cap);
-
-					if (!g) {
-						rc = -ENOMEM;
-						break;
-					}
-					x->out = g, x->cap = cap;
-				}
-				memcpy(x->out + x->n, buf, (size_t)n);
-				x->n += (size_t)n;
-				x->out[x->n] = 0;
-				continue;
-			}
-			/* end of the child's output: it has finished */
-			close(x->fd);
-			x->fd = -1;
-			active--;
-			while (waitpid(x->pid, &status, 0) < 0 && errno == EINTR)
-				;
-			x->pid = 0;
-			const struct sweep_run *r = &sw->runs[x->run];
-			struct sweep_row row;
-
-			if (WIFEXITED(status) && !WEXITSTATUS(status) && x->n &&
-			    !sweep_row_parse(x->out, &row)) {
-				if (journal >= 0) {
-					x->out[x->n] = '\n';
-					write_all(journal, x->out, x->n + 1);
-				}
-				store_take(st, &row, NULL);
-			} else {
-				char name[1024];
-
-				sweep_point_name(sw, r->point, name, sizeof(name));
-				if (tty)
-					fputs("\r\033[K", stderr);
-				fprintf(stderr,
-					"ptsim: run %zu (point %s: %s, seed %llu) failed: %s\n",
-					x->run, r->hash, name, (unsigned long long)r->seed,
-					x->n		      ? x->out
-					: WIFSIGNALED(status) ? strsignal(WTERMSIG(status))
-							      : "no result");
-				(*failed)++;
-			}
-		}
-		if (rc)
-			break;
-		if (tty && now_s() - shown > 0.5) {
-			progress(done0 + next - active, total, done0, t0, false);
-			shown = now_s();
-		}
-	}
-	/* interrupted: the runs in progress are given up */
-	for (unsigned i = 0; i < jobs; i++) {
-		if (w[i].pid > 0) {
-			kill(w[i].pid, SIGTERM);
-			while (waitpid(w[i].pid, NULL, 0) < 0 && errno == EINTR)
-				;
-		}
-		if (w[i].fd >= 0)
-			close(w[i].fd);
-		free(w[i].out);
-	}
-	if (tty)
-		progress(st->have, total, done0, t0, true);
-	free(w), free(pf);
-	cfg_ctx_destroy(bctx);
-	return rc;
+	return runpool_run(&rp, todo, ntodo, total, &stop_sig);
 }
 
 /* ---- merge ---- */
@@ -893,8 +697,8 @@ int cmd_sweep(int argc, char **argv)
 	for (int i = 0; i < 3; i++)
 		sigaction(sigs[i], &sa, &old[i]);
 	if (ntodo)
-		rc = run_all(&sw, &st, todo, ntodo, o.jobs ? o.jobs : usable_cores(), journal, mine,
-			     &failed);
+		rc = run_all(&sw, &st, todo, ntodo, o.jobs ? o.jobs : runpool_cores(), journal,
+			     mine, &failed);
 	/* the outputs whole, whatever comes now */
 	sigset_t block, prev;
 

@@ -19,6 +19,7 @@ static const char usage_main[] =
 	"  survey CONFIG  can each PCI function be assigned to a VM, and why (or why not)\n"
 	"  lspci CONFIG   the simulated machine's PCI functions as lspci shows them\n"
 	"  sweep SWEEP    run a sweep file's points in parallel (shards, Slurm), CSV and JSON\n"
+	"  calibrate CALIB fit config keys to measured tables (grid and Nelder-Mead)\n"
 	"  help           this text\n"
 	"\n"
 	"Run 'ptsim COMMAND --help' for a command's options.\n"
@@ -42,6 +43,8 @@ int main(int argc, char **argv)
 		return cmd_inspect(argc - 2, argv + 2, false);
 	if (!strcmp(argv[1], "sweep"))
 		return cmd_sweep(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "calibrate"))
+		return cmd_calibrate(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		fputs(usage_main, stdout);
 		return 0;

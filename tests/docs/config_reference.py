@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
 """configs/README.md carries the schema (`ptsim check --schema`) between two markers, and the
-sweep file's (`ptsim sweep --schema`) between two others; this keeps them true.
+sweep file's (`ptsim sweep --schema`) and the calibration file's (`ptsim calibrate --schema`)
+between others; this keeps them true.
     config_reference.py PTSIM README [--update]"""
 import difflib
 import subprocess
 import sys
 
 BLOCKS = [("<!-- schema:begin -->", "<!-- schema:end -->", ["check", "--schema"]),
-          ("<!-- sweep-schema:begin -->", "<!-- sweep-schema:end -->", ["sweep", "--schema"])]
+          ("<!-- sweep-schema:begin -->", "<!-- sweep-schema:end -->", ["sweep", "--schema"]),
+          ("<!-- calib-schema:begin -->", "<!-- calib-schema:end -->",
+           ["calibrate", "--schema"])]
 
 
 def main(argv):

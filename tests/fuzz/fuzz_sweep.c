@@ -8,9 +8,12 @@
  * `scenario: ../default.yaml` finds the shipped scenarios. It is loaded with every point
  * checked as a scenario (what `ptsim check SWEEP.yaml` and `ptsim sweep` do before running);
  * every error must have its text. Each line after the NUL is parsed as a row; a parsed row
- * must have as many keys as values. A crash, a sanitizer report, a leak or an abort is a
- * finding: its input goes to tests/fuzz/regressions/ and is replayed by every build.
+ * must have as many keys as values. The same input is loaded as a calibration file too
+ * (app/calib.c), with what follows the NUL as the table `input.csv` beside it. A crash, a
+ * sanitizer report, a leak or an abort is a finding: its input goes to
+ * tests/fuzz/regressions/ and is replayed by every build.
  */
+#include "app/calib.h"
 #include "app/sweep.h"
 #include "sim/config.h"
 
@@ -24,7 +27,7 @@
 #define PTSIM_SOURCE_DIR "."
 #endif
 
-static char input_path[4096];
+static char input_path[4096], table_path[4096];
 static char dir[64];
 
 static void cleanup(void)
@@ -57,6 +60,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	if (system(cmd))
 		fprintf(stderr, "ptsim fuzz: no configs to sweep over\n");
 	snprintf(input_path, sizeof(input_path), "%s/configs/sweeps/input.yaml", dir);
+	snprintf(table_path, sizeof(table_path), "%s/configs/sweeps/input.csv", dir);
 	return 0;
 }
 
@@ -116,6 +120,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	sweep_free(&sw);
 	if (yaml_len < size)
 		rows(copy + yaml_len + 1);
+
+	/* as a calibration file, the rest as its table */
+	struct calib c;
+
+	f = fopen(table_path, "wb");
+	if (!f ||
+	    (yaml_len < size &&
+	     fwrite(copy + yaml_len + 1, 1, size - yaml_len - 1, f) != size - yaml_len - 1) ||
+	    fclose(f)) {
+		perror("ptsim fuzz: table file");
+		exit(1);
+	}
+	rc = calib_load(&c, input_path);
+	if (c.ctx) {
+		if (rc > 0 && !cfg_error_shown(c.ctx))
+			abort();
+		for (size_t i = 0; i < cfg_error_shown(c.ctx); i++)
+			if (!cfg_error_text(c.ctx, i) || !*cfg_error_text(c.ctx, i))
+				abort();
+	}
+	calib_free(&c);
 	free(copy);
 	return 0;
 }
