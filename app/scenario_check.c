@@ -19,7 +19,8 @@ static void check_workload_device(struct cfg_ctx *ctx, const struct cfg_node *ro
 				  const struct scenario *out, const char *device, const char *path)
 {
 	const struct sc_node *n = scenario_find_node(out, device, NULL);
-	bool assigned = false;
+	/* no VMs: the host owns every device, and the workload runs on bare metal */
+	bool assigned = out->nvms == 0;
 
 	if (!n)
 		n = scenario_find_vf(out, device, NULL); /* its PF's type */
@@ -59,6 +60,45 @@ static void check_workload_device(struct cfg_ctx *ctx, const struct cfg_node *ro
 		cfg_error_path(ctx, root, path, "'%s' is not a NIC in machine.pcie", device);
 	} else if (!assigned) {
 		cfg_error_path(ctx, root, path, "'%s' is not assigned to any VM", device);
+	}
+}
+
+/* Bare metal (no VMs): its CPUs; and intel_iommu=off, which leaves no VM a device. */
+static void check_baremetal(struct cfg_ctx *ctx, const struct cfg_node *root,
+			    struct scenario *out)
+{
+	static uint32_t first = 1;
+	struct sc_bare *b = &out->bare;
+
+	for (size_t v = 0; v < out->nvms && !out->host.iommu.dma_remapping; v++)
+		if (out->vms[v].ndevices && out->vms[v].dma.strategy != DMA_NONE) {
+			cfg_error_path(ctx, root, "host.iommu.dma_remapping",
+				       "intel_iommu=off leaves no DMA remapping to assign devices "
+				       "with; '%s' is given %s",
+				       out->vms[v].name, out->vms[v].devices[0]);
+			break;
+		}
+	if (out->nvms)
+		return;
+	if (!b->npcpus) {
+		b->pcpus = &first;
+		b->npcpus = 1;
+	}
+	for (size_t c = 0; c < b->npcpus; c++) {
+		char p[64];
+
+		snprintf(p, sizeof(p), "baremetal.pcpus.%zu", c);
+		if (b->pcpus[c] >= out->machine.cpu.pcpus)
+			cfg_error_path(ctx, root, p, "pCPU %u does not exist (machine.cpu.pcpus is %u)",
+				       b->pcpus[c], out->machine.cpu.pcpus);
+		else if (b->pcpus[c] == 0)
+			cfg_error_path(ctx, root, p,
+				       "pCPU 0 runs the host's own work; give the kernel pCPUs "
+				       "1..%u",
+				       out->machine.cpu.pcpus - 1);
+		for (size_t k = 0; k < c; k++)
+			if (b->pcpus[k] == b->pcpus[c])
+				cfg_error_path(ctx, root, p, "pCPU %u is listed twice", b->pcpus[c]);
 	}
 }
 
@@ -207,6 +247,7 @@ int scenario_load_tree(struct cfg_ctx *ctx, struct cfg_node **rootp, const char 
 			       (unsigned long long)(out->machine.memory.size >> 20));
 	else if (!cfg_error_count(ctx))
 		scenario_check_host_ram(ctx, root, out);
+	check_baremetal(ctx, root, out);
 	if (out->workload.device)
 		check_workload_device(ctx, root, out, out->workload.device, "workload.device");
 	for (size_t i = 0; i < out->workload.ndevices; i++) {

@@ -58,11 +58,19 @@ static void summary_caches(const struct results *r, FILE *f)
 	}
 }
 
+/* The first VM; with none (bare metal), a VM without devices, whose sections are empty. */
+static const struct sc_vm *first_vm(const struct scenario *sc)
+{
+	static const struct sc_vm none;
+
+	return sc->nvms ? &sc->vms[0] : &none;
+}
+
 /* The DMA mapping strategy: what it pinned and, for the paravirtual ones, what it cost and
  * what it left translatable after the guest's unmaps. */
 static void summary_dma(const struct scenario *sc, const struct results *r, FILE *f)
 {
-	const struct sc_vm *vm = &sc->vms[0];
+	const struct sc_vm *vm = first_vm(sc);
 
 	if (vm->dma.strategy == DMA_NONE || !vm->ndevices)
 		return;
@@ -123,7 +131,7 @@ static void summary_dma(const struct scenario *sc, const struct results *r, FILE
 static void summary_viommu(const struct scenario *sc, const struct results *r, FILE *f)
 {
 	static const char *const policy[] = {"strict", "lazy", "passthrough"};
-	const struct sc_vm *vm = &sc->vms[0];
+	const struct sc_vm *vm = first_vm(sc);
 	double per_op = get_d(r, "exits_per_op"),
 	       ops = per_op > 0 ? get_d(r, "exits.total") / per_op : 0;
 	uint64_t traps = get_u(r, "viommu.reg_reads") + get_u(r, "viommu.reg_writes");
@@ -164,7 +172,7 @@ static void summary_viommu(const struct scenario *sc, const struct results *r, F
 
 void machine_print_summary(const struct scenario *sc, const struct results *r, FILE *f)
 {
-	const struct sc_vm *vm = &sc->vms[0];
+	const struct sc_vm *vm = first_vm(sc);
 	/* dma_bench: the host drives a DMA engine; no VM, interrupt or vCPU is in the window */
 	bool bench = sc->workload.kind == SC_WL_DMA_BENCH;
 	/* what is per frame or per translation has nothing to divide by without them */
@@ -190,6 +198,17 @@ void machine_print_summary(const struct scenario *sc, const struct results *r, F
 			"drives %s\n",
 			(double)get_u(r, "window.length_ns") / 1e6,
 			(unsigned long long)get_u(r, "window.events"), sc->workload.device);
+	else if (!sc->nvms)
+		fprintf(f,
+			"Measured window: %.3f ms simulated (%llu engine events), bare metal, "
+			"intel_iommu=%s, %s DMA API\n",
+			(double)get_u(r, "window.length_ns") / 1e6,
+			(unsigned long long)get_u(r, "window.events"),
+			sc->host.iommu.dma_remapping ? "on" : "off",
+			sc->host.iommu.dma_remapping
+			    ? (const char *const[]){"strict", "lazy", "passthrough"}
+				  [sc->bare.kernel.kernel.iommu]
+			    : "direct");
 	else
 		fprintf(
 		    f, "Measured window: %.3f ms simulated (%llu engine events), %s mode, %s %s\n",

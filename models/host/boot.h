@@ -34,6 +34,7 @@ struct host_sriov_req {
 struct intel_iommu_opts {
 	bool scalable; /* scalable-mode tables when ECAP.SMTS (intel_iommu=sm_on) */
 	bool ats;      /* enable ATS on endpoints that have it, when ECAP.DT and the ATSR allow */
+	bool dma_remapping; /* intel_iommu=on; off: translation stays disabled (IR stays on) */
 };
 
 /* The kernel's configuration (the `host` section, and the hypervisor's costs from its own):

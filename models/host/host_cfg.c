@@ -45,6 +45,11 @@ static const struct cfg_field intel_iommu_fields[] = {
     CFG_BOOL("ats", struct intel_iommu_opts, ats, true,
 	     "enable ATS on endpoints that have it when ECAP.DT and the DMAR ATSR allow",
 	     .source = "what Linux does"),
+    CFG_BOOL("dma_remapping", struct intel_iommu_opts, dma_remapping, true,
+	     "Linux's intel_iommu=on (true) or off: with off the units' translation is never "
+	     "enabled (DMA addresses are physical; interrupt remapping stays on) and no VM can "
+	     "be given a device",
+	     .source = "intel_iommu=on, what distributions set for passthrough"),
     CFG_END,
 };
 static const struct cfg_schema intel_iommu_schema =
