@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The summary table a person reads after `ptsim run`, from the results' keys. */
+#include "app/baseline.h"
 #include "app/machine.h"
 #include "app/scenario.h"
 #include "models/cpu/vmx.h"
@@ -408,6 +409,7 @@ dma:
 				(unsigned long long)get_u(r, "vm.pi_on_at_resume"));
 	}
 end:
+	baseline_print(r, f);
 	fprintf(f, "\nSimulated %.3f ms in %.2f s of wall time.\n",
 		(double)get_u(r, "sim_time_ns") / 1e6, get_d(r, "wall_s"));
 }
