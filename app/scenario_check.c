@@ -88,14 +88,10 @@ static void check_baremetal(struct cfg_ctx *ctx, const struct cfg_node *root,
 		char p[64];
 
 		snprintf(p, sizeof(p), "baremetal.pcpus.%zu", c);
+		/* (pCPU 0, the host's own, is outside the key's range) */
 		if (b->pcpus[c] >= out->machine.cpu.pcpus)
 			cfg_error_path(ctx, root, p, "pCPU %u does not exist (machine.cpu.pcpus is %u)",
 				       b->pcpus[c], out->machine.cpu.pcpus);
-		else if (b->pcpus[c] == 0)
-			cfg_error_path(ctx, root, p,
-				       "pCPU 0 runs the host's own work; give the kernel pCPUs "
-				       "1..%u",
-				       out->machine.cpu.pcpus - 1);
 		for (size_t k = 0; k < c; k++)
 			if (b->pcpus[k] == b->pcpus[c])
 				cfg_error_path(ctx, root, p, "pCPU %u is listed twice", b->pcpus[c]);

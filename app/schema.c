@@ -111,7 +111,9 @@ static const struct cfg_schema vm_schema =
 
 static const struct cfg_field bare_fields[] = {
     CFG_U32LIST("pcpus", struct sc_bare, pcpus, npcpus, 1, 255, NULL,
-		"the pCPUs the kernel runs on; the first boots (default: 1)", .flags = CFG_ID),
+		"the pCPUs the kernel runs on, the first booting (default: 1; pCPU 0 runs the "
+		"host's own work)",
+		.flags = CFG_ID),
     CFG_MIB("ram_mib", struct sc_bare, ram_bytes, 256, 4, 1 << 20,
 	    "RAM the host sets aside for the kernel (its buffers, rings, skbs)"),
     CFG_STRUCT("kernel", struct sc_bare, kernel, guest_schema,

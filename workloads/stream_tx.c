@@ -516,7 +516,9 @@ static void app_init(void *ctx, struct gk *g)
 			continue;
 		}
 		if (s->next_send_ps > (double)gk_now_ps(g)) {
-			gk_spin_until(g, (uint64_t)llround(s->next_send_ps));
+			/* up, not to the nearest: a time rounded down to where the TSC already is
+			 * would leave the send due later forever (a spin that never ends) */
+			gk_spin_until(g, (uint64_t)ceil(s->next_send_ps));
 			continue; /* a completion meanwhile may have changed the choice */
 		}
 		send_one(a, s);
