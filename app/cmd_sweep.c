@@ -5,6 +5,7 @@
  * none starts here), resume by the rows already written, run a 1/N shard, merge shards, or
  * write the Slurm scripts that do both. See app/sweep.h for the file and the rows.
  */
+#include "app/baseline.h"
 #include "app/cli.h"
 #include "app/machine.h"
 #include "app/scenario.h"
@@ -56,6 +57,9 @@ const char usage_sweep[] =
     "  --shards N        shards of --emit-slurm (default: the runs, at most 32)\n"
     "  --max-running K   array tasks at once (--array=0-(N-1)%K; default N)\n"
     "  --sbatch OPTION   an #SBATCH line for both scripts, e.g. --sbatch=--partition=x\n"
+    "  --baseline FILE   a bare-metal run's results JSON: every row gets\n"
+    "                    fraction_of_bare_metal.* against it (as ptsim run; not with\n"
+    "                    --emit-slurm)\n"
     "  --list            print the runs (index, point, seed, shard of --shards, values)\n"
     "  --schema          every key of a sweep file: type, range, default, meaning\n"
     "  -h, --help        this text\n"
@@ -136,6 +140,8 @@ static int parse_opts(int argc, char **argv, struct sweep_opts *o)
 				return usage_error(usage_sweep,
 						   "--shard wants I/N with 0 <= I < N, not '%s'",
 						   val);
+		} else if (OPT("--baseline")) {
+			o->baseline = val;
 		} else if (OPT("--emit-slurm")) {
 			o->slurm_dir = val;
 		} else if (OPT("--shards")) {
@@ -179,6 +185,10 @@ static int parse_opts(int argc, char **argv, struct sweep_opts *o)
 	if ((o->merge + !!o->shard_n + !!o->slurm_dir + o->list) > 1)
 		return usage_error(usage_sweep, "%s",
 				   "--shard, --merge, --emit-slurm and --list go one at a time");
+	if (o->baseline && (o->slurm_dir || o->merge))
+		return usage_error(usage_sweep, "%s",
+				   "--baseline goes with the runs (a local sweep or --shard), not "
+				   "--emit-slurm or --merge");
 	if ((o->shards || o->max_running || o->nsbatch) && !o->slurm_dir && !o->list)
 		return usage_error(usage_sweep, "%s",
 				   "--shards, --max-running and --sbatch go with --emit-slurm");
@@ -368,6 +378,10 @@ static void write_all(int fd, const char *s, size_t n)
 	}
 }
 
+/* --baseline, read once by the parent before the children fork. */
+static struct baseline sweep_base;
+static bool have_base;
+
 /* In the child: bind the point onto the parent's parsed base scenario, run, send the row. */
 static void child(const struct sweep *sw, struct cfg_ctx *bctx, struct cfg_node *base,
 		  const struct sweep_run *r, int fd)
@@ -393,6 +407,10 @@ static void child(const struct sweep *sw, struct cfg_ctx *bctx, struct cfg_node 
 	o.seed = r->seed;
 	if (machine_run(&sc, &o, res, err, sizeof(err))) {
 		write_all(fd, err, strlen(err));
+		_exit(EXIT_FAIL);
+	}
+	if (have_base && baseline_apply(&sweep_base, res)) {
+		write_all(fd, "out of memory", 13);
 		_exit(EXIT_FAIL);
 	}
 	char *line = sweep_row_line(sw, r, res);
@@ -768,6 +786,15 @@ int cmd_sweep(int argc, char **argv)
 	if (o.schema) {
 		sweep_schema_describe(emit_line, stdout);
 		return 0;
+	}
+	if (o.baseline) {
+		char err[1024];
+
+		if (baseline_load(o.baseline, &sweep_base, err, sizeof(err))) {
+			fprintf(stderr, "ptsim: %s\n", err);
+			return EXIT_USAGE;
+		}
+		have_base = true;
 	}
 	rc = sweep_load(&sw, o.file, true);
 	if (rc) {

@@ -13,6 +13,7 @@ configs/eli/ (256 B frames sent flat out, one completion interrupt each), 2,000 
   - intel_iommu=on maps and unmaps every frame: strict invalidates each unmap, lazy batches
     them through the flush queue, and both cost cycles bare metal without the IOMMU does not
     spend; iommu.passthrough translates nothing again;
+  - ptsim sweep --baseline gives each row the fractions ptsim run gives;
   - an NVMe controller on bare metal completes its I/O (configs/nvme.yaml with vms: []);
   - without --baseline no fraction key appears.
 """
@@ -126,6 +127,27 @@ def main(ptsim):
         t.check("strict: the device's DMA is translated", strict["iotlb.lookups"] > 0)
         t.check("passthrough: identity, no map, no IOTLB",
                 pt["iommu.maps"] == 0 and pt["iotlb.lookups"] == 0)
+
+        # ptsim sweep passes --baseline to every run
+        sw = os.path.join(tmp, "s.yaml")
+        with open(sw, "w") as f:
+            f.write("scenario: %s\nset: [workload.frames=2000]\nparameters:\n"
+                    "  - key: vms.0.interrupt_mode\n    values: [emulated, vtd_posted]\n"
+                    "keep: [throughput_gbps, fraction_of_bare_metal]\n"
+                    % os.path.abspath(GUEST))
+        out = os.path.join(tmp, "s.csv")
+        p = subprocess.run([ptsim, "sweep", sw, "-j", "1", "--baseline", bj, "--csv", out,
+                            "--json", os.path.join(tmp, "s.jsonl")],
+                           capture_output=True, text=True)
+        t.check("sweep --baseline runs (%s)" % p.stderr.strip(), p.returncode == 0)
+        if p.returncode == 0:
+            with open(out) as f:
+                rows = {r["param.vms.0.interrupt_mode"]: r for r in csv.DictReader(f)}
+            t.check("sweep --baseline: the rows' fractions are ptsim run's",
+                    abs(float(rows["emulated"]["fraction_of_bare_metal.throughput"])
+                        - frac["emulated"][0]) < 1e-9 and
+                    abs(float(rows["vtd_posted"]["fraction_of_bare_metal.cycles_per_op"])
+                        - frac["vtd_posted"][1]) < 1e-9)
 
         nv, _, _ = t.run("configs/nvme.yaml", "--set", "vms=[]", "--set",
                          "workload.nvme.ios=500", tag="nvme")
