@@ -43,6 +43,7 @@ struct vcpu {
 	int inject; /* vector to inject at the next entry, or -1 */
 	void *guest_data, *hv_data;
 	int track;
+	uint64_t host_mark; /* bare metal: the pCPU's host time when the kernel took it */
 	struct vcpu_stats st;
 };
 
@@ -423,9 +424,16 @@ static void guest_poll(struct vcpu *v)
 	struct pcpu *p = v->p;
 
 	/* Bare metal: kernel code that ran through host_* (its VT-d driver) charged the pCPU;
-	 * that time passes before the next instruction. */
-	if (v->cfg.bare && p->owed_ps)
-		pcpu_sync(p);
+	 * that time passes before the next instruction, and it was the kernel's own work, as
+	 * any other of its code (there is no host mode below it): guest time, not host. */
+	if (v->cfg.bare) {
+		if (p->owed_ps)
+			pcpu_sync(p);
+		if (p->tm.host_ps > v->host_mark) {
+			p->tm.guest_ps += p->tm.host_ps - v->host_mark;
+			p->tm.host_ps = v->host_mark;
+		}
+	}
 	for (;;) {
 		int vec;
 
@@ -468,8 +476,10 @@ void vcpu_launch(struct vcpu *v, struct pcpu *p)
 	p->vcpu = v;
 	if (v->track)
 		p->track = v->track;
-	if (v->cfg.bare)
+	if (v->cfg.bare) {
 		v->in_guest = true; /* no VM entry: the code simply runs */
+		v->host_mark = p->tm.host_ps;
+	}
 	else
 		vm_entry(v);
 	guest_poll(v);
