@@ -196,8 +196,9 @@ int baseline_load(const char *path, struct baseline *b, char *err, size_t errlen
 		double v = *(double *)((char *)b + fractions[i].off);
 
 		if (!(p.found & (1u << i))) {
-			snprintf(err, errlen, "--baseline %s: no '%s' (not a `ptsim run --json` file)",
-				 path, fractions[i].of);
+			snprintf(err, errlen,
+				 "--baseline %s: no '%s' (not a `ptsim run --json` file)", path,
+				 fractions[i].of);
 			return EXIT_USAGE;
 		}
 		if (!(v > 0) || !isfinite(v)) {

@@ -67,7 +67,6 @@ const char usage_sweep[] =
     "Ctrl-C stops the runs, writes the finished rows and exits 130; the same command\n"
     "resumes. Rows are byte-identical however the sweep is split, but for wall_s.\n";
 
-
 static volatile sig_atomic_t stop_sig;
 
 static void on_stop(int sig)

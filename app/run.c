@@ -305,12 +305,14 @@ static int boot_bare(struct machine *m)
 		for (unsigned i = 0; i < host_bare_ncpus(m->bare); i++) {
 			char name[48];
 
-			snprintf(name, sizeof(name), "cpu%u (pcpu%u)", i, host_bare_pcpu(m->bare, i));
+			snprintf(name, sizeof(name), "cpu%u (pcpu%u)", i,
+				 host_bare_pcpu(m->bare, i));
 			vcpu_set_track(host_bare_cpu(m->bare, i),
 				       trace_track(sim_trace, "bare metal", name));
 		}
 	for (unsigned i = 0; i < m->nnics + m->nnvmes; i++) {
-		struct pcie_fn *fn = i < m->nnics ? nic_fn(m->nic[i]) : nvme_fn(m->nvme[i - m->nnics]);
+		struct pcie_fn *fn =
+		    i < m->nnics ? nic_fn(m->nic[i]) : nvme_fn(m->nvme[i - m->nnics]);
 		int r = add_bare_owner(m, fn);
 
 		if (r)

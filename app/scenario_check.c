@@ -64,8 +64,7 @@ static void check_workload_device(struct cfg_ctx *ctx, const struct cfg_node *ro
 }
 
 /* Bare metal (no VMs): its CPUs; and intel_iommu=off, which leaves no VM a device. */
-static void check_baremetal(struct cfg_ctx *ctx, const struct cfg_node *root,
-			    struct scenario *out)
+static void check_baremetal(struct cfg_ctx *ctx, const struct cfg_node *root, struct scenario *out)
 {
 	static uint32_t first = 1;
 	struct sc_bare *b = &out->bare;
@@ -90,11 +89,13 @@ static void check_baremetal(struct cfg_ctx *ctx, const struct cfg_node *root,
 		snprintf(p, sizeof(p), "baremetal.pcpus.%zu", c);
 		/* (pCPU 0, the host's own, is outside the key's range) */
 		if (b->pcpus[c] >= out->machine.cpu.pcpus)
-			cfg_error_path(ctx, root, p, "pCPU %u does not exist (machine.cpu.pcpus is %u)",
+			cfg_error_path(ctx, root, p,
+				       "pCPU %u does not exist (machine.cpu.pcpus is %u)",
 				       b->pcpus[c], out->machine.cpu.pcpus);
 		for (size_t k = 0; k < c; k++)
 			if (b->pcpus[k] == b->pcpus[c])
-				cfg_error_path(ctx, root, p, "pCPU %u is listed twice", b->pcpus[c]);
+				cfg_error_path(ctx, root, p, "pCPU %u is listed twice",
+					       b->pcpus[c]);
 	}
 }
 

@@ -173,6 +173,7 @@ static void summary_viommu(const struct scenario *sc, const struct results *r, F
 
 void machine_print_summary(const struct scenario *sc, const struct results *r, FILE *f)
 {
+	static const char *const iommu_policy[] = {"strict", "lazy", "passthrough"};
 	const struct sc_vm *vm = first_vm(sc);
 	/* dma_bench: the host drives a DMA engine; no VM, interrupt or vCPU is in the window */
 	bool bench = sc->workload.kind == SC_WL_DMA_BENCH;
@@ -206,10 +207,8 @@ void machine_print_summary(const struct scenario *sc, const struct results *r, F
 			(double)get_u(r, "window.length_ns") / 1e6,
 			(unsigned long long)get_u(r, "window.events"),
 			sc->host.iommu.dma_remapping ? "on" : "off",
-			sc->host.iommu.dma_remapping
-			    ? (const char *const[]){"strict", "lazy", "passthrough"}
-				  [sc->bare.kernel.kernel.iommu]
-			    : "direct");
+			sc->host.iommu.dma_remapping ? iommu_policy[sc->bare.kernel.kernel.iommu]
+						     : "direct");
 	else
 		fprintf(
 		    f, "Measured window: %.3f ms simulated (%llu engine events), %s mode, %s %s\n",

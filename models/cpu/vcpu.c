@@ -479,8 +479,7 @@ void vcpu_launch(struct vcpu *v, struct pcpu *p)
 	if (v->cfg.bare) {
 		v->in_guest = true; /* no VM entry: the code simply runs */
 		v->host_mark = p->tm.host_ps;
-	}
-	else
+	} else
 		vm_entry(v);
 	guest_poll(v);
 }

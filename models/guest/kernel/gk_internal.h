@@ -29,9 +29,9 @@ struct gk_irq {
 struct intel_iommu;
 struct gk_dev {
 	struct pci_dev pdev;
-	uint16_t bdf;               /* bus << 8 | devfn */
+	uint16_t bdf; /* bus << 8 | devfn */
 	char name[16];
-	struct intel_iommu *ir;     /* bare metal: the unit that remaps its interrupts */
+	struct intel_iommu *ir; /* bare metal: the unit that remaps its interrupts */
 	struct gk *g;
 	struct pci_driver *drv;
 	unsigned nvec;
