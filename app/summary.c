@@ -292,7 +292,8 @@ void machine_print_summary(const struct scenario *sc, const struct results *r, F
 		goto iommu;
 
 	fprintf(f, "\nInterrupts and exits\n");
-	fprintf(f, "  %-32s %14llu\n", "interrupts delivered to guest",
+	fprintf(f, "  %-32s %14llu\n",
+		sc->nvms ? "interrupts delivered to guest" : "interrupts delivered to kernel",
 		(unsigned long long)get_u(r, "interrupts.delivered"));
 	fprintf(f, "  %-32s %14llu remapped, %llu posted (%llu of them to the wakeup vector)\n",
 		"  by path", (unsigned long long)get_u(r, "interrupts.by_path.remapped"),
@@ -368,7 +369,7 @@ dma:
 	else
 		summary_dma(sc, r, f);
 
-	fprintf(f, "\nCPU (the VM's pCPUs, cycles per frame)\n");
+	fprintf(f, "\nCPU (the %s pCPUs, cycles per frame)\n", sc->nvms ? "VM's" : "kernel's");
 	if (frames) {
 		fprintf(f, "  %-32s %14.0f\n", "total (guest + exits + host)",
 			get_d(r, "cpu.cycles_per_op"));
