@@ -145,6 +145,9 @@ int parse_args(int argc, char **argv, const char *usage, unsigned allow, struct 
 		} else if ((allow & CLI_RUN) && OPT("--trace")) {
 			if (file_value(usage, "--trace", val, &a->trace))
 				return EXIT_USAGE;
+		} else if ((allow & CLI_RUN) && OPT("--baseline")) {
+			if (file_value(usage, "--baseline", val, &a->baseline))
+				return EXIT_USAGE;
 		} else if ((allow & CLI_RUN) && !strcmp(s, "--quiet")) {
 			a->quiet = true;
 		} else if ((allow & CLI_DMAR) && OPT("--dmar")) {

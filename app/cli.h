@@ -20,7 +20,7 @@ struct scenario;
 #define MAX_SETS   256
 
 /* Options a command accepts beyond CONFIG and --set. */
-#define CLI_RUN    0x1u /* --seed --json --csv --trace --quiet */
+#define CLI_RUN    0x1u /* --seed --json --csv --trace --quiet --baseline */
 #define CLI_DMAR   0x2u /* --dmar FILE */
 #define CLI_SCHEMA 0x4u /* --schema (CONFIG optional) */
 
@@ -28,7 +28,7 @@ struct args {
 	const char *config;
 	const char *sets[MAX_SETS];
 	size_t nsets;
-	const char *json, *csv, *trace, *dmar;
+	const char *json, *csv, *trace, *dmar, *baseline;
 	uint64_t seed;
 	bool have_seed, quiet, schema;
 };

@@ -135,7 +135,7 @@ static char **pool_sets(void *arg, size_t job, size_t *nsets, uint64_t *seed)
 }
 
 /* Child: the values of the run's result keys, one a line ("-" when a key is absent). */
-static char *pool_line(void *arg, size_t job, const struct results *res)
+static char *pool_line(void *arg, size_t job, struct results *res)
 {
 	const struct cal *s = arg;
 	const struct cal_run *r = &s->runs[job % s->nruns];

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* `ptsim run`: simulate a scenario, print the summary, write JSON, CSV and a trace. */
+#include "app/baseline.h"
 #include "app/cli.h"
 #include "app/machine.h"
 #include "app/scenario.h"
@@ -26,6 +27,8 @@ static const char usage_run[] =
     "  --json FILE       write the results as JSON\n"
     "  --csv FILE        write the results as one CSV row with a header\n"
     "  --trace FILE      write a Chrome trace-event JSON (open it in ui.perfetto.dev)\n"
+    "  --baseline FILE   a bare-metal run's results JSON (vms: []): report\n"
+    "                    fraction_of_bare_metal.{throughput,cycles_per_op} against it\n"
     "  --quiet           do not print the summary\n"
     "  -h, --help        this text\n"
     "\n"
@@ -122,6 +125,7 @@ int cmd_run(int argc, char **argv)
 	struct results *res = NULL;
 	struct run_opts o = {0};
 	struct run_outputs ro = {0};
+	struct baseline base;
 	char err[2048];
 	int rc;
 
@@ -133,6 +137,11 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	}
 	rc = cli_load(&a, ctx, &sc);
+	if (!rc && a.baseline) {
+		rc = baseline_load(a.baseline, &base, err, sizeof(err));
+		if (rc)
+			fprintf(stderr, "ptsim: %s\n", err);
+	}
 	if (!rc)
 		rc = open_outputs(&ro, &a);
 	if (rc)
@@ -144,6 +153,11 @@ int cmd_run(int argc, char **argv)
 	rc = machine_run(&sc, &o, res, err, sizeof(err));
 	if (rc) {
 		fprintf(stderr, "ptsim: %s: %s\n", a.config, err);
+		rc = EXIT_FAIL;
+		goto out;
+	}
+	if (a.baseline && baseline_apply(&base, res)) {
+		fprintf(stderr, "ptsim: %s: results: %s\n", a.config, strerror(ENOMEM));
 		rc = EXIT_FAIL;
 		goto out;
 	}

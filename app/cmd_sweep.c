@@ -5,6 +5,7 @@
  * none starts here), resume by the rows already written, run a 1/N shard, merge shards, or
  * write the Slurm scripts that do both. See app/sweep.h for the file and the rows.
  */
+#include "app/baseline.h"
 #include "app/cli.h"
 #include "app/runpool.h"
 #include "app/scenario.h"
@@ -52,13 +53,15 @@ const char usage_sweep[] =
     "  --shards N        shards of --emit-slurm (default: the runs, at most 32)\n"
     "  --max-running K   array tasks at once (--array=0-(N-1)%K; default N)\n"
     "  --sbatch OPTION   an #SBATCH line for both scripts, e.g. --sbatch=--partition=x\n"
+    "  --baseline FILE   a bare-metal run's results JSON: every row gets\n"
+    "                    fraction_of_bare_metal.* against it (as ptsim run; not with\n"
+    "                    --emit-slurm)\n"
     "  --list            print the runs (index, point, seed, shard of --shards, values)\n"
     "  --schema          every key of a sweep file: type, range, default, meaning\n"
     "  -h, --help        this text\n"
     "\n"
     "Ctrl-C stops the runs, writes the finished rows and exits 130; the same command\n"
     "resumes. Rows are byte-identical however the sweep is split, but for wall_s.\n";
-
 
 static volatile sig_atomic_t stop_sig;
 
@@ -121,6 +124,8 @@ static int parse_opts(int argc, char **argv, struct sweep_opts *o)
 				return usage_error(usage_sweep,
 						   "--shard wants I/N with 0 <= I < N, not '%s'",
 						   val);
+		} else if (OPT("--baseline")) {
+			o->baseline = val;
 		} else if (OPT("--emit-slurm")) {
 			o->slurm_dir = val;
 		} else if (OPT("--shards")) {
@@ -164,6 +169,10 @@ static int parse_opts(int argc, char **argv, struct sweep_opts *o)
 	if ((o->merge + !!o->shard_n + !!o->slurm_dir + o->list) > 1)
 		return usage_error(usage_sweep, "%s",
 				   "--shard, --merge, --emit-slurm and --list go one at a time");
+	if (o->baseline && (o->slurm_dir || o->merge))
+		return usage_error(usage_sweep, "%s",
+				   "--baseline goes with the runs (a local sweep or --shard), not "
+				   "--emit-slurm or --merge");
 	if ((o->shards || o->max_running || o->nsbatch) && !o->slurm_dir && !o->list)
 		return usage_error(usage_sweep, "%s",
 				   "--shards, --max-running and --sbatch go with --emit-slurm");
@@ -347,10 +356,16 @@ static char **pool_sets(void *arg, size_t run, size_t *nsets, uint64_t *seed)
 	return sweep_point_sets(sp->sw, sp->sw->runs[run].point, nsets);
 }
 
-static char *pool_line(void *arg, size_t run, const struct results *res)
+/* --baseline, read once by the parent before the children fork. */
+static struct baseline sweep_base;
+static bool have_base;
+
+static char *pool_line(void *arg, size_t run, struct results *res)
 {
 	const struct sweep_pool *sp = arg;
 
+	if (have_base && baseline_apply(&sweep_base, res))
+		return NULL;
 	return sweep_row_line(sp->sw, &sp->sw->runs[run], res);
 }
 
@@ -572,6 +587,15 @@ int cmd_sweep(int argc, char **argv)
 	if (o.schema) {
 		sweep_schema_describe(emit_line, stdout);
 		return 0;
+	}
+	if (o.baseline) {
+		char err[1024];
+
+		if (baseline_load(o.baseline, &sweep_base, err, sizeof(err))) {
+			fprintf(stderr, "ptsim: %s\n", err);
+			return EXIT_USAGE;
+		}
+		have_base = true;
 	}
 	rc = sweep_load(&sw, o.file, true);
 	if (rc) {

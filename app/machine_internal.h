@@ -28,8 +28,8 @@ struct pv_iommu;
 
 struct dev_owner {
 	struct pcie_fn *fn;
-	unsigned vm;
-	uint8_t guest_devfn;
+	unsigned vm;	      /* its VM; bare metal (no VMs): 0, the host's kernel */
+	uint16_t guest_devfn; /* where its kernel sees it: bus << 8 | devfn (a VM's bus 0) */
 };
 
 /* Interrupt latency: from a device's MSI write to the first instruction of the guest's
@@ -78,7 +78,7 @@ struct workload_guest {
 struct irq_probe {
 	struct irq_latency *il;
 	struct gk *g;
-	uint8_t devfn;
+	uint16_t devfn;
 	uint64_t t[MSI_FIFO];
 	unsigned head, n;
 };
@@ -108,7 +108,8 @@ struct machine {
 	struct host_system sys;
 	struct survey_fn *survey;
 	struct vm **vm; /* per scenario VM */
-	struct gk **gk;
+	struct gk **gk; /* per scenario VM; with no VMs, gk[0] is the host's (bare metal) */
+	struct host_bare *bare; /* bare metal: the host's kernel on its CPUs */
 	struct vfio_dev **vfio;
 	unsigned nvfio;
 	struct pv_iommu **pv; /* per scenario VM: its DMA back-end, or NULL (strategy none) */
@@ -157,6 +158,8 @@ int machine__workload_bind(struct machine *m, const struct wl_hooks *hooks,
 bool machine__workload_vm(const struct machine *m, unsigned v);
 /* The interrupt-latency probes count (on) or not. */
 void machine__workload_measure(struct machine *m, bool on);
+/* No VMs and a workload a kernel runs: bare metal (run.c). */
+bool machine__bare(const struct machine *m);
 /* Where a stream workload stands, whichever way it goes, for the controller's drain, progress
  * line and failure message. */
 struct wl_status {

@@ -11,6 +11,7 @@
 #include "models/devices/nic.h"
 #include "models/devices/nvme.h"
 #include "models/guest/kernel/gk.h"
+#include "models/host/bare.h"
 #include "models/host/hv.h"
 #include "models/host/sched.h"
 #include "models/host/pv_iommu.h"
@@ -276,6 +277,18 @@ static int register_metrics(struct machine *m, struct metrics *reg)
 		if (xl)
 			add(&rc, xl, &m->vm_xlate[v], e);
 	}
+	/* Bare metal: the host's kernel and its CPUs stand where a VM's would. */
+	for (unsigned i = 0; m->bare && i < host_bare_ncpus(m->bare) && !rc; i++) {
+		unsigned pc = host_bare_pcpu(m->bare, i);
+
+		add(&rc, vcpu, vcpu_stats(host_bare_cpu(m->bare, i)), NULL);
+		if (pc < m->npcpus && !seen[pc]) {
+			seen[pc] = true;
+			add(&rc, cpu, pcpu_time(m->pcpu[pc]), NULL);
+		}
+	}
+	if (m->bare && m->gk[0])
+		add(&rc, gk, gk_stats(m->gk[0]), NULL);
 	for (unsigned u = 0; u < m->nunits; u++) {
 		const struct vtd *unit = platform_unit(m->plat, u);
 		const struct intel_iommu *d = machine_unit_drv(m, u);

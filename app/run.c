@@ -13,6 +13,7 @@
 #include "models/guest/drivers/nvme_drv.h"
 #include "models/guest/drivers/ptnic_drv.h"
 #include "models/guest/kernel/gk.h"
+#include "models/host/bare.h"
 #include "models/host/host.h"
 #include "models/host/hv.h"
 #include "models/host/iommu_groups.h"
@@ -235,6 +236,103 @@ static int boot_vm(struct machine *m, unsigned v)
 	return 0;
 }
 
+/* Bare metal: the VT-d driver of the unit that remaps bdf, which the host's boot brought up. */
+static struct intel_iommu *bare_unit_for(void *ctx, uint16_t bdf)
+{
+	const struct machine *m = ctx;
+
+	return host_iommu_for(&m->sys, bdf);
+}
+
+static void bare_entry(void *ctx, struct vcpu *v)
+{
+	struct machine *m = ctx;
+
+	if (m->guest_entry)
+		m->guest_entry(m->guest_entry_ctx, v);
+	else
+		gk_entry(m->gk[0], v);
+}
+
+/* A function the host's kernel drives, at the BDF the host's enumeration gave it (a VF the
+ * administrator did not enable is not there). */
+static int add_bare_owner(struct machine *m, struct pcie_fn *fn)
+{
+	struct dev_owner *o;
+	struct hpci_dev *hd;
+	char path[128];
+
+	pcie_fn_location(fn, path, sizeof(path));
+	hd = hpci_find_path(&m->sys.pci, path);
+	if (!hd)
+		return 0;
+	o = realloc(m->owners, (m->nowners + 1) * sizeof(*o));
+	if (!o)
+		return -ENOMEM;
+	m->owners = o;
+	m->owners[m->nowners++] = (struct dev_owner){fn, 0, hd->bdf};
+	return 0;
+}
+
+/* No VMs: the workload runs on the host itself, in the same kernel a VM runs, on CPUs with
+ * VMX off (models/host/bare.h). The host owns every function: each device of the machine is
+ * where the kernel's PCI scan finds it, at its host BDF. */
+static int boot_bare(struct machine *m)
+{
+	const struct sc_bare *sb = &m->sc->bare;
+	struct gk_cfg gc = sb->kernel.kernel;
+	struct host_bare_cfg bc = {.ncpus = (unsigned)sb->npcpus, .ram_bytes = sb->ram_bytes};
+	unsigned *pin = calloc(sb->npcpus, sizeof(*pin));
+	int rc;
+
+	if (!pin)
+		return -ENOMEM;
+	for (size_t i = 0; i < sb->npcpus; i++)
+		pin[i] = sb->pcpus[i];
+	snprintf(gc.name, sizeof(gc.name), "host");
+	snprintf(bc.name, sizeof(bc.name), "host");
+	bc.pcpu = pin;
+	bc.entry = bare_entry;
+	bc.ctx = m;
+	rc = host_bare_create(m->sys.host, &bc, &m->bare);
+	free(pin);
+	if (rc)
+		return rc;
+	gc.bsp_apic_id = host_cpu_apic_id(m->sys.host, sb->pcpus[0]);
+	gc.bootparam_pa = host_bare_bootparam(m->bare);
+	rc = gk_create(&gc, &m->gk[0]);
+	if (!rc)
+		rc = gk_register_builtin(m->gk[0], &ptnic_driver, &sb->kernel.ptnic);
+	if (!rc)
+		rc = gk_register_builtin(m->gk[0], &nvme_driver, &sb->kernel.nvme);
+	if (rc)
+		return rc;
+	/* the kernel's half of Linux: the boot's VT-d drivers, DMA remapping as intel_iommu= */
+	gk_share_iommu(m->gk[0], bare_unit_for, m, m->sc->host.iommu.dma_remapping);
+	if (trace_on())
+		for (unsigned i = 0; i < host_bare_ncpus(m->bare); i++) {
+			char name[48];
+
+			snprintf(name, sizeof(name), "cpu%u (pcpu%u)", i,
+				 host_bare_pcpu(m->bare, i));
+			vcpu_set_track(host_bare_cpu(m->bare, i),
+				       trace_track(sim_trace, "bare metal", name));
+		}
+	for (unsigned i = 0; i < m->nnics + m->nnvmes; i++) {
+		struct pcie_fn *fn =
+		    i < m->nnics ? nic_fn(m->nic[i]) : nvme_fn(m->nvme[i - m->nnics]);
+		int r = add_bare_owner(m, fn);
+
+		if (r)
+			return r;
+		for (unsigned n = 1; i < m->nnics && n <= nic_total_vfs(m->nic[i]) && !r; n++)
+			r = add_bare_owner(m, nic_fn(nic_vf(m->nic[i], n)));
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
 /* The IOMMU's translations, for the books of the VM whose function made the request: its DMA
  * back-end's, and with several VMs its own counts (the IOTLB and the walkers are shared). */
 static void observe_xlate(void *ctx, uint16_t sid, uint64_t addr, const struct vtd_xlate *x,
@@ -381,6 +479,13 @@ static void controller(void *arg)
 			return;
 		}
 	}
+	if (machine__bare(m)) {
+		rc = boot_bare(m);
+		if (rc) {
+			machine__fail(m, "bare metal: could not start: %s", strerror(-rc));
+			return;
+		}
+	}
 
 	for (unsigned i = 0; i < 65536; i++)
 		if (m->pv_by_sid[i] || (sc->nvms > 1 && m->vm_of_sid[i])) {
@@ -415,6 +520,8 @@ static void controller(void *arg)
 	for (unsigned v = 0; v < sc->nvms; v++)
 		if (machine__workload_vm(m, v))
 			hv_vm_start(m->vm[v]);
+	if (m->bare)
+		host_bare_start(m->bare);
 
 	/* pCPU 0 idles (serving host interrupts) until the workload is done. */
 	while (!m->done && sim_now() < deadline) {
@@ -523,6 +630,9 @@ void machine_destroy(struct machine *m)
 	machine__workload_free(m);
 	for (unsigned v = 0; v < m->sc->nvms; v++)
 		gk_destroy(m->gk[v]);
+	if (m->bare)
+		gk_destroy(m->gk[0]);
+	host_bare_destroy(m->bare);
 	for (unsigned i = 0; i < m->nvfio; i++)
 		vfio_destroy(m->vfio[i]);
 	for (unsigned v = 0; v < m->sc->nvms; v++) {
@@ -694,7 +804,12 @@ struct vm *machine_vm(const struct machine *m, unsigned i)
 
 struct gk *machine_gk(const struct machine *m, unsigned i)
 {
-	return i < m->sc->nvms ? m->gk[i] : NULL;
+	return i < m->sc->nvms || (m->bare && !i) ? m->gk[i] : NULL;
+}
+
+bool machine__bare(const struct machine *m)
+{
+	return !m->sc->nvms && m->sc->workload.kind != SC_WL_DMA_BENCH;
 }
 
 struct vfio_dev *machine_vfio(const struct machine *m, unsigned i)

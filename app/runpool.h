@@ -26,7 +26,7 @@ struct runpool {
 	char **(*sets)(void *arg, size_t job, size_t *nsets, uint64_t *seed);
 	/* In the child: the line run `job` sends back, from its results (malloc'ed; NULL: out
 	 * of memory). */
-	char *(*line)(void *arg, size_t job, const struct results *res);
+	char *(*line)(void *arg, size_t job, struct results *res); /* res: the child's own */
 	/* In the parent: run `job` ended; ok when it exited 0 with a line. out (NUL-terminated,
 	 * n bytes, writable, one spare byte after it) is its line, or else what it wrote about
 	 * its failure (empty: nothing). status is waitpid's. */

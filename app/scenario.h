@@ -143,6 +143,15 @@ struct sc_vm {
 	bool has_workload;
 };
 
+/* ---- baremetal: with no VMs, the kernel that runs the workload on the host itself ---- */
+
+struct sc_bare {
+	uint32_t *pcpus; /* its CPUs (default: pCPU 1) */
+	size_t npcpus;
+	uint64_t ram_bytes;
+	struct sc_guest kernel; /* the same kernel and driver knobs as a VM's guest */
+};
+
 /* ---- run ---- */
 
 struct sc_run {
@@ -156,6 +165,7 @@ struct scenario {
 	struct host_boot_cfg host; /* host.*, and hypervisor.* in host.hv_costs (models/host) */
 	struct sc_vm *vms;
 	size_t nvms;
+	struct sc_bare bare; /* used when nvms is 0 */
 	struct sc_workload workload;
 	struct sc_run run;
 };

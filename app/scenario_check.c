@@ -31,10 +31,19 @@ static void check_workload_device(struct cfg_ctx *ctx, const struct cfg_node *ro
 				  const char *device, const char *path)
 {
 	const struct sc_node *n = scenario_find_node(out, device, NULL);
-	bool assigned = false;
+	/* no VMs: the host owns every device, and the workload runs on bare metal */
+	bool assigned = out->nvms == 0, owned = false;
 
-	if (!n)
+	if (!n) {
 		n = scenario_find_vf(out, device, NULL); /* its PF's type */
+		/* a kernel finds VFs through its PF's SR-IOV capability (pci_iov_add_virtfn),
+		 * which this one does not: its scan sees no VF */
+		if (n && !out->nvms && out->workload.kind != SC_WL_DMA_BENCH)
+			cfg_error_path(ctx, root, path,
+				       "'%s' is a VF; on bare metal (vms: []) the workload drives "
+				       "physical functions only",
+				       device);
+	}
 	for (size_t k = 0; k < out->nvms; k++)
 		for (size_t e = 0; e < out->vms[k].ndevices; e++)
 			if (!strcmp(out->vms[k].devices[e], device)) {
@@ -48,7 +57,7 @@ static void check_workload_device(struct cfg_ctx *ctx, const struct cfg_node *ro
 					    device, out->vms[k].name);
 					return;
 				}
-				assigned = true;
+				assigned = owned = true;
 				if (out->vms[k].guest.task == SC_TASK_IDLE)
 					continue;
 				snprintf(p, sizeof(p), "vms.%zu.guest.task", k);
@@ -62,7 +71,7 @@ static void check_workload_device(struct cfg_ctx *ctx, const struct cfg_node *ro
 		if (!n || n->type != SC_DMA_ENGINE)
 			cfg_error_path(ctx, root, path, "'%s' is not a dma_engine in machine.pcie",
 				       device);
-		else if (assigned)
+		else if (owned)
 			cfg_error_path(ctx, root, path,
 				       "'%s' is assigned to a VM; dma_bench drives it from the host",
 				       device);
@@ -139,6 +148,42 @@ bool scenario_vm_workloads(const struct scenario *s)
 		if (s->vms[v].has_workload)
 			return true;
 	return false;
+}
+
+/* Bare metal (no VMs): its CPUs; and intel_iommu=off, which leaves no VM a device. */
+static void check_baremetal(struct cfg_ctx *ctx, const struct cfg_node *root, struct scenario *out)
+{
+	static uint32_t first = 1;
+	struct sc_bare *b = &out->bare;
+
+	for (size_t v = 0; v < out->nvms && !out->host.iommu.dma_remapping; v++)
+		if (out->vms[v].ndevices && out->vms[v].dma.strategy != DMA_NONE) {
+			cfg_error_path(ctx, root, "host.iommu.dma_remapping",
+				       "intel_iommu=off leaves no DMA remapping to assign devices "
+				       "with; '%s' is given %s",
+				       out->vms[v].name, out->vms[v].devices[0]);
+			break;
+		}
+	if (out->nvms)
+		return;
+	if (!b->npcpus) {
+		b->pcpus = &first;
+		b->npcpus = 1;
+	}
+	for (size_t c = 0; c < b->npcpus; c++) {
+		char p[64];
+
+		snprintf(p, sizeof(p), "baremetal.pcpus.%zu", c);
+		/* (pCPU 0, the host's own, is outside the key's range) */
+		if (b->pcpus[c] >= out->machine.cpu.pcpus)
+			cfg_error_path(ctx, root, p,
+				       "pCPU %u does not exist (machine.cpu.pcpus is %u)",
+				       b->pcpus[c], out->machine.cpu.pcpus);
+		for (size_t k = 0; k < c; k++)
+			if (b->pcpus[k] == b->pcpus[c])
+				cfg_error_path(ctx, root, p, "pCPU %u is listed twice",
+					       b->pcpus[c]);
+	}
 }
 
 int scenario_load(struct cfg_ctx *ctx, const char *path, const char *const *sets, size_t nsets,
@@ -288,6 +333,7 @@ int scenario_load_tree(struct cfg_ctx *ctx, struct cfg_node **rootp, const char 
 			       (unsigned long long)(out->machine.memory.size >> 20));
 	else if (!cfg_error_count(ctx))
 		scenario_check_host_ram(ctx, root, out);
+	check_baremetal(ctx, root, out);
 	if (!scenario_vm_workloads(out))
 		check_workload_devices(ctx, root, out, &out->workload, -1, "");
 	for (size_t v = 0; v < out->nvms; v++) {

@@ -112,6 +112,22 @@ static const struct cfg_field vm_fields[] = {
 static const struct cfg_schema vm_schema =
     CFG_SCHEMA("vm", struct sc_vm, vm_fields, .check = vm_check);
 
+/* ---- baremetal ---- */
+
+static const struct cfg_field bare_fields[] = {
+    CFG_U32LIST("pcpus", struct sc_bare, pcpus, npcpus, 1, 255, NULL,
+		"the pCPUs the kernel runs on, the first booting (default: 1; pCPU 0 runs the "
+		"host's own work)",
+		.flags = CFG_ID),
+    CFG_MIB("ram_mib", struct sc_bare, ram_bytes, 256, 4, 1 << 20,
+	    "RAM the host sets aside for the kernel (its buffers, rings, skbs)"),
+    CFG_STRUCT("kernel", struct sc_bare, kernel, guest_schema,
+	       "the kernel and its drivers: the same keys as vms[].guest (iommu: strict, lazy "
+	       "or passthrough is Linux's iommu.strict / iommu.passthrough)"),
+    CFG_END,
+};
+static const struct cfg_schema bare_schema = CFG_SCHEMA("baremetal", struct sc_bare, bare_fields);
+
 /* ---- workload, run ---- */
 
 /* What a workload's own values must satisfy, wherever it is given. That it names a device is
@@ -229,7 +245,11 @@ static const struct cfg_field scenario_fields[] = {
 	       "host kernel costs and choices"),
     CFG_STRUCT("hypervisor", struct scenario, host.hv_costs, hv_costs_schema,
 	       "VM-exit handler costs, beyond the hardware's exit and entry"),
-    CFG_LIST("vms", struct scenario, vms, nvms, vm_schema, 1, 4096, "the virtual machines"),
+    CFG_LIST("vms", struct scenario, vms, nvms, vm_schema, 0, 4096,
+	     "the virtual machines; none (`vms: []`): the workload runs on bare metal"),
+    CFG_STRUCT("baremetal", struct scenario, bare, bare_schema,
+	       "with `vms: []`: the kernel that runs the workload on the host, with no "
+	       "virtualization (the baseline of --baseline)"),
     CFG_STRUCT("workload", struct scenario, workload, wl_schema, "what runs"),
     CFG_STRUCT("run", struct scenario, run, run_schema, "run control"),
     CFG_END,

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The summary table a person reads after `ptsim run`, from the results' keys. */
+#include "app/baseline.h"
 #include "app/machine.h"
 #include "app/scenario.h"
 #include "models/cpu/vmx.h"
@@ -13,9 +14,13 @@
 
 /* What the workload counts as one operation, for "per ..." lines (exits_per_op and
  * cpu.cycles_per_op divide by it). */
+static int run_kind(const struct scenario *sc);
+
 static const char *op_noun(const struct scenario *sc)
 {
-	switch (sc->workload.kind) {
+	switch (run_kind(sc)) {
+	case -1:
+		return "operation"; /* VMs running workloads of different kinds */
 	case SC_WL_NVME:
 		return "request";
 	case SC_WL_DMA_BENCH:
@@ -74,11 +79,19 @@ static void summary_caches(const struct results *r, FILE *f)
 	}
 }
 
+/* The first VM; with none (bare metal), a VM without devices, whose sections are empty. */
+static const struct sc_vm *first_vm(const struct scenario *sc)
+{
+	static const struct sc_vm none;
+
+	return sc->nvms ? &sc->vms[0] : &none;
+}
+
 /* The DMA mapping strategy: what it pinned and, for the paravirtual ones, what it cost and
  * what it left translatable after the guest's unmaps. */
 static void summary_dma(const struct scenario *sc, const struct results *r, FILE *f)
 {
-	const struct sc_vm *vm = &sc->vms[0];
+	const struct sc_vm *vm = first_vm(sc);
 
 	if (vm->dma.strategy == DMA_NONE || !vm->ndevices)
 		return;
@@ -140,7 +153,7 @@ static void summary_dma(const struct scenario *sc, const struct results *r, FILE
 static void summary_viommu(const struct scenario *sc, const struct results *r, FILE *f)
 {
 	static const char *const policy[] = {"strict", "lazy", "passthrough"};
-	const struct sc_vm *vm = &sc->vms[0];
+	const struct sc_vm *vm = first_vm(sc);
 	double per_op = get_d(r, "exits_per_op"),
 	       ops = per_op > 0 ? get_d(r, "exits.total") / per_op : 0;
 	uint64_t traps = get_u(r, "viommu.reg_reads") + get_u(r, "viommu.reg_writes");
@@ -233,7 +246,8 @@ static void summary_per_vm(const struct scenario *sc, const struct results *r, F
 
 void machine_print_summary(const struct scenario *sc, const struct results *r, FILE *f)
 {
-	const struct sc_vm *vm = &sc->vms[0];
+	static const char *const iommu_policy[] = {"strict", "lazy", "passthrough"};
+	const struct sc_vm *vm = first_vm(sc);
 	int kind = run_kind(sc);
 	/* dma_bench: the host drives a DMA engine; no VM, interrupt or vCPU is in the window */
 	bool bench = sc->workload.kind == SC_WL_DMA_BENCH;
@@ -260,6 +274,15 @@ void machine_print_summary(const struct scenario *sc, const struct results *r, F
 			"drives %s\n",
 			(double)get_u(r, "window.length_ns") / 1e6,
 			(unsigned long long)get_u(r, "window.events"), sc->workload.device);
+	else if (!sc->nvms)
+		fprintf(f,
+			"Measured window: %.3f ms simulated (%llu engine events), bare metal, "
+			"intel_iommu=%s, %s DMA API\n",
+			(double)get_u(r, "window.length_ns") / 1e6,
+			(unsigned long long)get_u(r, "window.events"),
+			sc->host.iommu.dma_remapping ? "on" : "off",
+			sc->host.iommu.dma_remapping ? iommu_policy[sc->bare.kernel.kernel.iommu]
+						     : "direct");
 	else
 		fprintf(
 		    f, "Measured window: %.3f ms simulated (%llu engine events), %s mode, %s %s\n",
@@ -349,7 +372,8 @@ void machine_print_summary(const struct scenario *sc, const struct results *r, F
 		goto iommu;
 
 	fprintf(f, "\nInterrupts and exits\n");
-	fprintf(f, "  %-32s %14llu\n", "interrupts delivered to guest",
+	fprintf(f, "  %-32s %14llu\n",
+		sc->nvms ? "interrupts delivered to guest" : "interrupts delivered to kernel",
 		(unsigned long long)get_u(r, "interrupts.delivered"));
 	fprintf(f, "  %-32s %14llu remapped, %llu posted (%llu of them to the wakeup vector)\n",
 		"  by path", (unsigned long long)get_u(r, "interrupts.by_path.remapped"),
@@ -425,7 +449,8 @@ dma:
 	else
 		summary_dma(sc, r, f);
 
-	fprintf(f, "\nCPU (the VM's pCPUs, cycles per %s)\n", op_noun(sc));
+	fprintf(f, "\nCPU (the %s pCPUs, cycles per %s)\n", sc->nvms ? "VM's" : "kernel's",
+		op_noun(sc));
 	if (frames) {
 		fprintf(f, "  %-32s %14.0f\n", "total (guest + exits + host)",
 			get_d(r, "cpu.cycles_per_op"));
@@ -465,6 +490,7 @@ dma:
 				(unsigned long long)get_u(r, "vm.pi_on_at_resume"));
 	}
 end:
+	baseline_print(r, f);
 	fprintf(f, "\nSimulated %.3f ms in %.2f s of wall time.\n",
 		(double)get_u(r, "sim_time_ns") / 1e6, get_d(r, "wall_s"));
 }

@@ -15,7 +15,7 @@ extern const char usage_sweep[];
 #define MAX_SBATCH 32
 
 struct sweep_opts {
-	const char *file, *csv, *json, *slurm_dir;
+	const char *file, *csv, *json, *slurm_dir, *baseline;
 	unsigned jobs, shard_i, shard_n, shards, max_running;
 	bool merge, list, schema;
 	const char *sbatch[MAX_SBATCH];

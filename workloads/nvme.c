@@ -62,7 +62,7 @@ struct wl_nvme {
 	struct wl_nvme_cfg cfg;
 	uint64_t seed;
 	struct gk *g;
-	uint8_t devfn;
+	uint16_t devfn; /* its bus too on bare metal */
 	struct gendisk *disk;
 	struct job *jobs;
 	uint64_t blocks; /* bs-sized blocks in the region */
@@ -356,7 +356,7 @@ static void app_init(void *ctx, struct gk *g)
 	/* Otherwise return: the kernel's idle loop halts between interrupts. */
 }
 
-int wl_nvme_bind(struct wl_nvme *w, struct gk *g, uint8_t devfn, const struct wl_hooks *hooks)
+int wl_nvme_bind(struct wl_nvme *w, struct gk *g, uint16_t devfn, const struct wl_hooks *hooks)
 {
 	w->g = g;
 	w->devfn = devfn;

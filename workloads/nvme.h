@@ -62,9 +62,9 @@ extern const struct metric_table wl_nvme_metrics;
 
 int wl_nvme_create(const struct wl_nvme_cfg *cfg, uint64_t seed, struct wl_nvme **out);
 void wl_nvme_destroy(struct wl_nvme *w);
-/* The application runs in guest g on its disk of the function at devfn. on_start: ready,
- * before the first request; on_done: every request has completed. */
-int wl_nvme_bind(struct wl_nvme *w, struct gk *g, uint8_t devfn, const struct wl_hooks *hooks);
+/* The application runs in guest g on its disk of the function at devfn (bus << 8 | devfn).
+ * on_start: ready, before the first request; on_done: every request has completed. */
+int wl_nvme_bind(struct wl_nvme *w, struct gk *g, uint16_t devfn, const struct wl_hooks *hooks);
 struct wl_nvme_result *wl_nvme_result(struct wl_nvme *w);
 uint64_t wl_nvme_total(const struct wl_nvme *w);
 /* Why the application could not start, or NULL. */

@@ -31,7 +31,7 @@ struct stream {
 	unsigned index;
 	struct sim_rng *rng;
 	struct nic *nic;
-	uint8_t devfn;
+	uint16_t devfn; /* its bus too on bare metal */
 	struct app *app;
 	struct net_device *nd;
 	double next_send_ps;	      /* when the next frame is due (rate > 0) */
@@ -119,7 +119,7 @@ static struct app *app_of(struct wl_stream_tx *w, struct gk *g)
 	return a;
 }
 
-int wl_stream_tx_add(struct wl_stream_tx *w, struct nic *nic, struct gk *g, uint8_t devfn)
+int wl_stream_tx_add(struct wl_stream_tx *w, struct nic *nic, struct gk *g, uint16_t devfn)
 {
 	struct stream **streams = realloc(w->streams, (w->nstreams + 1) * sizeof(*streams));
 	struct net_device **nds;
@@ -516,7 +516,9 @@ static void app_init(void *ctx, struct gk *g)
 			continue;
 		}
 		if (s->next_send_ps > (double)gk_now_ps(g)) {
-			gk_spin_until(g, (uint64_t)llround(s->next_send_ps));
+			/* up, not to the nearest: a time rounded down to where the TSC already is
+			 * would leave the send due later forever (a spin that never ends) */
+			gk_spin_until(g, (uint64_t)ceil(s->next_send_ps));
 			continue; /* a completion meanwhile may have changed the choice */
 		}
 		send_one(a, s);

@@ -52,8 +52,8 @@ extern const struct metric_table wl_stream_tx_metrics;
 int wl_stream_tx_create(const struct wl_stream_cfg *cfg, uint64_t seed, struct wl_stream_tx **out);
 void wl_stream_tx_destroy(struct wl_stream_tx *w);
 /* A stream out of the NIC, sent by the application of guest g, in which the NIC is the
- * function at devfn. Its send times draw from a random stream of their own. */
-int wl_stream_tx_add(struct wl_stream_tx *w, struct nic *nic, struct gk *g, uint8_t devfn);
+ * function at devfn (bus << 8 | devfn). Its send times draw from a random stream of their own. */
+int wl_stream_tx_add(struct wl_stream_tx *w, struct nic *nic, struct gk *g, uint16_t devfn);
 /* Wire the NICs' far sides and install the applications (the guests' init). on_start: the
  * first application is ready; on_sent: every frame of every stream has been handed to the
  * stack; on_done: every frame is accounted for. */

@@ -43,6 +43,7 @@ struct vcpu {
 	int inject; /* vector to inject at the next entry, or -1 */
 	void *guest_data, *hv_data;
 	int track;
+	uint64_t host_mark; /* bare metal: the pCPU's host time when the kernel took it */
 	struct vcpu_stats st;
 };
 
@@ -81,11 +82,11 @@ int vcpu_create(const struct vcpu_cfg *cfg, struct mem *mem, struct pcie_fabric 
 	v->fab = fab;
 	v->inject = -1;
 	v->guest_if = true;
-	/* What KVM sets for a guest without APIC virtualization. */
-	v->ctl.ext_int_exiting = true;
-	v->ctl.hlt_exiting = true;
-	v->ctl.msr_trap_x2apic = true;
-	v->ctl.msr_trap_eoi = true;
+	/* What KVM sets for a guest without APIC virtualization; nothing traps on bare metal. */
+	v->ctl.ext_int_exiting = !cfg->bare;
+	v->ctl.hlt_exiting = !cfg->bare;
+	v->ctl.msr_trap_x2apic = !cfg->bare;
+	v->ctl.msr_trap_eoi = !cfg->bare;
 	for (int i = 0; i < 256; i++)
 		v->ctl.shadow_idt_map[i] = -1;
 	*out = v;
@@ -161,7 +162,8 @@ struct vcpu *vcpu_current(void)
 
 uint32_t vcpu_apic_id(const struct vcpu *v)
 {
-	return v->cfg.id; /* the hypervisor's virtual LAPIC reports the same ID */
+	/* the hypervisor's virtual LAPIC reports the vCPU's number; bare metal, the pCPU's */
+	return v->cfg.bare && v->p ? v->p->cfg.apic_id : v->cfg.id;
 }
 
 const struct sim_clock *vcpu_tsc_clock(const struct vcpu *v)
@@ -388,6 +390,13 @@ static bool take_physical(struct vcpu *v, int vec)
 {
 	struct pcpu *p = v->p;
 
+	if (v->cfg.bare) {
+		/* Bare metal: the IDT's own vector, when IF allows (SDM vol. 3A §6.8.1). */
+		if (!v->guest_if)
+			return false;
+		deliver_to_guest(v, (uint8_t)lapic_ack(p->lapic));
+		return true;
+	}
 	if (!v->ctl.ext_int_exiting) {
 		if (!v->guest_if)
 			return false; /* recognized by the guest's IF, like bare metal */
@@ -431,6 +440,17 @@ static void guest_poll(struct vcpu *v)
 {
 	struct pcpu *p = v->p;
 
+	/* Bare metal: kernel code that ran through host_* (its VT-d driver) charged the pCPU;
+	 * that time passes before the next instruction, and it was the kernel's own work, as
+	 * any other of its code (there is no host mode below it): guest time, not host. */
+	if (v->cfg.bare) {
+		if (p->owed_ps)
+			pcpu_sync(p);
+		if (p->tm.host_ps > v->host_mark) {
+			p->tm.guest_ps += p->tm.host_ps - v->host_mark;
+			p->tm.host_ps = v->host_mark;
+		}
+	}
 	for (;;) {
 		int vec;
 
@@ -473,7 +493,11 @@ void vcpu_launch(struct vcpu *v, struct pcpu *p)
 	p->vcpu = v;
 	if (v->track)
 		p->track = v->track;
-	vm_entry(v);
+	if (v->cfg.bare) {
+		v->in_guest = true; /* no VM entry: the code simply runs */
+		v->host_mark = p->tm.host_ps;
+	} else
+		vm_entry(v);
 	guest_poll(v);
 }
 
@@ -551,6 +575,16 @@ static void virtual_apic_write(struct vcpu *v, uint32_t off, uint64_t val)
 	vm_exit(v, &e);
 }
 
+/* Guest-physical to host-physical: EPT, or nothing to translate on bare metal. */
+static bool translate(const struct vcpu *v, uint64_t gpa, bool write, uint64_t *hpa)
+{
+	if (v->cfg.bare) {
+		*hpa = gpa;
+		return true;
+	}
+	return v->ept && ept_translate(v->ept, gpa, write, hpa);
+}
+
 static bool apic_page(const struct vcpu *v, uint64_t gpa)
 {
 	return v->ctl.apic_access && gpa >= APIC_DEFAULT_PHYS_BASE &&
@@ -574,7 +608,7 @@ uint64_t vcpu_mmio_read(struct vcpu *v, uint64_t gpa, unsigned size)
 			vm_exit(v, &e);
 			val = e.data;
 		}
-	} else if (!v->ept || !ept_translate(v->ept, gpa, false, &hpa)) {
+	} else if (!translate(v, gpa, false, &hpa)) {
 		struct vmx_exit e = {.reason = EXIT_REASON_EPT_VIOLATION, .gpa = gpa, .size = size};
 
 		if (v->ept && ept_misconfigured(v->ept, gpa))
@@ -616,7 +650,7 @@ void vcpu_mmio_write(struct vcpu *v, uint64_t gpa, unsigned size, uint64_t val)
 			e.irq = off == APIC_EOI;
 			vm_exit(v, &e);
 		}
-	} else if (!v->ept || !ept_translate(v->ept, gpa, true, &hpa)) {
+	} else if (!translate(v, gpa, true, &hpa)) {
 		struct vmx_exit e = {.reason = EXIT_REASON_EPT_VIOLATION,
 				     .gpa = gpa,
 				     .size = size,
@@ -643,6 +677,9 @@ uint32_t vcpu_pio_in(struct vcpu *v, uint16_t port, unsigned size)
 {
 	struct vmx_exit e = {.reason = EXIT_REASON_IO_INSTRUCTION, .port = port, .size = size};
 
+	if (v->cfg.bare) /* the model has no CPU path to I/O ports: nothing answers */
+		return size == 4 ? ~0u : (1u << (8 * size)) - 1;
+
 	/* No I/O port is passed through: the I/O bitmap traps them all. */
 	vm_exit(v, &e);
 	guest_poll(v);
@@ -657,6 +694,8 @@ void vcpu_pio_out(struct vcpu *v, uint16_t port, unsigned size, uint32_t val)
 			     .write = true,
 			     .data = val};
 
+	if (v->cfg.bare)
+		return;
 	vm_exit(v, &e);
 	guest_poll(v);
 }
@@ -668,6 +707,8 @@ static bool x2apic_msr(uint32_t msr)
 
 static bool msr_traps(const struct vcpu *v, uint32_t msr)
 {
+	if (v->cfg.bare)
+		return false; /* IA32_APIC_BASE and the rest: the CPU's own, nothing modelled */
 	if (x2apic_msr(msr)) {
 		if (msr == X2APIC_EOI_MSR)
 			return v->ctl.msr_trap_eoi;
@@ -760,6 +801,8 @@ uint64_t vcpu_vmcall(struct vcpu *v, uint64_t nr, uint64_t a0, uint64_t a1)
 {
 	struct vmx_exit e = {.reason = EXIT_REASON_VMCALL, .nr = nr};
 
+	if (v->cfg.bare)
+		return (uint64_t)-1000; /* #UD outside VMX non-root: KVM's -KVM_ENOSYS */
 	e.args[0] = a0;
 	e.args[1] = a1;
 	vm_exit(v, &e);
@@ -771,6 +814,8 @@ void *vcpu_gpa_ptr(struct vcpu *v, uint64_t gpa, uint64_t len)
 {
 	uint64_t hpa, hpa_end;
 
+	if (v->cfg.bare)
+		return len && mem_is_ram(v->mem, gpa, len) ? mem_ptr(v->mem, gpa, len) : NULL;
 	if (!len || !v->ept || !ept_translate(v->ept, gpa, false, &hpa) ||
 	    !ept_translate(v->ept, gpa + len - 1, false, &hpa_end) || hpa_end - hpa != len - 1)
 		return NULL;

@@ -115,6 +115,11 @@ struct vcpu_hv_ops {
 struct vcpu_cfg {
 	unsigned id;
 	char name[32];
+	/* VMX off: the code runs on the pCPU itself (bare metal). Nothing exits: memory and
+	 * MMIO are host-physical (no EPT), physical interrupts go through its IDT by their own
+	 * vector when IF is set, HLT halts the pCPU, the x2APIC MSRs are the physical LAPIC's,
+	 * and the APIC ID it reports is the pCPU's. No hypervisor is set. */
+	bool bare;
 };
 
 struct vcpu_stats {

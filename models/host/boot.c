@@ -43,6 +43,7 @@ static int iommu_init(struct host_system *s, const struct host_boot_cfg *c, char
 					     .superpages = c->iommu.superpages,
 					     .scalable = c->iommu.scalable,
 					     .ats = c->iommu.ats,
+					     .no_translation = !c->iommu.dma_remapping,
 					     .irt_entries = c->irte_entries,
 					     .fault_cpu = 0,
 					     .dmar = &s->dmar};

@@ -34,6 +34,7 @@ struct intel_iommu_opts {
 	bool scalable;	 /* scalable-mode tables when ECAP.SMTS (intel_iommu=sm_on) */
 	bool ats;	 /* enable ATS on endpoints that have it, when ECAP.DT and the ATSR allow */
 	bool superpages; /* map with 2 MiB / 1 GiB pages where CAP.SLLPS allows (else sp_off) */
+	bool dma_remapping; /* intel_iommu=on; off: translation stays disabled (IR stays on) */
 };
 
 /* The kernel's configuration (the `host` section, and the hypervisor's costs from its own):

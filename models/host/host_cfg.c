@@ -49,6 +49,11 @@ static const struct cfg_field intel_iommu_fields[] = {
 	     "map with 2 MiB and 1 GiB pages where CAP.SLLPS allows and the IOVA and physical "
 	     "addresses are aligned (false: 4 KiB pages only, Linux's intel_iommu=sp_off)",
 	     .source = "Linux's default (drivers/iommu/intel/iommu.c: intel_iommu_superpage)"),
+    CFG_BOOL("dma_remapping", struct intel_iommu_opts, dma_remapping, true,
+	     "Linux's intel_iommu=on (true) or off: with off the units' translation is never "
+	     "enabled (DMA addresses are physical; interrupt remapping stays on) and no VM can "
+	     "be given a device",
+	     .source = "intel_iommu=on, what distributions set for passthrough"),
     CFG_END,
 };
 static const struct cfg_schema intel_iommu_schema =

@@ -235,14 +235,14 @@ int intel_iommu_init(const struct iommu_hal *hal, uint64_t reg_base,
 			goto fail;
 	}
 
-	/* Translation on. */
-	rc = intel_iommu__gcmd(d, DMA_GCMD_TE, DMA_GSTS_TES, true);
+	/* Translation on, unless intel_iommu=off (then DMA goes untranslated, VT-d §10.4.4). */
+	rc = cfg->no_translation ? 0 : intel_iommu__gcmd(d, DMA_GCMD_TE, DMA_GSTS_TES, true);
 	if (rc)
 		goto fail;
-	intel_iommu__log(d, "DMAR: unit at %#llx: %s mode, %u-level tables, QI %s, IR %s%s, TE on",
+	intel_iommu__log(d, "DMAR: unit at %#llx: %s mode, %u-level tables, QI %s, IR %s%s, TE %s",
 			 (unsigned long long)reg_base, d->scalable ? "scalable" : "legacy",
 			 d->agaw_levels, d->qi ? "on" : "off", d->ir ? "on" : "off",
-			 d->eim ? " (x2APIC)" : "");
+			 d->eim ? " (x2APIC)" : "", cfg->no_translation ? "off" : "on");
 	*out = d;
 	return 0;
 fail:

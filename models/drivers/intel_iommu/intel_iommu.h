@@ -34,6 +34,7 @@ struct intel_iommu_cfg {
 	bool ats;             /* enable ATS on endpoints that have it (ECAP.DT, DMAR ATSR) */
 	unsigned irt_entries; /* interrupt-remapping table entries (power of two, 2..65536) */
 	unsigned fault_cpu;   /* CPU that takes the fault-event interrupt */
+	bool no_translation;  /* intel_iommu=off: tables and interrupt remapping, TE never set */
 	const struct dmar_info *dmar; /* the firmware's DMAR table (ATSR, RMRRs); may be NULL */
 };
 

@@ -201,7 +201,7 @@ unsigned int num_online_cpus(void)
 
 /* ---- the application's side ---- */
 
-struct gendisk *gk_disk_of(struct gk *g, uint8_t devfn)
+struct gendisk *gk_disk_of(struct gk *g, uint16_t bdf)
 {
 	struct gk_blk *b = g->blk;
 
@@ -211,7 +211,7 @@ struct gendisk *gk_disk_of(struct gk *g, uint8_t devfn)
 		    p ? (const struct pci_dev *)((const char *)p - offsetof(struct pci_dev, dev))
 		      : NULL;
 
-		if (pdev && pdev->devfn == devfn)
+		if (pdev && ((const struct gk_dev *)pdev->dev.hal)->bdf == bdf)
 			return b->disks[i];
 	}
 	return NULL;

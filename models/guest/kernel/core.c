@@ -60,7 +60,7 @@ void gk_entry(void *ctx, struct vcpu *v)
 	}
 	isa_set_percpu(g);
 	isa_lidt(gk__idt, g);
-	if (id == 0) {
+	if (id == g->cfg.bsp_apic_id) {
 		if (gk__mm_init(g)) {
 			printk("%s: no usable memory in the boot parameters; halting", g->cfg.name);
 			return;

@@ -44,6 +44,10 @@ enum gk_iommu_policy { GK_IOMMU_STRICT, GK_IOMMU_LAZY, GK_IOMMU_PASSTHROUGH };
  * the name is its creator's. */
 struct gk_cfg {
 	char name[32];
+	/* Where it boots, its creator's: the boot CPU's APIC ID and the boot parameters'
+	 * address (0: CPU 0 and BOOTPARAM_GPA, as a VM's virtual firmware has them). */
+	uint32_t bsp_apic_id;
+	uint64_t bootparam_pa;
 	struct gk_costs costs;
 	enum gk_pci_config pci_config; /* config space by ECAM (MMIO) or ports 0xCF8/0xCFC */
 	enum gk_apic apic;             /* the LAPIC by x2APIC MSRs or the xAPIC MMIO page */
@@ -88,6 +92,18 @@ int gk_create(const struct gk_cfg *cfg, struct gk **out);
 void gk_destroy(struct gk *g);
 /* A driver built into this kernel, with its module parameters (NULL: their defaults). */
 int gk_register_builtin(struct gk *g, struct pci_driver *drv, const struct gk_module_args *args);
+/* Bare metal: the kernel is the host's own. Linux is one kernel; in ptsim the host's boot
+ * (models/host/boot.c: DMAR, the VT-d driver's bring-up, interrupt remapping, PCI
+ * enumeration) and this kernel (drivers, DMA API, interrupts) are its two halves, so this one
+ * uses the VT-d driver instances the boot brought up instead of finding a unit of its own:
+ * unit_for names the unit that remaps a function (NULL: none). MSI-X messages then go through
+ * the unit's interrupt remapping when it is on (Linux's IR irq domain), and with `dma`
+ * (intel_iommu=on) every device gets a DMA domain (or identity with iommu.passthrough) and
+ * the DMA API maps through it, strict or lazy by cfg.iommu (iommu.strict); without it DMA
+ * addresses are physical (dma-direct). Call before the kernel boots. */
+struct intel_iommu;
+void gk_share_iommu(struct gk *g, struct intel_iommu *(*unit_for)(void *ctx, uint16_t bdf),
+		    void *ctx, bool dma);
 /* What runs once the kernel is up (the role of /sbin/init), on vCPU 0. */
 void gk_set_init(struct gk *g, void (*init)(void *ctx, struct gk *g), void *ctx);
 /* The hypervisor's entry point for each vCPU (vm_cfg.guest_entry). */
@@ -104,7 +120,7 @@ void gk_net_set_rx(struct gk *g, void (*rx)(void *ctx, const void *data, unsigne
  * room), or a negative errno. */
 struct net_device;
 enum gk_xmit { GK_XMIT_OK = 0x00, GK_XMIT_BUSY = 0x10 }; /* NETDEV_TX_OK, NETDEV_TX_BUSY */
-struct net_device *gk_netdev_of(struct gk *g, uint8_t devfn);
+struct net_device *gk_netdev_of(struct gk *g, uint16_t bdf);
 int gk_net_open(struct gk *g, struct net_device *nd);
 int gk_net_xmit(struct gk *g, struct net_device *nd, const void *data, unsigned len);
 bool gk_net_tx_stopped(const struct net_device *nd);
@@ -126,7 +142,7 @@ void gk_net_set_tx_done(struct gk *g,
  * happened since the last wait: halting between interrupts (`halt`) or spinning. */
 struct gendisk;
 #define GK_BLK_BUSY 0x10
-struct gendisk *gk_disk_of(struct gk *g, uint8_t devfn);
+struct gendisk *gk_disk_of(struct gk *g, uint16_t bdf);
 unsigned gk_disk_queues(const struct gendisk *d);
 uint64_t gk_disk_sectors(const struct gendisk *d);
 unsigned gk_disk_max_bytes(const struct gendisk *d);
@@ -150,8 +166,9 @@ void gk_set_irq_probe(struct gk *g, void (*fn)(void *ctx, uint8_t vector, uint64
 /* Called when the guest returns from an interrupt (its iret), and whether it is inside one. */
 void gk_set_irq_done_probe(struct gk *g, void (*fn)(void *ctx), void *ctx);
 bool gk_in_irq(const struct gk *g);
-/* Whether `vector` is one of the interrupt vectors (MSI-X or INTx) of the function at devfn. */
-bool gk_vector_of(const struct gk *g, uint8_t vector, uint8_t devfn);
+/* Whether `vector` is one of the interrupt vectors (MSI-X or INTx) of the function at bdf
+ * (bus 0 in a VM: its devfn). */
+bool gk_vector_of(const struct gk *g, uint8_t vector, uint16_t bdf);
 const char *gk_name(const struct gk *g);
 
 #endif

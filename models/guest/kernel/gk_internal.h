@@ -26,9 +26,12 @@ struct gk_irq {
 	int gsi; /* >= 0: an I/O APIC pin, level-triggered (handle_fasteoi_irq) */
 };
 
+struct intel_iommu;
 struct gk_dev {
 	struct pci_dev pdev;
+	uint16_t bdf; /* bus << 8 | devfn */
 	char name[16];
+	struct intel_iommu *ir; /* bare metal: the unit that remaps its interrupts */
 	struct gk *g;
 	struct pci_driver *drv;
 	unsigned nvec;
@@ -83,6 +86,10 @@ struct gk_iommu {
 	uint64_t fq_first_ps, fq_flushes;
 	void (*fault_fn)(void *arg);
 	void *fault_arg;
+	/* bare metal: the host boot's units (gk_share_iommu) */
+	struct intel_iommu *(*shared)(void *ctx, uint16_t bdf);
+	void *shared_ctx;
+	bool shared_dma;
 };
 
 struct gk {
@@ -152,8 +159,8 @@ struct gk_blk;
 void gk__blk_free(struct gk *g);
 
 /* pci.c */
-uint32_t gk__cfg_read(struct gk *g, uint8_t devfn, uint32_t off, unsigned size);
-void gk__cfg_write(struct gk *g, uint8_t devfn, uint32_t off, unsigned size, uint32_t val);
+uint32_t gk__cfg_read(struct gk *g, uint16_t bdf, uint32_t off, unsigned size);
+void gk__cfg_write(struct gk *g, uint16_t bdf, uint32_t off, unsigned size, uint32_t val);
 int gk__pci_scan(struct gk *g);
 void gk__pci_bind(struct gk *g);
 struct gk_dev *gk__dev(struct pci_dev *pdev);

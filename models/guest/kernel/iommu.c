@@ -213,6 +213,53 @@ static const struct iommu_hal_ops guest_hal_ops = {
 
 /* ---- bring-up (Linux's intel_iommu_init, then iommu_probe_device for each function) ---- */
 
+void gk_share_iommu(struct gk *g, struct intel_iommu *(*unit_for)(void *ctx, uint16_t bdf),
+		    void *ctx, bool dma)
+{
+	g->iommu.shared = unit_for;
+	g->iommu.shared_ctx = ctx;
+	g->iommu.shared_dma = dma;
+}
+
+/* A domain per device (iommu_probe_device's default domain), or identity with
+ * iommu.passthrough; the domain in the device's unit. */
+static int attach(struct gk *g, struct intel_iommu *unit, unsigned i)
+{
+	struct gk_iommu *im = &g->iommu;
+	uint16_t bdf = g->devs[i].bdf;
+	int rc;
+
+	if (g->cfg.iommu == GK_IOMMU_PASSTHROUGH)
+		return intel_iommu_attach_identity(unit, bdf);
+	rc = intel_iommu_domain_alloc(unit, &im->dom[i]);
+	if (!rc)
+		rc = intel_iommu_attach_device(im->dom[i], bdf);
+	return rc;
+}
+
+/* Bare metal: the units the host's boot brought up remap each device's interrupts and, with
+ * DMA remapping on, its DMA (no DMAR parsing of its own, no second bring-up). */
+static int share_init(struct gk *g)
+{
+	struct gk_iommu *im = &g->iommu;
+	int rc = 0;
+
+	for (unsigned i = 0; i < g->ndevs && !rc; i++) {
+		struct intel_iommu *unit = im->shared(im->shared_ctx, g->devs[i].bdf);
+
+		g->devs[i].ir = unit;
+		if (!unit || !im->shared_dma)
+			continue;
+		if (!im->unit)
+			im->unit = unit; /* the DMA API's IOMMU path is on */
+		rc = attach(g, unit, i);
+	}
+	im->iova_next = IOVA_TOP;
+	if (rc)
+		printk("%s: DMAR: attaching devices failed (%d)", g->cfg.name, rc);
+	return rc;
+}
+
 int gk__iommu_init(struct gk *g)
 {
 	struct gk_iommu *im = &g->iommu;
@@ -221,6 +268,8 @@ int gk__iommu_init(struct gk *g)
 	    .use_qi = true, .scalable = true, .irt_entries = 256, .fault_cpu = 0};
 	int rc;
 
+	if (im->shared)
+		return share_init(g);
 	if (!g->bp.acpi_rsdp)
 		return 0;
 	im->dmar = calloc(1, sizeof(*im->dmar));
@@ -237,17 +286,8 @@ int gk__iommu_init(struct gk *g)
 		return rc;
 	}
 	im->iova_next = IOVA_TOP;
-	for (unsigned i = 0; i < g->ndevs && !rc; i++) {
-		uint16_t bdf = g->devs[i].pdev.devfn;
-
-		if (g->cfg.iommu == GK_IOMMU_PASSTHROUGH) {
-			rc = intel_iommu_attach_identity(im->unit, bdf);
-			continue;
-		}
-		rc = intel_iommu_domain_alloc(im->unit, &im->dom[i]);
-		if (!rc)
-			rc = intel_iommu_attach_device(im->dom[i], bdf);
-	}
+	for (unsigned i = 0; i < g->ndevs && !rc; i++)
+		rc = attach(g, im->unit, i);
 	if (rc)
 		printk("%s: DMAR: attaching devices failed (%d)", g->cfg.name, rc);
 	return rc;
@@ -255,8 +295,10 @@ int gk__iommu_init(struct gk *g)
 
 void gk__iommu_free(struct gk *g)
 {
-	/* Its pages are the guest's RAM: nothing the simulator has to give back. */
-	intel_iommu_destroy(g->iommu.unit);
+	/* Its pages are the guest's RAM: nothing the simulator has to give back. A shared unit
+	 * is the host's, which destroys it. */
+	if (!g->iommu.shared)
+		intel_iommu_destroy(g->iommu.unit);
 	free(g->iommu.dmar);
 	free(g->iommu.fq);
 }

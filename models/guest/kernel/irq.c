@@ -29,10 +29,10 @@ bool gk_in_irq(const struct gk *g)
 	return g->irq_depth > 0;
 }
 
-bool gk_vector_of(const struct gk *g, uint8_t vector, uint8_t devfn)
+bool gk_vector_of(const struct gk *g, uint8_t vector, uint16_t bdf)
 {
 	for (unsigned i = 0; i < g->ndevs; i++) {
-		if (g->devs[i].pdev.devfn != devfn)
+		if (g->devs[i].bdf != bdf)
 			continue;
 		for (unsigned e = 0; e < g->devs[i].nvec; e++)
 			if (g->devs[i].vec[e] == vector)

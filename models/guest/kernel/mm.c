@@ -12,7 +12,8 @@
 
 int gk__mm_init(struct gk *g)
 {
-	const uint64_t *bp = isa_ram_ptr(BOOTPARAM_GPA, sizeof(struct bootparam));
+	const uint64_t *bp = isa_ram_ptr(g->cfg.bootparam_pa ? g->cfg.bootparam_pa : BOOTPARAM_GPA,
+					 sizeof(struct bootparam));
 
 	if (!bp)
 		return -EFAULT;

@@ -5,6 +5,7 @@
  * more MSI-X entry later (pci_msix_alloc_irq_at, Linux 6.2's dynamic allocation).
  */
 #include "models/guest/kernel/gk_internal.h"
+#include "models/drivers/intel_iommu/intel_iommu.h"
 #include "models/pcie/pcie_regs.h"
 
 /* INTx (Linux's pci_intx setup for a legacy IRQ): firmware put the line's GSI in Interrupt
@@ -34,12 +35,22 @@ static int alloc_intx(struct gk *g, struct pci_dev *pdev)
 }
 
 /* An entry's message (x86 activates MSI early: written at allocation, not at request_irq).
- * Physical destination: the boot CPU's x2APIC ID 0; fixed, edge. */
+ * Physical destination: the boot CPU; fixed, edge. Through interrupt remapping when the
+ * device's unit has it on (bare metal: Linux's IR irq domain allocates an IRTE with the
+ * device's source ID and composes the remappable-format message, VT-d §5.1.2.2). */
 static void msix_write_msg(struct gk_dev *d, unsigned i, int vec)
 {
-	writel(0xfee00000u, d->msix_table + i * 16 + PCI_MSIX_ENTRY_LOWER_ADDR);
-	writel(0, d->msix_table + i * 16 + PCI_MSIX_ENTRY_UPPER_ADDR);
-	writel((u32)vec, d->msix_table + i * 16 + PCI_MSIX_ENTRY_DATA);
+	uint32_t dest = d->g->cfg.bsp_apic_id, data = (u32)vec, index;
+	uint64_t addr = 0xfee00000u | (uint64_t)(dest & 0xff) << 12;
+
+	if (d->ir && intel_iommu_ir_enabled(d->ir) && !irq_remapping_alloc_irte(d->ir, &index)) {
+		if (irq_remapping_set_remapped(d->ir, index, dest, (uint8_t)vec, d->bdf))
+			printk("%s: IRTE %u for vector %d not written", d->name, index, vec);
+		irq_remapping_msi(index, &addr, &data);
+	}
+	writel((u32)addr, d->msix_table + i * 16 + PCI_MSIX_ENTRY_LOWER_ADDR);
+	writel((u32)(addr >> 32), d->msix_table + i * 16 + PCI_MSIX_ENTRY_UPPER_ADDR);
+	writel(data, d->msix_table + i * 16 + PCI_MSIX_ENTRY_DATA);
 }
 
 int pci_alloc_irq_vectors(struct pci_dev *pdev, unsigned int min_vecs, unsigned int max_vecs,

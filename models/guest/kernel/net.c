@@ -163,7 +163,7 @@ void dev_kfree_skb_any(struct sk_buff *skb)
 
 /* ---- the application's side ---- */
 
-struct net_device *gk_netdev_of(struct gk *g, uint8_t devfn)
+struct net_device *gk_netdev_of(struct gk *g, uint16_t bdf)
 {
 	for (unsigned i = 0; i < g->nnetdevs; i++) {
 		const struct device *p = g->netdevs[i].parent;
@@ -171,7 +171,7 @@ struct net_device *gk_netdev_of(struct gk *g, uint8_t devfn)
 		    p ? (const struct pci_dev *)((const char *)p - offsetof(struct pci_dev, dev))
 		      : NULL;
 
-		if (pdev && pdev->devfn == devfn)
+		if (pdev && ((const struct gk_dev *)pdev->dev.hal)->bdf == bdf)
 			return &g->netdevs[i];
 	}
 	return NULL;

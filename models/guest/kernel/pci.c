@@ -12,28 +12,28 @@
 #include <stdio.h>
 #include <string.h>
 
-uint32_t gk__cfg_read(struct gk *g, uint8_t devfn, uint32_t off, unsigned size)
+uint32_t gk__cfg_read(struct gk *g, uint16_t bdf, uint32_t off, unsigned size)
 {
 	g->st.cfg_reads++;
 	if (g->cfg.pci_config == GK_PCI_CONFIG_IO) {
-		isa_out(0xcf8, 4, 0x80000000u | ((uint32_t)devfn << 8) | (off & 0xfc));
+		isa_out(0xcf8, 4, 0x80000000u | ((uint32_t)bdf << 8) | (off & 0xfc));
 		return isa_in((uint16_t)(0xcfc + (off & 3)), size);
 	}
-	return (uint32_t)isa_mmio_read(g->bp.ecam_base + ((uint64_t)devfn << 12) + off, size);
+	return (uint32_t)isa_mmio_read(g->bp.ecam_base + ((uint64_t)bdf << 12) + off, size);
 }
 
-void gk__cfg_write(struct gk *g, uint8_t devfn, uint32_t off, unsigned size, uint32_t val)
+void gk__cfg_write(struct gk *g, uint16_t bdf, uint32_t off, unsigned size, uint32_t val)
 {
 	g->st.cfg_writes++;
 	if (g->cfg.pci_config == GK_PCI_CONFIG_IO) {
-		isa_out(0xcf8, 4, 0x80000000u | ((uint32_t)devfn << 8) | (off & 0xfc));
+		isa_out(0xcf8, 4, 0x80000000u | ((uint32_t)bdf << 8) | (off & 0xfc));
 		isa_out((uint16_t)(0xcfc + (off & 3)), size, val);
 		return;
 	}
-	isa_mmio_write(g->bp.ecam_base + ((uint64_t)devfn << 12) + off, size, val);
+	isa_mmio_write(g->bp.ecam_base + ((uint64_t)bdf << 12) + off, size, val);
 }
 
-static unsigned find_cap(struct gk *g, uint8_t devfn, uint8_t id)
+static unsigned find_cap(struct gk *g, uint16_t devfn, uint8_t id)
 {
 	unsigned off, guard = 0;
 
@@ -50,7 +50,7 @@ static unsigned find_cap(struct gk *g, uint8_t devfn, uint8_t id)
 
 static void read_bases(struct gk *g, struct gk_dev *d)
 {
-	uint8_t devfn = d->pdev.devfn;
+	uint16_t devfn = d->bdf;
 	uint16_t cmd = (uint16_t)gk__cfg_read(g, devfn, PCI_COMMAND, 2);
 
 	gk__cfg_write(g, devfn, PCI_COMMAND, 2, cmd & ~(PCI_COMMAND_MEMORY | PCI_COMMAND_IO));
@@ -82,12 +82,14 @@ static void read_bases(struct gk *g, struct gk_dev *d)
 	gk__cfg_write(g, devfn, PCI_COMMAND, 2, cmd);
 }
 
-int gk__pci_scan(struct gk *g)
+/* One bus, and the buses behind its bridges (a VM's bus has none; bare metal, the machine's
+ * ports and switches, whose secondary bus numbers the host's enumeration wrote). */
+static int scan_bus(struct gk *g, unsigned bus, unsigned depth)
 {
 	for (unsigned slot = 0; slot < 32; slot++) {
 		for (unsigned fn = 0; fn < 8; fn++) {
-			uint8_t devfn = (uint8_t)PCI_DEVFN(slot, fn);
-			uint32_t id = gk__cfg_read(g, devfn, PCI_VENDOR_ID, 4);
+			uint16_t bdf = (uint16_t)(bus << 8 | PCI_DEVFN(slot, fn));
+			uint32_t id = gk__cfg_read(g, bdf, PCI_VENDOR_ID, 4), cr;
 			struct gk_dev *d;
 			uint8_t hdr;
 
@@ -96,35 +98,51 @@ int gk__pci_scan(struct gk *g)
 					break;
 				continue;
 			}
+			/* read in Linux's order: class, then header type */
+			cr = gk__cfg_read(g, bdf, PCI_CLASS_REVISION, 4);
+			hdr = (uint8_t)gk__cfg_read(g, bdf, PCI_HEADER_TYPE, 1);
+			if ((hdr & 0x7f) == PCI_HEADER_TYPE_BRIDGE) {
+				unsigned sec = gk__cfg_read(g, bdf, PCI_SECONDARY_BUS, 1);
+
+				if (sec > bus && depth < 32 && scan_bus(g, sec, depth + 1))
+					return -ENOSPC;
+				if (fn == 0 && !(hdr & PCI_HEADER_TYPE_MFD))
+					break;
+				continue;
+			}
 			if (g->ndevs == GK_MAX_DEVS)
 				return -ENOSPC;
 			d = &g->devs[g->ndevs++];
 			memset(d, 0, sizeof(*d));
 			d->g = g;
+			d->bdf = bdf;
 			d->pdev.vendor = (uint16_t)id;
 			d->pdev.device = (uint16_t)(id >> 16);
-			d->pdev.devfn = devfn;
-			uint32_t cr = gk__cfg_read(g, devfn, PCI_CLASS_REVISION, 4);
+			d->pdev.devfn = (uint8_t)bdf;
 			d->pdev.class = cr >> 8;
 			d->pdev.revision = (uint8_t)cr;
-			hdr = (uint8_t)gk__cfg_read(g, devfn, PCI_HEADER_TYPE, 1);
-			snprintf(d->name, sizeof(d->name), "0000:00:%02x.%u", slot, fn);
+			snprintf(d->name, sizeof(d->name), "0000:%02x:%02x.%u", bus, slot, fn);
 			d->pdev.dev.name = d->name;
 			d->pdev.dev.hal = d;
 			if ((hdr & 0x7f) == PCI_HEADER_TYPE_NORMAL) {
-				uint32_t ss = gk__cfg_read(g, devfn, PCI_SUBSYSTEM_VENDOR_ID, 4);
+				uint32_t ss = gk__cfg_read(g, bdf, PCI_SUBSYSTEM_VENDOR_ID, 4);
 
 				d->pdev.subsystem_vendor = (uint16_t)ss;
 				d->pdev.subsystem_device = (uint16_t)(ss >> 16);
 				read_bases(g, d);
 			}
-			d->pdev.msix_cap = (uint8_t)find_cap(g, devfn, PCI_CAP_ID_MSIX);
-			d->pdev.pcie_cap = (uint8_t)find_cap(g, devfn, PCI_CAP_ID_EXP);
+			d->pdev.msix_cap = (uint8_t)find_cap(g, bdf, PCI_CAP_ID_MSIX);
+			d->pdev.pcie_cap = (uint8_t)find_cap(g, bdf, PCI_CAP_ID_EXP);
 			if (fn == 0 && !(hdr & PCI_HEADER_TYPE_MFD))
 				break;
 		}
 	}
 	return 0;
+}
+
+int gk__pci_scan(struct gk *g)
+{
+	return scan_bus(g, 0, 0);
 }
 
 void gk__pci_bind(struct gk *g)

@@ -14,37 +14,43 @@ int pci_register_driver(struct pci_driver *drv)
 
 int pci_read_config_byte(const struct pci_dev *pdev, int where, u8 *val)
 {
-	*val = (u8)gk__cfg_read(gk__self(), pdev->devfn, (uint32_t)where, 1);
+	*val = (u8)gk__cfg_read(gk__self(), ((const struct gk_dev *)pdev->dev.hal)->bdf,
+				(uint32_t)where, 1);
 	return 0;
 }
 
 int pci_read_config_word(const struct pci_dev *pdev, int where, u16 *val)
 {
-	*val = (u16)gk__cfg_read(gk__self(), pdev->devfn, (uint32_t)where, 2);
+	*val = (u16)gk__cfg_read(gk__self(), ((const struct gk_dev *)pdev->dev.hal)->bdf,
+				 (uint32_t)where, 2);
 	return 0;
 }
 
 int pci_read_config_dword(const struct pci_dev *pdev, int where, u32 *val)
 {
-	*val = gk__cfg_read(gk__self(), pdev->devfn, (uint32_t)where, 4);
+	*val = gk__cfg_read(gk__self(), ((const struct gk_dev *)pdev->dev.hal)->bdf,
+			    (uint32_t)where, 4);
 	return 0;
 }
 
 int pci_write_config_byte(const struct pci_dev *pdev, int where, u8 val)
 {
-	gk__cfg_write(gk__self(), pdev->devfn, (uint32_t)where, 1, val);
+	gk__cfg_write(gk__self(), ((const struct gk_dev *)pdev->dev.hal)->bdf, (uint32_t)where, 1,
+		      val);
 	return 0;
 }
 
 int pci_write_config_word(const struct pci_dev *pdev, int where, u16 val)
 {
-	gk__cfg_write(gk__self(), pdev->devfn, (uint32_t)where, 2, val);
+	gk__cfg_write(gk__self(), ((const struct gk_dev *)pdev->dev.hal)->bdf, (uint32_t)where, 2,
+		      val);
 	return 0;
 }
 
 int pci_write_config_dword(const struct pci_dev *pdev, int where, u32 val)
 {
-	gk__cfg_write(gk__self(), pdev->devfn, (uint32_t)where, 4, val);
+	gk__cfg_write(gk__self(), ((const struct gk_dev *)pdev->dev.hal)->bdf, (uint32_t)where, 4,
+		      val);
 	return 0;
 }
 

@@ -238,8 +238,9 @@ static const struct bad bad_cases[] = {
      .want = {{NULL, 15, 7, "'seed' expects a non-negative integer, got '-1'"}}},
     {"negative_time", BASE "host: {poll_ns: -5}\n",
      .want = {{NULL, 15, 17, "'poll_ns' is a time in ns and cannot be negative"}}},
-    {"list_too_short", MACHINE "vms: []\n" WORKLOAD,
-     .want = {{NULL, 10, 6, "'vms' has 0 items; between 1 and 4096 are allowed"}}},
+    /* vms: [] is bare metal; its kernel's pCPUs are a list with a range */
+    {"bare_pcpu_zero", MACHINE "vms: []\n" WORKLOAD "baremetal: {pcpus: [0]}\n",
+     .want = {{NULL, 13, 21, "'pcpus' is 0, outside the allowed range 1..255"}}},
     {"ways_do_not_divide", MACHINE "  iommu: {iotlb: {entries: 48, ways: 5}}\n" VM0 WORKLOAD,
      .want = {{NULL, 10, 38, "'ways' (5) must divide 'entries' (48)"}}},
 
