@@ -456,24 +456,41 @@ static void bind_fields(struct binder *b, const struct cfg_schema *s, const stru
 	}
 }
 
-/* Is key one of s's (inline structs included)? If not, the closest key within 2 edits. */
-static bool known_key(const struct cfg_schema *s, const char *key, const char **best,
-		      unsigned *bestd)
+/* Is key one of s's (inline structs included)? */
+static bool has_key(const struct cfg_schema *s, const char *key)
+{
+	for (const struct cfg_field *f = s->fields; f->key; f++)
+		if (f->type == CFG_F_INLINE ? has_key(cfg__sub(f), key) : !strcmp(f->key, key))
+			return true;
+	return false;
+}
+
+/* The first of s's keys (in declaration order, inline structs in place) closest to key,
+ * within *bestd - 1 edits. */
+static void closest_key(const struct cfg_schema *s, const char *key, const char **best,
+			unsigned *bestd)
 {
 	for (const struct cfg_field *f = s->fields; f->key; f++) {
 		if (f->type == CFG_F_INLINE) {
-			if (known_key(cfg__sub(f), key, best, bestd))
-				return true;
+			closest_key(cfg__sub(f), key, best, bestd);
 			continue;
 		}
-		if (!strcmp(f->key, key))
-			return true;
 		unsigned d = edit_distance(f->key, key);
 		if (d < *bestd) {
 			*bestd = d;
 			*best = f->key;
 		}
 	}
+}
+
+/* Is key one of s's? If not, the closest key within 2 edits. The edit distances are only
+ * computed for a key that is not there: every key of every config is looked up here. */
+static bool known_key(const struct cfg_schema *s, const char *key, const char **best,
+		      unsigned *bestd)
+{
+	if (has_key(s, key))
+		return true;
+	closest_key(s, key, best, bestd);
 	return false;
 }
 
