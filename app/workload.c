@@ -454,6 +454,7 @@ void machine__run_dma_bench(struct machine *m, void (*on_start)(void *), void (*
 
 	bc.seed = (uint32_t)m->opts.seed;
 	bc.poll_ps = 10 * SIM_PS_PER_US; /* how often the host looks at the engine */
+	bc.deadline_ps = (uint64_t)(m->sc->run.max_sim_ms * (double)SIM_PS_PER_MS);
 	for (unsigned i = 0; i < m->neng; i++)
 		if (dmaeng_fn(m->eng[i]) == fn)
 			m->bench_eng = m->eng[i];
@@ -469,7 +470,14 @@ void machine__run_dma_bench(struct machine *m, void (*on_start)(void *), void (*
 		return;
 	}
 	rc = wl_dma_bench_run(m->sys.host, iommu, &m->sys.pci, hd->bdf, &bc, &bh, &m->bench);
-	if (rc)
+	if (rc == -ETIMEDOUT)
+		machine__fail(m,
+			      "the workload did not finish within run.max_sim_ms = %g ms (%llu of "
+			      "%llu reads issued)",
+			      m->sc->run.max_sim_ms,
+			      (unsigned long long)dmaeng_stats(m->bench_eng)->reads,
+			      (unsigned long long)bc.reads);
+	else if (rc)
 		machine__fail(m, "dma_bench: %s", strerror(-rc));
 	m->bench_ran = !rc;
 }

@@ -69,8 +69,11 @@ int wl_dma_bench_run(struct host *h, struct intel_iommu *iommu, struct hpci *pci
 	if (hooks->on_start)
 		hooks->on_start(hooks->ctx);
 	host_writel(h, bar + DMAENG_CTRL, DMAENG_CTRL_START);
-	while (!(host_readl(h, bar + DMAENG_STATUS) & DMAENG_STATUS_DONE))
+	while (!(host_readl(h, bar + DMAENG_STATUS) & DMAENG_STATUS_DONE)) {
+		if (cfg->deadline_ps && host_now(h) >= cfg->deadline_ps)
+			return -ETIMEDOUT; /* run.max_sim_ms */
 		host_ndelay(h, cfg->poll_ps / 1000);
+	}
 	res->reads_done = host_readl(h, bar + DMAENG_DONE_COUNT);
 	res->errors = host_readl(h, bar + DMAENG_ERRORS);
 	res->elapsed_ns = host_readl(h, bar + DMAENG_ELAPSED_LO) |

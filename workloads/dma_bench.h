@@ -25,6 +25,7 @@ struct wl_dma_bench_cfg {
 	uint32_t outstanding;
 	uint32_t seed;
 	uint64_t poll_ps; /* how often the host looks at the engine's status */
+	uint64_t deadline_ps; /* the host stops waiting at this time: -ETIMEDOUT (0: never) */
 };
 /* The knobs of wl_dma_bench_cfg (workload.*; seed and poll_ps are the runner's): dma_bench.c. */
 extern const struct cfg_schema wl_dma_bench_cfg_schema;
