@@ -48,6 +48,17 @@ static int file_value(const char *usage, const char *opt, const char *val, const
 
 static void print_errors(const struct cfg_ctx *ctx, const char *config);
 
+/* The assignments overlays add: the process's, freed when it exits (the commands keep their
+ * args on the stack, and every exit path would have to give them back). */
+static char *overlay_sets[MAX_SETS];
+static size_t noverlay_sets;
+
+static void free_overlay_sets(void)
+{
+	while (noverlay_sets)
+		free(overlay_sets[--noverlay_sets]);
+}
+
 /* The leaves of an overlay's mappings as --set assignments (a.b.c=value), after a->sets.
  * The strings live as long as the process. */
 static int overlay_leaves(const char *usage, const char *file, const struct cfg_node *n,
@@ -74,12 +85,15 @@ static int overlay_leaves(const char *usage, const char *file, const struct cfg_
 	}
 	char *set = NULL;
 
-	if (a->nsets == MAX_SETS)
+	if (a->nsets == MAX_SETS || noverlay_sets == MAX_SETS)
 		return usage_error(usage, "too many --set options with the overlay's (%s)",
 				   "256 at most");
 	/* a quoted string stays a string, as in the overlay */
 	if (asprintf(&set, n->quoted ? "%s=\"%s\"" : "%s=%s", path, n->text) < 0)
 		return EXIT_FAIL;
+	if (!noverlay_sets)
+		atexit(free_overlay_sets);
+	overlay_sets[noverlay_sets++] = set;
 	a->sets[a->nsets++] = set;
 	return 0;
 }
@@ -123,7 +137,7 @@ int parse_args(int argc, char **argv, const char *usage, unsigned allow, struct 
 			  : (!strncmp(s, name "=", strlen(name) + 1) ? (val = s + strlen(name) + 1, 1) \
 								     : 0))
 		if (OPT("--set")) {
-			if (a->nsets == MAX_SETS)
+			if (a->nsets == MAX_SETS || noverlay_sets == MAX_SETS)
 				return usage_error(usage, "too many --set options (%s)", "256 at most");
 			a->sets[a->nsets++] = val;
 		} else if (OPT("--overlay")) {
