@@ -139,7 +139,7 @@ static void wl_check(void *p, const struct cfg_scope *s)
 	uint64_t page_kib = w->dma_bench.page_bytes / 1024;
 	bool stream = w->kind == SC_WL_STREAM_RX || w->kind == SC_WL_STREAM_TX;
 
-	if (!stream && w->kind != SC_WL_DMA_BENCH && w->kind != SC_WL_NVME)
+	if (!stream && w->kind != SC_WL_DMA_BENCH && w->kind != SC_WL_NVME && w->kind != SC_WL_RR)
 		cfg_scope_error(s, "kind", "workload kind '%s' is not implemented yet",
 				sc_wl_kind_names[w->kind]);
 	if (w->kind == SC_WL_DMA_BENCH && page_kib != 4 && page_kib != 2048 && page_kib != 1048576)
@@ -203,6 +203,9 @@ static const struct cfg_field wl_fields[] = {
     CFG_INLINE(struct sc_workload, dma_bench, wl_dma_bench_cfg_schema),
     CFG_STRUCT("nvme", struct sc_workload, nvme, wl_nvme_cfg_schema,
 	       "nvme: the fio-like jobs (pattern, block size, queue depth, jobs, requests)"),
+    CFG_STRUCT("rr", struct sc_workload, rr, wl_rr_cfg_schema,
+	       "rr: the request-response transactions (sizes, count, in flight, the peer's wire "
+	       "latency); the port's rate is line_gbps"),
     CFG_END,
 };
 static const struct cfg_schema wl_schema =
