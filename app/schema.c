@@ -139,9 +139,6 @@ static void wl_check(void *p, const struct cfg_scope *s)
 	uint64_t page_kib = w->dma_bench.page_bytes / 1024;
 	bool stream = w->kind == SC_WL_STREAM_RX || w->kind == SC_WL_STREAM_TX;
 
-	if (!stream && w->kind != SC_WL_DMA_BENCH && w->kind != SC_WL_NVME && w->kind != SC_WL_RR)
-		cfg_scope_error(s, "kind", "workload kind '%s' is not implemented yet",
-				sc_wl_kind_names[w->kind]);
 	if (w->kind == SC_WL_DMA_BENCH && page_kib != 4 && page_kib != 2048 && page_kib != 1048576)
 		cfg_scope_error(s, "page_kib",
 				"'page_kib' is %llu; IOMMU pages are 4, 2048 or "

@@ -344,16 +344,18 @@ static void respond(struct wl_rr *w, uint64_t seq)
 	memcpy(w->frame + SEQ_OFF, &seq, 8);
 	for (unsigned i = PAYLOAD_OFF; i < len; i++)
 		w->frame[i] = (uint8_t)(seq + i);
+	/* counted before the call: the response may reach the peer, and end the run, before the
+	 * call returns */
+	w->r.responses++;
 	while ((rc = gk_net_xmit(w->g, w->nd, w->frame, len)) == GK_XMIT_BUSY) {
 		w->r.send_busy++;
 		gk_net_wait_tx(w->g, &w->nd, 1, halt,
 			       (uint64_t)llround(wire_ps(w, w->cfg.response_bytes, true)));
 	}
-	if (rc == GK_XMIT_OK) {
-		w->r.responses++;
+	if (rc == GK_XMIT_OK)
 		return;
-	}
 	/* the stack refused it outright (no memory, no device) */
+	w->r.responses--;
 	peer_free_slot(w, seq);
 	w->r.dropped++;
 	check_done(w);
