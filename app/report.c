@@ -467,8 +467,13 @@ static void job_figs(const struct wl_job *j, struct job_figs *f)
 		/* From the first request leaving the peer to the last response reaching it. */
 		const struct wl_rr_result *w = wl_rr_result(j->rr);
 
-		*f = (struct job_figs){w->t_first_ps, w->t_last_ps, w->completed, w->bytes,
-				       &w->latency_ps,	&wl_rr_metrics, w};
+		*f = (struct job_figs){w->t_first_ps,
+				       w->t_last_ps,
+				       w->completed,
+				       w->bytes,
+				       &w->latency_ps,
+				       &wl_rr_metrics,
+				       w};
 	} else {
 		/* From the first submission call to the last completion. */
 		const struct wl_nvme_result *w = wl_nvme_result(j->nv);

@@ -105,8 +105,8 @@ static const struct cfg_field vm_fields[] = {
 		"functions assigned to the VM, by name"),
     CFG_STRUCT("guest", struct sc_vm, guest, guest_schema, "the guest kernel and drivers"),
     CFG_STRUCT("workload", struct sc_vm, workload, vm_wl_schema,
-	       "what this VM runs on its own devices (stream_rx, stream_tx, rr, nvme), with the keys "
-	       "of the top-level workload, which VMs with workloads of their own replace"),
+	       "what this VM runs on its own devices (stream_rx, stream_tx, rr, nvme), with the "
+	       "keys of the top-level workload, which VMs with workloads of their own replace"),
     CFG_END,
 };
 static const struct cfg_schema vm_schema =

@@ -252,9 +252,8 @@ void machine_print_summary(const struct scenario *sc, const struct results *r, F
 	/* dma_bench: the host drives a DMA engine; no VM, interrupt or vCPU is in the window */
 	bool bench = sc->workload.kind == SC_WL_DMA_BENCH;
 	/* what is per frame or per translation has nothing to divide by without them */
-	bool frames =
-	    bench || get_u(r, "workload.frames_received") || get_u(r, "workload.ios_completed") ||
-	    get_u(r, "workload.transactions");
+	bool frames = bench || get_u(r, "workload.frames_received") ||
+		      get_u(r, "workload.ios_completed") || get_u(r, "workload.transactions");
 
 	fprintf(f, "ptsim %s  scenario '%s'  seed %llu\n", PTSIM_VERSION, sc->name,
 		(unsigned long long)get_u(r, "seed"));
@@ -336,7 +335,8 @@ void machine_print_summary(const struct scenario *sc, const struct results *r, F
 			get_d(r, "exits_per_op"), get_d(r, "cpu.cycles_per_op"));
 	} else if (kind == SC_WL_RR) {
 		fprintf(f, "  %-32s %14llu of %llu (%llu dropped, %llu lost, %llu corrupt)\n",
-			"transactions completed", (unsigned long long)get_u(r, "workload.transactions"),
+			"transactions completed",
+			(unsigned long long)get_u(r, "workload.transactions"),
 			(unsigned long long)get_u(r, "workload.requests_sent"),
 			(unsigned long long)get_u(r, "workload.transactions_dropped"),
 			(unsigned long long)get_u(r, "workload.transactions_lost"),

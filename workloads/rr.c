@@ -65,12 +65,12 @@ struct wl_rr {
 	struct net_device *nd;
 	struct wl_hooks hooks;
 	/* the peer */
-	struct slot *slots;	 /* cfg.in_flight */
-	uint64_t *wire_q;	 /* requests sent, not yet taken by the NIC: their slots */
-	unsigned wq_head, wq_n;	 /* a ring of cfg.in_flight */
-	uint64_t next_seq;	 /* the next request's number */
-	uint64_t peer_free_ps;	 /* its transmitter is free from then */
-	uint64_t taken_seq;	 /* the request the NIC took last */
+	struct slot *slots;	/* cfg.in_flight */
+	uint64_t *wire_q;	/* requests sent, not yet taken by the NIC: their slots */
+	unsigned wq_head, wq_n; /* a ring of cfg.in_flight */
+	uint64_t next_seq;	/* the next request's number */
+	uint64_t peer_free_ps;	/* its transmitter is free from then */
+	uint64_t taken_seq;	/* the request the NIC took last */
 	/* the application: requests received, not yet answered */
 	uint64_t *app_q;
 	unsigned aq_head, aq_n;
@@ -236,8 +236,9 @@ static bool wire_next(void *ctx, struct nic_frame *f, uint8_t *data, size_t cap)
 		  (uint64_t)llround(wire_ps(w, w->cfg.request_bytes, false));
 	f->len = len;
 	memset(data, 0, cap < len ? cap : len);
-	memset(data, 0xff, 6);			 /* destination: broadcast */
-	memcpy(data + 6, "\x02\x00\x00\x00\x00\x02", 6); /* source: the peer, locally administered */
+	memset(data, 0xff, 6); /* destination: broadcast */
+	memcpy(data + 6, "\x02\x00\x00\x00\x00\x02",
+	       6); /* source: the peer, locally administered */
 	data[12] = ETHERTYPE_LOCAL >> 8;
 	data[13] = ETHERTYPE_LOCAL & 0xff;
 	memcpy(data + SEQ_OFF, &s->seq, 8);
@@ -259,8 +260,7 @@ static void wire_dropped(void *ctx, const struct nic_frame *f)
 }
 
 /* The response's last bit has left the NIC: the peer has it the wire's latency later. */
-static void sink_transmitted(void *ctx, const struct nic_frame *f, const uint8_t *data,
-			     size_t len)
+static void sink_transmitted(void *ctx, const struct nic_frame *f, const uint8_t *data, size_t len)
 {
 	struct wl_rr *w = ctx;
 	uint64_t seq = 0, t_in = f->t_ps + w->cfg.wire_latency_ps;

@@ -41,19 +41,19 @@ extern const struct cfg_schema wl_rr_cfg_schema;
 
 struct wl_rr_result {
 	bool started, done;
-	uint64_t t_start_ps;	/* the application was ready */
-	uint64_t t_first_ps;	/* the first request's first bit left the peer */
-	uint64_t t_last_ps;	/* the last response's last bit reached the peer */
-	uint64_t t_end_ps;	/* every transaction accounted for, or the drain ran out */
-	uint64_t requests;	/* requests the peer sent */
-	uint64_t received;	/* requests the application received */
-	uint64_t responses;	/* responses the application handed to the stack */
-	uint64_t send_busy;	/* send calls refused (ring full), each retried */
-	uint64_t completed;	/* transactions whose response reached the peer intact */
-	uint64_t dropped;	/* requests or responses the NIC or the driver dropped */
-	uint64_t corrupt;	/* responses that do not answer a request in flight */
-	uint64_t lost;		/* neither completed nor dropped when the drain ran out */
-	uint64_t bytes;		/* request and response bytes on the wire (FCS included) */
+	uint64_t t_start_ps;	       /* the application was ready */
+	uint64_t t_first_ps;	       /* the first request's first bit left the peer */
+	uint64_t t_last_ps;	       /* the last response's last bit reached the peer */
+	uint64_t t_end_ps;	       /* every transaction accounted for, or the drain ran out */
+	uint64_t requests;	       /* requests the peer sent */
+	uint64_t received;	       /* requests the application received */
+	uint64_t responses;	       /* responses the application handed to the stack */
+	uint64_t send_busy;	       /* send calls refused (ring full), each retried */
+	uint64_t completed;	       /* transactions whose response reached the peer intact */
+	uint64_t dropped;	       /* requests or responses the NIC or the driver dropped */
+	uint64_t corrupt;	       /* responses that do not answer a request in flight */
+	uint64_t lost;		       /* neither completed nor dropped when the drain ran out */
+	uint64_t bytes;		       /* request and response bytes on the wire (FCS included) */
 	struct sim_samples latency_ps; /* the peer's: request sent to response received */
 };
 struct metric_table;
