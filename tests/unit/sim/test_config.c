@@ -328,7 +328,8 @@ static const struct bad bad_cases[] = {
      MACHINE VM0 "workload: {kind: stream_tx, device: nic0, rate_gbps: 20}\n",
      .want = {{NULL, 13, 54, "'rate_gbps' (20) is above the line rate (10)"}}},
     {"devices_for_dma_bench", MACHINE VM0 "workload: {kind: dma_bench, devices: [nic0]}\n",
-     .want = {{NULL, 13, 38, "'devices' (a stream through each) is for stream_rx and stream_tx"}}},
+     .want = {{NULL, 13, 38,
+	       "'devices' (a stream through each) is for stream_rx and stream_tx"}}},
 
     /* across sections (scenario_load) */
     {"device_not_found",
