@@ -17,6 +17,7 @@
 #include "sim/stats.h"
 #include "workloads/dma_bench.h"
 #include "workloads/nvme.h"
+#include "workloads/rr.h"
 #include "workloads/stream_rx.h"
 #include "workloads/stream_tx.h"
 
@@ -56,6 +57,7 @@ struct wl_job {
 	int vm;
 	struct wl_stream_rx *rx; /* stream_rx */
 	struct wl_stream_tx *tx; /* stream_tx */
+	struct wl_rr *rr;	 /* rr */
 	struct wl_nvme *nv;	 /* nvme */
 	struct nvme *nvme;	 /* nvme: its controller */
 	struct wl_hooks hooks;	 /* its own, which tell the run's */

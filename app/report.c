@@ -463,6 +463,17 @@ static void job_figs(const struct wl_job *j, struct job_figs *f)
 				       &w->latency_ps,
 				       &wl_stream_tx_metrics,
 				       w};
+	} else if (j->rr) {
+		/* From the first request leaving the peer to the last response reaching it. */
+		const struct wl_rr_result *w = wl_rr_result(j->rr);
+
+		*f = (struct job_figs){w->t_first_ps,
+				       w->t_last_ps,
+				       w->completed,
+				       w->bytes,
+				       &w->latency_ps,
+				       &wl_rr_metrics,
+				       w};
 	} else {
 		/* From the first submission call to the last completion. */
 		const struct wl_nvme_result *w = wl_nvme_result(j->nv);
@@ -519,8 +530,8 @@ static int nvme_figures(struct machine *m, struct results *r, const char *prefix
 static int workload_tables(struct machine *m, struct results *r)
 {
 	const struct scenario *sc = m->sc;
-	const struct metric_table *placed[3] = {0};
-	struct metrics_group *total[3] = {0};
+	const struct metric_table *placed[4] = {0}; /* one per kind a VM can run */
+	struct metrics_group *total[4] = {0};
 	struct metrics_snap *snap = NULL;
 	struct metrics *reg;
 	char pre[160];

@@ -25,6 +25,7 @@
 #include "models/platform/platform.h"
 #include "workloads/dma_bench.h"
 #include "workloads/nvme.h"
+#include "workloads/rr.h"
 #include "workloads/stream.h"
 
 struct cfg_ctx;
@@ -116,6 +117,7 @@ struct sc_workload {
 	uint64_t drain_ps;
 	struct wl_dma_bench_cfg dma_bench; /* workloads/dma_bench.h */
 	struct wl_nvme_cfg nvme;	   /* workloads/nvme.h */
+	struct wl_rr_cfg rr;		   /* workloads/rr.h */
 };
 
 /* ---- vms ---- */

@@ -138,6 +138,7 @@ static void check_workloads_given(struct cfg_ctx *ctx, const struct cfg_node *ro
 		cfg_error_path(ctx, root, "workload", "'workload.device' is required: the %s",
 			       top->kind == SC_WL_DMA_BENCH   ? "DMA engine that reads"
 			       : top->kind == SC_WL_STREAM_TX ? "NIC that sends"
+			       : top->kind == SC_WL_RR	      ? "NIC the transactions go through"
 			       : top->kind == SC_WL_NVME      ? "NVMe controller the jobs use"
 							      : "NIC that receives");
 }

@@ -105,8 +105,8 @@ static const struct cfg_field vm_fields[] = {
 		"functions assigned to the VM, by name"),
     CFG_STRUCT("guest", struct sc_vm, guest, guest_schema, "the guest kernel and drivers"),
     CFG_STRUCT("workload", struct sc_vm, workload, vm_wl_schema,
-	       "what this VM runs on its own devices (stream_rx, stream_tx, nvme), with the keys "
-	       "of the top-level workload, which VMs with workloads of their own replace"),
+	       "what this VM runs on its own devices (stream_rx, stream_tx, rr, nvme), with the "
+	       "keys of the top-level workload, which VMs with workloads of their own replace"),
     CFG_END,
 };
 static const struct cfg_schema vm_schema =
@@ -139,9 +139,6 @@ static void wl_check(void *p, const struct cfg_scope *s)
 	uint64_t page_kib = w->dma_bench.page_bytes / 1024;
 	bool stream = w->kind == SC_WL_STREAM_RX || w->kind == SC_WL_STREAM_TX;
 
-	if (!stream && w->kind != SC_WL_DMA_BENCH && w->kind != SC_WL_NVME)
-		cfg_scope_error(s, "kind", "workload kind '%s' is not implemented yet",
-				sc_wl_kind_names[w->kind]);
 	if (w->kind == SC_WL_DMA_BENCH && page_kib != 4 && page_kib != 2048 && page_kib != 1048576)
 		cfg_scope_error(s, "page_kib",
 				"'page_kib' is %llu; IOMMU pages are 4, 2048 or "
@@ -203,6 +200,9 @@ static const struct cfg_field wl_fields[] = {
     CFG_INLINE(struct sc_workload, dma_bench, wl_dma_bench_cfg_schema),
     CFG_STRUCT("nvme", struct sc_workload, nvme, wl_nvme_cfg_schema,
 	       "nvme: the fio-like jobs (pattern, block size, queue depth, jobs, requests)"),
+    CFG_STRUCT("rr", struct sc_workload, rr, wl_rr_cfg_schema,
+	       "rr: the request-response transactions (sizes, count, in flight, the peer's wire "
+	       "latency); the port's rate is line_gbps"),
     CFG_END,
 };
 static const struct cfg_schema wl_schema =

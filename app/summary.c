@@ -252,8 +252,8 @@ void machine_print_summary(const struct scenario *sc, const struct results *r, F
 	/* dma_bench: the host drives a DMA engine; no VM, interrupt or vCPU is in the window */
 	bool bench = sc->workload.kind == SC_WL_DMA_BENCH;
 	/* what is per frame or per translation has nothing to divide by without them */
-	bool frames =
-	    bench || get_u(r, "workload.frames_received") || get_u(r, "workload.ios_completed");
+	bool frames = bench || get_u(r, "workload.frames_received") ||
+		      get_u(r, "workload.ios_completed") || get_u(r, "workload.transactions");
 
 	fprintf(f, "ptsim %s  scenario '%s'  seed %llu\n", PTSIM_VERSION, sc->name,
 		(unsigned long long)get_u(r, "seed"));
@@ -332,6 +332,20 @@ void machine_print_summary(const struct scenario *sc, const struct results *r, F
 			"in the controller", get_d(r, "workload.device_ns_mean"),
 			100.0 * get_d(r, "workload.media_utilisation"));
 		fprintf(f, "  %-32s %14.3f exits, %.0f cycles\n", "per request",
+			get_d(r, "exits_per_op"), get_d(r, "cpu.cycles_per_op"));
+	} else if (kind == SC_WL_RR) {
+		fprintf(f, "  %-32s %14llu of %llu (%llu dropped, %llu lost, %llu corrupt)\n",
+			"transactions completed",
+			(unsigned long long)get_u(r, "workload.transactions"),
+			(unsigned long long)get_u(r, "workload.requests_sent"),
+			(unsigned long long)get_u(r, "workload.transactions_dropped"),
+			(unsigned long long)get_u(r, "workload.transactions_lost"),
+			(unsigned long long)get_u(r, "workload.responses_corrupt"));
+		fprintf(f, "  %-32s %14.0f transactions/s\n", "rate", get_d(r, "ops_per_s"));
+		fprintf(f, "  %-32s %10.0f / %.0f / %.0f ns (mean / p50 / p99)\n",
+			"latency, request to response", get_d(r, "latency_ns.mean"),
+			get_d(r, "latency_ns.p50"), get_d(r, "latency_ns.p99"));
+		fprintf(f, "  %-32s %14.3f exits, %.0f cycles\n", "per transaction",
 			get_d(r, "exits_per_op"), get_d(r, "cpu.cycles_per_op"));
 	} else if (kind == SC_WL_STREAM_TX) {
 		fprintf(f, "  %-32s %14llu of %llu (%llu dropped, %llu lost, %llu corrupt)\n",

@@ -206,6 +206,52 @@ static int bind_nvme(struct wl_job *j, uint64_t seed)
 	return 0;
 }
 
+/* ---- rr: the peer beyond the NIC, the application in the guest that owns it ---- */
+
+static int bind_rr(struct wl_job *j)
+{
+	struct machine *m = j->m;
+	const struct sc_workload *wl = j->cfg;
+	struct nic *nic = machine__find_nic(m, wl->device);
+	const struct dev_owner *o = NULL;
+	struct irq_probe *p;
+	struct workload_guest *wg;
+	int rc;
+
+	for (unsigned k = 0; nic && k < m->nowners; k++)
+		if (m->owners[k].fn == nic_fn(nic))
+			o = &m->owners[k];
+	if (!o) {
+		machine__fail(m, "workload: %s is not assigned to a VM", wl->device);
+		return -ENODEV;
+	}
+	rc = wl_rr_create(&wl->rr, wl->stream.line_gbps, wl->stream.start_delay_ps, nic,
+			  m->gk[o->vm], o->guest_devfn, &j->rr);
+	if (rc)
+		return rc;
+	wl_rr_bind(j->rr, &j->hooks);
+	p = calloc(1, sizeof(*p));
+	if (!p || machine__push(&m->probes, &m->nprobes, p)) {
+		free(p);
+		return -ENOMEM;
+	}
+	p->il = &j->il;
+	p->g = m->gk[o->vm];
+	p->devfn = o->guest_devfn;
+	nic_set_msi_probe(nic, msi_probe, p);
+	for (unsigned i = 0; i < m->nwgk; i++)
+		if (m->wgk[i]->g == p->g)
+			return 0;
+	wg = calloc(1, sizeof(*wg));
+	if (!wg || machine__push(&m->wgk, &m->nwgk, wg)) {
+		free(wg);
+		return -ENOMEM;
+	}
+	wg->m = m;
+	wg->g = p->g;
+	return 0;
+}
+
 /* One workload: the top-level one (vm -1: in the VMs that own its devices) or VM vm's. */
 static int bind_job(struct machine *m, const struct sc_workload *wl, int vm, uint64_t seed)
 {
@@ -225,6 +271,8 @@ static int bind_job(struct machine *m, const struct sc_workload *wl, int vm, uin
 	sim_samples_init(&j->il.lat);
 	if (wl->kind == SC_WL_NVME)
 		return bind_nvme(j, seed);
+	if (wl->kind == SC_WL_RR)
+		return bind_rr(j);
 	if (wl->kind == SC_WL_STREAM_RX)
 		rc = wl_stream_rx_create(&wl->stream, seed, &j->rx);
 	else
@@ -321,6 +369,16 @@ void machine__job_status(const struct wl_job *j, struct wl_status *st)
 		st->done = r->received;
 		st->dropped = r->dropped;
 		st->done_words = "on the wire";
+	} else if (j->rr) {
+		const struct wl_rr_result *r = wl_rr_result(j->rr);
+
+		st->stream = true;
+		st->started = r->started;
+		st->total = j->cfg->rr.transactions;
+		st->sent = r->requests;
+		st->done = r->completed;
+		st->dropped = r->dropped;
+		st->done_words = "completed (transactions, not frames)";
 	} else if (j->nv) {
 		const struct wl_nvme_result *r = wl_nvme_result(j->nv);
 
@@ -381,6 +439,13 @@ static uint64_t job_give_up_at(const struct wl_job *j, uint64_t now, uint64_t *l
 		*look = since == UINT64_MAX ? now + drain : since + drain;
 		return since == UINT64_MAX ? UINT64_MAX : since + drain;
 	}
+	if (j->rr) {
+		/* nothing has moved (no request received, no response back) for the drain time */
+		uint64_t since = wl_rr_progress(j->rr);
+
+		*look = since == UINT64_MAX ? now + drain : since + drain;
+		return since == UINT64_MAX ? UINT64_MAX : since + drain;
+	}
 	return UINT64_MAX;
 }
 
@@ -412,6 +477,8 @@ bool machine__workload_give_up(struct machine *m, uint64_t now)
 				wl_stream_rx_give_up(j->rx);
 			if (j->tx)
 				wl_stream_tx_give_up(j->tx);
+			if (j->rr)
+				wl_rr_give_up(j->rr);
 			j->done = true;
 		}
 		all &= j->done;
@@ -425,6 +492,7 @@ void machine__workload_free(struct machine *m)
 		wl_stream_rx_destroy(m->jobs[i]->rx);
 		wl_stream_tx_destroy(m->jobs[i]->tx);
 		wl_nvme_destroy(m->jobs[i]->nv);
+		wl_rr_destroy(m->jobs[i]->rr);
 		sim_samples_free(&m->jobs[i]->il.lat);
 		free(m->jobs[i]);
 	}

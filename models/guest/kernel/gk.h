@@ -128,6 +128,9 @@ bool gk_net_tx_stopped(const struct net_device *nd);
  * (`halt`), or spin, looking again every `spin_ps` of guest time. */
 void gk_net_wait_tx(struct gk *g, struct net_device *const *nd, unsigned n, bool halt,
 		    uint64_t spin_ps);
+/* Block until a frame has gone up the stack since the last call (a blocking recv): halt
+ * between interrupts. */
+void gk_net_wait_rx(struct gk *g);
 /* Told when a sent frame's skb is freed: after it was transmitted (sent), or dropped. */
 void gk_net_set_tx_done(struct gk *g,
 			void (*fn)(void *ctx, const void *data, unsigned len, bool sent),

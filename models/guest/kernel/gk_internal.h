@@ -114,6 +114,7 @@ struct gk {
 	unsigned nnetdevs;
 	void (*rx)(void *ctx, const void *data, unsigned len);
 	void *rx_ctx;
+	uint64_t rx_seen; /* frames_rx at the last gk_net_wait_rx */
 	void (*tx_done)(void *ctx, const void *data, unsigned len, bool sent);
 	void *tx_done_ctx;
 	void (*init)(void *ctx, struct gk *g);

@@ -251,3 +251,17 @@ void gk_net_wait_tx(struct gk *g, struct net_device *const *nd, unsigned n, bool
 	}
 	isa_sti();
 }
+
+void gk_net_wait_rx(struct gk *g)
+{
+	/* Look with interrupts off, then STI;HLT, as gk_net_wait_tx: a frame between the look
+	 * and the halt still wakes us. */
+	isa_cli();
+	while (g->st.frames_rx == g->rx_seen) {
+		gk__dma_flush(g);
+		isa_safe_halt();
+		isa_cli();
+	}
+	isa_sti();
+	g->rx_seen = g->st.frames_rx;
+}

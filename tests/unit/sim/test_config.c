@@ -308,8 +308,9 @@ static const struct bad bad_cases[] = {
 	       "(machine.iommu.scalable_mode and nested, host.iommu.scalable_mode)"}}},
 
     /* workload combinations */
-    {"workload_kind_not_implemented", MACHINE VM0 "workload:\n  kind: rr\n  device: nic0\n",
-     .want = {{NULL, 14, 9, "workload kind 'rr' is not implemented yet"}}},
+    {"rr_request_below_a_frame",
+     MACHINE VM0 "workload:\n  kind: rr\n  device: nic0\n  rr: {request_bytes: 63}\n",
+     .want = {{NULL, 16, 23, "'request_bytes' is 63, outside the allowed range 64..1518"}}},
     {"stream_rx_needs_a_rate", MACHINE VM0 "workload:\n  device: nic0\n  rate_gbps: 0\n",
      .want = {{NULL, 15, 14,
 	       "stream_rx needs an offered load: 'rate_gbps' 0 (as fast as the ring allows) "
