@@ -46,7 +46,6 @@ static int file_value(const char *usage, const char *opt, const char *val, const
 	return 0;
 }
 
-static void print_errors(const struct cfg_ctx *ctx, const char *config);
 
 /* The assignments overlays add: the process's, freed when it exits (the commands keep their
  * args on the stack, and every exit path would have to give them back). */
@@ -115,7 +114,7 @@ static int overlay(const char *usage, const char *file, struct args *a)
 	else if (root)
 		fprintf(stderr, "%s:1:1: error: an overlay is a mapping of config keys\n", file);
 	else
-		print_errors(ctx, file);
+		cli_print_errors(ctx, file);
 	cfg_ctx_destroy(ctx);
 	return rc;
 }
@@ -183,7 +182,7 @@ int parse_args(int argc, char **argv, const char *usage, unsigned allow, struct 
 	return 0;
 }
 
-static void print_errors(const struct cfg_ctx *ctx, const char *config)
+void cli_print_errors(const struct cfg_ctx *ctx, const char *config)
 {
 	size_t n = cfg_error_count(ctx), shown = cfg_error_shown(ctx);
 
@@ -197,7 +196,7 @@ static void print_errors(const struct cfg_ctx *ctx, const char *config)
 int cli_load(const struct args *a, struct cfg_ctx *ctx, struct scenario *sc)
 {
 	if (scenario_load(ctx, a->config, a->sets, a->nsets, sc)) {
-		print_errors(ctx, a->config);
+		cli_print_errors(ctx, a->config);
 		return EXIT_USAGE;
 	}
 	return 0;
@@ -207,7 +206,7 @@ int cli_load_machine(const char *config, const char *const *sets, size_t nsets,
 			struct cfg_ctx *ctx, struct scenario *sc)
 {
 	if (scenario_load_machine(ctx, config, sets, nsets, sc)) {
-		print_errors(ctx, config);
+		cli_print_errors(ctx, config);
 		return EXIT_USAGE;
 	}
 	return 0;

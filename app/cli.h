@@ -37,6 +37,8 @@ struct args {
 int usage_error(const char *usage, const char *fmt, const char *arg);
 /* Parse argv (after the command name); --help prints usage and exits 0. 0 or EXIT_USAGE. */
 int parse_args(int argc, char **argv, const char *usage, unsigned allow, struct args *a);
+/* A config's errors as the context recorded them, then how many, to stderr. */
+void cli_print_errors(const struct cfg_ctx *ctx, const char *config);
 /* Load a scenario (or a machine file) with --set overrides; errors printed, EXIT_USAGE. */
 int cli_load(const struct args *a, struct cfg_ctx *ctx, struct scenario *sc);
 int cli_load_machine(const char *config, const char *const *sets, size_t nsets,

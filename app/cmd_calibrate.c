@@ -682,24 +682,13 @@ static void emit_line(void *arg, const char *line)
 	fprintf(arg, "%s\n", line);
 }
 
-static void print_errors(const struct cfg_ctx *ctx, const char *file)
-{
-	size_t n = cfg_error_count(ctx), shown = cfg_error_shown(ctx);
-
-	for (size_t i = 0; i < shown; i++)
-		fprintf(stderr, "%s\n", cfg_error_text(ctx, i));
-	if (n > shown)
-		fprintf(stderr, "ptsim: %zu more errors not shown\n", n - shown);
-	fprintf(stderr, "ptsim: %zu error%s in %s\n", n, n == 1 ? "" : "s", file);
-}
-
 int calib_check(const char *path)
 {
 	struct calib c;
 	int rc = calib_load(&c, path);
 
 	if (rc > 0) {
-		print_errors(c.ctx, path);
+		cli_print_errors(c.ctx, path);
 		rc = EXIT_USAGE;
 	} else if (rc < 0) {
 		fprintf(stderr, "ptsim: %s: out of memory\n", path);
@@ -797,7 +786,7 @@ int cmd_calibrate(int argc, char **argv)
 	rc = calib_load(&c, file);
 	if (rc) {
 		if (rc > 0)
-			print_errors(c.ctx, file);
+			cli_print_errors(c.ctx, file);
 		else
 			fprintf(stderr, "ptsim: %s: out of memory\n", file);
 		calib_free(&c);

@@ -527,24 +527,13 @@ static void emit_line(void *arg, const char *line)
 	fprintf(arg, "%s\n", line);
 }
 
-static void print_errors(const struct cfg_ctx *ctx, const char *file)
-{
-	size_t n = cfg_error_count(ctx), shown = cfg_error_shown(ctx);
-
-	for (size_t i = 0; i < shown; i++)
-		fprintf(stderr, "%s\n", cfg_error_text(ctx, i));
-	if (n > shown)
-		fprintf(stderr, "ptsim: %zu more errors not shown\n", n - shown);
-	fprintf(stderr, "ptsim: %zu error%s in %s\n", n, n == 1 ? "" : "s", file);
-}
-
 int sweep_check(const char *path)
 {
 	struct sweep sw;
 	int rc = sweep_load(&sw, path, true);
 
 	if (rc > 0) {
-		print_errors(sw.ctx, path);
+		cli_print_errors(sw.ctx, path);
 		rc = EXIT_USAGE;
 	} else if (rc < 0) {
 		fprintf(stderr, "ptsim: %s: out of memory\n", path);
@@ -600,7 +589,7 @@ int cmd_sweep(int argc, char **argv)
 	rc = sweep_load(&sw, o.file, true);
 	if (rc) {
 		if (rc > 0)
-			print_errors(sw.ctx, o.file);
+			cli_print_errors(sw.ctx, o.file);
 		else
 			fprintf(stderr, "ptsim: %s: out of memory\n", o.file);
 		sweep_free(&sw);
