@@ -115,6 +115,11 @@ def check(root):
                                       '"hal.h" and their own headers only' % (where, inc))
                     if kind == '"' and "/" in inc:
                         errors.append('%s: a guest driver includes "%s" by path' % (where, inc))
+                    elif kind == '"' and os.path.exists(os.path.join(root, "models/devices", inc)):
+                        # "nvme.h" beside the driver reads as the device model's header
+                        errors.append('%s: a guest driver includes "%s", the name of a device '
+                                      "model's header; name its own <driver>_regs.h or "
+                                      "<driver>_drv.h" % (where, inc))
                     continue
                 if me == "abi" and kind == '"':
                     errors.append('%s: the ABI header includes "%s"; it includes nothing of '
@@ -252,6 +257,9 @@ def self_test():
         "shared driver calls the vCPU": ("models/drivers/intel_iommu/d.c",
                                          "void f(void){ vcpu_mmio_write(0,0,4,0); }\n",
                                          "vcpu_mmio_write"),
+        "driver header named as a device's": ("models/guest/drivers/nvme.c",
+                                              '#include "hal.h"\n#include "nvme.h"\n',
+                                              "the name of a device model's header"),
         "hardware includes the shared driver": ("models/iommu/v.c",
                                                 '#include "models/drivers/intel_iommu/d.h"\n',
                                                 "only software runs it"),
@@ -263,6 +271,8 @@ def self_test():
     for name, (rel, text, expect) in cases.items():
         with tempfile.TemporaryDirectory() as t:
             write(t, "models/guest/drivers/hal.h", "")
+            write(t, "models/guest/drivers/nvme.h", "")
+            write(t, "models/devices/nvme.h", "")
             write(t, rel, text)
             errs = check(t)
             if not any(expect in e for e in errs):

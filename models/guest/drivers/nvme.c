@@ -23,7 +23,7 @@
  * unmaps each request's buffer and ends it, then writes the completion queue head doorbell.
  */
 #include "hal.h"
-#include "nvme.h"
+#include "nvme_ctrl_regs.h"
 
 #include <string.h>
 

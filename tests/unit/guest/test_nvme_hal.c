@@ -29,7 +29,7 @@
 
 #include "hal.h"
 #include "drivers/nvme_drv.h"
-#include "drivers/nvme.h"
+#include "drivers/nvme_ctrl_regs.h"
 
 #define BAR_SIZE 0x4000
 #define DSTRD	 1 /* 8-byte doorbell stride */

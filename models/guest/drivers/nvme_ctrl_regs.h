@@ -4,8 +4,8 @@
  * of Linux's include/linux/nvme.h: register offsets, CAP/CC/CSTS fields, and the submission and
  * completion entries as structs of little-endian fields.
  */
-#ifndef PTSIM_GUEST_NVME_H
-#define PTSIM_GUEST_NVME_H
+#ifndef PTSIM_GUEST_NVME_CTRL_REGS_H
+#define PTSIM_GUEST_NVME_CTRL_REGS_H
 
 #include "hal.h"
 
