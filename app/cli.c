@@ -182,6 +182,24 @@ int parse_args(int argc, char **argv, const char *usage, unsigned allow, struct 
 	return 0;
 }
 
+int cli_parse_uint(const char *s, unsigned lo, unsigned hi, unsigned *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || !*s || *end || *s == '-' || v < lo || v > hi)
+		return -1;
+	*out = (unsigned)v;
+	return 0;
+}
+
+void cli_emit_line(void *arg, const char *line)
+{
+	fprintf(arg, "%s\n", line);
+}
+
 void cli_print_errors(const struct cfg_ctx *ctx, const char *config)
 {
 	size_t n = cfg_error_count(ctx), shown = cfg_error_shown(ctx);

@@ -37,6 +37,10 @@ struct args {
 int usage_error(const char *usage, const char *fmt, const char *arg);
 /* Parse argv (after the command name); --help prints usage and exits 0. 0 or EXIT_USAGE. */
 int parse_args(int argc, char **argv, const char *usage, unsigned allow, struct args *a);
+/* A decimal in [lo, hi] (no sign, nothing after it): 0, or -1. */
+int cli_parse_uint(const char *s, unsigned lo, unsigned hi, unsigned *out);
+/* A schema description's line to the FILE * arg (cfg_schema_describe's callback). */
+void cli_emit_line(void *arg, const char *line);
 /* A config's errors as the context recorded them, then how many, to stderr. */
 void cli_print_errors(const struct cfg_ctx *ctx, const char *config);
 /* Load a scenario (or a machine file) with --set overrides; errors printed, EXIT_USAGE. */

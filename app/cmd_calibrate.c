@@ -664,24 +664,6 @@ static void print_fit(const struct calib *c, const struct search *x, const struc
 
 /* ---- the command ---- */
 
-static int parse_uint(const char *s, unsigned lo, unsigned hi, unsigned *out)
-{
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || !*s || *end || *s == '-' || v < lo || v > hi)
-		return -1;
-	*out = (unsigned)v;
-	return 0;
-}
-
-static void emit_line(void *arg, const char *line)
-{
-	fprintf(arg, "%s\n", line);
-}
-
 int calib_check(const char *path)
 {
 	struct calib c;
@@ -755,7 +737,7 @@ int cmd_calibrate(int argc, char **argv)
 			a = a[2] == 'o' ? "--overlay" : "--csv";
 		}
 		if (val && !strcmp(a, "-j")) {
-			if (parse_uint(val, 1, 4096, &jobs))
+			if (cli_parse_uint(val, 1, 4096, &jobs))
 				return usage_error(usage_calibrate,
 						   "-j wants a number of processes from 1 to "
 						   "4096, not '%s'",
@@ -778,7 +760,7 @@ int cmd_calibrate(int argc, char **argv)
 		}
 	}
 	if (schema) {
-		calib_schema_describe(emit_line, stdout);
+		calib_schema_describe(cli_emit_line, stdout);
 		return 0;
 	}
 	if (!file)

@@ -19,11 +19,6 @@ static const char usage_check[] =
 	"calibration file ('measured' and 'fit' keys): the file, its tables and its points.\n"
 	"--schema prints every configuration key with its type, range and meaning.\n";
 
-static void emit_line(void *arg, const char *line)
-{
-	fprintf(arg, "%s\n", line);
-}
-
 int cmd_check(int argc, char **argv)
 {
 	struct args a = {0};
@@ -40,7 +35,7 @@ int cmd_check(int argc, char **argv)
 					   "--schema takes no CONFIG or --set (it "
 					   "describes every key), got '%s'",
 					   a.config ? a.config : a.sets[0]);
-		cfg_schema_describe(&scenario_schema, 0, emit_line, stdout);
+		cfg_schema_describe(&scenario_schema, 0, cli_emit_line, stdout);
 		return 0;
 	}
 	if (calib_is_calib_file(a.config)) {

@@ -71,19 +71,6 @@ static void on_stop(int sig)
 		stop_sig = sig;
 }
 
-static int parse_uint(const char *s, unsigned lo, unsigned hi, unsigned *out)
-{
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || !*s || *end || *s == '-' || v < lo || v > hi)
-		return -1;
-	*out = (unsigned)v;
-	return 0;
-}
-
 static int parse_opts(int argc, char **argv, struct sweep_opts *o)
 {
 	for (int i = 0; i < argc; i++) {
@@ -102,7 +89,7 @@ static int parse_opts(int argc, char **argv, struct sweep_opts *o)
 		if (!strncmp(s, "-j", 2) && s[2] && s[2] != '=')
 			val = s + 2; /* -j4, as make takes it */
 		if (val || OPT("-j") || OPT("--jobs")) {
-			if (parse_uint(val, 1, 4096, &o->jobs))
+			if (cli_parse_uint(val, 1, 4096, &o->jobs))
 				return usage_error(usage_sweep,
 						   "-j wants a number of processes from 1 "
 						   "to 4096, not '%s'",
@@ -119,8 +106,8 @@ static int parse_opts(int argc, char **argv, struct sweep_opts *o)
 				return usage_error(usage_sweep, "--shard wants I/N, not '%s'", val);
 			memcpy(i_s, val, (size_t)(sl - val));
 			i_s[sl - val] = 0;
-			if (parse_uint(sl + 1, 1, 1000000, &o->shard_n) ||
-			    parse_uint(i_s, 0, o->shard_n - 1, &o->shard_i))
+			if (cli_parse_uint(sl + 1, 1, 1000000, &o->shard_n) ||
+			    cli_parse_uint(i_s, 0, o->shard_n - 1, &o->shard_i))
 				return usage_error(usage_sweep,
 						   "--shard wants I/N with 0 <= I < N, not '%s'",
 						   val);
@@ -129,13 +116,13 @@ static int parse_opts(int argc, char **argv, struct sweep_opts *o)
 		} else if (OPT("--emit-slurm")) {
 			o->slurm_dir = val;
 		} else if (OPT("--shards")) {
-			if (parse_uint(val, 1, 1000000, &o->shards))
+			if (cli_parse_uint(val, 1, 1000000, &o->shards))
 				return usage_error(usage_sweep,
 						   "--shards wants a positive number, "
 						   "not '%s'",
 						   val);
 		} else if (OPT("--max-running")) {
-			if (parse_uint(val, 1, 1000000, &o->max_running))
+			if (cli_parse_uint(val, 1, 1000000, &o->max_running))
 				return usage_error(usage_sweep,
 						   "--max-running wants a positive "
 						   "number, not '%s'",
@@ -522,11 +509,6 @@ static int merge(const struct sweep *sw, struct store *st, const char *json)
 
 /* ---- the command ---- */
 
-static void emit_line(void *arg, const char *line)
-{
-	fprintf(arg, "%s\n", line);
-}
-
 int sweep_check(const char *path)
 {
 	struct sweep sw;
@@ -574,7 +556,7 @@ int cmd_sweep(int argc, char **argv)
 	if (rc)
 		return rc;
 	if (o.schema) {
-		sweep_schema_describe(emit_line, stdout);
+		sweep_schema_describe(cli_emit_line, stdout);
 		return 0;
 	}
 	if (o.baseline) {

@@ -115,47 +115,66 @@ static void job_on_done(void *ctx)
 	m->hooks.on_done(m->hooks.ctx); /* it closes when the last is done */
 }
 
+/* The owner of function fn (the VM it is assigned to, its BDF there), or a failed run. */
+static const struct dev_owner *owner_of(struct machine *m, const struct pcie_fn *fn,
+					const char *device)
+{
+	for (unsigned k = 0; fn && k < m->nowners; k++)
+		if (m->owners[k].fn == fn)
+			return &m->owners[k];
+	machine__fail(m, "workload: %s is not assigned to a VM", device);
+	return NULL;
+}
+
+/* A probe for the interrupts of the owner's function, timed into job j's latencies, and its
+ * guest among those whose interrupt entries are watched. The caller points the device's MSI
+ * probe at it. */
+static struct irq_probe *watch(struct wl_job *j, const struct dev_owner *o)
+{
+	struct machine *m = j->m;
+	struct irq_probe *p = calloc(1, sizeof(*p));
+	struct workload_guest *wg;
+
+	if (!p || machine__push(&m->probes, &m->nprobes, p)) {
+		free(p);
+		return NULL;
+	}
+	p->il = &j->il;
+	p->g = m->gk[o->vm];
+	p->devfn = o->guest_devfn;
+	for (unsigned i = 0; i < m->nwgk; i++)
+		if (m->wgk[i]->g == p->g)
+			return p;
+	wg = calloc(1, sizeof(*wg));
+	if (!wg || machine__push(&m->wgk, &m->nwgk, wg)) {
+		free(wg);
+		return NULL;
+	}
+	wg->m = m;
+	wg->g = p->g;
+	return p;
+}
+
 /* ---- stream_rx, stream_tx ---- */
 
 static int add_stream(struct wl_job *j, const char *device, double rate_gbps)
 {
 	struct machine *m = j->m;
 	struct nic *nic = machine__find_nic(m, device);
-	const struct dev_owner *o = NULL;
+	const struct dev_owner *o = owner_of(m, nic ? nic_fn(nic) : NULL, device);
 	struct irq_probe *p;
 	int rc;
 
-	for (unsigned k = 0; nic && k < m->nowners; k++)
-		if (m->owners[k].fn == nic_fn(nic))
-			o = &m->owners[k];
-	if (!o) {
-		machine__fail(m, "workload: %s is not assigned to a VM", device);
+	if (!o)
 		return -ENODEV;
-	}
 	rc = j->rx ? wl_stream_rx_add(j->rx, nic, m->gk[o->vm], rate_gbps)
 		   : wl_stream_tx_add(j->tx, nic, m->gk[o->vm], o->guest_devfn);
 	if (rc)
 		return rc;
-	p = calloc(1, sizeof(*p));
-	if (!p || machine__push(&m->probes, &m->nprobes, p)) {
-		free(p);
+	p = watch(j, o);
+	if (!p)
 		return -ENOMEM;
-	}
-	p->il = &j->il;
-	p->g = m->gk[o->vm];
-	p->devfn = o->guest_devfn;
 	nic_set_msi_probe(nic, msi_probe, p);
-	for (unsigned i = 0; i < m->nwgk; i++)
-		if (m->wgk[i]->g == p->g)
-			return 0;
-	struct workload_guest *wg = calloc(1, sizeof(*wg));
-
-	if (!wg || machine__push(&m->wgk, &m->nwgk, wg)) {
-		free(wg);
-		return -ENOMEM;
-	}
-	wg->m = m;
-	wg->g = p->g;
 	return 0;
 }
 
@@ -165,44 +184,27 @@ static int bind_nvme(struct wl_job *j, uint64_t seed)
 {
 	struct machine *m = j->m;
 	const struct sc_workload *wl = j->cfg;
-	const struct dev_owner *o = NULL;
+	const struct dev_owner *o;
 	struct nvme *c = NULL;
 	struct irq_probe *p;
-	struct workload_guest *wg;
 	int rc;
 
 	for (unsigned i = 0; i < m->nnvmes; i++)
 		if (!strcmp(pcie_fn_name(nvme_fn(m->nvme[i])), wl->device))
 			c = m->nvme[i];
-	for (unsigned k = 0; c && k < m->nowners; k++)
-		if (m->owners[k].fn == nvme_fn(c))
-			o = &m->owners[k];
-	if (!o) {
-		machine__fail(m, "workload: %s is not assigned to a VM", wl->device);
+	o = owner_of(m, c ? nvme_fn(c) : NULL, wl->device);
+	if (!o)
 		return -ENODEV;
-	}
 	j->nvme = c;
 	rc = wl_nvme_create(&wl->nvme, seed, &j->nv);
 	if (!rc)
 		rc = wl_nvme_bind(j->nv, m->gk[o->vm], o->guest_devfn, &j->hooks);
 	if (rc)
 		return rc;
-	p = calloc(1, sizeof(*p));
-	if (!p || machine__push(&m->probes, &m->nprobes, p)) {
-		free(p);
+	p = watch(j, o);
+	if (!p)
 		return -ENOMEM;
-	}
-	p->il = &j->il;
-	p->g = m->gk[o->vm];
-	p->devfn = o->guest_devfn;
 	nvme_set_msi_probe(c, msi_probe, p);
-	wg = calloc(1, sizeof(*wg));
-	if (!wg || machine__push(&m->wgk, &m->nwgk, wg)) {
-		free(wg);
-		return -ENOMEM;
-	}
-	wg->m = m;
-	wg->g = p->g;
 	return 0;
 }
 
@@ -213,42 +215,21 @@ static int bind_rr(struct wl_job *j)
 	struct machine *m = j->m;
 	const struct sc_workload *wl = j->cfg;
 	struct nic *nic = machine__find_nic(m, wl->device);
-	const struct dev_owner *o = NULL;
+	const struct dev_owner *o = owner_of(m, nic ? nic_fn(nic) : NULL, wl->device);
 	struct irq_probe *p;
-	struct workload_guest *wg;
 	int rc;
 
-	for (unsigned k = 0; nic && k < m->nowners; k++)
-		if (m->owners[k].fn == nic_fn(nic))
-			o = &m->owners[k];
-	if (!o) {
-		machine__fail(m, "workload: %s is not assigned to a VM", wl->device);
+	if (!o)
 		return -ENODEV;
-	}
 	rc = wl_rr_create(&wl->rr, wl->stream.line_gbps, wl->stream.start_delay_ps, nic,
 			  m->gk[o->vm], o->guest_devfn, &j->rr);
 	if (rc)
 		return rc;
 	wl_rr_bind(j->rr, &j->hooks);
-	p = calloc(1, sizeof(*p));
-	if (!p || machine__push(&m->probes, &m->nprobes, p)) {
-		free(p);
+	p = watch(j, o);
+	if (!p)
 		return -ENOMEM;
-	}
-	p->il = &j->il;
-	p->g = m->gk[o->vm];
-	p->devfn = o->guest_devfn;
 	nic_set_msi_probe(nic, msi_probe, p);
-	for (unsigned i = 0; i < m->nwgk; i++)
-		if (m->wgk[i]->g == p->g)
-			return 0;
-	wg = calloc(1, sizeof(*wg));
-	if (!wg || machine__push(&m->wgk, &m->nwgk, wg)) {
-		free(wg);
-		return -ENOMEM;
-	}
-	wg->m = m;
-	wg->g = p->g;
 	return 0;
 }
 
