@@ -344,7 +344,7 @@ static void port_turn(struct nic *n)
 		n->mq.port_delayed++;
 		n->mq.port_wait_ps += wait;
 	}
-	pf->port_free = n->frame.t_ps + (uint64_t)llround(12 * 8000.0 / pf->port_gbps);
+	pf->port_free = n->frame.t_ps + pf->port_ifg_ps;
 	pf->port_last = n;
 }
 
@@ -634,6 +634,7 @@ static int nic_alloc(const struct nic_cfg *cfg, struct pcie_fabric *fab, struct 
 	n->fab = fab;
 	n->line_gbps = NIC_LINE_GBPS;
 	n->port_gbps = NIC_LINE_GBPS;
+	n->port_ifg_ps = (uint64_t)llround(12 * 8000.0 / n->port_gbps);
 	n->pf = n;
 	n->fl = calloc(cfg->max_inflight, sizeof(*n->fl));
 	rc = n->fl ? regs_init(&n->r, REG_SPACE) : -ENOMEM;
@@ -797,6 +798,7 @@ int nic_start(struct nic *n)
 void nic_set_port_gbps(struct nic *n, double line_gbps)
 {
 	n->pf->port_gbps = line_gbps > 0 ? line_gbps : NIC_LINE_GBPS;
+	n->pf->port_ifg_ps = (uint64_t)llround(12 * 8000.0 / n->pf->port_gbps);
 }
 
 const struct nic_mq_stats *nic_mq_stats(const struct nic *n)

@@ -91,6 +91,7 @@ struct nic {
 	struct nic_mq_stats mq;
 	/* The PF's, shared by its functions: the receive port and the internal data path. */
 	double port_gbps;
+	uint64_t port_ifg_ps;	     /* the inter-frame gap (12 bytes) at port_gbps */
 	uint64_t port_free;	     /* the port may start the next frame's preamble */
 	const struct nic *port_last; /* whose frame was last on the port */
 	uint64_t internal_free;	     /* the internal path is free from */
