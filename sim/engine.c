@@ -11,7 +11,6 @@
 #include "outfile.h"
 
 #include <errno.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,13 +20,17 @@
 #include <simgrid/host.h>
 #include <simgrid/semaphore.h>
 
-#define PS_PER_S 1e12
-
 #define NO_DEADLINE UINT64_MAX
 
-static inline double ps_to_s(uint64_t ps)
+/*
+ * SimGrid's clock counts picoseconds (its "seconds" are ours to define: one host, no CPU or
+ * network work, only sleeps and semaphores). Every date and duration is then an integer below
+ * 2^53, exact in a double: a timeout computed from any clock ends exactly at its deadline, and
+ * reading the clock back needs no rounding.
+ */
+static inline double sg_date(uint64_t ps)
 {
-	return (double)ps / PS_PER_S;
+	return (double)ps;
 }
 
 /*
@@ -65,6 +68,12 @@ static struct {
 	/* Min-heap by deadline of the actors blocked until a time. */
 	struct sim_actor **heap;
 	size_t heap_len, heap_cap;
+	/* The deadlines of the timed blocks made in SimGrid's current round (at SimGrid time
+	 * round_clock): SimGrid orders same-date wake-ups by when their timers were inserted,
+	 * which is by round and, within a round, last blocked first (timed_block()). */
+	uint64_t round_clock;
+	uint64_t *round_deadlines;
+	size_t round_len, round_cap;
 	/* The latest clock an actor blocked with while ahead of SimGrid (deadlock report). */
 	uint64_t latest;
 	struct sim_engine_stats st;
@@ -158,7 +167,7 @@ static void heap_remove(struct sim_actor *a)
 
 static inline uint64_t sg_now_ps(void)
 {
-	return (uint64_t)llround(simgrid_get_clock() * PS_PER_S);
+	return (uint64_t)simgrid_get_clock();
 }
 
 /* The calling actor is about to block in SimGrid until deadline (NO_DEADLINE: a signal). */
@@ -220,9 +229,56 @@ static void catch_up(void)
 		return;
 	/* Nobody else can run before a->now (can_elide), so this sleep changes no order. */
 	eng.st.calls++;
-	sg_actor_sleep_until(ps_to_s(a->now));
+	sg_actor_sleep_until(sg_date(a->now));
 	eng.cur = a;
 	a->ahead = false;
+}
+
+/*
+ * The calling actor is about to block in SimGrid until deadline. SimGrid wakes the actors whose
+ * timers end at one date in the order it inserted those timers: round by round (a round is
+ * every actor run at one SimGrid time) and, within a round, the last to block first. An actor
+ * ahead of SimGrid that blocks without catching up lands in the round of SimGrid's time, after
+ * the others that blocked there; had it slept for real it would have blocked alone, in a later
+ * round. That changes an order only if one of them wakes at the same date: then catch up first.
+ * Every actor but the caller in this round blocked at SimGrid's time, since only the one actor
+ * that can run alone goes ahead.
+ */
+static void timed_block(struct sim_actor *a, uint64_t deadline)
+{
+	uint64_t c;
+	bool tie = false;
+
+	if (!a)
+		return;
+	c = sg_now_ps();
+	if (c != eng.round_clock) {
+		eng.round_clock = c;
+		eng.round_len = 0;
+	}
+	if (a->ahead) {
+		for (size_t i = 0; i < eng.round_len && !tie; i++)
+			tie = eng.round_deadlines[i] == deadline;
+		if (tie) {
+			catch_up();
+			eng.round_clock = a->now;
+			eng.round_len = 0;
+		}
+	}
+	if (eng.round_len == eng.round_cap) {
+		size_t ncap = eng.round_cap ? 2 * eng.round_cap : 16;
+		uint64_t *n = realloc(eng.round_deadlines, ncap * sizeof(*n));
+
+		if (!n) {
+			/* Out of memory: stop eliding, and be in a round of one's own. */
+			eng.elide = false;
+			catch_up();
+			return;
+		}
+		eng.round_deadlines = n;
+		eng.round_cap = ncap;
+	}
+	eng.round_deadlines[eng.round_len++] = deadline;
 }
 
 struct sim_queue {
@@ -366,10 +422,10 @@ void sim_engine_set_elision(bool on)
 /* One real SimGrid sleep to t_ps (after the caller checked t_ps is ahead of its clock). */
 static void real_sleep_until(struct sim_actor *a, uint64_t t_ps)
 {
-	catch_up();
+	timed_block(a, t_ps);
 	eng.st.calls++;
 	note_block(a, t_ps);
-	sg_actor_sleep_until(ps_to_s(t_ps));
+	sg_actor_sleep_until(sg_date(t_ps));
 	note_resume(a);
 }
 
@@ -500,7 +556,7 @@ static bool event_block(struct sim_event *ev, uint64_t deadline_ps)
 	int r;
 
 	if (deadline_ps != NO_DEADLINE)
-		catch_up();
+		timed_block(a, deadline_ps);
 	ev->waiting = true;
 	ev->waiter = a;
 	eng.st.calls++;
@@ -509,8 +565,8 @@ static bool event_block(struct sim_event *ev, uint64_t deadline_ps)
 		sg_sem_acquire(ev->sem);
 		r = 0;
 	} else {
-		/* relative to SimGrid's clock, which may be behind ours */
-		r = sg_sem_acquire_timeout(ev->sem, ps_to_s(deadline_ps) - simgrid_get_clock());
+		/* relative to SimGrid's clock, which may be behind ours (exact: sg_date()) */
+		r = sg_sem_acquire_timeout(ev->sem, sg_date(deadline_ps) - simgrid_get_clock());
 	}
 	note_resume(a);
 	if (r != 0 && !ev->waiting) {
@@ -550,7 +606,7 @@ bool sim_event_wait_until(struct sim_event *ev, uint64_t deadline_ps)
 		return false;
 	}
 	if (!event_block(ev, deadline_ps)) {
-		/* A relative timeout can land a hair early or late; finish at the exact time. */
+		/* The timeout ends exactly at the deadline (sg_date()); this only guards it. */
 		sim_sleep_until(deadline_ps);
 		return false;
 	}

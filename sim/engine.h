@@ -17,8 +17,13 @@
  * consumer), starts an actor, or ends -- the engine catches SimGrid up with one real sleep to
  * the actor's clock. Writing shared state needs no catching up: every other actor reads it only
  * when it next runs, which is at a time after the writer's clock. Real blocking calls made while
- * ahead need none either: their deadlines are absolute, and nobody wakes before the actor's
- * clock. At one instant SimGrid alone orders actors: a sleep ending at the same time as another
+ * ahead need none either: their deadlines are absolute (SimGrid's clock counts picoseconds, so
+ * every date is exact), and nobody wakes before the actor's clock -- with one exception: SimGrid
+ * wakes actors whose timers end at one date in the order the timers were inserted, round by
+ * round (a round is every actor run at one SimGrid time) and, in a round, the last to block
+ * first. An actor ahead blocks in SimGrid's current round instead of a later one of its own, so
+ * when one of the actors that blocked in that round wakes at the same date, it catches up first.
+ * At one instant SimGrid alone orders actors: a sleep ending at the same time as another
  * actor's deadline is never elided. The order of everything the models do, and every
  * timestamp, is therefore the same as with one SimGrid call per sleep; only `events` (the
  * count of SimGrid calls) differs.

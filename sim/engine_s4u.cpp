@@ -26,8 +26,9 @@ extern "C" int sim_s4u_setup(void)
 	// No network activity is simulated through SimGrid, but keep link timing undistorted.
 	sg4::Engine::set_config("network/model:CM02");
 	sg4::Engine::set_config("network/crosstraffic:0");
-	// Default precision (1e-9 s) would round picosecond sleeps up to a nanosecond.
-	sg4::Engine::set_config("surf/precision:1e-15");
+	// SimGrid's clock counts picoseconds (sim/engine.c, sg_date): durations are whole numbers,
+	// and a precision well under one keeps every date exact.
+	sg4::Engine::set_config("surf/precision:1e-6");
 
 	auto *zone = sg4::create_full_zone("ptsim");
 	zone->create_host("machine", 1e9);

@@ -198,6 +198,35 @@ static void program_random(unsigned seed)
 		sim_actor_start("ticker", ticker, NULL, SIM_ACTOR_DAEMON);
 }
 
+/* ---- program 3: an actor ahead of SimGrid that must really block ---- */
+
+static struct sim_event *never_ev[2]; /* one waiter each */
+
+/* Blocks at time 0 until 600 (seed 1) or 500 (seed 0), alone in SimGrid's round at 0. */
+static void early_blocker(void *arg)
+{
+	(void)arg;
+	sim_event_wait_until(never_ev[0], arg ? 600 : 500);
+	log_step(0, 1, 0);
+}
+
+/* Started second: goes ahead to 10 alone, then waits until 600, past the other's deadline. */
+static void ahead_blocker(void *arg)
+{
+	(void)arg;
+	sim_sleep_until(10);
+	sim_event_wait_until(never_ev[1], 600);
+	log_step(1, 1, 0);
+}
+
+static void program_ahead_block(unsigned seed)
+{
+	if (!never_ev[0] && (sim_event_create(&never_ev[0]) || sim_event_create(&never_ev[1])))
+		abort();
+	sim_actor_start("early", early_blocker, (void *)(uintptr_t)seed, 0);
+	sim_actor_start("ahead", ahead_blocker, NULL, 0);
+}
+
 /* ---- running a program twice ---- */
 
 /* Run program(seed) in a child, with or without elision; its log in *out. */
@@ -303,12 +332,37 @@ static void interleaving_keeps_its_order(void **state)
 	}
 }
 
+/*
+ * An actor ahead of SimGrid blocks with no catching up (its timeout is computed exactly from
+ * SimGrid's clock) unless an actor that blocked in SimGrid's current round wakes at the same
+ * date: SimGrid would wake the later blocker first, where with one call per sleep it blocked in
+ * a later round and wakes second.
+ */
+static void blocking_ahead_costs_one_call(void **state)
+{
+	(void)state;
+	/* no tie: early's wait and ahead's (its sleep to 10 elided) */
+	compare_runs(program_ahead_block, 0);
+	assert_int_equal(with.calls, 2);
+	assert_int_equal(without.calls, 3);
+	/* a tie at 600 with early, which blocked in the round at 0: one catch-up sleep first,
+	 * and early wakes first as without elision */
+	compare_runs(program_ahead_block, 1);
+	assert_int_equal(with.calls, 3);
+	assert_int_equal(with.steps[0].actor, 0);
+	assert_int_equal(with.steps[1].actor, 1);
+	assert_int_equal(with.steps[1].t, 600);
+}
+
 static void random_programs_keep_their_order(void **state)
 {
 	uint64_t saved = 0;
 
 	(void)state;
-	for (unsigned seed = getenv("SEED") ? (unsigned)atoi(getenv("SEED")) : 1; seed <= 300;
+	/* SEED=N starts at N, SEEDS=M runs up to seed M (300 by default) */
+	unsigned last = getenv("SEEDS") ? (unsigned)atoi(getenv("SEEDS")) : 300;
+
+	for (unsigned seed = getenv("SEED") ? (unsigned)atoi(getenv("SEED")) : 1; seed <= last;
 	     seed++)
 		saved += compare_runs(program_random, seed);
 	/* the property is not vacuous: elision did happen */
@@ -319,6 +373,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(interleaving_keeps_its_order),
+	    cmocka_unit_test(blocking_ahead_costs_one_call),
 	    cmocka_unit_test(random_programs_keep_their_order),
 	};
 
