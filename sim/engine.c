@@ -51,6 +51,8 @@ struct sim_actor {
 	bool blocked;
 	bool finished;
 	bool daemon;
+	struct sim_timer *carrying; /* the timer it runs on its way past carry_due (sim_timer_at) */
+	struct sim_timer *firing;   /* the timer whose function it runs now: "self" is the timer's */
 	struct sim_actor *next;
 };
 
@@ -79,6 +81,19 @@ static struct {
 	struct sim_engine_stats st;
 	char report[2048];
 } eng = {.elide = true};
+
+struct sim_timer {
+	char name[48];
+	sim_timer_fn fn;
+	void *arg;
+	struct sim_event *ev;	   /* wakes its own actor */
+	struct sim_actor *self;	   /* its own actor, once started */
+	uint64_t wake;		   /* when its own actor wakes next (NO_DEADLINE: when signalled) */
+	struct sim_actor *carrier; /* the actor that runs it at carry_due on its way, or NULL */
+	uint64_t carry_due;
+	bool running; /* fn is running (perhaps waiting in a simcall: a signal) */
+	bool rerun;   /* asked to run meanwhile: run it again when it returns */
+};
 
 struct sim_event {
 	sg_sem_t sem;
@@ -322,6 +337,15 @@ static void actor_trampoline(int argc, char **argv)
 		eng.cur = a;
 	}
 	a->fn(a->arg);
+	if (a->carrying) {
+		/* Its own actor takes the carried timer over (it wakes and waits for its time). */
+		struct sim_timer *tm = a->carrying;
+
+		a->carrying = NULL;
+		if (tm->carrier == a)
+			tm->carrier = NULL;
+		sim_event_signal(tm->ev);
+	}
 	/* Ending is observable (the last non-daemon's end stops the run): at our own time. */
 	catch_up();
 	a->finished = true;
@@ -429,7 +453,7 @@ static void real_sleep_until(struct sim_actor *a, uint64_t t_ps)
 	note_resume(a);
 }
 
-void sim_sleep_until(uint64_t t_ps)
+static void sleep_plain(uint64_t t_ps)
 {
 	struct sim_actor *a = self_rec();
 
@@ -456,6 +480,9 @@ void *sim_self_data(void)
 {
 	struct sim_actor *a = self_rec();
 
+	if (a && a->firing)
+		a = a->firing->self;
+
 	return a ? a->user_data : NULL;
 }
 
@@ -471,6 +498,8 @@ const char *sim_self_name(void)
 {
 	struct sim_actor *a = self_rec();
 
+	if (a && a->firing)
+		return a->firing->name;
 	return a ? a->name : "maestro";
 }
 
@@ -588,7 +617,7 @@ static bool event_block(struct sim_event *ev, uint64_t deadline_ps)
 	return false;
 }
 
-bool sim_event_wait_until(struct sim_event *ev, uint64_t deadline_ps)
+static bool wait_plain(struct sim_event *ev, uint64_t deadline_ps)
 {
 	uint64_t now;
 
@@ -607,19 +636,169 @@ bool sim_event_wait_until(struct sim_event *ev, uint64_t deadline_ps)
 	}
 	if (!event_block(ev, deadline_ps)) {
 		/* The timeout ends exactly at the deadline (sg_date()); this only guards it. */
-		sim_sleep_until(deadline_ps);
+		sleep_plain(deadline_ps);
 		return false;
 	}
 	return true;
 }
 
+/* ---- timers ---- */
+
+/*
+ * Run tm's function in the calling actor, as the timer's actor. A signal in it lets other actors
+ * run, and one may reach the timer's time too: one run at a time, and a run asked for meanwhile
+ * (at the same instant) is one more pass of the running one. NO_DEADLINE when it was that.
+ */
+static uint64_t timer_run(struct sim_timer *tm)
+{
+	struct sim_actor *a = eng.cur;
+	uint64_t next;
+
+	if (tm->running) {
+		tm->rerun = true;
+		return NO_DEADLINE;
+	}
+	tm->running = true;
+	do {
+		tm->rerun = false;
+		a->firing = tm;
+		next = tm->fn(tm->arg);
+		a->firing = NULL;
+	} while (tm->rerun);
+	tm->running = false;
+	return next;
+}
+
+/* The calling actor reached its carried timer's time: run it, and arm it for its next. */
+static void carry_fire(struct sim_actor *a)
+{
+	struct sim_timer *tm = a->carrying;
+	uint64_t next;
+
+	a->carrying = NULL;
+	if (tm->carrier == a)
+		tm->carrier = NULL;
+	next = timer_run(tm);
+	if (next != NO_DEADLINE)
+		sim_timer_at(tm, next);
+}
+
+static bool carried_before(const struct sim_actor *a, uint64_t t)
+{
+	return a && a->carrying && a->carrying->carry_due <= t;
+}
+
+void sim_sleep_until(uint64_t t_ps)
+{
+	struct sim_actor *a = self_rec();
+
+	if (a && a->firing)
+		abort(); /* a timer's function must not block */
+	while (carried_before(a, t_ps)) {
+		sleep_plain(a->carrying->carry_due);
+		carry_fire(a);
+	}
+	sleep_plain(t_ps);
+}
+
+bool sim_event_wait_until(struct sim_event *ev, uint64_t deadline_ps)
+{
+	struct sim_actor *a = self_rec();
+
+	if (a && a->firing)
+		abort();
+	while (carried_before(a, deadline_ps)) {
+		if (wait_plain(ev, a->carrying->carry_due))
+			return true;
+		carry_fire(a);
+	}
+	return wait_plain(ev, deadline_ps);
+}
+
 void sim_event_wait(struct sim_event *ev)
 {
+	struct sim_actor *a = self_rec();
+
+	if (a && a->firing)
+		abort();
+	while (carried_before(a, NO_DEADLINE - 1)) {
+		if (wait_plain(ev, a->carrying->carry_due))
+			return;
+		carry_fire(a);
+	}
 	if (ev->latched) {
 		ev->latched = false;
 		return;
 	}
 	event_block(ev, NO_DEADLINE);
+}
+
+/* Its own actor: runs what is due whenever it wakes, then waits for the next or a signal. */
+static void timer_actor(void *arg)
+{
+	struct sim_timer *tm = arg;
+
+	tm->self = eng.cur;
+	for (;;) {
+		uint64_t next = timer_run(tm);
+
+		tm->wake = next;
+		sim_set_wait_label(tm->name);
+		if (next == NO_DEADLINE)
+			sim_event_wait(tm->ev);
+		else
+			sim_event_wait_until(tm->ev, next);
+	}
+}
+
+int sim_timer_create(const char *name, sim_timer_fn fn, void *arg, struct sim_timer **out)
+{
+	struct sim_timer *tm = calloc(1, sizeof(*tm));
+	int rc;
+
+	if (!tm)
+		return -ENOMEM;
+	rc = sim_event_create(&tm->ev);
+	if (rc) {
+		free(tm);
+		return rc;
+	}
+	snprintf(tm->name, sizeof(tm->name), "%s", name);
+	tm->fn = fn;
+	tm->arg = arg;
+	tm->wake = NO_DEADLINE;
+	*out = tm;
+	return 0;
+}
+
+int sim_timer_start(struct sim_timer *tm)
+{
+	return sim_actor_start(tm->name, timer_actor, tm, SIM_ACTOR_DAEMON);
+}
+
+void sim_timer_destroy(struct sim_timer *tm)
+{
+	if (!tm)
+		return;
+	sim_event_destroy(tm->ev);
+	free(tm);
+}
+
+void sim_timer_at(struct sim_timer *tm, uint64_t t)
+{
+	struct sim_actor *x = eng.cur;
+
+	if (t >= tm->wake || (tm->carrier && t >= tm->carry_due))
+		return; /* someone runs it by then, and it does what is due */
+	if (x && !x->firing && x != tm->self && t > x->now && tm->wake == NO_DEADLINE &&
+	    tm->ev->waiting && !tm->ev->latched &&
+	    (tm->carrier == x || (!tm->carrier && !x->carrying))) {
+		tm->carrier = x;
+		tm->carry_due = t;
+		x->carrying = tm;
+		return;
+	}
+	sim_event_signal(tm->ev);
 }
 
 /* ---- queues ---- */

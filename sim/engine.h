@@ -37,6 +37,7 @@
 
 struct sim_event;
 struct sim_queue;
+struct sim_timer;
 
 typedef void (*sim_actor_fn)(void *arg);
 
@@ -102,6 +103,29 @@ bool sim_event_wait_until(struct sim_event *ev, uint64_t deadline_ps);
 void sim_event_wait(struct sim_event *ev);
 /* True if a signal is latched (does not consume it, no engine call). */
 bool sim_event_pending(const struct sim_event *ev);
+
+/*
+ * A timer: fn(arg) runs at the times asked of it, and does what is due by sim_now() (it must
+ * not block, and running it with nothing due must change nothing); it returns when it is next
+ * due (UINT64_MAX: nothing pending). What an actor of its own would do -- the root complex's
+ * interrupt messages in flight -- without the two engine calls per wake-up such an actor costs.
+ *
+ * The actor that asks for a time t (sim_timer_at) carries the timer: on its way past t, in a
+ * sleep or wait that would end later, it stops at t and runs fn, as the timer's own actor
+ * (sim_self_data() and sim_self_name() are the timer's). A wait cut short by a signal before t
+ * keeps carrying it. When it cannot carry -- it carries another timer, someone else carries
+ * this one, t is now, or the timer's own actor is waiting for a time -- the timer's actor is
+ * woken and waits until t itself; an actor that ends hands what it carries to that actor. The
+ * same happens with and without elision: a carried timer's time is one more sleep, elided when
+ * nobody else can run before it.
+ */
+typedef uint64_t (*sim_timer_fn)(void *arg);
+int sim_timer_create(const char *name, sim_timer_fn fn, void *arg, struct sim_timer **out);
+/* Start its actor (a daemon): once, like sim_actor_start. */
+int sim_timer_start(struct sim_timer *tm);
+void sim_timer_destroy(struct sim_timer *tm);
+/* Make sure fn runs at t (it may also run before; t >= sim_now()). */
+void sim_timer_at(struct sim_timer *tm, uint64_t t);
 
 /* A FIFO of non-NULL pointers between actors, one consumer. */
 int sim_queue_create(size_t capacity_hint, struct sim_queue **out);

@@ -187,42 +187,35 @@ static void rc_post(void *ctx, const struct pcie_irq *irq)
 	p->ninflight++;
 	p->st.irqs_in_flight_max =
 	    p->ninflight > p->st.irqs_in_flight_max ? p->ninflight : p->st.irqs_in_flight_max;
-	if (irq->t_deliver < p->deliver_wake)
-		sim_event_signal(p->deliver_ev);
+	sim_timer_at(p->delivery, irq->t_deliver);
 }
 
-static void delivery(void *arg)
+/* The root complex's timer: deliver what is due, in arrival order; when is the next due? */
+static uint64_t deliver_due(void *arg)
 {
 	struct platform *p = arg;
+	uint64_t now = sim_now(), next = NEVER;
+	/* it may run in another actor's turn (sim_timer_at): keep that actor's flow */
+	uint64_t flow = trace_current_flow();
 
-	for (;;) {
-		uint64_t now = sim_now(), next = NEVER;
-
-		for (unsigned i = 0; i < p->ninflight;) {
-			if (p->inflight[i].irq.t_deliver > now) {
-				i++;
-				continue;
-			}
-			struct platform_inflight f = p->inflight[i];
-
-			memmove(&p->inflight[i], &p->inflight[i + 1],
-				(p->ninflight - i - 1) * sizeof(f));
-			p->ninflight--;
-			p->st.irqs_delivered++;
-			trace_set_current_flow(f.flow);
-			pcie_irq_commit(&f.irq);
-			trace_set_current_flow(0);
+	for (unsigned i = 0; i < p->ninflight;) {
+		if (p->inflight[i].irq.t_deliver > now) {
+			i++;
+			continue;
 		}
-		for (unsigned i = 0; i < p->ninflight; i++)
-			if (p->inflight[i].irq.t_deliver < next)
-				next = p->inflight[i].irq.t_deliver;
-		p->deliver_wake = next;
-		sim_set_wait_label("root complex: interrupt messages in flight");
-		if (next == NEVER)
-			sim_event_wait(p->deliver_ev);
-		else
-			sim_event_wait_until(p->deliver_ev, next);
+		struct platform_inflight f = p->inflight[i];
+
+		memmove(&p->inflight[i], &p->inflight[i + 1], (p->ninflight - i - 1) * sizeof(f));
+		p->ninflight--;
+		p->st.irqs_delivered++;
+		trace_set_current_flow(f.flow);
+		pcie_irq_commit(&f.irq);
 	}
+	trace_set_current_flow(flow);
+	for (unsigned i = 0; i < p->ninflight; i++)
+		if (p->inflight[i].irq.t_deliver < next)
+			next = p->inflight[i].irq.t_deliver;
+	return next;
 }
 
 /* ---- building ---- */
@@ -239,7 +232,6 @@ int platform_create(const struct platform_cfg *cfg, struct platform **out)
 		return -ENOMEM;
 	p->cfg = *cfg;
 	p->unit_all = -1;
-	p->deliver_wake = NEVER;
 	mc.low_top = PLATFORM_LOW_RAM_TOP;
 	rc = mem_create(&mc, &p->mem);
 	if (rc)
@@ -395,7 +387,8 @@ int platform_realize(struct platform *p)
 	p->ioapic_mmio.access_ps = p->cfg.iommu.unit.reg_access_ps;
 	rc = pcie_fabric_map_mmio(p->fab, PLATFORM_IOAPIC, 0x1000, &p->ioapic_mmio, p->ioapic);
 	if (!rc)
-		rc = sim_event_create(&p->deliver_ev);
+		rc = sim_timer_create("root complex: interrupt messages in flight", deliver_due, p,
+				      &p->delivery);
 	if (!rc)
 		rc = build_cpus(p);
 	return rc;
@@ -408,8 +401,7 @@ int platform_start(struct platform *p)
 	for (unsigned u = 0; u < p->nunits && !rc; u++)
 		rc = vtd_start(p->units[u].vtd);
 	if (!rc)
-		rc = sim_actor_start("root complex: interrupt delivery", delivery, p,
-				     SIM_ACTOR_DAEMON);
+		rc = sim_timer_start(p->delivery);
 	return rc;
 }
 
@@ -425,7 +417,7 @@ void platform_destroy(struct platform *p)
 	free(p->lapic);
 	apic_bus_destroy(p->bus);
 	ioapic_destroy(p->ioapic);
-	sim_event_destroy(p->deliver_ev);
+	sim_timer_destroy(p->delivery);
 	free(p->inflight);
 	for (unsigned u = 0; u < p->nunits; u++) {
 		vtd_destroy(p->units[u].vtd);

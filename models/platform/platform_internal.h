@@ -40,8 +40,7 @@ struct platform {
 	/* interrupt messages in flight, in arrival order */
 	struct platform_inflight *inflight;
 	unsigned ninflight, capinflight;
-	struct sim_event *deliver_ev;
-	uint64_t deliver_wake; /* when the delivery actor wakes next (UINT64_MAX: when told) */
+	struct sim_timer *delivery; /* delivers the interrupt messages in flight when due */
 	struct platform_stats st;
 };
 

@@ -5,8 +5,9 @@
  *
  * SimGrid allows one simulation per process, so the engine is initialised once and every run
  * is a forked child that starts its actors, runs, and writes its log to a pipe; the parent
- * compares. Two programs: two actors interleaving at times a picosecond apart, and random
- * programs of sleeps, timed waits, signals, shared counters and actor starts.
+ * compares. Programs: two actors interleaving at times a picosecond apart, an actor ahead that
+ * must block, and random programs of sleeps, timed waits, signals, shared counters, actor starts
+ * and timers (sim_timer_at) whose functions signal actors.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -79,7 +80,17 @@ static void program_interleave(unsigned seed)
 
 /* ---- program 2: random sleep/wait/signal programs ---- */
 
-enum op_kind { OP_SLEEP, OP_WAIT, OP_SIGNAL, OP_SHARED, OP_PUSH, OP_POP, OP_START, OP_KINDS };
+enum op_kind {
+	OP_SLEEP,
+	OP_WAIT,
+	OP_SIGNAL,
+	OP_SHARED,
+	OP_PUSH,
+	OP_POP,
+	OP_START,
+	OP_TIMER,
+	OP_KINDS
+};
 
 struct op {
 	enum op_kind kind;
@@ -95,7 +106,34 @@ static struct {
 	struct sim_queue *q[MAX_ACTORS + 5];
 	uint64_t shared;
 	unsigned started;
+	/* two timers; each due time wakes an actor when it fires */
+	struct sim_timer *tm[2];
+	struct {
+		uint64_t due;
+		uint32_t who;
+	} armed[2][64];
+	unsigned narmed[2], fired;
 } prog;
+
+/* A timer's function: log and signal what is due (possibly in another actor's turn). */
+static uint64_t timer_due(void *arg)
+{
+	unsigned k = (unsigned)(uintptr_t)arg;
+	uint64_t now = sim_now(), next = UINT64_MAX;
+
+	for (unsigned i = 0; i < prog.narmed[k];) {
+		if (prog.armed[k][i].due > now) {
+			if (prog.armed[k][i].due < next)
+				next = prog.armed[k][i].due;
+			i++;
+			continue;
+		}
+		log_step(97 + k, prog.fired++, prog.armed[k][i].who);
+		sim_event_signal(prog.ev[prog.armed[k][i].who]);
+		prog.armed[k][i] = prog.armed[k][--prog.narmed[k]];
+	}
+	return next;
+}
 
 static uint32_t rnd(uint64_t *s)
 {
@@ -140,6 +178,16 @@ static void random_actor(void *arg)
 		case OP_POP:
 			v = (uintptr_t)sim_queue_pop_until(prog.q[id], sim_now() + o->d);
 			break;
+		case OP_TIMER: {
+			unsigned k = o->other % 2;
+
+			if (prog.narmed[k] < 64) {
+				prog.armed[k][prog.narmed[k]].due = sim_now() + o->d;
+				prog.armed[k][prog.narmed[k]++].who = o->other % prog.nactors;
+				sim_timer_at(prog.tm[k], sim_now() + o->d);
+			}
+			break;
+		}
 		case OP_START:
 			if (prog.started < 4) {
 				uint32_t child = MAX_ACTORS + prog.started++;
@@ -192,6 +240,10 @@ static void make_program(unsigned seed, bool create)
 static void program_random(unsigned seed)
 {
 	make_program(seed, true);
+	for (unsigned k = 0; k < 2; k++)
+		if (sim_timer_create("timer", timer_due, (void *)(uintptr_t)k, &prog.tm[k]) ||
+		    sim_timer_start(prog.tm[k]))
+			abort();
 	for (unsigned a = 0; a < prog.nactors; a++)
 		sim_actor_start("r", random_actor, (void *)(uintptr_t)a, 0);
 	if (seed % 3 == 0)
