@@ -16,7 +16,8 @@ runs short (SMOKE below) for tests. The results files and table.md (what was pri
 --out (default build/workloads/).
 
 A run ptsim refuses (exit 2: a mode a scenario cannot have) is a row "n/a (ptsim's message)";
-a run that fails (exit 1, a signal) a row "failed (...)", and the exit status is then 1.
+a run that fails (exit 1, a signal) a row "failed (...)", and the exit status is then 1. Without
+a bare-metal run the modes still run, their fractions "n/a (no bare metal)".
 Exit 0 otherwise, 2 on bad usage.
 """
 import argparse
@@ -140,10 +141,7 @@ class Run:
         self.results, self.status, self.why = None, None, ""
 
     def start(self, baseline=None):
-        if baseline is not None:
-            if baseline.results is None:
-                self.status, self.why = 2, "no bare-metal baseline: " + baseline.why
-                return self
+        if baseline is not None and baseline.results is not None:
             self.cmd += ["--baseline", baseline.json]
         if os.path.exists(self.json):
             os.unlink(self.json)
@@ -199,9 +197,9 @@ def row(r):
     tput = ("{:.3f} %s" if unit == "Gb/s" else "{:,.0f} %s") % unit
     tput = tput.format(v[key])
     lat = "{:,.0f} / {:,.0f} ns".format(v["latency_ns.mean"], v["latency_ns.p99"])
-    frac = (["1", "1"] if r.mode == BARE else
-            ["%.3f" % v["fraction_of_bare_metal.throughput"],
-             "%.3f" % v["fraction_of_bare_metal.cycles_per_op"]])
+    frac = ["1", "1"] if r.mode == BARE else [
+        "%.3f" % v[k] if k in v else "n/a (no bare metal)" for k in (
+            "fraction_of_bare_metal.throughput", "fraction_of_bare_metal.cycles_per_op")]
     return [r.kind, label, tput, lat, "%.2f" % v["exits_per_op"],
             "{:,.0f}".format(v["cpu.cycles_per_op"])] + frac
 

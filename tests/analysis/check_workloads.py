@@ -10,8 +10,9 @@ on bare metal and a fraction of 1 there, fewer exits per operation with eli and 
 than emulated in every kind (each operation brings at least one device interrupt), and each
 VM's throughput fraction the ratio of its throughput to its kind's bare metal's (the baseline
 was its own kind's). Then a mode ptsim refuses (eli with an xAPIC guest) must be a row
-"n/a (ptsim's message)" with exit 0, a run that fails a row "failed (...)" with exit 1, and an
-unknown kind exit 2.
+"n/a (ptsim's message)" with exit 0, a run that fails a row "failed (...)" with exit 1, a
+scenario with no bare metal (its VMs' own workloads) still its modes' rows, without fractions,
+and an unknown kind exit 2.
 """
 import os
 import re
@@ -131,6 +132,18 @@ def check_refused_and_failed(ptsim, out):
     _, rows = table(p.stdout)
     check(any(r[1] == "`emulated`" and r[2].startswith("failed (") and "max_sim_ms" in r[2]
               for r in rows), "the failed run's row says failed, with ptsim's message")
+    # A scenario with no bare metal (its VMs' own workloads, none at the top): the mode runs.
+    p = subprocess.run([sys.executable, TOOL, ptsim, "-j", "2", "--out", os.path.join(out, "nn"),
+                        "--kinds", "stream_rx", "--modes", "emulated", "--config",
+                        "stream_rx=configs/noisy-neighbour.yaml"], capture_output=True,
+                       text=True, cwd=ROOT)
+    print(p.stdout + p.stderr)
+    _, rows = table(p.stdout)
+    by_mode = {r[1]: r for r in rows}
+    emu, bare = by_mode.get("`emulated`", [""] * 8), by_mode.get("bare metal", ["", "", ""])
+    check(p.returncode == 0 and bare[2].startswith("n/a (") and emu[6:] == [
+        "n/a (no bare metal)"] * 2 and num(emu[4]) > 0,
+        "no bare metal: its row n/a, the mode's figures without fractions")
     p = run(ptsim, os.path.join(out, "bad"), "--kinds", "bogus")
     check(p.returncode == 2, "an unknown kind: exit 2 (got %d)" % p.returncode)
 
