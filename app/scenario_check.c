@@ -159,6 +159,13 @@ static void check_baremetal(struct cfg_ctx *ctx, const struct cfg_node *root, st
 		}
 	if (out->nvms)
 		return;
+	/* A VM's ports 0xCF8/0xCFC trap to the hypervisor, which emulates them; on bare metal
+	 * nothing would answer: the model has no port-I/O path from a CPU to the platform (no
+	 * device decodes I/O space), so the kernel's scan would find no function. */
+	if (b->kernel.kernel.pci_config == GK_PCI_CONFIG_IO)
+		cfg_error_path(ctx, root, "baremetal.kernel.pci_config",
+			       "config mechanism #1 (ports 0xCF8/0xCFC) is not modelled on bare "
+			       "metal: no CPU reaches an I/O port; use ecam");
 	if (!b->npcpus) {
 		b->pcpus = &first;
 		b->npcpus = 1;
