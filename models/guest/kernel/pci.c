@@ -49,38 +49,42 @@ static unsigned find_cap(struct gk *g, uint16_t devfn, uint8_t id)
 	return 0;
 }
 
+/* The memory BAR at off, sized as Linux's __pci_read_base does (write all-ones, read back,
+ * restore; its caller has turned decoding off) into *r. Returns the registers it takes: 2 for
+ * a 64-bit BAR, else 1 (an I/O BAR or none leaves *r empty). */
+static int read_bar(struct gk *g, uint16_t bdf, uint32_t off, struct resource *r)
+{
+	uint32_t lo = gk__cfg_read(g, bdf, off, 4), sz, hi = 0, szhi = 0xffffffffu;
+	uint64_t base, mask;
+
+	gk__cfg_write(g, bdf, off, 4, 0xffffffffu);
+	sz = gk__cfg_read(g, bdf, off, 4);
+	gk__cfg_write(g, bdf, off, 4, lo);
+	if (!sz || (lo & PCI_BASE_ADDRESS_SPACE_IO))
+		return 1;
+	if (lo & PCI_BASE_ADDRESS_MEM_TYPE_64) {
+		hi = gk__cfg_read(g, bdf, off + 4, 4);
+		gk__cfg_write(g, bdf, off + 4, 4, 0xffffffffu);
+		szhi = gk__cfg_read(g, bdf, off + 4, 4);
+		gk__cfg_write(g, bdf, off + 4, 4, hi);
+	}
+	base = ((uint64_t)hi << 32) | (lo & 0xfffffff0u);
+	mask = ((uint64_t)szhi << 32) | (sz & 0xfffffff0u);
+	r->start = base;
+	r->end = base + (~mask + 1) - 1;
+	r->flags = IORESOURCE_MEM | ((lo & PCI_BASE_ADDRESS_MEM_TYPE_64) ? IORESOURCE_MEM_64 : 0);
+	return (lo & PCI_BASE_ADDRESS_MEM_TYPE_64) ? 2 : 1;
+}
+
 static void read_bases(struct gk *g, struct gk_dev *d)
 {
-	uint16_t devfn = d->bdf;
-	uint16_t cmd = (uint16_t)gk__cfg_read(g, devfn, PCI_COMMAND, 2);
+	uint16_t bdf = d->bdf;
+	uint16_t cmd = (uint16_t)gk__cfg_read(g, bdf, PCI_COMMAND, 2);
 
-	gk__cfg_write(g, devfn, PCI_COMMAND, 2, cmd & ~(PCI_COMMAND_MEMORY | PCI_COMMAND_IO));
-	for (int b = 0; b < 6; b++) {
-		uint32_t off = PCI_BASE_ADDRESS_0 + 4u * (unsigned)b;
-		uint32_t lo = gk__cfg_read(g, devfn, off, 4), sz, hi = 0, szhi = 0xffffffffu;
-		struct resource *r = &d->pdev.resource[b];
-		uint64_t base, mask;
-
-		gk__cfg_write(g, devfn, off, 4, 0xffffffffu);
-		sz = gk__cfg_read(g, devfn, off, 4);
-		gk__cfg_write(g, devfn, off, 4, lo);
-		if (!sz || (lo & PCI_BASE_ADDRESS_SPACE_IO))
-			continue;
-		if (lo & PCI_BASE_ADDRESS_MEM_TYPE_64) {
-			hi = gk__cfg_read(g, devfn, off + 4, 4);
-			gk__cfg_write(g, devfn, off + 4, 4, 0xffffffffu);
-			szhi = gk__cfg_read(g, devfn, off + 4, 4);
-			gk__cfg_write(g, devfn, off + 4, 4, hi);
-		}
-		base = ((uint64_t)hi << 32) | (lo & 0xfffffff0u);
-		mask = ((uint64_t)szhi << 32) | (sz & 0xfffffff0u);
-		r->start = base;
-		r->end = base + (~mask + 1) - 1;
-		r->flags = IORESOURCE_MEM | ((lo & PCI_BASE_ADDRESS_MEM_TYPE_64) ? IORESOURCE_MEM_64 : 0);
-		if (lo & PCI_BASE_ADDRESS_MEM_TYPE_64)
-			b++;
-	}
-	gk__cfg_write(g, devfn, PCI_COMMAND, 2, cmd);
+	gk__cfg_write(g, bdf, PCI_COMMAND, 2, cmd & ~(PCI_COMMAND_MEMORY | PCI_COMMAND_IO));
+	for (int b = 0; b < 6;)
+		b += read_bar(g, bdf, PCI_BASE_ADDRESS_0 + 4u * (unsigned)b, &d->pdev.resource[b]);
+	gk__cfg_write(g, bdf, PCI_COMMAND, 2, cmd);
 }
 
 static unsigned find_ext_cap(struct gk *g, uint16_t bdf, uint16_t id)
@@ -147,36 +151,13 @@ static int add_virtfns(struct gk *g, const struct gk_dev *pf, unsigned sriov)
 		return 0;
 	memset(bar, 0, sizeof(bar));
 	gk__cfg_write(g, pf->bdf, sriov + PCI_SRIOV_CTRL, 2, ctrl & ~PCI_SRIOV_CTRL_MSE);
-	for (int b = 0; b < PCI_SRIOV_NUM_BARS; b++) {
-		uint32_t off = sriov + PCI_SRIOV_BAR + 4u * (unsigned)b;
-		uint32_t lo = gk__cfg_read(g, pf->bdf, off, 4), sz, hi = 0, szhi = 0xffffffffu;
-		uint64_t mask;
-
-		gk__cfg_write(g, pf->bdf, off, 4, 0xffffffffu);
-		sz = gk__cfg_read(g, pf->bdf, off, 4);
-		gk__cfg_write(g, pf->bdf, off, 4, lo);
-		if (!sz)
-			continue;
-		if (lo & PCI_BASE_ADDRESS_MEM_TYPE_64) {
-			hi = gk__cfg_read(g, pf->bdf, off + 4, 4);
-			gk__cfg_write(g, pf->bdf, off + 4, 4, 0xffffffffu);
-			szhi = gk__cfg_read(g, pf->bdf, off + 4, 4);
-			gk__cfg_write(g, pf->bdf, off + 4, 4, hi);
-		}
-		mask = ((uint64_t)szhi << 32) | (sz & 0xfffffff0u);
-		bar[b].start = ((uint64_t)hi << 32) | (lo & 0xfffffff0u);
-		bar[b].end = ~mask; /* the size less one, for now */
-		bar[b].flags =
-		    IORESOURCE_MEM | ((lo & PCI_BASE_ADDRESS_MEM_TYPE_64) ? IORESOURCE_MEM_64 : 0);
-		if (lo & PCI_BASE_ADDRESS_MEM_TYPE_64)
-			b++;
-	}
+	for (int b = 0; b < PCI_SRIOV_NUM_BARS;)
+		b += read_bar(g, pf->bdf, sriov + PCI_SRIOV_BAR + 4u * (unsigned)b, &bar[b]);
 	gk__cfg_write(g, pf->bdf, sriov + PCI_SRIOV_CTRL, 2, ctrl);
 	for (unsigned n = 0; n < num; n++) {
 		uint16_t bdf = (uint16_t)(pf->bdf + offset + n * stride);
-		struct gk_dev *d =
-		    add_dev(g, bdf, pf->pdev.vendor, vf_device,
-			    gk__cfg_read(g, bdf, PCI_CLASS_REVISION, 4));
+		struct gk_dev *d = add_dev(g, bdf, pf->pdev.vendor, vf_device,
+					   gk__cfg_read(g, bdf, PCI_CLASS_REVISION, 4));
 		uint32_t ss;
 
 		if (!d)
@@ -188,10 +169,12 @@ static int add_virtfns(struct gk *g, const struct gk_dev *pf, unsigned sriov)
 		for (int b = 0; b < PCI_SRIOV_NUM_BARS; b++) {
 			struct resource *r = &d->pdev.resource[b];
 
+			uint64_t size = bar[b].end - bar[b].start + 1;
+
 			if (!bar[b].flags)
 				continue;
-			r->start = bar[b].start + n * (bar[b].end + 1);
-			r->end = r->start + bar[b].end;
+			r->start = bar[b].start + n * size;
+			r->end = r->start + size - 1;
 			r->flags = bar[b].flags;
 		}
 		read_caps(g, d);
