@@ -34,16 +34,8 @@ static void check_workload_device(struct cfg_ctx *ctx, const struct cfg_node *ro
 	/* no VMs: the host owns every device, and the workload runs on bare metal */
 	bool assigned = out->nvms == 0, owned = false;
 
-	if (!n) {
+	if (!n)
 		n = scenario_find_vf(out, device, NULL); /* its PF's type */
-		/* a kernel finds VFs through its PF's SR-IOV capability (pci_iov_add_virtfn),
-		 * which this one does not: its scan sees no VF */
-		if (n && !out->nvms && out->workload.kind != SC_WL_DMA_BENCH)
-			cfg_error_path(ctx, root, path,
-				       "'%s' is a VF; on bare metal (vms: []) the workload drives "
-				       "physical functions only",
-				       device);
-	}
 	for (size_t k = 0; k < out->nvms; k++)
 		for (size_t e = 0; e < out->vms[k].ndevices; e++)
 			if (!strcmp(out->vms[k].devices[e], device)) {
@@ -167,6 +159,13 @@ static void check_baremetal(struct cfg_ctx *ctx, const struct cfg_node *root, st
 		}
 	if (out->nvms)
 		return;
+	/* A VM's ports 0xCF8/0xCFC trap to the hypervisor, which emulates them; on bare metal
+	 * nothing would answer: the model has no port-I/O path from a CPU to the platform (no
+	 * device decodes I/O space), so the kernel's scan would find no function. */
+	if (b->kernel.kernel.pci_config == GK_PCI_CONFIG_IO)
+		cfg_error_path(ctx, root, "baremetal.kernel.pci_config",
+			       "config mechanism #1 (ports 0xCF8/0xCFC) is not modelled on bare "
+			       "metal: no CPU reaches an I/O port; use ecam");
 	if (!b->npcpus) {
 		b->pcpus = &first;
 		b->npcpus = 1;

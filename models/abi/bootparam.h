@@ -47,9 +47,27 @@ struct bootparam {
 	uint64_t pv_iommu_iova_base, pv_iommu_iova_size;
 	/* ACPI: the RSDP of the firmware's tables (a DMAR table describing a vIOMMU), 0: none. */
 	uint64_t acpi_rsdp;
+	/* What firmware tells a kernel that owns the machine (bare metal; a VM's firmware leaves
+	 * them 0 and virtualizes Interrupt Line instead): the I/O APIC's source ID for interrupt
+	 * remapping (the DMAR's I/O APIC device scope, VT-d §8.3.1), and the root bus's _PRT
+	 * (ACPI §6.2.13), the GSI of each root-bus device's INTx pins: bootparam_prt_gsi. */
+	uint64_t ioapic_sid;
+	uint64_t prt[16]; /* byte 4 * device + pin - 1 (pin 1..4 is INTA..INTD; 0: no route) */
 };
-/* The hypervisor writes it word by word and the guest reads it whole: no padding, 23 words. */
-_Static_assert(sizeof(struct bootparam) == 23 * 8, "struct bootparam is 23 64-bit words");
+/* The hypervisor writes it word by word and the guest reads it whole: no padding, 40 words. */
+_Static_assert(sizeof(struct bootparam) == 40 * 8, "struct bootparam is 40 64-bit words");
 #define BOOTPARAM_WORD(member) (offsetof(struct bootparam, member) / 8)
+
+/* The _PRT's GSI for root-bus device `slot`'s pin 1..4 (0: none), and the word and byte of
+ * prt that hold it. */
+#define BOOTPARAM_PRT_BYTE(slot, pin) (4u * (unsigned)(slot) + (unsigned)(pin) - 1u)
+static inline unsigned bootparam_prt_gsi(const struct bootparam *bp, unsigned slot, unsigned pin)
+{
+	unsigned i = BOOTPARAM_PRT_BYTE(slot, pin);
+
+	if (slot >= 32 || pin < 1 || pin > 4)
+		return 0;
+	return (unsigned)(bp->prt[i / 8] >> (8 * (i % 8))) & 0xff;
+}
 
 #endif

@@ -89,6 +89,7 @@ struct pci_dev {
 	u8 msix_cap;
 	u8 pcie_cap;
 	unsigned int msix_enabled : 1; /* set by pci_alloc_irq_vectors when it chose MSI-X */
+	unsigned int is_virtfn : 1;    /* an SR-IOV VF (Linux's pci_dev.is_virtfn) */
 	struct resource resource[PCI_NUM_RESOURCES];
 	unsigned int irq;
 	void *driver_data;

@@ -30,13 +30,20 @@ struct host_bare {
 	struct sim_event *never;
 };
 
-/* What firmware tells a kernel about the machine itself (boot_params/E820, MCFG, MADT): its
- * RAM, the host's ECAM and 32-bit MMIO window, its CPUs. No I/O APIC (the host boot owns it:
- * the kernel's devices use MSI-X) and no paravirtual IOMMU. */
+/* What firmware tells a kernel about the machine itself (boot_params/E820, MCFG, MADT, the
+ * DMAR's I/O APIC scope, _PRT): its RAM, the host's ECAM and 32-bit MMIO window, its CPUs,
+ * the I/O APIC, its source ID and the root bus's INTx routing. No paravirtual IOMMU. */
 static void write_bootparam(struct host_bare *b)
 {
 	const struct host_machine *m = host_machine(b->h);
-	uint64_t bp = b->ram_pa;
+	uint64_t bp = b->ram_pa, prt[16] = {0};
+
+	for (unsigned d = 0; d < 32; d++)
+		for (unsigned p = 1; p <= 4; p++) {
+			unsigned i = BOOTPARAM_PRT_BYTE(d, p);
+
+			prt[i / 8] |= (uint64_t)m->prt[d][p - 1] << (8 * (i % 8));
+		}
 	const struct {
 		size_t word;
 		uint64_t val;
@@ -51,10 +58,14 @@ static void write_bootparam(struct host_bare *b)
 	    {BOOTPARAM_WORD(mmio_size), m->mmio32_size},
 	    {BOOTPARAM_WORD(ncpus), b->cfg.ncpus},
 	    {BOOTPARAM_WORD(reserved_top), b->ram_pa + PAGE},
+	    {BOOTPARAM_WORD(ioapic_base), m->ioapic_base},
+	    {BOOTPARAM_WORD(ioapic_sid), m->ioapic_sid},
 	};
 
 	for (unsigned i = 0; i < sizeof(w) / sizeof(w[0]); i++)
 		host_mem_write64(b->h, bp + 8 * w[i].word, w[i].val);
+	for (unsigned i = 0; i < 16; i++)
+		host_mem_write64(b->h, bp + 8 * (BOOTPARAM_WORD(prt) + i), prt[i]);
 }
 
 int host_bare_create(struct host *h, const struct host_bare_cfg *cfg, struct host_bare **out)

@@ -8,6 +8,7 @@
 #include "models/guest/kernel/gk_internal.h"
 #include "models/apic/lapic_regs.h"
 #include "models/apic/ioapic_regs.h"
+#include "models/drivers/intel_iommu/intel_iommu.h"
 
 static void apic_write(struct gk *g, uint32_t off, uint32_t val)
 {
@@ -40,13 +41,39 @@ static void ioapic_write(struct gk *g, uint32_t reg, uint32_t val)
 	isa_mmio_write(g->bp.ioapic_base + IOAPIC_WINDOW, 4, val);
 }
 
+/* The unit that remaps the I/O APIC's interrupts, when its remapping is on (bare metal: the
+ * host boot's, found by the I/O APIC's source ID), else NULL. */
+static struct intel_iommu *ioapic_ir(struct gk *g)
+{
+	struct intel_iommu *unit;
+
+	if (!g->iommu.shared || !g->bp.ioapic_sid)
+		return NULL;
+	unit = g->iommu.shared(g->iommu.shared_ctx, (uint16_t)g->bp.ioapic_sid);
+	return unit && intel_iommu_ir_enabled(unit) ? unit : NULL;
+}
+
 /* A PCI INTx line: level-triggered, active low, physical destination the boot CPU, masked
- * until request_irq. */
+ * until request_irq. With interrupt remapping on, the entry takes the remappable format and
+ * names a level-triggered IRTE that validates the I/O APIC's source ID (VT-d §5.1.5.1), and
+ * keeps the vector, which the EOI broadcast matches (Linux's IR irq domain for an I/O APIC
+ * pin does the same). */
 void gk__ioapic_route(struct gk *g, unsigned gsi, uint8_t vector)
 {
-	uint32_t lo = vector | (uint32_t)(IOAPIC_RTE_LEVEL | IOAPIC_RTE_POLARITY | IOAPIC_RTE_MASK);
+	uint64_t rte = vector | IOAPIC_RTE_LEVEL | IOAPIC_RTE_POLARITY | IOAPIC_RTE_MASK;
+	struct intel_iommu *ir = ioapic_ir(g);
+	uint32_t index, lo;
 
-	ioapic_write(g, IOAPIC_REG_RTE(gsi) + 1, 0);
+	if (ir && !irq_remapping_alloc_irte(ir, &index)) {
+		if (irq_remapping_set_remapped_level(ir, index, g->cfg.bsp_apic_id, vector,
+						     (uint16_t)g->bp.ioapic_sid))
+			printk("%s: IRTE %u for GSI %u not written", g->cfg.name, index, gsi);
+		rte |= IOAPIC_RTE_REMAP | IOAPIC_RTE_INDEX(index);
+	} else {
+		rte |= IOAPIC_RTE_DEST_ID(g->cfg.bsp_apic_id);
+	}
+	lo = (uint32_t)rte;
+	ioapic_write(g, IOAPIC_REG_RTE(gsi) + 1, (uint32_t)(rte >> 32));
 	ioapic_write(g, IOAPIC_REG_RTE(gsi), lo);
 	g->irqs[vector].gsi = (int)gsi;
 	g->gsi_rte[gsi & 63] = lo;

@@ -39,6 +39,9 @@ struct gk_dev {
 	unsigned msix_size;         /* entries in its MSI-X table */
 	volatile u8 *msix_table;    /* ioremapped */
 	bool intx;                  /* vec[0] is its INTx line through the I/O APIC */
+	/* Its INTx route under firmware's _PRT (bare metal): the root-bus device its pin
+	 * reaches, and the swizzle on the way (0-3, added to the pin). */
+	uint8_t intx_root_slot, intx_swizzle;
 };
 
 struct gk_ram {

@@ -8,18 +8,37 @@
 #include "models/drivers/intel_iommu/intel_iommu.h"
 #include "models/pcie/pcie_regs.h"
 
-/* INTx (Linux's pci_intx setup for a legacy IRQ): firmware put the line's GSI in Interrupt
- * Line; route it through the I/O APIC to a vector of its own and clear Interrupt Disable. */
+/* The GSI of a function's INTx pin: with a _PRT from firmware (bare metal), the pin swizzled
+ * to the root bus and looked up there, as Linux's acpi_pci_irq_lookup does; otherwise what
+ * firmware put in Interrupt Line (a VM's, which virtualizes it). 0: none. */
+static unsigned intx_gsi(struct gk *g, struct pci_dev *pdev, u8 pin)
+{
+	const struct gk_dev *d = gk__dev(pdev);
+	u8 line;
+
+	for (unsigned i = 0; i < ARRAY_SIZE(g->bp.prt); i++)
+		if (g->bp.prt[i])
+			return bootparam_prt_gsi(&g->bp, d->intx_root_slot,
+						 (pin - 1u + d->intx_swizzle) % 4u + 1u);
+	pci_read_config_byte(pdev, PCI_INTERRUPT_LINE, &line);
+	return line;
+}
+
+/* INTx (Linux's pci_intx setup for a legacy IRQ): route the line's GSI through the I/O APIC
+ * to a vector of its own and clear Interrupt Disable. */
 static int alloc_intx(struct gk *g, struct pci_dev *pdev)
 {
 	struct gk_dev *d = gk__dev(pdev);
-	u8 pin, line;
+	unsigned line;
+	u8 pin;
 	u16 cmd;
 	int vec;
 
 	pci_read_config_byte(pdev, PCI_INTERRUPT_PIN, &pin);
-	pci_read_config_byte(pdev, PCI_INTERRUPT_LINE, &line);
-	if (!pin || pin > 4 || !g->bp.ioapic_base || line >= ARRAY_SIZE(g->gsi_rte))
+	if (!pin || pin > 4 || !g->bp.ioapic_base)
+		return -ENODEV;
+	line = intx_gsi(g, pdev, pin);
+	if (line >= ARRAY_SIZE(g->gsi_rte))
 		return -ENODEV;
 	vec = gk__alloc_vector(g);
 	if (vec < 0)
