@@ -330,7 +330,7 @@ struct napi_struct {
 	struct net_device *dev;
 	int (*poll)(struct napi_struct *napi, int budget);
 	int weight;
-	unsigned long state;	   /* the kernel's: scheduled, missed */
+	unsigned long state;	  /* the kernel's: scheduled, missed */
 	struct napi_struct *next; /* the kernel's: on a CPU's poll list */
 };
 void netif_napi_add_weight(struct net_device *dev, struct napi_struct *napi,

@@ -113,7 +113,8 @@ void netif_napi_del(struct napi_struct *napi)
 	for (unsigned c = 0; c < GK_MAX_CPUS; c++) {
 		struct gk_softnet *sn = &g->softnet[c];
 
-		for (struct napi_struct **p = &sn->head, *prev = NULL; *p; prev = *p, p = &(*p)->next)
+		for (struct napi_struct **p = &sn->head, *prev = NULL; *p;
+		     prev = *p, p = &(*p)->next)
 			if (*p == napi) {
 				*p = napi->next;
 				if (sn->tail == napi)

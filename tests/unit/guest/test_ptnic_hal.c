@@ -73,9 +73,9 @@ static unsigned noverrides;
 
 static struct net_device netdevs[16];
 static unsigned nnetdevs;
-static unsigned frames_up;	  /* netif_receive_frame calls */
-static unsigned irq_flags;	  /* what the driver asked pci_alloc_irq_vectors for */
-static bool defer_softirq;	  /* napi_schedule only lists the poll */
+static unsigned frames_up; /* netif_receive_frame calls */
+static unsigned irq_flags; /* what the driver asked pci_alloc_irq_vectors for */
+static bool defer_softirq; /* napi_schedule only lists the poll */
 static struct napi_struct *napi_list[8];
 static unsigned napi_listed;
 static struct {
