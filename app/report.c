@@ -85,6 +85,8 @@ static const struct metric_formula derived[] = {
     F("interrupt_exits_per_interrupt", RATIO,
       "the exits the interrupt caused, per interrupt delivered", "exits.interrupt_related",
       "interrupts.delivered"),
+    F("napi.frames_per_poll", RATIO, "frames a NAPI poll cleaned, on average", "napi.frames",
+      "napi.polls"),
     F("iotlb.hit_rate", RATIO, "IOTLB hits per lookup", "iotlb.hits", "iotlb.lookups"),
     F("iommu.translation_ns_mean", MEAN_NS, "translation time per request", "iommu.translation_ns",
       "iommu.translations"),

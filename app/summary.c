@@ -406,6 +406,14 @@ void machine_print_summary(const struct scenario *sc, const struct results *r, F
 	}
 	fprintf(f, "  %-32s %14.3f (%.3f to deliver and complete it)\n", "exits per interrupt",
 		get_d(r, "exits_per_interrupt"), get_d(r, "interrupt_exits_per_interrupt"));
+	if (get_u(r, "napi.polls"))
+		fprintf(f,
+			"  %-32s %14llu (%.2f frames each; %llu used the whole budget, %llu "
+			"re-enabled the interrupt)\n",
+			"NAPI polls", (unsigned long long)get_u(r, "napi.polls"),
+			get_d(r, "napi.frames_per_poll"),
+			(unsigned long long)get_u(r, "napi.budget_exhausted"),
+			(unsigned long long)get_u(r, "napi.irq_reenables"));
 	if (get_u(r, "interrupts.intx.asserts"))
 		fprintf(f, "  %-32s %14llu host interrupts, line masked %.0f ns each (mean)\n",
 			"INTx line", (unsigned long long)get_u(r, "interrupts.intx.host_irqs"),

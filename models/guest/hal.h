@@ -186,6 +186,9 @@ typedef irqreturn_t (*irq_handler_t)(int irq, void *dev_id);
 #define PCI_IRQ_LEGACY 1u /* INTx through the I/O APIC */
 #define PCI_IRQ_MSI  2u
 #define PCI_IRQ_MSIX 4u
+/* Spread the vectors over the CPUs, as Linux's managed affinity does (kernel/irq/affinity.c,
+ * lib/group_cpus.c): each vector's message targets the first CPU of its group. */
+#define PCI_IRQ_AFFINITY 8u
 
 int pci_alloc_irq_vectors(struct pci_dev *pdev, unsigned int min_vecs, unsigned int max_vecs,
 			  unsigned int flags);
@@ -314,6 +317,32 @@ void netif_wake_queue(struct net_device *ndev);
 bool netif_queue_stopped(const struct net_device *ndev);
 void dev_consume_skb_any(struct sk_buff *skb); /* transmitted: the sender is told */
 void dev_kfree_skb_any(struct sk_buff *skb);   /* dropped */
+
+/* NAPI (Linux's include/linux/netdevice.h, net/core/dev.c). A driver gives each receive queue
+ * a napi_struct with its poll function. Its interrupt handler leaves the queue's interrupt
+ * masked (auto-masked by the message, or masked by the handler) and calls napi_schedule; the
+ * kernel then runs the poll in softirq context on the CPU that took the interrupt, with
+ * interrupts on, passing the weight as budget. A poll cleans at most `budget` frames and
+ * returns how many; one that cleaned fewer calls napi_complete_done and, when that returns
+ * true, re-enables the queue's interrupt; one that used its whole budget stays scheduled and
+ * is polled again without an interrupt. */
+#define NAPI_POLL_WEIGHT 64 /* Linux's default weight (include/linux/netdevice.h) */
+struct napi_struct {
+	struct net_device *dev;
+	int (*poll)(struct napi_struct *napi, int budget);
+	int weight;
+	unsigned long state;	  /* the kernel's: scheduled, missed */
+	struct napi_struct *next; /* the kernel's: on a CPU's poll list */
+};
+void netif_napi_add_weight(struct net_device *dev, struct napi_struct *napi,
+			   int (*poll)(struct napi_struct *napi, int budget), int weight);
+void netif_napi_add(struct net_device *dev, struct napi_struct *napi,
+		    int (*poll)(struct napi_struct *napi, int budget));
+void netif_napi_del(struct napi_struct *napi);
+bool napi_schedule_prep(struct napi_struct *napi);
+void __napi_schedule(struct napi_struct *napi);
+bool napi_schedule(struct napi_struct *napi); /* true if this call scheduled it */
+bool napi_complete_done(struct napi_struct *napi, int work_done);
 
 /* ---- block devices (Linux's blk-mq, include/linux/blk-mq.h and blkdev.h, reduced) ----
  * A block driver describes its hardware queues in a tag set (how many, how deep, the per-request

@@ -2,12 +2,16 @@
 /*
  * ptnic guest driver. Written against hal.h only, in the shape of Linux's e1000 receive path:
  * probe enables the function, resets it, builds a descriptor ring of receive buffers, sets
- * up one MSI-X vector (or, with intx=1 or no MSI-X, the legacy INTx line); the interrupt
- * handler polls as NAPI does -- cleans completed descriptors up to a budget, passes frames up
- * the stack, refills the ring and moves the tail, and polls again while a poll used its whole
- * budget -- then re-enables the auto-masked interrupt cause. On a possibly
- * shared INTx line the handler first reads ICR, which says whether the interrupt is ours and,
- * being read-to-clear, makes the device drop the line.
+ * up one MSI-X vector (or, with intx=1 or no MSI-X, the legacy INTx line), and gives the
+ * ring a NAPI context (netif_napi_add_weight, weight `budget`). The interrupt handler only
+ * schedules it: the message auto-masked the queue's cause (EIAM, as igb's MSI-X vectors have
+ * it), and on INTx the handler masks it (IMC, as e1000_intr does). The kernel then runs the
+ * poll in softirq context on the CPU that took the interrupt: it cleans completed descriptors
+ * up to its budget, passes frames up the stack, refills the ring and moves the tail; a poll
+ * that cleaned less than its budget completes (napi_complete_done) and re-enables the cause
+ * (IMS), one that used it all is polled again with no interrupt. On a possibly shared INTx
+ * line the handler first reads ICR, which says whether the interrupt is ours and, being
+ * read-to-clear, makes the device drop the line.
  *
  * Each buffer is dma_map_single'd when it is posted to the ring and dma_unmap_single'd when
  * its frame is received, before the CPU reads it (e1000_clean_rx_irq); the refill maps the
@@ -18,9 +22,9 @@
  * With rx_pool > 0 a slot does not keep its buffer: the refill takes a fresh one from a pool,
  * the most recently returned first (the LIFO cache of Linux's page_pool and of the slab's
  * per-CPU free lists), and the frames an interrupt received go back to the pool only after
- * that interrupt's refill, once the stack is done with them (NAPI's GRO flush at the end of
+ * that poll's refill, once the stack is done with them (NAPI's GRO flush at the end of
  * the poll) -- as e1000 hands each received skb up and allocates a new one. How deep into the
- * pool the refills reach then depends on how many frames each interrupt brought.
+ * pool the refills reach then depends on how many frames each poll brought.
  *
  * Transmit follows e1000/igb too: ndo_open sets up a ring of legacy transmit descriptors
  * (dma_alloc_coherent) and gives transmit completions an MSI-X vector of their own, as igb
@@ -37,11 +41,13 @@
  *
  * Several receive queues (queues > 1, igb's shape: igb_set_interrupt_capability,
  * igb_setup_mrqc): the driver asks the device how many it has (RXQCAP), takes as many MSI-X
- * vectors as queues, gives each queue a ring and a vector (entry q through its IVAR), writes
- * the RSS key, a redirection table spreading its 128 entries round-robin over the queues, and
- * MRQC. Each queue's handler is the NAPI poll above on its own ring and re-enables its own
- * cause; queue 0's also cleans transmit, whose completions share its vector when no entry is
- * left. With queues = 1 (the default) nothing of this is touched: one ring, as before.
+ * vectors as queues, spread over the CPUs (PCI_IRQ_AFFINITY: the kernel points vector q's
+ * message at a CPU of its own, as igb's affinity hints have irqbalance do), gives each queue a
+ * ring, a NAPI context and a vector (entry q through its IVAR), writes the RSS key, a
+ * redirection table spreading its 128 entries round-robin over the queues, and MRQC. Each
+ * queue's poll runs on the CPU its vector targets and re-enables its own cause; queue 0's
+ * handler also cleans transmit, whose completions share its vector when no entry is left.
+ * With queues = 1 (the default) nothing of this is touched: one ring, as before.
  *
  * SR-IOV VFs: this driver binds the VF device ID too. Linux has ixgbevf apart from ixgbe
  * because an 82599 VF is a different programming model (its own register map, a mailbox to
@@ -92,8 +98,9 @@ struct ptnic_tx_ring {
 
 struct ptnic;
 
-/* A receive queue: its ring, its buffers, its vector. */
+/* A receive queue: its ring, its buffers, its vector, its NAPI context. */
 struct ptnic_rx_ring {
+	struct napi_struct napi; /* first: the poll finds its ring from it */
 	struct ptnic *nic;
 	u32 reg;   /* its registers' offset from queue 0's */
 	u32 cause; /* its interrupt cause */
@@ -107,8 +114,9 @@ struct ptnic_rx_ring {
 	void **held; /* rx_pool: this interrupt's frames, still up the stack */
 	unsigned int nheld;
 	int irq;
-	u64 irqs, irqs_no_work, frames, alloc_failed;
+	u64 irqs, frames, alloc_failed;
 };
+_Static_assert(offsetof(struct ptnic_rx_ring, napi) == 0, "container_of(napi) is a cast");
 
 struct ptnic {
 	struct pci_dev *pdev;
@@ -118,7 +126,7 @@ struct ptnic {
 	struct ptnic_rx_ring *rxq[PTNIC_QUEUES]; /* every queue, rxq[0] == &rx */
 	unsigned int nrx;
 	bool intx;
-	unsigned int budget;
+	unsigned int budget; /* each queue's NAPI weight */
 	u64 desc_cycles;
 	struct ptnic_tx_ring tx;
 };
@@ -167,12 +175,12 @@ static void ptnic_alloc_rx_buffers(struct ptnic_rx_ring *r)
 	writel(i, r->nic->hw + REG_RDT + r->reg);
 }
 
-/* One NAPI poll: clean up to `budget` completed descriptors, pass their frames up, refill. */
-static unsigned int ptnic_poll_rx(struct ptnic_rx_ring *r)
+/* Clean up to `budget` completed descriptors, pass their frames up, refill (e1000_clean_rx_irq). */
+static unsigned int ptnic_clean_rx(struct ptnic_rx_ring *r, unsigned int budget)
 {
 	unsigned int done = 0;
 
-	while (done < r->nic->budget) {
+	while (done < budget) {
 		unsigned int i = r->next_to_clean;
 		struct ptnic_rx_desc *d = &r->ring[i];
 
@@ -201,26 +209,30 @@ static unsigned int ptnic_poll_rx(struct ptnic_rx_ring *r)
 	return done;
 }
 
-/* A queue's interrupt: NAPI's poll, then the auto-masked cause re-enabled. */
+/* A queue's NAPI poll (igb_poll): clean; with less than the budget done, complete and
+ * re-enable the queue's cause. With the whole budget used, the cause stays masked: frames the
+ * poll left behind raised no interrupt, and the kernel polls again. */
+static int ptnic_poll(struct napi_struct *napi, int budget)
+{
+	struct ptnic_rx_ring *r = (struct ptnic_rx_ring *)napi;
+	unsigned int done = ptnic_clean_rx(r, (unsigned int)budget);
+
+	if (done < (unsigned int)budget && napi_complete_done(napi, (int)done))
+		writel(r->cause, r->nic->hw + REG_IMS);
+	return (int)done;
+}
+
+/* A queue's interrupt: its cause is masked -- by the message (EIAM) on MSI-X; on INTx, where
+ * nothing masks it, by the handler (e1000_intr's IMC) -- and its poll scheduled. */
 static irqreturn_t ptnic_rx_irq(struct ptnic_rx_ring *r)
 {
-	unsigned int done, total = 0;
-
-	if (r->nic->intx && !(readl(r->nic->hw + REG_ICR) & INT_RXT0))
-		return IRQ_NONE; /* another device's interrupt on a shared line */
+	if (r->nic->intx) {
+		if (!(readl(r->nic->hw + REG_ICR) & INT_RXT0))
+			return IRQ_NONE; /* another device's interrupt on a shared line */
+		writel(INT_RXT0, r->nic->hw + REG_IMC);
+	}
 	r->irqs++;
-	/* A poll that used its whole budget may have left frames behind whose cause the message
-	 * already carried away: poll again before re-enabling the cause, as NAPI does
-	 * (napi_complete_done only when a poll did less than its budget). Otherwise they would
-	 * wait in the ring for a frame that may never come. */
-	do {
-		done = ptnic_poll_rx(r);
-		total += done;
-	} while (done == r->nic->budget);
-	if (!total)
-		r->irqs_no_work++;
-	if (!r->nic->intx) /* the cause was auto-masked by the message */
-		writel(r->cause, r->nic->hw + REG_IMS);
+	napi_schedule(&r->napi);
 	return IRQ_HANDLED;
 }
 
@@ -466,6 +478,7 @@ static int ptnic_setup_rx(struct ptnic *nic, struct ptnic_rx_ring *r, unsigned i
 	struct device *dev = &nic->pdev->dev;
 
 	r->nic = nic;
+	netif_napi_add_weight(nic->ndev, &r->napi, ptnic_poll, (int)nic->budget);
 	r->reg = REG_RXQ(q);
 	r->cause = INT_RXQ(q);
 	r->count = (unsigned int)module_param_u64("ptnic", "ring_size");
@@ -611,7 +624,8 @@ static int ptnic_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	}
 	nic->intx = module_param_u64("ptnic", "intx") != 0;
 	err = pci_alloc_irq_vectors(pdev, 1, nic->intx ? 1 : want,
-				    nic->intx ? PCI_IRQ_LEGACY : PCI_IRQ_MSIX | PCI_IRQ_LEGACY);
+				    nic->intx ? PCI_IRQ_LEGACY
+					      : PCI_IRQ_MSIX | PCI_IRQ_LEGACY | PCI_IRQ_AFFINITY);
 	if (err < 0)
 		return err;
 	nic->intx = !pdev->msix_enabled;
@@ -650,6 +664,8 @@ static void ptnic_remove(struct pci_dev *pdev)
 	for (unsigned int q = 1; q < nic->nrx; q++)
 		free_irq((unsigned int)nic->rxq[q]->irq, nic->rxq[q]);
 	free_irq((unsigned int)nic->rx.irq, nic);
+	for (unsigned int q = 0; q < nic->nrx; q++)
+		netif_napi_del(&nic->rxq[q]->napi);
 	pci_free_irq_vectors(pdev);
 	pci_clear_master(pdev);
 }
@@ -663,7 +679,9 @@ static const struct pci_device_id ptnic_ids[] = {
 static const struct kernel_param ptnic_params[] = {
     module_param_uint(ring_size, 256, 8, 4096, "descriptors", "receive descriptors", .pow2 = true),
     module_param_uint(budget, 64, 1, 65536, "descriptors",
-		      "descriptors cleaned per interrupt at most"),
+		      "each receive queue's NAPI weight: frames one poll cleans at most (Linux's "
+		      "NAPI_POLL_WEIGHT, include/linux/netdevice.h; net.core.dev_weight's default "
+		      "too)"),
     module_param_uint(
 	itr, 0, 0, 65535, "x 256 ns",
 	"interrupt throttle: minimum gap between interrupts, in 256 ns units (0: off)"),

@@ -39,6 +39,9 @@ enum gk_apic { GK_APIC_X2APIC, GK_APIC_XAPIC };
 /* With a guest-visible IOMMU: how the DMA layer uses it (Linux's iommu.strict and
  * iommu.passthrough): invalidate at each unmap, defer through a flush queue, or identity. */
 enum gk_iommu_policy { GK_IOMMU_STRICT, GK_IOMMU_LAZY, GK_IOMMU_PASSTHROUGH };
+/* Where the vectors of a driver that asks for spread ones (PCI_IRQ_AFFINITY) go: spread over
+ * the CPUs as Linux's managed affinity does, or all to the boot CPU. */
+enum gk_irq_affinity { GK_IRQ_SPREAD, GK_IRQ_BOOT_CPU };
 
 /* A kernel. Its knobs (costs, config mechanism, LAPIC interface) are declared in params.c;
  * the name is its creator's. */
@@ -52,6 +55,7 @@ struct gk_cfg {
 	enum gk_pci_config pci_config; /* config space by ECAM (MMIO) or ports 0xCF8/0xCFC */
 	enum gk_apic apic;             /* the LAPIC by x2APIC MSRs or the xAPIC MMIO page */
 	enum gk_iommu_policy iommu;    /* the DMA layer's policy when the VM has a vIOMMU */
+	enum gk_irq_affinity irq_affinity;
 };
 extern const struct cfg_schema gk_cfg_schema;
 
@@ -81,6 +85,7 @@ struct gk_stats {
 	uint64_t dma_cycles;	   /* the DMA layer's own work, hypercalls aside */
 	uint64_t dma_hypercall_ps; /* its hypercalls, VMCALL to return, as the guest saw */
 	uint64_t pages_used;
+	uint64_t napi_polls, napi_frames, napi_budget_exhausted, napi_completions; /* net.c */
 	uint64_t boot_done_ps;
 	uint64_t printks;
 };

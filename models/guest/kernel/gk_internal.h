@@ -95,6 +95,13 @@ struct gk_iommu {
 	bool shared_dma;
 };
 
+/* A CPU's softirq state (Linux's softnet_data and preempt count): its NAPI poll list. */
+struct gk_softnet {
+	struct napi_struct *head, *tail;
+	unsigned hardirq; /* interrupt handlers running on this CPU */
+	bool in_softirq;
+};
+
 struct gk {
 	struct gk_cfg cfg;
 	struct vcpu *cpus[GK_MAX_CPUS];
@@ -130,6 +137,7 @@ struct gk {
 	struct gk_dma dma;
 	struct gk_iommu iommu;
 	struct gk_blk *blk; /* blk.c: disks and the submitter's completion callback */
+	struct gk_softnet softnet[GK_MAX_CPUS]; /* by APIC ID */
 	struct gk_stats st;
 };
 
@@ -137,6 +145,12 @@ struct gk {
 static inline struct gk *gk__self(void)
 {
 	return isa_percpu();
+}
+
+/* This CPU's softirq state. */
+static inline struct gk_softnet *gk__softnet(struct gk *g)
+{
+	return &g->softnet[isa_cpu_id() % GK_MAX_CPUS];
 }
 
 /* mm.c */
@@ -168,6 +182,9 @@ void gk__cfg_write(struct gk *g, uint16_t bdf, uint32_t off, unsigned size, uint
 int gk__pci_scan(struct gk *g);
 void gk__pci_bind(struct gk *g);
 struct gk_dev *gk__dev(struct pci_dev *pdev);
+
+/* net.c: irq_exit's invoke_softirq -- this CPU's pending NAPI polls, interrupts on */
+void gk__do_softirq(struct gk *g);
 
 /* irq.c */
 void gk__idt(void *ctx, uint8_t vector);

@@ -55,5 +55,12 @@ static const struct metric gk_rows[] = {
     GK_ROW(coherent_bytes, GAUGE, "guest.coherent_bytes",
 	   "bytes of coherent DMA memory guest drivers allocated"),
     GK_ROW(pages_used, GAUGE, "guest.pages_used", "guest RAM pages the guest kernel handed out"),
+    GK_ROW(napi_polls, COUNT, "napi.polls", "NAPI polls the softirq ran (net_rx_action)"),
+    GK_ROW(napi_frames, COUNT, "napi.frames", "frames those polls cleaned"),
+    GK_ROW(napi_budget_exhausted, COUNT, "napi.budget_exhausted",
+	   "polls that cleaned their whole budget (the weight): polled again, no interrupt"),
+    GK_ROW(napi_completions, COUNT, "napi.irq_reenables",
+	   "polls that cleaned less and completed (napi_complete_done): the driver re-enabled "
+	   "the queue's interrupt"),
 };
 const struct metric_table gk_metrics = METRIC_TABLE(struct gk_stats, gk_rows);

@@ -4,7 +4,8 @@
  * request_irq/free_irq. A device vector acknowledges the LAPIC with an EOI first and then runs
  * the handler, as Linux's handle_edge_irq does for MSI (apic_ack_irq). A level-triggered I/O
  * APIC line runs the handler first and EOIs after it (handle_fasteoi_irq), so the device has
- * dropped the line before Remote IRR clears.
+ * dropped the line before Remote IRR clears. On the way out (irq_exit) the CPU runs the
+ * softirqs the handler raised -- NAPI polls -- with interrupts on (net.c).
  */
 #include "models/guest/kernel/gk_internal.h"
 #include "models/pcie/pcie_regs.h"
@@ -54,12 +55,14 @@ void gk__idt(void *ctx, uint8_t vector)
 {
 	struct gk *g = ctx;
 	struct gk_irq *irq = &g->irqs[vector];
+	struct gk_softnet *sn = gk__softnet(g);
 	bool level = irq->fn && irq->gsi >= 0;
 	int ret = IRQ_NONE;
 
 	if (g->irq_probe)
 		g->irq_probe(g->irq_probe_ctx, vector, gk_now_ps(g));
 	g->irq_depth++;
+	sn->hardirq++;
 	isa_compute(g->cfg.costs.irq_entry);
 	if (!level)
 		gk__eoi(g);
@@ -74,6 +77,11 @@ void gk__idt(void *ctx, uint8_t vector)
 	}
 	if (level)
 		gk__eoi(g);
+	/* irq_exit: the softirqs the handler raised run now, unless this interrupt came in
+	 * while this CPU was running them (in_interrupt()); that run picks them up. */
+	sn->hardirq--;
+	if (!sn->hardirq && !sn->in_softirq && sn->head)
+		gk__do_softirq(g);
 	isa_compute(g->cfg.costs.irq_exit);
 	g->irq_depth--;
 	if (g->irq_done)

@@ -54,12 +54,12 @@ static int alloc_intx(struct gk *g, struct pci_dev *pdev)
 }
 
 /* An entry's message (x86 activates MSI early: written at allocation, not at request_irq).
- * Physical destination: the boot CPU; fixed, edge. Through interrupt remapping when the
- * device's unit has it on (bare metal: Linux's IR irq domain allocates an IRTE with the
- * device's source ID and composes the remappable-format message, VT-d §5.1.2.2). */
-static void msix_write_msg(struct gk_dev *d, unsigned i, int vec)
+ * Physical destination: the CPU of APIC ID dest; fixed, edge. Through interrupt remapping
+ * when the device's unit has it on (bare metal: Linux's IR irq domain allocates an IRTE with
+ * the device's source ID and composes the remappable-format message, VT-d §5.1.2.2). */
+static void msix_write_msg(struct gk_dev *d, unsigned i, int vec, uint32_t dest)
 {
-	uint32_t dest = d->g->cfg.bsp_apic_id, data = (u32)vec, index;
+	uint32_t data = (u32)vec, index;
 	uint64_t addr = 0xfee00000u | (uint64_t)(dest & 0xff) << 12;
 
 	if (d->ir && intel_iommu_ir_enabled(d->ir) && !irq_remapping_alloc_irte(d->ir, &index)) {
@@ -70,6 +70,37 @@ static void msix_write_msg(struct gk_dev *d, unsigned i, int vec)
 	writel((u32)addr, d->msix_table + i * 16 + PCI_MSIX_ENTRY_LOWER_ADDR);
 	writel((u32)(addr >> 32), d->msix_table + i * 16 + PCI_MSIX_ENTRY_UPPER_ADDR);
 	writel(data, d->msix_table + i * 16 + PCI_MSIX_ENTRY_DATA);
+}
+
+/* The APIC ID of CPU `cpu` as Linux numbers them: the boot CPU 0, then the others as they
+ * came up (here in APIC ID order; every CPU has entered the kernel before a driver probes). */
+static uint32_t cpu_apic_id(const struct gk *g, unsigned cpu, unsigned *ncpus)
+{
+	uint32_t id = g->cfg.bsp_apic_id;
+	unsigned n = 1;
+
+	for (unsigned a = 0; a < GK_MAX_CPUS; a++) {
+		if (!g->cpus[a] || a == g->cfg.bsp_apic_id)
+			continue;
+		if (n++ == cpu)
+			id = a;
+	}
+	*ncpus = n;
+	return id;
+}
+
+/* Vector i of n: the first CPU of the i-th of n even groups of the CPUs, the remainder to the
+ * first groups (lib/group_cpus.c); with more vectors than CPUs, CPU i mod ncpus. */
+static uint32_t spread_dest(const struct gk *g, unsigned i, unsigned n)
+{
+	unsigned ncpus, cpu;
+
+	cpu_apic_id(g, 0, &ncpus);
+	if (n > ncpus)
+		cpu = i % ncpus;
+	else
+		cpu = i * (ncpus / n) + (i < ncpus % n ? i : ncpus % n);
+	return cpu_apic_id(g, cpu, &ncpus);
 }
 
 int pci_alloc_irq_vectors(struct pci_dev *pdev, unsigned int min_vecs, unsigned int max_vecs,
@@ -104,7 +135,10 @@ int pci_alloc_irq_vectors(struct pci_dev *pdev, unsigned int min_vecs, unsigned 
 		if (vec < 0)
 			return vec;
 		d->vec[i] = vec;
-		msix_write_msg(d, i, vec);
+		msix_write_msg(d, i, vec,
+			       (flags & PCI_IRQ_AFFINITY) && g->cfg.irq_affinity == GK_IRQ_SPREAD
+				   ? spread_dest(g, i, n)
+				   : g->cfg.bsp_apic_id);
 	}
 	pci_write_config_word(pdev, (int)(cap + PCI_MSIX_FLAGS), (u16)(ctl | PCI_MSIX_FLAGS_ENABLE));
 	d->nvec = n;
@@ -177,7 +211,7 @@ struct msi_map pci_msix_alloc_irq_at(struct pci_dev *pdev, unsigned int index,
 	if (index == d->nvec)
 		d->nvec++;
 	d->vec[index] = vec;
-	msix_write_msg(d, index, vec);
+	msix_write_msg(d, index, vec, d->g->cfg.bsp_apic_id); /* no affinity: the boot CPU */
 	map.index = (int)index;
 	map.virq = vec;
 	return map;

@@ -8,6 +8,16 @@
  * sender's to wait out. The driver's transmit queue is one bit, stopped or not
  * (netif_stop_queue / netif_wake_queue); an skb handed back after transmission tells the
  * sender, as the socket's write-space callback does (sock_wfree).
+ *
+ * NAPI as net/core/dev.c has it: a driver's interrupt handler schedules a queue's napi_struct
+ * on the poll list of the CPU that took the interrupt (____napi_schedule) and returns; at the
+ * interrupt's exit (irq_exit's invoke_softirq) that CPU runs net_rx_action with interrupts on.
+ * It takes each scheduled napi in turn and calls its poll with the napi's weight as budget; a
+ * poll that used its whole budget goes to the back of the list and is polled again with no
+ * interrupt; one that did less has completed (napi_complete_done) and the driver re-enabled
+ * its interrupt. Left out: net_rx_action's own limits (net.core.netdev_budget, 300 frames, and
+ * netdev_budget_usecs) and ksoftirqd, to which Linux defers the rest of a long softirq: here
+ * the softirq runs until its poll list is empty; and GRO.
  */
 #include "models/guest/kernel/gk_internal.h"
 
@@ -73,6 +83,139 @@ void netif_receive_frame(struct net_device *ndev, const void *data, unsigned int
 	g->st.bytes_rx += len;
 	if (g->rx)
 		g->rx(g->rx_ctx, data, len);
+}
+
+/* ---- NAPI (net/core/dev.c) ---- */
+
+#define NAPI_STATE_SCHED  0x1ul /* on a poll list, or being polled */
+#define NAPI_STATE_MISSED 0x2ul /* scheduled again while it was: poll once more */
+
+void netif_napi_add_weight(struct net_device *dev, struct napi_struct *napi,
+			   int (*poll)(struct napi_struct *napi, int budget), int weight)
+{
+	napi->dev = dev;
+	napi->poll = poll;
+	napi->weight = weight;
+	napi->state = 0;
+	napi->next = NULL;
+}
+
+void netif_napi_add(struct net_device *dev, struct napi_struct *napi,
+		    int (*poll)(struct napi_struct *napi, int budget))
+{
+	netif_napi_add_weight(dev, napi, poll, NAPI_POLL_WEIGHT);
+}
+
+void netif_napi_del(struct napi_struct *napi)
+{
+	struct gk *g = gk_of(napi->dev);
+
+	for (unsigned c = 0; c < GK_MAX_CPUS; c++) {
+		struct gk_softnet *sn = &g->softnet[c];
+
+		for (struct napi_struct **p = &sn->head, *prev = NULL; *p;
+		     prev = *p, p = &(*p)->next)
+			if (*p == napi) {
+				*p = napi->next;
+				if (sn->tail == napi)
+					sn->tail = prev;
+				break;
+			}
+	}
+	napi->state = 0;
+	napi->next = NULL;
+}
+
+/* Linux's napi_schedule_prep: take the right to poll, or note that an event came meanwhile. */
+bool napi_schedule_prep(struct napi_struct *napi)
+{
+	if (napi->state & NAPI_STATE_SCHED) {
+		napi->state |= NAPI_STATE_MISSED;
+		return false;
+	}
+	napi->state |= NAPI_STATE_SCHED;
+	return true;
+}
+
+static void poll_list_add(struct gk_softnet *sn, struct napi_struct *napi)
+{
+	napi->next = NULL;
+	if (sn->tail)
+		sn->tail->next = napi;
+	else
+		sn->head = napi;
+	sn->tail = napi;
+}
+
+/* On this CPU's poll list, the softirq raised. Outside an interrupt Linux wakes ksoftirqd;
+ * here the softirq runs at once. */
+void __napi_schedule(struct napi_struct *napi)
+{
+	struct gk *g = gk_of(napi->dev);
+	struct gk_softnet *sn = gk__softnet(g);
+
+	poll_list_add(sn, napi);
+	if (!sn->hardirq && !sn->in_softirq)
+		gk__do_softirq(g);
+}
+
+bool napi_schedule(struct napi_struct *napi)
+{
+	if (!napi_schedule_prep(napi))
+		return false;
+	__napi_schedule(napi);
+	return true;
+}
+
+bool napi_complete_done(struct napi_struct *napi, int work_done)
+{
+	struct gk *g = gk_of(napi->dev);
+
+	(void)work_done;
+	if (napi->state & NAPI_STATE_MISSED) {
+		/* an interrupt came while it ran: poll again rather than re-enable */
+		napi->state &= ~NAPI_STATE_MISSED;
+		poll_list_add(gk__softnet(g), napi);
+		return false;
+	}
+	napi->state &= ~NAPI_STATE_SCHED;
+	g->st.napi_completions++;
+	return true;
+}
+
+/* net_rx_action: poll each scheduled napi with its weight as budget until none is left. */
+static void net_rx_action(struct gk *g, struct gk_softnet *sn)
+{
+	while (sn->head) {
+		struct napi_struct *n = sn->head;
+		int work;
+
+		sn->head = n->next;
+		if (!sn->head)
+			sn->tail = NULL;
+		n->next = NULL;
+		work = n->poll(n, n->weight);
+		g->st.napi_polls++;
+		g->st.napi_frames += (uint64_t)work;
+		if (work < n->weight)
+			continue; /* the driver completed it (napi_complete_done) */
+		g->st.napi_budget_exhausted++;
+		if (n->state & NAPI_STATE_SCHED)
+			poll_list_add(sn, n); /* more may be waiting: poll again, no interrupt */
+	}
+}
+
+void gk__do_softirq(struct gk *g)
+{
+	struct gk_softnet *sn = gk__softnet(g);
+	bool irqs_were_on = isa_irqs_enabled();
+
+	sn->in_softirq = true;
+	isa_sti(); /* __do_softirq runs with interrupts on */
+	net_rx_action(g, sn);
+	if (!irqs_were_on)
+		isa_cli();
+	sn->in_softirq = false;
 }
 
 /* ---- the transmit queue ---- */

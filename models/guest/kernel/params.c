@@ -42,6 +42,7 @@ static const struct cfg_schema costs_schema =
 static const char *const pci_config_names[] = {"ecam", "io", NULL};
 static const char *const apic_names[] = {"x2apic", "xapic", NULL};
 static const char *const iommu_names[] = {"strict", "lazy", "passthrough", NULL};
+static const char *const irq_affinity_names[] = {"spread", "boot_cpu", NULL};
 
 static const struct cfg_field gk_fields[] = {
     CFG_INLINE(struct gk_cfg, costs, costs_schema),
@@ -56,6 +57,14 @@ static const struct cfg_field gk_fields[] = {
 	     "domain invalidation) or passthrough (identity: no maps)",
 	     .source = "the protective choice; Linux on x86 defaults to lazy "
 		       "(CONFIG_IOMMU_DEFAULT_DMA_LAZY)"),
+    CFG_ENUM("irq_affinity", struct gk_cfg, irq_affinity, irq_affinity_names, GK_IRQ_SPREAD,
+	     "where the MSI-X vectors of a multi-queue driver go (the destination APIC ID of "
+	     "their messages): spread over the CPUs, vector i to the first CPU of the i-th of as "
+	     "many even groups (CPU i mod n when there are more vectors than CPUs), or all to "
+	     "the boot CPU",
+	     .source = "Linux's managed affinity for multi-queue devices "
+		       "(pci_alloc_irq_vectors_affinity, kernel/irq/affinity.c, "
+		       "lib/group_cpus.c)"),
     CFG_END,
 };
 const struct cfg_schema gk_cfg_schema = CFG_SCHEMA("guest", struct gk_cfg, gk_fields);

@@ -15,6 +15,11 @@
  *  - a failed mapping drops the frame without touching the ring;
  *  - with tx_shared_vector the driver asks for one vector, and the receive vector's handler
  *    cleans transmit too.
+ * And the receive side's NAPI: the handler only schedules the queue's poll (its cause stays
+ * masked); a poll cleans at most its budget and, when it used all of it, leaves the cause
+ * masked to be polled again; the poll that cleans less completes and re-enables the cause; on
+ * INTx the handler masks the cause itself (IMC). This file's napi_schedule runs the polls at
+ * once, as the kernel's irq_exit does, unless a test defers them to look in between.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -68,6 +73,14 @@ static unsigned noverrides;
 
 static struct net_device netdevs[16];
 static unsigned nnetdevs;
+static unsigned frames_up; /* netif_receive_frame calls */
+static unsigned irq_flags; /* what the driver asked pci_alloc_irq_vectors for */
+static bool defer_softirq; /* napi_schedule only lists the poll */
+static struct napi_struct *napi_list[8];
+static unsigned napi_listed;
+static struct {
+	unsigned polls, exhausted, completed;
+} napi_st;
 
 static uint32_t reg(uint32_t off)
 {
@@ -139,7 +152,7 @@ int dma_set_mask_and_coherent(struct device *dev, u64 mask)
 static struct {
 	dma_addr_t handle;
 	void *ptr;
-} coherent[16];
+} coherent[64];
 static unsigned ncoherent;
 
 void *dma_alloc_coherent(struct device *dev, size_t size, dma_addr_t *handle, gfp_t gfp)
@@ -149,7 +162,7 @@ void *dma_alloc_coherent(struct device *dev, size_t size, dma_addr_t *handle, gf
 	(void)dev, (void)gfp;
 	*handle = next_handle;
 	next_handle += (size + 4095) & ~(size_t)4095;
-	if (ncoherent < 16)
+	if (ncoherent < 64)
 		coherent[ncoherent++] = (typeof(coherent[0])){*handle, p};
 	return p;
 }
@@ -206,6 +219,7 @@ int pci_alloc_irq_vectors(struct pci_dev *pdev, unsigned int min_vecs, unsigned 
 			  unsigned int flags)
 {
 	(void)min_vecs;
+	irq_flags = flags;
 	pdev->msix_enabled = (flags & PCI_IRQ_MSIX) != 0;
 	nvec_granted = max_vecs < 4 ? max_vecs : 4;
 	return (int)nvec_granted;
@@ -308,6 +322,60 @@ int register_netdev(struct net_device *ndev)
 void netif_receive_frame(struct net_device *ndev, const void *data, unsigned int len)
 {
 	(void)ndev, (void)data, (void)len;
+	frames_up++;
+}
+
+/* NAPI as net/core/dev.c runs it, reduced: one CPU's poll list. */
+void netif_napi_add_weight(struct net_device *dev, struct napi_struct *napi,
+			   int (*poll)(struct napi_struct *napi, int budget), int weight)
+{
+	memset(napi, 0, sizeof(*napi));
+	napi->dev = dev;
+	napi->poll = poll;
+	napi->weight = weight;
+}
+
+void netif_napi_del(struct napi_struct *napi)
+{
+	napi->state = 0;
+}
+
+/* net_rx_action: poll each listed napi with its weight; one that used it all goes again. */
+static void softirq(void)
+{
+	while (napi_listed) {
+		struct napi_struct *n = napi_list[0];
+		int work;
+
+		memmove(napi_list, napi_list + 1, --napi_listed * sizeof(napi_list[0]));
+		work = n->poll(n, n->weight);
+		napi_st.polls++;
+		assert_true(work <= n->weight);
+		if (work == n->weight) {
+			napi_st.exhausted++;
+			assert_true(n->state); /* a poll that used its budget must not complete */
+			napi_list[napi_listed++] = n;
+		}
+	}
+}
+
+bool napi_schedule(struct napi_struct *napi)
+{
+	if (napi->state)
+		return false;
+	napi->state = 1;
+	napi_list[napi_listed++] = napi;
+	if (!defer_softirq)
+		softirq();
+	return true;
+}
+
+bool napi_complete_done(struct napi_struct *napi, int work_done)
+{
+	assert_true(work_done < napi->weight);
+	napi->state = 0;
+	napi_st.completed++;
+	return true;
 }
 
 void netif_start_queue(struct net_device *ndev)
@@ -366,6 +434,8 @@ static struct net_device *bring_up(const char *param, u64 value)
 	memset(irqs, 0, sizeof(irqs));
 	noverrides = 0;
 	dyn_allocs = 0;
+	napi_listed = 0;
+	defer_softirq = false;
 	if (param)
 		overrides[noverrides++] = (typeof(overrides[0])){param, value};
 	assert_int_equal(ptnic_driver.probe(&pdev, &id), 0);
@@ -623,6 +693,130 @@ static void test_shared_vector(void **state)
 	assert_int_equal(reg(REG_IMS) & (INT_TXDW | INT_RXT0), INT_TXDW | INT_RXT0);
 }
 
+/* ---- receive: NAPI ---- */
+
+struct rx_desc {
+	uint64_t addr;
+	uint16_t length, csum;
+	uint8_t status, errors;
+	uint16_t special;
+};
+
+static struct rx_desc *rx_ring(void)
+{
+	dma_addr_t a = reg(REG_RDBAL) | (dma_addr_t)reg(REG_RDBAH) << 32;
+
+	for (unsigned i = 0; i < ncoherent; i++)
+		if (coherent[i].handle == a)
+			return coherent[i].ptr;
+	fail_msg("RDBAL does not point at coherent memory");
+	return NULL;
+}
+
+/* The device received n frames into descriptors [from, from + n) and sent queue 0's message,
+ * which auto-masked the cause (EIAM). */
+static void receive(unsigned from, unsigned n)
+{
+	struct rx_desc *r = rx_ring();
+
+	for (unsigned i = from; i < from + n; i++) {
+		r[i].length = 100;
+		r[i].status = RXD_STAT_DD;
+	}
+	regs[REG_IMS / 4] &= ~INT_RXT0;
+}
+
+static void napi_reset(void)
+{
+	frames_up = 0;
+	memset(&napi_st, 0, sizeof(napi_st));
+}
+
+/* 10 frames, weight 4: the handler polls nothing itself; polls of 4 and 4 keep the cause
+ * masked and the queue scheduled; the poll of 2 completes and re-enables the cause. */
+static void test_napi_budget_then_reenable(void **state)
+{
+	struct napi_struct *n;
+	u32 rdt;
+
+	(void)state;
+	bring_up("budget", 4);
+	assert_true(irq_flags & PCI_IRQ_AFFINITY); /* its vectors spread over the CPUs */
+	napi_reset();
+	receive(0, 10);
+	rdt = reg(REG_RDT);
+	defer_softirq = true;
+	tx_interrupt(0x40);
+	assert_int_equal(frames_up, 0);
+	assert_int_equal(napi_listed, 1);
+	assert_int_equal(reg(REG_IMS) & INT_RXT0, 0);
+	n = napi_list[0];
+	napi_listed = 0;
+	assert_int_equal(n->weight, 4);
+	assert_int_equal(n->poll(n, n->weight), 4);
+	assert_int_equal(frames_up, 4);
+	assert_true(n->state);
+	assert_int_equal(reg(REG_IMS) & INT_RXT0, 0);
+	assert_int_equal(reg(REG_RDT), (rdt + 4) % 256); /* each poll refills what it cleaned */
+	assert_int_equal(n->poll(n, n->weight), 4);
+	assert_int_equal(reg(REG_IMS) & INT_RXT0, 0);
+	assert_int_equal(napi_st.completed, 0);
+	assert_int_equal(n->poll(n, n->weight), 2);
+	assert_int_equal(frames_up, 10);
+	assert_int_equal(napi_st.completed, 1);
+	assert_false(n->state);
+	assert_int_equal(reg(REG_IMS) & INT_RXT0, INT_RXT0);
+	assert_int_equal(reg(REG_RDT), (rdt + 10) % 256);
+}
+
+/* Exactly the budget: that poll cannot know the ring is empty, so it does not complete; the
+ * next finds nothing and re-enables the cause -- two polls, one interrupt. */
+static void test_napi_exact_budget_polls_again(void **state)
+{
+	(void)state;
+	bring_up("budget", 4);
+	napi_reset();
+	receive(0, 4);
+	tx_interrupt(0x40);
+	assert_int_equal(frames_up, 4);
+	assert_int_equal(napi_st.polls, 2);
+	assert_int_equal(napi_st.exhausted, 1);
+	assert_int_equal(napi_st.completed, 1);
+	assert_int_equal(reg(REG_IMS) & INT_RXT0, INT_RXT0);
+	/* the next frames: one poll that completes */
+	napi_reset();
+	receive(4, 3);
+	tx_interrupt(0x40);
+	assert_int_equal(frames_up, 3);
+	assert_int_equal(napi_st.polls, 1);
+	assert_int_equal(napi_st.exhausted, 0);
+	assert_int_equal(reg(REG_IMS) & INT_RXT0, INT_RXT0);
+}
+
+/* INTx: no message masks the cause, so the handler does (IMC) before scheduling the poll,
+ * which re-enables it; an interrupt that is not ours (ICR without RXT0) masks nothing. */
+static void test_napi_intx_masks_in_handler(void **state)
+{
+	(void)state;
+	bring_up("intx", 1);
+	assert_false(irq_flags & PCI_IRQ_AFFINITY);
+	assert_int_equal(reg(REG_IMS) & INT_RXT0, INT_RXT0);
+	napi_reset();
+	regs[REG_ICR / 4] = 0;
+	assert_int_equal(irqs[0x40].fn(0x40, irqs[0x40].dev), IRQ_NONE);
+	assert_int_equal(reg(REG_IMS) & INT_RXT0, INT_RXT0);
+	receive(0, 2);
+	regs[REG_IMS / 4] |= INT_RXT0; /* INTx: nothing masked it */
+	regs[REG_ICR / 4] = INT_RXT0;
+	defer_softirq = true;
+	tx_interrupt(0x40);
+	assert_int_equal(reg(REG_IMS) & INT_RXT0, 0);
+	assert_int_equal(frames_up, 0);
+	softirq();
+	assert_int_equal(frames_up, 2);
+	assert_int_equal(reg(REG_IMS) & INT_RXT0, INT_RXT0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -632,6 +826,9 @@ int main(void)
 	    cmocka_unit_test(test_mapping_error_drops),
 	    cmocka_unit_test(test_mapping_error_in_flight_waits),
 	    cmocka_unit_test(test_shared_vector),
+	    cmocka_unit_test(test_napi_budget_then_reenable),
+	    cmocka_unit_test(test_napi_exact_budget_polls_again),
+	    cmocka_unit_test(test_napi_intx_masks_in_handler),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
