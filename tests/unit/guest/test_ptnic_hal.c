@@ -310,24 +310,25 @@ void netif_receive_frame(struct net_device *ndev, const void *data, unsigned int
 	(void)ndev, (void)data, (void)len;
 }
 
+/* The single-queue calls act on queue 0, as Linux's do. */
 void netif_start_queue(struct net_device *ndev)
 {
-	ndev->state &= ~1ul;
+	netif_tx_start_queue(netdev_get_tx_queue(ndev, 0));
 }
 
 void netif_stop_queue(struct net_device *ndev)
 {
-	ndev->state |= 1ul;
+	netif_tx_stop_queue(netdev_get_tx_queue(ndev, 0));
 }
 
 void netif_wake_queue(struct net_device *ndev)
 {
-	ndev->state &= ~1ul;
+	netif_tx_wake_queue(netdev_get_tx_queue(ndev, 0));
 }
 
 bool netif_queue_stopped(const struct net_device *ndev)
 {
-	return ndev->state & 1ul;
+	return netif_tx_queue_stopped(&ndev->_tx[0]);
 }
 
 void dev_consume_skb_any(struct sk_buff *skb)
