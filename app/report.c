@@ -220,12 +220,14 @@ static int register_metrics(struct machine *m, struct metrics *reg)
 	PLACE(host_sched_metrics, "", sched);
 	PLACE(host_thread_metrics, "", thread);
 	PLACE(nic_metrics, "", nic);
-	/* multi-queue and shared-port keys only where a NIC has several queues or VFs */
+	/* multi-queue and shared-port keys only where a NIC has several queues or VFs; transmit
+	 * queues' only where one has several */
 	for (unsigned i = 0; i < m->nnics; i++) {
 		any_mq |= nic_config(m->nic[i])->queues > 1 || nic_total_vfs(m->nic[i]) ||
 			  nic_config(m->nic[i])->internal_gbps > 0;
 		any_txq |= nic_config(m->nic[i])->tx_queues > 1;
 	}
+	any_mq |= any_txq; /* the vectors' counts too */
 	if (any_mq)
 		PLACE(nic_mq_metrics, "", nic_mq);
 	if (any_txq)
