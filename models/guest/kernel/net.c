@@ -170,11 +170,11 @@ static u32 flow_hash(const u8 *d, unsigned int len)
 
 /* netdev_pick_tx without XPS maps: skb_tx_hash, reciprocal_scale of the flow hash over the
  * queues in use. */
-static u16 pick_tx(const struct net_device *nd, const void *data, unsigned int len)
+unsigned gk_net_pick_tx(const struct net_device *nd, const void *data, unsigned len)
 {
 	if (nd->real_num_tx_queues <= 1)
 		return 0;
-	return (u16)(((u64)flow_hash(data, len) * nd->real_num_tx_queues) >> 32);
+	return (unsigned)(((u64)flow_hash(data, len) * nd->real_num_tx_queues) >> 32);
 }
 
 /* ---- sk_buffs: the struct from kmalloc, the data from a block of a power-of-two size aligned
@@ -273,7 +273,7 @@ int gk_net_xmit(struct gk *g, struct net_device *nd, const void *data, unsigned 
 
 	if (!(nd->state & NETDEV_UP) || !nd->netdev_ops || !nd->netdev_ops->ndo_start_xmit)
 		return -ENODEV;
-	q = pick_tx(nd, data, len);
+	q = (u16)gk_net_pick_tx(nd, data, len);
 	nd->tx_blocked = q;
 	if (netif_tx_queue_stopped(&nd->_tx[q])) {
 		g->st.tx_busy++;
