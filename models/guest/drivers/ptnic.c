@@ -43,6 +43,16 @@
  * cause; queue 0's also cleans transmit, whose completions share its vector when no entry is
  * left. With queues = 1 (the default) nothing of this is touched: one ring, as before.
  *
+ * Several transmit queues (tx_queues > 1, igb's shape: igb_setup_all_tx_resources,
+ * igb_alloc_q_vectors): ndo_open asks the device how many it has (TXQCAP), gives each a ring
+ * at its per-queue registers and an MSI-X vector of its own while entries are left (its
+ * IVAR's transmit field), and tells the kernel how many it uses
+ * (netif_set_real_num_tx_queues). The kernel picks each frame's queue by its flow hash
+ * (skb_tx_hash) and says which in skb->queue_mapping; ndo_start_xmit fills that queue's ring
+ * and stops and wakes that queue alone (netif_tx_stop_queue). A queue without a vector of its
+ * own shares receive queue t % queues' vector, whose handler cleans it after receive, as igb
+ * pairs a receive and a transmit ring on one q_vector when vectors are scarce.
+ *
  * SR-IOV VFs: this driver binds the VF device ID too. Linux has ixgbevf apart from ixgbe
  * because an 82599 VF is a different programming model (its own register map, a mailbox to
  * the PF driver for anything port-wide); a ptnic VF has the PF's register layout in its own

@@ -104,7 +104,8 @@ bool gk_net_tx_stopped(const struct net_device *nd)
 	return !(nd->state & NETDEV_UP) || netif_tx_queue_stopped(&nd->_tx[nd->tx_blocked]);
 }
 
-/* Linux's jhash_3words (include/linux/jhash.h, Bob Jenkins' lookup3 final mix). */
+/* Linux's jhash_3words (include/linux/jhash.h, Bob Jenkins' lookup3): its final mix is seven
+ * steps x ^= y, x -= rol32(y, r) over (c, b), (a, c), (b, a), ... with these rotations. */
 static u32 rol32(u32 w, unsigned int s)
 {
 	return w << s | w >> (32 - s);
@@ -112,25 +113,18 @@ static u32 rol32(u32 w, unsigned int s)
 
 static u32 jhash_3words(u32 a, u32 b, u32 c, u32 initval)
 {
+	static const unsigned int rot[7] = {14, 11, 25, 16, 4, 14, 24};
+	u32 v[3]; /* c, a, b */
+
 	initval += 0xdeadbeef + (3 << 2);
-	a += initval;
-	b += initval;
-	c += initval;
-	c ^= b;
-	c -= rol32(b, 14);
-	a ^= c;
-	a -= rol32(c, 11);
-	b ^= a;
-	b -= rol32(a, 25);
-	c ^= b;
-	c -= rol32(b, 16);
-	a ^= c;
-	a -= rol32(c, 4);
-	b ^= a;
-	b -= rol32(a, 14);
-	c ^= b;
-	c -= rol32(b, 24);
-	return c;
+	v[0] = c + initval;
+	v[1] = a + initval;
+	v[2] = b + initval;
+	for (unsigned int k = 0; k < 7; k++) {
+		v[k % 3] ^= v[(k + 2) % 3];
+		v[k % 3] -= rol32(v[(k + 2) % 3], rot[k]);
+	}
+	return v[0];
 }
 
 static u32 get_be32(const u8 *p)
