@@ -44,8 +44,7 @@ static void put16(uint8_t *p, unsigned v)
  * TCP (RFC 793) headers whose 4-tuple names the flow -- source 10.<1 + flow / 16384>.<stream>
  * port 49152 + flow % 16384, destination 10.0.0.1 port 5001 -- so that a hash of it (RSS, the
  * kernel's transmit queue pick) keeps the flow on one queue. */
-void wl_flow_headers(uint8_t *d, uint32_t frame_bytes, uint32_t flows, uint64_t seq,
-		     uint64_t idx)
+void wl_flow_headers(uint8_t *d, uint32_t frame_bytes, uint32_t flows, uint64_t seq, uint64_t idx)
 {
 	uint64_t flow = seq % flows;
 	uint8_t *ip = d + 14, *tcp = ip + 20;

@@ -43,8 +43,7 @@ struct wl_stream_cfg {
 #define WL_STREAM_TX_FLOW_MIN_BYTES (WL_FLOW_HDR_LEN + WL_PAYLOAD_LEN + 4)
 /* Write the Ethernet type, IPv4 and TCP headers of frame `seq` of stream `idx` (in flow
  * seq % flows) of frame_bytes bytes into d (stream.c). */
-void wl_flow_headers(uint8_t *d, uint32_t frame_bytes, uint32_t flows, uint64_t seq,
-		     uint64_t idx);
+void wl_flow_headers(uint8_t *d, uint32_t frame_bytes, uint32_t flows, uint64_t seq, uint64_t idx);
 /* The knobs of wl_stream_cfg (workload.*): stream.c. */
 extern const struct cfg_schema wl_stream_cfg_schema;
 

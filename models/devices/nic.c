@@ -101,8 +101,8 @@ static void define_regs(struct nic *n)
 		bool rxq = q < n->cfg.queues, txq = q < nic__txqs(n);
 
 		for (unsigned k = 0; k < 5 && rxq; k++)
-			regs_define(r, PTNIC_RXQ(ring_reg[k].off - PTNIC_TDBAL + PTNIC_RDBAL, q), 4, 0,
-				    ring_reg[k].writable, 0, 0);
+			regs_define(r, PTNIC_RXQ(ring_reg[k].off - PTNIC_TDBAL + PTNIC_RDBAL, q), 4,
+				    0, ring_reg[k].writable, 0, 0);
 		for (unsigned k = 0; k < 5 && txq; k++)
 			regs_define(r, PTNIC_TXQ(ring_reg[k].off, q), 4, 0, ring_reg[k].writable, 0,
 				    0);
@@ -647,7 +647,8 @@ static int nic_alloc(const struct nic_cfg *cfg, struct pcie_fabric *fab, struct 
 	struct nic *n;
 	int rc;
 
-	if (!cfg->max_inflight || cfg->queues > PTNIC_MAX_QUEUES || cfg->tx_queues > PTNIC_MAX_QUEUES)
+	if (!cfg->max_inflight || cfg->queues > PTNIC_MAX_QUEUES ||
+	    cfg->tx_queues > PTNIC_MAX_QUEUES)
 		return -EINVAL;
 	n = calloc(1, sizeof(*n));
 	if (!n)

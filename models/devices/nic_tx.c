@@ -159,7 +159,8 @@ void nic__tx_take(struct nic *n, uint64_t now)
 	if (!tx || !(nic__rd(n, PTNIC_TCTL) & PTNIC_TCTL_EN) || now < n->reset_done_at)
 		return;
 	while (tx_pick(n, &q)) {
-		uint32_t ndesc = tx_rd(n, PTNIC_TDLEN, q) / PTNIC_TXD_SIZE, tdh = tx_rd(n, PTNIC_TDH, q);
+		uint32_t ndesc = tx_rd(n, PTNIC_TDLEN, q) / PTNIC_TXD_SIZE,
+			 tdh = tx_rd(n, PTNIC_TDH, q);
 		uint64_t tdba = tx_ring_base(n, q);
 		struct pcie_dma dread = {0};
 		uint8_t d[PTNIC_TXD_SIZE] = {0};

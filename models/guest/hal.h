@@ -298,7 +298,7 @@ struct net_device_ops {
 	netdev_tx_t (*ndo_start_xmit)(struct sk_buff *skb, struct net_device *dev);
 };
 
-#define NETDEV_MAX_TX_QUEUES 8
+#define NETDEV_MAX_TX_QUEUES   8
 #define __QUEUE_STATE_DRV_XOFF 0x1ul /* the driver stopped the queue */
 struct netdev_queue {
 	unsigned long state;

@@ -91,10 +91,10 @@ struct ptnic;
  * back. */
 struct ptnic_tx_ring {
 	struct ptnic *nic;
-	unsigned int q;	    /* its queue: the kernel's netdev_queue and the device's */
-	u32 reg;	    /* its registers' offset from queue 0's */
-	u32 cause;	    /* its interrupt cause */
-	unsigned int pair;  /* the receive queue whose vector it shares when it has none */
+	unsigned int q;	   /* its queue: the kernel's netdev_queue and the device's */
+	u32 reg;	   /* its registers' offset from queue 0's */
+	u32 cause;	   /* its interrupt cause */
+	unsigned int pair; /* the receive queue whose vector it shares when it has none */
 	struct ptnic_tx_desc *desc;
 	dma_addr_t dma;
 	unsigned int count, next_to_use, next_to_clean;
@@ -438,8 +438,8 @@ static int ptnic_setup_tx(struct ptnic *nic, struct ptnic_tx_ring *tx, unsigned 
 	if (nic->intx)
 		return 0;
 	if (!module_param_u64("ptnic", "tx_shared_vector") && pci_msix_can_alloc_dyn(nic->pdev)) {
-		tx->map = pci_msix_alloc_irq_at(nic->pdev, t || nic->nrx > 1 ? MSI_ANY_INDEX : 1,
-						NULL);
+		tx->map =
+		    pci_msix_alloc_irq_at(nic->pdev, t || nic->nrx > 1 ? MSI_ANY_INDEX : 1, NULL);
 		if (tx->map.index >= 0)
 			tx->irq = tx->map.virq; /* else: share its receive queue's vector */
 	}
@@ -505,7 +505,7 @@ static int ptnic_open(struct net_device *ndev)
 			 nic->tx.count);
 	else
 		dev_info(&nic->pdev->dev, "ptnic: %u transmit descriptors, %s", nic->tx.count,
-			 nic->intx	     ? "on the INTx line"
+			 nic->intx	    ? "on the INTx line"
 			 : nic->tx.irq >= 0 ? "their own vector"
 					    : "sharing the receive vector");
 	return 0;

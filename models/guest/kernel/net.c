@@ -149,7 +149,8 @@ static u32 flow_hash(const u8 *d, unsigned int len)
 	src = get_be32(d + 26);
 	dst = get_be32(d + 30);
 	if ((d[23] == 6 || d[23] == 17) && !(d[20] & 0x3f) && !d[21] && len >= 14 + ihl + 4) {
-		u32 sp = (u32)d[14 + ihl] << 8 | d[15 + ihl], dp = (u32)d[16 + ihl] << 8 | d[17 + ihl];
+		u32 sp = (u32)d[14 + ihl] << 8 | d[15 + ihl],
+		    dp = (u32)d[16 + ihl] << 8 | d[17 + ihl];
 
 		ports = dst < src || (dst == src && dp < sp) ? dp << 16 | sp : sp << 16 | dp;
 	}
