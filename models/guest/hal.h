@@ -313,7 +313,7 @@ struct net_device {
 	void *hal;				 /* backend's */
 	struct netdev_queue _tx[NETDEV_MAX_TX_QUEUES];
 	unsigned int real_num_tx_queues; /* in use (0 reads as 1) */
-	u16 tx_blocked;			 /* the kernel's: the queue of the last refused send */
+	u16 tx_last;			 /* the kernel's: the queue of the last send tried */
 };
 #define SET_NETDEV_DEV(ndev, pdev) ((ndev)->parent = (pdev))
 

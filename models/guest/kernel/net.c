@@ -98,10 +98,11 @@ bool netif_queue_stopped(const struct net_device *ndev)
 	return netif_tx_queue_stopped(&ndev->_tx[0]);
 }
 
-/* A sender refused waits for the queue that refused it (with one queue: the device's). */
+/* A sender refused waits for the queue its last send tried, the one that refused it (with one
+ * queue: the device's). */
 bool gk_net_tx_stopped(const struct net_device *nd)
 {
-	return !(nd->state & NETDEV_UP) || netif_tx_queue_stopped(&nd->_tx[nd->tx_blocked]);
+	return !(nd->state & NETDEV_UP) || netif_tx_queue_stopped(&nd->_tx[nd->tx_last]);
 }
 
 /* Linux's jhash_3words (include/linux/jhash.h, Bob Jenkins' lookup3): its final mix is seven
@@ -269,7 +270,7 @@ int gk_net_xmit(struct gk *g, struct net_device *nd, const void *data, unsigned 
 	if (!(nd->state & NETDEV_UP) || !nd->netdev_ops || !nd->netdev_ops->ndo_start_xmit)
 		return -ENODEV;
 	q = (u16)gk_net_pick_tx(nd, data, len);
-	nd->tx_blocked = q;
+	nd->tx_last = q;
 	if (netif_tx_queue_stopped(&nd->_tx[q])) {
 		g->st.tx_busy++;
 		return GK_XMIT_BUSY;
