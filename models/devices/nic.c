@@ -51,13 +51,14 @@ static void wr(struct nic *n, uint32_t off, uint32_t v)
 	nic__wr(n, off, v);
 }
 
-/* A queue's ring registers (transmit's offsets; receive's are the same 0x1000 lower) and
- * their writable bits, for queues 1 and up. */
+/* A queue's ring registers, from its base (RDBAL or TDBAL: the same layout both ways), and
+ * their writable bits (8254x §13.4: TDLEN a multiple of 128 bytes, TDBAL 16-byte aligned). */
 static const struct {
 	uint32_t off, writable;
 } ring_reg[5] = {
-    {PTNIC_TDBAL, 0xfffffff0u}, {PTNIC_TDBAH, 0xffffffffu}, {PTNIC_TDLEN, 0x000fff80u},
-    {PTNIC_TDH, 0xffff},	{PTNIC_TDT, 0xffff},
+    {PTNIC_TDBAL - PTNIC_TDBAL, 0xfffffff0u}, {PTNIC_TDBAH - PTNIC_TDBAL, 0xffffffffu},
+    {PTNIC_TDLEN - PTNIC_TDBAL, 0x000fff80u}, {PTNIC_TDH - PTNIC_TDBAL, 0xffff},
+    {PTNIC_TDT - PTNIC_TDBAL, 0xffff},
 };
 
 static void define_regs(struct nic *n)
@@ -101,11 +102,11 @@ static void define_regs(struct nic *n)
 		bool rxq = q < n->cfg.queues, txq = q < nic__txqs(n);
 
 		for (unsigned k = 0; k < 5 && rxq; k++)
-			regs_define(r, PTNIC_RXQ(ring_reg[k].off - PTNIC_TDBAL + PTNIC_RDBAL, q), 4,
-				    0, ring_reg[k].writable, 0, 0);
+			regs_define(r, PTNIC_RXQ(PTNIC_RDBAL + ring_reg[k].off, q), 4, 0,
+				    ring_reg[k].writable, 0, 0);
 		for (unsigned k = 0; k < 5 && txq; k++)
-			regs_define(r, PTNIC_TXQ(ring_reg[k].off, q), 4, 0, ring_reg[k].writable, 0,
-				    0);
+			regs_define(r, PTNIC_TXQ(PTNIC_TDBAL + ring_reg[k].off, q), 4, 0,
+				    ring_reg[k].writable, 0, 0);
 		if (rxq || txq)
 			regs_define(r, PTNIC_IVAR_Q(q), 4, 0,
 				    (rxq ? PTNIC_IVAR_RX(7) | PTNIC_IVAR_RX_VALID : 0) |
