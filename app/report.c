@@ -196,8 +196,8 @@ static int register_metrics(struct machine *m, struct metrics *reg)
 	const struct scenario *sc = m->sc;
 	struct metrics_group *gk, *vcpu, *iotlb, *vtd, *cache[VTD_CACHE_N], *drv, *atc, *fab, *plat;
 	struct metrics_group *cpu, *vm, *sched, *thread, *nic, *vfio, *il, *eng, *pv,
-	    *vi = NULL, *nvme = NULL, *xl = NULL, *nic_mq = NULL;
-	bool any_viommu = false, any_mq = false;
+	    *vi = NULL, *nvme = NULL, *xl = NULL, *nic_mq = NULL, *nic_txq = NULL;
+	bool any_viommu = false, any_mq = false, any_txq = false;
 	bool *seen = calloc(m->npcpus ? m->npcpus : 1, sizeof(*seen));
 	char each[256];
 	int rc = seen ? 0 : -ENOMEM;
@@ -222,12 +222,18 @@ static int register_metrics(struct machine *m, struct metrics *reg)
 	PLACE(host_sched_metrics, "", sched);
 	PLACE(host_thread_metrics, "", thread);
 	PLACE(nic_metrics, "", nic);
-	/* multi-queue and shared-port keys only where a NIC has several queues or VFs */
-	for (unsigned i = 0; i < m->nnics; i++)
+	/* multi-queue and shared-port keys only where a NIC has several queues or VFs; transmit
+	 * queues' only where one has several */
+	for (unsigned i = 0; i < m->nnics; i++) {
 		any_mq |= nic_config(m->nic[i])->queues > 1 || nic_total_vfs(m->nic[i]) ||
 			  nic_config(m->nic[i])->internal_gbps > 0;
+		any_txq |= nic_config(m->nic[i])->tx_queues > 1;
+	}
+	any_mq |= any_txq; /* the vectors' counts too */
 	if (any_mq)
 		PLACE(nic_mq_metrics, "", nic_mq);
+	if (any_txq)
+		PLACE(nic_txq_metrics, "", nic_txq);
 	/* NVMe controllers' keys only in machines that have one */
 	if (m->nnvmes)
 		PLACE(nvme_metrics, "", nvme);
@@ -332,6 +338,8 @@ static int register_metrics(struct machine *m, struct metrics *reg)
 			add(&rc, nic, nic_stats(f), e);
 			if (nic_mq)
 				add(&rc, nic_mq, nic_mq_stats(f), e);
+			if (nic_txq)
+				add(&rc, nic_txq, nic_mq_stats(f), e);
 		}
 	for (unsigned i = 0; i < m->nnvmes; i++) {
 		const char *e = NULL;

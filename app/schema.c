@@ -149,13 +149,17 @@ static void wl_check(void *p, const struct cfg_scope *s)
 	if (w->stream.rate_gbps > w->stream.line_gbps)
 		cfg_scope_error(s, "rate_gbps", "'rate_gbps' (%g) is above the line rate (%g)",
 				w->stream.rate_gbps, w->stream.line_gbps);
-	if (w->stream.flows > 1 && w->kind != SC_WL_STREAM_RX)
-		cfg_scope_error(s, "flows", "'flows' is for stream_rx");
-	if (w->stream.flows > 1 && w->stream.frame_bytes < WL_FLOW_HDR_LEN + WL_PAYLOAD_LEN)
+	if (w->stream.flows > 1 && !stream)
+		cfg_scope_error(s, "flows", "'flows' is for stream_rx and stream_tx");
+	/* stream_tx's frame holds its fields before the FCS the NIC appends */
+	if (w->stream.flows > 1 &&
+	    w->stream.frame_bytes < (w->kind == SC_WL_STREAM_TX ? WL_STREAM_TX_FLOW_MIN_BYTES
+								: WL_FLOW_HDR_LEN + WL_PAYLOAD_LEN))
 		cfg_scope_error(s, "frame_bytes",
 				"frames of several flows carry IPv4 and TCP headers: 'frame_bytes' "
 				"must be at least %d",
-				WL_FLOW_HDR_LEN + WL_PAYLOAD_LEN);
+				w->kind == SC_WL_STREAM_TX ? WL_STREAM_TX_FLOW_MIN_BYTES
+							   : WL_FLOW_HDR_LEN + WL_PAYLOAD_LEN);
 	if (w->stream.rate_gbps == 0 && w->kind == SC_WL_STREAM_RX)
 		cfg_scope_error(s, "rate_gbps",
 				"stream_rx needs an offered load: 'rate_gbps' 0 (as fast as the "

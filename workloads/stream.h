@@ -31,13 +31,19 @@ struct wl_stream_cfg {
 	uint64_t app_cycles;	       /* the application's work per frame */
 	enum wl_guest_idle guest_idle; /* between frames the guest halts, or runs other work */
 	uint64_t start_delay_ps;       /* from the application's start to the first frame */
-	uint32_t flows; /* stream_rx: TCP/IPv4 flows each stream's frames take in turn (RSS
-			 * spreads them over the NIC's queues); 1: untagged frames */
+	uint32_t flows; /* TCP/IPv4 flows each stream's frames take in turn (spread over the
+			 * NIC's queues: RSS receiving, the kernel's hash sending); 1: untagged */
 };
 /* What a frame of a stream of several flows carries before its payload: Ethernet, IPv4 and
  * TCP headers; and the payload (sequence, arrival time, stream index). */
 #define WL_FLOW_HDR_LEN (14 + 20 + 20)
 #define WL_PAYLOAD_LEN	24
+/* stream_tx's shortest frame of several flows: headers and payload fields before the FCS the
+ * NIC appends. */
+#define WL_STREAM_TX_FLOW_MIN_BYTES (WL_FLOW_HDR_LEN + WL_PAYLOAD_LEN + 4)
+/* Write the Ethernet type, IPv4 and TCP headers of frame `seq` of stream `idx` (in flow
+ * seq % flows) of frame_bytes bytes into d (stream.c). */
+void wl_flow_headers(uint8_t *d, uint32_t frame_bytes, uint32_t flows, uint64_t seq, uint64_t idx);
 /* The knobs of wl_stream_cfg (workload.*): stream.c. */
 extern const struct cfg_schema wl_stream_cfg_schema;
 

@@ -217,51 +217,6 @@ static double wire_ps(const struct wl_stream_rx *w, double gbps)
 	return (w->cfg.frame_bytes + WL_WIRE_OVERHEAD) * 8.0 * 1000.0 / gbps;
 }
 
-static void put16(uint8_t *p, unsigned v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-/* Frame `seq` of stream `idx` in flow seq % flows: IPv4 (RFC 791, its header checksummed) and
- * TCP (RFC 793) headers whose 4-tuple names the flow -- source 10.<1 + flow / 16384>.<stream>
- * port 49152 + flow % 16384, destination 10.0.0.1 port 5001 -- so that RSS hashes it. */
-static void flow_headers(const struct wl_stream_rx *w, uint8_t *d, uint64_t seq, uint64_t idx)
-{
-	uint64_t flow = seq % w->cfg.flows;
-	uint8_t *ip = d + HDR_LEN, *tcp = ip + 20;
-	uint32_t sum = 0;
-
-	d[12] = 0x08; /* IPv4 */
-	d[13] = 0x00;
-	ip[0] = 0x45;
-	put16(ip + 2, w->cfg.frame_bytes - HDR_LEN - 4); /* without the FCS */
-	put16(ip + 4, (unsigned)(seq & 0xffff));
-	ip[6] = 0x40; /* don't fragment */
-	ip[8] = 64;
-	ip[9] = 6; /* TCP */
-	ip[12] = 10;
-	ip[13] = (uint8_t)(1 + flow / 16384);
-	ip[14] = (uint8_t)(idx >> 8);
-	ip[15] = (uint8_t)idx;
-	ip[16] = 10;
-	ip[19] = 1;
-	for (unsigned i = 0; i < 20; i += 2)
-		sum += (unsigned)ip[i] << 8 | ip[i + 1];
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	put16(ip + 10, ~sum & 0xffff);
-	put16(tcp, (unsigned)(49152 + flow % 16384));
-	put16(tcp + 2, 5001);
-	memcpy(tcp + 4,
-	       (const uint8_t[]){(uint8_t)(seq >> 24), (uint8_t)(seq >> 16), (uint8_t)(seq >> 8),
-				 (uint8_t)seq},
-	       4);
-	tcp[12] = 5 << 4;
-	tcp[13] = 0x18; /* ACK, PSH */
-	put16(tcp + 14, 0xffff);
-}
-
 static bool wire_next(void *ctx, struct nic_frame *f, uint8_t *data, size_t cap)
 {
 	struct stream *s = ctx;
@@ -295,7 +250,7 @@ static bool wire_next(void *ctx, struct nic_frame *f, uint8_t *data, size_t cap)
 	}
 	if (w->cfg.flows > 1 && cap >= WL_FLOW_HDR_LEN + WL_PAYLOAD_LEN) {
 		memset(data + HDR_LEN, 0, WL_PAYLOAD_LEN);
-		flow_headers(w, data, s->next_seq, idx);
+		wl_flow_headers(data, w->cfg.frame_bytes, w->cfg.flows, s->next_seq, idx);
 		memcpy(data + WL_FLOW_HDR_LEN, &s->next_seq, 8);
 		memcpy(data + WL_FLOW_HDR_LEN + 8, &ts, 8);
 		memcpy(data + WL_FLOW_HDR_LEN + 16, &idx, 8);

@@ -16,11 +16,12 @@
 #define HDR_LEN		14
 #define FCS_LEN		4
 #define ETHERTYPE_LOCAL 0x88b5 /* IEEE 802 local experimental */
-/* After the header: the frame's number, its send call's time, its stream; then the payload. */
-#define SEQ_OFF	    HDR_LEN
-#define TS_OFF	    (HDR_LEN + 8)
-#define IDX_OFF	    (HDR_LEN + 16)
-#define PAYLOAD_OFF (HDR_LEN + 24)
+/* After the headers (Ethernet, or with flows > 1 Ethernet, IPv4 and TCP): the frame's number,
+ * its send call's time, its stream; then the payload. */
+#define SEQ_OFF	    0
+#define TS_OFF	    8
+#define IDX_OFF	    16
+#define PAYLOAD_OFF WL_PAYLOAD_LEN
 #define NEVER	    UINT64_MAX
 
 struct app;
@@ -37,6 +38,7 @@ struct stream {
 	double next_send_ps;	      /* when the next frame is due (rate > 0) */
 	uint64_t next_seq;	      /* the next frame to send */
 	uint64_t wire_seq;	      /* the next frame expected on the wire */
+	uint64_t *flow_next;	      /* flows > 1: each flow's next frame expected on the wire */
 	bool backed_off;	      /* its last send was refused: wait until its queue wakes */
 	struct wl_stream_tx_result r; /* its counts (latencies go to the whole's) */
 };
@@ -64,12 +66,19 @@ struct wl_stream_tx {
 	struct wl_stream_tx_result r; /* the whole workload */
 };
 
+/* Where a frame's own fields start: after its headers. */
+static unsigned hdr_len(const struct wl_stream_tx *w)
+{
+	return w->cfg.flows > 1 ? WL_FLOW_HDR_LEN : HDR_LEN;
+}
+
 int wl_stream_tx_create(const struct wl_stream_cfg *cfg, uint64_t seed, struct wl_stream_tx **out)
 {
 	struct wl_stream_tx *w;
 
 	if (!cfg->frames || cfg->frame_bytes < 64 || cfg->frame_bytes > sizeof(w->apps[0]->frame) ||
-	    cfg->rate_gbps < 0 || cfg->line_gbps <= 0)
+	    cfg->rate_gbps < 0 || cfg->line_gbps <= 0 ||
+	    (cfg->flows > 1 && cfg->frame_bytes < WL_STREAM_TX_FLOW_MIN_BYTES))
 		return -EINVAL;
 	w = calloc(1, sizeof(*w));
 	if (!w)
@@ -87,6 +96,7 @@ void wl_stream_tx_destroy(struct wl_stream_tx *w)
 		return;
 	for (unsigned i = 0; i < w->nstreams; i++) {
 		sim_rng_destroy(w->streams[i]->rng);
+		free(w->streams[i]->flow_next);
 		free(w->streams[i]);
 	}
 	for (unsigned i = 0; i < w->napps; i++) {
@@ -150,7 +160,12 @@ int wl_stream_tx_add(struct wl_stream_tx *w, struct nic *nic, struct gk *g, uint
 	else
 		snprintf(name, sizeof(name), "workload.stream_tx.sends");
 	rc = sim_rng_create(w->seed, name, &s->rng);
+	if (!rc && w->cfg.flows > 1) {
+		s->flow_next = calloc(w->cfg.flows, sizeof(*s->flow_next));
+		rc = s->flow_next ? 0 : -ENOMEM;
+	}
 	if (rc) {
+		sim_rng_destroy(s->rng);
 		free(s);
 		return rc;
 	}
@@ -270,31 +285,45 @@ void wl_stream_tx_give_up(struct wl_stream_tx *w)
 
 static void build(const struct stream *s, uint8_t *f, unsigned len, uint64_t seq)
 {
+	const struct wl_stream_tx *w = s->w;
 	uint64_t idx = s->index;
+	unsigned h = hdr_len(w);
 
 	memset(f, 0xff, 6);			      /* destination: broadcast */
 	memcpy(f + 6, "\x02\x00\x00\x00\x00\x01", 6); /* source: locally administered */
 	f[12] = ETHERTYPE_LOCAL >> 8;
 	f[13] = ETHERTYPE_LOCAL & 0xff;
-	memcpy(f + SEQ_OFF, &seq, 8);
-	memcpy(f + IDX_OFF, &idx, 8);
-	for (unsigned i = PAYLOAD_OFF; i < len; i++)
+	if (w->cfg.flows > 1)
+		wl_flow_headers(f, w->cfg.frame_bytes, w->cfg.flows, seq, idx);
+	memcpy(f + h + SEQ_OFF, &seq, 8);
+	memcpy(f + h + IDX_OFF, &idx, 8);
+	for (unsigned i = h + PAYLOAD_OFF; i < len; i++)
 		f[i] = (uint8_t)(seq + i);
 }
 
 /* Is this what stream s sent as frame seq? */
 static bool intact(const struct stream *s, const uint8_t *f, size_t len, uint64_t *seq)
 {
+	const struct wl_stream_tx *w = s->w;
+	unsigned h = hdr_len(w);
+	uint8_t hdr[WL_FLOW_HDR_LEN];
 	uint64_t idx;
 
-	if (len != s->w->cfg.frame_bytes - FCS_LEN || f[12] != ETHERTYPE_LOCAL >> 8 ||
-	    f[13] != (ETHERTYPE_LOCAL & 0xff))
+	if (len != w->cfg.frame_bytes - FCS_LEN ||
+	    (w->cfg.flows <= 1 &&
+	     (f[12] != ETHERTYPE_LOCAL >> 8 || f[13] != (ETHERTYPE_LOCAL & 0xff))))
 		return false;
-	memcpy(seq, f + SEQ_OFF, 8);
-	memcpy(&idx, f + IDX_OFF, 8);
-	if (idx != s->index || *seq >= s->w->cfg.frames)
+	memcpy(seq, f + h + SEQ_OFF, 8);
+	memcpy(&idx, f + h + IDX_OFF, 8);
+	if (idx != s->index || *seq >= w->cfg.frames)
 		return false;
-	for (size_t i = PAYLOAD_OFF; i < len; i++)
+	if (w->cfg.flows > 1) {
+		memcpy(hdr, f, 12);
+		wl_flow_headers(hdr, w->cfg.frame_bytes, w->cfg.flows, *seq, idx);
+		if (memcmp(hdr, f, WL_FLOW_HDR_LEN))
+			return false; /* not the headers of the frame's flow */
+	}
+	for (size_t i = h + PAYLOAD_OFF; i < len; i++)
 		if (f[i] != (uint8_t)(*seq + i))
 			return false;
 	return true;
@@ -306,7 +335,7 @@ static void wire_transmitted(void *ctx, const struct nic_frame *f, const uint8_t
 {
 	struct stream *s = ctx;
 	struct wl_stream_tx *w = s->w;
-	uint64_t seq, ts;
+	uint64_t seq, ts, *next;
 
 	if (!intact(s, data, len, &seq)) {
 		s->r.corrupt++;
@@ -314,12 +343,14 @@ static void wire_transmitted(void *ctx, const struct nic_frame *f, const uint8_t
 		check_done(w, s);
 		return;
 	}
-	memcpy(&ts, data + TS_OFF, 8);
-	if (seq < s->wire_seq) {
+	memcpy(&ts, data + hdr_len(w) + TS_OFF, 8);
+	/* order within a flow: each flow keeps to one transmit queue, flows may pass */
+	next = s->flow_next ? &s->flow_next[seq % w->cfg.flows] : &s->wire_seq;
+	if (seq < *next) {
 		s->r.out_of_order++;
 		w->r.out_of_order++;
 	} else {
-		s->wire_seq = seq + 1;
+		*next = seq + 1;
 	}
 	sim_samples_add(&w->r.latency_ps, f->t_ps > ts ? f->t_ps - ts : 0);
 	s->r.received++;
@@ -355,8 +386,8 @@ static void app_tx_done(void *ctx, const void *data, unsigned len, bool sent)
 	struct stream *s = NULL;
 	uint64_t idx = 0;
 
-	if (len >= PAYLOAD_OFF)
-		memcpy(&idx, (const uint8_t *)data + IDX_OFF, 8);
+	if (len >= hdr_len(w) + PAYLOAD_OFF)
+		memcpy(&idx, (const uint8_t *)data + hdr_len(w) + IDX_OFF, 8);
 	if (idx < w->nstreams && w->streams[idx]->app == a)
 		s = w->streams[idx];
 	if (!s)
@@ -423,7 +454,7 @@ static void send_one(struct app *a, struct stream *s)
 	int rc;
 
 	build(s, a->frame, len, s->next_seq);
-	memcpy(a->frame + TS_OFF, &now, 8);
+	memcpy(a->frame + hdr_len(w) + TS_OFF, &now, 8);
 	rc = gk_net_xmit(a->g, s->nd, a->frame, len);
 	if (rc == GK_XMIT_BUSY) {
 		s->r.send_busy++;

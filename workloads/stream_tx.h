@@ -11,7 +11,9 @@
  * frame's latency from the send call to its last bit on the wire. The workload ends when every
  * frame of every stream is on the wire (or dropped) and its buffer has come back to the
  * sender; if nothing moves for workload.drain_ns while the senders wait on their devices, the
- * rest is counted lost.
+ * rest is counted lost. With workload.flows > 1 a stream's frames take TCP/IPv4 flows in turn
+ * (the headers stream_rx's flows have), so that the guest kernel's flow hash spreads them over
+ * the NIC's transmit queues; order is then checked within each flow.
  */
 #ifndef PTSIM_WL_STREAM_TX_H
 #define PTSIM_WL_STREAM_TX_H

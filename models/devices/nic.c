@@ -51,6 +51,16 @@ static void wr(struct nic *n, uint32_t off, uint32_t v)
 	nic__wr(n, off, v);
 }
 
+/* A queue's ring registers, from its base (RDBAL or TDBAL: the same layout both ways), and
+ * their writable bits (8254x §13.4: TDLEN a multiple of 128 bytes, TDBAL 16-byte aligned). */
+static const struct {
+	uint32_t off, writable;
+} ring_reg[5] = {
+    {PTNIC_TDBAL - PTNIC_TDBAL, 0xfffffff0u}, {PTNIC_TDBAH - PTNIC_TDBAL, 0xffffffffu},
+    {PTNIC_TDLEN - PTNIC_TDBAL, 0x000fff80u}, {PTNIC_TDH - PTNIC_TDBAL, 0xffff},
+    {PTNIC_TDT - PTNIC_TDBAL, 0xffff},
+};
+
 static void define_regs(struct nic *n)
 {
 	struct regs *r = &n->r;
@@ -63,7 +73,8 @@ static void define_regs(struct nic *n)
 	regs_define(r, PTNIC_IMS, 4, 0, 0, 0, 0);
 	regs_define(r, PTNIC_IMC, 4, 0, 0, 0, 0xffffffffu);
 	regs_define(r, PTNIC_EIAM, 4,
-		    PTNIC_INT_RXT0 | PTNIC_INT_TXDW | (n->cfg.queues > 1 ? PTNIC_INT_RXQ_ALL : 0),
+		    PTNIC_INT_RXT0 | PTNIC_INT_TXDW | (n->cfg.queues > 1 ? PTNIC_INT_RXQ_ALL : 0) |
+			(nic__txqs(n) > 1 ? PTNIC_INT_TXQ_ALL : 0),
 		    0xffffffffu, 0, 0);
 	regs_define(r, PTNIC_IVAR, 4, PTNIC_IVAR_RESET,
 		    PTNIC_IVAR_RX(7) | PTNIC_IVAR_RX_VALID | PTNIC_IVAR_TX(7) | PTNIC_IVAR_TX_VALID,
@@ -87,17 +98,25 @@ static void define_regs(struct nic *n)
 	regs_define(r, PTNIC_GOTC, 4, 0, 0, 0, 0);
 	/* Multiple queues: the rings of queues 1.., their allocations, the vectors' throttles and
 	 * the RSS registers (82599 §8.2.3.7). */
-	for (unsigned q = 1; q < n->cfg.queues; q++) {
-		regs_define(r, PTNIC_RXQ(PTNIC_RDBAL, q), 4, 0, 0xfffffff0u, 0, 0);
-		regs_define(r, PTNIC_RXQ(PTNIC_RDBAH, q), 4, 0, 0xffffffffu, 0, 0);
-		regs_define(r, PTNIC_RXQ(PTNIC_RDLEN, q), 4, 0, 0x000fff80u, 0, 0);
-		regs_define(r, PTNIC_RXQ(PTNIC_RDH, q), 4, 0, 0xffff, 0, 0);
-		regs_define(r, PTNIC_RXQ(PTNIC_RDT, q), 4, 0, 0xffff, 0, 0);
-		regs_define(r, PTNIC_IVAR_Q(q), 4, 0, PTNIC_IVAR_RX(7) | PTNIC_IVAR_RX_VALID, 0, 0);
+	for (unsigned q = 1; q < PTNIC_MAX_QUEUES; q++) {
+		bool rxq = q < n->cfg.queues, txq = q < nic__txqs(n);
+
+		for (unsigned k = 0; k < 5 && rxq; k++)
+			regs_define(r, PTNIC_RXQ(PTNIC_RDBAL + ring_reg[k].off, q), 4, 0,
+				    ring_reg[k].writable, 0, 0);
+		for (unsigned k = 0; k < 5 && txq; k++)
+			regs_define(r, PTNIC_TXQ(PTNIC_TDBAL + ring_reg[k].off, q), 4, 0,
+				    ring_reg[k].writable, 0, 0);
+		if (rxq || txq)
+			regs_define(r, PTNIC_IVAR_Q(q), 4, 0,
+				    (rxq ? PTNIC_IVAR_RX(7) | PTNIC_IVAR_RX_VALID : 0) |
+					(txq ? PTNIC_IVAR_TX(7) | PTNIC_IVAR_TX_VALID : 0),
+				    0, 0);
 	}
 	for (unsigned v = 0; v < PTNIC_MSIX_VECTORS; v++)
 		regs_define(r, PTNIC_EITR(v), 4, 0, 0xffff, 0, 0);
 	regs_define(r, PTNIC_RXQCAP, 4, n->cfg.queues ? n->cfg.queues : 1, 0, 0, 0);
+	regs_define(r, PTNIC_TXQCAP, 4, nic__txqs(n), 0, 0, 0);
 	regs_define(r, PTNIC_MRQC, 4, 0,
 		    PTNIC_MRQC_RSS_EN | PTNIC_MRQC_RSS_FIELD_TCP4 | PTNIC_MRQC_RSS_FIELD_IPV4, 0,
 		    0);
@@ -149,17 +168,20 @@ static bool msix_enabled(struct nic *n, bool *fn_masked)
  * allocation without its valid bit sends the cause nowhere), any other cause with entry 0. */
 static uint32_t entry_causes(const struct nic *n, unsigned e)
 {
-	uint32_t ivar = rd(n, PTNIC_IVAR), c = e == 0 ? ~(PTNIC_INT_RXQ_ALL | PTNIC_INT_TXDW) : 0;
+	uint32_t ivar = rd(n, PTNIC_IVAR),
+		 c = e == 0 ? ~(PTNIC_INT_RXQ_ALL | PTNIC_INT_TXQ_ALL) : 0;
 
 	if ((ivar & PTNIC_IVAR_RX_VALID) && PTNIC_IVAR_RX_ENTRY(ivar) == e)
 		c |= PTNIC_INT_RXT0;
 	if ((ivar & PTNIC_IVAR_TX_VALID) && PTNIC_IVAR_TX_ENTRY(ivar) == e)
 		c |= PTNIC_INT_TXDW;
-	for (unsigned q = 1; q < n->cfg.queues; q++) {
+	for (unsigned q = 1; q < n->cfg.queues || q < nic__txqs(n); q++) {
 		uint32_t iq = rd(n, PTNIC_IVAR_Q(q));
 
 		if ((iq & PTNIC_IVAR_RX_VALID) && PTNIC_IVAR_RX_ENTRY(iq) == e)
 			c |= PTNIC_INT_RXQ(q);
+		if ((iq & PTNIC_IVAR_TX_VALID) && PTNIC_IVAR_TX_ENTRY(iq) == e)
+			c |= PTNIC_INT_TXQ(q);
 	}
 	return c;
 }
@@ -587,8 +609,9 @@ static void mmio_write(void *ctx, int bar, uint64_t off, unsigned size, uint64_t
 		kick(n);
 	else if (off == PTNIC_TCTL)
 		tx_enable(n);
-	else if (off == PTNIC_TDT && nic__tx_may_take(n))
-		kick(n);
+	else if (off >= PTNIC_TDT && off <= PTNIC_TXQ(PTNIC_TDT, nic__txqs(n) - 1) &&
+		 (off - PTNIC_TDT) % 0x100 == 0 && nic__tx_may_take(n))
+		kick(n); /* a queue's TDT */
 }
 
 static void cfg_written(void *ctx, uint32_t off, unsigned size)
@@ -625,7 +648,8 @@ static int nic_alloc(const struct nic_cfg *cfg, struct pcie_fabric *fab, struct 
 	struct nic *n;
 	int rc;
 
-	if (!cfg->max_inflight || cfg->queues > PTNIC_MAX_QUEUES)
+	if (!cfg->max_inflight || cfg->queues > PTNIC_MAX_QUEUES ||
+	    cfg->tx_queues > PTNIC_MAX_QUEUES)
 		return -EINVAL;
 	n = calloc(1, sizeof(*n));
 	if (!n)

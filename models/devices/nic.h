@@ -50,6 +50,7 @@ struct nic_cfg {
 	unsigned max_inflight; /* frames whose DMA may be in flight at once, each way */
 	uint64_t tx_fifo_bytes; /* transmit packet buffer: frames fetched, not yet on the wire */
 	unsigned queues;	/* receive queues implemented (1..PTNIC_MAX_QUEUES) */
+	unsigned tx_queues;	/* transmit queues implemented (1..PTNIC_MAX_QUEUES) */
 	double internal_gbps;	/* the internal data path all functions share (0: no limit) */
 	/* SR-IOV (0: none): VFs the PF can have, First VF Offset and VF Stride */
 	unsigned total_vfs;
@@ -77,8 +78,11 @@ struct nic_mq_stats {
 	uint64_t vector_msis[NIC_QUEUES_MAX];	  /* MSI-X messages sent by each entry */
 	uint64_t port_delayed, port_wait_ps;	  /* frames the shared port held, and how long */
 	uint64_t internal_wait_ps;		  /* DMA time waiting for the internal path */
+	uint64_t tx_queue_frames[NIC_QUEUES_MAX]; /* frames sent from each transmit queue */
 };
 extern const struct metric_table nic_mq_metrics;
+/* The transmit queues' counters (placed only for machines whose NICs have several). */
+extern const struct metric_table nic_txq_metrics;
 const struct nic_mq_stats *nic_mq_stats(const struct nic *n);
 const struct nic_cfg *nic_config(const struct nic *n);
 

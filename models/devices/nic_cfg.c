@@ -14,6 +14,11 @@ static const struct cfg_field nic_fields[] = {
 	    "ptnic: receive queues the device implements, spread by RSS (each VF has as many)",
 	    .source = "1 keeps the single-queue NIC; igb's 82576 has 16, ptnic's MSI-X table "
 		      "has room for 4 vectors"),
+    CFG_U32("tx_queues", struct nic_cfg, tx_queues, 1, 1, 4, "queues",
+	    "ptnic: transmit queues the device implements, served round-robin frame by frame "
+	    "(each VF has as many)",
+	    .source = "1 keeps the single-queue NIC; igb's 82576 has 16, ptnic's MSI-X table "
+		      "has room for 4 vectors"),
     CFG_DOUBLE("internal_gbps", struct nic_cfg, internal_gbps, 0, 0, 1000, "Gb/s",
 	       "ptnic: the internal data path every function's frame data shares, PF and VFs "
 	       "(0: no limit)"),

@@ -33,7 +33,8 @@ struct inflight {
 /* A transmitted frame, from its first descriptor's fetch until it is on the wire and its
  * descriptors are written back. */
 struct tx_slot {
-	uint32_t first, ndesc;	  /* its descriptors in the ring */
+	unsigned q;		  /* its transmit queue */
+	uint32_t first, ndesc;	  /* its descriptors in the queue's ring */
 	uint32_t len;		  /* data bytes gathered */
 	uint32_t wire_len;	  /* bytes on the wire: data, FCS, padding */
 	uint64_t t_take;	  /* its first descriptor was fetched */
@@ -53,6 +54,7 @@ struct nic_tx {
 	struct tx_slot *slot; /* max_inflight slots, a ring in the order frames were taken */
 	unsigned head, count; /* the oldest; slots in use, the one being gathered included */
 	bool gathering;	      /* slot[head + count - 1] is reading descriptors up to EOP */
+	unsigned next_q;      /* the queue whose turn is next (round robin, frame by frame) */
 	uint64_t wire_free;   /* when the transmitter may start the next frame */
 };
 
@@ -105,6 +107,12 @@ static inline uint32_t nic__rd(const struct nic *n, uint32_t off)
 static inline void nic__wr(struct nic *n, uint32_t off, uint32_t v)
 {
 	regs_set(&n->r, off, 4, v);
+}
+
+/* Transmit queues implemented (0 in a config made by hand: one). */
+static inline unsigned nic__txqs(const struct nic *n)
+{
+	return n->cfg.tx_queues ? n->cfg.tx_queues : 1;
 }
 
 /* The shared internal data path: when `bytes` issued at t may start (nic.c). */

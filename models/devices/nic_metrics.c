@@ -71,3 +71,11 @@ static const struct metric nic_mq_rows[] = {
      .each = "internal_wait_ns"},
 };
 const struct metric_table nic_mq_metrics = METRIC_TABLE(struct nic_mq_stats, nic_mq_rows);
+
+/* Multi-queue transmit (placed at "" only where a NIC has several transmit queues). */
+static const struct metric nic_txq_rows[] = {
+    {METRIC_ARRAY(struct nic_mq_stats, tx_queue_frames, COUNT, "nic.tx_queue_frames", queue_elem,
+		  "frames sent on the wire from each transmit queue"),
+     .each = "tx_queue_frames"},
+};
+const struct metric_table nic_txq_metrics = METRIC_TABLE(struct nic_mq_stats, nic_txq_rows);

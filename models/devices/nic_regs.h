@@ -9,7 +9,11 @@
  * its ring registers at the 82574/igb per-queue offsets, its own cause bit, its own IVAR and a
  * per-vector throttle (igb's EITR); receive-side scaling picks a frame's queue as the 82599
  * does (82599 datasheet §7.1.2.8): a Toeplitz hash of its IPv4/TCP 4-tuple under a 40-byte key
- * (RSSRK), its low 7 bits indexing a 128-entry redirection table (RETA).
+ * (RSSRK), its low 7 bits indexing a 128-entry redirection table (RETA). Transmit likewise has
+ * up to PTNIC_MAX_QUEUES queues (`tx_queues`), each with its ring registers at igb's offsets,
+ * its own cause bit and its entry in the queue's IVAR; the transmitter serves the queues with
+ * frames waiting round-robin, frame by frame (82599 datasheet §7.2.1.2.1 in its non-DCB
+ * mode: the descriptor queues are served in round robin).
  * Vendor 0x7074 is not assigned in pci.ids; it marks the device as ptsim's own.
  */
 #ifndef PTSIM_NIC_REGS_H
@@ -43,6 +47,9 @@
 /* Receive queue q's cause: RXT0 for queue 0, bit 16 + q for the others. */
 #define  PTNIC_INT_RXQ(q) ((q) ? 0x00010000u << (q) : PTNIC_INT_RXT0)
 #define  PTNIC_INT_RXQ_ALL (PTNIC_INT_RXT0 | 0x000e0000u)
+/* Transmit queue q's cause: TXDW for queue 0, bit 20 + q for the others. */
+#define  PTNIC_INT_TXQ(q) ((q) ? 0x00100000u << (q) : PTNIC_INT_TXDW)
+#define  PTNIC_INT_TXQ_ALL (PTNIC_INT_TXDW | 0x00e00000u)
 #define PTNIC_IVAR   0x00e4 /* MSI-X entry of each cause (82574 IVAR; e1000e's E1000_IVAR_*) */
 #define  PTNIC_IVAR_RX(entry)   ((entry) & 7u)         /* receive: entry, 2:0 */
 #define  PTNIC_IVAR_RX_VALID    0x00000008
@@ -53,7 +60,8 @@
 /* At reset receive goes to entry 0 and transmit to entry 1, each valid. */
 #define  PTNIC_IVAR_RESET                                                                          \
 	(PTNIC_IVAR_RX(0) | PTNIC_IVAR_RX_VALID | PTNIC_IVAR_TX(1) | PTNIC_IVAR_TX_VALID)
-/* Receive queue q's allocation, the same format (q >= 1; receive bits only, reset invalid). */
+/* Queue q's allocation, the same format (q >= 1, reset invalid): receive queue q's entry where
+ * the device has that receive queue, transmit queue q's where it has that transmit queue. */
 #define PTNIC_IVAR_Q(q) ((q) ? 0x1700 + 4 * (q) : PTNIC_IVAR)
 #define PTNIC_RCTL   0x0100
 #define  PTNIC_RCTL_EN 0x00000002
@@ -72,6 +80,7 @@
 #define PTNIC_TDLEN  0x3808
 #define PTNIC_TDH    0x3810
 #define PTNIC_TDT    0x3818
+#define PTNIC_TXQ(reg, q) ((reg) + 0x100 * (q)) /* queue q's (igb's TDBAL(n), n < 4) */
 #define PTNIC_MPC    0x4010 /* missed packets (no descriptor) */
 #define PTNIC_GPRC   0x4074 /* good packets received */
 #define PTNIC_GPTC   0x4080 /* good packets transmitted */
@@ -82,6 +91,7 @@
 #define  PTNIC_MRQC_RSS_FIELD_TCP4 0x00010000 /* hash TCP/IPv4 over the 4-tuple */
 #define  PTNIC_MRQC_RSS_FIELD_IPV4 0x00020000 /* hash other IPv4 over the addresses */
 #define PTNIC_RXQCAP 0x5824 /* read-only: receive queues implemented */
+#define PTNIC_TXQCAP 0x5828 /* read-only: transmit queues implemented */
 #define PTNIC_RETA(i)  (0x5c00 + 4 * (i)) /* 32 registers, entry 4i + k in byte k */
 #define PTNIC_RETA_ENTRIES 128
 #define PTNIC_RSSRK(i) (0x5c80 + 4 * (i)) /* 10 registers, key byte 4i + k in byte k */

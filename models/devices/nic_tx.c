@@ -9,6 +9,12 @@
  * (nic_wire_sink_ops) and its descriptors are written back in one burst, DD set in those with
  * RS: ptnic reports a frame once it has been sent, as the 8254x does when a descriptor asks
  * for RPS. The write-back in memory sets ICR.TXDW.
+ *
+ * With several transmit queues (tx_queues), each has its ring and registers at TXQ(reg, q) and
+ * its own cause (TXDW for queue 0); the engine takes whole frames from the queues that have
+ * descriptors waiting in round robin, one frame per turn (82599 datasheet §7.2.1.2.1), so that
+ * the queues share the packet buffer, the internal path and the wire frame by frame; the
+ * frames go on the wire in the order taken.
  */
 #include "models/devices/nic_internal.h"
 #include "sim/engine.h"
@@ -17,6 +23,24 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+static uint32_t tx_rd(const struct nic *n, uint32_t reg, unsigned q)
+{
+	return nic__rd(n, PTNIC_TXQ(reg, q));
+}
+
+static uint64_t tx_ring_base(const struct nic *n, unsigned q)
+{
+	return tx_rd(n, PTNIC_TDBAL, q) | (uint64_t)tx_rd(n, PTNIC_TDBAH, q) << 32;
+}
+
+/* Does queue q have a descriptor for the engine? */
+static bool tx_queue_ready(const struct nic *n, unsigned q)
+{
+	uint32_t ndesc = tx_rd(n, PTNIC_TDLEN, q) / PTNIC_TXD_SIZE, tdh = tx_rd(n, PTNIC_TDH, q);
+
+	return ndesc && tdh < ndesc && tdh != tx_rd(n, PTNIC_TDT, q);
+}
 
 static uint64_t wire_ps(const struct nic *n, uint64_t bytes)
 {
@@ -84,8 +108,8 @@ static void tx_finish(struct nic *n, struct tx_slot *s)
  * arithmetic never makes an earlier request wait for a later one. */
 static void tx_writeback(struct nic *n, struct tx_slot *s, uint64_t now)
 {
-	uint32_t ndesc = nic__rd(n, PTNIC_TDLEN) / PTNIC_TXD_SIZE;
-	uint64_t tdba = nic__rd(n, PTNIC_TDBAL) | (uint64_t)nic__rd(n, PTNIC_TDBAH) << 32;
+	uint32_t ndesc = tx_rd(n, PTNIC_TDLEN, s->q) / PTNIC_TXD_SIZE;
+	uint64_t tdba = tx_ring_base(n, s->q);
 	uint32_t n1 = ndesc > s->first && ndesc - s->first < s->ndesc ? ndesc - s->first : s->ndesc;
 
 	s->t_wb = now;
@@ -108,17 +132,36 @@ static void tx_writeback(struct nic *n, struct tx_slot *s, uint64_t now)
 		trace_span(sim_trace, n->track, "dma", "tx frame DMA", s->t_take, s->t_wb, NULL);
 }
 
-/* Take what the transmit ring holds, frame by frame, while the packet buffer has room. */
+/* The queue to take from: the one being gathered, else the next in round robin with a
+ * descriptor waiting. False when none has. */
+static bool tx_pick(const struct nic *n, unsigned *q)
+{
+	const struct nic_tx *tx = n->tx;
+
+	if (tx->gathering) {
+		*q = tx_slot(n, tx->count - 1)->q;
+		return tx_queue_ready(n, *q);
+	}
+	for (unsigned k = 0; k < nic__txqs(n); k++) {
+		*q = (tx->next_q + k) % nic__txqs(n);
+		if (tx_queue_ready(n, *q))
+			return true;
+	}
+	return false;
+}
+
+/* Take what the transmit rings hold, frame by frame, while the packet buffer has room. */
 void nic__tx_take(struct nic *n, uint64_t now)
 {
 	struct nic_tx *tx = n->tx;
-	uint32_t ndesc = nic__rd(n, PTNIC_TDLEN) / PTNIC_TXD_SIZE;
-	uint64_t tdba = nic__rd(n, PTNIC_TDBAL) | (uint64_t)nic__rd(n, PTNIC_TDBAH) << 32;
+	unsigned q;
 
-	if (!tx || !(nic__rd(n, PTNIC_TCTL) & PTNIC_TCTL_EN) || !ndesc || now < n->reset_done_at)
+	if (!tx || !(nic__rd(n, PTNIC_TCTL) & PTNIC_TCTL_EN) || now < n->reset_done_at)
 		return;
-	for (;;) {
-		uint32_t tdh = nic__rd(n, PTNIC_TDH), tdt = nic__rd(n, PTNIC_TDT);
+	while (tx_pick(n, &q)) {
+		uint32_t ndesc = tx_rd(n, PTNIC_TDLEN, q) / PTNIC_TXD_SIZE,
+			 tdh = tx_rd(n, PTNIC_TDH, q);
+		uint64_t tdba = tx_ring_base(n, q);
 		struct pcie_dma dread = {0};
 		uint8_t d[PTNIC_TXD_SIZE] = {0};
 		struct tx_slot *s;
@@ -126,13 +169,12 @@ void nic__tx_take(struct nic *n, uint64_t now)
 		uint16_t blen = 0;
 		uint8_t cmd = PTNIC_TXD_CMD_EOP;
 
-		if (tdh >= ndesc || tdh == tdt)
-			break;
 		if (!tx->gathering) {
 			if (tx->count == n->cfg.max_inflight ||
 			    (tx->count && tx_fifo_used(n, now) >= n->cfg.tx_fifo_bytes))
 				break; /* the engine wakes when a frame leaves */
 			s = tx_slot(n, tx->count++);
+			s->q = q;
 			s->first = tdh;
 			s->ndesc = s->len = 0;
 			s->t_take = s->t_ready = now;
@@ -195,13 +237,15 @@ void nic__tx_take(struct nic *n, uint64_t now)
 		if (grow(&s->desc, &s->desc_cap, (s->ndesc + 1) * (size_t)PTNIC_TXD_SIZE))
 			memcpy(s->desc + s->ndesc * PTNIC_TXD_SIZE, d, PTNIC_TXD_SIZE);
 		s->ndesc++;
-		nic__wr(n, PTNIC_TDH, (tdh + 1) % ndesc);
+		nic__wr(n, PTNIC_TXQ(PTNIC_TDH, q), (tdh + 1) % ndesc);
 		if (!(cmd & PTNIC_TXD_CMD_EOP) && s->ndesc == PTNIC_TX_MAX_DESC && s->ok) {
 			s->ok = false; /* a frame of too many descriptors ends here, discarded */
 			n->st.tx_too_long++;
 		}
-		if ((cmd & PTNIC_TXD_CMD_EOP) || s->ndesc == PTNIC_TX_MAX_DESC)
+		if ((cmd & PTNIC_TXD_CMD_EOP) || s->ndesc == PTNIC_TX_MAX_DESC) {
 			tx_finish(n, s);
+			tx->next_q = (q + 1) % nic__txqs(n); /* the next queue's turn */
+		}
 	}
 }
 
@@ -224,6 +268,7 @@ void nic__tx_complete(struct nic *n, uint64_t now)
 				n->st.tx_frames++;
 				n->st.tx_bytes += s->wire_len;
 				n->st.tx_wire_ps += s->t_wire - s->t_start;
+				n->mq.tx_queue_frames[s->q]++;
 				nic__wr(n, PTNIC_GPTC, nic__rd(n, PTNIC_GPTC) + 1);
 				nic__wr(n, PTNIC_GOTC, nic__rd(n, PTNIC_GOTC) + s->wire_len);
 				if (trace_on())
@@ -247,7 +292,7 @@ void nic__tx_complete(struct nic *n, uint64_t now)
 				if (s->desc[i * PTNIC_TXD_SIZE + PTNIC_TXD_STATUS] &
 				    PTNIC_TXD_STAT_DD)
 					n->st.tx_writebacks++;
-			nic__wr(n, PTNIC_ICR, nic__rd(n, PTNIC_ICR) | PTNIC_INT_TXDW);
+			nic__wr(n, PTNIC_ICR, nic__rd(n, PTNIC_ICR) | PTNIC_INT_TXQ(s->q));
 		}
 	}
 	while (done && tx_slot(n, 0)->wb_done && tx_slot(n, 0)->wire_done) {
@@ -300,7 +345,7 @@ bool nic__tx_may_take(const struct nic *n)
 void nic__tx_abandon(struct nic *n)
 {
 	if (n->tx) {
-		n->tx->head = n->tx->count = 0;
+		n->tx->head = n->tx->count = n->tx->next_q = 0;
 		n->tx->gathering = false;
 	}
 }

@@ -277,13 +277,18 @@ int printk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * napi_gro_receive). Frames to send come down as sk_buffs to ndo_start_xmit, which takes the
  * frame (NETDEV_TX_OK) or, its ring full, refuses it (NETDEV_TX_BUSY); a driver stops its
  * queue before the ring fills and wakes it when completions have freed room, and hands each
- * transmitted skb back with dev_consume_skb_any (or drops one with dev_kfree_skb_any). */
+ * transmitted skb back with dev_consume_skb_any (or drops one with dev_kfree_skb_any).
+ * A device of several transmit queues says how many it uses (netif_set_real_num_tx_queues);
+ * the kernel picks each frame's queue by a hash of its flow (skb_tx_hash) and says which in
+ * skb->queue_mapping; the driver stops and wakes each queue on its own (netif_tx_*). The
+ * single-queue calls (netif_stop_queue, ...) act on queue 0, as Linux's do. */
 
 struct sk_buff {
 	void *data; /* the frame, from its Ethernet header (no FCS) */
 	unsigned int len;
 	struct net_device *dev;
-	void *hal; /* backend's */
+	u16 queue_mapping; /* the transmit queue the kernel picked */
+	void *hal;	   /* backend's */
 };
 
 typedef enum netdev_tx {
@@ -297,6 +302,12 @@ struct net_device_ops {
 	netdev_tx_t (*ndo_start_xmit)(struct sk_buff *skb, struct net_device *dev);
 };
 
+#define NETDEV_MAX_TX_QUEUES   8
+#define __QUEUE_STATE_DRV_XOFF 0x1ul /* the driver stopped the queue */
+struct netdev_queue {
+	unsigned long state;
+};
+
 struct net_device {
 	char name[16];
 	const struct net_device_ops *netdev_ops; /* set by the driver before register_netdev */
@@ -304,6 +315,9 @@ struct net_device {
 	unsigned long state;			 /* the kernel's: up, transmit queue stopped */
 	void *priv;				 /* netdev_priv */
 	void *hal;				 /* backend's */
+	struct netdev_queue _tx[NETDEV_MAX_TX_QUEUES];
+	unsigned int real_num_tx_queues; /* in use (0 reads as 1) */
+	u16 tx_last;			 /* the kernel's: the queue of the last send tried */
 };
 #define SET_NETDEV_DEV(ndev, pdev) ((ndev)->parent = (pdev))
 
@@ -343,6 +357,46 @@ bool napi_schedule_prep(struct napi_struct *napi);
 void __napi_schedule(struct napi_struct *napi);
 bool napi_schedule(struct napi_struct *napi); /* true if this call scheduled it */
 bool napi_complete_done(struct napi_struct *napi, int work_done);
+
+static inline int netif_set_real_num_tx_queues(struct net_device *dev, unsigned int n)
+{
+	if (n < 1 || n > NETDEV_MAX_TX_QUEUES)
+		return -EINVAL;
+	dev->real_num_tx_queues = n;
+	return 0;
+}
+
+static inline struct netdev_queue *netdev_get_tx_queue(struct net_device *dev, unsigned int i)
+{
+	return &dev->_tx[i];
+}
+
+static inline u16 skb_get_queue_mapping(const struct sk_buff *skb)
+{
+	return skb->queue_mapping;
+}
+
+static inline void netif_tx_start_queue(struct netdev_queue *q)
+{
+	q->state &= ~__QUEUE_STATE_DRV_XOFF;
+}
+
+static inline void netif_tx_stop_queue(struct netdev_queue *q)
+{
+	q->state |= __QUEUE_STATE_DRV_XOFF;
+}
+
+/* Linux also reschedules the qdisc here; a sender waiting on the queue was woken by the
+ * interrupt that brought the completion, and looks again. */
+static inline void netif_tx_wake_queue(struct netdev_queue *q)
+{
+	q->state &= ~__QUEUE_STATE_DRV_XOFF;
+}
+
+static inline bool netif_tx_queue_stopped(const struct netdev_queue *q)
+{
+	return q->state & __QUEUE_STATE_DRV_XOFF;
+}
 
 /* ---- block devices (Linux's blk-mq, include/linux/blk-mq.h and blkdev.h, reduced) ----
  * A block driver describes its hardware queues in a tag set (how many, how deep, the per-request

@@ -49,6 +49,16 @@
  * handler also cleans transmit, whose completions share its vector when no entry is left.
  * With queues = 1 (the default) nothing of this is touched: one ring, as before.
  *
+ * Several transmit queues (tx_queues > 1, igb's shape: igb_setup_all_tx_resources,
+ * igb_alloc_q_vectors): ndo_open asks the device how many it has (TXQCAP), gives each a ring
+ * at its per-queue registers and an MSI-X vector of its own while entries are left (its
+ * IVAR's transmit field), and tells the kernel how many it uses
+ * (netif_set_real_num_tx_queues). The kernel picks each frame's queue by its flow hash
+ * (skb_tx_hash) and says which in skb->queue_mapping; ndo_start_xmit fills that queue's ring
+ * and stops and wakes that queue alone (netif_tx_stop_queue). A queue without a vector of its
+ * own shares receive queue t % queues' vector, whose handler cleans it after receive, as igb
+ * pairs a receive and a transmit ring on one q_vector when vectors are scarce.
+ *
  * SR-IOV VFs: this driver binds the VF device ID too. Linux has ixgbevf apart from ixgbe
  * because an 82599 VF is a different programming model (its own register map, a mailbox to
  * the PF driver for anything port-wide); a ptnic VF has the PF's register layout in its own
@@ -81,15 +91,23 @@ struct ptnic_tx_desc {
 };
 _Static_assert(sizeof(struct ptnic_tx_desc) == 16, "legacy transmit descriptor is 16 bytes");
 
-/* The transmit ring: hardware owns [next_to_clean, next_to_use) until it writes DD back. */
+struct ptnic;
+
+/* A transmit queue's ring: hardware owns [next_to_clean, next_to_use) until it writes DD
+ * back. */
 struct ptnic_tx_ring {
+	struct ptnic *nic;
+	unsigned int q;	   /* its queue: the kernel's netdev_queue and the device's */
+	u32 reg;	   /* its registers' offset from queue 0's */
+	u32 cause;	   /* its interrupt cause */
+	unsigned int pair; /* the receive queue whose vector it shares when it has none */
 	struct ptnic_tx_desc *desc;
 	dma_addr_t dma;
 	unsigned int count, next_to_use, next_to_clean;
 	struct sk_buff **skb;
 	dma_addr_t *buf_dma;
 	struct msi_map map; /* its own MSI-X entry and vector, when it has them */
-	int irq;	    /* its own vector, or -1 when it shares the receive one */
+	int irq;	    /* its own vector, or -1 when it shares its pair's */
 	bool open;
 	unsigned int wake_thresh;
 	u64 desc_cycles;
@@ -128,7 +146,9 @@ struct ptnic {
 	bool intx;
 	unsigned int budget; /* each queue's NAPI weight */
 	u64 desc_cycles;
-	struct ptnic_tx_ring tx;
+	struct ptnic_tx_ring tx;		 /* transmit queue 0 */
+	struct ptnic_tx_ring *txq[PTNIC_QUEUES]; /* every transmit queue, txq[0] == &tx */
+	unsigned int ntx;			 /* transmit queues set up (ndo_open) */
 };
 
 /* Slots the driver may still fill: one stays empty, so that a full ring (RDT one behind RDH)
@@ -236,11 +256,18 @@ static irqreturn_t ptnic_rx_irq(struct ptnic_rx_ring *r)
 	return IRQ_HANDLED;
 }
 
-/* Receive queue 1 and up: a vector each. */
+static bool ptnic_clean_paired_tx(struct ptnic *nic, unsigned int rxq);
+
+/* Receive queue 1 and up: a vector each, which also cleans the transmit queues paired with
+ * the queue. */
 static irqreturn_t ptnic_intr_rxq(int irq, void *data)
 {
+	struct ptnic_rx_ring *r = data;
+	irqreturn_t ret = ptnic_rx_irq(r);
+
 	(void)irq;
-	return ptnic_rx_irq(data);
+	ptnic_clean_paired_tx(r->nic, r->reg / REG_RXQ(1));
+	return ret;
 }
 
 /* ---- transmit ---- */
@@ -252,9 +279,10 @@ static unsigned int ptnic_tx_unused(const struct ptnic_tx_ring *tx)
 }
 
 /* The frames the device has sent: unmap, hand back, and wake the queue when there is room. */
-static unsigned int ptnic_clean_tx(struct ptnic *nic)
+static unsigned int ptnic_clean_tx(struct ptnic_tx_ring *tx)
 {
-	struct ptnic_tx_ring *tx = &nic->tx;
+	struct ptnic *nic = tx->nic;
+	struct netdev_queue *txq = netdev_get_tx_queue(nic->ndev, tx->q);
 	struct device *dev = &nic->pdev->dev;
 	unsigned int done = 0;
 
@@ -277,45 +305,65 @@ static unsigned int ptnic_clean_tx(struct ptnic *nic)
 		done++;
 	}
 	tx->frames += done;
-	if (done && netif_queue_stopped(nic->ndev) && ptnic_tx_unused(tx) >= tx->wake_thresh)
-		netif_wake_queue(nic->ndev);
+	if (done && netif_tx_queue_stopped(txq) && ptnic_tx_unused(tx) >= tx->wake_thresh)
+		netif_tx_wake_queue(txq);
 	return done;
 }
 
-/* The transmit vector: clean, then re-enable the auto-masked cause. */
+/* A transmit queue's own vector: clean, then re-enable its auto-masked cause. */
 static irqreturn_t ptnic_intr_tx(int irq, void *data)
 {
-	struct ptnic *nic = data;
+	struct ptnic_tx_ring *tx = data;
 
 	(void)irq;
-	nic->tx.irqs++;
-	ptnic_clean_tx(nic);
-	writel(INT_TXDW, nic->hw + REG_IMS);
+	tx->irqs++;
+	ptnic_clean_tx(tx);
+	writel(tx->cause, tx->nic->hw + REG_IMS);
 	return IRQ_HANDLED;
 }
 
-/* One vector (tx_shared_vector) or the INTx line for both: receive first -- on INTx its ICR
- * read drops the line for both causes -- then whatever the device has sent. */
+/* The transmit queues without a vector of their own that receive queue `rxq`'s vector serves
+ * (igb's queue pairs: a q_vector with a receive and a transmit ring): clean each and
+ * re-enable its cause. Whether any frame came back. */
+static bool ptnic_clean_paired_tx(struct ptnic *nic, unsigned int rxq)
+{
+	bool any = false;
+
+	for (unsigned int t = 0; t < nic->ntx; t++) {
+		struct ptnic_tx_ring *tx = nic->txq[t];
+
+		if (!tx->open || tx->irq >= 0 || tx->pair != rxq)
+			continue;
+		tx->irqs++;
+		if (ptnic_clean_tx(tx))
+			any = true;
+		if (!nic->intx)
+			writel(tx->cause, nic->hw + REG_IMS);
+	}
+	return any;
+}
+
+/* Receive queue 0's vector, or the INTx line: receive first -- on INTx its ICR read drops
+ * the line for every cause -- then the transmit queues paired with it (tx_shared_vector, or
+ * no vector left for them). */
 static irqreturn_t ptnic_intr_shared(int irq, void *data)
 {
 	struct ptnic *nic = data;
 	irqreturn_t ret = ptnic_rx_irq(&nic->rx);
 
 	(void)irq;
-	if (!nic->tx.open || nic->tx.irq >= 0)
-		return ret;
-	nic->tx.irqs++;
-	if (ptnic_clean_tx(nic))
+	if (ptnic_clean_paired_tx(nic, 0))
 		ret = IRQ_HANDLED;
-	if (!nic->intx)
-		writel(INT_TXDW, nic->hw + REG_IMS);
 	return ret;
 }
 
 static netdev_tx_t ptnic_xmit_frame(struct sk_buff *skb, struct net_device *ndev)
 {
 	struct ptnic *nic = netdev_priv(ndev);
-	struct ptnic_tx_ring *tx = &nic->tx;
+	/* the queue the kernel picked for the frame's flow (skb_tx_hash), as igb_xmit_frame
+	 * takes its ring by skb->queue_mapping */
+	struct ptnic_tx_ring *tx = nic->txq[skb_get_queue_mapping(skb) % nic->ntx];
+	struct netdev_queue *txq = netdev_get_tx_queue(ndev, tx->q);
 	struct device *dev = &nic->pdev->dev;
 	unsigned int i = tx->next_to_use;
 	struct ptnic_tx_desc *d = &tx->desc[i];
@@ -323,7 +371,7 @@ static netdev_tx_t ptnic_xmit_frame(struct sk_buff *skb, struct net_device *ndev
 
 	if (!ptnic_tx_unused(tx)) {
 		/* the queue was stopped when the ring filled; a caller that did not look */
-		netif_stop_queue(ndev);
+		netif_tx_stop_queue(txq);
 		return NETDEV_TX_BUSY;
 	}
 	dma = dma_map_single(dev, skb->data, skb->len, DMA_TO_DEVICE);
@@ -335,10 +383,10 @@ static netdev_tx_t ptnic_xmit_frame(struct sk_buff *skb, struct net_device *ndev
 		 * in between may have emptied the ring. With nothing in flight no unmap will come:
 		 * the frame is dropped, as e1000 drops it. */
 		if (tx->next_to_clean != tx->next_to_use) {
-			netif_stop_queue(ndev);
+			netif_tx_stop_queue(txq);
 			mb();
 			if (tx->next_to_clean == tx->next_to_use)
-				netif_start_queue(ndev); /* the caller tries again at once */
+				netif_tx_start_queue(txq); /* the caller tries again at once */
 			tx->map_waits++;
 			return NETDEV_TX_BUSY;
 		}
@@ -357,28 +405,32 @@ static netdev_tx_t ptnic_xmit_frame(struct sk_buff *skb, struct net_device *ndev
 	d->cmd = TXD_CMD_EOP | TXD_CMD_IFCS | TXD_CMD_RS;
 	tx->next_to_use = (i + 1) % tx->count;
 	wmb(); /* the descriptor is in memory before the device sees the tail */
-	writel(tx->next_to_use, nic->hw + REG_TDT);
+	writel(tx->next_to_use, nic->hw + REG_TDT + tx->reg);
 	/* e1000_maybe_stop_tx: stop before the next frame finds no room, then look again in
 	 * case a completion made room in between. */
 	if (!ptnic_tx_unused(tx)) {
-		netif_stop_queue(ndev);
+		netif_tx_stop_queue(txq);
 		mb();
 		if (ptnic_tx_unused(tx) >= tx->wake_thresh)
-			netif_start_queue(ndev);
+			netif_tx_start_queue(txq);
 	}
 	return NETDEV_TX_OK;
 }
 
-/* ndo_open: the transmit ring and its interrupt (Linux: e1000_open's
- * e1000_setup_all_tx_resources, e1000_configure_tx, e1000_request_irq). The receive side is
- * up since probe. */
-static int ptnic_open(struct net_device *ndev)
+/* Transmit queue t's ring, programmed into its registers, and its interrupt: a vector of its
+ * own when one is left (entry 1 for a lone queue beside one receive queue, as before), else
+ * the vector of receive queue t % nrx, whose handler then cleans it (igb_alloc_q_vectors
+ * pairs rings so when vectors are scarce). */
+static int ptnic_setup_tx(struct ptnic *nic, struct ptnic_tx_ring *tx, unsigned int t)
 {
-	struct ptnic *nic = netdev_priv(ndev);
-	struct ptnic_tx_ring *tx = &nic->tx;
 	struct device *dev = &nic->pdev->dev;
+	u32 entry;
 	int err;
 
+	tx->nic = nic;
+	tx->q = t;
+	tx->reg = REG_TXQ(t);
+	tx->cause = INT_TXQ(t);
 	tx->count = (unsigned int)module_param_u64("ptnic", "tx_ring_size");
 	tx->wake_thresh = (unsigned int)module_param_u64("ptnic", "tx_wake_thresh");
 	if (tx->wake_thresh > tx->count / 2)
@@ -390,68 +442,127 @@ static int ptnic_open(struct net_device *ndev)
 	if (!tx->desc || !tx->skb || !tx->buf_dma)
 		return -ENOMEM;
 	tx->next_to_use = tx->next_to_clean = 0;
-	writel((u32)tx->dma, nic->hw + REG_TDBAL);
-	writel((u32)(tx->dma >> 32), nic->hw + REG_TDBAH);
-	writel(tx->count * (u32)sizeof(*tx->desc), nic->hw + REG_TDLEN);
-	writel(0, nic->hw + REG_TDH);
-	writel(0, nic->hw + REG_TDT);
+	writel((u32)tx->dma, nic->hw + REG_TDBAL + tx->reg);
+	writel((u32)(tx->dma >> 32), nic->hw + REG_TDBAH + tx->reg);
+	writel(tx->count * (u32)sizeof(*tx->desc), nic->hw + REG_TDLEN + tx->reg);
+	writel(0, nic->hw + REG_TDH + tx->reg);
+	writel(0, nic->hw + REG_TDT + tx->reg);
 	tx->irq = -1;
-	if (!nic->intx) {
-		if (!module_param_u64("ptnic", "tx_shared_vector") &&
-		    pci_msix_can_alloc_dyn(nic->pdev)) {
-			tx->map = pci_msix_alloc_irq_at(nic->pdev, nic->nrx > 1 ? MSI_ANY_INDEX : 1,
-							NULL);
-			if (tx->map.index >= 0)
-				tx->irq = tx->map.virq; /* else: share the receive vector */
-		}
-		/* Which entry each cause raises: receive 0, transmit its own or the shared 0. */
-		writel(IVAR_RX(0) | IVAR_RX_VALID | IVAR_TX(tx->irq >= 0 ? (u32)tx->map.index : 0) |
-			   IVAR_TX_VALID,
-		       nic->hw + REG_IVAR);
-		if (tx->irq >= 0) {
-			err = request_irq((unsigned int)tx->irq, ptnic_intr_tx, 0, "ptnic-tx", nic);
-			if (err)
-				return err;
-		}
+	tx->pair = t % nic->nrx;
+	if (nic->intx)
+		return 0;
+	if (!module_param_u64("ptnic", "tx_shared_vector") && pci_msix_can_alloc_dyn(nic->pdev)) {
+		tx->map =
+		    pci_msix_alloc_irq_at(nic->pdev, t || nic->nrx > 1 ? MSI_ANY_INDEX : 1, NULL);
+		if (tx->map.index >= 0)
+			tx->irq = tx->map.virq; /* else: share its receive queue's vector */
 	}
-	tx->open = true;
-	writel(INT_TXDW, nic->hw + REG_IMS);
-	writel(TCTL_EN | TCTL_PSP, nic->hw + REG_TCTL);
-	netif_start_queue(ndev);
-	dev_info(dev, "ptnic: %u transmit descriptors, %s", tx->count,
-		 nic->intx	? "on the INTx line"
-		 : tx->irq >= 0 ? "their own vector"
-				: "sharing the receive vector");
+	/* Which entry each cause raises: receive queue t's own, transmit its own or its pair's
+	 * (receive queue q raises entry q). */
+	entry = tx->irq >= 0 ? (u32)tx->map.index : tx->pair;
+	if (t == 0)
+		writel(IVAR_RX(0) | IVAR_RX_VALID | IVAR_TX(entry) | IVAR_TX_VALID,
+		       nic->hw + REG_IVAR);
+	else
+		writel((t < nic->nrx ? IVAR_RX(t) | IVAR_RX_VALID : 0) | IVAR_TX(entry) |
+			   IVAR_TX_VALID,
+		       nic->hw + REG_IVAR_Q(t));
+	if (tx->irq >= 0) {
+		err = request_irq((unsigned int)tx->irq, ptnic_intr_tx, 0, "ptnic-tx", tx);
+		if (err)
+			return err;
+	}
 	return 0;
 }
 
-/* ndo_stop: transmit off, what is still in the ring unmapped and dropped. */
+/* ndo_open: the transmit rings and their interrupts (Linux: e1000_open's
+ * e1000_setup_all_tx_resources, e1000_configure_tx, e1000_request_irq; igb's for several
+ * queues). As many queues as asked (tx_queues), as the device has (TXQCAP) and, on INTx, one.
+ * The receive side is up since probe. */
+static int ptnic_open(struct net_device *ndev)
+{
+	struct ptnic *nic = netdev_priv(ndev);
+	unsigned int want = (unsigned int)module_param_u64("ptnic", "tx_queues");
+	u32 causes = 0;
+	int err;
+
+	if (want > 1 && !nic->intx) {
+		u32 have = readl(nic->hw + REG_TXQCAP);
+
+		want = have && have < want ? have : want;
+	} else {
+		want = 1;
+	}
+	nic->txq[0] = &nic->tx;
+	nic->ntx = 0;
+	for (unsigned int t = 0; t < want; t++) {
+		struct ptnic_tx_ring *tx = t ? kzalloc(sizeof(*tx), GFP_KERNEL) : &nic->tx;
+
+		if (!tx)
+			return -ENOMEM;
+		nic->txq[t] = tx;
+		nic->ntx = t + 1;
+		err = ptnic_setup_tx(nic, tx, t);
+		if (err)
+			return err;
+		causes |= tx->cause;
+	}
+	netif_set_real_num_tx_queues(ndev, nic->ntx);
+	for (unsigned int t = 0; t < nic->ntx; t++)
+		nic->txq[t]->open = true;
+	writel(causes, nic->hw + REG_IMS);
+	writel(TCTL_EN | TCTL_PSP, nic->hw + REG_TCTL);
+	for (unsigned int t = 0; t < nic->ntx; t++)
+		netif_tx_start_queue(netdev_get_tx_queue(ndev, t));
+	if (nic->ntx > 1)
+		dev_info(&nic->pdev->dev, "ptnic: %u transmit queues of %u descriptors", nic->ntx,
+			 nic->tx.count);
+	else
+		dev_info(&nic->pdev->dev, "ptnic: %u transmit descriptors, %s", nic->tx.count,
+			 nic->intx	    ? "on the INTx line"
+			 : nic->tx.irq >= 0 ? "their own vector"
+					    : "sharing the receive vector");
+	return 0;
+}
+
+/* ndo_stop: transmit off, what is still in the rings unmapped and dropped. */
 static int ptnic_stop(struct net_device *ndev)
 {
 	struct ptnic *nic = netdev_priv(ndev);
-	struct ptnic_tx_ring *tx = &nic->tx;
 	struct device *dev = &nic->pdev->dev;
+	u32 causes = 0;
 
-	if (!tx->open)
+	if (!nic->ntx || !nic->tx.open)
 		return 0;
-	netif_stop_queue(ndev);
+	for (unsigned int t = 0; t < nic->ntx; t++) {
+		netif_tx_stop_queue(netdev_get_tx_queue(ndev, t));
+		causes |= nic->txq[t]->cause;
+	}
 	writel(0, nic->hw + REG_TCTL);
-	writel(INT_TXDW, nic->hw + REG_IMC);
-	if (tx->irq >= 0) {
-		free_irq((unsigned int)tx->irq, nic);
-		pci_msix_free_irq(nic->pdev, tx->map);
-		tx->irq = -1;
+	writel(causes, nic->hw + REG_IMC);
+	for (unsigned int t = 0; t < nic->ntx; t++) {
+		struct ptnic_tx_ring *tx = nic->txq[t];
+
+		if (tx->irq >= 0) {
+			free_irq((unsigned int)tx->irq, tx);
+			pci_msix_free_irq(nic->pdev, tx->map);
+			tx->irq = -1;
+		}
+		for (unsigned int i = tx->next_to_clean; i != tx->next_to_use;
+		     i = (i + 1) % tx->count) {
+			dma_unmap_single(dev, tx->buf_dma[i], tx->skb[i]->len, DMA_TO_DEVICE);
+			dev_kfree_skb_any(tx->skb[i]);
+			tx->skb[i] = NULL;
+		}
+		tx->open = false;
+		dma_free_coherent(dev, tx->count * sizeof(*tx->desc), tx->desc, tx->dma);
+		kfree(tx->skb);
+		kfree(tx->buf_dma);
+		tx->desc = NULL;
+		if (t)
+			kfree(tx);
 	}
-	for (unsigned int i = tx->next_to_clean; i != tx->next_to_use; i = (i + 1) % tx->count) {
-		dma_unmap_single(dev, tx->buf_dma[i], tx->skb[i]->len, DMA_TO_DEVICE);
-		dev_kfree_skb_any(tx->skb[i]);
-		tx->skb[i] = NULL;
-	}
-	tx->open = false;
-	dma_free_coherent(dev, tx->count * sizeof(*tx->desc), tx->desc, tx->dma);
-	kfree(tx->skb);
-	kfree(tx->buf_dma);
-	tx->desc = NULL;
+	nic->ntx = 0;
 	return 0;
 }
 
@@ -703,6 +814,10 @@ static const struct kernel_param ptnic_params[] = {
 		      "from (0: each slot reuses its own buffer)"),
     module_param_uint(queues, 1, 1, PTNIC_QUEUES, "queues",
 		      "receive queues spread by RSS, a vector each (at most what the device has)"),
+    module_param_uint(tx_queues, 1, 1, PTNIC_QUEUES, "queues",
+		      "transmit queues, picked per flow by the kernel's hash; a vector each while "
+		      "MSI-X entries are left, else sharing a receive queue's (at most what the "
+		      "device has; 1 on INTx)"),
     {0},
 };
 

@@ -28,7 +28,8 @@
 #define  IVAR_TX_VALID   0x00000800u
 #define  INT_RXQ(q) ((q) ? 0x00010000u << (q) : INT_RXT0) /* receive queue q */
 #define  INT_RXQ_ALL(n) (INT_RXT0 | (((1u << (n)) - 2u) << 16)) /* queues 0..n-1 */
-#define REG_IVAR_Q(q) ((q) ? 0x1700 + 4 * (q) : REG_IVAR) /* receive queue q's entry */
+#define  INT_TXQ(q) ((q) ? 0x00100000u << (q) : INT_TXDW) /* transmit queue q */
+#define REG_IVAR_Q(q) ((q) ? 0x1700 + 4 * (q) : REG_IVAR) /* queue q's entries, rx and tx */
 #define REG_EITR(v) (0x1680 + 4 * (v)) /* vector v's own interval (0: ITR's) */
 #define REG_RCTL   0x0100
 #define  RCTL_EN   0x00000002u
@@ -51,12 +52,14 @@
 #define  MRQC_RSS_FIELD_TCP4 0x00010000u
 #define  MRQC_RSS_FIELD_IPV4 0x00020000u
 #define REG_RXQCAP 0x5824 /* receive queues the device has */
+#define REG_TXQCAP 0x5828 /* transmit queues the device has */
 #define REG_RETA(i)  (0x5c00 + 4 * (i)) /* entries 4i..4i+3, a byte each */
 #define REG_RSSRK(i) (0x5c80 + 4 * (i)) /* key bytes 4i..4i+3 */
 #define RETA_ENTRIES  128
 #define RSS_KEY_BYTES 40
 #define PTNIC_QUEUES  4
 #define REG_RXQ(q) (0x100 * (q)) /* queue q's ring registers: queue 0's plus this */
+#define REG_TXQ(q) (0x100 * (q)) /* transmit queue q's, likewise */
 
 #define RXD_STAT_DD  0x01
 #define RXD_STAT_EOP 0x02

@@ -128,7 +128,13 @@ enum gk_xmit { GK_XMIT_OK = 0x00, GK_XMIT_BUSY = 0x10 }; /* NETDEV_TX_OK, NETDEV
 struct net_device *gk_netdev_of(struct gk *g, uint16_t bdf);
 int gk_net_open(struct gk *g, struct net_device *nd);
 int gk_net_xmit(struct gk *g, struct net_device *nd, const void *data, unsigned len);
+/* Whether the device is down or the queue its last send tried (with one queue: the device's)
+ * is stopped: after a refused send, whether the sender must still wait. */
 bool gk_net_tx_stopped(const struct net_device *nd);
+/* The transmit queue the kernel picks for a frame (Ethernet header on): netdev_pick_tx without
+ * XPS maps, a hash of its IPv4 addresses and TCP/UDP ports scaled to the queues in use; 0 with
+ * one queue or for a frame that is not IPv4. */
+unsigned gk_net_pick_tx(const struct net_device *nd, const void *data, unsigned len);
 /* Back off until one of the devices' queues can take a frame again: halt between interrupts
  * (`halt`), or spin, looking again every `spin_ps` of guest time. */
 void gk_net_wait_tx(struct gk *g, struct net_device *const *nd, unsigned n, bool halt,

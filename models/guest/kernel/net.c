@@ -5,9 +5,11 @@
  * listens (the workload's application, through gk_net_set_rx); and a frame going down from the
  * application's send call straight to the driver's ndo_start_xmit, as a packet socket with
  * PACKET_QDISC_BYPASS does (Linux's packet_direct_xmit): no qdisc, so a full ring is the
- * sender's to wait out. The driver's transmit queue is one bit, stopped or not
- * (netif_stop_queue / netif_wake_queue); an skb handed back after transmission tells the
- * sender, as the socket's write-space callback does (sock_wfree).
+ * sender's to wait out. Each of the driver's transmit queues is one bit, stopped or not
+ * (netif_tx_stop_queue / netif_tx_wake_queue; netif_stop_queue acts on queue 0); a frame's
+ * queue is picked as netdev_pick_tx does without XPS maps (skb_tx_hash: its flow hash scaled
+ * to the queues in use); an skb handed back after transmission tells the sender, as the
+ * socket's write-space callback does (sock_wfree).
  *
  * NAPI as net/core/dev.c has it: a driver's interrupt handler schedules a queue's napi_struct
  * on the poll list of the CPU that took the interrupt (____napi_schedule) and returns; at the
@@ -25,7 +27,6 @@
 #include <string.h>
 
 #define NETDEV_UP      0x1ul /* __LINK_STATE_START: opened */
-#define NETDEV_TX_XOFF 0x2ul /* __QUEUE_STATE_DRV_XOFF: the driver stopped its queue */
 
 _Static_assert((int)GK_XMIT_OK == (int)NETDEV_TX_OK && (int)GK_XMIT_BUSY == (int)NETDEV_TX_BUSY,
 	       "gk_net_xmit returns what the driver returned");
@@ -222,29 +223,97 @@ void gk__do_softirq(struct gk *g)
 
 void netif_start_queue(struct net_device *ndev)
 {
-	ndev->state &= ~NETDEV_TX_XOFF;
+	netif_tx_start_queue(netdev_get_tx_queue(ndev, 0));
 }
 
 void netif_stop_queue(struct net_device *ndev)
 {
-	ndev->state |= NETDEV_TX_XOFF;
+	netif_tx_stop_queue(netdev_get_tx_queue(ndev, 0));
 }
 
-/* Linux also reschedules the qdisc here; a sender waiting in gk_net_wait_tx was woken by the
- * interrupt that brought the completion, and looks again. */
 void netif_wake_queue(struct net_device *ndev)
 {
-	ndev->state &= ~NETDEV_TX_XOFF;
+	netif_tx_wake_queue(netdev_get_tx_queue(ndev, 0));
 }
 
 bool netif_queue_stopped(const struct net_device *ndev)
 {
-	return ndev->state & NETDEV_TX_XOFF;
+	return netif_tx_queue_stopped(&ndev->_tx[0]);
 }
 
+/* A sender refused waits for the queue its last send tried, the one that refused it (with one
+ * queue: the device's). */
 bool gk_net_tx_stopped(const struct net_device *nd)
 {
-	return !(nd->state & NETDEV_UP) || netif_queue_stopped(nd);
+	return !(nd->state & NETDEV_UP) || netif_tx_queue_stopped(&nd->_tx[nd->tx_last]);
+}
+
+/* Linux's jhash_3words (include/linux/jhash.h, Bob Jenkins' lookup3): its final mix is seven
+ * steps x ^= y, x -= rol32(y, r) over (c, b), (a, c), (b, a), ... with these rotations. */
+static u32 rol32(u32 w, unsigned int s)
+{
+	return w << s | w >> (32 - s);
+}
+
+static u32 jhash_3words(u32 a, u32 b, u32 c, u32 initval)
+{
+	static const unsigned int rot[7] = {14, 11, 25, 16, 4, 14, 24};
+	u32 v[3]; /* c, a, b */
+
+	initval += 0xdeadbeef + (3 << 2);
+	v[0] = c + initval;
+	v[1] = a + initval;
+	v[2] = b + initval;
+	for (unsigned int k = 0; k < 7; k++) {
+		v[k % 3] ^= v[(k + 2) % 3];
+		v[k % 3] -= rol32(v[(k + 2) % 3], rot[k]);
+	}
+	return v[0];
+}
+
+static u32 get_be32(const u8 *p)
+{
+	return (u32)p[0] << 24 | (u32)p[1] << 16 | (u32)p[2] << 8 | p[3];
+}
+
+/* The flow hash of a frame (skb_get_hash), as Linux 3.x's __skb_get_rxhash computed it: the
+ * IPv4 addresses, and for TCP or UDP the ports, ordered so that both directions hash alike,
+ * through jhash_3words under a boot-time random (fixed here, so that runs repeat); 0 for
+ * frames that are not IPv4. */
+#define FLOW_HASHRND 0x5eed1e55u
+static u32 flow_hash(const u8 *d, unsigned int len)
+{
+	u32 src, dst, ports = 0, ihl;
+
+	if (len < 34 || d[12] != 0x08 || d[13] != 0x00 || d[14] >> 4 != 4)
+		return 0;
+	ihl = (d[14] & 15u) * 4;
+	if (ihl < 20 || len < 14 + ihl)
+		return 0;
+	src = get_be32(d + 26);
+	dst = get_be32(d + 30);
+	if ((d[23] == 6 || d[23] == 17) && !(d[20] & 0x3f) && !d[21] && len >= 14 + ihl + 4) {
+		u32 sp = (u32)d[14 + ihl] << 8 | d[15 + ihl],
+		    dp = (u32)d[16 + ihl] << 8 | d[17 + ihl];
+
+		ports = dst < src || (dst == src && dp < sp) ? dp << 16 | sp : sp << 16 | dp;
+	}
+	if (dst < src) {
+		u32 t = dst;
+
+		dst = src;
+		src = t;
+	}
+	return jhash_3words(dst, src, ports, FLOW_HASHRND);
+}
+
+/* netdev_pick_tx without XPS maps: skb_tx_hash, reciprocal_scale of the flow hash over the
+ * queues in use. */
+unsigned gk_net_pick_tx(const struct net_device *nd, const void *data, unsigned len)
+{
+	if (nd->real_num_tx_queues <= 1)
+		return 0;
+	return (unsigned)(((u64)flow_hash(data, len) * nd->real_num_tx_queues) >> 32);
 }
 
 /* ---- sk_buffs: the struct from kmalloc, the data from a block of a power-of-two size aligned
@@ -339,10 +408,13 @@ int gk_net_xmit(struct gk *g, struct net_device *nd, const void *data, unsigned 
 {
 	struct sk_buff *skb;
 	netdev_tx_t rc;
+	u16 q;
 
 	if (!(nd->state & NETDEV_UP) || !nd->netdev_ops || !nd->netdev_ops->ndo_start_xmit)
 		return -ENODEV;
-	if (netif_queue_stopped(nd)) {
+	q = (u16)gk_net_pick_tx(nd, data, len);
+	nd->tx_last = q;
+	if (netif_tx_queue_stopped(&nd->_tx[q])) {
 		g->st.tx_busy++;
 		return GK_XMIT_BUSY;
 	}
@@ -352,6 +424,7 @@ int gk_net_xmit(struct gk *g, struct net_device *nd, const void *data, unsigned 
 	if (!skb)
 		return -ENOMEM;
 	memcpy(skb->data, data, len);
+	skb->queue_mapping = q;
 	rc = nd->netdev_ops->ndo_start_xmit(skb, nd);
 	if (rc == NETDEV_TX_BUSY) {
 		/* The driver did not take it: it is still ours to free, unsent and uncounted. */

@@ -6,8 +6,11 @@
  * asks for, descriptors written back with DD only where RS asked, a frame gathered from
  * several descriptors (also across TDT updates), TXDW raising MSI-X entry 1 or -- with IVAR
  * saying so -- entry 0, auto-masked until IMS re-enables it, a failing buffer DMA dropping the
- * frame, TCTL.EN gating it all, and a reset clearing it. The driver's copy of the register
- * layout agrees with the device's.
+ * frame, TCTL.EN gating it all, and a reset clearing it. With several transmit queues
+ * (tx_queues: 4): each queue's ring at its own registers, frames taken round-robin one per
+ * queue per turn (82599 §7.2.1.2.1), each queue's write-back raising its own cause on the
+ * entry its IVAR names, and frames counted per queue; queue 0 behaves as the lone queue did.
+ * The driver's copy of the register layout agrees with the device's.
  *
  * The machine is built here directly: memory, a root port and a ptnic below it, an IOMMU that
  * translates 1:1 but refuses one page, a root complex that records MSIs, and a wire that
@@ -43,7 +46,9 @@ static struct pcie_fabric *fab;
 static struct pcie_fn *rp;
 static struct nic *nic;
 
-#define MAX_FRAMES 32
+#define MAX_FRAMES 64
+#define RINGQ(q)   (RING + 0x1000ull * (q)) /* transmit queue q's ring, 8 descriptors */
+#define BUFQ(q)	   (0x210000ull + 0x1000ull * (q))
 static struct {
 	bool ran;
 	/* reset values and writable bits */
@@ -72,6 +77,13 @@ static struct {
 	unsigned frames_off, frames_on;
 	/* reset */
 	uint32_t tdh_reset, tdt_reset, tctl_reset, ivar_reset;
+	unsigned nframes_single; /* frames before the multi-queue part */
+	/* several transmit queues */
+	uint32_t txqcap, ivarq_reset, ivarq_w, tdlenq_w;
+	unsigned rr_first, rr_msi_first, fair_first;
+	uint32_t rr_entries;	/* MSI-X entries that sent a message (bit per entry) */
+	uint64_t rr_qframes[3]; /* per-queue frames counted in the first round */
+	uint32_t icr_q2;	/* ICR with only queue 2's cause enabled */
 } rec;
 
 /* What reached the wire and the root complex. */
@@ -160,7 +172,7 @@ static void wait_us(uint64_t us)
 	sim_sleep_until(sim_now() + us * SIM_PS_PER_US);
 }
 
-static void desc(unsigned i, uint64_t addr, uint16_t len, uint8_t cmd)
+static void descq(unsigned q, unsigned i, uint64_t addr, uint16_t len, uint8_t cmd)
 {
 	uint8_t d[PTNIC_TXD_SIZE] = {0};
 
@@ -168,7 +180,12 @@ static void desc(unsigned i, uint64_t addr, uint16_t len, uint8_t cmd)
 	d[PTNIC_TXD_LENGTH] = (uint8_t)len;
 	d[PTNIC_TXD_LENGTH + 1] = (uint8_t)(len >> 8);
 	d[PTNIC_TXD_CMD] = cmd;
-	mem_write(mem, RING + i * PTNIC_TXD_SIZE, d, sizeof(d));
+	mem_write(mem, RINGQ(q) + i * PTNIC_TXD_SIZE, d, sizeof(d));
+}
+
+static void desc(unsigned i, uint64_t addr, uint16_t len, uint8_t cmd)
+{
+	descq(0, i, addr, len, cmd);
 }
 
 static uint8_t status(unsigned i)
@@ -192,7 +209,7 @@ static void setup_tx(void)
 {
 	w(PTNIC_CTRL, PTNIC_CTRL_RST);
 	wait_us(10);
-	for (unsigned e = 0; e < 2; e++) {
+	for (unsigned e = 0; e < PTNIC_MSIX_VECTORS; e++) {
 		uint32_t t = PTNIC_MSIX_TABLE + e * PCI_MSIX_ENTRY_SIZE;
 
 		w(t + PCI_MSIX_ENTRY_LOWER_ADDR, 0xfee00000u);
@@ -207,6 +224,73 @@ static void setup_tx(void)
 	w(PTNIC_TDT, 0);
 	w(PTNIC_IMS, PTNIC_INT_TXDW);
 	w(PTNIC_TCTL, PTNIC_TCTL_EN | PTNIC_TCTL_PSP);
+}
+
+/* Several transmit queues: queues 1 and 2 next to 0, their frames posted while transmit is
+ * off, so that the engine finds them all waiting when it is turned on. */
+static void multi_queue(void)
+{
+	const uint8_t frame = PTNIC_TXD_CMD_EOP | PTNIC_TXD_CMD_IFCS | PTNIC_TXD_CMD_RS;
+
+	rec.txqcap = r(PTNIC_TXQCAP);
+	rec.ivarq_reset = r(PTNIC_IVAR_Q(1));
+	w(PTNIC_TXQ(PTNIC_TDLEN, 3), 0x1234);
+	rec.tdlenq_w = r(PTNIC_TXQ(PTNIC_TDLEN, 3));
+	setup_tx();
+	w(PTNIC_TCTL, 0);
+	for (unsigned q = 1; q < 3; q++) {
+		w(PTNIC_TXQ(PTNIC_TDBAL, q), (uint32_t)RINGQ(q));
+		w(PTNIC_TXQ(PTNIC_TDBAH, q), 0);
+		w(PTNIC_TXQ(PTNIC_TDLEN, q), NDESC * PTNIC_TXD_SIZE);
+		w(PTNIC_TXQ(PTNIC_TDH, q), 0);
+		w(PTNIC_TXQ(PTNIC_TDT, q), 0);
+		/* transmit queue q raises entry q + 1 */
+		w(PTNIC_IVAR_Q(q), PTNIC_IVAR_TX(q + 1) | PTNIC_IVAR_TX_VALID);
+	}
+	rec.ivarq_w = r(PTNIC_IVAR_Q(1));
+	for (unsigned q = 0; q < 3; q++)
+		fill(BUFQ(q), 1000, (uint8_t)(0x10 * (q + 1)));
+	w(PTNIC_IMS, PTNIC_INT_TXQ(0) | PTNIC_INT_TXQ(1) | PTNIC_INT_TXQ(2));
+
+	/* Round 1: queue 0 has 3 frames, queue 1 one, queue 2 two. */
+	for (unsigned i = 0; i < 3; i++)
+		descq(0, i, BUFQ(0), 1000, frame);
+	descq(1, 0, BUFQ(1), 1000, frame);
+	descq(2, 0, BUFQ(2), 1000, frame);
+	descq(2, 1, BUFQ(2), 1000, frame);
+	w(PTNIC_TDT, 3);
+	w(PTNIC_TXQ(PTNIC_TDT, 1), 1);
+	w(PTNIC_TXQ(PTNIC_TDT, 2), 2);
+	for (unsigned q = 0; q < 3; q++)
+		rec.rr_qframes[q] = nic_mq_stats(nic)->tx_queue_frames[q];
+	rec.rr_first = nframes;
+	rec.rr_msi_first = nmsis;
+	w(PTNIC_TCTL, PTNIC_TCTL_EN | PTNIC_TCTL_PSP);
+	wait_us(50);
+	for (unsigned q = 0; q < 3; q++)
+		rec.rr_qframes[q] = nic_mq_stats(nic)->tx_queue_frames[q] - rec.rr_qframes[q];
+	for (unsigned i = rec.rr_msi_first; i < nmsis && i < MAX_FRAMES; i++)
+		rec.rr_entries |= 1u << msis[i].entry;
+
+	/* Queue 2's cause alone: its completion shows in ICR, the others' masked ones too. */
+	r(PTNIC_ICR);
+	w(PTNIC_IMC, PTNIC_INT_TXQ_ALL);
+	descq(2, 2, BUFQ(2), 1000, frame);
+	w(PTNIC_TXQ(PTNIC_TDT, 2), 3);
+	wait_us(20);
+	rec.icr_q2 = r(PTNIC_ICR);
+
+	/* Round 2: queues 0 and 1 with five frames each share the wire frame by frame. */
+	w(PTNIC_TCTL, 0);
+	for (unsigned i = 3; i < 8; i++)
+		descq(0, i, BUFQ(0), 1000, frame);
+	for (unsigned i = 1; i < 6; i++)
+		descq(1, i, BUFQ(1), 1000, frame);
+	w(PTNIC_TDT, 0);
+	w(PTNIC_TXQ(PTNIC_TDT, 1), 6);
+	rec.fair_first = nframes;
+	w(PTNIC_TCTL, PTNIC_TCTL_EN | PTNIC_TCTL_PSP);
+	wait_us(50);
 }
 
 static void driver(void *arg)
@@ -324,6 +408,8 @@ static void driver(void *arg)
 	rec.tdt_reset = r(PTNIC_TDT);
 	rec.tctl_reset = r(PTNIC_TCTL);
 	rec.ivar_reset = r(PTNIC_IVAR);
+	rec.nframes_single = nframes;
+	multi_queue();
 }
 
 static const struct pcie_link_cfg x8 = {
@@ -339,8 +425,11 @@ static int run(void **state)
 				     .mmio32_size = 0x20000000,
 				     .rc_latency_ps = 150000,
 				     .mmio_dev_ps = 150000};
-	struct nic_cfg nc = {
-	    .name = "nic0", .reset_ps = 1000, .max_inflight = 32, .tx_fifo_bytes = 16384};
+	struct nic_cfg nc = {.name = "nic0",
+			     .reset_ps = 1000,
+			     .max_inflight = 32,
+			     .tx_fifo_bytes = 16384,
+			     .tx_queues = 4};
 	struct pcie_rc_hooks hooks = {.msi = msi};
 	struct pcie_fn *fn;
 	unsigned cap;
@@ -505,7 +594,57 @@ static void test_padding_and_enable(void **state)
 	assert_int_equal(rec.tdh_off, 5);
 	assert_int_equal(rec.frames_on, 1);
 	assert_int_equal(rec.tdh_on, 6);
-	assert_int_equal(nframes, 12);
+	assert_int_equal(rec.nframes_single, 12);
+}
+
+/* The queues' registers: TXQCAP says 4, queue 3's ring registers hold what TDLEN's do, a
+ * queue's IVAR takes a transmit entry and resets invalid. */
+static void test_queue_registers(void **state)
+{
+	(void)state;
+	assert_int_equal(rec.txqcap, 4);
+	assert_int_equal(rec.tdlenq_w, 0x1200);
+	assert_int_equal(rec.ivarq_reset, 0);
+	assert_int_equal(rec.ivarq_w, PTNIC_IVAR_TX(2) | PTNIC_IVAR_TX_VALID);
+}
+
+/* Which queue a frame came from: its first byte, the queue's buffer seed. */
+static unsigned queue_of(unsigned f)
+{
+	return frames[f].data[0] / 0x10 - 1;
+}
+
+/* Frames waiting in three queues go round-robin, one per queue per turn, and each queue's
+ * completions raise its own entry and are counted as its own. */
+static void test_round_robin(void **state)
+{
+	static const unsigned order[6] = {0, 1, 2, 0, 2, 0};
+	unsigned f = rec.rr_first;
+
+	(void)state;
+	assert_true(nframes >= f + 6);
+	for (unsigned i = 0; i < 6; i++)
+		assert_int_equal(queue_of(f + i), order[i]);
+	/* back to back on the one wire */
+	for (unsigned i = f + 1; i < f + 6; i++)
+		assert_int_equal(frames[i].t_ps - frames[i - 1].t_ps, wire_ps(1004 + 20));
+	assert_int_equal(rec.rr_qframes[0], 3);
+	assert_int_equal(rec.rr_qframes[1], 1);
+	assert_int_equal(rec.rr_qframes[2], 2);
+	/* entries 1, 2 and 3 (queues 0, 1, 2), nothing on entry 0 */
+	assert_int_equal(rec.rr_entries, 0xe);
+	assert_int_equal(rec.icr_q2 & PTNIC_INT_TXQ_ALL, PTNIC_INT_TXQ(2));
+}
+
+/* Two queues with the same backlog alternate frame by frame. */
+static void test_fair_share(void **state)
+{
+	unsigned f = rec.fair_first;
+
+	(void)state;
+	assert_int_equal(nframes, f + 10);
+	for (unsigned i = 0; i < 10; i++)
+		assert_int_equal(queue_of(f + i), i % 2);
 }
 
 /* The driver knows the device from its datasheet: the same offsets and bits. */
@@ -533,6 +672,12 @@ static void test_driver_agrees(void **state)
 	assert_int_equal(REG_RDT, PTNIC_RDT);
 	assert_int_equal(REG_ICR, PTNIC_ICR);
 	assert_int_equal(REG_IMS, PTNIC_IMS);
+	assert_int_equal(REG_TXQCAP, PTNIC_TXQCAP);
+	for (unsigned q = 0; q < PTNIC_MAX_QUEUES; q++) {
+		assert_int_equal(REG_TDT + REG_TXQ(q), PTNIC_TXQ(PTNIC_TDT, q));
+		assert_int_equal(INT_TXQ(q), PTNIC_INT_TXQ(q));
+		assert_int_equal(REG_IVAR_Q(q), PTNIC_IVAR_Q(q));
+	}
 }
 
 int main(void)
@@ -542,7 +687,8 @@ int main(void)
 	    cmocka_unit_test(test_no_rs),	  cmocka_unit_test(test_two_descriptors),
 	    cmocka_unit_test(test_line_rate),	  cmocka_unit_test(test_shared_vector_and_automask),
 	    cmocka_unit_test(test_dma_error),	  cmocka_unit_test(test_padding_and_enable),
-	    cmocka_unit_test(test_driver_agrees),
+	    cmocka_unit_test(test_driver_agrees), cmocka_unit_test(test_queue_registers),
+	    cmocka_unit_test(test_round_robin),	  cmocka_unit_test(test_fair_share),
 	};
 
 	return cmocka_run_group_tests(tests, run, NULL);

@@ -14,7 +14,10 @@
  *    the queue wakes once completions have freed the wake threshold;
  *  - a failed mapping drops the frame without touching the ring;
  *  - with tx_shared_vector the driver asks for one vector, and the receive vector's handler
- *    cleans transmit too.
+ *    cleans transmit too;
+ *  - with tx_queues 4: a ring per queue at its own registers, a vector each while MSI-X
+ *    entries are left and the last queue on the receive vector, the ring the kernel's
+ *    skb->queue_mapping names, a full queue stopped alone, each queue cleaned by its vector.
  * And the receive side's NAPI: the handler only schedules the queue's poll (its cause stays
  * masked); a poll cleans at most its budget and, when it used all of it, leaves the cause
  * masked to be polled again; the poll that cleans less completes and re-enables the cause; on
@@ -378,24 +381,25 @@ bool napi_complete_done(struct napi_struct *napi, int work_done)
 	return true;
 }
 
+/* The single-queue calls act on queue 0, as Linux's do. */
 void netif_start_queue(struct net_device *ndev)
 {
-	ndev->state &= ~1ul;
+	netif_tx_start_queue(netdev_get_tx_queue(ndev, 0));
 }
 
 void netif_stop_queue(struct net_device *ndev)
 {
-	ndev->state |= 1ul;
+	netif_tx_stop_queue(netdev_get_tx_queue(ndev, 0));
 }
 
 void netif_wake_queue(struct net_device *ndev)
 {
-	ndev->state &= ~1ul;
+	netif_tx_wake_queue(netdev_get_tx_queue(ndev, 0));
 }
 
 bool netif_queue_stopped(const struct net_device *ndev)
 {
-	return ndev->state & 1ul;
+	return netif_tx_queue_stopped(&ndev->_tx[0]);
 }
 
 void dev_consume_skb_any(struct sk_buff *skb)
@@ -431,6 +435,7 @@ static struct net_device *bring_up(const char *param, u64 value)
 	struct net_device *nd;
 
 	memset(regs, 0, sizeof(regs));
+	regs[REG_TXQCAP / 4] = 4; /* the device has 4 transmit queues */
 	memset(irqs, 0, sizeof(irqs));
 	noverrides = 0;
 	dyn_allocs = 0;
@@ -448,16 +453,21 @@ static struct net_device *bring_up(const char *param, u64 value)
 	return nd;
 }
 
-/* The ring the driver gave the device, found through TDBAL/TDBAH as the device finds it. */
-static struct tx_desc *ring(void)
+/* Transmit queue q's ring, found through its TDBAL/TDBAH as the device finds it. */
+static struct tx_desc *ringq(unsigned q)
 {
-	dma_addr_t a = reg(REG_TDBAL) | (dma_addr_t)reg(REG_TDBAH) << 32;
+	dma_addr_t a = reg(REG_TDBAL + REG_TXQ(q)) | (dma_addr_t)reg(REG_TDBAH + REG_TXQ(q)) << 32;
 
 	for (unsigned i = 0; i < ncoherent; i++)
 		if (coherent[i].handle == a)
 			return coherent[i].ptr;
 	fail_msg("TDBAL does not point at coherent memory");
 	return NULL;
+}
+
+static struct tx_desc *ring(void)
+{
+	return ringq(0);
 }
 
 static struct sk_buff *skb_of(unsigned len, uint8_t fill)
@@ -817,6 +827,68 @@ static void test_napi_intx_masks_in_handler(void **state)
 	assert_int_equal(reg(REG_IMS) & INT_RXT0, INT_RXT0);
 }
 
+static struct sk_buff *skb_on(unsigned q, unsigned len)
+{
+	struct sk_buff *skb = skb_of(len, (uint8_t)q);
+
+	skb->queue_mapping = (u16)q;
+	return skb;
+}
+
+static void test_tx_queues(void **state)
+{
+	struct net_device *nd;
+	struct sk_buff *busy;
+
+	(void)state;
+	nd = bring_up("tx_queues", 4);
+	assert_int_equal(nd->real_num_tx_queues, 4);
+	for (unsigned q = 0; q < 4; q++) {
+		assert_non_null(ringq(q));
+		assert_int_equal(reg(REG_TDLEN + REG_TXQ(q)), 256 * 16);
+		assert_int_equal(reg(REG_IMS) & INT_TXQ(q), INT_TXQ(q));
+	}
+	/* entries 1, 2, 3 for queues 0, 1, 2; queue 3 on receive's entry 0 */
+	assert_int_equal(dyn_allocs, 3);
+	assert_int_equal(reg(REG_IVAR), IVAR_RX(0) | IVAR_RX_VALID | IVAR_TX(1) | IVAR_TX_VALID);
+	assert_int_equal(reg(REG_IVAR_Q(1)), IVAR_TX(2) | IVAR_TX_VALID);
+	assert_int_equal(reg(REG_IVAR_Q(2)), IVAR_TX(3) | IVAR_TX_VALID);
+	assert_int_equal(reg(REG_IVAR_Q(3)), IVAR_TX(0) | IVAR_TX_VALID);
+
+	/* a frame for queue 2 goes into its ring, cleaned by its vector */
+	assert_int_equal(xmit(nd, skb_on(2, 300)), NETDEV_TX_OK);
+	assert_int_equal(reg(REG_TDT + REG_TXQ(2)), 1);
+	assert_int_equal(reg(REG_TDT), 0);
+	assert_int_equal(ringq(2)[0].length, 300);
+	write_back(ringq(2), 256, 0, 1);
+	regs[REG_IMS / 4] = 0;
+	tx_interrupt(0x43);
+	assert_int_equal(skbs.consumed, 1);
+	assert_int_equal(reg(REG_IMS), INT_TXQ(2));
+
+	/* queue 3's completions come with the receive vector */
+	assert_int_equal(xmit(nd, skb_on(3, 200)), NETDEV_TX_OK);
+	write_back(ringq(3), 256, 0, 1);
+	tx_interrupt(0x40);
+	assert_int_equal(skbs.consumed, 2);
+	assert_int_equal(reg(REG_IMS) & INT_TXQ(3), INT_TXQ(3));
+
+	/* queue 1 full: it stops alone */
+	for (unsigned i = 0; i < 255; i++)
+		assert_int_equal(xmit(nd, skb_on(1, 100)), NETDEV_TX_OK);
+	assert_true(netif_tx_queue_stopped(netdev_get_tx_queue(nd, 1)));
+	assert_false(netif_tx_queue_stopped(netdev_get_tx_queue(nd, 0)));
+	busy = skb_on(1, 100);
+	assert_int_equal(xmit(nd, busy), NETDEV_TX_BUSY);
+	free(busy->data);
+	free(busy);
+	assert_int_equal(xmit(nd, skb_on(0, 100)), NETDEV_TX_OK);
+	/* its completions wake it */
+	write_back(ringq(1), 256, 0, 64);
+	tx_interrupt(0x42);
+	assert_false(netif_tx_queue_stopped(netdev_get_tx_queue(nd, 1)));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -829,6 +901,7 @@ int main(void)
 	    cmocka_unit_test(test_napi_budget_then_reenable),
 	    cmocka_unit_test(test_napi_exact_budget_polls_again),
 	    cmocka_unit_test(test_napi_intx_masks_in_handler),
+	    cmocka_unit_test(test_tx_queues),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
