@@ -52,7 +52,7 @@ struct sim_actor {
 	bool finished;
 	bool daemon;
 	struct sim_timer *carrying; /* the timer it runs on its way past carry_due (sim_timer_at) */
-	struct sim_timer *firing;   /* the timer whose function it runs now: "self" is the timer's */
+	struct sim_timer *firing; /* the timer whose function it runs now: "self" is the timer's */
 	struct sim_actor *next;
 };
 
@@ -94,6 +94,16 @@ struct sim_timer {
 	bool running; /* fn is running (perhaps waiting in a simcall: a signal) */
 	bool rerun;   /* asked to run meanwhile: run it again when it returns */
 };
+
+/* a->carrying and its timer's carrier name each other (sim_timer_at sets both): drop both. */
+static struct sim_timer *uncarry(struct sim_actor *a)
+{
+	struct sim_timer *tm = a->carrying;
+
+	a->carrying = NULL;
+	tm->carrier = NULL;
+	return tm;
+}
 
 struct sim_event {
 	sg_sem_t sem;
@@ -337,15 +347,9 @@ static void actor_trampoline(int argc, char **argv)
 		eng.cur = a;
 	}
 	a->fn(a->arg);
-	if (a->carrying) {
+	if (a->carrying)
 		/* Its own actor takes the carried timer over (it wakes and waits for its time). */
-		struct sim_timer *tm = a->carrying;
-
-		a->carrying = NULL;
-		if (tm->carrier == a)
-			tm->carrier = NULL;
-		sim_event_signal(tm->ev);
-	}
+		sim_event_signal(uncarry(a)->ev);
 	/* Ending is observable (the last non-daemon's end stops the run): at our own time. */
 	catch_up();
 	a->finished = true;
@@ -672,13 +676,9 @@ static uint64_t timer_run(struct sim_timer *tm)
 /* The calling actor reached its carried timer's time: run it, and arm it for its next. */
 static void carry_fire(struct sim_actor *a)
 {
-	struct sim_timer *tm = a->carrying;
-	uint64_t next;
+	struct sim_timer *tm = uncarry(a);
+	uint64_t next = timer_run(tm);
 
-	a->carrying = NULL;
-	if (tm->carrier == a)
-		tm->carrier = NULL;
-	next = timer_run(tm);
 	if (next != NO_DEADLINE)
 		sim_timer_at(tm, next);
 }
