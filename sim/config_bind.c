@@ -178,6 +178,8 @@ struct binder {
 
 static void bind_struct(struct binder *b, const struct cfg_schema *s, const struct cfg_node *map,
 			const struct cfg_node *anchor, void *obj, const char *path);
+static void bind_new(struct binder *b, const struct cfg_schema *s, const struct cfg_node *map,
+		     const struct cfg_node *anchor, void *obj, const char *path);
 
 /* A bound as the file would write it: integers exactly (1073741824, not 1.07374e+09). */
 static void fmt_bound(char *buf, size_t len, double v)
@@ -386,7 +388,7 @@ static void bind_field(struct binder *b, const struct cfg_field *f, const struct
 					cfg_defaults(sub, el);
 					continue;
 				}
-				bind_struct(b, sub, it, it, el, ipath);
+				bind_new(b, sub, it, it, el, ipath);
 			}
 		}
 		*(void **)((char *)obj + f->off) = arr;
@@ -505,7 +507,7 @@ static void run_checks(const struct cfg_schema *s, void *obj, const struct cfg_s
 }
 
 /*
- * Bind one struct. `anchor` is where its errors point when it is not in the file (map NULL):
+ * Bind one struct, already holding its defaults (bind_new). `anchor` is where its errors point when it is not in the file (map NULL):
  * the nearest enclosing node that is. Its checks run only when its own values bound without
  * an error: a check may rely on every required value being there and well-typed (a name is a
  * string, not NULL), and the errors it would add would only repeat the first.
@@ -518,8 +520,6 @@ static void bind_struct(struct binder *b, const struct cfg_schema *s, const stru
 	size_t errs = cfg_error_count(b->ctx);
 	bool bound;
 
-	memset(obj, 0, s->size);
-	cfg__defaults_in_place(s, obj);
 	bind_fields(b, s, map, at, obj, path);
 	bound = cfg_error_count(b->ctx) == errs && !b->too_many;
 	/* Every key must be known: said once per mapping and schema, however many aliases bind
@@ -547,6 +547,16 @@ static void bind_struct(struct binder *b, const struct cfg_schema *s, const stru
 		run_checks(s, obj, &scope);
 }
 
+/* Bind a struct nobody has filled yet: zeros and its defaults (nested structs included),
+ * then bind_struct. A nested struct field is bound in place: its parent's defaults already
+ * filled it, and filling it again at every level made binding quadratic in the depth. */
+static void bind_new(struct binder *b, const struct cfg_schema *s, const struct cfg_node *map,
+		     const struct cfg_node *anchor, void *obj, const char *path)
+{
+	cfg_defaults(s, obj);
+	bind_struct(b, s, map, anchor, obj, path);
+}
+
 size_t cfg_bind(struct cfg_ctx *ctx, const struct cfg_schema *schema, const struct cfg_node *map,
 		void *obj)
 {
@@ -557,6 +567,6 @@ size_t cfg_bind(struct cfg_ctx *ctx, const struct cfg_schema *schema, const stru
 		cfg_error(ctx, map, "expected a mapping of keys at the top, got %s", kind_name(map));
 		return cfg_error_count(ctx) - b.errs_before;
 	}
-	bind_struct(&b, schema, map, map, obj, "");
+	bind_new(&b, schema, map, map, obj, "");
 	return cfg_error_count(ctx) - b.errs_before;
 }

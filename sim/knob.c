@@ -111,11 +111,6 @@ void cfg_defaults(const struct cfg_schema *schema, void *obj)
 	apply_defaults(schema, obj);
 }
 
-void cfg__defaults_in_place(const struct cfg_schema *schema, void *obj)
-{
-	apply_defaults(schema, obj);
-}
-
 const struct cfg_field *cfg_schema_field(const struct cfg_schema *schema, const char *key,
 					 size_t *off)
 {

@@ -15,8 +15,6 @@ const struct cfg_schema *cfg__sub(const struct cfg_field *f);
 /* Store v, given in the YAML's unit, into the field's member (converted to the member's unit);
  * a string field stores its declared default. */
 void cfg__store(const struct cfg_field *f, void *obj, double v);
-/* The declared defaults over obj as it is (no zeroing first). */
-void cfg__defaults_in_place(const struct cfg_schema *schema, void *obj);
 /* Record an error at m (NULL: no position); counted always, its text kept for the first 500. */
 void cfg__error_markv(struct cfg_ctx *ctx, const struct cfg_mark *m, const char *fmt, va_list ap);
 
