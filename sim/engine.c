@@ -70,11 +70,14 @@ static struct {
 	/* Min-heap by deadline of the actors blocked until a time. */
 	struct sim_actor **heap;
 	size_t heap_len, heap_cap;
-	/* The deadlines of the timed blocks made in SimGrid's current round (at SimGrid time
-	 * round_clock): SimGrid orders same-date wake-ups by when their timers were inserted,
-	 * which is by round and, within a round, last blocked first (timed_block()). */
+	/* The timed blocks made in SimGrid's current round (at SimGrid time round_clock), with
+	 * the clock of the actor that made each: SimGrid orders same-date wake-ups by when their
+	 * timers were inserted, which is by round and, within a round, last blocked first
+	 * (timed_block()). */
 	uint64_t round_clock;
-	uint64_t *round_deadlines;
+	struct round_entry {
+		uint64_t deadline, clock;
+	} *round;
 	size_t round_len, round_cap;
 	/* The latest clock an actor blocked with while ahead of SimGrid (deadlock report). */
 	uint64_t latest;
@@ -108,6 +111,7 @@ static struct sim_timer *uncarry(struct sim_actor *a)
 struct sim_event {
 	sg_sem_t sem;
 	struct sim_actor *waiter; /* who blocked on it (one waiter) */
+	uint64_t wake_clock;	  /* the signaller's clock when it woke the waiter */
 	bool latched;		  /* a signal is pending */
 	bool waiting;		  /* the waiter is blocked in the semaphore */
 };
@@ -252,7 +256,8 @@ static void catch_up(void)
 
 	if (!a || !a->ahead)
 		return;
-	/* Nobody else can run before a->now (can_elide), so this sleep changes no order. */
+	/* Nobody else can run before a->now (can_elide), and the actors that may run at SimGrid's
+	 * time are at a->now too and run first in both orders, so this sleep changes no order. */
 	eng.st.calls++;
 	sg_actor_sleep_until(sg_date(a->now));
 	eng.cur = a;
@@ -262,12 +267,14 @@ static void catch_up(void)
 /*
  * The calling actor is about to block in SimGrid until deadline. SimGrid wakes the actors whose
  * timers end at one date in the order it inserted those timers: round by round (a round is
- * every actor run at one SimGrid time) and, within a round, the last to block first. An actor
- * ahead of SimGrid that blocks without catching up lands in the round of SimGrid's time, after
- * the others that blocked there; had it slept for real it would have blocked alone, in a later
- * round. That changes an order only if one of them wakes at the same date: then catch up first.
- * Every actor but the caller in this round blocked at SimGrid's time, since only the one actor
- * that can run alone goes ahead.
+ * every actor run at one SimGrid time) and, within a round, the last to block first. Without
+ * elision every actor blocks in the round of its own clock. An actor ahead of SimGrid that
+ * blocks without catching up lands in the round of SimGrid's time instead, after the others
+ * that blocked there. Among actors that blocked there at one clock the order is the same as in
+ * a round of that clock; one that blocked at an earlier clock would have been a round earlier
+ * and woken first. So when such an actor wakes at the same date, catch up first and block in a
+ * round of one's own. Only an actor that runs alone goes ahead of the others' clocks, so the
+ * catching up changes no order.
  */
 static void timed_block(struct sim_actor *a, uint64_t deadline)
 {
@@ -283,7 +290,7 @@ static void timed_block(struct sim_actor *a, uint64_t deadline)
 	}
 	if (a->ahead) {
 		for (size_t i = 0; i < eng.round_len && !tie; i++)
-			tie = eng.round_deadlines[i] == deadline;
+			tie = eng.round[i].deadline == deadline && eng.round[i].clock != a->now;
 		if (tie) {
 			catch_up();
 			eng.round_clock = a->now;
@@ -292,7 +299,7 @@ static void timed_block(struct sim_actor *a, uint64_t deadline)
 	}
 	if (eng.round_len == eng.round_cap) {
 		size_t ncap = eng.round_cap ? 2 * eng.round_cap : 16;
-		uint64_t *n = realloc(eng.round_deadlines, ncap * sizeof(*n));
+		struct round_entry *n = realloc(eng.round, ncap * sizeof(*n));
 
 		if (!n) {
 			/* Out of memory: stop eliding, and be in a round of one's own. */
@@ -300,10 +307,28 @@ static void timed_block(struct sim_actor *a, uint64_t deadline)
 			catch_up();
 			return;
 		}
-		eng.round_deadlines = n;
+		eng.round = n;
 		eng.round_cap = ncap;
 	}
-	eng.round_deadlines[eng.round_len++] = deadline;
+	eng.round[eng.round_len++] = (struct round_entry){deadline, a->now};
+}
+
+/*
+ * May the calling actor, ahead of SimGrid, wake another without catching up, the woken actor
+ * taking its clock? Both then block in SimGrid's current round at that clock, in the order
+ * they would have in a round of that clock, as long as nobody blocked in this round at
+ * another clock (timed_block() could not put them right without running alone).
+ */
+static bool wake_ahead(const struct sim_actor *a)
+{
+	if (!a || !a->ahead || !eng.elide)
+		return false;
+	if (eng.round_clock != sg_now_ps())
+		return true;
+	for (size_t i = 0; i < eng.round_len; i++)
+		if (eng.round[i].clock != a->now)
+			return false;
+	return true;
 }
 
 struct sim_queue {
@@ -341,7 +366,10 @@ static void actor_trampoline(int argc, char **argv)
 	struct sim_actor *a = sg_actor_self_get_data();
 
 	eng.cur = a;
-	a->now = sg_now_ps();
+	/* it may start with its starter's clock (sim_actor_start) */
+	if (a->now < sg_now_ps())
+		a->now = sg_now_ps();
+	a->ahead = a->now > sg_now_ps();
 	if (a->daemon) {
 		sg_actor_daemonize(sg_actor_self());
 		eng.cur = a;
@@ -350,8 +378,10 @@ static void actor_trampoline(int argc, char **argv)
 	if (a->carrying)
 		/* Its own actor takes the carried timer over (it wakes and waits for its time). */
 		sim_event_signal(uncarry(a)->ev);
-	/* Ending is observable (the last non-daemon's end stops the run): at our own time. */
-	catch_up();
+	/* The last non-daemon's end stops the run, and SimGrid kills the daemons then: none of
+	 * them can run before our clock, so ending ahead changes nothing but the end time. */
+	if (a->ahead && a->now > eng.latest)
+		eng.latest = a->now;
 	a->finished = true;
 	if (!a->daemon)
 		eng.live--;
@@ -371,8 +401,12 @@ int sim_actor_start(const char *name, sim_actor_fn fn, void *arg, unsigned flags
 	a = calloc(1, sizeof(*a));
 	if (!a)
 		return -ENOMEM;
-	/* The new actor starts at SimGrid's time: make that the caller's. */
-	catch_up();
+	/* The new actor starts at SimGrid's time, or ahead at the caller's clock as a woken
+	 * actor does (wake_ahead()). */
+	if (wake_ahead(eng.cur))
+		a->now = eng.cur->now;
+	else
+		catch_up();
 	snprintf(a->name, sizeof(a->name), "%s", name);
 	a->fn = fn;
 	a->arg = arg;
@@ -563,11 +597,14 @@ void sim_event_signal(struct sim_event *ev)
 	if (ev->waiting) {
 		/*
 		 * One release per blocked wait; the waiter consumes the latch. A latch alone
-		 * needs no catching up (the waiter reads it when it next runs, after us), a wake
-		 * does: the waiter runs at SimGrid's time.
+		 * needs no catching up (the waiter reads it when it next runs, after us). A wake
+		 * needs none either when the waiter can take our clock (wake_ahead()): it runs
+		 * next, before us, as it would have at our clock.
 		 */
-		catch_up();
 		self = eng.cur;
+		if (!wake_ahead(self))
+			catch_up();
+		ev->wake_clock = self ? self->now : sg_now_ps();
 		ev->waiting = false;
 		if (ev->waiter)
 			note_ready(ev->waiter);
@@ -580,6 +617,15 @@ void sim_event_signal(struct sim_event *ev)
 bool sim_event_pending(const struct sim_event *ev)
 {
 	return ev->latched;
+}
+
+/* A signal woke a: its clock is the signaller's (sim_event_signal()). */
+static void wake_at(struct sim_actor *a, const struct sim_event *ev)
+{
+	if (a && ev->wake_clock > a->now) {
+		a->now = ev->wake_clock;
+		a->ahead = true;
+	}
 }
 
 /* Block on ev until signalled or until deadline_ps (NO_DEADLINE: no timeout). */
@@ -602,6 +648,8 @@ static bool event_block(struct sim_event *ev, uint64_t deadline_ps)
 		r = sg_sem_acquire_timeout(ev->sem, sg_date(deadline_ps) - simgrid_get_clock());
 	}
 	note_resume(a);
+	if (r == 0)
+		wake_at(a, ev);
 	if (r != 0 && !ev->waiting) {
 		/*
 		 * The timeout fired, but a signaller ran in the same instant and released the
@@ -611,6 +659,7 @@ static bool event_block(struct sim_event *ev, uint64_t deadline_ps)
 		eng.st.calls++;
 		sg_sem_acquire(ev->sem);
 		note_resume(a);
+		wake_at(a, ev);
 		r = 0;
 	}
 	ev->waiting = false;

@@ -12,19 +12,22 @@
  * just started or just signalled counts as "now", one blocked on a signal as never -- nobody
  * can run, signal or look before it ends, so the engine moves that actor's clock forward and
  * returns without calling SimGrid (a timed wait so elided times out: nobody is left to signal
- * it). SimGrid's clock then lags behind the actor's. Before the actor does anything another
- * actor can see happen at a time -- wakes a waiter (a signal or a push that releases a blocked
- * consumer), starts an actor, or ends -- the engine catches SimGrid up with one real sleep to
- * the actor's clock. Writing shared state needs no catching up: every other actor reads it only
- * when it next runs, which is at a time after the writer's clock. Real blocking calls made while
- * ahead need none either: their deadlines are absolute (SimGrid's clock counts picoseconds, so
- * every date is exact), and nobody wakes before the actor's clock -- with one exception: SimGrid
- * wakes actors whose timers end at one date in the order the timers were inserted, round by
- * round (a round is every actor run at one SimGrid time) and, in a round, the last to block
- * first. An actor ahead blocks in SimGrid's current round instead of a later one of its own, so
- * when one of the actors that blocked in that round wakes at the same date, it catches up first.
- * At one instant SimGrid alone orders actors: a sleep ending at the same time as another
- * actor's deadline is never elided. The order of everything the models do, and every
+ * it). SimGrid's clock then lags behind the actor's. An actor it wakes (a signal, or a push
+ * that releases a blocked consumer) or starts takes its clock: SimGrid runs the two in the
+ * order it would have at that clock, and nobody else can run before it. Writing shared state
+ * needs no catching up either: every other actor reads it only when it next runs, which is at
+ * a time after the writer's clock. Nor does ending (nobody can run before the clock it ended
+ * at). Real blocking calls made while ahead need none: their deadlines are absolute (SimGrid's
+ * clock counts picoseconds, so every date is exact), and nobody wakes before the actor's clock
+ * -- with one exception: SimGrid wakes actors whose timers end at one date in the order the
+ * timers were inserted, round by round (a round is every actor run at one SimGrid time) and, in
+ * a round, the last to block first. An actor ahead blocks in SimGrid's current round instead of
+ * the round of its clock. Among actors that blocked there at one clock the order is the one
+ * that round would have had; so when one that blocked there at another clock wakes at the same
+ * date, the actor catches SimGrid up first with one real sleep to its clock, and it wakes
+ * another without catching up only when nobody blocked in the round at another clock. At one
+ * instant SimGrid alone orders actors: a sleep ending at the same time as another actor's
+ * deadline is never elided. The order of everything the models do, and every
  * timestamp, is therefore the same as with one SimGrid call per sleep; only `events` (the
  * count of SimGrid calls) differs.
  */
