@@ -9,6 +9,7 @@
 #define PTSIM_SIM_REGS_H
 
 #include <stdint.h>
+#include <string.h>
 
 struct regs {
 	uint32_t size;
@@ -30,10 +31,79 @@ void regs_define(struct regs *r, uint32_t off, unsigned width, uint64_t reset, u
 uint64_t regs_read(const struct regs *r, uint32_t off, unsigned width);
 /* Software write: rw bits take the new value, w1c bits written as 1 clear, others stay. */
 void regs_write(struct regs *r, uint32_t off, unsigned width, uint64_t v);
-/* The raw stored value, as the hardware sees it. */
-uint64_t regs_get(const struct regs *r, uint32_t off, unsigned width);
+static inline int regs__in_range(const struct regs *r, uint32_t off, unsigned width)
+{
+	return width >= 1 && width <= 8 && off <= r->size && width <= r->size - off;
+}
+
+/* Little-endian loads and stores: one move for the naturally sized widths on a little-endian
+ * host (registers are read on every device operation), byte by byte otherwise. */
+static inline uint64_t regs__get_le(const uint8_t *p, unsigned width)
+{
+	uint64_t v = 0;
+
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	if (width == 1)
+		return p[0];
+	if (width == 2) {
+		uint16_t x;
+
+		memcpy(&x, p, 2);
+		return x;
+	}
+	if (width == 4) {
+		uint32_t x;
+
+		memcpy(&x, p, 4);
+		return x;
+	}
+	if (width == 8) {
+		memcpy(&v, p, 8);
+		return v;
+	}
+#endif
+	for (unsigned i = 0; i < width; i++)
+		v |= (uint64_t)p[i] << (8 * i);
+	return v;
+}
+
+static inline void regs__put_le(uint8_t *p, unsigned width, uint64_t v)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	if (width == 2) {
+		uint16_t x = (uint16_t)v;
+
+		memcpy(p, &x, 2);
+		return;
+	}
+	if (width == 4) {
+		uint32_t x = (uint32_t)v;
+
+		memcpy(p, &x, 4);
+		return;
+	}
+	if (width == 8) {
+		memcpy(p, &v, 8);
+		return;
+	}
+#endif
+	for (unsigned i = 0; i < width; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+/* The raw stored value, as the hardware sees it (inline: devices read their registers on
+ * every operation). */
+static inline uint64_t regs_get(const struct regs *r, uint32_t off, unsigned width)
+{
+	return regs__in_range(r, off, width) ? regs__get_le(r->val + off, width) : 0;
+}
+
 /* Hardware-side update, ignoring masks. */
-void regs_set(struct regs *r, uint32_t off, unsigned width, uint64_t v);
+static inline void regs_set(struct regs *r, uint32_t off, unsigned width, uint64_t v)
+{
+	if (regs__in_range(r, off, width))
+		regs__put_le(r->val + off, width, v);
+}
 /* Hardware-side set/clear of bits. */
 void regs_set_bits(struct regs *r, uint32_t off, unsigned width, uint64_t bits);
 void regs_clear_bits(struct regs *r, uint32_t off, unsigned width, uint64_t bits);

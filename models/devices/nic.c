@@ -354,9 +354,15 @@ static unsigned rx_queue(const struct nic *n)
 static void port_turn(struct nic *n)
 {
 	struct nic *pf = n->pf;
-	uint64_t ser = (uint64_t)llround((n->frame.len + 8) * 8000.0 / pf->port_gbps);
-	uint64_t first = n->frame.t_ps > ser ? n->frame.t_ps - ser : 0;
-	uint64_t slack = pf->port_last == n ? 1000 : 0;
+	uint64_t ser, first, slack;
+
+	if (pf->ser_len != n->frame.len + 8) { /* frames mostly have one length */
+		pf->ser_len = n->frame.len + 8;
+		pf->ser_ps = (uint64_t)llround(pf->ser_len * 8000.0 / pf->port_gbps);
+	}
+	ser = pf->ser_ps;
+	first = n->frame.t_ps > ser ? n->frame.t_ps - ser : 0;
+	slack = pf->port_last == n ? 1000 : 0;
 
 	n->port_done = true;
 	if (pf->port_free > first + slack) {
@@ -433,6 +439,7 @@ static void take_frame(struct nic *n, uint64_t now)
 	/* 2. Frame data, then 3. write-back: posted writes, issued back to back. */
 	memset(s, 0, offsetof(struct inflight, buf));
 	s->used = true;
+	n->fl_used++;
 	s->q = q;
 	s->f = n->frame;
 	memcpy(s->buf, n->frame_data, n->frame.len);
@@ -464,6 +471,7 @@ static void complete(struct nic *n, struct inflight *s)
 	pcie_dma_write_data(n->fn, &s->data, s->buf);
 	pcie_dma_write_data(n->fn, &s->wb, s->desc);
 	s->used = false;
+	n->fl_used--;
 	n->st.rx_frames++;
 	n->st.rx_bytes += s->f.len;
 	wr(n, PTNIC_GPRC, rd(n, PTNIC_GPRC) + 1);
@@ -483,10 +491,15 @@ static void engine(void *arg)
 		for (;;) {
 			struct inflight *first = NULL;
 
-			for (unsigned i = 0; i < n->cfg.max_inflight; i++)
-				if (n->fl[i].used && n->fl[i].t_done <= now &&
-				    (!first || n->fl[i].t_done < first->t_done))
-					first = &n->fl[i];
+			for (unsigned i = 0, seen = 0; seen < n->fl_used; i++) {
+				struct inflight *s = &n->fl[i];
+
+				if (!s->used)
+					continue;
+				seen++;
+				if (s->t_done <= now && (!first || s->t_done < first->t_done))
+					first = s;
+			}
 			if (!first)
 				break;
 			complete(n, first);
@@ -508,9 +521,13 @@ static void engine(void *arg)
 		/* When is the next thing due? */
 		if (n->have_frame)
 			next = n->frame.t_ps;
-		for (unsigned i = 0; i < n->cfg.max_inflight; i++)
-			if (n->fl[i].used && n->fl[i].t_done < next)
+		for (unsigned i = 0, seen = 0; seen < n->fl_used; i++) {
+			if (!n->fl[i].used)
+				continue;
+			seen++;
+			if (n->fl[i].t_done < next)
 				next = n->fl[i].t_done;
+		}
 		if (itr_due(n, now) < next)
 			next = itr_due(n, now);
 		if (nic__tx_next(n) < next)
@@ -632,6 +649,7 @@ static void flr(void *ctx)
 	n->intx_asserted = false; /* the fabric dropped the line with the reset */
 	for (unsigned i = 0; i < n->cfg.max_inflight; i++)
 		n->fl[i].used = false; /* in-flight DMA is abandoned */
+	n->fl_used = 0;
 	nic__tx_abandon(n);
 }
 
@@ -822,6 +840,7 @@ int nic_start(struct nic *n)
 void nic_set_port_gbps(struct nic *n, double line_gbps)
 {
 	n->pf->port_gbps = line_gbps > 0 ? line_gbps : NIC_LINE_GBPS;
+	n->pf->ser_len = 0; /* port_turn() computes the serialisation time again */
 	n->pf->port_ifg_ps = (uint64_t)llround(12 * 8000.0 / n->pf->port_gbps);
 }
 

@@ -79,6 +79,7 @@ struct nic {
 	struct nic_frame frame;
 	uint8_t frame_data[PTNIC_RX_BUF_SIZE];
 	struct inflight *fl;
+	unsigned fl_used; /* slots of fl in use: the scans stop when they have seen them all */
 	uint64_t itr_next[PTNIC_MSIX_VECTORS]; /* each entry's next message, no sooner */
 	bool irq_check;
 	bool intx_asserted;
@@ -97,6 +98,9 @@ struct nic {
 	uint64_t port_free;	     /* the port may start the next frame's preamble */
 	const struct nic *port_last; /* whose frame was last on the port */
 	uint64_t internal_free;	     /* the internal path is free from */
+	/* the last frame length port_turn() serialised, and its time */
+	uint32_t ser_len;
+	uint64_t ser_ps;
 };
 
 static inline uint32_t nic__rd(const struct nic *n, uint32_t off)
