@@ -533,6 +533,59 @@ struct distinct_err {
 	struct cfg_mark mark;
 };
 
+static const struct sweep_run *by_hash_runs;
+
+static int by_hash(const void *a, const void *b)
+{
+	const struct sweep_run *x = &by_hash_runs[*(const size_t *)a],
+			       *y = &by_hash_runs[*(const size_t *)b];
+	int c = strcmp(x->hash, y->hash);
+
+	return c ? c
+		 : (*(const size_t *)a > *(const size_t *)b) -
+		       (*(const size_t *)a < *(const size_t *)b);
+}
+
+/*
+ * Two points that resolve to the same config would be one run under two names: the first run
+ * that repeats an earlier one is the error, named with the earliest it repeats. The runs are
+ * sorted by hash (then index), so runs that repeat each other are neighbours, each group in
+ * index order.
+ */
+static int check_duplicates(struct sweep *sw)
+{
+	size_t *order = malloc(sw->nruns * sizeof(*order)), bad = SIZE_MAX, first = 0;
+
+	if (!order)
+		return -1;
+	for (size_t i = 0; i < sw->nruns; i++)
+		order[i] = i;
+	by_hash_runs = sw->runs;
+	qsort(order, sw->nruns, sizeof(*order), by_hash);
+	for (size_t k = 1, g = 0; k < sw->nruns; k++) {
+		if (strcmp(sw->runs[order[k]].hash, sw->runs[order[g]].hash)) {
+			g = k;
+			continue;
+		}
+		/* order[g] is the group's earliest; order[k] repeats it */
+		if (order[k] < bad) {
+			bad = order[k];
+			first = order[g];
+		}
+	}
+	free(order);
+	if (bad != SIZE_MAX) {
+		char a[512], b[512];
+
+		sweep_point_name(sw, sw->runs[bad].point, a, sizeof(a));
+		sweep_point_name(sw, sw->runs[first].point, b, sizeof(b));
+		cfg_error_mark(sw->ctx, &sw->axes[0].marks[0],
+			       "point %zu (%s) resolves to the same config as point %zu (%s)",
+			       sw->runs[bad].point, a, sw->runs[first].point, b);
+	}
+	return 0;
+}
+
 static int validate(struct sweep *sw)
 {
 	struct distinct_err *errs = NULL;
@@ -615,25 +668,9 @@ static int validate(struct sweep *sw)
 	(void)bad_points;
 	if (rc)
 		return rc;
-	/* two points that resolve to the same config would be one run under two names */
-	for (size_t i = 1; i < sw->nruns && !cfg_error_count(sw->ctx); i++) {
-		for (size_t j = 0; j < i; j++)
-			if (!strcmp(sw->runs[i].hash, sw->runs[j].hash)) {
-				char a[512], b[512];
-
-				sweep_point_name(sw, sw->runs[i].point, a, sizeof(a));
-				sweep_point_name(sw, sw->runs[j].point, b, sizeof(b));
-				cfg_error_mark(
-				    sw->ctx, &sw->axes[0].marks[0],
-				    "point %zu (%s) resolves to the same config as point "
-				    "%zu (%s)",
-				    sw->runs[i].point, a, sw->runs[j].point, b);
-				break;
-			}
-		if (i > 20000)
-			break; /* quadratic: the hashes are checked again when rows are stored */
-	}
-	return (int)cfg_error_count(sw->ctx);
+	if (!cfg_error_count(sw->ctx))
+		rc = check_duplicates(sw);
+	return rc ? rc : (int)cfg_error_count(sw->ctx);
 }
 
 int sweep_load(struct sweep *sw, const char *path, bool validate_points)

@@ -333,7 +333,9 @@ static void bind_field(struct binder *b, const struct cfg_field *f, const struct
 	const struct cfg_schema *sub = cfg__sub(f);
 	char subpath[512];
 
-	snprintf(subpath, sizeof(subpath), "%s%s%s", path, *path ? "." : "", f->key);
+	/* only structs and lists name their members' paths: a scalar needs none */
+	if (f->type == CFG_F_STRUCT || f->type == CFG_F_LIST)
+		snprintf(subpath, sizeof(subpath), "%s%s%s", path, *path ? "." : "", f->key);
 	if (f->type == CFG_F_STRUCT) {
 		if (v->kind == CFG_SCALAR && v->null) {
 			/* `key:` with nothing: defaults, errors pointing at the empty key */
