@@ -592,8 +592,18 @@ static int validate(struct sweep *sw)
 	size_t nerrs = 0, bad_points = 0;
 	int rc = 0;
 
+	struct cfg_ctx *base_ctx = NULL;
+	struct cfg_node *parsed = NULL;
+
 	sw->nruns = sw->npoints * sw->seeds;
 	sw->runs = cfg_alloc(sw->ctx, sw->nruns * sizeof(*sw->runs));
+	/* The scenario is parsed once and each point binds a copy of it; a scenario that does not
+	 * parse cleanly is parsed again at every point, whose errors then say so. */
+	if (!cfg_ctx_create(&base_ctx)) {
+		parsed = cfg_load_file(base_ctx, sw->scenario);
+		if (cfg_error_count(base_ctx))
+			parsed = NULL;
+	}
 	for (size_t p = 0; p < sw->npoints && nerrs < 100; p++) {
 		struct cfg_ctx *ctx;
 		struct cfg_node *root;
@@ -606,7 +616,7 @@ static int validate(struct sweep *sw)
 			rc = -1;
 			break;
 		}
-		root = cfg_load_file(ctx, sw->scenario);
+		root = parsed ? cfg_tree_copy(ctx, parsed) : cfg_load_file(ctx, sw->scenario);
 		if (root)
 			scenario_load_tree(ctx, &root, (const char *const *)sets, nsets, &sc);
 		if (cfg_error_count(ctx)) {
@@ -665,6 +675,7 @@ static int validate(struct sweep *sw)
 		free(errs[k].text);
 	}
 	free(errs);
+	cfg_ctx_destroy(base_ctx);
 	(void)bad_points;
 	if (rc)
 		return rc;

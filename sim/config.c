@@ -6,6 +6,7 @@
  */
 #include "config.h"
 #include "knob_internal.h"
+#include "u64map.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -643,6 +644,49 @@ static struct cfg_node *load_path(struct cfg_ctx *ctx, const char *path, const s
 	yaml_parser_delete(&ps.p);
 	fclose(f);
 	return root;
+}
+
+static struct cfg_node *copy_node(struct cfg_ctx *ctx, const struct cfg_node *n,
+				   struct u64map *done)
+{
+	struct cfg_node *c;
+	uint64_t seen;
+
+	if (u64map_get(done, (uintptr_t)n, &seen))
+		return (struct cfg_node *)(uintptr_t)seen;
+	c = cfg_alloc(ctx, sizeof(*c));
+	*c = *n;
+	c->keys_checked = NULL;
+	if (u64map_put(done, (uintptr_t)n, (uintptr_t)c))
+		return NULL;
+	if (n->kind == CFG_SCALAR || !n->n)
+		return c;
+	c->items = cfg_alloc(ctx, n->n * sizeof(*c->items));
+	if (n->kind == CFG_MAP) {
+		/* keys and their positions are never changed in place: shared */
+		c->used = cfg_alloc(ctx, n->n * sizeof(*c->used));
+		c->keys = cfg_alloc(ctx, n->n * sizeof(*c->keys));
+		c->key_marks = cfg_alloc(ctx, n->n * sizeof(*c->key_marks));
+		memcpy(c->keys, n->keys, n->n * sizeof(*c->keys));
+		memcpy(c->key_marks, n->key_marks, n->n * sizeof(*c->key_marks));
+	}
+	for (size_t i = 0; i < n->n; i++) {
+		c->items[i] = copy_node(ctx, n->items[i], done);
+		if (!c->items[i])
+			return NULL;
+	}
+	return c;
+}
+
+struct cfg_node *cfg_tree_copy(struct cfg_ctx *ctx, const struct cfg_node *root)
+{
+	struct u64map done;
+	struct cfg_node *c;
+
+	u64map_init(&done);
+	c = root ? copy_node(ctx, root, &done) : NULL;
+	u64map_free(&done);
+	return c;
 }
 
 struct cfg_node *cfg_load_file(struct cfg_ctx *ctx, const char *path)

@@ -48,6 +48,11 @@ struct cfg_node *cfg_load_file(struct cfg_ctx *ctx, const char *path);
 /* Parse YAML text (tests, inline configs); `name` stands for the file name in messages. */
 struct cfg_node *cfg_load_string(struct cfg_ctx *ctx, const char *name, const char *text);
 
+/* A copy of the tree `root` (parsed in another context, which must outlive it) in ctx's arena,
+ * to be overridden and bound as if just parsed: a node reached twice (an alias) is copied once.
+ * Texts and positions are shared with the original. NULL when out of memory. */
+struct cfg_node *cfg_tree_copy(struct cfg_ctx *ctx, const struct cfg_node *root);
+
 /* Apply `path=value` (dots and list indexes) to the tree. 0, or -1 with an error recorded. */
 int cfg_override(struct cfg_ctx *ctx, struct cfg_node **root, const char *assignment);
 

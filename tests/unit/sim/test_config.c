@@ -1069,6 +1069,46 @@ static void test_default_yaml_matches_builtin(void **state)
 	cfg_ctx_destroy(bctx);
 }
 
+/* A copy of a tree in another context: overridden alone, an alias still one node, the
+ * positions the original's. */
+static void test_tree_copy(void **state)
+{
+	struct cfg_ctx *a, *b;
+	struct cfg_node *orig, *copy;
+
+	(void)state;
+	assert_int_equal(cfg_ctx_create(&a), 0);
+	assert_int_equal(cfg_ctx_create(&b), 0);
+	orig = cfg_load_string(a, "inline",
+			       "x: &s {k: 1, l: [2, 3]}\n"
+			       "y: *s\n"
+			       "z: 4\n");
+	assert_non_null(orig);
+	copy = cfg_tree_copy(b, orig);
+	assert_non_null(copy);
+	assert_ptr_not_equal(copy, orig);
+	assert_int_equal(copy->n, 3);
+	/* the alias is still one node, a node of the copy's */
+	assert_ptr_equal(cfg_node_at(copy, "x"), cfg_node_at(copy, "y"));
+	assert_ptr_not_equal(cfg_node_at(copy, "x"), cfg_node_at(orig, "x"));
+	assert_int_equal(cfg_node_at(copy, "x.l.1")->mark.line, 1);
+	assert_string_equal(cfg_node_at(copy, "x.l.1")->mark.file, "inline");
+	/* overriding the copy leaves the original as it was */
+	assert_int_equal(cfg_override(b, &copy, "z=5"), 0);
+	assert_int_equal(cfg_override(b, &copy, "y.k=6"), 0);
+	assert_int_equal(cfg_override(b, &copy, "w=7"), 0);
+	assert_string_equal(cfg_node_at(copy, "z")->text, "5");
+	assert_string_equal(cfg_node_at(copy, "y.k")->text, "6");
+	assert_string_equal(cfg_node_at(copy, "x.k")->text, "1"); /* the alias was copied */
+	assert_string_equal(cfg_node_at(orig, "z")->text, "4");
+	assert_string_equal(cfg_node_at(orig, "y.k")->text, "1");
+	assert_null(cfg_node_at(orig, "w"));
+	assert_int_equal(orig->n, 3);
+	assert_int_equal(cfg_error_count(b), 0);
+	cfg_ctx_destroy(b);
+	cfg_ctx_destroy(a);
+}
+
 /* The tree itself: positions, quoting, null, lookups. */
 static void test_tree(void **state)
 {
@@ -1144,6 +1184,7 @@ int main(void)
 	    cmocka_unit_test(test_default_yaml),
 	    cmocka_unit_test(test_default_yaml_matches_builtin),
 	    cmocka_unit_test(test_tree),
+	    cmocka_unit_test(test_tree_copy),
 	};
 	/* One test per bad case, named after it. */
 	struct CMUnitTest tests[N_BAD + sizeof(others) / sizeof(others[0])];
