@@ -647,7 +647,7 @@ static struct cfg_node *load_path(struct cfg_ctx *ctx, const char *path, const s
 }
 
 static struct cfg_node *copy_node(struct cfg_ctx *ctx, const struct cfg_node *n,
-				   struct u64map *done)
+				  struct u64map *done)
 {
 	struct cfg_node *c;
 	uint64_t seen;
