@@ -167,7 +167,8 @@ bool machine__bare(const struct machine *m);
 struct wl_status {
 	bool stream, started;
 	uint64_t total, sent, done, dropped; /* done: received (stream_tx: on the wire) */
-	const char *done_words;		     /* "received", "on the wire" */
+	const char *units;		     /* "frames", "transactions", "I/O requests" */
+	const char *done_words;		     /* "received", "on the wire", "completed" */
 	const char *why;		     /* why the application did not start, if it says */
 };
 void machine__workload_status(const struct machine *m, struct wl_status *st);

@@ -543,10 +543,10 @@ static void controller(void *arg)
 		machine__workload_status(m, &st);
 		if (m->opts.progress && st.stream && now_w.tv_sec - m->wall0.tv_sec >= 2) {
 			m->progress_shown = true;
-			fprintf(stderr, "\rptsim: t=%.3f ms  frames %llu/%llu %s, %llu dropped   ",
-				(double)sim_now() / SIM_PS_PER_MS, (unsigned long long)st.done,
-				(unsigned long long)st.total, st.done_words,
-				(unsigned long long)st.dropped);
+			fprintf(stderr, "\rptsim: t=%.3f ms  %s %llu/%llu %s, %llu dropped   ",
+				(double)sim_now() / SIM_PS_PER_MS, st.units,
+				(unsigned long long)st.done, (unsigned long long)st.total,
+				st.done_words, (unsigned long long)st.dropped);
 		}
 	}
 	if (m->progress_shown)
@@ -558,9 +558,9 @@ static void controller(void *arg)
 		machine__fail(
 		    m,
 		    "the workload did not finish within run.max_sim_ms = %g ms (%llu of "
-		    "%llu frames %s, %llu dropped%s%s%s)",
+		    "%llu %s %s, %llu dropped%s%s%s)",
 		    sc->run.max_sim_ms, (unsigned long long)st.done, (unsigned long long)st.total,
-		    st.done_words, (unsigned long long)st.dropped,
+		    st.units, st.done_words, (unsigned long long)st.dropped,
 		    st.stream && !st.started ? "; the guest application never started" : "",
 		    st.why ? ": " : "", st.why ? st.why : "");
 	}

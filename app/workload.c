@@ -330,6 +330,7 @@ void machine__workload_measure(struct machine *m, bool on)
 void machine__job_status(const struct wl_job *j, struct wl_status *st)
 {
 	memset(st, 0, sizeof(*st));
+	st->units = "frames";
 	st->done_words = "received";
 	if (j->rx) {
 		const struct wl_stream_rx_result *r = wl_stream_rx_result(j->rx);
@@ -359,7 +360,8 @@ void machine__job_status(const struct wl_job *j, struct wl_status *st)
 		st->sent = r->requests;
 		st->done = r->completed;
 		st->dropped = r->dropped;
-		st->done_words = "completed (transactions, not frames)";
+		st->units = "transactions";
+		st->done_words = "completed";
 	} else if (j->nv) {
 		const struct wl_nvme_result *r = wl_nvme_result(j->nv);
 
@@ -368,7 +370,8 @@ void machine__job_status(const struct wl_job *j, struct wl_status *st)
 		st->total = wl_nvme_total(j->nv);
 		st->sent = r->submitted;
 		st->done = r->completed;
-		st->done_words = "completed (I/O requests, not frames)";
+		st->units = "I/O requests";
+		st->done_words = "completed";
 		st->why = wl_nvme_error(j->nv);
 	}
 }
@@ -377,6 +380,7 @@ void machine__job_status(const struct wl_job *j, struct wl_status *st)
 void machine__workload_status(const struct machine *m, struct wl_status *st)
 {
 	memset(st, 0, sizeof(*st));
+	st->units = "frames";
 	st->done_words = "received";
 	for (unsigned i = 0; i < m->njobs; i++) {
 		struct wl_status js;
