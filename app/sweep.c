@@ -365,9 +365,12 @@ static int expand(struct sweep *sw, const struct sw_file_cfg *f, const struct cf
 			if (!strcmp(sw->axes[a].key, sw->axes[b].key))
 				cfg_error_mark(sw->ctx, &sw->axes[a].marks[0],
 					       "parameter '%s' is varied twice", sw->axes[a].key);
-	if (total * sw->seeds > SW_MAX_RUNS)
+	if (total * sw->seeds > SW_MAX_RUNS) {
 		cfg_error(sw->ctx, params, "%.0f runs (points x seeds); at most %d",
 			  total * sw->seeds, SW_MAX_RUNS);
+		/* the product may not even fit a size_t (many parameters): no points */
+		total = 0;
+	}
 	sw->npoints = (size_t)total;
 	return cfg_error_count(sw->ctx) ? 1 : 0;
 }
