@@ -536,55 +536,52 @@ struct distinct_err {
 	struct cfg_mark mark;
 };
 
-static const struct sweep_run *by_hash_runs;
-
+/* By hash, then by place in sw->runs (the pointers' order). */
 static int by_hash(const void *a, const void *b)
 {
-	const struct sweep_run *x = &by_hash_runs[*(const size_t *)a],
-			       *y = &by_hash_runs[*(const size_t *)b];
+	const struct sweep_run *x = *(const struct sweep_run *const *)a,
+			       *y = *(const struct sweep_run *const *)b;
 	int c = strcmp(x->hash, y->hash);
 
-	return c ? c
-		 : (*(const size_t *)a > *(const size_t *)b) -
-		       (*(const size_t *)a < *(const size_t *)b);
+	return c ? c : (x > y) - (x < y);
 }
 
 /*
  * Two points that resolve to the same config would be one run under two names: the first run
  * that repeats an earlier one is the error, named with the earliest it repeats. The runs are
- * sorted by hash (then index), so runs that repeat each other are neighbours, each group in
- * index order.
+ * sorted by hash (then place), so runs that repeat each other are neighbours, each group in
+ * order.
  */
 static int check_duplicates(struct sweep *sw)
 {
-	size_t *order = malloc(sw->nruns * sizeof(*order)), bad = SIZE_MAX, first = 0;
+	const struct sweep_run **order = malloc(sw->nruns * sizeof(*order)), *bad = NULL,
+			       *first = NULL;
 
 	if (!order)
 		return -1;
 	for (size_t i = 0; i < sw->nruns; i++)
-		order[i] = i;
-	by_hash_runs = sw->runs;
+		order[i] = &sw->runs[i];
 	qsort(order, sw->nruns, sizeof(*order), by_hash);
 	for (size_t k = 1, g = 0; k < sw->nruns; k++) {
-		if (strcmp(sw->runs[order[k]].hash, sw->runs[order[g]].hash)) {
+		if (strcmp(order[k]->hash, order[g]->hash)) {
 			g = k;
 			continue;
 		}
 		/* order[g] is the group's earliest; order[k] repeats it */
-		if (order[k] < bad) {
+		if (!bad || order[k] < bad) {
 			bad = order[k];
 			first = order[g];
 		}
 	}
 	free(order);
-	if (bad != SIZE_MAX) {
+	if (bad) {
 		char a[512], b[512];
 
-		sweep_point_name(sw, sw->runs[bad].point, a, sizeof(a));
-		sweep_point_name(sw, sw->runs[first].point, b, sizeof(b));
+		sweep_point_name(sw, bad->point, a, sizeof(a));
+		sweep_point_name(sw, first->point, b, sizeof(b));
 		cfg_error_mark(sw->ctx, &sw->axes[0].marks[0],
 			       "point %zu (%s) resolves to the same config as point %zu (%s)",
-			       sw->runs[bad].point, a, sw->runs[first].point, b);
+			       bad->point, a, first->point, b);
 	}
 	return 0;
 }
