@@ -464,7 +464,7 @@ int main(int argc, char **argv)
 	printf("  default scenario:              %10.0f frames/s simulated per wall second (steady "
 	       "state)\n",
 	       fps);
-	printf("                                 %10llu frames in %.3f s wall; setup %.3f s wall\n",
+	printf("                                 %10llu frames in %.4f s wall; setup %.4f s wall\n",
 	       (unsigned long long)frames, window_s, setup_s);
 	printf("  engine events per frame:       %10.2f   (measured window)\n",
 	       frames ? (double)events / frames : 0);
