@@ -51,6 +51,10 @@ struct sim_actor {
 	bool blocked;
 	bool finished;
 	bool daemon;
+	bool releasing; /* in sg_sem_release() (sim_event_signal()) */
+	/* yield_sleep() that did not pay off in a row, and the sleeps to skip it for */
+	uint8_t yield_misses, yield_skip;
+	bool yielded; /* went ahead by yield_sleep(), and has not blocked or caught up since */
 	struct sim_timer *carrying; /* the timer it runs on its way past carry_due (sim_timer_at) */
 	struct sim_timer *firing; /* the timer whose function it runs now: "self" is the timer's */
 	struct sim_actor *next;
@@ -79,6 +83,9 @@ static struct {
 		uint64_t deadline, clock;
 	} *round;
 	size_t round_len, round_cap;
+	/* Actors in sg_sem_release(), and the one in yield_sleep() (NULL: none). */
+	size_t releasing;
+	struct sim_actor *yielder;
 	/* The latest clock an actor blocked with while ahead of SimGrid (deadlock report). */
 	uint64_t latest;
 	struct sim_engine_stats st;
@@ -205,6 +212,11 @@ static void note_block(struct sim_actor *a, uint64_t deadline)
 	if (!a)
 		return;
 	a->blocked = true;
+	if (a->yielded) {
+		/* it went ahead and blocked without catching up: the yield saved a sleep */
+		a->yielded = false;
+		a->yield_misses = 0;
+	}
 	if (a->ahead && a->now > eng.latest)
 		eng.latest = a->now;
 	if (a->runnable) {
@@ -249,6 +261,15 @@ static inline bool can_elide(const struct sim_actor *a, uint64_t t)
 	       (eng.heap_len == 0 || eng.heap[0]->deadline > t);
 }
 
+/* A yield_sleep() that did not pay off: after n in a row, skip the next 2^n - 1 (at most 63). */
+static void yield_missed(struct sim_actor *a)
+{
+	if (a->yield_misses < 6)
+		a->yield_misses++;
+	a->yield_skip = (uint8_t)((1u << a->yield_misses) - 1);
+	a->yielded = false;
+}
+
 /* Before the calling actor interacts with another: bring SimGrid to its clock. */
 static void catch_up(void)
 {
@@ -256,6 +277,9 @@ static void catch_up(void)
 
 	if (!a || !a->ahead)
 		return;
+	/* the sleep it yielded instead of costs one after all */
+	if (a->yielded)
+		yield_missed(a);
 	/* Nobody else can run before a->now (can_elide), and the actors that may run at SimGrid's
 	 * time are at a->now too and run first in both orders, so this sleep changes no order. */
 	eng.st.calls++;
@@ -263,6 +287,8 @@ static void catch_up(void)
 	eng.cur = a;
 	a->ahead = false;
 }
+
+static void yield_blocked(struct sim_actor *a, uint64_t t);
 
 /*
  * The calling actor is about to block in SimGrid until deadline. SimGrid wakes the actors whose
@@ -276,6 +302,8 @@ static void catch_up(void)
  * round of one's own. Only an actor that runs alone goes ahead of the others' clocks, so the
  * catching up changes no order.
  */
+static bool round_add(uint64_t deadline, uint64_t clock);
+
 static void timed_block(struct sim_actor *a, uint64_t deadline)
 {
 	uint64_t c;
@@ -288,6 +316,9 @@ static void timed_block(struct sim_actor *a, uint64_t deadline)
 		eng.round_clock = c;
 		eng.round_len = 0;
 	}
+	/* about to block until the date an actor yields to: let it block first (yield_sleep()) */
+	if (eng.yielder && eng.yielder != a && eng.yielder->deadline == deadline)
+		yield_blocked(a, deadline);
 	if (a->ahead) {
 		for (size_t i = 0; i < eng.round_len && !tie; i++)
 			tie = eng.round[i].deadline == deadline && eng.round[i].clock != a->now;
@@ -297,20 +328,27 @@ static void timed_block(struct sim_actor *a, uint64_t deadline)
 			eng.round_len = 0;
 		}
 	}
+	if (!round_add(deadline, a->now)) {
+		/* Out of memory: stop eliding, and be in a round of one's own. */
+		eng.elide = false;
+		catch_up();
+	}
+}
+
+/* Record a timed block in SimGrid's current round (timed_block()); false: out of memory. */
+static bool round_add(uint64_t deadline, uint64_t clock)
+{
 	if (eng.round_len == eng.round_cap) {
 		size_t ncap = eng.round_cap ? 2 * eng.round_cap : 16;
 		struct round_entry *n = realloc(eng.round, ncap * sizeof(*n));
 
-		if (!n) {
-			/* Out of memory: stop eliding, and be in a round of one's own. */
-			eng.elide = false;
-			catch_up();
-			return;
-		}
+		if (!n)
+			return false;
 		eng.round = n;
 		eng.round_cap = ncap;
 	}
-	eng.round[eng.round_len++] = (struct round_entry){deadline, a->now};
+	eng.round[eng.round_len++] = (struct round_entry){deadline, clock};
+	return true;
 }
 
 /*
@@ -481,6 +519,85 @@ void sim_engine_set_elision(bool on)
 	eng.elide = on;
 }
 
+/*
+ * Yielding a sleep (engine.h). An actor woken by a signal runs before its signaller has come
+ * back from the signal, so a sleep it starts then cannot be elided: the signaller is ready to
+ * run, and counts as now. Usually the signaller's next call blocks it until after that sleep
+ * ends. So when the only other actor ready to run is one inside a signal (then it signalled us,
+ * and SimGrid runs it before it returns to us), we yield instead: counted as blocked until t,
+ * as we would be in a real sleep, we let it run to its next engine call, and decide again when
+ * SimGrid returns to us, before anyone else runs. A yield costs a fraction of a sleep that
+ * advances SimGrid's clock.
+ *
+ * Nothing it does can differ from what it would do with us asleep: it sees us blocked until t,
+ * a sleeper cannot be signalled, and nobody else runs until we are back. Only the place of our
+ * SimGrid timer moves: after whatever it blocked on. That matters only if it blocked until t
+ * too (SimGrid wakes the last to block at one date first, and it blocked after us), so then it
+ * yields as well, counted as blocked until t (timed_block()), and blocks after we did. We do
+ * not yield when a block made in this round already ends at t (we might have to catch up
+ * before blocking, timed_block()). The property test in tests/unit/sim/test_elision.c
+ * exercises all of it (about one yield per two random programs, one in eight of them ties).
+ */
+static bool may_yield_sleep(struct sim_actor *a, uint64_t t)
+{
+	if (a && a->yield_skip) {
+		a->yield_skip--;
+		return false;
+	}
+	if (!eng.elide || !a || !a->runnable || eng.runnable != 2 || eng.releasing != 1 ||
+	    eng.live == 0 || eng.yielder || (eng.heap_len && eng.heap[0]->deadline <= t))
+		return false;
+	if (eng.round_clock == sg_now_ps())
+		for (size_t i = 0; i < eng.round_len; i++)
+			if (eng.round[i].deadline == t)
+				return false;
+	return true;
+}
+
+/* Count a as blocked until t while it yields to the others; back: ready at its own clock. */
+static void yield_blocked(struct sim_actor *a, uint64_t t)
+{
+	uint64_t now = a->now;
+	bool ahead = a->ahead;
+
+	note_block(a, t);
+	eng.st.calls++;
+	sg_actor_yield();
+	eng.cur = a;
+	a->blocked = false;
+	note_ready(a);
+	a->now = now;
+	a->ahead = ahead;
+}
+
+/* Elided after all (true), or not; a's timed block is recorded where it started to yield. */
+static bool yield_sleep(struct sim_actor *a, uint64_t t)
+{
+	size_t idx;
+
+	if (eng.round_clock != sg_now_ps()) {
+		eng.round_clock = sg_now_ps();
+		eng.round_len = 0;
+	}
+	idx = eng.round_len;
+	if (!round_add(t, a->now))
+		return false;
+	eng.yielder = a;
+	yield_blocked(a, t);
+	eng.yielder = NULL;
+	/* SimGrid's time has not moved (we were ready to run): drop the record, timed_block()
+	 * makes it again if we block */
+	eng.round[idx] = eng.round[--eng.round_len];
+	if (!can_elide(a, t)) {
+		yield_missed(a);
+		return false;
+	}
+	a->yielded = true;
+	a->now = t;
+	a->ahead = true;
+	return true;
+}
+
 /* One real SimGrid sleep to t_ps (after the caller checked t_ps is ahead of its clock). */
 static void real_sleep_until(struct sim_actor *a, uint64_t t_ps)
 {
@@ -502,6 +619,8 @@ static void sleep_plain(uint64_t t_ps)
 		a->ahead = true;
 		return;
 	}
+	if (may_yield_sleep(a, t_ps) && yield_sleep(a, t_ps))
+		return;
 	real_sleep_until(a, t_ps);
 }
 
@@ -552,6 +671,11 @@ void sim_set_wait_label(const char *label)
 uint64_t sim_engine_calls(void)
 {
 	return eng.st.calls;
+}
+
+uint64_t sim_engine_simgrid_now(void)
+{
+	return sg_now_ps();
 }
 
 const struct sim_engine_stats *sim_engine_stats(void)
@@ -609,8 +733,16 @@ void sim_event_signal(struct sim_event *ev)
 		if (ev->waiter)
 			note_ready(ev->waiter);
 		eng.st.calls++;
+		if (self) {
+			self->releasing = true;
+			eng.releasing++;
+		}
 		sg_sem_release(ev->sem);
 		eng.cur = self;
+		if (self) {
+			self->releasing = false;
+			eng.releasing--;
+		}
 	}
 }
 

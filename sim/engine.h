@@ -27,9 +27,20 @@
  * date, the actor catches SimGrid up first with one real sleep to its clock, and it wakes
  * another without catching up only when nobody blocked in the round at another clock. At one
  * instant SimGrid alone orders actors: a sleep ending at the same time as another actor's
- * deadline is never elided. The order of everything the models do, and every
- * timestamp, is therefore the same as with one SimGrid call per sleep; only `events` (the
- * count of SimGrid calls) differs.
+ * deadline is never elided.
+ *
+ * A woken actor runs before its waker comes back from the signal, so a sleep it starts then
+ * cannot be elided: the waker is ready to run. When the waker is the only other actor ready,
+ * the sleeper yields to it instead (a SimGrid yield costs a fraction of a sleep that moves
+ * SimGrid's clock), counted as blocked until its sleep ends, and decides again when SimGrid
+ * returns to it -- usually the waker has blocked until later, and the sleep is elided. The
+ * waker does what it would with the sleeper asleep; only the sleeper's SimGrid timer would move
+ * after the waker's, which matters if the waker blocks until the same date: then it yields too,
+ * and blocks after the sleeper. An actor whose yields keep costing a call (it sleeps for real,
+ * or catches up, after all) tries again less and less often.
+ *
+ * The order of everything the models do, and every timestamp, is therefore the same as with
+ * one SimGrid call per sleep; only `events` (the count of SimGrid calls) differs.
  */
 #ifndef PTSIM_SIM_ENGINE_H
 #define PTSIM_SIM_ENGINE_H
@@ -84,6 +95,9 @@ void sim_set_wait_label(const char *label);
 
 /* Engine calls (blocking or waking simcalls) made so far: the `events` figure. */
 uint64_t sim_engine_calls(void);
+
+/* SimGrid's own clock in picoseconds: behind the actors' clocks while they are ahead (tests). */
+uint64_t sim_engine_simgrid_now(void);
 
 /* The engine's own counters, and their metric table (sim/metrics.h). */
 struct sim_engine_stats {

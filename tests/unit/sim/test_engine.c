@@ -14,9 +14,10 @@
 #include "sim/engine.h"
 #include "sim/simtime.h"
 
-static struct sim_event *ev, *never, *lone, *lone_wake;
+static struct sim_event *ev, *never, *lone, *lone_wake, *nap, *nap_never;
 
 #define LONE (SIM_PS_PER_S + 1000)
+#define NAP  (2 * SIM_PS_PER_S)
 static struct sim_queue *q;
 
 static struct {
@@ -39,6 +40,7 @@ static struct {
 	uint64_t calls_before, calls_after;
 	uint64_t calls_lone_before, calls_lone_after, calls_signal;
 	uint64_t t_lone_end, t_lone_woken;
+	uint64_t t_napped, sg_napped, t_waker_end, calls_nap;
 	bool daemon_ran;
 	bool a_done, b_done, c_done;
 } rec;
@@ -135,6 +137,34 @@ static void signaller(void *arg)
 	rec.c_done = true;
 }
 
+/*
+ * Yielding a sleep: woken by the waker, which is still inside its signal, the napper sleeps 100
+ * ps; the waker's next call blocks it until NAP + 5000. A real sleep would take SimGrid's clock
+ * to NAP + 100; the napper yields to the waker instead, and goes ahead alone.
+ */
+static void napper(void *arg)
+{
+	(void)arg;
+	sim_event_wait(nap);
+	sim_sleep_until(NAP + 100);
+	rec.t_napped = sim_now();
+	rec.sg_napped = sim_engine_simgrid_now();
+}
+
+static void waker(void *arg)
+{
+	uint64_t c;
+
+	(void)arg;
+	sim_sleep_until(NAP);
+	c = sim_engine_calls();
+	sim_event_signal(nap);
+	sim_event_wait_until(nap_never, NAP + 5000);
+	/* the release, the napper's yield and our timed wait */
+	rec.calls_nap = sim_engine_calls() - c;
+	rec.t_waker_end = sim_now();
+}
+
 static void daemon_actor(void *arg)
 {
 	(void)arg;
@@ -147,12 +177,15 @@ static int run_simulation(void **state)
 {
 	(void)state;
 	if (sim_engine_init() || sim_event_create(&ev) || sim_event_create(&never) ||
-	    sim_event_create(&lone) || sim_event_create(&lone_wake) || sim_queue_create(2, &q))
+	    sim_event_create(&lone) || sim_event_create(&lone_wake) || sim_event_create(&nap) ||
+	    sim_event_create(&nap_never) || sim_queue_create(2, &q))
 		return -1;
 	sim_actor_start("clock", clock_actor, NULL, 0);
 	sim_actor_start("waiter", waiter, NULL, 0);
 	sim_actor_start("signaller", signaller, NULL, 0);
 	sim_actor_start("daemon", daemon_actor, NULL, SIM_ACTOR_DAEMON);
+	sim_actor_start("napper", napper, NULL, 0);
+	sim_actor_start("waker", waker, NULL, 0);
 	return sim_engine_run();
 }
 
@@ -184,6 +217,16 @@ static void lone_sleeps_cost_nothing(void **state)
 	assert_int_equal(rec.calls_signal, 1);
 	/* so the waiter wakes at the signaller's time, not SimGrid's stale one */
 	assert_int_equal(rec.t_lone_woken, LONE + 2000);
+}
+
+static void a_woken_sleep_yields_to_its_waker(void **state)
+{
+	(void)state;
+	assert_int_equal(rec.t_napped, NAP + 100);
+	/* SimGrid never went to NAP + 100: the sleep cost a yield, not a sleep */
+	assert_true(rec.sg_napped < NAP + 100);
+	assert_int_equal(rec.t_waker_end, NAP + 5000);
+	assert_int_equal(rec.calls_nap, 3);
 }
 
 static void events_wake_and_time_out(void **state)
@@ -230,6 +273,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(clock_is_exact),
 		cmocka_unit_test(lone_sleeps_cost_nothing),
+		cmocka_unit_test(a_woken_sleep_yields_to_its_waker),
 		cmocka_unit_test(events_wake_and_time_out),
 		cmocka_unit_test(queue_is_fifo),
 		cmocka_unit_test(actors_keep_their_data_and_daemons_end),
