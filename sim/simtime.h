@@ -11,6 +11,17 @@
 #define SIM_PS_PER_MS 1000000000ull
 #define SIM_PS_PER_S  1000000000000ull
 
+/*
+ * llround(x) for 0 <= x < 2^63, inline, for per-operation timing on the hot path: x - trunc(x)
+ * is exact in binary floating point, so halves round up as llround's do, bit for bit.
+ */
+static inline uint64_t sim_round_u64(double x)
+{
+	uint64_t r = (uint64_t)x;
+
+	return r + (x - (double)r >= 0.5);
+}
+
 /* Nanoseconds (a config value, possibly fractional) to picoseconds, rounded. */
 static inline uint64_t sim_ns_to_ps(double ns)
 {

@@ -33,6 +33,7 @@
 #include "sim/engine.h"
 #include "sim/metrics.h"
 #include "sim/regs.h"
+#include "sim/simtime.h"
 #include "sim/trace.h"
 
 #include <errno.h>
@@ -358,7 +359,7 @@ static void port_turn(struct nic *n)
 
 	if (pf->ser_len != n->frame.len + 8) { /* frames mostly have one length */
 		pf->ser_len = n->frame.len + 8;
-		pf->ser_ps = (uint64_t)llround(pf->ser_len * 8000.0 / pf->port_gbps);
+		pf->ser_ps = sim_round_u64(pf->ser_len * 8000.0 / pf->port_gbps);
 	}
 	ser = pf->ser_ps;
 	first = n->frame.t_ps > ser ? n->frame.t_ps - ser : 0;
@@ -384,7 +385,7 @@ uint64_t nic__internal_slot(struct nic *n, uint64_t t, uint64_t bytes)
 	if (pf->cfg.internal_gbps <= 0)
 		return t;
 	start = t > pf->internal_free ? t : pf->internal_free;
-	pf->internal_free = start + (uint64_t)llround(bytes * 8000.0 / pf->cfg.internal_gbps);
+	pf->internal_free = start + sim_round_u64(bytes * 8000.0 / pf->cfg.internal_gbps);
 	n->mq.internal_wait_ps += start - t;
 	return start;
 }

@@ -18,6 +18,7 @@
  */
 #include "models/devices/nic_internal.h"
 #include "sim/engine.h"
+#include "sim/simtime.h"
 #include "sim/trace.h"
 
 #include <math.h>
@@ -44,7 +45,7 @@ static bool tx_queue_ready(const struct nic *n, unsigned q)
 
 static uint64_t wire_ps(const struct nic *n, uint64_t bytes)
 {
-	return (uint64_t)llround((double)bytes * 8.0 * 1000.0 / n->line_gbps);
+	return sim_round_u64((double)bytes * 8.0 * 1000.0 / n->line_gbps);
 }
 
 static struct tx_slot *tx_slot(const struct nic *n, unsigned k)

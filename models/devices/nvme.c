@@ -26,6 +26,7 @@
 #include "sim/engine.h"
 #include "sim/metrics.h"
 #include "sim/regs.h"
+#include "sim/simtime.h"
 #include "sim/trace.h"
 
 #include <errno.h>
@@ -359,7 +360,7 @@ static uint16_t keep_pieces(struct nvme *c, struct nvme_cmd *k, int np)
 static uint64_t media(struct nvme *c, bool is_read, uint32_t len, uint64_t t)
 {
 	double gbps = is_read ? c->cfg.read_gbps : c->cfg.write_gbps;
-	uint64_t xfer = (uint64_t)llround((double)len * 8.0 * 1000.0 / gbps);
+	uint64_t xfer = sim_round_u64((double)len * 8.0 * 1000.0 / gbps);
 	uint64_t start = t > c->media_free ? t : c->media_free;
 	uint64_t done = t + (is_read ? c->cfg.read_ps : c->cfg.write_ps);
 

@@ -26,6 +26,7 @@
  * several devices that share it queue arithmetically, without an engine event per TLP.
  */
 #include "models/pcie/pcie_internal.h"
+#include "sim/simtime.h"
 
 #include <errno.h>
 #include <math.h>
@@ -173,7 +174,7 @@ int pcie__link_create_pci(unsigned mhz, unsigned bits, uint64_t latency_ps, stru
 
 uint64_t pcie__link_ser_ps(const struct pcie_link *l, uint64_t bytes)
 {
-	return (uint64_t)llround((double)bytes * l->ps_per_byte);
+	return sim_round_u64((double)bytes * l->ps_per_byte);
 }
 
 /* Bytes on this link for a burst: payload plus header and framing per TLP. */
