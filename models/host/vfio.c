@@ -515,6 +515,13 @@ static bool shares_domain(const struct vfio_cfg *cfg)
 	return cfg->container && cfg->dma.strategy == DMA_DIRECT_MAP && !cfg->viommu;
 }
 
+/* Nested vIOMMU with direct_map: the VM's functions share its second level (vfio.h). */
+static bool nests(const struct vfio_cfg *cfg)
+{
+	return cfg->container && cfg->dma.strategy == DMA_DIRECT_MAP && cfg->viommu &&
+	       viommu_mode(cfg->viommu) == VIOMMU_NESTED;
+}
+
 static struct dmar_domain *container_domain(const struct vfio_container *c,
 					    const struct intel_iommu *iommu)
 {
@@ -592,6 +599,26 @@ static int map_guest_memory(struct vfio_dev *d)
 	}
 }
 
+/* Nested: the container's nesting parent on this unit (the VM's RAM mapped the first time, by
+ * the first function behind it), and a domain of the function's own over it. */
+static int nested_domain(struct vfio_dev *d, struct intel_iommu *iommu)
+{
+	struct dmar_domain *parent = container_domain(d->cfg.container, iommu);
+	int rc;
+
+	if (!parent) {
+		rc = intel_iommu_domain_alloc(iommu, &d->dom);
+		if (!rc)
+			rc = map_all_ram(d);
+		if (!rc)
+			rc = container_add(d->cfg.container, iommu, d->dom);
+		if (rc)
+			return rc;
+		parent = d->dom;
+	}
+	return intel_iommu_domain_alloc_nested(parent, &d->dom);
+}
+
 int vfio_assign(struct vm *vm, struct intel_iommu *iommu, struct hpci *pci,
 		const struct vfio_cfg *cfg, struct vfio_dev **out)
 {
@@ -624,6 +651,12 @@ int vfio_assign(struct vm *vm, struct intel_iommu *iommu, struct hpci *pci,
 		goto fail;
 	if (cfg->dma.strategy == DMA_NONE) {
 		rc = iommu ? intel_iommu_attach_identity(iommu, pd->bdf) : 0;
+	} else if (nests(cfg)) {
+		rc = nested_domain(d, iommu);
+		if (!rc)
+			rc = viommu_add_device(cfg->viommu, pd->bdf, cfg->guest_devfn, d->dom);
+		if (!rc)
+			rc = intel_iommu_attach_device(d->dom, pd->bdf);
 	} else if (shares_domain(cfg) && (d->dom = container_domain(cfg->container, iommu))) {
 		/* The container already has a domain on this unit with the VM's RAM mapped. */
 		rc = intel_iommu_attach_device(d->dom, pd->bdf);

@@ -58,14 +58,19 @@ struct dmar_domain;
  * Strategies that need the devices apart keep a domain per function: the paravirtual ones
  * (the guest names the device in each request and the back-end keeps its books, mappings and
  * invalidations per device, so one device's unmap must not tear down another's), and a
- * vIOMMU (the guest's own driver puts each device in a domain of its own: shadow tables per
- * guest domain; nested first levels per device, tagged by the DID of the second level).
+ * shadowing vIOMMU (the guest's own driver puts each device in a domain of its own, shadowed
+ * into a domain per function). A nested vIOMMU shares the second level, as iommufd shares a
+ * VM's nesting parent: the container's domain on a unit is the parent, with all of RAM mapped
+ * once and attached to no device, and each function gets a domain of its own over the
+ * parent's tables (intel_iommu_domain_alloc_nested: its own DID, which tags what its guest
+ * first level translates).
  */
 struct vfio_container;
 int vfio_container_create(struct vm *vm, struct vfio_container **out);
 /* Frees the container's bookkeeping (its domains are the drivers'). Accepts NULL. */
 void vfio_container_destroy(struct vfio_container *c);
-/* The domains the container made (one per unit behind which it has a shared-domain device). */
+/* The domains the container made (one per unit behind which it has a shared-domain device, or
+ * a nesting parent). */
 unsigned vfio_container_domains(const struct vfio_container *c);
 /* Guest pages pinned for the container's direct mappings (once, however many domains). */
 uint64_t vfio_container_pinned(const struct vfio_container *c);

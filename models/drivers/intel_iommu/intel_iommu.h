@@ -72,6 +72,11 @@ bool intel_iommu_qi(const struct intel_iommu *d);
 /* ---- DMA remapping ---- */
 
 int intel_iommu_domain_alloc(struct intel_iommu *d, struct dmar_domain **out);
+/* A domain for nested translation over parent's second level (iommufd's nested domain over a
+ * nesting parent): a DID of its own, parent's page tables (what is mapped in one is mapped in
+ * the other; a change there must be flushed in each). -ENOTSUP unless the unit nests (scalable
+ * mode, ECAP.NEST) and parent translates second level. */
+int intel_iommu_domain_alloc_nested(struct dmar_domain *parent, struct dmar_domain **out);
 uint16_t dmar_domain_id(const struct dmar_domain *dom);
 uint64_t dmar_domain_pgd(const struct dmar_domain *dom);
 unsigned dmar_domain_levels(const struct dmar_domain *dom);

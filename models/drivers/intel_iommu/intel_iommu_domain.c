@@ -8,26 +8,41 @@
 
 /* ---- domains ---- */
 
-int intel_iommu_domain_alloc(struct intel_iommu *d, struct dmar_domain **out)
+/* A new domain with the next DID (not yet listed: domain_add()), room made to list it. */
+static struct dmar_domain *domain_new(struct intel_iommu *d, int *rc)
 {
-	struct dmar_domain *dom;
-	unsigned ndom = CAP_NDOMS(d->cap);
-	int rc;
+	struct dmar_domain *dom, **grown;
 
-	struct dmar_domain **grown;
-
-	if (d->ndomains + 1 >= ndom)
-		return -ENOSPC;
+	*rc = -ENOSPC;
+	if (d->ndomains + 1 >= CAP_NDOMS(d->cap))
+		return NULL;
+	*rc = -ENOMEM;
 	grown = realloc(d->domains, (d->ndomains + 1) * sizeof(*grown));
 	if (!grown)
-		return -ENOMEM;
+		return NULL;
 	d->domains = grown;
 	dom = calloc(1, sizeof(*dom));
 	if (!dom)
-		return -ENOMEM;
+		return NULL;
 	dom->d = d;
 	/* DID 0 is reserved when caching mode is set (VT-d §9.3); start at 1 as Linux does. */
 	dom->did = (uint16_t)(d->ndomains + 1);
+	*rc = 0;
+	return dom;
+}
+
+static void domain_add(struct intel_iommu *d, struct dmar_domain *dom)
+{
+	d->domains[d->ndomains++] = dom;
+}
+
+int intel_iommu_domain_alloc(struct intel_iommu *d, struct dmar_domain **out)
+{
+	int rc;
+	struct dmar_domain *dom = domain_new(d, &rc);
+
+	if (!dom)
+		return rc;
 	dom->levels = d->agaw_levels;
 	dom->fl = d->scalable && (d->ecap & ECAP_FLTS) && !(d->ecap & ECAP_SLTS);
 	if (dom->fl)
@@ -37,7 +52,27 @@ int intel_iommu_domain_alloc(struct intel_iommu *d, struct dmar_domain **out)
 		free(dom);
 		return rc;
 	}
-	d->domains[d->ndomains++] = dom;
+	domain_add(d, dom);
+	*out = dom;
+	return 0;
+}
+
+int intel_iommu_domain_alloc_nested(struct dmar_domain *parent, struct dmar_domain **out)
+{
+	struct intel_iommu *d = parent->d;
+	struct dmar_domain *dom;
+	int rc;
+
+	if (parent->fl || !d->scalable || !(d->ecap & ECAP_NEST))
+		return -ENOTSUP;
+	dom = domain_new(d, &rc);
+	if (!dom)
+		return rc;
+	/* its own DID (the IOTLB tags what its first level translates with it), the parent's
+	 * second-level tables */
+	dom->pgd = parent->pgd;
+	dom->levels = parent->levels;
+	domain_add(d, dom);
 	*out = dom;
 	return 0;
 }
