@@ -9,6 +9,9 @@
 struct lapic {
 	uint32_t id;
 	uint32_t irr[8], isr[8], tmr[8];
+	/* bit i: irr[i] (isr[i]) is not zero -- the highest vector in two bit scans, as the
+	 * instruction-boundary check runs after every guest instruction */
+	uint32_t irr_words, isr_words;
 	uint32_t tpr, svr, ldr, esr, icr_lo, icr_hi;
 	struct lapic_hooks hooks;
 	struct apic_bus *bus;
@@ -68,28 +71,44 @@ static void clear(uint32_t *r, uint8_t v)
 	r[v / 32] &= ~(1u << (v % 32));
 }
 
-static int highest(const uint32_t *r)
+/* The highest vector set in r, whose nonzero words are the bits of words. */
+static int highest(const uint32_t *r, uint32_t words)
 {
-	for (int i = 7; i >= 0; i--)
-		if (r[i])
-			return i * 32 + 31 - __builtin_clz(r[i]);
-	return -1;
+	int i;
+
+	if (!words)
+		return -1;
+	i = 31 - __builtin_clz(words);
+	return i * 32 + 31 - __builtin_clz(r[i]);
+}
+
+static void set_word(uint32_t *r, uint32_t *words, uint8_t v)
+{
+	r[v / 32] |= 1u << (v % 32);
+	*words |= 1u << (v / 32);
+}
+
+static void clear_word(uint32_t *r, uint32_t *words, uint8_t v)
+{
+	r[v / 32] &= ~(1u << (v % 32));
+	if (!r[v / 32])
+		*words &= ~(1u << (v / 32));
 }
 
 int lapic_highest_isr(const struct lapic *l)
 {
-	return highest(l->isr);
+	return highest(l->isr, l->isr_words);
 }
 
 int lapic_highest_irr(const struct lapic *l)
 {
-	return highest(l->irr);
+	return highest(l->irr, l->irr_words);
 }
 
 /* §10.8.3.1: PPR is TPR if TPR[7:4] >= ISRV[7:4], else ISRV[7:4] << 4. */
 uint8_t lapic_ppr(const struct lapic *l)
 {
-	int isrv = highest(l->isr);
+	int isrv = highest(l->isr, l->isr_words);
 	uint32_t isr_class = isrv < 0 ? 0 : (uint32_t)isrv & 0xf0;
 
 	return (uint8_t)((l->tpr & 0xf0) >= isr_class ? (l->tpr & 0xff) : isr_class);
@@ -125,7 +144,7 @@ void lapic_accept(struct lapic *l, uint8_t vector, bool level)
 		l->st.coalesced++; /* one IRR bit per vector: a second arrival merges */
 	else
 		l->st.accepted++;
-	set(l->irr, vector);
+	set_word(l->irr, &l->irr_words, vector);
 	if (level)
 		set(l->tmr, vector);
 	else
@@ -136,7 +155,7 @@ void lapic_accept(struct lapic *l, uint8_t vector, bool level)
 
 int lapic_deliverable(const struct lapic *l)
 {
-	int v = highest(l->irr);
+	int v = highest(l->irr, l->irr_words);
 
 	if (v < 0)
 		return -1;
@@ -150,19 +169,19 @@ int lapic_ack(struct lapic *l)
 
 	if (v < 0)
 		return -1;
-	clear(l->irr, (uint8_t)v);
-	set(l->isr, (uint8_t)v);
+	clear_word(l->irr, &l->irr_words, (uint8_t)v);
+	set_word(l->isr, &l->isr_words, (uint8_t)v);
 	l->st.acked++;
 	return v;
 }
 
 int lapic_eoi(struct lapic *l)
 {
-	int v = highest(l->isr);
+	int v = highest(l->isr, l->isr_words);
 
 	if (v < 0)
 		return -1;
-	clear(l->isr, (uint8_t)v);
+	clear_word(l->isr, &l->isr_words, (uint8_t)v);
 	l->st.eois++;
 	if (test(l->tmr, (uint8_t)v)) {
 		l->st.eoi_broadcasts++;
