@@ -6,6 +6,8 @@
  */
 #include "app/scenario.h"
 #include "models/abi/bootparam.h"
+#include "models/guest/drivers/ptnic_drv.h"
+#include "models/guest/kernel/gk.h"
 #include "sim/config.h"
 
 #include <stdio.h>
@@ -276,6 +278,7 @@ int scenario_load_tree(struct cfg_ctx *ctx, struct cfg_node **rootp, const char 
 		for (size_t d = 0; d < vm->ndevices; d++) {
 			const struct sc_node *n = scenario_find_node(out, vm->devices[d], NULL);
 			bool vf = false;
+			uint64_t intx = 0;
 
 			snprintf(p, sizeof(p), "vms.%zu.devices.%zu", v, d);
 			if (!n && scenario_find_vf(out, vm->devices[d], NULL)) {
@@ -296,6 +299,20 @@ int scenario_load_tree(struct cfg_ctx *ctx, struct cfg_node **rootp, const char 
 			else
 				scenario_check_vm_mmio(ctx, root, p, vm->name, vm->devices[d], n, vf,
 						       &mmio_next);
+			if (n->type == SC_PTNIC && (vf || n->intx == SC_INTX_NONE) &&
+			    gk_module_arg(&ptnic_driver, &vm->guest.ptnic, "intx", &intx) && intx) {
+				/* the driver's pci_alloc_irq_vectors(PCI_IRQ_LEGACY) would fail and
+				 * the device would stay unprobed */
+				char q[64];
+
+				snprintf(q, sizeof(q), "vms.%zu.guest.ptnic.intx", v);
+				cfg_error_path(ctx, root, q,
+					       "'%s' has no INTx line (%s): the ptnic driver needs "
+					       "MSI-X there; leave intx false",
+					       vm->devices[d],
+					       vf ? "a VF's Interrupt Pin is 0, SR-IOV 1.1 §3.4.1"
+						  : "its intx is none");
+			}
 			for (size_t k = 0; k < out->nvms; k++)
 				for (size_t e = 0; e < out->vms[k].ndevices; e++)
 					if ((k < v || (k == v && e < d)) &&

@@ -124,6 +124,26 @@ const char *gk_name(const struct gk *g)
 	return g->cfg.name;
 }
 
+/* One parameter's value in a table's arguments (its default when the table has no such
+ * arguments is the caller's business: args are filled with the defaults by the schema). */
+static u64 param_value(const struct kernel_param *p, const union gk_param_value *v)
+{
+	return p->type == KPARAM_BOOL ? v->b : p->type == KPARAM_UINT ? v->u32 : v->u64;
+}
+
+bool gk_module_arg(const struct pci_driver *drv, const struct gk_module_args *args,
+		   const char *name, uint64_t *out)
+{
+	const struct kernel_param *p = drv->params;
+
+	for (unsigned k = 0; p && p[k].name && k < GK_MAX_PARAMS; k++)
+		if (!strcmp(p[k].name, name)) {
+			*out = param_value(&p[k], &args->v[k]);
+			return true;
+		}
+	return false;
+}
+
 u64 module_param_u64(const char *module, const char *name)
 {
 	const struct gk *g = gk__self();
@@ -140,9 +160,7 @@ u64 module_param_u64(const char *module, const char *name)
 				continue;
 			if (!g->has_args[i])
 				return p[k].def;
-			return p[k].type == KPARAM_BOOL	  ? v->b
-			       : p[k].type == KPARAM_UINT ? v->u32
-							  : v->u64;
+			return param_value(&p[k], v);
 		}
 	}
 	printk("%s: module %s has no parameter %s", g->cfg.name, module, name);

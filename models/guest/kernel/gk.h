@@ -73,6 +73,10 @@ struct gk_module_args {
 /* The configuration schema of a driver's module parameters (keys, types, ranges, defaults,
  * units and meanings from its table), built once. NULL if the table has too many. */
 const struct cfg_schema *gk_param_schema(const struct pci_driver *drv);
+/* The value of drv's parameter name in args (as the schema bound them), for checks made
+ * before the guest runs; false if drv has no such parameter. */
+bool gk_module_arg(const struct pci_driver *drv, const struct gk_module_args *args,
+		   const char *name, uint64_t *out);
 
 struct gk_stats {
 	uint64_t irqs, spurious_irqs, unhandled_irqs, eois;
