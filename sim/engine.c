@@ -51,7 +51,6 @@ struct sim_actor {
 	bool blocked;
 	bool finished;
 	bool daemon;
-	bool releasing; /* in sg_sem_release() (sim_event_signal()) */
 	/* yield_sleep() that did not pay off in a row, and the sleeps to skip it for */
 	uint8_t yield_misses, yield_skip;
 	bool yielded; /* went ahead by yield_sleep(), and has not blocked or caught up since */
@@ -304,18 +303,24 @@ static void yield_blocked(struct sim_actor *a, uint64_t t);
  */
 static bool round_add(uint64_t deadline, uint64_t clock);
 
-static void timed_block(struct sim_actor *a, uint64_t deadline)
+/* SimGrid's time moved since the last timed block: a new round, with none recorded yet. */
+static void round_enter(void)
 {
-	uint64_t c;
-	bool tie = false;
+	uint64_t c = sg_now_ps();
 
-	if (!a)
-		return;
-	c = sg_now_ps();
 	if (c != eng.round_clock) {
 		eng.round_clock = c;
 		eng.round_len = 0;
 	}
+}
+
+static void timed_block(struct sim_actor *a, uint64_t deadline)
+{
+	bool tie = false;
+
+	if (!a)
+		return;
+	round_enter();
 	/* about to block until the date an actor yields to: let it block first (yield_sleep()) */
 	if (eng.yielder && eng.yielder != a && eng.yielder->deadline == deadline)
 		yield_blocked(a, deadline);
@@ -368,12 +373,6 @@ static bool wake_ahead(const struct sim_actor *a)
 			return false;
 	return true;
 }
-
-struct sim_queue {
-	void **items;
-	size_t cap, head, len;
-	struct sim_event *nonempty;
-};
 
 int sim_engine_init(void)
 {
@@ -575,10 +574,7 @@ static bool yield_sleep(struct sim_actor *a, uint64_t t)
 {
 	size_t idx;
 
-	if (eng.round_clock != sg_now_ps()) {
-		eng.round_clock = sg_now_ps();
-		eng.round_len = 0;
-	}
+	round_enter();
 	idx = eng.round_len;
 	if (!round_add(t, a->now))
 		return false;
@@ -733,16 +729,10 @@ void sim_event_signal(struct sim_event *ev)
 		if (ev->waiter)
 			note_ready(ev->waiter);
 		eng.st.calls++;
-		if (self) {
-			self->releasing = true;
-			eng.releasing++;
-		}
+		eng.releasing++;
 		sg_sem_release(ev->sem);
 		eng.cur = self;
-		if (self) {
-			self->releasing = false;
-			eng.releasing--;
-		}
+		eng.releasing--;
 	}
 }
 
@@ -980,91 +970,4 @@ void sim_timer_at(struct sim_timer *tm, uint64_t t)
 		return;
 	}
 	sim_event_signal(tm->ev);
-}
-
-/* ---- queues ---- */
-
-int sim_queue_create(size_t capacity_hint, struct sim_queue **out)
-{
-	struct sim_queue *q = calloc(1, sizeof(*q));
-	int r;
-
-	if (!q)
-		return -ENOMEM;
-	q->cap = capacity_hint ? capacity_hint : 16;
-	q->items = calloc(q->cap, sizeof(*q->items));
-	if (!q->items) {
-		free(q);
-		return -ENOMEM;
-	}
-	r = sim_event_create(&q->nonempty);
-	if (r) {
-		free(q->items);
-		free(q);
-		return r;
-	}
-	*out = q;
-	return 0;
-}
-
-void sim_queue_destroy(struct sim_queue *q)
-{
-	if (!q)
-		return;
-	sim_event_destroy(q->nonempty);
-	free(q->items);
-	free(q);
-}
-
-int sim_queue_push(struct sim_queue *q, void *item)
-{
-	if (!item)
-		return -EINVAL;
-	if (q->len == q->cap) {
-		size_t ncap = q->cap * 2, i;
-		void **n = calloc(ncap, sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		for (i = 0; i < q->len; i++)
-			n[i] = q->items[(q->head + i) % q->cap];
-		free(q->items);
-		q->items = n;
-		q->cap = ncap;
-		q->head = 0;
-	}
-	q->items[(q->head + q->len) % q->cap] = item;
-	q->len++;
-	sim_event_signal(q->nonempty);
-	return 0;
-}
-
-static void *queue_take(struct sim_queue *q)
-{
-	void *it = q->items[q->head];
-
-	q->head = (q->head + 1) % q->cap;
-	q->len--;
-	return it;
-}
-
-void *sim_queue_pop(struct sim_queue *q)
-{
-	while (q->len == 0)
-		sim_event_wait(q->nonempty);
-	return queue_take(q);
-}
-
-void *sim_queue_pop_until(struct sim_queue *q, uint64_t deadline_ps)
-{
-	while (q->len == 0) {
-		if (!sim_event_wait_until(q->nonempty, deadline_ps))
-			return q->len ? queue_take(q) : NULL;
-	}
-	return queue_take(q);
-}
-
-size_t sim_queue_len(const struct sim_queue *q)
-{
-	return q->len;
 }
