@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "../common/dma_util.h"
 #include "../common/fork_util.h"
 #include "../common/scenario_util.h"
 #include "app/machine.h"
@@ -67,13 +68,6 @@ struct rec {
 static struct rec *r; /* shared with the child */
 
 static struct machine *m;
-
-static void dma_write(struct pcie_fn *fn, uint64_t addr, struct pcie_dma *d)
-{
-	*d = (struct pcie_dma){.addr = addr, .len = 64, .write = true, .t_issue = sim_now()};
-	pcie_dma_submit(fn, d);
-	sim_sleep_until(d->t_done > sim_now() ? d->t_done : sim_now() + 1000);
-}
 
 static void guest(void *ctx, struct vcpu *v)
 {
